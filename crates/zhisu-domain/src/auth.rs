@@ -1,0 +1,176 @@
+//! Roles, tenants and the one place where access is decided.
+//!
+//! Architecture Invariant: every read or write of tenant data asks a
+//! function in this module. Handlers and templates never decide access.
+
+use serde::{Deserialize, Serialize};
+use zhisu_codes::RegionCode;
+
+use crate::EnterpriseKind;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Manages a manufacturer: its filing, users and API keys.
+    ManufacturerAdmin,
+    /// Files products and batches for a manufacturer.
+    ManufacturerOperator,
+    /// Runs a seller enterprise.
+    Seller,
+    /// Market regulator: sees every enterprise in its jurisdiction.
+    Regulator,
+    /// Runs the platform.
+    PlatformAdmin,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] =
+        [Role::ManufacturerAdmin, Role::ManufacturerOperator, Role::Seller, Role::Regulator, Role::PlatformAdmin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::ManufacturerAdmin => "manufacturer-admin",
+            Role::ManufacturerOperator => "manufacturer-operator",
+            Role::Seller => "seller",
+            Role::Regulator => "regulator",
+            Role::PlatformAdmin => "platform-admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Roles that act for one enterprise and need its ID.
+    pub fn needs_enterprise(self) -> bool {
+        matches!(self, Role::ManufacturerAdmin | Role::ManufacturerOperator | Role::Seller)
+    }
+
+    /// The enterprise kind an enterprise role belongs to.
+    pub fn enterprise_kind(self) -> Option<EnterpriseKind> {
+        match self {
+            Role::ManufacturerAdmin | Role::ManufacturerOperator => Some(EnterpriseKind::Manufacturer),
+            Role::Seller => Some(EnterpriseKind::Seller),
+            _ => None,
+        }
+    }
+}
+
+/// Who is asking: a logged-in user or an API key, with its role and tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// `user:{id}` or `key:{id}`: what the audit log records.
+    pub actor: String,
+    pub display_name: String,
+    pub role: Role,
+    pub enterprise_id: Option<i64>,
+    /// For regulators: the regions they oversee.
+    pub jurisdiction: Vec<RegionCode>,
+}
+
+/// What access decisions need to know about a tenant's record.
+#[derive(Debug, Clone, Copy)]
+pub struct Tenancy<'a> {
+    pub enterprise_id: i64,
+    pub region_code: &'a str,
+}
+
+impl Principal {
+    /// The anonymous public: sees only what G5.3 makes public.
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::PlatformAdmin
+    }
+
+    fn in_jurisdiction(&self, region_code: &str) -> bool {
+        self.role == Role::Regulator && self.jurisdiction.iter().any(|j| j.covers(region_code))
+    }
+
+    fn owns(&self, enterprise_id: i64) -> bool {
+        self.role.needs_enterprise() && self.enterprise_id == Some(enterprise_id)
+    }
+
+    /// Private data of a tenant (full records, files, history).
+    pub fn can_read(&self, tenancy: Tenancy<'_>) -> bool {
+        self.is_admin() || self.owns(tenancy.enterprise_id) || self.in_jurisdiction(tenancy.region_code)
+    }
+
+    /// The enterprise's own registration data.
+    pub fn can_edit_enterprise(&self, enterprise_id: i64) -> bool {
+        self.is_admin() || (self.owns(enterprise_id) && matches!(self.role, Role::ManufacturerAdmin | Role::Seller))
+    }
+
+    /// Products and batches of a manufacturer.
+    pub fn can_file_products(&self, enterprise_id: i64, kind: EnterpriseKind) -> bool {
+        kind == EnterpriseKind::Manufacturer
+            && (self.is_admin()
+                || (self.owns(enterprise_id)
+                    && matches!(self.role, Role::ManufacturerAdmin | Role::ManufacturerOperator)))
+    }
+
+    /// Creating and revoking API keys for an enterprise (or, for admins, any).
+    pub fn can_manage_keys(&self) -> bool {
+        matches!(self.role, Role::ManufacturerAdmin | Role::Seller | Role::PlatformAdmin)
+    }
+
+    /// The audit log: admins see all; enterprise admins see their own.
+    pub fn can_read_audit(&self) -> bool {
+        matches!(self.role, Role::PlatformAdmin | Role::ManufacturerAdmin | Role::Seller | Role::Regulator)
+    }
+
+    /// A filter the store applies to lists so a tenant never sees rows it
+    /// may not read.
+    pub fn list_scope(&self) -> ListScope {
+        match self.role {
+            Role::PlatformAdmin => ListScope::All,
+            Role::Regulator => ListScope::Regions(self.jurisdiction.iter().map(|r| r.scope_prefix().to_string()).collect()),
+            _ => ListScope::Enterprise(self.enterprise_id.unwrap_or(-1)),
+        }
+    }
+}
+
+/// The rows a principal may list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListScope {
+    All,
+    /// Region-code prefixes.
+    Regions(Vec<String>),
+    Enterprise(i64),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(role: Role, enterprise_id: Option<i64>, jurisdiction: &[&str]) -> Principal {
+        Principal {
+            actor: "user:1".into(),
+            display_name: "t".into(),
+            role,
+            enterprise_id,
+            jurisdiction: jurisdiction.iter().map(|j| RegionCode::parse(j).unwrap()).collect(),
+        }
+    }
+
+    #[test]
+    fn tenants_see_only_their_own() {
+        let own = Tenancy { enterprise_id: 7, region_code: "440305" };
+        let other = Tenancy { enterprise_id: 8, region_code: "440305" };
+        let maker = principal(Role::ManufacturerOperator, Some(7), &[]);
+        assert!(maker.can_read(own));
+        assert!(!maker.can_read(other));
+        assert!(maker.can_file_products(7, EnterpriseKind::Manufacturer));
+        assert!(!maker.can_file_products(8, EnterpriseKind::Manufacturer));
+        assert!(!maker.can_edit_enterprise(7), "operators do not edit registration data");
+        let seller = principal(Role::Seller, Some(7), &[]);
+        assert!(!seller.can_file_products(7, EnterpriseKind::Seller));
+    }
+
+    #[test]
+    fn regulators_see_their_jurisdiction() {
+        let gd = principal(Role::Regulator, None, &["440000"]);
+        assert!(gd.can_read(Tenancy { enterprise_id: 1, region_code: "440305" }));
+        assert!(!gd.can_read(Tenancy { enterprise_id: 1, region_code: "330100" }));
+        assert!(!gd.can_file_products(1, EnterpriseKind::Manufacturer));
+        assert_eq!(gd.list_scope(), ListScope::Regions(vec!["44".into()]));
+    }
+}

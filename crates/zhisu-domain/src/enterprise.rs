@@ -1,0 +1,274 @@
+//! Producers and sellers: G5.1-basic, G5.2-basic, P5.3.3.1.
+
+use serde::{Deserialize, Serialize};
+use zhisu_codes::{RegionCode, Uscc};
+
+use crate::blob::{is_sha256_hex, BlobRef};
+use crate::validation::{optional_text, FieldError, Findings, Invalid};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EnterpriseKind {
+    /// 生产单位
+    Manufacturer,
+    /// 销售单位
+    Seller,
+}
+
+impl EnterpriseKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnterpriseKind::Manufacturer => "manufacturer",
+            EnterpriseKind::Seller => "seller",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "manufacturer" => Some(EnterpriseKind::Manufacturer),
+            "seller" => Some(EnterpriseKind::Seller),
+            _ => None,
+        }
+    }
+}
+
+/// A file given by reference: either the blob's SHA-256 (as returned by
+/// the upload endpoint) or the full reference a record already holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum BlobInput {
+    Sha256(String),
+    Ref(BlobRef),
+}
+
+impl BlobInput {
+    pub fn sha256(&self) -> &str {
+        match self {
+            BlobInput::Sha256(s) => s,
+            BlobInput::Ref(r) => &r.sha256,
+        }
+    }
+}
+
+/// An enterprise as a client sends it (create, or the result of a PATCH
+/// merged over the current version). Missing fields are reported by
+/// validation, not by the JSON parser, so every finding comes at once.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnterpriseInput {
+    pub kind: Option<EnterpriseKind>,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub uscc: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub region_code: String,
+    pub contact_name: Option<String>,
+    #[serde(default)]
+    pub contact_phone: String,
+    pub business_licence: Option<BlobInput>,
+    #[serde(default)]
+    pub management_certifications: Vec<String>,
+    #[serde(default)]
+    pub product_certifications: Vec<String>,
+    pub website: Option<String>,
+}
+
+/// A validated enterprise record (one version of it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enterprise {
+    pub kind: EnterpriseKind,
+    /// 生产/销售单位名称 (a)
+    pub name: String,
+    /// 统一社会信用代码 (a), GB 32100
+    pub uscc: String,
+    /// 生产/注册地址 (a)
+    pub address: String,
+    /// 行政区划代码 of the address: decides which regulators oversee it.
+    pub region_code: String,
+    pub contact_name: Option<String>,
+    /// 联系方式 (a)
+    pub contact_phone: String,
+    /// 营业执照 (a)
+    pub business_licence: BlobRef,
+    /// 体系认证, e.g. ISO 9001
+    pub management_certifications: Vec<String>,
+    /// 产品认证
+    pub product_certifications: Vec<String>,
+    pub website: Option<String>,
+}
+
+pub(crate) fn check_phone(findings: &mut Findings, field: &str, value: &str, clause: &'static str) -> String {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        findings.push(FieldError::required(field, "联系方式", clause));
+    } else {
+        let digits = trimmed.bytes().filter(u8::is_ascii_digit).count();
+        let allowed = trimmed.chars().all(|c| c.is_ascii_digit() || " +-()（）转".contains(c));
+        if !allowed || !(5..=20).contains(&digits) {
+            findings.push(
+                FieldError::new(field, "format", format!("联系电话格式不正确：“{trimmed}” (not a phone number: '{trimmed}')"))
+                    .clause(clause),
+            );
+        }
+    }
+    trimmed.to_string()
+}
+
+pub(crate) fn clean_list(values: &[String]) -> Vec<String> {
+    values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).map(str::to_string).collect()
+}
+
+impl EnterpriseInput {
+    /// Validates every field. `resolve_blob` looks an uploaded file up by
+    /// its SHA-256 (the service passes the blob store's index).
+    pub fn validate(&self, resolve_blob: impl Fn(&str) -> Option<BlobRef>) -> Result<Enterprise, Invalid> {
+        let mut findings = Findings::default();
+        let clause = match self.kind {
+            Some(EnterpriseKind::Seller) => "G5.2-basic",
+            _ => "G5.1-basic",
+        };
+        if self.kind.is_none() {
+            findings.push(FieldError::required("kind", "单位类型", clause));
+        }
+        let name = findings.required_text("name", "单位名称", clause, &self.name);
+        let uscc = match Uscc::parse(&self.uscc) {
+            Ok(u) => u.to_string(),
+            Err(_) if self.uscc.trim().is_empty() => {
+                findings.push(FieldError::required("uscc", "统一社会信用代码", clause));
+                String::new()
+            }
+            Err(e) => {
+                findings.push(FieldError::new("uscc", e.code(), e.to_string()).clause(clause));
+                String::new()
+            }
+        };
+        let address = findings.required_text("address", "地址", clause, &self.address);
+        let region_code = match RegionCode::parse(&self.region_code) {
+            Ok(r) => r.to_string(),
+            Err(_) if self.region_code.trim().is_empty() => {
+                findings.push(FieldError::required("region_code", "行政区划代码", clause));
+                String::new()
+            }
+            Err(e) => {
+                findings.push(FieldError::new("region_code", "format", e.to_string()).clause(clause));
+                String::new()
+            }
+        };
+        let contact_phone = check_phone(&mut findings, "contact_phone", &self.contact_phone, clause);
+        let business_licence = resolve_file(&mut findings, "business_licence", "营业执照", clause, &self.business_licence, &resolve_blob);
+        if let Some(site) = optional_text(&self.website) {
+            if !(site.starts_with("http://") || site.starts_with("https://")) {
+                findings.push(FieldError::new("website", "format", "网址应以 http:// 或 https:// 开头 (website must be an http(s) URL)"));
+            }
+        }
+        let enterprise = Enterprise {
+            kind: self.kind.unwrap_or(EnterpriseKind::Manufacturer),
+            name,
+            uscc,
+            address,
+            region_code,
+            contact_name: optional_text(&self.contact_name),
+            contact_phone,
+            business_licence: business_licence.unwrap_or_else(placeholder_blob),
+            management_certifications: clean_list(&self.management_certifications),
+            product_certifications: clean_list(&self.product_certifications),
+            website: optional_text(&self.website),
+        };
+        findings.finish(enterprise)
+    }
+}
+
+fn placeholder_blob() -> BlobRef {
+    BlobRef { sha256: String::new(), content_type: String::new(), size: 0, name: String::new() }
+}
+
+/// Resolves an optional file reference; `required` files get a finding
+/// when missing. Returns None when missing or unknown.
+pub(crate) fn resolve_file(
+    findings: &mut Findings,
+    field: &str,
+    zh: &str,
+    clause: &'static str,
+    input: &Option<BlobInput>,
+    resolve_blob: &impl Fn(&str) -> Option<BlobRef>,
+) -> Option<BlobRef> {
+    match input {
+        None => {
+            findings.push(FieldError::required(field, zh, clause));
+            None
+        }
+        Some(given) => resolve_optional_file(findings, field, Some(given), resolve_blob),
+    }
+}
+
+pub(crate) fn resolve_optional_file(
+    findings: &mut Findings,
+    field: &str,
+    input: Option<&BlobInput>,
+    resolve_blob: &impl Fn(&str) -> Option<BlobRef>,
+) -> Option<BlobRef> {
+    let given = input?;
+    let sha = given.sha256();
+    if !is_sha256_hex(sha) {
+        findings.push(FieldError::new(field, "format", "文件引用应为上传后返回的 sha256 (a file is referenced by the sha256 the upload returned)"));
+        return None;
+    }
+    match resolve_blob(sha) {
+        Some(found) => Some(found),
+        None => {
+            findings.push(FieldError::new(field, "unknown-file", format!("未找到文件 {sha}，请先上传 (no uploaded file has sha256 {sha}; upload it first)")));
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blob(sha: &str) -> Option<BlobRef> {
+        (sha == "a".repeat(64)).then(|| BlobRef { sha256: sha.into(), content_type: "application/pdf".into(), size: 10, name: "l.pdf".into() })
+    }
+
+    fn good() -> EnterpriseInput {
+        EnterpriseInput {
+            kind: Some(EnterpriseKind::Manufacturer),
+            name: "远东电缆有限公司".into(),
+            uscc: "91350100M000100Y43".into(),
+            address: "福州市鼓楼区".into(),
+            region_code: "350102".into(),
+            contact_phone: "0591-88888888".into(),
+            business_licence: Some(BlobInput::Sha256("a".repeat(64))),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn accepts_a_complete_filing() {
+        let e = good().validate(blob).unwrap();
+        assert_eq!(e.uscc, "91350100M000100Y43");
+        assert_eq!(e.business_licence.content_type, "application/pdf");
+    }
+
+    #[test]
+    fn reports_every_missing_field_at_once() {
+        let err = EnterpriseInput::default().validate(blob).unwrap_err();
+        let fields: Vec<_> = err.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["kind", "name", "uscc", "address", "region_code", "contact_phone", "business_licence"]);
+    }
+
+    #[test]
+    fn explains_bad_values() {
+        let mut input = good();
+        input.uscc = "91350100M000100Y44".into();
+        input.contact_phone = "call me".into();
+        input.business_licence = Some(BlobInput::Sha256("b".repeat(64)));
+        let err = input.validate(blob).unwrap_err();
+        let codes: Vec<_> = err.0.iter().map(|e| (e.field.as_str(), e.code.as_str())).collect();
+        assert_eq!(codes, [("uscc", "check-character"), ("contact_phone", "format"), ("business_licence", "unknown-file")]);
+        assert!(err.0[0].message.contains("'3'"));
+    }
+}

@@ -1,0 +1,47 @@
+//! The traceability domain: what an enterprise, product and batch are, what
+//! makes them valid, and who may see or change what.
+//!
+//! Pure: no SQL, no HTTP, no I/O. The service layer asks this crate to
+//! validate and decide; the store only persists what was decided.
+
+pub mod auth;
+pub mod batch;
+pub mod blob;
+pub mod enterprise;
+pub mod product;
+pub mod validation;
+
+pub use auth::{Principal, Role};
+pub use batch::{Batch, BatchInput, BatchStatus};
+pub use blob::BlobRef;
+pub use enterprise::{Enterprise, EnterpriseInput, EnterpriseKind};
+pub use product::{CodeScheme, Product, ProductCategory, ProductInput, TraceLevel};
+pub use validation::{FieldError, Invalid};
+
+/// The record kinds that are versioned and entered in the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RecordKind {
+    Enterprise,
+    Product,
+    Batch,
+}
+
+impl RecordKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Enterprise => "enterprise",
+            RecordKind::Product => "product",
+            RecordKind::Batch => "batch",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "enterprise" => Some(RecordKind::Enterprise),
+            "product" => Some(RecordKind::Product),
+            "batch" => Some(RecordKind::Batch),
+            _ => None,
+        }
+    }
+}
