@@ -1,1 +1,52 @@
-//! placeholder
+//! The SQL engines: SQLite (the embedded default) and PostgreSQL (scale).
+//!
+//! Both run the same statements, written once in [`shared`] as a macro
+//! that is expanded for each engine's concrete pool type; each engine has
+//! its own `migrations/` folder. SQL is lowercase and runtime-bound with
+//! `$n` placeholders, which both engines accept.
+
+#[macro_use]
+mod shared;
+mod postgres;
+mod sqlite;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+use zhisu_store::StoreError;
+
+/// Maps an engine error: unique violations are conflicts (409); all else
+/// is internal (500, logged with its source, never shown).
+pub(crate) fn map_err(error: sqlx::Error) -> StoreError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Conflict(db.constraint().unwrap_or("unique").to_string())
+        }
+        sqlx::Error::RowNotFound => StoreError::NotFound,
+        _ => {
+            tracing::error!(error = %error, "store error");
+            StoreError::Internal(error.to_string())
+        }
+    }
+}
+
+pub(crate) fn split_list(s: &str) -> Vec<String> {
+    s.split(',').filter(|p| !p.is_empty()).map(str::to_string).collect()
+}
+
+/// A value bound to a dynamically built statement.
+pub(crate) enum Bind {
+    I64(i64),
+    Text(String),
+}
+
+/// Escapes `%`, `_` and `\` for a `like ... escape '\'` pattern.
+pub(crate) fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// Adds `condition` (with `$?` standing for the next placeholder) and its value.
+pub(crate) fn add_condition(conditions: &mut Vec<String>, binds: &mut Vec<Bind>, condition: &str, value: Bind) {
+    binds.push(value);
+    conditions.push(condition.replace("$?", &format!("${}", binds.len())));
+}

@@ -1,1 +1,307 @@
-//! placeholder
+//! The storage interface: one trait, split into capabilities, that every
+//! engine implements. Models here are independent of any row layout.
+//!
+//! Architecture Invariant: every write of a record goes through
+//! [`RecordStore::create_record`] or [`RecordStore::update_record`], which
+//! in ONE transaction store the new version, append its ledger leaf and
+//! write the audit entry. Nothing is updated in place.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use zhisu_domain::auth::ListScope;
+use zhisu_domain::{BlobRef, RecordKind, Role};
+
+/// Storage failures, each with the HTTP status it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// 404: the record does not exist.
+    #[error("not found")]
+    NotFound,
+    /// 409: a unique constraint (USCC, login, batch number) or a stale version.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// 500: the engine failed; details are logged, never shown.
+    #[error("storage failure: {0}")]
+    Internal(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The current time as the store writes it: RFC 3339 UTC, microseconds.
+pub fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+pub fn format_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// One version of a record, as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredRecord {
+    pub id: i64,
+    pub kind: RecordKind,
+    pub version: i64,
+    pub enterprise_id: i64,
+    pub parent_id: Option<i64>,
+    pub region_code: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub updated_by: String,
+    /// Position of this version's leaf in the ledger.
+    pub leaf_index: i64,
+    /// The record body: canonical JSON of the domain type.
+    pub body: serde_json::Value,
+}
+
+/// The columns a list can filter on, derived from the body by the service.
+#[derive(Debug, Clone)]
+pub struct RecordIndex {
+    /// None for an enterprise being created: it owns itself.
+    pub enterprise_id: Option<i64>,
+    pub parent_id: Option<i64>,
+    /// Unique per kind (USCC for enterprises, product/batch_no for batches).
+    pub unique_key: Option<String>,
+    /// What `q` searches.
+    pub name: String,
+    pub region_code: String,
+    /// A kind-specific filter (enterprise kind, product category, batch status).
+    pub tag: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRecord {
+    pub kind: RecordKind,
+    pub index: RecordIndex,
+    pub body: serde_json::Value,
+}
+
+/// An entry of the audit log (G8.4, G11).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AuditEntry {
+    pub actor: String,
+    pub action: String,
+    /// `product/12`, filled in by the store for creations.
+    pub target: Option<String>,
+    pub enterprise_id: Option<i64>,
+    pub ip: Option<String>,
+    pub outcome: String,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub at: String,
+    #[serde(flatten)]
+    pub entry: AuditEntry,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub enterprise_id: Option<i64>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct RecordQuery {
+    pub kind: RecordKind,
+    pub scope: ListScope,
+    pub enterprise_id: Option<i64>,
+    pub parent_id: Option<i64>,
+    pub tag: Option<String>,
+    pub region_prefix: Option<String>,
+    /// Substring of the name, case-insensitive.
+    pub q: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl RecordQuery {
+    pub fn new(kind: RecordKind, scope: ListScope) -> Self {
+        RecordQuery { kind, scope, enterprise_id: None, parent_id: None, tag: None, region_prefix: None, q: None, limit: 50, offset: 0 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub login: String,
+    pub display_name: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub role: Role,
+    pub enterprise_id: Option<i64>,
+    pub jurisdiction: Vec<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub login: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub enterprise_id: Option<i64>,
+    pub jurisdiction: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub expires_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiKey {
+    pub id: i64,
+    /// The first characters of the key, to tell keys apart in lists.
+    pub prefix: String,
+    pub label: String,
+    pub role: Role,
+    pub enterprise_id: Option<i64>,
+    pub jurisdiction: Vec<String>,
+    pub created_by: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewApiKey {
+    pub prefix: String,
+    pub key_hash: String,
+    pub label: String,
+    pub role: Role,
+    pub enterprise_id: Option<i64>,
+    pub jurisdiction: Vec<String>,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreHealth {
+    pub engine: &'static str,
+    pub records: i64,
+    pub ledger_leaves: i64,
+}
+
+/// Versioned, ledgered records: enterprises, products, batches.
+#[async_trait]
+pub trait RecordStore: Send + Sync {
+    /// Stores version 1, its ledger leaf and `audit`, in one transaction.
+    async fn create_record(&self, record: NewRecord, audit: AuditEntry) -> StoreResult<StoredRecord>;
+    /// Stores the next version. With `expected_version`, fails with
+    /// Conflict when another write came first.
+    async fn update_record(
+        &self,
+        kind: RecordKind,
+        id: i64,
+        expected_version: Option<i64>,
+        index: RecordIndex,
+        body: serde_json::Value,
+        audit: AuditEntry,
+    ) -> StoreResult<StoredRecord>;
+    async fn get_record(&self, kind: RecordKind, id: i64) -> StoreResult<Option<StoredRecord>>;
+    /// Every version, oldest first.
+    async fn record_history(&self, kind: RecordKind, id: i64) -> StoreResult<Vec<StoredRecord>>;
+    async fn list_records(&self, query: &RecordQuery) -> StoreResult<Page<StoredRecord>>;
+    async fn find_by_unique_key(&self, kind: RecordKind, key: &str) -> StoreResult<Option<StoredRecord>>;
+}
+
+/// Accounts, sessions and API keys (G9.3).
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Creates a user; with `enterprise`, creates the enterprise too and
+    /// ties the user to it, all in one transaction.
+    async fn register(&self, user: NewUser, enterprise: Option<NewRecord>, audit: AuditEntry) -> StoreResult<(User, Option<StoredRecord>)>;
+    async fn user_by_login(&self, login: &str) -> StoreResult<Option<User>>;
+    async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>>;
+    async fn count_users(&self) -> StoreResult<i64>;
+    async fn create_session(&self, token_hash: &str, user_id: i64, csrf_token: &str, expires_at: &str) -> StoreResult<()>;
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    async fn create_api_key(&self, key: NewApiKey, audit: AuditEntry) -> StoreResult<ApiKey>;
+    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>>;
+    async fn api_key(&self, id: i64) -> StoreResult<Option<ApiKey>>;
+    /// Keys of one enterprise, or all keys with None.
+    async fn list_api_keys(&self, enterprise_id: Option<i64>) -> StoreResult<Vec<ApiKey>>;
+    async fn revoke_api_key(&self, id: i64, audit: AuditEntry) -> StoreResult<()>;
+}
+
+/// Metadata of files kept in the blob folder (the bytes live outside the database).
+#[async_trait]
+pub trait BlobIndex: Send + Sync {
+    async fn put_blob(&self, blob: &BlobRef) -> StoreResult<()>;
+    async fn blob(&self, sha256: &str) -> StoreResult<Option<BlobRef>>;
+}
+
+/// The audit log (G8.4) and store health.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    async fn append_audit(&self, entry: AuditEntry) -> StoreResult<()>;
+    async fn list_audit(&self, query: &AuditQuery) -> StoreResult<Page<AuditRecord>>;
+    async fn health(&self) -> StoreResult<StoreHealth>;
+}
+
+/// Everything the service needs, in one object.
+pub trait Store: RecordStore + AccountStore + BlobIndex + AuditStore + 'static {}
+impl<T: RecordStore + AccountStore + BlobIndex + AuditStore + 'static> Store for T {}
+
+/// The canonical JSON of a record body: object keys sorted by code point,
+/// no insignificant white space. This is what is hashed into the ledger,
+/// so it must not depend on how a map happened to be built.
+pub fn canonical_json(value: &serde_json::Value) -> String {
+    fn write(value: &serde_json::Value, out: &mut String) {
+        match value {
+            serde_json::Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                out.push('{');
+                for (i, key) in keys.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&serde_json::Value::String(key.clone()).to_string());
+                    out.push(':');
+                    write(&map[key], out);
+                }
+                out.push('}');
+            }
+            serde_json::Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write(item, out);
+                }
+                out.push(']');
+            }
+            scalar => out.push_str(&scalar.to_string()),
+        }
+    }
+    let mut out = String::new();
+    write(value, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn canonical_json_sorts_keys_at_every_depth() {
+        let value = serde_json::json!({"b": 1, "a": {"d": [true, null], "c": "中文"}});
+        assert_eq!(super::canonical_json(&value), r#"{"a":{"c":"中文","d":[true,null]},"b":1}"#);
+    }
+}

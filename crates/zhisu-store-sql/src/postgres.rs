@@ -1,0 +1,30 @@
+//! The scale engine: PostgreSQL 15 or later (or a compatible distributed SQL).
+
+use std::time::Duration;
+
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+
+/// PostgreSQL store. Reads and writes share one pool; ledger appends are
+/// serialised by a transaction-scoped advisory lock.
+#[derive(Clone)]
+pub struct PgStore {
+    reader: PgPool,
+    writer: PgPool,
+}
+
+impl PgStore {
+    /// Connects to a `postgres://` URL and migrates the database.
+    pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
+        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        Ok(PgStore { reader: pool.clone(), writer: pool })
+    }
+
+    pub async fn close(&self) {
+        self.writer.close().await;
+    }
+}
+
+// The lock key is arbitrary but fixed: "zhisu ledger".
+impl_sql_store!(PgStore, sqlx::Postgres, "postgres", "select pg_advisory_xact_lock(7262_2024)");

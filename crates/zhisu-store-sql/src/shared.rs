@@ -1,0 +1,639 @@
+//! The statements both engines run, written once.
+//!
+//! `impl_sql_store!(Type, "engine", "ledger lock statement")` implements
+//! every store trait for a struct with `reader` and `writer` pools.
+
+macro_rules! impl_sql_store {
+    ($store:ty, $db:ty, $engine:literal, $ledger_lock:literal) => {
+        use async_trait::async_trait;
+        use sqlx::Row;
+        use zhisu_domain::auth::ListScope;
+        use zhisu_domain::{BlobRef, RecordKind, Role};
+        use zhisu_store::{
+            canonical_json, format_time, now, AccountStore, ApiKey, AuditEntry, AuditQuery, AuditRecord, AuditStore,
+            BlobIndex, NewApiKey, NewRecord, NewUser, Page, RecordIndex, RecordQuery, RecordStore, Session,
+            StoreError, StoreHealth, StoreResult, StoredRecord, User,
+        };
+        use $crate::{add_condition, like_escape, map_err, split_list, Bind};
+        type DbRow = <$db as sqlx::Database>::Row;
+
+        const RECORD_COLUMNS: &str = "r.id, r.kind, v.version, r.enterprise_id, r.parent_id, r.region_code, \
+             r.created_at, v.created_at as updated_at, v.created_by as updated_by, v.leaf_index, v.body";
+
+        fn record_from_row(row: &DbRow) -> StoreResult<StoredRecord> {
+            let kind: String = row.try_get("kind").map_err(map_err)?;
+            let body: String = row.try_get("body").map_err(map_err)?;
+            Ok(StoredRecord {
+                id: row.try_get("id").map_err(map_err)?,
+                kind: RecordKind::parse(&kind).ok_or_else(|| StoreError::Internal(format!("unknown kind {kind}")))?,
+                version: row.try_get("version").map_err(map_err)?,
+                enterprise_id: row.try_get::<Option<i64>, _>("enterprise_id").map_err(map_err)?.unwrap_or_default(),
+                parent_id: row.try_get("parent_id").map_err(map_err)?,
+                region_code: row.try_get("region_code").map_err(map_err)?,
+                created_at: row.try_get("created_at").map_err(map_err)?,
+                updated_at: row.try_get("updated_at").map_err(map_err)?,
+                updated_by: row.try_get("updated_by").map_err(map_err)?,
+                leaf_index: row.try_get("leaf_index").map_err(map_err)?,
+                body: serde_json::from_str(&body).map_err(|e| StoreError::Internal(format!("stored body: {e}")))?,
+            })
+        }
+
+        fn user_from_row(row: &DbRow) -> StoreResult<User> {
+            let role: String = row.try_get("role").map_err(map_err)?;
+            let jurisdiction: String = row.try_get("jurisdiction").map_err(map_err)?;
+            Ok(User {
+                id: row.try_get("id").map_err(map_err)?,
+                login: row.try_get("login").map_err(map_err)?,
+                display_name: row.try_get("display_name").map_err(map_err)?,
+                password_hash: row.try_get("password_hash").map_err(map_err)?,
+                role: Role::parse(&role).ok_or_else(|| StoreError::Internal(format!("unknown role {role}")))?,
+                enterprise_id: row.try_get("enterprise_id").map_err(map_err)?,
+                jurisdiction: split_list(&jurisdiction),
+                created_at: row.try_get("created_at").map_err(map_err)?,
+            })
+        }
+
+        fn api_key_from_row(row: &DbRow) -> StoreResult<ApiKey> {
+            let role: String = row.try_get("role").map_err(map_err)?;
+            let jurisdiction: String = row.try_get("jurisdiction").map_err(map_err)?;
+            Ok(ApiKey {
+                id: row.try_get("id").map_err(map_err)?,
+                prefix: row.try_get("prefix").map_err(map_err)?,
+                label: row.try_get("label").map_err(map_err)?,
+                role: Role::parse(&role).ok_or_else(|| StoreError::Internal(format!("unknown role {role}")))?,
+                enterprise_id: row.try_get("enterprise_id").map_err(map_err)?,
+                jurisdiction: split_list(&jurisdiction),
+                created_by: row.try_get("created_by").map_err(map_err)?,
+                created_at: row.try_get("created_at").map_err(map_err)?,
+                revoked_at: row.try_get("revoked_at").map_err(map_err)?,
+            })
+        }
+
+        impl $store {
+            /// Appends the version row, its ledger leaf and the audit entry
+            /// inside `tx`. The caller holds the ledger lock.
+            async fn append_version<'c>(
+                tx: &mut sqlx::Transaction<'c, $db>,
+                kind: RecordKind,
+                record_id: i64,
+                version: i64,
+                body: &serde_json::Value,
+                at: &str,
+                mut audit: AuditEntry,
+                enterprise_id: i64,
+            ) -> StoreResult<i64> {
+                sqlx::query($ledger_lock).execute(&mut **tx).await.map_err(map_err)?;
+                let leaf_index: i64 = sqlx::query_scalar("select coalesce(max(leaf_index), -1) + 1 from ledger_leaves")
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+                let canonical = canonical_json(body);
+                let leaf = zhisu_ledger::leaf_bytes(kind.as_str(), record_id, version, &canonical);
+                let leaf_hash = zhisu_ledger::to_hex(&zhisu_ledger::leaf_hash(&leaf));
+                sqlx::query(
+                    "insert into record_versions (record_id, version, kind, body, created_at, created_by, leaf_index) \
+                     values ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(record_id)
+                .bind(version)
+                .bind(kind.as_str())
+                .bind(&canonical)
+                .bind(at)
+                .bind(&audit.actor)
+                .bind(leaf_index)
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                sqlx::query("insert into ledger_leaves (leaf_index, leaf_hash, entry_kind, entry_ref, created_at) values ($1, $2, $3, $4, $5)")
+                    .bind(leaf_index)
+                    .bind(&leaf_hash)
+                    .bind("record")
+                    .bind(format!("{}/{}@{}", kind.as_str(), record_id, version))
+                    .bind(at)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+                audit.target.get_or_insert_with(|| format!("{}/{}", kind.as_str(), record_id));
+                audit.enterprise_id.get_or_insert(enterprise_id);
+                let detail = match audit.detail.take() {
+                    Some(d) => format!("{d}; version {version}, leaf {leaf_index}"),
+                    None => format!("version {version}, leaf {leaf_index}"),
+                };
+                audit.detail = Some(detail);
+                Self::insert_audit(&mut **tx, &audit, at).await?;
+                Ok(leaf_index)
+            }
+
+            async fn insert_audit<'e, E>(executor: E, audit: &AuditEntry, at: &str) -> StoreResult<()>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                sqlx::query(
+                    "insert into audit_log (at, actor, action, target, enterprise_id, ip, outcome, detail) \
+                     values ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(at)
+                .bind(&audit.actor)
+                .bind(&audit.action)
+                .bind(&audit.target)
+                .bind(audit.enterprise_id)
+                .bind(&audit.ip)
+                .bind(&audit.outcome)
+                .bind(&audit.detail)
+                .execute(executor)
+                .await
+                .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn insert_record<'c>(
+                tx: &mut sqlx::Transaction<'c, $db>,
+                record: &NewRecord,
+                at: &str,
+                audit: AuditEntry,
+            ) -> StoreResult<StoredRecord> {
+                let index = &record.index;
+                let id: i64 = sqlx::query_scalar(
+                    "insert into records (kind, enterprise_id, parent_id, unique_key, name, region_code, tag, version, \
+                     created_at, updated_at, updated_by) values ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9) returning id",
+                )
+                .bind(record.kind.as_str())
+                .bind(index.enterprise_id)
+                .bind(index.parent_id)
+                .bind(&index.unique_key)
+                .bind(&index.name)
+                .bind(&index.region_code)
+                .bind(&index.tag)
+                .bind(at)
+                .bind(&audit.actor)
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                let enterprise_id = match index.enterprise_id {
+                    Some(e) => e,
+                    None => {
+                        sqlx::query("update records set enterprise_id = $1 where id = $1")
+                            .bind(id)
+                            .execute(&mut **tx)
+                            .await
+                            .map_err(map_err)?;
+                        id
+                    }
+                };
+                let leaf_index = Self::append_version(tx, record.kind, id, 1, &record.body, at, audit.clone(), enterprise_id).await?;
+                Ok(StoredRecord {
+                    id,
+                    kind: record.kind,
+                    version: 1,
+                    enterprise_id,
+                    parent_id: index.parent_id,
+                    region_code: index.region_code.clone(),
+                    created_at: at.to_string(),
+                    updated_at: at.to_string(),
+                    updated_by: audit.actor,
+                    leaf_index,
+                    body: serde_json::from_str(&canonical_json(&record.body)).expect("canonical JSON parses"),
+                })
+            }
+        }
+
+        #[async_trait]
+        impl RecordStore for $store {
+            async fn create_record(&self, record: NewRecord, audit: AuditEntry) -> StoreResult<StoredRecord> {
+                let at = format_time(now());
+                let mut tx = self.writer.begin().await.map_err(map_err)?;
+                let stored = Self::insert_record(&mut tx, &record, &at, audit).await?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(stored)
+            }
+
+            async fn update_record(
+                &self,
+                kind: RecordKind,
+                id: i64,
+                expected_version: Option<i64>,
+                index: RecordIndex,
+                body: serde_json::Value,
+                audit: AuditEntry,
+            ) -> StoreResult<StoredRecord> {
+                let at = format_time(now());
+                let mut tx = self.writer.begin().await.map_err(map_err)?;
+                let row = sqlx::query("select version, enterprise_id, region_code, created_at from records where id = $1 and kind = $2")
+                    .bind(id)
+                    .bind(kind.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?
+                    .ok_or(StoreError::NotFound)?;
+                let current: i64 = row.try_get("version").map_err(map_err)?;
+                let enterprise_id: i64 = row.try_get::<Option<i64>, _>("enterprise_id").map_err(map_err)?.unwrap_or(id);
+                let old_region: String = row.try_get("region_code").map_err(map_err)?;
+                let created_at: String = row.try_get("created_at").map_err(map_err)?;
+                if let Some(expected) = expected_version {
+                    if expected != current {
+                        return Err(StoreError::Conflict(format!("version {expected} is stale; the current version is {current}")));
+                    }
+                }
+                let version = current + 1;
+                sqlx::query(
+                    "update records set version = $1, updated_at = $2, updated_by = $3, name = $4, unique_key = $5, \
+                     tag = $6, region_code = $7, parent_id = $8 where id = $9",
+                )
+                .bind(version)
+                .bind(&at)
+                .bind(&audit.actor)
+                .bind(&index.name)
+                .bind(&index.unique_key)
+                .bind(&index.tag)
+                .bind(&index.region_code)
+                .bind(index.parent_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                if kind == RecordKind::Enterprise && old_region != index.region_code {
+                    // Products and batches are overseen where their maker is.
+                    sqlx::query("update records set region_code = $1 where enterprise_id = $2")
+                        .bind(&index.region_code)
+                        .bind(enterprise_id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                }
+                let actor = audit.actor.clone();
+                let leaf_index = Self::append_version(&mut tx, kind, id, version, &body, &at, audit, enterprise_id).await?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(StoredRecord {
+                    id,
+                    kind,
+                    version,
+                    enterprise_id,
+                    parent_id: index.parent_id,
+                    region_code: index.region_code,
+                    created_at,
+                    updated_at: at,
+                    updated_by: actor,
+                    leaf_index,
+                    body: serde_json::from_str(&canonical_json(&body)).expect("canonical JSON parses"),
+                })
+            }
+
+            async fn get_record(&self, kind: RecordKind, id: i64) -> StoreResult<Option<StoredRecord>> {
+                let sql = format!(
+                    "select {RECORD_COLUMNS} from records r join record_versions v on v.record_id = r.id and v.version = r.version \
+                     where r.id = $1 and r.kind = $2"
+                );
+                let row = sqlx::query(&sql).bind(id).bind(kind.as_str()).fetch_optional(&self.reader).await.map_err(map_err)?;
+                row.as_ref().map(record_from_row).transpose()
+            }
+
+            async fn record_history(&self, kind: RecordKind, id: i64) -> StoreResult<Vec<StoredRecord>> {
+                let sql = format!(
+                    "select {RECORD_COLUMNS} from records r join record_versions v on v.record_id = r.id \
+                     where r.id = $1 and r.kind = $2 order by v.version"
+                );
+                let rows = sqlx::query(&sql).bind(id).bind(kind.as_str()).fetch_all(&self.reader).await.map_err(map_err)?;
+                rows.iter().map(record_from_row).collect()
+            }
+
+            async fn find_by_unique_key(&self, kind: RecordKind, key: &str) -> StoreResult<Option<StoredRecord>> {
+                let sql = format!(
+                    "select {RECORD_COLUMNS} from records r join record_versions v on v.record_id = r.id and v.version = r.version \
+                     where r.kind = $1 and r.unique_key = $2"
+                );
+                let row = sqlx::query(&sql).bind(kind.as_str()).bind(key).fetch_optional(&self.reader).await.map_err(map_err)?;
+                row.as_ref().map(record_from_row).transpose()
+            }
+
+            async fn list_records(&self, query: &RecordQuery) -> StoreResult<Page<StoredRecord>> {
+                let mut conditions = vec!["r.kind = $1".to_string()];
+                let mut binds = vec![Bind::Text(query.kind.as_str().to_string())];
+                match &query.scope {
+                    ListScope::All => {}
+                    ListScope::Enterprise(e) => add_condition(&mut conditions, &mut binds, "r.enterprise_id = $?", Bind::I64(*e)),
+                    ListScope::Regions(prefixes) if prefixes.is_empty() => add_condition(&mut conditions, &mut binds, "1 = $?", Bind::I64(0)),
+                    ListScope::Regions(prefixes) => {
+                        let mut parts = Vec::new();
+                        for p in prefixes {
+                            binds.push(Bind::Text(format!("{}%", like_escape(p))));
+                            parts.push(format!("r.region_code like ${} escape '\\'", binds.len()));
+                        }
+                        conditions.push(format!("({})", parts.join(" or ")));
+                    }
+                }
+                if let Some(e) = query.enterprise_id {
+                    add_condition(&mut conditions, &mut binds, "r.enterprise_id = $?", Bind::I64(e));
+                }
+                if let Some(p) = query.parent_id {
+                    add_condition(&mut conditions, &mut binds, "r.parent_id = $?", Bind::I64(p));
+                }
+                if let Some(t) = &query.tag {
+                    add_condition(&mut conditions, &mut binds, "r.tag = $?", Bind::Text(t.clone()));
+                }
+                if let Some(prefix) = &query.region_prefix {
+                    add_condition(&mut conditions, &mut binds, "r.region_code like $? escape '\\'", Bind::Text(format!("{}%", like_escape(prefix))));
+                }
+                if let Some(q) = &query.q {
+                    add_condition(&mut conditions, &mut binds, "lower(r.name) like $? escape '\\'", Bind::Text(format!("%{}%", like_escape(&q.to_lowercase()))));
+                }
+                let where_clause = conditions.join(" and ");
+                let count_sql = format!("select count(*) from records r where {where_clause}");
+                let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+                for b in &binds {
+                    count = match b {
+                        Bind::I64(v) => count.bind(*v),
+                        Bind::Text(v) => count.bind(v.clone()),
+                    };
+                }
+                let total = count.fetch_one(&self.reader).await.map_err(map_err)?;
+                let list_sql = format!(
+                    "select {RECORD_COLUMNS} from records r join record_versions v on v.record_id = r.id and v.version = r.version \
+                     where {where_clause} order by r.id desc limit {} offset {}",
+                    query.limit.clamp(1, 500),
+                    query.offset.max(0)
+                );
+                let mut list = sqlx::query(&list_sql);
+                for b in &binds {
+                    list = match b {
+                        Bind::I64(v) => list.bind(*v),
+                        Bind::Text(v) => list.bind(v.clone()),
+                    };
+                }
+                let rows = list.fetch_all(&self.reader).await.map_err(map_err)?;
+                let items = rows.iter().map(record_from_row).collect::<StoreResult<Vec<_>>>()?;
+                Ok(Page { items, total, limit: query.limit.clamp(1, 500), offset: query.offset.max(0) })
+            }
+        }
+
+        #[async_trait]
+        impl AccountStore for $store {
+            async fn register(&self, user: NewUser, enterprise: Option<NewRecord>, audit: AuditEntry) -> StoreResult<(User, Option<StoredRecord>)> {
+                let at = format_time(now());
+                let mut tx = self.writer.begin().await.map_err(map_err)?;
+                let stored = match &enterprise {
+                    Some(record) => {
+                        let audit = AuditEntry { action: "enterprise.create".into(), ..audit.clone() };
+                        Some(Self::insert_record(&mut tx, record, &at, audit).await?)
+                    }
+                    None => None,
+                };
+                let enterprise_id = stored.as_ref().map(|s| s.id).or(user.enterprise_id);
+                let id: i64 = sqlx::query_scalar(
+                    "insert into users (login, display_name, password_hash, role, enterprise_id, jurisdiction, created_at) \
+                     values ($1, $2, $3, $4, $5, $6, $7) returning id",
+                )
+                .bind(&user.login)
+                .bind(&user.display_name)
+                .bind(&user.password_hash)
+                .bind(user.role.as_str())
+                .bind(enterprise_id)
+                .bind(user.jurisdiction.join(","))
+                .bind(&at)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                let user_audit = AuditEntry {
+                    target: Some(format!("user/{id}")),
+                    enterprise_id,
+                    detail: Some(format!("login {}, role {}", user.login, user.role.as_str())),
+                    ..audit
+                };
+                Self::insert_audit(&mut *tx, &user_audit, &at).await?;
+                tx.commit().await.map_err(map_err)?;
+                let created = User {
+                    id,
+                    login: user.login,
+                    display_name: user.display_name,
+                    password_hash: user.password_hash,
+                    role: user.role,
+                    enterprise_id,
+                    jurisdiction: user.jurisdiction,
+                    created_at: at,
+                };
+                Ok((created, stored))
+            }
+
+            async fn user_by_login(&self, login: &str) -> StoreResult<Option<User>> {
+                let row = sqlx::query("select * from users where login = $1").bind(login).fetch_optional(&self.reader).await.map_err(map_err)?;
+                row.as_ref().map(user_from_row).transpose()
+            }
+
+            async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>> {
+                let row = sqlx::query("select * from users where id = $1").bind(id).fetch_optional(&self.reader).await.map_err(map_err)?;
+                row.as_ref().map(user_from_row).transpose()
+            }
+
+            async fn count_users(&self) -> StoreResult<i64> {
+                sqlx::query_scalar("select count(*) from users").fetch_one(&self.reader).await.map_err(map_err)
+            }
+
+            async fn create_session(&self, token_hash: &str, user_id: i64, csrf_token: &str, expires_at: &str) -> StoreResult<()> {
+                sqlx::query("insert into sessions (token_hash, user_id, csrf_token, created_at, expires_at) values ($1, $2, $3, $4, $5)")
+                    .bind(token_hash)
+                    .bind(user_id)
+                    .bind(csrf_token)
+                    .bind(format_time(now()))
+                    .bind(expires_at)
+                    .execute(&self.writer)
+                    .await
+                    .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>> {
+                let row = sqlx::query("select user_id, csrf_token, expires_at from sessions where token_hash = $1")
+                    .bind(token_hash)
+                    .fetch_optional(&self.reader)
+                    .await
+                    .map_err(map_err)?;
+                row.map(|row| {
+                    Ok(Session {
+                        user_id: row.try_get("user_id").map_err(map_err)?,
+                        csrf_token: row.try_get("csrf_token").map_err(map_err)?,
+                        expires_at: row.try_get("expires_at").map_err(map_err)?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+                sqlx::query("delete from sessions where token_hash = $1").bind(token_hash).execute(&self.writer).await.map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn create_api_key(&self, key: NewApiKey, audit: AuditEntry) -> StoreResult<ApiKey> {
+                let at = format_time(now());
+                let mut tx = self.writer.begin().await.map_err(map_err)?;
+                let id: i64 = sqlx::query_scalar(
+                    "insert into api_keys (prefix, key_hash, label, role, enterprise_id, jurisdiction, created_by, created_at) \
+                     values ($1, $2, $3, $4, $5, $6, $7, $8) returning id",
+                )
+                .bind(&key.prefix)
+                .bind(&key.key_hash)
+                .bind(&key.label)
+                .bind(key.role.as_str())
+                .bind(key.enterprise_id)
+                .bind(key.jurisdiction.join(","))
+                .bind(&key.created_by)
+                .bind(&at)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                let audit = AuditEntry { target: Some(format!("api-key/{id}")), enterprise_id: key.enterprise_id, ..audit };
+                Self::insert_audit(&mut *tx, &audit, &at).await?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(ApiKey {
+                    id,
+                    prefix: key.prefix,
+                    label: key.label,
+                    role: key.role,
+                    enterprise_id: key.enterprise_id,
+                    jurisdiction: key.jurisdiction,
+                    created_by: key.created_by,
+                    created_at: at,
+                    revoked_at: None,
+                })
+            }
+
+            async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>> {
+                let row = sqlx::query("select * from api_keys where key_hash = $1").bind(key_hash).fetch_optional(&self.reader).await.map_err(map_err)?;
+                row.as_ref().map(api_key_from_row).transpose()
+            }
+
+            async fn api_key(&self, id: i64) -> StoreResult<Option<ApiKey>> {
+                let row = sqlx::query("select * from api_keys where id = $1").bind(id).fetch_optional(&self.reader).await.map_err(map_err)?;
+                row.as_ref().map(api_key_from_row).transpose()
+            }
+
+            async fn list_api_keys(&self, enterprise_id: Option<i64>) -> StoreResult<Vec<ApiKey>> {
+                let rows = match enterprise_id {
+                    Some(e) => sqlx::query("select * from api_keys where enterprise_id = $1 order by id desc").bind(e).fetch_all(&self.reader).await,
+                    None => sqlx::query("select * from api_keys order by id desc").fetch_all(&self.reader).await,
+                }
+                .map_err(map_err)?;
+                rows.iter().map(api_key_from_row).collect()
+            }
+
+            async fn revoke_api_key(&self, id: i64, audit: AuditEntry) -> StoreResult<()> {
+                let at = format_time(now());
+                let mut tx = self.writer.begin().await.map_err(map_err)?;
+                let done = sqlx::query("update api_keys set revoked_at = $1 where id = $2 and revoked_at is null")
+                    .bind(&at)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                let audit = AuditEntry { target: Some(format!("api-key/{id}")), ..audit };
+                Self::insert_audit(&mut *tx, &audit, &at).await?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(())
+            }
+        }
+
+        #[async_trait]
+        impl BlobIndex for $store {
+            async fn put_blob(&self, blob: &BlobRef) -> StoreResult<()> {
+                sqlx::query("insert into blobs (sha256, content_type, size, name, created_at) values ($1, $2, $3, $4, $5) on conflict (sha256) do nothing")
+                    .bind(&blob.sha256)
+                    .bind(&blob.content_type)
+                    .bind(blob.size as i64)
+                    .bind(&blob.name)
+                    .bind(format_time(now()))
+                    .execute(&self.writer)
+                    .await
+                    .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn blob(&self, sha256: &str) -> StoreResult<Option<BlobRef>> {
+                let row = sqlx::query("select sha256, content_type, size, name from blobs where sha256 = $1")
+                    .bind(sha256)
+                    .fetch_optional(&self.reader)
+                    .await
+                    .map_err(map_err)?;
+                row.map(|row| {
+                    Ok(BlobRef {
+                        sha256: row.try_get("sha256").map_err(map_err)?,
+                        content_type: row.try_get("content_type").map_err(map_err)?,
+                        size: row.try_get::<i64, _>("size").map_err(map_err)? as u64,
+                        name: row.try_get("name").map_err(map_err)?,
+                    })
+                })
+                .transpose()
+            }
+        }
+
+        #[async_trait]
+        impl AuditStore for $store {
+            async fn append_audit(&self, entry: AuditEntry) -> StoreResult<()> {
+                Self::insert_audit(&self.writer, &entry, &format_time(now())).await
+            }
+
+            async fn list_audit(&self, query: &AuditQuery) -> StoreResult<Page<AuditRecord>> {
+                let mut conditions = vec!["1 = 1".to_string()];
+                let mut binds = Vec::new();
+                if let Some(e) = query.enterprise_id {
+                    add_condition(&mut conditions, &mut binds, "enterprise_id = $?", Bind::I64(e));
+                }
+                if let Some(a) = &query.actor {
+                    add_condition(&mut conditions, &mut binds, "actor = $?", Bind::Text(a.clone()));
+                }
+                if let Some(a) = &query.action {
+                    add_condition(&mut conditions, &mut binds, "action like $? escape '\\'", Bind::Text(format!("{}%", like_escape(a))));
+                }
+                let where_clause = conditions.join(" and ");
+                let count_sql = format!("select count(*) from audit_log where {where_clause}");
+                let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+                let list_sql = format!(
+                    "select id, at, actor, action, target, enterprise_id, ip, outcome, detail from audit_log where {where_clause} \
+                     order by id desc limit {} offset {}",
+                    query.limit.clamp(1, 1000),
+                    query.offset.max(0)
+                );
+                let mut list = sqlx::query(&list_sql);
+                for b in &binds {
+                    match b {
+                        Bind::I64(v) => {
+                            count = count.bind(*v);
+                            list = list.bind(*v);
+                        }
+                        Bind::Text(v) => {
+                            count = count.bind(v.clone());
+                            list = list.bind(v.clone());
+                        }
+                    }
+                }
+                let total = count.fetch_one(&self.reader).await.map_err(map_err)?;
+                let rows = list.fetch_all(&self.reader).await.map_err(map_err)?;
+                let items = rows
+                    .iter()
+                    .map(|row| {
+                        Ok(AuditRecord {
+                            id: row.try_get("id").map_err(map_err)?,
+                            at: row.try_get("at").map_err(map_err)?,
+                            entry: AuditEntry {
+                                actor: row.try_get("actor").map_err(map_err)?,
+                                action: row.try_get("action").map_err(map_err)?,
+                                target: row.try_get("target").map_err(map_err)?,
+                                enterprise_id: row.try_get("enterprise_id").map_err(map_err)?,
+                                ip: row.try_get("ip").map_err(map_err)?,
+                                outcome: row.try_get("outcome").map_err(map_err)?,
+                                detail: row.try_get("detail").map_err(map_err)?,
+                            },
+                        })
+                    })
+                    .collect::<StoreResult<Vec<_>>>()?;
+                Ok(Page { items, total, limit: query.limit.clamp(1, 1000), offset: query.offset.max(0) })
+            }
+
+            async fn health(&self) -> StoreResult<StoreHealth> {
+                let records: i64 = sqlx::query_scalar("select count(*) from records").fetch_one(&self.reader).await.map_err(map_err)?;
+                let ledger_leaves: i64 = sqlx::query_scalar("select count(*) from ledger_leaves").fetch_one(&self.reader).await.map_err(map_err)?;
+                Ok(StoreHealth { engine: $engine, records, ledger_leaves })
+            }
+        }
+    };
+}

@@ -1,0 +1,44 @@
+//! The embedded default engine: one SQLite file in WAL mode.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+/// SQLite store. Reads use a pool; writes use a single connection so that
+/// ledger leaves are appended in order without lock-upgrade failures.
+#[derive(Clone)]
+pub struct SqliteStore {
+    reader: SqlitePool,
+    writer: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `path` and migrates it.
+    pub async fn open(path: &std::path::Path) -> Result<Self, sqlx::Error> {
+        Self::connect(&format!("sqlite://{}", path.display())).await
+    }
+
+    /// Opens a `sqlite://` URL and migrates it.
+    pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        sqlx::migrate!("migrations/sqlite").run(&writer).await?;
+        let reader = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
+        Ok(SqliteStore { reader, writer })
+    }
+
+    /// Shuts the pools down, flushing the WAL.
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+impl_sql_store!(SqliteStore, sqlx::Sqlite, "sqlite", "select 1");
