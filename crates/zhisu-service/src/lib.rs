@@ -1,1 +1,110 @@
-//! placeholder
+//! Use cases: register, log in, file, amend, list, trace history, audit.
+//!
+//! The service is the only caller of the store. It asks the domain to
+//! validate and decide, then hands the store one transactional write. Both
+//! the JSON API and the web pages call it; neither talks to the store.
+
+mod accounts;
+mod blobs;
+mod records;
+
+use std::sync::Arc;
+
+pub use accounts::{NewKey, Registration};
+pub use blobs::BlobDir;
+pub use accounts::principal_of_user;
+pub use records::{merge_patch, schema_error, ListFilter, RecordView};
+use zhisu_domain::Invalid;
+use zhisu_store::{Store, StoreError};
+
+/// Why a use case failed. Each variant documents its HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// 401: no valid session or API key.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// 403: authenticated, but not allowed.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// 404: no such record, or one the caller may not know exists.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// 422: the record failed validation; every finding is listed.
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// 409: a duplicate (USCC, login, model, batch number) or a stale version.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// 400: the request itself is malformed.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// 413: an upload is too large.
+    #[error("payload too large: {0}")]
+    TooLarge(String),
+    /// 415: an upload is not a PDF or image.
+    #[error("unsupported media type: {0}")]
+    UnsupportedType(String),
+    /// 500: logged with its source, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ServiceError::NotFound("record".into()),
+            StoreError::Conflict(c) => ServiceError::Conflict(c),
+            StoreError::Internal(i) => ServiceError::Internal(i),
+        }
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// Settings the use cases need.
+#[derive(Debug, Clone)]
+pub struct ServiceSettings {
+    /// How long a page session lasts.
+    pub session_hours: i64,
+    /// Names the deployment in checkpoints and pages.
+    pub deployment_name: String,
+}
+
+impl Default for ServiceSettings {
+    fn default() -> Self {
+        ServiceSettings { session_hours: 12, deployment_name: "zhisu".into() }
+    }
+}
+
+/// The platform's use cases over one store and one blob folder.
+#[derive(Clone)]
+pub struct Service {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) blobs: BlobDir,
+    pub settings: ServiceSettings,
+}
+
+impl Service {
+    pub fn new(store: Arc<dyn Store>, blobs: BlobDir, settings: ServiceSettings) -> Self {
+        Service { store, blobs, settings }
+    }
+
+    /// Store health for `/healthz`.
+    pub async fn health(&self) -> ServiceResult<zhisu_store::StoreHealth> {
+        Ok(self.store.health().await?)
+    }
+}
+
+/// Hex SHA-256 of a secret: what is stored for session tokens and API keys.
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(data))
+}
+
+/// A fresh random token of `n_bytes`, hex encoded.
+pub fn random_token(n_bytes: usize) -> String {
+    use rand::RngCore;
+    let mut bytes = vec![0u8; n_bytes];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
