@@ -1,1 +1,106 @@
-//! placeholder
+//! The JSON API (`/api/v1`), `/healthz`, `/openapi.json` and its
+//! browsable reference, and the RFC 9457 problem pages.
+//!
+//! Handlers parse and authenticate, call the service, and shape the
+//! answer. They decide nothing about access or validity.
+
+pub mod accounts;
+pub mod auth;
+pub mod docs;
+pub mod error;
+pub mod misc;
+pub mod records;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::Router;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use zhisu_service::Service;
+
+/// What every handler gets.
+#[derive(Clone)]
+pub struct AppState {
+    pub service: Service,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "zhisu 质溯 API",
+        description = "Quality-safety traceability of important industrial products (重点工业产品质量安全追溯). \
+            Authenticate with `Authorization: Bearer KEY`; every error is RFC 9457 `application/problem+json`.",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "enterprises", description = "Producers and sellers (G5.1-basic, G5.2-basic)"),
+        (name = "products", description = "Products (G5.1-product, P5.2)"),
+        (name = "batches", description = "Batches (G5.1-product, P5.3.3.3)"),
+        (name = "files", description = "Licences, reports and instructions (G8.2)"),
+        (name = "identifiers", description = "USCC, GS1, CCC and licence numbers"),
+        (name = "accounts", description = "API keys, users and the audit log (G9.3, G8.4)"),
+        (name = "platform", description = "Health"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("api_key", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(records::list_enterprises, records::create_enterprise))
+        .routes(routes!(records::get_enterprise, records::patch_enterprise))
+        .routes(routes!(records::enterprise_history))
+        .routes(routes!(records::list_products, records::create_product))
+        .routes(routes!(records::get_product, records::patch_product))
+        .routes(routes!(records::product_history))
+        .routes(routes!(records::list_batches, records::create_batch))
+        .routes(routes!(records::get_batch, records::patch_batch))
+        .routes(routes!(records::batch_history))
+        .routes(routes!(misc::identifier))
+        .routes(routes!(misc::upload))
+        .routes(routes!(misc::download))
+        .routes(routes!(accounts::me))
+        .routes(routes!(accounts::create_key, accounts::list_keys))
+        .routes(routes!(accounts::revoke_key))
+        .routes(routes!(accounts::create_user))
+        .routes(routes!(accounts::audit))
+}
+
+/// The OpenAPI 3.1 document, generated from the handlers' annotations.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut api) = api_routes().split_for_parts();
+    let (_, health) = OpenApiRouter::<AppState>::new().routes(routes!(misc::healthz)).split_for_parts();
+    api.merge(health);
+    api
+}
+
+/// The API router, ready to merge into the server.
+pub fn router(service: Service) -> Router {
+    let state = AppState { service };
+    let (api, _) = api_routes().split_for_parts();
+    let document = openapi();
+    let json = serde_json::to_string_pretty(&document).expect("OpenAPI serialises");
+    let reference = docs::reference_page(&document);
+    let api = api
+        .fallback(error::not_found)
+        .layer(DefaultBodyLimit::max(zhisu_domain::blob::MAX_BLOB_BYTES + 64 * 1024))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
+    Router::new()
+        .merge(api)
+        .route("/healthz", get(misc::healthz))
+        .route("/openapi.json", get(move || async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], json) }))
+        .route("/api/docs", get(move || async move { axum::response::Html(reference) }))
+        .route("/problems/{slug}", get(docs::problem_page))
+        .with_state(state)
+}

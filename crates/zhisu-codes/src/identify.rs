@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::{CccCertNo, ProductionLicenceNo, Uscc};
 
 /// The kinds `zhisu id check` reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum IdKind {
     Uscc,
@@ -24,7 +24,7 @@ pub enum IdKind {
 }
 
 /// One line of `zhisu id check` output.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct IdCheck {
     pub input: String,
     pub kind: IdKind,

@@ -14,7 +14,7 @@ pub const MAX_BATCH_QUANTITY: u64 = 100_000_000;
 
 /// Where a batch is in the P5.1 workflow. The codes issue adds review and
 /// activation; filing starts every batch as a draft.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum BatchStatus {
     Draft,
@@ -36,7 +36,7 @@ impl BatchStatus {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchInput {
     pub product_id: Option<i64>,
@@ -54,7 +54,7 @@ pub struct BatchInput {
     pub status: Option<BatchStatus>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Batch {
     pub product_id: i64,
     pub enterprise_id: i64,

@@ -6,7 +6,7 @@ use zhisu_codes::{RegionCode, Uscc};
 use crate::blob::{is_sha256_hex, BlobRef};
 use crate::validation::{optional_text, FieldError, Findings, Invalid};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum EnterpriseKind {
     /// 生产单位
@@ -34,7 +34,7 @@ impl EnterpriseKind {
 
 /// A file given by reference: either the blob's SHA-256 (as returned by
 /// the upload endpoint) or the full reference a record already holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum BlobInput {
     Sha256(String),
@@ -53,7 +53,7 @@ impl BlobInput {
 /// An enterprise as a client sends it (create, or the result of a PATCH
 /// merged over the current version). Missing fields are reported by
 /// validation, not by the JSON parser, so every finding comes at once.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnterpriseInput {
     pub kind: Option<EnterpriseKind>,
@@ -77,7 +77,7 @@ pub struct EnterpriseInput {
 }
 
 /// A validated enterprise record (one version of it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Enterprise {
     pub kind: EnterpriseKind,
     /// 生产/销售单位名称 (a)

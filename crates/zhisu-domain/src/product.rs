@@ -8,7 +8,7 @@ use crate::enterprise::{clean_list, resolve_optional_file, BlobInput};
 use crate::validation::{optional_text, FieldError, Findings, Invalid};
 
 /// P5.2.1: the code scheme a product's trace codes use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum CodeScheme {
     /// GS1 barcode or GS1 QR / Digital Link
@@ -22,7 +22,7 @@ pub enum CodeScheme {
 }
 
 /// P5.2.2: the trace level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum TraceLevel {
     /// 一品一码
@@ -106,7 +106,7 @@ impl ProductCategory {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductInput {
     /// The manufacturer; enterprise users may leave it out.
@@ -139,7 +139,7 @@ pub struct ProductInput {
     pub paused: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Product {
     pub enterprise_id: i64,
     /// 产品名称 (a)

@@ -13,7 +13,7 @@ use std::sync::Arc;
 pub use accounts::{NewKey, Registration};
 pub use blobs::BlobDir;
 pub use accounts::principal_of_user;
-pub use records::{merge_patch, schema_error, ListFilter, RecordView};
+pub use records::{merge_patch, schema_error, schema_finding, ListFilter, RecordView};
 use zhisu_domain::Invalid;
 use zhisu_store::{Store, StoreError};
 

@@ -99,17 +99,17 @@ pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
     }
 }
 
-/// Turns a JSON shape error (wrong type, unknown field) into a finding.
+/// Turns a JSON shape message (wrong type, unknown field) into a finding
+/// that names the field where serde says which.
+pub fn schema_finding(message: String) -> FieldError {
+    let unknown = message.starts_with("unknown field");
+    let field = message.split('`').nth(1).filter(|_| unknown).unwrap_or("body").to_string();
+    FieldError::new(&field, if unknown { "unknown-field" } else { "type" }, message)
+}
+
+/// A JSON shape error as a validation failure.
 pub fn schema_error(e: serde_json::Error) -> ServiceError {
-    let message = e.to_string();
-    let field = message
-        .split('`')
-        .nth(1)
-        .filter(|_| message.starts_with("unknown field"))
-        .unwrap_or("body")
-        .to_string();
-    let code = if message.starts_with("unknown field") { "unknown-field" } else { "type" };
-    ServiceError::Invalid(Invalid(vec![FieldError::new(&field, code, message)]))
+    ServiceError::Invalid(Invalid(vec![schema_finding(e.to_string())]))
 }
 
 fn to_body<T: Serialize>(value: &T) -> ServiceResult<serde_json::Value> {

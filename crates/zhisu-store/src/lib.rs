@@ -78,7 +78,7 @@ pub struct NewRecord {
 }
 
 /// An entry of the audit log (G8.4, G11).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub actor: String,
     pub action: String,
@@ -90,7 +90,7 @@ pub struct AuditEntry {
     pub detail: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditRecord {
     pub id: i64,
     pub at: String,
@@ -165,7 +165,7 @@ pub struct Session {
     pub expires_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApiKey {
     pub id: i64,
     /// The first characters of the key, to tell keys apart in lists.
@@ -190,7 +190,7 @@ pub struct NewApiKey {
     pub created_by: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StoreHealth {
     pub engine: &'static str,
     pub records: i64,

@@ -1,0 +1,61 @@
+//! Health, identifier checks and file uploads.
+
+use axum::extract::{Multipart, Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use zhisu_codes::IdCheck;
+use zhisu_domain::BlobRef;
+use zhisu_store::StoreHealth;
+
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::AppState;
+
+/// Liveness and store status.
+#[utoipa::path(get, path = "/healthz", tag = "platform", responses((status = 200, body = StoreHealth), (status = 500, body = Problem)))]
+pub async fn healthz(State(state): State<AppState>) -> ApiResult<Json<serde_json::Value>> {
+    let health = state.service.health().await?;
+    Ok(Json(serde_json::json!({ "status": "ok", "store": health })))
+}
+
+/// What kind of identifier a value is, and whether it is valid (`zhisu id check`).
+#[utoipa::path(get, path = "/api/v1/identifiers/{value}", tag = "identifiers",
+    params(("value" = String, Path, description = "the identifier, URL-encoded")),
+    responses((status = 200, body = IdCheck)))]
+pub async fn identifier(Path(value): Path<String>) -> Json<IdCheck> {
+    Json(zhisu_codes::identify(&value))
+}
+
+/// Upload a file (PDF, PNG, JPEG or WebP, at most 10 MiB) as multipart
+/// field `file`; returns its content address, to reference from records.
+#[utoipa::path(post, path = "/api/v1/blobs", tag = "files",
+    request_body(content_type = "multipart/form-data", description = "a form with one field `file`"),
+    responses((status = 201, body = BlobRef), (status = 413, body = Problem), (status = 415, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn upload(State(state): State<AppState>, Auth(_by): Auth, mut multipart: Multipart) -> ApiResult<Response> {
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new("payload-too-large", "文件超过10 MiB (the file is larger than 10 MiB)")
+        } else {
+            ApiError::new("bad-request", format!("multipart 格式错误 (malformed multipart body: {})", e.body_text()))
+        }
+    };
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("").to_string();
+            let bytes = field.bytes().await.map_err(bad)?;
+            let blob = state.service.upload_blob(&name, &bytes).await?;
+            return Ok((StatusCode::CREATED, Json(blob)).into_response());
+        }
+    }
+    Err(ApiError::new("bad-request", "缺少 file 字段 (the form has no field named 'file')"))
+}
+
+/// Download a stored file.
+#[utoipa::path(get, path = "/api/v1/blobs/{sha256}", tag = "files", params(("sha256" = String, Path)),
+    responses((status = 200, description = "the file"), (status = 404, body = Problem)), security(("api_key" = [])))]
+pub async fn download(State(state): State<AppState>, Auth(_by): Auth, Path(sha256): Path<String>) -> ApiResult<Response> {
+    let (blob, bytes) = state.service.read_blob(&sha256).await?;
+    Ok(([(header::CONTENT_TYPE, blob.content_type), (header::CACHE_CONTROL, "private, max-age=31536000, immutable".into())], bytes).into_response())
+}
