@@ -1,1 +1,233 @@
-//! placeholder
+//! Server-rendered pages for manufacturers, sellers, regulators and admins.
+//!
+//! Pages call the service layer, never the JSON handlers. Every asset is
+//! embedded in the binary (offline-first: no CDN). Chinese by default,
+//! English by a cookie set from the language switch.
+
+mod forms;
+mod i18n;
+mod pages;
+mod view;
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use minijinja::Environment;
+use serde::Serialize;
+use zhisu_domain::Principal;
+use zhisu_service::{Service, ServiceError};
+
+pub use i18n::Lang;
+
+pub const SESSION_COOKIE: &str = "zhisu_session";
+pub const CSRF_COOKIE: &str = "zhisu_csrf";
+pub const LANG_COOKIE: &str = "zhisu_lang";
+
+/// Page settings.
+#[derive(Debug, Clone, Default)]
+pub struct WebSettings {
+    /// Mark cookies `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+#[derive(Clone)]
+pub struct WebState {
+    pub service: Service,
+    pub settings: WebSettings,
+    templates: std::sync::Arc<Environment<'static>>,
+}
+
+/// The signed-in person behind a page request, if any.
+#[derive(Clone)]
+pub struct Session {
+    pub principal: Principal,
+    pub csrf: String,
+}
+
+/// Everything a page handler knows about the request.
+pub struct Page {
+    pub session: Option<Session>,
+    pub lang: Lang,
+    pub ip: Option<String>,
+    pub path: String,
+    /// The anonymous double-submit CSRF cookie (for log-in and registration).
+    pub csrf_cookie: Option<String>,
+}
+
+/// A signed-in page request; anonymous visitors are sent to the log-in page.
+pub struct SignedIn(pub Page, pub Session);
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+impl FromRequestParts<WebState> for Page {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &WebState) -> Result<Self, Self::Rejection> {
+        Ok(Page {
+            session: parts.extensions.get::<Option<Session>>().cloned().flatten(),
+            lang: Lang::from_cookie(cookie(&parts.headers, LANG_COOKIE).as_deref()),
+            ip: parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()),
+            path: parts.uri.path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/".into()),
+            csrf_cookie: cookie(&parts.headers, CSRF_COOKIE),
+        })
+    }
+}
+
+impl FromRequestParts<WebState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
+        let page = Page::from_request_parts(parts, state).await.expect("infallible");
+        match page.session.clone() {
+            Some(session) => Ok(SignedIn(page, session)),
+            None => Err(Redirect::to(&format!("/login?next={}", urlencoding::encode(&page.path))).into_response()),
+        }
+    }
+}
+
+/// Resolves the session cookie once per request and logs what signed-in
+/// people do (G8.4).
+async fn sessions(State(state): State<WebState>, mut request: Request, next: Next) -> Response {
+    let token = cookie(request.headers(), SESSION_COOKIE);
+    let session = match token {
+        Some(t) => match state.service.session_principal(&t).await {
+            Ok(found) => found.map(|(principal, csrf)| Session { principal, csrf }),
+            Err(e) => {
+                tracing::error!(error = %e, "session lookup failed");
+                None
+            }
+        },
+        None => None,
+    };
+    let ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let action = format!("page {} {}", request.method(), request.uri().path());
+    let is_asset = request.uri().path().starts_with("/assets/");
+    request.extensions_mut().insert(session.clone());
+    let response = next.run(request).await;
+    if let Some(s) = session.filter(|_| !is_asset) {
+        let status = response.status();
+        let outcome = if status.is_success() || status.is_redirection() { "ok".to_string() } else { format!("http {}", status.as_u16()) };
+        state.service.audit_access(Some(&s.principal), action, None, ip, outcome).await;
+    }
+    response
+}
+
+impl WebState {
+    pub fn new(service: Service, settings: WebSettings) -> Self {
+        let mut env = Environment::new();
+        for (name, source) in view::TEMPLATES {
+            env.add_template(name, source).expect("templates parse");
+        }
+        env.add_filter("local_time", view::local_time);
+        WebState { service, settings, templates: std::sync::Arc::new(env) }
+    }
+
+    /// Renders a template with the common context (texts, user, CSRF token).
+    pub fn render(&self, page: &Page, template: &str, ctx: impl Serialize) -> Response {
+        #[derive(Serialize)]
+        struct User<'a> {
+            name: &'a str,
+            role: &'a str,
+            role_label: &'static str,
+            enterprise_id: Option<i64>,
+            admin: bool,
+            regulator: bool,
+            files_products: bool,
+        }
+        let user = page.session.as_ref().map(|s| User {
+            name: &s.principal.display_name,
+            role: s.principal.role.as_str(),
+            role_label: view::role_label(page.lang, s.principal.role),
+            enterprise_id: s.principal.enterprise_id,
+            admin: s.principal.is_admin(),
+            regulator: s.principal.role == zhisu_domain::Role::Regulator,
+            files_products: matches!(s.principal.role, zhisu_domain::Role::ManufacturerAdmin | zhisu_domain::Role::ManufacturerOperator),
+        });
+        let csrf = page.session.as_ref().map(|s| s.csrf.clone()).or_else(|| page.csrf_cookie.clone()).unwrap_or_default();
+        let common = minijinja::context! {
+            tr => page.lang.table(),
+            lang => page.lang.code(),
+            user => user,
+            csrf => csrf,
+            path => page.path.clone(),
+        };
+        let ctx = minijinja::context! { ..minijinja::Value::from_serialize(&ctx), ..common };
+        match self.templates.get_template(template).and_then(|t| t.render(ctx)) {
+            Ok(html) => Html(html).into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, template, "template failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+            }
+        }
+    }
+
+    /// A readable error page for a failed use case.
+    pub fn error_page(&self, page: &Page, error: ServiceError) -> Response {
+        let (status, title_key) = match &error {
+            ServiceError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ServiceError::Unauthenticated => return Redirect::to("/login").into_response(),
+            ServiceError::Internal(e) => {
+                tracing::error!(error = %e, "internal error");
+                (StatusCode::INTERNAL_SERVER_ERROR, "error")
+            }
+            _ => (StatusCode::BAD_REQUEST, "error"),
+        };
+        let message = match &error {
+            ServiceError::Internal(_) => String::new(),
+            ServiceError::NotFound(_) => String::new(),
+            other => other.to_string(),
+        };
+        let mut response = self.render(page, "error.html", minijinja::context! { title => page.lang.text(title_key), message => message });
+        *response.status_mut() = status;
+        response
+    }
+}
+
+pub fn router(service: Service, settings: WebSettings) -> Router {
+    let state = WebState::new(service, settings);
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/lang/{code}", get(pages::set_lang))
+        .route("/assets/{file}", get(view::asset))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/register", get(pages::register_form).post(pages::register))
+        .route("/dashboard", get(pages::dashboard))
+        .route("/enterprises", get(pages::enterprise_list))
+        .route("/enterprises/{id}", get(pages::enterprise_detail))
+        .route("/enterprises/{id}/edit", get(pages::enterprise_edit_form).post(pages::enterprise_edit))
+        .route("/enterprises/{id}/history", get(pages::enterprise_history))
+        .route("/products", get(pages::product_list))
+        .route("/products/new", get(pages::product_new_form).post(pages::product_new))
+        .route("/products/{id}", get(pages::product_detail))
+        .route("/products/{id}/edit", get(pages::product_edit_form).post(pages::product_edit))
+        .route("/products/{id}/history", get(pages::product_history))
+        .route("/batches", get(pages::batch_list))
+        .route("/batches/new", get(pages::batch_new_form).post(pages::batch_new))
+        .route("/batches/{id}", get(pages::batch_detail))
+        .route("/batches/{id}/edit", get(pages::batch_edit_form).post(pages::batch_edit))
+        .route("/batches/{id}/history", get(pages::batch_history))
+        .route("/keys", get(pages::keys).post(pages::create_key))
+        .route("/keys/{id}/revoke", post(pages::revoke_key))
+        .route("/audit", get(pages::audit))
+        .route("/files/{sha256}", get(pages::file))
+        .layer(DefaultBodyLimit::max(zhisu_domain::blob::MAX_BLOB_BYTES * 2 + 64 * 1024))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), sessions))
+        .with_state(state)
+}

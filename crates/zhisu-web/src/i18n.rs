@@ -1,0 +1,192 @@
+//! Page text in Chinese (the default) and English. Field names follow the
+//! standards' Chinese terms.
+
+use std::collections::BTreeMap;
+
+/// (key, zh-CN, en)
+const TEXT: &[(&str, &str, &str)] = &[
+    ("app_name", "质溯 · 重点工业产品质量安全追溯平台", "zhisu · Quality-safety traceability of important industrial products"),
+    ("app_short", "质溯", "zhisu"),
+    ("tagline", "生产企业备案产品与批次，销售企业记录流向，监管部门核查处置，公众扫码验真。", "Manufacturers file products and batches, sellers record flows, regulators verify, and the public scans to check."),
+    ("home", "首页", "Home"),
+    ("dashboard", "工作台", "Dashboard"),
+    ("enterprises", "企业", "Enterprises"),
+    ("products", "产品", "Products"),
+    ("batches", "批次", "Batches"),
+    ("api_keys", "API密钥", "API keys"),
+    ("audit", "审计日志", "Audit log"),
+    ("api_docs", "API文档", "API reference"),
+    ("login", "登录", "Log in"),
+    ("logout", "退出", "Log out"),
+    ("register", "注册企业", "Register an enterprise"),
+    ("password", "密码", "Password"),
+    ("login_name", "登录名", "Login"),
+    ("display_name", "姓名", "Your name"),
+    ("login_failed", "登录名或密码错误", "Wrong login or password"),
+    ("account", "账号", "Account"),
+    ("enterprise_info", "企业基本信息", "Enterprise basic information"),
+    ("save", "保存", "Save"),
+    ("submit", "提交", "Submit"),
+    ("edit", "修改", "Edit"),
+    ("history", "历史版本", "History"),
+    ("new_product", "备案新产品", "File a product"),
+    ("new_batch", "新建批次", "File a batch"),
+    ("search", "搜索", "Search"),
+    ("filter", "筛选", "Filter"),
+    ("all", "全部", "All"),
+    ("none_yet", "暂无记录", "Nothing here yet"),
+    ("fix_errors", "请修正以下问题：", "Please fix the following:"),
+    ("saved", "已保存为新版本", "Saved as a new version"),
+    ("created", "已创建", "Created"),
+    ("version", "版本", "Version"),
+    ("updated_at", "更新时间", "Updated"),
+    ("updated_by", "操作人", "By"),
+    ("leaf_index", "账本序号", "Ledger leaf"),
+    ("changes", "变更内容", "Changes"),
+    ("first_version", "首次备案", "First filing"),
+    ("view", "查看", "View"),
+    ("download", "下载", "Download"),
+    ("public", "公开", "Public"),
+    ("private", "不公开", "Private"),
+    ("yes", "是", "Yes"),
+    ("no", "否", "No"),
+    ("role", "角色", "Role"),
+    ("label", "名称", "Label"),
+    ("create_key", "创建密钥", "Create key"),
+    ("revoke", "吊销", "Revoke"),
+    ("revoked", "已吊销", "Revoked"),
+    ("key_once", "请立即复制此密钥，它只显示这一次：", "Copy this key now; it is shown only once:"),
+    ("prefix", "前缀", "Prefix"),
+    ("created_at", "创建时间", "Created"),
+    ("actor", "操作人", "Actor"),
+    ("action", "操作", "Action"),
+    ("target", "对象", "Target"),
+    ("ip", "来源地址", "From"),
+    ("outcome", "结果", "Outcome"),
+    ("time", "时间", "Time"),
+    ("detail", "详情", "Detail"),
+    ("previous", "上一页", "Previous"),
+    ("next", "下一页", "Next"),
+    ("total", "共", "Total"),
+    ("welcome", "欢迎", "Welcome"),
+    ("jurisdiction", "辖区", "Jurisdiction"),
+    ("file_hint", "PDF或图片，不超过10 MB", "PDF or image, at most 10 MB"),
+    ("list_hint", "每行一项", "One per line"),
+    ("keep_file", "不选择文件则保留原文件", "Leave empty to keep the current file"),
+    ("not_found", "未找到", "Not found"),
+    ("forbidden", "无权访问", "Not allowed"),
+    ("error", "出错了", "Something went wrong"),
+    ("back_home", "返回首页", "Back to the home page"),
+    ("have_account", "已有账号？", "Have an account?"),
+    ("no_account", "还没有账号？", "No account yet?"),
+    ("csrf_failed", "表单已过期，请刷新页面后重试", "The form expired; reload the page and try again"),
+    ("in_ledger", "已记入防篡改账本", "Entered in the tamper-evident ledger"),
+    // Fields (G5.1, G5.2, P5).
+    ("kind", "单位类型", "Kind"),
+    ("name", "单位名称", "Name"),
+    ("uscc", "统一社会信用代码", "Unified social credit code"),
+    ("address", "生产/注册地址", "Address"),
+    ("region_code", "行政区划代码", "Region code"),
+    ("contact_name", "联系人", "Contact person"),
+    ("contact_phone", "联系方式", "Contact phone"),
+    ("business_licence", "营业执照", "Business licence"),
+    ("management_certifications", "体系认证", "Management-system certifications"),
+    ("product_certifications", "产品认证", "Product certifications"),
+    ("website", "网址", "Website"),
+    ("product_name", "产品名称", "Product name"),
+    ("product_type", "产品类型", "Product type"),
+    ("model", "规格型号", "Model"),
+    ("category", "产品类别", "Category"),
+    ("brand", "品牌", "Brand"),
+    ("honours", "荣誉", "Honours"),
+    ("mandatory_standards", "执行强制性国家标准", "Mandatory national standards"),
+    ("production_licence_no", "工业产品生产许可证编号", "Production licence number"),
+    ("ccc_cert_no", "CCC证书编号", "CCC certificate number"),
+    ("warranty_months", "质保期限（月）", "Warranty (months)"),
+    ("instructions", "使用说明或警示说明", "Instructions or warnings"),
+    ("instructions_file", "说明书文件", "Instructions file"),
+    ("materials", "原辅材料/零部件", "Raw materials / components"),
+    ("functions", "产品功能", "Functions"),
+    ("performance", "产品性能", "Performance"),
+    ("code_scheme", "编码方案", "Code scheme"),
+    ("trace_level", "追溯层级", "Trace level"),
+    ("paused", "暂停生产", "Paused"),
+    ("batch_no", "批次号", "Batch number"),
+    ("production_date", "生产日期", "Production date"),
+    ("quantity", "数量", "Quantity"),
+    ("inspection_report", "出厂检验报告或型式检验报告", "Inspection or type-test report"),
+    ("inspection_report_public", "公开检验报告", "Publish the report"),
+    ("note", "备注", "Note"),
+    ("status", "状态", "Status"),
+    ("product_id", "产品", "Product"),
+    ("enterprise_id", "企业", "Enterprise"),
+    // Values.
+    ("v_manufacturer", "生产单位", "Manufacturer"),
+    ("v_seller", "销售单位", "Seller"),
+    ("v_gs1", "GS1商品条码/二维码", "GS1 barcode / QR"),
+    ("v_ecode", "物联网标识Ecode", "Ecode (IoT identifier)"),
+    ("v_digital-id", "数字身份码", "Digital identity code"),
+    ("v_ccc", "CCC认证编码", "CCC code"),
+    ("v_per-product", "一品一码", "One code per product model"),
+    ("v_per-batch", "一批一码", "One code per batch"),
+    ("v_per-item", "一物一码", "One code per item"),
+    ("v_multi-code", "组合多码", "Multi-code (bundles, parent/child)"),
+    ("v_draft", "草稿", "Draft"),
+    ("v_submitted", "待审核", "Submitted"),
+    ("v_approved", "已通过", "Approved"),
+    ("v_rejected", "已驳回", "Rejected"),
+    ("v_active", "已激活", "Active"),
+    ("v_manufacturer-admin", "生产企业管理员", "Manufacturer admin"),
+    ("v_manufacturer-operator", "生产企业操作员", "Manufacturer operator"),
+    ("v_seller-role", "销售企业", "Seller"),
+    ("v_regulator", "监管人员", "Regulator"),
+    ("v_platform-admin", "平台管理员", "Platform admin"),
+];
+
+/// Supported page languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn from_cookie(value: Option<&str>) -> Lang {
+        match value {
+            Some("en") => Lang::En,
+            _ => Lang::Zh,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// Every text of this language, for templates (`tr.key`).
+    pub fn table(self) -> BTreeMap<&'static str, &'static str> {
+        TEXT.iter().map(|(k, zh, en)| (*k, if self == Lang::Zh { *zh } else { *en })).collect()
+    }
+
+    pub fn text(self, key: &str) -> &'static str {
+        TEXT.iter().find(|(k, _, _)| *k == key).map(|(_, zh, en)| if self == Lang::Zh { *zh } else { *en }).unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_complete() {
+        let mut seen = std::collections::HashSet::new();
+        for (k, zh, en) in TEXT {
+            assert!(seen.insert(k), "duplicate key {k}");
+            assert!(!zh.is_empty() && !en.is_empty(), "{k}");
+        }
+        assert_eq!(Lang::En.text("login"), "Log in");
+        assert_eq!(Lang::Zh.text("login"), "登录");
+    }
+}

@@ -1,0 +1,137 @@
+//! Templates, assets and the shapes pages are drawn from.
+
+use axum::extract::Path;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+use zhisu_domain::Role;
+
+use crate::Lang;
+
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("home.html", include_str!("../templates/home.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    ("form.html", include_str!("../templates/form.html")),
+    ("list.html", include_str!("../templates/list.html")),
+    ("detail.html", include_str!("../templates/detail.html")),
+    ("history.html", include_str!("../templates/history.html")),
+    ("keys.html", include_str!("../templates/keys.html")),
+    ("audit.html", include_str!("../templates/audit.html")),
+    ("dashboard.html", include_str!("../templates/dashboard.html")),
+    ("error.html", include_str!("../templates/error.html")),
+];
+
+const ASSETS: &[(&str, &str, &str)] = &[
+    ("app.css", "text/css; charset=utf-8", include_str!("../assets/app.css")),
+    ("favicon.svg", "image/svg+xml", include_str!("../assets/favicon.svg")),
+];
+
+pub async fn asset(Path(file): Path<String>) -> Response {
+    match ASSETS.iter().find(|(name, _, _)| *name == file) {
+        Some((_, content_type, body)) => {
+            ([(header::CONTENT_TYPE, *content_type), (header::CACHE_CONTROL, "public, max-age=3600")], *body).into_response()
+        }
+        None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
+    }
+}
+
+/// RFC 3339 UTC on the wire; Asia/Shanghai (UTC+8, no DST) in pages.
+pub fn local_time(value: String) -> String {
+    match DateTime::parse_from_rfc3339(&value) {
+        Ok(t) => t.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("UTC+8")).format("%Y-%m-%d %H:%M:%S").to_string(),
+        Err(_) => value,
+    }
+}
+
+pub fn role_label(lang: Lang, role: Role) -> &'static str {
+    match role {
+        Role::Seller => lang.text("v_seller-role"),
+        other => lang.text(&format!("v_{}", other.as_str())),
+    }
+}
+
+/// One labelled value on a detail page; `link` makes it a link.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub label: String,
+    pub value: String,
+    pub link: Option<String>,
+}
+
+/// A table of related records on a detail or list page.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Table {
+    pub title: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<TableRow>,
+    pub action: Option<(String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TableRow {
+    pub link: String,
+    pub cells: Vec<String>,
+}
+
+/// Shows a field's value as a person reads it: enum values translated,
+/// lists joined, booleans as yes/no, files by name.
+pub fn display_value(lang: Lang, value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => "—".into(),
+        serde_json::Value::Bool(b) => lang.text(if *b { "yes" } else { "no" }).into(),
+        serde_json::Value::String(s) if zhisu_domain::ProductCategory::find(s).is_some() => {
+            let c = zhisu_domain::ProductCategory::find(s).expect("checked");
+            if lang == Lang::Zh { c.name_zh.into() } else { c.name_en.into() }
+        }
+        serde_json::Value::String(s) => {
+            let translated = lang.text(&format!("v_{s}"));
+            if translated.is_empty() {
+                s.clone()
+            } else {
+                translated.into()
+            }
+        }
+        serde_json::Value::Array(items) if items.is_empty() => "—".into(),
+        serde_json::Value::Array(items) => items.iter().map(|i| display_value(lang, i)).collect::<Vec<_>>().join("；"),
+        serde_json::Value::Object(map) if map.contains_key("sha256") => {
+            let name = map.get("name").and_then(|n| n.as_str()).filter(|n| !n.is_empty()).unwrap_or("file");
+            format!("{name} ({} KB)", map.get("size").and_then(|s| s.as_u64()).unwrap_or(0).div_ceil(1024))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The label of a field, or the field name when no label exists.
+pub fn label(lang: Lang, field: &str) -> String {
+    match lang.text(field) {
+        "" => field.to_string(),
+        text => text.to_string(),
+    }
+}
+
+/// Rows for the given fields of a record body, in order.
+pub fn rows(lang: Lang, body: &serde_json::Value, fields: &[&str]) -> Vec<Row> {
+    fields
+        .iter()
+        .map(|f| {
+            let value = body.get(*f).cloned().unwrap_or(serde_json::Value::Null);
+            let link = value.get("sha256").and_then(|s| s.as_str()).filter(|s| !s.is_empty()).map(|s| format!("/files/{s}"));
+            Row { label: label(lang, f), value: display_value(lang, &value), link }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shows_values_for_people() {
+        assert_eq!(local_time("2026-11-23T00:54:19.000000Z".into()), "2026-11-23 08:54:19");
+        assert_eq!(display_value(Lang::Zh, &serde_json::json!("per-item")), "一物一码");
+        assert_eq!(display_value(Lang::En, &serde_json::json!(["GB 1", "GB 2"])), "GB 1；GB 2");
+        assert_eq!(display_value(Lang::Zh, &serde_json::json!({"sha256": "ab", "name": "l.pdf", "size": 2048})), "l.pdf (2 KB)");
+    }
+}
