@@ -51,7 +51,6 @@ pub struct BatchInput {
     #[serde(default)]
     pub inspection_report_public: bool,
     pub note: Option<String>,
-    pub status: Option<BatchStatus>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -123,7 +122,8 @@ impl BatchInput {
             inspection_report: inspection_report.unwrap_or(BlobRef { sha256: String::new(), content_type: String::new(), size: 0, name: String::new() }),
             inspection_report_public: self.inspection_report_public,
             note: optional_text(&self.note),
-            status: self.status.unwrap_or(BatchStatus::Draft),
+            // Filing starts a draft; the workflow moves it on.
+            status: BatchStatus::Draft,
         };
         findings.finish(batch)
     }

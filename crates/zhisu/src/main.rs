@@ -1,1 +1,202 @@
-fn main() {}
+//! `zhisu`: the quality-safety traceability platform in one binary.
+
+use std::io::Write;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use zhisu::settings::{CommonArgs, ServeArgs, Settings, EXAMPLE};
+use zhisu_domain::Role;
+
+#[derive(Parser)]
+#[command(name = "zhisu", version, about = "质溯 zhisu: quality-safety traceability of important industrial products")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the platform: pages, JSON API, OpenAPI (SQLite in ./zhisu-data unless told otherwise).
+    Serve(ServeArgs),
+    /// Fill a data folder (default ./zhisu-demo) with a realistic demo province, then serve it.
+    Demo {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Seed and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Administration: bootstrap accounts and API keys.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Identifiers: check what a value is and whether it is valid.
+    Id {
+        #[command(subcommand)]
+        command: IdCommand,
+    },
+    /// Settings files.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Print a new API key (shown once) for automation.
+    CreateApiKey {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// manufacturer-admin, manufacturer-operator, seller, regulator or platform-admin.
+        #[arg(long)]
+        role: String,
+        /// The enterprise the key acts for (enterprise roles).
+        #[arg(long)]
+        enterprise: Option<i64>,
+        /// Region codes a regulator key oversees, comma-separated (e.g. 440000,330100).
+        #[arg(long)]
+        jurisdiction: Option<String>,
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+    /// Create an account (e.g. the first platform admin, or a regulator).
+    CreateUser {
+        #[command(flatten)]
+        common: CommonArgs,
+        #[arg(long)]
+        login: String,
+        /// At least 10 characters. Read from ZHISU_PASSWORD when not given.
+        #[arg(long, env = "ZHISU_PASSWORD")]
+        password: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        enterprise: Option<i64>,
+        #[arg(long)]
+        jurisdiction: Option<String>,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum IdCommand {
+    /// Print one JSON object per value: {"input","kind","valid","normalized","error"}.
+    Check {
+        #[arg(required = true)]
+        values: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print a commented settings file.
+    Example,
+}
+
+fn parse_role(role: &str) -> anyhow::Result<Role> {
+    Role::parse(role).with_context(|| {
+        format!("unknown role '{role}'; use one of: {}", Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "))
+    })
+}
+
+fn split_codes(codes: Option<String>) -> Vec<String> {
+    codes.map(|c| c.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
+}
+
+async fn serve(settings: Settings, banner: impl FnOnce(&str)) -> anyhow::Result<()> {
+    let (engine, service) = zhisu::open(&settings).await?;
+    if service.count_users().await? == 0 {
+        eprintln!("No accounts yet: register an enterprise in the page, or create a platform admin with");
+        eprintln!("  zhisu admin create-user --login admin --role platform-admin --password '…'");
+    }
+    let (addr, server) = zhisu::bind(service, &settings, zhisu::shutdown_signal()).await?;
+    let url = format!("http://{addr}");
+    banner(&url);
+    tracing::info!(%url, database = %settings.database_url.redacted(), "zhisu is serving");
+    server.await.context("server failed")?;
+    engine.close().await;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command {
+        Command::Serve(args) => {
+            let settings = Settings::resolve(&args)?;
+            serve(settings, |url| println!("zhisu 质溯 is running at {url}  (Ctrl-C to stop)")).await
+        }
+        Command::Demo { serve: mut args, no_serve } => {
+            if args.common.data.is_none() && args.common.database_url.is_none() && args.common.config.is_none() {
+                args.common.data = Some("zhisu-demo".into());
+            }
+            let settings = Settings::resolve(&args)?;
+            let (engine, service) = zhisu::open(&settings).await?;
+            eprintln!("Seeding the demo province into {} …", settings.data.display());
+            if zhisu::demo::seed(&service).await? {
+                eprintln!("Demo data created.");
+            } else {
+                eprintln!("The data folder already has accounts; keeping what is there.");
+            }
+            engine.close().await;
+            if no_serve {
+                return Ok(());
+            }
+            serve(settings, |url| {
+                println!("zhisu 质溯 demo is running at {url}  (Ctrl-C to stop)");
+                println!("Log in with any of these (password: {}):", zhisu::demo::DEMO_PASSWORD);
+                for (login, role, what) in zhisu::demo::DEMO_LOGINS {
+                    println!("  {login:<16} {role:<22} {what}");
+                }
+            })
+            .await
+        }
+        Command::Admin { command } => match command {
+            AdminCommand::CreateApiKey { common, role, enterprise, jurisdiction, label } => {
+                let role = parse_role(&role)?;
+                let settings = Settings::for_data(&common)?;
+                let (engine, service) = zhisu::open(&settings).await?;
+                let created = service.create_api_key(None, &label, role, enterprise, &split_codes(jurisdiction)).await;
+                engine.close().await;
+                let created = created.map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!("{}", created.key);
+                Ok(())
+            }
+            AdminCommand::CreateUser { common, login, password, role, enterprise, jurisdiction, name } => {
+                let role = parse_role(&role)?;
+                let settings = Settings::for_data(&common)?;
+                let (engine, service) = zhisu::open(&settings).await?;
+                let created = service.create_user(None, &login, &password, &name, role, enterprise, &split_codes(jurisdiction)).await;
+                engine.close().await;
+                let user = created.map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!("created user {} ({}) with id {}", user.login, user.role.as_str(), user.id);
+                Ok(())
+            }
+        },
+        Command::Id { command: IdCommand::Check { values } } => {
+            let mut out = std::io::stdout().lock();
+            let mut all_valid = true;
+            for value in &values {
+                let check = zhisu_codes::identify(value);
+                all_valid &= check.valid;
+                writeln!(out, "{}", serde_json::to_string(&check)?)?;
+            }
+            if !all_valid {
+                out.flush()?;
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Config { command: ConfigCommand::Example } => {
+            print!("{EXAMPLE}");
+            Ok(())
+        }
+    }
+}

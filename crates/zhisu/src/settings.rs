@@ -1,0 +1,201 @@
+//! One typed settings struct, layered: defaults → TOML file → `ZHISU_…`
+//! environment → command-line flags (clap reads the environment and the
+//! flags; the file fills what they leave unset).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use serde::Deserialize;
+
+/// The options `serve`, `demo` and the data commands share.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CommonArgs {
+    /// Data folder: the SQLite file and the blob folder live here.
+    #[arg(long, env = "ZHISU_DATA")]
+    pub data: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB (default: the SQLite file in the data folder).
+    #[arg(long, env = "ZHISU_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// A TOML settings file (see `zhisu config example`).
+    #[arg(long, env = "ZHISU_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Address to listen on.
+    #[arg(long, env = "ZHISU_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Mark cookies Secure (set when the platform is served over HTTPS).
+    #[arg(long, env = "ZHISU_SECURE_COOKIES")]
+    pub secure_cookies: Option<bool>,
+    /// The deployment's name, shown in pages and (later) ledger checkpoints.
+    #[arg(long, env = "ZHISU_DEPLOYMENT_NAME")]
+    pub deployment_name: Option<String>,
+}
+
+/// The settings file's shape: every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    data: Option<PathBuf>,
+    database_url: Option<String>,
+    listen: Option<SocketAddr>,
+    secure_cookies: Option<bool>,
+    deployment_name: Option<String>,
+    session_hours: Option<i64>,
+}
+
+/// The settings in force.
+#[derive(Clone)]
+pub struct Settings {
+    pub data: PathBuf,
+    pub database_url: DatabaseUrl,
+    pub listen: SocketAddr,
+    pub secure_cookies: bool,
+    pub deployment_name: String,
+    pub session_hours: i64,
+}
+
+/// A database URL; its password never appears in `Debug` output or logs.
+#[derive(Clone)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.0.starts_with("postgres://") || self.0.starts_with("postgresql://")
+    }
+
+    /// The URL with any password replaced by `***`.
+    pub fn redacted(&self) -> String {
+        match (self.0.find("://"), self.0.rfind('@')) {
+            (Some(scheme_end), Some(at)) if at > scheme_end => {
+                let userinfo = &self.0[scheme_end + 3..at];
+                match userinfo.split_once(':') {
+                    Some((user, _)) => format!("{}://{user}:***@{}", &self.0[..scheme_end], &self.0[at + 1..]),
+                    None => self.0.clone(),
+                }
+            }
+            _ => self.0.clone(),
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("data", &self.data)
+            .field("database_url", &self.database_url)
+            .field("listen", &self.listen)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("deployment_name", &self.deployment_name)
+            .finish()
+    }
+}
+
+fn read_file(path: Option<&Path>) -> anyhow::Result<FileSettings> {
+    let Some(path) = path else { return Ok(FileSettings::default()) };
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading settings file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("settings file {} is not valid", path.display()))
+}
+
+impl Settings {
+    pub fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
+        let file = read_file(args.common.config.as_deref())?;
+        let data = args.common.data.clone().or(file.data).unwrap_or_else(|| PathBuf::from("zhisu-data"));
+        let database_url = args
+            .common
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data.join("zhisu.db").display()));
+        let database_url = DatabaseUrl(database_url);
+        if !database_url.is_postgres() && !database_url.expose().starts_with("sqlite:") {
+            bail!("database URL must start with sqlite:// or postgres://, got {}", database_url.redacted());
+        }
+        let session_hours = file.session_hours.unwrap_or(12);
+        if !(1..=24 * 30).contains(&session_hours) {
+            bail!("session_hours must be 1 to 720, got {session_hours}");
+        }
+        Ok(Settings {
+            data,
+            database_url,
+            listen: args.listen.or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".parse().expect("valid")),
+            secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
+            deployment_name: args.deployment_name.clone().or(file.deployment_name).unwrap_or_else(|| "zhisu".into()),
+            session_hours,
+        })
+    }
+
+    pub fn for_data(common: &CommonArgs) -> anyhow::Result<Settings> {
+        Settings::resolve(&ServeArgs { common: common.clone(), ..Default::default() })
+    }
+}
+
+/// `zhisu config example`: a commented settings file.
+pub const EXAMPLE: &str = r#"# zhisu settings. Every key is optional; ZHISU_<KEY> environment variables
+# and command-line flags override this file.
+
+# Data folder: SQLite database and uploaded files.
+data = "zhisu-data"
+
+# Database. Default: sqlite://<data>/zhisu.db. For scale, PostgreSQL:
+# database_url = "postgres://zhisu:secret@127.0.0.1/zhisu"
+
+# Where the server listens.
+listen = "127.0.0.1:8080"
+
+# Set to true when the platform is served over HTTPS.
+secure_cookies = false
+
+# Shown in pages and used as the ledger's origin.
+deployment_name = "zhisu"
+
+# How long a page log-in lasts.
+session_hours = 12
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_file_under_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("zhisu.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\ndeployment_name = \"粤\"\n").unwrap();
+        let args = ServeArgs {
+            common: CommonArgs { config: Some(file.clone()), ..Default::default() },
+            deployment_name: Some("flag".into()),
+            ..Default::default()
+        };
+        let s = Settings::resolve(&args).unwrap();
+        assert_eq!(s.listen.port(), 9000);
+        assert_eq!(s.deployment_name, "flag");
+        assert!(s.database_url.expose().ends_with("zhisu-data/zhisu.db"));
+        std::fs::write(&file, "colour = 1\n").unwrap();
+        assert!(Settings::resolve(&args).is_err());
+        let parsed: FileSettings = toml::from_str(EXAMPLE).unwrap();
+        assert_eq!(parsed.session_hours, Some(12));
+    }
+
+    #[test]
+    fn database_passwords_are_redacted() {
+        let url = DatabaseUrl("postgres://zhisu:hunter2@db/zhisu".into());
+        assert_eq!(format!("{url:?}"), "postgres://zhisu:***@db/zhisu");
+        assert!(!format!("{url:?}").contains("hunter2"));
+    }
+}
