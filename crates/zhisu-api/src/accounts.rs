@@ -56,22 +56,50 @@ pub struct CreatedKey {
 /// Create an API key for your own enterprise (platform admins: any).
 #[utoipa::path(post, path = "/api/v1/api-keys", tag = "accounts", request_body = NewKeyRequest,
     responses((status = 201, body = CreatedKey), (status = 403, body = Problem), (status = 422, body = Problem)), security(("api_key" = [])))]
-pub async fn create_key(State(state): State<AppState>, Auth(by): Auth, ApiJson(req): ApiJson<NewKeyRequest>) -> ApiResult<Response> {
+pub async fn create_key(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ApiJson(req): ApiJson<NewKeyRequest>,
+) -> ApiResult<Response> {
     let enterprise_id = req.enterprise_id.or(by.enterprise_id);
-    let created = state.service.create_api_key(Some(&by), &req.label, req.role, enterprise_id, &req.jurisdiction).await?;
-    Ok((StatusCode::CREATED, Json(CreatedKey { key: created.key, info: created.info })).into_response())
+    let created = state
+        .service
+        .create_api_key(
+            Some(&by),
+            &req.label,
+            req.role,
+            enterprise_id,
+            &req.jurisdiction,
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedKey {
+            key: created.key,
+            info: created.info,
+        }),
+    )
+        .into_response())
 }
 
 /// The API keys you manage (their secrets are never shown again).
 #[utoipa::path(get, path = "/api/v1/api-keys", tag = "accounts", responses((status = 200, body = Vec<ApiKey>)), security(("api_key" = [])))]
-pub async fn list_keys(State(state): State<AppState>, Auth(by): Auth) -> ApiResult<Json<Vec<ApiKey>>> {
+pub async fn list_keys(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+) -> ApiResult<Json<Vec<ApiKey>>> {
     Ok(Json(state.service.list_api_keys(&by).await?))
 }
 
 /// Revoke an API key.
 #[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "accounts", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)), security(("api_key" = [])))]
-pub async fn revoke_key(State(state): State<AppState>, Auth(by): Auth, ClientIp(ip): ClientIp, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+pub async fn revoke_key(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     state.service.revoke_api_key(&by, id, ip).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -103,10 +131,35 @@ pub struct CreatedUser {
 #[utoipa::path(post, path = "/api/v1/users", tag = "accounts", request_body = NewUserRequest,
     responses((status = 201, body = CreatedUser), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("api_key" = [])))]
-pub async fn create_user(State(state): State<AppState>, Auth(by): Auth, ApiJson(req): ApiJson<NewUserRequest>) -> ApiResult<Response> {
-    let enterprise_id = req.enterprise_id.or(if req.role.needs_enterprise() { by.enterprise_id } else { None });
-    let user = state.service.create_user(Some(&by), &req.login, &req.password, &req.display_name, req.role, enterprise_id, &req.jurisdiction).await?;
-    let body = CreatedUser { id: user.id, login: user.login, role: user.role, enterprise_id: user.enterprise_id, jurisdiction: user.jurisdiction };
+pub async fn create_user(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ApiJson(req): ApiJson<NewUserRequest>,
+) -> ApiResult<Response> {
+    let enterprise_id = req.enterprise_id.or(if req.role.needs_enterprise() {
+        by.enterprise_id
+    } else {
+        None
+    });
+    let user = state
+        .service
+        .create_user(
+            Some(&by),
+            &req.login,
+            &req.password,
+            &req.display_name,
+            req.role,
+            enterprise_id,
+            &req.jurisdiction,
+        )
+        .await?;
+    let body = CreatedUser {
+        id: user.id,
+        login: user.login,
+        role: user.role,
+        enterprise_id: user.enterprise_id,
+        jurisdiction: user.jurisdiction,
+    };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
@@ -133,8 +186,23 @@ pub struct AuditPage {
 /// The audit log: every change and every access to private data.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "accounts", params(AuditParams),
     responses((status = 200, body = AuditPage), (status = 403, body = Problem)), security(("api_key" = [])))]
-pub async fn audit(State(state): State<AppState>, Auth(by): Auth, ApiQuery(p): ApiQuery<AuditParams>) -> ApiResult<Json<AuditPage>> {
-    let query = AuditQuery { enterprise_id: p.enterprise_id, actor: p.actor, action: p.action, limit: p.limit.unwrap_or(100), offset: p.offset.unwrap_or(0) };
+pub async fn audit(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ApiQuery(p): ApiQuery<AuditParams>,
+) -> ApiResult<Json<AuditPage>> {
+    let query = AuditQuery {
+        enterprise_id: p.enterprise_id,
+        actor: p.actor,
+        action: p.action,
+        limit: p.limit.unwrap_or(100),
+        offset: p.offset.unwrap_or(0),
+    };
     let page = state.service.list_audit(&by, query).await?;
-    Ok(Json(AuditPage { items: page.items, total: page.total, limit: page.limit, offset: page.offset }))
+    Ok(Json(AuditPage {
+        items: page.items,
+        total: page.total,
+        limit: page.limit,
+        offset: page.offset,
+    }))
 }

@@ -21,7 +21,9 @@ use crate::AppState;
 pub struct ClientIp(pub Option<String>);
 
 pub(crate) fn client_ip(parts: &axum::http::Extensions) -> Option<String> {
-    parts.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
+    parts
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
 }
 
 /// A request with a valid API key.
@@ -33,9 +35,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Option<Principal>>() {
             Some(Some(p)) => Ok(Auth(p.clone())),
-            Some(None) if parts.headers.contains_key(header::AUTHORIZATION) => {
-                Err(ApiError::new("unauthenticated", "API密钥无效或已吊销 (the API key is unknown or revoked)"))
-            }
+            Some(None) if parts.headers.contains_key(header::AUTHORIZATION) => Err(ApiError::new(
+                "unauthenticated",
+                "API密钥无效或已吊销 (the API key is unknown or revoked)",
+            )),
             _ => Err(zhisu_service::ServiceError::Unauthenticated.into()),
         }
     }
@@ -49,12 +52,19 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
-pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn authenticate(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let bearer = request
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(|k| k.trim().to_string());
     let principal = match &bearer {
         Some(key) => match state.service.key_principal(key).await {
@@ -71,9 +81,21 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     let status = response.status();
     // Reads of private data, failed attempts and writes are all logged;
     // successful writes are also in the record's own transactional entry.
-    if principal.is_some() || bearer.is_some() || is_write || status.as_u16() == 401 || status.as_u16() == 403 {
-        let outcome = if status.is_success() { "ok".to_string() } else { format!("http {}", status.as_u16()) };
-        state.service.audit_access(principal.as_ref(), action, None, ip, outcome).await;
+    if principal.is_some()
+        || bearer.is_some()
+        || is_write
+        || status.as_u16() == 401
+        || status.as_u16() == 403
+    {
+        let outcome = if status.is_success() {
+            "ok".to_string()
+        } else {
+            format!("http {}", status.as_u16())
+        };
+        state
+            .service
+            .audit_access(principal.as_ref(), action, None, ip, outcome)
+            .await;
     }
     response
 }

@@ -9,7 +9,10 @@ use serde_json::Value;
 use crate::error::PROBLEM_TYPES;
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn schema_name(schema: &Value) -> String {
@@ -22,11 +25,21 @@ fn schema_name(schema: &Value) -> String {
     }
     match schema.get("type") {
         Some(Value::String(t)) => escape(t),
-        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" | "),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(" | "),
         _ => ["oneOf", "anyOf", "allOf"]
             .iter()
             .find_map(|k| schema.get(*k).and_then(Value::as_array))
-            .map(|parts| parts.iter().map(schema_name).collect::<Vec<_>>().join(" + "))
+            .map(|parts| {
+                parts
+                    .iter()
+                    .map(schema_name)
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            })
             .unwrap_or_else(|| "object".into()),
     }
 }
@@ -75,14 +88,26 @@ pub fn reference_page(api: &utoipa::openapi::OpenApi) -> String {
                 }
                 if let Some(body) = op.pointer("/requestBody/content") {
                     if let Some((ct, media)) = body.as_object().and_then(|m| m.iter().next()) {
-                        html.push_str(&format!("<p>Request body ({}): {}</p>", escape(ct), schema_name(&media["schema"])));
+                        html.push_str(&format!(
+                            "<p>Request body ({}): {}</p>",
+                            escape(ct),
+                            schema_name(&media["schema"])
+                        ));
                     }
                 }
                 if let Some(responses) = op.get("responses").and_then(Value::as_object) {
                     html.push_str("<ul>");
                     for (status, r) in responses {
-                        let schema = r.pointer("/content").and_then(Value::as_object).and_then(|m| m.values().next()).map(|m| schema_name(&m["schema"]));
-                        html.push_str(&format!("<li><b>{}</b> {}</li>", escape(status), schema.unwrap_or_default()));
+                        let schema = r
+                            .pointer("/content")
+                            .and_then(Value::as_object)
+                            .and_then(|m| m.values().next())
+                            .map(|m| schema_name(&m["schema"]));
+                        html.push_str(&format!(
+                            "<li><b>{}</b> {}</li>",
+                            escape(status),
+                            schema.unwrap_or_default()
+                        ));
                     }
                     html.push_str("</ul>");
                 }
@@ -91,24 +116,40 @@ pub fn reference_page(api: &utoipa::openapi::OpenApi) -> String {
         }
     }
     html.push_str("<h2>数据结构 Schemas</h2>");
-    if let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) {
+    if let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
         for (name, schema) in schemas {
-            html.push_str(&format!("<section class=\"schema\" id=\"schema-{0}\"><h3>{0}</h3>", escape(name)));
+            html.push_str(&format!(
+                "<section class=\"schema\" id=\"schema-{0}\"><h3>{0}</h3>",
+                escape(name)
+            ));
             if let Some(desc) = schema.get("description").and_then(Value::as_str) {
                 html.push_str(&format!("<p>{}</p>", escape(desc)));
             }
             if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-                let list: Vec<String> = values.iter().map(|v| format!("<code>{}</code>", escape(&v.to_string()))).collect();
+                let list: Vec<String> = values
+                    .iter()
+                    .map(|v| format!("<code>{}</code>", escape(&v.to_string())))
+                    .collect();
                 html.push_str(&format!("<p>one of {}</p>", list.join(", ")));
             }
             if let Some(props) = schema.get("properties").and_then(Value::as_object) {
-                let required: Vec<&str> = schema["required"].as_array().map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+                let required: Vec<&str> = schema["required"]
+                    .as_array()
+                    .map(|r| r.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
                 html.push_str("<table><tr><th>field</th><th>type</th><th>description</th></tr>");
                 for (field, s) in props {
                     html.push_str(&format!(
                         "<tr><td><code>{}</code>{}</td><td>{}</td><td>{}</td></tr>",
                         escape(field),
-                        if required.contains(&field.as_str()) { " *" } else { "" },
+                        if required.contains(&field.as_str()) {
+                            " *"
+                        } else {
+                            ""
+                        },
                         schema_name(s),
                         escape(s["description"].as_str().unwrap_or(""))
                     ));

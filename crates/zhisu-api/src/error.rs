@@ -45,16 +45,28 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(slug: &'static str, detail: impl Into<String>) -> Self {
-        ApiError { slug, detail: detail.into(), errors: vec![] }
+        ApiError {
+            slug,
+            detail: detail.into(),
+            errors: vec![],
+        }
     }
 
     pub fn status(&self) -> StatusCode {
-        let code = PROBLEM_TYPES.iter().find(|(s, _, _)| *s == self.slug).map(|(_, c, _)| *c).unwrap_or(500);
+        let code = PROBLEM_TYPES
+            .iter()
+            .find(|(s, _, _)| *s == self.slug)
+            .map(|(_, c, _)| *c)
+            .unwrap_or(500);
         StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     pub fn problem(&self) -> Problem {
-        let title = PROBLEM_TYPES.iter().find(|(s, _, _)| *s == self.slug).map(|(_, _, t)| *t).unwrap_or("Error");
+        let title = PROBLEM_TYPES
+            .iter()
+            .find(|(s, _, _)| *s == self.slug)
+            .map(|(_, _, t)| *t)
+            .unwrap_or("Error");
         Problem {
             problem_type: format!("/problems/{}", self.slug),
             title: title.to_string(),
@@ -68,12 +80,21 @@ impl ApiError {
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
-            ServiceError::Unauthenticated => ApiError::new("unauthenticated", "需要有效的API密钥 (send a valid API key as 'Authorization: Bearer KEY')"),
+            ServiceError::Unauthenticated => ApiError::new(
+                "unauthenticated",
+                "需要有效的API密钥 (send a valid API key as 'Authorization: Bearer KEY')",
+            ),
             ServiceError::Forbidden(d) => ApiError::new("forbidden", d),
-            ServiceError::NotFound(d) => ApiError::new("not-found", format!("未找到 (not found: {d})")),
+            ServiceError::NotFound(d) => {
+                ApiError::new("not-found", format!("未找到 (not found: {d})"))
+            }
             ServiceError::Invalid(Invalid(errors)) => ApiError {
                 slug: "validation",
-                detail: errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "),
+                detail: errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
                 errors,
             },
             ServiceError::Conflict(d) => ApiError::new("conflict", d),
@@ -82,7 +103,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::UnsupportedType(d) => ApiError::new("unsupported-media-type", d),
             ServiceError::Internal(source) => {
                 tracing::error!(%source, "internal error");
-                ApiError::new("internal", "服务器内部错误，已记录 (an internal error occurred and was logged)")
+                ApiError::new(
+                    "internal",
+                    "服务器内部错误，已记录 (an internal error occurred and was logged)",
+                )
             }
         }
     }
@@ -93,12 +117,26 @@ impl From<JsonRejection> for ApiError {
         match rejection {
             JsonRejection::JsonDataError(e) => {
                 // "Failed to deserialize the JSON body into the target type: <serde message> at line.."
-                let inner = std::error::Error::source(&e).map(|s| s.to_string()).unwrap_or_else(|| e.body_text());
-                ApiError { slug: "validation", detail: inner.clone(), errors: vec![zhisu_service::schema_finding(inner)] }
+                let inner = std::error::Error::source(&e)
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| e.body_text());
+                ApiError {
+                    slug: "validation",
+                    detail: inner.clone(),
+                    errors: vec![zhisu_service::schema_finding(inner)],
+                }
             }
-            JsonRejection::JsonSyntaxError(e) => ApiError::new("bad-request", format!("JSON格式错误 (malformed JSON: {})", e.body_text())),
-            JsonRejection::MissingJsonContentType(_) => ApiError::new("unsupported-media-type", "请求须为 Content-Type: application/json (send Content-Type: application/json)"),
-            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new("payload-too-large", e.body_text()),
+            JsonRejection::JsonSyntaxError(e) => ApiError::new(
+                "bad-request",
+                format!("JSON格式错误 (malformed JSON: {})", e.body_text()),
+            ),
+            JsonRejection::MissingJsonContentType(_) => ApiError::new(
+                "unsupported-media-type",
+                "请求须为 Content-Type: application/json (send Content-Type: application/json)",
+            ),
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::new("payload-too-large", e.body_text())
+            }
             other => ApiError::new("bad-request", other.body_text()),
         }
     }
@@ -106,7 +144,13 @@ impl From<JsonRejection> for ApiError {
 
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
-        ApiError::new("bad-request", format!("查询参数无效 (invalid query parameters: {})", rejection.body_text()))
+        ApiError::new(
+            "bad-request",
+            format!(
+                "查询参数无效 (invalid query parameters: {})",
+                rejection.body_text()
+            ),
+        )
     }
 }
 
@@ -114,10 +158,18 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
-        let mut response = (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response();
+        let mut response = (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response();
         if status == StatusCode::UNAUTHORIZED {
             // RFC 6750 §3: say which scheme is expected.
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer realm=\"zhisu\""));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer realm=\"zhisu\""),
+            );
         }
         response
     }
@@ -137,5 +189,8 @@ pub struct ApiQuery<T>(pub T);
 
 /// Fallback for unknown API paths.
 pub async fn not_found() -> ApiError {
-    ApiError::new("not-found", "没有这个接口 (no such endpoint; see /openapi.json)")
+    ApiError::new(
+        "not-found",
+        "没有这个接口 (no such endpoint; see /openapi.json)",
+    )
 }

@@ -52,13 +52,19 @@ struct BearerAuth;
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("api_key", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
     }
 }
 
 fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(records::list_enterprises, records::create_enterprise))
+        .routes(routes!(
+            records::list_enterprises,
+            records::create_enterprise
+        ))
         .routes(routes!(records::get_enterprise, records::patch_enterprise))
         .routes(routes!(records::enterprise_history))
         .routes(routes!(records::list_products, records::create_product))
@@ -80,7 +86,9 @@ fn api_routes() -> OpenApiRouter<AppState> {
 /// The OpenAPI 3.1 document, generated from the handlers' annotations.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut api) = api_routes().split_for_parts();
-    let (_, health) = OpenApiRouter::<AppState>::new().routes(routes!(misc::healthz)).split_for_parts();
+    let (_, health) = OpenApiRouter::<AppState>::new()
+        .routes(routes!(misc::healthz))
+        .split_for_parts();
     api.merge(health);
     api
 }
@@ -94,13 +102,29 @@ pub fn router(service: Service) -> Router {
     let reference = docs::reference_page(&document);
     let api = api
         .fallback(error::not_found)
-        .layer(DefaultBodyLimit::max(zhisu_domain::blob::MAX_BLOB_BYTES + 64 * 1024))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
+        .layer(DefaultBodyLimit::max(
+            zhisu_domain::blob::MAX_BLOB_BYTES + 64 * 1024,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ));
     Router::new()
         .merge(api)
         .route("/healthz", get(misc::healthz))
-        .route("/openapi.json", get(move || async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], json) }))
-        .route("/api/docs", get(move || async move { axum::response::Html(reference) }))
+        .route(
+            "/openapi.json",
+            get(move || async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    json,
+                )
+            }),
+        )
+        .route(
+            "/api/docs",
+            get(move || async move { axum::response::Html(reference) }),
+        )
         .route("/problems/{slug}", get(docs::problem_page))
         .with_state(state)
 }

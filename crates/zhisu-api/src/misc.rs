@@ -33,12 +33,25 @@ pub async fn identifier(Path(value): Path<String>) -> Json<IdCheck> {
     request_body(content_type = "multipart/form-data", description = "a form with one field `file`"),
     responses((status = 201, body = BlobRef), (status = 413, body = Problem), (status = 415, body = Problem)),
     security(("api_key" = [])))]
-pub async fn upload(State(state): State<AppState>, Auth(_by): Auth, mut multipart: Multipart) -> ApiResult<Response> {
+pub async fn upload(
+    State(state): State<AppState>,
+    Auth(_by): Auth,
+    mut multipart: Multipart,
+) -> ApiResult<Response> {
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new("payload-too-large", "文件超过10 MiB (the file is larger than 10 MiB)")
+            ApiError::new(
+                "payload-too-large",
+                "文件超过10 MiB (the file is larger than 10 MiB)",
+            )
         } else {
-            ApiError::new("bad-request", format!("multipart 格式错误 (malformed multipart body: {})", e.body_text()))
+            ApiError::new(
+                "bad-request",
+                format!(
+                    "multipart 格式错误 (malformed multipart body: {})",
+                    e.body_text()
+                ),
+            )
         }
     };
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
@@ -49,13 +62,30 @@ pub async fn upload(State(state): State<AppState>, Auth(_by): Auth, mut multipar
             return Ok((StatusCode::CREATED, Json(blob)).into_response());
         }
     }
-    Err(ApiError::new("bad-request", "缺少 file 字段 (the form has no field named 'file')"))
+    Err(ApiError::new(
+        "bad-request",
+        "缺少 file 字段 (the form has no field named 'file')",
+    ))
 }
 
 /// Download a stored file.
 #[utoipa::path(get, path = "/api/v1/blobs/{sha256}", tag = "files", params(("sha256" = String, Path)),
     responses((status = 200, description = "the file"), (status = 404, body = Problem)), security(("api_key" = [])))]
-pub async fn download(State(state): State<AppState>, Auth(_by): Auth, Path(sha256): Path<String>) -> ApiResult<Response> {
+pub async fn download(
+    State(state): State<AppState>,
+    Auth(_by): Auth,
+    Path(sha256): Path<String>,
+) -> ApiResult<Response> {
     let (blob, bytes) = state.service.read_blob(&sha256).await?;
-    Ok(([(header::CONTENT_TYPE, blob.content_type), (header::CACHE_CONTROL, "private, max-age=31536000, immutable".into())], bytes).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, blob.content_type),
+            (
+                header::CACHE_CONTROL,
+                "private, max-age=31536000, immutable".into(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -125,8 +125,15 @@ fn etag(version: i64) -> HeaderValue {
 
 /// Reads `If-Match: "v3"` (or `3`) as the expected version.
 fn if_match(headers: &HeaderMap) -> ApiResult<Option<i64>> {
-    let Some(value) = headers.get(header::IF_MATCH) else { return Ok(None) };
-    let text = value.to_str().unwrap_or("").trim().trim_start_matches("W/").trim_matches('"');
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = value
+        .to_str()
+        .unwrap_or("")
+        .trim()
+        .trim_start_matches("W/")
+        .trim_matches('"');
     let number = text.strip_prefix('v').unwrap_or(text);
     number
         .parse()
@@ -136,13 +143,17 @@ fn if_match(headers: &HeaderMap) -> ApiResult<Option<i64>> {
 
 fn one(view: RecordView) -> Response {
     let mut response = Json(view.to_json()).into_response();
-    response.headers_mut().insert(header::ETAG, etag(view.version));
+    response
+        .headers_mut()
+        .insert(header::ETAG, etag(view.version));
     response
 }
 
 fn created(view: RecordView, collection: &str) -> Response {
     let mut response = (StatusCode::CREATED, Json(view.to_json())).into_response();
-    response.headers_mut().insert(header::ETAG, etag(view.version));
+    response
+        .headers_mut()
+        .insert(header::ETAG, etag(view.version));
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/{collection}/{}", view.id)) {
         response.headers_mut().insert(header::LOCATION, location);
     }
@@ -190,19 +201,57 @@ macro_rules! read_handlers {
     };
 }
 
-read_handlers!(RecordKind::Enterprise, "enterprises", "/api/v1/enterprises", "/api/v1/enterprises/{id}", "/api/v1/enterprises/{id}/history",
-    list_enterprises, get_enterprise, enterprise_history, EnterpriseRecord, EnterprisePage);
-read_handlers!(RecordKind::Product, "products", "/api/v1/products", "/api/v1/products/{id}", "/api/v1/products/{id}/history",
-    list_products, get_product, product_history, ProductRecord, ProductPage);
-read_handlers!(RecordKind::Batch, "batches", "/api/v1/batches", "/api/v1/batches/{id}", "/api/v1/batches/{id}/history",
-    list_batches, get_batch, batch_history, BatchRecord, BatchPage);
+read_handlers!(
+    RecordKind::Enterprise,
+    "enterprises",
+    "/api/v1/enterprises",
+    "/api/v1/enterprises/{id}",
+    "/api/v1/enterprises/{id}/history",
+    list_enterprises,
+    get_enterprise,
+    enterprise_history,
+    EnterpriseRecord,
+    EnterprisePage
+);
+read_handlers!(
+    RecordKind::Product,
+    "products",
+    "/api/v1/products",
+    "/api/v1/products/{id}",
+    "/api/v1/products/{id}/history",
+    list_products,
+    get_product,
+    product_history,
+    ProductRecord,
+    ProductPage
+);
+read_handlers!(
+    RecordKind::Batch,
+    "batches",
+    "/api/v1/batches",
+    "/api/v1/batches/{id}",
+    "/api/v1/batches/{id}/history",
+    list_batches,
+    get_batch,
+    batch_history,
+    BatchRecord,
+    BatchPage
+);
 
 /// File an enterprise directly (platform admins; others register in the page).
 #[utoipa::path(post, path = "/api/v1/enterprises", tag = "enterprises", request_body = EnterpriseInput,
     responses((status = 201, body = EnterpriseRecord), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("api_key" = [])))]
-pub async fn create_enterprise(State(state): State<AppState>, Auth(by): Auth, ClientIp(ip): ClientIp, ApiJson(input): ApiJson<EnterpriseInput>) -> ApiResult<Response> {
-    Ok(created(state.service.create_enterprise(&by, input, ip).await?, "enterprises"))
+pub async fn create_enterprise(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<EnterpriseInput>,
+) -> ApiResult<Response> {
+    Ok(created(
+        state.service.create_enterprise(&by, input, ip).await?,
+        "enterprises",
+    ))
 }
 
 /// Amend an enterprise with a JSON merge patch (RFC 7396); stores a new version.
@@ -210,16 +259,34 @@ pub async fn create_enterprise(State(state): State<AppState>, Auth(by): Auth, Cl
     request_body(content = Object, description = "JSON merge patch of the enterprise's fields"),
     responses((status = 200, body = EnterpriseRecord), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("api_key" = [])))]
-pub async fn patch_enterprise(State(state): State<AppState>, Auth(by): Auth, ClientIp(ip): ClientIp, Path(id): Path<i64>, headers: HeaderMap, ApiJson(patch): ApiJson<serde_json::Value>) -> ApiResult<Response> {
-    Ok(one(state.service.update_enterprise(&by, id, &patch, if_match(&headers)?, ip).await?))
+pub async fn patch_enterprise(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    ApiJson(patch): ApiJson<serde_json::Value>,
+) -> ApiResult<Response> {
+    Ok(one(state
+        .service
+        .update_enterprise(&by, id, &patch, if_match(&headers)?, ip)
+        .await?))
 }
 
 /// File a product (manufacturer roles).
 #[utoipa::path(post, path = "/api/v1/products", tag = "products", request_body = ProductInput,
     responses((status = 201, body = ProductRecord), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("api_key" = [])))]
-pub async fn create_product(State(state): State<AppState>, Auth(by): Auth, ClientIp(ip): ClientIp, ApiJson(input): ApiJson<ProductInput>) -> ApiResult<Response> {
-    Ok(created(state.service.create_product(&by, input, ip).await?, "products"))
+pub async fn create_product(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<ProductInput>,
+) -> ApiResult<Response> {
+    Ok(created(
+        state.service.create_product(&by, input, ip).await?,
+        "products",
+    ))
 }
 
 /// Amend a product with a JSON merge patch; stores a new version.
@@ -227,16 +294,34 @@ pub async fn create_product(State(state): State<AppState>, Auth(by): Auth, Clien
     request_body(content = Object, description = "JSON merge patch of the product's fields"),
     responses((status = 200, body = ProductRecord), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("api_key" = [])))]
-pub async fn patch_product(State(state): State<AppState>, Auth(by): Auth, ClientIp(ip): ClientIp, Path(id): Path<i64>, headers: HeaderMap, ApiJson(patch): ApiJson<serde_json::Value>) -> ApiResult<Response> {
-    Ok(one(state.service.update_product(&by, id, &patch, if_match(&headers)?, ip).await?))
+pub async fn patch_product(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    ApiJson(patch): ApiJson<serde_json::Value>,
+) -> ApiResult<Response> {
+    Ok(one(state
+        .service
+        .update_product(&by, id, &patch, if_match(&headers)?, ip)
+        .await?))
 }
 
 /// File a batch of a product.
 #[utoipa::path(post, path = "/api/v1/batches", tag = "batches", request_body = BatchInput,
     responses((status = 201, body = BatchRecord), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("api_key" = [])))]
-pub async fn create_batch(State(state): State<AppState>, Auth(by): Auth, ClientIp(ip): ClientIp, ApiJson(input): ApiJson<BatchInput>) -> ApiResult<Response> {
-    Ok(created(state.service.create_batch(&by, input, ip).await?, "batches"))
+pub async fn create_batch(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<BatchInput>,
+) -> ApiResult<Response> {
+    Ok(created(
+        state.service.create_batch(&by, input, ip).await?,
+        "batches",
+    ))
 }
 
 /// Amend a batch with a JSON merge patch; stores a new version.
@@ -244,6 +329,16 @@ pub async fn create_batch(State(state): State<AppState>, Auth(by): Auth, ClientI
     request_body(content = Object, description = "JSON merge patch of the batch's fields"),
     responses((status = 200, body = BatchRecord), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("api_key" = [])))]
-pub async fn patch_batch(State(state): State<AppState>, Auth(by): Auth, ClientIp(ip): ClientIp, Path(id): Path<i64>, headers: HeaderMap, ApiJson(patch): ApiJson<serde_json::Value>) -> ApiResult<Response> {
-    Ok(one(state.service.update_batch(&by, id, &patch, if_match(&headers)?, ip).await?))
+pub async fn patch_batch(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    ApiJson(patch): ApiJson<serde_json::Value>,
+) -> ApiResult<Response> {
+    Ok(one(state
+        .service
+        .update_batch(&by, id, &patch, if_match(&headers)?, ip)
+        .await?))
 }

@@ -37,7 +37,12 @@ pub struct IdCheck {
 }
 
 impl IdCheck {
-    fn of<T, E: std::fmt::Display>(input: &str, kind: IdKind, result: Result<T, E>, show: impl Fn(&T) -> String) -> Self {
+    fn of<T, E: std::fmt::Display>(
+        input: &str,
+        kind: IdKind,
+        result: Result<T, E>,
+        show: impl Fn(&T) -> String,
+    ) -> Self {
         match result {
             Ok(value) => IdCheck {
                 input: input.to_string(),
@@ -66,20 +71,32 @@ pub fn identify(input: &str) -> IdCheck {
     let trimmed = input.trim();
     let upper = trimmed.to_ascii_uppercase();
     let n_chars = trimmed.chars().count();
-    if n_chars == 18 && upper.bytes().all(|b| b.is_ascii_alphanumeric()) && !upper.bytes().all(|b| b.is_ascii_digit()) {
+    if n_chars == 18
+        && upper.bytes().all(|b| b.is_ascii_alphanumeric())
+        && !upper.bytes().all(|b| b.is_ascii_digit())
+    {
         return IdCheck::of(input, IdKind::Uscc, Uscc::parse(trimmed), |u| u.to_string());
     }
     if n_chars == 18 && upper.bytes().all(|b| b.is_ascii_digit()) {
         // Eighteen digits is both a USCC shape and an SSCC shape; a valid USCC wins.
         if let Ok(u) = Uscc::parse(trimmed) {
-            return IdCheck::of(input, IdKind::Uscc, Ok::<_, crate::UsccError>(u), |u| u.to_string());
+            return IdCheck::of(input, IdKind::Uscc, Ok::<_, crate::UsccError>(u), |u| {
+                u.to_string()
+            });
         }
     }
     if upper.contains("XK") {
-        return IdCheck::of(input, IdKind::ProductionLicence, ProductionLicenceNo::parse(trimmed), |p| p.to_string());
+        return IdCheck::of(
+            input,
+            IdKind::ProductionLicence,
+            ProductionLicenceNo::parse(trimmed),
+            |p| p.to_string(),
+        );
     }
     if (n_chars == 16) && trimmed.bytes().all(|b| b.is_ascii_digit()) {
-        return IdCheck::of(input, IdKind::Ccc, CccCertNo::parse(trimmed), |c| c.to_string());
+        return IdCheck::of(input, IdKind::Ccc, CccCertNo::parse(trimmed), |c| {
+            c.to_string()
+        });
     }
     IdCheck {
         input: input.to_string(),

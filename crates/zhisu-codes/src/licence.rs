@@ -39,7 +39,11 @@ impl ProductionLicenceNo {
             None => normalized.as_str(),
         };
         let core_upper = core.to_ascii_uppercase();
-        let parts: Vec<&str> = core_upper.strip_prefix("XK").unwrap_or("").split('-').collect();
+        let parts: Vec<&str> = core_upper
+            .strip_prefix("XK")
+            .unwrap_or("")
+            .split('-')
+            .collect();
         let ok = parts.len() == 3
             && parts[0].len() == 2
             && parts[1].len() == 3
@@ -90,10 +94,31 @@ mod tests {
 
     #[test]
     fn production_licence_forms() {
-        assert_eq!(ProductionLicenceNo::parse("XK06-014-00123").unwrap().as_str(), "XK06-014-00123");
-        assert_eq!(ProductionLicenceNo::parse("(粤)XK06-014-00123").unwrap().as_str(), "(粤)XK06-014-00123");
-        assert_eq!(ProductionLicenceNo::parse("（粤）xk06-014-00123").unwrap().as_str(), "(粤)XK06-014-00123");
-        for bad in ["XK06-14-00123", "XK06-014-0012", "AB06-014-00123", "(广东)XK06-014-00123", ""] {
+        assert_eq!(
+            ProductionLicenceNo::parse("XK06-014-00123")
+                .unwrap()
+                .as_str(),
+            "XK06-014-00123"
+        );
+        assert_eq!(
+            ProductionLicenceNo::parse("(粤)XK06-014-00123")
+                .unwrap()
+                .as_str(),
+            "(粤)XK06-014-00123"
+        );
+        assert_eq!(
+            ProductionLicenceNo::parse("（粤）xk06-014-00123")
+                .unwrap()
+                .as_str(),
+            "(粤)XK06-014-00123"
+        );
+        for bad in [
+            "XK06-14-00123",
+            "XK06-014-0012",
+            "AB06-014-00123",
+            "(广东)XK06-014-00123",
+            "",
+        ] {
             assert!(ProductionLicenceNo::parse(bad).is_err(), "{bad}");
         }
     }

@@ -9,15 +9,40 @@ use std::fmt;
 
 /// GB/T 2260: province-level divisions, with their Chinese names.
 const PROVINCES: &[(&str, &str)] = &[
-    ("11", "北京市"), ("12", "天津市"), ("13", "河北省"), ("14", "山西省"), ("15", "内蒙古自治区"),
-    ("21", "辽宁省"), ("22", "吉林省"), ("23", "黑龙江省"),
-    ("31", "上海市"), ("32", "江苏省"), ("33", "浙江省"), ("34", "安徽省"), ("35", "福建省"),
-    ("36", "江西省"), ("37", "山东省"),
-    ("41", "河南省"), ("42", "湖北省"), ("43", "湖南省"), ("44", "广东省"), ("45", "广西壮族自治区"),
+    ("11", "北京市"),
+    ("12", "天津市"),
+    ("13", "河北省"),
+    ("14", "山西省"),
+    ("15", "内蒙古自治区"),
+    ("21", "辽宁省"),
+    ("22", "吉林省"),
+    ("23", "黑龙江省"),
+    ("31", "上海市"),
+    ("32", "江苏省"),
+    ("33", "浙江省"),
+    ("34", "安徽省"),
+    ("35", "福建省"),
+    ("36", "江西省"),
+    ("37", "山东省"),
+    ("41", "河南省"),
+    ("42", "湖北省"),
+    ("43", "湖南省"),
+    ("44", "广东省"),
+    ("45", "广西壮族自治区"),
     ("46", "海南省"),
-    ("50", "重庆市"), ("51", "四川省"), ("52", "贵州省"), ("53", "云南省"), ("54", "西藏自治区"),
-    ("61", "陕西省"), ("62", "甘肃省"), ("63", "青海省"), ("64", "宁夏回族自治区"), ("65", "新疆维吾尔自治区"),
-    ("71", "台湾省"), ("81", "香港特别行政区"), ("82", "澳门特别行政区"),
+    ("50", "重庆市"),
+    ("51", "四川省"),
+    ("52", "贵州省"),
+    ("53", "云南省"),
+    ("54", "西藏自治区"),
+    ("61", "陕西省"),
+    ("62", "甘肃省"),
+    ("63", "青海省"),
+    ("64", "宁夏回族自治区"),
+    ("65", "新疆维吾尔自治区"),
+    ("71", "台湾省"),
+    ("81", "香港特别行政区"),
+    ("82", "澳门特别行政区"),
 ];
 
 /// A six-digit region code whose province part exists.
@@ -77,7 +102,10 @@ impl fmt::Display for RegionCode {
 /// two-digit province code).
 pub fn province_name(code: &str) -> Option<&'static str> {
     let prefix = code.get(..2)?;
-    PROVINCES.iter().find(|(p, _)| *p == prefix).map(|(_, name)| *name)
+    PROVINCES
+        .iter()
+        .find(|(p, _)| *p == prefix)
+        .map(|(_, name)| *name)
 }
 
 #[cfg(test)]
@@ -97,8 +125,17 @@ mod tests {
 
     #[test]
     fn rejects_bad_codes() {
-        assert_eq!(RegionCode::parse("4403"), Err(RegionError::Format("4403".into())));
-        assert_eq!(RegionCode::parse("44030A"), Err(RegionError::Format("44030A".into())));
-        assert_eq!(RegionCode::parse("990000"), Err(RegionError::Province("990000".into())));
+        assert_eq!(
+            RegionCode::parse("4403"),
+            Err(RegionError::Format("4403".into()))
+        );
+        assert_eq!(
+            RegionCode::parse("44030A"),
+            Err(RegionError::Format("44030A".into()))
+        );
+        assert_eq!(
+            RegionCode::parse("990000"),
+            Err(RegionError::Province("990000".into()))
+        );
     }
 }

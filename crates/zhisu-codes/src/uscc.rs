@@ -11,7 +11,9 @@ use std::fmt;
 const CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 /// GB 32100 §5: weight of position i (1-based) is 3^(i-1) mod 31.
-const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 /// GB 11714 §5: weights of the eight body characters of the organisation code.
 const ORG_WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
@@ -79,7 +81,11 @@ fn check_character(first17: &[u8]) -> char {
 
 /// GB 11714 §5: the organisation code's own check character.
 fn org_check_character(body8: &[u8]) -> char {
-    let sum: u32 = body8.iter().zip(ORG_WEIGHTS).map(|(&b, w)| org_value(b) * w).sum();
+    let sum: u32 = body8
+        .iter()
+        .zip(ORG_WEIGHTS)
+        .map(|(&b, w)| org_value(b) * w)
+        .sum();
     match 11 - sum % 11 {
         10 => 'X',
         11 => '0',
@@ -99,7 +105,10 @@ impl Uscc {
         let bytes = normalized.as_bytes();
         for (idx, &b) in bytes.iter().enumerate() {
             if charset_value(b).is_none() {
-                return Err(UsccError::IllegalCharacter { position: idx + 1, found: b as char });
+                return Err(UsccError::IllegalCharacter {
+                    position: idx + 1,
+                    found: b as char,
+                });
             }
         }
         if !AUTHORITIES.contains(&bytes[0]) {
@@ -111,11 +120,17 @@ impl Uscc {
         }
         let org_expected = org_check_character(&bytes[8..16]);
         if bytes[16] as char != org_expected {
-            return Err(UsccError::OrgCodeCheck { expected: org_expected, found: bytes[16] as char });
+            return Err(UsccError::OrgCodeCheck {
+                expected: org_expected,
+                found: bytes[16] as char,
+            });
         }
         let expected = check_character(&bytes[..17]);
         if bytes[17] as char != expected {
-            return Err(UsccError::CheckCharacter { expected, found: bytes[17] as char });
+            return Err(UsccError::CheckCharacter {
+                expected,
+                found: bytes[17] as char,
+            });
         }
         Ok(Uscc(normalized))
     }
@@ -155,34 +170,56 @@ mod tests {
     use super::*;
 
     // Real, published codes (business-licence notices).
-    const VALID: &[&str] = &["91350100M000100Y43", "91110000600037341L", "91440300708461136T"];
+    const VALID: &[&str] = &[
+        "91350100M000100Y43",
+        "91110000600037341L",
+        "91440300708461136T",
+    ];
 
     #[test]
     fn accepts_published_codes() {
         for code in VALID {
             assert_eq!(Uscc::parse(code).unwrap().as_str(), *code);
         }
-        assert_eq!(Uscc::parse(" 91350100m000100y43 ").unwrap().as_str(), "91350100M000100Y43");
+        assert_eq!(
+            Uscc::parse(" 91350100m000100y43 ").unwrap().as_str(),
+            "91350100M000100Y43"
+        );
     }
 
     #[test]
     fn names_the_failed_check_and_the_expected_character() {
         assert_eq!(
             Uscc::parse("91350100M000100Y44"),
-            Err(UsccError::CheckCharacter { expected: '3', found: '4' })
+            Err(UsccError::CheckCharacter {
+                expected: '3',
+                found: '4'
+            })
         );
         assert_eq!(
             Uscc::parse("91350100M000100Z43"),
-            Err(UsccError::IllegalCharacter { position: 16, found: 'Z' })
+            Err(UsccError::IllegalCharacter {
+                position: 16,
+                found: 'Z'
+            })
         );
         // Change a body digit of the organisation code: its own check fails first.
         assert_eq!(
             Uscc::parse("91350100M000200Y43"),
-            Err(UsccError::OrgCodeCheck { expected: 'X', found: '4' })
+            Err(UsccError::OrgCodeCheck {
+                expected: 'X',
+                found: '4'
+            })
         );
         assert_eq!(Uscc::parse("9135"), Err(UsccError::Length(4)));
-        assert_eq!(Uscc::parse("B1350100M000100Y43"), Err(UsccError::Authority('B')));
-        assert_eq!(Uscc::parse("9135A100M000100Y43").unwrap_err().code(), "region-code");
+        assert_eq!(
+            Uscc::parse("B1350100M000100Y43"),
+            Err(UsccError::Authority('B'))
+        );
+        assert_eq!(
+            Uscc::parse("9135A100M000100Y43").unwrap_err().code(),
+            "region-code"
+        );
         let message = Uscc::parse("91350100M000100Y44").unwrap_err().to_string();
         assert!(message.contains("should be '3'"), "{message}");
     }

@@ -8,7 +8,19 @@ use zhisu_codes::RegionCode;
 
 use crate::EnterpriseKind;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    PartialOrd,
+    Ord,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// Manages a manufacturer: its filing, users and API keys.
@@ -24,8 +36,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] =
-        [Role::ManufacturerAdmin, Role::ManufacturerOperator, Role::Seller, Role::Regulator, Role::PlatformAdmin];
+    pub const ALL: [Role; 5] = [
+        Role::ManufacturerAdmin,
+        Role::ManufacturerOperator,
+        Role::Seller,
+        Role::Regulator,
+        Role::PlatformAdmin,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -43,13 +60,18 @@ impl Role {
 
     /// Roles that act for one enterprise and need its ID.
     pub fn needs_enterprise(self) -> bool {
-        matches!(self, Role::ManufacturerAdmin | Role::ManufacturerOperator | Role::Seller)
+        matches!(
+            self,
+            Role::ManufacturerAdmin | Role::ManufacturerOperator | Role::Seller
+        )
     }
 
     /// The enterprise kind an enterprise role belongs to.
     pub fn enterprise_kind(self) -> Option<EnterpriseKind> {
         match self {
-            Role::ManufacturerAdmin | Role::ManufacturerOperator => Some(EnterpriseKind::Manufacturer),
+            Role::ManufacturerAdmin | Role::ManufacturerOperator => {
+                Some(EnterpriseKind::Manufacturer)
+            }
             Role::Seller => Some(EnterpriseKind::Seller),
             _ => None,
         }
@@ -91,12 +113,16 @@ impl Principal {
 
     /// Private data of a tenant (full records, files, history).
     pub fn can_read(&self, tenancy: Tenancy<'_>) -> bool {
-        self.is_admin() || self.owns(tenancy.enterprise_id) || self.in_jurisdiction(tenancy.region_code)
+        self.is_admin()
+            || self.owns(tenancy.enterprise_id)
+            || self.in_jurisdiction(tenancy.region_code)
     }
 
     /// The enterprise's own registration data.
     pub fn can_edit_enterprise(&self, enterprise_id: i64) -> bool {
-        self.is_admin() || (self.owns(enterprise_id) && matches!(self.role, Role::ManufacturerAdmin | Role::Seller))
+        self.is_admin()
+            || (self.owns(enterprise_id)
+                && matches!(self.role, Role::ManufacturerAdmin | Role::Seller))
     }
 
     /// Products and batches of a manufacturer.
@@ -104,17 +130,26 @@ impl Principal {
         kind == EnterpriseKind::Manufacturer
             && (self.is_admin()
                 || (self.owns(enterprise_id)
-                    && matches!(self.role, Role::ManufacturerAdmin | Role::ManufacturerOperator)))
+                    && matches!(
+                        self.role,
+                        Role::ManufacturerAdmin | Role::ManufacturerOperator
+                    )))
     }
 
     /// Creating and revoking API keys for an enterprise (or, for admins, any).
     pub fn can_manage_keys(&self) -> bool {
-        matches!(self.role, Role::ManufacturerAdmin | Role::Seller | Role::PlatformAdmin)
+        matches!(
+            self.role,
+            Role::ManufacturerAdmin | Role::Seller | Role::PlatformAdmin
+        )
     }
 
     /// The audit log: admins see all; enterprise admins see their own.
     pub fn can_read_audit(&self) -> bool {
-        matches!(self.role, Role::PlatformAdmin | Role::ManufacturerAdmin | Role::Seller | Role::Regulator)
+        matches!(
+            self.role,
+            Role::PlatformAdmin | Role::ManufacturerAdmin | Role::Seller | Role::Regulator
+        )
     }
 
     /// A filter the store applies to lists so a tenant never sees rows it
@@ -122,7 +157,12 @@ impl Principal {
     pub fn list_scope(&self) -> ListScope {
         match self.role {
             Role::PlatformAdmin => ListScope::All,
-            Role::Regulator => ListScope::Regions(self.jurisdiction.iter().map(|r| r.scope_prefix().to_string()).collect()),
+            Role::Regulator => ListScope::Regions(
+                self.jurisdiction
+                    .iter()
+                    .map(|r| r.scope_prefix().to_string())
+                    .collect(),
+            ),
             _ => ListScope::Enterprise(self.enterprise_id.unwrap_or(-1)),
         }
     }
@@ -147,20 +187,32 @@ mod tests {
             display_name: "t".into(),
             role,
             enterprise_id,
-            jurisdiction: jurisdiction.iter().map(|j| RegionCode::parse(j).unwrap()).collect(),
+            jurisdiction: jurisdiction
+                .iter()
+                .map(|j| RegionCode::parse(j).unwrap())
+                .collect(),
         }
     }
 
     #[test]
     fn tenants_see_only_their_own() {
-        let own = Tenancy { enterprise_id: 7, region_code: "440305" };
-        let other = Tenancy { enterprise_id: 8, region_code: "440305" };
+        let own = Tenancy {
+            enterprise_id: 7,
+            region_code: "440305",
+        };
+        let other = Tenancy {
+            enterprise_id: 8,
+            region_code: "440305",
+        };
         let maker = principal(Role::ManufacturerOperator, Some(7), &[]);
         assert!(maker.can_read(own));
         assert!(!maker.can_read(other));
         assert!(maker.can_file_products(7, EnterpriseKind::Manufacturer));
         assert!(!maker.can_file_products(8, EnterpriseKind::Manufacturer));
-        assert!(!maker.can_edit_enterprise(7), "operators do not edit registration data");
+        assert!(
+            !maker.can_edit_enterprise(7),
+            "operators do not edit registration data"
+        );
         let seller = principal(Role::Seller, Some(7), &[]);
         assert!(!seller.can_file_products(7, EnterpriseKind::Seller));
     }
@@ -168,8 +220,14 @@ mod tests {
     #[test]
     fn regulators_see_their_jurisdiction() {
         let gd = principal(Role::Regulator, None, &["440000"]);
-        assert!(gd.can_read(Tenancy { enterprise_id: 1, region_code: "440305" }));
-        assert!(!gd.can_read(Tenancy { enterprise_id: 1, region_code: "330100" }));
+        assert!(gd.can_read(Tenancy {
+            enterprise_id: 1,
+            region_code: "440305"
+        }));
+        assert!(!gd.can_read(Tenancy {
+            enterprise_id: 1,
+            region_code: "330100"
+        }));
         assert!(!gd.can_file_products(1, EnterpriseKind::Manufacturer));
         assert_eq!(gd.list_scope(), ListScope::Regions(vec!["44".into()]));
     }

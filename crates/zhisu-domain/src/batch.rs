@@ -80,16 +80,30 @@ pub struct BatchContext {
 }
 
 impl BatchInput {
-    pub fn validate(&self, ctx: BatchContext, resolve_blob: impl Fn(&str) -> Option<BlobRef>) -> Result<Batch, Invalid> {
+    pub fn validate(
+        &self,
+        ctx: BatchContext,
+        resolve_blob: impl Fn(&str) -> Option<BlobRef>,
+    ) -> Result<Batch, Invalid> {
         const C: &str = "G5.1-product";
         let mut findings = Findings::default();
         let batch_no = findings.required_text("batch_no", "批次号", C, &self.batch_no);
         if batch_no.chars().any(|c| c.is_control() || c == '/') {
             findings.push(FieldError::new("batch_no", "format", "批次号不能包含“/”或控制字符 (batch_no may not contain '/' or control characters)").clause(C));
         }
-        let production_date = match NaiveDate::parse_from_str(self.production_date.trim(), "%Y-%m-%d") {
+        let production_date = match NaiveDate::parse_from_str(
+            self.production_date.trim(),
+            "%Y-%m-%d",
+        ) {
             Ok(d) if d > ctx.today => {
-                findings.push(FieldError::new("production_date", "future", format!("生产日期 {d} 晚于今天 (production_date {d} is in the future)")).clause("P5.4"));
+                findings.push(
+                    FieldError::new(
+                        "production_date",
+                        "future",
+                        format!("生产日期 {d} 晚于今天 (production_date {d} is in the future)"),
+                    )
+                    .clause("P5.4"),
+                );
                 d
             }
             Ok(d) => d,
@@ -112,14 +126,26 @@ impl BatchInput {
             ),
             _ => {}
         }
-        let inspection_report = resolve_file(&mut findings, "inspection_report", "出厂检验报告或型式检验报告", C, &self.inspection_report, &resolve_blob);
+        let inspection_report = resolve_file(
+            &mut findings,
+            "inspection_report",
+            "出厂检验报告或型式检验报告",
+            C,
+            &self.inspection_report,
+            &resolve_blob,
+        );
         let batch = Batch {
             product_id: ctx.product_id,
             enterprise_id: ctx.enterprise_id,
             batch_no,
             production_date,
             quantity: self.quantity,
-            inspection_report: inspection_report.unwrap_or(BlobRef { sha256: String::new(), content_type: String::new(), size: 0, name: String::new() }),
+            inspection_report: inspection_report.unwrap_or(BlobRef {
+                sha256: String::new(),
+                content_type: String::new(),
+                size: 0,
+                name: String::new(),
+            }),
             inspection_report_public: self.inspection_report_public,
             note: optional_text(&self.note),
             // Filing starts a draft; the workflow moves it on.
@@ -134,11 +160,21 @@ mod tests {
     use super::*;
 
     fn ctx(level: TraceLevel) -> BatchContext {
-        BatchContext { product_id: 1, enterprise_id: 2, trace_level: level, today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap() }
+        BatchContext {
+            product_id: 1,
+            enterprise_id: 2,
+            trace_level: level,
+            today: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+        }
     }
 
     fn report(sha: &str) -> Option<BlobRef> {
-        Some(BlobRef { sha256: sha.into(), content_type: "application/pdf".into(), size: 1, name: "r.pdf".into() })
+        Some(BlobRef {
+            sha256: sha.into(),
+            content_type: "application/pdf".into(),
+            size: 1,
+            name: "r.pdf".into(),
+        })
     }
 
     #[test]
@@ -150,18 +186,43 @@ mod tests {
             ..Default::default()
         };
         assert!(input.validate(ctx(TraceLevel::PerBatch), report).is_ok());
-        let err = input.validate(ctx(TraceLevel::PerItem), report).unwrap_err();
+        let err = input
+            .validate(ctx(TraceLevel::PerItem), report)
+            .unwrap_err();
         assert_eq!(err.0[0].field, "quantity");
-        let huge = BatchInput { quantity: Some(1_000_000_000_000), ..input.clone() };
-        assert_eq!(huge.validate(ctx(TraceLevel::PerItem), report).unwrap_err().0[0].code, "range");
+        let huge = BatchInput {
+            quantity: Some(1_000_000_000_000),
+            ..input.clone()
+        };
+        assert_eq!(
+            huge.validate(ctx(TraceLevel::PerItem), report)
+                .unwrap_err()
+                .0[0]
+                .code,
+            "range"
+        );
     }
 
     #[test]
     fn dates_are_real_and_not_in_the_future() {
-        let base = BatchInput { batch_no: "B1".into(), inspection_report: Some(BlobInput::Sha256("c".repeat(64))), ..Default::default() };
-        for (date, code) in [("2025-02-31", "format"), ("2027-01-01", "future"), ("250231", "format"), ("", "required")] {
-            let input = BatchInput { production_date: date.into(), ..base.clone() };
-            let err = input.validate(ctx(TraceLevel::PerBatch), report).unwrap_err();
+        let base = BatchInput {
+            batch_no: "B1".into(),
+            inspection_report: Some(BlobInput::Sha256("c".repeat(64))),
+            ..Default::default()
+        };
+        for (date, code) in [
+            ("2025-02-31", "format"),
+            ("2027-01-01", "future"),
+            ("250231", "format"),
+            ("", "required"),
+        ] {
+            let input = BatchInput {
+                production_date: date.into(),
+                ..base.clone()
+            };
+            let err = input
+                .validate(ctx(TraceLevel::PerBatch), report)
+                .unwrap_err();
             assert_eq!(err.0[0].code, code, "{date}");
         }
     }

@@ -37,7 +37,9 @@ pub fn sniff_content_type(bytes: &[u8]) -> Option<&'static str> {
 }
 
 pub fn is_sha256_hex(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[cfg(test)]
@@ -47,7 +49,10 @@ mod tests {
     #[test]
     fn sniffs_by_content() {
         assert_eq!(sniff_content_type(b"%PDF-1.7 ..."), Some("application/pdf"));
-        assert_eq!(sniff_content_type(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(
+            sniff_content_type(b"\x89PNG\r\n\x1a\n...."),
+            Some("image/png")
+        );
         assert_eq!(sniff_content_type(b"MZ\x90\x00 an exe"), None);
         assert!(is_sha256_hex(&"a".repeat(64)));
         assert!(!is_sha256_hex(&"A".repeat(64)));

@@ -100,17 +100,28 @@ pub struct Enterprise {
     pub website: Option<String>,
 }
 
-pub(crate) fn check_phone(findings: &mut Findings, field: &str, value: &str, clause: &'static str) -> String {
+pub(crate) fn check_phone(
+    findings: &mut Findings,
+    field: &str,
+    value: &str,
+    clause: &'static str,
+) -> String {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         findings.push(FieldError::required(field, "联系方式", clause));
     } else {
         let digits = trimmed.bytes().filter(u8::is_ascii_digit).count();
-        let allowed = trimmed.chars().all(|c| c.is_ascii_digit() || " +-()（）转".contains(c));
+        let allowed = trimmed
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-()（）转".contains(c));
         if !allowed || !(5..=20).contains(&digits) {
             findings.push(
-                FieldError::new(field, "format", format!("联系电话格式不正确：“{trimmed}” (not a phone number: '{trimmed}')"))
-                    .clause(clause),
+                FieldError::new(
+                    field,
+                    "format",
+                    format!("联系电话格式不正确：“{trimmed}” (not a phone number: '{trimmed}')"),
+                )
+                .clause(clause),
             );
         }
     }
@@ -118,13 +129,21 @@ pub(crate) fn check_phone(findings: &mut Findings, field: &str, value: &str, cla
 }
 
 pub(crate) fn clean_list(values: &[String]) -> Vec<String> {
-    values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).map(str::to_string).collect()
+    values
+        .iter()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 impl EnterpriseInput {
     /// Validates every field. `resolve_blob` looks an uploaded file up by
     /// its SHA-256 (the service passes the blob store's index).
-    pub fn validate(&self, resolve_blob: impl Fn(&str) -> Option<BlobRef>) -> Result<Enterprise, Invalid> {
+    pub fn validate(
+        &self,
+        resolve_blob: impl Fn(&str) -> Option<BlobRef>,
+    ) -> Result<Enterprise, Invalid> {
         let mut findings = Findings::default();
         let clause = match self.kind {
             Some(EnterpriseKind::Seller) => "G5.2-basic",
@@ -153,15 +172,28 @@ impl EnterpriseInput {
                 String::new()
             }
             Err(e) => {
-                findings.push(FieldError::new("region_code", "format", e.to_string()).clause(clause));
+                findings
+                    .push(FieldError::new("region_code", "format", e.to_string()).clause(clause));
                 String::new()
             }
         };
-        let contact_phone = check_phone(&mut findings, "contact_phone", &self.contact_phone, clause);
-        let business_licence = resolve_file(&mut findings, "business_licence", "营业执照", clause, &self.business_licence, &resolve_blob);
+        let contact_phone =
+            check_phone(&mut findings, "contact_phone", &self.contact_phone, clause);
+        let business_licence = resolve_file(
+            &mut findings,
+            "business_licence",
+            "营业执照",
+            clause,
+            &self.business_licence,
+            &resolve_blob,
+        );
         if let Some(site) = optional_text(&self.website) {
             if !(site.starts_with("http://") || site.starts_with("https://")) {
-                findings.push(FieldError::new("website", "format", "网址应以 http:// 或 https:// 开头 (website must be an http(s) URL)"));
+                findings.push(FieldError::new(
+                    "website",
+                    "format",
+                    "网址应以 http:// 或 https:// 开头 (website must be an http(s) URL)",
+                ));
             }
         }
         let enterprise = Enterprise {
@@ -182,7 +214,12 @@ impl EnterpriseInput {
 }
 
 fn placeholder_blob() -> BlobRef {
-    BlobRef { sha256: String::new(), content_type: String::new(), size: 0, name: String::new() }
+    BlobRef {
+        sha256: String::new(),
+        content_type: String::new(),
+        size: 0,
+        name: String::new(),
+    }
 }
 
 /// Resolves an optional file reference; `required` files get a finding
@@ -230,7 +267,12 @@ mod tests {
     use super::*;
 
     fn blob(sha: &str) -> Option<BlobRef> {
-        (sha == "a".repeat(64)).then(|| BlobRef { sha256: sha.into(), content_type: "application/pdf".into(), size: 10, name: "l.pdf".into() })
+        (sha == "a".repeat(64)).then(|| BlobRef {
+            sha256: sha.into(),
+            content_type: "application/pdf".into(),
+            size: 10,
+            name: "l.pdf".into(),
+        })
     }
 
     fn good() -> EnterpriseInput {
@@ -257,7 +299,18 @@ mod tests {
     fn reports_every_missing_field_at_once() {
         let err = EnterpriseInput::default().validate(blob).unwrap_err();
         let fields: Vec<_> = err.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["kind", "name", "uscc", "address", "region_code", "contact_phone", "business_licence"]);
+        assert_eq!(
+            fields,
+            [
+                "kind",
+                "name",
+                "uscc",
+                "address",
+                "region_code",
+                "contact_phone",
+                "business_licence"
+            ]
+        );
     }
 
     #[test]
@@ -267,8 +320,19 @@ mod tests {
         input.contact_phone = "call me".into();
         input.business_licence = Some(BlobInput::Sha256("b".repeat(64)));
         let err = input.validate(blob).unwrap_err();
-        let codes: Vec<_> = err.0.iter().map(|e| (e.field.as_str(), e.code.as_str())).collect();
-        assert_eq!(codes, [("uscc", "check-character"), ("contact_phone", "format"), ("business_licence", "unknown-file")]);
+        let codes: Vec<_> = err
+            .0
+            .iter()
+            .map(|e| (e.field.as_str(), e.code.as_str()))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                ("uscc", "check-character"),
+                ("contact_phone", "format"),
+                ("business_licence", "unknown-file")
+            ]
+        );
         assert!(err.0[0].message.contains("'3'"));
     }
 }

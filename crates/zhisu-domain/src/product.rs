@@ -36,7 +36,12 @@ pub enum TraceLevel {
 }
 
 impl CodeScheme {
-    pub const ALL: [CodeScheme; 4] = [CodeScheme::Gs1, CodeScheme::Ecode, CodeScheme::DigitalId, CodeScheme::Ccc];
+    pub const ALL: [CodeScheme; 4] = [
+        CodeScheme::Gs1,
+        CodeScheme::Ecode,
+        CodeScheme::DigitalId,
+        CodeScheme::Ccc,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             CodeScheme::Gs1 => "gs1",
@@ -48,7 +53,12 @@ impl CodeScheme {
 }
 
 impl TraceLevel {
-    pub const ALL: [TraceLevel; 4] = [TraceLevel::PerProduct, TraceLevel::PerBatch, TraceLevel::PerItem, TraceLevel::MultiCode];
+    pub const ALL: [TraceLevel; 4] = [
+        TraceLevel::PerProduct,
+        TraceLevel::PerBatch,
+        TraceLevel::PerItem,
+        TraceLevel::MultiCode,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             TraceLevel::PerProduct => "per-product",
@@ -81,23 +91,119 @@ pub struct ProductCategory {
     pub instructions: bool,
 }
 
-const fn category(code: &'static str, name_zh: &'static str, name_en: &'static str, licensed: bool, ccc: bool, warranty: bool, instructions: bool) -> ProductCategory {
-    ProductCategory { code, name_zh, name_en, licensed, ccc, warranty, instructions }
+const fn category(
+    code: &'static str,
+    name_zh: &'static str,
+    name_en: &'static str,
+    licensed: bool,
+    ccc: bool,
+    warranty: bool,
+    instructions: bool,
+) -> ProductCategory {
+    ProductCategory {
+        code,
+        name_zh,
+        name_en,
+        licensed,
+        ccc,
+        warranty,
+        instructions,
+    }
 }
 
 /// The categories of important industrial products the platform knows.
 pub const CATEGORIES: &[ProductCategory] = &[
-    category("wire-cable", "电线电缆", "Wire and cable", true, false, false, false),
-    category("low-voltage-wire", "额定电压450/750V及以下电线电缆", "Low-voltage wire (≤450/750 V)", false, true, false, true),
-    category("gas-appliance", "家用燃气器具", "Household gas appliance", false, true, true, true),
-    category("e-bike", "电动自行车", "Electric bicycle", false, true, true, true),
-    category("e-bike-battery", "电动自行车用锂离子蓄电池", "E-bike lithium battery", false, true, true, true),
-    category("e-bike-helmet", "电动自行车乘员头盔", "E-bike helmet", false, true, false, true),
-    category("children-product", "儿童用品", "Children's product", false, true, false, true),
-    category("pressure-cooker", "压力锅", "Pressure cooker", true, false, true, true),
+    category(
+        "wire-cable",
+        "电线电缆",
+        "Wire and cable",
+        true,
+        false,
+        false,
+        false,
+    ),
+    category(
+        "low-voltage-wire",
+        "额定电压450/750V及以下电线电缆",
+        "Low-voltage wire (≤450/750 V)",
+        false,
+        true,
+        false,
+        true,
+    ),
+    category(
+        "gas-appliance",
+        "家用燃气器具",
+        "Household gas appliance",
+        false,
+        true,
+        true,
+        true,
+    ),
+    category(
+        "e-bike",
+        "电动自行车",
+        "Electric bicycle",
+        false,
+        true,
+        true,
+        true,
+    ),
+    category(
+        "e-bike-battery",
+        "电动自行车用锂离子蓄电池",
+        "E-bike lithium battery",
+        false,
+        true,
+        true,
+        true,
+    ),
+    category(
+        "e-bike-helmet",
+        "电动自行车乘员头盔",
+        "E-bike helmet",
+        false,
+        true,
+        false,
+        true,
+    ),
+    category(
+        "children-product",
+        "儿童用品",
+        "Children's product",
+        false,
+        true,
+        false,
+        true,
+    ),
+    category(
+        "pressure-cooker",
+        "压力锅",
+        "Pressure cooker",
+        true,
+        false,
+        true,
+        true,
+    ),
     category("fertilizer", "化肥", "Fertilizer", true, false, false, true),
-    category("hazardous-chemical", "危险化学品", "Hazardous chemical", true, false, false, true),
-    category("other", "其他重点工业产品", "Other important industrial product", false, false, false, false),
+    category(
+        "hazardous-chemical",
+        "危险化学品",
+        "Hazardous chemical",
+        true,
+        false,
+        false,
+        true,
+    ),
+    category(
+        "other",
+        "其他重点工业产品",
+        "Other important industrial product",
+        false,
+        false,
+        false,
+        false,
+    ),
 ];
 
 impl ProductCategory {
@@ -175,7 +281,12 @@ pub struct Product {
 /// A mandatory national standard is `GB nnnnn[.n]-yyyy`; `GB/T` is a
 /// recommended standard and does not count.
 fn check_standard(value: &str) -> Result<String, String> {
-    let compact: String = value.split_whitespace().collect::<Vec<_>>().join(" ").replace('—', "-").replace('－', "-");
+    let compact: String = value
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('—', "-")
+        .replace('－', "-");
     let upper = compact.to_ascii_uppercase();
     if upper.starts_with("GB/T") || upper.starts_with("GB/Z") {
         return Err(format!("“{value}”是推荐性标准，不是强制性国家标准 ('{value}' is a recommended standard, not a mandatory GB standard)"));
@@ -183,8 +294,12 @@ fn check_standard(value: &str) -> Result<String, String> {
     let rest = upper.strip_prefix("GB").map(str::trim_start);
     let ok = rest.is_some_and(|rest| {
         let (number, year) = rest.split_once('-').unwrap_or((rest, ""));
-        let number_ok = !number.is_empty() && number.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-        let year_ok = year.is_empty() || (year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()));
+        let number_ok = !number.is_empty()
+            && number
+                .split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+        let year_ok =
+            year.is_empty() || (year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()));
         number_ok && year_ok
     });
     if ok {
@@ -197,11 +312,17 @@ fn check_standard(value: &str) -> Result<String, String> {
 impl ProductInput {
     /// Validates the product for `enterprise_id`, applying the category's
     /// applicability rules for the conditional fields.
-    pub fn validate(&self, enterprise_id: i64, resolve_blob: impl Fn(&str) -> Option<BlobRef>) -> Result<Product, Invalid> {
+    pub fn validate(
+        &self,
+        enterprise_id: i64,
+        resolve_blob: impl Fn(&str) -> Option<BlobRef>,
+    ) -> Result<Product, Invalid> {
         const C: &str = "G5.1-product";
         let mut findings = Findings::default();
-        let product_name = findings.required_text("product_name", "产品名称", C, &self.product_name);
-        let product_type = findings.required_text("product_type", "产品类型", C, &self.product_type);
+        let product_name =
+            findings.required_text("product_name", "产品名称", C, &self.product_name);
+        let product_type =
+            findings.required_text("product_type", "产品类型", C, &self.product_type);
         let model = findings.required_text("model", "规格型号", C, &self.model);
         let category = ProductCategory::find(self.category.trim());
         if category.is_none() {
@@ -210,8 +331,16 @@ impl ProductInput {
                 findings.push(FieldError::required("category", "产品类别", "P5.3.1"));
             } else {
                 findings.push(
-                    FieldError::new("category", "unknown", format!("未知的产品类别“{}” (unknown category; one of: {})", self.category.trim(), known.join(", ")))
-                        .clause("P5.3.1"),
+                    FieldError::new(
+                        "category",
+                        "unknown",
+                        format!(
+                            "未知的产品类别“{}” (unknown category; one of: {})",
+                            self.category.trim(),
+                            known.join(", ")
+                        ),
+                    )
+                    .clause("P5.3.1"),
                 );
             }
         }
@@ -219,18 +348,25 @@ impl ProductInput {
         for raw in clean_list(&self.mandatory_standards) {
             match check_standard(&raw) {
                 Ok(s) => mandatory_standards.push(s),
-                Err(message) => findings.push(FieldError::new("mandatory_standards", "format", message).clause(C)),
+                Err(message) => findings
+                    .push(FieldError::new("mandatory_standards", "format", message).clause(C)),
             }
         }
         if self.mandatory_standards.iter().all(|s| s.trim().is_empty()) {
-            findings.push(FieldError::required("mandatory_standards", "执行强制性国家标准", C));
+            findings.push(FieldError::required(
+                "mandatory_standards",
+                "执行强制性国家标准",
+                C,
+            ));
         }
         let production_licence_no = optional_text(&self.production_licence_no);
         let production_licence_no = match production_licence_no {
             Some(v) => match ProductionLicenceNo::parse(&v) {
                 Ok(p) => Some(p.to_string()),
                 Err(e) => {
-                    findings.push(FieldError::new("production_licence_no", "format", e.to_string()).clause(C));
+                    findings.push(
+                        FieldError::new("production_licence_no", "format", e.to_string()).clause(C),
+                    );
                     None
                 }
             },
@@ -248,7 +384,8 @@ impl ProductInput {
             Some(v) => match CccCertNo::parse(&v) {
                 Ok(c) => Some(c.to_string()),
                 Err(e) => {
-                    findings.push(FieldError::new("ccc_cert_no", "format", e.to_string()).clause(C));
+                    findings
+                        .push(FieldError::new("ccc_cert_no", "format", e.to_string()).clause(C));
                     None
                 }
             },
@@ -264,14 +401,36 @@ impl ProductInput {
         };
         if let Some(cat) = category {
             if cat.warranty && self.warranty_months.is_none() {
-                findings.push(FieldError::new("warranty_months", "required", format!("{}须填写质保期限 (a warranty period is required for {})", cat.name_zh, cat.name_en)).clause(C));
+                findings.push(
+                    FieldError::new(
+                        "warranty_months",
+                        "required",
+                        format!(
+                            "{}须填写质保期限 (a warranty period is required for {})",
+                            cat.name_zh, cat.name_en
+                        ),
+                    )
+                    .clause(C),
+                );
             }
         }
         if self.warranty_months.is_some_and(|m| m == 0 || m > 600) {
-            findings.push(FieldError::new("warranty_months", "range", "质保期限应为1至600个月 (warranty_months must be 1 to 600)").clause(C));
+            findings.push(
+                FieldError::new(
+                    "warranty_months",
+                    "range",
+                    "质保期限应为1至600个月 (warranty_months must be 1 to 600)",
+                )
+                .clause(C),
+            );
         }
         let instructions = optional_text(&self.instructions);
-        let instructions_file = resolve_optional_file(&mut findings, "instructions_file", self.instructions_file.as_ref(), &resolve_blob);
+        let instructions_file = resolve_optional_file(
+            &mut findings,
+            "instructions_file",
+            self.instructions_file.as_ref(),
+            &resolve_blob,
+        );
         if let Some(cat) = category {
             if cat.instructions && instructions.is_none() && self.instructions_file.is_none() {
                 findings.push(FieldError::new("instructions", "required", format!("{}须提供使用说明书或警示说明 (instructions or warnings are required for {})", cat.name_zh, cat.name_en)).clause(C));
@@ -360,14 +519,26 @@ mod tests {
     #[test]
     fn standards_must_be_mandatory_ones() {
         assert_eq!(check_standard("GB  16410-2020"), Ok("GB 16410-2020".into()));
-        assert_eq!(check_standard("GB 4706.1-2005"), Ok("GB 4706.1-2005".into()));
-        assert!(check_standard("GB/T 5023-2008").unwrap_err().contains("recommended"));
+        assert_eq!(
+            check_standard("GB 4706.1-2005"),
+            Ok("GB 4706.1-2005".into())
+        );
+        assert!(check_standard("GB/T 5023-2008")
+            .unwrap_err()
+            .contains("recommended"));
         assert!(check_standard("ISO 9001").is_err());
         let mut p = gas_stove();
         p.mandatory_standards = vec![];
         p.category = "nonsense".into();
         let err = p.validate(1, |_| None).unwrap_err();
-        let fields: Vec<_> = err.0.iter().map(|e| (e.field.as_str(), e.code.as_str())).collect();
-        assert_eq!(fields, [("category", "unknown"), ("mandatory_standards", "required")]);
+        let fields: Vec<_> = err
+            .0
+            .iter()
+            .map(|e| (e.field.as_str(), e.code.as_str()))
+            .collect();
+        assert_eq!(
+            fields,
+            [("category", "unknown"), ("mandatory_standards", "required")]
+        );
     }
 }

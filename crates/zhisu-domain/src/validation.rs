@@ -18,7 +18,12 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
-        FieldError { field: field.to_string(), code: code.to_string(), message: message.into(), clause: None }
+        FieldError {
+            field: field.to_string(),
+            code: code.to_string(),
+            message: message.into(),
+            clause: None,
+        }
     }
 
     pub fn clause(mut self, clause: &'static str) -> Self {
@@ -27,7 +32,12 @@ impl FieldError {
     }
 
     pub fn required(field: &str, zh: &str, clause: &'static str) -> Self {
-        FieldError::new(field, "required", format!("{zh}为必填项 ({field} is required)")).clause(clause)
+        FieldError::new(
+            field,
+            "required",
+            format!("{zh}为必填项 ({field} is required)"),
+        )
+        .clause(clause)
     }
 }
 
@@ -46,12 +56,22 @@ impl Findings {
     }
 
     /// Trims a required text field, recording a finding when it is empty.
-    pub fn required_text(&mut self, field: &str, zh: &str, clause: &'static str, value: &str) -> String {
+    pub fn required_text(
+        &mut self,
+        field: &str,
+        zh: &str,
+        clause: &'static str,
+        value: &str,
+    ) -> String {
         let trimmed = value.trim();
         if trimmed.is_empty() {
             self.push(FieldError::required(field, zh, clause));
         } else if trimmed.chars().count() > 500 {
-            self.push(FieldError::new(field, "too-long", format!("{zh}不能超过500字 ({field} is longer than 500 characters)")));
+            self.push(FieldError::new(
+                field,
+                "too-long",
+                format!("{zh}不能超过500字 ({field} is longer than 500 characters)"),
+            ));
         }
         trimmed.to_string()
     }
@@ -67,5 +87,9 @@ impl Findings {
 
 /// Trims optional text and drops it when empty.
 pub fn optional_text(value: &Option<String>) -> Option<String> {
-    value.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }

@@ -1,13 +1,17 @@
 //! Accounts, sessions, API keys (G9.3) and the audit log (G8.4).
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use chrono::{Duration, Utc};
 use serde::Deserialize;
 use zhisu_codes::RegionCode;
 use zhisu_domain::enterprise::EnterpriseInput;
 use zhisu_domain::{FieldError, Invalid, Principal, RecordKind, Role};
-use zhisu_store::{format_time, ApiKey, AuditEntry, AuditQuery, AuditRecord, NewApiKey, NewUser, Page, User};
+use zhisu_store::{
+    format_time, ApiKey, AuditEntry, AuditQuery, AuditRecord, NewApiKey, NewUser, Page, User,
+};
 
 use crate::records::{enterprise_index, RecordView};
 use crate::{random_token, sha256_hex, Service, ServiceError, ServiceResult};
@@ -46,9 +50,15 @@ fn hash_password(password: &str) -> ServiceResult<String> {
 
 fn check_login(findings: &mut Vec<FieldError>, login: &str) {
     let ok = (3..=64).contains(&login.chars().count())
-        && login.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c));
+        && login
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c));
     if !ok {
-        findings.push(FieldError::new("login", "format", "登录名为3-64位字母、数字或 . _ - @ (login: 3-64 letters, digits or . _ - @)"));
+        findings.push(FieldError::new(
+            "login",
+            "format",
+            "登录名为3-64位字母、数字或 . _ - @ (login: 3-64 letters, digits or . _ - @)",
+        ));
     }
 }
 
@@ -69,7 +79,11 @@ pub fn principal_of_user(user: &User) -> Principal {
         display_name: user.display_name.clone(),
         role: user.role,
         enterprise_id: user.enterprise_id,
-        jurisdiction: user.jurisdiction.iter().filter_map(|j| RegionCode::parse(j).ok()).collect(),
+        jurisdiction: user
+            .jurisdiction
+            .iter()
+            .filter_map(|j| RegionCode::parse(j).ok())
+            .collect(),
     }
 }
 
@@ -79,34 +93,67 @@ fn principal_of_key(key: &ApiKey) -> Principal {
         display_name: format!("API key {} ({})", key.prefix, key.label),
         role: key.role,
         enterprise_id: key.enterprise_id,
-        jurisdiction: key.jurisdiction.iter().filter_map(|j| RegionCode::parse(j).ok()).collect(),
+        jurisdiction: key
+            .jurisdiction
+            .iter()
+            .filter_map(|j| RegionCode::parse(j).ok())
+            .collect(),
     }
 }
 
 fn parse_jurisdiction(role: Role, jurisdiction: &[String]) -> ServiceResult<Vec<String>> {
     let mut codes = Vec::new();
-    for j in jurisdiction.iter().flat_map(|j| j.split(',')).map(str::trim).filter(|j| !j.is_empty()) {
+    for j in jurisdiction
+        .iter()
+        .flat_map(|j| j.split(','))
+        .map(str::trim)
+        .filter(|j| !j.is_empty())
+    {
         match RegionCode::parse(j) {
             Ok(r) => codes.push(r.to_string()),
-            Err(e) => return Err(Invalid(vec![FieldError::new("jurisdiction", "format", e.to_string())]).into()),
+            Err(e) => {
+                return Err(Invalid(vec![FieldError::new(
+                    "jurisdiction",
+                    "format",
+                    e.to_string(),
+                )])
+                .into())
+            }
         }
     }
     if role == Role::Regulator && codes.is_empty() {
-        return Err(Invalid(vec![FieldError::new("jurisdiction", "required", "监管人员须指定辖区行政区划代码 (a regulator needs at least one region code)")]).into());
+        return Err(Invalid(vec![FieldError::new(
+            "jurisdiction",
+            "required",
+            "监管人员须指定辖区行政区划代码 (a regulator needs at least one region code)",
+        )])
+        .into());
     }
     Ok(codes)
 }
 
 impl Service {
     /// Registers a manufacturer or seller and its first admin account.
-    pub async fn register(&self, registration: Registration, ip: Option<String>) -> ServiceResult<(User, RecordView)> {
+    pub async fn register(
+        &self,
+        registration: Registration,
+        ip: Option<String>,
+    ) -> ServiceResult<(User, RecordView)> {
         let mut findings = Vec::new();
         let login = registration.login.trim().to_string();
         check_login(&mut findings, &login);
         check_password(&mut findings, &registration.password);
-        let shas: Vec<&str> = registration.enterprise.business_licence.iter().map(|b| b.sha256()).collect();
+        let shas: Vec<&str> = registration
+            .enterprise
+            .business_licence
+            .iter()
+            .map(|b| b.sha256())
+            .collect();
         let blobs = self.blob_lookup(&shas).await?;
-        let enterprise = match registration.enterprise.validate(|sha| blobs.get(sha).cloned()) {
+        let enterprise = match registration
+            .enterprise
+            .validate(|sha| blobs.get(sha).cloned())
+        {
             Ok(e) => Some(e),
             Err(Invalid(errors)) => {
                 findings.extend(errors.into_iter().map(|mut e| {
@@ -121,7 +168,9 @@ impl Service {
         }
         let enterprise = enterprise.expect("validated");
         if self.store.user_by_login(&login).await?.is_some() {
-            return Err(ServiceError::Conflict(format!("登录名“{login}”已被使用 (login '{login}' is taken)")));
+            return Err(ServiceError::Conflict(format!(
+                "登录名“{login}”已被使用 (login '{login}' is taken)"
+            )));
         }
         self.ensure_uscc_free(&enterprise.uscc, None).await?;
         let role = match enterprise.kind {
@@ -143,13 +192,27 @@ impl Service {
         let record = zhisu_store::NewRecord {
             kind: RecordKind::Enterprise,
             index: enterprise_index(&enterprise),
-            body: serde_json::to_value(&enterprise).map_err(|e| ServiceError::Internal(e.to_string()))?,
+            body: serde_json::to_value(&enterprise)
+                .map_err(|e| ServiceError::Internal(e.to_string()))?,
         };
-        let audit = AuditEntry { actor: format!("register:{login}"), action: "user.register".into(), ip, outcome: "ok".into(), ..Default::default() };
-        let (user, stored) = self.store.register(user, Some(record), audit).await.map_err(|e| match e {
-            zhisu_store::StoreError::Conflict(_) => ServiceError::Conflict("登录名或统一社会信用代码已存在 (the login or the USCC is already registered)".into()),
-            other => other.into(),
-        })?;
+        let audit = AuditEntry {
+            actor: format!("register:{login}"),
+            action: "user.register".into(),
+            ip,
+            outcome: "ok".into(),
+            ..Default::default()
+        };
+        let (user, stored) = self
+            .store
+            .register(user, Some(record), audit)
+            .await
+            .map_err(|e| match e {
+                zhisu_store::StoreError::Conflict(_) => ServiceError::Conflict(
+                    "登录名或统一社会信用代码已存在 (the login or the USCC is already registered)"
+                        .into(),
+                ),
+                other => other.into(),
+            })?;
         Ok((user, RecordView::from(stored.expect("enterprise created"))))
     }
 
@@ -168,9 +231,13 @@ impl Service {
     ) -> ServiceResult<User> {
         if let Some(p) = by {
             let allowed = p.is_admin()
-                || (p.role == Role::ManufacturerAdmin && role == Role::ManufacturerOperator && enterprise_id == p.enterprise_id);
+                || (p.role == Role::ManufacturerAdmin
+                    && role == Role::ManufacturerOperator
+                    && enterprise_id == p.enterprise_id);
             if !allowed {
-                return Err(ServiceError::Forbidden("不能创建该角色的账号 (you may not create accounts with this role)".into()));
+                return Err(ServiceError::Forbidden(
+                    "不能创建该角色的账号 (you may not create accounts with this role)".into(),
+                ));
             }
         }
         let mut findings = Vec::new();
@@ -183,45 +250,102 @@ impl Service {
         let jurisdiction = parse_jurisdiction(role, jurisdiction)?;
         let user = NewUser {
             login: login.trim().to_string(),
-            display_name: if display_name.trim().is_empty() { login.trim().to_string() } else { display_name.trim().to_string() },
+            display_name: if display_name.trim().is_empty() {
+                login.trim().to_string()
+            } else {
+                display_name.trim().to_string()
+            },
             password_hash: hash_password(password)?,
             role,
-            enterprise_id: if role.needs_enterprise() { enterprise_id } else { None },
+            enterprise_id: if role.needs_enterprise() {
+                enterprise_id
+            } else {
+                None
+            },
             jurisdiction,
         };
         let actor = by.map(|p| p.actor.clone()).unwrap_or_else(|| "cli".into());
-        let audit = AuditEntry { actor, action: "user.create".into(), outcome: "ok".into(), ..Default::default() };
-        let (user, _) = self.store.register(user, None, audit).await.map_err(|e| match e {
-            zhisu_store::StoreError::Conflict(_) => ServiceError::Conflict(format!("登录名“{}”已被使用 (login '{}' is taken)", login.trim(), login.trim())),
-            other => other.into(),
-        })?;
+        let audit = AuditEntry {
+            actor,
+            action: "user.create".into(),
+            outcome: "ok".into(),
+            ..Default::default()
+        };
+        let (user, _) = self
+            .store
+            .register(user, None, audit)
+            .await
+            .map_err(|e| match e {
+                zhisu_store::StoreError::Conflict(_) => ServiceError::Conflict(format!(
+                    "登录名“{}”已被使用 (login '{}' is taken)",
+                    login.trim(),
+                    login.trim()
+                )),
+                other => other.into(),
+            })?;
         Ok(user)
     }
 
     /// Roles that act for an enterprise need one of the matching kind.
     async fn check_role_tenant(&self, role: Role, enterprise_id: Option<i64>) -> ServiceResult<()> {
-        let Some(kind) = role.enterprise_kind() else { return Ok(()) };
-        let Some(id) = enterprise_id else {
-            return Err(Invalid(vec![FieldError::new("enterprise_id", "required", format!("角色 {} 须指定企业 (role {} needs an enterprise)", role.as_str(), role.as_str()))]).into());
+        let Some(kind) = role.enterprise_kind() else {
+            return Ok(());
         };
-        let record = self.store.get_record(RecordKind::Enterprise, id).await?.ok_or_else(|| ServiceError::NotFound(format!("enterprise {id}")))?;
+        let Some(id) = enterprise_id else {
+            return Err(Invalid(vec![FieldError::new(
+                "enterprise_id",
+                "required",
+                format!(
+                    "角色 {} 须指定企业 (role {} needs an enterprise)",
+                    role.as_str(),
+                    role.as_str()
+                ),
+            )])
+            .into());
+        };
+        let record = self
+            .store
+            .get_record(RecordKind::Enterprise, id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("enterprise {id}")))?;
         if record.body["kind"] != kind.as_str() {
-            return Err(Invalid(vec![FieldError::new("enterprise_id", "kind", format!("企业 {id} 不是{}类型 (enterprise {id} is not a {})", kind.as_str(), kind.as_str()))]).into());
+            return Err(Invalid(vec![FieldError::new(
+                "enterprise_id",
+                "kind",
+                format!(
+                    "企业 {id} 不是{}类型 (enterprise {id} is not a {})",
+                    kind.as_str(),
+                    kind.as_str()
+                ),
+            )])
+            .into());
         }
         Ok(())
     }
 
     /// Checks a password and opens a session. Returns the session token
     /// (for the cookie), its CSRF token and the user.
-    pub async fn login(&self, login: &str, password: &str, ip: Option<String>) -> ServiceResult<(String, String, User)> {
+    pub async fn login(
+        &self,
+        login: &str,
+        password: &str,
+        ip: Option<String>,
+    ) -> ServiceResult<(String, String, User)> {
         let user = self.store.user_by_login(login.trim()).await?;
         let verified = user.as_ref().is_some_and(|u| {
-            PasswordHash::new(&u.password_hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            PasswordHash::new(&u.password_hash).is_ok_and(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
         });
         let outcome = if verified { "ok" } else { "denied" };
         self.store
             .append_audit(AuditEntry {
-                actor: user.as_ref().map(|u| format!("user:{}", u.id)).unwrap_or_else(|| format!("login:{}", login.trim())),
+                actor: user
+                    .as_ref()
+                    .map(|u| format!("user:{}", u.id))
+                    .unwrap_or_else(|| format!("login:{}", login.trim())),
                 action: "session.login".into(),
                 enterprise_id: user.as_ref().and_then(|u| u.enterprise_id),
                 ip,
@@ -236,28 +360,46 @@ impl Service {
         let token = random_token(32);
         let csrf = random_token(32);
         let expires = format_time(Utc::now() + Duration::hours(self.settings.session_hours));
-        self.store.create_session(&sha256_hex(token.as_bytes()), user.id, &csrf, &expires).await?;
+        self.store
+            .create_session(&sha256_hex(token.as_bytes()), user.id, &csrf, &expires)
+            .await?;
         Ok((token, csrf, user))
     }
 
     pub async fn logout(&self, token: &str) -> ServiceResult<()> {
-        Ok(self.store.delete_session(&sha256_hex(token.as_bytes())).await?)
+        Ok(self
+            .store
+            .delete_session(&sha256_hex(token.as_bytes()))
+            .await?)
     }
 
     /// The principal behind a session cookie, with the session's CSRF token.
-    pub async fn session_principal(&self, token: &str) -> ServiceResult<Option<(Principal, String)>> {
-        let Some(session) = self.store.session(&sha256_hex(token.as_bytes())).await? else { return Ok(None) };
+    pub async fn session_principal(
+        &self,
+        token: &str,
+    ) -> ServiceResult<Option<(Principal, String)>> {
+        let Some(session) = self.store.session(&sha256_hex(token.as_bytes())).await? else {
+            return Ok(None);
+        };
         if session.expires_at < format_time(Utc::now()) {
             return Ok(None);
         }
-        let Some(user) = self.store.user_by_id(session.user_id).await? else { return Ok(None) };
+        let Some(user) = self.store.user_by_id(session.user_id).await? else {
+            return Ok(None);
+        };
         Ok(Some((principal_of_user(&user), session.csrf_token)))
     }
 
     /// The principal behind a bearer API key; revoked keys give None.
     pub async fn key_principal(&self, key: &str) -> ServiceResult<Option<Principal>> {
-        let found = self.store.api_key_by_hash(&sha256_hex(key.as_bytes())).await?;
-        Ok(found.filter(|k| k.revoked_at.is_none()).as_ref().map(principal_of_key))
+        let found = self
+            .store
+            .api_key_by_hash(&sha256_hex(key.as_bytes()))
+            .await?;
+        Ok(found
+            .filter(|k| k.revoked_at.is_none())
+            .as_ref()
+            .map(principal_of_key))
     }
 
     /// Creates an API key. `by` = None is the CLI's bootstrap (`zhisu admin
@@ -273,13 +415,21 @@ impl Service {
     ) -> ServiceResult<NewKey> {
         if let Some(p) = by {
             if !p.can_manage_keys() {
-                return Err(ServiceError::Forbidden("不能创建API密钥 (you may not create API keys)".into()));
+                return Err(ServiceError::Forbidden(
+                    "不能创建API密钥 (you may not create API keys)".into(),
+                ));
             }
             let own_tenant = role.enterprise_kind().is_some() && enterprise_id == p.enterprise_id;
             let allowed = p.is_admin()
-                || (own_tenant && (role == p.role || (p.role == Role::ManufacturerAdmin && role == Role::ManufacturerOperator)));
+                || (own_tenant
+                    && (role == p.role
+                        || (p.role == Role::ManufacturerAdmin
+                            && role == Role::ManufacturerOperator)));
             if !allowed {
-                return Err(ServiceError::Forbidden("只能为本企业创建密钥 (keys can only be made for your own enterprise and role)".into()));
+                return Err(ServiceError::Forbidden(
+                    "只能为本企业创建密钥 (keys can only be made for your own enterprise and role)"
+                        .into(),
+                ));
             }
         }
         self.check_role_tenant(role, enterprise_id).await?;
@@ -298,11 +448,20 @@ impl Service {
                     key_hash: sha256_hex(key.as_bytes()),
                     label,
                     role,
-                    enterprise_id: if role.needs_enterprise() { enterprise_id } else { None },
+                    enterprise_id: if role.needs_enterprise() {
+                        enterprise_id
+                    } else {
+                        None
+                    },
                     jurisdiction,
                     created_by: created_by.clone(),
                 },
-                AuditEntry { actor: created_by, action: "api-key.create".into(), outcome: "ok".into(), ..Default::default() },
+                AuditEntry {
+                    actor: created_by,
+                    action: "api-key.create".into(),
+                    outcome: "ok".into(),
+                    ..Default::default()
+                },
             )
             .await?;
         Ok(NewKey { key, info })
@@ -310,29 +469,65 @@ impl Service {
 
     pub async fn list_api_keys(&self, by: &Principal) -> ServiceResult<Vec<ApiKey>> {
         if !by.can_manage_keys() {
-            return Err(ServiceError::Forbidden("不能查看API密钥 (you may not manage API keys)".into()));
+            return Err(ServiceError::Forbidden(
+                "不能查看API密钥 (you may not manage API keys)".into(),
+            ));
         }
-        let scope = if by.is_admin() { None } else { Some(by.enterprise_id.unwrap_or(-1)) };
+        let scope = if by.is_admin() {
+            None
+        } else {
+            Some(by.enterprise_id.unwrap_or(-1))
+        };
         Ok(self.store.list_api_keys(scope).await?)
     }
 
-    pub async fn revoke_api_key(&self, by: &Principal, id: i64, ip: Option<String>) -> ServiceResult<()> {
-        let key = self.store.api_key(id).await?.ok_or_else(|| ServiceError::NotFound(format!("api key {id}")))?;
-        let allowed = by.is_admin() || (by.can_manage_keys() && key.enterprise_id.is_some() && key.enterprise_id == by.enterprise_id);
+    pub async fn revoke_api_key(
+        &self,
+        by: &Principal,
+        id: i64,
+        ip: Option<String>,
+    ) -> ServiceResult<()> {
+        let key = self
+            .store
+            .api_key(id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("api key {id}")))?;
+        let allowed = by.is_admin()
+            || (by.can_manage_keys()
+                && key.enterprise_id.is_some()
+                && key.enterprise_id == by.enterprise_id);
         if !allowed {
             return Err(ServiceError::NotFound(format!("api key {id}")));
         }
         if key.revoked_at.is_some() {
-            return Err(ServiceError::Conflict(format!("密钥 {id} 已被吊销 (key {id} is already revoked)")));
+            return Err(ServiceError::Conflict(format!(
+                "密钥 {id} 已被吊销 (key {id} is already revoked)"
+            )));
         }
-        let audit = AuditEntry { actor: by.actor.clone(), action: "api-key.revoke".into(), enterprise_id: key.enterprise_id, ip, outcome: "ok".into(), ..Default::default() };
+        let audit = AuditEntry {
+            actor: by.actor.clone(),
+            action: "api-key.revoke".into(),
+            enterprise_id: key.enterprise_id,
+            ip,
+            outcome: "ok".into(),
+            ..Default::default()
+        };
         Ok(self.store.revoke_api_key(id, audit).await?)
     }
 
     /// Records an access (G8.4, G11 access logging).
-    pub async fn audit_access(&self, by: Option<&Principal>, action: String, target: Option<String>, ip: Option<String>, outcome: String) {
+    pub async fn audit_access(
+        &self,
+        by: Option<&Principal>,
+        action: String,
+        target: Option<String>,
+        ip: Option<String>,
+        outcome: String,
+    ) {
         let entry = AuditEntry {
-            actor: by.map(|p| p.actor.clone()).unwrap_or_else(|| "anonymous".into()),
+            actor: by
+                .map(|p| p.actor.clone())
+                .unwrap_or_else(|| "anonymous".into()),
             action,
             target,
             enterprise_id: by.and_then(|p| p.enterprise_id),
@@ -348,9 +543,15 @@ impl Service {
     /// The audit log: everything for platform admins; an enterprise's own
     /// entries for its admins; regulators see entries of the enterprises
     /// they oversee only through those enterprises' filters.
-    pub async fn list_audit(&self, by: &Principal, mut query: AuditQuery) -> ServiceResult<Page<AuditRecord>> {
+    pub async fn list_audit(
+        &self,
+        by: &Principal,
+        mut query: AuditQuery,
+    ) -> ServiceResult<Page<AuditRecord>> {
         if !by.can_read_audit() {
-            return Err(ServiceError::Forbidden("无权查看审计日志 (you may not read the audit log)".into()));
+            return Err(ServiceError::Forbidden(
+                "无权查看审计日志 (you may not read the audit log)".into(),
+            ));
         }
         match by.role {
             Role::PlatformAdmin => {}

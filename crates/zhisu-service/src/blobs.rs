@@ -30,7 +30,9 @@ impl Service {
     /// Storing the same content twice is a no-op that returns the same reference.
     pub async fn upload_blob(&self, name: &str, bytes: &[u8]) -> ServiceResult<BlobRef> {
         if bytes.is_empty() {
-            return Err(ServiceError::BadRequest("文件为空 (the file is empty)".into()));
+            return Err(ServiceError::BadRequest(
+                "文件为空 (the file is empty)".into(),
+            ));
         }
         if bytes.len() > MAX_BLOB_BYTES {
             return Err(ServiceError::TooLarge(format!(
@@ -42,7 +44,10 @@ impl Service {
             )));
         }
         let content_type = sniff_content_type(bytes).ok_or_else(|| {
-            ServiceError::UnsupportedType(format!("只接受 PDF 或图片文件 (only {} are accepted)", ACCEPTED_TYPES.join(", ")))
+            ServiceError::UnsupportedType(format!(
+                "只接受 PDF 或图片文件 (only {} are accepted)",
+                ACCEPTED_TYPES.join(", ")
+            ))
         })?;
         let sha256 = sha256_hex(bytes);
         let path = self.blobs.path(&sha256);
@@ -59,8 +64,17 @@ impl Service {
             .map_err(|e| ServiceError::Internal(e.to_string()))?
             .map_err(|e| ServiceError::Internal(format!("writing blob: {e}")))?;
         }
-        let name: String = name.chars().filter(|c| !c.is_control() && *c != '/' && *c != '\\').take(200).collect();
-        let blob = BlobRef { sha256, content_type: content_type.to_string(), size: bytes.len() as u64, name };
+        let name: String = name
+            .chars()
+            .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+            .take(200)
+            .collect();
+        let blob = BlobRef {
+            sha256,
+            content_type: content_type.to_string(),
+            size: bytes.len() as u64,
+            name,
+        };
         self.store.put_blob(&blob).await?;
         Ok(self.store.blob(&blob.sha256).await?.unwrap_or(blob))
     }
@@ -71,12 +85,21 @@ impl Service {
         if !is_sha256_hex(sha256) {
             return Err(ServiceError::NotFound("file".into()));
         }
-        let blob = self.store.blob(sha256).await?.ok_or_else(|| ServiceError::NotFound("file".into()))?;
-        let bytes = tokio::fs::read(self.blobs.path(sha256)).await.map_err(|e| ServiceError::Internal(format!("reading blob: {e}")))?;
+        let blob = self
+            .store
+            .blob(sha256)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound("file".into()))?;
+        let bytes = tokio::fs::read(self.blobs.path(sha256))
+            .await
+            .map_err(|e| ServiceError::Internal(format!("reading blob: {e}")))?;
         Ok((blob, bytes))
     }
 
-    pub(crate) async fn blob_lookup(&self, shas: &[&str]) -> ServiceResult<std::collections::HashMap<String, BlobRef>> {
+    pub(crate) async fn blob_lookup(
+        &self,
+        shas: &[&str],
+    ) -> ServiceResult<std::collections::HashMap<String, BlobRef>> {
         let mut found = std::collections::HashMap::new();
         for sha in shas {
             if is_sha256_hex(sha) {

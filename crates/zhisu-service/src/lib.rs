@@ -10,9 +10,9 @@ mod records;
 
 use std::sync::Arc;
 
+pub use accounts::principal_of_user;
 pub use accounts::{NewKey, Registration};
 pub use blobs::BlobDir;
-pub use accounts::principal_of_user;
 pub use records::{merge_patch, schema_error, schema_finding, ListFilter, RecordView};
 use zhisu_domain::Invalid;
 use zhisu_store::{Store, StoreError};
@@ -72,7 +72,10 @@ pub struct ServiceSettings {
 
 impl Default for ServiceSettings {
     fn default() -> Self {
-        ServiceSettings { session_hours: 12, deployment_name: "zhisu".into() }
+        ServiceSettings {
+            session_hours: 12,
+            deployment_name: "zhisu".into(),
+        }
     }
 }
 
@@ -86,7 +89,11 @@ pub struct Service {
 
 impl Service {
     pub fn new(store: Arc<dyn Store>, blobs: BlobDir, settings: ServiceSettings) -> Self {
-        Service { store, blobs, settings }
+        Service {
+            store,
+            blobs,
+            settings,
+        }
     }
 
     /// Store health for `/healthz`.

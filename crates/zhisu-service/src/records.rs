@@ -8,10 +8,12 @@ use zhisu_domain::auth::Tenancy;
 use zhisu_domain::batch::BatchContext;
 use zhisu_domain::enterprise::EnterpriseInput;
 use zhisu_domain::{
-    Batch, BatchInput, BlobRef, Enterprise, EnterpriseKind, FieldError, Invalid, Principal, Product, ProductInput,
-    RecordKind,
+    Batch, BatchInput, BlobRef, Enterprise, EnterpriseKind, FieldError, Invalid, Principal,
+    Product, ProductInput, RecordKind,
 };
-use zhisu_store::{AuditEntry, NewRecord, Page, RecordIndex, RecordQuery, StoreError, StoredRecord};
+use zhisu_store::{
+    AuditEntry, NewRecord, Page, RecordIndex, RecordQuery, StoreError, StoredRecord,
+};
 
 use crate::{Service, ServiceError, ServiceResult};
 
@@ -64,7 +66,8 @@ impl RecordView {
 
     /// The body as its domain type.
     pub fn typed<T: DeserializeOwned>(&self) -> ServiceResult<T> {
-        serde_json::from_value(self.body.clone()).map_err(|e| ServiceError::Internal(format!("stored {}: {e}", self.kind.as_str())))
+        serde_json::from_value(self.body.clone())
+            .map_err(|e| ServiceError::Internal(format!("stored {}: {e}", self.kind.as_str())))
     }
 
     /// A text field of the body, or "".
@@ -91,7 +94,12 @@ pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
                 if value.is_null() {
                     target_map.remove(key);
                 } else {
-                    merge_patch(target_map.entry(key.clone()).or_insert(serde_json::Value::Null), value);
+                    merge_patch(
+                        target_map
+                            .entry(key.clone())
+                            .or_insert(serde_json::Value::Null),
+                        value,
+                    );
                 }
             }
         }
@@ -102,9 +110,27 @@ pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
 /// Turns a JSON shape message (wrong type, unknown field) into a finding
 /// that names the field where serde says which.
 pub fn schema_finding(message: String) -> FieldError {
-    let unknown = message.starts_with("unknown field");
-    let field = message.split('`').nth(1).filter(|_| unknown).unwrap_or("body").to_string();
-    FieldError::new(&field, if unknown { "unknown-field" } else { "type" }, message)
+    // serde says "unknown field `x`"; with a path prefix (axum's Json) it
+    // says "a.b: invalid type …".
+    let unknown = message.contains("unknown field `");
+    let path = message
+        .split_once(": ")
+        .map(|(p, _)| p)
+        .filter(|p| !p.is_empty() && !p.contains(' ') && *p != ".");
+    let field = if unknown {
+        message
+            .split("unknown field `")
+            .nth(1)
+            .and_then(|rest| rest.split('`').next())
+            .unwrap_or("body")
+    } else {
+        path.unwrap_or("body")
+    };
+    FieldError::new(
+        field,
+        if unknown { "unknown-field" } else { "type" },
+        message.clone(),
+    )
 }
 
 /// A JSON shape error as a validation failure.
@@ -132,7 +158,12 @@ fn product_index(p: &Product, region_code: &str) -> RecordIndex {
         enterprise_id: Some(p.enterprise_id),
         parent_id: None,
         unique_key: Some(format!("{}/{}", p.enterprise_id, p.model)),
-        name: [p.product_name.as_str(), p.model.as_str(), p.brand.as_deref().unwrap_or("")].join(" "),
+        name: [
+            p.product_name.as_str(),
+            p.model.as_str(),
+            p.brand.as_deref().unwrap_or(""),
+        ]
+        .join(" "),
         region_code: region_code.to_string(),
         tag: Some(p.category.clone()),
     }
@@ -150,11 +181,22 @@ fn batch_index(b: &Batch, region_code: &str) -> RecordIndex {
 }
 
 fn immutable(field: &str, zh: &str) -> ServiceError {
-    Invalid(vec![FieldError::new(field, "immutable", format!("{zh}备案后不可修改 ({field} cannot change after filing)"))]).into()
+    Invalid(vec![FieldError::new(
+        field,
+        "immutable",
+        format!("{zh}备案后不可修改 ({field} cannot change after filing)"),
+    )])
+    .into()
 }
 
 fn audit(by: &Principal, action: &str, ip: Option<String>) -> AuditEntry {
-    AuditEntry { actor: by.actor.clone(), action: action.into(), ip, outcome: "ok".into(), ..Default::default() }
+    AuditEntry {
+        actor: by.actor.clone(),
+        action: action.into(),
+        ip,
+        outcome: "ok".into(),
+        ..Default::default()
+    }
 }
 
 /// Filters for record lists, from the query string.
@@ -174,13 +216,24 @@ pub struct ListFilter {
 
 impl Service {
     /// Finds blobs referenced by an input so validation can resolve them.
-    async fn resolver(&self, shas: Vec<String>) -> ServiceResult<std::collections::HashMap<String, BlobRef>> {
+    async fn resolver(
+        &self,
+        shas: Vec<String>,
+    ) -> ServiceResult<std::collections::HashMap<String, BlobRef>> {
         let refs: Vec<&str> = shas.iter().map(String::as_str).collect();
         self.blob_lookup(&refs).await
     }
 
-    pub(crate) async fn ensure_uscc_free(&self, uscc: &str, except: Option<i64>) -> ServiceResult<()> {
-        if let Some(existing) = self.store.find_by_unique_key(RecordKind::Enterprise, uscc).await? {
+    pub(crate) async fn ensure_uscc_free(
+        &self,
+        uscc: &str,
+        except: Option<i64>,
+    ) -> ServiceResult<()> {
+        if let Some(existing) = self
+            .store
+            .find_by_unique_key(RecordKind::Enterprise, uscc)
+            .await?
+        {
             if Some(existing.id) != except {
                 return Err(ServiceError::Conflict(format!(
                     "统一社会信用代码 {uscc} 已登记 (an enterprise with USCC {uscc} is already registered)"
@@ -192,21 +245,49 @@ impl Service {
 
     /// Reads a record the principal may see; anything else is "not found",
     /// so that other tenants' IDs reveal nothing.
-    pub async fn read_record(&self, by: &Principal, kind: RecordKind, id: i64) -> ServiceResult<RecordView> {
+    pub async fn read_record(
+        &self,
+        by: &Principal,
+        kind: RecordKind,
+        id: i64,
+    ) -> ServiceResult<RecordView> {
         let not_found = || ServiceError::NotFound(format!("{} {id}", kind.as_str()));
-        let record = self.store.get_record(kind, id).await?.ok_or_else(not_found)?;
-        if !by.can_read(Tenancy { enterprise_id: record.enterprise_id, region_code: &record.region_code }) {
+        let record = self
+            .store
+            .get_record(kind, id)
+            .await?
+            .ok_or_else(not_found)?;
+        if !by.can_read(Tenancy {
+            enterprise_id: record.enterprise_id,
+            region_code: &record.region_code,
+        }) {
             return Err(not_found());
         }
         Ok(record.into())
     }
 
-    pub async fn history(&self, by: &Principal, kind: RecordKind, id: i64) -> ServiceResult<Vec<RecordView>> {
+    pub async fn history(
+        &self,
+        by: &Principal,
+        kind: RecordKind,
+        id: i64,
+    ) -> ServiceResult<Vec<RecordView>> {
         self.read_record(by, kind, id).await?;
-        Ok(self.store.record_history(kind, id).await?.into_iter().map(RecordView::from).collect())
+        Ok(self
+            .store
+            .record_history(kind, id)
+            .await?
+            .into_iter()
+            .map(RecordView::from)
+            .collect())
     }
 
-    pub async fn list(&self, by: &Principal, kind: RecordKind, filter: &ListFilter) -> ServiceResult<Page<RecordView>> {
+    pub async fn list(
+        &self,
+        by: &Principal,
+        kind: RecordKind,
+        filter: &ListFilter,
+    ) -> ServiceResult<Page<RecordView>> {
         let mut query = RecordQuery::new(kind, by.list_scope());
         query.enterprise_id = filter.enterprise_id;
         query.parent_id = filter.product_id;
@@ -217,43 +298,96 @@ impl Service {
         }
         .filter(|t| !t.is_empty());
         query.region_prefix = filter.region_code.clone().filter(|r| !r.is_empty());
-        query.q = filter.q.clone().filter(|q| !q.trim().is_empty()).map(|q| q.trim().to_string());
+        query.q = filter
+            .q
+            .clone()
+            .filter(|q| !q.trim().is_empty())
+            .map(|q| q.trim().to_string());
         query.limit = filter.limit.unwrap_or(50);
         query.offset = filter.offset.unwrap_or(0);
         if !(1..=500).contains(&query.limit) || query.offset < 0 {
-            return Err(ServiceError::BadRequest("limit 须在1-500之间，offset 不能为负 (limit must be 1-500 and offset at least 0)".into()));
+            return Err(ServiceError::BadRequest(
+                "limit 须在1-500之间，offset 不能为负 (limit must be 1-500 and offset at least 0)"
+                    .into(),
+            ));
         }
         let page = self.store.list_records(&query).await?;
-        Ok(Page { items: page.items.into_iter().map(RecordView::from).collect(), total: page.total, limit: page.limit, offset: page.offset })
+        Ok(Page {
+            items: page.items.into_iter().map(RecordView::from).collect(),
+            total: page.total,
+            limit: page.limit,
+            offset: page.offset,
+        })
     }
 
     /// A platform admin files an enterprise directly (self-registration is
     /// [`Service::register`]).
-    pub async fn create_enterprise(&self, by: &Principal, input: EnterpriseInput, ip: Option<String>) -> ServiceResult<RecordView> {
+    pub async fn create_enterprise(
+        &self,
+        by: &Principal,
+        input: EnterpriseInput,
+        ip: Option<String>,
+    ) -> ServiceResult<RecordView> {
         if !by.is_admin() {
             return Err(ServiceError::Forbidden("企业通过注册创建 (enterprises are created by registering; only platform admins file them directly)".into()));
         }
-        let blobs = self.resolver(input.business_licence.iter().map(|b| b.sha256().to_string()).collect()).await?;
+        let blobs = self
+            .resolver(
+                input
+                    .business_licence
+                    .iter()
+                    .map(|b| b.sha256().to_string())
+                    .collect(),
+            )
+            .await?;
         let enterprise = input.validate(|sha| blobs.get(sha).cloned())?;
         self.ensure_uscc_free(&enterprise.uscc, None).await?;
-        let record = NewRecord { kind: RecordKind::Enterprise, index: enterprise_index(&enterprise), body: to_body(&enterprise)? };
-        let stored = self.store.create_record(record, audit(by, "enterprise.create", ip)).await.map_err(|e| match e {
-            StoreError::Conflict(_) => ServiceError::Conflict(format!("统一社会信用代码 {} 已登记 (USCC already registered)", enterprise.uscc)),
-            other => other.into(),
-        })?;
+        let record = NewRecord {
+            kind: RecordKind::Enterprise,
+            index: enterprise_index(&enterprise),
+            body: to_body(&enterprise)?,
+        };
+        let stored = self
+            .store
+            .create_record(record, audit(by, "enterprise.create", ip))
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => ServiceError::Conflict(format!(
+                    "统一社会信用代码 {} 已登记 (USCC already registered)",
+                    enterprise.uscc
+                )),
+                other => other.into(),
+            })?;
         Ok(stored.into())
     }
 
     /// Amends an enterprise with a JSON merge patch: a new version.
-    pub async fn update_enterprise(&self, by: &Principal, id: i64, patch: &serde_json::Value, expected_version: Option<i64>, ip: Option<String>) -> ServiceResult<RecordView> {
+    pub async fn update_enterprise(
+        &self,
+        by: &Principal,
+        id: i64,
+        patch: &serde_json::Value,
+        expected_version: Option<i64>,
+        ip: Option<String>,
+    ) -> ServiceResult<RecordView> {
         let current = self.read_record(by, RecordKind::Enterprise, id).await?;
         if !by.can_edit_enterprise(id) {
-            return Err(ServiceError::Forbidden("无权修改该企业信息 (you may not change this enterprise)".into()));
+            return Err(ServiceError::Forbidden(
+                "无权修改该企业信息 (you may not change this enterprise)".into(),
+            ));
         }
         let mut merged = current.body.clone();
         merge_patch(&mut merged, patch);
         let input: EnterpriseInput = serde_json::from_value(merged).map_err(schema_error)?;
-        let blobs = self.resolver(input.business_licence.iter().map(|b| b.sha256().to_string()).collect()).await?;
+        let blobs = self
+            .resolver(
+                input
+                    .business_licence
+                    .iter()
+                    .map(|b| b.sha256().to_string())
+                    .collect(),
+            )
+            .await?;
         let enterprise = input.validate(|sha| blobs.get(sha).cloned())?;
         let old: Enterprise = current.typed()?;
         if enterprise.uscc != old.uscc {
@@ -264,15 +398,30 @@ impl Service {
         }
         let stored = self
             .store
-            .update_record(RecordKind::Enterprise, id, expected_version, enterprise_index(&enterprise), to_body(&enterprise)?, audit(by, "enterprise.update", ip))
+            .update_record(
+                RecordKind::Enterprise,
+                id,
+                expected_version,
+                enterprise_index(&enterprise),
+                to_body(&enterprise)?,
+                audit(by, "enterprise.update", ip),
+            )
             .await?;
         Ok(stored.into())
     }
 
     /// The manufacturer a product is filed for, checked for the principal.
-    async fn manufacturer_for(&self, by: &Principal, enterprise_id: Option<i64>) -> ServiceResult<RecordView> {
+    async fn manufacturer_for(
+        &self,
+        by: &Principal,
+        enterprise_id: Option<i64>,
+    ) -> ServiceResult<RecordView> {
         let id = enterprise_id.or(by.enterprise_id).ok_or_else(|| {
-            ServiceError::Invalid(Invalid(vec![FieldError::required("enterprise_id", "生产企业", "G5.1-product")]))
+            ServiceError::Invalid(Invalid(vec![FieldError::required(
+                "enterprise_id",
+                "生产企业",
+                "G5.1-product",
+            )]))
         })?;
         let enterprise = self.read_record(by, RecordKind::Enterprise, id).await?;
         let kind = EnterpriseKind::parse(enterprise.text("kind")).unwrap_or(EnterpriseKind::Seller);
@@ -288,34 +437,81 @@ impl Service {
 
     fn product_conflict(model: &str) -> impl Fn(StoreError) -> ServiceError + '_ {
         move |e| match e {
-            StoreError::Conflict(_) => ServiceError::Conflict(format!("规格型号“{model}”已备案 (a product with model '{model}' is already filed)")),
+            StoreError::Conflict(_) => ServiceError::Conflict(format!(
+                "规格型号“{model}”已备案 (a product with model '{model}' is already filed)"
+            )),
             other => other.into(),
         }
     }
 
-    pub async fn create_product(&self, by: &Principal, input: ProductInput, ip: Option<String>) -> ServiceResult<RecordView> {
+    pub async fn create_product(
+        &self,
+        by: &Principal,
+        input: ProductInput,
+        ip: Option<String>,
+    ) -> ServiceResult<RecordView> {
         let enterprise = self.manufacturer_for(by, input.enterprise_id).await?;
-        let blobs = self.resolver(input.instructions_file.iter().map(|b| b.sha256().to_string()).collect()).await?;
+        let blobs = self
+            .resolver(
+                input
+                    .instructions_file
+                    .iter()
+                    .map(|b| b.sha256().to_string())
+                    .collect(),
+            )
+            .await?;
         let product = input.validate(enterprise.id, |sha| blobs.get(sha).cloned())?;
-        let record = NewRecord { kind: RecordKind::Product, index: product_index(&product, enterprise.text("region_code")), body: to_body(&product)? };
-        let stored = self.store.create_record(record, audit(by, "product.create", ip)).await.map_err(Self::product_conflict(&product.model))?;
+        let record = NewRecord {
+            kind: RecordKind::Product,
+            index: product_index(&product, enterprise.text("region_code")),
+            body: to_body(&product)?,
+        };
+        let stored = self
+            .store
+            .create_record(record, audit(by, "product.create", ip))
+            .await
+            .map_err(Self::product_conflict(&product.model))?;
         Ok(stored.into())
     }
 
-    pub async fn update_product(&self, by: &Principal, id: i64, patch: &serde_json::Value, expected_version: Option<i64>, ip: Option<String>) -> ServiceResult<RecordView> {
+    pub async fn update_product(
+        &self,
+        by: &Principal,
+        id: i64,
+        patch: &serde_json::Value,
+        expected_version: Option<i64>,
+        ip: Option<String>,
+    ) -> ServiceResult<RecordView> {
         let current = self.read_record(by, RecordKind::Product, id).await?;
-        let enterprise = self.manufacturer_for(by, Some(current.enterprise_id)).await?;
+        let enterprise = self
+            .manufacturer_for(by, Some(current.enterprise_id))
+            .await?;
         let mut merged = current.body.clone();
         merge_patch(&mut merged, patch);
         let input: ProductInput = serde_json::from_value(merged).map_err(schema_error)?;
         if input.enterprise_id != Some(current.enterprise_id) {
             return Err(immutable("enterprise_id", "生产企业"));
         }
-        let blobs = self.resolver(input.instructions_file.iter().map(|b| b.sha256().to_string()).collect()).await?;
+        let blobs = self
+            .resolver(
+                input
+                    .instructions_file
+                    .iter()
+                    .map(|b| b.sha256().to_string())
+                    .collect(),
+            )
+            .await?;
         let product = input.validate(current.enterprise_id, |sha| blobs.get(sha).cloned())?;
         let stored = self
             .store
-            .update_record(RecordKind::Product, id, expected_version, product_index(&product, enterprise.text("region_code")), to_body(&product)?, audit(by, "product.update", ip))
+            .update_record(
+                RecordKind::Product,
+                id,
+                expected_version,
+                product_index(&product, enterprise.text("region_code")),
+                to_body(&product)?,
+                audit(by, "product.update", ip),
+            )
             .await
             .map_err(Self::product_conflict(&product.model))?;
         Ok(stored.into())
@@ -324,35 +520,81 @@ impl Service {
     fn batch_conflict(batch_no: &str) -> impl Fn(StoreError) -> ServiceError + '_ {
         move |e| match e {
             StoreError::Conflict(c) if c.contains("stale") => ServiceError::Conflict(c),
-            StoreError::Conflict(_) => ServiceError::Conflict(format!("批次号“{batch_no}”已存在 (batch '{batch_no}' already exists for this product)")),
+            StoreError::Conflict(_) => ServiceError::Conflict(format!(
+                "批次号“{batch_no}”已存在 (batch '{batch_no}' already exists for this product)"
+            )),
             other => other.into(),
         }
     }
 
-    async fn batch_context(&self, by: &Principal, product_id: Option<i64>) -> ServiceResult<(BatchContext, RecordView)> {
-        let product_id = product_id.ok_or_else(|| ServiceError::Invalid(Invalid(vec![FieldError::required("product_id", "产品", "G5.1-product")])))?;
-        let product = self.read_record(by, RecordKind::Product, product_id).await?;
-        let enterprise = self.manufacturer_for(by, Some(product.enterprise_id)).await?;
+    async fn batch_context(
+        &self,
+        by: &Principal,
+        product_id: Option<i64>,
+    ) -> ServiceResult<(BatchContext, RecordView)> {
+        let product_id = product_id.ok_or_else(|| {
+            ServiceError::Invalid(Invalid(vec![FieldError::required(
+                "product_id",
+                "产品",
+                "G5.1-product",
+            )]))
+        })?;
+        let product = self
+            .read_record(by, RecordKind::Product, product_id)
+            .await?;
+        let enterprise = self
+            .manufacturer_for(by, Some(product.enterprise_id))
+            .await?;
         let typed: Product = product.typed()?;
         let ctx = BatchContext {
             product_id,
             enterprise_id: product.enterprise_id,
             trace_level: typed.trace_level,
-            today: Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8")).date_naive(),
+            today: Utc::now()
+                .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+                .date_naive(),
         };
         Ok((ctx, enterprise))
     }
 
-    pub async fn create_batch(&self, by: &Principal, input: BatchInput, ip: Option<String>) -> ServiceResult<RecordView> {
+    pub async fn create_batch(
+        &self,
+        by: &Principal,
+        input: BatchInput,
+        ip: Option<String>,
+    ) -> ServiceResult<RecordView> {
         let (ctx, enterprise) = self.batch_context(by, input.product_id).await?;
-        let blobs = self.resolver(input.inspection_report.iter().map(|b| b.sha256().to_string()).collect()).await?;
+        let blobs = self
+            .resolver(
+                input
+                    .inspection_report
+                    .iter()
+                    .map(|b| b.sha256().to_string())
+                    .collect(),
+            )
+            .await?;
         let batch = input.validate(ctx, |sha| blobs.get(sha).cloned())?;
-        let record = NewRecord { kind: RecordKind::Batch, index: batch_index(&batch, enterprise.text("region_code")), body: to_body(&batch)? };
-        let stored = self.store.create_record(record, audit(by, "batch.create", ip)).await.map_err(Self::batch_conflict(&batch.batch_no))?;
+        let record = NewRecord {
+            kind: RecordKind::Batch,
+            index: batch_index(&batch, enterprise.text("region_code")),
+            body: to_body(&batch)?,
+        };
+        let stored = self
+            .store
+            .create_record(record, audit(by, "batch.create", ip))
+            .await
+            .map_err(Self::batch_conflict(&batch.batch_no))?;
         Ok(stored.into())
     }
 
-    pub async fn update_batch(&self, by: &Principal, id: i64, patch: &serde_json::Value, expected_version: Option<i64>, ip: Option<String>) -> ServiceResult<RecordView> {
+    pub async fn update_batch(
+        &self,
+        by: &Principal,
+        id: i64,
+        patch: &serde_json::Value,
+        expected_version: Option<i64>,
+        ip: Option<String>,
+    ) -> ServiceResult<RecordView> {
         let current = self.read_record(by, RecordKind::Batch, id).await?;
         let old: Batch = current.typed()?;
         let mut merged = current.body.clone();
@@ -367,12 +609,27 @@ impl Service {
             return Err(immutable("product_id", "产品"));
         }
         let (ctx, enterprise) = self.batch_context(by, input.product_id).await?;
-        let blobs = self.resolver(input.inspection_report.iter().map(|b| b.sha256().to_string()).collect()).await?;
+        let blobs = self
+            .resolver(
+                input
+                    .inspection_report
+                    .iter()
+                    .map(|b| b.sha256().to_string())
+                    .collect(),
+            )
+            .await?;
         let mut batch = input.validate(ctx, |sha| blobs.get(sha).cloned())?;
         batch.status = old.status;
         let stored = self
             .store
-            .update_record(RecordKind::Batch, id, expected_version, batch_index(&batch, enterprise.text("region_code")), to_body(&batch)?, audit(by, "batch.update", ip))
+            .update_record(
+                RecordKind::Batch,
+                id,
+                expected_version,
+                batch_index(&batch, enterprise.text("region_code")),
+                to_body(&batch)?,
+                audit(by, "batch.update", ip),
+            )
             .await
             .map_err(Self::batch_conflict(&batch.batch_no))?;
         Ok(stored.into())
@@ -386,13 +643,17 @@ mod tests {
     #[test]
     fn merge_patch_follows_rfc_7396() {
         let mut target = serde_json::json!({"a": "b", "c": {"d": "e", "f": "g"}});
-        merge_patch(&mut target, &serde_json::json!({"a": "z", "c": {"f": null}}));
+        merge_patch(
+            &mut target,
+            &serde_json::json!({"a": "z", "c": {"f": null}}),
+        );
         assert_eq!(target, serde_json::json!({"a": "z", "c": {"d": "e"}}));
     }
 
     #[test]
     fn schema_errors_name_the_field() {
-        let e = serde_json::from_value::<ProductInput>(serde_json::json!({"colour": "red"})).unwrap_err();
+        let e = serde_json::from_value::<ProductInput>(serde_json::json!({"colour": "red"}))
+            .unwrap_err();
         match schema_error(e) {
             ServiceError::Invalid(Invalid(errors)) => {
                 assert_eq!(errors[0].field, "colour");
@@ -400,24 +661,57 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        assert_eq!(
+            schema_finding(
+                "warranty_months: invalid type: string \"x\", expected u32 at line 1 column 5"
+                    .into()
+            )
+            .field,
+            "warranty_months"
+        );
+        assert_eq!(
+            schema_finding("enterprise.colour: unknown field `colour`, expected one of …".into())
+                .field,
+            "colour"
+        );
     }
 }
 
 impl Service {
     /// Sets a batch's workflow status directly. Platform admins only; the
     /// review workflow (submit, approve, reject, activate) builds on this.
-    pub async fn set_batch_status(&self, by: &Principal, id: i64, status: zhisu_domain::BatchStatus, ip: Option<String>) -> ServiceResult<RecordView> {
+    pub async fn set_batch_status(
+        &self,
+        by: &Principal,
+        id: i64,
+        status: zhisu_domain::BatchStatus,
+        ip: Option<String>,
+    ) -> ServiceResult<RecordView> {
         if !by.is_admin() {
-            return Err(ServiceError::Forbidden("只有平台管理员可直接设置批次状态 (only platform admins set batch status directly)".into()));
+            return Err(ServiceError::Forbidden(
+                "只有平台管理员可直接设置批次状态 (only platform admins set batch status directly)"
+                    .into(),
+            ));
         }
         let current = self.read_record(by, RecordKind::Batch, id).await?;
         let mut batch: Batch = current.typed()?;
         batch.status = status;
-        let enterprise = self.store.get_record(RecordKind::Enterprise, batch.enterprise_id).await?.ok_or_else(|| ServiceError::NotFound("enterprise".into()))?;
+        let enterprise = self
+            .store
+            .get_record(RecordKind::Enterprise, batch.enterprise_id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound("enterprise".into()))?;
         let region = enterprise.region_code;
         let stored = self
             .store
-            .update_record(RecordKind::Batch, id, Some(current.version), batch_index(&batch, &region), to_body(&batch)?, audit(by, "batch.status", ip))
+            .update_record(
+                RecordKind::Batch,
+                id,
+                Some(current.version),
+                batch_index(&batch, &region),
+                to_body(&batch)?,
+                audit(by, "batch.status", ip),
+            )
             .await?;
         Ok(stored.into())
     }

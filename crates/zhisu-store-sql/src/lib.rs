@@ -31,7 +31,10 @@ pub(crate) fn map_err(error: sqlx::Error) -> StoreError {
 }
 
 pub(crate) fn split_list(s: &str) -> Vec<String> {
-    s.split(',').filter(|p| !p.is_empty()).map(str::to_string).collect()
+    s.split(',')
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// A value bound to a dynamically built statement.
@@ -42,11 +45,18 @@ pub(crate) enum Bind {
 
 /// Escapes `%`, `_` and `\` for a `like ... escape '\'` pattern.
 pub(crate) fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// Adds `condition` (with `$?` standing for the next placeholder) and its value.
-pub(crate) fn add_condition(conditions: &mut Vec<String>, binds: &mut Vec<Bind>, condition: &str, value: Bind) {
+pub(crate) fn add_condition(
+    conditions: &mut Vec<String>,
+    binds: &mut Vec<Bind>,
+    condition: &str,
+    value: Bind,
+) {
     binds.push(value);
     conditions.push(condition.replace("$?", &format!("${}", binds.len())));
 }

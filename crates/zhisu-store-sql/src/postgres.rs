@@ -16,9 +16,16 @@ pub struct PgStore {
 impl PgStore {
     /// Connects to a `postgres://` URL and migrates the database.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
-        let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        Ok(PgStore { reader: pool.clone(), writer: pool })
+        Ok(PgStore {
+            reader: pool.clone(),
+            writer: pool,
+        })
     }
 
     pub async fn close(&self) {
@@ -27,4 +34,9 @@ impl PgStore {
 }
 
 // The lock key is arbitrary but fixed: "zhisu ledger".
-impl_sql_store!(PgStore, sqlx::Postgres, "postgres", "select pg_advisory_xact_lock(7262_2024)");
+impl_sql_store!(
+    PgStore,
+    sqlx::Postgres,
+    "postgres",
+    "select pg_advisory_xact_lock(7262_2024)"
+);

@@ -123,7 +123,17 @@ pub struct RecordQuery {
 
 impl RecordQuery {
     pub fn new(kind: RecordKind, scope: ListScope) -> Self {
-        RecordQuery { kind, scope, enterprise_id: None, parent_id: None, tag: None, region_prefix: None, q: None, limit: 50, offset: 0 }
+        RecordQuery {
+            kind,
+            scope,
+            enterprise_id: None,
+            parent_id: None,
+            tag: None,
+            region_prefix: None,
+            q: None,
+            limit: 50,
+            offset: 0,
+        }
     }
 }
 
@@ -201,7 +211,11 @@ pub struct StoreHealth {
 #[async_trait]
 pub trait RecordStore: Send + Sync {
     /// Stores version 1, its ledger leaf and `audit`, in one transaction.
-    async fn create_record(&self, record: NewRecord, audit: AuditEntry) -> StoreResult<StoredRecord>;
+    async fn create_record(
+        &self,
+        record: NewRecord,
+        audit: AuditEntry,
+    ) -> StoreResult<StoredRecord>;
     /// Stores the next version. With `expected_version`, fails with
     /// Conflict when another write came first.
     async fn update_record(
@@ -217,7 +231,11 @@ pub trait RecordStore: Send + Sync {
     /// Every version, oldest first.
     async fn record_history(&self, kind: RecordKind, id: i64) -> StoreResult<Vec<StoredRecord>>;
     async fn list_records(&self, query: &RecordQuery) -> StoreResult<Page<StoredRecord>>;
-    async fn find_by_unique_key(&self, kind: RecordKind, key: &str) -> StoreResult<Option<StoredRecord>>;
+    async fn find_by_unique_key(
+        &self,
+        kind: RecordKind,
+        key: &str,
+    ) -> StoreResult<Option<StoredRecord>>;
 }
 
 /// Accounts, sessions and API keys (G9.3).
@@ -225,11 +243,22 @@ pub trait RecordStore: Send + Sync {
 pub trait AccountStore: Send + Sync {
     /// Creates a user; with `enterprise`, creates the enterprise too and
     /// ties the user to it, all in one transaction.
-    async fn register(&self, user: NewUser, enterprise: Option<NewRecord>, audit: AuditEntry) -> StoreResult<(User, Option<StoredRecord>)>;
+    async fn register(
+        &self,
+        user: NewUser,
+        enterprise: Option<NewRecord>,
+        audit: AuditEntry,
+    ) -> StoreResult<(User, Option<StoredRecord>)>;
     async fn user_by_login(&self, login: &str) -> StoreResult<Option<User>>;
     async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>>;
     async fn count_users(&self) -> StoreResult<i64>;
-    async fn create_session(&self, token_hash: &str, user_id: i64, csrf_token: &str, expires_at: &str) -> StoreResult<()>;
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf_token: &str,
+        expires_at: &str,
+    ) -> StoreResult<()>;
     async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
     async fn create_api_key(&self, key: NewApiKey, audit: AuditEntry) -> StoreResult<ApiKey>;
@@ -302,6 +331,9 @@ mod tests {
     #[test]
     fn canonical_json_sorts_keys_at_every_depth() {
         let value = serde_json::json!({"b": 1, "a": {"d": [true, null], "c": "中文"}});
-        assert_eq!(super::canonical_json(&value), r#"{"a":{"c":"中文","d":[true,null]},"b":1}"#);
+        assert_eq!(
+            super::canonical_json(&value),
+            r#"{"a":{"c":"中文","d":[true,null]},"b":1}"#
+        );
     }
 }

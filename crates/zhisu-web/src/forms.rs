@@ -47,22 +47,38 @@ impl FormData {
     }
 
     pub fn text(&self, name: &str) -> String {
-        self.fields.get(name).map(|s| s.trim().to_string()).unwrap_or_default()
+        self.fields
+            .get(name)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
     }
 
     pub fn checked(&self, name: &str) -> bool {
-        self.fields.get(name).is_some_and(|v| v == "on" || v == "true" || v == "1")
+        self.fields
+            .get(name)
+            .is_some_and(|v| v == "on" || v == "true" || v == "1")
     }
 
     /// A list field: one item per line (or separated by ； ; ，).
     pub fn lines(&self, name: &str) -> Vec<String> {
-        self.text(name).split(['\n', ';', '；', '，']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+        self.text(name)
+            .split(['\n', ';', '；', '，'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
     }
 
     /// Constant-time comparison of the posted CSRF token with the expected one.
     pub fn csrf_ok(&self, expected: &str) -> bool {
         let given = self.text("csrf");
-        !expected.is_empty() && given.len() == expected.len() && given.bytes().zip(expected.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        !expected.is_empty()
+            && given.len() == expected.len()
+            && given
+                .bytes()
+                .zip(expected.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
     }
 }
 
@@ -81,7 +97,16 @@ pub struct Field {
 
 impl Field {
     fn new(lang: Lang, name: &str, input: &'static str, required: bool) -> Self {
-        Field { name: name.into(), label: label(lang, name), input, value: String::new(), options: vec![], required, hint: String::new(), errors: vec![] }
+        Field {
+            name: name.into(),
+            label: label(lang, name),
+            input,
+            value: String::new(),
+            options: vec![],
+            required,
+            hint: String::new(),
+            errors: vec![],
+        }
     }
 
     fn options(mut self, options: Vec<(String, String)>) -> Self {
@@ -104,7 +129,11 @@ impl Fields {
         for field in &mut self.0 {
             field.value = match body.get(&field.name) {
                 Some(serde_json::Value::String(s)) => s.clone(),
-                Some(serde_json::Value::Array(items)) => items.iter().filter_map(|i| i.as_str()).collect::<Vec<_>>().join("\n"),
+                Some(serde_json::Value::Array(items)) => items
+                    .iter()
+                    .filter_map(|i| i.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
                 Some(serde_json::Value::Bool(true)) => "on".into(),
                 Some(serde_json::Value::Number(n)) => n.to_string(),
                 _ => String::new(),
@@ -156,8 +185,13 @@ pub fn enterprise_fields(lang: Lang, with_kind: bool, editing: bool) -> Fields {
         Field::new(lang, "region_code", "text", true).hint("6位行政区划代码，如 440305"),
         Field::new(lang, "contact_name", "text", false),
         Field::new(lang, "contact_phone", "text", true),
-        Field::new(lang, "business_licence", "file", !editing).hint(if editing { lang.text("keep_file") } else { lang.text("file_hint") }),
-        Field::new(lang, "management_certifications", "textarea", false).hint(lang.text("list_hint")),
+        Field::new(lang, "business_licence", "file", !editing).hint(if editing {
+            lang.text("keep_file")
+        } else {
+            lang.text("file_hint")
+        }),
+        Field::new(lang, "management_certifications", "textarea", false)
+            .hint(lang.text("list_hint")),
         Field::new(lang, "product_certifications", "textarea", false).hint(lang.text("list_hint")),
         Field::new(lang, "website", "text", false),
     ]);
@@ -178,18 +212,46 @@ pub fn product_fields(lang: Lang, editing: bool) -> Fields {
         .map(|c| {
             let mut needs = Vec::new();
             if c.licensed {
-                needs.push(if lang == Lang::Zh { "需生产许可证" } else { "licence" });
+                needs.push(if lang == Lang::Zh {
+                    "需生产许可证"
+                } else {
+                    "licence"
+                });
             }
             if c.ccc {
                 needs.push("CCC");
             }
-            let name = if lang == Lang::Zh { c.name_zh } else { c.name_en };
-            let text = if needs.is_empty() { name.to_string() } else { format!("{name}（{}）", needs.join("、")) };
+            let name = if lang == Lang::Zh {
+                c.name_zh
+            } else {
+                c.name_en
+            };
+            let text = if needs.is_empty() {
+                name.to_string()
+            } else {
+                format!("{name}（{}）", needs.join("、"))
+            };
             (c.code.to_string(), text)
         })
         .collect();
-    let schemes = CodeScheme::ALL.iter().map(|s| (s.as_str().to_string(), lang.text(&format!("v_{}", s.as_str())).to_string())).collect();
-    let levels = TraceLevel::ALL.iter().map(|l| (l.as_str().to_string(), lang.text(&format!("v_{}", l.as_str())).to_string())).collect();
+    let schemes = CodeScheme::ALL
+        .iter()
+        .map(|s| {
+            (
+                s.as_str().to_string(),
+                lang.text(&format!("v_{}", s.as_str())).to_string(),
+            )
+        })
+        .collect();
+    let levels = TraceLevel::ALL
+        .iter()
+        .map(|l| {
+            (
+                l.as_str().to_string(),
+                lang.text(&format!("v_{}", l.as_str())).to_string(),
+            )
+        })
+        .collect();
     Fields(vec![
         Field::new(lang, "product_name", "text", true),
         Field::new(lang, "product_type", "text", true),
@@ -201,7 +263,11 @@ pub fn product_fields(lang: Lang, editing: bool) -> Fields {
         Field::new(lang, "ccc_cert_no", "text", false).hint("16位"),
         Field::new(lang, "warranty_months", "number", false),
         Field::new(lang, "instructions", "textarea", false),
-        Field::new(lang, "instructions_file", "file", false).hint(if editing { lang.text("keep_file") } else { lang.text("file_hint") }),
+        Field::new(lang, "instructions_file", "file", false).hint(if editing {
+            lang.text("keep_file")
+        } else {
+            lang.text("file_hint")
+        }),
         Field::new(lang, "code_scheme", "select", true).options(schemes),
         Field::new(lang, "trace_level", "select", true).options(levels),
         Field::new(lang, "honours", "textarea", false).hint(lang.text("list_hint")),
@@ -222,7 +288,11 @@ pub fn batch_fields(lang: Lang, products: Vec<(String, String)>, editing: bool) 
         Field::new(lang, "batch_no", "text", true),
         Field::new(lang, "production_date", "date", true),
         Field::new(lang, "quantity", "number", false),
-        Field::new(lang, "inspection_report", "file", !editing).hint(if editing { lang.text("keep_file") } else { lang.text("file_hint") }),
+        Field::new(lang, "inspection_report", "file", !editing).hint(if editing {
+            lang.text("keep_file")
+        } else {
+            lang.text("file_hint")
+        }),
         Field::new(lang, "inspection_report_public", "checkbox", false),
         Field::new(lang, "note", "textarea", false),
     ])
@@ -242,7 +312,11 @@ fn number(form: &FormData, name: &str, findings: &mut Vec<FieldError>) -> serde_
         s => match s.parse::<u64>() {
             Ok(n) => n.into(),
             Err(_) => {
-                findings.push(FieldError::new(name, "type", format!("“{s}”不是整数 ('{s}' is not a whole number)")));
+                findings.push(FieldError::new(
+                    name,
+                    "type",
+                    format!("“{s}”不是整数 ('{s}' is not a whole number)"),
+                ));
                 serde_json::Value::Null
             }
         },
@@ -250,11 +324,20 @@ fn number(form: &FormData, name: &str, findings: &mut Vec<FieldError>) -> serde_
 }
 
 /// Uploads a posted file and returns its SHA-256, or records a finding.
-async fn upload(service: &Service, form: &FormData, name: &str, findings: &mut Vec<FieldError>) -> Option<String> {
+async fn upload(
+    service: &Service,
+    form: &FormData,
+    name: &str,
+    findings: &mut Vec<FieldError>,
+) -> Option<String> {
     let (file_name, bytes) = form.files.get(name)?;
     match service.upload_blob(file_name, bytes).await {
         Ok(blob) => Some(blob.sha256),
-        Err(ServiceError::TooLarge(m) | ServiceError::UnsupportedType(m) | ServiceError::BadRequest(m)) => {
+        Err(
+            ServiceError::TooLarge(m)
+            | ServiceError::UnsupportedType(m)
+            | ServiceError::BadRequest(m),
+        ) => {
             findings.push(FieldError::new(name, "file", m));
             None
         }
@@ -267,7 +350,11 @@ async fn upload(service: &Service, form: &FormData, name: &str, findings: &mut V
 
 /// The enterprise fields of a post as API JSON. Files are uploaded first;
 /// a missing file is left out so an edit keeps the current one.
-pub async fn enterprise_json(service: &Service, form: &FormData, findings: &mut Vec<FieldError>) -> serde_json::Value {
+pub async fn enterprise_json(
+    service: &Service,
+    form: &FormData,
+    findings: &mut Vec<FieldError>,
+) -> serde_json::Value {
     let mut value = serde_json::json!({
         "name": form.text("name"),
         "address": form.text("address"),
@@ -288,7 +375,11 @@ pub async fn enterprise_json(service: &Service, form: &FormData, findings: &mut 
     value
 }
 
-pub async fn product_json(service: &Service, form: &FormData, findings: &mut Vec<FieldError>) -> serde_json::Value {
+pub async fn product_json(
+    service: &Service,
+    form: &FormData,
+    findings: &mut Vec<FieldError>,
+) -> serde_json::Value {
     let mut value = serde_json::json!({
         "product_name": form.text("product_name"),
         "product_type": form.text("product_type"),
@@ -314,7 +405,11 @@ pub async fn product_json(service: &Service, form: &FormData, findings: &mut Vec
     value
 }
 
-pub async fn batch_json(service: &Service, form: &FormData, findings: &mut Vec<FieldError>) -> serde_json::Value {
+pub async fn batch_json(
+    service: &Service,
+    form: &FormData,
+    findings: &mut Vec<FieldError>,
+) -> serde_json::Value {
     let mut value = serde_json::json!({
         "batch_no": form.text("batch_no"),
         "production_date": form.text("production_date"),

@@ -167,11 +167,16 @@ impl Lang {
 
     /// Every text of this language, for templates (`tr.key`).
     pub fn table(self) -> BTreeMap<&'static str, &'static str> {
-        TEXT.iter().map(|(k, zh, en)| (*k, if self == Lang::Zh { *zh } else { *en })).collect()
+        TEXT.iter()
+            .map(|(k, zh, en)| (*k, if self == Lang::Zh { *zh } else { *en }))
+            .collect()
     }
 
     pub fn text(self, key: &str) -> &'static str {
-        TEXT.iter().find(|(k, _, _)| *k == key).map(|(_, zh, en)| if self == Lang::Zh { *zh } else { *en }).unwrap_or("")
+        TEXT.iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, zh, en)| if self == Lang::Zh { *zh } else { *en })
+            .unwrap_or("")
     }
 }
 

@@ -77,12 +77,22 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 impl FromRequestParts<WebState> for Page {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &WebState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &WebState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(Page {
             session: parts.extensions.get::<Option<Session>>().cloned().flatten(),
             lang: Lang::from_cookie(cookie(&parts.headers, LANG_COOKIE).as_deref()),
-            ip: parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()),
-            path: parts.uri.path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/".into()),
+            ip: parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string()),
+            path: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "/".into()),
             csrf_cookie: cookie(&parts.headers, CSRF_COOKIE),
         })
     }
@@ -91,11 +101,19 @@ impl FromRequestParts<WebState> for Page {
 impl FromRequestParts<WebState> for SignedIn {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
-        let page = Page::from_request_parts(parts, state).await.expect("infallible");
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &WebState,
+    ) -> Result<Self, Self::Rejection> {
+        let page = Page::from_request_parts(parts, state)
+            .await
+            .expect("infallible");
         match page.session.clone() {
             Some(session) => Ok(SignedIn(page, session)),
-            None => Err(Redirect::to(&format!("/login?next={}", urlencoding::encode(&page.path))).into_response()),
+            None => Err(
+                Redirect::to(&format!("/login?next={}", urlencoding::encode(&page.path)))
+                    .into_response(),
+            ),
         }
     }
 }
@@ -114,15 +132,25 @@ async fn sessions(State(state): State<WebState>, mut request: Request, next: Nex
         },
         None => None,
     };
-    let ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let ip = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
     let action = format!("page {} {}", request.method(), request.uri().path());
     let is_asset = request.uri().path().starts_with("/assets/");
     request.extensions_mut().insert(session.clone());
     let response = next.run(request).await;
     if let Some(s) = session.filter(|_| !is_asset) {
         let status = response.status();
-        let outcome = if status.is_success() || status.is_redirection() { "ok".to_string() } else { format!("http {}", status.as_u16()) };
-        state.service.audit_access(Some(&s.principal), action, None, ip, outcome).await;
+        let outcome = if status.is_success() || status.is_redirection() {
+            "ok".to_string()
+        } else {
+            format!("http {}", status.as_u16())
+        };
+        state
+            .service
+            .audit_access(Some(&s.principal), action, None, ip, outcome)
+            .await;
     }
     response
 }
@@ -134,7 +162,11 @@ impl WebState {
             env.add_template(name, source).expect("templates parse");
         }
         env.add_filter("local_time", view::local_time);
-        WebState { service, settings, templates: std::sync::Arc::new(env) }
+        WebState {
+            service,
+            settings,
+            templates: std::sync::Arc::new(env),
+        }
     }
 
     /// Renders a template with the common context (texts, user, CSRF token).
@@ -156,9 +188,17 @@ impl WebState {
             enterprise_id: s.principal.enterprise_id,
             admin: s.principal.is_admin(),
             regulator: s.principal.role == zhisu_domain::Role::Regulator,
-            files_products: matches!(s.principal.role, zhisu_domain::Role::ManufacturerAdmin | zhisu_domain::Role::ManufacturerOperator),
+            files_products: matches!(
+                s.principal.role,
+                zhisu_domain::Role::ManufacturerAdmin | zhisu_domain::Role::ManufacturerOperator
+            ),
         });
-        let csrf = page.session.as_ref().map(|s| s.csrf.clone()).or_else(|| page.csrf_cookie.clone()).unwrap_or_default();
+        let csrf = page
+            .session
+            .as_ref()
+            .map(|s| s.csrf.clone())
+            .or_else(|| page.csrf_cookie.clone())
+            .unwrap_or_default();
         let common = minijinja::context! {
             tr => page.lang.table(),
             lang => page.lang.code(),
@@ -167,7 +207,11 @@ impl WebState {
             path => page.path.clone(),
         };
         let ctx = minijinja::context! { ..minijinja::Value::from_serialize(&ctx), ..common };
-        match self.templates.get_template(template).and_then(|t| t.render(ctx)) {
+        match self
+            .templates
+            .get_template(template)
+            .and_then(|t| t.render(ctx))
+        {
             Ok(html) => Html(html).into_response(),
             Err(e) => {
                 tracing::error!(error = %e, template, "template failed");
@@ -193,7 +237,11 @@ impl WebState {
             ServiceError::NotFound(_) => String::new(),
             other => other.to_string(),
         };
-        let mut response = self.render(page, "error.html", minijinja::context! { title => page.lang.text(title_key), message => message });
+        let mut response = self.render(
+            page,
+            "error.html",
+            minijinja::context! { title => page.lang.text(title_key), message => message },
+        );
         *response.status_mut() = status;
         response
     }
@@ -211,23 +259,43 @@ pub fn router(service: Service, settings: WebSettings) -> Router {
         .route("/dashboard", get(pages::dashboard))
         .route("/enterprises", get(pages::enterprise_list))
         .route("/enterprises/{id}", get(pages::enterprise_detail))
-        .route("/enterprises/{id}/edit", get(pages::enterprise_edit_form).post(pages::enterprise_edit))
+        .route(
+            "/enterprises/{id}/edit",
+            get(pages::enterprise_edit_form).post(pages::enterprise_edit),
+        )
         .route("/enterprises/{id}/history", get(pages::enterprise_history))
         .route("/products", get(pages::product_list))
-        .route("/products/new", get(pages::product_new_form).post(pages::product_new))
+        .route(
+            "/products/new",
+            get(pages::product_new_form).post(pages::product_new),
+        )
         .route("/products/{id}", get(pages::product_detail))
-        .route("/products/{id}/edit", get(pages::product_edit_form).post(pages::product_edit))
+        .route(
+            "/products/{id}/edit",
+            get(pages::product_edit_form).post(pages::product_edit),
+        )
         .route("/products/{id}/history", get(pages::product_history))
         .route("/batches", get(pages::batch_list))
-        .route("/batches/new", get(pages::batch_new_form).post(pages::batch_new))
+        .route(
+            "/batches/new",
+            get(pages::batch_new_form).post(pages::batch_new),
+        )
         .route("/batches/{id}", get(pages::batch_detail))
-        .route("/batches/{id}/edit", get(pages::batch_edit_form).post(pages::batch_edit))
+        .route(
+            "/batches/{id}/edit",
+            get(pages::batch_edit_form).post(pages::batch_edit),
+        )
         .route("/batches/{id}/history", get(pages::batch_history))
         .route("/keys", get(pages::keys).post(pages::create_key))
         .route("/keys/{id}/revoke", post(pages::revoke_key))
         .route("/audit", get(pages::audit))
         .route("/files/{sha256}", get(pages::file))
-        .layer(DefaultBodyLimit::max(zhisu_domain::blob::MAX_BLOB_BYTES * 2 + 64 * 1024))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), sessions))
+        .layer(DefaultBodyLimit::max(
+            zhisu_domain::blob::MAX_BLOB_BYTES * 2 + 64 * 1024,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            sessions,
+        ))
         .with_state(state)
 }

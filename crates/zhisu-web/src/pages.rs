@@ -7,7 +7,9 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use zhisu_domain::{FieldError, Invalid, Principal, RecordKind, Role};
-use zhisu_service::{merge_patch, schema_finding, ListFilter, Registration, RecordView, ServiceError};
+use zhisu_service::{
+    merge_patch, schema_finding, ListFilter, RecordView, Registration, ServiceError,
+};
 use zhisu_store::AuditQuery;
 
 use crate::forms::{self, FormData};
@@ -15,16 +17,48 @@ use crate::view::{self, Table, TableRow};
 use crate::{Page, SignedIn, WebState, CSRF_COOKIE, LANG_COOKIE, SESSION_COOKIE};
 
 const ENTERPRISE_FIELDS: &[&str] = &[
-    "kind", "name", "uscc", "address", "region_code", "contact_name", "contact_phone", "business_licence",
-    "management_certifications", "product_certifications", "website",
+    "kind",
+    "name",
+    "uscc",
+    "address",
+    "region_code",
+    "contact_name",
+    "contact_phone",
+    "business_licence",
+    "management_certifications",
+    "product_certifications",
+    "website",
 ];
 const PRODUCT_FIELDS: &[&str] = &[
-    "product_name", "product_type", "model", "category", "brand", "mandatory_standards", "production_licence_no",
-    "ccc_cert_no", "warranty_months", "instructions", "instructions_file", "code_scheme", "trace_level", "honours",
-    "materials", "functions", "performance", "paused",
+    "product_name",
+    "product_type",
+    "model",
+    "category",
+    "brand",
+    "mandatory_standards",
+    "production_licence_no",
+    "ccc_cert_no",
+    "warranty_months",
+    "instructions",
+    "instructions_file",
+    "code_scheme",
+    "trace_level",
+    "honours",
+    "materials",
+    "functions",
+    "performance",
+    "paused",
 ];
-const BATCH_FIELDS: &[&str] =
-    &["product_id", "batch_no", "production_date", "quantity", "inspection_report", "inspection_report_public", "note", "status"];
+const BATCH_FIELDS: &[&str] = &[
+    "product_id",
+    "batch_no",
+    "production_date",
+    "quantity",
+    "inspection_report",
+    "inspection_report_public",
+    "note",
+    "status",
+];
 
 fn fields_of(kind: RecordKind) -> &'static [&'static str] {
     match kind {
@@ -43,9 +77,18 @@ fn collection(kind: RecordKind) -> &'static str {
 }
 
 fn cookie_header(state: &WebState, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
-    let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
-    let age = max_age.map(|a| format!("; Max-Age={a}")).unwrap_or_default();
-    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}{age}")).expect("cookie is ASCII")
+    let secure = if state.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let age = max_age
+        .map(|a| format!("; Max-Age={a}"))
+        .unwrap_or_default();
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}{age}"
+    ))
+    .expect("cookie is ASCII")
 }
 
 /// Only same-site paths are followed after log-in.
@@ -59,9 +102,25 @@ fn safe_next(next: &str) -> &str {
 
 /// Renders a form page; `status` is 200 for a fresh form, 422 after findings.
 #[allow(clippy::too_many_arguments)]
-fn form_page(state: &WebState, page: &Page, title: &str, action: &str, sections: Vec<(String, Vec<forms::Field>)>, errors: Vec<String>, version: Option<i64>, status: StatusCode) -> Response {
-    let sections: Vec<_> = sections.into_iter().map(|(title, fields)| minijinja::context! { title, fields }).collect();
-    let mut response = state.render(page, "form.html", minijinja::context! { title, action, sections, errors, version });
+fn form_page(
+    state: &WebState,
+    page: &Page,
+    title: &str,
+    action: &str,
+    sections: Vec<(String, Vec<forms::Field>)>,
+    errors: Vec<String>,
+    version: Option<i64>,
+    status: StatusCode,
+) -> Response {
+    let sections: Vec<_> = sections
+        .into_iter()
+        .map(|(title, fields)| minijinja::context! { title, fields })
+        .collect();
+    let mut response = state.render(
+        page,
+        "form.html",
+        minijinja::context! { title, action, sections, errors, version },
+    );
     *response.status_mut() = status;
     response
 }
@@ -78,29 +137,49 @@ pub async fn home(State(state): State<WebState>, page: Page) -> Response {
     state.render(&page, "home.html", ())
 }
 
-pub async fn set_lang(State(_state): State<WebState>, Path(code): Path<String>, headers: axum::http::HeaderMap) -> Response {
+pub async fn set_lang(
+    State(_state): State<WebState>,
+    Path(code): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
     let lang = if code == "en" { "en" } else { "zh" };
     let back = headers
         .get(header::REFERER)
         .and_then(|r| r.to_str().ok())
-        .and_then(|r| r.find("://").map(|i| &r[i + 3..]).and_then(|rest| rest.find('/').map(|j| rest[j..].to_string())))
+        .and_then(|r| {
+            r.find("://")
+                .map(|i| &r[i + 3..])
+                .and_then(|rest| rest.find('/').map(|j| rest[j..].to_string()))
+        })
         .unwrap_or_else(|| "/".into());
     let mut response = Redirect::to(safe_next(&back)).into_response();
     let cookie = format!("{LANG_COOKIE}={lang}; Path=/; SameSite=Lax; Max-Age=31536000");
-    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("ascii"));
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).expect("ascii"),
+    );
     response
 }
 
 /// Gives an anonymous visitor a CSRF cookie for the log-in and
 /// registration forms (double-submit), keeping one that exists.
-fn with_csrf_cookie(state: &WebState, mut page: Page, render: impl FnOnce(&Page) -> Response) -> Response {
+fn with_csrf_cookie(
+    state: &WebState,
+    mut page: Page,
+    render: impl FnOnce(&Page) -> Response,
+) -> Response {
     let fresh = page.csrf_cookie.is_none();
     if fresh {
         page.csrf_cookie = Some(zhisu_service::random_token(16));
     }
     let mut response = render(&page);
     if fresh {
-        let value = cookie_header(state, CSRF_COOKIE, page.csrf_cookie.as_deref().unwrap_or(""), None);
+        let value = cookie_header(
+            state,
+            CSRF_COOKIE,
+            page.csrf_cookie.as_deref().unwrap_or(""),
+            None,
+        );
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
@@ -111,9 +190,19 @@ pub struct NextParam {
     next: Option<String>,
 }
 
-pub async fn login_form(State(state): State<WebState>, page: Page, Query(q): Query<NextParam>) -> Response {
+pub async fn login_form(
+    State(state): State<WebState>,
+    page: Page,
+    Query(q): Query<NextParam>,
+) -> Response {
     let next = safe_next(q.next.as_deref().unwrap_or("/dashboard")).to_string();
-    with_csrf_cookie(&state, page, |page| state.render(page, "login.html", minijinja::context! { next, error => "" }))
+    with_csrf_cookie(&state, page, |page| {
+        state.render(
+            page,
+            "login.html",
+            minijinja::context! { next, error => "" },
+        )
+    })
 }
 
 fn csrf_failed(state: &WebState, page: &Page) -> Response {
@@ -122,8 +211,14 @@ fn csrf_failed(state: &WebState, page: &Page) -> Response {
     response
 }
 
-async fn read_form(state: &WebState, page: &Page, multipart: Multipart) -> Result<FormData, Response> {
-    FormData::read(multipart).await.map_err(|e| state.error_page(page, ServiceError::BadRequest(e)))
+async fn read_form(
+    state: &WebState,
+    page: &Page,
+    multipart: Multipart,
+) -> Result<FormData, Response> {
+    FormData::read(multipart)
+        .await
+        .map_err(|e| state.error_page(page, ServiceError::BadRequest(e)))
 }
 
 pub async fn login(State(state): State<WebState>, page: Page, multipart: Multipart) -> Response {
@@ -135,11 +230,25 @@ pub async fn login(State(state): State<WebState>, page: Page, multipart: Multipa
         return csrf_failed(&state, &page);
     }
     let next = safe_next(&form.text("next")).to_string();
-    match state.service.login(&form.text("login"), form.fields.get("password").map(String::as_str).unwrap_or(""), page.ip.clone()).await {
+    match state
+        .service
+        .login(
+            &form.text("login"),
+            form.fields
+                .get("password")
+                .map(String::as_str)
+                .unwrap_or(""),
+            page.ip.clone(),
+        )
+        .await
+    {
         Ok((token, _, _)) => {
             let mut response = Redirect::to(&next).into_response();
             let max_age = state.service.settings.session_hours * 3600;
-            response.headers_mut().append(header::SET_COOKIE, cookie_header(&state, SESSION_COOKIE, &token, Some(max_age)));
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                cookie_header(&state, SESSION_COOKIE, &token, Some(max_age)),
+            );
             response
         }
         Err(ServiceError::Unauthenticated) => {
@@ -151,7 +260,12 @@ pub async fn login(State(state): State<WebState>, page: Page, multipart: Multipa
     }
 }
 
-pub async fn logout(State(state): State<WebState>, page: Page, headers: axum::http::HeaderMap, multipart: Multipart) -> Response {
+pub async fn logout(
+    State(state): State<WebState>,
+    page: Page,
+    headers: axum::http::HeaderMap,
+    multipart: Multipart,
+) -> Response {
     let form = match read_form(&state, &page, multipart).await {
         Ok(f) => f,
         Err(r) => return r,
@@ -165,28 +279,58 @@ pub async fn logout(State(state): State<WebState>, page: Page, headers: axum::ht
         }
     }
     let mut response = Redirect::to("/").into_response();
-    response.headers_mut().append(header::SET_COOKIE, cookie_header(&state, SESSION_COOKIE, "", Some(0)));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookie_header(&state, SESSION_COOKIE, "", Some(0)),
+    );
     response
 }
 
-fn register_sections(page: &Page, form: Option<&FormData>, errors: &[FieldError]) -> (Vec<(String, Vec<forms::Field>)>, Vec<String>) {
+fn register_sections(
+    page: &Page,
+    form: Option<&FormData>,
+    errors: &[FieldError],
+) -> (Vec<(String, Vec<forms::Field>)>, Vec<String>) {
     let mut account = forms::account_fields(page.lang);
     let mut enterprise = forms::enterprise_fields(page.lang, true, false);
     if let Some(form) = form {
         account = account.fill_from_form(form);
         enterprise = enterprise.fill_from_form(form);
     }
-    let account_errors: Vec<FieldError> = errors.iter().filter(|e| !e.field.starts_with("enterprise")).cloned().collect();
-    let enterprise_errors: Vec<FieldError> = errors.iter().filter(|e| e.field.starts_with("enterprise")).cloned().collect();
+    let account_errors: Vec<FieldError> = errors
+        .iter()
+        .filter(|e| !e.field.starts_with("enterprise"))
+        .cloned()
+        .collect();
+    let enterprise_errors: Vec<FieldError> = errors
+        .iter()
+        .filter(|e| e.field.starts_with("enterprise"))
+        .cloned()
+        .collect();
     let mut unplaced = account.attach(&account_errors);
     unplaced.extend(enterprise.attach(&enterprise_errors));
-    (vec![(page.lang.text("account").to_string(), account.0), (page.lang.text("enterprise_info").to_string(), enterprise.0)], unplaced)
+    (
+        vec![
+            (page.lang.text("account").to_string(), account.0),
+            (page.lang.text("enterprise_info").to_string(), enterprise.0),
+        ],
+        unplaced,
+    )
 }
 
 pub async fn register_form(State(state): State<WebState>, page: Page) -> Response {
     with_csrf_cookie(&state, page, |page| {
         let (sections, _) = register_sections(page, None, &[]);
-        form_page(&state, page, page.lang.text("register"), "/register", sections, vec![], None, StatusCode::OK)
+        form_page(
+            &state,
+            page,
+            page.lang.text("register"),
+            "/register",
+            sections,
+            vec![],
+            None,
+            StatusCode::OK,
+        )
     })
 }
 
@@ -207,16 +351,32 @@ pub async fn register(State(state): State<WebState>, page: Page, multipart: Mult
         "enterprise": enterprise,
     });
     let result = match serde_json::from_value::<Registration>(json) {
-        Ok(registration) if errors.is_empty() => state.service.register(registration, page.ip.clone()).await,
+        Ok(registration) if errors.is_empty() => {
+            state.service.register(registration, page.ip.clone()).await
+        }
         Ok(_) => Err(Invalid(vec![]).into()),
         Err(e) => Err(Invalid(vec![schema_finding(e.to_string())]).into()),
     };
     match result {
-        Ok((user, _)) => match state.service.login(&user.login, form.fields.get("password").map(String::as_str).unwrap_or(""), page.ip.clone()).await {
+        Ok((user, _)) => match state
+            .service
+            .login(
+                &user.login,
+                form.fields
+                    .get("password")
+                    .map(String::as_str)
+                    .unwrap_or(""),
+                page.ip.clone(),
+            )
+            .await
+        {
             Ok((token, _, _)) => {
                 let mut response = Redirect::to("/dashboard").into_response();
                 let max_age = state.service.settings.session_hours * 3600;
-                response.headers_mut().append(header::SET_COOKIE, cookie_header(&state, SESSION_COOKIE, &token, Some(max_age)));
+                response.headers_mut().append(
+                    header::SET_COOKIE,
+                    cookie_header(&state, SESSION_COOKIE, &token, Some(max_age)),
+                );
                 response
             }
             Err(e) => state.error_page(&page, e),
@@ -224,13 +384,25 @@ pub async fn register(State(state): State<WebState>, page: Page, multipart: Mult
         Err(e) => match findings(e) {
             Ok(found) => {
                 errors.extend(found.into_iter().map(|mut f| {
-                    if !f.field.is_empty() && !["login", "password", "display_name"].contains(&f.field.as_str()) && !f.field.starts_with("enterprise.") {
+                    if !f.field.is_empty()
+                        && !["login", "password", "display_name"].contains(&f.field.as_str())
+                        && !f.field.starts_with("enterprise.")
+                    {
                         f.field = format!("enterprise.{}", f.field);
                     }
                     f
                 }));
                 let (sections, unplaced) = register_sections(&page, Some(&form), &errors);
-                form_page(&state, &page, page.lang.text("register"), "/register", sections, unplaced, None, StatusCode::UNPROCESSABLE_ENTITY)
+                form_page(
+                    &state,
+                    &page,
+                    page.lang.text("register"),
+                    "/register",
+                    sections,
+                    unplaced,
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
             }
             Err(other) => state.error_page(&page, other),
         },
@@ -238,30 +410,74 @@ pub async fn register(State(state): State<WebState>, page: Page, multipart: Mult
 }
 
 async fn total(state: &WebState, by: &Principal, kind: RecordKind) -> i64 {
-    let filter = ListFilter { limit: Some(1), ..Default::default() };
-    state.service.list(by, kind, &filter).await.map(|p| p.total).unwrap_or(0)
+    let filter = ListFilter {
+        limit: Some(1),
+        ..Default::default()
+    };
+    state
+        .service
+        .list(by, kind, &filter)
+        .await
+        .map(|p| p.total)
+        .unwrap_or(0)
 }
 
-pub async fn dashboard(State(state): State<WebState>, SignedIn(page, session): SignedIn) -> Response {
+pub async fn dashboard(
+    State(state): State<WebState>,
+    SignedIn(page, session): SignedIn,
+) -> Response {
     let by = &session.principal;
     let counts = minijinja::context! {
         enterprises => total(&state, by, RecordKind::Enterprise).await,
         products => total(&state, by, RecordKind::Product).await,
         batches => total(&state, by, RecordKind::Batch).await,
     };
-    let recent = match state.service.list(by, RecordKind::Product, &ListFilter { limit: Some(8), ..Default::default() }).await {
+    let recent = match state
+        .service
+        .list(
+            by,
+            RecordKind::Product,
+            &ListFilter {
+                limit: Some(8),
+                ..Default::default()
+            },
+        )
+        .await
+    {
         Ok(p) => product_table(&page, &p.items),
         Err(e) => return state.error_page(&page, e),
     };
-    let jurisdiction: Vec<String> = by.jurisdiction.iter().map(|j| format!("{j} {}", zhisu_codes::province_name(j.as_str()).unwrap_or(""))).collect();
-    state.render(&page, "dashboard.html", minijinja::context! { counts, recent, jurisdiction })
+    let jurisdiction: Vec<String> = by
+        .jurisdiction
+        .iter()
+        .map(|j| {
+            format!(
+                "{j} {}",
+                zhisu_codes::province_name(j.as_str()).unwrap_or("")
+            )
+        })
+        .collect();
+    state.render(
+        &page,
+        "dashboard.html",
+        minijinja::context! { counts, recent, jurisdiction },
+    )
 }
 
 fn product_table(page: &Page, items: &[RecordView]) -> Table {
     let lang = page.lang;
     Table {
         title: lang.text("products").into(),
-        columns: ["product_name", "model", "category", "trace_level", "updated_at"].iter().map(|c| view::label(lang, c)).collect(),
+        columns: [
+            "product_name",
+            "model",
+            "category",
+            "trace_level",
+            "updated_at",
+        ]
+        .iter()
+        .map(|c| view::label(lang, c))
+        .collect(),
         rows: items
             .iter()
             .map(|r| TableRow {
@@ -283,7 +499,16 @@ fn batch_table(page: &Page, items: &[RecordView]) -> Table {
     let lang = page.lang;
     Table {
         title: lang.text("batches").into(),
-        columns: ["batch_no", "production_date", "quantity", "status", "updated_at"].iter().map(|c| view::label(lang, c)).collect(),
+        columns: [
+            "batch_no",
+            "production_date",
+            "quantity",
+            "status",
+            "updated_at",
+        ]
+        .iter()
+        .map(|c| view::label(lang, c))
+        .collect(),
         rows: items
             .iter()
             .map(|r| TableRow {
@@ -305,7 +530,10 @@ fn enterprise_table(page: &Page, items: &[RecordView]) -> Table {
     let lang = page.lang;
     Table {
         title: lang.text("enterprises").into(),
-        columns: ["name", "uscc", "kind", "region_code", "updated_at"].iter().map(|c| view::label(lang, c)).collect(),
+        columns: ["name", "uscc", "kind", "region_code", "updated_at"]
+            .iter()
+            .map(|c| view::label(lang, c))
+            .collect(),
         rows: items
             .iter()
             .map(|r| TableRow {
@@ -314,7 +542,11 @@ fn enterprise_table(page: &Page, items: &[RecordView]) -> Table {
                     r.text("name").into(),
                     r.text("uscc").into(),
                     view::display_value(lang, &r.body["kind"]),
-                    format!("{} {}", r.text("region_code"), zhisu_codes::province_name(r.text("region_code")).unwrap_or("")),
+                    format!(
+                        "{} {}",
+                        r.text("region_code"),
+                        zhisu_codes::province_name(r.text("region_code")).unwrap_or("")
+                    ),
                     view::local_time(r.updated_at.clone()),
                 ],
             })
@@ -335,7 +567,13 @@ pub struct ListParams {
     offset: Option<i64>,
 }
 
-async fn list_page(state: &WebState, page: &Page, by: &Principal, kind: RecordKind, params: ListParams) -> Response {
+async fn list_page(
+    state: &WebState,
+    page: &Page,
+    by: &Principal,
+    kind: RecordKind,
+    params: ListParams,
+) -> Response {
     const PAGE_SIZE: i64 = 25;
     let offset = params.offset.unwrap_or(0).max(0);
     let filter = ListFilter {
@@ -360,16 +598,39 @@ async fn list_page(state: &WebState, page: &Page, by: &Principal, kind: RecordKi
     };
     let lang = page.lang;
     let (filter_name, filter_value, options): (&str, String, Vec<(String, String)>) = match kind {
-        RecordKind::Enterprise => ("kind", params.kind.unwrap_or_default(), ["manufacturer", "seller"].iter().map(|k| (k.to_string(), lang.text(&format!("v_{k}")).to_string())).collect()),
+        RecordKind::Enterprise => (
+            "kind",
+            params.kind.unwrap_or_default(),
+            ["manufacturer", "seller"]
+                .iter()
+                .map(|k| (k.to_string(), lang.text(&format!("v_{k}")).to_string()))
+                .collect(),
+        ),
         RecordKind::Product => (
             "category",
             params.category.unwrap_or_default(),
-            zhisu_domain::product::CATEGORIES.iter().map(|c| (c.code.to_string(), if lang == crate::Lang::Zh { c.name_zh } else { c.name_en }.to_string())).collect(),
+            zhisu_domain::product::CATEGORIES
+                .iter()
+                .map(|c| {
+                    (
+                        c.code.to_string(),
+                        if lang == crate::Lang::Zh {
+                            c.name_zh
+                        } else {
+                            c.name_en
+                        }
+                        .to_string(),
+                    )
+                })
+                .collect(),
         ),
         RecordKind::Batch => (
             "status",
             params.status.unwrap_or_default(),
-            ["draft", "submitted", "approved", "rejected", "active"].iter().map(|k| (k.to_string(), lang.text(&format!("v_{k}")).to_string())).collect(),
+            ["draft", "submitted", "approved", "rejected", "active"]
+                .iter()
+                .map(|k| (k.to_string(), lang.text(&format!("v_{k}")).to_string()))
+                .collect(),
         ),
     };
     let query_base = format!(
@@ -379,8 +640,16 @@ async fn list_page(state: &WebState, page: &Page, by: &Principal, kind: RecordKi
         urlencoding::encode(params.region_code.as_deref().unwrap_or(""))
     );
     let new_link = match kind {
-        RecordKind::Product if by.role == Role::ManufacturerAdmin || by.role == Role::ManufacturerOperator => Some("/products/new"),
-        RecordKind::Batch if by.role == Role::ManufacturerAdmin || by.role == Role::ManufacturerOperator => Some("/batches/new"),
+        RecordKind::Product
+            if by.role == Role::ManufacturerAdmin || by.role == Role::ManufacturerOperator =>
+        {
+            Some("/products/new")
+        }
+        RecordKind::Batch
+            if by.role == Role::ManufacturerAdmin || by.role == Role::ManufacturerOperator =>
+        {
+            Some("/batches/new")
+        }
         _ => None,
     };
     state.render(
@@ -401,20 +670,38 @@ async fn list_page(state: &WebState, page: &Page, by: &Principal, kind: RecordKi
     )
 }
 
-pub async fn enterprise_list(State(state): State<WebState>, SignedIn(page, s): SignedIn, Query(p): Query<ListParams>) -> Response {
+pub async fn enterprise_list(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Query(p): Query<ListParams>,
+) -> Response {
     list_page(&state, &page, &s.principal, RecordKind::Enterprise, p).await
 }
 
-pub async fn product_list(State(state): State<WebState>, SignedIn(page, s): SignedIn, Query(p): Query<ListParams>) -> Response {
+pub async fn product_list(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Query(p): Query<ListParams>,
+) -> Response {
     list_page(&state, &page, &s.principal, RecordKind::Product, p).await
 }
 
-pub async fn batch_list(State(state): State<WebState>, SignedIn(page, s): SignedIn, Query(p): Query<ListParams>) -> Response {
+pub async fn batch_list(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Query(p): Query<ListParams>,
+) -> Response {
     list_page(&state, &page, &s.principal, RecordKind::Batch, p).await
 }
 
 /// A detail page: the record's fields, its ledger leaf, and related tables.
-async fn detail_page(state: &WebState, page: &Page, by: &Principal, kind: RecordKind, id: i64) -> Response {
+async fn detail_page(
+    state: &WebState,
+    page: &Page,
+    by: &Principal,
+    kind: RecordKind,
+    id: i64,
+) -> Response {
     let record = match state.service.read_record(by, kind, id).await {
         Ok(r) => r,
         Err(e) => return state.error_page(page, e),
@@ -426,7 +713,11 @@ async fn detail_page(state: &WebState, page: &Page, by: &Principal, kind: Record
     let (title, can_edit) = match kind {
         RecordKind::Enterprise => {
             if record.body["kind"] == "manufacturer" {
-                let filter = ListFilter { enterprise_id: Some(id), limit: Some(100), ..Default::default() };
+                let filter = ListFilter {
+                    enterprise_id: Some(id),
+                    limit: Some(100),
+                    ..Default::default()
+                };
                 if let Ok(products) = state.service.list(by, RecordKind::Product, &filter).await {
                     tables.push(product_table(page, &products.items));
                 }
@@ -434,51 +725,116 @@ async fn detail_page(state: &WebState, page: &Page, by: &Principal, kind: Record
             (record.text("name").to_string(), by.can_edit_enterprise(id))
         }
         RecordKind::Product => {
-            let filter = ListFilter { product_id: Some(id), limit: Some(100), ..Default::default() };
+            let filter = ListFilter {
+                product_id: Some(id),
+                limit: Some(100),
+                ..Default::default()
+            };
             if let Ok(batches) = state.service.list(by, RecordKind::Batch, &filter).await {
                 tables.push(batch_table(page, &batches.items));
             }
-            let can = by.can_file_products(record.enterprise_id, zhisu_domain::EnterpriseKind::Manufacturer);
+            let can = by.can_file_products(
+                record.enterprise_id,
+                zhisu_domain::EnterpriseKind::Manufacturer,
+            );
             if can {
-                actions.push((format!("/batches/new?product_id={id}"), lang.text("new_batch").into()));
+                actions.push((
+                    format!("/batches/new?product_id={id}"),
+                    lang.text("new_batch").into(),
+                ));
             }
-            if let Ok(e) = state.service.read_record(by, RecordKind::Enterprise, record.enterprise_id).await {
-                rows.insert(0, view::Row { label: lang.text("enterprise_id").into(), value: e.text("name").into(), link: Some(format!("/enterprises/{}", e.id)) });
+            if let Ok(e) = state
+                .service
+                .read_record(by, RecordKind::Enterprise, record.enterprise_id)
+                .await
+            {
+                rows.insert(
+                    0,
+                    view::Row {
+                        label: lang.text("enterprise_id").into(),
+                        value: e.text("name").into(),
+                        link: Some(format!("/enterprises/{}", e.id)),
+                    },
+                );
             }
-            (format!("{} {}", record.text("product_name"), record.text("model")), can)
+            (
+                format!("{} {}", record.text("product_name"), record.text("model")),
+                can,
+            )
         }
         RecordKind::Batch => {
             let product_id = record.body["product_id"].as_i64().unwrap_or(0);
             if let Some(row) = rows.iter_mut().find(|r| r.label == lang.text("product_id")) {
-                if let Ok(p) = state.service.read_record(by, RecordKind::Product, product_id).await {
+                if let Ok(p) = state
+                    .service
+                    .read_record(by, RecordKind::Product, product_id)
+                    .await
+                {
                     row.value = format!("{} {}", p.text("product_name"), p.text("model"));
                     row.link = Some(format!("/products/{product_id}"));
                 }
             }
-            (record.text("batch_no").to_string(), by.can_file_products(record.enterprise_id, zhisu_domain::EnterpriseKind::Manufacturer))
+            (
+                record.text("batch_no").to_string(),
+                by.can_file_products(
+                    record.enterprise_id,
+                    zhisu_domain::EnterpriseKind::Manufacturer,
+                ),
+            )
         }
     };
     if can_edit {
-        actions.insert(0, (format!("/{}/{id}/edit", collection(kind)), lang.text("edit").into()));
+        actions.insert(
+            0,
+            (
+                format!("/{}/{id}/edit", collection(kind)),
+                lang.text("edit").into(),
+            ),
+        );
     }
-    actions.push((format!("/{}/{id}/history", collection(kind)), lang.text("history").into()));
-    state.render(page, "detail.html", minijinja::context! { title, record => record.to_json(), rows, tables, actions })
+    actions.push((
+        format!("/{}/{id}/history", collection(kind)),
+        lang.text("history").into(),
+    ));
+    state.render(
+        page,
+        "detail.html",
+        minijinja::context! { title, record => record.to_json(), rows, tables, actions },
+    )
 }
 
-pub async fn enterprise_detail(State(state): State<WebState>, SignedIn(page, s): SignedIn, Path(id): Path<i64>) -> Response {
+pub async fn enterprise_detail(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
     detail_page(&state, &page, &s.principal, RecordKind::Enterprise, id).await
 }
 
-pub async fn product_detail(State(state): State<WebState>, SignedIn(page, s): SignedIn, Path(id): Path<i64>) -> Response {
+pub async fn product_detail(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
     detail_page(&state, &page, &s.principal, RecordKind::Product, id).await
 }
 
-pub async fn batch_detail(State(state): State<WebState>, SignedIn(page, s): SignedIn, Path(id): Path<i64>) -> Response {
+pub async fn batch_detail(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
     detail_page(&state, &page, &s.principal, RecordKind::Batch, id).await
 }
 
 /// Every version with what changed from the one before it.
-async fn history_page(state: &WebState, page: &Page, by: &Principal, kind: RecordKind, id: i64) -> Response {
+async fn history_page(
+    state: &WebState,
+    page: &Page,
+    by: &Principal,
+    kind: RecordKind,
+    id: i64,
+) -> Response {
     let versions = match state.service.history(by, kind, id).await {
         Ok(v) => v,
         Err(e) => return state.error_page(page, e),
@@ -490,15 +846,37 @@ async fn history_page(state: &WebState, page: &Page, by: &Principal, kind: Recor
         let changes: Vec<String> = match previous {
             None => vec![lang.text("first_version").to_string()],
             Some(before) => {
-                let mut keys: Vec<&String> = version.body.as_object().map(|m| m.keys().collect()).unwrap_or_default();
-                keys.extend(before.body.as_object().map(|m| m.keys().collect::<Vec<_>>()).unwrap_or_default());
+                let mut keys: Vec<&String> = version
+                    .body
+                    .as_object()
+                    .map(|m| m.keys().collect())
+                    .unwrap_or_default();
+                keys.extend(
+                    before
+                        .body
+                        .as_object()
+                        .map(|m| m.keys().collect::<Vec<_>>())
+                        .unwrap_or_default(),
+                );
                 keys.sort();
                 keys.dedup();
                 keys.into_iter()
                     .filter(|k| before.body.get(k.as_str()) != version.body.get(k.as_str()))
                     .map(|k| {
-                        let old = view::display_value(lang, before.body.get(k.as_str()).unwrap_or(&serde_json::Value::Null));
-                        let new = view::display_value(lang, version.body.get(k.as_str()).unwrap_or(&serde_json::Value::Null));
+                        let old = view::display_value(
+                            lang,
+                            before
+                                .body
+                                .get(k.as_str())
+                                .unwrap_or(&serde_json::Value::Null),
+                        );
+                        let new = view::display_value(
+                            lang,
+                            version
+                                .body
+                                .get(k.as_str())
+                                .unwrap_or(&serde_json::Value::Null),
+                        );
                         format!("{}: {old} → {new}", view::label(lang, k))
                     })
                     .collect()
@@ -512,60 +890,138 @@ async fn history_page(state: &WebState, page: &Page, by: &Principal, kind: Recor
     }
     entries.reverse();
     let title = format!("{} · {}", lang.text(collection(kind)), lang.text("history"));
-    state.render(page, "history.html", minijinja::context! { title, back => format!("/{}/{id}", collection(kind)), entries })
+    state.render(
+        page,
+        "history.html",
+        minijinja::context! { title, back => format!("/{}/{id}", collection(kind)), entries },
+    )
 }
 
-pub async fn enterprise_history(State(state): State<WebState>, SignedIn(page, s): SignedIn, Path(id): Path<i64>) -> Response {
+pub async fn enterprise_history(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
     history_page(&state, &page, &s.principal, RecordKind::Enterprise, id).await
 }
 
-pub async fn product_history(State(state): State<WebState>, SignedIn(page, s): SignedIn, Path(id): Path<i64>) -> Response {
+pub async fn product_history(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
     history_page(&state, &page, &s.principal, RecordKind::Product, id).await
 }
 
-pub async fn batch_history(State(state): State<WebState>, SignedIn(page, s): SignedIn, Path(id): Path<i64>) -> Response {
+pub async fn batch_history(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
     history_page(&state, &page, &s.principal, RecordKind::Batch, id).await
 }
 
 /// The fields of an edit or new form for `kind`.
-async fn form_fields(state: &WebState, page: &Page, by: &Principal, kind: RecordKind, editing: bool) -> forms::Fields {
+async fn form_fields(
+    state: &WebState,
+    page: &Page,
+    by: &Principal,
+    kind: RecordKind,
+    editing: bool,
+) -> forms::Fields {
     match kind {
         RecordKind::Enterprise => forms::enterprise_fields(page.lang, false, editing),
         RecordKind::Product => forms::product_fields(page.lang, editing),
         RecordKind::Batch => {
-            let filter = ListFilter { limit: Some(500), ..Default::default() };
-            let products = state.service.list(by, RecordKind::Product, &filter).await.map(|p| p.items).unwrap_or_default();
-            let options = products.iter().map(|p| (p.id.to_string(), format!("{} {}", p.text("product_name"), p.text("model")))).collect();
+            let filter = ListFilter {
+                limit: Some(500),
+                ..Default::default()
+            };
+            let products = state
+                .service
+                .list(by, RecordKind::Product, &filter)
+                .await
+                .map(|p| p.items)
+                .unwrap_or_default();
+            let options = products
+                .iter()
+                .map(|p| {
+                    (
+                        p.id.to_string(),
+                        format!("{} {}", p.text("product_name"), p.text("model")),
+                    )
+                })
+                .collect();
             forms::batch_fields(page.lang, options, editing)
         }
     }
 }
 
-async fn edit_form(state: &WebState, page: &Page, by: &Principal, kind: RecordKind, id: i64) -> Response {
+async fn edit_form(
+    state: &WebState,
+    page: &Page,
+    by: &Principal,
+    kind: RecordKind,
+    id: i64,
+) -> Response {
     let record = match state.service.read_record(by, kind, id).await {
         Ok(r) => r,
         Err(e) => return state.error_page(page, e),
     };
-    let fields = form_fields(state, page, by, kind, true).await.fill_from_json(&record.body);
-    let title = format!("{} · {}", page.lang.text("edit"), page.lang.text(collection(kind)));
-    form_page(state, page, &title, &format!("/{}/{id}/edit", collection(kind)), vec![(String::new(), fields.0)], vec![], Some(record.version), StatusCode::OK)
+    let fields = form_fields(state, page, by, kind, true)
+        .await
+        .fill_from_json(&record.body);
+    let title = format!(
+        "{} · {}",
+        page.lang.text("edit"),
+        page.lang.text(collection(kind))
+    );
+    form_page(
+        state,
+        page,
+        &title,
+        &format!("/{}/{id}/edit", collection(kind)),
+        vec![(String::new(), fields.0)],
+        vec![],
+        Some(record.version),
+        StatusCode::OK,
+    )
 }
 
-pub async fn enterprise_edit_form(State(state): State<WebState>, SignedIn(page, s): SignedIn, Path(id): Path<i64>) -> Response {
+pub async fn enterprise_edit_form(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
     edit_form(&state, &page, &s.principal, RecordKind::Enterprise, id).await
 }
 
-pub async fn product_edit_form(State(state): State<WebState>, SignedIn(page, s): SignedIn, Path(id): Path<i64>) -> Response {
+pub async fn product_edit_form(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
     edit_form(&state, &page, &s.principal, RecordKind::Product, id).await
 }
 
-pub async fn batch_edit_form(State(state): State<WebState>, SignedIn(page, s): SignedIn, Path(id): Path<i64>) -> Response {
+pub async fn batch_edit_form(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
     edit_form(&state, &page, &s.principal, RecordKind::Batch, id).await
 }
 
 /// Saves a form: creates (`id` None) or amends a record, then redirects to
 /// it; on findings, shows the form again with them.
-async fn save(state: &WebState, page: &Page, session: &crate::Session, kind: RecordKind, id: Option<i64>, multipart: Multipart) -> Response {
+async fn save(
+    state: &WebState,
+    page: &Page,
+    session: &crate::Session,
+    kind: RecordKind,
+    id: Option<i64>,
+    multipart: Multipart,
+) -> Response {
     let form = match read_form(state, page, multipart).await {
         Ok(f) => f,
         Err(r) => return r,
@@ -585,18 +1041,40 @@ async fn save(state: &WebState, page: &Page, session: &crate::Session, kind: Rec
         Err(Invalid(vec![]).into())
     } else {
         match (kind, id) {
-            (RecordKind::Enterprise, Some(id)) => state.service.update_enterprise(by, id, &json, version, page.ip.clone()).await,
-            (RecordKind::Product, Some(id)) => state.service.update_product(by, id, &json, version, page.ip.clone()).await,
-            (RecordKind::Batch, Some(id)) => state.service.update_batch(by, id, &json, version, page.ip.clone()).await,
+            (RecordKind::Enterprise, Some(id)) => {
+                state
+                    .service
+                    .update_enterprise(by, id, &json, version, page.ip.clone())
+                    .await
+            }
+            (RecordKind::Product, Some(id)) => {
+                state
+                    .service
+                    .update_product(by, id, &json, version, page.ip.clone())
+                    .await
+            }
+            (RecordKind::Batch, Some(id)) => {
+                state
+                    .service
+                    .update_batch(by, id, &json, version, page.ip.clone())
+                    .await
+            }
             (RecordKind::Product, None) => match serde_json::from_value(json) {
-                Ok(input) => state.service.create_product(by, input, page.ip.clone()).await,
+                Ok(input) => {
+                    state
+                        .service
+                        .create_product(by, input, page.ip.clone())
+                        .await
+                }
                 Err(e) => Err(Invalid(vec![schema_finding(e.to_string())]).into()),
             },
             (RecordKind::Batch, None) => match serde_json::from_value(json) {
                 Ok(input) => state.service.create_batch(by, input, page.ip.clone()).await,
                 Err(e) => Err(Invalid(vec![schema_finding(e.to_string())]).into()),
             },
-            (RecordKind::Enterprise, None) => Err(ServiceError::Forbidden("enterprises register at /register".into())),
+            (RecordKind::Enterprise, None) => Err(ServiceError::Forbidden(
+                "enterprises register at /register".into(),
+            )),
         }
     };
     match result {
@@ -604,38 +1082,88 @@ async fn save(state: &WebState, page: &Page, session: &crate::Session, kind: Rec
         Err(e) => match findings(e) {
             Ok(found) => {
                 errors.extend(found);
-                let mut fields = form_fields(state, page, by, kind, id.is_some()).await.fill_from_form(&form);
+                let mut fields = form_fields(state, page, by, kind, id.is_some())
+                    .await
+                    .fill_from_form(&form);
                 let unplaced = fields.attach(&errors);
                 let action = match id {
                     Some(id) => format!("/{}/{id}/edit", collection(kind)),
                     None => format!("/{}/new", collection(kind)),
                 };
                 let title = page.lang.text(collection(kind));
-                form_page(state, page, title, &action, vec![(String::new(), fields.0)], unplaced, version, StatusCode::UNPROCESSABLE_ENTITY)
+                form_page(
+                    state,
+                    page,
+                    title,
+                    &action,
+                    vec![(String::new(), fields.0)],
+                    unplaced,
+                    version,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
             }
             Err(other) => state.error_page(page, other),
         },
     }
 }
 
-pub async fn enterprise_edit(State(state): State<WebState>, SignedIn(page, s): SignedIn, Path(id): Path<i64>, multipart: Multipart) -> Response {
-    save(&state, &page, &s, RecordKind::Enterprise, Some(id), multipart).await
+pub async fn enterprise_edit(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Response {
+    save(
+        &state,
+        &page,
+        &s,
+        RecordKind::Enterprise,
+        Some(id),
+        multipart,
+    )
+    .await
 }
 
-pub async fn product_edit(State(state): State<WebState>, SignedIn(page, s): SignedIn, Path(id): Path<i64>, multipart: Multipart) -> Response {
+pub async fn product_edit(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Response {
     save(&state, &page, &s, RecordKind::Product, Some(id), multipart).await
 }
 
-pub async fn batch_edit(State(state): State<WebState>, SignedIn(page, s): SignedIn, Path(id): Path<i64>, multipart: Multipart) -> Response {
+pub async fn batch_edit(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Response {
     save(&state, &page, &s, RecordKind::Batch, Some(id), multipart).await
 }
 
-pub async fn product_new_form(State(state): State<WebState>, SignedIn(page, s): SignedIn) -> Response {
+pub async fn product_new_form(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+) -> Response {
     let fields = form_fields(&state, &page, &s.principal, RecordKind::Product, false).await;
-    form_page(&state, &page, page.lang.text("new_product"), "/products/new", vec![(String::new(), fields.0)], vec![], None, StatusCode::OK)
+    form_page(
+        &state,
+        &page,
+        page.lang.text("new_product"),
+        "/products/new",
+        vec![(String::new(), fields.0)],
+        vec![],
+        None,
+        StatusCode::OK,
+    )
 }
 
-pub async fn product_new(State(state): State<WebState>, SignedIn(page, s): SignedIn, multipart: Multipart) -> Response {
+pub async fn product_new(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    multipart: Multipart,
+) -> Response {
     save(&state, &page, &s, RecordKind::Product, None, multipart).await
 }
 
@@ -644,28 +1172,65 @@ pub struct NewBatchParams {
     product_id: Option<i64>,
 }
 
-pub async fn batch_new_form(State(state): State<WebState>, SignedIn(page, s): SignedIn, Query(q): Query<NewBatchParams>) -> Response {
+pub async fn batch_new_form(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Query(q): Query<NewBatchParams>,
+) -> Response {
     let mut preset = serde_json::json!({});
     if let Some(p) = q.product_id {
-        merge_patch(&mut preset, &serde_json::json!({ "product_id": p.to_string() }));
+        merge_patch(
+            &mut preset,
+            &serde_json::json!({ "product_id": p.to_string() }),
+        );
     }
-    let fields = form_fields(&state, &page, &s.principal, RecordKind::Batch, false).await.fill_from_json(&preset);
-    form_page(&state, &page, page.lang.text("new_batch"), "/batches/new", vec![(String::new(), fields.0)], vec![], None, StatusCode::OK)
+    let fields = form_fields(&state, &page, &s.principal, RecordKind::Batch, false)
+        .await
+        .fill_from_json(&preset);
+    form_page(
+        &state,
+        &page,
+        page.lang.text("new_batch"),
+        "/batches/new",
+        vec![(String::new(), fields.0)],
+        vec![],
+        None,
+        StatusCode::OK,
+    )
 }
 
-pub async fn batch_new(State(state): State<WebState>, SignedIn(page, s): SignedIn, multipart: Multipart) -> Response {
+pub async fn batch_new(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    multipart: Multipart,
+) -> Response {
     save(&state, &page, &s, RecordKind::Batch, None, multipart).await
 }
 
-async fn keys_page(state: &WebState, page: &Page, by: &Principal, new_key: Option<String>, error: Option<String>) -> Response {
+async fn keys_page(
+    state: &WebState,
+    page: &Page,
+    by: &Principal,
+    new_key: Option<String>,
+    error: Option<String>,
+) -> Response {
     let keys = match state.service.list_api_keys(by).await {
         Ok(k) => k,
         Err(e) => return state.error_page(page, e),
     };
     let roles: Vec<(String, String)> = Role::ALL
         .iter()
-        .filter(|r| by.is_admin() || **r == by.role || (by.role == Role::ManufacturerAdmin && **r == Role::ManufacturerOperator))
-        .map(|r| (r.as_str().to_string(), view::role_label(page.lang, *r).to_string()))
+        .filter(|r| {
+            by.is_admin()
+                || **r == by.role
+                || (by.role == Role::ManufacturerAdmin && **r == Role::ManufacturerOperator)
+        })
+        .map(|r| {
+            (
+                r.as_str().to_string(),
+                view::role_label(page.lang, *r).to_string(),
+            )
+        })
         .collect();
     let keys: Vec<_> = keys
         .iter()
@@ -674,14 +1239,22 @@ async fn keys_page(state: &WebState, page: &Page, by: &Principal, new_key: Optio
             enterprise_id => k.enterprise_id, created_at => k.created_at.clone(), revoked_at => k.revoked_at.clone(),
         })
         .collect();
-    state.render(page, "keys.html", minijinja::context! { keys, roles, new_key, error, admin => by.is_admin() })
+    state.render(
+        page,
+        "keys.html",
+        minijinja::context! { keys, roles, new_key, error, admin => by.is_admin() },
+    )
 }
 
 pub async fn keys(State(state): State<WebState>, SignedIn(page, s): SignedIn) -> Response {
     keys_page(&state, &page, &s.principal, None, None).await
 }
 
-pub async fn create_key(State(state): State<WebState>, SignedIn(page, s): SignedIn, multipart: Multipart) -> Response {
+pub async fn create_key(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    multipart: Multipart,
+) -> Response {
     let form = match read_form(&state, &page, multipart).await {
         Ok(f) => f,
         Err(r) => return r,
@@ -693,13 +1266,33 @@ pub async fn create_key(State(state): State<WebState>, SignedIn(page, s): Signed
     let Some(role) = Role::parse(&form.text("role")) else {
         return keys_page(&state, &page, by, None, Some("role?".into())).await;
     };
-    let enterprise_id = form.text("enterprise_id").parse::<i64>().ok().or(by.enterprise_id);
+    let enterprise_id = form
+        .text("enterprise_id")
+        .parse::<i64>()
+        .ok()
+        .or(by.enterprise_id);
     let jurisdiction = form.lines("jurisdiction");
-    match state.service.create_api_key(Some(by), &form.text("label"), role, enterprise_id, &jurisdiction).await {
+    match state
+        .service
+        .create_api_key(
+            Some(by),
+            &form.text("label"),
+            role,
+            enterprise_id,
+            &jurisdiction,
+        )
+        .await
+    {
         Ok(created) => keys_page(&state, &page, by, Some(created.key), None).await,
-        Err(e @ (ServiceError::Invalid(_) | ServiceError::Forbidden(_) | ServiceError::NotFound(_))) => {
+        Err(
+            e @ (ServiceError::Invalid(_) | ServiceError::Forbidden(_) | ServiceError::NotFound(_)),
+        ) => {
             let message = match e {
-                ServiceError::Invalid(Invalid(errors)) => errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "),
+                ServiceError::Invalid(Invalid(errors)) => errors
+                    .iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
                 other => other.to_string(),
             };
             keys_page(&state, &page, by, None, Some(message)).await
@@ -708,7 +1301,12 @@ pub async fn create_key(State(state): State<WebState>, SignedIn(page, s): Signed
     }
 }
 
-pub async fn revoke_key(State(state): State<WebState>, SignedIn(page, s): SignedIn, Path(id): Path<i64>, multipart: Multipart) -> Response {
+pub async fn revoke_key(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Response {
     let form = match read_form(&state, &page, multipart).await {
         Ok(f) => f,
         Err(r) => return r,
@@ -716,7 +1314,11 @@ pub async fn revoke_key(State(state): State<WebState>, SignedIn(page, s): Signed
     if !form.csrf_ok(&s.csrf) {
         return csrf_failed(&state, &page);
     }
-    match state.service.revoke_api_key(&s.principal, id, page.ip.clone()).await {
+    match state
+        .service
+        .revoke_api_key(&s.principal, id, page.ip.clone())
+        .await
+    {
         Ok(()) => Redirect::to("/keys").into_response(),
         Err(e) => state.error_page(&page, e),
     }
@@ -730,11 +1332,18 @@ pub struct AuditParams {
     offset: Option<i64>,
 }
 
-pub async fn audit(State(state): State<WebState>, SignedIn(page, s): SignedIn, Query(p): Query<AuditParams>) -> Response {
+pub async fn audit(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Query(p): Query<AuditParams>,
+) -> Response {
     const PAGE_SIZE: i64 = 50;
     let offset = p.offset.unwrap_or(0).max(0);
     let query = AuditQuery {
-        enterprise_id: p.enterprise_id.as_deref().and_then(|e| e.trim().parse().ok()),
+        enterprise_id: p
+            .enterprise_id
+            .as_deref()
+            .and_then(|e| e.trim().parse().ok()),
         actor: p.actor.clone().filter(|a| !a.trim().is_empty()),
         action: p.action.clone().filter(|a| !a.trim().is_empty()),
         limit: PAGE_SIZE,
@@ -762,10 +1371,17 @@ pub async fn audit(State(state): State<WebState>, SignedIn(page, s): SignedIn, Q
     )
 }
 
-pub async fn file(State(state): State<WebState>, SignedIn(page, _s): SignedIn, Path(sha256): Path<String>) -> Response {
+pub async fn file(
+    State(state): State<WebState>,
+    SignedIn(page, _s): SignedIn,
+    Path(sha256): Path<String>,
+) -> Response {
     match state.service.read_blob(&sha256).await {
         Ok((blob, bytes)) => {
-            let disposition = format!("inline; filename*=UTF-8''{}", urlencoding::encode(&blob.name));
+            let disposition = format!(
+                "inline; filename*=UTF-8''{}",
+                urlencoding::encode(&blob.name)
+            );
             (
                 [
                     (header::CONTENT_TYPE, blob.content_type),

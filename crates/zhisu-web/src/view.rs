@@ -19,20 +19,36 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("history.html", include_str!("../templates/history.html")),
     ("keys.html", include_str!("../templates/keys.html")),
     ("audit.html", include_str!("../templates/audit.html")),
-    ("dashboard.html", include_str!("../templates/dashboard.html")),
+    (
+        "dashboard.html",
+        include_str!("../templates/dashboard.html"),
+    ),
     ("error.html", include_str!("../templates/error.html")),
 ];
 
 const ASSETS: &[(&str, &str, &str)] = &[
-    ("app.css", "text/css; charset=utf-8", include_str!("../assets/app.css")),
-    ("favicon.svg", "image/svg+xml", include_str!("../assets/favicon.svg")),
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_str!("../assets/app.css"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_str!("../assets/favicon.svg"),
+    ),
 ];
 
 pub async fn asset(Path(file): Path<String>) -> Response {
     match ASSETS.iter().find(|(name, _, _)| *name == file) {
-        Some((_, content_type, body)) => {
-            ([(header::CONTENT_TYPE, *content_type), (header::CACHE_CONTROL, "public, max-age=3600")], *body).into_response()
-        }
+        Some((_, content_type, body)) => (
+            [
+                (header::CONTENT_TYPE, *content_type),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            *body,
+        )
+            .into_response(),
         None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
     }
 }
@@ -40,7 +56,10 @@ pub async fn asset(Path(file): Path<String>) -> Response {
 /// RFC 3339 UTC on the wire; Asia/Shanghai (UTC+8, no DST) in pages.
 pub fn local_time(value: String) -> String {
     match DateTime::parse_from_rfc3339(&value) {
-        Ok(t) => t.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("UTC+8")).format("%Y-%m-%d %H:%M:%S").to_string(),
+        Ok(t) => t
+            .with_timezone(&FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string(),
         Err(_) => value,
     }
 }
@@ -83,7 +102,11 @@ pub fn display_value(lang: Lang, value: &serde_json::Value) -> String {
         serde_json::Value::Bool(b) => lang.text(if *b { "yes" } else { "no" }).into(),
         serde_json::Value::String(s) if zhisu_domain::ProductCategory::find(s).is_some() => {
             let c = zhisu_domain::ProductCategory::find(s).expect("checked");
-            if lang == Lang::Zh { c.name_zh.into() } else { c.name_en.into() }
+            if lang == Lang::Zh {
+                c.name_zh.into()
+            } else {
+                c.name_en.into()
+            }
         }
         serde_json::Value::String(s) => {
             let translated = lang.text(&format!("v_{s}"));
@@ -94,10 +117,24 @@ pub fn display_value(lang: Lang, value: &serde_json::Value) -> String {
             }
         }
         serde_json::Value::Array(items) if items.is_empty() => "—".into(),
-        serde_json::Value::Array(items) => items.iter().map(|i| display_value(lang, i)).collect::<Vec<_>>().join("；"),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|i| display_value(lang, i))
+            .collect::<Vec<_>>()
+            .join("；"),
         serde_json::Value::Object(map) if map.contains_key("sha256") => {
-            let name = map.get("name").and_then(|n| n.as_str()).filter(|n| !n.is_empty()).unwrap_or("file");
-            format!("{name} ({} KB)", map.get("size").and_then(|s| s.as_u64()).unwrap_or(0).div_ceil(1024))
+            let name = map
+                .get("name")
+                .and_then(|n| n.as_str())
+                .filter(|n| !n.is_empty())
+                .unwrap_or("file");
+            format!(
+                "{name} ({} KB)",
+                map.get("size")
+                    .and_then(|s| s.as_u64())
+                    .unwrap_or(0)
+                    .div_ceil(1024)
+            )
         }
         other => other.to_string(),
     }
@@ -117,8 +154,16 @@ pub fn rows(lang: Lang, body: &serde_json::Value, fields: &[&str]) -> Vec<Row> {
         .iter()
         .map(|f| {
             let value = body.get(*f).cloned().unwrap_or(serde_json::Value::Null);
-            let link = value.get("sha256").and_then(|s| s.as_str()).filter(|s| !s.is_empty()).map(|s| format!("/files/{s}"));
-            Row { label: label(lang, f), value: display_value(lang, &value), link }
+            let link = value
+                .get("sha256")
+                .and_then(|s| s.as_str())
+                .filter(|s| !s.is_empty())
+                .map(|s| format!("/files/{s}"));
+            Row {
+                label: label(lang, f),
+                value: display_value(lang, &value),
+                link,
+            }
         })
         .collect()
 }
@@ -129,9 +174,24 @@ mod tests {
 
     #[test]
     fn shows_values_for_people() {
-        assert_eq!(local_time("2026-11-23T00:54:19.000000Z".into()), "2026-11-23 08:54:19");
-        assert_eq!(display_value(Lang::Zh, &serde_json::json!("per-item")), "一物一码");
-        assert_eq!(display_value(Lang::En, &serde_json::json!(["GB 1", "GB 2"])), "GB 1；GB 2");
-        assert_eq!(display_value(Lang::Zh, &serde_json::json!({"sha256": "ab", "name": "l.pdf", "size": 2048})), "l.pdf (2 KB)");
+        assert_eq!(
+            local_time("2026-11-23T00:54:19.000000Z".into()),
+            "2026-11-23 08:54:19"
+        );
+        assert_eq!(
+            display_value(Lang::Zh, &serde_json::json!("per-item")),
+            "一物一码"
+        );
+        assert_eq!(
+            display_value(Lang::En, &serde_json::json!(["GB 1", "GB 2"])),
+            "GB 1；GB 2"
+        );
+        assert_eq!(
+            display_value(
+                Lang::Zh,
+                &serde_json::json!({"sha256": "ab", "name": "l.pdf", "size": 2048})
+            ),
+            "l.pdf (2 KB)"
+        );
     }
 }

@@ -7,7 +7,9 @@
 use anyhow::Context;
 use zhisu_codes::Uscc;
 use zhisu_domain::enterprise::{BlobInput, EnterpriseInput};
-use zhisu_domain::{BatchInput, BatchStatus, CodeScheme, EnterpriseKind, ProductInput, Role, TraceLevel};
+use zhisu_domain::{
+    BatchInput, BatchStatus, CodeScheme, EnterpriseKind, ProductInput, Role, TraceLevel,
+};
 use zhisu_service::{principal_of_user, Registration, Service};
 
 /// Every demo account's password.
@@ -19,7 +21,11 @@ pub const DEMO_LOGINS: &[(&str, &str, &str)] = &[
     ("gd-regulator", "regulator", "广东省市场监管局 (440000)"),
     ("zj-regulator", "regulator", "浙江省市场监管局 (330000)"),
     ("cable-admin", "manufacturer-admin", "粤海电线电缆 (深圳)"),
-    ("cable-operator", "manufacturer-operator", "粤海电线电缆 操作员"),
+    (
+        "cable-operator",
+        "manufacturer-operator",
+        "粤海电线电缆 操作员",
+    ),
     ("gas-admin", "manufacturer-admin", "安燃燃气具 (宁波)"),
     ("ebike-admin", "manufacturer-admin", "捷行电动车 (天津)"),
     ("toys-admin", "manufacturer-admin", "童乐儿童用品 (佛山)"),
@@ -29,7 +35,11 @@ pub const DEMO_LOGINS: &[(&str, &str, &str)] = &[
 
 /// A small, valid one-page PDF whose page shows `title` (ASCII only).
 pub fn demo_pdf(title: &str) -> Vec<u8> {
-    let text: String = title.chars().filter(|c| c.is_ascii_graphic() || *c == ' ').filter(|c| !"()\\".contains(*c)).collect();
+    let text: String = title
+        .chars()
+        .filter(|c| c.is_ascii_graphic() || *c == ' ')
+        .filter(|c| !"()\\".contains(*c))
+        .collect();
     let content = format!("BT /F1 18 Tf 60 760 Td ({text}) Tj ET");
     let objects = [
         "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
@@ -45,11 +55,17 @@ pub fn demo_pdf(title: &str) -> Vec<u8> {
         pdf.push_str(&format!("{} 0 obj\n{body}\nendobj\n", i + 1));
     }
     let xref = pdf.len();
-    pdf.push_str(&format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1));
+    pdf.push_str(&format!(
+        "xref\n0 {}\n0000000000 65535 f \n",
+        objects.len() + 1
+    ));
     for offset in offsets {
         pdf.push_str(&format!("{offset:010} 00000 n \n"));
     }
-    pdf.push_str(&format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1));
+    pdf.push_str(&format!(
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    ));
     pdf.into_bytes()
 }
 
@@ -66,12 +82,72 @@ struct DemoEnterprise {
 }
 
 const ENTERPRISES: &[DemoEnterprise] = &[
-    DemoEnterprise { login: "cable-admin", kind: EnterpriseKind::Manufacturer, name: "粤海电线电缆有限公司", uscc_prefix: "91440300MA5G2K7C", address: "广东省深圳市宝安区福海街道电缆产业园8号", region: "440306", contact: "陈工", phone: "0755-2788 6612", certifications: &["ISO 9001:2015", "ISO 14001:2015"] },
-    DemoEnterprise { login: "gas-admin", kind: EnterpriseKind::Manufacturer, name: "浙江安燃燃气具有限公司", uscc_prefix: "91330200MA2H8N3D", address: "浙江省宁波市慈溪市周巷镇环城北路166号", region: "330282", contact: "王经理", phone: "0574-6359 1180", certifications: &["ISO 9001:2015"] },
-    DemoEnterprise { login: "ebike-admin", kind: EnterpriseKind::Manufacturer, name: "天津捷行电动车有限公司", uscc_prefix: "91120116MA07K5L8", address: "天津市滨海新区中塘镇工业园区捷行路1号", region: "120116", contact: "刘主任", phone: "022-6326 7788", certifications: &["ISO 9001:2015", "IATF 16949"] },
-    DemoEnterprise { login: "toys-admin", kind: EnterpriseKind::Manufacturer, name: "广东童乐儿童用品有限公司", uscc_prefix: "91440606MA4W9E2R", address: "广东省佛山市顺德区乐从镇童乐工业区3号", region: "440606", contact: "黄小姐", phone: "0757-2831 5520", certifications: &[] },
-    DemoEnterprise { login: "gz-seller", kind: EnterpriseKind::Seller, name: "广州五金机电商行", uscc_prefix: "92440104MA59X3P2", address: "广东省广州市越秀区大沙头路机电城A区12号", region: "440104", contact: "李老板", phone: "020-8333 4455", certifications: &[] },
-    DemoEnterprise { login: "hz-seller", kind: EnterpriseKind::Seller, name: "杭州惠民电器商城有限公司", uscc_prefix: "91330105MA27Y4T6", address: "浙江省杭州市拱墅区莫干山路88号", region: "330105", contact: "赵店长", phone: "0571-8822 0099", certifications: &[] },
+    DemoEnterprise {
+        login: "cable-admin",
+        kind: EnterpriseKind::Manufacturer,
+        name: "粤海电线电缆有限公司",
+        uscc_prefix: "91440300MA5G2K7C",
+        address: "广东省深圳市宝安区福海街道电缆产业园8号",
+        region: "440306",
+        contact: "陈工",
+        phone: "0755-2788 6612",
+        certifications: &["ISO 9001:2015", "ISO 14001:2015"],
+    },
+    DemoEnterprise {
+        login: "gas-admin",
+        kind: EnterpriseKind::Manufacturer,
+        name: "浙江安燃燃气具有限公司",
+        uscc_prefix: "91330200MA2H8N3D",
+        address: "浙江省宁波市慈溪市周巷镇环城北路166号",
+        region: "330282",
+        contact: "王经理",
+        phone: "0574-6359 1180",
+        certifications: &["ISO 9001:2015"],
+    },
+    DemoEnterprise {
+        login: "ebike-admin",
+        kind: EnterpriseKind::Manufacturer,
+        name: "天津捷行电动车有限公司",
+        uscc_prefix: "91120116MA07K5L8",
+        address: "天津市滨海新区中塘镇工业园区捷行路1号",
+        region: "120116",
+        contact: "刘主任",
+        phone: "022-6326 7788",
+        certifications: &["ISO 9001:2015", "IATF 16949"],
+    },
+    DemoEnterprise {
+        login: "toys-admin",
+        kind: EnterpriseKind::Manufacturer,
+        name: "广东童乐儿童用品有限公司",
+        uscc_prefix: "91440606MA4W9E2R",
+        address: "广东省佛山市顺德区乐从镇童乐工业区3号",
+        region: "440606",
+        contact: "黄小姐",
+        phone: "0757-2831 5520",
+        certifications: &[],
+    },
+    DemoEnterprise {
+        login: "gz-seller",
+        kind: EnterpriseKind::Seller,
+        name: "广州五金机电商行",
+        uscc_prefix: "92440104MA59X3P2",
+        address: "广东省广州市越秀区大沙头路机电城A区12号",
+        region: "440104",
+        contact: "李老板",
+        phone: "020-8333 4455",
+        certifications: &[],
+    },
+    DemoEnterprise {
+        login: "hz-seller",
+        kind: EnterpriseKind::Seller,
+        name: "杭州惠民电器商城有限公司",
+        uscc_prefix: "91330105MA27Y4T6",
+        address: "浙江省杭州市拱墅区莫干山路88号",
+        region: "330105",
+        contact: "赵店长",
+        phone: "0571-8822 0099",
+        certifications: &[],
+    },
 ];
 
 struct DemoProduct {
@@ -92,17 +168,128 @@ struct DemoProduct {
 }
 
 const PRODUCTS: &[DemoProduct] = &[
-    DemoProduct { owner: "cable-admin", name: "聚氯乙烯绝缘电线", product_type: "建筑用电线", model: "BV 450/750V 1×2.5mm²", category: "low-voltage-wire", brand: "粤海", standards: &["GB 31247-2014"], licence: None, ccc: Some("2022010105123456"), warranty: None, instructions: Some("敷设时环境温度不低于0℃；不得超负荷使用。"), scheme: CodeScheme::Gs1, level: TraceLevel::PerBatch, quantity: 5000 },
-    DemoProduct { owner: "cable-admin", name: "交联聚乙烯绝缘电力电缆", product_type: "电力电缆", model: "YJV 0.6/1kV 3×95+1×50", category: "wire-cable", brand: "粤海", standards: &["GB 31247-2014"], licence: Some("(粤)XK06-001-00234"), ccc: None, warranty: None, instructions: None, scheme: CodeScheme::Gs1, level: TraceLevel::MultiCode, quantity: 40 },
-    DemoProduct { owner: "gas-admin", name: "家用燃气灶", product_type: "嵌入式燃气灶", model: "JZT-2B01", category: "gas-appliance", brand: "安燃", standards: &["GB 16410-2020"], licence: None, ccc: Some("2021010101123456"), warranty: Some(36), instructions: Some("使用前检查燃气软管是否老化；离家或睡前关闭总阀。"), scheme: CodeScheme::Gs1, level: TraceLevel::PerItem, quantity: 1200 },
-    DemoProduct { owner: "gas-admin", name: "家用燃气快速热水器", product_type: "强排式热水器", model: "JSQ25-13A1", category: "gas-appliance", brand: "安燃", standards: &["GB 6932-2015", "GB 20665-2015"], licence: None, ccc: Some("2021010101123789"), warranty: Some(24), instructions: Some("必须安装烟道并通向室外；禁止安装在浴室内。"), scheme: CodeScheme::Ecode, level: TraceLevel::PerItem, quantity: 800 },
-    DemoProduct { owner: "ebike-admin", name: "电动自行车", product_type: "两轮电动自行车", model: "TDT-1208Z", category: "e-bike", brand: "捷行", standards: &["GB 17761-2024"], licence: None, ccc: Some("2024011119654321"), warranty: Some(12), instructions: Some("最高车速25km/h；请勿私自改装；充电时远离易燃物。"), scheme: CodeScheme::DigitalId, level: TraceLevel::PerItem, quantity: 600 },
-    DemoProduct { owner: "ebike-admin", name: "电动自行车用锂离子蓄电池", product_type: "锂离子电池组", model: "48V20Ah-LFP", category: "e-bike-battery", brand: "捷行", standards: &["GB 43854-2024"], licence: None, ccc: Some("2024011119655555"), warranty: Some(24), instructions: Some("使用原装充电器；电池鼓包、漏液时立即停用。"), scheme: CodeScheme::Gs1, level: TraceLevel::MultiCode, quantity: 600 },
-    DemoProduct { owner: "toys-admin", name: "儿童推车", product_type: "四轮婴儿推车", model: "BB-220", category: "children-product", brand: "童乐", standards: &["GB 14748-2006"], licence: None, ccc: Some("2023012201000888"), warranty: None, instructions: Some("警告：请勿让儿童无人看管；折叠时儿童远离。"), scheme: CodeScheme::Ccc, level: TraceLevel::PerBatch, quantity: 300 },
+    DemoProduct {
+        owner: "cable-admin",
+        name: "聚氯乙烯绝缘电线",
+        product_type: "建筑用电线",
+        model: "BV 450/750V 1×2.5mm²",
+        category: "low-voltage-wire",
+        brand: "粤海",
+        standards: &["GB 31247-2014"],
+        licence: None,
+        ccc: Some("2022010105123456"),
+        warranty: None,
+        instructions: Some("敷设时环境温度不低于0℃；不得超负荷使用。"),
+        scheme: CodeScheme::Gs1,
+        level: TraceLevel::PerBatch,
+        quantity: 5000,
+    },
+    DemoProduct {
+        owner: "cable-admin",
+        name: "交联聚乙烯绝缘电力电缆",
+        product_type: "电力电缆",
+        model: "YJV 0.6/1kV 3×95+1×50",
+        category: "wire-cable",
+        brand: "粤海",
+        standards: &["GB 31247-2014"],
+        licence: Some("(粤)XK06-001-00234"),
+        ccc: None,
+        warranty: None,
+        instructions: None,
+        scheme: CodeScheme::Gs1,
+        level: TraceLevel::MultiCode,
+        quantity: 40,
+    },
+    DemoProduct {
+        owner: "gas-admin",
+        name: "家用燃气灶",
+        product_type: "嵌入式燃气灶",
+        model: "JZT-2B01",
+        category: "gas-appliance",
+        brand: "安燃",
+        standards: &["GB 16410-2020"],
+        licence: None,
+        ccc: Some("2021010101123456"),
+        warranty: Some(36),
+        instructions: Some("使用前检查燃气软管是否老化；离家或睡前关闭总阀。"),
+        scheme: CodeScheme::Gs1,
+        level: TraceLevel::PerItem,
+        quantity: 1200,
+    },
+    DemoProduct {
+        owner: "gas-admin",
+        name: "家用燃气快速热水器",
+        product_type: "强排式热水器",
+        model: "JSQ25-13A1",
+        category: "gas-appliance",
+        brand: "安燃",
+        standards: &["GB 6932-2015", "GB 20665-2015"],
+        licence: None,
+        ccc: Some("2021010101123789"),
+        warranty: Some(24),
+        instructions: Some("必须安装烟道并通向室外；禁止安装在浴室内。"),
+        scheme: CodeScheme::Ecode,
+        level: TraceLevel::PerItem,
+        quantity: 800,
+    },
+    DemoProduct {
+        owner: "ebike-admin",
+        name: "电动自行车",
+        product_type: "两轮电动自行车",
+        model: "TDT-1208Z",
+        category: "e-bike",
+        brand: "捷行",
+        standards: &["GB 17761-2024"],
+        licence: None,
+        ccc: Some("2024011119654321"),
+        warranty: Some(12),
+        instructions: Some("最高车速25km/h；请勿私自改装；充电时远离易燃物。"),
+        scheme: CodeScheme::DigitalId,
+        level: TraceLevel::PerItem,
+        quantity: 600,
+    },
+    DemoProduct {
+        owner: "ebike-admin",
+        name: "电动自行车用锂离子蓄电池",
+        product_type: "锂离子电池组",
+        model: "48V20Ah-LFP",
+        category: "e-bike-battery",
+        brand: "捷行",
+        standards: &["GB 43854-2024"],
+        licence: None,
+        ccc: Some("2024011119655555"),
+        warranty: Some(24),
+        instructions: Some("使用原装充电器；电池鼓包、漏液时立即停用。"),
+        scheme: CodeScheme::Gs1,
+        level: TraceLevel::MultiCode,
+        quantity: 600,
+    },
+    DemoProduct {
+        owner: "toys-admin",
+        name: "儿童推车",
+        product_type: "四轮婴儿推车",
+        model: "BB-220",
+        category: "children-product",
+        brand: "童乐",
+        standards: &["GB 14748-2006"],
+        licence: None,
+        ccc: Some("2023012201000888"),
+        warranty: None,
+        instructions: Some("警告：请勿让儿童无人看管；折叠时儿童远离。"),
+        scheme: CodeScheme::Ccc,
+        level: TraceLevel::PerBatch,
+        quantity: 300,
+    },
 ];
 
 /// Batch states the demo spreads across each product's batches.
-const STATES: &[BatchStatus] = &[BatchStatus::Active, BatchStatus::Approved, BatchStatus::Submitted, BatchStatus::Draft, BatchStatus::Rejected];
+const STATES: &[BatchStatus] = &[
+    BatchStatus::Active,
+    BatchStatus::Approved,
+    BatchStatus::Submitted,
+    BatchStatus::Draft,
+    BatchStatus::Rejected,
+];
 
 /// Fills an empty store with the demo province. Returns false (and does
 /// nothing) when the store already has accounts.
@@ -110,15 +297,51 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
     if service.count_users().await? > 0 {
         return Ok(false);
     }
-    let admin = service.create_user(None, "admin", DEMO_PASSWORD, "平台管理员", Role::PlatformAdmin, None, &[]).await?;
+    let admin = service
+        .create_user(
+            None,
+            "admin",
+            DEMO_PASSWORD,
+            "平台管理员",
+            Role::PlatformAdmin,
+            None,
+            &[],
+        )
+        .await?;
     let admin = principal_of_user(&admin);
-    service.create_user(None, "gd-regulator", DEMO_PASSWORD, "广东省市场监督管理局", Role::Regulator, None, &["440000".into()]).await?;
-    service.create_user(None, "zj-regulator", DEMO_PASSWORD, "浙江省市场监督管理局", Role::Regulator, None, &["330000".into()]).await?;
+    service
+        .create_user(
+            None,
+            "gd-regulator",
+            DEMO_PASSWORD,
+            "广东省市场监督管理局",
+            Role::Regulator,
+            None,
+            &["440000".into()],
+        )
+        .await?;
+    service
+        .create_user(
+            None,
+            "zj-regulator",
+            DEMO_PASSWORD,
+            "浙江省市场监督管理局",
+            Role::Regulator,
+            None,
+            &["330000".into()],
+        )
+        .await?;
 
     let mut owners = std::collections::HashMap::new();
     for e in ENTERPRISES {
-        let licence = service.upload_blob(&format!("{}-business-licence.pdf", e.login), &demo_pdf(&format!("Business licence {}", e.uscc_prefix))).await?;
-        let uscc = Uscc::from_prefix16(e.uscc_prefix).map_err(|err| anyhow::anyhow!("demo USCC {}: {err}", e.uscc_prefix))?;
+        let licence = service
+            .upload_blob(
+                &format!("{}-business-licence.pdf", e.login),
+                &demo_pdf(&format!("Business licence {}", e.uscc_prefix)),
+            )
+            .await?;
+        let uscc = Uscc::from_prefix16(e.uscc_prefix)
+            .map_err(|err| anyhow::anyhow!("demo USCC {}: {err}", e.uscc_prefix))?;
         let registration = Registration {
             login: e.login.into(),
             password: DEMO_PASSWORD.into(),
@@ -137,11 +360,24 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
                 website: None,
             },
         };
-        let (user, enterprise) = service.register(registration, None).await.with_context(|| format!("registering {}", e.name))?;
+        let (user, enterprise) = service
+            .register(registration, None)
+            .await
+            .with_context(|| format!("registering {}", e.name))?;
         owners.insert(e.login, (principal_of_user(&user), enterprise.id));
     }
     let (_, cable_id) = &owners["cable-admin"];
-    service.create_user(None, "cable-operator", DEMO_PASSWORD, "粤海电线电缆 操作员", Role::ManufacturerOperator, Some(*cable_id), &[]).await?;
+    service
+        .create_user(
+            None,
+            "cable-operator",
+            DEMO_PASSWORD,
+            "粤海电线电缆 操作员",
+            Role::ManufacturerOperator,
+            Some(*cable_id),
+            &[],
+        )
+        .await?;
 
     let today = chrono::Utc::now().date_naive();
     for (p_idx, p) in PRODUCTS.iter().enumerate() {
@@ -161,11 +397,19 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
             trace_level: Some(p.level),
             ..Default::default()
         };
-        let product = service.create_product(owner, input, None).await.with_context(|| format!("filing {}", p.name))?;
+        let product = service
+            .create_product(owner, input, None)
+            .await
+            .with_context(|| format!("filing {}", p.name))?;
         let n_batches = 2 + p_idx % 3;
         for b in 0..n_batches {
             let date = today - chrono::Duration::days((30 * (n_batches - b) + p_idx) as i64);
-            let report = service.upload_blob(&format!("report-{}-{b}.pdf", product.id), &demo_pdf(&format!("Inspection report {} batch {b}", p.model))).await?;
+            let report = service
+                .upload_blob(
+                    &format!("report-{}-{b}.pdf", product.id),
+                    &demo_pdf(&format!("Inspection report {} batch {b}", p.model)),
+                )
+                .await?;
             let batch = service
                 .create_batch(
                     owner,
@@ -184,13 +428,17 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
                 .with_context(|| format!("filing a batch of {}", p.name))?;
             let status = STATES[(p_idx + b) % STATES.len()];
             if status != BatchStatus::Draft {
-                service.set_batch_status(&admin, batch.id, status, None).await?;
+                service
+                    .set_batch_status(&admin, batch.id, status, None)
+                    .await?;
             }
         }
         if p_idx == 2 {
             // An amendment, so the history page has something to show.
             let patch = serde_json::json!({ "honours": ["浙江制造认证"], "warranty_months": 48 });
-            service.update_product(owner, product.id, &patch, None, None).await?;
+            service
+                .update_product(owner, product.id, &patch, None, None)
+                .await?;
         }
     }
     Ok(true)

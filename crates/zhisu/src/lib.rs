@@ -28,7 +28,8 @@ impl Engine {
                 .with_context(|| format!("connecting to {}", settings.database_url.redacted()))?;
             Ok(Engine::Postgres(store))
         } else {
-            std::fs::create_dir_all(&settings.data).with_context(|| format!("creating data folder {}", settings.data.display()))?;
+            std::fs::create_dir_all(&settings.data)
+                .with_context(|| format!("creating data folder {}", settings.data.display()))?;
             let store = zhisu_store_sql::SqliteStore::connect(settings.database_url.expose())
                 .await
                 .with_context(|| format!("opening {}", settings.database_url.redacted()))?;
@@ -54,29 +55,49 @@ impl Engine {
 /// Opens the store and the blob folder and builds the service.
 pub async fn open(settings: &Settings) -> anyhow::Result<(Engine, Service)> {
     let engine = Engine::open(settings).await?;
-    let blobs = BlobDir::new(settings.data.join("blobs")).with_context(|| format!("creating blob folder under {}", settings.data.display()))?;
+    let blobs = BlobDir::new(settings.data.join("blobs"))
+        .with_context(|| format!("creating blob folder under {}", settings.data.display()))?;
     let service = Service::new(
         engine.store(),
         blobs,
-        ServiceSettings { session_hours: settings.session_hours, deployment_name: settings.deployment_name.clone() },
+        ServiceSettings {
+            session_hours: settings.session_hours,
+            deployment_name: settings.deployment_name.clone(),
+        },
     );
     Ok((engine, service))
 }
 
 /// The whole platform's routes: API, pages, assets.
 pub fn app(service: Service, settings: &Settings) -> Router {
-    let web = zhisu_web::router(service.clone(), zhisu_web::WebSettings { secure_cookies: settings.secure_cookies });
-    zhisu_api::router(service).merge(web).layer(axum::middleware::from_fn(security_headers))
+    let web = zhisu_web::router(
+        service.clone(),
+        zhisu_web::WebSettings {
+            secure_cookies: settings.secure_cookies,
+        },
+    );
+    zhisu_api::router(service)
+        .merge(web)
+        .layer(axum::middleware::from_fn(security_headers))
 }
 
 /// Headers every response carries (G11: attack resistance).
-async fn security_headers(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+async fn security_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     use axum::http::{header, HeaderValue};
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"),
@@ -90,11 +111,20 @@ pub async fn bind(
     service: Service,
     settings: &Settings,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<(SocketAddr, impl std::future::Future<Output = std::io::Result<()>>)> {
-    let listener = tokio::net::TcpListener::bind(settings.listen).await.with_context(|| format!("listening on {}", settings.listen))?;
+) -> anyhow::Result<(
+    SocketAddr,
+    impl std::future::Future<Output = std::io::Result<()>>,
+)> {
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("listening on {}", settings.listen))?;
     let addr = listener.local_addr()?;
     let app = app(service, settings);
-    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown);
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown);
     Ok((addr, server.into_future()))
 }
 

@@ -8,7 +8,11 @@ use zhisu::settings::{CommonArgs, ServeArgs, Settings, EXAMPLE};
 use zhisu_domain::Role;
 
 #[derive(Parser)]
-#[command(name = "zhisu", version, about = "质溯 zhisu: quality-safety traceability of important industrial products")]
+#[command(
+    name = "zhisu",
+    version,
+    about = "质溯 zhisu: quality-safety traceability of important industrial products"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -98,18 +102,34 @@ enum ConfigCommand {
 
 fn parse_role(role: &str) -> anyhow::Result<Role> {
     Role::parse(role).with_context(|| {
-        format!("unknown role '{role}'; use one of: {}", Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "))
+        format!(
+            "unknown role '{role}'; use one of: {}",
+            Role::ALL
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     })
 }
 
 fn split_codes(codes: Option<String>) -> Vec<String> {
-    codes.map(|c| c.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
+    codes
+        .map(|c| {
+            c.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 async fn serve(settings: Settings, banner: impl FnOnce(&str)) -> anyhow::Result<()> {
     let (engine, service) = zhisu::open(&settings).await?;
     if service.count_users().await? == 0 {
-        eprintln!("No accounts yet: register an enterprise in the page, or create a platform admin with");
+        eprintln!(
+            "No accounts yet: register an enterprise in the page, or create a platform admin with"
+        );
         eprintln!("  zhisu admin create-user --login admin --role platform-admin --password '…'");
     }
     let (addr, server) = zhisu::bind(service, &settings, zhisu::shutdown_signal()).await?;
@@ -125,21 +145,36 @@ async fn serve(settings: Settings, banner: impl FnOnce(&str)) -> anyhow::Result<
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
         Command::Serve(args) => {
             let settings = Settings::resolve(&args)?;
-            serve(settings, |url| println!("zhisu 质溯 is running at {url}  (Ctrl-C to stop)")).await
+            serve(settings, |url| {
+                println!("zhisu 质溯 is running at {url}  (Ctrl-C to stop)")
+            })
+            .await
         }
-        Command::Demo { serve: mut args, no_serve } => {
-            if args.common.data.is_none() && args.common.database_url.is_none() && args.common.config.is_none() {
+        Command::Demo {
+            serve: mut args,
+            no_serve,
+        } => {
+            if args.common.data.is_none()
+                && args.common.database_url.is_none()
+                && args.common.config.is_none()
+            {
                 args.common.data = Some("zhisu-demo".into());
             }
             let settings = Settings::resolve(&args)?;
             let (engine, service) = zhisu::open(&settings).await?;
-            eprintln!("Seeding the demo province into {} …", settings.data.display());
+            eprintln!(
+                "Seeding the demo province into {} …",
+                settings.data.display()
+            );
             if zhisu::demo::seed(&service).await? {
                 eprintln!("Demo data created.");
             } else {
@@ -151,7 +186,10 @@ async fn main() -> anyhow::Result<()> {
             }
             serve(settings, |url| {
                 println!("zhisu 质溯 demo is running at {url}  (Ctrl-C to stop)");
-                println!("Log in with any of these (password: {}):", zhisu::demo::DEMO_PASSWORD);
+                println!(
+                    "Log in with any of these (password: {}):",
+                    zhisu::demo::DEMO_PASSWORD
+                );
                 for (login, role, what) in zhisu::demo::DEMO_LOGINS {
                     println!("  {login:<16} {role:<22} {what}");
                 }
@@ -159,28 +197,61 @@ async fn main() -> anyhow::Result<()> {
             .await
         }
         Command::Admin { command } => match command {
-            AdminCommand::CreateApiKey { common, role, enterprise, jurisdiction, label } => {
+            AdminCommand::CreateApiKey {
+                common,
+                role,
+                enterprise,
+                jurisdiction,
+                label,
+            } => {
                 let role = parse_role(&role)?;
                 let settings = Settings::for_data(&common)?;
                 let (engine, service) = zhisu::open(&settings).await?;
-                let created = service.create_api_key(None, &label, role, enterprise, &split_codes(jurisdiction)).await;
+                let created = service
+                    .create_api_key(None, &label, role, enterprise, &split_codes(jurisdiction))
+                    .await;
                 engine.close().await;
                 let created = created.map_err(|e| anyhow::anyhow!("{e}"))?;
                 println!("{}", created.key);
                 Ok(())
             }
-            AdminCommand::CreateUser { common, login, password, role, enterprise, jurisdiction, name } => {
+            AdminCommand::CreateUser {
+                common,
+                login,
+                password,
+                role,
+                enterprise,
+                jurisdiction,
+                name,
+            } => {
                 let role = parse_role(&role)?;
                 let settings = Settings::for_data(&common)?;
                 let (engine, service) = zhisu::open(&settings).await?;
-                let created = service.create_user(None, &login, &password, &name, role, enterprise, &split_codes(jurisdiction)).await;
+                let created = service
+                    .create_user(
+                        None,
+                        &login,
+                        &password,
+                        &name,
+                        role,
+                        enterprise,
+                        &split_codes(jurisdiction),
+                    )
+                    .await;
                 engine.close().await;
                 let user = created.map_err(|e| anyhow::anyhow!("{e}"))?;
-                println!("created user {} ({}) with id {}", user.login, user.role.as_str(), user.id);
+                println!(
+                    "created user {} ({}) with id {}",
+                    user.login,
+                    user.role.as_str(),
+                    user.id
+                );
                 Ok(())
             }
         },
-        Command::Id { command: IdCommand::Check { values } } => {
+        Command::Id {
+            command: IdCommand::Check { values },
+        } => {
             let mut out = std::io::stdout().lock();
             let mut all_valid = true;
             for value in &values {
@@ -194,7 +265,9 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Config { command: ConfigCommand::Example } => {
+        Command::Config {
+            command: ConfigCommand::Example,
+        } => {
             print!("{EXAMPLE}");
             Ok(())
         }

@@ -79,7 +79,11 @@ impl DatabaseUrl {
             (Some(scheme_end), Some(at)) if at > scheme_end => {
                 let userinfo = &self.0[scheme_end + 3..at];
                 match userinfo.split_once(':') {
-                    Some((user, _)) => format!("{}://{user}:***@{}", &self.0[..scheme_end], &self.0[at + 1..]),
+                    Some((user, _)) => format!(
+                        "{}://{user}:***@{}",
+                        &self.0[..scheme_end],
+                        &self.0[at + 1..]
+                    ),
                     None => self.0.clone(),
                 }
             }
@@ -107,15 +111,23 @@ impl std::fmt::Debug for Settings {
 }
 
 fn read_file(path: Option<&Path>) -> anyhow::Result<FileSettings> {
-    let Some(path) = path else { return Ok(FileSettings::default()) };
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading settings file {}", path.display()))?;
+    let Some(path) = path else {
+        return Ok(FileSettings::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading settings file {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("settings file {} is not valid", path.display()))
 }
 
 impl Settings {
     pub fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
         let file = read_file(args.common.config.as_deref())?;
-        let data = args.common.data.clone().or(file.data).unwrap_or_else(|| PathBuf::from("zhisu-data"));
+        let data = args
+            .common
+            .data
+            .clone()
+            .or(file.data)
+            .unwrap_or_else(|| PathBuf::from("zhisu-data"));
         let database_url = args
             .common
             .database_url
@@ -124,7 +136,10 @@ impl Settings {
             .unwrap_or_else(|| format!("sqlite://{}", data.join("zhisu.db").display()));
         let database_url = DatabaseUrl(database_url);
         if !database_url.is_postgres() && !database_url.expose().starts_with("sqlite:") {
-            bail!("database URL must start with sqlite:// or postgres://, got {}", database_url.redacted());
+            bail!(
+                "database URL must start with sqlite:// or postgres://, got {}",
+                database_url.redacted()
+            );
         }
         let session_hours = file.session_hours.unwrap_or(12);
         if !(1..=24 * 30).contains(&session_hours) {
@@ -133,15 +148,25 @@ impl Settings {
         Ok(Settings {
             data,
             database_url,
-            listen: args.listen.or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".parse().expect("valid")),
+            listen: args
+                .listen
+                .or(file.listen)
+                .unwrap_or_else(|| "127.0.0.1:8080".parse().expect("valid")),
             secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
-            deployment_name: args.deployment_name.clone().or(file.deployment_name).unwrap_or_else(|| "zhisu".into()),
+            deployment_name: args
+                .deployment_name
+                .clone()
+                .or(file.deployment_name)
+                .unwrap_or_else(|| "zhisu".into()),
             session_hours,
         })
     }
 
     pub fn for_data(common: &CommonArgs) -> anyhow::Result<Settings> {
-        Settings::resolve(&ServeArgs { common: common.clone(), ..Default::default() })
+        Settings::resolve(&ServeArgs {
+            common: common.clone(),
+            ..Default::default()
+        })
     }
 }
 
@@ -176,9 +201,16 @@ mod tests {
     fn layers_file_under_flags() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("zhisu.toml");
-        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\ndeployment_name = \"粤\"\n").unwrap();
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\ndeployment_name = \"粤\"\n",
+        )
+        .unwrap();
         let args = ServeArgs {
-            common: CommonArgs { config: Some(file.clone()), ..Default::default() },
+            common: CommonArgs {
+                config: Some(file.clone()),
+                ..Default::default()
+            },
             deployment_name: Some("flag".into()),
             ..Default::default()
         };

@@ -1,1 +1,11 @@
+//! zhisu's integration tests: one binary, real HTTP servers on loopback,
+//! a real SQLite file, a real PostgreSQL database per test (when
+//! `ZHISU_TEST_DATABASE_URL` is set; required under CI), and a real
+//! headless Chromium for the pages.
 
+mod api;
+mod browser;
+mod cli;
+mod openapi;
+mod pages;
+mod support;

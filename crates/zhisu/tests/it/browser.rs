@@ -1,0 +1,277 @@
+//! End to end in a real headless Chromium (Debian's), driven over the
+//! W3C WebDriver protocol through chromedriver: registration and product
+//! filing as a person does them.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::support::{fresh_uscc, EngineKind, TestApp};
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+struct Driver {
+    http: reqwest::Client,
+    base: String,
+    session: String,
+    process: Child,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn find_binary(name: &str) -> Option<String> {
+    ["/usr/bin/", "/usr/local/bin/", "/usr/lib/chromium/"]
+        .iter()
+        .map(|d| format!("{d}{name}"))
+        .find(|p| std::path::Path::new(p).exists())
+}
+
+impl Driver {
+    async fn start() -> Option<Driver> {
+        let (Some(chromedriver), Some(chromium)) =
+            (find_binary("chromedriver"), find_binary("chromium"))
+        else {
+            assert!(std::env::var("CI").is_err(), "CI is set but chromium/chromedriver are missing: install Debian's chromium and chromium-driver");
+            eprintln!("skipping the browser test: chromium or chromedriver is not installed");
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let process = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let http = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if http.get(format!("{base}/status")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("chromium-profile-{port}"));
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         "--disable-dev-shm-usage", "--window-size=1280,1600", format!("--user-data-dir={}", profile.display())]
+            }
+        }}});
+        let created: Value = http
+            .post(format!("{base}/session"))
+            .json(&capabilities)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let session = created["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no WebDriver session: {created}"))
+            .to_string();
+        Some(Driver {
+            http,
+            base,
+            session,
+            process,
+        })
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let request = self.http.request(method, url);
+        let request = if body.is_null() {
+            request
+        } else {
+            request.json(&body)
+        };
+        let r = request.send().await.unwrap();
+        let v: Value = r.json().await.unwrap();
+        assert!(v["value"].get("error").is_none(), "WebDriver {path}: {v}");
+        v["value"].clone()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", json!({ "url": url }))
+            .await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                json!({"using": "css selector", "value": css}),
+            )
+            .await;
+        v[ELEMENT].as_str().unwrap().to_string()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/value"),
+            json!({ "text": text }),
+        )
+        .await;
+    }
+
+    async fn click(&self, css: &str) {
+        let id = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/click"),
+            json!({}),
+        )
+        .await;
+    }
+
+    async fn url(&self) -> String {
+        self.call(reqwest::Method::GET, "/url", Value::Null)
+            .await
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    async fn source(&self) -> String {
+        self.call(reqwest::Method::GET, "/source", Value::Null)
+            .await
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    async fn screenshot(&self, name: &str) {
+        use base64_decode::decode;
+        let png = self
+            .call(reqwest::Method::GET, "/screenshot", Value::Null)
+            .await;
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), decode(png.as_str().unwrap())).unwrap();
+    }
+}
+
+/// Just enough base64 for screenshots, to avoid a dependency.
+mod base64_decode {
+    pub fn decode(text: &str) -> Vec<u8> {
+        let value = |c: u8| -> u32 {
+            match c {
+                b'A'..=b'Z' => (c - b'A') as u32,
+                b'a'..=b'z' => (c - b'a' + 26) as u32,
+                b'0'..=b'9' => (c - b'0' + 52) as u32,
+                b'+' => 62,
+                _ => 63,
+            }
+        };
+        let clean: Vec<u8> = text
+            .bytes()
+            .filter(|b| *b != b'=' && !b.is_ascii_whitespace())
+            .collect();
+        let mut out = Vec::with_capacity(clean.len() * 3 / 4);
+        for chunk in clean.chunks(4) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, c)| acc | value(*c) << (18 - 6 * i));
+            out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
+        }
+        out
+    }
+}
+
+#[tokio::test]
+async fn a_person_registers_and_files_a_product_in_chromium() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(EngineKind::Sqlite).await;
+    let licence = app.data.parent().unwrap().join("营业执照.pdf");
+    std::fs::write(&licence, crate::support::pdf()).unwrap();
+
+    driver.goto(&app.url("/")).await;
+    driver.click("a.button[href='/register']").await;
+    assert!(driver.url().await.ends_with("/register"));
+    driver.type_into("#login", "gas-maker").await;
+    driver
+        .type_into("#password", crate::support::PASSWORD)
+        .await;
+    driver.type_into("#display_name", "王经理").await;
+    driver.click("#kind option[value='manufacturer']").await;
+    driver.type_into("#name", "浙江安燃燃气具有限公司").await;
+    driver.type_into("#uscc", &fresh_uscc("330282")).await;
+    driver
+        .type_into("#address", "浙江省宁波市慈溪市周巷镇环城北路166号")
+        .await;
+    driver.type_into("#region_code", "330282").await;
+    driver.type_into("#contact_phone", "0574-6359 1180").await;
+    driver
+        .type_into("#business_licence", licence.to_str().unwrap())
+        .await;
+    driver.screenshot("register.png").await;
+    driver.click("#submit").await;
+    assert!(
+        driver.url().await.ends_with("/dashboard"),
+        "registration should land on the dashboard: {}",
+        driver.source().await
+    );
+    assert!(driver.source().await.contains("王经理"));
+
+    driver.click("#new-product").await;
+    driver.type_into("#product_name", "家用燃气灶").await;
+    driver.type_into("#product_type", "嵌入式燃气灶").await;
+    driver.type_into("#model", "JZT-2B01").await;
+    driver
+        .click("#category option[value='gas-appliance']")
+        .await;
+    driver
+        .type_into("#mandatory_standards", "GB 16410-2020")
+        .await;
+    driver.click("#code_scheme option[value='gs1']").await;
+    driver.click("#trace_level option[value='per-item']").await;
+    driver.click("#submit").await;
+    // The category needs CCC, a warranty and instructions: the page says so.
+    let html = driver.source().await;
+    assert!(
+        html.contains("form-errors") || html.contains("class=\"error\""),
+        "findings are shown"
+    );
+    assert!(html.contains("CCC"));
+    driver.screenshot("product-findings.png").await;
+    driver.type_into("#ccc_cert_no", "2021010101123456").await;
+    driver.type_into("#warranty_months", "36").await;
+    driver
+        .type_into("#instructions", "使用前检查燃气软管是否老化")
+        .await;
+    driver.click("#submit").await;
+    let url = driver.url().await;
+    assert!(url.contains("/products/"), "filed product page: {url}");
+    let html = driver.source().await;
+    assert!(
+        html.contains("JZT-2B01") && html.contains("一物一码") && html.contains("GB 16410-2020")
+    );
+    driver.screenshot("product.png").await;
+
+    // And the API sees exactly what the page filed.
+    let admin = app.key(zhisu_domain::Role::PlatformAdmin, None, &[]).await;
+    let (_, products) = app.get(&admin, "/api/v1/products?q=JZT-2B01").await;
+    assert_eq!(products["total"], 1);
+    assert_eq!(products["items"][0]["warranty_months"], 36);
+}

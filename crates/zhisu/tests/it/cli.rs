@@ -1,0 +1,241 @@
+//! The binary as a person runs it: `id check`, `admin create-api-key`,
+//! `demo`, and `serve` answering with the key it printed.
+
+use std::process::Command;
+use std::time::Duration;
+
+fn zhisu() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_zhisu"));
+    c.env_remove("ZHISU_DATA")
+        .env_remove("ZHISU_DATABASE_URL")
+        .env("RUST_LOG", "warn");
+    c
+}
+
+#[test]
+fn id_check_prints_one_json_object_per_value() {
+    let out = zhisu()
+        .args([
+            "id",
+            "check",
+            "91350100M000100Y43",
+            "91350100M000100Y44",
+            "hello",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an invalid value makes the exit code 1"
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["kind"], "uscc");
+    assert_eq!(lines[0]["valid"], true);
+    assert_eq!(lines[0]["normalized"], "91350100M000100Y43");
+    assert_eq!(lines[1]["valid"], false);
+    assert!(lines[1]["error"]
+        .as_str()
+        .unwrap()
+        .contains("should be '3'"));
+    assert_eq!(lines[2]["kind"], "unknown");
+    for line in &lines {
+        for key in ["input", "kind", "valid", "normalized", "error"] {
+            assert!(line.get(key).is_some(), "{key} missing in {line}");
+        }
+    }
+    let ok = zhisu()
+        .args(["id", "check", "91440300708461136T"])
+        .output()
+        .unwrap();
+    assert!(ok.status.success());
+}
+
+#[test]
+fn bad_arguments_get_readable_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let out = zhisu()
+        .args(["admin", "create-api-key", "--data", data, "--role", "king"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown role 'king'"));
+    let out = zhisu()
+        .args([
+            "admin",
+            "create-api-key",
+            "--data",
+            data,
+            "--role",
+            "seller",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("enterprise"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = zhisu()
+        .args(["serve", "--database-url", "mysql://x"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sqlite:// or postgres://"));
+    let out = zhisu().args(["config", "example"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("database_url"));
+}
+
+#[tokio::test]
+async fn demo_seeds_then_serve_answers_with_a_cli_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let data_arg = data.to_str().unwrap();
+    let out = zhisu()
+        .args(["demo", "--no-serve", "--data", data_arg])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A second run keeps what is there.
+    let again = zhisu()
+        .args(["demo", "--no-serve", "--data", data_arg])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&again.stderr).contains("keeping"));
+
+    let key = zhisu()
+        .args([
+            "admin",
+            "create-api-key",
+            "--data",
+            data_arg,
+            "--role",
+            "regulator",
+            "--jurisdiction",
+            "440000",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        key.status.success(),
+        "{}",
+        String::from_utf8_lossy(&key.stderr)
+    );
+    let key = String::from_utf8(key.stdout).unwrap().trim().to_string();
+    assert!(key.starts_with("zk_"));
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = zhisu()
+        .args([
+            "serve",
+            "--data",
+            data_arg,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut healthy = None;
+    for _ in 0..100 {
+        if let Ok(r) = client.get(format!("{base}/healthz")).send().await {
+            healthy = Some(r.json::<serde_json::Value>().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let health = healthy.expect("server came up");
+    assert!(
+        health["store"]["records"].as_i64().unwrap() > 20,
+        "{health}"
+    );
+
+    // The demo province: manufacturers in several provinces, every category
+    // kind, batches in every state. A Guangdong regulator sees only Guangdong.
+    let enterprises: serde_json::Value = client
+        .get(format!("{base}/api/v1/enterprises"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(enterprises["total"].as_i64().unwrap() >= 3);
+    assert!(enterprises["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["region_code"].as_str().unwrap().starts_with("44")));
+    let admin = zhisu()
+        .args([
+            "admin",
+            "create-api-key",
+            "--data",
+            data_arg,
+            "--role",
+            "platform-admin",
+        ])
+        .output()
+        .unwrap();
+    let admin = String::from_utf8(admin.stdout).unwrap().trim().to_string();
+    let batches: serde_json::Value = client
+        .get(format!("{base}/api/v1/batches?limit=500"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut states: Vec<&str> = batches["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["status"].as_str().unwrap())
+        .collect();
+    states.sort();
+    states.dedup();
+    assert_eq!(
+        states,
+        ["active", "approved", "draft", "rejected", "submitted"]
+    );
+    let all: serde_json::Value = client
+        .get(format!("{base}/api/v1/enterprises"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let provinces: std::collections::BTreeSet<String> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["region_code"].as_str().unwrap()[..2].to_string())
+        .collect();
+    assert!(provinces.len() >= 3, "{provinces:?}");
+
+    // Demo log-ins work in the page.
+    let html = client.get(format!("{base}/login")).send().await.unwrap();
+    assert_eq!(html.status(), 200);
+    server.kill().unwrap();
+    server.wait().unwrap();
+}

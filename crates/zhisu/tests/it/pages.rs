@@ -1,0 +1,354 @@
+//! The pages over real HTTP: registration, log-in, CSRF, filing,
+//! amending, history, tenants, language.
+
+use reqwest::multipart::{Form, Part};
+
+use crate::support::{fresh_uscc, pdf, EngineKind, TestApp};
+
+/// The CSRF token a page's forms carry.
+fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+async fn page(app: &TestApp, path: &str) -> (u16, String) {
+    let r = app.client.get(app.url(path)).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn post_form(app: &TestApp, path: &str, form: Form) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn registration_form(csrf: &str, login: &str, uscc: &str) -> Form {
+    Form::new()
+        .text("csrf", csrf.to_string())
+        .text("login", login.to_string())
+        .text("password", crate::support::PASSWORD)
+        .text("display_name", "陈工")
+        .text("kind", "manufacturer")
+        .text("name", "粤海电线电缆有限公司")
+        .text("uscc", uscc.to_string())
+        .text("address", "广东省深圳市宝安区福海街道8号")
+        .text("region_code", "440306")
+        .text("contact_phone", "0755-2788 6612")
+        .text("management_certifications", "ISO 9001:2015\nISO 14001:2015")
+        .part(
+            "business_licence",
+            Part::bytes(pdf()).file_name("营业执照.pdf"),
+        )
+}
+
+#[tokio::test]
+async fn register_file_amend_and_read_history() {
+    let app = TestApp::spawn(EngineKind::Sqlite).await;
+
+    // Anonymous visitors are sent to the log-in page.
+    let r = app.client.get(app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login?next=%2Fdashboard");
+
+    let (status, html) = page(&app, "/register").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("统一社会信用代码"), "Chinese by default");
+    let csrf = csrf_of(&html);
+
+    // A form without the CSRF token is refused and stores nothing.
+    let before = app.counts().await;
+    let r = post_form(
+        &app,
+        "/register",
+        registration_form("forged", "cable", &fresh_uscc("440306")),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(app.counts().await, before);
+
+    // A wrong check character is explained beside the field; typed values stay.
+    let r = post_form(
+        &app,
+        "/register",
+        registration_form(&csrf, "cable", "91440300MA5G2K7C00"),
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("校验"), "the USCC finding is shown");
+    assert!(
+        html.contains("粤海电线电缆有限公司"),
+        "what was typed is kept"
+    );
+    assert_eq!(app.counts().await, before);
+
+    // A good registration logs the person in.
+    let uscc = fresh_uscc("440306");
+    let r = post_form(&app, "/register", registration_form(&csrf, "cable", &uscc)).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    assert_eq!(r.headers()["location"], "/dashboard");
+    let set_cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        set_cookie.contains("zhisu_session=")
+            && set_cookie.contains("HttpOnly")
+            && set_cookie.contains("SameSite=Lax"),
+        "{set_cookie}"
+    );
+    let (status, html) = page(&app, "/dashboard").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("生产企业管理员"));
+    let csrf = csrf_of(&html);
+
+    // Filing a product: findings first, then success.
+    let r = post_form(
+        &app,
+        "/products/new",
+        Form::new()
+            .text("csrf", csrf.clone())
+            .text("category", "gas-appliance")
+            .text("product_name", "家用燃气灶"),
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("CCC"),
+        "the CCC requirement of the category is explained"
+    );
+    assert!(html.contains("value=\"家用燃气灶\""));
+    let product_form = |model: &str| {
+        Form::new()
+            .text("csrf", csrf.clone())
+            .text("product_name", "家用燃气灶")
+            .text("product_type", "嵌入式燃气灶")
+            .text("model", model.to_string())
+            .text("category", "gas-appliance")
+            .text("mandatory_standards", "GB 16410-2020")
+            .text("ccc_cert_no", "2021010101123456")
+            .text("warranty_months", "36")
+            .text("instructions", "使用前检查燃气软管")
+            .text("code_scheme", "gs1")
+            .text("trace_level", "per-item")
+    };
+    let r = post_form(&app, "/products/new", product_form("JZT-2B01")).await;
+    assert_eq!(r.status(), 303);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let (status, html) = page(&app, &location).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("JZT-2B01") && html.contains("一物一码") && html.contains("家用燃气器具")
+    );
+
+    // Amending keeps history; a stale form is refused.
+    let r = post_form(
+        &app,
+        &format!("{location}/edit"),
+        product_form("JZT-2B01")
+            .text("version", "1")
+            .text("warranty_months", "48"),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let r = post_form(
+        &app,
+        &format!("{location}/edit"),
+        product_form("JZT-2B01")
+            .text("version", "1")
+            .text("warranty_months", "60"),
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        422,
+        "a form based on version 1 cannot overwrite version 2"
+    );
+    let (_, html) = page(&app, &format!("{location}/history")).await;
+    assert!(html.contains("v2") && html.contains("v1"));
+    assert!(
+        html.contains("质保期限（月）: 36 → 48"),
+        "the change is shown: {html}"
+    );
+
+    // A batch with its report, then the product page lists it.
+    let product_id = location.rsplit('/').next().unwrap().to_string();
+    let r = post_form(
+        &app,
+        "/batches/new",
+        Form::new()
+            .text("csrf", csrf.clone())
+            .text("product_id", product_id)
+            .text("batch_no", "B20261101")
+            .text("production_date", "2026-11-01")
+            .text("quantity", "500")
+            .part(
+                "inspection_report",
+                Part::bytes(pdf()).file_name("report.pdf"),
+            ),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = page(&app, &location).await;
+    assert!(html.contains("B20261101"));
+
+    // Someone else's record is not found; the language switch works.
+    let (status, _) = page(&app, "/enterprises/999999").await;
+    assert_eq!(status, 404);
+    let r = app
+        .client
+        .get(app.url("/lang/en"))
+        .header("referer", app.url("/dashboard"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/dashboard");
+    let (_, html) = page(&app, "/dashboard").await;
+    assert!(html.contains("Log out") && html.contains("Products"));
+
+    // Log out, then a wrong password is refused and audited.
+    let r = post_form(&app, "/logout", Form::new().text("csrf", csrf.clone())).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        app.client
+            .get(app.url("/dashboard"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    let (_, html) = page(&app, "/login").await;
+    let login_csrf = csrf_of(&html);
+    let r = post_form(
+        &app,
+        "/login",
+        Form::new()
+            .text("csrf", login_csrf.clone())
+            .text("login", "cable")
+            .text("password", "wrong-password")
+            .text("next", "/dashboard"),
+    )
+    .await;
+    assert_eq!(r.status(), 401);
+    let r = post_form(
+        &app,
+        "/login",
+        Form::new()
+            .text("csrf", login_csrf)
+            .text("login", "cable")
+            .text("password", crate::support::PASSWORD)
+            .text("next", "//evil.example/"),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        r.headers()["location"],
+        "/dashboard",
+        "open redirects are not followed"
+    );
+    let admin = app.key(zhisu_domain::Role::PlatformAdmin, None, &[]).await;
+    let (_, audit) = app.get(&admin, "/api/v1/audit?action=session.login").await;
+    let outcomes: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap())
+        .collect();
+    assert!(
+        outcomes.contains(&"denied") && outcomes.contains(&"ok"),
+        "{outcomes:?}"
+    );
+}
+
+#[tokio::test]
+async fn tenants_and_regulators_in_pages() {
+    let app = TestApp::spawn(EngineKind::Sqlite).await;
+    let admin = app.key(zhisu_domain::Role::PlatformAdmin, None, &[]).await;
+    let (_, a_key) = app.enterprise(&admin, "manufacturer", "440305").await;
+    let (_, product) = app
+        .post(
+            &a_key,
+            "/api/v1/products",
+            &crate::support::gas_stove_json("GD-1"),
+        )
+        .await;
+    let product_id = product["id"].as_i64().unwrap();
+    app.service
+        .create_user(
+            None,
+            "zj-reg",
+            crate::support::PASSWORD,
+            "浙江",
+            zhisu_domain::Role::Regulator,
+            None,
+            &["330000".into()],
+        )
+        .await
+        .unwrap();
+    app.service
+        .create_user(
+            None,
+            "gd-reg",
+            crate::support::PASSWORD,
+            "广东",
+            zhisu_domain::Role::Regulator,
+            None,
+            &["440000".into()],
+        )
+        .await
+        .unwrap();
+    for (login, expected) in [("zj-reg", 404), ("gd-reg", 200)] {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let html = client
+            .get(app.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let form = Form::new()
+            .text("csrf", csrf_of(&html))
+            .text("login", login)
+            .text("password", crate::support::PASSWORD)
+            .text("next", "/products");
+        assert_eq!(
+            client
+                .post(app.url("/login"))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            303
+        );
+        let r = client
+            .get(app.url(&format!("/products/{product_id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), expected, "{login}");
+        let list = client
+            .get(app.url("/products"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(list.contains("GD-1"), expected == 200, "{login} list");
+    }
+}

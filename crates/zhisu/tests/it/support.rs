@@ -1,0 +1,282 @@
+//! `TestApp`: a real server on 127.0.0.1:0 over a fresh store.
+
+use std::path::PathBuf;
+
+use rand::Rng;
+use serde_json::{json, Value};
+use zhisu::settings::{CommonArgs, ServeArgs, Settings};
+use zhisu_domain::Role;
+use zhisu_service::Service;
+
+pub const PASSWORD: &str = "correct-horse-battery";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineKind {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub service: Service,
+    pub client: reqwest::Client,
+    pub data: PathBuf,
+    pub engine_kind: EngineKind,
+    _dir: tempfile::TempDir,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+/// The PostgreSQL server for tests, if configured. Under CI it must be.
+pub fn postgres_base_url() -> Option<String> {
+    match std::env::var("ZHISU_TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI is set but ZHISU_TEST_DATABASE_URL is not: the PostgreSQL half of the suite would be skipped"
+            );
+            None
+        }
+    }
+}
+
+/// Replaces the database name in a postgres URL.
+fn with_database(url: &str, db: &str) -> String {
+    let (head, query) = match url.split_once('?') {
+        Some((h, q)) => (h, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = head.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match head[scheme_end..].find('/') {
+        Some(slash) => &head[..scheme_end + slash],
+        None => head,
+    };
+    format!("{base}/{db}{query}")
+}
+
+async fn fresh_postgres_database(base: &str) -> String {
+    use sqlx::Connection;
+    let name = format!("zhisu_test_{}", rand::thread_rng().gen::<u64>());
+    let mut conn = sqlx::PgConnection::connect(base)
+        .await
+        .expect("connect to ZHISU_TEST_DATABASE_URL");
+    sqlx::query(&format!("create database {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    with_database(base, &name)
+}
+
+impl TestApp {
+    pub async fn spawn(kind: EngineKind) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().join("data");
+        let database_url = match kind {
+            EngineKind::Sqlite => format!("sqlite://{}", data.join("zhisu.db").display()),
+            EngineKind::Postgres => {
+                fresh_postgres_database(&postgres_base_url().expect("postgres configured")).await
+            }
+        };
+        let args = ServeArgs {
+            common: CommonArgs {
+                data: Some(data.clone()),
+                database_url: Some(database_url.clone()),
+                config: None,
+            },
+            listen: Some("127.0.0.1:0".parse().unwrap()),
+            ..Default::default()
+        };
+        let settings = Settings::resolve(&args).expect("settings");
+        let (_engine, service) = zhisu::open(&settings).await.expect("open store");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (addr, server) = zhisu::bind(service.clone(), &settings, async move {
+            let _ = rx.await;
+        })
+        .await
+        .expect("bind");
+        tokio::spawn(server);
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        TestApp {
+            base: format!("http://{addr}"),
+            service,
+            client,
+            data,
+            engine_kind: kind,
+            _dir: dir,
+            _shutdown: tx,
+        }
+    }
+
+    /// One app per configured engine: SQLite always, PostgreSQL when set.
+    pub async fn each_engine() -> Vec<TestApp> {
+        let mut apps = vec![TestApp::spawn(EngineKind::Sqlite).await];
+        if postgres_base_url().is_some() {
+            apps.push(TestApp::spawn(EngineKind::Postgres).await);
+        }
+        apps
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn key(
+        &self,
+        role: Role,
+        enterprise_id: Option<i64>,
+        jurisdiction: &[&str],
+    ) -> String {
+        let j: Vec<String> = jurisdiction.iter().map(|s| s.to_string()).collect();
+        self.service
+            .create_api_key(None, "test", role, enterprise_id, &j)
+            .await
+            .expect("create key")
+            .key
+    }
+
+    pub async fn get(&self, key: &str, path: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap();
+        decode(r).await
+    }
+
+    pub async fn post(&self, key: &str, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(key)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        decode(r).await
+    }
+
+    pub async fn patch(&self, key: &str, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .client
+            .patch(self.url(path))
+            .bearer_auth(key)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        decode(r).await
+    }
+
+    pub async fn upload(&self, key: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
+        let r = self
+            .client
+            .post(self.url("/api/v1/blobs"))
+            .bearer_auth(key)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        decode(r).await
+    }
+
+    /// Ledger leaves and records stored: what "changes nothing" compares.
+    pub async fn counts(&self) -> (i64, i64) {
+        let h = self.service.health().await.unwrap();
+        (h.records, h.ledger_leaves)
+    }
+
+    /// A manufacturer (or seller) with its admin key, filed by a platform admin.
+    pub async fn enterprise(&self, admin_key: &str, kind: &str, region: &str) -> (i64, String) {
+        let (status, licence) = self.upload(admin_key, "licence.pdf", pdf()).await;
+        assert_eq!(status, 201, "{licence}");
+        let body = enterprise_json(
+            kind,
+            &fresh_uscc(region),
+            region,
+            licence["sha256"].as_str().unwrap(),
+        );
+        let (status, created) = self.post(admin_key, "/api/v1/enterprises", &body).await;
+        assert_eq!(status, 201, "{created}");
+        let id = created["id"].as_i64().unwrap();
+        let role = if kind == "seller" {
+            Role::Seller
+        } else {
+            Role::ManufacturerAdmin
+        };
+        (id, self.key(role, Some(id), &[]).await)
+    }
+}
+
+pub async fn decode(r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let content_type = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let text = r.text().await.unwrap();
+    if status >= 400 {
+        assert_eq!(
+            content_type, "application/problem+json",
+            "error {status} is not problem+json: {text}"
+        );
+    }
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+pub fn pdf() -> Vec<u8> {
+    zhisu::demo::demo_pdf(&format!("test {}", rand::thread_rng().gen::<u32>()))
+}
+
+/// A valid, fresh USCC issued in `region`.
+pub fn fresh_uscc(region: &str) -> String {
+    const CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    let mut rng = rand::thread_rng();
+    let body: String = (0..8)
+        .map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char)
+        .collect();
+    zhisu_codes::Uscc::from_prefix16(&format!("91{region}{body}"))
+        .unwrap()
+        .to_string()
+}
+
+pub fn enterprise_json(kind: &str, uscc: &str, region: &str, licence_sha: &str) -> Value {
+    json!({
+        "kind": kind,
+        "name": format!("测试{kind}有限公司"),
+        "uscc": uscc,
+        "address": "广东省深圳市南山区科技园1号",
+        "region_code": region,
+        "contact_phone": "0755-8888 0000",
+        "business_licence": licence_sha,
+    })
+}
+
+pub fn gas_stove_json(model: &str) -> Value {
+    json!({
+        "product_name": "家用燃气灶",
+        "product_type": "嵌入式燃气灶",
+        "model": model,
+        "category": "gas-appliance",
+        "mandatory_standards": ["GB 16410-2020"],
+        "ccc_cert_no": "2021010101123456",
+        "warranty_months": 36,
+        "instructions": "使用前检查燃气软管",
+        "code_scheme": "gs1",
+        "trace_level": "per-item",
+    })
+}
