@@ -38,5 +38,5 @@ impl_sql_store!(
     PgStore,
     sqlx::Postgres,
     "postgres",
-    "select pg_advisory_xact_lock(7262_2024)"
+    "select pg_advisory_xact_lock(72622024)"
 );
