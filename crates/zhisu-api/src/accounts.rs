@@ -145,12 +145,9 @@ pub async fn create_user(
         .service
         .create_user(
             Some(&by),
-            &req.login,
-            &req.password,
-            &req.display_name,
-            req.role,
-            enterprise_id,
-            &req.jurisdiction,
+            zhisu_service::NewAccount::new(&req.login, &req.password, &req.display_name, req.role)
+                .enterprise(enterprise_id)
+                .jurisdiction(&req.jurisdiction),
         )
         .await?;
     let body = CreatedUser {

@@ -285,8 +285,7 @@ fn check_standard(value: &str) -> Result<String, String> {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-        .replace('—', "-")
-        .replace('－', "-");
+        .replace(['—', '－'], "-");
     let upper = compact.to_ascii_uppercase();
     if upper.starts_with("GB/T") || upper.starts_with("GB/Z") {
         return Err(format!("“{value}”是推荐性标准，不是强制性国家标准 ('{value}' is a recommended standard, not a mandatory GB standard)"));

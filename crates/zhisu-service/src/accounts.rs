@@ -30,6 +30,41 @@ pub struct Registration {
     pub enterprise: EnterpriseInput,
 }
 
+/// An account made by someone else (or by the CLI).
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub login: String,
+    pub password: String,
+    pub display_name: String,
+    pub role: Role,
+    pub enterprise_id: Option<i64>,
+    /// Regulators: region codes overseen.
+    pub jurisdiction: Vec<String>,
+}
+
+impl NewAccount {
+    pub fn new(login: &str, password: &str, display_name: &str, role: Role) -> Self {
+        NewAccount {
+            login: login.into(),
+            password: password.into(),
+            display_name: display_name.into(),
+            role,
+            enterprise_id: None,
+            jurisdiction: vec![],
+        }
+    }
+
+    pub fn enterprise(mut self, id: Option<i64>) -> Self {
+        self.enterprise_id = id;
+        self
+    }
+
+    pub fn jurisdiction(mut self, codes: &[String]) -> Self {
+        self.jurisdiction = codes.to_vec();
+        self
+    }
+}
+
 /// An API key as created: the secret is shown once, never again.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct NewKey {
@@ -222,13 +257,19 @@ impl Service {
     pub async fn create_user(
         &self,
         by: Option<&Principal>,
-        login: &str,
-        password: &str,
-        display_name: &str,
-        role: Role,
-        enterprise_id: Option<i64>,
-        jurisdiction: &[String],
+        account: NewAccount,
     ) -> ServiceResult<User> {
+        let NewAccount {
+            login,
+            password,
+            display_name,
+            role,
+            enterprise_id,
+            jurisdiction,
+        } = account;
+        let (login, password, display_name) =
+            (login.as_str(), password.as_str(), display_name.as_str());
+        let jurisdiction = jurisdiction.as_slice();
         if let Some(p) = by {
             let allowed = p.is_admin()
                 || (p.role == Role::ManufacturerAdmin

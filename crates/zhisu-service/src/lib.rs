@@ -11,7 +11,7 @@ mod records;
 use std::sync::Arc;
 
 pub use accounts::principal_of_user;
-pub use accounts::{NewKey, Registration};
+pub use accounts::{NewAccount, NewKey, Registration};
 pub use blobs::BlobDir;
 pub use records::{merge_patch, schema_error, schema_finding, ListFilter, RecordView};
 use zhisu_domain::Invalid;

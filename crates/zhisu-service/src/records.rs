@@ -636,6 +636,46 @@ impl Service {
     }
 }
 
+impl Service {
+    /// Sets a batch's workflow status directly. Platform admins only; the
+    /// review workflow (submit, approve, reject, activate) builds on this.
+    pub async fn set_batch_status(
+        &self,
+        by: &Principal,
+        id: i64,
+        status: zhisu_domain::BatchStatus,
+        ip: Option<String>,
+    ) -> ServiceResult<RecordView> {
+        if !by.is_admin() {
+            return Err(ServiceError::Forbidden(
+                "只有平台管理员可直接设置批次状态 (only platform admins set batch status directly)"
+                    .into(),
+            ));
+        }
+        let current = self.read_record(by, RecordKind::Batch, id).await?;
+        let mut batch: Batch = current.typed()?;
+        batch.status = status;
+        let enterprise = self
+            .store
+            .get_record(RecordKind::Enterprise, batch.enterprise_id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound("enterprise".into()))?;
+        let region = enterprise.region_code;
+        let stored = self
+            .store
+            .update_record(
+                RecordKind::Batch,
+                id,
+                Some(current.version),
+                batch_index(&batch, &region),
+                to_body(&batch)?,
+                audit(by, "batch.status", ip),
+            )
+            .await?;
+        Ok(stored.into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -674,45 +714,5 @@ mod tests {
                 .field,
             "colour"
         );
-    }
-}
-
-impl Service {
-    /// Sets a batch's workflow status directly. Platform admins only; the
-    /// review workflow (submit, approve, reject, activate) builds on this.
-    pub async fn set_batch_status(
-        &self,
-        by: &Principal,
-        id: i64,
-        status: zhisu_domain::BatchStatus,
-        ip: Option<String>,
-    ) -> ServiceResult<RecordView> {
-        if !by.is_admin() {
-            return Err(ServiceError::Forbidden(
-                "只有平台管理员可直接设置批次状态 (only platform admins set batch status directly)"
-                    .into(),
-            ));
-        }
-        let current = self.read_record(by, RecordKind::Batch, id).await?;
-        let mut batch: Batch = current.typed()?;
-        batch.status = status;
-        let enterprise = self
-            .store
-            .get_record(RecordKind::Enterprise, batch.enterprise_id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound("enterprise".into()))?;
-        let region = enterprise.region_code;
-        let stored = self
-            .store
-            .update_record(
-                RecordKind::Batch,
-                id,
-                Some(current.version),
-                batch_index(&batch, &region),
-                to_body(&batch)?,
-                audit(by, "batch.status", ip),
-            )
-            .await?;
-        Ok(stored.into())
     }
 }

@@ -60,3 +60,11 @@ pub(crate) fn add_condition(
     binds.push(value);
     conditions.push(condition.replace("$?", &format!("${}", binds.len())));
 }
+
+/// Which record version a ledger leaf is for.
+pub(crate) struct VersionKey {
+    pub kind: zhisu_domain::RecordKind,
+    pub record_id: i64,
+    pub version: i64,
+    pub enterprise_id: i64,
+}

@@ -14,7 +14,7 @@ macro_rules! impl_sql_store {
             BlobIndex, NewApiKey, NewRecord, NewUser, Page, RecordIndex, RecordQuery, RecordStore, Session,
             StoreError, StoreHealth, StoreResult, StoredRecord, User,
         };
-        use $crate::{add_condition, like_escape, map_err, split_list, Bind};
+        use $crate::{add_condition, like_escape, map_err, split_list, Bind, VersionKey};
         type DbRow = <$db as sqlx::Database>::Row;
 
         const RECORD_COLUMNS: &str = "r.id, r.kind, v.version, r.enterprise_id, r.parent_id, r.region_code, \
@@ -71,17 +71,16 @@ macro_rules! impl_sql_store {
 
         impl $store {
             /// Appends the version row, its ledger leaf and the audit entry
-            /// inside `tx`. The caller holds the ledger lock.
+            /// inside `tx`, taking the ledger lock first so leaf indexes are
+            /// dense and in commit order.
             async fn append_version<'c>(
                 tx: &mut sqlx::Transaction<'c, $db>,
-                kind: RecordKind,
-                record_id: i64,
-                version: i64,
+                key: VersionKey,
                 body: &serde_json::Value,
                 at: &str,
                 mut audit: AuditEntry,
-                enterprise_id: i64,
             ) -> StoreResult<i64> {
+                let VersionKey { kind, record_id, version, enterprise_id } = key;
                 sqlx::query($ledger_lock).execute(&mut **tx).await.map_err(map_err)?;
                 let leaf_index: i64 = sqlx::query_scalar("select coalesce(max(leaf_index), -1) + 1 from ledger_leaves")
                     .fetch_one(&mut **tx)
@@ -180,7 +179,7 @@ macro_rules! impl_sql_store {
                         id
                     }
                 };
-                let leaf_index = Self::append_version(tx, record.kind, id, 1, &record.body, at, audit.clone(), enterprise_id).await?;
+                let leaf_index = Self::append_version(tx, VersionKey { kind: record.kind, record_id: id, version: 1, enterprise_id }, &record.body, at, audit.clone()).await?;
                 Ok(StoredRecord {
                     id,
                     kind: record.kind,
@@ -261,7 +260,7 @@ macro_rules! impl_sql_store {
                         .map_err(map_err)?;
                 }
                 let actor = audit.actor.clone();
-                let leaf_index = Self::append_version(&mut tx, kind, id, version, &body, &at, audit, enterprise_id).await?;
+                let leaf_index = Self::append_version(&mut tx, VersionKey { kind, record_id: id, version, enterprise_id }, &body, &at, audit).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(StoredRecord {
                     id,

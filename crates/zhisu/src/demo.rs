@@ -300,35 +300,37 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
     let admin = service
         .create_user(
             None,
-            "admin",
-            DEMO_PASSWORD,
-            "平台管理员",
-            Role::PlatformAdmin,
-            None,
-            &[],
+            zhisu_service::NewAccount::new(
+                "admin",
+                DEMO_PASSWORD,
+                "平台管理员",
+                Role::PlatformAdmin,
+            ),
         )
         .await?;
     let admin = principal_of_user(&admin);
     service
         .create_user(
             None,
-            "gd-regulator",
-            DEMO_PASSWORD,
-            "广东省市场监督管理局",
-            Role::Regulator,
-            None,
-            &["440000".into()],
+            zhisu_service::NewAccount::new(
+                "gd-regulator",
+                DEMO_PASSWORD,
+                "广东省市场监督管理局",
+                Role::Regulator,
+            )
+            .jurisdiction(&["440000".into()]),
         )
         .await?;
     service
         .create_user(
             None,
-            "zj-regulator",
-            DEMO_PASSWORD,
-            "浙江省市场监督管理局",
-            Role::Regulator,
-            None,
-            &["330000".into()],
+            zhisu_service::NewAccount::new(
+                "zj-regulator",
+                DEMO_PASSWORD,
+                "浙江省市场监督管理局",
+                Role::Regulator,
+            )
+            .jurisdiction(&["330000".into()]),
         )
         .await?;
 
@@ -370,12 +372,13 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
     service
         .create_user(
             None,
-            "cable-operator",
-            DEMO_PASSWORD,
-            "粤海电线电缆 操作员",
-            Role::ManufacturerOperator,
-            Some(*cable_id),
-            &[],
+            zhisu_service::NewAccount::new(
+                "cable-operator",
+                DEMO_PASSWORD,
+                "粤海电线电缆 操作员",
+                Role::ManufacturerOperator,
+            )
+            .enterprise(Some(*cable_id)),
         )
         .await?;
 

@@ -230,12 +230,9 @@ async fn main() -> anyhow::Result<()> {
                 let created = service
                     .create_user(
                         None,
-                        &login,
-                        &password,
-                        &name,
-                        role,
-                        enterprise,
-                        &split_codes(jurisdiction),
+                        zhisu_service::NewAccount::new(&login, &password, &name, role)
+                            .enterprise(enterprise)
+                            .jurisdiction(&split_codes(jurisdiction)),
                     )
                     .await;
                 engine.close().await;

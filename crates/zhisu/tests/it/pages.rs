@@ -285,24 +285,26 @@ async fn tenants_and_regulators_in_pages() {
     app.service
         .create_user(
             None,
-            "zj-reg",
-            crate::support::PASSWORD,
-            "浙江",
-            zhisu_domain::Role::Regulator,
-            None,
-            &["330000".into()],
+            zhisu_service::NewAccount::new(
+                "zj-reg",
+                crate::support::PASSWORD,
+                "浙江",
+                zhisu_domain::Role::Regulator,
+            )
+            .jurisdiction(&["330000".into()]),
         )
         .await
         .unwrap();
     app.service
         .create_user(
             None,
-            "gd-reg",
-            crate::support::PASSWORD,
-            "广东",
-            zhisu_domain::Role::Regulator,
-            None,
-            &["440000".into()],
+            zhisu_service::NewAccount::new(
+                "gd-reg",
+                crate::support::PASSWORD,
+                "广东",
+                zhisu_domain::Role::Regulator,
+            )
+            .jurisdiction(&["440000".into()]),
         )
         .await
         .unwrap();
