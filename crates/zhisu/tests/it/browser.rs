@@ -158,6 +158,23 @@ impl Driver {
             .to_string()
     }
 
+    /// Waits (up to 10 s) until the page's source satisfies `ready`:
+    /// a click that submits a form returns before the next page has loaded.
+    async fn wait_for(&self, what: &str, ready: impl Fn(&str, &str) -> bool) -> String {
+        for _ in 0..100 {
+            let (url, html) = (self.url().await, self.source().await);
+            if ready(&url, &html) {
+                return html;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "timed out waiting for {what}; the page is {}:\n{}",
+            self.url().await,
+            self.source().await
+        );
+    }
+
     async fn screenshot(&self, name: &str) {
         use base64_decode::decode;
         let png = self
@@ -208,7 +225,9 @@ async fn a_person_registers_and_files_a_product_in_chromium() {
 
     driver.goto(&app.url("/")).await;
     driver.click("a.button[href='/register']").await;
-    assert!(driver.url().await.ends_with("/register"));
+    driver
+        .wait_for("the registration form", |url, _| url.ends_with("/register"))
+        .await;
     driver.type_into("#login", "gas-maker").await;
     driver
         .type_into("#password", crate::support::PASSWORD)
@@ -227,14 +246,17 @@ async fn a_person_registers_and_files_a_product_in_chromium() {
         .await;
     driver.screenshot("register.png").await;
     driver.click("#submit").await;
-    assert!(
-        driver.url().await.ends_with("/dashboard"),
-        "registration should land on the dashboard: {}",
-        driver.source().await
-    );
-    assert!(driver.source().await.contains("王经理"));
+    let html = driver
+        .wait_for("the dashboard after registering", |url, _| {
+            url.ends_with("/dashboard")
+        })
+        .await;
+    assert!(html.contains("王经理"));
 
     driver.click("#new-product").await;
+    driver
+        .wait_for("the product form", |url, _| url.ends_with("/products/new"))
+        .await;
     driver.type_into("#product_name", "家用燃气灶").await;
     driver.type_into("#product_type", "嵌入式燃气灶").await;
     driver.type_into("#model", "JZT-2B01").await;
@@ -248,12 +270,15 @@ async fn a_person_registers_and_files_a_product_in_chromium() {
     driver.click("#trace_level option[value='per-item']").await;
     driver.click("#submit").await;
     // The category needs CCC, a warranty and instructions: the page says so.
-    let html = driver.source().await;
+    let html = driver
+        .wait_for("the findings", |url, html| {
+            url.ends_with("/products/new") && html.contains("class=\"error\"")
+        })
+        .await;
     assert!(
-        html.contains("form-errors") || html.contains("class=\"error\""),
-        "findings are shown"
+        html.contains("强制性产品认证目录"),
+        "the CCC finding is shown beside its field"
     );
-    assert!(html.contains("CCC"));
     driver.screenshot("product-findings.png").await;
     driver.type_into("#ccc_cert_no", "2021010101123456").await;
     driver.type_into("#warranty_months", "36").await;
@@ -261,9 +286,13 @@ async fn a_person_registers_and_files_a_product_in_chromium() {
         .type_into("#instructions", "使用前检查燃气软管是否老化")
         .await;
     driver.click("#submit").await;
-    let url = driver.url().await;
-    assert!(url.contains("/products/"), "filed product page: {url}");
-    let html = driver.source().await;
+    let html = driver
+        .wait_for("the filed product's page", |url, _| {
+            url.rsplit('/')
+                .next()
+                .is_some_and(|id| id.parse::<i64>().is_ok())
+        })
+        .await;
     assert!(
         html.contains("JZT-2B01") && html.contains("一物一码") && html.contains("GB 16410-2020")
     );

@@ -4,8 +4,10 @@
 //! headless Chromium for the pages.
 
 mod api;
+mod architecture;
 mod browser;
 mod cli;
 mod openapi;
 mod pages;
+mod store;
 mod support;

@@ -22,6 +22,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub data: PathBuf,
     pub engine_kind: EngineKind,
+    pub database_url: String,
     _dir: tempfile::TempDir,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
@@ -106,6 +107,7 @@ impl TestApp {
             client,
             data,
             engine_kind: kind,
+            database_url,
             _dir: dir,
             _shutdown: tx,
         }
@@ -190,6 +192,42 @@ impl TestApp {
     }
 
     /// Ledger leaves and records stored: what "changes nothing" compares.
+    /// The ledger as stored: (leaf_index, leaf_hash, entry_ref), in order.
+    pub async fn ledger_rows(&self) -> Vec<(i64, String, String)> {
+        use sqlx::Connection;
+        const SQL: &str =
+            "select leaf_index, leaf_hash, entry_ref from ledger_leaves order by leaf_index";
+        match self.engine_kind {
+            EngineKind::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.database_url)
+                    .await
+                    .unwrap();
+                sqlx::query_as(SQL).fetch_all(&mut c).await.unwrap()
+            }
+            EngineKind::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.database_url)
+                    .await
+                    .unwrap();
+                sqlx::query_as(SQL).fetch_all(&mut c).await.unwrap()
+            }
+        }
+    }
+
+    /// Runs a statement behind the platform's back (tamper tests).
+    pub async fn execute_raw(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        use sqlx::Connection;
+        match self.engine_kind {
+            EngineKind::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.database_url).await?;
+                Ok(sqlx::query(sql).execute(&mut c).await?.rows_affected())
+            }
+            EngineKind::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.database_url).await?;
+                Ok(sqlx::query(sql).execute(&mut c).await?.rows_affected())
+            }
+        }
+    }
+
     pub async fn counts(&self) -> (i64, i64) {
         let h = self.service.health().await.unwrap();
         (h.records, h.ledger_leaves)

@@ -1,0 +1,118 @@
+//! The architecture invariants of ARCHITECTURE.md, checked.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// Architecture Invariant: the pure crates depend on no I/O framework.
+#[test]
+fn pure_crates_do_no_io() {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1"])
+        .current_dir(workspace_root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: HashMap<&str, &str> = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap(), p["name"].as_str().unwrap()))
+        .collect();
+    let nodes: HashMap<&str, Vec<&str>> = meta["resolve"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            // Normal (non-dev, non-build) dependencies only.
+            let deps = n["deps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| {
+                    d["dep_kinds"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|k| k["kind"].is_null())
+                })
+                .map(|d| d["pkg"].as_str().unwrap())
+                .collect();
+            (n["id"].as_str().unwrap(), deps)
+        })
+        .collect();
+    for pure in ["zhisu-codes", "zhisu-ledger", "zhisu-domain"] {
+        let root = names
+            .iter()
+            .find(|(_, n)| **n == pure)
+            .map(|(id, _)| *id)
+            .unwrap();
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![root];
+        while let Some(id) = stack.pop() {
+            if seen.insert(names[id]) {
+                stack.extend(nodes[id].iter().copied());
+            }
+        }
+        for forbidden in [
+            "sqlx",
+            "axum",
+            "tokio",
+            "hyper",
+            "reqwest",
+            "zhisu-store",
+            "zhisu-service",
+        ] {
+            assert!(
+                !seen.contains(forbidden),
+                "{pure} depends on {forbidden} (through {seen:?})"
+            );
+        }
+    }
+}
+
+/// Every source file starts with a `//!` line saying what it is for.
+#[test]
+fn every_source_file_says_what_it_is_for() {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(workspace_root().join("crates")).unwrap() {
+        let krate = entry.unwrap().path();
+        for sub in ["src", "tests"] {
+            if krate.join(sub).is_dir() {
+                walk(&krate.join(sub), &mut files);
+            }
+        }
+    }
+    assert!(files.len() > 30, "found only {} files", files.len());
+    let missing: Vec<_> = files
+        .iter()
+        .filter(|f| {
+            !std::fs::read_to_string(f)
+                .unwrap()
+                .trim_start()
+                .starts_with("//!")
+        })
+        .collect();
+    assert!(missing.is_empty(), "files without a //! line: {missing:?}");
+}
