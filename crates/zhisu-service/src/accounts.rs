@@ -178,13 +178,9 @@ impl Service {
         let login = registration.login.trim().to_string();
         check_login(&mut findings, &login);
         check_password(&mut findings, &registration.password);
-        let shas: Vec<&str> = registration
-            .enterprise
-            .business_licence
-            .iter()
-            .map(|b| b.sha256())
-            .collect();
-        let blobs = self.blob_lookup(&shas).await?;
+        let blobs = self
+            .resolver(registration.enterprise.business_licence.as_ref())
+            .await?;
         let enterprise = match registration
             .enterprise
             .validate(|sha| blobs.get(sha).cloned())

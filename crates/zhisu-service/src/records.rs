@@ -215,13 +215,14 @@ pub struct ListFilter {
 }
 
 impl Service {
-    /// Finds blobs referenced by an input so validation can resolve them.
-    async fn resolver(
+    /// Finds the uploaded file an input references, so validation can
+    /// resolve it without I/O.
+    pub(crate) async fn resolver(
         &self,
-        shas: Vec<String>,
+        file: Option<&zhisu_domain::enterprise::BlobInput>,
     ) -> ServiceResult<std::collections::HashMap<String, BlobRef>> {
-        let refs: Vec<&str> = shas.iter().map(String::as_str).collect();
-        self.blob_lookup(&refs).await
+        let shas: Vec<&str> = file.iter().map(|f| f.sha256()).collect();
+        self.blob_lookup(&shas).await
     }
 
     pub(crate) async fn ensure_uscc_free(
@@ -331,15 +332,7 @@ impl Service {
         if !by.is_admin() {
             return Err(ServiceError::Forbidden("企业通过注册创建 (enterprises are created by registering; only platform admins file them directly)".into()));
         }
-        let blobs = self
-            .resolver(
-                input
-                    .business_licence
-                    .iter()
-                    .map(|b| b.sha256().to_string())
-                    .collect(),
-            )
-            .await?;
+        let blobs = self.resolver(input.business_licence.as_ref()).await?;
         let enterprise = input.validate(|sha| blobs.get(sha).cloned())?;
         self.ensure_uscc_free(&enterprise.uscc, None).await?;
         let record = NewRecord {
@@ -379,15 +372,7 @@ impl Service {
         let mut merged = current.body.clone();
         merge_patch(&mut merged, patch);
         let input: EnterpriseInput = serde_json::from_value(merged).map_err(schema_error)?;
-        let blobs = self
-            .resolver(
-                input
-                    .business_licence
-                    .iter()
-                    .map(|b| b.sha256().to_string())
-                    .collect(),
-            )
-            .await?;
+        let blobs = self.resolver(input.business_licence.as_ref()).await?;
         let enterprise = input.validate(|sha| blobs.get(sha).cloned())?;
         let old: Enterprise = current.typed()?;
         if enterprise.uscc != old.uscc {
@@ -451,15 +436,7 @@ impl Service {
         ip: Option<String>,
     ) -> ServiceResult<RecordView> {
         let enterprise = self.manufacturer_for(by, input.enterprise_id).await?;
-        let blobs = self
-            .resolver(
-                input
-                    .instructions_file
-                    .iter()
-                    .map(|b| b.sha256().to_string())
-                    .collect(),
-            )
-            .await?;
+        let blobs = self.resolver(input.instructions_file.as_ref()).await?;
         let product = input.validate(enterprise.id, |sha| blobs.get(sha).cloned())?;
         let record = NewRecord {
             kind: RecordKind::Product,
@@ -492,15 +469,7 @@ impl Service {
         if input.enterprise_id != Some(current.enterprise_id) {
             return Err(immutable("enterprise_id", "生产企业"));
         }
-        let blobs = self
-            .resolver(
-                input
-                    .instructions_file
-                    .iter()
-                    .map(|b| b.sha256().to_string())
-                    .collect(),
-            )
-            .await?;
+        let blobs = self.resolver(input.instructions_file.as_ref()).await?;
         let product = input.validate(current.enterprise_id, |sha| blobs.get(sha).cloned())?;
         let stored = self
             .store
@@ -564,15 +533,7 @@ impl Service {
         ip: Option<String>,
     ) -> ServiceResult<RecordView> {
         let (ctx, enterprise) = self.batch_context(by, input.product_id).await?;
-        let blobs = self
-            .resolver(
-                input
-                    .inspection_report
-                    .iter()
-                    .map(|b| b.sha256().to_string())
-                    .collect(),
-            )
-            .await?;
+        let blobs = self.resolver(input.inspection_report.as_ref()).await?;
         let batch = input.validate(ctx, |sha| blobs.get(sha).cloned())?;
         let record = NewRecord {
             kind: RecordKind::Batch,
@@ -609,15 +570,7 @@ impl Service {
             return Err(immutable("product_id", "产品"));
         }
         let (ctx, enterprise) = self.batch_context(by, input.product_id).await?;
-        let blobs = self
-            .resolver(
-                input
-                    .inspection_report
-                    .iter()
-                    .map(|b| b.sha256().to_string())
-                    .collect(),
-            )
-            .await?;
+        let blobs = self.resolver(input.inspection_report.as_ref()).await?;
         let mut batch = input.validate(ctx, |sha| blobs.get(sha).cloned())?;
         batch.status = old.status;
         let stored = self

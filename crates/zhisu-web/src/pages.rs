@@ -444,7 +444,7 @@ pub async fn dashboard(
         )
         .await
     {
-        Ok(p) => product_table(&page, &p.items),
+        Ok(p) => record_table(&page, RecordKind::Product, &p.items),
         Err(e) => return state.error_page(&page, e),
     };
     let jurisdiction: Vec<String> = by
@@ -464,91 +464,47 @@ pub async fn dashboard(
     )
 }
 
-fn product_table(page: &Page, items: &[RecordView]) -> Table {
-    let lang = page.lang;
-    Table {
-        title: lang.text("products").into(),
-        columns: [
+/// The columns a list of `kind` shows.
+fn table_columns(kind: RecordKind) -> &'static [&'static str] {
+    match kind {
+        RecordKind::Enterprise => &["name", "uscc", "kind", "region_code", "updated_at"],
+        RecordKind::Product => &[
             "product_name",
             "model",
             "category",
             "trace_level",
             "updated_at",
-        ]
-        .iter()
-        .map(|c| view::label(lang, c))
-        .collect(),
-        rows: items
-            .iter()
-            .map(|r| TableRow {
-                link: format!("/products/{}", r.id),
-                cells: vec![
-                    r.text("product_name").into(),
-                    r.text("model").into(),
-                    view::display_value(lang, &r.body["category"]),
-                    view::display_value(lang, &r.body["trace_level"]),
-                    view::local_time(r.updated_at.clone()),
-                ],
-            })
-            .collect(),
-        action: None,
-    }
-}
-
-fn batch_table(page: &Page, items: &[RecordView]) -> Table {
-    let lang = page.lang;
-    Table {
-        title: lang.text("batches").into(),
-        columns: [
+        ],
+        RecordKind::Batch => &[
             "batch_no",
             "production_date",
             "quantity",
             "status",
             "updated_at",
-        ]
-        .iter()
-        .map(|c| view::label(lang, c))
-        .collect(),
-        rows: items
-            .iter()
-            .map(|r| TableRow {
-                link: format!("/batches/{}", r.id),
-                cells: vec![
-                    r.text("batch_no").into(),
-                    r.text("production_date").into(),
-                    view::display_value(lang, &r.body["quantity"]),
-                    view::display_value(lang, &r.body["status"]),
-                    view::local_time(r.updated_at.clone()),
-                ],
-            })
-            .collect(),
-        action: None,
+        ],
     }
 }
 
-fn enterprise_table(page: &Page, items: &[RecordView]) -> Table {
+/// A table of records, each row linking to the record's page.
+fn record_table(page: &Page, kind: RecordKind, items: &[RecordView]) -> Table {
     let lang = page.lang;
+    let columns = table_columns(kind);
+    let cell = |r: &RecordView, field: &str| match field {
+        "updated_at" => view::local_time(r.updated_at.clone()),
+        "region_code" => {
+            let code = r.text("region_code");
+            format!("{code} {}", zhisu_codes::province_name(code).unwrap_or(""))
+        }
+        _ => view::display_value(lang, &r.body[field]),
+    };
     Table {
-        title: lang.text("enterprises").into(),
-        columns: ["name", "uscc", "kind", "region_code", "updated_at"]
-            .iter()
-            .map(|c| view::label(lang, c))
-            .collect(),
+        title: lang.text(collection(kind)).into(),
+        columns: columns.iter().map(|c| view::label(lang, c)).collect(),
         rows: items
             .iter()
             .map(|r| TableRow {
-                link: format!("/enterprises/{}", r.id),
-                cells: vec![
-                    r.text("name").into(),
-                    r.text("uscc").into(),
-                    view::display_value(lang, &r.body["kind"]),
-                    format!(
-                        "{} {}",
-                        r.text("region_code"),
-                        zhisu_codes::province_name(r.text("region_code")).unwrap_or("")
-                    ),
-                    view::local_time(r.updated_at.clone()),
-                ],
+                link: format!("/{}/{}", collection(kind), r.id),
+                cells: columns.iter().map(|c| cell(r, c)).collect(),
             })
             .collect(),
         action: None,
@@ -591,11 +547,7 @@ async fn list_page(
         Ok(r) => r,
         Err(e) => return state.error_page(page, e),
     };
-    let table = match kind {
-        RecordKind::Enterprise => enterprise_table(page, &result.items),
-        RecordKind::Product => product_table(page, &result.items),
-        RecordKind::Batch => batch_table(page, &result.items),
-    };
+    let table = record_table(page, kind, &result.items);
     let lang = page.lang;
     let (filter_name, filter_value, options): (&str, String, Vec<(String, String)>) = match kind {
         RecordKind::Enterprise => (
@@ -719,7 +671,7 @@ async fn detail_page(
                     ..Default::default()
                 };
                 if let Ok(products) = state.service.list(by, RecordKind::Product, &filter).await {
-                    tables.push(product_table(page, &products.items));
+                    tables.push(record_table(page, RecordKind::Product, &products.items));
                 }
             }
             (record.text("name").to_string(), by.can_edit_enterprise(id))
@@ -731,7 +683,7 @@ async fn detail_page(
                 ..Default::default()
             };
             if let Ok(batches) = state.service.list(by, RecordKind::Batch, &filter).await {
-                tables.push(batch_table(page, &batches.items));
+                tables.push(record_table(page, RecordKind::Batch, &batches.items));
             }
             let can = by.can_file_products(
                 record.enterprise_id,
