@@ -603,6 +603,21 @@ impl Service {
         Ok(self.store.list_audit(&query).await?)
     }
 
+    /// The accounts a principal manages: all for platform admins, their
+    /// own enterprise's for enterprise admins.
+    pub async fn list_users(&self, by: &Principal) -> ServiceResult<Vec<User>> {
+        match by.role {
+            Role::PlatformAdmin => Ok(self.store.list_users(None).await?),
+            Role::ManufacturerAdmin | Role::Seller => Ok(self
+                .store
+                .list_users(Some(by.enterprise_id.unwrap_or(-1)))
+                .await?),
+            _ => Err(ServiceError::Forbidden(
+                "无权管理账号 (you may not manage accounts)".into(),
+            )),
+        }
+    }
+
     /// Whether any account exists (first-run bootstrap).
     pub async fn count_users(&self) -> ServiceResult<i64> {
         Ok(self.store.count_users().await?)

@@ -422,11 +422,26 @@ macro_rules! impl_sql_store {
                 row.as_ref().map(user_from_row).transpose()
             }
 
+            async fn list_users(&self, enterprise_id: Option<i64>) -> StoreResult<Vec<User>> {
+                let rows = match enterprise_id {
+                    Some(e) => sqlx::query("select * from users where enterprise_id = $1 order by id").bind(e).fetch_all(&self.reader).await,
+                    None => sqlx::query("select * from users order by id").fetch_all(&self.reader).await,
+                }
+                .map_err(map_err)?;
+                rows.iter().map(user_from_row).collect()
+            }
+
             async fn count_users(&self) -> StoreResult<i64> {
                 sqlx::query_scalar("select count(*) from users").fetch_one(&self.reader).await.map_err(map_err)
             }
 
             async fn create_session(&self, token_hash: &str, user_id: i64, csrf_token: &str, expires_at: &str) -> StoreResult<()> {
+                // Expired sessions are useless; clear them as new ones start.
+                sqlx::query("delete from sessions where expires_at < $1")
+                    .bind(format_time(now()))
+                    .execute(&self.writer)
+                    .await
+                    .map_err(map_err)?;
                 sqlx::query("insert into sessions (token_hash, user_id, csrf_token, created_at, expires_at) values ($1, $2, $3, $4, $5)")
                     .bind(token_hash)
                     .bind(user_id)

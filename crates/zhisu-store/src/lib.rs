@@ -251,6 +251,8 @@ pub trait AccountStore: Send + Sync {
     ) -> StoreResult<(User, Option<StoredRecord>)>;
     async fn user_by_login(&self, login: &str) -> StoreResult<Option<User>>;
     async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>>;
+    /// Accounts of one enterprise, or all with None.
+    async fn list_users(&self, enterprise_id: Option<i64>) -> StoreResult<Vec<User>>;
     async fn count_users(&self) -> StoreResult<i64>;
     async fn create_session(
         &self,

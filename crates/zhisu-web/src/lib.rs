@@ -288,6 +288,7 @@ pub fn router(service: Service, settings: WebSettings) -> Router {
         .route("/batches/{id}/history", get(pages::batch_history))
         .route("/keys", get(pages::keys).post(pages::create_key))
         .route("/keys/{id}/revoke", post(pages::revoke_key))
+        .route("/users", get(pages::users).post(pages::create_user))
         .route("/audit", get(pages::audit))
         .route("/files/{sha256}", get(pages::file))
         .layer(DefaultBodyLimit::max(

@@ -1042,11 +1042,19 @@ async fn save(
                     Some(id) => format!("/{}/{id}/edit", collection(kind)),
                     None => format!("/{}/new", collection(kind)),
                 };
-                let title = page.lang.text(collection(kind));
+                let title = match (kind, id) {
+                    (RecordKind::Product, None) => page.lang.text("new_product").to_string(),
+                    (RecordKind::Batch, None) => page.lang.text("new_batch").to_string(),
+                    _ => format!(
+                        "{} · {}",
+                        page.lang.text("edit"),
+                        page.lang.text(collection(kind))
+                    ),
+                };
                 form_page(
                     state,
                     page,
-                    title,
+                    &title,
                     &action,
                     vec![(String::new(), fields.0)],
                     unplaced,
@@ -1345,5 +1353,124 @@ pub async fn file(
                 .into_response()
         }
         Err(e) => state.error_page(&page, e),
+    }
+}
+
+async fn users_page(
+    state: &WebState,
+    page: &Page,
+    by: &Principal,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Response {
+    let users = match state.service.list_users(by).await {
+        Ok(u) => u,
+        Err(e) => return state.error_page(page, e),
+    };
+    let roles: Vec<(String, String)> = Role::ALL
+        .iter()
+        .filter(|r| {
+            by.is_admin()
+                || (by.role == Role::ManufacturerAdmin && **r == Role::ManufacturerOperator)
+        })
+        .map(|r| {
+            (
+                r.as_str().to_string(),
+                view::role_label(page.lang, *r).to_string(),
+            )
+        })
+        .collect();
+    let users: Vec<_> = users
+        .iter()
+        .map(|u| {
+            minijinja::context! {
+                login => u.login.clone(), name => u.display_name.clone(), role => view::role_label(page.lang, u.role),
+                enterprise_id => u.enterprise_id, jurisdiction => u.jurisdiction.join(", "), created_at => u.created_at.clone(),
+            }
+        })
+        .collect();
+    state.render(
+        page,
+        "users.html",
+        minijinja::context! { users, roles, notice, error, admin => by.is_admin() },
+    )
+}
+
+pub async fn users(State(state): State<WebState>, SignedIn(page, s): SignedIn) -> Response {
+    users_page(&state, &page, &s.principal, None, None).await
+}
+
+pub async fn create_user(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    multipart: Multipart,
+) -> Response {
+    let form = match read_form(&state, &page, multipart).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    if !form.csrf_ok(&s.csrf) {
+        return csrf_failed(&state, &page);
+    }
+    let by = &s.principal;
+    let Some(role) = Role::parse(&form.text("role")) else {
+        return users_page(
+            &state,
+            &page,
+            by,
+            None,
+            Some(format!("{}?", page.lang.text("role"))),
+        )
+        .await;
+    };
+    let enterprise_id =
+        form.text("enterprise_id")
+            .parse::<i64>()
+            .ok()
+            .or(if role.needs_enterprise() {
+                by.enterprise_id
+            } else {
+                None
+            });
+    let account = zhisu_service::NewAccount::new(
+        &form.text("login"),
+        form.fields
+            .get("password")
+            .map(String::as_str)
+            .unwrap_or(""),
+        &form.text("display_name"),
+        role,
+    )
+    .enterprise(enterprise_id)
+    .jurisdiction(&form.lines("jurisdiction"));
+    match state.service.create_user(Some(by), account).await {
+        Ok(user) => {
+            users_page(
+                &state,
+                &page,
+                by,
+                Some(format!(
+                    "{}: {}",
+                    page.lang.text("user_created"),
+                    user.login
+                )),
+                None,
+            )
+            .await
+        }
+        Err(e) => match findings(e) {
+            Ok(found) => {
+                let message = found
+                    .iter()
+                    .map(|f| f.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let mut response = users_page(&state, &page, by, None, Some(message)).await;
+                *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                response
+            }
+            Err(ServiceError::Forbidden(m)) => users_page(&state, &page, by, None, Some(m)).await,
+            Err(other) => state.error_page(&page, other),
+        },
     }
 }

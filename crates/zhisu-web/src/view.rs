@@ -18,6 +18,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("detail.html", include_str!("../templates/detail.html")),
     ("history.html", include_str!("../templates/history.html")),
     ("keys.html", include_str!("../templates/keys.html")),
+    ("users.html", include_str!("../templates/users.html")),
     ("audit.html", include_str!("../templates/audit.html")),
     (
         "dashboard.html",

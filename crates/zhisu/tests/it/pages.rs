@@ -354,3 +354,196 @@ async fn tenants_and_regulators_in_pages() {
         assert_eq!(list.contains("GD-1"), expected == 200, "{login} list");
     }
 }
+
+/// Signs a new client in through the log-in page and returns it with the
+/// CSRF token of its session.
+async fn signed_in(app: &TestApp, login: &str) -> (reqwest::Client, String) {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let html = client
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let form = Form::new()
+        .text("csrf", csrf_of(&html))
+        .text("login", login.to_string())
+        .text("password", crate::support::PASSWORD)
+        .text("next", "/dashboard");
+    assert_eq!(
+        client
+            .post(app.url("/login"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303,
+        "{login} logs in"
+    );
+    let html = client
+        .get(app.url("/dashboard"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    (client, csrf_of(&html))
+}
+
+#[tokio::test]
+async fn admins_manage_accounts_keys_and_read_the_audit_log_in_pages() {
+    let app = TestApp::spawn(EngineKind::Sqlite).await;
+    let account = zhisu_service::NewAccount::new(
+        "root",
+        crate::support::PASSWORD,
+        "平台",
+        zhisu_domain::Role::PlatformAdmin,
+    );
+    app.service.create_user(None, account).await.unwrap();
+    let (client, csrf) = signed_in(&app, "root").await;
+
+    // A regulator account, made in the page; a bad one is explained.
+    let form = Form::new()
+        .text("csrf", csrf.clone())
+        .text("login", "gd-reg")
+        .text("password", crate::support::PASSWORD)
+        .text("role", "regulator")
+        .text("jurisdiction", "440000");
+    let html = client
+        .post(app.url("/users"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("id=\"notice\"") && html.contains("gd-reg"),
+        "{html}"
+    );
+    let form = Form::new()
+        .text("csrf", csrf.clone())
+        .text("login", "zj-reg")
+        .text("password", "short")
+        .text("role", "regulator")
+        .text("jurisdiction", "330000");
+    let r = client
+        .post(app.url("/users"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text().await.unwrap().contains("10"),
+        "the password rule is named"
+    );
+    let (regulator, _) = signed_in(&app, "gd-reg").await;
+    assert!(regulator
+        .get(app.url("/dashboard"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .contains("440000 广东省"));
+
+    // A key made in the page works on the API once, until revoked in the page.
+    let form = Form::new()
+        .text("csrf", csrf.clone())
+        .text("label", "ops")
+        .text("role", "platform-admin");
+    let html = client
+        .post(app.url("/keys"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start =
+        html.find("id=\"new-key\">").expect("the new key is shown") + "id=\"new-key\">".len();
+    let key = html[start..].split('<').next().unwrap().to_string();
+    assert!(key.starts_with("zk_"));
+    assert_eq!(app.get(&key, "/api/v1/me").await.0, 200);
+    let html = client
+        .get(app.url("/keys"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains(&key), "a key is shown only once");
+    let (_, keys) = app.get(&key, "/api/v1/api-keys").await;
+    let id = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["label"] == "ops")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let r = client
+        .post(app.url(&format!("/keys/{id}/revoke")))
+        .multipart(Form::new().text("csrf", csrf.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.get(&key, "/api/v1/me").await.0, 401);
+
+    // The audit log page shows who did what.
+    let html = client
+        .get(app.url("/audit?action=user."))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("user.create") && html.contains("user:1"),
+        "{html}"
+    );
+    let html = client
+        .get(app.url("/audit?action=api-key.revoke"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("api-key.revoke"));
+
+    // A regulator may not read the whole log, or manage accounts.
+    assert_eq!(
+        regulator
+            .get(app.url("/users"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        regulator
+            .get(app.url("/audit"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+}
