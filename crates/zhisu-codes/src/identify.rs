@@ -124,7 +124,10 @@ pub fn identify(input: &str) -> IdCheck {
             Err(e) => gs1_check(input, IdKind::Gs1DigitalLink, Err(e), |_| String::new()),
         };
     }
-    if trimmed.starts_with('(') || trimmed.starts_with('^') || trimmed.contains('\u{1d}') {
+    let bracketed_ai = trimmed
+        .strip_prefix('(')
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()));
+    if bracketed_ai || trimmed.starts_with('^') || trimmed.contains('\u{1d}') {
         return gs1_check(
             input,
             IdKind::Gs1ElementString,
@@ -221,6 +224,10 @@ mod tests {
         assert_eq!((es.kind, es.valid), (IdKind::Gs1ElementString, true));
         assert_eq!(es.ai.unwrap().len(), 2);
         assert!(!identify("(01)09520123456788(17)250231").valid);
+        assert_eq!(
+            identify("(粤)XK06-014-00123").kind,
+            IdKind::ProductionLicence
+        );
         let json = serde_json::to_value(identify("91350100M000100Y43")).unwrap();
         assert_eq!(json["kind"], "uscc");
         assert_eq!(json["normalized"], "91350100M000100Y43");
