@@ -8,6 +8,7 @@ pub mod gs1;
 pub mod identify;
 pub mod licence;
 pub mod region;
+pub mod serial;
 pub mod uscc;
 
 pub use identify::{identify, IdCheck, IdKind};
