@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod codes;
 pub mod docs;
 pub mod error;
 pub mod misc;
@@ -73,6 +74,11 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(records::list_batches, records::create_batch))
         .routes(routes!(records::get_batch, records::patch_batch))
         .routes(routes!(records::batch_history))
+        .routes(routes!(codes::submit))
+        .routes(routes!(codes::review))
+        .routes(routes!(codes::activate))
+        .routes(routes!(codes::export))
+        .routes(routes!(codes::verify))
         .routes(routes!(misc::identifier))
         .routes(routes!(misc::upload))
         .routes(routes!(misc::download))

@@ -41,14 +41,21 @@ pub struct SerialKey {
 
 impl std::fmt::Debug for SerialKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SerialKey(version {}, key redacted)", ALPHABET[self.version as usize] as char)
+        write!(
+            f,
+            "SerialKey(version {}, key redacted)",
+            ALPHABET[self.version as usize] as char
+        )
     }
 }
 
 impl SerialKey {
     /// `version` is 0..32; `key` is 16 secret random bytes.
     pub fn new(version: u8, key: [u8; 16]) -> Option<Self> {
-        (version < 32).then(|| SerialKey { version, cipher: Aes128::new(&key.into()) })
+        (version < 32).then(|| SerialKey {
+            version,
+            cipher: Aes128::new(&key.into()),
+        })
     }
 
     pub fn version_char(&self) -> char {
@@ -140,14 +147,22 @@ impl SerialCodec {
         if bytes.len() != SERIAL_LEN {
             return None;
         }
-        let digit = |b: u8| ALPHABET.iter().position(|&a| a == b.to_ascii_uppercase()).map(|v| v as u128);
+        let digit = |b: u8| {
+            ALPHABET
+                .iter()
+                .position(|&a| a == b.to_ascii_uppercase())
+                .map(|v| v as u128)
+        };
         let version = digit(bytes[0])? as u8;
         let key = self.keys.iter().find(|k| k.version == version)?;
         let mut value = 0u128;
         for &b in &bytes[1..] {
             value = (value << 5) | digit(b)?;
         }
-        let (l, r) = ((value >> HALF_BITS) as u64 & HALF_MASK, value as u64 & HALF_MASK);
+        let (l, r) = (
+            (value >> HALF_BITS) as u64 & HALF_MASK,
+            value as u64 & HALF_MASK,
+        );
         Some(key.invert(l, r))
     }
 }
@@ -157,13 +172,25 @@ mod tests {
     use super::*;
 
     fn codec(versions: &[(u8, u8)]) -> SerialCodec {
-        SerialCodec::new(versions.iter().map(|(v, seed)| SerialKey::new(*v, [*seed; 16]).unwrap()).collect()).unwrap()
+        SerialCodec::new(
+            versions
+                .iter()
+                .map(|(v, seed)| SerialKey::new(*v, [*seed; 16]).unwrap())
+                .collect(),
+        )
+        .unwrap()
     }
 
     #[test]
     fn encodes_and_inverts() {
         let c = codec(&[(0, 7)]);
-        for (batch, index) in [(0, 0), (1, 0), (1, 1), (42, 9_999_999), (MAX_FIELD, MAX_FIELD)] {
+        for (batch, index) in [
+            (0, 0),
+            (1, 0),
+            (1, 1),
+            (42, 9_999_999),
+            (MAX_FIELD, MAX_FIELD),
+        ] {
             let serial = c.encode(batch, index).unwrap();
             assert_eq!(serial.len(), SERIAL_LEN);
             assert!(serial.starts_with('0'));
@@ -178,11 +205,19 @@ mod tests {
         let c = codec(&[(0, 7)]);
         let a = c.encode(5, 1000).unwrap();
         let b = c.encode(5, 1001).unwrap();
-        let shared_prefix = a.chars().zip(b.chars()).skip(1).take_while(|(x, y)| x == y).count();
+        let shared_prefix = a
+            .chars()
+            .zip(b.chars())
+            .skip(1)
+            .take_while(|(x, y)| x == y)
+            .count();
         assert!(shared_prefix < 4, "{a} {b}");
         let mut seen = std::collections::HashSet::new();
         for i in 0..20_000 {
-            assert!(seen.insert(c.encode(5, i).unwrap()), "a serial was issued twice");
+            assert!(
+                seen.insert(c.encode(5, i).unwrap()),
+                "a serial was issued twice"
+            );
         }
     }
 
@@ -194,8 +229,12 @@ mod tests {
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         let mut hits = 0;
         for _ in 0..100_000 {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let guess: String = std::iter::once('0').chain((0..16).map(|i| ALPHABET[((state >> (i * 4)) & 31) as usize] as char)).collect();
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let guess: String = std::iter::once('0')
+                .chain((0..16).map(|i| ALPHABET[((state >> (i * 4)) & 31) as usize] as char))
+                .collect();
             if let Some((batch, index)) = c.decode(&guess) {
                 if batch == 5 && index < 1_000_000 {
                     hits += 1;
@@ -215,8 +254,16 @@ mod tests {
         assert_eq!(rotated.decode(&serial), Some((3, 4)));
         assert_eq!(rotated.decode(&fresh), Some((3, 4)));
         let other_deployment = codec(&[(0, 9)]);
-        assert_ne!(other_deployment.decode(&serial), Some((3, 4)), "another key does not verify it");
-        assert_eq!(rotated.decode("Z0000000000000000"), None, "unknown key version");
+        assert_ne!(
+            other_deployment.decode(&serial),
+            Some((3, 4)),
+            "another key does not verify it"
+        );
+        assert_eq!(
+            rotated.decode("Z0000000000000000"),
+            None,
+            "unknown key version"
+        );
         assert_eq!(rotated.decode("0000000000000000I"), None, "not base 32");
         assert_eq!(rotated.decode("000"), None);
         assert!(format!("{:?}", rotated.keys[0]).contains("redacted"));

@@ -136,6 +136,12 @@ impl Principal {
                     )))
     }
 
+    /// Reviewing submitted batches (P5.5): the platform operator, or a
+    /// regulator of the region.
+    pub fn can_review(&self, tenancy: Tenancy<'_>) -> bool {
+        self.is_admin() || self.in_jurisdiction(tenancy.region_code)
+    }
+
     /// Creating and revoking API keys for an enterprise (or, for admins, any).
     pub fn can_manage_keys(&self) -> bool {
         matches!(

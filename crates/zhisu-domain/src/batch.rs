@@ -68,6 +68,120 @@ pub struct Batch {
     pub inspection_report_public: bool,
     pub note: Option<String>,
     pub status: BatchStatus,
+    /// What the automatic check asked a reviewer to look at (P5.5).
+    #[serde(default)]
+    pub review_notes: Vec<String>,
+    /// The last review decision.
+    #[serde(default)]
+    pub review: Option<ReviewDecision>,
+    /// When the batch was activated and its codes came to exist.
+    #[serde(default)]
+    pub activated_at: Option<String>,
+}
+
+/// A reviewer's (or the automatic check's) decision on a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ReviewDecision {
+    pub approved: bool,
+    /// `system` for automatic approval, else the reviewer's actor.
+    pub by: String,
+    pub at: String,
+    pub reason: Option<String>,
+}
+
+/// A step of the P5.1/P5.5 workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum BatchAction {
+    Submit,
+    Approve,
+    Reject,
+    Activate,
+}
+
+impl BatchStatus {
+    /// The status an action leads to, or why it cannot be taken now.
+    /// Submit leads to `submitted`; the service approves clean batches at once.
+    pub fn after(self, action: BatchAction) -> Result<BatchStatus, String> {
+        use BatchAction::*;
+        use BatchStatus::*;
+        match (self, action) {
+            (Draft | Rejected, Submit) => Ok(Submitted),
+            (Submitted, Approve) => Ok(Approved),
+            (Submitted, Reject) => Ok(Rejected),
+            (Approved, Activate) => Ok(Active),
+            (status, action) => Err(format!(
+                "批次状态为 {}，不能执行 {:?} (a {} batch cannot be {})",
+                status.as_str(),
+                action,
+                status.as_str(),
+                match action {
+                    Submit => "submitted",
+                    Approve => "approved",
+                    Reject => "rejected",
+                    Activate => "activated",
+                }
+            )),
+        }
+    }
+
+    /// Filed data may change only before the batch is submitted (P4, P5.7).
+    pub fn editable(self) -> bool {
+        matches!(self, BatchStatus::Draft | BatchStatus::Rejected)
+    }
+}
+
+/// P5.4: the check a batch passes on submission. Findings block it;
+/// notes send it to a reviewer instead of approving it at once.
+pub fn submission_check(
+    product: &crate::Product,
+    batch: &Batch,
+    today: NaiveDate,
+) -> (Vec<FieldError>, Vec<String>) {
+    let mut findings = Vec::new();
+    let mut notes = Vec::new();
+    if product.paused {
+        findings.push(
+            FieldError::new(
+                "product_id",
+                "paused",
+                "产品已暂停，不能提交批次 (the product is paused; its batches cannot be submitted)",
+            )
+            .clause("P5.3.3.2"),
+        );
+    }
+    if product.code_scheme == crate::CodeScheme::Gs1 && product.gtin.is_none() {
+        findings.push(FieldError::new("gtin", "required", "GS1 编码方案的产品须先填写 GTIN (a product under the GS1 scheme needs its GTIN before codes can be issued)").clause("P5.2.1"));
+    }
+    if product.trace_level.exact_quantity() && batch.quantity.is_none() {
+        findings.push(
+            FieldError::new(
+                "quantity",
+                "required",
+                "一物一码和组合多码须填写准确数量 (an exact quantity is required)",
+            )
+            .clause("P5.3.3.3"),
+        );
+    }
+    if batch.production_date > today {
+        findings.push(
+            FieldError::new(
+                "production_date",
+                "future",
+                "生产日期晚于今天 (the production date is in the future)",
+            )
+            .clause("P5.4"),
+        );
+    }
+    if (today - batch.production_date).num_days() > 365 {
+        notes.push(format!("生产日期 {} 距今超过一年，请核实及时性 (produced more than a year ago: check timeliness, P4)", batch.production_date));
+    }
+    if batch.quantity.is_some_and(|q| q > 10_000_000) {
+        notes.push(
+            "数量超过一千万，请核实 (more than ten million items: check the quantity)".to_string(),
+        );
+    }
+    (findings, notes)
 }
 
 /// What a batch needs to know of its product.
@@ -150,6 +264,9 @@ impl BatchInput {
             note: optional_text(&self.note),
             // Filing starts a draft; the workflow moves it on.
             status: BatchStatus::Draft,
+            review_notes: vec![],
+            review: None,
+            activated_at: None,
         };
         findings.finish(batch)
     }
@@ -200,6 +317,30 @@ mod tests {
                 .0[0]
                 .code,
             "range"
+        );
+    }
+
+    #[test]
+    fn the_workflow_only_moves_forward() {
+        use BatchAction::*;
+        use BatchStatus::*;
+        assert_eq!(Draft.after(Submit), Ok(Submitted));
+        assert_eq!(Rejected.after(Submit), Ok(Submitted));
+        assert_eq!(Submitted.after(Approve), Ok(Approved));
+        assert_eq!(Submitted.after(Reject), Ok(Rejected));
+        assert_eq!(Approved.after(Activate), Ok(Active));
+        for (status, action) in [
+            (Draft, Activate),
+            (Draft, Approve),
+            (Submitted, Activate),
+            (Active, Submit),
+            (Approved, Submit),
+            (Rejected, Activate),
+        ] {
+            assert!(status.after(action).is_err(), "{status:?} {action:?}");
+        }
+        assert!(
+            Draft.editable() && Rejected.editable() && !Submitted.editable() && !Active.editable()
         );
     }
 

@@ -12,7 +12,7 @@ pub mod product;
 pub mod validation;
 
 pub use auth::{Principal, Role};
-pub use batch::{Batch, BatchInput, BatchStatus};
+pub use batch::{submission_check, Batch, BatchAction, BatchInput, BatchStatus, ReviewDecision};
 pub use blob::BlobRef;
 pub use enterprise::{Enterprise, EnterpriseInput, EnterpriseKind};
 pub use product::{CodeScheme, Product, ProductCategory, ProductInput, TraceLevel};

@@ -240,6 +240,8 @@ pub struct ProductInput {
     pub performance: Option<String>,
     pub code_scheme: Option<CodeScheme>,
     pub trace_level: Option<TraceLevel>,
+    /// The product's GTIN (GS1 scheme): 8, 12, 13 or 14 digits, kept as 14.
+    pub gtin: Option<String>,
     /// P5.3.3.2: a paused product pauses its reporting.
     #[serde(default)]
     pub paused: bool,
@@ -275,6 +277,9 @@ pub struct Product {
     pub performance: Option<String>,
     pub code_scheme: CodeScheme,
     pub trace_level: TraceLevel,
+    /// GTIN-14, required before codes can be issued under the GS1 scheme.
+    #[serde(default)]
+    pub gtin: Option<String>,
     pub paused: bool,
 }
 
@@ -435,6 +440,17 @@ impl ProductInput {
                 findings.push(FieldError::new("instructions", "required", format!("{}须提供使用说明书或警示说明 (instructions or warnings are required for {})", cat.name_zh, cat.name_en)).clause(C));
             }
         }
+        let gtin = match optional_text(&self.gtin) {
+            Some(g) => match zhisu_codes::gs1::Gtin::parse(&g) {
+                Ok(g) => Some(g.to_string()),
+                Err(e) => {
+                    findings
+                        .push(FieldError::new("gtin", "format", e.to_string()).clause("P5.2.1"));
+                    None
+                }
+            },
+            None => None,
+        };
         if self.code_scheme.is_none() {
             findings.push(FieldError::required("code_scheme", "编码方案", "P5.2.1"));
         }
@@ -460,6 +476,7 @@ impl ProductInput {
             performance: optional_text(&self.performance),
             code_scheme: self.code_scheme.unwrap_or(CodeScheme::Gs1),
             trace_level: self.trace_level.unwrap_or(TraceLevel::PerBatch),
+            gtin,
             paused: self.paused,
         };
         findings.finish(product)

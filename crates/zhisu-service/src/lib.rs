@@ -6,6 +6,7 @@
 
 mod accounts;
 mod blobs;
+mod codes;
 mod records;
 
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 pub use accounts::principal_of_user;
 pub use accounts::{NewAccount, NewKey, Registration};
 pub use blobs::BlobDir;
+pub use codes::{CodeFormat, CodePlan, Verification, VerifyStatus};
 pub use records::{merge_patch, schema_error, schema_finding, ListFilter, RecordView};
 use zhisu_domain::Invalid;
 use zhisu_store::{Store, StoreError};
@@ -68,6 +70,11 @@ pub struct ServiceSettings {
     pub session_hours: i64,
     /// Names the deployment in checkpoints and pages.
     pub deployment_name: String,
+    /// Where the public reaches this deployment: the base of every issued
+    /// code (`https://trace.example.gov.cn`).
+    pub public_url: String,
+    /// Queue every submitted batch for manual review, even clean ones.
+    pub manual_review: bool,
 }
 
 impl Default for ServiceSettings {
@@ -75,23 +82,33 @@ impl Default for ServiceSettings {
         ServiceSettings {
             session_hours: 12,
             deployment_name: "zhisu".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            manual_review: false,
         }
     }
 }
 
-/// The platform's use cases over one store and one blob folder.
+/// The platform's use cases over one store, one blob folder and the
+/// deployment's serial keys.
 #[derive(Clone)]
 pub struct Service {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) blobs: BlobDir,
+    pub(crate) serials: Arc<zhisu_codes::serial::SerialCodec>,
     pub settings: ServiceSettings,
 }
 
 impl Service {
-    pub fn new(store: Arc<dyn Store>, blobs: BlobDir, settings: ServiceSettings) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        blobs: BlobDir,
+        serials: zhisu_codes::serial::SerialCodec,
+        settings: ServiceSettings,
+    ) -> Self {
         Service {
             store,
             blobs,
+            serials: Arc::new(serials),
             settings,
         }
     }

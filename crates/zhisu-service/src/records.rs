@@ -138,7 +138,7 @@ pub fn schema_error(e: serde_json::Error) -> ServiceError {
     ServiceError::Invalid(Invalid(vec![schema_finding(e.to_string())]))
 }
 
-fn to_body<T: Serialize>(value: &T) -> ServiceResult<serde_json::Value> {
+pub(crate) fn to_body<T: Serialize>(value: &T) -> ServiceResult<serde_json::Value> {
     serde_json::to_value(value).map_err(|e| ServiceError::Internal(e.to_string()))
 }
 
@@ -150,6 +150,7 @@ pub(crate) fn enterprise_index(e: &Enterprise) -> RecordIndex {
         name: e.name.clone(),
         region_code: e.region_code.clone(),
         tag: Some(e.kind.as_str().to_string()),
+        code_key: None,
     }
 }
 
@@ -166,10 +167,11 @@ fn product_index(p: &Product, region_code: &str) -> RecordIndex {
         .join(" "),
         region_code: region_code.to_string(),
         tag: Some(p.category.clone()),
+        code_key: p.gtin.clone(),
     }
 }
 
-fn batch_index(b: &Batch, region_code: &str) -> RecordIndex {
+pub(crate) fn batch_index(b: &Batch, region_code: &str) -> RecordIndex {
     RecordIndex {
         enterprise_id: Some(b.enterprise_id),
         parent_id: Some(b.product_id),
@@ -177,6 +179,7 @@ fn batch_index(b: &Batch, region_code: &str) -> RecordIndex {
         name: b.batch_no.clone(),
         region_code: region_code.to_string(),
         tag: Some(b.status.as_str().to_string()),
+        code_key: None,
     }
 }
 
@@ -189,7 +192,7 @@ fn immutable(field: &str, zh: &str) -> ServiceError {
     .into()
 }
 
-fn audit(by: &Principal, action: &str, ip: Option<String>) -> AuditEntry {
+pub(crate) fn audit(by: &Principal, action: &str, ip: Option<String>) -> AuditEntry {
     AuditEntry {
         actor: by.actor.clone(),
         action: action.into(),
@@ -396,7 +399,7 @@ impl Service {
     }
 
     /// The manufacturer a product is filed for, checked for the principal.
-    async fn manufacturer_for(
+    pub(crate) async fn manufacturer_for(
         &self,
         by: &Principal,
         enterprise_id: Option<i64>,
@@ -420,8 +423,18 @@ impl Service {
         Ok(enterprise)
     }
 
-    fn product_conflict(model: &str) -> impl Fn(StoreError) -> ServiceError + '_ {
+    fn product_conflict<'a>(
+        model: &'a str,
+        gtin: Option<&'a str>,
+    ) -> impl Fn(StoreError) -> ServiceError + 'a {
         move |e| match e {
+            StoreError::Conflict(c) if c.contains("stale") => ServiceError::Conflict(c),
+            StoreError::Conflict(c) if c.contains("code_key") => {
+                let gtin = gtin.unwrap_or("");
+                ServiceError::Conflict(format!(
+                    "GTIN {gtin} 已被其他产品使用 (GTIN {gtin} is already used by another product)"
+                ))
+            }
             StoreError::Conflict(_) => ServiceError::Conflict(format!(
                 "规格型号“{model}”已备案 (a product with model '{model}' is already filed)"
             )),
@@ -447,7 +460,10 @@ impl Service {
             .store
             .create_record(record, audit(by, "product.create", ip))
             .await
-            .map_err(Self::product_conflict(&product.model))?;
+            .map_err(Self::product_conflict(
+                &product.model,
+                product.gtin.as_deref(),
+            ))?;
         Ok(stored.into())
     }
 
@@ -482,7 +498,10 @@ impl Service {
                 audit(by, "product.update", ip),
             )
             .await
-            .map_err(Self::product_conflict(&product.model))?;
+            .map_err(Self::product_conflict(
+                &product.model,
+                product.gtin.as_deref(),
+            ))?;
         Ok(stored.into())
     }
 
@@ -558,11 +577,28 @@ impl Service {
     ) -> ServiceResult<RecordView> {
         let current = self.read_record(by, RecordKind::Batch, id).await?;
         let old: Batch = current.typed()?;
+        if !old.status.editable() {
+            // Access first: a stranger learns nothing from the status.
+            self.manufacturer_for(by, Some(current.enterprise_id))
+                .await?;
+            return Err(ServiceError::Conflict(format!(
+                "批次已{}，不能修改 (the batch is {}: only draft or rejected batches can change, P4)",
+                old.status.as_str(),
+                old.status.as_str()
+            )));
+        }
         let mut merged = current.body.clone();
         if let Some(map) = merged.as_object_mut() {
             // Server-managed: the owner follows the product; the status follows the workflow.
-            map.remove("enterprise_id");
-            map.remove("status");
+            for managed in [
+                "enterprise_id",
+                "status",
+                "review",
+                "review_notes",
+                "activated_at",
+            ] {
+                map.remove(managed);
+            }
         }
         merge_patch(&mut merged, patch);
         let input: BatchInput = serde_json::from_value(merged).map_err(schema_error)?;
@@ -573,6 +609,8 @@ impl Service {
         let blobs = self.resolver(input.inspection_report.as_ref()).await?;
         let mut batch = input.validate(ctx, |sha| blobs.get(sha).cloned())?;
         batch.status = old.status;
+        batch.review = old.review;
+        batch.review_notes = old.review_notes;
         let stored = self
             .store
             .update_record(
@@ -585,46 +623,6 @@ impl Service {
             )
             .await
             .map_err(Self::batch_conflict(&batch.batch_no))?;
-        Ok(stored.into())
-    }
-}
-
-impl Service {
-    /// Sets a batch's workflow status directly. Platform admins only; the
-    /// review workflow (submit, approve, reject, activate) builds on this.
-    pub async fn set_batch_status(
-        &self,
-        by: &Principal,
-        id: i64,
-        status: zhisu_domain::BatchStatus,
-        ip: Option<String>,
-    ) -> ServiceResult<RecordView> {
-        if !by.is_admin() {
-            return Err(ServiceError::Forbidden(
-                "只有平台管理员可直接设置批次状态 (only platform admins set batch status directly)"
-                    .into(),
-            ));
-        }
-        let current = self.read_record(by, RecordKind::Batch, id).await?;
-        let mut batch: Batch = current.typed()?;
-        batch.status = status;
-        let enterprise = self
-            .store
-            .get_record(RecordKind::Enterprise, batch.enterprise_id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound("enterprise".into()))?;
-        let region = enterprise.region_code;
-        let stored = self
-            .store
-            .update_record(
-                RecordKind::Batch,
-                id,
-                Some(current.version),
-                batch_index(&batch, &region),
-                to_body(&batch)?,
-                audit(by, "batch.status", ip),
-            )
-            .await?;
         Ok(stored.into())
     }
 }

@@ -20,7 +20,13 @@ use zhisu_store::StoreError;
 pub(crate) fn map_err(error: sqlx::Error) -> StoreError {
     match &error {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
-            StoreError::Conflict(db.constraint().unwrap_or("unique").to_string())
+            // The constraint's name (PostgreSQL) or the message naming the
+            // columns (SQLite) tells the service which uniqueness failed.
+            StoreError::Conflict(
+                db.constraint()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| db.message().to_string()),
+            )
         }
         sqlx::Error::RowNotFound => StoreError::NotFound,
         _ => {

@@ -154,7 +154,7 @@ macro_rules! impl_sql_store {
                 let index = &record.index;
                 let id: i64 = sqlx::query_scalar(
                     "insert into records (kind, enterprise_id, parent_id, unique_key, name, region_code, tag, version, \
-                     created_at, updated_at, updated_by) values ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9) returning id",
+                     created_at, updated_at, updated_by, code_key) values ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, $9, $10) returning id",
                 )
                 .bind(record.kind.as_str())
                 .bind(index.enterprise_id)
@@ -165,6 +165,7 @@ macro_rules! impl_sql_store {
                 .bind(&index.tag)
                 .bind(at)
                 .bind(&audit.actor)
+                .bind(&index.code_key)
                 .fetch_one(&mut **tx)
                 .await
                 .map_err(map_err)?;
@@ -236,7 +237,7 @@ macro_rules! impl_sql_store {
                 let version = current + 1;
                 sqlx::query(
                     "update records set version = $1, updated_at = $2, updated_by = $3, name = $4, unique_key = $5, \
-                     tag = $6, region_code = $7, parent_id = $8 where id = $9",
+                     tag = $6, region_code = $7, parent_id = $8, code_key = $10 where id = $9",
                 )
                 .bind(version)
                 .bind(&at)
@@ -247,6 +248,7 @@ macro_rules! impl_sql_store {
                 .bind(&index.region_code)
                 .bind(index.parent_id)
                 .bind(id)
+                .bind(&index.code_key)
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;
@@ -293,6 +295,15 @@ macro_rules! impl_sql_store {
                 );
                 let rows = sqlx::query(&sql).bind(id).bind(kind.as_str()).fetch_all(&self.reader).await.map_err(map_err)?;
                 rows.iter().map(record_from_row).collect()
+            }
+
+            async fn find_by_code_key(&self, kind: RecordKind, key: &str) -> StoreResult<Option<StoredRecord>> {
+                let sql = format!(
+                    "select {RECORD_COLUMNS} from records r join record_versions v on v.record_id = r.id and v.version = r.version \
+                     where r.kind = $1 and r.code_key = $2"
+                );
+                let row = sqlx::query(&sql).bind(kind.as_str()).bind(key).fetch_optional(&self.reader).await.map_err(map_err)?;
+                row.as_ref().map(record_from_row).transpose()
             }
 
             async fn find_by_unique_key(&self, kind: RecordKind, key: &str) -> StoreResult<Option<StoredRecord>> {

@@ -68,6 +68,8 @@ pub struct RecordIndex {
     pub region_code: String,
     /// A kind-specific filter (enterprise kind, product category, batch status).
     pub tag: Option<String>,
+    /// Unique per kind: what a scanned code finds the record by (a product's GTIN).
+    pub code_key: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -232,6 +234,12 @@ pub trait RecordStore: Send + Sync {
     async fn record_history(&self, kind: RecordKind, id: i64) -> StoreResult<Vec<StoredRecord>>;
     async fn list_records(&self, query: &RecordQuery) -> StoreResult<Page<StoredRecord>>;
     async fn find_by_unique_key(
+        &self,
+        kind: RecordKind,
+        key: &str,
+    ) -> StoreResult<Option<StoredRecord>>;
+    /// The record whose code key (a product's GTIN) is `key`.
+    async fn find_by_code_key(
         &self,
         kind: RecordKind,
         key: &str,

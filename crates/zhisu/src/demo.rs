@@ -282,6 +282,13 @@ const PRODUCTS: &[DemoProduct] = &[
     },
 ];
 
+/// A valid GTIN-13 under the China GS1 prefix range (69x), one per product.
+fn demo_gtin(n: usize) -> String {
+    let body = format!("697000{:06}", 100 + n);
+    let check = zhisu_codes::gs1::lint::mod10_check_digit(&body).expect("digits");
+    format!("{body}{check}")
+}
+
 /// Batch states the demo spreads across each product's batches.
 const STATES: &[BatchStatus] = &[
     BatchStatus::Active,
@@ -398,6 +405,7 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
             instructions: p.instructions.map(str::to_string),
             code_scheme: Some(p.scheme),
             trace_level: Some(p.level),
+            gtin: (p.scheme == CodeScheme::Gs1).then(|| demo_gtin(p_idx)),
             ..Default::default()
         };
         let product = service
@@ -406,7 +414,16 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
             .with_context(|| format!("filing {}", p.name))?;
         let n_batches = 2 + p_idx % 3;
         for b in 0..n_batches {
-            let date = today - chrono::Duration::days((30 * (n_batches - b) + p_idx) as i64);
+            let status = STATES[(p_idx + b) % STATES.len()];
+            // Batches made over a year ago get a review note, so they wait
+            // for a reviewer instead of being approved at once.
+            let needs_review = matches!(status, BatchStatus::Submitted | BatchStatus::Rejected);
+            let age_days = if needs_review {
+                400 + b
+            } else {
+                30 * (n_batches - b) + p_idx
+            };
+            let date = today - chrono::Duration::days(age_days as i64);
             let report = service
                 .upload_blob(
                     &format!("report-{}-{b}.pdf", product.id),
@@ -429,11 +446,21 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
                 )
                 .await
                 .with_context(|| format!("filing a batch of {}", p.name))?;
-            let status = STATES[(p_idx + b) % STATES.len()];
-            if status != BatchStatus::Draft {
-                service
-                    .set_batch_status(&admin, batch.id, status, None)
-                    .await?;
+            if status == BatchStatus::Draft {
+                continue;
+            }
+            service.submit_batch(owner, batch.id, None).await?;
+            match status {
+                BatchStatus::Rejected => {
+                    let reason = Some("检验报告日期与生产日期不符，请补充型式检验报告".to_string());
+                    service
+                        .review_batch(&admin, batch.id, false, reason, None)
+                        .await?;
+                }
+                BatchStatus::Active => {
+                    service.activate_batch(owner, batch.id, None).await?;
+                }
+                _ => {}
             }
         }
         if p_idx == 2 {

@@ -2,6 +2,7 @@
 //! routers. Only this crate names an engine.
 
 pub mod demo;
+pub mod keys;
 pub mod settings;
 
 use std::future::IntoFuture;
@@ -57,12 +58,16 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(Engine, Service)> {
     let engine = Engine::open(settings).await?;
     let blobs = BlobDir::new(settings.data.join("blobs"))
         .with_context(|| format!("creating blob folder under {}", settings.data.display()))?;
+    let serials = keys::load_or_create(&settings.data).context("loading the serial keys")?;
     let service = Service::new(
         engine.store(),
         blobs,
+        serials,
         ServiceSettings {
             session_hours: settings.session_hours,
             deployment_name: settings.deployment_name.clone(),
+            public_url: settings.public_url.clone(),
+            manual_review: settings.manual_review,
         },
     );
     Ok((engine, service))

@@ -1,6 +1,6 @@
 //! `zhisu`: the quality-safety traceability platform in one binary.
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -39,6 +39,11 @@ enum Command {
     Id {
         #[command(subcommand)]
         command: IdCommand,
+    },
+    /// Trace codes: export an active batch's codes, verify a code, rotate the serial key.
+    Codes {
+        #[command(subcommand)]
+        command: CodesCommand,
     },
     /// Settings files.
     Config {
@@ -91,6 +96,40 @@ enum IdCommand {
     Check {
         #[arg(required = true)]
         values: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CodesCommand {
+    /// Write an active batch's codes (GS1 Digital Link URIs) to a file or stdout.
+    Export {
+        #[command(flatten)]
+        serve: ServeArgs,
+        #[arg(long)]
+        batch: i64,
+        /// txt (one code per line, for inkjet coders) or csv (index,code, for MES).
+        #[arg(long, default_value = "txt")]
+        format: String,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// First index to write.
+        #[arg(long, default_value_t = 0)]
+        from: u64,
+        /// Continue an interrupted export: append after the codes already in --out.
+        #[arg(long)]
+        resume: bool,
+    },
+    /// Check a scanned code against this deployment.
+    Verify {
+        #[command(flatten)]
+        serve: ServeArgs,
+        code: String,
+    },
+    /// Add a new serial key; codes issued under older keys stay valid.
+    RotateKey {
+        #[command(flatten)]
+        common: CommonArgs,
     },
 }
 
@@ -262,10 +301,108 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Codes { command } => codes(command).await,
         Command::Config {
             command: ConfigCommand::Example,
         } => {
             print!("{EXAMPLE}");
+            Ok(())
+        }
+    }
+}
+
+/// The CLI acts as the platform operator on the data it is pointed at.
+fn cli_operator() -> zhisu_domain::Principal {
+    zhisu_domain::Principal {
+        actor: "cli".into(),
+        display_name: "command line".into(),
+        role: Role::PlatformAdmin,
+        enterprise_id: None,
+        jurisdiction: vec![],
+    }
+}
+
+async fn codes(command: CodesCommand) -> anyhow::Result<()> {
+    match command {
+        CodesCommand::Export {
+            serve,
+            batch,
+            format,
+            out,
+            from,
+            resume,
+        } => {
+            let format = match format.as_str() {
+                "txt" => zhisu_service::CodeFormat::Txt,
+                "csv" => zhisu_service::CodeFormat::Csv,
+                other => anyhow::bail!("unknown format '{other}': use txt or csv"),
+            };
+            let settings = Settings::resolve(&serve)?;
+            let (engine, service) = zhisu::open(&settings).await?;
+            let plan = service.code_plan(&cli_operator(), batch).await;
+            engine.close().await;
+            let plan = plan.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut from = from;
+            let mut writer: Box<dyn Write> = match &out {
+                Some(path) if resume && path.exists() => {
+                    let existing = std::io::BufReader::new(std::fs::File::open(path)?)
+                        .lines()
+                        .count() as u64;
+                    from = match format {
+                        zhisu_service::CodeFormat::Csv => existing.saturating_sub(1),
+                        zhisu_service::CodeFormat::Txt => existing,
+                    };
+                    eprintln!("resuming after {from} codes already in {}", path.display());
+                    Box::new(std::fs::OpenOptions::new().append(true).open(path)?)
+                }
+                Some(path) => Box::new(
+                    std::fs::File::create(path)
+                        .with_context(|| format!("creating {}", path.display()))?,
+                ),
+                None => Box::new(std::io::stdout().lock()),
+            };
+            let total = plan.count;
+            const CHUNK: u64 = 65_536;
+            let mut buffer = String::with_capacity(CHUNK as usize * 80);
+            let mut reported = u64::MAX;
+            let mut start = from.min(total);
+            while start < total {
+                let end = (start + CHUNK).min(total);
+                buffer.clear();
+                plan.write(start, end, format, &mut buffer);
+                writer.write_all(buffer.as_bytes())?;
+                start = end;
+                let percent = start * 100 / total.max(1);
+                if out.is_some() && percent != reported {
+                    reported = percent;
+                    eprint!("\r导出 exporting {percent:>3}%  {start}/{total}");
+                }
+            }
+            writer.flush()?;
+            if out.is_some() {
+                eprintln!(
+                    "\r导出完成 exported {total} codes of batch {} ({})",
+                    plan.batch_no, plan.product_name
+                );
+            }
+            Ok(())
+        }
+        CodesCommand::Verify { serve, code } => {
+            let settings = Settings::resolve(&serve)?;
+            let (engine, service) = zhisu::open(&settings).await?;
+            let result = service.verify_code(&code).await;
+            engine.close().await;
+            let result = result.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", serde_json::to_string(&result)?);
+            if result.status != zhisu_service::VerifyStatus::Genuine {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        CodesCommand::RotateKey { common } => {
+            let settings = Settings::for_data(&common)?;
+            let version = zhisu::keys::rotate(&settings.data)?;
+            println!("serial key version {version} now issues new codes; older codes stay valid");
             Ok(())
         }
     }

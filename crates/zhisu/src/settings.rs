@@ -35,6 +35,13 @@ pub struct ServeArgs {
     /// The deployment's name, shown in pages and (later) ledger checkpoints.
     #[arg(long, env = "ZHISU_DEPLOYMENT_NAME")]
     pub deployment_name: Option<String>,
+    /// Where the public reaches this deployment; every issued code starts
+    /// with it (default: http://LISTEN).
+    #[arg(long, env = "ZHISU_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Send every submitted batch to manual review, even clean ones.
+    #[arg(long, env = "ZHISU_MANUAL_REVIEW")]
+    pub manual_review: Option<bool>,
 }
 
 /// The settings file's shape: every key optional.
@@ -47,6 +54,8 @@ struct FileSettings {
     secure_cookies: Option<bool>,
     deployment_name: Option<String>,
     session_hours: Option<i64>,
+    public_url: Option<String>,
+    manual_review: Option<bool>,
 }
 
 /// The settings in force.
@@ -58,6 +67,8 @@ pub struct Settings {
     pub secure_cookies: bool,
     pub deployment_name: String,
     pub session_hours: i64,
+    pub public_url: String,
+    pub manual_review: bool,
 }
 
 /// A database URL; its password never appears in `Debug` output or logs.
@@ -145,13 +156,24 @@ impl Settings {
         if !(1..=24 * 30).contains(&session_hours) {
             bail!("session_hours must be 1 to 720, got {session_hours}");
         }
+        let listen = args
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| "127.0.0.1:8080".parse().expect("valid"));
+        let public_url = args
+            .public_url
+            .clone()
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("http://{listen}"));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            bail!("public_url must start with http:// or https://, got {public_url}");
+        }
         Ok(Settings {
             data,
             database_url,
-            listen: args
-                .listen
-                .or(file.listen)
-                .unwrap_or_else(|| "127.0.0.1:8080".parse().expect("valid")),
+            listen,
+            public_url: public_url.trim_end_matches('/').to_string(),
+            manual_review: args.manual_review.or(file.manual_review).unwrap_or(false),
             secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
             deployment_name: args
                 .deployment_name
@@ -191,6 +213,12 @@ deployment_name = "zhisu"
 
 # How long a page log-in lasts.
 session_hours = 12
+
+# Where the public reaches this deployment; every issued code starts with it.
+# public_url = "https://trace.example.gov.cn"
+
+# Send every submitted batch to a reviewer, even when the automatic check is clean.
+manual_review = false
 "#;
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ fn index(key: &str, name: &str) -> RecordIndex {
         name: name.into(),
         region_code: "440305".into(),
         tag: Some("manufacturer".into()),
+        code_key: None,
     }
 }
 

@@ -1,0 +1,413 @@
+//! The P5.1/P5.5 workflow (submit → check → approve or review → activate)
+//! and the codes an active batch has: computed, never stored (G6.1.1).
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use serde::Serialize;
+use zhisu_codes::gs1::{DigitalLink, DlOptions};
+use zhisu_codes::serial::SerialCodec;
+use zhisu_domain::auth::Tenancy;
+use zhisu_domain::{
+    submission_check, Batch, BatchAction, BatchStatus, CodeScheme, EnterpriseKind, Invalid,
+    Principal, Product, RecordKind, ReviewDecision, TraceLevel,
+};
+use zhisu_store::format_time;
+
+use crate::records::{audit, batch_index, to_body, RecordView};
+use crate::{Service, ServiceError, ServiceResult};
+
+/// How exported codes are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CodeFormat {
+    /// One code per line, for inkjet coders (喷码机).
+    Txt,
+    /// `index,code,serial` with a header line, for MES systems.
+    Csv,
+}
+
+/// Everything needed to write an active batch's codes.
+#[derive(Clone)]
+pub struct CodePlan {
+    pub batch_id: i64,
+    pub batch_no: String,
+    pub product_name: String,
+    pub trace_level: TraceLevel,
+    /// How many codes the batch has.
+    pub count: u64,
+    /// `https://…/01/{gtin}`: every code starts with it.
+    prefix: String,
+    serials: Arc<SerialCodec>,
+}
+
+impl CodePlan {
+    /// Appends the code of item `index` (0-based).
+    pub fn code_into(&self, index: u64, out: &mut String) {
+        out.push_str(&self.prefix);
+        if matches!(
+            self.trace_level,
+            TraceLevel::PerItem | TraceLevel::MultiCode
+        ) {
+            out.push_str("/21/");
+            self.serials
+                .encode_into(self.batch_id as u64, index, out)
+                .expect("batch IDs and indexes are in range");
+        }
+    }
+
+    pub fn code(&self, index: u64) -> String {
+        let mut out = String::new();
+        self.code_into(index, &mut out);
+        out
+    }
+
+    /// Writes codes `from..to` (clamped to the batch) in `format`; a CSV
+    /// starts with its header only when `from` is 0.
+    pub fn write(&self, from: u64, to: u64, format: CodeFormat, out: &mut String) {
+        let to = to.min(self.count);
+        if format == CodeFormat::Csv && from == 0 {
+            out.push_str("index,code\n");
+        }
+        for index in from..to {
+            if format == CodeFormat::Csv {
+                out.push_str(itoa_u64(index).as_str());
+                out.push(',');
+            }
+            self.code_into(index, out);
+            out.push('\n');
+        }
+    }
+}
+
+fn itoa_u64(n: u64) -> String {
+    n.to_string()
+}
+
+/// What a scanned code turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum VerifyStatus {
+    /// Issued by this platform for an active batch.
+    Genuine,
+    /// A well-formed code this platform never issued.
+    Unknown,
+    /// The batch exists but is not active (draft, in review, rejected).
+    NotActive,
+    /// Not a code at all.
+    Invalid,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Verification {
+    pub status: VerifyStatus,
+    pub product_id: Option<i64>,
+    pub batch_id: Option<i64>,
+    /// The item's position in its batch (一物一码).
+    pub index: Option<u64>,
+    pub message: String,
+}
+
+impl Verification {
+    fn of(status: VerifyStatus, message: impl Into<String>) -> Self {
+        Verification {
+            status,
+            product_id: None,
+            batch_id: None,
+            index: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl Service {
+    async fn batch_and_product(
+        &self,
+        by: &Principal,
+        id: i64,
+    ) -> ServiceResult<(RecordView, Batch, Product)> {
+        let record = self.read_record(by, RecordKind::Batch, id).await?;
+        let batch: Batch = record.typed()?;
+        let product = self
+            .store
+            .get_record(RecordKind::Product, batch.product_id)
+            .await?
+            .ok_or_else(|| ServiceError::Internal(format!("batch {id} has no product")))?;
+        let product: Product = serde_json::from_value(product.body)
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        Ok((record, batch, product))
+    }
+
+    async fn store_batch(
+        &self,
+        by: &Principal,
+        record: &RecordView,
+        batch: &Batch,
+        action: &str,
+        ip: Option<String>,
+    ) -> ServiceResult<RecordView> {
+        let enterprise = self
+            .store
+            .get_record(RecordKind::Enterprise, record.enterprise_id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound("enterprise".into()))?;
+        let stored = self
+            .store
+            .update_record(
+                RecordKind::Batch,
+                record.id,
+                Some(record.version),
+                batch_index(batch, &enterprise.region_code),
+                to_body(batch)?,
+                audit(by, action, ip),
+            )
+            .await?;
+        Ok(stored.into())
+    }
+
+    fn step(batch: &mut Batch, action: BatchAction) -> ServiceResult<()> {
+        batch.status = batch.status.after(action).map_err(ServiceError::Conflict)?;
+        Ok(())
+    }
+
+    /// Submits a draft (or rejected) batch: the automatic check of P5.4
+    /// runs; findings refuse it; a clean batch is approved at once, one
+    /// with notes (or every batch, with `manual_review`) waits for review.
+    pub async fn submit_batch(
+        &self,
+        by: &Principal,
+        id: i64,
+        ip: Option<String>,
+    ) -> ServiceResult<RecordView> {
+        let (record, mut batch, product) = self.batch_and_product(by, id).await?;
+        self.manufacturer_for(by, Some(record.enterprise_id))
+            .await?;
+        Self::step(&mut batch, BatchAction::Submit)?;
+        let today = Utc::now()
+            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+            .date_naive();
+        let (findings, notes) = submission_check(&product, &batch, today);
+        if !findings.is_empty() {
+            return Err(Invalid(findings).into());
+        }
+        batch.review_notes = notes;
+        if batch.review_notes.is_empty() && !self.settings.manual_review {
+            Self::step(&mut batch, BatchAction::Approve)?;
+            batch.review = Some(ReviewDecision {
+                approved: true,
+                by: "system".into(),
+                at: format_time(Utc::now()),
+                reason: Some("自动审核通过 (passed the automatic check)".into()),
+            });
+        }
+        self.store_batch(by, &record, &batch, "batch.submit", ip)
+            .await
+    }
+
+    /// A reviewer approves or rejects a submitted batch; a rejection needs a reason.
+    pub async fn review_batch(
+        &self,
+        by: &Principal,
+        id: i64,
+        approve: bool,
+        reason: Option<String>,
+        ip: Option<String>,
+    ) -> ServiceResult<RecordView> {
+        let (record, mut batch, _) = self.batch_and_product(by, id).await?;
+        let enterprise = self
+            .read_record(by, RecordKind::Enterprise, record.enterprise_id)
+            .await?;
+        if !by.can_review(Tenancy {
+            enterprise_id: record.enterprise_id,
+            region_code: enterprise.text("region_code"),
+        }) {
+            return Err(ServiceError::Forbidden("只有辖区监管人员或平台管理员可以审核 (only the region's regulators or the platform operator review batches)".into()));
+        }
+        let reason = reason
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty());
+        if !approve && reason.is_none() {
+            return Err(Invalid(vec![zhisu_domain::FieldError::new(
+                "reason",
+                "required",
+                "驳回须说明理由 (a rejection needs a reason)",
+            )
+            .clause("P5.5")])
+            .into());
+        }
+        Self::step(
+            &mut batch,
+            if approve {
+                BatchAction::Approve
+            } else {
+                BatchAction::Reject
+            },
+        )?;
+        batch.review = Some(ReviewDecision {
+            approved: approve,
+            by: by.actor.clone(),
+            at: format_time(Utc::now()),
+            reason,
+        });
+        self.store_batch(
+            by,
+            &record,
+            &batch,
+            if approve {
+                "batch.approve"
+            } else {
+                "batch.reject"
+            },
+            ip,
+        )
+        .await
+    }
+
+    /// The manufacturer activates an approved batch: its codes exist from now on.
+    pub async fn activate_batch(
+        &self,
+        by: &Principal,
+        id: i64,
+        ip: Option<String>,
+    ) -> ServiceResult<RecordView> {
+        let (record, mut batch, _) = self.batch_and_product(by, id).await?;
+        self.manufacturer_for(by, Some(record.enterprise_id))
+            .await?;
+        Self::step(&mut batch, BatchAction::Activate)?;
+        batch.activated_at = Some(format_time(Utc::now()));
+        self.store_batch(by, &record, &batch, "batch.activate", ip)
+            .await
+    }
+
+    /// The codes of an active batch, for its manufacturer (P5.5, P5.6).
+    pub async fn code_plan(&self, by: &Principal, id: i64) -> ServiceResult<CodePlan> {
+        let (record, batch, product) = self.batch_and_product(by, id).await?;
+        if !by.is_admin()
+            && !by.can_file_products(record.enterprise_id, EnterpriseKind::Manufacturer)
+        {
+            return Err(ServiceError::Forbidden(
+                "只有生产企业可以下载追溯码 (only the manufacturer downloads its codes)".into(),
+            ));
+        }
+        if batch.status != BatchStatus::Active {
+            return Err(ServiceError::Conflict(format!(
+                "批次状态为 {}，激活后才有追溯码 (the batch is {}: codes exist only once it is active)",
+                batch.status.as_str(),
+                batch.status.as_str()
+            )));
+        }
+        if product.code_scheme != CodeScheme::Gs1 {
+            return Err(ServiceError::Conflict(format!(
+                "{} 编码方案的码生成尚未提供 (code generation for the {} scheme is not available yet; GS1 is)",
+                product.code_scheme.as_str(),
+                product.code_scheme.as_str()
+            )));
+        }
+        let gtin = product.gtin.clone().ok_or_else(|| {
+            ServiceError::Conflict("产品缺少 GTIN (the product has no GTIN)".into())
+        })?;
+        let base = self.settings.public_url.trim_end_matches('/');
+        let (prefix, count) = match product.trace_level {
+            TraceLevel::PerProduct => (format!("{base}/01/{gtin}"), 1),
+            TraceLevel::PerBatch => (
+                format!(
+                    "{base}/01/{gtin}/10/{}",
+                    zhisu_codes::gs1::digital_link::percent_encode(&batch.batch_no)
+                ),
+                1,
+            ),
+            TraceLevel::PerItem | TraceLevel::MultiCode => {
+                (format!("{base}/01/{gtin}"), batch.quantity.unwrap_or(0))
+            }
+        };
+        Ok(CodePlan {
+            batch_id: record.id,
+            batch_no: batch.batch_no,
+            product_name: product.product_name,
+            trace_level: product.trace_level,
+            count,
+            prefix,
+            serials: self.serials.clone(),
+        })
+    }
+
+    /// Checks a scanned code: a GS1 Digital Link with this platform's GTIN,
+    /// and for 一物一码 a serial that inverts to an item of an active batch.
+    pub async fn verify_code(&self, code: &str) -> ServiceResult<Verification> {
+        let options = DlOptions {
+            permit_zero_suppressed_gtin: true,
+            ..Default::default()
+        };
+        let link = match DigitalLink::parse(code.trim(), options) {
+            Ok(l) => l,
+            Err(e) => return Ok(Verification::of(VerifyStatus::Invalid, e.to_string())),
+        };
+        let Some((_, gtin)) = link.path.iter().find(|(ai, _)| ai == "01") else {
+            return Ok(Verification::of(
+                VerifyStatus::Unknown,
+                "不是本平台的商品码 (not a product code of this platform)",
+            ));
+        };
+        let Some(product) = self
+            .store
+            .find_by_code_key(RecordKind::Product, gtin)
+            .await?
+        else {
+            return Ok(Verification::of(
+                VerifyStatus::Unknown,
+                format!("GTIN {gtin} 未在本平台备案 (GTIN {gtin} is not filed here)"),
+            ));
+        };
+        let mut result = Verification::of(VerifyStatus::Unknown, "");
+        result.product_id = Some(product.id);
+        let batch_record = if let Some((_, serial)) = link.path.iter().find(|(ai, _)| ai == "21") {
+            let Some((batch_id, index)) = self.serials.decode(serial) else {
+                result.message = "序列号不是本平台签发的 (the serial was not issued here)".into();
+                return Ok(result);
+            };
+            let batch = self
+                .store
+                .get_record(RecordKind::Batch, batch_id as i64)
+                .await?;
+            let quantity = batch
+                .as_ref()
+                .and_then(|b| b.body.get("quantity"))
+                .and_then(|q| q.as_u64())
+                .unwrap_or(0);
+            if batch
+                .as_ref()
+                .is_none_or(|b| b.parent_id != Some(product.id))
+                || index >= quantity
+            {
+                result.message = "序列号不是本平台签发的 (the serial was not issued here)".into();
+                return Ok(result);
+            }
+            result.index = Some(index);
+            batch
+        } else if let Some((_, lot)) = link.path.iter().find(|(ai, _)| ai == "10") {
+            self.store
+                .find_by_unique_key(RecordKind::Batch, &format!("{}/{lot}", product.id))
+                .await?
+        } else {
+            result.status = VerifyStatus::Genuine;
+            result.message = "产品已在本平台备案 (the product is filed here)".into();
+            return Ok(result);
+        };
+        let Some(batch) = batch_record else {
+            result.message = "批次不存在 (no such batch)".into();
+            return Ok(result);
+        };
+        result.batch_id = Some(batch.id);
+        if batch.body.get("status").and_then(|s| s.as_str()) == Some("active") {
+            result.status = VerifyStatus::Genuine;
+            result.message =
+                "正品：本平台签发的有效追溯码 (genuine: a valid code issued by this platform)"
+                    .into();
+        } else {
+            result.status = VerifyStatus::NotActive;
+            result.message =
+                "批次尚未激活，此码无效 (the batch is not active; this code is not valid)".into();
+        }
+        Ok(result)
+    }
+}

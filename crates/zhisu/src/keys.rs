@@ -1,0 +1,163 @@
+//! The deployment's serial keys: kept outside the database, in
+//! `DATA/keys/serial-keys` (created on first start, readable by the owner
+//! only) or given as `ZHISU_SERIAL_KEYS=0:HEX,1:HEX` where several
+//! instances must share them. One line per key: `VERSION HEX`; the highest
+//! version issues new serials and every version verifies.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use rand::RngCore;
+use zhisu_codes::serial::{SerialCodec, SerialKey};
+
+pub const ENV: &str = "ZHISU_SERIAL_KEYS";
+
+pub fn path(data: &Path) -> PathBuf {
+    data.join("keys").join("serial-keys")
+}
+
+fn parse(text: &str, source: &str) -> anyhow::Result<Vec<(u8, [u8; 16])>> {
+    let mut keys = Vec::new();
+    for (n, line) in text
+        .split([',', '\n'])
+        .map(str::trim)
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+    {
+        let (version, hex_key) = line
+            .split_once([' ', ':'])
+            .with_context(|| format!("{source}: entry {} is not 'VERSION HEX'", n + 1))?;
+        let version: u8 = version
+            .trim()
+            .parse()
+            .with_context(|| format!("{source}: bad version '{version}'"))?;
+        let bytes = hex::decode(hex_key.trim())
+            .with_context(|| format!("{source}: key {version} is not hex"))?;
+        let key: [u8; 16] = bytes.try_into().map_err(|_| {
+            anyhow::anyhow!("{source}: key {version} must be 16 bytes (32 hex digits)")
+        })?;
+        if version >= 32 {
+            bail!("{source}: versions go from 0 to 31");
+        }
+        keys.push((version, key));
+    }
+    if keys.is_empty() {
+        bail!("{source}: no keys");
+    }
+    Ok(keys)
+}
+
+fn codec(keys: Vec<(u8, [u8; 16])>) -> anyhow::Result<SerialCodec> {
+    let keys = keys
+        .into_iter()
+        .map(|(v, k)| SerialKey::new(v, k).expect("version checked"))
+        .collect();
+    SerialCodec::new(keys).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn write_new(path: &Path, lines: &str) -> anyhow::Result<()> {
+    std::fs::create_dir_all(path.parent().expect("keys folder"))
+        .with_context(|| format!("creating {}", path.display()))?;
+    let tmp = path.with_extension("tmp");
+    {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options
+            .open(&tmp)
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        file.write_all(lines.as_bytes())?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+fn random_key() -> String {
+    let mut key = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    hex::encode(key)
+}
+
+/// The keys from the environment, else from the data folder (created with
+/// a fresh random key when missing).
+pub fn load_or_create(data: &Path) -> anyhow::Result<SerialCodec> {
+    if let Ok(value) = std::env::var(ENV) {
+        return codec(parse(&value, ENV)?);
+    }
+    let path = path(data);
+    if !path.exists() {
+        write_new(&path, &format!("# zhisu serial keys: VERSION HEX. Back this file up; codes cannot be verified without it.\n0 {}\n", random_key()))?;
+    }
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    codec(parse(&text, &path.display().to_string())?)
+}
+
+/// Adds a key with the next version; old codes keep verifying. Returns the new version.
+pub fn rotate(data: &Path) -> anyhow::Result<u8> {
+    if std::env::var(ENV).is_ok() {
+        bail!("{ENV} is set: rotate the keys where it is managed");
+    }
+    load_or_create(data)?;
+    let path = path(data);
+    let text = std::fs::read_to_string(&path)?;
+    let next = parse(&text, "keys")?
+        .iter()
+        .map(|(v, _)| *v)
+        .max()
+        .unwrap_or(0)
+        + 1;
+    if next >= 32 {
+        bail!("all 32 key versions are used");
+    }
+    write_new(&path, &format!("{text}{next} {}\n", random_key()))?;
+    Ok(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn created_rotated_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = load_or_create(dir.path()).unwrap();
+        let serial = first.encode(7, 42).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path(dir.path()))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert_eq!(
+            load_or_create(dir.path()).unwrap().decode(&serial),
+            Some((7, 42)),
+            "the same key on restart"
+        );
+        assert_eq!(rotate(dir.path()).unwrap(), 1);
+        let rotated = load_or_create(dir.path()).unwrap();
+        assert!(rotated.encode(7, 42).unwrap().starts_with('1'));
+        assert_eq!(
+            rotated.decode(&serial),
+            Some((7, 42)),
+            "old codes still verify"
+        );
+        assert!(parse("0 abcd", "t").is_err());
+        assert!(parse("40 00000000000000000000000000000000", "t").is_err());
+        assert_eq!(
+            parse(
+                "0:00000000000000000000000000000000,1:11111111111111111111111111111111",
+                "t"
+            )
+            .unwrap()
+            .len(),
+            2
+        );
+    }
+}
