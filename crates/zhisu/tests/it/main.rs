@@ -7,6 +7,7 @@ mod api;
 mod architecture;
 mod browser;
 mod cli;
+mod codes;
 mod openapi;
 mod pages;
 mod store;

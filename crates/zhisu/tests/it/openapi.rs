@@ -15,6 +15,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/batches/{id}"),
     ("patch", "/api/v1/batches/{id}"),
     ("get", "/api/v1/batches/{id}/history"),
+    ("post", "/api/v1/batches/{id}/submit"),
+    ("post", "/api/v1/batches/{id}/review"),
+    ("post", "/api/v1/batches/{id}/activate"),
+    ("get", "/api/v1/batches/{id}/codes"),
+    ("get", "/api/v1/codes/verify"),
     ("post", "/api/v1/blobs"),
     ("get", "/api/v1/blobs/{sha256}"),
     ("get", "/api/v1/enterprises"),
@@ -71,6 +76,11 @@ async fn openapi_describes_every_route() {
             .replace("{id}", "1")
             .replace("{sha256}", &"0".repeat(64))
             .replace("{value}", "x");
+        let concrete = if path.ends_with("verify") {
+            format!("{concrete}?code=x")
+        } else {
+            concrete
+        };
         let request = app
             .client
             .request(method.to_uppercase().parse().unwrap(), app.url(&concrete))

@@ -84,7 +84,9 @@ impl TestApp {
                 database_url: Some(database_url.clone()),
                 config: None,
             },
-            listen: Some("127.0.0.1:0".parse().unwrap()),
+            // A real port, so that the default public URL (the base of every
+            // issued code) is the address the server answers on.
+            listen: Some(std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()),
             ..Default::default()
         };
         let settings = Settings::resolve(&args).expect("settings");
