@@ -239,3 +239,117 @@ async fn demo_seeds_then_serve_answers_with_a_cli_key() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+/// `zhisu codes export` writes the same codes the API streams, resumes an
+/// interrupted file, and `codes verify` / `rotate-key` behave.
+#[tokio::test]
+async fn codes_export_resume_verify_and_rotate() {
+    use serde_json::json;
+    let app = crate::support::TestApp::spawn(crate::support::EngineKind::Sqlite).await;
+    let admin = app.key(zhisu_domain::Role::PlatformAdmin, None, &[]).await;
+    let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+    let mut product = crate::support::gas_stove_json("CLI-1");
+    product["gtin"] = json!("6970000000017");
+    let (_, product) = app.post(&maker, "/api/v1/products", &product).await;
+    let (_, report) = app.upload(&maker, "r.pdf", crate::support::pdf()).await;
+    let body = json!({"product_id": product["id"], "batch_no": "CLI", "production_date": "2026-10-01", "quantity": 5000, "inspection_report": report["sha256"]});
+    let (_, batch) = app.post(&maker, "/api/v1/batches", &body).await;
+    let id = batch["id"].as_i64().unwrap();
+    app.post(&maker, &format!("/api/v1/batches/{id}/submit"), &json!({}))
+        .await;
+    app.post(
+        &maker,
+        &format!("/api/v1/batches/{id}/activate"),
+        &json!({}),
+    )
+    .await;
+    let from_api = app
+        .client
+        .get(app.url(&format!("/api/v1/batches/{id}/codes")))
+        .bearer_auth(&maker)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    let data = app.data.to_str().unwrap().to_string();
+    let out = app.data.join("codes.txt");
+    let export = |extra: &[&str]| {
+        let mut args = vec![
+            "codes",
+            "export",
+            "--data",
+            &data,
+            "--public-url",
+            &app.base,
+        ];
+        args.extend_from_slice(extra);
+        zhisu().args(args).output().unwrap()
+    };
+    let id_arg = id.to_string();
+    let first = export(&["--batch", &id_arg, "--out", out.to_str().unwrap()]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(String::from_utf8_lossy(&first.stderr).contains("exported 5000 codes"));
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        from_api,
+        "the CLI and the API issue the same codes"
+    );
+
+    // Interrupted after 1234 codes (and half a line): --resume completes it.
+    let full = std::fs::read_to_string(&out).unwrap();
+    let cut: usize = full.lines().take(1234).map(|l| l.len() + 1).sum();
+    std::fs::write(&out, &full[..cut]).unwrap();
+    let resumed = export(&[
+        "--batch",
+        &id_arg,
+        "--out",
+        out.to_str().unwrap(),
+        "--resume",
+    ]);
+    assert!(String::from_utf8_lossy(&resumed.stderr).contains("resuming after 1234 codes"));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), full);
+
+    let csv = export(&["--batch", &id_arg, "--format", "csv", "--from", "4998"]);
+    assert_eq!(String::from_utf8(csv.stdout).unwrap().lines().count(), 2);
+    let draft = export(&["--batch", "999999"]);
+    assert!(!draft.status.success());
+    assert!(
+        String::from_utf8_lossy(&draft.stderr).contains("not found"),
+        "{}",
+        String::from_utf8_lossy(&draft.stderr)
+    );
+
+    let code = full.lines().nth(4321).unwrap();
+    let verify = |code: &str| {
+        zhisu()
+            .args(["codes", "verify", "--data", &data, code])
+            .output()
+            .unwrap()
+    };
+    let genuine = verify(code);
+    assert!(genuine.status.success());
+    let answer: serde_json::Value = serde_json::from_slice(&genuine.stdout).unwrap();
+    assert_eq!(
+        (answer["status"].as_str(), answer["index"].as_u64()),
+        (Some("genuine"), Some(4321))
+    );
+    let forged = format!("{}X", &code[..code.len() - 1]);
+    assert_eq!(verify(&forged).status.code(), Some(1));
+
+    let rotated = zhisu()
+        .args(["codes", "rotate-key", "--data", &data])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&rotated.stdout).contains("version 1"));
+    assert!(
+        verify(code).status.success(),
+        "codes issued under the old key stay valid"
+    );
+}

@@ -86,7 +86,12 @@ impl TestApp {
             },
             // A real port, so that the default public URL (the base of every
             // issued code) is the address the server answers on.
-            listen: Some(std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()),
+            listen: Some(
+                std::net::TcpListener::bind("127.0.0.1:0")
+                    .unwrap()
+                    .local_addr()
+                    .unwrap(),
+            ),
             ..Default::default()
         };
         let settings = Settings::resolve(&args).expect("settings");
