@@ -269,6 +269,7 @@ pub fn product_fields(lang: Lang, editing: bool) -> Fields {
             lang.text("file_hint")
         }),
         Field::new(lang, "code_scheme", "select", true).options(schemes),
+        Field::new(lang, "gtin", "text", false).hint("GS1: 8/12/13/14 位"),
         Field::new(lang, "trace_level", "select", true).options(levels),
         Field::new(lang, "honours", "textarea", false).hint(lang.text("list_hint")),
         Field::new(lang, "materials", "textarea", false),
@@ -393,6 +394,7 @@ pub async fn product_json(
         "instructions": text_or_null(form, "instructions"),
         "code_scheme": text_or_null(form, "code_scheme"),
         "trace_level": text_or_null(form, "trace_level"),
+        "gtin": text_or_null(form, "gtin"),
         "honours": form.lines("honours"),
         "materials": text_or_null(form, "materials"),
         "functions": text_or_null(form, "functions"),

@@ -286,6 +286,10 @@ pub fn router(service: Service, settings: WebSettings) -> Router {
             get(pages::batch_edit_form).post(pages::batch_edit),
         )
         .route("/batches/{id}/history", get(pages::batch_history))
+        .route("/batches/{id}/submit", post(pages::batch_submit))
+        .route("/batches/{id}/review", post(pages::batch_review))
+        .route("/batches/{id}/activate", post(pages::batch_activate))
+        .route("/batches/{id}/codes.{format}", get(pages::batch_codes))
         .route("/keys", get(pages::keys).post(pages::create_key))
         .route("/keys/{id}/revoke", post(pages::revoke_key))
         .route("/users", get(pages::users).post(pages::create_user))

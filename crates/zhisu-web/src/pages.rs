@@ -42,6 +42,7 @@ const PRODUCT_FIELDS: &[&str] = &[
     "instructions",
     "instructions_file",
     "code_scheme",
+    "gtin",
     "trace_level",
     "honours",
     "materials",
@@ -58,6 +59,8 @@ const BATCH_FIELDS: &[&str] = &[
     "inspection_report_public",
     "note",
     "status",
+    "review_notes",
+    "activated_at",
 ];
 
 fn fields_of(kind: RecordKind) -> &'static [&'static str] {
@@ -662,6 +665,7 @@ async fn detail_page(
     let mut rows = view::rows(lang, &record.body, fields_of(kind));
     let mut tables = Vec::new();
     let mut actions: Vec<(String, String)> = Vec::new();
+    let mut workflow: Vec<minijinja::Value> = Vec::new();
     let (title, can_edit) = match kind {
         RecordKind::Enterprise => {
             if record.body["kind"] == "manufacturer" {
@@ -726,13 +730,54 @@ async fn detail_page(
                     row.link = Some(format!("/products/{product_id}"));
                 }
             }
-            (
-                record.text("batch_no").to_string(),
-                by.can_file_products(
+            {
+                let files = by.can_file_products(
                     record.enterprise_id,
                     zhisu_domain::EnterpriseKind::Manufacturer,
-                ),
-            )
+                );
+                let status = record.text("status").to_string();
+                let reviews = state
+                    .service
+                    .read_record(by, RecordKind::Enterprise, record.enterprise_id)
+                    .await
+                    .is_ok_and(|e| {
+                        by.can_review(zhisu_domain::auth::Tenancy {
+                            enterprise_id: e.id,
+                            region_code: e.text("region_code"),
+                        })
+                    });
+                let post = |action: &str, key: &str| minijinja::context! { kind => "post", url => format!("/batches/{id}/{action}"), label => lang.text(key), id => action };
+                match status.as_str() {
+                    "draft" | "rejected" if files => workflow.push(post("submit", "submit_batch")),
+                    "submitted" if reviews => workflow.push(minijinja::context! { kind => "review", url => format!("/batches/{id}/review") }),
+                    "approved" if files => workflow.push(post("activate", "activate")),
+                    "active" if files => {
+                        for (format, key) in [("txt", "download_txt"), ("csv", "download_csv")] {
+                            workflow.push(minijinja::context! { kind => "link", url => format!("/batches/{id}/codes.{format}"), label => lang.text(key), id => format!("codes-{format}") });
+                        }
+                    }
+                    _ => {}
+                }
+                if let Some(review) = record.body.get("review").filter(|r| r.is_object()) {
+                    let decision = lang.text(if review["approved"] == true {
+                        "approve"
+                    } else {
+                        "reject"
+                    });
+                    let at = view::local_time(review["at"].as_str().unwrap_or("").to_string());
+                    let reason = review["reason"].as_str().unwrap_or("");
+                    let by_whom = review["by"].as_str().unwrap_or("");
+                    rows.push(view::Row {
+                        label: lang.text("review").into(),
+                        value: format!("{decision} · {by_whom} · {at} · {reason}"),
+                        link: None,
+                    });
+                }
+                (
+                    record.text("batch_no").to_string(),
+                    files && matches!(status.as_str(), "draft" | "rejected"),
+                )
+            }
         }
     };
     if can_edit {
@@ -751,7 +796,7 @@ async fn detail_page(
     state.render(
         page,
         "detail.html",
-        minijinja::context! { title, record => record.to_json(), rows, tables, actions },
+        minijinja::context! { title, record => record.to_json(), rows, tables, actions, workflow },
     )
 }
 
@@ -1473,4 +1518,125 @@ pub async fn create_user(
             Err(other) => state.error_page(&page, other),
         },
     }
+}
+
+/// A workflow step posted from the batch page; back to the batch, or an
+/// error page that says why the step was refused.
+async fn batch_step(
+    state: &WebState,
+    page: &Page,
+    session: &crate::Session,
+    id: i64,
+    multipart: Multipart,
+    step: &str,
+) -> Response {
+    let form = match read_form(state, page, multipart).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    if !form.csrf_ok(&session.csrf) {
+        return csrf_failed(state, page);
+    }
+    let by = &session.principal;
+    let result = match step {
+        "submit" => state.service.submit_batch(by, id, page.ip.clone()).await,
+        "activate" => state.service.activate_batch(by, id, page.ip.clone()).await,
+        _ => {
+            let approve = form.text("decision") == "approve";
+            let reason = Some(form.text("reason")).filter(|r| !r.is_empty());
+            state
+                .service
+                .review_batch(by, id, approve, reason, page.ip.clone())
+                .await
+        }
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("/batches/{id}")).into_response(),
+        Err(ServiceError::Invalid(Invalid(errors))) => {
+            let message = errors
+                .iter()
+                .map(|e| format!("{}: {}", view::label(page.lang, &e.field), e.message))
+                .collect::<Vec<_>>()
+                .join("；");
+            let mut response = state.render(page, "error.html", minijinja::context! { title => page.lang.text("fix_errors"), message, back => format!("/batches/{id}") });
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            response
+        }
+        Err(e) => state.error_page(page, e),
+    }
+}
+
+pub async fn batch_submit(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Response {
+    batch_step(&state, &page, &s, id, multipart, "submit").await
+}
+
+pub async fn batch_review(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Response {
+    batch_step(&state, &page, &s, id, multipart, "review").await
+}
+
+pub async fn batch_activate(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Response {
+    batch_step(&state, &page, &s, id, multipart, "activate").await
+}
+
+/// Downloads an active batch's codes from the page (the same as the API).
+pub async fn batch_codes(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path((id, format)): Path<(i64, String)>,
+) -> Response {
+    let format = match format.as_str() {
+        "txt" => zhisu_service::CodeFormat::Txt,
+        "csv" => zhisu_service::CodeFormat::Csv,
+        _ => return state.error_page(&page, ServiceError::NotFound(format)),
+    };
+    let plan = match state.service.code_plan(&s.principal, id).await {
+        Ok(p) => p,
+        Err(e) => return state.error_page(&page, e),
+    };
+    const CHUNK: u64 = 16_384;
+    let count = plan.count;
+    let name = format!(
+        "batch-{id}-codes.{}",
+        if format == zhisu_service::CodeFormat::Txt {
+            "txt"
+        } else {
+            "csv"
+        }
+    );
+    let chunks = (0..count).step_by(CHUNK as usize).map(move |start| {
+        let mut out = String::new();
+        plan.write(start, start + CHUNK, format, &mut out);
+        Ok::<_, std::convert::Infallible>(out)
+    });
+    let mut response =
+        axum::body::Body::from_stream(futures_util::stream::iter(chunks)).into_response();
+    let content_type = if format == zhisu_service::CodeFormat::Txt {
+        "text/plain; charset=utf-8"
+    } else {
+        "text/csv; charset=utf-8"
+    };
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
 }

@@ -547,3 +547,184 @@ async fn admins_manage_accounts_keys_and_read_the_audit_log_in_pages() {
         400
     );
 }
+
+#[tokio::test]
+async fn batch_workflow_in_pages() {
+    use serde_json::json;
+    let app = TestApp::spawn(EngineKind::Sqlite).await;
+    let admin = app.key(zhisu_domain::Role::PlatformAdmin, None, &[]).await;
+    let (maker_id, maker_key) = app.enterprise(&admin, "manufacturer", "440305").await;
+    let mut product = crate::support::gas_stove_json("PAGE-1");
+    product["gtin"] = json!("6970000000017");
+    let (_, product) = app.post(&maker_key, "/api/v1/products", &product).await;
+    let regulator = |login: &str| {
+        zhisu_service::NewAccount::new(
+            login,
+            crate::support::PASSWORD,
+            login,
+            zhisu_domain::Role::Regulator,
+        )
+        .jurisdiction(&["440000".to_string()])
+    };
+    app.service
+        .create_user(None, regulator("gd-reviewer"))
+        .await
+        .unwrap();
+    let operator = zhisu_service::NewAccount::new(
+        "operator",
+        crate::support::PASSWORD,
+        "操作员",
+        zhisu_domain::Role::ManufacturerOperator,
+    )
+    .enterprise(Some(maker_id));
+    app.service.create_user(None, operator).await.unwrap();
+    let (maker, csrf) = signed_in(&app, "operator").await;
+
+    // An old batch: the automatic check sends it to a reviewer.
+    let form = Form::new()
+        .text("csrf", csrf.clone())
+        .text("product_id", product["id"].to_string())
+        .text("batch_no", "P-OLD")
+        .text("production_date", "2024-01-15")
+        .text("quantity", "300")
+        .part("inspection_report", Part::bytes(pdf()).file_name("r.pdf"));
+    let r = maker
+        .post(app.url("/batches/new"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let batch_url = r.headers()["location"].to_str().unwrap().to_string();
+    let html = maker
+        .get(app.url(&batch_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"submit\"") && html.contains("提交审核"));
+    let r = maker
+        .post(app.url(&format!("{batch_url}/submit")))
+        .multipart(Form::new().text("csrf", csrf.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let html = maker
+        .get(app.url(&batch_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("待审核") && html.contains("P4"),
+        "the note is shown"
+    );
+    assert!(!html.contains("id=\"approve\""), "makers do not review");
+
+    // The regulator finds it in the queue and must give a reason to reject.
+    let (regulator, reg_csrf) = signed_in(&app, "gd-reviewer").await;
+    let queue = regulator
+        .get(app.url("/batches?status=submitted"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(queue.contains("P-OLD"));
+    let r = regulator
+        .post(app.url(&format!("{batch_url}/review")))
+        .multipart(
+            Form::new()
+                .text("csrf", reg_csrf.clone())
+                .text("decision", "reject"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("rejection needs a reason"));
+    let form = Form::new()
+        .text("csrf", reg_csrf.clone())
+        .text("decision", "approve")
+        .text("reason", "已核实");
+    assert_eq!(
+        regulator
+            .post(app.url(&format!("{batch_url}/review")))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    let forged = regulator
+        .post(app.url(&format!("{batch_url}/activate")))
+        .multipart(Form::new().text("csrf", reg_csrf))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403, "regulators do not activate");
+
+    // The maker activates and downloads the codes.
+    let html = maker
+        .get(app.url(&batch_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("已核实") && html.contains("id=\"activate\""));
+    let r = maker
+        .post(app.url(&format!("{batch_url}/activate")))
+        .multipart(Form::new().text("csrf", csrf.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let html = maker
+        .get(app.url(&batch_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"codes-txt\"") && html.contains("已激活"));
+    let r = maker
+        .get(app.url(&format!("{batch_url}/codes.txt")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "text/plain; charset=utf-8");
+    let codes = r.text().await.unwrap();
+    assert_eq!(codes.lines().count(), 300);
+    assert!(codes
+        .lines()
+        .all(|c| c.starts_with(&format!("{}/01/06970000000017/21/", app.base))));
+    let csv = maker
+        .get(app.url(&format!("{batch_url}/codes.csv")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().next(), Some("index,code"));
+    assert_eq!(
+        regulator
+            .get(app.url(&format!("{batch_url}/codes.txt")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    // An active batch can no longer be edited.
+    assert!(!html.contains(&format!("href=\"{batch_url}/edit\"")));
+}
