@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use serde::Serialize;
+use zhisu_codes::gs1::digital_link::canonical_item;
 use zhisu_codes::gs1::{DigitalLink, DlOptions};
 use zhisu_codes::serial::SerialCodec;
 use zhisu_domain::auth::Tenancy;
@@ -334,20 +335,35 @@ impl Service {
     /// Checks a scanned code: a GS1 Digital Link with this platform's GTIN,
     /// and for 一物一码 a serial that inverts to an item of an active batch.
     pub async fn verify_code(&self, code: &str) -> ServiceResult<Verification> {
-        let options = DlOptions {
-            permit_zero_suppressed_gtin: true,
-            ..Default::default()
+        // The platform's own canonical codes skip the general parser.
+        let code = code.trim();
+        let (gtin, serial, lot) = match canonical_item(code, &self.settings.public_url) {
+            Some((gtin, serial)) => (gtin.to_string(), Some(serial.to_string()), None),
+            None => {
+                let options = DlOptions {
+                    permit_zero_suppressed_gtin: true,
+                    ..Default::default()
+                };
+                let link = match DigitalLink::parse(code, options) {
+                    Ok(l) => l,
+                    Err(e) => return Ok(Verification::of(VerifyStatus::Invalid, e.to_string())),
+                };
+                let find = |wanted: &str| {
+                    link.path()
+                        .iter()
+                        .find(|(ai, _)| ai == wanted)
+                        .map(|(_, v)| v.clone())
+                };
+                let Some(gtin) = find("01") else {
+                    return Ok(Verification::of(
+                        VerifyStatus::Unknown,
+                        "不是本平台的商品码 (not a product code of this platform)",
+                    ));
+                };
+                (gtin, find("21"), find("10"))
+            }
         };
-        let link = match DigitalLink::parse(code.trim(), options) {
-            Ok(l) => l,
-            Err(e) => return Ok(Verification::of(VerifyStatus::Invalid, e.to_string())),
-        };
-        let Some((_, gtin)) = link.path.iter().find(|(ai, _)| ai == "01") else {
-            return Ok(Verification::of(
-                VerifyStatus::Unknown,
-                "不是本平台的商品码 (not a product code of this platform)",
-            ));
-        };
+        let gtin = gtin.as_str();
         let Some(product) = self
             .store
             .find_by_code_key(RecordKind::Product, gtin)
@@ -360,7 +376,7 @@ impl Service {
         };
         let mut result = Verification::of(VerifyStatus::Unknown, "");
         result.product_id = Some(product.id);
-        let batch_record = if let Some((_, serial)) = link.path.iter().find(|(ai, _)| ai == "21") {
+        let batch_record = if let Some(serial) = &serial {
             let Some((batch_id, index)) = self.serials.decode(serial) else {
                 result.message = "序列号不是本平台签发的 (the serial was not issued here)".into();
                 return Ok(result);
@@ -384,7 +400,7 @@ impl Service {
             }
             result.index = Some(index);
             batch
-        } else if let Some((_, lot)) = link.path.iter().find(|(ai, _)| ai == "10") {
+        } else if let Some(lot) = &lot {
             self.store
                 .find_by_unique_key(RecordKind::Batch, &format!("{}/{lot}", product.id))
                 .await?

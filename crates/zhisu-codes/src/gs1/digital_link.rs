@@ -53,10 +53,10 @@ pub enum DlError {
 pub struct DigitalLink {
     /// Scheme, domain and any path before the primary key.
     pub prefix: String,
-    /// The primary key and its qualifiers, in path order.
-    pub path: Vec<(String, String)>,
-    /// Data attributes from the query, in order.
-    pub attributes: Vec<(String, String)>,
+    /// The path AIs (primary key first, then qualifiers), then the query's
+    /// data attributes: one list, so the element string needs no copy.
+    ais: Vec<(String, String)>,
+    n_path: usize,
     /// Non-AI query parameters (e.g. `linkType`), kept for resolvers.
     pub other_params: Vec<(String, String)>,
 }
@@ -83,11 +83,33 @@ const CONVENIENCE_ALPHAS: &[(&str, &str)] = &[
     ("glnx", "254"),
 ];
 
+/// RFC 3986 characters (unreserved, reserved and `%`), as a lookup table.
+const URI_CHARS: [bool; 128] = {
+    let mut table = [false; 128];
+    let extra = b"-._~:/?#[]@!$&'()*+,;=%";
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric();
+        c += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        table[extra[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 fn is_uri_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&'()*+,;=%".contains(c)
+    (c as u32) < 128 && URI_CHARS[c as usize]
 }
 
 fn percent_decode(s: &str, plus_is_space: bool) -> Result<String, DlError> {
+    let needs_decoding = s.contains('%') || (plus_is_space && s.contains('+'));
+    if !needs_decoding {
+        return Ok(s.to_string());
+    }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -109,6 +131,22 @@ fn percent_decode(s: &str, plus_is_space: bool) -> Result<String, DlError> {
         }
     }
     String::from_utf8(out).map_err(|_| DlError::Escape)
+}
+
+/// Recognises the platform's own 一物一码 form, `{base}/01/{GTIN-14}/21/{serial}`
+/// with nothing after it, without the general parser: the scan hot path.
+/// The GTIN's check digit is verified; the serial must be 1 to 20
+/// alphanumerics (the serial codec then decides whether it was issued).
+/// Anything else gives None: parse it with [`DigitalLink::parse`].
+pub fn canonical_item<'a>(uri: &'a str, base: &str) -> Option<(&'a str, &'a str)> {
+    let rest = uri.strip_prefix(base)?.strip_prefix("/01/")?;
+    let (gtin, rest) = rest.split_at_checked(14)?;
+    let serial = rest.strip_prefix("/21/")?;
+    let gtin_ok =
+        gtin.bytes().all(|b| b.is_ascii_digit()) && super::lint::has_valid_check_digit(gtin);
+    let serial_ok =
+        (1..=20).contains(&serial.len()) && serial.bytes().all(|b| b.is_ascii_alphanumeric());
+    (gtin_ok && serial_ok).then_some((gtin, serial))
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
@@ -159,37 +197,37 @@ impl DigitalLink {
         if segments.iter().any(|s| s.is_empty()) {
             return Err(DlError::Path("empty segment".into()));
         }
-        let ai_of = |segment: &str| -> Option<String> {
-            if dictionary().get(segment).is_some() {
-                Some(segment.to_string())
+        let ai_of = |segment: &str| -> Option<&'static str> {
+            if let Some(entry) = dictionary().get(segment) {
+                Some(entry.ai.as_str())
             } else if options.permit_convenience_alphas {
                 CONVENIENCE_ALPHAS
                     .iter()
                     .find(|(alpha, _)| *alpha == segment)
-                    .map(|(_, ai)| ai.to_string())
+                    .map(|(_, ai)| *ai)
             } else {
                 None
             }
         };
         // Walk (AI, value) pairs from the right until the rightmost primary key.
         let mut end = segments.len();
-        let mut pairs: Vec<(String, &str)> = Vec::new();
+        let mut pairs: Vec<(&'static str, &str)> = Vec::with_capacity(4);
         let key_at = loop {
             if end < 2 {
                 return Err(DlError::NoPrimaryKey);
             }
             let ai = ai_of(segments[end - 2]).ok_or(DlError::NoPrimaryKey)?;
-            pairs.push((ai.clone(), segments[end - 1]));
+            pairs.push((ai, segments[end - 1]));
             end -= 2;
             if dictionary()
-                .get(&ai)
+                .get(ai)
                 .is_some_and(|e| e.dl_primary_key.is_some())
             {
                 break end;
             }
         };
         pairs.reverse();
-        let mut path_ais = Vec::new();
+        let mut ais: Vec<(String, String)> = Vec::with_capacity(pairs.len() + 2);
         for (ai, raw) in pairs {
             let mut value = percent_decode(raw, false)?;
             if ai == "01"
@@ -199,14 +237,15 @@ impl DigitalLink {
             {
                 value = format!("{value:0>14}");
             }
-            path_ais.push((ai, value));
+            ais.push((ai.to_string(), value));
         }
-        let key = path_ais[0].0.clone();
+        let n_path = ais.len();
+        let no_sequences = Vec::new();
         let sequences = dictionary()
-            .get(&key)
-            .and_then(|e| e.dl_primary_key.clone())
-            .unwrap_or_default();
-        let qualifiers: Vec<&str> = path_ais[1..].iter().map(|(a, _)| a.as_str()).collect();
+            .get(ais[0].0.as_str())
+            .and_then(|e| e.dl_primary_key.as_ref())
+            .unwrap_or(&no_sequences);
+        let qualifiers: Vec<&str> = ais[1..].iter().map(|(a, _)| a.as_str()).collect();
         let matching: Vec<&Vec<String>> = sequences
             .iter()
             .filter(|seq| in_order(&qualifiers, seq))
@@ -217,11 +256,10 @@ impl DigitalLink {
                 .find(|q| !sequences.iter().any(|s| s.iter().any(|x| x == *q)))
                 .unwrap_or(&qualifiers[0]);
             return Err(DlError::Qualifier {
-                key,
+                key: ais[0].0.clone(),
                 qualifier: bad.to_string(),
             });
         }
-        let mut attributes = Vec::new();
         let mut other_params = Vec::new();
         for param in query.split('&').filter(|p| !p.is_empty()) {
             let Some((name, raw)) = param.split_once('=') else {
@@ -243,56 +281,61 @@ impl DigitalLink {
             if matching.iter().any(|seq| seq.iter().any(|q| q == name)) {
                 return Err(DlError::AttributeInPath(name.into()));
             }
-            if path_ais
-                .iter()
-                .chain(attributes.iter())
-                .any(|(a, _): &(String, String)| a == name)
-            {
+            if ais.iter().any(|(a, _)| a == name) {
                 return Err(DlError::Element(ElementError::Duplicate(name.into())));
             }
-            attributes.push((name.to_string(), value));
+            ais.push((name.to_string(), value));
         }
-        for (ai, value) in path_ais.iter().chain(attributes.iter()) {
-            if let Some(entry) = dictionary().get(ai) {
-                validate_value(entry, value)?;
+        let mut all_known = true;
+        for (ai, value) in &ais {
+            match dictionary().get(ai) {
+                Some(entry) => validate_value(entry, value)?,
+                None => all_known = false,
             }
         }
-        let known: Vec<(String, String)> = path_ais
-            .iter()
-            .chain(attributes.iter())
-            .filter(|(a, _)| dictionary().get(a).is_some())
-            .cloned()
-            .collect();
-        check_associations(&known)?;
-        let prefix = format!(
-            "{scheme}{domain}{}",
-            segments[..key_at]
+        if all_known {
+            check_associations(&ais)?;
+        } else {
+            let known: Vec<(String, String)> = ais
                 .iter()
-                .map(|s| format!("/{s}"))
-                .collect::<String>()
-        );
+                .filter(|(a, _)| dictionary().get(a).is_some())
+                .cloned()
+                .collect();
+            check_associations(&known)?;
+        }
+        let mut prefix = String::with_capacity(64);
+        prefix.push_str(scheme);
+        prefix.push_str(domain);
+        for segment in &segments[..key_at] {
+            prefix.push('/');
+            prefix.push_str(segment);
+        }
         Ok(DigitalLink {
             prefix,
-            path: path_ais,
-            attributes,
+            ais,
+            n_path,
             other_params,
         })
+    }
+
+    /// The primary key and its qualifiers, in path order.
+    pub fn path(&self) -> &[(String, String)] {
+        &self.ais[..self.n_path]
+    }
+
+    /// The data attributes from the query, in order.
+    pub fn attributes(&self) -> &[(String, String)] {
+        &self.ais[self.n_path..]
     }
 
     /// The element string this link carries: path AIs, then attributes.
     /// Unknown AIs (accepted only with `permit_unknown_attributes`) are
     /// kept as they are.
     pub fn element_string(&self) -> Result<ElementString, ElementError> {
-        let all: Vec<(String, String)> = self
-            .path
-            .iter()
-            .chain(self.attributes.iter())
-            .cloned()
-            .collect();
-        if all.iter().all(|(a, _)| dictionary().get(a).is_some()) {
-            ElementString::new(all)
+        if self.ais.iter().all(|(a, _)| dictionary().get(a).is_some()) {
+            ElementString::new(self.ais.clone())
         } else {
-            Ok(ElementString::unchecked(all))
+            Ok(ElementString::unchecked(self.ais.clone()))
         }
     }
 
@@ -358,6 +401,30 @@ impl DigitalLink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_canonical_item_form_agrees_with_the_parser() {
+        let base = "https://trace.example.cn";
+        let uri = "https://trace.example.cn/01/09520123456788/21/0ABC123";
+        assert_eq!(
+            canonical_item(uri, base),
+            Some(("09520123456788", "0ABC123"))
+        );
+        let parsed = DigitalLink::parse(uri, DlOptions::default()).unwrap();
+        assert_eq!(parsed.path()[0].1, "09520123456788");
+        assert_eq!(parsed.path()[1].1, "0ABC123");
+        for other in [
+            "https://trace.example.cn/01/09520123456789/21/0ABC123",
+            "https://trace.example.cn/01/9520123456788/21/0ABC123",
+            "https://trace.example.cn/01/09520123456788/21/0ABC123?17=261231",
+            "https://trace.example.cn/01/09520123456788/21/0A%2F",
+            "https://trace.example.cn/01/09520123456788/10/0ABC123",
+            "https://elsewhere.cn/01/09520123456788/21/0ABC123",
+            "https://trace.example.cn/01/09520123456788/21/",
+        ] {
+            assert_eq!(canonical_item(other, base), None, "{other}");
+        }
+    }
 
     #[test]
     fn parses_and_formats_the_common_forms() {

@@ -44,9 +44,18 @@ pub enum ElementError {
 /// each component, and each component's check routines.
 pub fn validate_value(entry: &AiEntry, value: &str) -> Result<(), ElementError> {
     let ai = &entry.ai;
-    let chars: Vec<char> = value.chars().collect();
+    // Every AI character set is ASCII, so byte positions are character positions.
+    if let Some((i, c)) = value.chars().enumerate().find(|(_, c)| !c.is_ascii()) {
+        return Err(ElementError::Character {
+            ai: ai.clone(),
+            value: value.into(),
+            position: i + 1,
+            found: c,
+        });
+    }
+    let len = value.len();
     let (min, max) = entry.length_range();
-    if chars.len() < min || chars.len() > max {
+    if len < min || len > max {
         return Err(ElementError::Length {
             ai: ai.clone(),
             value: value.into(),
@@ -56,15 +65,15 @@ pub fn validate_value(entry: &AiEntry, value: &str) -> Result<(), ElementError> 
     }
     let mut pos = 0;
     for component in &entry.components {
-        if pos == chars.len() && component.optional {
+        if pos == len && component.optional {
             break;
         }
         let take = if component.min == component.max {
             component.max
         } else {
-            chars.len() - pos
+            len - pos
         };
-        if pos + take > chars.len() || take < component.min || take > component.max {
+        if pos + take > len || take < component.min || take > component.max {
             return Err(ElementError::Length {
                 ai: ai.clone(),
                 value: value.into(),
@@ -72,10 +81,9 @@ pub fn validate_value(entry: &AiEntry, value: &str) -> Result<(), ElementError> 
                 max,
             });
         }
-        let part: String = chars[pos..pos + take].iter().collect();
+        let part = &value[pos..pos + take];
         if let Some((i, c)) = part
-            .chars()
-            .enumerate()
+            .char_indices()
             .find(|(_, c)| !component.charset.allows(*c))
         {
             return Err(ElementError::Character {
@@ -86,14 +94,14 @@ pub fn validate_value(entry: &AiEntry, value: &str) -> Result<(), ElementError> 
             });
         }
         for linter in &component.linters {
-            lint(linter, &part).map_err(|message| ElementError::Check {
+            lint(linter, part).map_err(|message| ElementError::Check {
                 ai: ai.clone(),
                 message,
             })?;
         }
         pos += take;
     }
-    if pos != chars.len() {
+    if pos != len {
         return Err(ElementError::Length {
             ai: ai.clone(),
             value: value.into(),

@@ -2,6 +2,7 @@
 //! W3C WebDriver protocol through chromedriver: registration and product
 //! filing as a person does them.
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -19,7 +20,11 @@ struct Driver {
 }
 
 impl Drop for Driver {
+    /// Kills chromedriver and the browsers it started: they share its
+    /// process group, so nothing outlives a failed test.
     fn drop(&mut self) {
+        let group = format!("-{}", self.process.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
@@ -47,6 +52,7 @@ impl Driver {
             .unwrap()
             .port();
         let process = Command::new(chromedriver)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
