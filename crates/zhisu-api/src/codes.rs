@@ -79,7 +79,8 @@ pub async fn activate(
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ExportParams {
-    /// `txt` (one code per line, for inkjet coders) or `csv` (`index,code`, for MES).
+    /// `txt` (one code per line, for inkjet coders), `csv` (`index,code`, for MES)
+    /// or `zpl` (one label per code, for industrial label printers).
     pub format: Option<CodeFormat>,
     /// First index to write (resume an interrupted download from here).
     pub from: Option<u64>,
@@ -113,6 +114,7 @@ pub async fn export(
     let (content_type, extension) = match format {
         CodeFormat::Txt => ("text/plain; charset=utf-8", "txt"),
         CodeFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+        CodeFormat::Zpl => ("application/x-zpl; charset=utf-8", "zpl"),
     };
     let file_name = format!("batch-{}-codes.{extension}", plan.batch_id);
     let chunks = (from..to).step_by(CHUNK as usize).map(move |start| {
@@ -146,4 +148,103 @@ pub async fn verify(
     ApiQuery(p): ApiQuery<VerifyParams>,
 ) -> ApiResult<Json<Verification>> {
     Ok(Json(state.service.verify_code(&p.code).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct QrParams {
+    /// `svg` (default) or `png`.
+    pub format: Option<String>,
+    /// Pixels per module (1-40, default 8).
+    pub scale: Option<u32>,
+}
+
+/// The QR symbol of one code of an active batch.
+#[utoipa::path(get, path = "/api/v1/batches/{id}/codes/{index}/qr", tag = "batches",
+    params(("id" = i64, Path), ("index" = u64, Path, description = "0-based item index"), QrParams),
+    responses((status = 200, description = "image/svg+xml or image/png"), (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn qr(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    Path((id, index)): Path<(i64, u64)>,
+    ApiQuery(p): ApiQuery<QrParams>,
+) -> ApiResult<Response> {
+    let plan = state.service.code_plan(&by, id).await?;
+    if index >= plan.count {
+        return Err(ApiError::new(
+            "not-found",
+            format!(
+                "批次只有 {} 个码 (the batch has {} codes)",
+                plan.count, plan.count
+            ),
+        ));
+    }
+    let symbol = zhisu_print::Qr::new(&plan.code(index))
+        .map_err(|e| ApiError::new("bad-request", e.to_string()))?;
+    let scale = p.scale.unwrap_or(8);
+    if !(1..=40).contains(&scale) {
+        return Err(ApiError::new(
+            "bad-request",
+            "scale 须为 1-40 (scale must be 1 to 40)",
+        ));
+    }
+    match p.format.as_deref().unwrap_or("svg") {
+        "svg" => Ok(([(header::CONTENT_TYPE, "image/svg+xml")], symbol.svg(scale)).into_response()),
+        "png" => Ok(([(header::CONTENT_TYPE, "image/png")], symbol.png(scale)).into_response()),
+        other => Err(ApiError::new(
+            "bad-request",
+            format!("未知格式 {other} (format is svg or png)"),
+        )),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LabelParams {
+    /// First index (default 0).
+    pub from: Option<u64>,
+    /// One past the last index (default from + 240, at most from + 2400).
+    pub to: Option<u64>,
+    /// Labels across and down the A4 page (default 3 × 8, 60 × 33 mm).
+    pub columns: Option<u32>,
+    pub rows: Option<u32>,
+    pub label_width_mm: Option<f32>,
+    pub label_height_mm: Option<f32>,
+    /// Print the product, batch and serial beside each symbol (default true).
+    pub text: Option<bool>,
+}
+
+/// A4 label sheets (PDF) for a range of an active batch's codes.
+#[utoipa::path(get, path = "/api/v1/batches/{id}/labels", tag = "batches", params(("id" = i64, Path), LabelParams),
+    responses((status = 200, description = "application/pdf"), (status = 400, body = Problem), (status = 409, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn labels(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    Path(id): Path<i64>,
+    ApiQuery(p): ApiQuery<LabelParams>,
+) -> ApiResult<Response> {
+    let plan = state.service.code_plan(&by, id).await?;
+    let from = p.from.unwrap_or(0);
+    let to = p.to.unwrap_or(from + 240).min(plan.count);
+    if from >= to || to - from > 2400 {
+        return Err(ApiError::new(
+            "bad-request",
+            "每次最多 2400 个标签，且 from < to (at most 2400 labels per request, with from < to)",
+        ));
+    }
+    let defaults = zhisu_print::LabelTemplate::default();
+    let template = zhisu_print::LabelTemplate {
+        columns: p.columns.unwrap_or(defaults.columns),
+        rows: p.rows.unwrap_or(defaults.rows),
+        label_width_mm: p.label_width_mm.unwrap_or(defaults.label_width_mm),
+        label_height_mm: p.label_height_mm.unwrap_or(defaults.label_height_mm),
+        show_text: p.text.unwrap_or(true),
+        ..defaults
+    };
+    let pdf = tokio::task::spawn_blocking(move || plan.labels_pdf(from, to, &template))
+        .await
+        .map_err(|e| ApiError::from(zhisu_service::ServiceError::Internal(e.to_string())))??;
+    Ok(([(header::CONTENT_TYPE, "application/pdf")], pdf).into_response())
 }

@@ -79,6 +79,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(codes::activate))
         .routes(routes!(codes::export))
         .routes(routes!(codes::verify))
+        .routes(routes!(codes::qr))
+        .routes(routes!(codes::labels))
         .routes(routes!(misc::identifier))
         .routes(routes!(misc::upload))
         .routes(routes!(misc::download))

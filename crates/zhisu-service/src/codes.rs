@@ -24,8 +24,10 @@ use crate::{Service, ServiceError, ServiceResult};
 pub enum CodeFormat {
     /// One code per line, for inkjet coders (喷码机).
     Txt,
-    /// `index,code,serial` with a header line, for MES systems.
+    /// `index,code` with a header line, for MES systems.
     Csv,
+    /// One ZPL label per code, for industrial label printers.
+    Zpl,
 }
 
 /// Everything needed to write an active batch's codes.
@@ -35,6 +37,7 @@ pub struct CodePlan {
     pub batch_no: String,
     pub product_name: String,
     pub trace_level: TraceLevel,
+    pub model: String,
     /// How many codes the batch has.
     pub count: u64,
     /// `https://…/01/{gtin}`: every code starts with it.
@@ -57,6 +60,40 @@ impl CodePlan {
         }
     }
 
+    /// The human-readable lines printed beside a code's symbol.
+    pub fn label_lines(&self, index: u64) -> Vec<String> {
+        let mut lines = vec![
+            format!("{} {}", self.product_name, self.model),
+            format!("批次 {}", self.batch_no),
+        ];
+        if matches!(
+            self.trace_level,
+            TraceLevel::PerItem | TraceLevel::MultiCode
+        ) {
+            let code = self.code(index);
+            lines.push(code.rsplit('/').next().unwrap_or("").to_string());
+            lines.push(format!("No. {}", index + 1));
+        }
+        lines
+    }
+
+    /// A4 label sheets for codes `from..to` (P5.6, G6.2).
+    pub fn labels_pdf(
+        &self,
+        from: u64,
+        to: u64,
+        template: &zhisu_print::LabelTemplate,
+    ) -> Result<Vec<u8>, ServiceError> {
+        let labels: Vec<zhisu_print::Label> = (from..to.min(self.count))
+            .map(|i| zhisu_print::Label {
+                code: self.code(i),
+                lines: self.label_lines(i),
+            })
+            .collect();
+        zhisu_print::label_sheet_pdf(template, &labels)
+            .map_err(|e| ServiceError::BadRequest(e.to_string()))
+    }
+
     pub fn code(&self, index: u64) -> String {
         let mut out = String::new();
         self.code_into(index, &mut out);
@@ -71,6 +108,13 @@ impl CodePlan {
             out.push_str("index,code\n");
         }
         for index in from..to {
+            if format == CodeFormat::Zpl {
+                out.push_str(&zhisu_print::zpl_label(
+                    &self.code(index),
+                    &self.label_lines(index),
+                ));
+                continue;
+            }
             if format == CodeFormat::Csv {
                 out.push_str(itoa_u64(index).as_str());
                 out.push(',');
@@ -325,6 +369,7 @@ impl Service {
             batch_id: record.id,
             batch_no: batch.batch_no,
             product_name: product.product_name,
+            model: product.model,
             trace_level: product.trace_level,
             count,
             prefix,

@@ -23,6 +23,8 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("download_txt", "下载追溯码 TXT（喷码机）", "Download codes, TXT (inkjet coders)"),
     ("download_csv", "下载追溯码 CSV（MES）", "Download codes, CSV (MES)"),
     ("review_queue", "待审核批次", "Batches awaiting review"),
+    ("download_zpl", "ZPL 标签打印机", "ZPL (label printers)"),
+    ("labels_pdf", "打印标签 A4 PDF（前240个）", "A4 label sheets, PDF (first 240)"),
     ("review_notes", "自动审核提示", "Notes from the automatic check"),
     ("review", "审核结果", "Review"),
     ("activated_at", "激活时间", "Activated"),

@@ -290,6 +290,7 @@ pub fn router(service: Service, settings: WebSettings) -> Router {
         .route("/batches/{id}/review", post(pages::batch_review))
         .route("/batches/{id}/activate", post(pages::batch_activate))
         .route("/batches/{id}/codes.{format}", get(pages::batch_codes))
+        .route("/batches/{id}/labels.pdf", get(pages::batch_labels))
         .route("/keys", get(pages::keys).post(pages::create_key))
         .route("/keys/{id}/revoke", post(pages::revoke_key))
         .route("/users", get(pages::users).post(pages::create_user))

@@ -752,7 +752,8 @@ async fn detail_page(
                     "submitted" if reviews => workflow.push(minijinja::context! { kind => "review", url => format!("/batches/{id}/review") }),
                     "approved" if files => workflow.push(post("activate", "activate")),
                     "active" if files => {
-                        for (format, key) in [("txt", "download_txt"), ("csv", "download_csv")] {
+                        workflow.push(minijinja::context! { kind => "link", url => format!("/batches/{id}/labels.pdf"), label => lang.text("labels_pdf"), id => "labels" });
+                        for (format, key) in [("txt", "download_txt"), ("csv", "download_csv"), ("zpl", "download_zpl")] {
                             workflow.push(minijinja::context! { kind => "link", url => format!("/batches/{id}/codes.{format}"), label => lang.text(key), id => format!("codes-{format}") });
                         }
                     }
@@ -1602,6 +1603,7 @@ pub async fn batch_codes(
     let format = match format.as_str() {
         "txt" => zhisu_service::CodeFormat::Txt,
         "csv" => zhisu_service::CodeFormat::Csv,
+        "zpl" => zhisu_service::CodeFormat::Zpl,
         _ => return state.error_page(&page, ServiceError::NotFound(format)),
     };
     let plan = match state.service.code_plan(&s.principal, id).await {
@@ -1610,14 +1612,12 @@ pub async fn batch_codes(
     };
     const CHUNK: u64 = 16_384;
     let count = plan.count;
-    let name = format!(
-        "batch-{id}-codes.{}",
-        if format == zhisu_service::CodeFormat::Txt {
-            "txt"
-        } else {
-            "csv"
-        }
-    );
+    let (extension, content_type) = match format {
+        zhisu_service::CodeFormat::Txt => ("txt", "text/plain; charset=utf-8"),
+        zhisu_service::CodeFormat::Csv => ("csv", "text/csv; charset=utf-8"),
+        zhisu_service::CodeFormat::Zpl => ("zpl", "application/x-zpl; charset=utf-8"),
+    };
+    let name = format!("batch-{id}-codes.{extension}");
     let chunks = (0..count).step_by(CHUNK as usize).map(move |start| {
         let mut out = String::new();
         plan.write(start, start + CHUNK, format, &mut out);
@@ -1625,11 +1625,6 @@ pub async fn batch_codes(
     });
     let mut response =
         axum::body::Body::from_stream(futures_util::stream::iter(chunks)).into_response();
-    let content_type = if format == zhisu_service::CodeFormat::Txt {
-        "text/plain; charset=utf-8"
-    } else {
-        "text/csv; charset=utf-8"
-    };
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -1639,4 +1634,25 @@ pub async fn batch_codes(
             .insert(header::CONTENT_DISPOSITION, v);
     }
     response
+}
+
+/// The first 240 labels of an active batch as A4 sheets (more through the API's `from`/`to`).
+pub async fn batch_labels(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
+    let plan = match state.service.code_plan(&s.principal, id).await {
+        Ok(p) => p,
+        Err(e) => return state.error_page(&page, e),
+    };
+    let rendered = tokio::task::spawn_blocking(move || {
+        plan.labels_pdf(0, 240, &zhisu_print::LabelTemplate::default())
+    })
+    .await;
+    match rendered {
+        Ok(Ok(pdf)) => ([(header::CONTENT_TYPE, "application/pdf")], pdf).into_response(),
+        Ok(Err(e)) => state.error_page(&page, e),
+        Err(e) => state.error_page(&page, ServiceError::Internal(e.to_string())),
+    }
 }

@@ -107,7 +107,7 @@ enum CodesCommand {
         serve: ServeArgs,
         #[arg(long)]
         batch: i64,
-        /// txt (one code per line, for inkjet coders) or csv (index,code, for MES).
+        /// txt (one code per line, for inkjet coders), csv (index,code, for MES) or zpl (label printers).
         #[arg(long, default_value = "txt")]
         format: String,
         /// Output file (default: standard output).
@@ -335,7 +335,8 @@ async fn codes(command: CodesCommand) -> anyhow::Result<()> {
             let format = match format.as_str() {
                 "txt" => zhisu_service::CodeFormat::Txt,
                 "csv" => zhisu_service::CodeFormat::Csv,
-                other => anyhow::bail!("unknown format '{other}': use txt or csv"),
+                "zpl" => zhisu_service::CodeFormat::Zpl,
+                other => anyhow::bail!("unknown format '{other}': use txt, csv or zpl"),
             };
             let settings = Settings::resolve(&serve)?;
             let (engine, service) = zhisu::open(&settings).await?;
@@ -345,12 +346,19 @@ async fn codes(command: CodesCommand) -> anyhow::Result<()> {
             let mut from = from;
             let mut writer: Box<dyn Write> = match &out {
                 Some(path) if resume && path.exists() => {
-                    let existing = std::io::BufReader::new(std::fs::File::open(path)?)
+                    let lines: Vec<String> = std::io::BufReader::new(std::fs::File::open(path)?)
                         .lines()
-                        .count() as u64;
+                        .collect::<Result<_, _>>()?;
+                    // Whole codes only: a ZPL label ends with ^XZ; a half-written last line is rewritten.
+                    let existing = match format {
+                        zhisu_service::CodeFormat::Zpl => {
+                            lines.iter().filter(|l| l.as_str() == "^XZ").count() as u64
+                        }
+                        _ => lines.len() as u64,
+                    };
                     from = match format {
                         zhisu_service::CodeFormat::Csv => existing.saturating_sub(1),
-                        zhisu_service::CodeFormat::Txt => existing,
+                        zhisu_service::CodeFormat::Txt | zhisu_service::CodeFormat::Zpl => existing,
                     };
                     eprintln!("resuming after {from} codes already in {}", path.display());
                     Box::new(std::fs::OpenOptions::new().append(true).open(path)?)

@@ -217,6 +217,68 @@ async fn from_draft_to_verified_codes_on_every_engine() {
         assert_eq!(export(&app, &a, batch, "?format=pdf").await.0, 400);
         assert_eq!(export(&app, &a, batch, "?from=9&to=3").await.0, 400);
 
+        // Printing: a QR per code, A4 label sheets, ZPL.
+        let r = app
+            .client
+            .get(app.url(&format!("/api/v1/batches/{batch}/codes/7/qr")))
+            .bearer_auth(&a)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["content-type"], "image/svg+xml");
+        assert!(r.text().await.unwrap().starts_with("<svg"));
+        let r = app
+            .client
+            .get(app.url(&format!(
+                "/api/v1/batches/{batch}/codes/7/qr?format=png&scale=4"
+            )))
+            .bearer_auth(&a)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.bytes().await.unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
+        assert_eq!(
+            app.get(&a, &format!("/api/v1/batches/{batch}/codes/1000/qr"))
+                .await
+                .0,
+            404
+        );
+        assert_eq!(
+            app.get(&a, &format!("/api/v1/batches/{batch}/codes/7/qr?scale=0"))
+                .await
+                .0,
+            400
+        );
+        let r = app
+            .client
+            .get(app.url(&format!("/api/v1/batches/{batch}/labels?from=0&to=30")))
+            .bearer_auth(&a)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["content-type"], "application/pdf");
+        let pdf = r.bytes().await.unwrap();
+        assert!(
+            pdf.starts_with(b"%PDF-1.4") && String::from_utf8_lossy(&pdf).contains("/Count 2"),
+            "30 labels, two A4 pages"
+        );
+        assert_eq!(
+            app.get(&a, &format!("/api/v1/batches/{batch}/labels?from=2000"))
+                .await
+                .0,
+            400
+        );
+        assert_eq!(
+            app.get(&a, &format!("/api/v1/batches/{batch}/labels?columns=9"))
+                .await
+                .0,
+            400,
+            "a grid that does not fit A4"
+        );
+        let (_, zpl) = export(&app, &a, batch, "?format=zpl&to=2").await;
+        assert_eq!(zpl.matches("^XA").count(), 2);
+        assert!(zpl.contains(&format!("^FDMA,{}^FS", codes[1])), "{zpl}");
+
         let found = verify(&app, &b, codes[499]).await;
         assert_eq!(
             (

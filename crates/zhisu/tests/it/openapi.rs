@@ -20,6 +20,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/batches/{id}/activate"),
     ("get", "/api/v1/batches/{id}/codes"),
     ("get", "/api/v1/codes/verify"),
+    ("get", "/api/v1/batches/{id}/codes/{index}/qr"),
+    ("get", "/api/v1/batches/{id}/labels"),
     ("post", "/api/v1/blobs"),
     ("get", "/api/v1/blobs/{sha256}"),
     ("get", "/api/v1/enterprises"),
@@ -75,6 +77,7 @@ async fn openapi_describes_every_route() {
         let concrete = path
             .replace("{id}", "1")
             .replace("{sha256}", &"0".repeat(64))
+            .replace("{index}", "0")
             .replace("{value}", "x");
         let concrete = if path.ends_with("verify") {
             format!("{concrete}?code=x")
