@@ -248,3 +248,58 @@ pub async fn labels(
         .map_err(|e| ApiError::from(zhisu_service::ServiceError::Internal(e.to_string())))??;
     Ok(([(header::CONTENT_TYPE, "application/pdf")], pdf).into_response())
 }
+
+/// Pack genuine, active codes of your products into a transport package
+/// (`sscc`) or under a parent code (`parent_code`, 组合多码). Each code is
+/// packed once; the package and its links are one ledgered record.
+#[utoipa::path(post, path = "/api/v1/packages", tag = "batches", request_body = zhisu_domain::PackageInput,
+    responses((status = 201, body = zhisu_domain::Package), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn create_package(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<zhisu_domain::PackageInput>,
+) -> ApiResult<Response> {
+    let view = state.service.create_package(&by, input, ip).await?;
+    let mut response = (axum::http::StatusCode::CREATED, Json(view.to_json())).into_response();
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/packages/{}", view.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// One package with its children.
+#[utoipa::path(get, path = "/api/v1/packages/{id}", tag = "batches", params(("id" = i64, Path)),
+    responses((status = 200, body = zhisu_domain::Package), (status = 404, body = Problem)), security(("api_key" = [])))]
+pub async fn get_package(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(
+        state
+            .service
+            .read_record(&by, zhisu_domain::RecordKind::Package, id)
+            .await?
+            .to_json(),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LinksParams {
+    /// A code (Digital Link URI) or an SSCC.
+    pub code: String,
+}
+
+/// What a code is packed in, and what it holds (G6.1.2, both directions).
+#[utoipa::path(get, path = "/api/v1/codes/links", tag = "batches", params(LinksParams),
+    responses((status = 200, body = zhisu_service::CodeLinks), (status = 422, body = Problem)), security(("api_key" = [])))]
+pub async fn links(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ApiQuery(p): ApiQuery<LinksParams>,
+) -> ApiResult<Json<zhisu_service::CodeLinks>> {
+    Ok(Json(state.service.code_links(&by, &p.code).await?))
+}

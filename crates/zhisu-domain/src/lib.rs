@@ -8,6 +8,7 @@ pub mod auth;
 pub mod batch;
 pub mod blob;
 pub mod enterprise;
+pub mod package;
 pub mod product;
 pub mod validation;
 
@@ -15,6 +16,7 @@ pub use auth::{Principal, Role};
 pub use batch::{submission_check, Batch, BatchAction, BatchInput, BatchStatus, ReviewDecision};
 pub use blob::BlobRef;
 pub use enterprise::{Enterprise, EnterpriseInput, EnterpriseKind};
+pub use package::{Package, PackageInput};
 pub use product::{CodeScheme, Product, ProductCategory, ProductInput, TraceLevel};
 pub use validation::{FieldError, Invalid};
 
@@ -25,6 +27,7 @@ pub enum RecordKind {
     Enterprise,
     Product,
     Batch,
+    Package,
 }
 
 impl RecordKind {
@@ -33,6 +36,7 @@ impl RecordKind {
             RecordKind::Enterprise => "enterprise",
             RecordKind::Product => "product",
             RecordKind::Batch => "batch",
+            RecordKind::Package => "package",
         }
     }
 
@@ -41,6 +45,7 @@ impl RecordKind {
             "enterprise" => Some(RecordKind::Enterprise),
             "product" => Some(RecordKind::Product),
             "batch" => Some(RecordKind::Batch),
+            "package" => Some(RecordKind::Package),
             _ => None,
         }
     }

@@ -225,6 +225,7 @@ impl Service {
             index: enterprise_index(&enterprise),
             body: serde_json::to_value(&enterprise)
                 .map_err(|e| ServiceError::Internal(e.to_string()))?,
+            links: vec![],
         };
         let audit = AuditEntry {
             actor: format!("register:{login}"),

@@ -297,6 +297,7 @@ impl Service {
         query.parent_id = filter.product_id;
         query.tag = match kind {
             RecordKind::Enterprise => filter.kind.clone(),
+            RecordKind::Package => filter.kind.clone(),
             RecordKind::Product => filter.category.clone(),
             RecordKind::Batch => filter.status.clone(),
         }
@@ -342,6 +343,7 @@ impl Service {
             kind: RecordKind::Enterprise,
             index: enterprise_index(&enterprise),
             body: to_body(&enterprise)?,
+            links: vec![],
         };
         let stored = self
             .store
@@ -455,6 +457,7 @@ impl Service {
             kind: RecordKind::Product,
             index: product_index(&product, enterprise.text("region_code")),
             body: to_body(&product)?,
+            links: vec![],
         };
         let stored = self
             .store
@@ -558,6 +561,7 @@ impl Service {
             kind: RecordKind::Batch,
             index: batch_index(&batch, enterprise.text("region_code")),
             body: to_body(&batch)?,
+            links: vec![],
         };
         let stored = self
             .store

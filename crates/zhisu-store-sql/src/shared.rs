@@ -180,6 +180,15 @@ macro_rules! impl_sql_store {
                         id
                     }
                 };
+                for code in &record.links {
+                    sqlx::query("insert into code_links (code, package_id, created_at) values ($1, $2, $3)")
+                        .bind(code)
+                        .bind(id)
+                        .bind(at)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(map_err)?;
+                }
                 let leaf_index = Self::append_version(tx, VersionKey { kind: record.kind, record_id: id, version: 1, enterprise_id }, &record.body, at, audit.clone()).await?;
                 Ok(StoredRecord {
                     id,
@@ -304,6 +313,14 @@ macro_rules! impl_sql_store {
                 );
                 let row = sqlx::query(&sql).bind(kind.as_str()).bind(key).fetch_optional(&self.reader).await.map_err(map_err)?;
                 row.as_ref().map(record_from_row).transpose()
+            }
+
+            async fn package_of(&self, code: &str) -> StoreResult<Option<i64>> {
+                sqlx::query_scalar("select package_id from code_links where code = $1")
+                    .bind(code)
+                    .fetch_optional(&self.reader)
+                    .await
+                    .map_err(map_err)
             }
 
             async fn find_by_unique_key(&self, kind: RecordKind, key: &str) -> StoreResult<Option<StoredRecord>> {

@@ -77,6 +77,9 @@ pub struct NewRecord {
     pub kind: RecordKind,
     pub index: RecordIndex,
     pub body: serde_json::Value,
+    /// Codes this record holds (a package's children), linked in the same
+    /// transaction; a code already linked elsewhere is a conflict.
+    pub links: Vec<String>,
 }
 
 /// An entry of the audit log (G8.4, G11).
@@ -244,6 +247,8 @@ pub trait RecordStore: Send + Sync {
         kind: RecordKind,
         key: &str,
     ) -> StoreResult<Option<StoredRecord>>;
+    /// The package a code (by key) was packed into.
+    async fn package_of(&self, code: &str) -> StoreResult<Option<i64>>;
 }
 
 /// Accounts, sessions and API keys (G9.3).

@@ -291,6 +291,8 @@ pub fn router(service: Service, settings: WebSettings) -> Router {
         .route("/batches/{id}/activate", post(pages::batch_activate))
         .route("/batches/{id}/codes.{format}", get(pages::batch_codes))
         .route("/batches/{id}/labels.pdf", get(pages::batch_labels))
+        .route("/packages", get(pages::package_list))
+        .route("/packages/{id}", get(pages::package_detail))
         .route("/keys", get(pages::keys).post(pages::create_key))
         .route("/keys/{id}/revoke", post(pages::revoke_key))
         .route("/users", get(pages::users).post(pages::create_user))

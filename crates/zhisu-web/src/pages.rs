@@ -68,6 +68,7 @@ fn fields_of(kind: RecordKind) -> &'static [&'static str] {
         RecordKind::Enterprise => ENTERPRISE_FIELDS,
         RecordKind::Product => PRODUCT_FIELDS,
         RecordKind::Batch => BATCH_FIELDS,
+        RecordKind::Package => &["key", "sscc", "parent_code", "children"],
     }
 }
 
@@ -76,6 +77,7 @@ fn collection(kind: RecordKind) -> &'static str {
         RecordKind::Enterprise => "enterprises",
         RecordKind::Product => "products",
         RecordKind::Batch => "batches",
+        RecordKind::Package => "packages",
     }
 }
 
@@ -470,6 +472,7 @@ pub async fn dashboard(
 /// The columns a list of `kind` shows.
 fn table_columns(kind: RecordKind) -> &'static [&'static str] {
     match kind {
+        RecordKind::Package => &["key", "sscc", "parent_code", "updated_at"],
         RecordKind::Enterprise => &["name", "uscc", "kind", "region_code", "updated_at"],
         RecordKind::Product => &[
             "product_name",
@@ -553,6 +556,14 @@ async fn list_page(
     let table = record_table(page, kind, &result.items);
     let lang = page.lang;
     let (filter_name, filter_value, options): (&str, String, Vec<(String, String)>) = match kind {
+        RecordKind::Package => (
+            "kind",
+            params.kind.clone().unwrap_or_default(),
+            vec![
+                ("sscc".to_string(), "SSCC".to_string()),
+                ("bundle".to_string(), lang.text("v_multi-code").to_string()),
+            ],
+        ),
         RecordKind::Enterprise => (
             "kind",
             params.kind.unwrap_or_default(),
@@ -667,6 +678,7 @@ async fn detail_page(
     let mut actions: Vec<(String, String)> = Vec::new();
     let mut workflow: Vec<minijinja::Value> = Vec::new();
     let (title, can_edit) = match kind {
+        RecordKind::Package => (record.text("key").to_string(), false),
         RecordKind::Enterprise => {
             if record.body["kind"] == "manufacturer" {
                 let filter = ListFilter {
@@ -928,6 +940,7 @@ async fn form_fields(
     editing: bool,
 ) -> forms::Fields {
     match kind {
+        RecordKind::Package => forms::Fields(vec![]),
         RecordKind::Enterprise => forms::enterprise_fields(page.lang, false, editing),
         RecordKind::Product => forms::product_fields(page.lang, editing),
         RecordKind::Batch => {
@@ -1033,6 +1046,7 @@ async fn save(
         RecordKind::Enterprise => forms::enterprise_json(&state.service, &form, &mut errors).await,
         RecordKind::Product => forms::product_json(&state.service, &form, &mut errors).await,
         RecordKind::Batch => forms::batch_json(&state.service, &form, &mut errors).await,
+        RecordKind::Package => serde_json::Value::Null,
     };
     let version = form.text("version").parse::<i64>().ok();
     let result = if !errors.is_empty() {
@@ -1072,6 +1086,9 @@ async fn save(
             },
             (RecordKind::Enterprise, None) => Err(ServiceError::Forbidden(
                 "enterprises register at /register".into(),
+            )),
+            (RecordKind::Package, _) => Err(ServiceError::Forbidden(
+                "packages are made through the API".into(),
             )),
         }
     };
@@ -1655,4 +1672,20 @@ pub async fn batch_labels(
         Ok(Err(e)) => state.error_page(&page, e),
         Err(e) => state.error_page(&page, ServiceError::Internal(e.to_string())),
     }
+}
+
+pub async fn package_list(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Query(p): Query<ListParams>,
+) -> Response {
+    list_page(&state, &page, &s.principal, RecordKind::Package, p).await
+}
+
+pub async fn package_detail(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
+    detail_page(&state, &page, &s.principal, RecordKind::Package, id).await
 }

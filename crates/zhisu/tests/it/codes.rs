@@ -447,3 +447,223 @@ async fn from_draft_to_verified_codes_on_every_engine() {
         assert!(body.contains("ecode"), "{body}");
     }
 }
+
+/// An active batch of `quantity` codes of a fresh product; returns its codes.
+async fn active_codes(
+    app: &TestApp,
+    key: &str,
+    model: &str,
+    gtin: &str,
+    level: &str,
+    quantity: u64,
+) -> Vec<String> {
+    let mut product = gas_stove_json(model);
+    product["gtin"] = json!(gtin);
+    product["trace_level"] = json!(level);
+    let (status, product) = app.post(key, "/api/v1/products", &product).await;
+    assert_eq!(status, 201, "{product}");
+    let batch = file_batch(
+        app,
+        key,
+        product["id"].as_i64().unwrap(),
+        &format!("{model}-B"),
+        "2026-10-01",
+        quantity,
+    )
+    .await;
+    app.post(key, &format!("/api/v1/batches/{batch}/submit"), &json!({}))
+        .await;
+    app.post(
+        key,
+        &format!("/api/v1/batches/{batch}/activate"),
+        &json!({}),
+    )
+    .await;
+    export(app, key, batch, "")
+        .await
+        .1
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn sscc(n: u32) -> String {
+    let body = format!("06970000{n:09}");
+    format!(
+        "{body}{}",
+        zhisu_codes::gs1::lint::mod10_check_digit(&body).unwrap()
+    )
+}
+
+async fn links(app: &TestApp, key: &str, code: &str) -> serde_json::Value {
+    let r = app
+        .client
+        .get(app.url("/api/v1/codes/links"))
+        .query(&[("code", code)])
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap();
+    decode(r).await.1
+}
+
+#[tokio::test]
+async fn packing_codes_links_both_ways_on_every_engine() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let (_, a) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let (_, b) = app.enterprise(&admin, "manufacturer", "330106").await;
+        let items = active_codes(&app, &a, "ITEM", &valid_gtin(11), "per-item", 100).await;
+        let bundles = active_codes(&app, &a, "BUNDLE", &valid_gtin(12), "multi-code", 5).await;
+        let others = active_codes(&app, &b, "OTHER", &valid_gtin(13), "per-item", 3).await;
+
+        // Ten items into a transport package.
+        let carton = sscc(1);
+        let (status, package) = app
+            .post(
+                &a,
+                "/api/v1/packages",
+                &json!({"sscc": carton, "children": items[..10]}),
+            )
+            .await;
+        assert_eq!(status, 201, "{engine}: {package}");
+        assert_eq!(package["key"], format!("(00){carton}"));
+        assert_eq!(package["children"].as_array().unwrap().len(), 10);
+        assert!(
+            package["leaf_index"].as_i64().is_some(),
+            "the package is a ledgered record"
+        );
+        let package_id = package["id"].as_i64().unwrap();
+        let up = links(&app, &a, &items[3]).await;
+        assert_eq!(
+            (up["packed_in"].as_i64(), up["packed_in_key"].as_str()),
+            (Some(package_id), Some(format!("(00){carton}").as_str())),
+            "{up}"
+        );
+        let down = links(&app, &a, &carton).await;
+        assert_eq!(down["children"].as_array().unwrap().len(), 10, "{down}");
+        assert!(down["children"][0].as_str().unwrap().starts_with("(01)"));
+        assert_eq!(
+            links(&app, &a, &items[50]).await["packed_in"],
+            serde_json::Value::Null
+        );
+
+        // A bundle (组合多码): a parent code holding item codes.
+        let (status, bundle) = app
+            .post(
+                &a,
+                "/api/v1/packages",
+                &json!({"parent_code": bundles[0], "children": items[20..23]}),
+            )
+            .await;
+        assert_eq!(status, 201, "{bundle}");
+        assert_eq!(
+            links(&app, &a, &bundles[0]).await["children"]
+                .as_array()
+                .unwrap()
+                .len(),
+            3
+        );
+        assert_eq!(links(&app, &a, &items[21]).await["packed_in"], bundle["id"]);
+
+        // Refusals, none of which stores anything.
+        let before = app.counts().await;
+        let (status, problem) = app
+            .post(
+                &a,
+                "/api/v1/packages",
+                &json!({"sscc": sscc(2), "children": [items[5], items[60]]}),
+            )
+            .await;
+        assert_eq!(
+            (status, problem["errors"][0]["code"].as_str()),
+            (422, Some("packed")),
+            "{engine}: a code is packed once: {problem}"
+        );
+        let mut forged = items[61].clone();
+        forged.pop();
+        forged.push('0');
+        let (status, problem) = app
+            .post(
+                &a,
+                "/api/v1/packages",
+                &json!({"sscc": sscc(3), "children": [forged]}),
+            )
+            .await;
+        assert_eq!(
+            (status, problem["errors"][0]["code"].as_str()),
+            (422, Some("not-genuine"))
+        );
+        let (status, problem) = app
+            .post(
+                &a,
+                "/api/v1/packages",
+                &json!({"sscc": sscc(4), "children": [others[0]]}),
+            )
+            .await;
+        assert_eq!(
+            (status, problem["errors"][0]["code"].as_str()),
+            (422, Some("not-genuine")),
+            "another maker's code"
+        );
+        assert_eq!(
+            app.post(
+                &a,
+                "/api/v1/packages",
+                &json!({"sscc": carton, "children": [items[70]]})
+            )
+            .await
+            .0,
+            409,
+            "the SSCC is taken"
+        );
+        let (status, problem) = app
+            .post(
+                &a,
+                "/api/v1/packages",
+                &json!({"sscc": "069700000000000010", "children": [items[71]]}),
+            )
+            .await;
+        assert_eq!(
+            (status, problem["errors"][0]["field"].as_str()),
+            (422, Some("sscc")),
+            "{problem}"
+        );
+        assert_eq!(
+            app.post(&a, "/api/v1/packages", &json!({"children": [items[72]]}))
+                .await
+                .0,
+            422,
+            "no parent"
+        );
+        assert_eq!(
+            app.counts().await,
+            before,
+            "{engine}: refused packings stored something"
+        );
+
+        // Tenants: B sees neither the package nor that A's code is packed.
+        assert_eq!(
+            app.get(&b, &format!("/api/v1/packages/{package_id}"))
+                .await
+                .0,
+            404
+        );
+        assert_eq!(
+            links(&app, &b, &items[3]).await["packed_in"],
+            serde_json::Value::Null
+        );
+        assert_eq!(
+            links(&app, &b, &carton).await["children"]
+                .as_array()
+                .unwrap()
+                .len(),
+            0
+        );
+        assert_eq!(
+            app.get(&b, "/api/v1/codes/links?code=nonsense").await.0,
+            422
+        );
+    }
+}

@@ -22,6 +22,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/codes/verify"),
     ("get", "/api/v1/batches/{id}/codes/{index}/qr"),
     ("get", "/api/v1/batches/{id}/labels"),
+    ("post", "/api/v1/packages"),
+    ("get", "/api/v1/packages/{id}"),
+    ("get", "/api/v1/codes/links"),
     ("post", "/api/v1/blobs"),
     ("get", "/api/v1/blobs/{sha256}"),
     ("get", "/api/v1/enterprises"),
@@ -79,7 +82,7 @@ async fn openapi_describes_every_route() {
             .replace("{sha256}", &"0".repeat(64))
             .replace("{index}", "0")
             .replace("{value}", "x");
-        let concrete = if path.ends_with("verify") {
+        let concrete = if path.ends_with("verify") || path.ends_with("links") {
             format!("{concrete}?code=x")
         } else {
             concrete

@@ -54,6 +54,7 @@ async fn versions_leaves_and_atomic_writes() {
                     kind: RecordKind::Enterprise,
                     index: index("K1", "甲"),
                     body: body.clone(),
+                    links: vec![],
                 },
                 audit("t.create"),
             )
@@ -110,6 +111,7 @@ async fn versions_leaves_and_atomic_writes() {
                     kind: RecordKind::Enterprise,
                     index: index("K1", "丁"),
                     body: json!({}),
+                    links: vec![],
                 },
                 audit("t.dup"),
             )
