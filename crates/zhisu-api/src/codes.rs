@@ -206,11 +206,13 @@ pub struct LabelParams {
     pub from: Option<u64>,
     /// One past the last index (default from + 240, at most from + 2400).
     pub to: Option<u64>,
-    /// Labels across and down the A4 page (default 3 × 8, 60 × 33 mm).
+    /// Labels across and down the A4 page (default: the product's template,
+    /// else 3 × 8 of 60 × 33 mm).
     pub columns: Option<u32>,
     pub rows: Option<u32>,
-    pub label_width_mm: Option<f32>,
-    pub label_height_mm: Option<f32>,
+    /// Label size in whole millimetres.
+    pub label_width_mm: Option<u32>,
+    pub label_height_mm: Option<u32>,
     /// Print the product, batch and serial beside each symbol (default true).
     pub text: Option<bool>,
 }
@@ -234,14 +236,24 @@ pub async fn labels(
             "每次最多 2400 个标签，且 from < to (at most 2400 labels per request, with from < to)",
         ));
     }
-    let defaults = zhisu_print::LabelTemplate::default();
-    let template = zhisu_print::LabelTemplate {
-        columns: p.columns.unwrap_or(defaults.columns),
-        rows: p.rows.unwrap_or(defaults.rows),
-        label_width_mm: p.label_width_mm.unwrap_or(defaults.label_width_mm),
-        label_height_mm: p.label_height_mm.unwrap_or(defaults.label_height_mm),
-        show_text: p.text.unwrap_or(true),
-        ..defaults
+    // The product's own layout (G6.2), unless this request overrides it.
+    let base = plan.template.clone();
+    let overridden = p.columns.is_some()
+        || p.rows.is_some()
+        || p.label_width_mm.is_some()
+        || p.label_height_mm.is_some()
+        || p.text.is_some();
+    let template = if overridden {
+        zhisu_domain::product::LabelLayout {
+            columns: p.columns.unwrap_or(base.columns),
+            rows: p.rows.unwrap_or(base.rows),
+            label_width_mm: p.label_width_mm.unwrap_or(base.label_width_mm as u32),
+            label_height_mm: p.label_height_mm.unwrap_or(base.label_height_mm as u32),
+            show_text: p.text.unwrap_or(base.show_text),
+        }
+        .template()
+    } else {
+        base
     };
     let pdf = tokio::task::spawn_blocking(move || plan.labels_pdf(from, to, &template))
         .await

@@ -74,6 +74,48 @@ impl TraceLevel {
     }
 }
 
+/// The label layout a product is always printed with (G6.2: one
+/// consistent template per product), in whole millimetres on A4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LabelLayout {
+    pub columns: u32,
+    pub rows: u32,
+    pub label_width_mm: u32,
+    pub label_height_mm: u32,
+    /// Print product, batch and serial beside each symbol.
+    #[serde(default = "yes")]
+    pub show_text: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl LabelLayout {
+    /// The printable template: the grid centred on A4.
+    pub fn template(&self) -> zhisu_print::LabelTemplate {
+        let defaults = zhisu_print::LabelTemplate::default();
+        let (w, h) = (self.label_width_mm as f32, self.label_height_mm as f32);
+        let gap_x = if self.columns > 1 { 2.0 } else { 0.0 };
+        let gap_y = if self.rows > 1 { 2.0 } else { 0.0 };
+        let used_w = self.columns as f32 * w + (self.columns.saturating_sub(1)) as f32 * gap_x;
+        let used_h = self.rows as f32 * h + (self.rows.saturating_sub(1)) as f32 * gap_y;
+        zhisu_print::LabelTemplate {
+            columns: self.columns,
+            rows: self.rows,
+            label_width_mm: w,
+            label_height_mm: h,
+            margin_left_mm: ((defaults.page_width_mm - used_w) / 2.0).max(0.0),
+            margin_top_mm: ((defaults.page_height_mm - used_h) / 2.0).max(0.0),
+            gap_x_mm: gap_x,
+            gap_y_mm: gap_y,
+            show_text: self.show_text,
+            ..defaults
+        }
+    }
+}
+
 /// A category of important industrial product, with which of the
 /// conditional (b) fields of G5.1-product apply to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,6 +284,8 @@ pub struct ProductInput {
     pub trace_level: Option<TraceLevel>,
     /// The product's GTIN (GS1 scheme): 8, 12, 13 or 14 digits, kept as 14.
     pub gtin: Option<String>,
+    /// How this product's labels are laid out (default: A4, 3 × 8 of 60 × 33 mm).
+    pub label_template: Option<LabelLayout>,
     /// P5.3.3.2: a paused product pauses its reporting.
     #[serde(default)]
     pub paused: bool,
@@ -280,6 +324,9 @@ pub struct Product {
     /// GTIN-14, required before codes can be issued under the GS1 scheme.
     #[serde(default)]
     pub gtin: Option<String>,
+    /// G6.2: the one label layout this product is printed with.
+    #[serde(default)]
+    pub label_template: Option<LabelLayout>,
     pub paused: bool,
 }
 
@@ -451,6 +498,13 @@ impl ProductInput {
             },
             None => None,
         };
+        if let Some(layout) = &self.label_template {
+            if let Err(e) = layout.template().check() {
+                findings.push(
+                    FieldError::new("label_template", "layout", e.to_string()).clause("G6.2"),
+                );
+            }
+        }
         if self.code_scheme.is_none() {
             findings.push(FieldError::required("code_scheme", "编码方案", "P5.2.1"));
         }
@@ -477,6 +531,7 @@ impl ProductInput {
             code_scheme: self.code_scheme.unwrap_or(CodeScheme::Gs1),
             trace_level: self.trace_level.unwrap_or(TraceLevel::PerBatch),
             gtin,
+            label_template: self.label_template,
             paused: self.paused,
         };
         findings.finish(product)

@@ -38,6 +38,8 @@ pub struct CodePlan {
     pub product_name: String,
     pub trace_level: TraceLevel,
     pub model: String,
+    /// The product's label layout (G6.2), or the default.
+    pub template: zhisu_print::LabelTemplate,
     /// How many codes the batch has.
     pub count: u64,
     /// `https://…/01/{gtin}`: every code starts with it.
@@ -370,6 +372,10 @@ impl Service {
             batch_no: batch.batch_no,
             product_name: product.product_name,
             model: product.model,
+            template: product
+                .label_template
+                .map(|l| l.template())
+                .unwrap_or_default(),
             trace_level: product.trace_level,
             count,
             prefix,

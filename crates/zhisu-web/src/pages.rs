@@ -1664,7 +1664,8 @@ pub async fn batch_labels(
         Err(e) => return state.error_page(&page, e),
     };
     let rendered = tokio::task::spawn_blocking(move || {
-        plan.labels_pdf(0, 240, &zhisu_print::LabelTemplate::default())
+        let template = plan.template.clone();
+        plan.labels_pdf(0, 240, &template)
     })
     .await;
     match rendered {

@@ -667,3 +667,68 @@ async fn packing_codes_links_both_ways_on_every_engine() {
         );
     }
 }
+
+/// G6.2: a product's labels always come out in its own layout.
+#[tokio::test]
+async fn labels_follow_the_products_template() {
+    let app = TestApp::spawn(crate::support::EngineKind::Sqlite).await;
+    let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+    let (_, a) = app.enterprise(&admin, "manufacturer", "440305").await;
+    let mut product = gas_stove_json("TPL-1");
+    product["gtin"] = json!(valid_gtin(21));
+    product["label_template"] =
+        json!({"columns": 4, "rows": 8, "label_width_mm": 90, "label_height_mm": 30});
+    let (status, problem) = app.post(&a, "/api/v1/products", &product).await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].as_str()),
+        (422, Some("label_template")),
+        "four 90 mm labels do not fit A4"
+    );
+    product["label_template"] =
+        json!({"columns": 2, "rows": 5, "label_width_mm": 90, "label_height_mm": 50});
+    let (status, product) = app.post(&a, "/api/v1/products", &product).await;
+    assert_eq!(status, 201, "{product}");
+    let batch = file_batch(
+        &app,
+        &a,
+        product["id"].as_i64().unwrap(),
+        "TPL",
+        "2026-10-01",
+        20,
+    )
+    .await;
+    app.post(&a, &format!("/api/v1/batches/{batch}/submit"), &json!({}))
+        .await;
+    app.post(&a, &format!("/api/v1/batches/{batch}/activate"), &json!({}))
+        .await;
+    let pages = |query: &'static str| {
+        let url = app.url(&format!("/api/v1/batches/{batch}/labels{query}"));
+        let client = app.client.clone();
+        let key = a.clone();
+        async move {
+            let pdf = client
+                .get(url)
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            let text = String::from_utf8_lossy(&pdf).to_string();
+            assert!(text.starts_with("%PDF"), "{text}");
+            text.split("/Count ")
+                .nth(1)
+                .and_then(|t| t.split(' ').next())
+                .and_then(|n| n.parse::<u32>().ok())
+                .unwrap()
+        }
+    };
+    assert_eq!(pages("?to=10").await, 1, "2 × 5 = 10 labels a page");
+    assert_eq!(pages("?to=11").await, 2);
+    assert_eq!(
+        pages("?to=11&columns=3&rows=8&label_width_mm=60&label_height_mm=33").await,
+        1,
+        "a request may override it"
+    );
+}
