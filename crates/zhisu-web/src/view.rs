@@ -160,9 +160,14 @@ pub fn rows(lang: Lang, body: &serde_json::Value, fields: &[&str]) -> Vec<Row> {
                 .and_then(|s| s.as_str())
                 .filter(|s| !s.is_empty())
                 .map(|s| format!("/files/{s}"));
+            let shown = match value.as_str() {
+                // Timestamps are UTC on the wire and Asia/Shanghai in pages.
+                Some(t) if f.ends_with("_at") => local_time(t.to_string()),
+                _ => display_value(lang, &value),
+            };
             Row {
                 label: label(lang, f),
-                value: display_value(lang, &value),
+                value: shown,
                 link,
             }
         })
@@ -194,5 +199,11 @@ mod tests {
             ),
             "l.pdf (2 KB)"
         );
+        let shown = rows(
+            Lang::Zh,
+            &serde_json::json!({"activated_at": "2026-11-23T02:06:44.451407Z"}),
+            &["activated_at"],
+        );
+        assert_eq!(shown[0].value, "2026-11-23 10:06:44");
     }
 }

@@ -148,6 +148,18 @@ impl Driver {
         .await;
     }
 
+    /// Sets a form field's value as a date picker would (typing into a
+    /// date input depends on the browser's locale).
+    async fn set_value(&self, id: &str, value: &str) {
+        let script = "document.getElementById(arguments[0]).value = arguments[1];";
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({"script": script, "args": [id, value]}),
+        )
+        .await;
+    }
+
     async fn url(&self) -> String {
         self.call(reqwest::Method::GET, "/url", Value::Null)
             .await
@@ -273,6 +285,7 @@ async fn a_person_registers_and_files_a_product_in_chromium() {
         .type_into("#mandatory_standards", "GB 16410-2020")
         .await;
     driver.click("#code_scheme option[value='gs1']").await;
+    driver.type_into("#gtin", "6970000000017").await;
     driver.click("#trace_level option[value='per-item']").await;
     driver.click("#submit").await;
     // The category needs CCC, a warranty and instructions: the page says so.
@@ -303,6 +316,41 @@ async fn a_person_registers_and_files_a_product_in_chromium() {
         html.contains("JZT-2B01") && html.contains("一物一码") && html.contains("GB 16410-2020")
     );
     driver.screenshot("product.png").await;
+
+    // File a batch of it, submit it, activate it: the codes appear.
+    let product_url = driver.url().await;
+    driver.click("a.button[href^='/batches/new']").await;
+    driver
+        .wait_for("the batch form", |url, _| url.contains("/batches/new"))
+        .await;
+    driver.type_into("#batch_no", "B20261101").await;
+    driver.set_value("production_date", "2026-11-01").await;
+    driver.type_into("#quantity", "50").await;
+    driver
+        .type_into("#inspection_report", licence.to_str().unwrap())
+        .await;
+    driver.click("#submit").await;
+    let html = driver
+        .wait_for("the batch page", |url, html| {
+            url.contains("/batches/") && html.contains("id=\"workflow\"")
+        })
+        .await;
+    assert!(html.contains("id=\"submit\""), "a draft can be submitted");
+    driver.click("#workflow button#submit").await;
+    driver
+        .wait_for("the batch, approved", |_, html| {
+            html.contains("id=\"activate\"")
+        })
+        .await;
+    driver.click("#activate").await;
+    let html = driver
+        .wait_for("the batch, active", |_, html| {
+            html.contains("id=\"codes-txt\"")
+        })
+        .await;
+    assert!(html.contains("id=\"labels\"") && html.contains("已激活"));
+    driver.screenshot("batch-active.png").await;
+    assert!(!product_url.is_empty());
 
     // And the API sees exactly what the page filed.
     let admin = app.key(zhisu_domain::Role::PlatformAdmin, None, &[]).await;
