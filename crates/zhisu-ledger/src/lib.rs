@@ -46,6 +46,140 @@ fn largest_power_of_two_below(n: usize) -> usize {
     1 << (usize::BITS - 1 - (n - 1).leading_zeros())
 }
 
+/// RFC 9162 §2.1.3.1: the inclusion proof of leaf `m` in the tree of
+/// `leaf_hashes` (PATH(m, D[n])).
+pub fn inclusion_proof(m: usize, leaf_hashes: &[Hash]) -> Vec<Hash> {
+    let n = leaf_hashes.len();
+    if n <= 1 {
+        return vec![];
+    }
+    let k = largest_power_of_two_below(n);
+    if m < k {
+        let mut path = inclusion_proof(m, &leaf_hashes[..k]);
+        path.push(tree_hash(&leaf_hashes[k..]));
+        path
+    } else {
+        let mut path = inclusion_proof(m - k, &leaf_hashes[k..]);
+        path.push(tree_hash(&leaf_hashes[..k]));
+        path
+    }
+}
+
+/// RFC 9162 §2.1.4.1: the consistency proof between the first `m` leaves
+/// and all of `leaf_hashes` (PROOF(m, D[n])). `m` must be 1..=n.
+pub fn consistency_proof(m: usize, leaf_hashes: &[Hash]) -> Vec<Hash> {
+    fn subproof(m: usize, leaves: &[Hash], complete: bool) -> Vec<Hash> {
+        let n = leaves.len();
+        if m == n {
+            return if complete {
+                vec![]
+            } else {
+                vec![tree_hash(leaves)]
+            };
+        }
+        let k = largest_power_of_two_below(n);
+        if m <= k {
+            let mut proof = subproof(m, &leaves[..k], complete);
+            proof.push(tree_hash(&leaves[k..]));
+            proof
+        } else {
+            let mut proof = subproof(m - k, &leaves[k..], false);
+            proof.push(tree_hash(&leaves[..k]));
+            proof
+        }
+    }
+    if m == 0 || m > leaf_hashes.len() {
+        return vec![];
+    }
+    subproof(m, leaf_hashes, true)
+}
+
+/// RFC 9162 §2.1.3.2: checks that `leaf_hash` is leaf `leaf_index` of the
+/// tree of `tree_size` leaves whose root is `root`.
+pub fn verify_inclusion(
+    leaf_index: u64,
+    tree_size: u64,
+    leaf_hash: &Hash,
+    proof: &[Hash],
+    root: &Hash,
+) -> bool {
+    if leaf_index >= tree_size {
+        return false;
+    }
+    let (mut fn_, mut sn) = (leaf_index, tree_size - 1);
+    let mut r = *leaf_hash;
+    for p in proof {
+        if sn == 0 {
+            return false;
+        }
+        if fn_ & 1 == 1 || fn_ == sn {
+            r = node_hash(p, &r);
+            if fn_ & 1 == 0 {
+                while fn_ & 1 == 0 && fn_ != 0 {
+                    fn_ >>= 1;
+                    sn >>= 1;
+                }
+            }
+        } else {
+            r = node_hash(&r, p);
+        }
+        fn_ >>= 1;
+        sn >>= 1;
+    }
+    sn == 0 && r == *root
+}
+
+/// RFC 9162 §2.1.4.2: checks that the tree of `second` leaves (root
+/// `second_root`) extends the tree of `first` leaves (root `first_root`).
+pub fn verify_consistency(
+    first: u64,
+    second: u64,
+    first_root: &Hash,
+    second_root: &Hash,
+    proof: &[Hash],
+) -> bool {
+    if first == 0 || first > second {
+        return false;
+    }
+    if first == second {
+        return proof.is_empty() && first_root == second_root;
+    }
+    if proof.is_empty() {
+        return false;
+    }
+    let mut path: Vec<Hash> = Vec::with_capacity(proof.len() + 1);
+    if first.is_power_of_two() {
+        path.push(*first_root);
+    }
+    path.extend_from_slice(proof);
+    let (mut fn_, mut sn) = (first - 1, second - 1);
+    while fn_ & 1 == 1 {
+        fn_ >>= 1;
+        sn >>= 1;
+    }
+    let (mut fr, mut sr) = (path[0], path[0]);
+    for c in &path[1..] {
+        if sn == 0 {
+            return false;
+        }
+        if fn_ & 1 == 1 || fn_ == sn {
+            fr = node_hash(c, &fr);
+            sr = node_hash(c, &sr);
+            if fn_ & 1 == 0 {
+                while fn_ & 1 == 0 && fn_ != 0 {
+                    fn_ >>= 1;
+                    sn >>= 1;
+                }
+            }
+        } else {
+            sr = node_hash(&sr, c);
+        }
+        fn_ >>= 1;
+        sn >>= 1;
+    }
+    sn == 0 && fr == *first_root && sr == *second_root
+}
+
 /// The bytes a record version contributes to the log: what it is, which
 /// one, which version, and its canonical JSON. Recomputing these from the
 /// stored record and comparing hashes is how tampering is found.
@@ -73,6 +207,113 @@ mod tests {
             hex::encode(leaf_hash(b"")),
             "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
         );
+    }
+
+    /// The RFC 6962 reference inputs (certificate-transparency's
+    /// merkle_tree_test) and the tree heads of their first 1..=8 leaves.
+    const INPUTS: [&[u8]; 8] = [
+        b"",
+        b"\x00",
+        b"\x10",
+        b"\x20\x21",
+        b"\x30\x31",
+        b"\x40\x41\x42\x43",
+        b"\x50\x51\x52\x53\x54\x55\x56\x57",
+        b"\x60\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f",
+    ];
+    const ROOTS: [&str; 8] = [
+        "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+        "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+        "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+        "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+        "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+        "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+    ];
+
+    fn reference_leaves() -> Vec<Hash> {
+        INPUTS.iter().map(|i| leaf_hash(i)).collect()
+    }
+
+    #[test]
+    fn reference_tree_heads() {
+        let leaves = reference_leaves();
+        for (n, root) in ROOTS.iter().enumerate() {
+            assert_eq!(
+                hex::encode(tree_hash(&leaves[..n + 1])),
+                *root,
+                "tree of {} leaves",
+                n + 1
+            );
+        }
+    }
+
+    #[test]
+    fn reference_inclusion_path() {
+        // certificate-transparency's test: leaf 0 of the 8-leaf tree.
+        let leaves = reference_leaves();
+        let path: Vec<String> = inclusion_proof(0, &leaves)
+            .iter()
+            .map(hex::encode)
+            .collect();
+        assert_eq!(
+            path,
+            [
+                "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+            ]
+        );
+    }
+
+    /// Every proof of every small tree verifies, and no altered one does.
+    #[test]
+    fn every_proof_of_small_trees_verifies() {
+        let leaves: Vec<Hash> = (0u32..40).map(|i| leaf_hash(&i.to_be_bytes())).collect();
+        for n in 1..=leaves.len() {
+            let tree = &leaves[..n];
+            let root = tree_hash(tree);
+            for m in 0..n {
+                let proof = inclusion_proof(m, tree);
+                assert!(
+                    verify_inclusion(m as u64, n as u64, &tree[m], &proof, &root),
+                    "inclusion {m} of {n}"
+                );
+                assert!(!verify_inclusion(
+                    m as u64,
+                    n as u64,
+                    &leaf_hash(b"other"),
+                    &proof,
+                    &root
+                ));
+                if !proof.is_empty() {
+                    let mut bad = proof.clone();
+                    bad[0][0] ^= 1;
+                    assert!(!verify_inclusion(m as u64, n as u64, &tree[m], &bad, &root));
+                }
+                assert!(
+                    !verify_inclusion(n as u64, n as u64, &tree[m], &proof, &root),
+                    "an index past the end"
+                );
+            }
+            for m in 1..=n {
+                let proof = consistency_proof(m, tree);
+                let old = tree_hash(&leaves[..m]);
+                assert!(
+                    verify_consistency(m as u64, n as u64, &old, &root, &proof),
+                    "consistency {m} to {n}"
+                );
+                if m < n {
+                    let forked =
+                        tree_hash(&[&leaves[..m - 1], &[leaf_hash(b"rewritten")][..]].concat());
+                    assert!(
+                        !verify_consistency(m as u64, n as u64, &forked, &root, &proof),
+                        "a rewritten history is caught"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
