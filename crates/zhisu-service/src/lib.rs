@@ -7,6 +7,7 @@
 mod accounts;
 mod blobs;
 mod codes;
+mod ledger;
 mod packages;
 mod records;
 
@@ -16,6 +17,7 @@ pub use accounts::principal_of_user;
 pub use accounts::{NewAccount, NewKey, Registration};
 pub use blobs::BlobDir;
 pub use codes::{CodeFormat, CodePlan, Verification, VerifyStatus};
+pub use ledger::LedgerReport;
 pub use packages::CodeLinks;
 pub use records::{merge_patch, schema_error, schema_finding, ListFilter, RecordView};
 use zhisu_domain::Invalid;

@@ -671,6 +671,43 @@ macro_rules! impl_sql_store {
                 Ok(Page { items, total, limit: query.limit.clamp(1, 1000), offset: query.offset.max(0) })
             }
 
+            async fn ledger_entries(&self, from_index: i64, limit: i64) -> StoreResult<Vec<zhisu_store::LedgerEntry>> {
+                let rows = sqlx::query(
+                    "select l.leaf_index, l.leaf_hash, l.entry_ref, v.kind, v.record_id, v.version, v.body \
+                     from ledger_leaves l left join record_versions v on v.leaf_index = l.leaf_index \
+                     where l.leaf_index >= $1 order by l.leaf_index limit $2",
+                )
+                .bind(from_index)
+                .bind(limit)
+                .fetch_all(&self.reader)
+                .await
+                .map_err(map_err)?;
+                rows.iter()
+                    .map(|row| {
+                        let kind: Option<String> = row.try_get("kind").map_err(map_err)?;
+                        let version = match kind {
+                            Some(kind) => Some((
+                                kind,
+                                row.try_get::<i64, _>("record_id").map_err(map_err)?,
+                                row.try_get::<i64, _>("version").map_err(map_err)?,
+                                row.try_get::<String, _>("body").map_err(map_err)?,
+                            )),
+                            None => None,
+                        };
+                        Ok(zhisu_store::LedgerEntry {
+                            leaf_index: row.try_get("leaf_index").map_err(map_err)?,
+                            leaf_hash: row.try_get("leaf_hash").map_err(map_err)?,
+                            entry_ref: row.try_get("entry_ref").map_err(map_err)?,
+                            version,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn count_versions(&self) -> StoreResult<i64> {
+                sqlx::query_scalar("select count(*) from record_versions").fetch_one(&self.reader).await.map_err(map_err)
+            }
+
             async fn health(&self) -> StoreResult<StoreHealth> {
                 let records: i64 = sqlx::query_scalar("select count(*) from records").fetch_one(&self.reader).await.map_err(map_err)?;
                 let ledger_leaves: i64 = sqlx::query_scalar("select count(*) from ledger_leaves").fetch_one(&self.reader).await.map_err(map_err)?;

@@ -212,6 +212,17 @@ pub struct StoreHealth {
     pub ledger_leaves: i64,
 }
 
+/// One ledger leaf and the record version it was computed from, as the
+/// store holds them now.
+#[derive(Debug, Clone)]
+pub struct LedgerEntry {
+    pub leaf_index: i64,
+    pub leaf_hash: String,
+    pub entry_ref: String,
+    /// None when the version row is gone.
+    pub version: Option<(String, i64, i64, String)>,
+}
+
 /// Versioned, ledgered records: enterprises, products, batches.
 #[async_trait]
 pub trait RecordStore: Send + Sync {
@@ -297,6 +308,11 @@ pub trait AuditStore: Send + Sync {
     async fn append_audit(&self, entry: AuditEntry) -> StoreResult<()>;
     async fn list_audit(&self, query: &AuditQuery) -> StoreResult<Page<AuditRecord>>;
     async fn health(&self) -> StoreResult<StoreHealth>;
+    /// Ledger leaves from `from_index` on (at most `limit`), each with the
+    /// record version it stands for as stored now, for `ledger verify`.
+    async fn ledger_entries(&self, from_index: i64, limit: i64) -> StoreResult<Vec<LedgerEntry>>;
+    /// How many record versions exist (each must have its leaf).
+    async fn count_versions(&self) -> StoreResult<i64>;
 }
 
 /// Everything the service needs, in one object.

@@ -45,6 +45,11 @@ enum Command {
         #[command(subcommand)]
         command: CodesCommand,
     },
+    /// The tamper-evident ledger.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
     /// Settings files.
     Config {
         #[command(subcommand)]
@@ -128,6 +133,16 @@ enum CodesCommand {
     },
     /// Add a new serial key; codes issued under older keys stay valid.
     RotateKey {
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Recompute every leaf from the stored records and the tree from the
+    /// leaves; exit 2 naming the first record changed behind the platform's back.
+    Verify {
         #[command(flatten)]
         common: CommonArgs,
     },
@@ -302,6 +317,9 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Codes { command } => codes(command).await,
+        Command::Ledger {
+            command: LedgerCommand::Verify { common },
+        } => ledger_verify(common).await,
         Command::Config {
             command: ConfigCommand::Example,
         } => {
@@ -412,6 +430,30 @@ async fn codes(command: CodesCommand) -> anyhow::Result<()> {
             let version = zhisu::keys::rotate(&settings.data)?;
             println!("serial key version {version} now issues new codes; older codes stay valid");
             Ok(())
+        }
+    }
+}
+
+async fn ledger_verify(common: CommonArgs) -> anyhow::Result<()> {
+    let settings = Settings::for_data(&common)?;
+    let (engine, service) = zhisu::open(&settings).await?;
+    let report = service
+        .verify_ledger(|done| eprint!("\r核对账本 verifying the ledger: {done} leaves"))
+        .await;
+    engine.close().await;
+    let report = report.map_err(|e| anyhow::anyhow!("{e}"))?;
+    eprintln!();
+    match report.problem {
+        None => {
+            println!(
+                "账本完好 ledger intact: {} leaves, root {}",
+                report.leaves, report.root
+            );
+            Ok(())
+        }
+        Some(problem) => {
+            eprintln!("账本被篡改 THE LEDGER DOES NOT MATCH THE RECORDS: {problem}");
+            std::process::exit(2);
         }
     }
 }

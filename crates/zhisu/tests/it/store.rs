@@ -218,3 +218,101 @@ async fn versions_leaves_and_atomic_writes() {
         }
     }
 }
+
+/// `zhisu ledger verify` finds an edited row, a deleted leaf and a version
+/// added behind the platform's back, and names the record, on both engines.
+#[tokio::test]
+async fn ledger_verify_names_what_was_tampered_with() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(zhisu_domain::Role::PlatformAdmin, None, &[]).await;
+        let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let (_, product) = app
+            .post(
+                &maker,
+                "/api/v1/products",
+                &crate::support::gas_stove_json("LEDGER-1"),
+            )
+            .await;
+        let id = product["id"].as_i64().unwrap();
+        app.patch(
+            &maker,
+            &format!("/api/v1/products/{id}"),
+            &json!({"warranty_months": 48}),
+        )
+        .await;
+        let verify = || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_zhisu"))
+                .args([
+                    "ledger",
+                    "verify",
+                    "--data",
+                    app.data.to_str().unwrap(),
+                    "--database-url",
+                    &app.database_url,
+                ])
+                .env("RUST_LOG", "warn")
+                .output()
+                .unwrap()
+        };
+        let intact = verify();
+        assert!(
+            intact.status.success(),
+            "{engine}: {}",
+            String::from_utf8_lossy(&intact.stderr)
+        );
+        assert!(String::from_utf8_lossy(&intact.stdout).contains("ledger intact"));
+
+        // Someone edits the product's name with SQL, behind the platform's back.
+        if app.engine_kind == EngineKind::Postgres {
+            app.execute_raw(
+                "alter table record_versions disable trigger record_versions_append_only",
+            )
+            .await
+            .unwrap();
+        }
+        let edited = app
+            .execute_raw(&format!("update record_versions set body = replace(body, '家用燃气灶', '假冒燃气灶') where record_id = {id} and version = 1"))
+            .await
+            .unwrap();
+        assert_eq!(edited, 1);
+        let caught = verify();
+        assert_eq!(caught.status.code(), Some(2), "{engine}");
+        let said = String::from_utf8_lossy(&caught.stderr);
+        assert!(
+            said.contains(&format!("product/{id}@1")),
+            "{engine}: names the record: {said}"
+        );
+        app.execute_raw(&format!("update record_versions set body = replace(body, '假冒燃气灶', '家用燃气灶') where record_id = {id} and version = 1")).await.unwrap();
+        assert!(
+            verify().status.success(),
+            "{engine}: restoring the bytes restores the ledger"
+        );
+
+        // A version slipped in without a leaf.
+        app.execute_raw(&format!("insert into record_versions (record_id, version, kind, body, created_at, created_by, leaf_index) values ({id}, 99, 'product', '{{}}', 'x', 'x', 999999)")).await.unwrap();
+        let said = String::from_utf8_lossy(&verify().stderr).to_string();
+        assert!(said.contains("no leaf"), "{engine}: {said}");
+        app.execute_raw(&format!(
+            "delete from record_versions where record_id = {id} and version = 99"
+        ))
+        .await
+        .unwrap();
+
+        // The log truncated: a leaf deleted.
+        if app.engine_kind == EngineKind::Postgres {
+            app.execute_raw("alter table ledger_leaves disable trigger ledger_leaves_append_only")
+                .await
+                .unwrap();
+        }
+        app.execute_raw("delete from ledger_leaves where leaf_index = 1")
+            .await
+            .unwrap();
+        let truncated = verify();
+        assert_eq!(truncated.status.code(), Some(2));
+        assert!(
+            String::from_utf8_lossy(&truncated.stderr).contains("leaf 1 is missing"),
+            "{engine}"
+        );
+    }
+}
