@@ -48,10 +48,12 @@ impl Service {
                     break;
                 };
                 match &entry.version {
-                    None => problem = Some(format!(
+                    None => {
+                        problem = Some(format!(
                         "{} 的记录已被删除 (the record version {} behind leaf {next} was deleted)",
                         entry.entry_ref, entry.entry_ref
-                    )),
+                    ))
+                    }
                     Some((kind, id, version, body)) => {
                         let recomputed = zhisu_ledger::leaf_hash(&zhisu_ledger::leaf_bytes(
                             kind, *id, *version, body,

@@ -226,14 +226,27 @@ async fn read_form(
         .map_err(|e| state.error_page(page, ServiceError::BadRequest(e)))
 }
 
+/// Reads a posted form and checks its CSRF token against `expected`.
+async fn checked_form(
+    state: &WebState,
+    page: &Page,
+    multipart: Multipart,
+    expected: &str,
+) -> Result<FormData, Response> {
+    let form = read_form(state, page, multipart).await?;
+    if form.csrf_ok(expected) {
+        Ok(form)
+    } else {
+        Err(csrf_failed(state, page))
+    }
+}
+
 pub async fn login(State(state): State<WebState>, page: Page, multipart: Multipart) -> Response {
-    let form = match read_form(&state, &page, multipart).await {
+    let expected = page.csrf_cookie.clone().unwrap_or_default();
+    let form = match checked_form(&state, &page, multipart, &expected).await {
         Ok(f) => f,
         Err(r) => return r,
     };
-    if !form.csrf_ok(page.csrf_cookie.as_deref().unwrap_or("")) {
-        return csrf_failed(&state, &page);
-    }
     let next = safe_next(&form.text("next")).to_string();
     match state
         .service
@@ -340,13 +353,11 @@ pub async fn register_form(State(state): State<WebState>, page: Page) -> Respons
 }
 
 pub async fn register(State(state): State<WebState>, page: Page, multipart: Multipart) -> Response {
-    let form = match read_form(&state, &page, multipart).await {
+    let expected = page.csrf_cookie.clone().unwrap_or_default();
+    let form = match checked_form(&state, &page, multipart, &expected).await {
         Ok(f) => f,
         Err(r) => return r,
     };
-    if !form.csrf_ok(page.csrf_cookie.as_deref().unwrap_or("")) {
-        return csrf_failed(&state, &page);
-    }
     let mut errors = Vec::new();
     let enterprise = forms::enterprise_json(&state.service, &form, &mut errors).await;
     let json = serde_json::json!({
@@ -1033,13 +1044,10 @@ async fn save(
     id: Option<i64>,
     multipart: Multipart,
 ) -> Response {
-    let form = match read_form(state, page, multipart).await {
+    let form = match checked_form(state, page, multipart, &session.csrf).await {
         Ok(f) => f,
         Err(r) => return r,
     };
-    if !form.csrf_ok(&session.csrf) {
-        return csrf_failed(state, page);
-    }
     let by = &session.principal;
     let mut errors = Vec::new();
     let json = match kind {
@@ -1278,13 +1286,10 @@ pub async fn create_key(
     SignedIn(page, s): SignedIn,
     multipart: Multipart,
 ) -> Response {
-    let form = match read_form(&state, &page, multipart).await {
+    let form = match checked_form(&state, &page, multipart, &s.csrf).await {
         Ok(f) => f,
         Err(r) => return r,
     };
-    if !form.csrf_ok(&s.csrf) {
-        return csrf_failed(&state, &page);
-    }
     let by = &s.principal;
     let Some(role) = Role::parse(&form.text("role")) else {
         return keys_page(&state, &page, by, None, Some("role?".into())).await;
@@ -1330,12 +1335,8 @@ pub async fn revoke_key(
     Path(id): Path<i64>,
     multipart: Multipart,
 ) -> Response {
-    let form = match read_form(&state, &page, multipart).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    if !form.csrf_ok(&s.csrf) {
-        return csrf_failed(&state, &page);
+    if let Err(refused) = checked_form(&state, &page, multipart, &s.csrf).await {
+        return refused;
     }
     match state
         .service
@@ -1468,13 +1469,10 @@ pub async fn create_user(
     SignedIn(page, s): SignedIn,
     multipart: Multipart,
 ) -> Response {
-    let form = match read_form(&state, &page, multipart).await {
+    let form = match checked_form(&state, &page, multipart, &s.csrf).await {
         Ok(f) => f,
         Err(r) => return r,
     };
-    if !form.csrf_ok(&s.csrf) {
-        return csrf_failed(&state, &page);
-    }
     let by = &s.principal;
     let Some(role) = Role::parse(&form.text("role")) else {
         return users_page(
@@ -1548,13 +1546,10 @@ async fn batch_step(
     multipart: Multipart,
     step: &str,
 ) -> Response {
-    let form = match read_form(state, page, multipart).await {
+    let form = match checked_form(state, page, multipart, &session.csrf).await {
         Ok(f) => f,
         Err(r) => return r,
     };
-    if !form.csrf_ok(&session.csrf) {
-        return csrf_failed(state, page);
-    }
     let by = &session.principal;
     let result = match step {
         "submit" => state.service.submit_batch(by, id, page.ip.clone()).await,

@@ -582,8 +582,8 @@ async fn packing_codes_links_both_ways_on_every_engine() {
             "{engine}: a code is packed once: {problem}"
         );
         let mut forged = items[61].clone();
-        forged.pop();
-        forged.push('0');
+        let last = forged.pop().unwrap();
+        forged.push(if last == '0' { '1' } else { '0' });
         let (status, problem) = app
             .post(
                 &a,
