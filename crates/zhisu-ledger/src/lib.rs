@@ -5,6 +5,8 @@
 //! [`leaf_hash`] of those bytes in the same transaction as the write.
 //! Tree heads, proofs and signed checkpoints build on these two functions.
 
+pub mod note;
+
 use sha2::{Digest, Sha256};
 
 /// A SHA-256 digest.
