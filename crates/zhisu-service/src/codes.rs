@@ -1,6 +1,7 @@
 //! The P5.1/P5.5 workflow (submit → check → approve or review → activate)
 //! and the codes an active batch has: computed, never stored (G6.1.1).
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -118,17 +119,12 @@ impl CodePlan {
                 continue;
             }
             if format == CodeFormat::Csv {
-                out.push_str(itoa_u64(index).as_str());
-                out.push(',');
+                let _ = write!(out, "{index},");
             }
             self.code_into(index, out);
             out.push('\n');
         }
     }
-}
-
-fn itoa_u64(n: u64) -> String {
-    n.to_string()
 }
 
 /// What a scanned code turned out to be.
