@@ -9,6 +9,7 @@ pub mod auth;
 pub mod codes;
 pub mod docs;
 pub mod error;
+pub mod ledger;
 pub mod misc;
 pub mod records;
 
@@ -43,6 +44,7 @@ pub struct AppState {
         (name = "files", description = "Licences, reports and instructions (G8.2)"),
         (name = "identifiers", description = "USCC, GS1, CCC and licence numbers"),
         (name = "accounts", description = "API keys, users and the audit log (G9.3, G8.4)"),
+        (name = "ledger", description = "Tamper evidence: signed checkpoints and RFC 9162 proofs (G8.3, G9.2)"),
         (name = "platform", description = "Health"),
     )
 )]
@@ -84,6 +86,10 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(codes::create_package))
         .routes(routes!(codes::get_package))
         .routes(routes!(codes::links))
+        .routes(routes!(ledger::checkpoint))
+        .routes(routes!(ledger::key))
+        .routes(routes!(ledger::inclusion))
+        .routes(routes!(ledger::consistency))
         .routes(routes!(misc::identifier))
         .routes(routes!(misc::upload))
         .routes(routes!(misc::download))

@@ -2,6 +2,8 @@
 //! now, and the tree from the leaves; name the first thing that changed
 //! behind the platform's back (an edited, deleted or moved row).
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use serde::Serialize;
 
 use crate::{Service, ServiceResult};
@@ -84,6 +86,106 @@ impl Service {
             leaves: next as u64,
             root: zhisu_ledger::to_hex(&zhisu_ledger::tree_hash(&hashes)),
             problem,
+        })
+    }
+}
+
+/// The origin of a deployment's checkpoints: its public host and `/ledger`
+/// (C2SP: a schema-less name unique to the log). Also the signing key's name.
+pub fn ledger_origin(public_url: &str) -> String {
+    let host = public_url.split("://").nth(1).unwrap_or(public_url);
+    format!("{}/ledger", host.trim_end_matches('/'))
+}
+
+/// A proof as served: base64 hashes, RFC 9162 order.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProofView {
+    pub tree_size: u64,
+    /// Inclusion proofs: the leaf's index; consistency proofs: the older size.
+    pub from: u64,
+    pub hashes: Vec<String>,
+}
+
+impl Service {
+    /// Every leaf hash, in order (O(n): the tree frontier is not cached yet).
+    async fn all_leaf_hashes(&self) -> ServiceResult<Vec<zhisu_ledger::Hash>> {
+        const PAGE: i64 = 50_000;
+        let mut out = Vec::new();
+        loop {
+            let page = self.store.leaf_hashes(out.len() as i64, PAGE).await?;
+            let n = page.len();
+            for h in page {
+                let hash = hex::decode(&h)
+                    .ok()
+                    .and_then(|b| <zhisu_ledger::Hash>::try_from(b).ok());
+                out.push(hash.ok_or_else(|| {
+                    crate::ServiceError::Internal(format!("malformed leaf hash {h}"))
+                })?);
+            }
+            if (n as i64) < PAGE {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// The C2SP tlog-checkpoint of the whole ledger, signed by the deployment.
+    pub async fn checkpoint(&self) -> ServiceResult<String> {
+        let leaves = self.all_leaf_hashes().await?;
+        let body = zhisu_ledger::note::checkpoint_body(
+            &self.ledger_origin(),
+            leaves.len() as u64,
+            &zhisu_ledger::tree_hash(&leaves),
+        );
+        Ok(self.ledger_signer.sign(&body))
+    }
+
+    /// The verifier key that checks this deployment's checkpoints.
+    pub fn ledger_verifier_key(&self) -> String {
+        self.ledger_signer.verifier_key()
+    }
+
+    /// The origin line of this deployment's checkpoints.
+    pub fn ledger_origin(&self) -> String {
+        ledger_origin(&self.settings.public_url)
+    }
+
+    fn bad_size(message: String) -> crate::ServiceError {
+        crate::ServiceError::BadRequest(message)
+    }
+
+    /// RFC 9162 inclusion proof of leaf `index` in the tree of `tree_size` leaves.
+    pub async fn inclusion_proof(&self, index: u64, tree_size: u64) -> ServiceResult<ProofView> {
+        let leaves = self.all_leaf_hashes().await?;
+        if tree_size == 0 || tree_size > leaves.len() as u64 || index >= tree_size {
+            return Err(Self::bad_size(format!(
+                "须 index < tree_size ≤ {} (need index < tree_size ≤ {})",
+                leaves.len(),
+                leaves.len()
+            )));
+        }
+        let proof = zhisu_ledger::inclusion_proof(index as usize, &leaves[..tree_size as usize]);
+        Ok(ProofView {
+            tree_size,
+            from: index,
+            hashes: proof.iter().map(|h| STANDARD.encode(h)).collect(),
+        })
+    }
+
+    /// RFC 9162 consistency proof from the tree of `first` leaves to that of `second`.
+    pub async fn consistency_proof(&self, first: u64, second: u64) -> ServiceResult<ProofView> {
+        let leaves = self.all_leaf_hashes().await?;
+        if first == 0 || first > second || second > leaves.len() as u64 {
+            return Err(Self::bad_size(format!(
+                "须 0 < first ≤ second ≤ {} (need 0 < first ≤ second ≤ {})",
+                leaves.len(),
+                leaves.len()
+            )));
+        }
+        let proof = zhisu_ledger::consistency_proof(first as usize, &leaves[..second as usize]);
+        Ok(ProofView {
+            tree_size: second,
+            from: first,
+            hashes: proof.iter().map(|h| STANDARD.encode(h)).collect(),
         })
     }
 }

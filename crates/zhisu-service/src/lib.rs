@@ -17,7 +17,7 @@ pub use accounts::principal_of_user;
 pub use accounts::{NewAccount, NewKey, Registration};
 pub use blobs::BlobDir;
 pub use codes::{CodeFormat, CodePlan, Verification, VerifyStatus};
-pub use ledger::LedgerReport;
+pub use ledger::{ledger_origin, LedgerReport, ProofView};
 pub use packages::CodeLinks;
 pub use records::{merge_patch, schema_error, schema_finding, ListFilter, RecordView};
 use zhisu_domain::Invalid;
@@ -99,6 +99,7 @@ pub struct Service {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) blobs: BlobDir,
     pub(crate) serials: Arc<zhisu_codes::serial::SerialCodec>,
+    pub(crate) ledger_signer: Arc<zhisu_ledger::note::NoteSigner>,
     pub settings: ServiceSettings,
 }
 
@@ -107,12 +108,14 @@ impl Service {
         store: Arc<dyn Store>,
         blobs: BlobDir,
         serials: zhisu_codes::serial::SerialCodec,
+        ledger_signer: zhisu_ledger::note::NoteSigner,
         settings: ServiceSettings,
     ) -> Self {
         Service {
             store,
             blobs,
             serials: Arc::new(serials),
+            ledger_signer: Arc::new(ledger_signer),
             settings,
         }
     }

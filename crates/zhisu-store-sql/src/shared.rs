@@ -704,6 +704,15 @@ macro_rules! impl_sql_store {
                     .collect()
             }
 
+            async fn leaf_hashes(&self, from_index: i64, limit: i64) -> StoreResult<Vec<String>> {
+                sqlx::query_scalar("select leaf_hash from ledger_leaves where leaf_index >= $1 order by leaf_index limit $2")
+                    .bind(from_index)
+                    .bind(limit)
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err(map_err)
+            }
+
             async fn count_versions(&self) -> StoreResult<i64> {
                 sqlx::query_scalar("select count(*) from record_versions").fetch_one(&self.reader).await.map_err(map_err)
             }

@@ -311,6 +311,8 @@ pub trait AuditStore: Send + Sync {
     /// Ledger leaves from `from_index` on (at most `limit`), each with the
     /// record version it stands for as stored now, for `ledger verify`.
     async fn ledger_entries(&self, from_index: i64, limit: i64) -> StoreResult<Vec<LedgerEntry>>;
+    /// Leaf hashes (hex) from `from_index` on, at most `limit`, in order.
+    async fn leaf_hashes(&self, from_index: i64, limit: i64) -> StoreResult<Vec<String>>;
     /// How many record versions exist (each must have its leaf).
     async fn count_versions(&self) -> StoreResult<i64>;
 }

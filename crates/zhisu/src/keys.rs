@@ -117,6 +117,29 @@ pub fn rotate(data: &Path) -> anyhow::Result<u8> {
     Ok(next)
 }
 
+/// The ledger's checkpoint signing key: `ZHISU_LEDGER_KEY` (64 hex digits)
+/// or `DATA/keys/ledger-ed25519`, created on first start. Its name is the
+/// checkpoint origin. The private key never leaves this file.
+pub fn ledger_signer(data: &Path, origin: &str) -> anyhow::Result<zhisu_ledger::note::NoteSigner> {
+    let secret_hex = match std::env::var("ZHISU_LEDGER_KEY") {
+        Ok(v) => v,
+        Err(_) => {
+            let path = data.join("keys").join("ledger-ed25519");
+            if !path.exists() {
+                let mut secret = [0u8; 32];
+                rand::rngs::OsRng.fill_bytes(&mut secret);
+                write_new(&path, &format!("{}\n", hex::encode(secret)))?;
+            }
+            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?
+        }
+    };
+    let secret: [u8; 32] = hex::decode(secret_hex.trim())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .context("the ledger key must be 32 bytes (64 hex digits)")?;
+    Ok(zhisu_ledger::note::NoteSigner::new(origin, secret))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

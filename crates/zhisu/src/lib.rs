@@ -59,10 +59,16 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(Engine, Service)> {
     let blobs = BlobDir::new(settings.data.join("blobs"))
         .with_context(|| format!("creating blob folder under {}", settings.data.display()))?;
     let serials = keys::load_or_create(&settings.data).context("loading the serial keys")?;
+    let ledger_signer = keys::ledger_signer(
+        &settings.data,
+        &zhisu_service::ledger_origin(&settings.public_url),
+    )
+    .context("loading the ledger signing key")?;
     let service = Service::new(
         engine.store(),
         blobs,
         serials,
+        ledger_signer,
         ServiceSettings {
             session_hours: settings.session_hours,
             deployment_name: settings.deployment_name.clone(),

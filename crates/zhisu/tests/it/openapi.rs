@@ -41,6 +41,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/products/{id}/history"),
     ("post", "/api/v1/users"),
     ("get", "/healthz"),
+    ("get", "/ledger/checkpoint"),
+    ("get", "/ledger/key"),
+    ("get", "/ledger/proof/inclusion"),
+    ("get", "/ledger/proof/consistency"),
 ];
 
 #[tokio::test]

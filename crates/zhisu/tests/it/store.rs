@@ -316,3 +316,144 @@ async fn ledger_verify_names_what_was_tampered_with() {
         );
     }
 }
+
+fn decode_hashes(proof: &serde_json::Value) -> Vec<zhisu_ledger::Hash> {
+    use base64::Engine;
+    proof["hashes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            base64::engine::general_purpose::STANDARD
+                .decode(h.as_str().unwrap())
+                .unwrap()
+                .try_into()
+                .unwrap()
+        })
+        .collect()
+}
+
+/// The public face of the ledger: a signed checkpoint that opens with the
+/// published key, inclusion proofs for records, consistency between
+/// checkpoints — checked with nothing but what the endpoints return.
+#[tokio::test]
+async fn checkpoints_and_proofs_verify_from_outside() {
+    use zhisu_ledger::note::{parse_checkpoint, NoteVerifier};
+    let app = TestApp::spawn(EngineKind::Sqlite).await;
+    let admin = app.key(zhisu_domain::Role::PlatformAdmin, None, &[]).await;
+    let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+    let (_, product) = app
+        .post(
+            &maker,
+            "/api/v1/products",
+            &crate::support::gas_stove_json("PROOF-1"),
+        )
+        .await;
+    let text = |path: &str| {
+        let url = app.url(path);
+        let client = app.client.clone();
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let verifier = NoteVerifier::parse(&text("/ledger/key").await).unwrap();
+    let first = text("/ledger/checkpoint").await;
+    let (origin, size1, root1) = parse_checkpoint(verifier.open(&first).unwrap()).unwrap();
+    assert_eq!(
+        origin,
+        format!("{}/ledger", app.base.trim_start_matches("http://"))
+    );
+    assert!(size1 >= 2);
+
+    // The product's leaf is in the checkpointed tree.
+    let leaf = product["leaf_index"].as_u64().unwrap();
+    let (_, proof) = app
+        .get(
+            "",
+            &format!("/ledger/proof/inclusion?index={leaf}&tree_size={size1}"),
+        )
+        .await;
+    let rows = app.ledger_rows().await;
+    let leaf_hash: zhisu_ledger::Hash = hex_to_hash(&rows[leaf as usize].1);
+    assert!(zhisu_ledger::verify_inclusion(
+        leaf,
+        size1,
+        &leaf_hash,
+        &decode_hashes(&proof),
+        &root1
+    ));
+    assert!(!zhisu_ledger::verify_inclusion(
+        leaf,
+        size1,
+        &zhisu_ledger::leaf_hash(b"forged"),
+        &decode_hashes(&proof),
+        &root1
+    ));
+
+    // More writes; the new checkpoint provably extends the old one.
+    app.patch(
+        &maker,
+        &format!("/api/v1/products/{}", product["id"]),
+        &json!({"warranty_months": 60}),
+    )
+    .await;
+    let (_, size2, root2) =
+        parse_checkpoint(verifier.open(&text("/ledger/checkpoint").await).unwrap()).unwrap();
+    assert!(size2 > size1);
+    let (_, proof) = app
+        .get(
+            "",
+            &format!("/ledger/proof/consistency?first={size1}&second={size2}"),
+        )
+        .await;
+    assert!(zhisu_ledger::verify_consistency(
+        size1,
+        size2,
+        &root1,
+        &root2,
+        &decode_hashes(&proof)
+    ));
+    let mut forged = root1;
+    forged[0] ^= 1;
+    assert!(
+        !zhisu_ledger::verify_consistency(size1, size2, &forged, &root2, &decode_hashes(&proof)),
+        "a rewritten history is caught"
+    );
+
+    // A checkpoint edited in transit does not open.
+    assert!(verifier
+        .open(&first.replace(&size1.to_string(), &(size1 + 1).to_string()))
+        .is_err());
+    // Bad requests.
+    assert_eq!(
+        app.get(
+            "",
+            &format!("/ledger/proof/inclusion?index={size2}&tree_size={size2}")
+        )
+        .await
+        .0,
+        400
+    );
+    assert_eq!(
+        app.get(
+            "",
+            &format!("/ledger/proof/consistency?first=1&second={}", size2 + 1)
+        )
+        .await
+        .0,
+        400
+    );
+    assert_eq!(
+        app.get("", "/ledger/proof/consistency?first=0&second=1")
+            .await
+            .0,
+        400
+    );
+    assert_eq!(app.get("", "/ledger/proof/inclusion?index=x").await.0, 400);
+}
+
+fn hex_to_hash(hex_text: &str) -> zhisu_ledger::Hash {
+    let bytes: Vec<u8> = (0..hex_text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex_text[i..i + 2], 16).unwrap())
+        .collect();
+    bytes.try_into().unwrap()
+}
