@@ -109,22 +109,17 @@ pub async fn export(
             format!("from ({from}) 大于 to ({to}) (from is past to)"),
         ));
     }
-    const CHUNK: u64 = 16_384;
     let total = plan.count;
-    let (content_type, extension) = match format {
-        CodeFormat::Txt => ("text/plain; charset=utf-8", "txt"),
-        CodeFormat::Csv => ("text/csv; charset=utf-8", "csv"),
-        CodeFormat::Zpl => ("application/x-zpl; charset=utf-8", "zpl"),
-    };
-    let file_name = format!("batch-{}-codes.{extension}", plan.batch_id);
-    let chunks = (from..to).step_by(CHUNK as usize).map(move |start| {
-        let mut out = String::with_capacity((CHUNK as usize) * 72);
-        plan.write(start, (start + CHUNK).min(to), format, &mut out);
-        Ok::<_, std::convert::Infallible>(out)
-    });
+    let file_name = format!("batch-{}-codes.{}", plan.batch_id, format.extension());
+    let chunks = plan
+        .chunks(from, to, format)
+        .map(Ok::<_, std::convert::Infallible>);
     let mut response = Body::from_stream(futures_util::stream::iter(chunks)).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
     headers.insert("x-total-codes", HeaderValue::from(total));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, v);

@@ -31,6 +31,34 @@ pub enum CodeFormat {
     Zpl,
 }
 
+impl CodeFormat {
+    /// `txt`, `csv` or `zpl`.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "txt" => Some(CodeFormat::Txt),
+            "csv" => Some(CodeFormat::Csv),
+            "zpl" => Some(CodeFormat::Zpl),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            CodeFormat::Txt => "txt",
+            CodeFormat::Csv => "csv",
+            CodeFormat::Zpl => "zpl",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            CodeFormat::Txt => "text/plain; charset=utf-8",
+            CodeFormat::Csv => "text/csv; charset=utf-8",
+            CodeFormat::Zpl => "application/x-zpl; charset=utf-8",
+        }
+    }
+}
+
 /// Everything needed to write an active batch's codes.
 #[derive(Clone)]
 pub struct CodePlan {
@@ -95,6 +123,23 @@ impl CodePlan {
             .collect();
         zhisu_print::label_sheet_pdf(template, &labels)
             .map_err(|e| ServiceError::BadRequest(e.to_string()))
+    }
+
+    /// Codes `from..to` (clamped to the batch) in `format`, rendered lazily
+    /// in chunks of 16,384 codes: what a download streams.
+    pub fn chunks(
+        self,
+        from: u64,
+        to: u64,
+        format: CodeFormat,
+    ) -> impl Iterator<Item = String> + Send {
+        const CHUNK: u64 = 16_384;
+        let to = to.min(self.count);
+        (from..to).step_by(CHUNK as usize).map(move |start| {
+            let mut out = String::with_capacity(CHUNK as usize * 72);
+            self.write(start, (start + CHUNK).min(to), format, &mut out);
+            out
+        })
     }
 
     pub fn code(&self, index: u64) -> String {

@@ -1612,38 +1612,29 @@ pub async fn batch_codes(
     SignedIn(page, s): SignedIn,
     Path((id, format)): Path<(i64, String)>,
 ) -> Response {
-    let format = match format.as_str() {
-        "txt" => zhisu_service::CodeFormat::Txt,
-        "csv" => zhisu_service::CodeFormat::Csv,
-        "zpl" => zhisu_service::CodeFormat::Zpl,
-        _ => return state.error_page(&page, ServiceError::NotFound(format)),
+    let Some(format) = zhisu_service::CodeFormat::parse(&format) else {
+        return state.error_page(&page, ServiceError::NotFound(format));
     };
     let plan = match state.service.code_plan(&s.principal, id).await {
         Ok(p) => p,
         Err(e) => return state.error_page(&page, e),
     };
-    const CHUNK: u64 = 16_384;
     let count = plan.count;
-    let (extension, content_type) = match format {
-        zhisu_service::CodeFormat::Txt => ("txt", "text/plain; charset=utf-8"),
-        zhisu_service::CodeFormat::Csv => ("csv", "text/csv; charset=utf-8"),
-        zhisu_service::CodeFormat::Zpl => ("zpl", "application/x-zpl; charset=utf-8"),
-    };
-    let name = format!("batch-{id}-codes.{extension}");
-    let chunks = (0..count).step_by(CHUNK as usize).map(move |start| {
-        let mut out = String::new();
-        plan.write(start, start + CHUNK, format, &mut out);
-        Ok::<_, std::convert::Infallible>(out)
-    });
+    let chunks = plan
+        .chunks(0, count, format)
+        .map(Ok::<_, std::convert::Infallible>);
     let mut response =
         axum::body::Body::from_stream(futures_util::stream::iter(chunks)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_DISPOSITION, v);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"batch-{id}-codes.{}\"",
+        format.extension()
+    )) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
     }
     response
 }

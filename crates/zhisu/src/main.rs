@@ -350,11 +350,8 @@ async fn codes(command: CodesCommand) -> anyhow::Result<()> {
             from,
             resume,
         } => {
-            let format = match format.as_str() {
-                "txt" => zhisu_service::CodeFormat::Txt,
-                "csv" => zhisu_service::CodeFormat::Csv,
-                "zpl" => zhisu_service::CodeFormat::Zpl,
-                other => anyhow::bail!("unknown format '{other}': use txt, csv or zpl"),
+            let Some(format) = zhisu_service::CodeFormat::parse(&format) else {
+                anyhow::bail!("unknown format '{format}': use txt, csv or zpl");
             };
             let settings = Settings::resolve(&serve)?;
             let (engine, service) = zhisu::open(&settings).await?;
