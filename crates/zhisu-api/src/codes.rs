@@ -61,6 +61,50 @@ pub async fn review(
     ))
 }
 
+/// What a disposal does to a batch's codes.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DisposalAction {
+    Freeze,
+    Unfreeze,
+    Void,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisposeRequest {
+    pub action: DisposalAction,
+    /// Always required: the scan page shows it.
+    pub reason: String,
+}
+
+/// Freeze, unfreeze or void an active batch's codes (the region's regulators
+/// and the platform operator; the manufacturer may void its own). Scans of
+/// the codes say so at once.
+#[utoipa::path(post, path = "/api/v1/batches/{id}/dispose", tag = "batches", params(("id" = i64, Path)), request_body = DisposeRequest,
+    responses((status = 200, body = BatchRecord), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn dispose(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<DisposeRequest>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let action = match req.action {
+        DisposalAction::Freeze => zhisu_domain::BatchAction::Freeze,
+        DisposalAction::Unfreeze => zhisu_domain::BatchAction::Unfreeze,
+        DisposalAction::Void => zhisu_domain::BatchAction::Void,
+    };
+    Ok(Json(
+        state
+            .service
+            .dispose_batch(&by, id, action, &req.reason, ip)
+            .await?
+            .to_json(),
+    ))
+}
+
 /// Activate an approved batch: its codes exist from now on.
 #[utoipa::path(post, path = "/api/v1/batches/{id}/activate", tag = "batches", params(("id" = i64, Path)),
     responses((status = 200, body = BatchRecord), (status = 409, body = Problem)),
@@ -309,4 +353,25 @@ pub async fn links(
     ApiQuery(p): ApiQuery<LinksParams>,
 ) -> ApiResult<Json<zhisu_service::CodeLinks>> {
     Ok(Json(state.service.code_links(&by, &p.code).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AlertParams {
+    /// At most this many, newest first (default 100, at most 1000).
+    pub limit: Option<i64>,
+}
+
+/// Counterfeit and diversion alerts (G6.1.3, P6.5): a manufacturer sees its
+/// own, a regulator those of its region, the platform operator all.
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "scans", params(AlertParams),
+    responses((status = 200, body = Vec<zhisu_store::Alert>), (status = 401, body = Problem)), security(("api_key" = [])))]
+pub async fn alerts(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ApiQuery(p): ApiQuery<AlertParams>,
+) -> ApiResult<Json<Vec<zhisu_store::Alert>>> {
+    Ok(Json(
+        state.service.alerts(&by, p.limit.unwrap_or(100)).await?,
+    ))
 }

@@ -28,6 +28,11 @@ pub const PROBLEM_TYPES: &[(&str, u16, &str)] = &[
     ("unauthenticated", 401, "Authentication required"),
     ("forbidden", 403, "Not allowed"),
     ("not-found", 404, "Not found"),
+    (
+        "unknown-code",
+        404,
+        "The code was not issued by this platform",
+    ),
     ("validation", 422, "The request has invalid fields"),
     ("conflict", 409, "Conflicts with what is stored"),
     ("bad-request", 400, "Malformed request"),

@@ -42,6 +42,7 @@ pub struct AppState {
         (name = "products", description = "Products (G5.1-product, P5.2)"),
         (name = "batches", description = "Batches (G5.1-product, P5.3.3.3)"),
         (name = "files", description = "Licences, reports and instructions (G8.2)"),
+        (name = "scans", description = "The public scan's alerts (G6.1.3, P6.5); the scan itself is the resolver at /01/…, /00/…, /c/…"),
         (name = "identifiers", description = "USCC, GS1, CCC and licence numbers"),
         (name = "accounts", description = "API keys, users and the audit log (G9.3, G8.4)"),
         (name = "ledger", description = "Tamper evidence: signed checkpoints and RFC 9162 proofs (G8.3, G9.2)"),
@@ -79,6 +80,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(codes::submit))
         .routes(routes!(codes::review))
         .routes(routes!(codes::activate))
+        .routes(routes!(codes::dispose))
         .routes(routes!(codes::export))
         .routes(routes!(codes::verify))
         .routes(routes!(codes::qr))
@@ -86,6 +88,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(codes::create_package))
         .routes(routes!(codes::get_package))
         .routes(routes!(codes::links))
+        .routes(routes!(codes::alerts))
         .routes(routes!(ledger::checkpoint))
         .routes(routes!(ledger::key))
         .routes(routes!(ledger::inclusion))

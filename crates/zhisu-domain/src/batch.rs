@@ -22,6 +22,10 @@ pub enum BatchStatus {
     Approved,
     Rejected,
     Active,
+    /// Codes held by a regulator's disposal: not valid until unfrozen.
+    Frozen,
+    /// Codes withdrawn for good (misprint, disposal): never valid again.
+    Voided,
 }
 
 impl BatchStatus {
@@ -32,6 +36,8 @@ impl BatchStatus {
             BatchStatus::Approved => "approved",
             BatchStatus::Rejected => "rejected",
             BatchStatus::Active => "active",
+            BatchStatus::Frozen => "frozen",
+            BatchStatus::Voided => "voided",
         }
     }
 }
@@ -77,6 +83,19 @@ pub struct Batch {
     /// When the batch was activated and its codes came to exist.
     #[serde(default)]
     pub activated_at: Option<String>,
+    /// The last freeze, unfreeze or void, with its reason.
+    #[serde(default)]
+    pub disposal: Option<Disposal>,
+}
+
+/// A freeze, unfreeze or void of a batch's codes (data verification and
+/// disposal, 000 §5): who, when and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Disposal {
+    pub action: BatchAction,
+    pub by: String,
+    pub at: String,
+    pub reason: String,
 }
 
 /// A reviewer's (or the automatic check's) decision on a batch.
@@ -97,6 +116,9 @@ pub enum BatchAction {
     Approve,
     Reject,
     Activate,
+    Freeze,
+    Unfreeze,
+    Void,
 }
 
 impl BatchStatus {
@@ -110,6 +132,9 @@ impl BatchStatus {
             (Submitted, Approve) => Ok(Approved),
             (Submitted, Reject) => Ok(Rejected),
             (Approved, Activate) => Ok(Active),
+            (Active, Freeze) => Ok(Frozen),
+            (Frozen, Unfreeze) => Ok(Active),
+            (Active | Frozen, Void) => Ok(Voided),
             (status, action) => Err(format!(
                 "批次状态为 {}，不能执行 {:?} (a {} batch cannot be {})",
                 status.as_str(),
@@ -120,6 +145,9 @@ impl BatchStatus {
                     Approve => "approved",
                     Reject => "rejected",
                     Activate => "activated",
+                    Freeze => "frozen",
+                    Unfreeze => "unfrozen",
+                    Void => "voided",
                 }
             )),
         }
@@ -267,6 +295,7 @@ impl BatchInput {
             review_notes: vec![],
             review: None,
             activated_at: None,
+            disposal: None,
         };
         findings.finish(batch)
     }
@@ -329,6 +358,10 @@ mod tests {
         assert_eq!(Submitted.after(Approve), Ok(Approved));
         assert_eq!(Submitted.after(Reject), Ok(Rejected));
         assert_eq!(Approved.after(Activate), Ok(Active));
+        assert_eq!(Active.after(Freeze), Ok(Frozen));
+        assert_eq!(Frozen.after(Unfreeze), Ok(Active));
+        assert_eq!(Active.after(Void), Ok(Voided));
+        assert_eq!(Frozen.after(Void), Ok(Voided));
         for (status, action) in [
             (Draft, Activate),
             (Draft, Approve),
@@ -336,11 +369,21 @@ mod tests {
             (Active, Submit),
             (Approved, Submit),
             (Rejected, Activate),
+            (Approved, Freeze),
+            (Draft, Void),
+            (Active, Unfreeze),
+            (Voided, Unfreeze),
+            (Voided, Activate),
+            (Frozen, Activate),
         ] {
             assert!(status.after(action).is_err(), "{status:?} {action:?}");
         }
         assert!(
-            Draft.editable() && Rejected.editable() && !Submitted.editable() && !Active.editable()
+            Draft.editable()
+                && Rejected.editable()
+                && !Submitted.editable()
+                && !Active.editable()
+                && !Frozen.editable()
         );
     }
 

@@ -10,6 +10,8 @@ pub mod blob;
 pub mod enterprise;
 pub mod package;
 pub mod product;
+pub mod public;
+pub mod scan;
 pub mod validation;
 
 pub use auth::{Principal, Role};

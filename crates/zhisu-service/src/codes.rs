@@ -6,8 +6,6 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use serde::Serialize;
-use zhisu_codes::gs1::digital_link::canonical_item;
-use zhisu_codes::gs1::{DigitalLink, DlOptions};
 use zhisu_codes::serial::SerialCodec;
 use zhisu_domain::auth::Tenancy;
 use zhisu_domain::{
@@ -182,6 +180,10 @@ pub enum VerifyStatus {
     Unknown,
     /// The batch exists but is not active (draft, in review, rejected).
     NotActive,
+    /// Held by a regulator's disposal.
+    Frozen,
+    /// Withdrawn for good.
+    Voided,
     /// Not a code at all.
     Invalid,
 }
@@ -197,7 +199,7 @@ pub struct Verification {
 }
 
 impl Verification {
-    fn of(status: VerifyStatus, message: impl Into<String>) -> Self {
+    pub(crate) fn of(status: VerifyStatus, message: impl Into<String>) -> Self {
         Verification {
             status,
             product_id: None,
@@ -250,6 +252,7 @@ impl Service {
                 audit(by, action, ip),
             )
             .await?;
+        self.records_changed();
         Ok(stored.into())
     }
 
@@ -367,6 +370,65 @@ impl Service {
             .await
     }
 
+    /// Freezes, unfreezes or voids an active batch's codes (disposal, 000
+    /// §5). Regulators of the region and the platform operator may do all
+    /// three; the manufacturer may void its own batch. A reason is required.
+    pub async fn dispose_batch(
+        &self,
+        by: &Principal,
+        id: i64,
+        action: BatchAction,
+        reason: &str,
+        ip: Option<String>,
+    ) -> ServiceResult<RecordView> {
+        let (record, mut batch, _) = self.batch_and_product(by, id).await?;
+        let enterprise = self
+            .read_record(by, RecordKind::Enterprise, record.enterprise_id)
+            .await?;
+        let reviewer = by.can_review(Tenancy {
+            enterprise_id: record.enterprise_id,
+            region_code: enterprise.text("region_code"),
+        });
+        let owner_voids = action == BatchAction::Void
+            && self
+                .manufacturer_for(by, Some(record.enterprise_id))
+                .await
+                .is_ok();
+        if !matches!(
+            action,
+            BatchAction::Freeze | BatchAction::Unfreeze | BatchAction::Void
+        ) {
+            return Err(ServiceError::BadRequest(format!(
+                "{action:?} is not a disposal"
+            )));
+        }
+        if !(reviewer || owner_voids) {
+            return Err(ServiceError::Forbidden("只有辖区监管人员或平台管理员可以冻结或解冻；生产企业只能作废自己的批次 (only the region's regulators or the platform operator freeze and unfreeze; a manufacturer may only void its own batch)".into()));
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(Invalid(vec![zhisu_domain::FieldError::new(
+                "reason",
+                "required",
+                "处置须说明理由 (a disposal needs a reason)",
+            )])
+            .into());
+        }
+        Self::step(&mut batch, action)?;
+        batch.disposal = Some(zhisu_domain::batch::Disposal {
+            action,
+            by: by.actor.clone(),
+            at: format_time(Utc::now()),
+            reason: reason.to_string(),
+        });
+        let name = match action {
+            BatchAction::Freeze => "batch.freeze",
+            BatchAction::Unfreeze => "batch.unfreeze",
+            _ => "batch.void",
+        };
+        self.store_batch(by, &record, &batch, name, ip).await
+    }
+
     /// The codes of an active batch, for its manufacturer (P5.5, P5.6).
     pub async fn code_plan(&self, by: &Principal, id: i64) -> ServiceResult<CodePlan> {
         let (record, batch, product) = self.batch_and_product(by, id).await?;
@@ -427,95 +489,6 @@ impl Service {
     /// Checks a scanned code: a GS1 Digital Link with this platform's GTIN,
     /// and for 一物一码 a serial that inverts to an item of an active batch.
     pub async fn verify_code(&self, code: &str) -> ServiceResult<Verification> {
-        // The platform's own canonical codes skip the general parser.
-        let code = code.trim();
-        let (gtin, serial, lot) = match canonical_item(code, &self.settings.public_url) {
-            Some((gtin, serial)) => (gtin.to_string(), Some(serial.to_string()), None),
-            None => {
-                let options = DlOptions {
-                    permit_zero_suppressed_gtin: true,
-                    ..Default::default()
-                };
-                let link = match DigitalLink::parse(code, options) {
-                    Ok(l) => l,
-                    Err(e) => return Ok(Verification::of(VerifyStatus::Invalid, e.to_string())),
-                };
-                let find = |wanted: &str| {
-                    link.path()
-                        .iter()
-                        .find(|(ai, _)| ai == wanted)
-                        .map(|(_, v)| v.clone())
-                };
-                let Some(gtin) = find("01") else {
-                    return Ok(Verification::of(
-                        VerifyStatus::Unknown,
-                        "不是本平台的商品码 (not a product code of this platform)",
-                    ));
-                };
-                (gtin, find("21"), find("10"))
-            }
-        };
-        let gtin = gtin.as_str();
-        let Some(product) = self
-            .store
-            .find_by_code_key(RecordKind::Product, gtin)
-            .await?
-        else {
-            return Ok(Verification::of(
-                VerifyStatus::Unknown,
-                format!("GTIN {gtin} 未在本平台备案 (GTIN {gtin} is not filed here)"),
-            ));
-        };
-        let mut result = Verification::of(VerifyStatus::Unknown, "");
-        result.product_id = Some(product.id);
-        let batch_record = if let Some(serial) = &serial {
-            let Some((batch_id, index)) = self.serials.decode(serial) else {
-                result.message = "序列号不是本平台签发的 (the serial was not issued here)".into();
-                return Ok(result);
-            };
-            let batch = self
-                .store
-                .get_record(RecordKind::Batch, batch_id as i64)
-                .await?;
-            let quantity = batch
-                .as_ref()
-                .and_then(|b| b.body.get("quantity"))
-                .and_then(|q| q.as_u64())
-                .unwrap_or(0);
-            if batch
-                .as_ref()
-                .is_none_or(|b| b.parent_id != Some(product.id))
-                || index >= quantity
-            {
-                result.message = "序列号不是本平台签发的 (the serial was not issued here)".into();
-                return Ok(result);
-            }
-            result.index = Some(index);
-            batch
-        } else if let Some(lot) = &lot {
-            self.store
-                .find_by_unique_key(RecordKind::Batch, &format!("{}/{lot}", product.id))
-                .await?
-        } else {
-            result.status = VerifyStatus::Genuine;
-            result.message = "产品已在本平台备案 (the product is filed here)".into();
-            return Ok(result);
-        };
-        let Some(batch) = batch_record else {
-            result.message = "批次不存在 (no such batch)".into();
-            return Ok(result);
-        };
-        result.batch_id = Some(batch.id);
-        if batch.body.get("status").and_then(|s| s.as_str()) == Some("active") {
-            result.status = VerifyStatus::Genuine;
-            result.message =
-                "正品：本平台签发的有效追溯码 (genuine: a valid code issued by this platform)"
-                    .into();
-        } else {
-            result.status = VerifyStatus::NotActive;
-            result.message =
-                "批次尚未激活，此码无效 (the batch is not active; this code is not valid)".into();
-        }
-        Ok(result)
+        Ok(self.resolve_code(code).await?.verification)
     }
 }

@@ -10,6 +10,7 @@ mod codes;
 mod ledger;
 mod packages;
 mod records;
+mod scan;
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ pub use codes::{CodeFormat, CodePlan, Verification, VerifyStatus};
 pub use ledger::{ledger_origin, LedgerReport, ProofView};
 pub use packages::CodeLinks;
 pub use records::{merge_patch, schema_error, schema_finding, ListFilter, RecordView};
+pub use scan::{client_kind, LedgerRef, ScanContext, ScanCount, ScanView, ScanWarning};
 use zhisu_domain::Invalid;
 use zhisu_store::{Store, StoreError};
 
@@ -79,6 +81,8 @@ pub struct ServiceSettings {
     pub public_url: String,
     /// Queue every submitted batch for manual review, even clean ones.
     pub manual_review: bool,
+    /// Scans of one 一物一码 code beyond which a counterfeit alert is raised.
+    pub scan_alert_count: u64,
 }
 
 impl Default for ServiceSettings {
@@ -88,6 +92,7 @@ impl Default for ServiceSettings {
             deployment_name: "zhisu".into(),
             public_url: "http://127.0.0.1:8080".into(),
             manual_review: false,
+            scan_alert_count: zhisu_domain::scan::ScanPolicy::default().max_scans,
         }
     }
 }
@@ -100,6 +105,9 @@ pub struct Service {
     pub(crate) blobs: BlobDir,
     pub(crate) serials: Arc<zhisu_codes::serial::SerialCodec>,
     pub(crate) ledger_signer: Arc<zhisu_ledger::note::NoteSigner>,
+    pub(crate) scan_cache: Arc<scan::ScanCache>,
+    pub(crate) scan_log: Arc<scan::ScanLog>,
+    pub(crate) scan_policy: zhisu_domain::scan::ScanPolicy,
     pub settings: ServiceSettings,
 }
 
@@ -116,6 +124,12 @@ impl Service {
             blobs,
             serials: Arc::new(serials),
             ledger_signer: Arc::new(ledger_signer),
+            scan_cache: Arc::default(),
+            scan_log: Arc::new(scan::ScanLog::new()),
+            scan_policy: zhisu_domain::scan::ScanPolicy {
+                max_scans: settings.scan_alert_count,
+                ..Default::default()
+            },
             settings,
         }
     }

@@ -116,6 +116,7 @@ impl Service {
                 )),
                 other => other.into(),
             })?;
+        self.records_changed();
         Ok(stored.into())
     }
 

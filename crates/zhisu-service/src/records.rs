@@ -356,6 +356,7 @@ impl Service {
                 )),
                 other => other.into(),
             })?;
+        self.records_changed();
         Ok(stored.into())
     }
 
@@ -397,6 +398,7 @@ impl Service {
                 audit(by, "enterprise.update", ip),
             )
             .await?;
+        self.records_changed();
         Ok(stored.into())
     }
 
@@ -467,6 +469,7 @@ impl Service {
                 &product.model,
                 product.gtin.as_deref(),
             ))?;
+        self.records_changed();
         Ok(stored.into())
     }
 
@@ -505,6 +508,7 @@ impl Service {
                 &product.model,
                 product.gtin.as_deref(),
             ))?;
+        self.records_changed();
         Ok(stored.into())
     }
 
@@ -568,6 +572,7 @@ impl Service {
             .create_record(record, audit(by, "batch.create", ip))
             .await
             .map_err(Self::batch_conflict(&batch.batch_no))?;
+        self.records_changed();
         Ok(stored.into())
     }
 
@@ -600,6 +605,7 @@ impl Service {
                 "review",
                 "review_notes",
                 "activated_at",
+                "disposal",
             ] {
                 map.remove(managed);
             }
@@ -627,6 +633,7 @@ impl Service {
             )
             .await
             .map_err(Self::batch_conflict(&batch.batch_no))?;
+        self.records_changed();
         Ok(stored.into())
     }
 }

@@ -11,7 +11,7 @@ macro_rules! impl_sql_store {
         use zhisu_domain::{BlobRef, RecordKind, Role};
         use zhisu_store::{
             canonical_json, format_time, now, AccountStore, ApiKey, AuditEntry, AuditQuery, AuditRecord, AuditStore,
-            BlobIndex, NewApiKey, NewRecord, NewUser, Page, RecordIndex, RecordQuery, RecordStore, Session,
+            BlobIndex, NewApiKey, Alert, NewScan, ScanStore, NewRecord, NewUser, Page, RecordIndex, RecordQuery, RecordStore, Session,
             StoreError, StoreHealth, StoreResult, StoredRecord, User,
         };
         use $crate::{add_condition, like_escape, map_err, split_list, Bind, VersionKey};
@@ -721,6 +721,158 @@ macro_rules! impl_sql_store {
                 let records: i64 = sqlx::query_scalar("select count(*) from records").fetch_one(&self.reader).await.map_err(map_err)?;
                 let ledger_leaves: i64 = sqlx::query_scalar("select count(*) from ledger_leaves").fetch_one(&self.reader).await.map_err(map_err)?;
                 Ok(StoreHealth { engine: $engine, records, ledger_leaves })
+            }
+        }
+
+        fn alert_from_row(row: &DbRow) -> StoreResult<Alert> {
+            let kind: String = row.try_get("kind").map_err(map_err)?;
+            Ok(Alert {
+                id: row.try_get("id").map_err(map_err)?,
+                kind: zhisu_domain::scan::AlertKind::parse(&kind)
+                    .ok_or_else(|| StoreError::Internal(format!("unknown alert kind {kind}")))?,
+                code: row.try_get("code").map_err(map_err)?,
+                product_id: row.try_get("product_id").map_err(map_err)?,
+                batch_id: row.try_get("batch_id").map_err(map_err)?,
+                enterprise_id: row.try_get("enterprise_id").map_err(map_err)?,
+                region_code: row.try_get("region_code").map_err(map_err)?,
+                at: row.try_get("at").map_err(map_err)?,
+                detail: row.try_get("detail").map_err(map_err)?,
+            })
+        }
+
+        #[async_trait]
+        impl ScanStore for $store {
+            async fn record_scans(&self, scans: &[NewScan]) -> StoreResult<()> {
+                if scans.is_empty() {
+                    return Ok(());
+                }
+                // Group by code first: one summary upsert per code per batch.
+                let mut per_code: std::collections::BTreeMap<&str, (i64, String, Option<(i64, f64, f64)>)> =
+                    std::collections::BTreeMap::new();
+                let mut tx = self.writer.begin().await.map_err(map_err)?;
+                for scan in scans {
+                    let at = format_time(scan.at);
+                    sqlx::query(
+                        "insert into scans (code, product_id, batch_id, at, lat, lon, client) values ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(&scan.code)
+                    .bind(scan.product_id)
+                    .bind(scan.batch_id)
+                    .bind(&at)
+                    .bind(scan.place.map(|p| p.lat))
+                    .bind(scan.place.map(|p| p.lon))
+                    .bind(&scan.client)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    let entry = per_code.entry(&scan.code).or_insert((0, at, None));
+                    entry.0 += 1;
+                    if let Some(p) = scan.place {
+                        entry.2 = Some((scan.at.timestamp(), p.lat, p.lon));
+                    }
+                }
+                for (code, (n, first_at, placed)) in per_code {
+                    sqlx::query(
+                        "insert into scan_counts (code, count, first_at, last_placed_at, last_lat, last_lon) \
+                         values ($1, $2, $3, $4, $5, $6) \
+                         on conflict (code) do update set count = scan_counts.count + excluded.count, \
+                         last_placed_at = coalesce(excluded.last_placed_at, scan_counts.last_placed_at), \
+                         last_lat = coalesce(excluded.last_lat, scan_counts.last_lat), \
+                         last_lon = coalesce(excluded.last_lon, scan_counts.last_lon)",
+                    )
+                    .bind(code)
+                    .bind(n)
+                    .bind(first_at)
+                    .bind(placed.map(|p| p.0))
+                    .bind(placed.map(|p| p.1))
+                    .bind(placed.map(|p| p.2))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                }
+                tx.commit().await.map_err(map_err)
+            }
+
+            async fn scan_summary(&self, code: &str) -> StoreResult<zhisu_domain::scan::ScanSummary> {
+                let row = sqlx::query("select count, first_at, last_placed_at, last_lat, last_lon from scan_counts where code = $1")
+                    .bind(code)
+                    .fetch_optional(&self.reader)
+                    .await
+                    .map_err(map_err)?;
+                let Some(row) = row else { return Ok(Default::default()) };
+                let placed: Option<i64> = row.try_get("last_placed_at").map_err(map_err)?;
+                let lat: Option<f64> = row.try_get("last_lat").map_err(map_err)?;
+                let lon: Option<f64> = row.try_get("last_lon").map_err(map_err)?;
+                Ok(zhisu_domain::scan::ScanSummary {
+                    count: row.try_get::<i64, _>("count").map_err(map_err)? as u64,
+                    first_at: Some(row.try_get("first_at").map_err(map_err)?),
+                    last_placed: match (placed, lat, lon) {
+                        (Some(t), Some(lat), Some(lon)) => Some((t, zhisu_domain::scan::Place { lat, lon })),
+                        _ => None,
+                    },
+                })
+            }
+
+            async fn count_scans(&self) -> StoreResult<i64> {
+                sqlx::query_scalar("select count(*) from scans").fetch_one(&self.reader).await.map_err(map_err)
+            }
+
+            async fn raise_alert(&self, alert: Alert) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "insert into alerts (kind, code, product_id, batch_id, enterprise_id, region_code, at, detail) \
+                     values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (kind, code) do nothing",
+                )
+                .bind(alert.kind.as_str())
+                .bind(&alert.code)
+                .bind(alert.product_id)
+                .bind(alert.batch_id)
+                .bind(alert.enterprise_id)
+                .bind(&alert.region_code)
+                .bind(&alert.at)
+                .bind(&alert.detail)
+                .execute(&self.writer)
+                .await
+                .map_err(map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn alerts_for_code(&self, code: &str) -> StoreResult<Vec<zhisu_domain::scan::AlertKind>> {
+                let kinds: Vec<String> = sqlx::query_scalar("select kind from alerts where code = $1 order by id")
+                    .bind(code)
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err(map_err)?;
+                Ok(kinds.iter().filter_map(|k| zhisu_domain::scan::AlertKind::parse(k)).collect())
+            }
+
+            async fn list_alerts(&self, scope: &ListScope, limit: i64) -> StoreResult<Vec<Alert>> {
+                let limit = limit.clamp(1, 1000);
+                let rows = match scope {
+                    ListScope::All => {
+                        sqlx::query(&format!("select * from alerts order by id desc limit {limit}")).fetch_all(&self.reader).await
+                    }
+                    ListScope::Enterprise(e) => {
+                        sqlx::query(&format!("select * from alerts where enterprise_id = $1 order by id desc limit {limit}"))
+                            .bind(*e)
+                            .fetch_all(&self.reader)
+                            .await
+                    }
+                    ListScope::Regions(prefixes) => {
+                        if prefixes.is_empty() {
+                            return Ok(Vec::new());
+                        }
+                        let parts: Vec<String> =
+                            (1..=prefixes.len()).map(|i| format!("region_code like ${i} escape '\\'")).collect();
+                        let sql = format!("select * from alerts where {} order by id desc limit {limit}", parts.join(" or "));
+                        let mut q = sqlx::query(&sql);
+                        for p in prefixes {
+                            q = q.bind(format!("{}%", like_escape(p)));
+                        }
+                        q.fetch_all(&self.reader).await
+                    }
+                }
+                .map_err(map_err)?;
+                rows.iter().map(alert_from_row).collect()
             }
         }
     };

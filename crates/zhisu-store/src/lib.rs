@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zhisu_domain::auth::ListScope;
+use zhisu_domain::scan::{AlertKind, Place, ScanSummary};
 use zhisu_domain::{BlobRef, RecordKind, Role};
 
 /// Storage failures, each with the HTTP status it maps to.
@@ -317,9 +318,50 @@ pub trait AuditStore: Send + Sync {
     async fn count_versions(&self) -> StoreResult<i64>;
 }
 
+/// One public scan, as logged.
+#[derive(Debug, Clone)]
+pub struct NewScan {
+    /// The code's canonical Digital Link path (`/01/…/21/…`).
+    pub code: String,
+    pub product_id: Option<i64>,
+    pub batch_id: Option<i64>,
+    pub at: DateTime<Utc>,
+    pub place: Option<Place>,
+    /// `browser`, `wechat`, `alipay`, `api`.
+    pub client: String,
+}
+
+/// A counterfeit or diversion alert, raised once per code and kind.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Alert {
+    pub id: i64,
+    pub kind: AlertKind,
+    pub code: String,
+    pub product_id: Option<i64>,
+    pub batch_id: Option<i64>,
+    pub enterprise_id: i64,
+    pub region_code: String,
+    pub at: String,
+    pub detail: String,
+}
+
+/// Scan log and alerts (G6.1.3, P6.5).
+#[async_trait]
+pub trait ScanStore: Send + Sync {
+    /// Logs scans in one transaction and keeps each code's summary.
+    async fn record_scans(&self, scans: &[NewScan]) -> StoreResult<()>;
+    async fn scan_summary(&self, code: &str) -> StoreResult<ScanSummary>;
+    async fn count_scans(&self) -> StoreResult<i64>;
+    /// Stores the alert unless one of its kind exists for the code; true if new.
+    async fn raise_alert(&self, alert: Alert) -> StoreResult<bool>;
+    async fn alerts_for_code(&self, code: &str) -> StoreResult<Vec<AlertKind>>;
+    /// Newest first, within the scope.
+    async fn list_alerts(&self, scope: &ListScope, limit: i64) -> StoreResult<Vec<Alert>>;
+}
+
 /// Everything the service needs, in one object.
-pub trait Store: RecordStore + AccountStore + BlobIndex + AuditStore + 'static {}
-impl<T: RecordStore + AccountStore + BlobIndex + AuditStore + 'static> Store for T {}
+pub trait Store: RecordStore + AccountStore + BlobIndex + AuditStore + ScanStore + 'static {}
+impl<T: RecordStore + AccountStore + BlobIndex + AuditStore + ScanStore + 'static> Store for T {}
 
 /// The canonical JSON of a record body: object keys sorted by code point,
 /// no insignificant white space. This is what is hashed into the ledger,

@@ -7,6 +7,7 @@
 mod forms;
 mod i18n;
 mod pages;
+mod scan;
 mod view;
 
 use std::net::SocketAddr;
@@ -298,6 +299,9 @@ pub fn router(service: Service, settings: WebSettings) -> Router {
         .route("/users", get(pages::users).post(pages::create_user))
         .route("/audit", get(pages::audit))
         .route("/files/{sha256}", get(pages::file))
+        .route("/01/{*rest}", get(scan::resolve))
+        .route("/00/{*rest}", get(scan::resolve))
+        .route("/c/{*rest}", get(scan::resolve))
         .layer(DefaultBodyLimit::max(
             zhisu_domain::blob::MAX_BLOB_BYTES * 2 + 64 * 1024,
         ))

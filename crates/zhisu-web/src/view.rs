@@ -25,6 +25,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/dashboard.html"),
     ),
     ("error.html", include_str!("../templates/error.html")),
+    ("scan.html", include_str!("../templates/scan.html")),
 ];
 
 const ASSETS: &[(&str, &str, &str)] = &[

@@ -74,6 +74,7 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(Engine, Service)> {
             deployment_name: settings.deployment_name.clone(),
             public_url: settings.public_url.clone(),
             manual_review: settings.manual_review,
+            scan_alert_count: settings.scan_alert_count,
         },
     );
     Ok((engine, service))

@@ -186,11 +186,13 @@ async fn serve(settings: Settings, banner: impl FnOnce(&str)) -> anyhow::Result<
         );
         eprintln!("  zhisu admin create-user --login admin --role platform-admin --password '…'");
     }
-    let (addr, server) = zhisu::bind(service, &settings, zhisu::shutdown_signal()).await?;
+    let (addr, server) = zhisu::bind(service.clone(), &settings, zhisu::shutdown_signal()).await?;
     let url = format!("http://{addr}");
     banner(&url);
     tracing::info!(%url, database = %settings.database_url.redacted(), "zhisu is serving");
     server.await.context("server failed")?;
+    // Every scan answered is stored before the process ends.
+    service.flush_scans().await;
     engine.close().await;
     Ok(())
 }

@@ -42,6 +42,9 @@ pub struct ServeArgs {
     /// Send every submitted batch to manual review, even clean ones.
     #[arg(long, env = "ZHISU_MANUAL_REVIEW")]
     pub manual_review: Option<bool>,
+    /// Scans of one 一物一码 code after which a counterfeit alert is raised.
+    #[arg(long, env = "ZHISU_SCAN_ALERT_COUNT")]
+    pub scan_alert_count: Option<u64>,
 }
 
 /// The settings file's shape: every key optional.
@@ -56,6 +59,7 @@ struct FileSettings {
     session_hours: Option<i64>,
     public_url: Option<String>,
     manual_review: Option<bool>,
+    scan_alert_count: Option<u64>,
 }
 
 /// The settings in force.
@@ -69,6 +73,7 @@ pub struct Settings {
     pub session_hours: i64,
     pub public_url: String,
     pub manual_review: bool,
+    pub scan_alert_count: u64,
 }
 
 /// A database URL; its password never appears in `Debug` output or logs.
@@ -168,7 +173,15 @@ impl Settings {
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             bail!("public_url must start with http:// or https://, got {public_url}");
         }
+        let scan_alert_count = args
+            .scan_alert_count
+            .or(file.scan_alert_count)
+            .unwrap_or(50);
+        if scan_alert_count < 2 {
+            bail!("scan_alert_count must be at least 2, got {scan_alert_count}");
+        }
         Ok(Settings {
+            scan_alert_count,
             data,
             database_url,
             listen,
@@ -219,6 +232,10 @@ session_hours = 12
 
 # Send every submitted batch to a reviewer, even when the automatic check is clean.
 manual_review = false
+
+# Scans of one 一物一码 code after which the producer and the regulator get a
+# counterfeit alert and the scan page warns.
+scan_alert_count = 50
 "#;
 
 #[cfg(test)]

@@ -116,3 +116,34 @@ fn every_source_file_says_what_it_is_for() {
         .collect();
     assert!(missing.is_empty(), "files without a //! line: {missing:?}");
 }
+
+/// The scan path answers from a cache that every record write clears
+/// (`records_changed`). A write that forgot to clear it would let a frozen
+/// or recalled code scan as genuine, so each write is followed by the call.
+#[test]
+fn every_record_write_clears_the_scan_cache() {
+    let dir = workspace_root().join("crates/zhisu-service/src");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut rest = text.as_str();
+        while let Some(at) = rest
+            .find(".create_record(")
+            .into_iter()
+            .chain(rest.find(".update_record("))
+            .min()
+        {
+            let after = &rest[at..];
+            let statement_end = after.find("?;").expect("a write ends with ?;");
+            let next = &after[statement_end..];
+            let next_line = next.lines().nth(1).unwrap_or("").trim();
+            assert_eq!(
+                next_line,
+                "self.records_changed();",
+                "{}: a record write is not followed by records_changed()",
+                path.display()
+            );
+            rest = &after[statement_end..];
+        }
+    }
+}

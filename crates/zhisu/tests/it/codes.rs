@@ -9,13 +9,13 @@ use zhisu_domain::Role;
 
 use crate::support::{decode, gas_stove_json, pdf, TestApp};
 
-fn valid_gtin(n: u32) -> String {
+pub(crate) fn valid_gtin(n: u32) -> String {
     let body = format!("6970{n:08}");
     let check = zhisu_codes::gs1::lint::mod10_check_digit(&body).unwrap();
     format!("{body}{check}")
 }
 
-async fn file_batch(
+pub(crate) async fn file_batch(
     app: &TestApp,
     key: &str,
     product_id: i64,
@@ -30,7 +30,7 @@ async fn file_batch(
     batch["id"].as_i64().unwrap()
 }
 
-async fn export(app: &TestApp, key: &str, batch: i64, query: &str) -> (u16, String) {
+pub(crate) async fn export(app: &TestApp, key: &str, batch: i64, query: &str) -> (u16, String) {
     let r = app
         .client
         .get(app.url(&format!("/api/v1/batches/{batch}/codes{query}")))
@@ -449,7 +449,7 @@ async fn from_draft_to_verified_codes_on_every_engine() {
 }
 
 /// An active batch of `quantity` codes of a fresh product; returns its codes.
-async fn active_codes(
+pub(crate) async fn active_codes(
     app: &TestApp,
     key: &str,
     model: &str,

@@ -10,5 +10,6 @@ mod cli;
 mod codes;
 mod openapi;
 mod pages;
+mod scan;
 mod store;
 mod support;

@@ -1,0 +1,216 @@
+//! G6.1.3, P6.5: what a scan history says about a code. A code scanned far
+//! more often than one product's life explains, or in two places no one
+//! could travel between in the time, is probably copied.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a scan came from, coarsely: the client sends it or not.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Place {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+impl Place {
+    /// A place from client input, rounded to 0.1° (about 11 km): the
+    /// platform never keeps a finer position than it needs.
+    pub fn coarse(lat: f64, lon: f64) -> Result<Place, String> {
+        if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+            return Err(format!(
+                "位置超出范围 (lat {lat}, lon {lon} is not a place on Earth)"
+            ));
+        }
+        let round = |v: f64| (v * 10.0).round() / 10.0;
+        Ok(Place {
+            lat: round(lat),
+            lon: round(lon),
+        })
+    }
+
+    /// Great-circle distance in kilometres (haversine, mean Earth radius).
+    pub fn distance_km(&self, other: &Place) -> f64 {
+        let (p1, p2) = (self.lat.to_radians(), other.lat.to_radians());
+        let dp = p2 - p1;
+        let dl = (other.lon - self.lon).to_radians();
+        let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+        2.0 * 6371.0 * a.sqrt().asin()
+    }
+}
+
+/// A code's scans so far.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ScanSummary {
+    pub count: u64,
+    /// RFC 3339
+    pub first_at: Option<String>,
+    /// The last scan that carried a place: when (unix seconds) and where.
+    pub last_placed: Option<(i64, Place)>,
+}
+
+/// The limits a deployment sets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScanPolicy {
+    /// Scans of one 一物一码 code beyond which it is suspect.
+    pub max_scans: u64,
+    /// Faster than this between two placed scans is impossible travel.
+    pub max_speed_kmh: f64,
+    /// Places closer than this never count as travel (coarse positions).
+    pub min_distance_km: f64,
+}
+
+impl Default for ScanPolicy {
+    fn default() -> Self {
+        ScanPolicy {
+            max_scans: 50,
+            max_speed_kmh: 1000.0,
+            min_distance_km: 50.0,
+        }
+    }
+}
+
+/// Why a code is suspect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AlertKind {
+    /// Scanned more often than one item's life explains.
+    TooManyScans,
+    /// Scanned in two places too far apart for the time between.
+    ImpossibleTravel,
+    /// Received, sold or scanned outside its distributor's region (防窜).
+    Diversion,
+}
+
+impl AlertKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertKind::TooManyScans => "too-many-scans",
+            AlertKind::ImpossibleTravel => "impossible-travel",
+            AlertKind::Diversion => "diversion",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            AlertKind::TooManyScans,
+            AlertKind::ImpossibleTravel,
+            AlertKind::Diversion,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
+    /// What the person scanning is told.
+    pub fn warning(self) -> &'static str {
+        match self {
+            AlertKind::TooManyScans => {
+                "此码被扫描的次数远超正常，可能被复制，请谨慎购买 (this code has been scanned far more often than one product explains; it may have been copied)"
+            }
+            AlertKind::ImpossibleTravel => {
+                "此码在相距很远的两地几乎同时被扫描，可能被复制 (this code was scanned in two distant places within an impossible time; it may have been copied)"
+            }
+            AlertKind::Diversion => {
+                "此码出现在其销售区域之外 (this code turned up outside its sales region)"
+            }
+        }
+    }
+}
+
+/// The alerts one more scan raises, given the code's history. Only codes
+/// that name one item (`per_item`) can be over-scanned: a batch or product
+/// code is printed on many items.
+pub fn assess(
+    before: &ScanSummary,
+    at_unix: i64,
+    place: Option<Place>,
+    per_item: bool,
+    policy: &ScanPolicy,
+) -> Vec<AlertKind> {
+    let mut alerts = Vec::new();
+    if per_item && before.count + 1 > policy.max_scans {
+        alerts.push(AlertKind::TooManyScans);
+    }
+    if let (true, Some(here), Some((then, there))) = (per_item, place, before.last_placed) {
+        let km = here.distance_km(&there);
+        let hours = ((at_unix - then).max(0) as f64 / 3600.0).max(1.0 / 3600.0);
+        if km >= policy.min_distance_km && km / hours > policy.max_speed_kmh {
+            alerts.push(AlertKind::ImpossibleTravel);
+        }
+    }
+    alerts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BEIJING: Place = Place {
+        lat: 39.9,
+        lon: 116.4,
+    };
+    const GUANGZHOU: Place = Place {
+        lat: 23.1,
+        lon: 113.3,
+    };
+
+    #[test]
+    fn distance_beijing_guangzhou_is_about_1890_km() {
+        let d = BEIJING.distance_km(&GUANGZHOU);
+        assert!((1850.0..1920.0).contains(&d), "{d}");
+        assert_eq!(BEIJING.distance_km(&BEIJING), 0.0);
+    }
+
+    #[test]
+    fn places_are_coarse_and_checked() {
+        assert_eq!(
+            Place::coarse(39.9042, 116.4074).unwrap(),
+            Place {
+                lat: 39.9,
+                lon: 116.4
+            }
+        );
+        assert!(Place::coarse(91.0, 0.0).is_err());
+        assert!(Place::coarse(0.0, -181.0).is_err());
+        assert!(Place::coarse(f64::NAN, 0.0).is_err());
+    }
+
+    #[test]
+    fn too_many_scans_only_for_item_codes_and_only_past_the_limit() {
+        let policy = ScanPolicy::default();
+        let at_limit = ScanSummary {
+            count: policy.max_scans - 1,
+            ..Default::default()
+        };
+        assert!(assess(&at_limit, 0, None, true, &policy).is_empty());
+        let over = ScanSummary {
+            count: policy.max_scans,
+            ..Default::default()
+        };
+        assert_eq!(
+            assess(&over, 0, None, true, &policy),
+            [AlertKind::TooManyScans]
+        );
+        assert!(assess(&over, 0, None, false, &policy).is_empty());
+    }
+
+    #[test]
+    fn impossible_travel_needs_distance_and_speed() {
+        let policy = ScanPolicy::default();
+        let before = ScanSummary {
+            count: 1,
+            first_at: None,
+            last_placed: Some((0, BEIJING)),
+        };
+        // Beijing → Guangzhou in ten minutes: impossible.
+        assert_eq!(
+            assess(&before, 600, Some(GUANGZHOU), true, &policy),
+            [AlertKind::ImpossibleTravel]
+        );
+        // The same in a day: a plane or a train, fine.
+        assert!(assess(&before, 86_400, Some(GUANGZHOU), true, &policy).is_empty());
+        // Ten kilometres in a second: coarse positions, not travel.
+        let near = Place::coarse(39.95, 116.45).unwrap();
+        assert!(assess(&before, 1, Some(near), true, &policy).is_empty());
+        // No place sent: nothing to compare.
+        assert!(assess(&before, 600, None, true, &policy).is_empty());
+    }
+}

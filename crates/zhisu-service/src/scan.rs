@@ -1,0 +1,688 @@
+//! The public scan (P6.6, G5.3, G6.1.3): a phone opens a code's URL and
+//! learns whether it is genuine, what table 3 makes public, whether it is
+//! recalled, and how often it was scanned before.
+//!
+//! The hot path reads nothing from the store when warm: products, batches
+//! and enterprises come from [`ScanCache`] (cleared by every record write
+//! the service makes), scan counts from memory, and the scan itself is
+//! queued for [`ScanLog`], which writes queued scans in one transaction
+//! (group commit).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot};
+use zhisu_codes::gs1::digital_link::canonical_item;
+use zhisu_codes::gs1::{DigitalLink, DlOptions};
+use zhisu_domain::public::{PublicParty, PublicProduct, PublicView};
+use zhisu_domain::scan::{assess, AlertKind, Place, ScanSummary};
+use zhisu_domain::{Batch, BatchStatus, Enterprise, Product, RecordKind, TraceLevel};
+use zhisu_store::{format_time, Alert, NewScan, Store, StoredRecord};
+
+use crate::codes::{Verification, VerifyStatus};
+use crate::{Service, ServiceError, ServiceResult};
+
+/// Codes whose scan summary is kept in memory before the map starts over.
+const SUMMARY_CAPACITY: usize = 200_000;
+/// Records kept in memory before the map starts over.
+const RECORD_CAPACITY: usize = 50_000;
+/// The most scans written in one transaction.
+const LOG_BATCH: usize = 4096;
+
+/// A cached lookup: found or known to be absent.
+type RecordMap = HashMap<(RecordKind, String), Option<Arc<StoredRecord>>>;
+
+/// Products, batches, enterprises and packages by ID and code, as of the
+/// last record write.
+#[derive(Default)]
+pub(crate) struct ScanCache {
+    generation: AtomicU64,
+    records: RwLock<RecordMap>,
+    codes: Mutex<HashMap<String, CodeState>>,
+}
+
+/// A scanned code's summary and its alerts, kept in memory.
+#[derive(Debug, Clone, Default)]
+struct CodeState {
+    summary: ScanSummary,
+    alerts: Vec<AlertKind>,
+}
+
+impl ScanCache {
+    fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.records.write().expect("cache lock").clear();
+    }
+
+    /// A record by key, read through `load` on a miss. What was read while
+    /// a write happened is not kept.
+    async fn record<F, Fut>(
+        &self,
+        kind: RecordKind,
+        key: String,
+        load: F,
+    ) -> ServiceResult<Option<Arc<StoredRecord>>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = zhisu_store::StoreResult<Option<StoredRecord>>>,
+    {
+        if let Some(hit) = self
+            .records
+            .read()
+            .expect("cache lock")
+            .get(&(kind, key.clone()))
+        {
+            return Ok(hit.clone());
+        }
+        let generation = self.generation.load(Ordering::SeqCst);
+        let loaded = load().await?.map(Arc::new);
+        let mut map = self.records.write().expect("cache lock");
+        if self.generation.load(Ordering::SeqCst) == generation {
+            if map.len() >= RECORD_CAPACITY {
+                map.clear();
+            }
+            map.insert((kind, key), loaded.clone());
+        }
+        Ok(loaded)
+    }
+}
+
+enum LogMessage {
+    Scan(NewScan),
+    Flush(oneshot::Sender<()>),
+}
+
+/// The background writer of scans.
+pub(crate) struct ScanLog {
+    sender: OnceLock<mpsc::Sender<LogMessage>>,
+}
+
+impl ScanLog {
+    pub(crate) fn new() -> Self {
+        ScanLog {
+            sender: OnceLock::new(),
+        }
+    }
+
+    fn sender(&self, store: &Arc<dyn Store>) -> &mpsc::Sender<LogMessage> {
+        self.sender.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(100_000);
+            tokio::spawn(write_scans(store.clone(), rx));
+            tx
+        })
+    }
+}
+
+async fn write_scans(store: Arc<dyn Store>, mut rx: mpsc::Receiver<LogMessage>) {
+    let mut scans = Vec::with_capacity(LOG_BATCH);
+    let mut flushes = Vec::new();
+    while let Some(first) = rx.recv().await {
+        let mut next = Some(first);
+        while let Some(message) = next {
+            match message {
+                LogMessage::Scan(s) => scans.push(s),
+                LogMessage::Flush(done) => flushes.push(done),
+            }
+            next = if scans.len() < LOG_BATCH {
+                rx.try_recv().ok()
+            } else {
+                None
+            };
+        }
+        // A failed write is retried with the next batch, never dropped
+        // silently: the scans stay queued and the error is logged.
+        match store.record_scans(&scans).await {
+            Ok(()) => scans.clear(),
+            Err(e) => {
+                tracing::error!(error = %e, pending = scans.len(), "writing scans failed");
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                continue;
+            }
+        }
+        for done in flushes.drain(..) {
+            let _ = done.send(());
+        }
+    }
+}
+
+/// Who scanned: the client kind, and a coarse place when sent.
+#[derive(Debug, Clone, Default)]
+pub struct ScanContext {
+    pub place: Option<Place>,
+    /// `browser`, `wechat`, `alipay`, `api`.
+    pub client: String,
+    /// Log the scan (public scans do; previews by signed-in users do not).
+    pub log: bool,
+}
+
+/// The client kind from a User-Agent and whether JSON was asked for.
+pub fn client_kind(user_agent: &str, json: bool) -> &'static str {
+    if user_agent.contains("MicroMessenger") {
+        "wechat"
+    } else if user_agent.contains("AlipayClient") {
+        "alipay"
+    } else if json {
+        "api"
+    } else {
+        "browser"
+    }
+}
+
+/// A code's scans, this one included.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ScanCount {
+    pub count: u64,
+    /// RFC 3339, the first scan ever (this one if it is the first).
+    pub first_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ScanWarning {
+    pub kind: AlertKind,
+    pub message: String,
+}
+
+/// Where the record behind the answer sits in the ledger.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LedgerRef {
+    /// `batch/12`, `product/3`, `package/7`
+    pub record: String,
+    pub version: i64,
+    pub leaf_index: i64,
+    /// Where to fetch the checkpoint and the inclusion proof.
+    pub checkpoint: String,
+    pub proof: String,
+}
+
+/// The answer to a public scan: the same in the page, the JSON and the
+/// linkset.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ScanView {
+    pub status: VerifyStatus,
+    pub message: String,
+    /// The code as scanned, canonical: `https://host/01/…/21/…`.
+    pub code: String,
+    /// Table 3, for codes the platform issued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public: Option<PublicView>,
+    /// Items in a transport package (`/00/…`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package_items: Option<usize>,
+    pub scans: ScanCount,
+    pub warnings: Vec<ScanWarning>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ledger: Option<LedgerRef>,
+    /// A disposal's reason, when frozen or voided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A resolved code: what it is and the records behind it.
+pub(crate) struct Resolved {
+    pub verification: Verification,
+    /// `(01)…(21)…`: the key scans and links use.
+    pub key: String,
+    /// The canonical URI.
+    pub uri: String,
+    pub product: Option<Arc<StoredRecord>>,
+    pub batch: Option<Arc<StoredRecord>>,
+    pub package: Option<Arc<StoredRecord>>,
+    pub serial: Option<String>,
+}
+
+impl Resolved {
+    fn invalid(message: String, uri: &str) -> Self {
+        Resolved {
+            verification: Verification::of(VerifyStatus::Invalid, message),
+            key: String::new(),
+            uri: uri.to_string(),
+            product: None,
+            batch: None,
+            package: None,
+            serial: None,
+        }
+    }
+}
+
+fn typed<T: serde::de::DeserializeOwned>(r: &StoredRecord) -> ServiceResult<T> {
+    serde_json::from_value(r.body.clone())
+        .map_err(|e| ServiceError::Internal(format!("stored {:?} {}: {e}", r.kind, r.id)))
+}
+
+impl Service {
+    /// Every record write the service makes ends here, so the scan path
+    /// never answers from a stale record.
+    pub(crate) fn records_changed(&self) {
+        self.scan_cache.invalidate();
+    }
+
+    async fn cached(&self, kind: RecordKind, id: i64) -> ServiceResult<Option<Arc<StoredRecord>>> {
+        let store = self.store.clone();
+        self.scan_cache
+            .record(kind, format!("id:{id}"), || async move {
+                store.get_record(kind, id).await
+            })
+            .await
+    }
+
+    /// Resolves a code (a Digital Link URI of any domain) to what it is.
+    pub(crate) async fn resolve_code(&self, code: &str) -> ServiceResult<Resolved> {
+        let code = code.trim();
+        let base = &self.settings.public_url;
+        let (gtin, serial, lot) = match canonical_item(code, base) {
+            Some((gtin, serial)) => (gtin.to_string(), Some(serial.to_string()), None),
+            None => {
+                let options = DlOptions {
+                    permit_zero_suppressed_gtin: true,
+                    ..Default::default()
+                };
+                let link = match DigitalLink::parse(code, options) {
+                    Ok(l) => l,
+                    Err(e) => return Ok(Resolved::invalid(e.to_string(), code)),
+                };
+                let find = |wanted: &str| {
+                    link.path()
+                        .iter()
+                        .find(|(ai, _)| ai == wanted)
+                        .map(|(_, v)| v.clone())
+                };
+                if let Some(sscc) = find("00") {
+                    return self.resolve_package(&sscc).await;
+                }
+                let Some(gtin) = find("01") else {
+                    let mut r = Resolved::invalid(String::new(), code);
+                    r.verification = Verification::of(
+                        VerifyStatus::Unknown,
+                        "不是本平台的商品码 (not a product code of this platform)",
+                    );
+                    return Ok(r);
+                };
+                (gtin, find("21"), find("10"))
+            }
+        };
+        let (key, uri) = match (&serial, &lot) {
+            (Some(s), _) => (
+                format!("(01){gtin}(21){s}"),
+                format!("{base}/01/{gtin}/21/{s}"),
+            ),
+            (None, Some(l)) => (
+                format!("(01){gtin}(10){l}"),
+                format!(
+                    "{base}/01/{gtin}/10/{}",
+                    zhisu_codes::gs1::digital_link::percent_encode(l)
+                ),
+            ),
+            (None, None) => (format!("(01){gtin}"), format!("{base}/01/{gtin}")),
+        };
+        let mut resolved = Resolved {
+            verification: Verification::of(VerifyStatus::Unknown, ""),
+            key,
+            uri,
+            product: None,
+            batch: None,
+            package: None,
+            serial: serial.clone(),
+        };
+        let store = self.store.clone();
+        let gtin_key = gtin.clone();
+        let product = self
+            .scan_cache
+            .record(RecordKind::Product, format!("gtin:{gtin}"), || async move {
+                store.find_by_code_key(RecordKind::Product, &gtin_key).await
+            })
+            .await?;
+        let Some(product) = product else {
+            resolved.verification.message =
+                format!("GTIN {gtin} 未在本平台备案 (GTIN {gtin} is not filed here)");
+            return Ok(resolved);
+        };
+        resolved.verification.product_id = Some(product.id);
+        resolved.product = Some(product.clone());
+        let batch = if let Some(serial) = &serial {
+            let Some((batch_id, index)) = self.serials.decode(serial) else {
+                resolved.verification.message =
+                    "序列号不是本平台签发的 (the serial was not issued here)".into();
+                return Ok(resolved);
+            };
+            let batch = self.cached(RecordKind::Batch, batch_id as i64).await?;
+            let quantity = batch
+                .as_ref()
+                .and_then(|b| b.body.get("quantity"))
+                .and_then(|q| q.as_u64())
+                .unwrap_or(0);
+            if batch
+                .as_ref()
+                .is_none_or(|b| b.parent_id != Some(product.id))
+                || index >= quantity
+            {
+                resolved.verification.message =
+                    "序列号不是本平台签发的 (the serial was not issued here)".into();
+                return Ok(resolved);
+            }
+            resolved.verification.index = Some(index);
+            batch
+        } else if let Some(lot) = &lot {
+            let store = self.store.clone();
+            let unique = format!("{}/{lot}", product.id);
+            self.scan_cache
+                .record(RecordKind::Batch, format!("lot:{unique}"), || async move {
+                    store.find_by_unique_key(RecordKind::Batch, &unique).await
+                })
+                .await?
+        } else {
+            resolved.verification.status = VerifyStatus::Genuine;
+            resolved.verification.message = "产品已在本平台备案 (the product is filed here)".into();
+            return Ok(resolved);
+        };
+        let Some(batch) = batch else {
+            resolved.verification.message = "批次不存在 (no such batch)".into();
+            return Ok(resolved);
+        };
+        resolved.verification.batch_id = Some(batch.id);
+        let status = batch
+            .body
+            .get("status")
+            .and_then(|s| serde_json::from_value::<BatchStatus>(s.clone()).ok());
+        let (status, message) = match status {
+            Some(BatchStatus::Active) => (
+                VerifyStatus::Genuine,
+                "正品：本平台签发的有效追溯码 (genuine: a valid code issued by this platform)",
+            ),
+            Some(BatchStatus::Frozen) => (
+                VerifyStatus::Frozen,
+                "此码已被监管部门冻结，暂不可用 (this code is frozen by the regulator)",
+            ),
+            Some(BatchStatus::Voided) => (
+                VerifyStatus::Voided,
+                "此码已作废 (this code has been voided)",
+            ),
+            _ => (
+                VerifyStatus::NotActive,
+                "批次尚未激活，此码无效 (the batch is not active; this code is not valid)",
+            ),
+        };
+        resolved.verification.status = status;
+        resolved.verification.message = message.into();
+        resolved.batch = Some(batch);
+        Ok(resolved)
+    }
+
+    async fn resolve_package(&self, sscc: &str) -> ServiceResult<Resolved> {
+        let base = &self.settings.public_url;
+        let key = format!("(00){sscc}");
+        let store = self.store.clone();
+        let unique = key.clone();
+        let package = self
+            .scan_cache
+            .record(RecordKind::Package, format!("key:{key}"), || async move {
+                store.find_by_unique_key(RecordKind::Package, &unique).await
+            })
+            .await?;
+        let mut resolved = Resolved {
+            verification: Verification::of(
+                VerifyStatus::Unknown,
+                format!("SSCC {sscc} 未在本平台登记 (SSCC {sscc} is not registered here)"),
+            ),
+            key,
+            uri: format!("{base}/00/{sscc}"),
+            product: None,
+            batch: None,
+            package: None,
+            serial: None,
+        };
+        if let Some(p) = package {
+            resolved.verification.status = VerifyStatus::Genuine;
+            resolved.verification.message =
+                "本平台登记的物流包装 (a transport package registered here)".into();
+            resolved.package = Some(p);
+        }
+        Ok(resolved)
+    }
+
+    /// The public scan. With `ctx.log`, the scan is counted and logged,
+    /// and a suspicious history raises an alert.
+    pub async fn scan(&self, code: &str, ctx: &ScanContext) -> ServiceResult<ScanView> {
+        let resolved = self.resolve_code(code).await?;
+        let now = Utc::now();
+        let mut view = ScanView {
+            status: resolved.verification.status,
+            message: resolved.verification.message.clone(),
+            code: resolved.uri.clone(),
+            public: None,
+            package_items: None,
+            scans: ScanCount {
+                count: 0,
+                first_at: None,
+            },
+            warnings: Vec::new(),
+            ledger: None,
+            reason: None,
+        };
+        if view.status == VerifyStatus::Invalid {
+            return Ok(view);
+        }
+        let owner = match (&resolved.product, &resolved.package) {
+            (Some(p), _) => Some(p.enterprise_id),
+            (None, Some(p)) => Some(p.enterprise_id),
+            _ => None,
+        };
+        let shown = matches!(
+            view.status,
+            VerifyStatus::Genuine | VerifyStatus::Frozen | VerifyStatus::Voided
+        );
+        if let (true, Some(owner)) = (shown, owner) {
+            let enterprise = self
+                .cached(RecordKind::Enterprise, owner)
+                .await?
+                .ok_or_else(|| ServiceError::Internal(format!("enterprise {owner} is gone")))?;
+            let producer = PublicParty::of(&typed::<Enterprise>(&enterprise)?);
+            let batch: Option<Batch> = resolved.batch.as_deref().map(typed).transpose()?;
+            let product = resolved
+                .product
+                .as_deref()
+                .map(typed::<Product>)
+                .transpose()?
+                .map(|p| {
+                    PublicProduct::of(&view.code, &p, batch.as_ref(), resolved.serial.as_deref())
+                });
+            if let Some(b) = &batch {
+                if matches!(b.status, BatchStatus::Frozen | BatchStatus::Voided) {
+                    view.reason = b.disposal.as_ref().map(|d| d.reason.clone());
+                }
+            }
+            if let Some(p) = &resolved.package {
+                view.package_items = p
+                    .body
+                    .get("children")
+                    .and_then(|c| c.as_array())
+                    .map(Vec::len);
+            }
+            view.public = Some(PublicView {
+                producer,
+                product,
+                sellers: Vec::new(),
+            });
+            let anchor = resolved
+                .batch
+                .as_ref()
+                .or(resolved.package.as_ref())
+                .or(resolved.product.as_ref())
+                .expect("a shown code has a record");
+            view.ledger = Some(LedgerRef {
+                record: format!("{}/{}", anchor.kind.as_str(), anchor.id),
+                version: anchor.version,
+                leaf_index: anchor.leaf_index,
+                checkpoint: "/ledger/checkpoint".into(),
+                proof: format!(
+                    "/ledger/proof/inclusion?index={}&tree_size={{tree_size}}",
+                    anchor.leaf_index
+                ),
+            });
+        }
+        // Count and log only codes the platform issued: made-up serials
+        // must not grow the store.
+        if view.status != VerifyStatus::Unknown {
+            let per_item = resolved.serial.is_some()
+                && resolved
+                    .product
+                    .as_deref()
+                    .and_then(|p| p.body.get("trace_level"))
+                    .and_then(|t| serde_json::from_value::<TraceLevel>(t.clone()).ok())
+                    .is_some_and(|t| matches!(t, TraceLevel::PerItem | TraceLevel::MultiCode));
+            let state = self.code_state(&resolved.key).await?;
+            let mut kinds = state.alerts.clone();
+            let mut summary = state.summary;
+            if ctx.log {
+                let fresh = assess(
+                    &summary,
+                    now.timestamp(),
+                    ctx.place,
+                    per_item,
+                    &self.scan_policy,
+                );
+                for kind in fresh {
+                    if !kinds.contains(&kind) {
+                        self.raise(&resolved, kind, now, ctx).await?;
+                        kinds.push(kind);
+                    }
+                }
+                summary = self.count_scan(&resolved.key, now, ctx.place, &kinds);
+                self.scan_log
+                    .sender(&self.store)
+                    .send(LogMessage::Scan(NewScan {
+                        code: resolved.key.clone(),
+                        product_id: resolved.product.as_ref().map(|p| p.id),
+                        batch_id: resolved.batch.as_ref().map(|b| b.id),
+                        at: now,
+                        place: ctx.place,
+                        client: ctx.client.clone(),
+                    }))
+                    .await
+                    .map_err(|_| ServiceError::Internal("the scan log has stopped".into()))?;
+            }
+            view.scans = ScanCount {
+                count: summary.count,
+                first_at: summary.first_at,
+            };
+            view.warnings = kinds
+                .into_iter()
+                .map(|kind| ScanWarning {
+                    kind,
+                    message: kind.warning().into(),
+                })
+                .collect();
+        }
+        Ok(view)
+    }
+
+    /// A code's scan summary and alerts, from memory when warm.
+    async fn code_state(&self, key: &str) -> ServiceResult<CodeState> {
+        if let Some(s) = self.scan_cache.codes.lock().expect("lock").get(key) {
+            return Ok(s.clone());
+        }
+        let stored = CodeState {
+            summary: self.store.scan_summary(key).await?,
+            alerts: self.store.alerts_for_code(key).await?,
+        };
+        let mut map = self.scan_cache.codes.lock().expect("lock");
+        if map.len() >= SUMMARY_CAPACITY {
+            map.clear();
+        }
+        Ok(map.entry(key.to_string()).or_insert(stored).clone())
+    }
+
+    fn count_scan(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        place: Option<Place>,
+        alerts: &[AlertKind],
+    ) -> ScanSummary {
+        let mut map = self.scan_cache.codes.lock().expect("lock");
+        let state = map.entry(key.to_string()).or_default();
+        let s = &mut state.summary;
+        s.count += 1;
+        s.first_at.get_or_insert_with(|| format_time(now));
+        if let Some(p) = place {
+            s.last_placed = Some((now.timestamp(), p));
+        }
+        state.alerts = alerts.to_vec();
+        s.clone()
+    }
+
+    async fn raise(
+        &self,
+        resolved: &Resolved,
+        kind: AlertKind,
+        now: DateTime<Utc>,
+        ctx: &ScanContext,
+    ) -> ServiceResult<()> {
+        let owner = resolved
+            .product
+            .as_ref()
+            .or(resolved.package.as_ref())
+            .expect("alerts are raised on known codes");
+        let detail = match ctx.place {
+            Some(p) => format!(
+                "{}; at {:.1},{:.1} via {}",
+                kind.warning(),
+                p.lat,
+                p.lon,
+                ctx.client
+            ),
+            None => format!("{}; via {}", kind.warning(), ctx.client),
+        };
+        let raised = self
+            .store
+            .raise_alert(Alert {
+                id: 0,
+                kind,
+                code: resolved.key.clone(),
+                product_id: resolved.product.as_ref().map(|p| p.id),
+                batch_id: resolved.batch.as_ref().map(|b| b.id),
+                enterprise_id: owner.enterprise_id,
+                region_code: owner.region_code.clone(),
+                at: format_time(now),
+                detail,
+            })
+            .await?;
+        if raised {
+            tracing::warn!(code = %resolved.key, kind = kind.as_str(), "counterfeit alert raised");
+        }
+        Ok(())
+    }
+
+    /// Waits until every scan queued so far is stored (at shutdown, in tests).
+    pub async fn flush_scans(&self) {
+        let Some(sender) = self.scan_log.sender.get() else {
+            return;
+        };
+        let (tx, rx) = oneshot::channel();
+        if sender.send(LogMessage::Flush(tx)).await.is_ok() {
+            let _ = rx.await;
+        }
+    }
+
+    /// How many scans are stored (after [`Service::flush_scans`], all answered ones).
+    pub async fn count_scans(&self) -> ServiceResult<i64> {
+        Ok(self.store.count_scans().await?)
+    }
+
+    /// Alerts the principal may see, newest first.
+    pub async fn alerts(
+        &self,
+        by: &zhisu_domain::Principal,
+        limit: i64,
+    ) -> ServiceResult<Vec<Alert>> {
+        Ok(self.store.list_alerts(&by.list_scope(), limit).await?)
+    }
+
+    pub fn public_file_allowed(view: &ScanView, sha256: &str) -> bool {
+        view.public
+            .as_ref()
+            .is_some_and(|p| p.files().iter().any(|f| f.sha256 == sha256))
+    }
+}

@@ -1,0 +1,39 @@
+-- G6.1.3, P6.5: every public scan, logged. Not ledger leaves: scans are
+-- observations by anonymous people, not filed trace data.
+create table scans (
+    id integer primary key,
+    code text not null,
+    product_id integer,
+    batch_id integer,
+    at text not null,
+    lat real,
+    lon real,
+    client text not null
+);
+create index scans_code on scans (code, id);
+
+-- One row per scanned code: the count, the first scan and the last placed
+-- scan, kept with each write so a scan never counts rows.
+create table scan_counts (
+    code text primary key,
+    count integer not null,
+    first_at text not null,
+    last_placed_at integer,
+    last_lat real,
+    last_lon real
+);
+
+-- Counterfeit and diversion alerts, to the producer and the region's regulators.
+create table alerts (
+    id integer primary key,
+    kind text not null,
+    code text not null,
+    product_id integer,
+    batch_id integer,
+    enterprise_id integer not null,
+    region_code text not null,
+    at text not null,
+    detail text not null
+);
+create unique index alerts_once on alerts (kind, code);
+create index alerts_enterprise on alerts (enterprise_id, id);

@@ -1,0 +1,347 @@
+//! The GS1 Digital Link resolver (P6.6): `/01/{gtin}[/10/{lot}][/21/{serial}]`,
+//! `/00/{sscc}` and `/c/{code}`. A phone gets the scan page; `Accept:
+//! application/json` gets [`ScanView`] as JSON; `?linkType=all` (or `Accept:
+//! application/linkset+json`) gets an RFC 9264 linkset the way GS1
+//! resolvers answer; `?linkType=gs1:…` redirects to that one link.
+
+use axum::extract::{OriginalUri, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+use zhisu_api::error::ApiError;
+use zhisu_domain::scan::Place;
+use zhisu_service::{client_kind, ScanContext, ScanView, ServiceError, VerifyStatus};
+
+use crate::{cookie, Lang, Page, WebState, CSRF_COOKIE, LANG_COOKIE};
+
+/// The query parameters the resolver itself reads; any others (GS1 data
+/// attributes like `17=…`) are part of the code and ignored here.
+#[derive(Debug, Default, Deserialize)]
+struct ResolverParams {
+    #[serde(rename = "linkType")]
+    link_type: Option<String>,
+    lat: Option<String>,
+    lon: Option<String>,
+    /// A public file of this code (business licence, instructions, report).
+    file: Option<String>,
+}
+
+fn params(query: Option<&str>) -> Result<ResolverParams, String> {
+    let mut p = ResolverParams::default();
+    for pair in query.unwrap_or("").split('&').filter(|s| !s.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let v = urlencoding::decode(v)
+            .map_err(|_| format!("查询参数 {k} 不是有效的 UTF-8 (parameter {k} is not UTF-8)"))?
+            .into_owned();
+        match k {
+            "linkType" => p.link_type = Some(v),
+            "lat" => p.lat = Some(v),
+            "lon" => p.lon = Some(v),
+            "file" => p.file = Some(v),
+            _ => {}
+        }
+    }
+    Ok(p)
+}
+
+fn place(p: &ResolverParams) -> Result<Option<Place>, String> {
+    match (&p.lat, &p.lon) {
+        (None, None) => Ok(None),
+        (Some(lat), Some(lon)) => {
+            let parse = |name: &str, v: &str| {
+                v.trim()
+                    .parse::<f64>()
+                    .map_err(|_| format!("{name} 不是数字 ({name} is not a number: '{v}')"))
+            };
+            Place::coarse(parse("lat", lat)?, parse("lon", lon)?).map(Some)
+        }
+        _ => Err("lat 与 lon 须同时给出 (give both lat and lon, or neither)".into()),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Wants {
+    Html,
+    Json,
+    Linkset,
+}
+
+fn wants(headers: &HeaderMap, link_type: Option<&str>) -> Wants {
+    if link_type == Some("all") {
+        return Wants::Linkset;
+    }
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if accept.contains("application/linkset+json") {
+        Wants::Linkset
+    } else if accept.contains("application/json") && !accept.contains("text/html") {
+        Wants::Json
+    } else {
+        Wants::Html
+    }
+}
+
+/// The link types this resolver offers, with their GS1 Web Vocabulary names.
+const LINK_TYPES: &[(&str, &str, &str)] = &[
+    (
+        "gs1:defaultLink",
+        "追溯信息 (trace information)",
+        "text/html",
+    ),
+    ("gs1:pip", "产品信息 (product information)", "text/html"),
+    (
+        "gs1:verificationService",
+        "真伪验证 (verification)",
+        "application/json",
+    ),
+    (
+        "gs1:recallStatus",
+        "召回状态 (recall status)",
+        "application/json",
+    ),
+    (
+        "gs1:certificationInfo",
+        "许可与认证 (licences and certificates)",
+        "application/json",
+    ),
+];
+
+fn linkset(view: &ScanView) -> serde_json::Value {
+    let mut set = serde_json::Map::new();
+    set.insert("anchor".into(), json!(view.code));
+    for (name, title, media) in LINK_TYPES {
+        let suffix = name.trim_start_matches("gs1:");
+        let href = if *media == "text/html" {
+            view.code.clone()
+        } else {
+            format!("{}?linkType={}", view.code, name)
+        };
+        set.insert(
+            format!("https://gs1.org/voc/{suffix}"),
+            json!([{ "href": href, "title": title, "type": media, "hreflang": ["zh-CN", "en"] }]),
+        );
+    }
+    json!({ "linkset": [set] })
+}
+
+fn status_code(view: &ScanView) -> StatusCode {
+    match view.status {
+        VerifyStatus::Unknown => StatusCode::NOT_FOUND,
+        VerifyStatus::Invalid => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    }
+}
+
+/// `GET /01/…`, `/00/…`, `/c/…`.
+pub async fn resolve(
+    State(state): State<WebState>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::from_cookie(cookie(&headers, LANG_COOKIE).as_deref());
+    let p = match params(uri.query()) {
+        Ok(p) => p,
+        Err(e) => return bad_request(&state, &headers, lang, e),
+    };
+    let want = wants(&headers, p.link_type.as_deref());
+    let place = match place(&p) {
+        Ok(place) => place,
+        Err(e) => return bad_request(&state, &headers, lang, e),
+    };
+    let path = uri.path();
+    if let Some(code) = path.strip_prefix("/c/") {
+        return other_scheme(&state, &headers, lang, code);
+    }
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    // Following a link of the linkset, or fetching a file, is not a scan.
+    let log = p.link_type.is_none() && p.file.is_none();
+    let ctx = ScanContext {
+        place,
+        client: client_kind(user_agent, want != Wants::Html).to_string(),
+        log,
+    };
+    let code = format!("{}{}", state.service.settings.public_url, path);
+    let view = match state.service.scan(&code, &ctx).await {
+        Ok(v) => v,
+        Err(e) => return service_error(&state, &headers, lang, e, want),
+    };
+    if want != Wants::Html {
+        match view.status {
+            VerifyStatus::Invalid => {
+                return ApiError::new("bad-request", view.message).into_response()
+            }
+            VerifyStatus::Unknown => {
+                return ApiError::new("unknown-code", view.message).into_response()
+            }
+            _ => {}
+        }
+    }
+    if let Some(sha) = &p.file {
+        return public_file(&state, &view, sha).await;
+    }
+    match p.link_type.as_deref() {
+        None | Some("all") => {}
+        Some(t) => {
+            return match LINK_TYPES.iter().find(|(name, _, _)| *name == t) {
+                Some((_, _, "text/html")) => Redirect::temporary(&view.code).into_response(),
+                Some(_) => (status_code(&view), axum::Json(&view)).into_response(),
+                // GS1 resolvers answer an unknown link type with the default link.
+                None => Redirect::temporary(&view.code).into_response(),
+            };
+        }
+    }
+    match want {
+        Wants::Json => (status_code(&view), axum::Json(&view)).into_response(),
+        Wants::Linkset => (
+            status_code(&view),
+            [(header::CONTENT_TYPE, "application/linkset+json")],
+            linkset(&view).to_string(),
+        )
+            .into_response(),
+        Wants::Html => scan_page(&state, &headers, lang, &view),
+    }
+}
+
+fn scan_page(state: &WebState, headers: &HeaderMap, lang: Lang, view: &ScanView) -> Response {
+    let page = Page {
+        session: None,
+        lang,
+        ip: None,
+        path: view.code.clone(),
+        csrf_cookie: cookie(headers, CSRF_COOKIE),
+    };
+    let tone = match view.status {
+        VerifyStatus::Genuine if view.warnings.is_empty() => "ok",
+        VerifyStatus::Genuine => "warn",
+        VerifyStatus::NotActive | VerifyStatus::Unknown => "unknown",
+        _ => "bad",
+    };
+    let mut response = state.render(
+        &page,
+        "scan.html",
+        minijinja::context! {
+            view => view,
+            tone => tone,
+            status => match view.status {
+                VerifyStatus::Genuine => "genuine",
+                VerifyStatus::Unknown => "unknown",
+                VerifyStatus::NotActive => "not-active",
+                VerifyStatus::Frozen => "frozen",
+                VerifyStatus::Voided => "voided",
+                VerifyStatus::Invalid => "invalid",
+            },
+            path => view.code.split_once("://").and_then(|(_, r)| r.find('/').map(|i| r[i..].to_string())).unwrap_or_default(),
+        },
+    );
+    *response.status_mut() = status_code(view);
+    response
+}
+
+fn bad_request(state: &WebState, headers: &HeaderMap, lang: Lang, message: String) -> Response {
+    service_error(
+        state,
+        headers,
+        lang,
+        ServiceError::BadRequest(message),
+        wants(headers, None),
+    )
+}
+
+fn service_error(
+    state: &WebState,
+    headers: &HeaderMap,
+    lang: Lang,
+    error: ServiceError,
+    want: Wants,
+) -> Response {
+    if want == Wants::Html {
+        let page = Page {
+            session: None,
+            lang,
+            ip: None,
+            path: String::new(),
+            csrf_cookie: cookie(headers, CSRF_COOKIE),
+        };
+        state.error_page(&page, error)
+    } else {
+        ApiError::from(error).into_response()
+    }
+}
+
+/// `/c/{code}`: Ecode, digital identity and CCC codes. The platform does
+/// not issue these yet; it says what the code is and that it is not filed.
+fn other_scheme(state: &WebState, headers: &HeaderMap, lang: Lang, raw: &str) -> Response {
+    let code = match urlencoding::decode(raw) {
+        Ok(c) => c.into_owned(),
+        Err(_) => {
+            return bad_request(
+                state,
+                headers,
+                lang,
+                "码不是有效的 UTF-8 (the code is not UTF-8)".into(),
+            )
+        }
+    };
+    let found = zhisu_codes::identify::identify(&code);
+    if found.kind == zhisu_codes::identify::IdKind::Unknown || !found.valid {
+        let why = found.error.unwrap_or_default();
+        return bad_request(
+            state,
+            headers,
+            lang,
+            format!("无法识别的码：{code} (not a code this platform can read) {why}"),
+        );
+    }
+    let kind = serde_json::to_value(found.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let message = format!(
+        "格式正确的 {kind}，但未在本平台作为追溯码备案 (a well-formed {kind}, not filed here as a trace code)"
+    );
+    let view = ScanView {
+        status: VerifyStatus::Unknown,
+        message,
+        code: format!("{}/c/{}", state.service.settings.public_url, raw),
+        public: None,
+        package_items: None,
+        scans: zhisu_service::ScanCount {
+            count: 0,
+            first_at: None,
+        },
+        warnings: vec![],
+        ledger: None,
+        reason: None,
+    };
+    match wants(headers, None) {
+        Wants::Html => scan_page(state, headers, lang, &view),
+        _ => ApiError::new("unknown-code", view.message).into_response(),
+    }
+}
+
+async fn public_file(state: &WebState, view: &ScanView, sha256: &str) -> Response {
+    if !zhisu_service::Service::public_file_allowed(view, sha256) {
+        return ApiError::new(
+            "not-found",
+            "此码没有这个公开文件 (no such public file for this code)",
+        )
+        .into_response();
+    }
+    match state.service.read_blob(sha256).await {
+        Ok((blob, bytes)) => (
+            [
+                (header::CONTENT_TYPE, blob.content_type),
+                (header::CACHE_CONTROL, "public, max-age=86400".to_string()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}

@@ -1,0 +1,358 @@
+//! The public scan (P6.6, G5.3, G6.1.3) through the real resolver on
+//! loopback: page, JSON, linkset; every state a code can be in; disposal;
+//! scan logging and counterfeit alerts; and bad input.
+
+use serde_json::{json, Value};
+use zhisu_domain::Role;
+
+use crate::codes::{export, valid_gtin};
+use crate::support::{decode, gas_stove_json, pdf, TestApp};
+
+/// A code path (`/01/…`) from a full code URI.
+fn path_of(code: &str) -> String {
+    let rest = code.split_once("://").unwrap().1;
+    rest[rest.find('/').unwrap()..].to_string()
+}
+
+async fn scan_json(app: &TestApp, code: &str, query: &str) -> (u16, Value) {
+    let r = app
+        .client
+        .get(app.url(&format!("{}{query}", path_of(code))))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    decode(r).await
+}
+
+async fn scan_page(app: &TestApp, code: &str) -> (u16, String) {
+    let r = app
+        .client
+        .get(app.url(&path_of(code)))
+        .header("Accept", "text/html")
+        .header("User-Agent", "Mozilla/5.0 (iPhone) MicroMessenger/8.0")
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// A product with a batch whose report is NOT public; returns (batch id,
+/// report sha, the batch's codes once active).
+async fn active_item_batch(
+    app: &TestApp,
+    key: &str,
+    model: &str,
+    n: u32,
+) -> (i64, String, Vec<String>) {
+    let mut product = gas_stove_json(model);
+    product["gtin"] = json!(format!("0{}", valid_gtin(n)));
+    product["materials"] = json!("secret alloy recipe");
+    product["brand"] = json!("unlisted brand");
+    let (status, product) = app.post(key, "/api/v1/products", &product).await;
+    assert_eq!(status, 201, "{product}");
+    let mut report = pdf();
+    report.extend_from_slice(format!("% report {model}\n").as_bytes());
+    let (_, report) = app.upload(key, "report.pdf", report).await;
+    let body = json!({"product_id": product["id"], "batch_no": format!("{model}-L1"), "production_date": "2026-10-01",
+        "quantity": 5, "inspection_report": report["sha256"], "note": "internal note: line 3"});
+    let (status, batch) = app.post(key, "/api/v1/batches", &body).await;
+    assert_eq!(status, 201, "{batch}");
+    let id = batch["id"].as_i64().unwrap();
+    app.post(key, &format!("/api/v1/batches/{id}/submit"), &json!({}))
+        .await;
+    let (status, active) = app
+        .post(key, &format!("/api/v1/batches/{id}/activate"), &json!({}))
+        .await;
+    assert_eq!(status, 200, "{active}");
+    let codes = export(app, key, id, "")
+        .await
+        .1
+        .lines()
+        .map(str::to_string)
+        .collect();
+    (id, report["sha256"].as_str().unwrap().to_string(), codes)
+}
+
+#[tokio::test]
+async fn a_scan_shows_table_3_and_each_state_on_every_engine() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let gd = app.key(Role::Regulator, None, &["440000"]).await;
+        let (batch, report_sha, codes) = active_item_batch(&app, &maker, "SCAN-1", 801).await;
+        assert_eq!(codes.len(), 5);
+        let code = &codes[0];
+
+        // JSON: genuine, table 3 only, counted.
+        let (status, view) = scan_json(&app, code, "").await;
+        assert_eq!(status, 200, "{engine}: {view}");
+        assert_eq!(view["status"], "genuine");
+        assert_eq!(view["code"], code.as_str());
+        let product = &view["public"]["product"];
+        assert_eq!(product["product_name"], "家用燃气灶");
+        assert_eq!(product["batch_no"], "SCAN-1-L1");
+        assert_eq!(product["production_date"], "2026-10-01");
+        assert_eq!(product["trace_code"], code.as_str());
+        assert!(product["serial"]
+            .as_str()
+            .is_some_and(|s| code.ends_with(s)));
+        let text = view.to_string();
+        for private in [
+            "secret alloy",
+            "unlisted brand",
+            "internal note",
+            "contact_name",
+            &report_sha,
+        ] {
+            assert!(
+                !text.contains(private),
+                "{engine}: {private} leaked: {text}"
+            );
+        }
+        assert_eq!(
+            view["public"]["producer"]["uscc"].as_str().unwrap().len(),
+            18
+        );
+        assert_eq!(view["scans"]["count"], 1);
+        assert_eq!(view["ledger"]["record"], format!("batch/{batch}"));
+        let (_, again) = scan_json(&app, code, "").await;
+        assert_eq!(again["scans"]["count"], 2);
+        assert_eq!(again["scans"]["first_at"], view["scans"]["first_at"]);
+
+        // The page, as a phone in WeChat sees it.
+        let (status, html) = scan_page(&app, code).await;
+        assert_eq!(status, 200);
+        assert!(html.contains(r#"data-status="genuine""#), "{html}");
+        assert!(html.contains("家用燃气灶") && html.contains("SCAN-1-L1"));
+        assert!(!html.contains("secret alloy"));
+
+        // The linkset, and one link followed.
+        let r = app
+            .client
+            .get(app.url(&format!("{}?linkType=all", path_of(code))))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "application/linkset+json");
+        let set: Value = r.json().await.unwrap();
+        assert_eq!(set["linkset"][0]["anchor"], code.as_str());
+        assert!(set["linkset"][0]["https://gs1.org/voc/pip"][0]["href"].is_string());
+        let r = app
+            .client
+            .get(app.url(&format!("{}?linkType=gs1:pip", path_of(code))))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 307);
+        assert_eq!(r.headers()["location"], code.as_str());
+
+        // Public files: the licence yes, the report (not chosen public) no.
+        let licence = view["public"]["producer"]["business_licence"]["sha256"]
+            .as_str()
+            .unwrap();
+        let r = app
+            .client
+            .get(app.url(&format!("{}?file={licence}", path_of(code))))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "application/pdf");
+        let (status, problem) = scan_json(&app, code, &format!("?file={report_sha}")).await;
+        assert_eq!(status, 404, "{problem}");
+        // Unknown and invalid codes: their own answers, never counted.
+        let forged = format!("{}X", &code[..code.len() - 1]);
+        let (status, unknown) = scan_json(&app, &forged, "").await;
+        assert_eq!(
+            (status, unknown["type"].as_str()),
+            (404, Some("/problems/unknown-code")),
+            "{unknown}"
+        );
+        assert!(unknown["detail"].as_str().unwrap().contains("serial"));
+        let bad_check = code.replacen("/01/0", "/01/1", 1);
+        let (status, problem) = scan_json(&app, &bad_check, "").await;
+        assert_eq!(status, 400, "{problem}");
+        assert_eq!(problem["type"], "/problems/bad-request");
+        let (status, _) = scan_json(&app, code, "?lat=91&lon=0").await;
+        assert_eq!(status, 400);
+        let (status, _) = scan_json(&app, code, "?lat=39.9").await;
+        assert_eq!(status, 400);
+        let (status, html) = scan_page(&app, &format!("{}%FF", &code)).await;
+        assert_eq!(status, 400, "{html}");
+
+        // Disposal: the regulator freezes (not the maker), unfreezes; the maker voids.
+        let dispose = |action: &'static str, reason: &'static str| json!({"action": action, "reason": reason});
+        let url = format!("/api/v1/batches/{batch}/dispose");
+        let (status, _) = app.post(&maker, &url, &dispose("freeze", "x")).await;
+        assert_eq!(status, 403);
+        let (status, problem) = app.post(&gd, &url, &dispose("freeze", "  ")).await;
+        assert_eq!(status, 422, "{problem}");
+        let (status, frozen) = app
+            .post(&gd, &url, &dispose("freeze", "抽检不合格，暂停销售"))
+            .await;
+        assert_eq!(status, 200, "{frozen}");
+        let (_, view) = scan_json(&app, code, "").await;
+        assert_eq!(
+            view["status"], "frozen",
+            "{engine}: the cache must not hide a disposal"
+        );
+        assert_eq!(view["reason"], "抽检不合格，暂停销售");
+        let (status, _) = export(&app, &maker, batch, "").await;
+        assert_eq!(status, 409, "a frozen batch's codes are not exported");
+        app.post(&gd, &url, &dispose("unfreeze", "复检合格")).await;
+        assert_eq!(scan_json(&app, code, "").await.1["status"], "genuine");
+        let (status, _) = app.post(&maker, &url, &dispose("void", "标签印错")).await;
+        assert_eq!(status, 200);
+        let (_, html) = scan_page(&app, code).await;
+        assert!(html.contains(r#"data-status="voided""#), "{html}");
+        let (status, _) = app.post(&gd, &url, &dispose("unfreeze", "no")).await;
+        assert_eq!(status, 409, "a voided batch stays void");
+        let (status, _) = app
+            .post(&gd, &url, &json!({"action": "delete", "reason": "x"}))
+            .await;
+        assert_eq!(status, 422, "not a disposal");
+
+        // A draft batch's lot code: not active, nothing shown.
+        let mut per_batch = gas_stove_json("SCAN-LOT");
+        per_batch["gtin"] = json!(format!("0{}", valid_gtin(802)));
+        per_batch["trace_level"] = json!("per-batch");
+        let (_, p) = app.post(&maker, "/api/v1/products", &per_batch).await;
+        let (_, report) = app.upload(&maker, "r.pdf", pdf()).await;
+        let (status, draft) = app.post(&maker, "/api/v1/batches", &json!({"product_id": p["id"], "batch_no": "L7-8", "production_date": "2026-10-02", "quantity": 100, "inspection_report": report["sha256"]})).await;
+        assert_eq!(status, 201, "{draft}");
+        let lot_code = format!("{}/01/0{}/10/L7%2D8", app.base, valid_gtin(802));
+        let (status, view) = scan_json(&app, &lot_code, "").await;
+        assert_eq!(
+            (status, view["status"].as_str()),
+            (200, Some("not-active")),
+            "{view}"
+        );
+        assert!(view.get("public").is_none());
+
+        // Every answered, logged scan is stored once the log is flushed.
+        app.service.flush_scans().await;
+        let stored = app.service.count_scans().await.unwrap();
+        // JSON ×2 and the page while genuine, frozen, genuine again, the
+        // voided page, the draft lot: 7. Links followed, files fetched,
+        // unknown and invalid codes are not scans of an issued code.
+        assert_eq!(stored, 7, "{engine}");
+    }
+}
+
+#[tokio::test]
+async fn copied_codes_raise_alerts_for_the_producer_and_its_regulator() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let (_, other) = app.enterprise(&admin, "manufacturer", "330106").await;
+        let gd = app.key(Role::Regulator, None, &["440000"]).await;
+        let zj = app.key(Role::Regulator, None, &["330000"]).await;
+        let (_, _, codes) = active_item_batch(&app, &maker, "ALERT-1", 803).await;
+
+        // Beijing, then Guangzhou ten seconds later: impossible travel.
+        let (_, first) = scan_json(&app, &codes[0], "?lat=39.9042&lon=116.4074").await;
+        assert_eq!(first["warnings"], json!([]), "{engine}");
+        let (_, second) = scan_json(&app, &codes[0], "?lat=23.13&lon=113.26").await;
+        assert_eq!(
+            second["warnings"][0]["kind"], "impossible-travel",
+            "{engine}: {second}"
+        );
+        let (_, html) = scan_page(&app, &codes[0]).await;
+        assert!(html.contains(r#"data-alert="impossible-travel""#));
+
+        // Scanned beyond the limit (50 by default).
+        for _ in 0..49 {
+            let (_, v) = scan_json(&app, &codes[1], "").await;
+            assert_eq!(v["warnings"], json!([]));
+        }
+        let (_, over) = scan_json(&app, &codes[1], "").await;
+        assert_eq!(over["scans"]["count"], 50);
+        assert_eq!(over["warnings"], json!([]));
+        let (_, over) = scan_json(&app, &codes[1], "").await;
+        assert_eq!(over["warnings"][0]["kind"], "too-many-scans", "{over}");
+
+        // Who sees them.
+        let kinds = |alerts: &Value| -> Vec<String> {
+            let mut k: Vec<String> = alerts
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["kind"].as_str().unwrap().to_string())
+                .collect();
+            k.sort();
+            k
+        };
+        let (status, mine) = app.get(&maker, "/api/v1/alerts").await;
+        assert_eq!(status, 200, "{mine}");
+        assert_eq!(
+            kinds(&mine),
+            ["impossible-travel", "too-many-scans"],
+            "{engine}"
+        );
+        assert_eq!(kinds(&app.get(&gd, "/api/v1/alerts").await.1).len(), 2);
+        assert!(kinds(&app.get(&zj, "/api/v1/alerts").await.1).is_empty());
+        assert!(kinds(&app.get(&other, "/api/v1/alerts").await.1).is_empty());
+        // Raised once per code and kind, however often it is scanned again.
+        scan_json(&app, &codes[1], "").await;
+        assert_eq!(kinds(&app.get(&admin, "/api/v1/alerts").await.1).len(), 2);
+        let (status, _) = app.get(&maker, "/api/v1/alerts?limit=x").await;
+        assert_eq!(status, 400);
+    }
+}
+
+#[tokio::test]
+async fn transport_packages_and_other_schemes_resolve() {
+    let app = TestApp::spawn(crate::support::EngineKind::Sqlite).await;
+    let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+    let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+    let (_, _, codes) = active_item_batch(&app, &maker, "PKG-1", 804).await;
+    let body = format!("06970000{:09}", 804);
+    let sscc = format!(
+        "{body}{}",
+        zhisu_codes::gs1::lint::mod10_check_digit(&body).unwrap()
+    );
+    let (status, package) = app
+        .post(
+            &maker,
+            "/api/v1/packages",
+            &json!({"sscc": sscc, "children": codes[..3]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{package}");
+    let (status, view) = scan_json(&app, &format!("{}/00/{sscc}", app.base), "").await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["status"], "genuine");
+    assert_eq!(view["package_items"], 3);
+    assert!(view["public"]["producer"]["name"].is_string());
+    let unregistered = format!("06970000{:09}", 805);
+    let unregistered = format!(
+        "{unregistered}{}",
+        zhisu_codes::gs1::lint::mod10_check_digit(&unregistered).unwrap()
+    );
+    let (status, view) = scan_json(&app, &format!("{}/00/{unregistered}", app.base), "").await;
+    assert_eq!(
+        (status, view["type"].as_str()),
+        (404, Some("/problems/unknown-code")),
+        "{view}"
+    );
+    let wrong = (sscc.as_bytes()[17] - b'0' + 1) % 10;
+    let (status, _) = scan_json(&app, &format!("{}/00/{}{wrong}", app.base, &sscc[..17]), "").await;
+    assert_eq!(status, 400, "wrong SSCC check digit");
+
+    // CCC and other schemes under /c/: recognised, not issued here.
+    let (status, view) = scan_json(&app, &format!("{}/c/2021010101123456", app.base), "").await;
+    assert_eq!(
+        (status, view["type"].as_str()),
+        (404, Some("/problems/unknown-code")),
+        "{view}"
+    );
+    let (status, problem) = scan_json(&app, &format!("{}/c/%3Cscript%3E", app.base), "").await;
+    assert_eq!(status, 400, "{problem}");
+    assert!(
+        !problem.to_string().contains("<script>") || problem["type"] == "/problems/bad-request"
+    );
+}
