@@ -9,6 +9,7 @@ pub mod auth;
 pub mod codes;
 pub mod docs;
 pub mod error;
+pub mod flow;
 pub mod ledger;
 pub mod misc;
 pub mod records;
@@ -43,6 +44,7 @@ pub struct AppState {
         (name = "batches", description = "Batches (G5.1-product, P5.3.3.3)"),
         (name = "files", description = "Licences, reports and instructions (G8.2)"),
         (name = "scans", description = "The public scan's alerts (G6.1.3, P6.5); the scan itself is the resolver at /01/…, /00/…, /c/…"),
+        (name = "flows", description = "Sales and purchases (G5.1-flow, G5.2-flow) and recalls (P6.4)"),
         (name = "identifiers", description = "USCC, GS1, CCC and licence numbers"),
         (name = "accounts", description = "API keys, users and the audit log (G9.3, G8.4)"),
         (name = "ledger", description = "Tamper evidence: signed checkpoints and RFC 9162 proofs (G8.3, G9.2)"),
@@ -89,6 +91,12 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(codes::get_package))
         .routes(routes!(codes::links))
         .routes(routes!(codes::alerts))
+        .routes(routes!(flow::create_flow, flow::list_flows))
+        .routes(routes!(flow::get_flow))
+        .routes(routes!(flow::open_recall, flow::list_recalls))
+        .routes(routes!(flow::get_recall))
+        .routes(routes!(flow::recall_progress))
+        .routes(routes!(flow::recall_trace))
         .routes(routes!(ledger::checkpoint))
         .routes(routes!(ledger::key))
         .routes(routes!(ledger::inclusion))

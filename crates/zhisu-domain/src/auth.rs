@@ -136,6 +136,11 @@ impl Principal {
                     )))
     }
 
+    /// Recording an enterprise's sales and purchases (G5.1-flow, G5.2-flow).
+    pub fn can_record_flow(&self, enterprise_id: i64) -> bool {
+        self.is_admin() || self.owns(enterprise_id)
+    }
+
     /// Reviewing submitted batches (P5.5): the platform operator, or a
     /// regulator of the region.
     pub fn can_review(&self, tenancy: Tenancy<'_>) -> bool {
@@ -236,5 +241,8 @@ mod tests {
         }));
         assert!(!gd.can_file_products(1, EnterpriseKind::Manufacturer));
         assert_eq!(gd.list_scope(), ListScope::Regions(vec!["44".into()]));
+        assert!(!gd.can_record_flow(1), "regulators do not trade");
+        let seller = principal(Role::Seller, Some(5), &[]);
+        assert!(seller.can_record_flow(5) && !seller.can_record_flow(6));
     }
 }

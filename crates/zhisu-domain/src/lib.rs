@@ -8,9 +8,11 @@ pub mod auth;
 pub mod batch;
 pub mod blob;
 pub mod enterprise;
+pub mod flow;
 pub mod package;
 pub mod product;
 pub mod public;
+pub mod recall;
 pub mod scan;
 pub mod validation;
 
@@ -30,6 +32,10 @@ pub enum RecordKind {
     Product,
     Batch,
     Package,
+    /// A sale or purchase (G5.1-flow, G5.2-flow).
+    Flow,
+    /// A recall (P6.4).
+    Recall,
 }
 
 impl RecordKind {
@@ -39,6 +45,8 @@ impl RecordKind {
             RecordKind::Product => "product",
             RecordKind::Batch => "batch",
             RecordKind::Package => "package",
+            RecordKind::Flow => "flow",
+            RecordKind::Recall => "recall",
         }
     }
 
@@ -48,6 +56,8 @@ impl RecordKind {
             "product" => Some(RecordKind::Product),
             "batch" => Some(RecordKind::Batch),
             "package" => Some(RecordKind::Package),
+            "flow" => Some(RecordKind::Flow),
+            "recall" => Some(RecordKind::Recall),
             _ => None,
         }
     }

@@ -7,6 +7,7 @@
 
 mod pdf;
 mod png;
+pub mod xlsx;
 
 pub use pdf::{label_sheet_pdf, Label, LabelTemplate};
 

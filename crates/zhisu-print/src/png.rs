@@ -1,7 +1,7 @@
 //! A minimal PNG writer: 8-bit greyscale, zlib with stored (uncompressed)
 //! deflate blocks (RFC 1950/1951), CRC-32 per chunk (PNG §5.5).
 
-fn crc32(data: &[&[u8]]) -> u32 {
+pub(crate) fn crc32(data: &[&[u8]]) -> u32 {
     let mut table = [0u32; 256];
     for (n, entry) in table.iter_mut().enumerate() {
         let mut c = n as u32;

@@ -226,6 +226,7 @@ impl Service {
             body: serde_json::to_value(&enterprise)
                 .map_err(|e| ServiceError::Internal(e.to_string()))?,
             links: vec![],
+            flow: vec![],
         };
         let audit = AuditEntry {
             actor: format!("register:{login}"),

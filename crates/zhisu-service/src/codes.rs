@@ -184,6 +184,8 @@ pub enum VerifyStatus {
     Frozen,
     /// Withdrawn for good.
     Voided,
+    /// Covered by an open recall (P6.4).
+    Recalled,
     /// Not a code at all.
     Invalid,
 }

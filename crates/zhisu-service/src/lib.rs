@@ -7,8 +7,10 @@
 mod accounts;
 mod blobs;
 mod codes;
+mod flows;
 mod ledger;
 mod packages;
+mod recalls;
 mod records;
 mod scan;
 
@@ -18,8 +20,10 @@ pub use accounts::principal_of_user;
 pub use accounts::{NewAccount, NewKey, Registration};
 pub use blobs::BlobDir;
 pub use codes::{CodeFormat, CodePlan, Verification, VerifyStatus};
+pub use flows::Sealer;
 pub use ledger::{ledger_origin, LedgerReport, ProofView};
 pub use packages::CodeLinks;
+pub use recalls::{Holder, RecallTrace};
 pub use records::{merge_patch, schema_error, schema_finding, ListFilter, RecordView};
 pub use scan::{client_kind, LedgerRef, ScanContext, ScanCount, ScanView, ScanWarning};
 use zhisu_domain::Invalid;
@@ -105,6 +109,7 @@ pub struct Service {
     pub(crate) blobs: BlobDir,
     pub(crate) serials: Arc<zhisu_codes::serial::SerialCodec>,
     pub(crate) ledger_signer: Arc<zhisu_ledger::note::NoteSigner>,
+    pub(crate) sealer: Arc<flows::Sealer>,
     pub(crate) scan_cache: Arc<scan::ScanCache>,
     pub(crate) scan_log: Arc<scan::ScanLog>,
     pub(crate) scan_policy: zhisu_domain::scan::ScanPolicy,
@@ -117,6 +122,7 @@ impl Service {
         blobs: BlobDir,
         serials: zhisu_codes::serial::SerialCodec,
         ledger_signer: zhisu_ledger::note::NoteSigner,
+        contact_key: [u8; 32],
         settings: ServiceSettings,
     ) -> Self {
         Service {
@@ -124,6 +130,7 @@ impl Service {
             blobs,
             serials: Arc::new(serials),
             ledger_signer: Arc::new(ledger_signer),
+            sealer: Arc::new(flows::Sealer::new(contact_key)),
             scan_cache: Arc::default(),
             scan_log: Arc::new(scan::ScanLog::new()),
             scan_policy: zhisu_domain::scan::ScanPolicy {

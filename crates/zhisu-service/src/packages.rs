@@ -101,6 +101,7 @@ impl Service {
             index,
             body: to_body(&package)?,
             links: package.children.clone(),
+            flow: vec![],
         };
         let stored = self
             .store

@@ -297,9 +297,9 @@ impl Service {
         query.parent_id = filter.product_id;
         query.tag = match kind {
             RecordKind::Enterprise => filter.kind.clone(),
-            RecordKind::Package => filter.kind.clone(),
+            RecordKind::Package | RecordKind::Flow => filter.kind.clone(),
             RecordKind::Product => filter.category.clone(),
-            RecordKind::Batch => filter.status.clone(),
+            RecordKind::Batch | RecordKind::Recall => filter.status.clone(),
         }
         .filter(|t| !t.is_empty());
         query.region_prefix = filter.region_code.clone().filter(|r| !r.is_empty());
@@ -344,6 +344,7 @@ impl Service {
             index: enterprise_index(&enterprise),
             body: to_body(&enterprise)?,
             links: vec![],
+            flow: vec![],
         };
         let stored = self
             .store
@@ -460,6 +461,7 @@ impl Service {
             index: product_index(&product, enterprise.text("region_code")),
             body: to_body(&product)?,
             links: vec![],
+            flow: vec![],
         };
         let stored = self
             .store
@@ -566,6 +568,7 @@ impl Service {
             index: batch_index(&batch, enterprise.text("region_code")),
             body: to_body(&batch)?,
             links: vec![],
+            flow: vec![],
         };
         let stored = self
             .store

@@ -41,6 +41,10 @@ type RecordMap = HashMap<(RecordKind, String), Option<Arc<StoredRecord>>>;
 pub(crate) struct ScanCache {
     generation: AtomicU64,
     records: RwLock<RecordMap>,
+    /// The open recalls, loaded on first use after a write.
+    recalls: RwLock<Option<Arc<crate::recalls::RecallIndex>>>,
+    /// The sellers a code reached, by code key.
+    sellers: RwLock<HashMap<String, Arc<Vec<PublicParty>>>>,
     codes: Mutex<HashMap<String, CodeState>>,
 }
 
@@ -55,6 +59,24 @@ impl ScanCache {
     fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.records.write().expect("cache lock").clear();
+        self.sellers.write().expect("cache lock").clear();
+        *self.recalls.write().expect("cache lock") = None;
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn recalls(&self) -> Option<Arc<crate::recalls::RecallIndex>> {
+        self.recalls.read().expect("cache lock").clone()
+    }
+
+    /// Keeps a recall index read at `generation`, unless a write came since.
+    pub(crate) fn set_recalls(&self, generation: u64, index: Arc<crate::recalls::RecallIndex>) {
+        let mut slot = self.recalls.write().expect("cache lock");
+        if self.generation() == generation {
+            *slot = Some(index);
+        }
     }
 
     /// A record by key, read through `load` on a miss. What was read while
@@ -215,9 +237,12 @@ pub struct ScanView {
     pub warnings: Vec<ScanWarning>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ledger: Option<LedgerRef>,
-    /// A disposal's reason, when frozen or voided.
+    /// A disposal's or a recall's reason.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The open recall covering this code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recall_id: Option<i64>,
 }
 
 /// A resolved code: what it is and the records behind it.
@@ -259,7 +284,11 @@ impl Service {
         self.scan_cache.invalidate();
     }
 
-    async fn cached(&self, kind: RecordKind, id: i64) -> ServiceResult<Option<Arc<StoredRecord>>> {
+    pub(crate) async fn cached(
+        &self,
+        kind: RecordKind,
+        id: i64,
+    ) -> ServiceResult<Option<Arc<StoredRecord>>> {
         let store = self.store.clone();
         self.scan_cache
             .record(kind, format!("id:{id}"), || async move {
@@ -460,9 +489,22 @@ impl Service {
             warnings: Vec::new(),
             ledger: None,
             reason: None,
+            recall_id: None,
         };
         if view.status == VerifyStatus::Invalid {
             return Ok(view);
+        }
+        if matches!(view.status, VerifyStatus::Genuine | VerifyStatus::Frozen) {
+            let recalls = self.open_recalls().await?;
+            let batch_id = resolved.batch.as_ref().map(|b| b.id);
+            if let Some((id, reason)) = recalls.covering(batch_id, &resolved.key) {
+                view.status = VerifyStatus::Recalled;
+                view.message = format!(
+                    "此产品已被召回，请停止使用并联系生产企业 (this product is recalled: stop using it and contact the producer)：{reason}"
+                );
+                view.reason = Some(reason.clone());
+                view.recall_id = Some(*id);
+            }
         }
         let owner = match (&resolved.product, &resolved.package) {
             (Some(p), _) => Some(p.enterprise_id),
@@ -471,7 +513,10 @@ impl Service {
         };
         let shown = matches!(
             view.status,
-            VerifyStatus::Genuine | VerifyStatus::Frozen | VerifyStatus::Voided
+            VerifyStatus::Genuine
+                | VerifyStatus::Frozen
+                | VerifyStatus::Voided
+                | VerifyStatus::Recalled
         );
         if let (true, Some(owner)) = (shown, owner) {
             let enterprise = self
@@ -500,10 +545,11 @@ impl Service {
                     .and_then(|c| c.as_array())
                     .map(Vec::len);
             }
+            let sellers = self.sellers_of(&resolved.key).await?;
             view.public = Some(PublicView {
                 producer,
                 product,
-                sellers: Vec::new(),
+                sellers: sellers.as_ref().clone(),
             });
             let anchor = resolved
                 .batch
@@ -576,6 +622,32 @@ impl Service {
                 .collect();
         }
         Ok(view)
+    }
+
+    /// The sellers (on the platform) a code was delivered to, latest first.
+    async fn sellers_of(&self, key: &str) -> ServiceResult<Arc<Vec<PublicParty>>> {
+        if let Some(hit) = self.scan_cache.sellers.read().expect("lock").get(key) {
+            return Ok(hit.clone());
+        }
+        let generation = self.scan_cache.generation.load(Ordering::SeqCst);
+        let mut sellers = Vec::new();
+        for id in self.store.holders_of(key).await? {
+            if let Some(e) = self.cached(RecordKind::Enterprise, id).await? {
+                let e: Enterprise = typed(&e)?;
+                if e.kind == zhisu_domain::EnterpriseKind::Seller {
+                    sellers.push(PublicParty::of(&e));
+                }
+            }
+        }
+        let sellers = Arc::new(sellers);
+        let mut map = self.scan_cache.sellers.write().expect("lock");
+        if self.scan_cache.generation.load(Ordering::SeqCst) == generation {
+            if map.len() >= RECORD_CAPACITY {
+                map.clear();
+            }
+            map.insert(key.to_string(), sellers.clone());
+        }
+        Ok(sellers)
     }
 
     /// A code's scan summary and alerts, from memory when warm.

@@ -11,7 +11,7 @@ macro_rules! impl_sql_store {
         use zhisu_domain::{BlobRef, RecordKind, Role};
         use zhisu_store::{
             canonical_json, format_time, now, AccountStore, ApiKey, AuditEntry, AuditQuery, AuditRecord, AuditStore,
-            BlobIndex, NewApiKey, Alert, NewScan, ScanStore, NewRecord, NewUser, Page, RecordIndex, RecordQuery, RecordStore, Session,
+            BlobIndex, NewApiKey, Alert, NewScan, ScanStore, FlowRow, FlowStore, NewRecord, NewUser, Page, RecordIndex, RecordQuery, RecordStore, Session,
             StoreError, StoreHealth, StoreResult, StoredRecord, User,
         };
         use $crate::{add_condition, like_escape, map_err, split_list, Bind, VersionKey};
@@ -188,6 +188,23 @@ macro_rules! impl_sql_store {
                         .execute(&mut **tx)
                         .await
                         .map_err(map_err)?;
+                }
+                for line in &record.flow {
+                    sqlx::query(
+                        "insert into flow_lines (flow_id, kind, from_id, to_id, code, batch_id, quantity, at) \
+                         values ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(id)
+                    .bind(&line.kind)
+                    .bind(line.from_id)
+                    .bind(line.to_id)
+                    .bind(&line.code)
+                    .bind(line.batch_id)
+                    .bind(line.quantity)
+                    .bind(&line.at)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
                 }
                 let leaf_index = Self::append_version(tx, VersionKey { kind: record.kind, record_id: id, version: 1, enterprise_id }, &record.body, at, audit.clone()).await?;
                 Ok(StoredRecord {
@@ -873,6 +890,68 @@ macro_rules! impl_sql_store {
                 }
                 .map_err(map_err)?;
                 rows.iter().map(alert_from_row).collect()
+            }
+        }
+
+        fn flow_from_row(row: &DbRow) -> StoreResult<FlowRow> {
+            Ok(FlowRow {
+                flow_id: row.try_get("flow_id").map_err(map_err)?,
+                kind: row.try_get("kind").map_err(map_err)?,
+                from_id: row.try_get("from_id").map_err(map_err)?,
+                to_id: row.try_get("to_id").map_err(map_err)?,
+                code: row.try_get("code").map_err(map_err)?,
+                batch_id: row.try_get("batch_id").map_err(map_err)?,
+                quantity: row.try_get("quantity").map_err(map_err)?,
+                at: row.try_get("at").map_err(map_err)?,
+            })
+        }
+
+        #[async_trait]
+        impl FlowStore for $store {
+            async fn held_codes(&self, holder: i64, codes: &[String]) -> StoreResult<Vec<String>> {
+                let mut held = Vec::new();
+                for chunk in codes.chunks(500) {
+                    let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+                    let sql = format!(
+                        "select distinct code from flow_lines where to_id = $1 and code in ({})",
+                        marks.join(", ")
+                    );
+                    let mut q = sqlx::query_scalar::<_, String>(&sql).bind(holder);
+                    for c in chunk {
+                        q = q.bind(c);
+                    }
+                    held.extend(q.fetch_all(&self.reader).await.map_err(map_err)?);
+                }
+                Ok(held)
+            }
+
+            async fn flow_of_batches(&self, batch_ids: &[i64], limit: i64) -> StoreResult<Vec<FlowRow>> {
+                if batch_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let marks: Vec<String> = (1..=batch_ids.len()).map(|i| format!("${i}")).collect();
+                let sql = format!(
+                    "select * from flow_lines where batch_id in ({}) order by id limit {}",
+                    marks.join(", "),
+                    limit.clamp(1, 10_000_000)
+                );
+                let mut q = sqlx::query(&sql);
+                for b in batch_ids {
+                    q = q.bind(*b);
+                }
+                let rows = q.fetch_all(&self.reader).await.map_err(map_err)?;
+                rows.iter().map(flow_from_row).collect()
+            }
+
+            async fn holders_of(&self, code: &str) -> StoreResult<Vec<i64>> {
+                let rows: Vec<(i64, i64)> = sqlx::query_as(
+                    "select to_id, max(id) as last from flow_lines where to_id is not null and code = $1 group by to_id order by last desc limit 10",
+                )
+                .bind(code)
+                .fetch_all(&self.reader)
+                .await
+                .map_err(map_err)?;
+                Ok(rows.into_iter().map(|(id, _)| id).collect())
             }
         }
     };

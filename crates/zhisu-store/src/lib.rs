@@ -81,6 +81,23 @@ pub struct NewRecord {
     /// Codes this record holds (a package's children), linked in the same
     /// transaction; a code already linked elsewhere is a conflict.
     pub links: Vec<String>,
+    /// A flow record's lines, stored in the same transaction.
+    pub flow: Vec<FlowRow>,
+}
+
+/// One code moving from one enterprise to another (a line of a flow record).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FlowRow {
+    /// The flow record (set by the store on insert).
+    pub flow_id: i64,
+    /// `sale` or `purchase`: who recorded it.
+    pub kind: String,
+    pub from_id: Option<i64>,
+    pub to_id: Option<i64>,
+    pub code: String,
+    pub batch_id: i64,
+    pub quantity: i64,
+    pub at: String,
 }
 
 /// An entry of the audit log (G8.4, G11).
@@ -359,9 +376,26 @@ pub trait ScanStore: Send + Sync {
     async fn list_alerts(&self, scope: &ListScope, limit: i64) -> StoreResult<Vec<Alert>>;
 }
 
+/// Flow lines: who received which code, and where a batch went.
+#[async_trait]
+pub trait FlowStore: Send + Sync {
+    /// Of `codes`, those some flow line delivered to `holder`.
+    async fn held_codes(&self, holder: i64, codes: &[String]) -> StoreResult<Vec<String>>;
+    /// Every line carrying one of `batch_ids`, oldest first (at most `limit`).
+    async fn flow_of_batches(&self, batch_ids: &[i64], limit: i64) -> StoreResult<Vec<FlowRow>>;
+    /// The enterprises a code was delivered to, latest first (at most 10).
+    async fn holders_of(&self, code: &str) -> StoreResult<Vec<i64>>;
+}
+
 /// Everything the service needs, in one object.
-pub trait Store: RecordStore + AccountStore + BlobIndex + AuditStore + ScanStore + 'static {}
-impl<T: RecordStore + AccountStore + BlobIndex + AuditStore + ScanStore + 'static> Store for T {}
+pub trait Store:
+    RecordStore + AccountStore + BlobIndex + AuditStore + ScanStore + FlowStore + 'static
+{
+}
+impl<T: RecordStore + AccountStore + BlobIndex + AuditStore + ScanStore + FlowStore + 'static> Store
+    for T
+{
+}
 
 /// The canonical JSON of a record body: object keys sorted by code point,
 /// no insignificant white space. This is what is hashed into the ledger,

@@ -13,6 +13,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("s_frozen", "此码已冻结", "Code frozen"),
     ("s_voided", "此码已作废", "Code voided"),
     ("s_invalid", "无效的码", "Not a valid code"),
+    ("s_recalled", "此产品已召回", "Recalled"),
     ("s_serial", "序号", "Serial"),
     ("s_trace_code", "追溯码", "Trace code"),
     ("s_producer", "生产单位", "Producer"),

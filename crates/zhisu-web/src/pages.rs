@@ -69,6 +69,26 @@ fn fields_of(kind: RecordKind) -> &'static [&'static str] {
         RecordKind::Product => PRODUCT_FIELDS,
         RecordKind::Batch => BATCH_FIELDS,
         RecordKind::Package => &["key", "sscc", "parent_code", "children"],
+        RecordKind::Flow => &[
+            "kind",
+            "at",
+            "counterparty_name",
+            "counterparty_address",
+            "counterparty_contact",
+            "lines",
+            "matched",
+            "unmatched",
+        ],
+        RecordKind::Recall => &[
+            "status",
+            "reason",
+            "product_id",
+            "batch_ids",
+            "opened_by",
+            "notified",
+            "returned",
+            "closed_at",
+        ],
     }
 }
 
@@ -78,6 +98,8 @@ fn collection(kind: RecordKind) -> &'static str {
         RecordKind::Product => "products",
         RecordKind::Batch => "batches",
         RecordKind::Package => "packages",
+        RecordKind::Flow => "flows",
+        RecordKind::Recall => "recalls",
     }
 }
 
@@ -484,6 +506,8 @@ pub async fn dashboard(
 fn table_columns(kind: RecordKind) -> &'static [&'static str] {
     match kind {
         RecordKind::Package => &["key", "sscc", "parent_code", "updated_at"],
+        RecordKind::Flow => &["kind", "at", "counterparty_name", "matched", "updated_at"],
+        RecordKind::Recall => &["status", "reason", "batch_ids", "updated_at"],
         RecordKind::Enterprise => &["name", "uscc", "kind", "region_code", "updated_at"],
         RecordKind::Product => &[
             "product_name",
@@ -560,7 +584,11 @@ async fn list_page(
         limit: Some(PAGE_SIZE),
         offset: Some(offset),
     };
-    let result = match state.service.list(by, kind, &filter).await {
+    let result = match kind {
+        RecordKind::Flow => state.service.list_flows(by, &filter).await,
+        _ => state.service.list(by, kind, &filter).await,
+    };
+    let result = match result {
         Ok(r) => r,
         Err(e) => return state.error_page(page, e),
     };
@@ -601,13 +629,37 @@ async fn list_page(
                 })
                 .collect(),
         ),
-        RecordKind::Batch => (
-            "status",
-            params.status.unwrap_or_default(),
-            ["draft", "submitted", "approved", "rejected", "active"]
+        RecordKind::Flow => (
+            "kind",
+            params.kind.clone().unwrap_or_default(),
+            ["sale", "purchase"]
                 .iter()
                 .map(|k| (k.to_string(), lang.text(&format!("v_{k}")).to_string()))
                 .collect(),
+        ),
+        RecordKind::Recall => (
+            "status",
+            params.status.clone().unwrap_or_default(),
+            ["open", "closed"]
+                .iter()
+                .map(|k| (k.to_string(), lang.text(&format!("v_{k}")).to_string()))
+                .collect(),
+        ),
+        RecordKind::Batch => (
+            "status",
+            params.status.unwrap_or_default(),
+            [
+                "draft",
+                "submitted",
+                "approved",
+                "rejected",
+                "active",
+                "frozen",
+                "voided",
+            ]
+            .iter()
+            .map(|k| (k.to_string(), lang.text(&format!("v_{k}")).to_string()))
+            .collect(),
         ),
     };
     let query_base = format!(
@@ -679,7 +731,11 @@ async fn detail_page(
     kind: RecordKind,
     id: i64,
 ) -> Response {
-    let record = match state.service.read_record(by, kind, id).await {
+    let record = match kind {
+        RecordKind::Flow => state.service.read_flow(by, id).await,
+        _ => state.service.read_record(by, kind, id).await,
+    };
+    let record = match record {
         Ok(r) => r,
         Err(e) => return state.error_page(page, e),
     };
@@ -690,6 +746,8 @@ async fn detail_page(
     let mut workflow: Vec<minijinja::Value> = Vec::new();
     let (title, can_edit) = match kind {
         RecordKind::Package => (record.text("key").to_string(), false),
+        RecordKind::Flow => (record.text("counterparty_name").to_string(), false),
+        RecordKind::Recall => (record.text("reason").to_string(), false),
         RecordKind::Enterprise => {
             if record.body["kind"] == "manufacturer" {
                 let filter = ListFilter {
@@ -951,7 +1009,7 @@ async fn form_fields(
     editing: bool,
 ) -> forms::Fields {
     match kind {
-        RecordKind::Package => forms::Fields(vec![]),
+        RecordKind::Package | RecordKind::Flow | RecordKind::Recall => forms::Fields(vec![]),
         RecordKind::Enterprise => forms::enterprise_fields(page.lang, false, editing),
         RecordKind::Product => forms::product_fields(page.lang, editing),
         RecordKind::Batch => {
@@ -1054,7 +1112,7 @@ async fn save(
         RecordKind::Enterprise => forms::enterprise_json(&state.service, &form, &mut errors).await,
         RecordKind::Product => forms::product_json(&state.service, &form, &mut errors).await,
         RecordKind::Batch => forms::batch_json(&state.service, &form, &mut errors).await,
-        RecordKind::Package => serde_json::Value::Null,
+        RecordKind::Package | RecordKind::Flow | RecordKind::Recall => serde_json::Value::Null,
     };
     let version = form.text("version").parse::<i64>().ok();
     let result = if !errors.is_empty() {
@@ -1095,9 +1153,9 @@ async fn save(
             (RecordKind::Enterprise, None) => Err(ServiceError::Forbidden(
                 "enterprises register at /register".into(),
             )),
-            (RecordKind::Package, _) => Err(ServiceError::Forbidden(
-                "packages are made through the API".into(),
-            )),
+            (RecordKind::Package | RecordKind::Flow | RecordKind::Recall, _) => Err(
+                ServiceError::Forbidden("made through their own forms or the API".into()),
+            ),
         }
     };
     match result {
@@ -1675,4 +1733,36 @@ pub async fn package_detail(
     Path(id): Path<i64>,
 ) -> Response {
     detail_page(&state, &page, &s.principal, RecordKind::Package, id).await
+}
+
+pub async fn flow_list(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Query(p): Query<ListParams>,
+) -> Response {
+    list_page(&state, &page, &s.principal, RecordKind::Flow, p).await
+}
+
+pub async fn flow_detail(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
+    detail_page(&state, &page, &s.principal, RecordKind::Flow, id).await
+}
+
+pub async fn recall_list(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Query(p): Query<ListParams>,
+) -> Response {
+    list_page(&state, &page, &s.principal, RecordKind::Recall, p).await
+}
+
+pub async fn recall_detail(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
+    detail_page(&state, &page, &s.principal, RecordKind::Recall, id).await
 }

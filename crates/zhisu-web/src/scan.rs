@@ -234,6 +234,7 @@ fn scan_page(state: &WebState, headers: &HeaderMap, lang: Lang, view: &ScanView)
                 VerifyStatus::NotActive => "not-active",
                 VerifyStatus::Frozen => "frozen",
                 VerifyStatus::Voided => "voided",
+                VerifyStatus::Recalled => "recalled",
                 VerifyStatus::Invalid => "invalid",
             },
             path => view.code.split_once("://").and_then(|(_, r)| r.find('/').map(|i| r[i..].to_string())).unwrap_or_default(),
@@ -318,6 +319,7 @@ fn other_scheme(state: &WebState, headers: &HeaderMap, lang: Lang, raw: &str) ->
         warnings: vec![],
         ledger: None,
         reason: None,
+        recall_id: None,
     };
     match wants(headers, None) {
         Wants::Html => scan_page(state, headers, lang, &view),

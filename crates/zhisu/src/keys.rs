@@ -140,6 +140,28 @@ pub fn ledger_signer(data: &Path, origin: &str) -> anyhow::Result<zhisu_ledger::
     Ok(zhisu_ledger::note::NoteSigner::new(origin, secret))
 }
 
+/// The key that seals private contact data at rest (AES-256-GCM):
+/// `ZHISU_CONTACT_KEY` (64 hex digits) or `DATA/keys/contact-aes256`,
+/// created on first start. Lose it and sealed contacts cannot be read.
+pub fn contact_key(data: &Path) -> anyhow::Result<[u8; 32]> {
+    let hex_key = match std::env::var("ZHISU_CONTACT_KEY") {
+        Ok(v) => v,
+        Err(_) => {
+            let path = data.join("keys").join("contact-aes256");
+            if !path.exists() {
+                let mut secret = [0u8; 32];
+                rand::rngs::OsRng.fill_bytes(&mut secret);
+                write_new(&path, &format!("{}\n", hex::encode(secret)))?;
+            }
+            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?
+        }
+    };
+    hex::decode(hex_key.trim())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .context("the contact key must be 32 bytes (64 hex digits)")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

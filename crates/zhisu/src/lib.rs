@@ -64,11 +64,13 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(Engine, Service)> {
         &zhisu_service::ledger_origin(&settings.public_url),
     )
     .context("loading the ledger signing key")?;
+    let contact_key = keys::contact_key(&settings.data).context("loading the contact key")?;
     let service = Service::new(
         engine.store(),
         blobs,
         serials,
         ledger_signer,
+        contact_key,
         ServiceSettings {
             session_hours: settings.session_hours,
             deployment_name: settings.deployment_name.clone(),

@@ -14,7 +14,7 @@ fn path_of(code: &str) -> String {
     rest[rest.find('/').unwrap()..].to_string()
 }
 
-async fn scan_json(app: &TestApp, code: &str, query: &str) -> (u16, Value) {
+pub(crate) async fn scan_json(app: &TestApp, code: &str, query: &str) -> (u16, Value) {
     let r = app
         .client
         .get(app.url(&format!("{}{query}", path_of(code))))
@@ -25,7 +25,7 @@ async fn scan_json(app: &TestApp, code: &str, query: &str) -> (u16, Value) {
     decode(r).await
 }
 
-async fn scan_page(app: &TestApp, code: &str) -> (u16, String) {
+pub(crate) async fn scan_page(app: &TestApp, code: &str) -> (u16, String) {
     let r = app
         .client
         .get(app.url(&path_of(code)))
@@ -39,7 +39,7 @@ async fn scan_page(app: &TestApp, code: &str) -> (u16, String) {
 
 /// A product with a batch whose report is NOT public; returns (batch id,
 /// report sha, the batch's codes once active).
-async fn active_item_batch(
+pub(crate) async fn active_item_batch(
     app: &TestApp,
     key: &str,
     model: &str,

@@ -55,6 +55,7 @@ async fn versions_leaves_and_atomic_writes() {
                     index: index("K1", "甲"),
                     body: body.clone(),
                     links: vec![],
+                    flow: vec![],
                 },
                 audit("t.create"),
             )
@@ -112,6 +113,7 @@ async fn versions_leaves_and_atomic_writes() {
                     index: index("K1", "丁"),
                     body: json!({}),
                     links: vec![],
+                    flow: vec![],
                 },
                 audit("t.dup"),
             )

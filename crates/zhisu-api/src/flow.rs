@@ -1,0 +1,186 @@
+//! Flow records (G5.1-flow, G5.2-flow) and recalls (P6.4).
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use zhisu_domain::flow::{Flow, FlowInput};
+
+use crate::auth::{Auth, ClientIp};
+use crate::error::{ApiJson, ApiQuery, ApiResult, Problem};
+use crate::records::ListParams;
+use crate::AppState;
+
+/// Record a sale (`kind: sale`: the buyer's name, address and contact are
+/// required unless `counterparty_id` names an enterprise on the platform)
+/// or a purchase (`kind: purchase`). Every line is a genuine, active code;
+/// an SSCC stands for its contents. A seller sells only codes delivered to
+/// it; a purchase is matched against its suppliers' recorded sales
+/// (`matched`, `unmatched`). The contact is sealed at rest.
+#[utoipa::path(post, path = "/api/v1/flows", tag = "flows", request_body = FlowInput,
+    responses((status = 201, body = Flow), (status = 403, body = Problem), (status = 422, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn create_flow(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<FlowInput>,
+) -> ApiResult<Response> {
+    let view = state.service.record_flow(&by, input, ip).await?;
+    let mut response = (StatusCode::CREATED, Json(view.to_json())).into_response();
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/flows/{}", view.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// Sales and purchases the caller may read (`kind=sale|purchase`).
+#[utoipa::path(get, path = "/api/v1/flows", tag = "flows", params(ListParams),
+    responses((status = 200, description = "a page of flow records"), (status = 400, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn list_flows(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let page = state.service.list_flows(&by, &params.into()).await?;
+    Ok(Json(serde_json::json!({
+        "items": page.items.iter().map(|v| v.to_json()).collect::<Vec<_>>(),
+        "total": page.total,
+        "limit": page.limit,
+        "offset": page.offset,
+    })))
+}
+
+/// One flow record, its contact opened for its owner and the competent regulator.
+#[utoipa::path(get, path = "/api/v1/flows/{id}", tag = "flows", params(("id" = i64, Path)),
+    responses((status = 200, body = Flow), (status = 404, body = Problem)), security(("api_key" = [])))]
+pub async fn get_flow(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(state.service.read_flow(&by, id).await?.to_json()))
+}
+
+/// Open a recall on batches of one product, a production date range, or
+/// single codes (the producer, or a regulator of its region). Every scan of
+/// a covered code says "recalled" from this moment.
+#[utoipa::path(post, path = "/api/v1/recalls", tag = "flows", request_body = zhisu_domain::recall::RecallInput,
+    responses((status = 201, body = zhisu_domain::recall::Recall), (status = 403, body = Problem), (status = 422, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn open_recall(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<zhisu_domain::recall::RecallInput>,
+) -> ApiResult<Response> {
+    let view = state.service.open_recall(&by, input, ip).await?;
+    let mut response = (StatusCode::CREATED, Json(view.to_json())).into_response();
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/recalls/{}", view.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// Recalls the caller may read (`status=open|closed`).
+#[utoipa::path(get, path = "/api/v1/recalls", tag = "flows", params(ListParams),
+    responses((status = 200, description = "a page of recalls"), (status = 400, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn list_recalls(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let page = state
+        .service
+        .list(&by, zhisu_domain::RecordKind::Recall, &params.into())
+        .await?;
+    Ok(Json(serde_json::json!({
+        "items": page.items.iter().map(|v| v.to_json()).collect::<Vec<_>>(),
+        "total": page.total,
+        "limit": page.limit,
+        "offset": page.offset,
+    })))
+}
+
+#[utoipa::path(get, path = "/api/v1/recalls/{id}", tag = "flows", params(("id" = i64, Path)),
+    responses((status = 200, body = zhisu_domain::recall::Recall), (status = 404, body = Problem)), security(("api_key" = [])))]
+pub async fn get_recall(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(
+        state
+            .service
+            .read_record(&by, zhisu_domain::RecordKind::Recall, id)
+            .await?
+            .to_json(),
+    ))
+}
+
+/// Report progress (`notified`, `returned`) or close the recall (`close: true`).
+#[utoipa::path(post, path = "/api/v1/recalls/{id}/progress", tag = "flows", params(("id" = i64, Path)),
+    request_body = zhisu_domain::recall::RecallProgress,
+    responses((status = 200, body = zhisu_domain::recall::Recall), (status = 409, body = Problem)), security(("api_key" = [])))]
+pub async fn recall_progress(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<i64>,
+    ApiJson(progress): ApiJson<zhisu_domain::recall::RecallProgress>,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(
+        state
+            .service
+            .recall_progress(&by, id, progress, ip)
+            .await?
+            .to_json(),
+    ))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TraceParams {
+    /// `json` (default) or `xlsx`.
+    pub format: Option<String>,
+}
+
+/// Where the recalled goods went: every holder through every recorded sale
+/// and purchase, its level in the chain, what it received and sold on, and
+/// contacts the caller may see. `format=xlsx` for a spreadsheet.
+#[utoipa::path(get, path = "/api/v1/recalls/{id}/trace", tag = "flows", params(("id" = i64, Path), TraceParams),
+    responses((status = 200, body = zhisu_service::RecallTrace), (status = 404, body = Problem)), security(("api_key" = [])))]
+pub async fn recall_trace(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    Path(id): Path<i64>,
+    ApiQuery(p): ApiQuery<TraceParams>,
+) -> ApiResult<Response> {
+    match p.format.as_deref() {
+        None | Some("json") => Ok(Json(state.service.recall_trace(&by, id).await?).into_response()),
+        Some("xlsx") => {
+            let bytes = state.service.recall_trace_xlsx(&by, id).await?;
+            Ok((
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                            .to_string(),
+                    ),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"recall-{id}.xlsx\""),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response())
+        }
+        Some(other) => Err(crate::error::ApiError::new(
+            "bad-request",
+            format!("format 只能是 json 或 xlsx (format must be json or xlsx, got {other:?})"),
+        )),
+    }
+}

@@ -1,0 +1,349 @@
+//! Flow (流向): sales and purchases (G5.1-flow, G5.2-flow, P5.3.3.4).
+//! Every line is a genuine code resolved to its batch; a seller sells only
+//! what was delivered to it; a purchase is matched against the upstream
+//! sales to the buyer; the counterparty's contact is sealed at rest.
+
+use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::Engine as _;
+use chrono::Utc;
+use rand::RngCore;
+use zhisu_domain::flow::{Flow, FlowInput, FlowKind, FlowLine};
+use zhisu_domain::{FieldError, Invalid, Principal, RecordKind};
+use zhisu_store::{FlowRow, NewRecord, Page, RecordIndex};
+
+use crate::codes::VerifyStatus;
+use crate::records::{audit, to_body, ListFilter, RecordView};
+use crate::{Service, ServiceError, ServiceResult};
+
+/// AES-256-GCM over private contact data, with the deployment's key (kept
+/// outside the database, like the serial keys).
+pub struct Sealer(Aes256Gcm);
+
+const SEALED_PREFIX: &str = "sealed:v1:";
+
+impl Sealer {
+    pub fn new(key: [u8; 32]) -> Self {
+        Sealer(Aes256Gcm::new(&key.into()))
+    }
+
+    pub fn seal(&self, plain: &str) -> String {
+        let mut nonce = [0u8; 12];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let sealed = self
+            .0
+            .encrypt(Nonce::from_slice(&nonce), plain.as_bytes())
+            .expect("AES-GCM encryption does not fail");
+        let mut out = nonce.to_vec();
+        out.extend(sealed);
+        format!(
+            "{SEALED_PREFIX}{}",
+            base64::engine::general_purpose::STANDARD.encode(out)
+        )
+    }
+
+    pub fn open(&self, sealed: &str) -> Option<String> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(sealed.strip_prefix(SEALED_PREFIX)?)
+            .ok()?;
+        if bytes.len() < 12 {
+            return None;
+        }
+        let (nonce, body) = bytes.split_at(12);
+        let plain = self.0.decrypt(Nonce::from_slice(nonce), body).ok()?;
+        String::from_utf8(plain).ok()
+    }
+}
+
+/// `(01)0697…(21)ABC` → `/01/0697…/21/ABC`.
+pub(crate) fn key_path(key: &str) -> String {
+    let mut out = String::new();
+    for part in key.split('(').filter(|p| !p.is_empty()) {
+        if let Some((ai, value)) = part.split_once(')') {
+            out.push('/');
+            out.push_str(ai);
+            out.push('/');
+            out.push_str(&zhisu_codes::gs1::digital_link::percent_encode(value));
+        }
+    }
+    out
+}
+
+impl Service {
+    /// Opens the sealed contact of a flow record for a caller who may read it.
+    fn open_flow(&self, mut view: RecordView) -> RecordView {
+        if let Some(c) = view
+            .body
+            .get_mut("counterparty_contact")
+            .filter(|c| c.is_string())
+        {
+            let opened = c.as_str().and_then(|s| self.sealer.open(s));
+            *c = match opened {
+                Some(plain) => serde_json::Value::String(plain),
+                None => serde_json::Value::String("(无法解密 / cannot be opened)".into()),
+            };
+        }
+        view
+    }
+
+    /// Records a sale or a purchase.
+    pub async fn record_flow(
+        &self,
+        by: &Principal,
+        input: FlowInput,
+        ip: Option<String>,
+    ) -> ServiceResult<RecordView> {
+        let recorder = input.enterprise_id.or(by.enterprise_id).ok_or_else(|| {
+            ServiceError::Invalid(Invalid(vec![FieldError::required(
+                "enterprise_id",
+                "企业",
+                "G5.1-flow",
+            )]))
+        })?;
+        let enterprise = self
+            .read_record(by, RecordKind::Enterprise, recorder)
+            .await?;
+        if !by.can_record_flow(recorder) {
+            return Err(ServiceError::Forbidden(
+                "只能记录本企业的购销 (you may record only your own enterprise's sales and purchases)"
+                    .into(),
+            ));
+        }
+        let draft = input.validate(Utc::now())?;
+        let mut findings = Vec::new();
+        let (name, address, contact) = match draft.counterparty_id {
+            Some(id) if id == recorder => {
+                findings.push(FieldError::new(
+                    "counterparty_id",
+                    "self",
+                    "不能与本企业交易 (an enterprise does not trade with itself)",
+                ));
+                (String::new(), None, None)
+            }
+            Some(id) => match self.store.get_record(RecordKind::Enterprise, id).await? {
+                Some(e) => (
+                    e.body["name"].as_str().unwrap_or_default().to_string(),
+                    e.body["address"].as_str().map(str::to_string),
+                    e.body["contact_phone"].as_str().map(str::to_string),
+                ),
+                None => {
+                    findings.push(FieldError::new(
+                        "counterparty_id",
+                        "not-found",
+                        format!("平台上没有企业 {id} (no enterprise {id} on the platform)"),
+                    ));
+                    (String::new(), None, None)
+                }
+            },
+            None => (
+                draft.counterparty_name.clone().unwrap_or_default(),
+                draft.counterparty_address.clone(),
+                draft.counterparty_contact.clone(),
+            ),
+        };
+        // Resolve every code to its batch; a package stands for its contents.
+        let mut lines: Vec<(usize, FlowLine, i64)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (i, (code, quantity)) in draft.lines.iter().enumerate() {
+            let field = format!("lines[{i}].code");
+            let resolved = self.resolve_code(code).await?;
+            if resolved.verification.status != VerifyStatus::Genuine {
+                findings.push(
+                    FieldError::new(
+                        &field,
+                        "not-genuine",
+                        format!(
+                            "{code}：{} (not a genuine, active code)",
+                            resolved.verification.message
+                        ),
+                    )
+                    .clause("G5.1-flow"),
+                );
+                continue;
+            }
+            let mut members = Vec::new();
+            if let Some(package) = &resolved.package {
+                let children: Vec<String> = package.body["children"]
+                    .as_array()
+                    .map(|c| {
+                        c.iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                for child in children {
+                    let uri = format!("{}{}", self.settings.public_url, key_path(&child));
+                    let r = self.resolve_code(&uri).await?;
+                    if let Some(batch) = &r.batch {
+                        members.push((r.key.clone(), batch.clone(), 1));
+                    }
+                }
+            } else if let Some(batch) = &resolved.batch {
+                let quantity = if resolved.serial.is_some() {
+                    1
+                } else {
+                    *quantity
+                };
+                members.push((resolved.key.clone(), batch.clone(), quantity));
+            } else {
+                findings.push(FieldError::new(&field, "no-batch", format!("{code} 是产品码，不指明批次；请用批次码或单品码 (a product code names no batch: use the lot or item code)")));
+                continue;
+            }
+            for (key, batch, quantity) in members {
+                if !seen.insert(key.clone()) {
+                    findings.push(FieldError::new(
+                        &field,
+                        "duplicate",
+                        format!("{key} 重复出现 (listed twice)"),
+                    ));
+                    continue;
+                }
+                lines.push((
+                    i,
+                    FlowLine {
+                        code: key,
+                        batch_id: batch.id,
+                        quantity,
+                    },
+                    batch.enterprise_id,
+                ));
+            }
+        }
+        // Which codes reached the recorder: its own production, or a
+        // delivery recorded by a supplier's sale or its own purchase.
+        let codes: Vec<String> = lines.iter().map(|(_, l, _)| l.code.clone()).collect();
+        let held: std::collections::HashSet<String> = self
+            .store
+            .held_codes(recorder, &codes)
+            .await?
+            .into_iter()
+            .collect();
+        let delivered = |l: &FlowLine| held.contains(&l.code);
+        let mut unmatched = Vec::new();
+        match draft.kind {
+            FlowKind::Sale => {
+                for (i, line, maker) in &lines {
+                    if *maker != recorder && !delivered(line) {
+                        findings.push(FieldError::new(&format!("lines[{i}].code"), "not-held", format!("{} 未记录到本企业的进货，不能销售 (this enterprise never received this code, so it cannot sell it)", line.code)).clause("G5.2-flow"));
+                    }
+                }
+            }
+            FlowKind::Purchase => {
+                // Matched against what suppliers recorded as sold to us.
+                unmatched = lines
+                    .iter()
+                    .filter(|(_, l, _)| !delivered(l))
+                    .map(|(_, l, _)| l.code.clone())
+                    .collect();
+            }
+        }
+        if !findings.is_empty() {
+            return Err(Invalid(findings).into());
+        }
+        let rows: Vec<FlowRow> = lines
+            .iter()
+            .map(|(_, l, _)| FlowRow {
+                flow_id: 0,
+                kind: draft.kind.as_str().to_string(),
+                from_id: match draft.kind {
+                    FlowKind::Sale => Some(recorder),
+                    FlowKind::Purchase => draft.counterparty_id,
+                },
+                to_id: match draft.kind {
+                    FlowKind::Sale => draft.counterparty_id,
+                    FlowKind::Purchase => Some(recorder),
+                },
+                code: l.code.clone(),
+                batch_id: l.batch_id,
+                quantity: l.quantity as i64,
+                at: draft.at.clone(),
+            })
+            .collect();
+        let flow = Flow {
+            enterprise_id: recorder,
+            kind: draft.kind,
+            at: draft.at.clone(),
+            counterparty_id: draft.counterparty_id,
+            counterparty_name: name.clone(),
+            counterparty_address: address,
+            counterparty_contact: contact.map(|c| self.sealer.seal(&c)),
+            lines: lines.into_iter().map(|(_, l, _)| l).collect(),
+            matched: (draft.kind == FlowKind::Purchase).then_some(unmatched.is_empty()),
+            unmatched,
+        };
+        let record = NewRecord {
+            kind: RecordKind::Flow,
+            index: RecordIndex {
+                enterprise_id: Some(recorder),
+                parent_id: None,
+                unique_key: None,
+                name,
+                region_code: enterprise.text("region_code").to_string(),
+                tag: Some(draft.kind.as_str().to_string()),
+                code_key: None,
+            },
+            body: to_body(&flow)?,
+            links: vec![],
+            flow: rows,
+        };
+        let action = format!("flow.{}", draft.kind.as_str());
+        let stored = self
+            .store
+            .create_record(record, audit(by, &action, ip))
+            .await?;
+        self.records_changed();
+        Ok(self.open_flow(stored.into()))
+    }
+
+    /// A flow record, its contact opened for a caller who may read it.
+    pub async fn read_flow(&self, by: &Principal, id: i64) -> ServiceResult<RecordView> {
+        Ok(self.open_flow(self.read_record(by, RecordKind::Flow, id).await?))
+    }
+
+    pub async fn list_flows(
+        &self,
+        by: &Principal,
+        filter: &ListFilter,
+    ) -> ServiceResult<Page<RecordView>> {
+        let mut page = self.list(by, RecordKind::Flow, filter).await?;
+        page.items = page.items.into_iter().map(|v| self.open_flow(v)).collect();
+        Ok(page)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_contacts_open_only_with_the_key() {
+        let sealer = Sealer::new([7; 32]);
+        let sealed = sealer.seal("020-12345678");
+        assert!(sealed.starts_with(SEALED_PREFIX));
+        assert!(!sealed.contains("12345678"));
+        assert_ne!(
+            sealed,
+            sealer.seal("020-12345678"),
+            "a fresh nonce each time"
+        );
+        assert_eq!(sealer.open(&sealed).as_deref(), Some("020-12345678"));
+        assert_eq!(Sealer::new([8; 32]).open(&sealed), None);
+        let mut tampered = sealed.clone();
+        tampered.pop();
+        tampered.push('A');
+        assert_eq!(sealer.open(&tampered), None);
+        assert_eq!(sealer.open("plain"), None);
+    }
+
+    #[test]
+    fn keys_become_paths() {
+        assert_eq!(
+            key_path("(01)06970000000017(21)AB"),
+            "/01/06970000000017/21/AB"
+        );
+        assert_eq!(
+            key_path("(01)06970000000017(10)L 1"),
+            "/01/06970000000017/10/L%201"
+        );
+    }
+}

@@ -1,0 +1,17 @@
+-- Flow (G5.1-flow, G5.2-flow): one row per code of a sale or purchase
+-- record, written in the record's own transaction. from_id/to_id are the
+-- enterprises on either side when they are on the platform.
+create table flow_lines (
+    id integer primary key,
+    flow_id integer not null references records (id),
+    kind text not null,
+    from_id integer,
+    to_id integer,
+    code text not null,
+    batch_id integer not null,
+    quantity integer not null,
+    at text not null
+);
+create index flow_lines_batch on flow_lines (batch_id, id);
+create index flow_lines_holder on flow_lines (to_id, code);
+create index flow_lines_code on flow_lines (code, id);

@@ -1,0 +1,317 @@
+//! Flow and recall on both engines (G5.1-flow, G5.2-flow, P6.4): a producer
+//! sells to a distributor and to a buyer off the platform, the distributor
+//! sells on to a retailer, the retailer to a consumer; purchases are
+//! matched; sellers cannot sell what they never received; contacts are
+//! sealed; a recall turns scans red and traces every holder.
+
+use serde_json::{json, Value};
+use zhisu_domain::Role;
+
+use crate::scan::{active_item_batch, scan_json};
+use crate::support::TestApp;
+
+fn today() -> String {
+    chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+fn lines(codes: &[String]) -> Value {
+    json!(codes.iter().map(|c| json!({"code": c})).collect::<Vec<_>>())
+}
+
+#[tokio::test]
+async fn goods_flow_down_the_chain_and_a_recall_finds_every_holder() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let (maker_id, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let (dist_id, dist) = app.enterprise(&admin, "seller", "440106").await;
+        let (retail_id, retail) = app.enterprise(&admin, "seller", "330106").await;
+        let gd = app.key(Role::Regulator, None, &["440000"]).await;
+        let zj = app.key(Role::Regulator, None, &["330000"]).await;
+        let (batch, _, codes) = active_item_batch(&app, &maker, "FLOW-1", 901).await;
+        let flows = || async {
+            app.scalar("select count(*) from records where kind = 'flow'")
+                .await
+        };
+
+        // The producer sells three to the distributor and one off the platform.
+        let sale = json!({"kind": "sale", "at": today(), "counterparty_id": dist_id, "lines": lines(&codes[..3])});
+        let (status, to_dist) = app.post(&maker, "/api/v1/flows", &sale).await;
+        assert_eq!(status, 201, "{engine}: {to_dist}");
+        assert_eq!(to_dist["lines"].as_array().unwrap().len(), 3);
+        assert!(to_dist["counterparty_name"].as_str().unwrap().len() > 2);
+        let off = json!({"kind": "sale", "at": today(), "counterparty_name": "个体户王五", "counterparty_address": "深圳市南山区",
+            "counterparty_contact": "13800000000", "lines": lines(&codes[3..4])});
+        let (status, to_wang) = app.post(&maker, "/api/v1/flows", &off).await;
+        assert_eq!(status, 201, "{to_wang}");
+        assert_eq!(
+            to_wang["counterparty_contact"], "13800000000",
+            "opened for its owner"
+        );
+        let wang_id = to_wang["id"].as_i64().unwrap();
+        assert_eq!(
+            app.scalar("select count(*) from record_versions where body like '%13800000000%'")
+                .await,
+            0,
+            "{engine}: the contact is sealed at rest"
+        );
+        let (status, seen) = app.get(&gd, &format!("/api/v1/flows/{wang_id}")).await;
+        assert_eq!(
+            (status, seen["counterparty_contact"].as_str()),
+            (200, Some("13800000000"))
+        );
+        let (status, _) = app.get(&zj, &format!("/api/v1/flows/{wang_id}")).await;
+        assert_eq!(status, 404, "another province's regulator");
+        let (status, _) = app.get(&dist, &format!("/api/v1/flows/{wang_id}")).await;
+        assert_eq!(status, 404, "another enterprise");
+
+        // Purchases: matched against the producer's sale, or not.
+        let (status, bought) = app
+            .post(&dist, "/api/v1/flows", &json!({"kind": "purchase", "at": today(), "counterparty_id": maker_id, "lines": lines(&codes[..3])}))
+            .await;
+        assert_eq!(status, 201, "{bought}");
+        assert_eq!(bought["matched"], true, "{bought}");
+        let (status, early) = app
+            .post(&retail, "/api/v1/flows", &json!({"kind": "purchase", "at": today(), "counterparty_id": dist_id, "lines": lines(&codes[..1])}))
+            .await;
+        assert_eq!(status, 201);
+        assert_eq!(
+            early["matched"], false,
+            "the distributor has not recorded this sale yet"
+        );
+        assert_eq!(early["unmatched"].as_array().unwrap().len(), 1);
+
+        // The distributor sells two on; it cannot sell what it never received.
+        let before = flows().await;
+        let (status, problem) = app
+            .post(&dist, "/api/v1/flows", &json!({"kind": "sale", "at": today(), "counterparty_id": retail_id, "lines": lines(&codes[3..5])}))
+            .await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem["errors"][0]["code"], "not-held");
+        assert_eq!(flows().await, before, "a refused sale stores nothing");
+        let (status, _) = app
+            .post(&dist, "/api/v1/flows", &json!({"kind": "sale", "at": today(), "counterparty_id": retail_id, "lines": lines(&codes[..2])}))
+            .await;
+        assert_eq!(status, 201);
+        // …and the retailer sells one to a consumer.
+        let (status, _) = app
+            .post(&retail, "/api/v1/flows", &json!({"kind": "sale", "at": today(), "counterparty_name": "消费者李四", "counterparty_address": "杭州市西湖区", "counterparty_contact": "13900000000", "lines": lines(&codes[..1])}))
+            .await;
+        assert_eq!(status, 201);
+
+        // Bad input: each refused, nothing stored.
+        let before = flows().await;
+        let forged = format!("{}X", &codes[0][..codes[0].len() - 1]);
+        for (body, field) in [
+            (
+                json!({"kind": "sale", "at": "2999-01-01", "counterparty_id": dist_id, "lines": lines(&codes[4..5])}),
+                "at",
+            ),
+            (
+                json!({"kind": "sale", "at": today(), "counterparty_name": "x", "lines": lines(&codes[4..5])}),
+                "counterparty_address",
+            ),
+            (
+                json!({"kind": "sale", "at": today(), "counterparty_id": dist_id, "lines": lines(std::slice::from_ref(&forged))}),
+                "lines[0].code",
+            ),
+            (
+                json!({"kind": "sale", "at": today(), "counterparty_id": dist_id, "lines": [{"code": codes[4]}, {"code": codes[4]}]}),
+                "lines[1].code",
+            ),
+            (
+                json!({"kind": "sale", "at": today(), "counterparty_id": maker_id, "lines": lines(&codes[4..5])}),
+                "counterparty_id",
+            ),
+            (
+                json!({"kind": "sale", "at": today(), "counterparty_id": 999_999, "lines": lines(&codes[4..5])}),
+                "counterparty_id",
+            ),
+            (
+                json!({"kind": "sale", "at": today(), "counterparty_id": dist_id, "lines": [{"code": codes[4], "quantity": 0}]}),
+                "lines[0].quantity",
+            ),
+        ] {
+            let (status, problem) = app.post(&maker, "/api/v1/flows", &body).await;
+            assert_eq!(status, 422, "{engine}: {body} → {problem}");
+            assert!(
+                problem["errors"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|e| e["field"] == field),
+                "{field}: {problem}"
+            );
+        }
+        let (status, _) = app
+            .post(
+                &maker,
+                "/api/v1/flows",
+                &json!({"kind": "gift", "at": today(), "lines": []}),
+            )
+            .await;
+        assert_eq!(status, 422);
+        let (status, _) = app
+            .post(&gd, "/api/v1/flows", &json!({"kind": "sale", "enterprise_id": maker_id, "at": today(), "counterparty_id": dist_id, "lines": lines(&codes[4..5])}))
+            .await;
+        assert_eq!(status, 403, "regulators do not trade");
+        assert_eq!(flows().await, before);
+
+        // The scan names the sellers the code reached, latest first.
+        let (_, view) = scan_json(&app, &codes[0], "").await;
+        let sellers: Vec<&str> = view["public"]["sellers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(sellers.len(), 2, "{engine}: {view}");
+        assert!(view["public"]["sellers"][0].get("contact_name").is_none());
+
+        // A recall: refused without reason, scope, or rights.
+        let (_, batch_view) = app.get(&maker, &format!("/api/v1/batches/{batch}")).await;
+        let product_id = batch_view["product_id"].as_i64().unwrap();
+        let recall =
+            json!({"product_id": product_id, "batch_ids": [batch], "reason": "燃气阀门可能泄漏"});
+        let (status, _) = app
+            .post(
+                &maker,
+                "/api/v1/recalls",
+                &json!({"product_id": product_id, "batch_ids": [batch]}),
+            )
+            .await;
+        assert_eq!(status, 422);
+        let (status, problem) = app
+            .post(
+                &maker,
+                "/api/v1/recalls",
+                &json!({"product_id": product_id, "batch_ids": [batch + 1000], "reason": "x"}),
+            )
+            .await;
+        assert_eq!(
+            (status, problem["errors"][0]["field"].as_str()),
+            (422, Some("batch_ids[0]")),
+            "{problem}"
+        );
+        let (status, problem) = app.post(&maker, "/api/v1/recalls", &json!({"product_id": product_id, "produced_from": "2020-01-01", "produced_to": "2020-12-31", "reason": "x"})).await;
+        assert_eq!(status, 422, "{problem}");
+        let (status, _) = app.post(&zj, "/api/v1/recalls", &recall).await;
+        assert_eq!(
+            status, 404,
+            "a product another province's regulator cannot see"
+        );
+        let (status, _) = app.post(&dist, "/api/v1/recalls", &recall).await;
+        assert_eq!(status, 404);
+        assert_eq!(scan_json(&app, &codes[2], "").await.1["status"], "genuine");
+
+        // Opened by the producer: every code of the batch scans red at once.
+        let (status, opened) = app.post(&maker, "/api/v1/recalls", &recall).await;
+        assert_eq!(status, 201, "{opened}");
+        let recall_id = opened["id"].as_i64().unwrap();
+        let (_, view) = scan_json(&app, &codes[2], "").await;
+        assert_eq!(view["status"], "recalled", "{engine}: {view}");
+        assert_eq!(view["reason"], "燃气阀门可能泄漏");
+        assert_eq!(view["recall_id"], recall_id);
+        let (_, html) = crate::scan::scan_page(&app, &codes[4]).await;
+        assert!(html.contains(r#"data-status="recalled""#) && html.contains("verdict bad"));
+
+        // The trace: every holder, its level, what it should still hold.
+        let (status, trace) = app
+            .get(&gd, &format!("/api/v1/recalls/{recall_id}/trace"))
+            .await;
+        assert_eq!(status, 200, "{trace}");
+        let find = |pred: &dyn Fn(&Value) -> bool| -> Value {
+            trace["holders"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|h| pred(h))
+                .cloned()
+                .unwrap_or_else(|| panic!("{engine}: no such holder: {trace}"))
+        };
+        let by_id = |id: i64| find(&move |h: &Value| h["enterprise_id"] == id);
+        let holder =
+            |part: &'static str| find(&move |h: &Value| h["name"].as_str().unwrap().contains(part));
+        let d = by_id(dist_id);
+        assert_eq!(
+            (
+                d["level"].as_u64(),
+                d["received"].as_u64(),
+                d["sold"].as_u64(),
+                d["holding"].as_i64()
+            ),
+            (Some(1), Some(3), Some(2), Some(1)),
+            "{d}"
+        );
+        let w = holder("王五");
+        assert_eq!(
+            (w["level"].as_u64(), w["received"].as_u64()),
+            (Some(1), Some(1))
+        );
+        assert_eq!(
+            w["contact"], "13800000000",
+            "the producer's region regulator sees it"
+        );
+        let r = by_id(retail_id);
+        assert_eq!(
+            (
+                r["level"].as_u64(),
+                r["received"].as_u64(),
+                r["holding"].as_i64()
+            ),
+            (Some(2), Some(2), Some(1)),
+            "{r}"
+        );
+        let c = holder("李四");
+        assert_eq!(c["level"], 3);
+        assert_eq!(
+            c["contact"],
+            Value::Null,
+            "the retailer's customer contact is for Zhejiang's regulators"
+        );
+        assert_eq!(trace["holders"].as_array().unwrap().len(), 4, "{trace}");
+
+        // As a spreadsheet.
+        let r = app
+            .client
+            .get(app.url(&format!("/api/v1/recalls/{recall_id}/trace?format=xlsx")))
+            .bearer_auth(&maker)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        );
+        let bytes = r.bytes().await.unwrap();
+        assert_eq!(&bytes[..4], b"PK\x03\x04");
+        assert!(String::from_utf8_lossy(&bytes).contains("王五"));
+        let (status, _) = app
+            .get(
+                &maker,
+                &format!("/api/v1/recalls/{recall_id}/trace?format=pdf"),
+            )
+            .await;
+        assert_eq!(status, 400);
+
+        // Progress, then closing: the scans are green again.
+        let progress = format!("/api/v1/recalls/{recall_id}/progress");
+        let (status, p) = app
+            .post(&maker, &progress, &json!({"notified": 4, "returned": 2}))
+            .await;
+        assert_eq!(
+            (status, p["notified"].as_u64(), p["returned"].as_u64()),
+            (200, Some(4), Some(2)),
+            "{p}"
+        );
+        let (status, _) = app.post(&gd, &progress, &json!({"close": true})).await;
+        assert_eq!(status, 200);
+        assert_eq!(scan_json(&app, &codes[2], "").await.1["status"], "genuine");
+        let (status, _) = app.post(&maker, &progress, &json!({"returned": 3})).await;
+        assert_eq!(status, 409, "a closed recall stays closed");
+    }
+}
