@@ -16,7 +16,11 @@ use crate::AppState;
 #[utoipa::path(get, path = "/healthz", tag = "platform", responses((status = 200, body = StoreHealth), (status = 500, body = Problem)))]
 pub async fn healthz(State(state): State<AppState>) -> ApiResult<Json<serde_json::Value>> {
     let health = state.service.health().await?;
-    Ok(Json(serde_json::json!({ "status": "ok", "store": health })))
+    Ok(Json(serde_json::json!({
+        "status": "ok",
+        "store": health,
+        "scans_logged_since_start": state.service.scans_logged(),
+    })))
 }
 
 /// What kind of identifier a value is, and whether it is valid (`zhisu id check`).

@@ -113,7 +113,8 @@ pub struct Service {
     pub(crate) scan_cache: Arc<scan::ScanCache>,
     pub(crate) scan_log: Arc<scan::ScanLog>,
     pub(crate) scan_policy: zhisu_domain::scan::ScanPolicy,
-    pub settings: ServiceSettings,
+    /// Shared: cloning a service (once per request) copies no strings.
+    pub settings: Arc<ServiceSettings>,
 }
 
 impl Service {
@@ -137,7 +138,7 @@ impl Service {
                 max_scans: settings.scan_alert_count,
                 ..Default::default()
             },
-            settings,
+            settings: Arc::new(settings),
         }
     }
 

@@ -29,8 +29,13 @@ use crate::{Service, ServiceError, ServiceResult};
 const SUMMARY_CAPACITY: usize = 200_000;
 /// Records kept in memory before the map starts over.
 const RECORD_CAPACITY: usize = 50_000;
+/// How long a busy writer waits for more scans before committing.
+const GATHER_MS: u64 = 5;
 /// The most scans written in one transaction.
 const LOG_BATCH: usize = 4096;
+
+/// (producer, product, batch)
+type PublicKey = (i64, Option<i64>, Option<i64>);
 
 /// A cached lookup: found or known to be absent.
 type RecordMap = HashMap<(RecordKind, String), Option<Arc<StoredRecord>>>;
@@ -41,11 +46,23 @@ type RecordMap = HashMap<(RecordKind, String), Option<Arc<StoredRecord>>>;
 pub(crate) struct ScanCache {
     generation: AtomicU64,
     records: RwLock<RecordMap>,
+    /// Table 3 views by (producer, product, batch).
+    publics: RwLock<HashMap<PublicKey, Arc<PublicBase>>>,
     /// The open recalls, loaded on first use after a write.
     recalls: RwLock<Option<Arc<crate::recalls::RecallIndex>>>,
     /// The sellers a code reached, by code key.
     sellers: RwLock<HashMap<String, Arc<Vec<PublicParty>>>>,
     codes: Mutex<HashMap<String, CodeState>>,
+    /// Loaded once, in the background, at the first scan.
+    seen: OnceLock<Arc<SeenFilter>>,
+}
+
+/// What every code of one batch shows alike.
+pub(crate) struct PublicBase {
+    producer: PublicParty,
+    product: Option<PublicProduct>,
+    /// A freeze's or void's reason.
+    reason: Option<String>,
 }
 
 /// A scanned code's summary and its alerts, kept in memory.
@@ -60,6 +77,7 @@ impl ScanCache {
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.records.write().expect("cache lock").clear();
         self.sellers.write().expect("cache lock").clear();
+        self.publics.write().expect("cache lock").clear();
         *self.recalls.write().expect("cache lock") = None;
     }
 
@@ -112,6 +130,52 @@ impl ScanCache {
     }
 }
 
+/// Fingerprints of every code with stored scans (a Bloom filter, 7 hashes,
+/// about 10 bits per code): a code it does not know was never scanned, so
+/// its first scan needs no read. No false negatives; a false positive only
+/// costs the read it would have made anyway.
+pub(crate) struct SeenFilter {
+    bits: Vec<AtomicU64>,
+    ready: std::sync::atomic::AtomicBool,
+}
+
+impl SeenFilter {
+    const HASHES: u64 = 7;
+
+    pub(crate) fn with_capacity(codes: usize) -> Self {
+        let words = (codes.max(1 << 20) * 10).div_ceil(64);
+        SeenFilter {
+            bits: (0..words).map(|_| AtomicU64::new(0)).collect(),
+            ready: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    fn positions(&self, key: &str) -> impl Iterator<Item = usize> + '_ {
+        use std::hash::{BuildHasher, Hasher};
+        let hash = |seed: u64| {
+            let mut h = std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
+                .build_hasher();
+            h.write_u64(seed);
+            h.write(key.as_bytes());
+            h.finish()
+        };
+        let (a, b) = (hash(0x5eed_0001), hash(0x5eed_0002) | 1);
+        let m = (self.bits.len() * 64) as u64;
+        (0..Self::HASHES).map(move |i| (a.wrapping_add(i.wrapping_mul(b)) % m) as usize)
+    }
+
+    pub(crate) fn insert(&self, key: &str) {
+        for p in self.positions(key) {
+            self.bits[p / 64].fetch_or(1 << (p % 64), Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn may_contain(&self, key: &str) -> bool {
+        self.positions(key)
+            .all(|p| self.bits[p / 64].load(Ordering::Relaxed) & (1 << (p % 64)) != 0)
+    }
+}
+
 enum LogMessage {
     Scan(NewScan),
     Flush(oneshot::Sender<()>),
@@ -120,12 +184,15 @@ enum LogMessage {
 /// The background writer of scans.
 pub(crate) struct ScanLog {
     sender: OnceLock<mpsc::Sender<LogMessage>>,
+    /// Scans queued since start: each is stored before a clean shutdown ends.
+    queued: AtomicU64,
 }
 
 impl ScanLog {
     pub(crate) fn new() -> Self {
         ScanLog {
             sender: OnceLock::new(),
+            queued: AtomicU64::new(0),
         }
     }
 
@@ -142,6 +209,10 @@ async fn write_scans(store: Arc<dyn Store>, mut rx: mpsc::Receiver<LogMessage>) 
     let mut scans = Vec::with_capacity(LOG_BATCH);
     let mut flushes = Vec::new();
     while let Some(first) = rx.recv().await {
+        // Group commit: let a busy moment's scans gather into one transaction.
+        if matches!(first, LogMessage::Scan(_)) && !rx.is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(GATHER_MS)).await;
+        }
         let mut next = Some(first);
         while let Some(message) = next {
             match message {
@@ -519,24 +590,15 @@ impl Service {
                 | VerifyStatus::Recalled
         );
         if let (true, Some(owner)) = (shown, owner) {
-            let enterprise = self
-                .cached(RecordKind::Enterprise, owner)
-                .await?
-                .ok_or_else(|| ServiceError::Internal(format!("enterprise {owner} is gone")))?;
-            let producer = PublicParty::of(&typed::<Enterprise>(&enterprise)?);
-            let batch: Option<Batch> = resolved.batch.as_deref().map(typed).transpose()?;
-            let product = resolved
-                .product
-                .as_deref()
-                .map(typed::<Product>)
-                .transpose()?
-                .map(|p| {
-                    PublicProduct::of(&view.code, &p, batch.as_ref(), resolved.serial.as_deref())
-                });
-            if let Some(b) = &batch {
-                if matches!(b.status, BatchStatus::Frozen | BatchStatus::Voided) {
-                    view.reason = b.disposal.as_ref().map(|d| d.reason.clone());
-                }
+            let base = self.public_base(owner, &resolved).await?;
+            let producer = base.producer.clone();
+            let product = base.product.clone().map(|mut p| {
+                p.trace_code = view.code.clone();
+                p.serial = resolved.serial.clone();
+                p
+            });
+            if view.reason.is_none() {
+                view.reason = base.reason.clone();
             }
             if let Some(p) = &resolved.package {
                 view.package_items = p
@@ -608,6 +670,7 @@ impl Service {
                     }))
                     .await
                     .map_err(|_| ServiceError::Internal("the scan log has stopped".into()))?;
+                self.scan_log.queued.fetch_add(1, Ordering::Relaxed);
             }
             view.scans = ScanCount {
                 count: summary.count,
@@ -622,6 +685,49 @@ impl Service {
                 .collect();
         }
         Ok(view)
+    }
+
+    /// The table 3 view of a producer, product and batch, built once per
+    /// write generation; only the code and serial differ between items.
+    async fn public_base(&self, owner: i64, resolved: &Resolved) -> ServiceResult<Arc<PublicBase>> {
+        let key = (
+            owner,
+            resolved.product.as_ref().map(|p| p.id),
+            resolved.batch.as_ref().map(|b| b.id),
+        );
+        if let Some(hit) = self.scan_cache.publics.read().expect("lock").get(&key) {
+            return Ok(hit.clone());
+        }
+        let generation = self.scan_cache.generation();
+        let enterprise = self
+            .cached(RecordKind::Enterprise, owner)
+            .await?
+            .ok_or_else(|| ServiceError::Internal(format!("enterprise {owner} is gone")))?;
+        let producer = PublicParty::of(&typed::<Enterprise>(&enterprise)?);
+        let batch: Option<Batch> = resolved.batch.as_deref().map(typed).transpose()?;
+        let product = resolved
+            .product
+            .as_deref()
+            .map(typed::<Product>)
+            .transpose()?
+            .map(|p| PublicProduct::of("", &p, batch.as_ref(), None));
+        let reason = batch
+            .as_ref()
+            .filter(|b| matches!(b.status, BatchStatus::Frozen | BatchStatus::Voided))
+            .and_then(|b| b.disposal.as_ref().map(|d| d.reason.clone()));
+        let base = Arc::new(PublicBase {
+            producer,
+            product,
+            reason,
+        });
+        let mut map = self.scan_cache.publics.write().expect("lock");
+        if self.scan_cache.generation() == generation {
+            if map.len() >= RECORD_CAPACITY {
+                map.clear();
+            }
+            map.insert(key, base.clone());
+        }
+        Ok(base)
     }
 
     /// The sellers (on the platform) a code was delivered to, latest first.
@@ -655,15 +761,52 @@ impl Service {
         if let Some(s) = self.scan_cache.codes.lock().expect("lock").get(key) {
             return Ok(s.clone());
         }
-        let stored = CodeState {
-            summary: self.store.scan_summary(key).await?,
-            alerts: self.store.alerts_for_code(key).await?,
-        };
+        let seen = self.seen_filter();
+        if seen.ready.load(Ordering::Acquire) && !seen.may_contain(key) {
+            return Ok(CodeState::default());
+        }
+        let (summary, alerts) = self.store.code_state(key).await?;
+        let stored = CodeState { summary, alerts };
         let mut map = self.scan_cache.codes.lock().expect("lock");
         if map.len() >= SUMMARY_CAPACITY {
             map.clear();
         }
         Ok(map.entry(key.to_string()).or_insert(stored).clone())
+    }
+
+    /// The filter of scanned codes; the first call starts loading it.
+    fn seen_filter(&self) -> Arc<SeenFilter> {
+        self.scan_cache
+            .seen
+            .get_or_init(|| {
+                let store = self.store.clone();
+                // 8 million codes at about 1% false positives (10 MB); beyond that
+                // it answers "maybe" more often and the store is read instead.
+                // Loading happens off the request path.
+                let filter = Arc::new(SeenFilter::with_capacity(8_000_000));
+                let loading = filter.clone();
+                tokio::spawn(async move {
+                    let mut after = String::new();
+                    loop {
+                        match store.scanned_codes(&after, 10_000).await {
+                            Ok(codes) if codes.is_empty() => break,
+                            Ok(codes) => {
+                                for c in &codes {
+                                    loading.insert(c);
+                                }
+                                after = codes.last().expect("not empty").clone();
+                            }
+                            Err(e) => {
+                                tracing::error!(error = %e, "loading scanned codes failed; every first scan reads the store");
+                                return;
+                            }
+                        }
+                    }
+                    loading.ready.store(true, Ordering::Release);
+                });
+                filter
+            })
+            .clone()
     }
 
     fn count_scan(
@@ -673,6 +816,7 @@ impl Service {
         place: Option<Place>,
         alerts: &[AlertKind],
     ) -> ScanSummary {
+        self.seen_filter().insert(key);
         let mut map = self.scan_cache.codes.lock().expect("lock");
         let state = map.entry(key.to_string()).or_default();
         let s = &mut state.summary;
@@ -738,6 +882,11 @@ impl Service {
         }
     }
 
+    /// Scans answered and queued for the log since this process started.
+    pub fn scans_logged(&self) -> u64 {
+        self.scan_log.queued.load(Ordering::Relaxed)
+    }
+
     /// How many scans are stored (after [`Service::flush_scans`], all answered ones).
     pub async fn count_scans(&self) -> ServiceResult<i64> {
         Ok(self.store.count_scans().await?)
@@ -756,5 +905,32 @@ impl Service {
         view.public
             .as_ref()
             .is_some_and(|p| p.files().iter().any(|f| f.sha256 == sha256))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seen_filter_never_forgets_and_rarely_imagines() {
+        let filter = SeenFilter::with_capacity(100_000);
+        let keys: Vec<String> = (0..100_000)
+            .map(|i| format!("(01)06970000000017(21){i:017}"))
+            .collect();
+        for k in &keys {
+            filter.insert(k);
+        }
+        assert!(
+            keys.iter().all(|k| filter.may_contain(k)),
+            "no false negatives"
+        );
+        let false_positives = (0..100_000)
+            .filter(|i| filter.may_contain(&format!("(01)06970000000024(21){i:017}")))
+            .count();
+        assert!(
+            false_positives < 2_000,
+            "{false_positives} false positives in 100,000"
+        );
     }
 }

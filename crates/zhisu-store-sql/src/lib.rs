@@ -74,3 +74,31 @@ pub(crate) struct VersionKey {
     pub version: i64,
     pub enterprise_id: i64,
 }
+
+/// Splits rows into chunks of 256, 16 and 1: few statement shapes, so a
+/// multi-row insert is prepared once per shape and then reused.
+pub(crate) fn fixed_chunks<T>(rows: &[T]) -> Vec<&[T]> {
+    let mut out = Vec::new();
+    let mut rest = rows;
+    for size in [256, 16, 1] {
+        while rest.len() >= size {
+            let (head, tail) = rest.split_at(size);
+            out.push(head);
+            rest = tail;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod chunk_tests {
+    #[test]
+    fn chunks_cover_every_row_in_few_shapes() {
+        let rows: Vec<u32> = (0..530).collect();
+        let chunks = super::fixed_chunks(&rows);
+        let sizes: Vec<usize> = chunks.iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, [256, 256, 16, 1, 1]);
+        assert_eq!(chunks.concat(), rows);
+        assert!(super::fixed_chunks::<u32>(&[]).is_empty());
+    }
+}

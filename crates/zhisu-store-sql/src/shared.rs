@@ -766,46 +766,50 @@ macro_rules! impl_sql_store {
                 // Group by code first: one summary upsert per code per batch.
                 let mut per_code: std::collections::BTreeMap<&str, (i64, String, Option<(i64, f64, f64)>)> =
                     std::collections::BTreeMap::new();
-                let mut tx = self.writer.begin().await.map_err(map_err)?;
                 for scan in scans {
-                    let at = format_time(scan.at);
-                    sqlx::query(
-                        "insert into scans (code, product_id, batch_id, at, lat, lon, client) values ($1, $2, $3, $4, $5, $6, $7)",
-                    )
-                    .bind(&scan.code)
-                    .bind(scan.product_id)
-                    .bind(scan.batch_id)
-                    .bind(&at)
-                    .bind(scan.place.map(|p| p.lat))
-                    .bind(scan.place.map(|p| p.lon))
-                    .bind(&scan.client)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                    let entry = per_code.entry(&scan.code).or_insert((0, at, None));
+                    let entry = per_code.entry(&scan.code).or_insert((0, format_time(scan.at), None));
                     entry.0 += 1;
                     if let Some(p) = scan.place {
                         entry.2 = Some((scan.at.timestamp(), p.lat, p.lon));
                     }
                 }
-                for (code, (n, first_at, placed)) in per_code {
-                    sqlx::query(
-                        "insert into scan_counts (code, count, first_at, last_placed_at, last_lat, last_lon) \
-                         values ($1, $2, $3, $4, $5, $6) \
-                         on conflict (code) do update set count = scan_counts.count + excluded.count, \
+                let mut tx = self.writer.begin().await.map_err(map_err)?;
+                // Multi-row statements of a few fixed sizes, so each is prepared once.
+                for chunk in $crate::fixed_chunks(scans) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "insert into scans (code, product_id, batch_id, at, lat, lon, client) ",
+                    );
+                    insert.push_values(chunk, |mut row, scan| {
+                        row.push_bind(scan.code.clone())
+                            .push_bind(scan.product_id)
+                            .push_bind(scan.batch_id)
+                            .push_bind(format_time(scan.at))
+                            .push_bind(scan.place.map(|p| p.lat))
+                            .push_bind(scan.place.map(|p| p.lon))
+                            .push_bind(scan.client.clone());
+                    });
+                    insert.build().execute(&mut *tx).await.map_err(map_err)?;
+                }
+                let summaries: Vec<_> = per_code.into_iter().collect();
+                for chunk in $crate::fixed_chunks(&summaries) {
+                    let mut upsert = sqlx::QueryBuilder::<$db>::new(
+                        "insert into scan_counts (code, count, first_at, last_placed_at, last_lat, last_lon) ",
+                    );
+                    upsert.push_values(chunk, |mut row, (code, (n, first_at, placed))| {
+                        row.push_bind(code.to_string())
+                            .push_bind(*n)
+                            .push_bind(first_at.clone())
+                            .push_bind(placed.map(|p| p.0))
+                            .push_bind(placed.map(|p| p.1))
+                            .push_bind(placed.map(|p| p.2));
+                    });
+                    upsert.push(
+                        " on conflict (code) do update set count = scan_counts.count + excluded.count, \
                          last_placed_at = coalesce(excluded.last_placed_at, scan_counts.last_placed_at), \
                          last_lat = coalesce(excluded.last_lat, scan_counts.last_lat), \
                          last_lon = coalesce(excluded.last_lon, scan_counts.last_lon)",
-                    )
-                    .bind(code)
-                    .bind(n)
-                    .bind(first_at)
-                    .bind(placed.map(|p| p.0))
-                    .bind(placed.map(|p| p.1))
-                    .bind(placed.map(|p| p.2))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
+                    );
+                    upsert.build().execute(&mut *tx).await.map_err(map_err)?;
                 }
                 tx.commit().await.map_err(map_err)
             }
@@ -830,6 +834,53 @@ macro_rules! impl_sql_store {
                 })
             }
 
+            async fn code_state(
+                &self,
+                code: &str,
+            ) -> StoreResult<(zhisu_domain::scan::ScanSummary, Vec<zhisu_domain::scan::AlertKind>)> {
+                let rows = sqlx::query(
+                    "select 'c' as part, count, first_at, last_placed_at, last_lat, last_lon, '' as kind \
+                     from scan_counts where code = $1 \
+                     union all \
+                     select 'a', null, null, null, null, null, kind from alerts where code = $1",
+                )
+                .bind(code)
+                .fetch_all(&self.reader)
+                .await
+                .map_err(map_err)?;
+                let mut summary = zhisu_domain::scan::ScanSummary::default();
+                let mut alerts = Vec::new();
+                for row in &rows {
+                    let part: String = row.try_get("part").map_err(map_err)?;
+                    if part == "c" {
+                        let placed: Option<i64> = row.try_get("last_placed_at").map_err(map_err)?;
+                        let lat: Option<f64> = row.try_get("last_lat").map_err(map_err)?;
+                        let lon: Option<f64> = row.try_get("last_lon").map_err(map_err)?;
+                        summary = zhisu_domain::scan::ScanSummary {
+                            count: row.try_get::<Option<i64>, _>("count").map_err(map_err)?.unwrap_or(0) as u64,
+                            first_at: row.try_get("first_at").map_err(map_err)?,
+                            last_placed: match (placed, lat, lon) {
+                                (Some(t), Some(lat), Some(lon)) => Some((t, zhisu_domain::scan::Place { lat, lon })),
+                                _ => None,
+                            },
+                        };
+                    } else {
+                        let kind: String = row.try_get("kind").map_err(map_err)?;
+                        alerts.extend(zhisu_domain::scan::AlertKind::parse(&kind));
+                    }
+                }
+                Ok((summary, alerts))
+            }
+
+            async fn scanned_codes(&self, after: &str, limit: i64) -> StoreResult<Vec<String>> {
+                sqlx::query_scalar("select code from scan_counts where code > $1 order by code limit $2")
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err(map_err)
+            }
+
             async fn count_scans(&self) -> StoreResult<i64> {
                 sqlx::query_scalar("select count(*) from scans").fetch_one(&self.reader).await.map_err(map_err)
             }
@@ -837,7 +888,7 @@ macro_rules! impl_sql_store {
             async fn raise_alert(&self, alert: Alert) -> StoreResult<bool> {
                 let done = sqlx::query(
                     "insert into alerts (kind, code, product_id, batch_id, enterprise_id, region_code, at, detail) \
-                     values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (kind, code) do nothing",
+                     values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (code, kind) do nothing",
                 )
                 .bind(alert.kind.as_str())
                 .bind(&alert.code)

@@ -27,7 +27,10 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // Statement journals and sorts in memory; a 64 MiB page cache.
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-65536");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())

@@ -368,7 +368,12 @@ pub trait ScanStore: Send + Sync {
     /// Logs scans in one transaction and keeps each code's summary.
     async fn record_scans(&self, scans: &[NewScan]) -> StoreResult<()>;
     async fn scan_summary(&self, code: &str) -> StoreResult<ScanSummary>;
+    /// The summary and the alerts of a code, in one round trip (the scan's
+    /// only read of a code it has not seen since start).
+    async fn code_state(&self, code: &str) -> StoreResult<(ScanSummary, Vec<AlertKind>)>;
     async fn count_scans(&self) -> StoreResult<i64>;
+    /// Codes with stored scans, in code order after `after`, at most `limit`.
+    async fn scanned_codes(&self, after: &str, limit: i64) -> StoreResult<Vec<String>>;
     /// Stores the alert unless one of its kind exists for the code; true if new.
     async fn raise_alert(&self, alert: Alert) -> StoreResult<bool>;
     async fn alerts_for_code(&self, code: &str) -> StoreResult<Vec<AlertKind>>;

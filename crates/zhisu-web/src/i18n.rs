@@ -210,6 +210,15 @@ impl Lang {
             .collect()
     }
 
+    /// [`Lang::table`] as a template value, built once per language.
+    pub fn table_value(self) -> minijinja::Value {
+        static ZH: std::sync::OnceLock<minijinja::Value> = std::sync::OnceLock::new();
+        static EN: std::sync::OnceLock<minijinja::Value> = std::sync::OnceLock::new();
+        let cell = if self == Lang::Zh { &ZH } else { &EN };
+        cell.get_or_init(|| minijinja::Value::from_serialize(self.table()))
+            .clone()
+    }
+
     pub fn text(self, key: &str) -> &'static str {
         TEXT.iter()
             .find(|(k, _, _)| *k == key)

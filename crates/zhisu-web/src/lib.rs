@@ -201,7 +201,7 @@ impl WebState {
             .or_else(|| page.csrf_cookie.clone())
             .unwrap_or_default();
         let common = minijinja::context! {
-            tr => page.lang.table(),
+            tr => page.lang.table_value(),
             lang => page.lang.code(),
             user => user,
             csrf => csrf,

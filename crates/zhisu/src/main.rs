@@ -7,6 +7,12 @@ use clap::{Parser, Subcommand};
 use zhisu::settings::{CommonArgs, ServeArgs, Settings, EXAMPLE};
 use zhisu_domain::Role;
 
+/// mimalloc: the scan path allocates small objects on two threads at tens
+/// of thousands of requests per second, where glibc malloc was 15% of the
+/// profile (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "zhisu",
@@ -121,6 +127,9 @@ enum CodesCommand {
         /// First index to write.
         #[arg(long, default_value_t = 0)]
         from: u64,
+        /// Write at most this many codes (default: to the end of the batch).
+        #[arg(long)]
+        count: Option<u64>,
         /// Continue an interrupted export: append after the codes already in --out.
         #[arg(long)]
         resume: bool,
@@ -350,6 +359,7 @@ async fn codes(command: CodesCommand) -> anyhow::Result<()> {
             format,
             out,
             from,
+            count,
             resume,
         } => {
             let Some(format) = zhisu_service::CodeFormat::parse(&format) else {
@@ -386,7 +396,10 @@ async fn codes(command: CodesCommand) -> anyhow::Result<()> {
                 ),
                 None => Box::new(std::io::stdout().lock()),
             };
-            let total = plan.count;
+            let total = match count {
+                Some(n) => plan.count.min(from.saturating_add(n)),
+                None => plan.count,
+            };
             const CHUNK: u64 = 65_536;
             let mut buffer = String::with_capacity(CHUNK as usize * 80);
             let mut reported = u64::MAX;

@@ -1,5 +1,6 @@
 -- G6.1.3, P6.5: every public scan, logged. Not ledger leaves: scans are
--- observations by anonymous people, not filed trace data.
+-- observations by anonymous people, not filed trace data. Append-only and
+-- unindexed so logging stays cheap; per-code questions go to scan_counts.
 create table scans (
     id bigserial primary key,
     code text not null,
@@ -10,7 +11,6 @@ create table scans (
     lon double precision,
     client text not null
 );
-create index scans_code on scans (code, id);
 
 -- One row per scanned code: the count, the first scan and the last placed
 -- scan, kept with each write so a scan never counts rows.
@@ -35,5 +35,5 @@ create table alerts (
     at text not null,
     detail text not null
 );
-create unique index alerts_once on alerts (kind, code);
+create unique index alerts_once on alerts (code, kind);
 create index alerts_enterprise on alerts (enterprise_id, id);
