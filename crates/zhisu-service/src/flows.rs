@@ -347,3 +347,40 @@ mod tests {
         );
     }
 }
+
+/// An enterprise on the platform, as anyone may know it (G5.3: names are
+/// public): what a counterparty picker lists.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct DirectoryEntry {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+}
+
+impl Service {
+    /// Every enterprise's ID, public name and kind, by name.
+    pub async fn directory(&self) -> ServiceResult<Vec<DirectoryEntry>> {
+        let mut out = Vec::new();
+        loop {
+            let mut query = zhisu_store::RecordQuery::new(
+                RecordKind::Enterprise,
+                zhisu_domain::auth::ListScope::All,
+            );
+            query.limit = 500;
+            query.offset = out.len() as i64;
+            let page = self.store.list_records(&query).await?;
+            let done =
+                page.items.is_empty() || out.len() as i64 + page.items.len() as i64 >= page.total;
+            out.extend(page.items.into_iter().map(|r| DirectoryEntry {
+                id: r.id,
+                name: r.body["name"].as_str().unwrap_or_default().to_string(),
+                kind: r.body["kind"].as_str().unwrap_or_default().to_string(),
+            }));
+            if done {
+                break;
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+}

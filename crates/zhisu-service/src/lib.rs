@@ -20,7 +20,7 @@ pub use accounts::principal_of_user;
 pub use accounts::{NewAccount, NewKey, Registration};
 pub use blobs::BlobDir;
 pub use codes::{CodeFormat, CodePlan, Verification, VerifyStatus};
-pub use flows::Sealer;
+pub use flows::{DirectoryEntry, Sealer};
 pub use ledger::{ledger_origin, LedgerReport, ProofView};
 pub use packages::CodeLinks;
 pub use recalls::{Holder, RecallTrace};

@@ -8,6 +8,7 @@ mod forms;
 mod i18n;
 mod pages;
 mod scan;
+mod trade;
 mod view;
 
 use std::net::SocketAddr;
@@ -290,13 +291,22 @@ pub fn router(service: Service, settings: WebSettings) -> Router {
         .route("/batches/{id}/submit", post(pages::batch_submit))
         .route("/batches/{id}/review", post(pages::batch_review))
         .route("/batches/{id}/activate", post(pages::batch_activate))
+        .route("/batches/{id}/dispose", post(pages::batch_dispose))
         .route("/batches/{id}/codes.{format}", get(pages::batch_codes))
         .route("/batches/{id}/labels.pdf", get(pages::batch_labels))
         .route("/packages", get(pages::package_list))
         .route("/packages/{id}", get(pages::package_detail))
         .route("/flows", get(pages::flow_list))
+        .route("/flows/new", get(trade::new_flow).post(trade::create_flow))
         .route("/flows/{id}", get(pages::flow_detail))
         .route("/recalls", get(pages::recall_list))
+        .route(
+            "/recalls/new",
+            get(trade::new_recall).post(trade::create_recall),
+        )
+        .route("/recalls/{id}/progress", post(trade::recall_progress))
+        .route("/recalls/{id}/trace.xlsx", get(trade::recall_xlsx))
+        .route("/alerts", get(trade::alerts))
         .route("/recalls/{id}", get(pages::recall_detail))
         .route("/keys", get(pages::keys).post(pages::create_key))
         .route("/keys/{id}/revoke", post(pages::revoke_key))

@@ -249,7 +249,7 @@ async fn read_form(
 }
 
 /// Reads a posted form and checks its CSRF token against `expected`.
-async fn checked_form(
+pub(crate) async fn checked_form(
     state: &WebState,
     page: &Page,
     multipart: Multipart,
@@ -679,6 +679,7 @@ async fn list_page(
         {
             Some("/batches/new")
         }
+        RecordKind::Flow if by.role.needs_enterprise() => Some("/flows/new"),
         _ => None,
     };
     state.render(
@@ -747,7 +748,51 @@ async fn detail_page(
     let (title, can_edit) = match kind {
         RecordKind::Package => (record.text("key").to_string(), false),
         RecordKind::Flow => (record.text("counterparty_name").to_string(), false),
-        RecordKind::Recall => (record.text("reason").to_string(), false),
+        RecordKind::Recall => {
+            if let Ok(trace) = state.service.recall_trace(by, id).await {
+                tables.push(Table {
+                    title: lang.text("trace").into(),
+                    columns: [
+                        "level",
+                        "holder",
+                        "address",
+                        "contact_phone",
+                        "received",
+                        "sold",
+                        "holding",
+                    ]
+                    .iter()
+                    .map(|c| view::label(lang, c))
+                    .collect(),
+                    rows: trace
+                        .holders
+                        .iter()
+                        .map(|h| TableRow {
+                            link: h
+                                .enterprise_id
+                                .map(|e| format!("/enterprises/{e}"))
+                                .unwrap_or_default(),
+                            cells: vec![
+                                h.level.to_string(),
+                                h.name.clone(),
+                                h.address.clone().unwrap_or_default(),
+                                h.contact.clone().unwrap_or_default(),
+                                h.received.to_string(),
+                                h.sold.to_string(),
+                                h.holding.to_string(),
+                            ],
+                        })
+                        .collect(),
+                    action: None,
+                });
+            }
+            workflow.push(minijinja::context! { kind => "link", url => format!("/recalls/{id}/trace.xlsx"), label => lang.text("download_xlsx"), id => "trace-xlsx" });
+            if record.text("status") == "open" {
+                workflow.push(minijinja::context! { kind => "progress", url => format!("/recalls/{id}/progress"),
+                    notified => record.body["notified"].as_u64(), returned => record.body["returned"].as_u64() });
+            }
+            (record.text("reason").to_string(), false)
+        }
         RecordKind::Enterprise => {
             if record.body["kind"] == "manufacturer" {
                 let filter = ListFilter {
@@ -833,12 +878,51 @@ async fn detail_page(
                     "submitted" if reviews => workflow.push(minijinja::context! { kind => "review", url => format!("/batches/{id}/review") }),
                     "approved" if files => workflow.push(post("activate", "activate")),
                     "active" if files => {
+                        if let Ok(plan) = state.service.code_plan(by, id).await {
+                            let first = plan.code(0);
+                            let path = first
+                                .split_once("://")
+                                .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))
+                                .unwrap_or_default();
+                            workflow.push(minijinja::context! { kind => "link", url => path, label => lang.text("preview_scan"), id => "preview-scan" });
+                        }
                         workflow.push(minijinja::context! { kind => "link", url => format!("/batches/{id}/labels.pdf"), label => lang.text("labels_pdf"), id => "labels" });
                         for (format, key) in [("txt", "download_txt"), ("csv", "download_csv"), ("zpl", "download_zpl")] {
                             workflow.push(minijinja::context! { kind => "link", url => format!("/batches/{id}/codes.{format}"), label => lang.text(key), id => format!("codes-{format}") });
                         }
                     }
                     _ => {}
+                }
+                // Disposal (000 §5): regulators freeze and unfreeze; the
+                // producer may void its own batch.
+                let mut disposals = Vec::new();
+                if status == "active" && reviews {
+                    disposals.push(("freeze", lang.text("freeze")));
+                }
+                if status == "frozen" && reviews {
+                    disposals.push(("unfreeze", lang.text("unfreeze")));
+                }
+                if matches!(status.as_str(), "active" | "frozen") && (reviews || files) {
+                    disposals.push(("void", lang.text("void")));
+                }
+                if !disposals.is_empty() {
+                    workflow.push(minijinja::context! { kind => "dispose", url => format!("/batches/{id}/dispose"), actions => disposals });
+                }
+                if matches!(status.as_str(), "active" | "frozen") {
+                    workflow.push(minijinja::context! { kind => "link", url => format!("/recalls/new?product_id={product_id}&batch_id={id}"), label => lang.text("open_recall"), id => "open-recall" });
+                }
+                if let Some(d) = record.body.get("disposal").filter(|d| d.is_object()) {
+                    rows.push(view::Row {
+                        label: lang.text("disposal").into(),
+                        value: format!(
+                            "{} · {} · {} · {}",
+                            lang.text(d["action"].as_str().unwrap_or("")),
+                            d["reason"].as_str().unwrap_or(""),
+                            d["by"].as_str().unwrap_or(""),
+                            view::local_time(d["at"].as_str().unwrap_or("").to_string())
+                        ),
+                        link: None,
+                    });
                 }
                 if let Some(review) = record.body.get("review").filter(|r| r.is_object()) {
                     let decision = lang.text(if review["approved"] == true {
@@ -1612,6 +1696,23 @@ async fn batch_step(
     let result = match step {
         "submit" => state.service.submit_batch(by, id, page.ip.clone()).await,
         "activate" => state.service.activate_batch(by, id, page.ip.clone()).await,
+        "dispose" => {
+            let action = match form.text("action").as_str() {
+                "freeze" => zhisu_domain::BatchAction::Freeze,
+                "unfreeze" => zhisu_domain::BatchAction::Unfreeze,
+                "void" => zhisu_domain::BatchAction::Void,
+                other => {
+                    return state.error_page(
+                        page,
+                        ServiceError::BadRequest(format!("unknown disposal '{other}'")),
+                    )
+                }
+            };
+            state
+                .service
+                .dispose_batch(by, id, action, &form.text("reason"), page.ip.clone())
+                .await
+        }
         _ => {
             let approve = form.text("decision") == "approve";
             let reason = Some(form.text("reason")).filter(|r| !r.is_empty());
@@ -1653,6 +1754,15 @@ pub async fn batch_review(
     multipart: Multipart,
 ) -> Response {
     batch_step(&state, &page, &s, id, multipart, "review").await
+}
+
+pub async fn batch_dispose(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Response {
+    batch_step(&state, &page, &s, id, multipart, "dispose").await
 }
 
 pub async fn batch_activate(

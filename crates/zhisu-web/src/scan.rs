@@ -139,8 +139,15 @@ fn status_code(view: &ScanView) -> StatusCode {
 pub async fn resolve(
     State(state): State<WebState>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
+    request: axum::extract::Request,
 ) -> Response {
+    let headers = request.headers().clone();
+    // A signed-in user looking at a code (a preview from the batch page) is
+    // not a scan from the field: it is answered but not counted.
+    let signed_in = request
+        .extensions()
+        .get::<Option<crate::Session>>()
+        .is_some_and(Option::is_some);
     let lang = Lang::from_cookie(cookie(&headers, LANG_COOKIE).as_deref());
     let p = match params(uri.query()) {
         Ok(p) => p,
@@ -160,7 +167,7 @@ pub async fn resolve(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     // Following a link of the linkset, or fetching a file, is not a scan.
-    let log = p.link_type.is_none() && p.file.is_none();
+    let log = p.link_type.is_none() && p.file.is_none() && !signed_in;
     let ctx = ScanContext {
         place,
         client: client_kind(user_agent, want != Wants::Html).to_string(),

@@ -26,6 +26,15 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("error.html", include_str!("../templates/error.html")),
     ("scan.html", include_str!("../templates/scan.html")),
+    (
+        "flow_form.html",
+        include_str!("../templates/flow_form.html"),
+    ),
+    (
+        "recall_form.html",
+        include_str!("../templates/recall_form.html"),
+    ),
+    ("alerts.html", include_str!("../templates/alerts.html")),
 ];
 
 const ASSETS: &[(&str, &str, &str)] = &[

@@ -351,6 +351,53 @@ async fn a_person_registers_and_files_a_product_in_chromium() {
     assert!(html.contains("id=\"labels\"") && html.contains("已激活"));
     driver.screenshot("batch-active.png").await;
     assert!(!product_url.is_empty());
+    let batch_url = driver.url().await;
+
+    // What a phone sees when it scans the first code.
+    driver.click("#preview-scan").await;
+    let html = driver
+        .wait_for("the public scan page", |url, _| url.contains("/01/"))
+        .await;
+    assert!(
+        html.contains(r#"data-status="genuine""#) && html.contains("JZT-2B01"),
+        "{html}"
+    );
+    assert!(
+        !html.contains(r#"id="scans""#),
+        "a signed-in preview is not counted as a scan"
+    );
+    let scan_url = driver.url().await;
+    driver.screenshot("scan-genuine.png").await;
+
+    // The producer voids the batch (a misprint): the same code now says so.
+    driver.goto(&batch_url).await;
+    driver
+        .wait_for("the batch page", |_, html| {
+            html.contains("id=\"dispose-form\"")
+        })
+        .await;
+    driver
+        .type_into("#dispose-reason", "标签印错，整批作废")
+        .await;
+    driver.click("#void").await;
+    let html = driver
+        .wait_for("the batch, voided", |_, html| html.contains("标签印错"))
+        .await;
+    assert!(
+        !html.contains("id=\"codes-txt\""),
+        "a voided batch has no codes to download"
+    );
+    driver.goto(&scan_url).await;
+    let html = driver
+        .wait_for("the scan page, voided", |_, html| {
+            html.contains("data-status=")
+        })
+        .await;
+    assert!(
+        html.contains(r#"data-status="voided""#) && html.contains("标签印错"),
+        "{html}"
+    );
+    driver.screenshot("scan-voided.png").await;
 
     // And the API sees exactly what the page filed.
     let admin = app.key(zhisu_domain::Role::PlatformAdmin, None, &[]).await;

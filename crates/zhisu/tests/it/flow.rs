@@ -104,7 +104,7 @@ async fn goods_flow_down_the_chain_and_a_recall_finds_every_holder() {
 
         // Bad input: each refused, nothing stored.
         let before = flows().await;
-        let forged = format!("{}X", &codes[0][..codes[0].len() - 1]);
+        let forged = crate::support::forge(&codes[0]);
         for (body, field) in [
             (
                 json!({"kind": "sale", "at": "2999-01-01", "counterparty_id": dist_id, "lines": lines(&codes[4..5])}),

@@ -164,7 +164,7 @@ async fn a_scan_shows_table_3_and_each_state_on_every_engine() {
         let (status, problem) = scan_json(&app, code, &format!("?file={report_sha}")).await;
         assert_eq!(status, 404, "{problem}");
         // Unknown and invalid codes: their own answers, never counted.
-        let forged = format!("{}X", &code[..code.len() - 1]);
+        let forged = crate::support::forge(code);
         let (status, unknown) = scan_json(&app, &forged, "").await;
         assert_eq!(
             (status, unknown["type"].as_str()),

@@ -344,3 +344,9 @@ pub fn gas_stove_json(model: &str) -> Value {
         "trace_level": "per-item",
     })
 }
+
+/// A code that differs from `code` only in its last character.
+pub fn forge(code: &str) -> String {
+    let (head, last) = code.split_at(code.len() - 1);
+    format!("{head}{}", if last == "X" { "Y" } else { "X" })
+}
