@@ -44,6 +44,24 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
     }
 }
 
+/// A request that may carry an API key (public endpoints); a key that is
+/// sent must be valid.
+pub struct MaybeAuth(pub Option<Principal>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            Ok(MaybeAuth(Some(
+                Auth::from_request_parts(parts, state).await?.0,
+            )))
+        } else {
+            Ok(MaybeAuth(None))
+        }
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
 

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use zhisu_domain::flow::{Flow, FlowInput};
 
-use crate::auth::{Auth, ClientIp};
+use crate::auth::{Auth, ClientIp, MaybeAuth};
 use crate::error::{ApiJson, ApiQuery, ApiResult, Problem};
 use crate::records::ListParams;
 use crate::AppState;
@@ -183,4 +183,76 @@ pub async fn recall_trace(
             format!("format 只能是 json 或 xlsx (format must be json or xlsx, got {other:?})"),
         )),
     }
+}
+
+/// Send feedback on the product behind a code (P7.2). Open to the public
+/// (no key: from a consumer); with a key, from that seller or regulator.
+/// The contact, if given, is sealed and shown only to the producer and the
+/// competent regulator.
+#[utoipa::path(post, path = "/api/v1/feedback", tag = "flows", request_body = zhisu_domain::feedback::FeedbackInput,
+    responses((status = 201, description = "the feedback's id"), (status = 422, body = Problem)))]
+pub async fn send_feedback(
+    State(state): State<AppState>,
+    MaybeAuth(by): MaybeAuth,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<zhisu_domain::feedback::FeedbackInput>,
+) -> ApiResult<Response> {
+    let id = state.service.send_feedback(by.as_ref(), input, ip).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "id": id, "status": "open" })),
+    )
+        .into_response())
+}
+
+/// Feedback addressed to the caller's enterprise (or, for regulators, their region's).
+#[utoipa::path(get, path = "/api/v1/feedback", tag = "flows", params(ListParams),
+    responses((status = 200, description = "a page of feedback"), (status = 400, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn list_feedback(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let page = state
+        .service
+        .list(&by, zhisu_domain::RecordKind::Feedback, &params.into())
+        .await?;
+    Ok(Json(serde_json::json!({
+        "items": page.items.iter().map(|v| v.to_json()).collect::<Vec<_>>(),
+        "total": page.total,
+        "limit": page.limit,
+        "offset": page.offset,
+    })))
+}
+
+#[utoipa::path(get, path = "/api/v1/feedback/{id}", tag = "flows", params(("id" = i64, Path)),
+    responses((status = 200, body = zhisu_domain::feedback::Feedback), (status = 404, body = Problem)), security(("api_key" = [])))]
+pub async fn get_feedback(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(state.service.read_feedback(&by, id).await?.to_json()))
+}
+
+/// The producer answers, and may close (`close: true`).
+#[utoipa::path(post, path = "/api/v1/feedback/{id}/answer", tag = "flows", params(("id" = i64, Path)),
+    request_body = zhisu_domain::feedback::FeedbackAnswer,
+    responses((status = 200, body = zhisu_domain::feedback::Feedback), (status = 403, body = Problem), (status = 409, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn answer_feedback(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<i64>,
+    ApiJson(answer): ApiJson<zhisu_domain::feedback::FeedbackAnswer>,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(
+        state
+            .service
+            .answer_feedback(&by, id, answer, ip)
+            .await?
+            .to_json(),
+    ))
 }

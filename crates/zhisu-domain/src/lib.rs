@@ -8,6 +8,7 @@ pub mod auth;
 pub mod batch;
 pub mod blob;
 pub mod enterprise;
+pub mod feedback;
 pub mod flow;
 pub mod package;
 pub mod product;
@@ -36,6 +37,8 @@ pub enum RecordKind {
     Flow,
     /// A recall (P6.4).
     Recall,
+    /// Feedback to a producer (P7.2).
+    Feedback,
 }
 
 impl RecordKind {
@@ -47,6 +50,7 @@ impl RecordKind {
             RecordKind::Package => "package",
             RecordKind::Flow => "flow",
             RecordKind::Recall => "recall",
+            RecordKind::Feedback => "feedback",
         }
     }
 
@@ -58,6 +62,7 @@ impl RecordKind {
             "package" => Some(RecordKind::Package),
             "flow" => Some(RecordKind::Flow),
             "recall" => Some(RecordKind::Recall),
+            "feedback" => Some(RecordKind::Feedback),
             _ => None,
         }
     }

@@ -70,18 +70,17 @@ pub(crate) fn key_path(key: &str) -> String {
 }
 
 impl Service {
-    /// Opens the sealed contact of a flow record for a caller who may read it.
-    fn open_flow(&self, mut view: RecordView) -> RecordView {
-        if let Some(c) = view
-            .body
-            .get_mut("counterparty_contact")
-            .filter(|c| c.is_string())
-        {
-            let opened = c.as_str().and_then(|s| self.sealer.open(s));
-            *c = match opened {
-                Some(plain) => serde_json::Value::String(plain),
-                None => serde_json::Value::String("(无法解密 / cannot be opened)".into()),
-            };
+    /// Opens the sealed contact fields of a record (a flow's counterparty,
+    /// a feedback's sender) for a caller who may read the record.
+    pub(crate) fn open_sealed(&self, mut view: RecordView) -> RecordView {
+        for field in ["counterparty_contact", "contact"] {
+            if let Some(c) = view.body.get_mut(field).filter(|c| c.is_string()) {
+                let opened = c.as_str().and_then(|s| self.sealer.open(s));
+                *c = match opened {
+                    Some(plain) => serde_json::Value::String(plain),
+                    None => serde_json::Value::String("(无法解密 / cannot be opened)".into()),
+                };
+            }
         }
         view
     }
@@ -292,12 +291,12 @@ impl Service {
             .create_record(record, audit(by, &action, ip))
             .await?;
         self.records_changed();
-        Ok(self.open_flow(stored.into()))
+        Ok(self.open_sealed(stored.into()))
     }
 
     /// A flow record, its contact opened for a caller who may read it.
     pub async fn read_flow(&self, by: &Principal, id: i64) -> ServiceResult<RecordView> {
-        Ok(self.open_flow(self.read_record(by, RecordKind::Flow, id).await?))
+        Ok(self.open_sealed(self.read_record(by, RecordKind::Flow, id).await?))
     }
 
     pub async fn list_flows(
@@ -306,7 +305,11 @@ impl Service {
         filter: &ListFilter,
     ) -> ServiceResult<Page<RecordView>> {
         let mut page = self.list(by, RecordKind::Flow, filter).await?;
-        page.items = page.items.into_iter().map(|v| self.open_flow(v)).collect();
+        page.items = page
+            .items
+            .into_iter()
+            .map(|v| self.open_sealed(v))
+            .collect();
         Ok(page)
     }
 }

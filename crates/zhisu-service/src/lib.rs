@@ -7,6 +7,7 @@
 mod accounts;
 mod blobs;
 mod codes;
+mod feedback;
 mod flows;
 mod ledger;
 mod packages;

@@ -299,7 +299,7 @@ impl Service {
             RecordKind::Enterprise => filter.kind.clone(),
             RecordKind::Package | RecordKind::Flow => filter.kind.clone(),
             RecordKind::Product => filter.category.clone(),
-            RecordKind::Batch | RecordKind::Recall => filter.status.clone(),
+            RecordKind::Batch | RecordKind::Recall | RecordKind::Feedback => filter.status.clone(),
         }
         .filter(|t| !t.is_empty());
         query.region_prefix = filter.region_code.clone().filter(|r| !r.is_empty());

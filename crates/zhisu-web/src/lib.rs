@@ -307,6 +307,13 @@ pub fn router(service: Service, settings: WebSettings) -> Router {
         .route("/recalls/{id}/progress", post(trade::recall_progress))
         .route("/recalls/{id}/trace.xlsx", get(trade::recall_xlsx))
         .route("/alerts", get(trade::alerts))
+        .route("/feedback", get(pages::feedback_list))
+        .route(
+            "/feedback/new",
+            get(trade::new_feedback).post(trade::send_feedback),
+        )
+        .route("/feedback/{id}", get(pages::feedback_detail))
+        .route("/feedback/{id}/answer", post(trade::answer_feedback))
         .route("/recalls/{id}", get(pages::recall_detail))
         .route("/keys", get(pages::keys).post(pages::create_key))
         .route("/keys/{id}/revoke", post(pages::revoke_key))

@@ -89,6 +89,15 @@ fn fields_of(kind: RecordKind) -> &'static [&'static str] {
             "returned",
             "closed_at",
         ],
+        RecordKind::Feedback => &[
+            "status",
+            "from",
+            "code",
+            "message",
+            "contact",
+            "answer",
+            "answered_at",
+        ],
     }
 }
 
@@ -100,6 +109,7 @@ fn collection(kind: RecordKind) -> &'static str {
         RecordKind::Package => "packages",
         RecordKind::Flow => "flows",
         RecordKind::Recall => "recalls",
+        RecordKind::Feedback => "feedback",
     }
 }
 
@@ -190,7 +200,7 @@ pub async fn set_lang(
 
 /// Gives an anonymous visitor a CSRF cookie for the log-in and
 /// registration forms (double-submit), keeping one that exists.
-fn with_csrf_cookie(
+pub(crate) fn with_csrf_cookie(
     state: &WebState,
     mut page: Page,
     render: impl FnOnce(&Page) -> Response,
@@ -508,6 +518,7 @@ fn table_columns(kind: RecordKind) -> &'static [&'static str] {
         RecordKind::Package => &["key", "sscc", "parent_code", "updated_at"],
         RecordKind::Flow => &["kind", "at", "counterparty_name", "matched", "updated_at"],
         RecordKind::Recall => &["status", "reason", "batch_ids", "updated_at"],
+        RecordKind::Feedback => &["message", "status", "from", "updated_at"],
         RecordKind::Enterprise => &["name", "uscc", "kind", "region_code", "updated_at"],
         RecordKind::Product => &[
             "product_name",
@@ -637,6 +648,14 @@ async fn list_page(
                 .map(|k| (k.to_string(), lang.text(&format!("v_{k}")).to_string()))
                 .collect(),
         ),
+        RecordKind::Feedback => (
+            "status",
+            params.status.clone().unwrap_or_default(),
+            ["open", "answered", "closed"]
+                .iter()
+                .map(|k| (k.to_string(), lang.text(&format!("v_{k}")).to_string()))
+                .collect(),
+        ),
         RecordKind::Recall => (
             "status",
             params.status.clone().unwrap_or_default(),
@@ -734,6 +753,7 @@ async fn detail_page(
 ) -> Response {
     let record = match kind {
         RecordKind::Flow => state.service.read_flow(by, id).await,
+        RecordKind::Feedback => state.service.read_feedback(by, id).await,
         _ => state.service.read_record(by, kind, id).await,
     };
     let record = match record {
@@ -748,6 +768,12 @@ async fn detail_page(
     let (title, can_edit) = match kind {
         RecordKind::Package => (record.text("key").to_string(), false),
         RecordKind::Flow => (record.text("counterparty_name").to_string(), false),
+        RecordKind::Feedback => {
+            if record.text("status") != "closed" && by.can_record_flow(record.enterprise_id) {
+                workflow.push(minijinja::context! { kind => "answer", url => format!("/feedback/{id}/answer") });
+            }
+            (lang.text("feedback").to_string(), false)
+        }
         RecordKind::Recall => {
             if let Ok(trace) = state.service.recall_trace(by, id).await {
                 tables.push(Table {
@@ -1093,7 +1119,9 @@ async fn form_fields(
     editing: bool,
 ) -> forms::Fields {
     match kind {
-        RecordKind::Package | RecordKind::Flow | RecordKind::Recall => forms::Fields(vec![]),
+        RecordKind::Package | RecordKind::Flow | RecordKind::Recall | RecordKind::Feedback => {
+            forms::Fields(vec![])
+        }
         RecordKind::Enterprise => forms::enterprise_fields(page.lang, false, editing),
         RecordKind::Product => forms::product_fields(page.lang, editing),
         RecordKind::Batch => {
@@ -1196,7 +1224,9 @@ async fn save(
         RecordKind::Enterprise => forms::enterprise_json(&state.service, &form, &mut errors).await,
         RecordKind::Product => forms::product_json(&state.service, &form, &mut errors).await,
         RecordKind::Batch => forms::batch_json(&state.service, &form, &mut errors).await,
-        RecordKind::Package | RecordKind::Flow | RecordKind::Recall => serde_json::Value::Null,
+        RecordKind::Package | RecordKind::Flow | RecordKind::Recall | RecordKind::Feedback => {
+            serde_json::Value::Null
+        }
     };
     let version = form.text("version").parse::<i64>().ok();
     let result = if !errors.is_empty() {
@@ -1237,9 +1267,12 @@ async fn save(
             (RecordKind::Enterprise, None) => Err(ServiceError::Forbidden(
                 "enterprises register at /register".into(),
             )),
-            (RecordKind::Package | RecordKind::Flow | RecordKind::Recall, _) => Err(
-                ServiceError::Forbidden("made through their own forms or the API".into()),
-            ),
+            (
+                RecordKind::Package | RecordKind::Flow | RecordKind::Recall | RecordKind::Feedback,
+                _,
+            ) => Err(ServiceError::Forbidden(
+                "made through their own forms or the API".into(),
+            )),
         }
     };
     match result {
@@ -1875,4 +1908,20 @@ pub async fn recall_detail(
     Path(id): Path<i64>,
 ) -> Response {
     detail_page(&state, &page, &s.principal, RecordKind::Recall, id).await
+}
+
+pub async fn feedback_list(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Query(p): Query<ListParams>,
+) -> Response {
+    list_page(&state, &page, &s.principal, RecordKind::Feedback, p).await
+}
+
+pub async fn feedback_detail(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
+    detail_page(&state, &page, &s.principal, RecordKind::Feedback, id).await
 }

@@ -11,7 +11,7 @@ use zhisu_domain::recall::{RecallInput, RecallProgress};
 use zhisu_domain::{FieldError, Invalid, RecordKind};
 use zhisu_service::ServiceError;
 
-use crate::pages::checked_form;
+use crate::pages::{checked_form, with_csrf_cookie};
 use crate::{view, Page, SignedIn, WebState};
 
 fn today() -> String {
@@ -310,6 +310,98 @@ pub async fn alerts(State(state): State<WebState>, SignedIn(page, s): SignedIn) 
                 .collect();
             state.render(&page, "alerts.html", minijinja::context! { rows })
         }
+        Err(e) => state.error_page(&page, e),
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct CodeParam {
+    code: Option<String>,
+}
+
+/// The public's feedback form (from the scan page's "report a problem").
+pub async fn new_feedback(
+    State(state): State<WebState>,
+    page: Page,
+    Query(p): Query<CodeParam>,
+) -> Response {
+    let code = p.code.unwrap_or_default();
+    with_csrf_cookie(&state, page, |page| {
+        state.render(
+            page,
+            "feedback_form.html",
+            minijinja::context! { code, errors => Vec::<String>::new(), values => minijinja::context! {} },
+        )
+    })
+}
+
+pub async fn send_feedback(
+    State(state): State<WebState>,
+    page: Page,
+    multipart: Multipart,
+) -> Response {
+    // Signed-in senders use their session's token; the public the cookie's.
+    let expected = page
+        .session
+        .as_ref()
+        .map(|s| s.csrf.clone())
+        .or_else(|| page.csrf_cookie.clone())
+        .unwrap_or_default();
+    let form = match checked_form(&state, &page, multipart, &expected).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let input = zhisu_domain::feedback::FeedbackInput {
+        code: form.text("code"),
+        message: form.text("message"),
+        contact: Some(form.text("contact")),
+    };
+    let by = page.session.as_ref().map(|s| &s.principal);
+    match state
+        .service
+        .send_feedback(by, input, page.ip.clone())
+        .await
+    {
+        Ok(_) => state.render(
+            &page,
+            "error.html",
+            minijinja::context! { title => page.lang.text("feedback_sent"), message => "" },
+        ),
+        Err(e) => match messages(&page, e) {
+            Ok(errors) => {
+                let mut response = state.render(
+                    &page,
+                    "feedback_form.html",
+                    minijinja::context! { code => form.text("code"), errors, values => minijinja::Value::from_serialize(&form.fields) },
+                );
+                *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                response
+            }
+            Err(e) => state.error_page(&page, e),
+        },
+    }
+}
+
+pub async fn answer_feedback(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Response {
+    let form = match checked_form(&state, &page, multipart, &s.csrf).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let answer = zhisu_domain::feedback::FeedbackAnswer {
+        answer: form.text("answer"),
+        close: form.text("close") == "yes",
+    };
+    match state
+        .service
+        .answer_feedback(&s.principal, id, answer, page.ip.clone())
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/feedback/{id}")).into_response(),
         Err(e) => state.error_page(&page, e),
     }
 }

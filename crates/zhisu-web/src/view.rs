@@ -35,6 +35,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/recall_form.html"),
     ),
     ("alerts.html", include_str!("../templates/alerts.html")),
+    (
+        "feedback_form.html",
+        include_str!("../templates/feedback_form.html"),
+    ),
 ];
 
 const ASSETS: &[(&str, &str, &str)] = &[

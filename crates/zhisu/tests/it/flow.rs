@@ -315,3 +315,156 @@ async fn goods_flow_down_the_chain_and_a_recall_finds_every_holder() {
         assert_eq!(status, 409, "a closed recall stays closed");
     }
 }
+
+#[tokio::test]
+async fn feedback_reaches_the_producer_and_its_regulator() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let (_, other) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let gd = app.key(Role::Regulator, None, &["440000"]).await;
+        let zj = app.key(Role::Regulator, None, &["330000"]).await;
+        let (_, _, codes) = active_item_batch(&app, &maker, "FB-1", 902).await;
+
+        // A consumer, from the API without a key.
+        let send = |body: Value| {
+            let app = &app;
+            async move {
+                crate::support::decode(
+                    app.client
+                        .post(app.url("/api/v1/feedback"))
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap(),
+                )
+                .await
+            }
+        };
+        let (status, sent) =
+            send(json!({"code": codes[0], "message": "点火后火焰发黄", "contact": "13700000000"}))
+                .await;
+        assert_eq!(status, 201, "{engine}: {sent}");
+        let id = sent["id"].as_i64().unwrap();
+        for (body, field) in [
+            (json!({"code": codes[0], "message": "  "}), "message"),
+            (
+                json!({"code": "https://x/01/06970000000024/21/ABC", "message": "?"}),
+                "code",
+            ),
+            (json!({"code": "not a code", "message": "?"}), "code"),
+        ] {
+            let (status, problem) = send(body).await;
+            assert_eq!(status, 422, "{problem}");
+            assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+        }
+        let (status, _) = send(json!({"code": codes[0], "message": "x", "extra": 1})).await;
+        assert_eq!(status, 422, "unknown fields are refused");
+        assert_eq!(
+            app.scalar("select count(*) from record_versions where body like '%13700000000%'")
+                .await,
+            0,
+            "the sender's contact is sealed at rest"
+        );
+
+        // Who sees it.
+        let (_, mine) = app.get(&maker, "/api/v1/feedback").await;
+        assert_eq!(mine["total"], 1, "{mine}");
+        let (_, one) = app.get(&maker, &format!("/api/v1/feedback/{id}")).await;
+        assert_eq!(
+            (one["contact"].as_str(), one["from"].as_str()),
+            (Some("13700000000"), Some("consumer"))
+        );
+        assert_eq!(
+            app.get(&gd, "/api/v1/feedback?status=open").await.1["total"],
+            1
+        );
+        assert_eq!(app.get(&zj, "/api/v1/feedback").await.1["total"], 0);
+        assert_eq!(app.get(&other, "/api/v1/feedback").await.1["total"], 0);
+        let (status, _) = app.get(&other, &format!("/api/v1/feedback/{id}")).await;
+        assert_eq!(status, 404);
+
+        // The producer answers, then closes; nobody else may.
+        let answer = format!("/api/v1/feedback/{id}/answer");
+        let (status, _) = app.post(&gd, &answer, &json!({"answer": "x"})).await;
+        assert_eq!(status, 403, "regulators read, producers answer");
+        let (status, _) = app.post(&maker, &answer, &json!({"answer": ""})).await;
+        assert_eq!(status, 422);
+        let (status, answered) = app
+            .post(
+                &maker,
+                &answer,
+                &json!({"answer": "请检查气源类型是否匹配"}),
+            )
+            .await;
+        assert_eq!(
+            (status, answered["status"].as_str()),
+            (200, Some("answered")),
+            "{answered}"
+        );
+        let (_, closed) = app
+            .post(
+                &maker,
+                &answer,
+                &json!({"answer": "已上门检修", "close": true}),
+            )
+            .await;
+        assert_eq!(closed["status"], "closed");
+        let (status, _) = app.post(&maker, &answer, &json!({"answer": "again"})).await;
+        assert_eq!(status, 409);
+        assert_eq!(
+            app.get(&gd, "/api/v1/feedback?status=open").await.1["total"],
+            0
+        );
+
+        // The public form behind the scan page's "report a problem".
+        let form = app
+            .client
+            .get(app.url(&format!(
+                "/feedback/new?code={}",
+                urlencoding::encode(&codes[1])
+            )))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = form
+            .split(r#"name="csrf" value=""#)
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let page = reqwest::multipart::Form::new()
+            .text("csrf", csrf)
+            .text("code", codes[1].clone())
+            .text("message", "包装破损")
+            .text("contact", "");
+        let r = app
+            .client
+            .post(app.url("/feedback/new"))
+            .multipart(page)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains("已发送"));
+        assert_eq!(app.get(&maker, "/api/v1/feedback").await.1["total"], 2);
+        let forged = reqwest::multipart::Form::new()
+            .text("csrf", "wrong")
+            .text("code", codes[1].clone())
+            .text("message", "x");
+        let r = app
+            .client
+            .post(app.url("/feedback/new"))
+            .multipart(forged)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "CSRF");
+    }
+}
