@@ -74,6 +74,29 @@ pub struct EnterpriseInput {
     #[serde(default)]
     pub product_certifications: Vec<String>,
     pub website: Option<String>,
+    /// A manufacturer's distribution channels (防窜, P6.5).
+    #[serde(default)]
+    pub channels: Vec<Channel>,
+}
+
+/// A distributor and the regions it may sell in (防窜, P6.5): a code shipped
+/// to it that turns up elsewhere raises a diversion alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Channel {
+    /// The distributor: an enterprise on the platform.
+    pub distributor_id: i64,
+    /// Region codes (GB/T 2260) it may sell in, e.g. `440000` for Guangdong.
+    pub regions: Vec<String>,
+}
+
+impl Channel {
+    /// Whether a region code lies in this channel.
+    pub fn covers(&self, region_code: &str) -> bool {
+        self.regions.iter().any(|r| {
+            zhisu_codes::region::RegionCode::parse(r).is_ok_and(|code| code.covers(region_code))
+        })
+    }
 }
 
 /// A validated enterprise record (one version of it).
@@ -98,6 +121,8 @@ pub struct Enterprise {
     /// 产品认证
     pub product_certifications: Vec<String>,
     pub website: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<Channel>,
 }
 
 pub(crate) fn check_phone(
@@ -196,7 +221,40 @@ impl EnterpriseInput {
                 ));
             }
         }
+        let mut channels = Vec::new();
+        for (i, c) in self.channels.iter().enumerate() {
+            let field = format!("channels[{i}]");
+            if c.distributor_id <= 0
+                || channels
+                    .iter()
+                    .any(|k: &Channel| k.distributor_id == c.distributor_id)
+            {
+                findings.push(FieldError::new(&format!("{field}.distributor_id"), "invalid", "经销商须是平台上的企业，且只出现一次 (a distributor is an enterprise on the platform, listed once)").clause("P6.5"));
+            }
+            if c.regions.is_empty() {
+                findings.push(FieldError::required(
+                    &format!("{field}.regions"),
+                    "销售区域",
+                    "P6.5",
+                ));
+            }
+            let mut regions = Vec::new();
+            for (k, r) in c.regions.iter().enumerate() {
+                match zhisu_codes::region::RegionCode::parse(r.trim()) {
+                    Ok(code) => regions.push(code.as_str().to_string()),
+                    Err(e) => findings.push(
+                        FieldError::new(&format!("{field}.regions[{k}]"), "format", e.to_string())
+                            .clause("P6.5"),
+                    ),
+                }
+            }
+            channels.push(Channel {
+                distributor_id: c.distributor_id,
+                regions,
+            });
+        }
         let enterprise = Enterprise {
+            channels,
             kind: self.kind.unwrap_or(EnterpriseKind::Manufacturer),
             name,
             uscc,

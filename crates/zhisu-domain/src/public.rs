@@ -180,6 +180,7 @@ mod tests {
             management_certifications: vec!["ISO 9001 (private)".into()],
             product_certifications: vec!["private".into()],
             website: Some("https://private.example".into()),
+            channels: vec![],
         }
     }
 

@@ -110,6 +110,7 @@ impl Service {
         }
         let draft = input.validate(Utc::now())?;
         let mut findings = Vec::new();
+        let mut counterparty_region: Option<String> = None;
         let (name, address, contact) = match draft.counterparty_id {
             Some(id) if id == recorder => {
                 findings.push(FieldError::new(
@@ -121,7 +122,10 @@ impl Service {
             }
             Some(id) => match self.store.get_record(RecordKind::Enterprise, id).await? {
                 Some(e) => (
-                    e.body["name"].as_str().unwrap_or_default().to_string(),
+                    {
+                        counterparty_region = Some(e.region_code.clone());
+                        e.body["name"].as_str().unwrap_or_default().to_string()
+                    },
                     e.body["address"].as_str().map(str::to_string),
                     e.body["contact_phone"].as_str().map(str::to_string),
                 ),
@@ -270,13 +274,14 @@ impl Service {
             matched: (draft.kind == FlowKind::Purchase).then_some(unmatched.is_empty()),
             unmatched,
         };
+        let flow_codes: Vec<String> = flow.lines.iter().map(|l| l.code.clone()).collect();
         let record = NewRecord {
             kind: RecordKind::Flow,
             index: RecordIndex {
                 enterprise_id: Some(recorder),
                 parent_id: None,
                 unique_key: None,
-                name,
+                name: name.clone(),
                 region_code: enterprise.text("region_code").to_string(),
                 tag: Some(draft.kind.as_str().to_string()),
                 code_key: None,
@@ -291,6 +296,20 @@ impl Service {
             .create_record(record, audit(by, &action, ip))
             .await?;
         self.records_changed();
+        // 防窜 (P6.5): goods reaching an enterprise outside the channel they
+        // were shipped into raise an alert; the record itself stands.
+        let receiver_region = match draft.kind {
+            FlowKind::Sale => counterparty_region,
+            FlowKind::Purchase => Some(enterprise.text("region_code").to_string()),
+        };
+        if let Some(region) = receiver_region.filter(|r| !r.is_empty()) {
+            let what = format!("{} {} #{}", draft.kind.as_str(), name, stored.id);
+            for line in &flow_codes {
+                let uri = format!("{}{}", self.settings.public_url, key_path(line));
+                let resolved = self.resolve_code(&uri).await?;
+                self.check_diversion(&resolved, &region, &what).await?;
+            }
+        }
         Ok(self.open_sealed(stored.into()))
     }
 

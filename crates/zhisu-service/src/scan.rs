@@ -245,6 +245,9 @@ async fn write_scans(store: Arc<dyn Store>, mut rx: mpsc::Receiver<LogMessage>) 
 #[derive(Debug, Clone, Default)]
 pub struct ScanContext {
     pub place: Option<Place>,
+    /// A region code (GB/T 2260) the client says it is in: checked against
+    /// the code's sales channel (防窜).
+    pub region: Option<String>,
     /// `browser`, `wechat`, `alipay`, `api`.
     pub client: String,
     /// Log the scan (public scans do; previews by signed-in users do not).
@@ -653,8 +656,26 @@ impl Service {
                 );
                 for kind in fresh {
                     if !kinds.contains(&kind) {
-                        self.raise(&resolved, kind, now, ctx).await?;
+                        let detail = match ctx.place {
+                            Some(p) => format!(
+                                "{}; at {:.1},{:.1} via {}",
+                                kind.warning(),
+                                p.lat,
+                                p.lon,
+                                ctx.client
+                            ),
+                            None => format!("{}; via {}", kind.warning(), ctx.client),
+                        };
+                        self.raise(&resolved, kind, now, detail).await?;
                         kinds.push(kind);
+                    }
+                }
+                if let Some(region) = &ctx.region {
+                    if !kinds.contains(&AlertKind::Diversion) {
+                        let what = format!("扫码 scanned via {}", ctx.client);
+                        if let Some(kind) = self.check_diversion(&resolved, region, &what).await? {
+                            kinds.push(kind);
+                        }
                     }
                 }
                 summary = self.count_scan(&resolved.key, now, ctx.place, &kinds);
@@ -829,28 +850,18 @@ impl Service {
         s.clone()
     }
 
-    async fn raise(
+    pub(crate) async fn raise(
         &self,
         resolved: &Resolved,
         kind: AlertKind,
         now: DateTime<Utc>,
-        ctx: &ScanContext,
+        detail: String,
     ) -> ServiceResult<()> {
         let owner = resolved
             .product
             .as_ref()
             .or(resolved.package.as_ref())
             .expect("alerts are raised on known codes");
-        let detail = match ctx.place {
-            Some(p) => format!(
-                "{}; at {:.1},{:.1} via {}",
-                kind.warning(),
-                p.lat,
-                p.lon,
-                ctx.client
-            ),
-            None => format!("{}; via {}", kind.warning(), ctx.client),
-        };
         let raised = self
             .store
             .raise_alert(Alert {
@@ -866,9 +877,59 @@ impl Service {
             })
             .await?;
         if raised {
-            tracing::warn!(code = %resolved.key, kind = kind.as_str(), "counterfeit alert raised");
+            tracing::warn!(code = %resolved.key, kind = kind.as_str(), "alert raised");
         }
         Ok(())
+    }
+
+    /// 防窜 (P6.5): when the producer assigned channels and shipped this code
+    /// to a distributor, a code turning up in a region outside that
+    /// distributor's raises a diversion alert naming it.
+    pub(crate) async fn check_diversion(
+        &self,
+        resolved: &Resolved,
+        region: &str,
+        what: &str,
+    ) -> ServiceResult<Option<AlertKind>> {
+        let Some(batch) = &resolved.batch else {
+            return Ok(None);
+        };
+        let Some(maker) = self
+            .cached(RecordKind::Enterprise, batch.enterprise_id)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let maker: Enterprise = typed(&maker)?;
+        if maker.channels.is_empty() {
+            return Ok(None);
+        }
+        for to in self
+            .store
+            .shipped_to(&resolved.key, batch.enterprise_id)
+            .await?
+        {
+            let Some(channel) = maker.channels.iter().find(|c| c.distributor_id == to) else {
+                continue;
+            };
+            if channel.covers(region) {
+                return Ok(None);
+            }
+            let name = self
+                .cached(RecordKind::Enterprise, to)
+                .await?
+                .and_then(|e| e.body["name"].as_str().map(str::to_string))
+                .unwrap_or_else(|| format!("enterprise {to}"));
+            let detail = format!(
+                "发往经销商 {name}（销售区域 {}）的码出现在 {region}：{what} (shipped to distributor {name} for {}, turned up in region {region}: {what})",
+                channel.regions.join("、"),
+                channel.regions.join(", ")
+            );
+            self.raise(resolved, AlertKind::Diversion, Utc::now(), detail)
+                .await?;
+            return Ok(Some(AlertKind::Diversion));
+        }
+        Ok(None)
     }
 
     /// Waits until every scan queued so far is stored (at shutdown, in tests).

@@ -994,6 +994,17 @@ macro_rules! impl_sql_store {
                 rows.iter().map(flow_from_row).collect()
             }
 
+            async fn shipped_to(&self, code: &str, from: i64) -> StoreResult<Vec<i64>> {
+                sqlx::query_scalar(
+                    "select to_id from flow_lines where code = $1 and from_id = $2 and kind = 'sale' and to_id is not null order by id limit 10",
+                )
+                .bind(code)
+                .bind(from)
+                .fetch_all(&self.reader)
+                .await
+                .map_err(map_err)
+            }
+
             async fn holders_of(&self, code: &str) -> StoreResult<Vec<i64>> {
                 let rows: Vec<(i64, i64)> = sqlx::query_as(
                     "select to_id, max(id) as last from flow_lines where to_id is not null and code = $1 group by to_id order by last desc limit 10",

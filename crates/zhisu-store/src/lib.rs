@@ -390,6 +390,8 @@ pub trait FlowStore: Send + Sync {
     async fn flow_of_batches(&self, batch_ids: &[i64], limit: i64) -> StoreResult<Vec<FlowRow>>;
     /// The enterprises a code was delivered to, latest first (at most 10).
     async fn holders_of(&self, code: &str) -> StoreResult<Vec<i64>>;
+    /// The enterprises `from` sold a code to, first sale first.
+    async fn shipped_to(&self, code: &str, from: i64) -> StoreResult<Vec<i64>>;
 }
 
 /// Everything the service needs, in one object.

@@ -23,6 +23,8 @@ struct ResolverParams {
     link_type: Option<String>,
     lat: Option<String>,
     lon: Option<String>,
+    /// GB/T 2260 region code of where the phone is.
+    region: Option<String>,
     /// A public file of this code (business licence, instructions, report).
     file: Option<String>,
 }
@@ -38,6 +40,7 @@ fn params(query: Option<&str>) -> Result<ResolverParams, String> {
             "linkType" => p.link_type = Some(v),
             "lat" => p.lat = Some(v),
             "lon" => p.lon = Some(v),
+            "region" => p.region = Some(v),
             "file" => p.file = Some(v),
             _ => {}
         }
@@ -168,8 +171,16 @@ pub async fn resolve(
         .unwrap_or("");
     // Following a link of the linkset, or fetching a file, is not a scan.
     let log = p.link_type.is_none() && p.file.is_none() && !signed_in;
+    let region = match &p.region {
+        None => None,
+        Some(r) => match zhisu_codes::region::RegionCode::parse(r.trim()) {
+            Ok(code) => Some(code.as_str().to_string()),
+            Err(e) => return bad_request(&state, &headers, lang, e.to_string()),
+        },
+    };
     let ctx = ScanContext {
         place,
+        region,
         client: client_kind(user_agent, want != Wants::Html).to_string(),
         log,
     };

@@ -367,6 +367,7 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
                 management_certifications: e.certifications.iter().map(|c| c.to_string()).collect(),
                 product_certifications: vec![],
                 website: None,
+                channels: vec![],
             },
         };
         let (user, enterprise) = service

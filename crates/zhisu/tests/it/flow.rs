@@ -468,3 +468,89 @@ async fn feedback_reaches_the_producer_and_its_regulator() {
         assert_eq!(r.status(), 403, "CSRF");
     }
 }
+
+#[tokio::test]
+async fn codes_outside_their_distributors_region_raise_diversion_alerts() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let (maker_id, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let (gd_dist_id, gd_dist) = app.enterprise(&admin, "seller", "440106").await;
+        let (gd_shop_id, _) = app.enterprise(&admin, "seller", "440303").await;
+        let (zj_shop_id, _) = app.enterprise(&admin, "seller", "330106").await;
+        let (_, _, codes) = active_item_batch(&app, &maker, "DIV-1", 903).await;
+        let me = format!("/api/v1/enterprises/{maker_id}");
+
+        // The producer assigns Guangdong to its distributor; bad channels are refused.
+        for bad in [
+            json!({"channels": [{"distributor_id": gd_dist_id, "regions": ["99"]}]}),
+            json!({"channels": [{"distributor_id": 0, "regions": ["440000"]}]}),
+            json!({"channels": [{"distributor_id": gd_dist_id, "regions": []}]}),
+        ] {
+            let (status, problem) = app.patch(&maker, &me, &bad).await;
+            assert_eq!(status, 422, "{engine}: {bad} → {problem}");
+        }
+        let (status, patched) = app
+            .patch(
+                &maker,
+                &me,
+                &json!({"channels": [{"distributor_id": gd_dist_id, "regions": ["440000"]}]}),
+            )
+            .await;
+        assert_eq!(status, 200, "{patched}");
+        let (status, _) = app
+            .post(&maker, "/api/v1/flows", &json!({"kind": "sale", "at": today(), "counterparty_id": gd_dist_id, "lines": lines(&codes[..3])}))
+            .await;
+        assert_eq!(status, 201);
+
+        // Sold on inside Guangdong: fine. Into Zhejiang: diverted.
+        let (status, _) = app
+            .post(&gd_dist, "/api/v1/flows", &json!({"kind": "sale", "at": today(), "counterparty_id": gd_shop_id, "lines": lines(&codes[1..2])}))
+            .await;
+        assert_eq!(status, 201);
+        let (status, _) = app
+            .post(&gd_dist, "/api/v1/flows", &json!({"kind": "sale", "at": today(), "counterparty_id": zj_shop_id, "lines": lines(&codes[..1])}))
+            .await;
+        assert_eq!(
+            status, 201,
+            "the sale is recorded; the alert goes to the producer"
+        );
+        let (_, alerts) = app.get(&maker, "/api/v1/alerts").await;
+        assert_eq!(alerts.as_array().unwrap().len(), 1, "{engine}: {alerts}");
+        assert_eq!(alerts[0]["kind"], "diversion");
+        assert!(alerts[0]["code"]
+            .as_str()
+            .unwrap()
+            .ends_with(codes[0].rsplit('/').next().unwrap()));
+        let (_, dist) = app
+            .get(&admin, &format!("/api/v1/enterprises/{gd_dist_id}"))
+            .await;
+        assert!(alerts[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains(dist["name"].as_str().unwrap()));
+
+        // Scanned in Zhejiang: the person scanning is warned too.
+        let (_, view) = scan_json(&app, &codes[2], "?region=330106").await;
+        assert_eq!(view["warnings"][0]["kind"], "diversion", "{view}");
+        let (_, view) = scan_json(&app, &codes[1], "?region=440304").await;
+        assert_eq!(view["warnings"], json!([]), "inside the channel");
+        let (_, view) = scan_json(&app, &codes[3], "?region=330106").await;
+        assert_eq!(
+            view["warnings"],
+            json!([]),
+            "never shipped to a distributor"
+        );
+        let (status, _) = scan_json(&app, &codes[3], "?region=abc").await;
+        assert_eq!(status, 400);
+        assert_eq!(
+            app.get(&maker, "/api/v1/alerts")
+                .await
+                .1
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+    }
+}
