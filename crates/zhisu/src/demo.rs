@@ -316,7 +316,7 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
         )
         .await?;
     let admin = principal_of_user(&admin);
-    service
+    let gd_regulator = service
         .create_user(
             None,
             zhisu_service::NewAccount::new(
@@ -328,6 +328,7 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
             .jurisdiction(&["440000".into()]),
         )
         .await?;
+    let gd_regulator = principal_of_user(&gd_regulator);
     service
         .create_user(
             None,
@@ -391,6 +392,8 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
         .await?;
 
     let today = chrono::Utc::now().date_naive();
+    // Active batches by producer login, for the flow story below.
+    let mut active: Vec<(&str, i64, i64)> = Vec::new();
     for (p_idx, p) in PRODUCTS.iter().enumerate() {
         let (owner, _) = &owners[p.owner];
         let input = ProductInput {
@@ -460,6 +463,7 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
                 }
                 BatchStatus::Active => {
                     service.activate_batch(owner, batch.id, None).await?;
+                    active.push((p.owner, product.id, batch.id));
                 }
                 _ => {}
             }
@@ -472,5 +476,102 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
                 .await?;
         }
     }
+    goods_move(service, &gd_regulator, &owners, &active).await?;
     Ok(true)
+}
+
+/// The goods move: channels, sales down the chain, a matched purchase, a
+/// consumer's feedback and a recall, so every page has something to show.
+async fn goods_move(
+    service: &Service,
+    gd_regulator: &zhisu_domain::Principal,
+    owners: &std::collections::HashMap<&str, (zhisu_domain::Principal, i64)>,
+    active: &[(&str, i64, i64)],
+) -> anyhow::Result<()> {
+    use zhisu_domain::flow::{FlowInput, FlowKind, FlowLineInput};
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+        .format("%Y-%m-%d")
+        .to_string();
+    let (gas, gas_id) = &owners["gas-admin"];
+    let (hz, hz_id) = &owners["hz-seller"];
+    let (_, gz_id) = &owners["gz-seller"];
+    let lines = |codes: &[String]| {
+        codes
+            .iter()
+            .map(|c| FlowLineInput {
+                code: c.clone(),
+                quantity: None,
+            })
+            .collect::<Vec<_>>()
+    };
+    // 防窜: the gas-appliance maker sells in Zhejiang through 惠民.
+    service
+        .update_enterprise(
+            gas,
+            *gas_id,
+            &serde_json::json!({"channels": [{"distributor_id": hz_id, "regions": ["330000"]}]}),
+            None,
+            None,
+        )
+        .await?;
+    if let Some((_, _, batch)) = active.iter().find(|(o, _, _)| *o == "gas-admin") {
+        let plan = service.code_plan(gas, *batch).await?;
+        let codes: Vec<String> = (0..20.min(plan.count)).map(|i| plan.code(i)).collect();
+        let sale = |by_kind: FlowKind, counterparty: Option<i64>, codes: &[String]| FlowInput {
+            enterprise_id: None,
+            kind: by_kind,
+            at: today.clone(),
+            counterparty_id: counterparty,
+            counterparty_name: None,
+            counterparty_address: None,
+            counterparty_contact: None,
+            lines: lines(codes),
+        };
+        service
+            .record_flow(gas, sale(FlowKind::Sale, Some(*hz_id), &codes), None)
+            .await?;
+        service
+            .record_flow(hz, sale(FlowKind::Purchase, Some(*gas_id), &codes), None)
+            .await?;
+        let consumer = FlowInput {
+            counterparty_name: Some("消费者 陈女士".into()),
+            counterparty_address: Some("浙江省杭州市西湖区文三路 1 号".into()),
+            counterparty_contact: Some("138 0571 0000".into()),
+            ..sale(FlowKind::Sale, None, &codes[..2])
+        };
+        service.record_flow(hz, consumer, None).await?;
+        // Two codes turn up in Guangdong: a diversion alert for the maker.
+        service
+            .record_flow(hz, sale(FlowKind::Sale, Some(*gz_id), &codes[2..4]), None)
+            .await?;
+        service
+            .send_feedback(
+                None,
+                zhisu_domain::feedback::FeedbackInput {
+                    code: codes[0].clone(),
+                    message: "点火时偶尔有爆燃声，是否正常？".into(),
+                    contact: Some("138 0571 0000".into()),
+                },
+                None,
+            )
+            .await?;
+    }
+    // A recall by Guangdong's regulator of a Guangdong maker's batch.
+    let guangdong = |o: &&str| *o == "toys-admin" || *o == "cable-admin";
+    if let Some((_, product, batch)) = active.iter().rev().find(|(o, _, _)| guangdong(o)) {
+        service
+            .open_recall(
+                gd_regulator,
+                zhisu_domain::recall::RecallInput {
+                    product_id: *product,
+                    batch_ids: vec![*batch],
+                    reason: "抽检不合格，存在安全隐患，请停止使用并联系生产企业 (failed a spot check: stop using it and contact the producer)".into(),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await?;
+    }
+    Ok(())
 }
