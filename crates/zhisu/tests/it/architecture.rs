@@ -52,7 +52,7 @@ fn pure_crates_do_no_io() {
             (n["id"].as_str().unwrap(), deps)
         })
         .collect();
-    for pure in ["zhisu-codes", "zhisu-ledger", "zhisu-domain"] {
+    for pure in ["zhisu-codes", "zhisu-ledger", "zhisu-domain", "zhisu-epcis"] {
         let root = names
             .iter()
             .find(|(_, n)| **n == pure)
