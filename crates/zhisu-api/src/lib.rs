@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod auth;
 pub mod codes;
 pub mod docs;
+pub mod epcis;
 pub mod error;
 pub mod flow;
 pub mod ledger;
@@ -131,7 +132,18 @@ pub fn router(service: Service) -> Router {
     let document = openapi();
     let json = serde_json::to_string_pretty(&document).expect("OpenAPI serialises");
     let reference = docs::reference_page(&document);
+    // The EPCIS 2.0 REST binding: specified by GS1's own OpenAPI document
+    // (epcis-rest-openapi.yaml), so not repeated in ours.
     let api = api
+        .route(
+            "/epcis/capture",
+            axum::routing::post(epcis::capture)
+                .layer(DefaultBodyLimit::max(zhisu_service::MAX_CAPTURE_BYTES)),
+        )
+        .route("/epcis/capture/{id}", get(epcis::capture_status))
+        .route("/epcis/events", get(epcis::events))
+        .route("/epcis/events/{id}", get(epcis::event))
+        .route("/epcis/epcs/{epc}/events", get(epcis::epc_events))
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(
             zhisu_domain::blob::MAX_BLOB_BYTES + 64 * 1024,

@@ -33,8 +33,6 @@ enum Shape {
 
 use Shape::{Leaf as L, List, Object};
 
-const CBV: &str = "https://ref.gs1.org/cbv/";
-
 const QUANTITY: Shape = Object(&[
     ("epcClass", L(Leaf::Id)),
     ("quantity", L(Leaf::Plain)),
@@ -232,7 +230,7 @@ fn scalar(v: &Value) -> String {
 }
 
 /// UTC with milliseconds: `2020-03-04T10:00:30.000Z`.
-fn utc_millis(s: &str) -> String {
+pub(crate) fn utc_millis(s: &str) -> String {
     match chrono::DateTime::parse_from_rfc3339(s) {
         Ok(t) => t
             .with_timezone(&chrono::Utc)

@@ -3,8 +3,18 @@
 //!
 //! Pure: JSON values in, strings out; no I/O.
 
+pub mod document;
 pub mod epc;
 pub mod hash;
 
+pub use document::{cbv_uri, events_of, query_document, validate, CapturedEvent};
 pub use epc::{canonical_identifier, urn_to_digital_link};
 pub use hash::{event_hash, prehash, Namespaces};
+
+/// A query's time parameter as stored: UTC with milliseconds, or None when
+/// it is not an RFC 3339 time.
+pub fn normalize_time(value: &str) -> Option<String> {
+    chrono::DateTime::parse_from_rfc3339(value)
+        .ok()
+        .map(|_| hash::utc_millis(value))
+}

@@ -81,3 +81,16 @@ fn every_official_example_event_hashes() {
     }
     assert!(events > 47, "{events} events");
 }
+
+/// Every official example is valid against the schema we validate with.
+#[test]
+fn every_official_example_is_valid() {
+    for entry in std::fs::read_dir(dir().join("../examples")).unwrap() {
+        let path = entry.unwrap().path();
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        if let Err(errors) = zhisu_epcis::validate(&doc) {
+            panic!("{}: {errors:?}", path.display());
+        }
+    }
+}

@@ -7,6 +7,7 @@
 mod accounts;
 mod blobs;
 mod codes;
+mod epcis;
 mod feedback;
 mod flows;
 mod ledger;
@@ -21,6 +22,7 @@ pub use accounts::principal_of_user;
 pub use accounts::{NewAccount, NewKey, Registration};
 pub use blobs::BlobDir;
 pub use codes::{CodeFormat, CodePlan, Verification, VerifyStatus};
+pub use epcis::{EventPage, MAX_CAPTURE_BYTES};
 pub use flows::{DirectoryEntry, Sealer};
 pub use ledger::{ledger_origin, LedgerReport, ProofView};
 pub use packages::CodeLinks;

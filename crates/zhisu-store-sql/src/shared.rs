@@ -11,7 +11,7 @@ macro_rules! impl_sql_store {
         use zhisu_domain::{BlobRef, RecordKind, Role};
         use zhisu_store::{
             canonical_json, format_time, now, AccountStore, ApiKey, AuditEntry, AuditQuery, AuditRecord, AuditStore,
-            BlobIndex, NewApiKey, Alert, NewScan, ScanStore, FlowRow, FlowStore, NewRecord, NewUser, Page, RecordIndex, RecordQuery, RecordStore, Session,
+            BlobIndex, NewApiKey, Alert, NewScan, ScanStore, FlowRow, FlowStore, CaptureRow, EventQuery, EventStore, NewEvent, NewRecord, NewUser, Page, RecordIndex, RecordQuery, RecordStore, Session,
             StoreError, StoreHealth, StoreResult, StoredRecord, User,
         };
         use $crate::{add_condition, like_escape, map_err, split_list, Bind, VersionKey};
@@ -1014,6 +1014,137 @@ macro_rules! impl_sql_store {
                 .await
                 .map_err(map_err)?;
                 Ok(rows.into_iter().map(|(id, _)| id).collect())
+            }
+        }
+
+        fn capture_from_row(row: &DbRow) -> StoreResult<CaptureRow> {
+            Ok(CaptureRow {
+                capture_id: row.try_get("capture_id").map_err(map_err)?,
+                created_at: row.try_get("created_at").map_err(map_err)?,
+                created_by: row.try_get("created_by").map_err(map_err)?,
+                events: row.try_get("events").map_err(map_err)?,
+                duplicates: row.try_get("duplicates").map_err(map_err)?,
+                owner: row.try_get("owner").map_err(map_err)?,
+            })
+        }
+
+        #[async_trait]
+        impl EventStore for $store {
+            async fn capture_events(&self, capture_id: &str, by: &str, owner: Option<i64>, events: &[NewEvent]) -> StoreResult<CaptureRow> {
+                let at = format_time(now());
+                let mut tx = self.writer.begin().await.map_err(map_err)?;
+                sqlx::query("insert into epcis_captures (capture_id, created_at, created_by, owner, events, duplicates) values ($1, $2, $3, $4, 0, 0)")
+                    .bind(capture_id)
+                    .bind(&at)
+                    .bind(by)
+                    .bind(owner)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                // Multi-row inserts; an ID already stored (or repeated in the
+                // document) is skipped by the unique index and counted.
+                let mut stored = 0i64;
+                for chunk in $crate::fixed_chunks(events) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "insert into epcis_events (event_id, capture_id, event_type, event_time, record_time, biz_step, action, \
+                         disposition, read_point, biz_location, body) ",
+                    );
+                    insert.push_values(chunk, |mut r, e| {
+                        r.push_bind(e.event_id.clone())
+                            .push_bind(capture_id.to_string())
+                            .push_bind(e.event_type.clone())
+                            .push_bind(e.event_time.clone())
+                            .push_bind(e.record_time.clone())
+                            .push_bind(e.biz_step.clone())
+                            .push_bind(e.action.clone())
+                            .push_bind(e.disposition.clone())
+                            .push_bind(e.read_point.clone())
+                            .push_bind(e.biz_location.clone())
+                            .push_bind(e.body.clone());
+                    });
+                    insert.push(" on conflict (event_id) do nothing returning id, event_id");
+                    let rows: Vec<(i64, String)> = insert.build_query_as().fetch_all(&mut *tx).await.map_err(map_err)?;
+                    stored += rows.len() as i64;
+                    let by_id: std::collections::HashMap<&str, &NewEvent> =
+                        chunk.iter().map(|e| (e.event_id.as_str(), e)).collect();
+                    let epcs: Vec<(i64, &String)> = rows
+                        .iter()
+                        .filter_map(|(row, id)| by_id.get(id.as_str()).map(|e| (*row, e)))
+                        .flat_map(|(row, e)| e.epcs.iter().map(move |epc| (row, epc)))
+                        .collect();
+                    for part in $crate::fixed_chunks(&epcs) {
+                        let mut insert = sqlx::QueryBuilder::<$db>::new("insert into epcis_event_epcs (event_row, epc) ");
+                        insert.push_values(part, |mut r, (row, epc)| {
+                            r.push_bind(*row).push_bind((*epc).clone());
+                        });
+                        insert.build().execute(&mut *tx).await.map_err(map_err)?;
+                    }
+                }
+                let duplicates = events.len() as i64 - stored;
+                sqlx::query("update epcis_captures set events = $1, duplicates = $2 where capture_id = $3")
+                    .bind(stored)
+                    .bind(duplicates)
+                    .bind(capture_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(CaptureRow { capture_id: capture_id.to_string(), created_at: at, created_by: by.to_string(), events: stored, duplicates, owner })
+            }
+
+            async fn capture(&self, capture_id: &str) -> StoreResult<Option<CaptureRow>> {
+                let row = sqlx::query("select * from epcis_captures where capture_id = $1")
+                    .bind(capture_id)
+                    .fetch_optional(&self.reader)
+                    .await
+                    .map_err(map_err)?;
+                row.as_ref().map(capture_from_row).transpose()
+            }
+
+            async fn query_events(&self, q: &EventQuery) -> StoreResult<Vec<(i64, String)>> {
+                let mut conditions = vec!["id > $1".to_string()];
+                let mut binds = vec![Bind::I64(q.after)];
+                let any_of = |column: &str, values: &[String], conditions: &mut Vec<String>, binds: &mut Vec<Bind>| {
+                    if values.is_empty() {
+                        return;
+                    }
+                    let mut marks = Vec::new();
+                    for v in values {
+                        binds.push(Bind::Text(v.clone()));
+                        marks.push(format!("${}", binds.len()));
+                    }
+                    conditions.push(column.replace("{}", &marks.join(", ")));
+                };
+                any_of("event_type in ({})", &q.event_types, &mut conditions, &mut binds);
+                any_of("biz_step in ({})", &q.biz_steps, &mut conditions, &mut binds);
+                any_of("action in ({})", &q.actions, &mut conditions, &mut binds);
+                any_of("disposition in ({})", &q.dispositions, &mut conditions, &mut binds);
+                any_of("read_point in ({})", &q.read_points, &mut conditions, &mut binds);
+                any_of("biz_location in ({})", &q.biz_locations, &mut conditions, &mut binds);
+                any_of("event_id in ({})", &q.event_ids, &mut conditions, &mut binds);
+                any_of("id in (select event_row from epcis_event_epcs where epc in ({}))", &q.epcs, &mut conditions, &mut binds);
+                if let Some(owner) = q.owner {
+                    add_condition(&mut conditions, &mut binds, "capture_id in (select capture_id from epcis_captures where owner = $?)", Bind::I64(owner));
+                }
+                if let Some(t) = &q.ge_event_time {
+                    add_condition(&mut conditions, &mut binds, "event_time >= $?", Bind::Text(t.clone()));
+                }
+                if let Some(t) = &q.lt_event_time {
+                    add_condition(&mut conditions, &mut binds, "event_time < $?", Bind::Text(t.clone()));
+                }
+                let sql = format!(
+                    "select id, body from epcis_events where {} order by id limit {}",
+                    conditions.join(" and "),
+                    q.limit.clamp(1, 10_000)
+                );
+                let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+                for b in &binds {
+                    query = match b {
+                        Bind::I64(v) => query.bind(*v),
+                        Bind::Text(v) => query.bind(v.clone()),
+                    };
+                }
+                query.fetch_all(&self.reader).await.map_err(map_err)
             }
         }
     };

@@ -394,13 +394,89 @@ pub trait FlowStore: Send + Sync {
     async fn shipped_to(&self, code: &str, from: i64) -> StoreResult<Vec<i64>>;
 }
 
+/// An EPCIS event to store.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub event_id: String,
+    pub event_type: String,
+    pub event_time: String,
+    pub record_time: String,
+    pub biz_step: Option<String>,
+    pub action: Option<String>,
+    pub disposition: Option<String>,
+    pub read_point: Option<String>,
+    pub biz_location: Option<String>,
+    pub epcs: Vec<String>,
+    /// The event as exported (JSON).
+    pub body: String,
+}
+
+/// One capture: how many events it stored and how many were already there.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CaptureRow {
+    pub capture_id: String,
+    pub created_at: String,
+    pub created_by: String,
+    pub events: i64,
+    pub duplicates: i64,
+    /// The enterprise it was captured for.
+    #[serde(skip)]
+    pub owner: Option<i64>,
+}
+
+/// The filters of an EPCIS SimpleEventQuery this store answers; empty
+/// lists match everything.
+#[derive(Debug, Clone, Default)]
+pub struct EventQuery {
+    pub event_types: Vec<String>,
+    pub ge_event_time: Option<String>,
+    pub lt_event_time: Option<String>,
+    pub biz_steps: Vec<String>,
+    pub actions: Vec<String>,
+    pub dispositions: Vec<String>,
+    pub read_points: Vec<String>,
+    pub biz_locations: Vec<String>,
+    pub epcs: Vec<String>,
+    pub event_ids: Vec<String>,
+    /// Only events captured for this enterprise (None: all).
+    pub owner: Option<i64>,
+    /// Rows after this one (paging).
+    pub after: i64,
+    pub limit: i64,
+}
+
+/// EPCIS events (G7, G10.1).
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// Stores a capture's events in one transaction; an event whose ID is
+    /// already stored is counted as a duplicate and not stored again.
+    async fn capture_events(
+        &self,
+        capture_id: &str,
+        by: &str,
+        owner: Option<i64>,
+        events: &[NewEvent],
+    ) -> StoreResult<CaptureRow>;
+    async fn capture(&self, capture_id: &str) -> StoreResult<Option<CaptureRow>>;
+    /// (row, body) of matching events, in capture order.
+    async fn query_events(&self, query: &EventQuery) -> StoreResult<Vec<(i64, String)>>;
+}
+
 /// Everything the service needs, in one object.
 pub trait Store:
-    RecordStore + AccountStore + BlobIndex + AuditStore + ScanStore + FlowStore + 'static
+    RecordStore + AccountStore + BlobIndex + AuditStore + ScanStore + FlowStore + EventStore + 'static
 {
 }
-impl<T: RecordStore + AccountStore + BlobIndex + AuditStore + ScanStore + FlowStore + 'static> Store
-    for T
+impl<
+        T: RecordStore
+            + AccountStore
+            + BlobIndex
+            + AuditStore
+            + ScanStore
+            + FlowStore
+            + EventStore
+            + 'static,
+    > Store for T
 {
 }
 

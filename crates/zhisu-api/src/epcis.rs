@@ -1,0 +1,195 @@
+//! The EPCIS 2.0 REST binding (`../shared/conformance/epcis/epcis-rest-openapi.yaml`):
+//! capture, capture status, events with the SimpleEventQuery parameters,
+//! one event, and the events of one EPC. Every call needs an API key (G9.3).
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use zhisu_epcis::{canonical_identifier, cbv_uri, normalize_time};
+use zhisu_store::EventQuery;
+
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiResult};
+use crate::AppState;
+
+/// `POST /epcis/capture`: 202 with the capture's location.
+pub async fn capture(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let digest = headers.get("digest").and_then(|v| v.to_str().ok());
+    let row = state.service.epcis_capture(&by, &body, digest).await?;
+    let mut response = (
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({
+            "captureID": row.capture_id, "events": row.events, "duplicates": row.duplicates,
+        })),
+    )
+        .into_response();
+    if let Ok(location) = HeaderValue::from_str(&format!("/epcis/capture/{}", row.capture_id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// `GET /epcis/capture/{captureID}`: captures are all-or-nothing, so a
+/// stored capture has finished and succeeded.
+pub async fn capture_status(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let row = state.service.epcis_capture_status(&by, &id).await?;
+    Ok(Json(serde_json::json!({
+        "captureID": row.capture_id, "createdAt": row.created_at, "running": false, "success": true,
+        "captureErrorBehaviour": "rollback", "errors": [], "events": row.events, "duplicates": row.duplicates,
+    })))
+}
+
+fn list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The SimpleEventQuery parameters this repository answers.
+fn parse_query(raw: Option<&str>) -> Result<EventQuery, ApiError> {
+    let mut q = EventQuery::default();
+    for pair in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let v = urlencoding::decode(&v.replace('+', " "))
+            .map_err(|_| {
+                ApiError::new(
+                    "bad-request",
+                    format!("参数 {k} 不是 UTF-8 ({k} is not UTF-8)"),
+                )
+            })?
+            .into_owned();
+        let time = |v: &str| {
+            normalize_time(v).ok_or_else(|| {
+                ApiError::new(
+                    "bad-request",
+                    format!("{k} 应为 RFC 3339 时间 ({k} must be an RFC 3339 time, got {v:?})"),
+                )
+            })
+        };
+        match k {
+            "eventType" => q.event_types = list(&v),
+            "GE_eventTime" => q.ge_event_time = Some(time(&v)?),
+            "LT_eventTime" => q.lt_event_time = Some(time(&v)?),
+            "EQ_bizStep" => q.biz_steps = list(&v).iter().map(|s| cbv_uri("BizStep", s)).collect(),
+            "EQ_disposition" => q.dispositions = list(&v).iter().map(|s| cbv_uri("Disp", s)).collect(),
+            "EQ_action" => q.actions = list(&v),
+            "EQ_readPoint" => q.read_points = list(&v).iter().map(|s| canonical_identifier(s)).collect(),
+            "EQ_bizLocation" => q.biz_locations = list(&v).iter().map(|s| canonical_identifier(s)).collect(),
+            "MATCH_epc" | "MATCH_anyEPC" | "MATCH_parentID" | "MATCH_inputEPC" | "MATCH_outputEPC" | "MATCH_epcClass"
+            | "MATCH_anyEPCClass" => q.epcs.extend(list(&v).iter().map(|s| canonical_identifier(s))),
+            "EQ_eventID" => q.event_ids = list(&v),
+            "perPage" => {
+                q.limit = v.parse().ok().filter(|n| (1..=1000).contains(n)).ok_or_else(|| {
+                    ApiError::new("bad-request", "perPage 须在 1 到 1000 之间 (perPage must be 1 to 1000)")
+                })?
+            }
+            "nextPageToken" => {
+                q.after = v.parse().map_err(|_| ApiError::new("bad-request", "nextPageToken 无效 (unknown nextPageToken)"))?
+            }
+            other => {
+                return Err(ApiError::new(
+                    "bad-request",
+                    format!("不支持的查询参数 {other} (this repository does not answer the query parameter {other})"),
+                ))
+            }
+        }
+    }
+    Ok(q)
+}
+
+async fn answer(
+    state: &AppState,
+    by: &zhisu_domain::Principal,
+    q: EventQuery,
+    base: &str,
+) -> ApiResult<Response> {
+    let page = state.service.epcis_query(by, q).await?;
+    let mut response = (
+        [(header::CONTENT_TYPE, "application/ld+json")],
+        page.document.to_string(),
+    )
+        .into_response();
+    if let Some(token) = page.next_page_token {
+        if let Ok(link) =
+            HeaderValue::from_str(&format!("<{base}nextPageToken={token}>; rel=\"next\""))
+        {
+            response.headers_mut().insert(header::LINK, link);
+        }
+    }
+    Ok(response)
+}
+
+/// `GET /epcis/events?…`: the SimpleEventQuery as query parameters.
+pub async fn events(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let q = parse_query(raw.as_deref())?;
+    let kept: Vec<&str> = raw
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("nextPageToken="))
+        .collect();
+    let base = format!(
+        "/epcis/events?{}{}",
+        kept.join("&"),
+        if kept.is_empty() { "" } else { "&" }
+    );
+    answer(&state, &by, q, &base).await
+}
+
+/// `GET /epcis/events/{eventID}`
+pub async fn event(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let q = EventQuery {
+        event_ids: vec![id.clone()],
+        limit: 1,
+        ..Default::default()
+    };
+    let page = state.service.epcis_query(&by, q).await?;
+    let event = page.document["epcisBody"]["queryResults"]["resultsBody"]["eventList"][0].clone();
+    if event.is_null() {
+        return Err(ApiError::new(
+            "not-found",
+            format!("没有事件 {id} (no event {id})"),
+        ));
+    }
+    Ok((
+        [(header::CONTENT_TYPE, "application/ld+json")],
+        event.to_string(),
+    )
+        .into_response())
+}
+
+/// `GET /epcis/epcs/{epc}/events`: every event naming the EPC (as a URN or
+/// a Digital Link URI of any domain).
+pub async fn epc_events(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    Path(epc): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let mut q = parse_query(raw.as_deref())?;
+    q.epcs = vec![canonical_identifier(&epc)];
+    let base = format!("/epcis/epcs/{}/events?", urlencoding::encode(&epc));
+    answer(&state, &by, q, &base).await
+}
