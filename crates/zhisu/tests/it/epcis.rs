@@ -97,8 +97,8 @@ async fn every_official_example_is_captured_and_queried_back_equal_in_meaning() 
                     .as_str()
                     .map(str::to_string)
                     .unwrap_or_else(|| hash.clone());
-                if !expected.contains_key(&id) {
-                    expected.insert(id, hash);
+                if let std::collections::hash_map::Entry::Vacant(slot) = expected.entry(id) {
+                    slot.insert(hash);
                     fresh += 1;
                 } else {
                     duplicates += 1;
