@@ -368,8 +368,19 @@ impl Service {
             .await?;
         Self::step(&mut batch, BatchAction::Activate)?;
         batch.activated_at = Some(format_time(Utc::now()));
-        self.store_batch(by, &record, &batch, "batch.activate", ip)
-            .await
+        let view = self
+            .store_batch(by, &record, &batch, "batch.activate", ip)
+            .await?;
+        if let Ok(plan) = self.code_plan(by, id).await {
+            let class = format!(
+                "{}/10/{}",
+                plan.prefix,
+                zhisu_codes::gs1::digital_link::percent_encode(&plan.batch_no)
+            );
+            let event = crate::epcis::own::commissioning(&class, plan.count);
+            self.emit_event(by, record.enterprise_id, event).await;
+        }
+        Ok(view)
     }
 
     /// Freezes, unfreezes or voids an active batch's codes (disposal, 000

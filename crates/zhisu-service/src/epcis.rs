@@ -197,3 +197,113 @@ mod tests {
         assert!(check_digest("MD5=abc", body).is_err());
     }
 }
+
+/// The platform's own trace events as EPCIS 2.0 (G10.1, P5.2.3): an
+/// activation, a packing, a sale, a receipt or a recall is also written as
+/// an EPCIS event of its enterprise, so another platform (the provincial or
+/// national one) can mirror it through `/epcis/events`.
+pub(crate) mod own {
+    use serde_json::{json, Value};
+
+    /// An enterprise as an EPCIS party: its page on this deployment.
+    pub fn party(base: &str, enterprise_id: i64) -> String {
+        format!("{base}/enterprises/{enterprise_id}")
+    }
+
+    fn time() -> (String, String) {
+        let now = chrono::Utc::now()
+            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"));
+        (
+            now.to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
+            "+08:00".into(),
+        )
+    }
+
+    /// A batch's codes came to exist: commissioning, as a class and a quantity.
+    pub fn commissioning(lot_class: &str, quantity: u64) -> Value {
+        let (t, tz) = time();
+        json!({"type": "ObjectEvent", "eventTime": t, "eventTimeZoneOffset": tz, "epcList": [],
+            "quantityList": [{"epcClass": lot_class, "quantity": quantity}],
+            "action": "ADD", "bizStep": "commissioning", "disposition": "active"})
+    }
+
+    /// Codes packed into a package (组合多码, G6.1.2).
+    pub fn packing(parent: &str, children: &[String]) -> Value {
+        let (t, tz) = time();
+        json!({"type": "AggregationEvent", "eventTime": t, "eventTimeZoneOffset": tz, "parentID": parent,
+            "childEPCs": children, "action": "ADD", "bizStep": "packing", "disposition": "in_progress"})
+    }
+
+    /// Goods leaving (`shipping`) or reaching (`receiving`) an enterprise.
+    pub fn movement(
+        shipping: bool,
+        codes: &[String],
+        source: Option<String>,
+        destination: Option<String>,
+    ) -> Value {
+        let (t, tz) = time();
+        let mut event = json!({"type": "ObjectEvent", "eventTime": t, "eventTimeZoneOffset": tz, "epcList": codes,
+            "action": "OBSERVE",
+            "bizStep": if shipping { "shipping" } else { "receiving" },
+            "disposition": if shipping { "in_transit" } else { "in_progress" }});
+        if let Some(s) = source {
+            event["sourceList"] = json!([{"type": "owning_party", "source": s}]);
+        }
+        if let Some(d) = destination {
+            event["destinationList"] = json!([{"type": "owning_party", "destination": d}]);
+        }
+        event
+    }
+
+    /// A recall: the covered lots and codes are `recalled`.
+    pub fn recall(classes: &[String], codes: &[String]) -> Value {
+        let (t, tz) = time();
+        json!({"type": "ObjectEvent", "eventTime": t, "eventTimeZoneOffset": tz, "epcList": codes,
+            "quantityList": classes.iter().map(|c| json!({"epcClass": c})).collect::<Vec<_>>(),
+            "action": "OBSERVE", "bizStep": "holding", "disposition": "recalled"})
+    }
+}
+
+impl Service {
+    /// Records one of the platform's own events for `owner`. The record it
+    /// mirrors is already stored; a failure here is logged, not returned.
+    pub(crate) async fn emit_event(&self, by: &Principal, owner: i64, event: serde_json::Value) {
+        let now = format_time(Utc::now());
+        let doc = serde_json::json!({
+            "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+            "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": now,
+            "epcisBody": {"eventList": [event]},
+        });
+        if let Err(errors) = zhisu_epcis::validate(&doc) {
+            tracing::error!(
+                ?errors,
+                "the platform's own EPCIS event is invalid; not stored"
+            );
+            return;
+        }
+        let rows: Vec<NewEvent> = zhisu_epcis::events_of(&doc, &now)
+            .into_iter()
+            .map(|e| NewEvent {
+                body: e.body.to_string(),
+                event_id: e.event_id,
+                event_type: e.event_type,
+                event_time: e.event_time,
+                record_time: now.clone(),
+                biz_step: e.biz_step,
+                action: e.action,
+                disposition: e.disposition,
+                read_point: e.read_point,
+                biz_location: e.biz_location,
+                epcs: e.epcs,
+            })
+            .collect();
+        let capture_id = format!("own-{}", crate::random_token(12));
+        if let Err(e) = self
+            .store
+            .capture_events(&capture_id, &by.actor, Some(owner), &rows)
+            .await
+        {
+            tracing::error!(error = %e, "storing the platform's own EPCIS event failed");
+        }
+    }
+}

@@ -296,6 +296,27 @@ impl Service {
             .create_record(record, audit(by, &action, ip))
             .await?;
         self.records_changed();
+        let base = &self.settings.public_url;
+        let codes: Vec<String> = flow_codes
+            .iter()
+            .map(|k| format!("{base}{}", key_path(k)))
+            .collect();
+        let party = |id: Option<i64>| id.map(|e| crate::epcis::own::party(base, e));
+        let event = match draft.kind {
+            FlowKind::Sale => crate::epcis::own::movement(
+                true,
+                &codes,
+                party(Some(recorder)),
+                party(draft.counterparty_id),
+            ),
+            FlowKind::Purchase => crate::epcis::own::movement(
+                false,
+                &codes,
+                party(draft.counterparty_id),
+                party(Some(recorder)),
+            ),
+        };
+        self.emit_event(by, recorder, event).await;
         // 防窜 (P6.5): goods reaching an enterprise outside the channel they
         // were shipped into raise an alert; the record itself stands.
         let receiver_region = match draft.kind {

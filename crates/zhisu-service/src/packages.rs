@@ -118,6 +118,22 @@ impl Service {
                 other => other.into(),
             })?;
         self.records_changed();
+        let parent = match (&package.sscc, &package.parent_code) {
+            (Some(sscc), _) => format!("{}/00/{sscc}", self.settings.public_url),
+            (None, Some(code)) => code.clone(),
+            _ => String::new(),
+        };
+        let children: Vec<String> = package
+            .children
+            .iter()
+            .map(|k| format!("{}{}", self.settings.public_url, crate::flows::key_path(k)))
+            .collect();
+        self.emit_event(
+            by,
+            enterprise.id,
+            crate::epcis::own::packing(&parent, &children),
+        )
+        .await;
         Ok(stored.into())
     }
 

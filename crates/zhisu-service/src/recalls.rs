@@ -250,6 +250,36 @@ impl Service {
             .create_record(record, audit(by, "recall.open", ip))
             .await?;
         self.records_changed();
+        let base = &self.settings.public_url;
+        let mut classes = Vec::new();
+        for b in &recall.batch_ids {
+            if let Some(batch) = self.store.get_record(RecordKind::Batch, *b).await? {
+                let gtin = self
+                    .store
+                    .get_record(RecordKind::Product, recall.product_id)
+                    .await?
+                    .and_then(|p| p.body["gtin"].as_str().map(str::to_string));
+                if let (Some(gtin), Some(lot)) = (gtin, batch.body["batch_no"].as_str()) {
+                    classes.push(format!(
+                        "{base}/01/{gtin}/10/{}",
+                        zhisu_codes::gs1::digital_link::percent_encode(lot)
+                    ));
+                }
+            }
+        }
+        let codes: Vec<String> = recall
+            .codes
+            .iter()
+            .map(|k| format!("{base}{}", crate::flows::key_path(k)))
+            .collect();
+        if !classes.is_empty() || !codes.is_empty() {
+            self.emit_event(
+                by,
+                recall.enterprise_id,
+                crate::epcis::own::recall(&classes, &codes),
+            )
+            .await;
+        }
         Ok(stored.into())
     }
 

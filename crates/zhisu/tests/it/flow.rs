@@ -298,6 +298,64 @@ async fn goods_flow_down_the_chain_and_a_recall_finds_every_holder() {
             .await;
         assert_eq!(status, 400);
 
+        // The same story as EPCIS events, for another platform to mirror.
+        let epcis = |query: &'static str| {
+            let app = &app;
+            let maker = maker.clone();
+            async move {
+                let r = app
+                    .client
+                    .get(app.url(&format!("/epcis/events?{query}")))
+                    .bearer_auth(&maker)
+                    .send()
+                    .await
+                    .unwrap();
+                let doc: Value = r.json().await.unwrap();
+                doc["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            }
+        };
+        let commissioned = epcis("EQ_bizStep=commissioning").await;
+        assert_eq!(commissioned.len(), 1, "{engine}: {commissioned:?}");
+        assert_eq!(commissioned[0]["quantityList"][0]["quantity"], 5);
+        let shipped = epcis("EQ_bizStep=shipping").await;
+        assert_eq!(shipped.len(), 2, "the producer's two sales: {shipped:?}");
+        let listed: usize = shipped
+            .iter()
+            .map(|e| e["epcList"].as_array().unwrap().len())
+            .sum();
+        assert_eq!(listed, 4);
+        assert!(shipped
+            .iter()
+            .any(|e| e["destinationList"][0]["destination"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("/enterprises/{dist_id}"))));
+        let recalled = epcis("EQ_disposition=recalled").await;
+        assert_eq!(recalled.len(), 1);
+        assert!(recalled[0]["quantityList"][0]["epcClass"]
+            .as_str()
+            .unwrap()
+            .contains("/10/FLOW-1-L1"));
+        let r = app
+            .client
+            .get(app.url("/epcis/events?EQ_bizStep=receiving"))
+            .bearer_auth(&dist)
+            .send()
+            .await
+            .unwrap();
+        let doc: Value = r.json().await.unwrap();
+        assert_eq!(
+            doc["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1,
+            "the distributor's receipt"
+        );
+
         // Progress, then closing: the scans are green again.
         let progress = format!("/api/v1/recalls/{recall_id}/progress");
         let (status, p) = app

@@ -328,6 +328,22 @@ async fn transport_packages_and_other_schemes_resolve() {
     assert_eq!(view["status"], "genuine");
     assert_eq!(view["package_items"], 3);
     assert!(view["public"]["producer"]["name"].is_string());
+    // The packing is also an EPCIS AggregationEvent of the producer.
+    let r = app
+        .client
+        .get(app.url("/epcis/events?EQ_bizStep=packing"))
+        .bearer_auth(&maker)
+        .send()
+        .await
+        .unwrap();
+    let doc: Value = r.json().await.unwrap();
+    let event = &doc["epcisBody"]["queryResults"]["resultsBody"]["eventList"][0];
+    assert_eq!(event["type"], "AggregationEvent", "{doc}");
+    assert!(event["parentID"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/00/{sscc}")));
+    assert_eq!(event["childEPCs"].as_array().unwrap().len(), 3);
     let unregistered = format!("06970000{:09}", 805);
     let unregistered = format!(
         "{unregistered}{}",
