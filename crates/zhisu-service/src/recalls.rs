@@ -400,6 +400,21 @@ impl Service {
                 }
             }
         }
+        // Off-platform holders are named in flow records: read them at once.
+        let named: Vec<i64> = received
+            .keys()
+            .filter_map(|p| match p {
+                Party::Named(f) => Some(*f),
+                Party::Enterprise(_) => None,
+            })
+            .collect();
+        let flows: HashMap<i64, StoredRecord> = self
+            .store
+            .get_records(RecordKind::Flow, &named)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect();
         let mut holders = Vec::new();
         for (p, got) in &received {
             if *p == producer {
@@ -416,29 +431,27 @@ impl Service {
                     ),
                     None => (Some(*e), format!("enterprise {e}"), None, None),
                 },
-                Party::Named(flow_id) => {
-                    match self.store.get_record(RecordKind::Flow, *flow_id).await? {
-                        Some(f) => {
-                            let readable = by.can_read(Tenancy {
-                                enterprise_id: f.enterprise_id,
-                                region_code: &f.region_code,
-                            });
-                            (
-                                None,
-                                f.body["counterparty_name"]
-                                    .as_str()
-                                    .unwrap_or_default()
-                                    .to_string(),
-                                f.body["counterparty_address"].as_str().map(str::to_string),
-                                f.body["counterparty_contact"]
-                                    .as_str()
-                                    .filter(|_| readable)
-                                    .and_then(|c| self.sealer.open(c)),
-                            )
-                        }
-                        None => (None, format!("flow {flow_id}"), None, None),
+                Party::Named(flow_id) => match flows.get(flow_id) {
+                    Some(f) => {
+                        let readable = by.can_read(Tenancy {
+                            enterprise_id: f.enterprise_id,
+                            region_code: &f.region_code,
+                        });
+                        (
+                            None,
+                            f.body["counterparty_name"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .to_string(),
+                            f.body["counterparty_address"].as_str().map(str::to_string),
+                            f.body["counterparty_contact"]
+                                .as_str()
+                                .filter(|_| readable)
+                                .and_then(|c| self.sealer.open(c)),
+                        )
                     }
-                }
+                    None => (None, format!("flow {flow_id}"), None, None),
+                },
             };
             holders.push(Holder {
                 enterprise_id,

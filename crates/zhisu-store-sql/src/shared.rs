@@ -314,6 +314,26 @@ macro_rules! impl_sql_store {
                 row.as_ref().map(record_from_row).transpose()
             }
 
+            async fn get_records(&self, kind: RecordKind, ids: &[i64]) -> StoreResult<Vec<StoredRecord>> {
+                let mut out = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(500) {
+                    let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+                    let sql = format!(
+                        "select {RECORD_COLUMNS} from records r join record_versions v on v.record_id = r.id and v.version = r.version \
+                         where r.kind = $1 and r.id in ({})",
+                        marks.join(", ")
+                    );
+                    let mut q = sqlx::query(&sql).bind(kind.as_str());
+                    for id in chunk {
+                        q = q.bind(*id);
+                    }
+                    for row in q.fetch_all(&self.reader).await.map_err(map_err)? {
+                        out.push(record_from_row(&row)?);
+                    }
+                }
+                Ok(out)
+            }
+
             async fn record_history(&self, kind: RecordKind, id: i64) -> StoreResult<Vec<StoredRecord>> {
                 let sql = format!(
                     "select {RECORD_COLUMNS} from records r join record_versions v on v.record_id = r.id \

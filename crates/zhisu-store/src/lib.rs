@@ -262,6 +262,8 @@ pub trait RecordStore: Send + Sync {
         audit: AuditEntry,
     ) -> StoreResult<StoredRecord>;
     async fn get_record(&self, kind: RecordKind, id: i64) -> StoreResult<Option<StoredRecord>>;
+    /// Several records of one kind (current versions), in no given order.
+    async fn get_records(&self, kind: RecordKind, ids: &[i64]) -> StoreResult<Vec<StoredRecord>>;
     /// Every version, oldest first.
     async fn record_history(&self, kind: RecordKind, id: i64) -> StoreResult<Vec<StoredRecord>>;
     async fn list_records(&self, query: &RecordQuery) -> StoreResult<Page<StoredRecord>>;
