@@ -70,3 +70,28 @@ pub async fn consistency(
         state.service.consistency_proof(p.first, p.second).await?,
     ))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptParams {
+    /// `enterprise`, `product`, `batch`, `package`, `flow`, `recall`, `feedback`.
+    pub kind: String,
+    pub id: i64,
+}
+
+/// A receipt for a record's current version: its canonical JSON, its leaf,
+/// a signed checkpoint and the inclusion proof, to check offline with
+/// `zhisu ledger verify-proof` and the public key (docs/ledger.md).
+#[utoipa::path(get, path = "/api/v1/ledger/receipt", tag = "ledger", params(ReceiptParams),
+    responses((status = 200, body = zhisu_service::LedgerReceipt), (status = 404, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn receipt(
+    State(state): State<AppState>,
+    crate::auth::Auth(by): crate::auth::Auth,
+    ApiQuery(p): ApiQuery<ReceiptParams>,
+) -> ApiResult<Json<zhisu_service::LedgerReceipt>> {
+    let kind = zhisu_domain::RecordKind::parse(&p.kind).ok_or_else(|| {
+        crate::error::ApiError::new("bad-request", format!("unknown kind {:?}", p.kind))
+    })?;
+    Ok(Json(state.service.ledger_receipt(&by, kind, p.id).await?))
+}

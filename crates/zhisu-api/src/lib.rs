@@ -105,6 +105,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ledger::key))
         .routes(routes!(ledger::inclusion))
         .routes(routes!(ledger::consistency))
+        .routes(routes!(ledger::receipt))
         .routes(routes!(misc::identifier))
         .routes(routes!(misc::upload))
         .routes(routes!(misc::download))

@@ -6,6 +6,7 @@
 //! Tree heads, proofs and signed checkpoints build on these two functions.
 
 pub mod note;
+pub mod receipt;
 
 use sha2::{Digest, Sha256};
 

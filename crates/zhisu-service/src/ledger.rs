@@ -106,7 +106,55 @@ pub struct ProofView {
     pub hashes: Vec<String>,
 }
 
+/// Everything needed to check one record version offline with only the
+/// deployment's public key (`zhisu ledger verify-proof`, docs/ledger.md).
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct LedgerReceipt {
+    pub kind: String,
+    pub record_id: i64,
+    pub version: i64,
+    pub leaf_index: u64,
+    /// The version's canonical JSON: exactly the bytes that were hashed.
+    pub canonical_body: String,
+    /// The signed C2SP checkpoint the proof is against.
+    pub checkpoint: String,
+    /// RFC 9162 inclusion proof, base64 hashes.
+    pub proof: Vec<String>,
+}
+
 impl Service {
+    /// A receipt for the current version of a record the caller may read.
+    pub async fn ledger_receipt(
+        &self,
+        by: &zhisu_domain::Principal,
+        kind: zhisu_domain::RecordKind,
+        id: i64,
+    ) -> ServiceResult<LedgerReceipt> {
+        let view = self.read_record(by, kind, id).await?;
+        let leaves = self.all_leaf_hashes().await?;
+        let index = view.leaf_index as u64;
+        if index >= leaves.len() as u64 {
+            return Err(crate::ServiceError::Internal(format!(
+                "leaf {index} is missing"
+            )));
+        }
+        let body = zhisu_ledger::note::checkpoint_body(
+            &self.ledger_origin(),
+            leaves.len() as u64,
+            &zhisu_ledger::tree_hash(&leaves),
+        );
+        let proof = zhisu_ledger::inclusion_proof(index as usize, &leaves);
+        Ok(LedgerReceipt {
+            kind: kind.as_str().to_string(),
+            record_id: view.id,
+            version: view.version,
+            leaf_index: index,
+            canonical_body: zhisu_store::canonical_json(&view.body),
+            checkpoint: self.ledger_signer.sign(&body),
+            proof: proof.iter().map(|h| STANDARD.encode(h)).collect(),
+        })
+    }
+
     /// Every leaf hash, in order (O(n): the tree frontier is not cached yet).
     async fn all_leaf_hashes(&self) -> ServiceResult<Vec<zhisu_ledger::Hash>> {
         const PAGE: i64 = 50_000;

@@ -24,7 +24,7 @@ pub use blobs::BlobDir;
 pub use codes::{CodeFormat, CodePlan, Verification, VerifyStatus};
 pub use epcis::{EventPage, MAX_CAPTURE_BYTES};
 pub use flows::{DirectoryEntry, Sealer};
-pub use ledger::{ledger_origin, LedgerReport, ProofView};
+pub use ledger::{ledger_origin, LedgerReceipt, LedgerReport, ProofView};
 pub use packages::CodeLinks;
 pub use recalls::{Holder, RecallTrace};
 pub use records::{merge_patch, schema_error, schema_finding, ListFilter, RecordView};

@@ -155,6 +155,16 @@ enum LedgerCommand {
         #[command(flatten)]
         common: CommonArgs,
     },
+    /// Check a record's receipt (`GET /api/v1/ledger/receipt`) offline with
+    /// only the deployment's public key: exit 0 when the record is in the
+    /// signed ledger, 2 (with the reason) when not. Needs no database.
+    VerifyProof {
+        /// The verifier key (`GET /ledger/key`), or a file holding it.
+        #[arg(long)]
+        key: String,
+        /// The receipt: a JSON file.
+        receipt: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -331,6 +341,42 @@ async fn main() -> anyhow::Result<()> {
         Command::Ledger {
             command: LedgerCommand::Verify { common },
         } => ledger_verify(common).await,
+        Command::Ledger {
+            command: LedgerCommand::VerifyProof { key, receipt },
+        } => {
+            let key = match std::fs::read_to_string(&key) {
+                Ok(text) => text,
+                Err(_) => key,
+            };
+            let text = std::fs::read_to_string(&receipt)
+                .with_context(|| format!("reading {}", receipt.display()))?;
+            let r: zhisu_service::LedgerReceipt = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a ledger receipt", receipt.display()))?;
+            match zhisu_ledger::receipt::verify_receipt(
+                &key,
+                &r.checkpoint,
+                zhisu_ledger::receipt::RecordLeaf {
+                    kind: &r.kind,
+                    record_id: r.record_id,
+                    version: r.version,
+                    canonical_body: &r.canonical_body,
+                },
+                r.leaf_index,
+                &r.proof,
+            ) {
+                Ok(v) => {
+                    println!(
+                        "ok: {}/{} version {} is leaf {} of the {}-leaf ledger of {}, signed by this key",
+                        r.kind, r.record_id, r.version, v.leaf_index, v.tree_size, v.origin
+                    );
+                    Ok(())
+                }
+                Err(why) => {
+                    eprintln!("NOT VERIFIED: {why}");
+                    std::process::exit(2);
+                }
+            }
+        }
         Command::Config {
             command: ConfigCommand::Example,
         } => {

@@ -354,3 +354,111 @@ async fn codes_export_resume_verify_and_rotate() {
         "codes issued under the old key stay valid"
     );
 }
+
+/// A regulator checks a record offline: the receipt from the API and the
+/// public key are all `zhisu ledger verify-proof` needs; any change to the
+/// record, the proof or the checkpoint, or another deployment's key, fails.
+#[tokio::test]
+async fn a_receipt_verifies_offline_and_tampering_does_not() {
+    let app = crate::support::TestApp::spawn(crate::support::EngineKind::Sqlite).await;
+    let admin = app.key(zhisu_domain::Role::PlatformAdmin, None, &[]).await;
+    let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+    let (_, product) = app
+        .post(
+            &maker,
+            "/api/v1/products",
+            &crate::support::gas_stove_json("RECEIPT-1"),
+        )
+        .await;
+    let id = product["id"].as_i64().unwrap();
+    app.patch(
+        &maker,
+        &format!("/api/v1/products/{id}"),
+        &serde_json::json!({"warranty_months": 48}),
+    )
+    .await;
+    let (status, receipt) = app
+        .get(
+            &maker,
+            &format!("/api/v1/ledger/receipt?kind=product&id={id}"),
+        )
+        .await;
+    assert_eq!(status, 200, "{receipt}");
+    assert_eq!(receipt["version"], 2);
+    assert!(receipt["canonical_body"]
+        .as_str()
+        .unwrap()
+        .contains("\"warranty_months\":48"));
+    let (status, _) = app
+        .get(&maker, "/api/v1/ledger/receipt?kind=product&id=999999")
+        .await;
+    assert_eq!(status, 404);
+    let key = app
+        .client
+        .get(app.url("/ledger/key"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("key.txt");
+    std::fs::write(&key_file, &key).unwrap();
+    let check = |receipt: &serde_json::Value, key: &str| {
+        let file = dir.path().join("receipt.json");
+        std::fs::write(&file, receipt.to_string()).unwrap();
+        zhisu()
+            .args(["ledger", "verify-proof", "--key", key])
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    let out = check(&receipt, key_file.to_str().unwrap());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok: product/"));
+    // The key may also be given inline.
+    assert!(check(&receipt, key.trim()).status.success());
+
+    let mut edited = receipt.clone();
+    edited["canonical_body"] = receipt["canonical_body"]
+        .as_str()
+        .unwrap()
+        .replace("\"warranty_months\":48", "\"warranty_months\":120")
+        .into();
+    let mut older = receipt.clone();
+    older["version"] = 1.into();
+    let mut short = receipt.clone();
+    short["proof"].as_array_mut().unwrap().pop();
+    let mut resigned = receipt.clone();
+    resigned["checkpoint"] = receipt["checkpoint"]
+        .as_str()
+        .unwrap()
+        .replacen('\n', "x\n", 1)
+        .into();
+    for (what, bad) in [
+        ("edited body", &edited),
+        ("other version", &older),
+        ("short proof", &short),
+        ("altered checkpoint", &resigned),
+    ] {
+        let out = check(bad, key_file.to_str().unwrap());
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{what}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("NOT VERIFIED"),
+            "{what}"
+        );
+    }
+    let other = zhisu_ledger::note::NoteSigner::new("other.example/ledger", [9; 32]).verifier_key();
+    let out = check(&receipt, &other);
+    assert_eq!(out.status.code(), Some(2), "another deployment's key");
+}

@@ -59,6 +59,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/ledger/key"),
     ("get", "/ledger/proof/inclusion"),
     ("get", "/ledger/proof/consistency"),
+    ("get", "/api/v1/ledger/receipt"),
 ];
 
 #[tokio::test]
