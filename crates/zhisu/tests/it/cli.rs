@@ -462,3 +462,160 @@ async fn a_receipt_verifies_offline_and_tampering_does_not() {
     let out = check(&receipt, &other);
     assert_eq!(out.status.code(), Some(2), "another deployment's key");
 }
+
+async fn start_server(data: &str, port: u16) -> std::process::Child {
+    let server = zhisu()
+        .args([
+            "serve",
+            "--data",
+            data,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+            .await
+            .is_ok()
+        {
+            return server;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the server did not come up");
+}
+
+/// Crash safety (issue: ledger): `kill -9` in the middle of concurrent
+/// writes, restart: every acknowledged write is there, no partial write is
+/// visible (`ledger verify` finds every version with its leaf and audit).
+#[tokio::test]
+async fn a_killed_server_loses_no_acknowledged_write_and_its_ledger_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap().to_string();
+    let key = zhisu()
+        .args([
+            "admin",
+            "create-api-key",
+            "--data",
+            &data_arg,
+            "--role",
+            "platform-admin",
+        ])
+        .output()
+        .unwrap();
+    let key = String::from_utf8(key.stdout).unwrap().trim().to_string();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = start_server(&data_arg, port).await;
+    let client = reqwest::Client::new();
+    let licence: serde_json::Value = client
+        .post(format!("{base}/api/v1/blobs"))
+        .bearer_auth(&key)
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(crate::support::pdf()).file_name("l.pdf"),
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let enterprise: serde_json::Value = client
+        .post(format!("{base}/api/v1/enterprises"))
+        .bearer_auth(&key)
+        .json(&crate::support::enterprise_json(
+            "manufacturer",
+            &crate::support::fresh_uscc("440305"),
+            "440305",
+            licence["sha256"].as_str().unwrap(),
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let enterprise_id = enterprise["id"].as_i64().unwrap();
+
+    // Four writers file products as fast as they can…
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let (client, base, key, acknowledged) = (
+            client.clone(),
+            base.clone(),
+            key.clone(),
+            acknowledged.clone(),
+        );
+        writers.push(tokio::spawn(async move {
+            for n in 0.. {
+                let mut product = crate::support::gas_stove_json(&format!("CRASH-{w}-{n}"));
+                product["enterprise_id"] = enterprise_id.into();
+                let Ok(r) = client
+                    .post(format!("{base}/api/v1/products"))
+                    .bearer_auth(&key)
+                    .json(&product)
+                    .send()
+                    .await
+                else {
+                    break;
+                };
+                if r.status() != 201 {
+                    break;
+                }
+                let Ok(body) = r.json::<serde_json::Value>().await else {
+                    break;
+                };
+                acknowledged
+                    .lock()
+                    .unwrap()
+                    .push(body["id"].as_i64().unwrap());
+            }
+        }));
+    }
+    // …until the server is killed mid-flight.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.kill().unwrap(); // SIGKILL
+    server.wait().unwrap();
+    for w in writers {
+        w.await.unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() > 10,
+        "only {} writes before the kill",
+        acknowledged.len()
+    );
+
+    let verify = zhisu()
+        .args(["ledger", "verify", "--data", &data_arg])
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    let mut server = start_server(&data_arg, port).await;
+    for id in &acknowledged {
+        let r = client
+            .get(format!("{base}/api/v1/products/{id}"))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "acknowledged product {id} was lost");
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
