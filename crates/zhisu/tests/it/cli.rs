@@ -464,7 +464,7 @@ async fn a_receipt_verifies_offline_and_tampering_does_not() {
 }
 
 async fn start_server(data: &str, port: u16) -> std::process::Child {
-    let server = zhisu()
+    let mut server = zhisu()
         .args([
             "serve",
             "--data",
@@ -485,6 +485,8 @@ async fn start_server(data: &str, port: u16) -> std::process::Child {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let _ = server.kill();
+    let _ = server.wait();
     panic!("the server did not come up");
 }
 
