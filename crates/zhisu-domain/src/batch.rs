@@ -57,7 +57,30 @@ pub struct BatchInput {
     #[serde(default)]
     pub inspection_report_public: bool,
     pub note: Option<String>,
+    /// 原辅材料/零部件: the raw-material or component lots this batch was
+    /// made from, for the backward trace of a recall (P6.4).
+    #[serde(default)]
+    pub inputs: Vec<MaterialLot>,
 }
+
+/// One raw-material or component lot that went into a batch.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MaterialLot {
+    /// 原料或零部件名称
+    #[serde(default)]
+    pub name: String,
+    /// 供应商
+    pub supplier: Option<String>,
+    /// 供应商批号
+    pub lot: Option<String>,
+    /// Its trace code when it was filed on this platform (a lot or item
+    /// code): the backward trace follows it to its producer.
+    pub code: Option<String>,
+}
+
+/// The most input lots one batch may name.
+pub const MAX_INPUTS: usize = 200;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Batch {
@@ -86,6 +109,9 @@ pub struct Batch {
     /// The last freeze, unfreeze or void, with its reason.
     #[serde(default)]
     pub disposal: Option<Disposal>,
+    /// The raw-material and component lots it was made from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<MaterialLot>,
 }
 
 /// A freeze, unfreeze or void of a batch's codes (data verification and
@@ -276,7 +302,50 @@ impl BatchInput {
             &self.inspection_report,
             &resolve_blob,
         );
+        if self.inputs.len() > MAX_INPUTS {
+            findings.push(FieldError::new(
+                "inputs",
+                "too-many",
+                format!("最多 {MAX_INPUTS} 个原料批次 (at most {MAX_INPUTS} input lots)"),
+            ));
+        }
+        let mut inputs = Vec::new();
+        for (i, input) in self.inputs.iter().enumerate() {
+            let name = input.name.trim();
+            if name.is_empty() {
+                findings.push(FieldError::required(
+                    &format!("inputs[{i}].name"),
+                    "原料名称",
+                    "G5.1-product",
+                ));
+            }
+            let code = optional_text(&input.code);
+            if let Some(c) = &code {
+                if zhisu_codes::gs1::DigitalLink::parse(
+                    c,
+                    zhisu_codes::gs1::DlOptions {
+                        permit_zero_suppressed_gtin: true,
+                        ..Default::default()
+                    },
+                )
+                .is_err()
+                {
+                    findings.push(FieldError::new(
+                        &format!("inputs[{i}].code"),
+                        "format",
+                        "应为追溯码（GS1 数字链接）(must be a trace code: a GS1 Digital Link URI)",
+                    ));
+                }
+            }
+            inputs.push(MaterialLot {
+                name: name.to_string(),
+                supplier: optional_text(&input.supplier),
+                lot: optional_text(&input.lot),
+                code,
+            });
+        }
         let batch = Batch {
+            inputs,
             product_id: ctx.product_id,
             enterprise_id: ctx.enterprise_id,
             batch_no,
@@ -385,6 +454,43 @@ mod tests {
                 && !Active.editable()
                 && !Frozen.editable()
         );
+    }
+
+    #[test]
+    fn input_lots_need_a_name_and_a_real_code() {
+        let base = BatchInput {
+            batch_no: "B1".into(),
+            production_date: "2026-01-02".into(),
+            inspection_report: Some(BlobInput::Sha256("c".repeat(64))),
+            ..Default::default()
+        };
+        let good = BatchInput {
+            inputs: vec![MaterialLot {
+                name: " 电解铜杆 ".into(),
+                supplier: Some("江西铜业".into()),
+                lot: Some("CU-1".into()),
+                code: Some("https://x.example/01/06901234567892/10/CU1".into()),
+            }],
+            ..base.clone()
+        };
+        let batch = good.validate(ctx(TraceLevel::PerBatch), report).unwrap();
+        assert_eq!(batch.inputs[0].name, "电解铜杆");
+        let bad = BatchInput {
+            inputs: vec![MaterialLot {
+                name: "".into(),
+                code: Some("not a code".into()),
+                ..Default::default()
+            }],
+            ..base
+        };
+        let fields: Vec<String> = bad
+            .validate(ctx(TraceLevel::PerBatch), report)
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|f| f.field)
+            .collect();
+        assert_eq!(fields, ["inputs[0].name", "inputs[0].code"]);
     }
 
     #[test]

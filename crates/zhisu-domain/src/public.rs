@@ -225,6 +225,7 @@ mod tests {
             review: None,
             activated_at: None,
             disposal: None,
+            inputs: vec![],
         }
     }
 

@@ -26,7 +26,7 @@ pub use epcis::{EventPage, MAX_CAPTURE_BYTES};
 pub use flows::{DirectoryEntry, Sealer};
 pub use ledger::{ledger_origin, LedgerReceipt, LedgerReport, ProofView};
 pub use packages::CodeLinks;
-pub use recalls::{Holder, RecallTrace};
+pub use recalls::{Holder, RecallTrace, UpstreamLot};
 pub use records::{merge_patch, schema_error, schema_finding, ListFilter, RecordView};
 pub use scan::{client_kind, LedgerRef, ScanContext, ScanCount, ScanView, ScanWarning};
 use zhisu_domain::Invalid;

@@ -50,7 +50,21 @@ pub struct Holder {
     pub holding: i64,
 }
 
-/// Where a recall's goods went.
+/// A raw-material or component lot a recalled batch was made from.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UpstreamLot {
+    /// The recalled batch it went into.
+    pub batch_id: i64,
+    pub name: String,
+    pub supplier: Option<String>,
+    pub lot: Option<String>,
+    pub code: Option<String>,
+    /// When the lot was filed on this platform: its batch and producer.
+    pub upstream_batch_id: Option<i64>,
+    pub upstream_producer: Option<String>,
+}
+
+/// Where a recall's goods went, and what they were made from.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RecallTrace {
     pub recall_id: i64,
@@ -58,6 +72,8 @@ pub struct RecallTrace {
     /// Flow lines followed.
     pub lines: usize,
     pub holders: Vec<Holder>,
+    /// Backward: the input lots of the recalled batches.
+    pub inputs: Vec<UpstreamLot>,
 }
 
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -465,11 +481,44 @@ impl Service {
             });
         }
         holders.sort_by(|a, b| a.level.cmp(&b.level).then(a.name.cmp(&b.name)));
+        // Backward: what the recalled batches were made from.
+        let mut inputs = Vec::new();
+        for batch in self
+            .store
+            .get_records(RecordKind::Batch, &batch_ids)
+            .await?
+        {
+            let lots: Vec<zhisu_domain::batch::MaterialLot> =
+                serde_json::from_value(batch.body["inputs"].clone()).unwrap_or_default();
+            for lot in lots {
+                let (mut upstream_batch_id, mut upstream_producer) = (None, None);
+                if let Some(code) = &lot.code {
+                    let resolved = self.resolve_code(code).await?;
+                    if let Some(b) = &resolved.batch {
+                        upstream_batch_id = Some(b.id);
+                        upstream_producer = self
+                            .cached(RecordKind::Enterprise, b.enterprise_id)
+                            .await?
+                            .and_then(|e| e.body["name"].as_str().map(str::to_string));
+                    }
+                }
+                inputs.push(UpstreamLot {
+                    batch_id: batch.id,
+                    name: lot.name,
+                    supplier: lot.supplier,
+                    lot: lot.lot,
+                    code: lot.code,
+                    upstream_batch_id,
+                    upstream_producer,
+                });
+            }
+        }
         Ok(RecallTrace {
             recall_id: id,
             batch_ids,
             lines: rows.len(),
             holders,
+            inputs,
         })
     }
 

@@ -812,6 +812,33 @@ async fn detail_page(
                     action: None,
                 });
             }
+            if let Ok(trace) = state.service.recall_trace(by, id).await {
+                tables.push(Table {
+                    title: lang.text("inputs").into(),
+                    columns: ["name", "supplier", "lot", "key", "producer"]
+                        .iter()
+                        .map(|c| view::label(lang, c))
+                        .collect(),
+                    rows: trace
+                        .inputs
+                        .iter()
+                        .map(|i| TableRow {
+                            link: i
+                                .upstream_batch_id
+                                .map(|b| format!("/batches/{b}"))
+                                .unwrap_or_default(),
+                            cells: vec![
+                                i.name.clone(),
+                                i.supplier.clone().unwrap_or_default(),
+                                i.lot.clone().unwrap_or_default(),
+                                i.code.clone().unwrap_or_default(),
+                                i.upstream_producer.clone().unwrap_or_default(),
+                            ],
+                        })
+                        .collect(),
+                    action: None,
+                });
+            }
             workflow.push(minijinja::context! { kind => "link", url => format!("/recalls/{id}/trace.xlsx"), label => lang.text("download_xlsx"), id => "trace-xlsx" });
             if record.text("status") == "open" {
                 workflow.push(minijinja::context! { kind => "progress", url => format!("/recalls/{id}/progress"),

@@ -445,6 +445,13 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
                         inspection_report: Some(BlobInput::Sha256(report.sha256)),
                         inspection_report_public: b % 2 == 0,
                         note: None,
+                        // What it was made from, for a recall's backward trace.
+                        inputs: vec![zhisu_domain::batch::MaterialLot {
+                            name: format!("{} 主要原料", p.name),
+                            supplier: Some("上游供应商有限公司".into()),
+                            lot: Some(format!("S{}-{b}", date.format("%Y%m%d"))),
+                            code: None,
+                        }],
                     },
                     None,
                 )

@@ -612,3 +612,92 @@ async fn codes_outside_their_distributors_region_raise_diversion_alerts() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_recall_traces_back_to_the_input_lots() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let (_, supplier) = app.enterprise(&admin, "manufacturer", "360100").await;
+        let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        // The supplier's lot, filed and active on the platform.
+        let (_, _, supplier_codes) = active_item_batch(&app, &supplier, "CU-ROD", 904).await;
+        let (_, supplier_record) = app
+            .get(
+                &admin,
+                "/api/v1/enterprises?kind=manufacturer&region_code=36",
+            )
+            .await;
+        let supplier_name = supplier_record["items"][0]["name"]
+            .as_str()
+            .unwrap()
+            .to_string();
+
+        // The maker's batch names what it was made from; a bad code is refused.
+        let mut product = crate::support::gas_stove_json("MADE-OF");
+        product["gtin"] = json!(format!("0{}", crate::codes::valid_gtin(905)));
+        let (_, product) = app.post(&maker, "/api/v1/products", &product).await;
+        let (_, report) = app.upload(&maker, "r.pdf", crate::support::pdf()).await;
+        let batch = |inputs: Value| {
+            json!({"product_id": product["id"], "batch_no": "M-1", "production_date": "2026-10-03", "quantity": 3,
+                "inspection_report": report["sha256"], "inputs": inputs})
+        };
+        let (status, problem) = app
+            .post(
+                &maker,
+                "/api/v1/batches",
+                &batch(json!([{"name": "铜杆", "code": "not-a-code"}])),
+            )
+            .await;
+        assert_eq!(
+            (status, problem["errors"][0]["field"].as_str()),
+            (422, Some("inputs[0].code")),
+            "{problem}"
+        );
+        let (status, filed) = app
+            .post(
+                &maker,
+                "/api/v1/batches",
+                &batch(json!([
+                    {"name": "铜杆", "supplier": supplier_name, "code": supplier_codes[0]},
+                    {"name": "绝缘料", "supplier": "某化工厂", "lot": "PVC-7"},
+                ])),
+            )
+            .await;
+        assert_eq!(status, 201, "{filed}");
+        let id = filed["id"].as_i64().unwrap();
+        app.post(&maker, &format!("/api/v1/batches/{id}/submit"), &json!({}))
+            .await;
+        app.post(
+            &maker,
+            &format!("/api/v1/batches/{id}/activate"),
+            &json!({}),
+        )
+        .await;
+        let (status, recall) = app
+            .post(
+                &maker,
+                "/api/v1/recalls",
+                &json!({"product_id": product["id"], "batch_ids": [id], "reason": "铜杆含杂质"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{recall}");
+        let (_, trace) = app
+            .get(&maker, &format!("/api/v1/recalls/{}/trace", recall["id"]))
+            .await;
+        let inputs = trace["inputs"].as_array().unwrap();
+        assert_eq!(inputs.len(), 2, "{engine}: {trace}");
+        let copper = inputs.iter().find(|i| i["name"] == "铜杆").unwrap();
+        assert_eq!(
+            copper["upstream_producer"],
+            supplier_name.as_str(),
+            "{trace}"
+        );
+        assert!(copper["upstream_batch_id"].is_number());
+        let pvc = inputs.iter().find(|i| i["name"] == "绝缘料").unwrap();
+        assert_eq!(
+            (pvc["lot"].as_str(), pvc["upstream_batch_id"].is_null()),
+            (Some("PVC-7"), true)
+        );
+    }
+}
