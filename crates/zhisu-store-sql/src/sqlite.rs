@@ -43,6 +43,16 @@ impl SqliteStore {
         Ok(SqliteStore { reader, writer })
     }
 
+    /// A consistent copy of the whole database at `path` (SQLite's
+    /// `VACUUM INTO`), taken while the platform keeps serving.
+    pub async fn backup_to(&self, path: &std::path::Path) -> Result<(), sqlx::Error> {
+        sqlx::query("vacuum into $1")
+            .bind(path.to_string_lossy().into_owned())
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
     /// Shuts the pools down, flushing the WAL.
     pub async fn close(&self) {
         self.reader.close().await;

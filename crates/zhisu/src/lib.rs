@@ -1,6 +1,7 @@
 //! The zhisu binary's library: wiring of settings, engines, service and
 //! routers. Only this crate names an engine.
 
+pub mod backup;
 pub mod demo;
 pub mod keys;
 pub mod settings;

@@ -56,6 +56,26 @@ enum Command {
         #[command(subcommand)]
         command: LedgerCommand,
     },
+    /// A consistent online copy of a SQLite deployment (database, files,
+    /// public ledger key; private keys only with --with-private-keys),
+    /// verified against the ledger. PostgreSQL: use pg_basebackup.
+    Backup {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// An empty or new folder.
+        dest: std::path::PathBuf,
+        /// Also copy the private keys (serial, contact, ledger signing).
+        #[arg(long)]
+        with_private_keys: bool,
+    },
+    /// Restore a backup into an empty data folder, verifying its ledger first.
+    Restore {
+        /// The backup folder.
+        src: std::path::PathBuf,
+        /// The data folder to restore into.
+        #[arg(long)]
+        data: std::path::PathBuf,
+    },
     /// Settings files.
     Config {
         #[command(subcommand)]
@@ -338,6 +358,33 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Codes { command } => codes(command).await,
+        Command::Backup {
+            serve,
+            dest,
+            with_private_keys,
+        } => {
+            let settings = Settings::resolve(&serve)?;
+            match zhisu::backup::backup(&settings, &dest, with_private_keys).await {
+                Ok(manifest) => {
+                    print!("{manifest}");
+                    Ok(())
+                }
+                Err(e) => {
+                    eprintln!("备份失败 backup failed: {e:#}");
+                    std::process::exit(2);
+                }
+            }
+        }
+        Command::Restore { src, data } => match zhisu::backup::restore(&src, &data).await {
+            Ok(summary) => {
+                println!("{summary}");
+                Ok(())
+            }
+            Err(e) => {
+                eprintln!("恢复失败 restore failed: {e:#}");
+                std::process::exit(2);
+            }
+        },
         Command::Ledger {
             command: LedgerCommand::Verify { common },
         } => ledger_verify(common).await,

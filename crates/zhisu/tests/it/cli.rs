@@ -621,3 +621,154 @@ async fn a_killed_server_loses_no_acknowledged_write_and_its_ledger_verifies() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+/// Backup and restore (G8.3, P7.1.3): an online copy that verifies, a
+/// restore that brings the platform back (codes still verify), and a
+/// tampered backup that is refused without touching the target.
+#[tokio::test]
+async fn backup_restores_and_a_tampered_backup_is_refused() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap();
+    let seeded = zhisu()
+        .args(["demo", "--no-serve", "--data", data_arg])
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+
+    // Without private keys: only the public ledger key travels.
+    let plain = dir.path().join("plain");
+    let out = zhisu()
+        .args(["backup", "--data", data_arg])
+        .arg(&plain)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ledger leaves:"));
+    assert!(plain.join("zhisu.db").exists() && plain.join("keys/ledger.pub").exists());
+    assert!(
+        !plain.join("keys/serial-keys").exists(),
+        "private keys stay home"
+    );
+    let refused = zhisu()
+        .args(["backup", "--data", data_arg])
+        .arg(&plain)
+        .output()
+        .unwrap();
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "a non-empty destination is refused"
+    );
+    let out = zhisu()
+        .arg("restore")
+        .arg(&plain)
+        .args(["--data"])
+        .arg(dir.path().join("nokeys"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("private keys"));
+    assert!(!dir.path().join("nokeys/zhisu.db").exists());
+
+    // With them: restored, verified, and the codes still verify.
+    let full = dir.path().join("full");
+    let out = zhisu()
+        .args(["backup", "--with-private-keys", "--data", data_arg])
+        .arg(&full)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let restored = dir.path().join("restored");
+    let out = zhisu()
+        .arg("restore")
+        .arg(&full)
+        .arg("--data")
+        .arg(&restored)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let verify = zhisu()
+        .args(["ledger", "verify", "--data"])
+        .arg(&restored)
+        .output()
+        .unwrap();
+    assert!(verify.status.success());
+    let db = |path: &std::path::Path| format!("sqlite://{}", path.join("zhisu.db").display());
+    let mut conn = sqlx::SqliteConnection::connect(&db(&restored))
+        .await
+        .unwrap();
+    let active: i64 = sqlx::query_scalar(
+        "select r.id from records r join records p on p.id = r.parent_id \
+         where r.kind = 'batch' and r.tag = 'active' and p.code_key is not null order by r.id limit 1",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    let code = zhisu()
+        .args([
+            "codes", "export", "--count", "1", "--data", data_arg, "--batch",
+        ])
+        .arg(active.to_string())
+        .output()
+        .unwrap();
+    let code = String::from_utf8_lossy(&code.stdout).trim().to_string();
+    assert!(code.contains("/01/"), "{code}");
+    let out = zhisu()
+        .args(["codes", "verify", "--data"])
+        .arg(&restored)
+        .arg(&code)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{code}: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // A backup edited behind the platform's back is refused; nothing restored.
+    let mut conn = sqlx::SqliteConnection::connect(&db(&full)).await.unwrap();
+    let changed = sqlx::query(
+        "update record_versions set body = replace(body, '有限公司', '冒名公司') where kind = 'enterprise'",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap()
+    .rows_affected();
+    conn.close().await.unwrap();
+    assert!(changed > 0);
+    let target = dir.path().join("tampered");
+    let out = zhisu()
+        .arg("restore")
+        .arg(&full)
+        .arg("--data")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ledger"));
+    assert!(!target.join("zhisu.db").exists());
+}
