@@ -5,6 +5,7 @@ pub mod backup;
 pub mod demo;
 pub mod keys;
 pub mod settings;
+pub mod witness;
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;

@@ -185,6 +185,25 @@ enum LedgerCommand {
         /// The receipt: a JSON file.
         receipt: std::path::PathBuf,
     },
+    /// Witness another deployment's ledger: poll its signed checkpoint and
+    /// demand consistency proofs; exit 3 with an alarm when the log shrank,
+    /// forked or was rewritten.
+    Watch {
+        /// The deployment's URL, e.g. https://trace.example.gov.cn
+        url: String,
+        /// Its verifier key (pinned; default: fetched at the first poll).
+        #[arg(long)]
+        key: Option<String>,
+        /// Where the last checkpoint seen is kept.
+        #[arg(long, default_value = "zhisu-witness.json")]
+        state: std::path::PathBuf,
+        /// Seconds between polls.
+        #[arg(long, default_value_t = 60)]
+        interval: u64,
+        /// Poll once and exit.
+        #[arg(long)]
+        once: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -388,6 +407,45 @@ async fn main() -> anyhow::Result<()> {
         Command::Ledger {
             command: LedgerCommand::Verify { common },
         } => ledger_verify(common).await,
+        Command::Ledger {
+            command:
+                LedgerCommand::Watch {
+                    url,
+                    key,
+                    state,
+                    interval,
+                    once,
+                },
+        } => {
+            let client = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .build()?;
+            let key = match key {
+                Some(k) => Some(std::fs::read_to_string(&k).unwrap_or(k)),
+                None => None,
+            };
+            loop {
+                let seen = zhisu::witness::load(&state)?;
+                match zhisu::witness::poll(&client, &url, seen, key.clone()).await {
+                    Ok((zhisu::witness::Poll::Consistent { size }, new)) => {
+                        zhisu::witness::save(&state, &new)?;
+                        println!("{} ok: {url} ledger of {size} leaves, consistent with what was seen before", chrono::Utc::now().to_rfc3339());
+                    }
+                    Ok((zhisu::witness::Poll::Alarm(why), _)) => {
+                        eprintln!("ALARM {url}: {why}");
+                        std::process::exit(3);
+                    }
+                    Err(e) => eprintln!(
+                        "{} cannot check {url}: {e:#}",
+                        chrono::Utc::now().to_rfc3339()
+                    ),
+                }
+                if once {
+                    return Ok(());
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(interval.max(1))).await;
+            }
+        }
         Command::Ledger {
             command: LedgerCommand::VerifyProof { key, receipt },
         } => {

@@ -772,3 +772,82 @@ async fn backup_restores_and_a_tampered_backup_is_refused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("ledger"));
     assert!(!target.join("zhisu.db").exists());
 }
+
+/// The witness (issue: ledger): consistent growth passes; a log that forked,
+/// shrank or was rewritten relative to what the witness saw raises an
+/// alarm (exit 3), and so does a checkpoint signed by another key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_witness_accepts_growth_and_alarms_on_a_rewritten_log() {
+    use base64::Engine as _;
+    let app = crate::support::TestApp::spawn(crate::support::EngineKind::Sqlite).await;
+    let admin = app.key(zhisu_domain::Role::PlatformAdmin, None, &[]).await;
+    let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("witness.json");
+    let watch = |extra: &[&str]| {
+        let mut c = zhisu();
+        c.args(["ledger", "watch", &app.base, "--once", "--state"])
+            .arg(&state)
+            .args(extra);
+        c.output().unwrap()
+    };
+    let first = tokio::task::block_in_place(|| watch(&[]));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let seen: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    // The log grows: still consistent.
+    app.post(
+        &maker,
+        "/api/v1/products",
+        &crate::support::gas_stove_json("WITNESS-1"),
+    )
+    .await;
+    let grown = tokio::task::block_in_place(|| watch(&[]));
+    assert!(
+        grown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&grown.stderr)
+    );
+    assert!(String::from_utf8_lossy(&grown.stdout).contains("consistent"));
+    let now: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert!(now["size"].as_u64() > seen["size"].as_u64());
+
+    let forged_root = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+    let cases = [
+        (
+            "a split view",
+            serde_json::json!({"key": now["key"], "size": now["size"], "root": forged_root, "checkpoint": ""}),
+        ),
+        (
+            "a shrunk log",
+            serde_json::json!({"key": now["key"], "size": now["size"].as_u64().unwrap() + 5, "root": now["root"], "checkpoint": ""}),
+        ),
+        (
+            "a rewritten log",
+            serde_json::json!({"key": now["key"], "size": seen["size"], "root": forged_root, "checkpoint": ""}),
+        ),
+        (
+            "another key",
+            serde_json::json!({"key": zhisu_ledger::note::NoteSigner::new("evil.example/ledger", [3; 32]).verifier_key(), "size": now["size"], "root": now["root"], "checkpoint": ""}),
+        ),
+    ];
+    for (what, saved) in cases {
+        std::fs::write(&state, saved.to_string()).unwrap();
+        let out = tokio::task::block_in_place(|| watch(&[]));
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{what}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("ALARM"),
+            "{what}"
+        );
+    }
+}
