@@ -420,10 +420,7 @@ async fn main() -> anyhow::Result<()> {
             let client = reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(30))
                 .build()?;
-            let key = match key {
-                Some(k) => Some(std::fs::read_to_string(&k).unwrap_or(k)),
-                None => None,
-            };
+            let key = key.map(|k| std::fs::read_to_string(&k).unwrap_or(k));
             loop {
                 let seen = zhisu::witness::load(&state)?;
                 match zhisu::witness::poll(&client, &url, seen, key.clone()).await {
