@@ -319,6 +319,7 @@ pub fn router(service: Service, settings: WebSettings) -> Router {
         .route("/keys/{id}/revoke", post(pages::revoke_key))
         .route("/users", get(pages::users).post(pages::create_user))
         .route("/audit", get(pages::audit))
+        .route("/audit.csv", get(pages::audit_csv))
         .route("/files/{sha256}", get(pages::file))
         .route("/01/{*rest}", get(scan::resolve))
         .route("/00/{*rest}", get(scan::resolve))

@@ -526,6 +526,32 @@ async fn admins_manage_accounts_keys_and_read_the_audit_log_in_pages() {
         .await
         .unwrap();
     assert!(html.contains("api-key.revoke"));
+    // …and exports it, filtered, as CSV (formula characters defused).
+    let r = client
+        .get(app.url("/audit.csv?action=api-key."))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = r.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "\u{feff}id,at,actor,action,target,enterprise_id,ip,outcome,detail"
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert!(
+        rows.iter().any(|l| l.contains("\"api-key.revoke\"")),
+        "{csv}"
+    );
+    assert!(
+        rows.iter().all(|l| l.contains("\"api-key.")),
+        "filtered: {csv}"
+    );
 
     // A regulator may not read the whole log, or manage accounts.
     assert_eq!(
