@@ -5,6 +5,7 @@
 //! [`leaf_hash`] of those bytes in the same transaction as the write.
 //! Tree heads, proofs and signed checkpoints build on these two functions.
 
+pub mod frontier;
 pub mod note;
 pub mod receipt;
 

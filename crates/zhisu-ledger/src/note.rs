@@ -51,13 +51,19 @@ impl NoteSigner {
 
     /// The verifier key others use to check this signer's notes.
     pub fn verifier_key(&self) -> String {
+        self.verifier_key_named(&self.name)
+    }
+
+    /// The verifier key of the same key pair under another name (notes
+    /// signed before the deployment's public URL changed carry the old one).
+    pub fn verifier_key_named(&self, name: &str) -> String {
         let public = self.key.verifying_key().to_bytes();
         let mut encoded = vec![ALG_ED25519];
         encoded.extend_from_slice(&public);
         format!(
             "{}+{}+{}",
-            self.name,
-            hex::encode(key_hash(&self.name, &public)),
+            name,
+            hex::encode(key_hash(name, &public)),
             STANDARD.encode(encoded)
         )
     }

@@ -24,9 +24,12 @@ impl Service {
         mut progress: impl FnMut(u64),
     ) -> ServiceResult<LedgerReport> {
         const PAGE: i64 = 10_000;
-        let mut hashes: Vec<zhisu_ledger::Hash> = Vec::new();
+        let mut frontier = zhisu_ledger::frontier::Frontier::default();
         let mut problem = None;
         let mut next = 0i64;
+        // Every stored checkpoint must be signed by this deployment and
+        // commit to the tree of the log's first `size` leaves.
+        let mut checkpoints = self.store.checkpoints().await?.into_iter().peekable();
         loop {
             let page = self.store.ledger_entries(next, PAGE).await?;
             if page.is_empty() {
@@ -68,12 +71,45 @@ impl Service {
                         }
                     }
                 }
-                hashes.push(stored);
+                frontier.push(stored);
                 next += 1;
+                while let Some((size, root, note)) = checkpoints.peek() {
+                    if *size != next {
+                        break;
+                    }
+                    // Signed by this deployment's key, under whatever origin
+                    // name the deployment had when it signed.
+                    let origin = note.lines().next().unwrap_or("");
+                    let verifier = zhisu_ledger::note::NoteVerifier::parse(
+                        &self.ledger_signer.verifier_key_named(origin),
+                    )
+                    .ok();
+                    let signed = verifier
+                        .as_ref()
+                        .and_then(|v| v.open(note).ok())
+                        .and_then(|text| zhisu_ledger::note::parse_checkpoint(text).ok())
+                        .is_some_and(|(_, s, r)| {
+                            s == *size as u64 && zhisu_ledger::to_hex(&r) == *root
+                        });
+                    if !signed {
+                        problem = Some(format!("大小为 {size} 的检查点签名无效 (the checkpoint of size {size} is not validly signed by this deployment)"));
+                    } else if zhisu_ledger::to_hex(&frontier.root()) != *root {
+                        problem = Some(format!("账本前 {size} 条与已签名的检查点不符 (the first {size} leaves no longer match the checkpoint signed for them: the log was rewritten)"));
+                    }
+                    checkpoints.next();
+                }
+                if problem.is_some() {
+                    break;
+                }
             }
             progress(next as u64);
             if problem.is_some() {
                 break;
+            }
+        }
+        if problem.is_none() {
+            if let Some((size, _, _)) = checkpoints.next() {
+                problem = Some(format!("已签名大小为 {size} 的检查点，但账本只有 {next} 条 (a checkpoint of {size} leaves was signed but the log has only {next}: it was truncated)"));
             }
         }
         if problem.is_none() {
@@ -84,7 +120,7 @@ impl Service {
         }
         Ok(LedgerReport {
             leaves: next as u64,
-            root: zhisu_ledger::to_hex(&zhisu_ledger::tree_hash(&hashes)),
+            root: zhisu_ledger::to_hex(&frontier.root()),
             problem,
         })
     }
@@ -176,15 +212,37 @@ impl Service {
         }
     }
 
-    /// The C2SP tlog-checkpoint of the whole ledger, signed by the deployment.
+    /// The C2SP tlog-checkpoint of the whole ledger, signed by the
+    /// deployment, and stored (once per tree size) for `ledger verify`.
+    /// Reads only the leaves added since the last call.
     pub async fn checkpoint(&self) -> ServiceResult<String> {
-        let leaves = self.all_leaf_hashes().await?;
-        let body = zhisu_ledger::note::checkpoint_body(
-            &self.ledger_origin(),
-            leaves.len() as u64,
-            &zhisu_ledger::tree_hash(&leaves),
-        );
-        Ok(self.ledger_signer.sign(&body))
+        const PAGE: i64 = 50_000;
+        let mut tip = self.ledger_tip.lock().await;
+        loop {
+            let page = self.store.leaf_hashes(tip.size() as i64, PAGE).await?;
+            let n = page.len();
+            for h in page {
+                let hash = hex::decode(&h)
+                    .ok()
+                    .and_then(|b| <zhisu_ledger::Hash>::try_from(b).ok())
+                    .ok_or_else(|| {
+                        crate::ServiceError::Internal(format!("malformed leaf hash {h}"))
+                    })?;
+                tip.push(hash);
+            }
+            if (n as i64) < PAGE {
+                break;
+            }
+        }
+        let root = tip.root();
+        let body = zhisu_ledger::note::checkpoint_body(&self.ledger_origin(), tip.size(), &root);
+        let note = self.ledger_signer.sign(&body);
+        if tip.size() > 0 {
+            self.store
+                .store_checkpoint(tip.size() as i64, &zhisu_ledger::to_hex(&root), &note)
+                .await?;
+        }
+        Ok(note)
     }
 
     /// The verifier key that checks this deployment's checkpoints.

@@ -113,6 +113,8 @@ pub struct Service {
     pub(crate) serials: Arc<zhisu_codes::serial::SerialCodec>,
     pub(crate) ledger_signer: Arc<zhisu_ledger::note::NoteSigner>,
     pub(crate) sealer: Arc<flows::Sealer>,
+    /// The ledger's right edge as of the last checkpoint.
+    pub(crate) ledger_tip: Arc<tokio::sync::Mutex<zhisu_ledger::frontier::Frontier>>,
     pub(crate) scan_cache: Arc<scan::ScanCache>,
     pub(crate) scan_log: Arc<scan::ScanLog>,
     pub(crate) scan_policy: zhisu_domain::scan::ScanPolicy,
@@ -135,6 +137,7 @@ impl Service {
             serials: Arc::new(serials),
             ledger_signer: Arc::new(ledger_signer),
             sealer: Arc::new(flows::Sealer::new(contact_key)),
+            ledger_tip: Arc::default(),
             scan_cache: Arc::default(),
             scan_log: Arc::new(scan::ScanLog::new()),
             scan_policy: zhisu_domain::scan::ScanPolicy {

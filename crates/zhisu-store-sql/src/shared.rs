@@ -750,6 +750,27 @@ macro_rules! impl_sql_store {
                     .map_err(map_err)
             }
 
+            async fn store_checkpoint(&self, tree_size: i64, root: &str, note: &str) -> StoreResult<()> {
+                sqlx::query(
+                    "insert into ledger_checkpoints (tree_size, root, note, created_at) values ($1, $2, $3, $4) on conflict (tree_size) do nothing",
+                )
+                .bind(tree_size)
+                .bind(root)
+                .bind(note)
+                .bind(format_time(now()))
+                .execute(&self.writer)
+                .await
+                .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn checkpoints(&self) -> StoreResult<Vec<(i64, String, String)>> {
+                sqlx::query_as("select tree_size, root, note from ledger_checkpoints order by tree_size")
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err(map_err)
+            }
+
             async fn count_versions(&self) -> StoreResult<i64> {
                 sqlx::query_scalar("select count(*) from record_versions").fetch_one(&self.reader).await.map_err(map_err)
             }

@@ -335,6 +335,10 @@ pub trait AuditStore: Send + Sync {
     async fn leaf_hashes(&self, from_index: i64, limit: i64) -> StoreResult<Vec<String>>;
     /// How many record versions exist (each must have its leaf).
     async fn count_versions(&self) -> StoreResult<i64>;
+    /// Keeps a signed checkpoint (once per tree size).
+    async fn store_checkpoint(&self, tree_size: i64, root: &str, note: &str) -> StoreResult<()>;
+    /// Every stored checkpoint, smallest tree first: (size, hex root, note).
+    async fn checkpoints(&self) -> StoreResult<Vec<(i64, String, String)>>;
 }
 
 /// One public scan, as logged.

@@ -245,6 +245,16 @@ async fn serve(settings: Settings, banner: impl FnOnce(&str)) -> anyhow::Result<
         eprintln!("  zhisu admin create-user --login admin --role platform-admin --password '…'");
     }
     let (addr, server) = zhisu::bind(service.clone(), &settings, zhisu::shutdown_signal()).await?;
+    // Sign and store a checkpoint every few seconds while writes happen.
+    let signer = service.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = signer.checkpoint().await {
+                tracing::error!(error = %e, "signing a checkpoint failed");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        }
+    });
     let url = format!("http://{addr}");
     banner(&url);
     tracing::info!(%url, database = %settings.database_url.redacted(), "zhisu is serving");

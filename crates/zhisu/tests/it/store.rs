@@ -291,6 +291,108 @@ async fn ledger_verify_names_what_was_tampered_with() {
             "{engine}: restoring the bytes restores the ledger"
         );
 
+        // A consistent rewrite: the body edited AND its leaf hash recomputed.
+        // Only the checkpoint signed earlier can tell.
+        app.client
+            .get(app.url("/ledger/checkpoint"))
+            .send()
+            .await
+            .unwrap();
+        if app.engine_kind == EngineKind::Postgres {
+            app.execute_raw("alter table ledger_leaves disable trigger ledger_leaves_append_only")
+                .await
+                .unwrap();
+        }
+        let body = app
+            .text(&format!(
+                "select body from record_versions where record_id = {id} and version = 1"
+            ))
+            .await;
+        let leaf = app
+            .scalar(&format!(
+                "select leaf_index from record_versions where record_id = {id} and version = 1"
+            ))
+            .await;
+        let forged = body.replace("家用燃气灶", "假冒燃气灶");
+        let forged_hash = zhisu_ledger::to_hex(&zhisu_ledger::leaf_hash(
+            &zhisu_ledger::leaf_bytes("product", id, 1, &forged),
+        ));
+        app.execute_raw(&format!(
+            "update record_versions set body = '{forged}' where record_id = {id} and version = 1"
+        ))
+        .await
+        .unwrap();
+        app.execute_raw(&format!(
+            "update ledger_leaves set leaf_hash = '{forged_hash}' where leaf_index = {leaf}"
+        ))
+        .await
+        .unwrap();
+        let said = String::from_utf8_lossy(&verify().stderr).to_string();
+        assert!(said.contains("the log was rewritten"), "{engine}: {said}");
+        let original_hash = zhisu_ledger::to_hex(&zhisu_ledger::leaf_hash(
+            &zhisu_ledger::leaf_bytes("product", id, 1, &body),
+        ));
+        app.execute_raw(&format!(
+            "update record_versions set body = '{body}' where record_id = {id} and version = 1"
+        ))
+        .await
+        .unwrap();
+        app.execute_raw(&format!(
+            "update ledger_leaves set leaf_hash = '{original_hash}' where leaf_index = {leaf}"
+        ))
+        .await
+        .unwrap();
+        assert!(verify().status.success(), "{engine}: restored");
+
+        // The tail cut off cleanly (last leaf and its version gone): the
+        // signed checkpoint still counts it.
+        let last = app
+            .scalar("select max(leaf_index) from ledger_leaves")
+            .await;
+        let tail_body = app
+            .text(&format!(
+                "select body from record_versions where leaf_index = {last}"
+            ))
+            .await;
+        let tail = app
+            .text(&format!("select kind || '|' || record_id || '|' || version || '|' || created_at || '|' || created_by from record_versions where leaf_index = {last}"))
+            .await;
+        let tail_leaf = app
+            .text(&format!("select leaf_hash || '|' || entry_kind || '|' || entry_ref || '|' || created_at from ledger_leaves where leaf_index = {last}"))
+            .await;
+        app.execute_raw(&format!(
+            "delete from record_versions where leaf_index = {last}"
+        ))
+        .await
+        .unwrap();
+        app.execute_raw(&format!(
+            "delete from ledger_leaves where leaf_index = {last}"
+        ))
+        .await
+        .unwrap();
+        let said = String::from_utf8_lossy(&verify().stderr).to_string();
+        assert!(said.contains("it was truncated"), "{engine}: {said}");
+        let t: Vec<&str> = tail.split('|').collect();
+        app.execute_raw(&format!("insert into record_versions (record_id, version, kind, body, created_at, created_by, leaf_index) values ({}, {}, '{}', '{tail_body}', '{}', '{}', {last})", t[1], t[2], t[0], t[3], t[4])).await.unwrap();
+        let l: Vec<&str> = tail_leaf.split('|').collect();
+        app.execute_raw(&format!("insert into ledger_leaves (leaf_index, leaf_hash, entry_kind, entry_ref, created_at) values ({last}, '{}', '{}', '{}', '{}')", l[0], l[1], l[2], l[3])).await.unwrap();
+        assert!(verify().status.success(), "{engine}: put back");
+
+        // A checkpoint slipped in that this deployment never signed.
+        let size = app.scalar("select count(*) from ledger_leaves").await;
+        app.execute_raw(&format!("insert into ledger_checkpoints (tree_size, root, note, created_at) values ({size} + 1000, 'ab', 'evil/ledger\n{}\nAAAA\n\n— evil/ledger AAAA\n', 'x')", size + 1000))
+            .await
+            .unwrap();
+        let said = String::from_utf8_lossy(&verify().stderr).to_string();
+        assert!(
+            said.contains("truncated") || said.contains("not validly signed"),
+            "{engine}: {said}"
+        );
+        app.execute_raw("delete from ledger_checkpoints where root = 'ab'")
+            .await
+            .unwrap();
+        assert!(verify().status.success(), "{engine}: removed");
+
         // A version slipped in without a leaf.
         app.execute_raw(&format!("insert into record_versions (record_id, version, kind, body, created_at, created_by, leaf_index) values ({id}, 99, 'product', '{{}}', 'x', 'x', 999999)")).await.unwrap();
         let said = String::from_utf8_lossy(&verify().stderr).to_string();

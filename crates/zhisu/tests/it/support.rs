@@ -235,6 +235,25 @@ impl TestApp {
         }
     }
 
+    /// One text from the database, read behind the platform's back.
+    pub async fn text(&self, sql: &str) -> String {
+        use sqlx::Connection;
+        match self.engine_kind {
+            EngineKind::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.database_url)
+                    .await
+                    .unwrap();
+                sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+            }
+            EngineKind::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.database_url)
+                    .await
+                    .unwrap();
+                sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+            }
+        }
+    }
+
     /// One integer from the database, read behind the platform's back.
     pub async fn scalar(&self, sql: &str) -> i64 {
         use sqlx::Connection;

@@ -1,0 +1,64 @@
+//! The right edge of a Merkle tree (a compact range): the roots of its
+//! perfect subtrees, largest first. Appending a leaf and reading the root
+//! cost O(log n), so a checkpoint needs only the leaves added since the
+//! last one, and `ledger verify` can check every stored checkpoint in one
+//! pass over the log.
+
+use crate::{node_hash, Hash};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Frontier {
+    size: u64,
+    /// (height, hash) of each perfect subtree, left to right.
+    nodes: Vec<(u32, Hash)>,
+}
+
+impl Frontier {
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    pub fn push(&mut self, leaf_hash: Hash) {
+        let mut node = (0u32, leaf_hash);
+        while let Some(&(height, left)) = self.nodes.last() {
+            if height != node.0 {
+                break;
+            }
+            self.nodes.pop();
+            node = (height + 1, node_hash(&left, &node.1));
+        }
+        self.nodes.push(node);
+        self.size += 1;
+    }
+
+    /// RFC 9162 MTH of the leaves pushed so far.
+    pub fn root(&self) -> Hash {
+        let mut nodes = self.nodes.iter().rev();
+        let Some(&(_, mut root)) = nodes.next() else {
+            return crate::tree_hash(&[]);
+        };
+        for (_, left) in nodes {
+            root = node_hash(left, &root);
+        }
+        root
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_frontier_root_is_the_tree_hash_at_every_size() {
+        let leaves: Vec<Hash> = (0u32..300)
+            .map(|i| crate::leaf_hash(&i.to_be_bytes()))
+            .collect();
+        let mut f = Frontier::default();
+        assert_eq!(f.root(), crate::tree_hash(&[]));
+        for (n, leaf) in leaves.iter().enumerate() {
+            f.push(*leaf);
+            assert_eq!(f.size(), n as u64 + 1);
+            assert_eq!(f.root(), crate::tree_hash(&leaves[..=n]), "size {}", n + 1);
+        }
+    }
+}
