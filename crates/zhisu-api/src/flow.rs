@@ -42,14 +42,9 @@ pub async fn list_flows(
     State(state): State<AppState>,
     Auth(by): Auth,
     ApiQuery(params): ApiQuery<ListParams>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Response> {
     let page = state.service.list_flows(&by, &params.into()).await?;
-    Ok(Json(serde_json::json!({
-        "items": page.items.iter().map(|v| v.to_json()).collect::<Vec<_>>(),
-        "total": page.total,
-        "limit": page.limit,
-        "offset": page.offset,
-    })))
+    Ok(crate::records::page(page))
 }
 
 /// One flow record, its contact opened for its owner and the competent regulator.
@@ -91,17 +86,12 @@ pub async fn list_recalls(
     State(state): State<AppState>,
     Auth(by): Auth,
     ApiQuery(params): ApiQuery<ListParams>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Response> {
     let page = state
         .service
         .list(&by, zhisu_domain::RecordKind::Recall, &params.into())
         .await?;
-    Ok(Json(serde_json::json!({
-        "items": page.items.iter().map(|v| v.to_json()).collect::<Vec<_>>(),
-        "total": page.total,
-        "limit": page.limit,
-        "offset": page.offset,
-    })))
+    Ok(crate::records::page(page))
 }
 
 #[utoipa::path(get, path = "/api/v1/recalls/{id}", tag = "flows", params(("id" = i64, Path)),
@@ -213,17 +203,12 @@ pub async fn list_feedback(
     State(state): State<AppState>,
     Auth(by): Auth,
     ApiQuery(params): ApiQuery<ListParams>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Response> {
     let page = state
         .service
         .list(&by, zhisu_domain::RecordKind::Feedback, &params.into())
         .await?;
-    Ok(Json(serde_json::json!({
-        "items": page.items.iter().map(|v| v.to_json()).collect::<Vec<_>>(),
-        "total": page.total,
-        "limit": page.limit,
-        "offset": page.offset,
-    })))
+    Ok(crate::records::page(page))
 }
 
 #[utoipa::path(get, path = "/api/v1/feedback/{id}", tag = "flows", params(("id" = i64, Path)),

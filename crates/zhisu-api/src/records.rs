@@ -160,7 +160,8 @@ fn created(view: RecordView, collection: &str) -> Response {
     response
 }
 
-fn page(page: zhisu_store::Page<RecordView>) -> Response {
+/// A page of records as JSON: items, total, limit, offset.
+pub(crate) fn page(page: zhisu_store::Page<RecordView>) -> Response {
     Json(serde_json::json!({
         "items": page.items.iter().map(RecordView::to_json).collect::<Vec<_>>(),
         "total": page.total,

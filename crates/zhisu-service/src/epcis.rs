@@ -47,6 +47,26 @@ fn check_digest(header: &str, body: &[u8]) -> ServiceResult<()> {
     ))
 }
 
+/// A document's events as the store takes them, received at `now`.
+fn new_events(events: Vec<zhisu_epcis::CapturedEvent>, now: &str) -> Vec<NewEvent> {
+    events
+        .into_iter()
+        .map(|e| NewEvent {
+            body: e.body.to_string(),
+            event_id: e.event_id,
+            event_type: e.event_type,
+            event_time: e.event_time,
+            record_time: now.to_string(),
+            biz_step: e.biz_step,
+            action: e.action,
+            disposition: e.disposition,
+            read_point: e.read_point,
+            biz_location: e.biz_location,
+            epcs: e.epcs,
+        })
+        .collect()
+}
+
 impl Service {
     /// Captures an EPCIS document: all its events or none.
     pub async fn epcis_capture(
@@ -102,22 +122,7 @@ impl Service {
                 "一个文档最多 {MAX_CAPTURE_EVENTS} 个事件 (at most {MAX_CAPTURE_EVENTS} events per document)"
             )));
         }
-        let rows: Vec<NewEvent> = events
-            .into_iter()
-            .map(|e| NewEvent {
-                body: e.body.to_string(),
-                event_id: e.event_id,
-                event_type: e.event_type,
-                event_time: e.event_time,
-                record_time: now.clone(),
-                biz_step: e.biz_step,
-                action: e.action,
-                disposition: e.disposition,
-                read_point: e.read_point,
-                biz_location: e.biz_location,
-                epcs: e.epcs,
-            })
-            .collect();
+        let rows = new_events(events, &now);
         let capture_id = crate::random_token(12);
         Ok(self
             .store
@@ -281,22 +286,7 @@ impl Service {
             );
             return;
         }
-        let rows: Vec<NewEvent> = zhisu_epcis::events_of(&doc, &now)
-            .into_iter()
-            .map(|e| NewEvent {
-                body: e.body.to_string(),
-                event_id: e.event_id,
-                event_type: e.event_type,
-                event_time: e.event_time,
-                record_time: now.clone(),
-                biz_step: e.biz_step,
-                action: e.action,
-                disposition: e.disposition,
-                read_point: e.read_point,
-                biz_location: e.biz_location,
-                epcs: e.epcs,
-            })
-            .collect();
+        let rows = new_events(zhisu_epcis::events_of(&doc, &now), &now);
         let capture_id = format!("own-{}", crate::random_token(12));
         if let Err(e) = self
             .store
