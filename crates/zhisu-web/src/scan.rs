@@ -27,6 +27,9 @@ struct ResolverParams {
     region: Option<String>,
     /// A public file of this code (business licence, instructions, report).
     file: Option<String>,
+    /// `zh` or `en`: switch the page's language (kept in a cookie); the
+    /// reload is not another scan.
+    lang: Option<String>,
 }
 
 fn params(query: Option<&str>) -> Result<ResolverParams, String> {
@@ -42,6 +45,7 @@ fn params(query: Option<&str>) -> Result<ResolverParams, String> {
             "lon" => p.lon = Some(v),
             "region" => p.region = Some(v),
             "file" => p.file = Some(v),
+            "lang" => p.lang = Some(v),
             _ => {}
         }
     }
@@ -156,6 +160,11 @@ pub async fn resolve(
         Ok(p) => p,
         Err(e) => return bad_request(&state, &headers, lang, e),
     };
+    let switched = p
+        .lang
+        .as_deref()
+        .map(|l| if l == "en" { "en" } else { "zh" });
+    let lang = switched.map_or(lang, |l| Lang::from_cookie(Some(l)));
     let want = wants(&headers, p.link_type.as_deref());
     let place = match place(&p) {
         Ok(place) => place,
@@ -170,7 +179,7 @@ pub async fn resolve(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     // Following a link of the linkset, or fetching a file, is not a scan.
-    let log = p.link_type.is_none() && p.file.is_none() && !signed_in;
+    let log = p.link_type.is_none() && p.file.is_none() && switched.is_none() && !signed_in;
     let region = match &p.region {
         None => None,
         Some(r) => match zhisu_codes::region::RegionCode::parse(r.trim()) {
@@ -222,7 +231,17 @@ pub async fn resolve(
             linkset(&view).to_string(),
         )
             .into_response(),
-        Wants::Html => scan_page(&state, &headers, lang, &view),
+        Wants::Html => {
+            let mut response = scan_page(&state, &headers, lang, &view);
+            if let Some(l) = switched {
+                if let Ok(v) = axum::http::HeaderValue::from_str(&format!(
+                    "{LANG_COOKIE}={l}; Path=/; SameSite=Lax; Max-Age=31536000"
+                )) {
+                    response.headers_mut().append(header::SET_COOKIE, v);
+                }
+            }
+            response
+        }
     }
 }
 

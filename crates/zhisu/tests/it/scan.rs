@@ -128,6 +128,32 @@ async fn a_scan_shows_table_3_and_each_state_on_every_engine() {
         assert!(html.contains("家用燃气灶") && html.contains("SCAN-1-L1"));
         assert!(!html.contains("secret alloy"));
 
+        // Switching the page to English is not another scan.
+        let r = app
+            .client
+            .get(app.url(&format!("{}?lang=en", path_of(code))))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("zhisu_lang=en"));
+        let english = r.text().await.unwrap();
+        assert!(english.contains("Genuine"), "{english}");
+        assert!(
+            english.contains(&format!(
+                "href=\"{}?lang=zh\"",
+                path_of(code).replace('/', "&#x2f;")
+            )),
+            "{english}"
+        );
+        let (_, after) = scan_json(&app, code, "").await;
+        assert_eq!(
+            after["scans"]["count"], 4,
+            "JSON ×2, the page, now this one: the switch was not counted"
+        );
+
         // The linkset, and one link followed.
         let r = app
             .client
@@ -235,10 +261,10 @@ async fn a_scan_shows_table_3_and_each_state_on_every_engine() {
         // Every answered, logged scan is stored once the log is flushed.
         app.service.flush_scans().await;
         let stored = app.service.count_scans().await.unwrap();
-        // JSON ×2 and the page while genuine, frozen, genuine again, the
-        // voided page, the draft lot: 7. Links followed, files fetched,
+        // JSON ×3 and the page while genuine, frozen, genuine again, the
+        // voided page, the draft lot: 8. Links followed, files fetched,
         // unknown and invalid codes are not scans of an issued code.
-        assert_eq!(stored, 7, "{engine}");
+        assert_eq!(stored, 8, "{engine}");
     }
 }
 
