@@ -573,9 +573,7 @@ impl Service {
             let batch_id = resolved.batch.as_ref().map(|b| b.id);
             if let Some((id, reason)) = recalls.covering(batch_id, &resolved.key) {
                 view.status = VerifyStatus::Recalled;
-                view.message = format!(
-                    "此产品已被召回，请停止使用并联系生产企业 (this product is recalled: stop using it and contact the producer)：{reason}"
-                );
+                view.message = "此产品已被召回，请停止使用并联系生产企业 (this product is recalled: stop using it and contact the producer)".into();
                 view.reason = Some(reason.clone());
                 view.recall_id = Some(*id);
             }
