@@ -20,7 +20,7 @@ impl BlobDir {
         Ok(BlobDir { root })
     }
 
-    fn path(&self, sha256: &str) -> PathBuf {
+    pub(crate) fn path(&self, sha256: &str) -> PathBuf {
         self.root.join(&sha256[..2]).join(sha256)
     }
 }

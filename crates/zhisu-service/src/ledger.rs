@@ -113,6 +113,9 @@ impl Service {
             }
         }
         if problem.is_none() {
+            problem = self.verify_files().await?;
+        }
+        if problem.is_none() {
             let versions = self.store.count_versions().await?;
             if versions != next {
                 problem = Some(format!("有 {} 个记录版本不在账本中 ({} record versions have no leaf: rows were added behind the platform's back)", versions - next, versions - next));
@@ -159,6 +162,29 @@ pub struct LedgerReceipt {
 }
 
 impl Service {
+    /// Every stored file must still hash to its address: records name files
+    /// by SHA-256, so a replaced licence or report is a changed record.
+    async fn verify_files(&self) -> ServiceResult<Option<String>> {
+        use sha2::Digest as _;
+        let mut after = String::new();
+        loop {
+            let page = self.store.blob_hashes(&after, 1000).await?;
+            let Some(last) = page.last().cloned() else {
+                return Ok(None);
+            };
+            for sha in page {
+                let ok = match tokio::fs::read(self.blobs.path(&sha)).await {
+                    Ok(bytes) => hex::encode(sha2::Sha256::digest(&bytes)) == sha,
+                    Err(_) => false,
+                };
+                if !ok {
+                    return Ok(Some(format!("文件 {sha} 已被替换或删除 (file {sha} was replaced or deleted: its content no longer has that hash)")));
+                }
+            }
+            after = last;
+        }
+    }
+
     /// A receipt for the current version of a record the caller may read.
     pub async fn ledger_receipt(
         &self,

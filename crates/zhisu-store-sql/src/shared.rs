@@ -627,6 +627,15 @@ macro_rules! impl_sql_store {
                 Ok(())
             }
 
+            async fn blob_hashes(&self, after: &str, limit: i64) -> StoreResult<Vec<String>> {
+                sqlx::query_scalar("select sha256 from blobs where sha256 > $1 order by sha256 limit $2")
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err(map_err)
+            }
+
             async fn blob(&self, sha256: &str) -> StoreResult<Option<BlobRef>> {
                 let row = sqlx::query("select sha256, content_type, size, name from blobs where sha256 = $1")
                     .bind(sha256)

@@ -320,6 +320,8 @@ pub trait AccountStore: Send + Sync {
 pub trait BlobIndex: Send + Sync {
     async fn put_blob(&self, blob: &BlobRef) -> StoreResult<()>;
     async fn blob(&self, sha256: &str) -> StoreResult<Option<BlobRef>>;
+    /// Stored files' hashes in order after `after`, at most `limit`.
+    async fn blob_hashes(&self, after: &str, limit: i64) -> StoreResult<Vec<String>>;
 }
 
 /// The audit log (G8.4) and store health.

@@ -378,6 +378,55 @@ async fn ledger_verify_names_what_was_tampered_with() {
         app.execute_raw(&format!("insert into ledger_leaves (leaf_index, leaf_hash, entry_kind, entry_ref, created_at) values ({last}, '{}', '{}', '{}', '{}')", l[0], l[1], l[2], l[3])).await.unwrap();
         assert!(verify().status.success(), "{engine}: put back");
 
+        // Two leaves swapped (the log reordered).
+        let h0 = app
+            .text("select leaf_hash from ledger_leaves where leaf_index = 0")
+            .await;
+        let h1 = app
+            .text("select leaf_hash from ledger_leaves where leaf_index = 1")
+            .await;
+        app.execute_raw(&format!(
+            "update ledger_leaves set leaf_hash = '{h1}' where leaf_index = 0"
+        ))
+        .await
+        .unwrap();
+        app.execute_raw(&format!(
+            "update ledger_leaves set leaf_hash = '{h0}' where leaf_index = 1"
+        ))
+        .await
+        .unwrap();
+        let said = String::from_utf8_lossy(&verify().stderr).to_string();
+        assert!(
+            said.contains("no longer matches leaf 0"),
+            "{engine}: {said}"
+        );
+        app.execute_raw(&format!(
+            "update ledger_leaves set leaf_hash = '{h0}' where leaf_index = 0"
+        ))
+        .await
+        .unwrap();
+        app.execute_raw(&format!(
+            "update ledger_leaves set leaf_hash = '{h1}' where leaf_index = 1"
+        ))
+        .await
+        .unwrap();
+        assert!(verify().status.success(), "{engine}: order restored");
+
+        // A licence file replaced on disk.
+        let sha = app
+            .text("select sha256 from blobs order by sha256 limit 1")
+            .await;
+        let file = app.data.join("blobs").join(&sha[..2]).join(&sha);
+        let original = std::fs::read(&file).unwrap();
+        std::fs::write(&file, b"%PDF-1.4 a different licence").unwrap();
+        let said = String::from_utf8_lossy(&verify().stderr).to_string();
+        assert!(
+            said.contains(&format!("file {sha} was replaced")),
+            "{engine}: {said}"
+        );
+        std::fs::write(&file, original).unwrap();
+        assert!(verify().status.success(), "{engine}: file restored");
+
         // A checkpoint slipped in that this deployment never signed.
         let size = app.scalar("select count(*) from ledger_leaves").await;
         app.execute_raw(&format!("insert into ledger_checkpoints (tree_size, root, note, created_at) values ({size} + 1000, 'ab', 'evil/ledger\n{}\nAAAA\n\n— evil/ledger AAAA\n', 'x')", size + 1000))
