@@ -1,7 +1,7 @@
 //! Flow records (G5.1-flow, G5.2-flow) and recalls (P6.4).
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use zhisu_domain::flow::{Flow, FlowInput};
@@ -27,11 +27,7 @@ pub async fn create_flow(
     ApiJson(input): ApiJson<FlowInput>,
 ) -> ApiResult<Response> {
     let view = state.service.record_flow(&by, input, ip).await?;
-    let mut response = (StatusCode::CREATED, Json(view.to_json())).into_response();
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/flows/{}", view.id)) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(crate::records::created(view, "flows"))
 }
 
 /// Sales and purchases the caller may read (`kind=sale|purchase`).
@@ -71,11 +67,7 @@ pub async fn open_recall(
     ApiJson(input): ApiJson<zhisu_domain::recall::RecallInput>,
 ) -> ApiResult<Response> {
     let view = state.service.open_recall(&by, input, ip).await?;
-    let mut response = (StatusCode::CREATED, Json(view.to_json())).into_response();
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/recalls/{}", view.id)) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(crate::records::created(view, "recalls"))
 }
 
 /// Recalls the caller may read (`status=open|closed`).

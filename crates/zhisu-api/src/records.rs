@@ -149,7 +149,8 @@ fn one(view: RecordView) -> Response {
     response
 }
 
-fn created(view: RecordView, collection: &str) -> Response {
+/// 201 with the record, its ETag and its Location.
+pub(crate) fn created(view: RecordView, collection: &str) -> Response {
     let mut response = (StatusCode::CREATED, Json(view.to_json())).into_response();
     response
         .headers_mut()

@@ -811,8 +811,6 @@ async fn detail_page(
                         .collect(),
                     action: None,
                 });
-            }
-            if let Ok(trace) = state.service.recall_trace(by, id).await {
                 tables.push(Table {
                     title: lang.text("inputs").into(),
                     columns: ["name", "supplier", "lot", "key", "producer"]
