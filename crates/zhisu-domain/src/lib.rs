@@ -14,6 +14,7 @@ pub mod package;
 pub mod product;
 pub mod public;
 pub mod recall;
+pub mod retention;
 pub mod scan;
 pub mod validation;
 

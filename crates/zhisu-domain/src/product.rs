@@ -275,6 +275,9 @@ pub struct ProductInput {
     pub production_licence_no: Option<String>,
     pub ccc_cert_no: Option<String>,
     pub warranty_months: Option<u32>,
+    /// Shelf or service life (保质期/使用期限), months: decides how long
+    /// its records are kept (G8.5).
+    pub service_life_months: Option<u32>,
     pub instructions: Option<String>,
     pub instructions_file: Option<BlobInput>,
     pub materials: Option<String>,
@@ -312,6 +315,9 @@ pub struct Product {
     pub ccc_cert_no: Option<String>,
     /// 质保期限 (b), months
     pub warranty_months: Option<u32>,
+    /// 保质期/使用期限, months (G8.5 retention).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_life_months: Option<u32>,
     /// 使用说明书或警示说明 (b)
     pub instructions: Option<String>,
     pub instructions_file: Option<BlobRef>,
@@ -475,6 +481,16 @@ impl ProductInput {
                 .clause(C),
             );
         }
+        if self.service_life_months.is_some_and(|m| m == 0 || m > 1200) {
+            findings.push(
+                FieldError::new(
+                    "service_life_months",
+                    "range",
+                    "使用期限应为1至1200个月 (service_life_months must be 1 to 1200)",
+                )
+                .clause("G8.5"),
+            );
+        }
         let instructions = optional_text(&self.instructions);
         let instructions_file = resolve_optional_file(
             &mut findings,
@@ -523,6 +539,7 @@ impl ProductInput {
             production_licence_no,
             ccc_cert_no,
             warranty_months: self.warranty_months,
+            service_life_months: self.service_life_months,
             instructions,
             instructions_file,
             materials: optional_text(&self.materials),

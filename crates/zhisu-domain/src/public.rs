@@ -197,6 +197,7 @@ mod tests {
             production_licence_no: Some("XK06-001-00001".into()),
             ccc_cert_no: Some("2020010105000001".into()),
             warranty_months: Some(24),
+            service_life_months: Some(96),
             instructions: Some("勿超载".into()),
             instructions_file: Some(blob("b")),
             materials: Some("private materials".into()),

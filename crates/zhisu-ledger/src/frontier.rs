@@ -4,6 +4,7 @@
 //! last one, and `ledger verify` can check every stored checkpoint in one
 //! pass over the log.
 
+use crate::stored::NodeId;
 use crate::{node_hash, Hash};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -19,6 +20,21 @@ impl Frontier {
     }
 
     pub fn push(&mut self, leaf_hash: Hash) {
+        self.push_with(leaf_hash, |_, _| ());
+    }
+
+    /// Appends a leaf and returns the perfect subtrees it completed (each
+    /// of height one or more), smallest first: what a stored tree keeps.
+    pub fn push_collect(&mut self, leaf_hash: Hash) -> Vec<(NodeId, Hash)> {
+        let mut done = Vec::new();
+        self.push_with(leaf_hash, |id, hash| done.push((id, hash)));
+        done
+    }
+
+    /// Appends a leaf, telling `completed` of every perfect subtree of
+    /// height one or more that it completed, smallest first.
+    pub fn push_with(&mut self, leaf_hash: Hash, mut completed: impl FnMut(NodeId, Hash)) {
+        let end = self.size + 1;
         let mut node = (0u32, leaf_hash);
         while let Some(&(height, left)) = self.nodes.last() {
             if height != node.0 {
@@ -26,9 +42,33 @@ impl Frontier {
             }
             self.nodes.pop();
             node = (height + 1, node_hash(&left, &node.1));
+            completed(
+                NodeId {
+                    level: node.0,
+                    index: (end >> node.0) - 1,
+                },
+                node.1,
+            );
         }
         self.nodes.push(node);
-        self.size += 1;
+        self.size = end;
+    }
+
+    /// The frontier of a tree of `size` leaves from the hashes of
+    /// `stored::blocks(0, size)`, in order; None if the count is wrong.
+    pub fn from_blocks(size: u64, hashes: &[Hash]) -> Option<Frontier> {
+        let blocks = crate::stored::blocks(0, size);
+        if blocks.len() != hashes.len() {
+            return None;
+        }
+        Some(Frontier {
+            size,
+            nodes: blocks
+                .iter()
+                .zip(hashes)
+                .map(|(b, h)| (b.level, *h))
+                .collect(),
+        })
     }
 
     /// RFC 9162 MTH of the leaves pushed so far.
@@ -59,6 +99,15 @@ mod tests {
             f.push(*leaf);
             assert_eq!(f.size(), n as u64 + 1);
             assert_eq!(f.root(), crate::tree_hash(&leaves[..=n]), "size {}", n + 1);
+            let blocks: Vec<Hash> = crate::stored::blocks(0, n as u64 + 1)
+                .iter()
+                .map(|b| crate::tree_hash(&leaves[b.start() as usize..b.end() as usize]))
+                .collect();
+            assert_eq!(
+                Frontier::from_blocks(n as u64 + 1, &blocks).as_ref(),
+                Some(&f)
+            );
         }
+        assert_eq!(Frontier::from_blocks(5, &[[0; 32]]), None);
     }
 }

@@ -14,6 +14,7 @@ mod ledger;
 mod packages;
 mod recalls;
 mod records;
+mod retention;
 mod scan;
 
 use std::sync::Arc;
@@ -28,6 +29,7 @@ pub use ledger::{ledger_origin, LedgerReceipt, LedgerReport, ProofView};
 pub use packages::CodeLinks;
 pub use recalls::{Holder, RecallTrace, UpstreamLot};
 pub use records::{merge_patch, schema_error, schema_finding, ListFilter, RecordView};
+pub use retention::{ExpiredRecord, PurgeReport};
 pub use scan::{client_kind, LedgerRef, ScanContext, ScanCount, ScanView, ScanWarning};
 use zhisu_domain::Invalid;
 use zhisu_store::{Store, StoreError};
@@ -90,6 +92,9 @@ pub struct ServiceSettings {
     pub manual_review: bool,
     /// Scans of one 一物一码 code beyond which a counterfeit alert is raised.
     pub scan_alert_count: u64,
+    /// Industry retention rules (G8.5): years to keep records of a product
+    /// category, by category code.
+    pub retention_years: std::collections::BTreeMap<String, u32>,
 }
 
 impl Default for ServiceSettings {
@@ -100,6 +105,7 @@ impl Default for ServiceSettings {
             public_url: "http://127.0.0.1:8080".into(),
             manual_review: false,
             scan_alert_count: zhisu_domain::scan::ScanPolicy::default().max_scans,
+            retention_years: Default::default(),
         }
     }
 }
@@ -114,7 +120,7 @@ pub struct Service {
     pub(crate) ledger_signer: Arc<zhisu_ledger::note::NoteSigner>,
     pub(crate) sealer: Arc<flows::Sealer>,
     /// The ledger's right edge as of the last checkpoint.
-    pub(crate) ledger_tip: Arc<tokio::sync::Mutex<zhisu_ledger::frontier::Frontier>>,
+    pub(crate) ledger_tip: Arc<tokio::sync::Mutex<ledger::LedgerTip>>,
     pub(crate) scan_cache: Arc<scan::ScanCache>,
     pub(crate) scan_log: Arc<scan::ScanLog>,
     pub(crate) scan_policy: zhisu_domain::scan::ScanPolicy,

@@ -30,6 +30,8 @@ pub struct RecordView {
     pub updated_by: String,
     pub leaf_index: i64,
     pub body: serde_json::Value,
+    /// How long it is kept (G8.5): filled in when one record is read.
+    pub retention: Option<zhisu_domain::retention::Retention>,
 }
 
 impl From<StoredRecord> for RecordView {
@@ -44,6 +46,7 @@ impl From<StoredRecord> for RecordView {
             updated_by: r.updated_by,
             leaf_index: r.leaf_index,
             body: r.body,
+            retention: None,
         }
     }
 }
@@ -61,6 +64,13 @@ impl RecordView {
         map.insert("updated_at".into(), self.updated_at.clone().into());
         map.insert("updated_by".into(), self.updated_by.clone().into());
         map.insert("leaf_index".into(), self.leaf_index.into());
+        if let Some(r) = &self.retention {
+            map.insert("retention_until".into(), r.until.to_string().into());
+            map.insert(
+                "retention_rule".into(),
+                serde_json::to_value(r.rule).unwrap_or_default(),
+            );
+        }
         serde_json::Value::Object(map)
     }
 
@@ -267,7 +277,11 @@ impl Service {
         }) {
             return Err(not_found());
         }
-        Ok(record.into())
+        let retention = self.retention_of(&record).await?;
+        Ok(RecordView {
+            retention: Some(retention),
+            ..record.into()
+        })
     }
 
     pub async fn history(

@@ -38,5 +38,10 @@ impl_sql_store!(
     PgStore,
     sqlx::Postgres,
     "postgres",
-    "select pg_advisory_xact_lock(72622024)"
+    "select pg_advisory_xact_lock(72622024)",
+    // Every commit is durable (synchronous_commit = on); concurrent commits
+    // share one WAL flush (PostgreSQL's own group commit).
+    "select 1",
+    "select 1",
+    "string_agg"
 );

@@ -4,7 +4,7 @@
 //! every store trait for a struct with `reader` and `writer` pools.
 
 macro_rules! impl_sql_store {
-    ($store:ty, $db:ty, $engine:literal, $ledger_lock:literal) => {
+    ($store:ty, $db:ty, $engine:literal, $ledger_lock:literal, $durable:literal, $relaxed:literal, $concat:literal) => {
         use async_trait::async_trait;
         use sqlx::Row;
         use zhisu_domain::auth::ListScope;
@@ -70,9 +70,38 @@ macro_rules! impl_sql_store {
         }
 
         impl $store {
+            /// The next leaf index, taking the ledger lock first so leaf
+            /// indexes are dense and in commit order.
+            async fn next_leaf<'c>(tx: &mut sqlx::Transaction<'c, $db>) -> StoreResult<i64> {
+                sqlx::query($ledger_lock).execute(&mut **tx).await.map_err(map_err)?;
+                sqlx::query_scalar("select coalesce(max(leaf_index), -1) + 1 from ledger_leaves")
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(map_err)
+            }
+
+            async fn insert_leaf<'c>(
+                tx: &mut sqlx::Transaction<'c, $db>,
+                leaf_index: i64,
+                leaf: &[u8],
+                entry: (&str, &str),
+                at: &str,
+            ) -> StoreResult<()> {
+                let leaf_hash = zhisu_ledger::to_hex(&zhisu_ledger::leaf_hash(leaf));
+                sqlx::query("insert into ledger_leaves (leaf_index, leaf_hash, entry_kind, entry_ref, created_at) values ($1, $2, $3, $4, $5)")
+                    .bind(leaf_index)
+                    .bind(&leaf_hash)
+                    .bind(entry.0)
+                    .bind(entry.1)
+                    .bind(at)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+                Ok(())
+            }
+
             /// Appends the version row, its ledger leaf and the audit entry
-            /// inside `tx`, taking the ledger lock first so leaf indexes are
-            /// dense and in commit order.
+            /// (itself a leaf) inside `tx`.
             async fn append_version<'c>(
                 tx: &mut sqlx::Transaction<'c, $db>,
                 key: VersionKey,
@@ -81,14 +110,9 @@ macro_rules! impl_sql_store {
                 mut audit: AuditEntry,
             ) -> StoreResult<i64> {
                 let VersionKey { kind, record_id, version, enterprise_id } = key;
-                sqlx::query($ledger_lock).execute(&mut **tx).await.map_err(map_err)?;
-                let leaf_index: i64 = sqlx::query_scalar("select coalesce(max(leaf_index), -1) + 1 from ledger_leaves")
-                    .fetch_one(&mut **tx)
-                    .await
-                    .map_err(map_err)?;
+                let leaf_index = Self::next_leaf(tx).await?;
                 let canonical = canonical_json(body);
                 let leaf = zhisu_ledger::leaf_bytes(kind.as_str(), record_id, version, &canonical);
-                let leaf_hash = zhisu_ledger::to_hex(&zhisu_ledger::leaf_hash(&leaf));
                 sqlx::query(
                     "insert into record_versions (record_id, version, kind, body, created_at, created_by, leaf_index) \
                      values ($1, $2, $3, $4, $5, $6, $7)",
@@ -103,15 +127,8 @@ macro_rules! impl_sql_store {
                 .execute(&mut **tx)
                 .await
                 .map_err(map_err)?;
-                sqlx::query("insert into ledger_leaves (leaf_index, leaf_hash, entry_kind, entry_ref, created_at) values ($1, $2, $3, $4, $5)")
-                    .bind(leaf_index)
-                    .bind(&leaf_hash)
-                    .bind("record")
-                    .bind(format!("{}/{}@{}", kind.as_str(), record_id, version))
-                    .bind(at)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(map_err)?;
+                let entry_ref = format!("{}/{}@{}", kind.as_str(), record_id, version);
+                Self::insert_leaf(tx, leaf_index, &leaf, ("record", &entry_ref), at).await?;
                 audit.target.get_or_insert_with(|| format!("{}/{}", kind.as_str(), record_id));
                 audit.enterprise_id.get_or_insert(enterprise_id);
                 let detail = match audit.detail.take() {
@@ -119,17 +136,16 @@ macro_rules! impl_sql_store {
                     None => format!("version {version}, leaf {leaf_index}"),
                 };
                 audit.detail = Some(detail);
-                Self::insert_audit(&mut **tx, &audit, at).await?;
+                Self::insert_audit(tx, &audit, at).await?;
                 Ok(leaf_index)
             }
 
-            async fn insert_audit<'e, E>(executor: E, audit: &AuditEntry, at: &str) -> StoreResult<()>
-            where
-                E: sqlx::Executor<'e, Database = $db>,
-            {
-                sqlx::query(
-                    "insert into audit_log (at, actor, action, target, enterprise_id, ip, outcome, detail) \
-                     values ($1, $2, $3, $4, $5, $6, $7, $8)",
+            /// Writes an audit entry and its ledger leaf inside `tx`.
+            async fn insert_audit<'c>(tx: &mut sqlx::Transaction<'c, $db>, audit: &AuditEntry, at: &str) -> StoreResult<()> {
+                let leaf_index = Self::next_leaf(tx).await?;
+                let id: i64 = sqlx::query_scalar(
+                    "insert into audit_log (at, actor, action, target, enterprise_id, ip, outcome, detail, leaf_index) \
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id",
                 )
                 .bind(at)
                 .bind(&audit.actor)
@@ -139,10 +155,13 @@ macro_rules! impl_sql_store {
                 .bind(&audit.ip)
                 .bind(&audit.outcome)
                 .bind(&audit.detail)
-                .execute(executor)
+                .bind(leaf_index)
+                .fetch_one(&mut **tx)
                 .await
                 .map_err(map_err)?;
-                Ok(())
+                let record = AuditRecord { id, at: at.to_string(), entry: audit.clone() };
+                let leaf = zhisu_store::audit_leaf_bytes(&record);
+                Self::insert_leaf(tx, leaf_index, &leaf, ("audit", &format!("audit/{id}")), at).await
             }
 
             async fn insert_record<'c>(
@@ -462,7 +481,7 @@ macro_rules! impl_sql_store {
                     detail: Some(format!("login {}, role {}", user.login, user.role.as_str())),
                     ..audit
                 };
-                Self::insert_audit(&mut *tx, &user_audit, &at).await?;
+                Self::insert_audit(&mut tx, &user_audit, &at).await?;
                 tx.commit().await.map_err(map_err)?;
                 let created = User {
                     id,
@@ -559,7 +578,7 @@ macro_rules! impl_sql_store {
                 .await
                 .map_err(map_err)?;
                 let audit = AuditEntry { target: Some(format!("api-key/{id}")), enterprise_id: key.enterprise_id, ..audit };
-                Self::insert_audit(&mut *tx, &audit, &at).await?;
+                Self::insert_audit(&mut tx, &audit, &at).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(ApiKey {
                     id,
@@ -606,7 +625,7 @@ macro_rules! impl_sql_store {
                     return Err(StoreError::NotFound);
                 }
                 let audit = AuditEntry { target: Some(format!("api-key/{id}")), ..audit };
-                Self::insert_audit(&mut *tx, &audit, &at).await?;
+                Self::insert_audit(&mut tx, &audit, &at).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(())
             }
@@ -657,7 +676,9 @@ macro_rules! impl_sql_store {
         #[async_trait]
         impl AuditStore for $store {
             async fn append_audit(&self, entry: AuditEntry) -> StoreResult<()> {
-                Self::insert_audit(&self.writer, &entry, &format_time(now())).await
+                let mut tx = self.writer.begin().await.map_err(map_err)?;
+                Self::insert_audit(&mut tx, &entry, &format_time(now())).await?;
+                tx.commit().await.map_err(map_err)
             }
 
             async fn list_audit(&self, query: &AuditQuery) -> StoreResult<Page<AuditRecord>> {
@@ -719,8 +740,12 @@ macro_rules! impl_sql_store {
 
             async fn ledger_entries(&self, from_index: i64, limit: i64) -> StoreResult<Vec<zhisu_store::LedgerEntry>> {
                 let rows = sqlx::query(
-                    "select l.leaf_index, l.leaf_hash, l.entry_ref, v.kind, v.record_id, v.version, v.body \
+                    "select l.leaf_index, l.leaf_hash, l.entry_ref, v.kind, v.record_id, v.version, v.body, \
+                     a.id as audit_id, a.at, a.actor, a.action, a.target, a.enterprise_id, a.ip, a.outcome, a.detail, \
+                     p.id as purge_id, p.detail as purge_detail \
                      from ledger_leaves l left join record_versions v on v.leaf_index = l.leaf_index \
+                     left join audit_log a on a.leaf_index = l.leaf_index \
+                     left join purges p on p.leaf_index = l.leaf_index \
                      where l.leaf_index >= $1 order by l.leaf_index limit $2",
                 )
                 .bind(from_index)
@@ -731,20 +756,39 @@ macro_rules! impl_sql_store {
                 rows.iter()
                     .map(|row| {
                         let kind: Option<String> = row.try_get("kind").map_err(map_err)?;
-                        let version = match kind {
-                            Some(kind) => Some((
+                        let audit_id: Option<i64> = row.try_get("audit_id").map_err(map_err)?;
+                        let purge_id: Option<i64> = row.try_get("purge_id").map_err(map_err)?;
+                        let content = match (kind, audit_id) {
+                            (None, None) if purge_id.is_some() => zhisu_store::LeafContent::Purge {
+                                id: purge_id.unwrap_or_default(),
+                                detail: row.try_get("purge_detail").map_err(map_err)?,
+                            },
+                            (Some(kind), _) => zhisu_store::LeafContent::Version {
                                 kind,
-                                row.try_get::<i64, _>("record_id").map_err(map_err)?,
-                                row.try_get::<i64, _>("version").map_err(map_err)?,
-                                row.try_get::<String, _>("body").map_err(map_err)?,
-                            )),
-                            None => None,
+                                record_id: row.try_get("record_id").map_err(map_err)?,
+                                version: row.try_get("version").map_err(map_err)?,
+                                body: row.try_get("body").map_err(map_err)?,
+                            },
+                            (None, Some(id)) => zhisu_store::LeafContent::Audit(AuditRecord {
+                                id,
+                                at: row.try_get("at").map_err(map_err)?,
+                                entry: AuditEntry {
+                                    actor: row.try_get("actor").map_err(map_err)?,
+                                    action: row.try_get("action").map_err(map_err)?,
+                                    target: row.try_get("target").map_err(map_err)?,
+                                    enterprise_id: row.try_get("enterprise_id").map_err(map_err)?,
+                                    ip: row.try_get("ip").map_err(map_err)?,
+                                    outcome: row.try_get("outcome").map_err(map_err)?,
+                                    detail: row.try_get("detail").map_err(map_err)?,
+                                },
+                            }),
+                            (None, None) => zhisu_store::LeafContent::Missing,
                         };
                         Ok(zhisu_store::LedgerEntry {
                             leaf_index: row.try_get("leaf_index").map_err(map_err)?,
                             leaf_hash: row.try_get("leaf_hash").map_err(map_err)?,
                             entry_ref: row.try_get("entry_ref").map_err(map_err)?,
-                            version,
+                            content,
                         })
                     })
                     .collect()
@@ -759,18 +803,38 @@ macro_rules! impl_sql_store {
                     .map_err(map_err)
             }
 
-            async fn store_checkpoint(&self, tree_size: i64, root: &str, note: &str) -> StoreResult<()> {
-                sqlx::query(
-                    "insert into ledger_checkpoints (tree_size, root, note, created_at) values ($1, $2, $3, $4) on conflict (tree_size) do nothing",
-                )
-                .bind(tree_size)
-                .bind(root)
-                .bind(note)
-                .bind(format_time(now()))
-                .execute(&self.writer)
-                .await
-                .map_err(map_err)?;
-                Ok(())
+            async fn store_checkpoint(&self, nodes: &[zhisu_store::TreeNode], tree_size: i64, root: &str, note: &str) -> StoreResult<()> {
+                // Group commit: record writes commit without waiting for the
+                // disk; the checkpoint's own commit is durable, and with it
+                // every leaf before it. A signed checkpoint never names a
+                // leaf a power cut could still take away.
+                let mut conn = self.writer.acquire().await.map_err(map_err)?;
+                sqlx::query($durable).execute(&mut *conn).await.map_err(map_err)?;
+                let stored = async {
+                    let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(map_err)?;
+                    for chunk in $crate::fixed_chunks(nodes) {
+                        let mut insert = sqlx::QueryBuilder::<$db>::new("insert into ledger_nodes (level, idx, hash) ");
+                        insert.push_values(chunk, |mut row, (level, idx, hash)| {
+                            row.push_bind(*level as i32).push_bind(*idx).push_bind(hex::encode(hash));
+                        });
+                        insert.push(" on conflict (level, idx) do nothing");
+                        insert.build().execute(&mut *tx).await.map_err(map_err)?;
+                    }
+                    sqlx::query(
+                        "insert into ledger_checkpoints (tree_size, root, note, created_at) values ($1, $2, $3, $4) on conflict (tree_size) do nothing",
+                    )
+                    .bind(tree_size)
+                    .bind(root)
+                    .bind(note)
+                    .bind(format_time(now()))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    tx.commit().await.map_err(map_err)
+                }
+                .await;
+                sqlx::query($relaxed).execute(&mut *conn).await.map_err(map_err)?;
+                stored
             }
 
             async fn checkpoints(&self) -> StoreResult<Vec<(i64, String, String)>> {
@@ -780,8 +844,196 @@ macro_rules! impl_sql_store {
                     .map_err(map_err)
             }
 
-            async fn count_versions(&self) -> StoreResult<i64> {
-                sqlx::query_scalar("select count(*) from record_versions").fetch_one(&self.reader).await.map_err(map_err)
+            async fn latest_checkpoint(&self) -> StoreResult<Option<(i64, String, String)>> {
+                sqlx::query_as("select tree_size, root, note from ledger_checkpoints order by tree_size desc limit 1")
+                    .fetch_optional(&self.reader)
+                    .await
+                    .map_err(map_err)
+            }
+
+            async fn tree_reads(&self, nodes: &[(u32, i64)], leaves: &[i64]) -> StoreResult<(Vec<zhisu_store::TreeNode>, Vec<(i64, String)>)> {
+                // One statement for both, in a few fixed shapes (padded with
+                // repeats) so each is prepared once per connection. Leaves
+                // come in short runs (the 16-leaf groups a proof touches),
+                // each read as a range.
+                fn shape(n: usize, shapes: &[usize]) -> usize {
+                    shapes.iter().copied().find(|&s| s >= n).unwrap_or(n)
+                }
+                let mut runs: Vec<(i64, i64)> = Vec::new();
+                for &leaf in leaves {
+                    match runs.last_mut() {
+                        Some(run) if run.1 + 1 == leaf => run.1 = leaf,
+                        _ => runs.push((leaf, leaf)),
+                    }
+                }
+                if nodes.is_empty() && runs.is_empty() {
+                    return Ok((vec![], vec![]));
+                }
+                // One row back, not one per hash: every row would be a
+                // round trip to the engine's thread.
+                let mut q = sqlx::QueryBuilder::<$db>::new(concat!(
+                    "select ", $concat, "(cast(level as text) || ':' || cast(idx as text) || ':' || hash, ',') from ("
+                ));
+                if !nodes.is_empty() {
+                    q.push("select level, idx, hash from ledger_nodes where ");
+                    for i in 0..shape(nodes.len(), &[8, 16, 32, 64]) {
+                        let (level, idx) = nodes[i.min(nodes.len() - 1)];
+                        q.push(if i == 0 { "(level = " } else { " or (level = " });
+                        q.push_bind(level as i32).push(" and idx = ").push_bind(idx).push(")");
+                    }
+                }
+                if !runs.is_empty() {
+                    if !nodes.is_empty() {
+                        q.push(" union all ");
+                    }
+                    q.push("select 0 as level, leaf_index as idx, leaf_hash as hash from ledger_leaves where ");
+                    for i in 0..shape(runs.len(), &[2, 8]) {
+                        let (from, to) = runs[i.min(runs.len() - 1)];
+                        q.push(if i == 0 { "(leaf_index >= " } else { " or (leaf_index >= " });
+                        q.push_bind(from).push(" and leaf_index <= ").push_bind(to).push(")");
+                    }
+                }
+                q.push(") t");
+                let joined: Option<String> = q.build_query_scalar().fetch_one(&self.reader).await.map_err(map_err)?;
+                let mut found = Vec::with_capacity(nodes.len());
+                let mut hashes = Vec::with_capacity(leaves.len());
+                for item in joined.as_deref().unwrap_or("").split(',').filter(|i| !i.is_empty()) {
+                    let mut parts = item.splitn(3, ':');
+                    let (Some(level), Some(idx), Some(hash)) = (parts.next(), parts.next(), parts.next()) else {
+                        return Err(StoreError::Internal(format!("malformed tree read {item}")));
+                    };
+                    let (Ok(level), Ok(idx)) = (level.parse::<i32>(), idx.parse::<i64>()) else {
+                        return Err(StoreError::Internal(format!("malformed tree read {item}")));
+                    };
+                    if level == 0 {
+                        hashes.push((idx, hash.to_string()));
+                    } else {
+                        found.push((level as u32, idx, node_hash_from_hex(level, idx, hash)?));
+                    }
+                }
+                Ok((found, hashes))
+            }
+
+            async fn tree_level(&self, level: u32, from: i64, to: i64) -> StoreResult<Vec<zhisu_store::TreeNode>> {
+                let rows: Vec<(i64, String)> = sqlx::query_as("select idx, hash from ledger_nodes where level = $1 and idx >= $2 and idx <= $3 order by idx")
+                    .bind(level as i32)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err(map_err)?;
+                rows.into_iter()
+                    .map(|(idx, hash)| Ok((level, idx, node_hash_from_hex(level as i32, idx, &hash)?)))
+                    .collect()
+            }
+
+            async fn ledger_counts(&self) -> StoreResult<zhisu_store::LedgerCounts> {
+                let versions: i64 = sqlx::query_scalar("select count(*) from record_versions").fetch_one(&self.reader).await.map_err(map_err)?;
+                let ledgered_audit: i64 = sqlx::query_scalar("select count(*) from audit_log where leaf_index is not null")
+                    .fetch_one(&self.reader)
+                    .await
+                    .map_err(map_err)?;
+                let unledgered_audit: i64 = sqlx::query_scalar(
+                    "select count(*) from audit_log where leaf_index is null \
+                     and id > (select coalesce(min(id), 0) from audit_log where leaf_index is not null) \
+                     and exists (select 1 from audit_log where leaf_index is not null)",
+                )
+                .fetch_one(&self.reader)
+                .await
+                .map_err(map_err)?;
+                let purges: i64 = sqlx::query_scalar("select count(*) from purges").fetch_one(&self.reader).await.map_err(map_err)?;
+                Ok(zhisu_store::LedgerCounts { versions, ledgered_audit, unledgered_audit, purges })
+            }
+
+            async fn purge(&self, purge: zhisu_store::NewPurge) -> StoreResult<i64> {
+                use sha2::Digest as _;
+                let at = format_time(now());
+                let mut tx = self.writer.begin().await.map_err(map_err)?;
+                let mut listed = Vec::with_capacity(purge.versions.len());
+                for v in &purge.versions {
+                    let (leaf_index, leaf_hash): (i64, String) = sqlx::query_as(
+                        "select v.leaf_index, l.leaf_hash from record_versions v join ledger_leaves l on l.leaf_index = v.leaf_index \
+                         where v.record_id = $1 and v.version = $2",
+                    )
+                    .bind(v.record_id)
+                    .bind(v.version)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?
+                    .ok_or(StoreError::NotFound)?;
+                    let body = canonical_json(&v.body);
+                    listed.push((body.clone(), zhisu_store::PurgedVersion {
+                        kind: v.kind.as_str().to_string(),
+                        record_id: v.record_id,
+                        version: v.version,
+                        leaf_index,
+                        leaf_hash,
+                        body_sha256: hex::encode(sha2::Sha256::digest(body.as_bytes())),
+                    }));
+                }
+                let detail = zhisu_store::PurgeDetail {
+                    at: at.clone(),
+                    actor: purge.actor.clone(),
+                    as_of: purge.as_of.clone(),
+                    versions: listed.iter().map(|(_, p)| p.clone()).collect(),
+                };
+                let detail = canonical_json(&serde_json::to_value(&detail).map_err(|e| StoreError::Internal(e.to_string()))?);
+                let leaf_index = Self::next_leaf(&mut tx).await?;
+                let id: i64 = sqlx::query_scalar(
+                    "insert into purges (at, actor, as_of, detail, leaf_index) values ($1, $2, $3, $4, $5) returning id",
+                )
+                .bind(&at)
+                .bind(&purge.actor)
+                .bind(&purge.as_of)
+                .bind(&detail)
+                .bind(leaf_index)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                Self::insert_leaf(&mut tx, leaf_index, &zhisu_store::purge_leaf_bytes(&detail), ("purge", &format!("purge/{id}")), &at).await?;
+                for (body, p) in &listed {
+                    sqlx::query(
+                        "insert into purged_versions (record_id, version, purge_id, leaf_hash, body_sha256) values ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(p.record_id)
+                    .bind(p.version)
+                    .bind(id)
+                    .bind(&p.leaf_hash)
+                    .bind(&p.body_sha256)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    sqlx::query("update record_versions set body = $1 where record_id = $2 and version = $3")
+                        .bind(body)
+                        .bind(p.record_id)
+                        .bind(p.version)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                }
+                for (record_id, name) in &purge.names {
+                    sqlx::query("update records set name = $1 where id = $2")
+                        .bind(name)
+                        .bind(record_id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                }
+                let audit = AuditEntry {
+                    target: Some(format!("purge/{id}")),
+                    detail: Some(format!("{} versions, leaf {leaf_index}", listed.len())),
+                    ..purge.audit
+                };
+                Self::insert_audit(&mut tx, &audit, &at).await?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(id)
+            }
+
+            async fn purges(&self) -> StoreResult<Vec<(i64, String)>> {
+                sqlx::query_as("select id, detail from purges order by id")
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err(map_err)
             }
 
             async fn health(&self) -> StoreResult<StoreHealth> {
@@ -789,6 +1041,13 @@ macro_rules! impl_sql_store {
                 let ledger_leaves: i64 = sqlx::query_scalar("select count(*) from ledger_leaves").fetch_one(&self.reader).await.map_err(map_err)?;
                 Ok(StoreHealth { engine: $engine, records, ledger_leaves })
             }
+        }
+
+        fn node_hash_from_hex(level: i32, idx: i64, hash: &str) -> StoreResult<[u8; 32]> {
+            hex::decode(hash)
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                .ok_or_else(|| StoreError::Internal(format!("tree node {level}/{idx} is not a SHA-256 hash")))
         }
 
         fn alert_from_row(row: &DbRow) -> StoreResult<Alert> {

@@ -230,16 +230,104 @@ pub struct StoreHealth {
     pub ledger_leaves: i64,
 }
 
-/// One ledger leaf and the record version it was computed from, as the
-/// store holds them now.
+/// One ledger leaf and what it stands for, as the store holds them now.
 #[derive(Debug, Clone)]
 pub struct LedgerEntry {
     pub leaf_index: i64,
     pub leaf_hash: String,
     pub entry_ref: String,
-    /// None when the version row is gone.
-    pub version: Option<(String, i64, i64, String)>,
+    pub content: LeafContent,
 }
+
+/// The row a leaf was computed from.
+#[derive(Debug, Clone)]
+pub enum LeafContent {
+    /// A record version: its kind, record, version and canonical JSON.
+    Version {
+        kind: String,
+        record_id: i64,
+        version: i64,
+        body: String,
+    },
+    /// An audit entry.
+    Audit(AuditRecord),
+    /// A retention purge: the canonical JSON its leaf hashes.
+    Purge { id: i64, detail: String },
+    /// The row behind the leaf is gone.
+    Missing,
+}
+
+/// The bytes an audit entry contributes to the ledger: its canonical JSON
+/// (id, time, actor, action, target, enterprise, address, outcome, detail).
+pub fn audit_leaf_bytes(record: &AuditRecord) -> Vec<u8> {
+    let json = serde_json::to_value(record).unwrap_or_default();
+    format!("zhisu-audit/v1\n{}", canonical_json(&json)).into_bytes()
+}
+
+/// The bytes a retention purge contributes to the ledger.
+pub fn purge_leaf_bytes(detail: &str) -> Vec<u8> {
+    format!("zhisu-purge/v1\n{detail}").into_bytes()
+}
+
+/// One version a purge redacts: its new (redacted) body.
+#[derive(Debug, Clone)]
+pub struct PurgeVersion {
+    pub kind: zhisu_domain::RecordKind,
+    pub record_id: i64,
+    pub version: i64,
+    pub body: serde_json::Value,
+}
+
+/// A retention purge (G8.5) as the service decided it.
+#[derive(Debug, Clone)]
+pub struct NewPurge {
+    pub actor: String,
+    /// The day retention was judged on.
+    pub as_of: String,
+    pub versions: Vec<PurgeVersion>,
+    /// New list names (`records.name`) for records whose name was private.
+    pub names: Vec<(i64, String)>,
+    pub audit: AuditEntry,
+}
+
+/// What a purge listed for one version: enough for `ledger verify` to
+/// accept the redacted body and still check the original leaf.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PurgedVersion {
+    pub kind: String,
+    pub record_id: i64,
+    pub version: i64,
+    pub leaf_index: i64,
+    /// The version's leaf hash (hex), computed from the original body.
+    pub leaf_hash: String,
+    /// SHA-256 (hex) of the redacted canonical body now stored.
+    pub body_sha256: String,
+}
+
+/// The canonical content of a purge (what its leaf hashes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PurgeDetail {
+    pub at: String,
+    pub actor: String,
+    pub as_of: String,
+    pub versions: Vec<PurgedVersion>,
+}
+
+/// Row counts `ledger verify` compares with the number of leaves.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LedgerCounts {
+    pub versions: i64,
+    /// Audit entries that have a leaf.
+    pub ledgered_audit: i64,
+    /// Audit entries without a leaf written after the first one with a
+    /// leaf: rows added behind the platform's back. (Entries older than
+    /// the ledgered audit log have none and are not counted.)
+    pub unledgered_audit: i64,
+    pub purges: i64,
+}
+
+/// A node of the stored Merkle tree: (level, index, SHA-256).
+pub type TreeNode = (u32, i64, [u8; 32]);
 
 /// Versioned, ledgered records: enterprises, products, batches.
 #[async_trait]
@@ -335,12 +423,36 @@ pub trait AuditStore: Send + Sync {
     async fn ledger_entries(&self, from_index: i64, limit: i64) -> StoreResult<Vec<LedgerEntry>>;
     /// Leaf hashes (hex) from `from_index` on, at most `limit`, in order.
     async fn leaf_hashes(&self, from_index: i64, limit: i64) -> StoreResult<Vec<String>>;
-    /// How many record versions exist (each must have its leaf).
-    async fn count_versions(&self) -> StoreResult<i64>;
-    /// Keeps a signed checkpoint (once per tree size).
-    async fn store_checkpoint(&self, tree_size: i64, root: &str, note: &str) -> StoreResult<()>;
+    /// How many rows stand behind leaves (each must have its leaf).
+    async fn ledger_counts(&self) -> StoreResult<LedgerCounts>;
+    /// Keeps the tree nodes completed since the last checkpoint and the
+    /// signed checkpoint (once per tree size), in one transaction: the
+    /// stored tree always covers the latest checkpoint.
+    async fn store_checkpoint(
+        &self,
+        nodes: &[TreeNode],
+        tree_size: i64,
+        root: &str,
+        note: &str,
+    ) -> StoreResult<()>;
     /// Every stored checkpoint, smallest tree first: (size, hex root, note).
     async fn checkpoints(&self) -> StoreResult<Vec<(i64, String, String)>>;
+    /// The checkpoint of the largest tree: (size, hex root, note).
+    async fn latest_checkpoint(&self) -> StoreResult<Option<(i64, String, String)>>;
+    /// Stored tree nodes and leaf hashes (hex) by position, in one go;
+    /// what is not stored is left out.
+    async fn tree_reads(
+        &self,
+        nodes: &[(u32, i64)],
+        leaves: &[i64],
+    ) -> StoreResult<(Vec<TreeNode>, Vec<(i64, String)>)>;
+    /// Redacts the listed versions and records the purge as a leaf (and
+    /// its audit entry), all in one transaction. Returns the purge's id.
+    async fn purge(&self, purge: NewPurge) -> StoreResult<i64>;
+    /// Every purge's id and canonical detail, oldest first.
+    async fn purges(&self) -> StoreResult<Vec<(i64, String)>>;
+    /// Stored nodes of one level with index in `from..=to`, in order.
+    async fn tree_level(&self, level: u32, from: i64, to: i64) -> StoreResult<Vec<TreeNode>>;
 }
 
 /// One public scan, as logged.

@@ -262,6 +262,7 @@ pub fn product_fields(lang: Lang, editing: bool) -> Fields {
         Field::new(lang, "production_licence_no", "text", false).hint("XK06-014-00123"),
         Field::new(lang, "ccc_cert_no", "text", false).hint("16位"),
         Field::new(lang, "warranty_months", "number", false),
+        Field::new(lang, "service_life_months", "number", false),
         Field::new(lang, "instructions", "textarea", false),
         Field::new(lang, "instructions_file", "file", false).hint(if editing {
             lang.text("keep_file")
@@ -391,6 +392,7 @@ pub async fn product_json(
         "production_licence_no": text_or_null(form, "production_licence_no"),
         "ccc_cert_no": text_or_null(form, "ccc_cert_no"),
         "warranty_months": number(form, "warranty_months", findings),
+        "service_life_months": number(form, "service_life_months", findings),
         "instructions": text_or_null(form, "instructions"),
         "code_scheme": text_or_null(form, "code_scheme"),
         "trace_level": text_or_null(form, "trace_level"),

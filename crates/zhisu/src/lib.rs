@@ -79,6 +79,7 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(Engine, Service)> {
             public_url: settings.public_url.clone(),
             manual_review: settings.manual_review,
             scan_alert_count: settings.scan_alert_count,
+            retention_years: settings.retention_years.clone(),
         },
     );
     Ok((engine, service))

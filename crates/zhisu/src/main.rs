@@ -119,6 +119,20 @@ enum AdminCommand {
         #[arg(long, default_value = "")]
         name: String,
     },
+    /// Purge the private data of records whose retention (G8.5) is over:
+    /// counterparty names, addresses and contacts of sales and purchases,
+    /// senders' contacts of feedback. Leaf hashes stay; the purge is itself
+    /// a ledger leaf, so `ledger verify` still passes. Prints a JSON report.
+    Purge {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// Judge retention as of this day (YYYY-MM-DD). Default: today.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Only report what would be purged.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -366,6 +380,41 @@ async fn main() -> anyhow::Result<()> {
                     user.login,
                     user.role.as_str(),
                     user.id
+                );
+                Ok(())
+            }
+            AdminCommand::Purge {
+                common,
+                as_of,
+                dry_run,
+            } => {
+                let today = chrono::Utc::now().date_naive();
+                let as_of = match as_of {
+                    None => today,
+                    Some(day) => chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
+                        .map_err(|_| {
+                            anyhow::anyhow!("--as-of must be a day like 2030-01-31, got {day:?}")
+                        })?,
+                };
+                if as_of > today {
+                    anyhow::bail!("--as-of {as_of} is in the future: retention is judged on days that have come");
+                }
+                let settings = Settings::for_data(&common)?;
+                let (engine, service) = zhisu::open(&settings).await?;
+                let report = service.purge_expired(&cli_operator(), as_of, dry_run).await;
+                engine.close().await;
+                let report = report.map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!("{}", serde_json::to_string_pretty(&report)?);
+                eprintln!(
+                    "{} of {} records expired as of {as_of}; {} versions {}",
+                    report.expired.len(),
+                    report.examined,
+                    report.versions,
+                    if dry_run {
+                        "would be purged (dry run)"
+                    } else {
+                        "purged"
+                    }
                 );
                 Ok(())
             }

@@ -60,6 +60,9 @@ struct FileSettings {
     public_url: Option<String>,
     manual_review: Option<bool>,
     scan_alert_count: Option<u64>,
+    /// Industry retention rules: years by product category code.
+    #[serde(default)]
+    retention_years: std::collections::BTreeMap<String, u32>,
 }
 
 /// The settings in force.
@@ -74,6 +77,7 @@ pub struct Settings {
     pub public_url: String,
     pub manual_review: bool,
     pub scan_alert_count: u64,
+    pub retention_years: std::collections::BTreeMap<String, u32>,
 }
 
 /// A database URL; its password never appears in `Debug` output or logs.
@@ -180,8 +184,17 @@ impl Settings {
         if scan_alert_count < 2 {
             bail!("scan_alert_count must be at least 2, got {scan_alert_count}");
         }
+        for (category, years) in &file.retention_years {
+            if zhisu_domain::ProductCategory::find(category).is_none() {
+                bail!("retention_years: unknown product category {category:?}");
+            }
+            if !(1..=100).contains(years) {
+                bail!("retention_years.{category} must be 1 to 100 years, got {years}");
+            }
+        }
         Ok(Settings {
             scan_alert_count,
+            retention_years: file.retention_years,
             data,
             database_url,
             listen,
@@ -236,6 +249,14 @@ manual_review = false
 # Scans of one 一物一码 code after which the producer and the regulator get a
 # counterfeit alert and the scan page warns.
 scan_alert_count = 50
+
+# Retention (G8.5): where an industry rule says how many years to keep the
+# records of a product category, name it here. Otherwise records are kept
+# for the product's shelf/service life + 1 year, else 2 years, and a
+# manufacturer's records at least 3 years. `zhisu admin purge` removes the
+# private data (counterparty and sender contacts) of expired records.
+# [retention_years]
+# wire-cable = 5
 "#;
 
 #[cfg(test)]
@@ -267,6 +288,27 @@ mod tests {
         assert!(Settings::resolve(&args).is_err());
         let parsed: FileSettings = toml::from_str(EXAMPLE).unwrap();
         assert_eq!(parsed.session_hours, Some(12));
+    }
+
+    #[test]
+    fn industry_retention_rules_name_known_categories() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("zhisu.toml");
+        let args = ServeArgs {
+            common: CommonArgs {
+                config: Some(file.clone()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        std::fs::write(&file, "[retention_years]\nwire-cable = 5\n").unwrap();
+        let s = Settings::resolve(&args).unwrap();
+        assert_eq!(s.retention_years.get("wire-cable"), Some(&5));
+        std::fs::write(&file, "[retention_years]\nbananas = 5\n").unwrap();
+        let e = Settings::resolve(&args).err().unwrap().to_string();
+        assert!(e.contains("unknown product category \"bananas\""), "{e}");
+        std::fs::write(&file, "[retention_years]\nwire-cable = 0\n").unwrap();
+        assert!(Settings::resolve(&args).is_err());
     }
 
     #[test]

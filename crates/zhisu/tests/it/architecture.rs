@@ -131,6 +131,7 @@ fn every_record_write_clears_the_scan_cache() {
             .find(".create_record(")
             .into_iter()
             .chain(rest.find(".update_record("))
+            .chain(rest.find(".purge("))
             .min()
         {
             let after = &rest[at..];

@@ -12,6 +12,7 @@ mod epcis;
 mod flow;
 mod openapi;
 mod pages;
+mod retention;
 mod scan;
 mod store;
 mod support;

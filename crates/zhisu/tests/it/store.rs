@@ -243,6 +243,15 @@ async fn ledger_verify_names_what_was_tampered_with() {
             &json!({"warranty_months": 48}),
         )
         .await;
+        // Enough leaves for the stored tree to hold nodes (16 leaves each).
+        for n in 2..=6 {
+            app.post(
+                &maker,
+                "/api/v1/products",
+                &crate::support::gas_stove_json(&format!("LEDGER-{n}")),
+            )
+            .await;
+        }
         let verify = || {
             std::process::Command::new(env!("CARGO_BIN_EXE_zhisu"))
                 .args([
@@ -344,39 +353,114 @@ async fn ledger_verify_names_what_was_tampered_with() {
         .unwrap();
         assert!(verify().status.success(), "{engine}: restored");
 
-        // The tail cut off cleanly (last leaf and its version gone): the
-        // signed checkpoint still counts it.
+        // The tail cut off cleanly (the last leaf, an audit entry, and its
+        // row gone): the signed checkpoint still counts it.
+        if app.engine_kind == EngineKind::Postgres {
+            app.execute_raw("alter table audit_log disable trigger audit_log_append_only")
+                .await
+                .unwrap();
+        }
         let last = app
             .scalar("select max(leaf_index) from ledger_leaves")
             .await;
-        let tail_body = app
-            .text(&format!(
-                "select body from record_versions where leaf_index = {last}"
-            ))
-            .await;
-        let tail = app
-            .text(&format!("select kind || '|' || record_id || '|' || version || '|' || created_at || '|' || created_by from record_versions where leaf_index = {last}"))
-            .await;
-        let tail_leaf = app
-            .text(&format!("select leaf_hash || '|' || entry_kind || '|' || entry_ref || '|' || created_at from ledger_leaves where leaf_index = {last}"))
+        for sql in [
+            format!(
+                "create table saved_audit as select * from audit_log where leaf_index = {last}"
+            ),
+            format!(
+                "create table saved_leaf as select * from ledger_leaves where leaf_index = {last}"
+            ),
+            format!("delete from audit_log where leaf_index = {last}"),
+            format!("delete from ledger_leaves where leaf_index = {last}"),
+        ] {
+            let changed = app.execute_raw(&sql).await.unwrap();
+            if sql.starts_with("delete") {
+                assert_eq!(changed, 1, "{engine}: {sql}");
+            }
+        }
+        let said = String::from_utf8_lossy(&verify().stderr).to_string();
+        assert!(said.contains("it was truncated"), "{engine}: {said}");
+        for sql in [
+            "insert into audit_log select * from saved_audit",
+            "insert into ledger_leaves select * from saved_leaf",
+            "drop table saved_audit",
+            "drop table saved_leaf",
+        ] {
+            app.execute_raw(sql).await.unwrap();
+        }
+        assert!(verify().status.success(), "{engine}: put back");
+
+        // An audit entry edited: who did it, rewritten.
+        let audit_id = app
+            .scalar(
+                "select min(id) from audit_log where actor like 'key:%' and leaf_index is not null",
+            )
             .await;
         app.execute_raw(&format!(
-            "delete from record_versions where leaf_index = {last}"
-        ))
-        .await
-        .unwrap();
-        app.execute_raw(&format!(
-            "delete from ledger_leaves where leaf_index = {last}"
+            "update audit_log set actor = 'user:9999' where id = {audit_id}"
         ))
         .await
         .unwrap();
         let said = String::from_utf8_lossy(&verify().stderr).to_string();
-        assert!(said.contains("it was truncated"), "{engine}: {said}");
-        let t: Vec<&str> = tail.split('|').collect();
-        app.execute_raw(&format!("insert into record_versions (record_id, version, kind, body, created_at, created_by, leaf_index) values ({}, {}, '{}', '{tail_body}', '{}', '{}', {last})", t[1], t[2], t[0], t[3], t[4])).await.unwrap();
-        let l: Vec<&str> = tail_leaf.split('|').collect();
-        app.execute_raw(&format!("insert into ledger_leaves (leaf_index, leaf_hash, entry_kind, entry_ref, created_at) values ({last}, '{}', '{}', '{}', '{}')", l[0], l[1], l[2], l[3])).await.unwrap();
-        assert!(verify().status.success(), "{engine}: put back");
+        assert!(
+            said.contains(&format!("audit entry audit/{audit_id} no longer matches")),
+            "{engine}: {said}"
+        );
+        let actor = app
+            .text(&format!(
+                "select entry_ref from ledger_leaves where entry_ref = 'audit/{audit_id}'"
+            ))
+            .await;
+        assert_eq!(actor, format!("audit/{audit_id}"));
+        let original_actor = app
+            .text("select actor from audit_log where actor like 'key:%' order by id limit 1")
+            .await;
+        app.execute_raw(&format!(
+            "update audit_log set actor = '{original_actor}' where id = {audit_id}"
+        ))
+        .await
+        .unwrap();
+        assert!(verify().status.success(), "{engine}: audit restored");
+
+        // An audit entry slipped in without a leaf.
+        app.execute_raw("insert into audit_log (at, actor, action, outcome) values ('2026-01-01T00:00:00Z', 'user:1', 'nothing.happened', 'ok')")
+            .await
+            .unwrap();
+        let said = String::from_utf8_lossy(&verify().stderr).to_string();
+        assert!(
+            said.contains("audit entries have no leaf"),
+            "{engine}: {said}"
+        );
+        app.execute_raw("delete from audit_log where action = 'nothing.happened'")
+            .await
+            .unwrap();
+        assert!(verify().status.success(), "{engine}: removed again");
+
+        // A node of the stored tree edited: proofs would lie, verify says so.
+        assert!(
+            app.scalar("select count(*) from ledger_nodes").await > 0,
+            "{engine}: the checkpoint stored tree nodes"
+        );
+        if app.engine_kind == EngineKind::Postgres {
+            app.execute_raw("alter table ledger_nodes disable trigger ledger_nodes_append_only")
+                .await
+                .unwrap();
+        }
+        app.execute_raw(
+            "create table saved_node as select * from ledger_nodes where level = 4 and idx = 0",
+        )
+        .await
+        .unwrap();
+        app.execute_raw("delete from ledger_nodes where level = 4 and idx = 0")
+            .await
+            .unwrap();
+        let said = String::from_utf8_lossy(&verify().stderr).to_string();
+        assert!(said.contains("over leaves 0..16"), "{engine}: {said}");
+        app.execute_raw("insert into ledger_nodes select * from saved_node")
+            .await
+            .unwrap();
+        app.execute_raw("drop table saved_node").await.unwrap();
+        assert!(verify().status.success(), "{engine}: node restored");
 
         // Two leaves swapped (the log reordered).
         let h0 = app
@@ -468,6 +552,91 @@ async fn ledger_verify_names_what_was_tampered_with() {
             "{engine}"
         );
     }
+}
+
+/// The stored tree: after a restart the checkpointer picks the tree up
+/// from its stored nodes, and every root and proof it then serves equals
+/// the one computed from all the leaves.
+#[tokio::test]
+async fn the_stored_tree_survives_a_restart_and_serves_exact_proofs() {
+    use base64::Engine;
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(zhisu_domain::Role::PlatformAdmin, None, &[]).await;
+        let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let make = |n: usize| {
+            let (app, maker) = (&app, maker.clone());
+            async move {
+                for i in 0..n {
+                    let model = format!("TREE-{}-{i}", rand_suffix());
+                    app.post(
+                        &maker,
+                        "/api/v1/products",
+                        &crate::support::gas_stove_json(&model),
+                    )
+                    .await;
+                }
+            }
+        };
+        make(12).await;
+        let first = app.service.checkpoint_with_size().await.unwrap().1;
+        assert!(first > 32, "{engine}: {first} leaves");
+        make(10).await;
+
+        let restarted = app.reopen().await;
+        let (note, size) = restarted.checkpoint_with_size().await.unwrap();
+        let leaves: Vec<zhisu_ledger::Hash> = app
+            .ledger_rows()
+            .await
+            .iter()
+            .map(|r| hex_to_hash(&r.1))
+            .collect();
+        assert_eq!(size, leaves.len() as u64, "{engine}");
+        let root = zhisu_ledger::tree_hash(&leaves);
+        assert!(
+            note.contains(&base64::engine::general_purpose::STANDARD.encode(root)),
+            "{engine}: {note}"
+        );
+        let decode = |hashes: Vec<String>| -> Vec<zhisu_ledger::Hash> {
+            hashes
+                .iter()
+                .map(|h| {
+                    base64::engine::general_purpose::STANDARD
+                        .decode(h)
+                        .unwrap()
+                        .try_into()
+                        .unwrap()
+                })
+                .collect()
+        };
+        for tree_size in [first, first + 1, size - 1, size] {
+            let tree = &leaves[..tree_size as usize];
+            for m in 0..tree_size {
+                let proof = restarted.inclusion_proof(m, tree_size).await.unwrap();
+                assert_eq!(
+                    decode(proof.hashes),
+                    zhisu_ledger::inclusion_proof(m as usize, tree),
+                    "{engine}: inclusion {m} in {tree_size}"
+                );
+                if m > 0 {
+                    let proof = restarted.consistency_proof(m, tree_size).await.unwrap();
+                    assert_eq!(
+                        decode(proof.hashes),
+                        zhisu_ledger::consistency_proof(m as usize, tree),
+                        "{engine}: consistency {m} to {tree_size}"
+                    );
+                }
+            }
+        }
+        // Sizes beyond the log are refused, not guessed.
+        assert!(restarted.inclusion_proof(0, size + 1).await.is_err());
+        assert!(restarted.consistency_proof(1, size + 1).await.is_err());
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use rand::Rng;
+    rand::thread_rng().gen()
 }
 
 fn decode_hashes(proof: &serde_json::Value) -> Vec<zhisu_ledger::Hash> {

@@ -120,6 +120,22 @@ impl TestApp {
         }
     }
 
+    /// A second service over the same data and database, as after a
+    /// restart of the platform.
+    pub async fn reopen(&self) -> Service {
+        let args = ServeArgs {
+            common: CommonArgs {
+                data: Some(self.data.clone()),
+                database_url: Some(self.database_url.clone()),
+                config: None,
+            },
+            listen: Some(self.base.trim_start_matches("http://").parse().unwrap()),
+            ..Default::default()
+        };
+        let settings = Settings::resolve(&args).expect("settings");
+        zhisu::open(&settings).await.expect("reopen store").1
+    }
+
     /// One app per configured engine: SQLite always, PostgreSQL when set.
     pub async fn each_engine() -> Vec<TestApp> {
         let mut apps = vec![TestApp::spawn(EngineKind::Sqlite).await];
@@ -273,9 +289,14 @@ impl TestApp {
         }
     }
 
+    /// Records and record-version leaves: what a refused request must not
+    /// change. (Its audit entry, itself a leaf, is expected.)
     pub async fn counts(&self) -> (i64, i64) {
         let h = self.service.health().await.unwrap();
-        (h.records, h.ledger_leaves)
+        let versions = self
+            .scalar("select count(*) from ledger_leaves where entry_kind = 'record'")
+            .await;
+        (h.records, versions)
     }
 
     /// A manufacturer (or seller) with its admin key, filed by a platform admin.
