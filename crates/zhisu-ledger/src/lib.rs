@@ -194,6 +194,23 @@ pub fn leaf_bytes(kind: &str, record_id: i64, version: i64, canonical_json: &str
     format!("zhisu-record/v1\n{kind}\n{record_id}\n{version}\n{canonical_json}").into_bytes()
 }
 
+/// The bytes an EPCIS capture contributes to the log: its ID, then each
+/// event it stored (in order) as its eventID and the SHA-256 of the event
+/// as stored.
+pub fn capture_leaf_bytes<'a>(
+    capture_id: &str,
+    events: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<u8> {
+    let mut out = format!("zhisu-capture/v1\n{capture_id}\n").into_bytes();
+    for (event_id, body) in events {
+        out.extend_from_slice(event_id.as_bytes());
+        out.push(b'\t');
+        out.extend_from_slice(hex::encode(Sha256::digest(body.as_bytes())).as_bytes());
+        out.push(b'\n');
+    }
+    out
+}
+
 pub fn to_hex(hash: &Hash) -> String {
     hex::encode(hash)
 }

@@ -98,6 +98,18 @@ impl Service {
                             "{expected_ref} 的内容与账本不符 (record {expected_ref} no longer matches leaf {next}: it was changed after it was written)"
                         ))
                     }
+                    LeafContent::Capture { capture_id } => {
+                        let events = self.store.capture_leaf_events(capture_id).await?;
+                        let recomputed =
+                            zhisu_ledger::leaf_hash(&zhisu_ledger::capture_leaf_bytes(
+                                capture_id,
+                                events.iter().map(|(id, body)| (id.as_str(), body.as_str())),
+                            ));
+                        let expected_ref = format!("capture/{capture_id}");
+                        (recomputed != stored || expected_ref != entry.entry_ref).then(|| format!(
+                            "EPCIS 捕获 {expected_ref} 与账本不符 (EPCIS {expected_ref} no longer matches leaf {next}: an event was changed, added or removed after capture)"
+                        ))
+                    }
                     LeafContent::Purge { id, detail } => {
                         let recomputed =
                             zhisu_ledger::leaf_hash(&zhisu_store::purge_leaf_bytes(detail));
@@ -172,9 +184,14 @@ impl Service {
         }
         if problem.is_none() {
             let counts = self.store.ledger_counts().await?;
-            let behind = counts.versions + counts.ledgered_audit + counts.purges - next;
+            let behind =
+                counts.versions + counts.ledgered_audit + counts.purges + counts.ledgered_captures
+                    - next;
             if behind > 0 {
                 problem = Some(format!("有 {behind} 个记录版本不在账本中 ({behind} record versions have no leaf: rows were added behind the platform's back)"));
+            } else if counts.unledgered_captures > 0 {
+                let n = counts.unledgered_captures;
+                problem = Some(format!("有 {n} 个 EPCIS 捕获不在账本中 ({n} EPCIS captures have no leaf: rows were added behind the platform's back)"));
             } else if counts.unledgered_audit > 0 {
                 let n = counts.unledgered_audit;
                 problem = Some(format!("有 {n} 条审计记录不在账本中 ({n} audit entries have no leaf: rows were added behind the platform's back)"));

@@ -742,8 +742,9 @@ macro_rules! impl_sql_store {
                 let rows = sqlx::query(
                     "select l.leaf_index, l.leaf_hash, l.entry_ref, v.kind, v.record_id, v.version, v.body, \
                      a.id as audit_id, a.at, a.actor, a.action, a.target, a.enterprise_id, a.ip, a.outcome, a.detail, \
-                     p.id as purge_id, p.detail as purge_detail \
+                     p.id as purge_id, p.detail as purge_detail, c.capture_id \
                      from ledger_leaves l left join record_versions v on v.leaf_index = l.leaf_index \
+                     left join epcis_captures c on c.leaf_index = l.leaf_index \
                      left join audit_log a on a.leaf_index = l.leaf_index \
                      left join purges p on p.leaf_index = l.leaf_index \
                      where l.leaf_index >= $1 order by l.leaf_index limit $2",
@@ -758,7 +759,11 @@ macro_rules! impl_sql_store {
                         let kind: Option<String> = row.try_get("kind").map_err(map_err)?;
                         let audit_id: Option<i64> = row.try_get("audit_id").map_err(map_err)?;
                         let purge_id: Option<i64> = row.try_get("purge_id").map_err(map_err)?;
+                        let capture_id: Option<String> = row.try_get("capture_id").map_err(map_err)?;
                         let content = match (kind, audit_id) {
+                            (None, None) if capture_id.is_some() => zhisu_store::LeafContent::Capture {
+                                capture_id: capture_id.unwrap_or_default(),
+                            },
                             (None, None) if purge_id.is_some() => zhisu_store::LeafContent::Purge {
                                 id: purge_id.unwrap_or_default(),
                                 detail: row.try_get("purge_detail").map_err(map_err)?,
@@ -942,7 +947,18 @@ macro_rules! impl_sql_store {
                 .await
                 .map_err(map_err)?;
                 let purges: i64 = sqlx::query_scalar("select count(*) from purges").fetch_one(&self.reader).await.map_err(map_err)?;
-                Ok(zhisu_store::LedgerCounts { versions, ledgered_audit, unledgered_audit, purges })
+                let ledgered_captures: i64 = sqlx::query_scalar("select count(*) from epcis_captures where leaf_index is not null")
+                    .fetch_one(&self.reader)
+                    .await
+                    .map_err(map_err)?;
+                let unledgered_captures: i64 = sqlx::query_scalar(
+                    "select count(*) from epcis_captures where leaf_index is null \
+                     and created_at >= (select min(created_at) from epcis_captures where leaf_index is not null)",
+                )
+                .fetch_one(&self.reader)
+                .await
+                .map_err(map_err)?;
+                Ok(zhisu_store::LedgerCounts { versions, ledgered_audit, unledgered_audit, purges, ledgered_captures, unledgered_captures })
             }
 
             async fn purge(&self, purge: zhisu_store::NewPurge) -> StoreResult<i64> {
@@ -1027,6 +1043,14 @@ macro_rules! impl_sql_store {
                 Self::insert_audit(&mut tx, &audit, &at).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(id)
+            }
+
+            async fn capture_leaf_events(&self, capture_id: &str) -> StoreResult<Vec<(String, String)>> {
+                sqlx::query_as("select event_id, body from epcis_events where capture_id = $1 order by id")
+                    .bind(capture_id)
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err(map_err)
             }
 
             async fn purges(&self) -> StoreResult<Vec<(i64, String)>> {
@@ -1353,6 +1377,7 @@ macro_rules! impl_sql_store {
                 // Multi-row inserts; an ID already stored (or repeated in the
                 // document) is skipped by the unique index and counted.
                 let mut stored = 0i64;
+                let mut kept: Vec<(i64, String)> = Vec::with_capacity(events.len());
                 for chunk in $crate::fixed_chunks(events) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
                         "insert into epcis_events (event_id, capture_id, event_type, event_time, record_time, biz_step, action, \
@@ -1374,6 +1399,7 @@ macro_rules! impl_sql_store {
                     insert.push(" on conflict (event_id) do nothing returning id, event_id");
                     let rows: Vec<(i64, String)> = insert.build_query_as().fetch_all(&mut *tx).await.map_err(map_err)?;
                     stored += rows.len() as i64;
+                    kept.extend(rows.iter().cloned());
                     let by_id: std::collections::HashMap<&str, &NewEvent> =
                         chunk.iter().map(|e| (e.event_id.as_str(), e)).collect();
                     let epcs: Vec<(i64, &String)> = rows
@@ -1390,10 +1416,24 @@ macro_rules! impl_sql_store {
                     }
                 }
                 let duplicates = events.len() as i64 - stored;
-                sqlx::query("update epcis_captures set events = $1, duplicates = $2 where capture_id = $3")
+                // The capture's leaf: the events it stored, in row order, each
+                // with the body it was stored with (the first of repeats).
+                let mut first: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+                for e in events {
+                    first.entry(e.event_id.as_str()).or_insert(e.body.as_str());
+                }
+                kept.sort_unstable_by_key(|(row, _)| *row);
+                let leaf = zhisu_ledger::capture_leaf_bytes(
+                    capture_id,
+                    kept.iter().map(|(_, id)| (id.as_str(), first.get(id.as_str()).copied().unwrap_or_default())),
+                );
+                let leaf_index = Self::next_leaf(&mut tx).await?;
+                Self::insert_leaf(&mut tx, leaf_index, &leaf, ("capture", &format!("capture/{capture_id}")), &at).await?;
+                sqlx::query("update epcis_captures set events = $1, duplicates = $2, leaf_index = $4 where capture_id = $3")
                     .bind(stored)
                     .bind(duplicates)
                     .bind(capture_id)
+                    .bind(leaf_index)
                     .execute(&mut *tx)
                     .await
                     .map_err(map_err)?;

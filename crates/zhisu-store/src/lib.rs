@@ -253,6 +253,9 @@ pub enum LeafContent {
     Audit(AuditRecord),
     /// A retention purge: the canonical JSON its leaf hashes.
     Purge { id: i64, detail: String },
+    /// An EPCIS capture; its events are read separately
+    /// ([`AuditStore::capture_leaf_events`]).
+    Capture { capture_id: String },
     /// The row behind the leaf is gone.
     Missing,
 }
@@ -324,6 +327,9 @@ pub struct LedgerCounts {
     /// the ledgered audit log have none and are not counted.)
     pub unledgered_audit: i64,
     pub purges: i64,
+    pub ledgered_captures: i64,
+    /// Captures without a leaf after the first one with a leaf.
+    pub unledgered_captures: i64,
 }
 
 /// A node of the stored Merkle tree: (level, index, SHA-256).
@@ -449,6 +455,8 @@ pub trait AuditStore: Send + Sync {
     /// Redacts the listed versions and records the purge as a leaf (and
     /// its audit entry), all in one transaction. Returns the purge's id.
     async fn purge(&self, purge: NewPurge) -> StoreResult<i64>;
+    /// The events a capture stored, in order: (eventID, body as stored).
+    async fn capture_leaf_events(&self, capture_id: &str) -> StoreResult<Vec<(String, String)>>;
     /// Every purge's id and canonical detail, oldest first.
     async fn purges(&self) -> StoreResult<Vec<(i64, String)>>;
     /// Stored nodes of one level with index in `from..=to`, in order.

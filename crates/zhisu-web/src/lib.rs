@@ -321,6 +321,7 @@ pub fn router(service: Service, settings: WebSettings) -> Router {
         .route("/audit", get(pages::audit))
         .route("/audit.csv", get(pages::audit_csv))
         .route("/files/{sha256}", get(pages::file))
+        .route("/receipt/{kind}/{id}", get(pages::receipt))
         .route("/01/{*rest}", get(scan::resolve))
         .route("/00/{*rest}", get(scan::resolve))
         .route("/c/{*rest}", get(scan::resolve))

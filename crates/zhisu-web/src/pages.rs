@@ -39,6 +39,7 @@ const PRODUCT_FIELDS: &[&str] = &[
     "production_licence_no",
     "ccc_cert_no",
     "warranty_months",
+    "service_life_months",
     "instructions",
     "instructions_file",
     "code_scheme",
@@ -1013,8 +1014,41 @@ async fn detail_page(
     state.render(
         page,
         "detail.html",
-        minijinja::context! { title, record => record.to_json(), rows, tables, actions, workflow },
+        minijinja::context! { title, record => record.to_json(), rows, tables, actions, workflow,
+        receipt => format!("/receipt/{}/{id}", kind.as_str()) },
     )
+}
+
+/// The record's ledger receipt as a file, to check offline with only the
+/// deployment's public key (`zhisu ledger verify-proof`, docs/ledger.md).
+pub async fn receipt(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path((kind, id)): Path<(String, i64)>,
+) -> Response {
+    let Some(kind) = RecordKind::parse(&kind) else {
+        return state.error_page(
+            &page,
+            zhisu_service::ServiceError::NotFound(format!("record kind {kind}")),
+        );
+    };
+    match state.service.ledger_receipt(&s.principal, kind, id).await {
+        Ok(receipt) => (
+            [
+                (header::CONTENT_TYPE, "application/json".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"receipt-{}-{id}.json\"",
+                        kind.as_str()
+                    ),
+                ),
+            ],
+            serde_json::to_string_pretty(&receipt).unwrap_or_default(),
+        )
+            .into_response(),
+        Err(e) => state.error_page(&page, e),
+    }
 }
 
 pub async fn enterprise_detail(

@@ -226,6 +226,45 @@ async fn every_official_example_is_captured_and_queried_back_equal_in_meaning() 
         )
         .await;
         assert_eq!(status, 401, "G9.3: an API key is needed");
+
+        // Every capture is a ledger leaf: an event edited afterwards, or
+        // one slipped into a capture, is named by `ledger verify`.
+        let out = app.ledger_verify();
+        assert!(
+            out.status.success(),
+            "{engine}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            app.scalar("select count(*) from ledger_leaves where entry_kind = 'capture'")
+                .await,
+            app.scalar("select count(*) from epcis_captures").await
+        );
+        let (row, capture_id) = (
+            app.scalar("select min(id) from epcis_events").await,
+            app.text("select capture_id from epcis_events order by id limit 1")
+                .await,
+        );
+        let body = app
+            .text(&format!("select body from epcis_events where id = {row}"))
+            .await;
+        app.execute_raw(&format!(
+            "update epcis_events set body = replace(body, 'urn', 'urx') where id = {row}"
+        ))
+        .await
+        .unwrap();
+        let said = String::from_utf8_lossy(&app.ledger_verify().stderr).to_string();
+        assert!(
+            said.contains(&format!("capture/{capture_id}")),
+            "{engine}: {said}"
+        );
+        app.execute_raw(&format!(
+            "update epcis_events set body = '{}' where id = {row}",
+            body.replace('\'', "''")
+        ))
+        .await
+        .unwrap();
+        assert!(app.ledger_verify().status.success(), "{engine}: restored");
     }
 }
 

@@ -179,8 +179,47 @@ async fn register_file_amend_and_read_history() {
         "the change is shown: {html}"
     );
 
-    // A batch with its report, then the product page lists it.
+    // The record page shows how long it is kept and links its ledger
+    // receipt, which checks offline with nothing but the public key.
     let product_id = location.rsplit('/').next().unwrap().to_string();
+    let (_, html) = page(&app, &location).await;
+    assert!(html.contains("保存至"), "retention shown: {html}");
+    let receipt_url = format!("/receipt/product/{product_id}");
+    assert!(html.contains(&receipt_url.replace('/', "&#x2f;")), "{html}");
+    let r = app.client.get(app.url(&receipt_url)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("receipt-product-"));
+    let receipt: serde_json::Value = r.json().await.unwrap();
+    let key = app
+        .client
+        .get(app.url("/ledger/key"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let proof: Vec<String> = serde_json::from_value(receipt["proof"].clone()).unwrap();
+    zhisu_ledger::receipt::verify_receipt(
+        key.trim(),
+        receipt["checkpoint"].as_str().unwrap(),
+        zhisu_ledger::receipt::RecordLeaf {
+            kind: "product",
+            record_id: product_id.parse().unwrap(),
+            version: 2,
+            canonical_body: receipt["canonical_body"].as_str().unwrap(),
+        },
+        receipt["leaf_index"].as_u64().unwrap(),
+        &proof,
+    )
+    .expect("the receipt verifies");
+    let (status, _) = page(&app, "/receipt/bananas/1").await;
+    assert_eq!(status, 404);
+
+    // A batch with its report, then the product page lists it.
     let r = post_form(
         &app,
         "/batches/new",

@@ -136,6 +136,22 @@ impl TestApp {
         zhisu::open(&settings).await.expect("reopen store").1
     }
 
+    /// `zhisu ledger verify` on this app's data, as a separate process.
+    pub fn ledger_verify(&self) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_zhisu"))
+            .args([
+                "ledger",
+                "verify",
+                "--data",
+                self.data.to_str().unwrap(),
+                "--database-url",
+                &self.database_url,
+            ])
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    }
+
     /// One app per configured engine: SQLite always, PostgreSQL when set.
     pub async fn each_engine() -> Vec<TestApp> {
         let mut apps = vec![TestApp::spawn(EngineKind::Sqlite).await];

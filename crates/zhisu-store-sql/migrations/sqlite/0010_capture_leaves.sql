@@ -1,0 +1,4 @@
+-- Every EPCIS capture is a ledger leaf (its events' IDs and body hashes),
+-- written in the capture's transaction.
+alter table epcis_captures add column leaf_index integer;
+create unique index epcis_captures_leaf on epcis_captures (leaf_index);
