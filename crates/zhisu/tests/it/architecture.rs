@@ -148,3 +148,73 @@ fn every_record_write_clears_the_scan_cache() {
         }
     }
 }
+
+/// Every test docs/conformance.md names exists, in the crate it names: a
+/// row cannot point at a test that was renamed or never written.
+#[test]
+fn every_test_the_conformance_table_names_exists() {
+    fn sources(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+                out.push((name, std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+    let root = workspace_root();
+    let table = std::fs::read_to_string(root.join("docs/conformance.md")).unwrap();
+    let mut checked = 0;
+    for row in table
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.matches('|').count() >= 5)
+    {
+        let tests = row.trim_end_matches('|').rsplit('|').next().unwrap();
+        let mut krate = String::new();
+        for (i, piece) in tests.split('`').enumerate() {
+            if i % 2 == 0 {
+                let word = piece.trim().trim_start_matches(',').trim();
+                if let Some(w) = word.split_whitespace().last() {
+                    if w.starts_with("zhisu") || w == "it" {
+                        krate = w.to_string();
+                    }
+                }
+                continue;
+            }
+            assert!(!krate.is_empty(), "{row}: `{piece}` names no crate");
+            let dirs = if krate == "it" {
+                vec![root.join("crates/zhisu/tests/it")]
+            } else {
+                vec![
+                    root.join("crates").join(&krate).join("src"),
+                    root.join("crates").join(&krate).join("tests"),
+                ]
+            };
+            let mut files = Vec::new();
+            for d in &dirs {
+                sources(d, &mut files);
+            }
+            let segments: Vec<&str> = piece.split("::").collect();
+            let last = *segments.last().unwrap();
+            let found = if last == "*" {
+                files.iter().any(|(name, _)| name == segments[0])
+            } else {
+                let module = segments[0];
+                files.iter().any(|(name, text)| {
+                    (name == module
+                        || segments.len() > 2
+                        || text.contains(&format!("mod {module}")))
+                        && text.contains(&format!("fn {last}("))
+                })
+            };
+            assert!(
+                found,
+                "docs/conformance.md names {krate} `{piece}`, which does not exist"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "only {checked} tests named");
+}
