@@ -8,7 +8,9 @@
 #  3. proofs: N leaves (default 10,000,000) in a real SQLite file; the stored
 #     tree is built once; 2,000 inclusion and 2,000 consistency proofs
 #     through the service, each verified; baseline: reading every leaf,
-#     which is what each proof cost before the stored tree.
+#     which is what each proof cost before the stored tree;
+#  4. verify: `ledger verify` over N real record versions (with the progress
+#     callback the CLI's bar uses), against hashing the same leaf bytes.
 # Usage: bash scripts/bench-ledger.sh [N]   (needs strace for the fsync counts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,3 +31,4 @@ for mode in group per-leaf; do
   fi
 done
 "$BIN" proofs "$N"
+"$BIN" verify "$N"

@@ -723,15 +723,7 @@ macro_rules! impl_sql_store {
                         Ok(AuditRecord {
                             id: row.try_get("id").map_err(map_err)?,
                             at: row.try_get("at").map_err(map_err)?,
-                            entry: AuditEntry {
-                                actor: row.try_get("actor").map_err(map_err)?,
-                                action: row.try_get("action").map_err(map_err)?,
-                                target: row.try_get("target").map_err(map_err)?,
-                                enterprise_id: row.try_get("enterprise_id").map_err(map_err)?,
-                                ip: row.try_get("ip").map_err(map_err)?,
-                                outcome: row.try_get("outcome").map_err(map_err)?,
-                                detail: row.try_get("detail").map_err(map_err)?,
-                            },
+                            entry: audit_entry_from_row(row)?,
                         })
                     })
                     .collect::<StoreResult<Vec<_>>>()?;
@@ -777,15 +769,7 @@ macro_rules! impl_sql_store {
                             (None, Some(id)) => zhisu_store::LeafContent::Audit(AuditRecord {
                                 id,
                                 at: row.try_get("at").map_err(map_err)?,
-                                entry: AuditEntry {
-                                    actor: row.try_get("actor").map_err(map_err)?,
-                                    action: row.try_get("action").map_err(map_err)?,
-                                    target: row.try_get("target").map_err(map_err)?,
-                                    enterprise_id: row.try_get("enterprise_id").map_err(map_err)?,
-                                    ip: row.try_get("ip").map_err(map_err)?,
-                                    outcome: row.try_get("outcome").map_err(map_err)?,
-                                    detail: row.try_get("detail").map_err(map_err)?,
-                                },
+                                entry: audit_entry_from_row(row)?,
                             }),
                             (None, None) => zhisu_store::LeafContent::Missing,
                         };
@@ -1065,6 +1049,19 @@ macro_rules! impl_sql_store {
                 let ledger_leaves: i64 = sqlx::query_scalar("select count(*) from ledger_leaves").fetch_one(&self.reader).await.map_err(map_err)?;
                 Ok(StoreHealth { engine: $engine, records, ledger_leaves })
             }
+        }
+
+        /// The entry columns of an audit_log row (list and ledger reads).
+        fn audit_entry_from_row(row: &DbRow) -> StoreResult<AuditEntry> {
+            Ok(AuditEntry {
+                actor: row.try_get("actor").map_err(map_err)?,
+                action: row.try_get("action").map_err(map_err)?,
+                target: row.try_get("target").map_err(map_err)?,
+                enterprise_id: row.try_get("enterprise_id").map_err(map_err)?,
+                ip: row.try_get("ip").map_err(map_err)?,
+                outcome: row.try_get("outcome").map_err(map_err)?,
+                detail: row.try_get("detail").map_err(map_err)?,
+            })
         }
 
         fn node_hash_from_hex(level: i32, idx: i64, hash: &str) -> StoreResult<[u8; 32]> {

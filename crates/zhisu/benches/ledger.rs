@@ -7,6 +7,8 @@
 //!   once; then inclusion and consistency proofs through the service
 //!   (what `/ledger/proof/*` serve), each checked, with their latency. The
 //!   baseline is what every proof used to cost: reading all N leaves.
+//! - `verify N`: `ledger verify` over N real record versions, against
+//!   hashing the same leaf bytes alone.
 //! - `commit N W`: N audited writes from W concurrent writers, then a
 //!   checkpoint; with `per-leaf` a checkpoint (durable commit) after every
 //!   write instead. Run under `strace -c` to count fsyncs.
@@ -247,6 +249,95 @@ async fn proofs(n: u64) {
     engine.close().await;
 }
 
+/// `ledger verify` over N record versions written straight into the file
+/// (each with its real leaf), against the baseline of hashing the same leaf
+/// bytes alone.
+async fn verify(n: u64) {
+    use sqlx::Connection;
+    let dir =
+        tempfile::tempdir_in(std::env::var("BENCH_DIR").unwrap_or_else(|_| ".".into())).unwrap();
+    let (engine, service, url) = open(dir.path()).await;
+    let t = Instant::now();
+    let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query("pragma synchronous = off")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    sqlx::query("pragma foreign_keys = off")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let mut tx = c.begin().await.unwrap();
+    for start in (0..n).step_by(1000) {
+        let rows: Vec<(u64, String)> = (start..(start + 1000).min(n))
+            .map(|i| (i, product_body(i)))
+            .collect();
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "insert into record_versions (record_id, version, kind, body, created_at, created_by, leaf_index) ",
+        );
+        q.push_values(&rows, |mut row, (i, body)| {
+            row.push_bind(*i as i64 + 1)
+                .push_bind(1i64)
+                .push_bind("product")
+                .push_bind(body.clone())
+                .push_bind("2026-11-23T10:00:00Z")
+                .push_bind("bench")
+                .push_bind(*i as i64);
+        });
+        q.build().execute(&mut *tx).await.unwrap();
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "insert into ledger_leaves (leaf_index, leaf_hash, entry_kind, entry_ref, created_at) ",
+        );
+        q.push_values(&rows, |mut row, (i, body)| {
+            let leaf = zhisu_ledger::leaf_bytes("product", *i as i64 + 1, 1, body);
+            row.push_bind(*i as i64)
+                .push_bind(zhisu_ledger::to_hex(&zhisu_ledger::leaf_hash(&leaf)))
+                .push_bind("record")
+                .push_bind(format!("product/{}@1", i + 1))
+                .push_bind("2026-11-23T10:00:00Z");
+        });
+        q.build().execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    sqlx::query("pragma wal_checkpoint(truncate)")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    drop(c);
+    println!(
+        "verify | {n} record versions written in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    service.checkpoint().await.unwrap();
+
+    let t = Instant::now();
+    let mut x = 0u8;
+    for i in 0..n {
+        x ^= sha2::Sha256::digest(zhisu_ledger::leaf_bytes(
+            "product",
+            i as i64 + 1,
+            1,
+            &product_body(i),
+        ))[0];
+    }
+    std::hint::black_box(x);
+    let baseline = t.elapsed();
+
+    let t = Instant::now();
+    let report = service.verify_ledger(|_| ()).await.unwrap();
+    let elapsed = t.elapsed();
+    assert_eq!(report.problem, None, "{report:?}");
+    assert_eq!(report.leaves, n);
+    println!(
+        "verify | ledger verify of {n} leaves: {:.1} s ({:.0} leaves/s) | baseline (build + SHA-256 every leaf's bytes in memory) {:.1} s | ratio {:.1}×",
+        elapsed.as_secs_f64(),
+        n as f64 / elapsed.as_secs_f64(),
+        baseline.as_secs_f64(),
+        elapsed.as_secs_f64() / baseline.as_secs_f64()
+    );
+    engine.close().await;
+}
+
 async fn commit(n: usize, writers: usize, per_leaf: bool) {
     let dir =
         tempfile::tempdir_in(std::env::var("BENCH_DIR").unwrap_or_else(|_| ".".into())).unwrap();
@@ -301,13 +392,14 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("append") => append(num(1, 1_000_000)),
         Some("proofs") => rt.block_on(proofs(num(1, 10_000_000))),
+        Some("verify") => rt.block_on(verify(num(1, 1_000_000))),
         Some("commit") => rt.block_on(commit(
             num(1, 2000) as usize,
             num(2, 8) as usize,
             args.get(3).is_some_and(|a| a == "per-leaf"),
         )),
         _ => {
-            eprintln!("usage: ledger append [N] | proofs [N] | commit [N] [WRITERS] [per-leaf]");
+            eprintln!("usage: ledger append [N] | proofs [N] | verify [N] | commit [N] [WRITERS] [per-leaf]");
             std::process::exit(2);
         }
     }
