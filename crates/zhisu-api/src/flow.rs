@@ -51,7 +51,8 @@ pub async fn get_flow(
     Auth(by): Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    Ok(Json(state.service.read_flow(&by, id).await?.to_json()))
+    let view = state.service.read_flow(&by, id).await?;
+    Ok(Json(state.service.with_retention(view).await?.to_json()))
 }
 
 /// Open a recall on batches of one product, a production date range, or
@@ -93,13 +94,11 @@ pub async fn get_recall(
     Auth(by): Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    Ok(Json(
-        state
-            .service
-            .read_record(&by, zhisu_domain::RecordKind::Recall, id)
-            .await?
-            .to_json(),
-    ))
+    let view = state
+        .service
+        .read_record(&by, zhisu_domain::RecordKind::Recall, id)
+        .await?;
+    Ok(Json(state.service.with_retention(view).await?.to_json()))
 }
 
 /// Report progress (`notified`, `returned`) or close the recall (`close: true`).
@@ -210,7 +209,8 @@ pub async fn get_feedback(
     Auth(by): Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    Ok(Json(state.service.read_feedback(&by, id).await?.to_json()))
+    let view = state.service.read_feedback(&by, id).await?;
+    Ok(Json(state.service.with_retention(view).await?.to_json()))
 }
 
 /// The producer answers, and may close (`close: true`).

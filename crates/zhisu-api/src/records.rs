@@ -191,7 +191,8 @@ macro_rules! read_handlers {
                 (status = 404, body = Problem)),
             security(("api_key" = [])))]
         pub async fn $get(State(state): State<AppState>, Auth(by): Auth, Path(id): Path<i64>) -> ApiResult<Response> {
-            Ok(one(state.service.read_record(&by, $kind, id).await?))
+            let view = state.service.read_record(&by, $kind, id).await?;
+            Ok(one(state.service.with_retention(view).await?))
         }
 
         #[utoipa::path(get, path = $history_path, tag = $tag, params(("id" = i64, Path)),

@@ -277,10 +277,16 @@ impl Service {
         }) {
             return Err(not_found());
         }
-        let retention = self.retention_of(&record).await?;
+        Ok(record.into())
+    }
+
+    /// The view with how long it is kept (G8.5), for answers that show one
+    /// record; a few reads, so not done by `read_record` itself.
+    pub async fn with_retention(&self, view: RecordView) -> ServiceResult<RecordView> {
+        let retention = self.retention_of(&view).await?;
         Ok(RecordView {
             retention: Some(retention),
-            ..record.into()
+            ..view
         })
     }
 

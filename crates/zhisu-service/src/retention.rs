@@ -10,7 +10,7 @@ use zhisu_domain::retention::{Retention, RetentionFacts, PURGEABLE, PURGED};
 use zhisu_domain::{EnterpriseKind, Principal, RecordKind};
 use zhisu_store::{AuditEntry, NewPurge, PurgeVersion, RecordQuery, StoredRecord};
 
-use crate::{Service, ServiceError, ServiceResult};
+use crate::{RecordView, Service, ServiceError, ServiceResult};
 
 /// One record whose retention is over.
 #[derive(Debug, Clone, Serialize)]
@@ -40,7 +40,7 @@ fn date_of(text: &str) -> Option<NaiveDate> {
 
 impl Service {
     /// How long `record` must be kept, and by which rule.
-    pub async fn retention_of(&self, record: &StoredRecord) -> ServiceResult<Retention> {
+    pub async fn retention_of(&self, record: &RecordView) -> ServiceResult<Retention> {
         let body = &record.body;
         let written = date_of(&record.created_at).unwrap_or(NaiveDate::MIN);
         let (from, product_ids, manufacturer) = match record.kind {
@@ -156,7 +156,7 @@ impl Service {
                 let page = self.store.list_records(&query).await?;
                 for record in &page.items {
                     report.examined += 1;
-                    let retention = self.retention_of(record).await?;
+                    let retention = self.retention_of(&record.clone().into()).await?;
                     if !retention.expired_on(as_of) {
                         continue;
                     }

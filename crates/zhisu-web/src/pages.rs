@@ -758,6 +758,10 @@ async fn detail_page(
         _ => state.service.read_record(by, kind, id).await,
     };
     let record = match record {
+        Ok(r) => state.service.with_retention(r).await,
+        Err(e) => Err(e),
+    };
+    let record = match record {
         Ok(r) => r,
         Err(e) => return state.error_page(page, e),
     };
