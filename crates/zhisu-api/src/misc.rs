@@ -20,6 +20,7 @@ pub async fn healthz(State(state): State<AppState>) -> ApiResult<Json<serde_json
         "status": "ok",
         "store": health,
         "scans_logged_since_start": state.service.scans_logged(),
+        "scan_filters_ready": state.service.scan_filters_ready(),
     })))
 }
 

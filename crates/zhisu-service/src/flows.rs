@@ -275,6 +275,7 @@ impl Service {
             unmatched,
         };
         let flow_codes: Vec<String> = flow.lines.iter().map(|l| l.code.clone()).collect();
+        let delivered_to_member = rows.iter().any(|r| r.to_id.is_some());
         let record = NewRecord {
             kind: RecordKind::Flow,
             index: RecordIndex {
@@ -296,6 +297,9 @@ impl Service {
             .create_record(record, audit(by, &action, ip))
             .await?;
         self.records_changed();
+        if delivered_to_member {
+            self.codes_traded(flow_codes.iter().map(String::as_str));
+        }
         let base = &self.settings.public_url;
         let codes: Vec<String> = flow_codes
             .iter()

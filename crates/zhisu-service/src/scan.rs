@@ -54,7 +54,7 @@ pub(crate) struct ScanCache {
     sellers: RwLock<HashMap<String, Arc<Vec<PublicParty>>>>,
     codes: Mutex<HashMap<String, CodeState>>,
     /// Loaded once, in the background, at the first scan.
-    seen: OnceLock<Arc<SeenFilter>>,
+    filters: OnceLock<Arc<CodeFilters>>,
 }
 
 /// What every code of one batch shows alike.
@@ -130,21 +130,31 @@ impl ScanCache {
     }
 }
 
-/// Fingerprints of every code with stored scans (a Bloom filter, 7 hashes,
-/// about 10 bits per code): a code it does not know was never scanned, so
-/// its first scan needs no read. No false negatives; a false positive only
-/// costs the read it would have made anyway.
-pub(crate) struct SeenFilter {
+/// Fingerprints of a set of codes (a Bloom filter, 7 hashes, about 10 bits
+/// per code): a code it does not know is not in the set, so the scan needs
+/// no read to learn that. No false negatives; a false positive only costs
+/// the read it would have made anyway.
+pub(crate) struct CodeFilter {
     bits: Vec<AtomicU64>,
     ready: std::sync::atomic::AtomicBool,
 }
 
-impl SeenFilter {
+/// The codes with state a scan shows: most codes of a large batch have
+/// none, and their first scan then reads nothing.
+pub(crate) struct CodeFilters {
+    /// Codes with stored scans (their count and alerts are read once).
+    scanned: CodeFilter,
+    /// Codes delivered to an enterprise on the platform (their sellers are
+    /// read once).
+    traded: CodeFilter,
+}
+
+impl CodeFilter {
     const HASHES: u64 = 7;
 
     pub(crate) fn with_capacity(codes: usize) -> Self {
         let words = (codes.max(1 << 20) * 10).div_ceil(64);
-        SeenFilter {
+        CodeFilter {
             bits: (0..words).map(|_| AtomicU64::new(0)).collect(),
             ready: std::sync::atomic::AtomicBool::new(false),
         }
@@ -173,6 +183,33 @@ impl SeenFilter {
     pub(crate) fn may_contain(&self, key: &str) -> bool {
         self.positions(key)
             .all(|p| self.bits[p / 64].load(Ordering::Relaxed) & (1 << (p % 64)) != 0)
+    }
+
+    /// Certainly not in the set (false while the set is still loading).
+    fn lacks(&self, key: &str) -> bool {
+        self.ready.load(Ordering::Acquire) && !self.may_contain(key)
+    }
+
+    /// Fills the filter from the store, a page at a time, then marks it
+    /// ready. On a failure it stays not ready: every first scan reads.
+    async fn load(&self, store: &dyn Store, set: zhisu_store::CodeSet) {
+        let mut after = String::new();
+        loop {
+            match store.codes_with_state(set, &after, 10_000).await {
+                Ok(codes) if codes.is_empty() => break,
+                Ok(codes) => {
+                    for c in &codes {
+                        self.insert(c);
+                    }
+                    after = codes.last().expect("not empty").clone();
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, ?set, "loading codes failed; every first scan reads the store");
+                    return;
+                }
+            }
+        }
+        self.ready.store(true, Ordering::Release);
     }
 }
 
@@ -754,6 +791,10 @@ impl Service {
         if let Some(hit) = self.scan_cache.sellers.read().expect("lock").get(key) {
             return Ok(hit.clone());
         }
+        if self.code_filters().traded.lacks(key) {
+            static NONE: OnceLock<Arc<Vec<PublicParty>>> = OnceLock::new();
+            return Ok(NONE.get_or_init(Default::default).clone());
+        }
         let generation = self.scan_cache.generation.load(Ordering::SeqCst);
         let mut sellers = Vec::new();
         for id in self.store.holders_of(key).await? {
@@ -780,8 +821,7 @@ impl Service {
         if let Some(s) = self.scan_cache.codes.lock().expect("lock").get(key) {
             return Ok(s.clone());
         }
-        let seen = self.seen_filter();
-        if seen.ready.load(Ordering::Acquire) && !seen.may_contain(key) {
+        if self.code_filters().scanned.lacks(key) {
             return Ok(CodeState::default());
         }
         let (summary, alerts) = self.store.code_state(key).await?;
@@ -793,39 +833,39 @@ impl Service {
         Ok(map.entry(key.to_string()).or_insert(stored).clone())
     }
 
-    /// The filter of scanned codes; the first call starts loading it.
-    fn seen_filter(&self) -> Arc<SeenFilter> {
-        self.scan_cache
-            .seen
-            .get_or_init(|| {
-                let store = self.store.clone();
-                // 8 million codes at about 1% false positives (10 MB); beyond that
-                // it answers "maybe" more often and the store is read instead.
-                // Loading happens off the request path.
-                let filter = Arc::new(SeenFilter::with_capacity(8_000_000));
-                let loading = filter.clone();
-                tokio::spawn(async move {
-                    let mut after = String::new();
-                    loop {
-                        match store.scanned_codes(&after, 10_000).await {
-                            Ok(codes) if codes.is_empty() => break,
-                            Ok(codes) => {
-                                for c in &codes {
-                                    loading.insert(c);
-                                }
-                                after = codes.last().expect("not empty").clone();
-                            }
-                            Err(e) => {
-                                tracing::error!(error = %e, "loading scanned codes failed; every first scan reads the store");
-                                return;
-                            }
-                        }
-                    }
-                    loading.ready.store(true, Ordering::Release);
-                });
-                filter
-            })
-            .clone()
+    /// The filters of codes with state; the first call starts loading
+    /// them, off the request path.
+    fn code_filters(&self) -> &CodeFilters {
+        self.scan_cache.filters.get_or_init(|| {
+            // 8 million codes each at about 1% false positives (10 MB
+            // each); beyond that they answer "maybe" more often and the
+            // store is read instead.
+            let filters = Arc::new(CodeFilters {
+                scanned: CodeFilter::with_capacity(8_000_000),
+                traded: CodeFilter::with_capacity(8_000_000),
+            });
+            let (loading, store) = (filters.clone(), self.store.clone());
+            tokio::spawn(async move {
+                loading
+                    .scanned
+                    .load(store.as_ref(), zhisu_store::CodeSet::Scanned)
+                    .await;
+                loading
+                    .traded
+                    .load(store.as_ref(), zhisu_store::CodeSet::Traded)
+                    .await;
+            });
+            filters
+        })
+    }
+
+    /// Codes a flow just delivered to an enterprise on the platform.
+    pub(crate) fn codes_traded<'a>(&self, codes: impl IntoIterator<Item = &'a str>) {
+        if let Some(filters) = self.scan_cache.filters.get() {
+            for code in codes {
+                filters.traded.insert(code);
+            }
+        }
     }
 
     fn count_scan(
@@ -835,7 +875,7 @@ impl Service {
         place: Option<Place>,
         alerts: &[AlertKind],
     ) -> ScanSummary {
-        self.seen_filter().insert(key);
+        self.code_filters().scanned.insert(key);
         let mut map = self.scan_cache.codes.lock().expect("lock");
         let state = map.entry(key.to_string()).or_default();
         let s = &mut state.summary;
@@ -946,6 +986,15 @@ impl Service {
         self.scan_log.queued.load(Ordering::Relaxed)
     }
 
+    /// Whether the filters of codes with state are loaded (they start
+    /// loading at the first scan); until then a code's first scan reads
+    /// the store.
+    pub fn scan_filters_ready(&self) -> bool {
+        self.scan_cache.filters.get().is_some_and(|f| {
+            f.scanned.ready.load(Ordering::Acquire) && f.traded.ready.load(Ordering::Acquire)
+        })
+    }
+
     /// How many scans are stored (after [`Service::flush_scans`], all answered ones).
     pub async fn count_scans(&self) -> ServiceResult<i64> {
         Ok(self.store.count_scans().await?)
@@ -973,7 +1022,7 @@ mod tests {
 
     #[test]
     fn the_seen_filter_never_forgets_and_rarely_imagines() {
-        let filter = SeenFilter::with_capacity(100_000);
+        let filter = CodeFilter::with_capacity(100_000);
         let keys: Vec<String> = (0..100_000)
             .map(|i| format!("(01)06970000000017(21){i:017}"))
             .collect();

@@ -1202,13 +1202,30 @@ macro_rules! impl_sql_store {
                 Ok((summary, alerts))
             }
 
-            async fn scanned_codes(&self, after: &str, limit: i64) -> StoreResult<Vec<String>> {
-                sqlx::query_scalar("select code from scan_counts where code > $1 order by code limit $2")
+            async fn codes_with_state(&self, set: zhisu_store::CodeSet, after: &str, limit: i64) -> StoreResult<Vec<String>> {
+                // One aggregated row per page, not a row per code: every row
+                // would be a hand-off to the engine's thread. Codes never
+                // hold a line break (GS1 allows printable characters only).
+                let sql = match set {
+                    zhisu_store::CodeSet::Scanned => concat!(
+                        "select ", $concat, "(code, $3) from (select code from scan_counts where code > $1 order by code limit $2) t"
+                    ),
+                    zhisu_store::CodeSet::Traded => concat!(
+                        "select ", $concat, "(code, $3) from (select distinct code from flow_lines where to_id is not null and code > $1 order by code limit $2) t"
+                    ),
+                };
+                let joined: Option<String> = sqlx::query_scalar(sql)
                     .bind(after)
                     .bind(limit)
-                    .fetch_all(&self.reader)
+                    .bind("\n")
+                    .fetch_one(&self.reader)
                     .await
-                    .map_err(map_err)
+                    .map_err(map_err)?;
+                let mut codes: Vec<String> = joined.as_deref().unwrap_or("").split('\n').filter(|c| !c.is_empty()).map(str::to_string).collect();
+                // The aggregate's order is the engine's; the page's last code
+                // must be the greatest.
+                codes.sort_unstable();
+                Ok(codes)
             }
 
             async fn count_scans(&self) -> StoreResult<i64> {

@@ -463,6 +463,16 @@ pub trait AuditStore: Send + Sync {
     async fn tree_level(&self, level: u32, from: i64, to: i64) -> StoreResult<Vec<TreeNode>>;
 }
 
+/// Codes that have state a scan shows, read in pages to fill the scan
+/// path's filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeSet {
+    /// Codes with stored scans.
+    Scanned,
+    /// Codes some flow line delivered to an enterprise on the platform.
+    Traded,
+}
+
 /// One public scan, as logged.
 #[derive(Debug, Clone)]
 pub struct NewScan {
@@ -500,8 +510,13 @@ pub trait ScanStore: Send + Sync {
     /// only read of a code it has not seen since start).
     async fn code_state(&self, code: &str) -> StoreResult<(ScanSummary, Vec<AlertKind>)>;
     async fn count_scans(&self) -> StoreResult<i64>;
-    /// Codes with stored scans, in code order after `after`, at most `limit`.
-    async fn scanned_codes(&self, after: &str, limit: i64) -> StoreResult<Vec<String>>;
+    /// Codes of `set` in code order after `after`, at most `limit`.
+    async fn codes_with_state(
+        &self,
+        set: CodeSet,
+        after: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<String>>;
     /// Stores the alert unless one of its kind exists for the code; true if new.
     async fn raise_alert(&self, alert: Alert) -> StoreResult<bool>;
     async fn alerts_for_code(&self, code: &str) -> StoreResult<Vec<AlertKind>>;

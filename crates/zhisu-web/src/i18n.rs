@@ -289,9 +289,18 @@ impl Lang {
     }
 
     pub fn text(self, key: &str) -> &'static str {
-        TEXT.iter()
-            .find(|(k, _, _)| *k == key)
-            .map(|(_, zh, en)| if self == Lang::Zh { *zh } else { *en })
+        static INDEX: std::sync::OnceLock<std::collections::HashMap<&str, usize>> =
+            std::sync::OnceLock::new();
+        let index = INDEX.get_or_init(|| TEXT.iter().enumerate().map(|(i, t)| (t.0, i)).collect());
+        index
+            .get(key)
+            .map(|&i| {
+                if self == Lang::Zh {
+                    TEXT[i].1
+                } else {
+                    TEXT[i].2
+                }
+            })
             .unwrap_or("")
     }
 }

@@ -8,6 +8,9 @@ mod forms;
 mod i18n;
 mod pages;
 mod scan;
+mod scan_page;
+
+pub use scan::Resolver;
 mod trade;
 mod view;
 
@@ -64,6 +67,24 @@ pub struct Page {
 
 /// A signed-in page request; anonymous visitors are sent to the log-in page.
 pub struct SignedIn(pub Page, pub Session);
+
+/// Headers every response carries (G11: attack resistance).
+pub fn security_headers(headers: &mut HeaderMap) {
+    use axum::http::HeaderValue;
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"),
+    );
+}
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
@@ -249,8 +270,9 @@ impl WebState {
     }
 }
 
-pub fn router(service: Service, settings: WebSettings) -> Router {
-    let state = WebState::new(service, settings);
+/// The pages' routes. Resolver paths are routed here too (for signed-in
+/// users); put [`Resolver`] in front of the whole app for everyone else.
+pub fn router(state: WebState) -> Router {
     Router::new()
         .route("/", get(pages::home))
         .route("/lang/{code}", get(pages::set_lang))

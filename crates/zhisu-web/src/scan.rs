@@ -4,7 +4,7 @@
 //! application/linkset+json`) gets an RFC 9264 linkset the way GS1
 //! resolvers answer; `?linkType=gs1:…` redirects to that one link.
 
-use axum::extract::{OriginalUri, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -142,25 +142,85 @@ fn status_code(view: &ScanView) -> StatusCode {
     }
 }
 
-/// `GET /01/…`, `/00/…`, `/c/…`.
-pub async fn resolve(
-    State(state): State<WebState>,
-    OriginalUri(uri): OriginalUri,
-    request: axum::extract::Request,
-) -> Response {
-    // The request's parts, taken apart rather than copied (the hot path).
-    let (parts, _) = request.into_parts();
-    let headers = parts.headers;
+/// `GET /01/…`, `/00/…`, `/c/…` for a signed-in user (routed; see
+/// [`Resolver`] for everyone else).
+pub async fn resolve(State(state): State<WebState>, request: axum::extract::Request) -> Response {
     // A signed-in user looking at a code (a preview from the batch page) is
     // not a scan from the field: it is answered but not counted.
-    let signed_in = parts
-        .extensions
+    let signed_in = request
+        .extensions()
         .get::<Option<crate::Session>>()
         .is_some_and(Option::is_some);
+    answer(&state, request, signed_in).await
+}
+
+/// Is this a path the resolver answers?
+fn resolver_path(path: &str) -> bool {
+    path.starts_with("/01/") || path.starts_with("/00/") || path.starts_with("/c/")
+}
+
+/// The public scan's fast path, in front of the router: a `GET` of a
+/// resolver path without a session cookie (a phone scanning a code) is
+/// answered here, without routing, the session middleware or copying the
+/// service state. Everything else goes on to `inner`.
+#[derive(Clone)]
+pub struct Resolver<S> {
+    state: WebState,
+    inner: S,
+}
+
+impl<S> Resolver<S> {
+    pub fn new(state: WebState, inner: S) -> Self {
+        Resolver { state, inner }
+    }
+}
+
+impl<S> tower::Service<axum::extract::Request> for Resolver<S>
+where
+    S: tower::Service<
+            axum::extract::Request,
+            Response = Response,
+            Error = std::convert::Infallible,
+        > + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future =
+        futures_util::future::BoxFuture<'static, Result<Response, std::convert::Infallible>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+        let fast = request.method() == axum::http::Method::GET
+            && resolver_path(request.uri().path())
+            && cookie(request.headers(), crate::SESSION_COOKIE).is_none();
+        if !fast {
+            return Box::pin(self.inner.call(request));
+        }
+        let state = self.state.clone();
+        Box::pin(async move {
+            let mut response = answer(&state, request, false).await;
+            crate::security_headers(response.headers_mut());
+            Ok(response)
+        })
+    }
+}
+
+async fn answer(state: &WebState, request: axum::extract::Request, signed_in: bool) -> Response {
+    // The request's parts, taken apart rather than copied (the hot path).
+    let (parts, _) = request.into_parts();
+    let (headers, uri) = (parts.headers, parts.uri);
     let lang = Lang::from_cookie(cookie(&headers, LANG_COOKIE).as_deref());
     let p = match params(uri.query()) {
         Ok(p) => p,
-        Err(e) => return bad_request(&state, &headers, lang, e),
+        Err(e) => return bad_request(state, &headers, lang, e),
     };
     let switched = p
         .lang
@@ -170,11 +230,11 @@ pub async fn resolve(
     let want = wants(&headers, p.link_type.as_deref());
     let place = match place(&p) {
         Ok(place) => place,
-        Err(e) => return bad_request(&state, &headers, lang, e),
+        Err(e) => return bad_request(state, &headers, lang, e),
     };
     let path = uri.path();
     if let Some(code) = path.strip_prefix("/c/") {
-        return other_scheme(&state, &headers, lang, code);
+        return other_scheme(state, &headers, lang, code);
     }
     let user_agent = headers
         .get(header::USER_AGENT)
@@ -186,7 +246,7 @@ pub async fn resolve(
         None => None,
         Some(r) => match zhisu_codes::region::RegionCode::parse(r.trim()) {
             Ok(code) => Some(code.as_str().to_string()),
-            Err(e) => return bad_request(&state, &headers, lang, e.to_string()),
+            Err(e) => return bad_request(state, &headers, lang, e.to_string()),
         },
     };
     let ctx = ScanContext {
@@ -198,7 +258,7 @@ pub async fn resolve(
     let code = format!("{}{}", state.service.settings.public_url, path);
     let view = match state.service.scan(&code, &ctx).await {
         Ok(v) => v,
-        Err(e) => return service_error(&state, &headers, lang, e, want),
+        Err(e) => return service_error(state, &headers, lang, e, want),
     };
     if want != Wants::Html {
         match view.status {
@@ -212,7 +272,7 @@ pub async fn resolve(
         }
     }
     if let Some(sha) = &p.file {
-        return public_file(&state, &view, sha).await;
+        return public_file(state, &view, sha).await;
     }
     match p.link_type.as_deref() {
         None | Some("all") => {}
@@ -234,7 +294,7 @@ pub async fn resolve(
         )
             .into_response(),
         Wants::Html => {
-            let mut response = scan_page(&state, &headers, lang, &view);
+            let mut response = scan_page(lang, &view);
             if let Some(l) = switched {
                 if let Ok(v) = axum::http::HeaderValue::from_str(&format!(
                     "{LANG_COOKIE}={l}; Path=/; SameSite=Lax; Max-Age=31536000"
@@ -247,40 +307,36 @@ pub async fn resolve(
     }
 }
 
-fn scan_page(state: &WebState, headers: &HeaderMap, lang: Lang, view: &ScanView) -> Response {
-    let page = Page {
-        session: None,
-        lang,
-        ip: None,
-        path: view.code.clone(),
-        csrf_cookie: cookie(headers, CSRF_COOKIE),
-    };
+fn scan_page(lang: Lang, view: &ScanView) -> Response {
     let tone = match view.status {
         VerifyStatus::Genuine if view.warnings.is_empty() => "ok",
         VerifyStatus::Genuine => "warn",
         VerifyStatus::NotActive | VerifyStatus::Unknown => "unknown",
         _ => "bad",
     };
-    let mut response = state.render(
-        &page,
-        "scan.html",
-        minijinja::context! {
-            view => view,
-            tone => tone,
-            status => match view.status {
-                VerifyStatus::Genuine => "genuine",
-                VerifyStatus::Unknown => "unknown",
-                VerifyStatus::NotActive => "not-active",
-                VerifyStatus::Frozen => "frozen",
-                VerifyStatus::Voided => "voided",
-                VerifyStatus::Recalled => "recalled",
-                VerifyStatus::Invalid => "invalid",
-            },
-            path => view.code.split_once("://").and_then(|(_, r)| r.find('/').map(|i| r[i..].to_string())).unwrap_or_default(),
-        },
-    );
-    *response.status_mut() = status_code(view);
-    response
+    let status = match view.status {
+        VerifyStatus::Genuine => "genuine",
+        VerifyStatus::Unknown => "unknown",
+        VerifyStatus::NotActive => "not-active",
+        VerifyStatus::Frozen => "frozen",
+        VerifyStatus::Voided => "voided",
+        VerifyStatus::Recalled => "recalled",
+        VerifyStatus::Invalid => "invalid",
+    };
+    let path = view
+        .code
+        .split_once("://")
+        .and_then(|(_, r)| r.find('/').map(|i| &r[i..]))
+        .unwrap_or_default();
+    let html = crate::scan_page::ScanPage {
+        lang,
+        view,
+        status,
+        tone,
+        path,
+    }
+    .render();
+    (status_code(view), axum::response::Html(html)).into_response()
 }
 
 fn bad_request(state: &WebState, headers: &HeaderMap, lang: Lang, message: String) -> Response {
@@ -361,7 +417,7 @@ fn other_scheme(state: &WebState, headers: &HeaderMap, lang: Lang, raw: &str) ->
         recall_id: None,
     };
     match wants(headers, None) {
-        Wants::Html => scan_page(state, headers, lang, &view),
+        Wants::Html => scan_page(lang, &view),
         _ => ApiError::new("unknown-code", view.message).into_response(),
     }
 }

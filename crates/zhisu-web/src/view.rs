@@ -25,7 +25,6 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/dashboard.html"),
     ),
     ("error.html", include_str!("../templates/error.html")),
-    ("scan.html", include_str!("../templates/scan.html")),
     (
         "flow_form.html",
         include_str!("../templates/flow_form.html"),

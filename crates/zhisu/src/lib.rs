@@ -85,41 +85,24 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(Engine, Service)> {
     Ok((engine, service))
 }
 
-/// The whole platform's routes: API, pages, assets.
-pub fn app(service: Service, settings: &Settings) -> Router {
-    let web = zhisu_web::router(
+/// The whole platform: API, pages, assets, and the public resolver's fast
+/// path in front of them.
+pub fn app(service: Service, settings: &Settings) -> zhisu_web::Resolver<Router> {
+    let web = zhisu_web::WebState::new(
         service.clone(),
         zhisu_web::WebSettings {
             secure_cookies: settings.secure_cookies,
         },
     );
-    zhisu_api::router(service)
-        .merge(web)
-        .layer(axum::middleware::from_fn(security_headers))
-}
-
-/// Headers every response carries (G11: attack resistance).
-async fn security_headers(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::http::{header, HeaderValue};
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"),
-    );
-    response
+    let routes = zhisu_api::router(service)
+        .merge(zhisu_web::router(web.clone()))
+        .layer(axum::middleware::map_response(
+            |mut response: axum::response::Response| async move {
+                zhisu_web::security_headers(response.headers_mut());
+                response
+            },
+        ));
+    zhisu_web::Resolver::new(web, routes)
 }
 
 /// Binds the listener (port 0 picks a free port) and returns its address
@@ -137,11 +120,14 @@ pub async fn bind(
         .with_context(|| format!("listening on {}", settings.listen))?;
     let addr = listener.local_addr()?;
     let app = app(service, settings);
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown);
+    let server =
+        axum::serve(
+            listener,
+            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+                SocketAddr,
+            >(app),
+        )
+        .with_graceful_shutdown(shutdown);
     Ok((addr, server.into_future()))
 }
 

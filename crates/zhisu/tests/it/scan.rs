@@ -127,6 +127,25 @@ async fn a_scan_shows_table_3_and_each_state_on_every_engine() {
         assert!(html.contains(r#"data-status="genuine""#), "{html}");
         assert!(html.contains("家用燃气灶") && html.contains("SCAN-1-L1"));
         assert!(!html.contains("secret alloy"));
+        // Anonymous scans skip the router; they carry the same security
+        // headers as every other answer (a followed link is not counted).
+        let r = app
+            .client
+            .get(app.url(&format!(
+                "{}?linkType=gs1:verificationService",
+                path_of(code)
+            )))
+            .send()
+            .await
+            .unwrap();
+        for name in [
+            "content-security-policy",
+            "x-frame-options",
+            "x-content-type-options",
+            "referrer-policy",
+        ] {
+            assert!(r.headers().contains_key(name), "{engine}: {name} missing");
+        }
 
         // Switching the page to English is not another scan.
         let r = app
@@ -142,10 +161,7 @@ async fn a_scan_shows_table_3_and_each_state_on_every_engine() {
         let english = r.text().await.unwrap();
         assert!(english.contains("Genuine"), "{english}");
         assert!(
-            english.contains(&format!(
-                "href=\"{}?lang=zh\"",
-                path_of(code).replace('/', "&#x2f;")
-            )),
+            english.contains(&format!("href=\"{}?lang=zh\"", path_of(code))),
             "{english}"
         );
         let (_, after) = scan_json(&app, code, "").await;
@@ -397,4 +413,78 @@ async fn transport_packages_and_other_schemes_resolve() {
     assert!(
         !problem.to_string().contains("<script>") || problem["type"] == "/problems/bad-request"
     );
+}
+
+/// The scan path knows which codes were delivered to a seller on the
+/// platform without a read per code (a filter loaded at the first scan and
+/// kept current by every flow): sellers show whether the sale came before
+/// the filter was loaded, after it, or before a restart.
+#[tokio::test]
+async fn sellers_show_whenever_the_sale_was_recorded() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let (dist_id, _) = app.enterprise(&admin, "seller", "440106").await;
+        let (_, dist) = app
+            .get(&admin, &format!("/api/v1/enterprises/{dist_id}"))
+            .await;
+        let dist_name = dist["name"].as_str().unwrap().to_string();
+        let (_, _, codes) = active_item_batch(&app, &maker, "SELLERS-1", 911).await;
+        let sell = |code: &String| {
+            json!({"kind": "sale", "at": chrono::Utc::now().format("%Y-%m-%d").to_string(),
+                "counterparty_id": dist_id, "lines": [{"code": code}]})
+        };
+        let sellers = |view: &Value| -> Vec<String> {
+            view["public"]["sellers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        // Sold before any scan: read from the store when the filter loads.
+        let (status, _) = app.post(&maker, "/api/v1/flows", &sell(&codes[0])).await;
+        assert_eq!(status, 201);
+        let (_, first) = scan_json(&app, &codes[2], "").await;
+        assert!(sellers(&first).is_empty(), "{engine}: {first}");
+        let ready = || async {
+            for _ in 0..200 {
+                let (_, health) = app.get(&admin, "/healthz").await;
+                if health["scan_filters_ready"] == true {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            panic!("the scan filters never loaded");
+        };
+        ready().await;
+        let (_, view) = scan_json(&app, &codes[0], "").await;
+        assert_eq!(sellers(&view), [dist_name.clone()], "{engine}: {view}");
+        // A code with no sale, once known to the filter, shows none …
+        let (_, view) = scan_json(&app, &codes[1], "").await;
+        assert!(sellers(&view).is_empty(), "{engine}: {view}");
+        // … and shows its seller as soon as it is sold.
+        let (status, _) = app.post(&maker, "/api/v1/flows", &sell(&codes[1])).await;
+        assert_eq!(status, 201);
+        let (_, view) = scan_json(&app, &codes[1], "").await;
+        assert_eq!(sellers(&view), [dist_name.clone()], "{engine}: {view}");
+
+        // After a restart the filters are loaded from the store again.
+        let service = app.reopen().await;
+        let ctx = zhisu_service::ScanContext::default();
+        service.scan(&codes[2], &ctx).await.unwrap();
+        for _ in 0..200 {
+            if service.scan_filters_ready() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(service.scan_filters_ready(), "{engine}");
+        for (code, expected) in [(&codes[0], 1), (&codes[1], 1), (&codes[2], 0)] {
+            let view = service.scan(code, &ctx).await.unwrap();
+            let shown = view.public.unwrap().sellers;
+            assert_eq!(shown.len(), expected, "{engine}: {code}");
+        }
+    }
 }

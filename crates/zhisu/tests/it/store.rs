@@ -29,23 +29,28 @@ fn audit(action: &str) -> AuditEntry {
     }
 }
 
+/// A second store over the app's database.
+async fn open_store(app: &TestApp) -> std::sync::Arc<dyn zhisu_store::Store> {
+    match app.engine_kind {
+        EngineKind::Sqlite => zhisu::Engine::Sqlite(
+            zhisu_store_sql::SqliteStore::connect(&app.database_url)
+                .await
+                .unwrap(),
+        ),
+        EngineKind::Postgres => zhisu::Engine::Postgres(
+            zhisu_store_sql::PgStore::connect(&app.database_url)
+                .await
+                .unwrap(),
+        ),
+    }
+    .store()
+}
+
 #[tokio::test]
 async fn versions_leaves_and_atomic_writes() {
     for app in TestApp::each_engine().await {
         let engine = format!("{:?}", app.engine_kind);
-        let store = match app.engine_kind {
-            EngineKind::Sqlite => zhisu::Engine::Sqlite(
-                zhisu_store_sql::SqliteStore::connect(&app.database_url)
-                    .await
-                    .unwrap(),
-            ),
-            EngineKind::Postgres => zhisu::Engine::Postgres(
-                zhisu_store_sql::PgStore::connect(&app.database_url)
-                    .await
-                    .unwrap(),
-            ),
-        }
-        .store();
+        let store = open_store(&app).await;
 
         let body = json!({"name": "甲", "b": [1, 2], "a": {"z": true, "y": null}});
         let created = store
@@ -778,4 +783,83 @@ fn hex_to_hash(hex_text: &str) -> zhisu_ledger::Hash {
         .map(|i| u8::from_str_radix(&hex_text[i..i + 2], 16).unwrap())
         .collect();
     bytes.try_into().unwrap()
+}
+
+/// The codes that fill the scan path's filters come back in pages, in code
+/// order, each exactly once: scanned codes, and codes delivered to an
+/// enterprise on the platform (not those sold off it).
+#[tokio::test]
+async fn codes_with_state_come_back_page_by_page() {
+    use zhisu_store::{CodeSet, FlowRow, NewScan};
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let store = open_store(&app).await;
+        let scan = |code: &str| NewScan {
+            code: code.into(),
+            product_id: None,
+            batch_id: None,
+            at: chrono::Utc::now(),
+            place: None,
+            client: "api".into(),
+        };
+        // Twice for one code: still one code.
+        let scanned = [
+            "(01)1(21)C",
+            "(01)1(21)A",
+            "(01)1(21)E",
+            "(01)1(21)B",
+            "(01)1(21)D",
+        ];
+        let mut scans: Vec<NewScan> = scanned.iter().map(|c| scan(c)).collect();
+        scans.push(scan("(01)1(21)A"));
+        store.record_scans(&scans).await.unwrap();
+        let line = |code: &str, to_id: Option<i64>| FlowRow {
+            flow_id: 0,
+            kind: "sale".into(),
+            from_id: None,
+            to_id,
+            code: code.into(),
+            batch_id: 1,
+            quantity: 1,
+            at: "2026-11-01".into(),
+        };
+        store
+            .create_record(
+                NewRecord {
+                    kind: RecordKind::Flow,
+                    index: index("F1", "flow"),
+                    body: json!({"lines": 4}),
+                    links: vec![],
+                    flow: vec![
+                        line("(01)1(21)Y", Some(7)),
+                        line("(01)1(21)X", Some(8)),
+                        line("(01)1(21)Y", Some(8)),
+                        line("(01)1(21)Z", None),
+                    ],
+                },
+                audit("t.flow"),
+            )
+            .await
+            .unwrap();
+        for (set, expected) in [
+            (CodeSet::Scanned, scanned.to_vec()),
+            (CodeSet::Traded, vec!["(01)1(21)X", "(01)1(21)Y"]),
+        ] {
+            let mut expected: Vec<String> = expected.iter().map(|c| c.to_string()).collect();
+            expected.sort();
+            let (mut all, mut after, mut pages) = (Vec::new(), String::new(), 0);
+            loop {
+                let page = store.codes_with_state(set, &after, 2).await.unwrap();
+                if page.is_empty() {
+                    break;
+                }
+                assert!(page.len() <= 2, "{engine}: {page:?}");
+                after = page.last().unwrap().clone();
+                all.extend(page);
+                pages += 1;
+            }
+            assert_eq!(all, expected, "{engine}: {set:?}");
+            assert_eq!(pages, expected.len().div_ceil(2), "{engine}: {set:?}");
+        }
+    }
 }
