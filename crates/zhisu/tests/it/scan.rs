@@ -460,7 +460,7 @@ async fn sellers_show_whenever_the_sale_was_recorded() {
         };
         ready().await;
         let (_, view) = scan_json(&app, &codes[0], "").await;
-        assert_eq!(sellers(&view), [dist_name.clone()], "{engine}: {view}");
+        assert_eq!(sellers(&view), vec![dist_name.as_str()], "{engine}: {view}");
         // A code with no sale, once known to the filter, shows none …
         let (_, view) = scan_json(&app, &codes[1], "").await;
         assert!(sellers(&view).is_empty(), "{engine}: {view}");
@@ -468,7 +468,7 @@ async fn sellers_show_whenever_the_sale_was_recorded() {
         let (status, _) = app.post(&maker, "/api/v1/flows", &sell(&codes[1])).await;
         assert_eq!(status, 201);
         let (_, view) = scan_json(&app, &codes[1], "").await;
-        assert_eq!(sellers(&view), [dist_name.clone()], "{engine}: {view}");
+        assert_eq!(sellers(&view), vec![dist_name.as_str()], "{engine}: {view}");
 
         // After a restart the filters are loaded from the store again.
         let service = app.reopen().await;
