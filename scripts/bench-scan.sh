@@ -104,10 +104,12 @@ COMPLETED=$((w_req + j_req + h_req))
 stop_server
 AFTER=$(sqlite3 "$DATA/zhisu.db" 'select count(*) from scans')
 LOGGED=$((AFTER - BEFORE))
+# Every logged scan is folded into its code's summary by the clean stop.
+FOLDED=$(sqlite3 "$DATA/zhisu.db" 'select sum(count) from scan_counts')
 
-python3 - "$n_rps" "$n_p99" "$j_rps" "$j_p99" "$ANSWERED" "$j_err" "$h_rps" "$h_p99" "$h_err" "$LOGGED" "$COMPLETED" "$SECONDS_PER_RUN" "$CONNECTIONS" "$(nproc)" <<'PY'
+python3 - "$n_rps" "$n_p99" "$j_rps" "$j_p99" "$ANSWERED" "$j_err" "$h_rps" "$h_p99" "$h_err" "$LOGGED" "$COMPLETED" "$SECONDS_PER_RUN" "$CONNECTIONS" "$(nproc)" "$FOLDED" "$AFTER" <<'PY'
 import sys, datetime
-n_rps, n_p99, j_rps, j_p99, answered, j_err, h_rps, h_p99, h_err, logged, completed, secs, conns, cores = sys.argv[1:]
+n_rps, n_p99, j_rps, j_p99, answered, j_err, h_rps, h_p99, h_err, logged, completed, secs, conns, cores, folded, stored = sys.argv[1:]
 n_rps, j_rps, h_rps = float(n_rps), float(j_rps), float(h_rps)
 print(f"Run on {datetime.date.today()} ({cores} cores), `bash scripts/bench-scan.sh {secs} {conns}` "
       f"(wrk, 2 threads, {conns} connections, {secs} s per run; 100,000 codes of a 10,000,000-code batch "
@@ -121,5 +123,7 @@ lost = int(answered) - int(logged)
 print(f"\nNon-2xx answers: JSON {j_err}, HTML {h_err}. Scans answered by the server (warm-up, JSON, HTML; "
       f"wrk completed {int(completed):,}, the rest were in flight when a run ended): "
       f"{int(answered):,}; scans stored after the server stopped: {int(logged):,}; "
-      f"**{'no scan lost' if lost == 0 else f'{lost} LOST'}**.")
+      f"**{'no scan lost' if lost == 0 else f'{lost} LOST'}**. Scans counted in the codes' "
+      f"summaries after the stop: {int(folded):,} of {int(stored):,} stored"
+      f"{'' if folded == stored else ' (NOT ALL FOLDED)'}.")
 PY

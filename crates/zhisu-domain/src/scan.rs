@@ -47,6 +47,27 @@ pub struct ScanSummary {
     pub last_placed: Option<(i64, Place)>,
 }
 
+impl ScanSummary {
+    /// Counts one more scan, at `at_unix` (`at` gives its RFC 3339 text,
+    /// asked for only when it is the first).
+    pub fn record(&mut self, at_unix: i64, at: impl FnOnce() -> String, place: Option<Place>) {
+        self.count += 1;
+        self.first_at.get_or_insert_with(at);
+        if let Some(p) = place {
+            self.last_placed = Some((at_unix, p));
+        }
+    }
+
+    /// The summary of these scans followed by `later` ones.
+    pub fn then(&self, later: &ScanSummary) -> ScanSummary {
+        ScanSummary {
+            count: self.count + later.count,
+            first_at: self.first_at.clone().or_else(|| later.first_at.clone()),
+            last_placed: later.last_placed.or(self.last_placed),
+        }
+    }
+}
+
 /// The limits a deployment sets.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ScanPolicy {
@@ -141,6 +162,40 @@ pub fn assess(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn summaries_count_and_combine_in_order() {
+        let here = Place {
+            lat: 22.5,
+            lon: 114.1,
+        };
+        let there = Place {
+            lat: 30.3,
+            lon: 120.2,
+        };
+        let mut stored = ScanSummary::default();
+        stored.record(100, || "first".into(), Some(here));
+        stored.record(200, || unreachable!("not the first scan"), None);
+        assert_eq!(stored.count, 2);
+        assert_eq!(stored.first_at.as_deref(), Some("first"));
+        assert_eq!(stored.last_placed, Some((100, here)));
+        let mut later = ScanSummary::default();
+        later.record(300, || "later".into(), None);
+        let both = stored.then(&later);
+        assert_eq!((both.count, both.first_at.as_deref()), (3, Some("first")));
+        assert_eq!(
+            both.last_placed,
+            Some((100, here)),
+            "no place later: the stored one stays"
+        );
+        later.record(400, || unreachable!(), Some(there));
+        assert_eq!(stored.then(&later).last_placed, Some((400, there)));
+        assert_eq!(
+            ScanSummary::default().then(&later).first_at.as_deref(),
+            Some("later")
+        );
+    }
+
     use super::*;
 
     const BEIJING: Place = Place {

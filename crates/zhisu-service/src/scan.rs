@@ -33,6 +33,10 @@ const RECORD_CAPACITY: usize = 50_000;
 const GATHER_MS: u64 = 5;
 /// The most scans written in one transaction.
 const LOG_BATCH: usize = 4096;
+/// Scans are folded into their codes' stored summaries at least this often …
+const FOLD_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+/// … or when this many codes have scans pending.
+const FOLD_CODES: usize = 50_000;
 
 /// (producer, product, batch)
 type PublicKey = (i64, Option<i64>, Option<i64>);
@@ -223,6 +227,62 @@ pub(crate) struct ScanLog {
     sender: OnceLock<mpsc::Sender<LogMessage>>,
     /// Scans queued since start: each is stored before a clean shutdown ends.
     queued: AtomicU64,
+    fold: Arc<Fold>,
+}
+
+/// Scans written to the log but not yet folded into their codes' stored
+/// summaries. Folding in large batches writes each summary page once for
+/// many scans instead of once per scan.
+#[derive(Default)]
+struct Fold {
+    /// Code → summary of its scans since the last fold.
+    pending: Mutex<HashMap<String, ScanSummary>>,
+    /// The last scan id written.
+    last_id: AtomicU64,
+    /// Held for writing while a fold commits and `pending` is emptied;
+    /// a read of a stored summary holds it for reading, so it adds
+    /// `pending` to a summary that does not yet contain it.
+    gate: tokio::sync::RwLock<()>,
+}
+
+impl Fold {
+    /// Folds `pending` into the store (or leaves it pending on failure).
+    async fn run(&self, store: &dyn Store) -> zhisu_store::StoreResult<()> {
+        let _gate = self.gate.write().await;
+        let mut deltas: Vec<(String, ScanSummary)> =
+            std::mem::take(&mut *self.pending.lock().expect("lock"))
+                .into_iter()
+                .collect();
+        if deltas.is_empty() {
+            return Ok(());
+        }
+        // In code order: neighbouring codes share pages.
+        deltas.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let upto = self.last_id.load(Ordering::Acquire) as i64;
+        if let Err(e) = store.fold_scans(&deltas, upto).await {
+            let mut pending = self.pending.lock().expect("lock");
+            for (code, delta) in deltas {
+                let merged = match pending.remove(&code) {
+                    Some(later) => delta.then(&later),
+                    None => delta,
+                };
+                pending.insert(code, merged);
+            }
+            return Err(e);
+        }
+        Ok(())
+    }
+}
+
+/// Adds scans to the summaries of their codes.
+fn summarize(scans: &[NewScan], into: &mut HashMap<String, ScanSummary>) {
+    for scan in scans {
+        into.entry(scan.code.clone()).or_default().record(
+            scan.at.timestamp(),
+            || format_time(scan.at),
+            scan.place,
+        );
+    }
 }
 
 impl ScanLog {
@@ -230,51 +290,79 @@ impl ScanLog {
         ScanLog {
             sender: OnceLock::new(),
             queued: AtomicU64::new(0),
+            fold: Arc::default(),
         }
     }
 
     fn sender(&self, store: &Arc<dyn Store>) -> &mpsc::Sender<LogMessage> {
         self.sender.get_or_init(|| {
             let (tx, rx) = mpsc::channel(100_000);
-            tokio::spawn(write_scans(store.clone(), rx));
+            tokio::spawn(write_scans(store.clone(), self.fold.clone(), rx));
             tx
         })
     }
 }
 
-async fn write_scans(store: Arc<dyn Store>, mut rx: mpsc::Receiver<LogMessage>) {
+async fn write_scans(store: Arc<dyn Store>, fold: Arc<Fold>, mut rx: mpsc::Receiver<LogMessage>) {
     let mut scans = Vec::with_capacity(LOG_BATCH);
     let mut flushes = Vec::new();
-    while let Some(first) = rx.recv().await {
-        // Group commit: let a busy moment's scans gather into one transaction.
-        if matches!(first, LogMessage::Scan(_)) && !rx.is_empty() {
-            tokio::time::sleep(std::time::Duration::from_millis(GATHER_MS)).await;
-        }
-        let mut next = Some(first);
-        while let Some(message) = next {
-            match message {
-                LogMessage::Scan(s) => scans.push(s),
-                LogMessage::Flush(done) => flushes.push(done),
+    let mut folded_at = tokio::time::Instant::now();
+    loop {
+        // Idle: fold what is pending once the interval has passed.
+        let first = match tokio::time::timeout(FOLD_EVERY, rx.recv()).await {
+            Ok(Some(first)) => Some(first),
+            Ok(None) => break,
+            Err(_) => None,
+        };
+        if let Some(first) = first {
+            // Group commit: let a busy moment's scans gather into one transaction.
+            if matches!(first, LogMessage::Scan(_)) && !rx.is_empty() {
+                tokio::time::sleep(std::time::Duration::from_millis(GATHER_MS)).await;
             }
-            next = if scans.len() < LOG_BATCH {
-                rx.try_recv().ok()
-            } else {
-                None
-            };
+            let mut next = Some(first);
+            while let Some(message) = next {
+                match message {
+                    LogMessage::Scan(s) => scans.push(s),
+                    LogMessage::Flush(done) => flushes.push(done),
+                }
+                next = if scans.len() < LOG_BATCH {
+                    rx.try_recv().ok()
+                } else {
+                    None
+                };
+            }
         }
         // A failed write is retried with the next batch, never dropped
         // silently: the scans stay queued and the error is logged.
-        match store.record_scans(&scans).await {
-            Ok(()) => scans.clear(),
-            Err(e) => {
-                tracing::error!(error = %e, pending = scans.len(), "writing scans failed");
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                continue;
+        if !scans.is_empty() {
+            match store.record_scans(&scans).await {
+                Ok(last) => {
+                    summarize(&scans, &mut fold.pending.lock().expect("lock"));
+                    fold.last_id.store(last as u64, Ordering::Release);
+                    scans.clear();
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, pending = scans.len(), "writing scans failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    continue;
+                }
             }
+        }
+        let due = folded_at.elapsed() >= FOLD_EVERY
+            || fold.pending.lock().expect("lock").len() >= FOLD_CODES
+            || !flushes.is_empty();
+        if due {
+            if let Err(e) = fold.run(store.as_ref()).await {
+                tracing::error!(error = %e, "folding scan summaries failed; retried at the next fold");
+            }
+            folded_at = tokio::time::Instant::now();
         }
         for done in flushes.drain(..) {
             let _ = done.send(());
         }
+    }
+    if let Err(e) = fold.run(store.as_ref()).await {
+        tracing::error!(error = %e, "folding scan summaries at shutdown failed; folded at the next start");
     }
 }
 
@@ -824,7 +912,13 @@ impl Service {
         if self.code_filters().scanned.lacks(key) {
             return Ok(CodeState::default());
         }
-        let (summary, alerts) = self.store.code_state(key).await?;
+        let fold = &self.scan_log.fold;
+        let (summary, alerts) = {
+            let _gate = fold.gate.read().await;
+            let (stored, alerts) = self.store.code_state(key).await?;
+            let pending = fold.pending.lock().expect("lock").get(key).cloned();
+            (pending.map_or(stored.clone(), |p| stored.then(&p)), alerts)
+        };
         let stored = CodeState { summary, alerts };
         let mut map = self.scan_cache.codes.lock().expect("lock");
         if map.len() >= SUMMARY_CAPACITY {
@@ -878,14 +972,11 @@ impl Service {
         self.code_filters().scanned.insert(key);
         let mut map = self.scan_cache.codes.lock().expect("lock");
         let state = map.entry(key.to_string()).or_default();
-        let s = &mut state.summary;
-        s.count += 1;
-        s.first_at.get_or_insert_with(|| format_time(now));
-        if let Some(p) = place {
-            s.last_placed = Some((now.timestamp(), p));
-        }
+        state
+            .summary
+            .record(now.timestamp(), || format_time(now), place);
         state.alerts = alerts.to_vec();
-        s.clone()
+        state.summary.clone()
     }
 
     pub(crate) async fn raise(
@@ -978,6 +1069,25 @@ impl Service {
         let (tx, rx) = oneshot::channel();
         if sender.send(LogMessage::Flush(tx)).await.is_ok() {
             let _ = rx.await;
+        }
+    }
+
+    /// Folds the scans a previous server logged but did not fold into
+    /// their codes' summaries (it stopped without a clean shutdown). Run
+    /// before serving; one server per database.
+    pub async fn fold_leftover_scans(&self) -> ServiceResult<u64> {
+        let mut folded = 0;
+        loop {
+            let (scans, last) = self.store.unfolded_scans(10_000).await?;
+            let Some(last) = last else {
+                return Ok(folded);
+            };
+            let mut deltas = HashMap::new();
+            summarize(&scans, &mut deltas);
+            let mut deltas: Vec<_> = deltas.into_iter().collect();
+            deltas.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            self.store.fold_scans(&deltas, last).await?;
+            folded += scans.len() as u64;
         }
     }
 

@@ -1089,20 +1089,7 @@ macro_rules! impl_sql_store {
 
         #[async_trait]
         impl ScanStore for $store {
-            async fn record_scans(&self, scans: &[NewScan]) -> StoreResult<()> {
-                if scans.is_empty() {
-                    return Ok(());
-                }
-                // Group by code first: one summary upsert per code per batch.
-                let mut per_code: std::collections::BTreeMap<&str, (i64, String, Option<(i64, f64, f64)>)> =
-                    std::collections::BTreeMap::new();
-                for scan in scans {
-                    let entry = per_code.entry(&scan.code).or_insert((0, format_time(scan.at), None));
-                    entry.0 += 1;
-                    if let Some(p) = scan.place {
-                        entry.2 = Some((scan.at.timestamp(), p.lat, p.lon));
-                    }
-                }
+            async fn record_scans(&self, scans: &[NewScan]) -> StoreResult<i64> {
                 let mut tx = self.writer.begin().await.map_err(map_err)?;
                 // Multi-row statements of a few fixed sizes, so each is prepared once.
                 for chunk in $crate::fixed_chunks(scans) {
@@ -1120,18 +1107,27 @@ macro_rules! impl_sql_store {
                     });
                     insert.build().execute(&mut *tx).await.map_err(map_err)?;
                 }
-                let summaries: Vec<_> = per_code.into_iter().collect();
-                for chunk in $crate::fixed_chunks(&summaries) {
+                let last: Option<i64> = sqlx::query_scalar("select max(id) from scans")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(last.unwrap_or(0))
+            }
+
+            async fn fold_scans(&self, deltas: &[(String, zhisu_domain::scan::ScanSummary)], upto: i64) -> StoreResult<()> {
+                let mut tx = self.writer.begin().await.map_err(map_err)?;
+                for chunk in $crate::fixed_chunks(deltas) {
                     let mut upsert = sqlx::QueryBuilder::<$db>::new(
                         "insert into scan_counts (code, count, first_at, last_placed_at, last_lat, last_lon) ",
                     );
-                    upsert.push_values(chunk, |mut row, (code, (n, first_at, placed))| {
-                        row.push_bind(code.to_string())
-                            .push_bind(*n)
-                            .push_bind(first_at.clone())
-                            .push_bind(placed.map(|p| p.0))
-                            .push_bind(placed.map(|p| p.1))
-                            .push_bind(placed.map(|p| p.2));
+                    upsert.push_values(chunk, |mut row, (code, d)| {
+                        row.push_bind(code.clone())
+                            .push_bind(d.count as i64)
+                            .push_bind(d.first_at.clone().unwrap_or_default())
+                            .push_bind(d.last_placed.map(|p| p.0))
+                            .push_bind(d.last_placed.map(|p| p.1.lat))
+                            .push_bind(d.last_placed.map(|p| p.1.lon));
                     });
                     upsert.push(
                         " on conflict (code) do update set count = scan_counts.count + excluded.count, \
@@ -1141,27 +1137,42 @@ macro_rules! impl_sql_store {
                     );
                     upsert.build().execute(&mut *tx).await.map_err(map_err)?;
                 }
+                sqlx::query("update scan_fold set upto = $1 where id = 1 and upto < $1")
+                    .bind(upto)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
                 tx.commit().await.map_err(map_err)
             }
 
-            async fn scan_summary(&self, code: &str) -> StoreResult<zhisu_domain::scan::ScanSummary> {
-                let row = sqlx::query("select count, first_at, last_placed_at, last_lat, last_lon from scan_counts where code = $1")
-                    .bind(code)
-                    .fetch_optional(&self.reader)
-                    .await
-                    .map_err(map_err)?;
-                let Some(row) = row else { return Ok(Default::default()) };
-                let placed: Option<i64> = row.try_get("last_placed_at").map_err(map_err)?;
-                let lat: Option<f64> = row.try_get("last_lat").map_err(map_err)?;
-                let lon: Option<f64> = row.try_get("last_lon").map_err(map_err)?;
-                Ok(zhisu_domain::scan::ScanSummary {
-                    count: row.try_get::<i64, _>("count").map_err(map_err)? as u64,
-                    first_at: Some(row.try_get("first_at").map_err(map_err)?),
-                    last_placed: match (placed, lat, lon) {
-                        (Some(t), Some(lat), Some(lon)) => Some((t, zhisu_domain::scan::Place { lat, lon })),
-                        _ => None,
-                    },
-                })
+            async fn unfolded_scans(&self, limit: i64) -> StoreResult<(Vec<NewScan>, Option<i64>)> {
+                let rows = sqlx::query(
+                    "select id, code, product_id, batch_id, at, lat, lon, client from scans \
+                     where id > (select upto from scan_fold where id = 1) order by id limit $1",
+                )
+                .bind(limit)
+                .fetch_all(&self.writer)
+                .await
+                .map_err(map_err)?;
+                let mut last = None;
+                let mut scans = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    last = Some(row.try_get::<i64, _>("id").map_err(map_err)?);
+                    let at: String = row.try_get("at").map_err(map_err)?;
+                    let lat: Option<f64> = row.try_get("lat").map_err(map_err)?;
+                    let lon: Option<f64> = row.try_get("lon").map_err(map_err)?;
+                    scans.push(NewScan {
+                        code: row.try_get("code").map_err(map_err)?,
+                        product_id: row.try_get("product_id").map_err(map_err)?,
+                        batch_id: row.try_get("batch_id").map_err(map_err)?,
+                        at: chrono::DateTime::parse_from_rfc3339(&at)
+                            .map_err(|e| StoreError::Internal(format!("scan time {at}: {e}")))?
+                            .with_timezone(&chrono::Utc),
+                        place: lat.zip(lon).map(|(lat, lon)| zhisu_domain::scan::Place { lat, lon }),
+                        client: row.try_get("client").map_err(map_err)?,
+                    });
+                }
+                Ok((scans, last))
             }
 
             async fn code_state(

@@ -503,11 +503,18 @@ pub struct Alert {
 /// Scan log and alerts (G6.1.3, P6.5).
 #[async_trait]
 pub trait ScanStore: Send + Sync {
-    /// Logs scans in one transaction and keeps each code's summary.
-    async fn record_scans(&self, scans: &[NewScan]) -> StoreResult<()>;
-    async fn scan_summary(&self, code: &str) -> StoreResult<ScanSummary>;
-    /// The summary and the alerts of a code, in one round trip (the scan's
-    /// only read of a code it has not seen since start).
+    /// Appends scans to the log in one transaction; returns the last one's
+    /// id. The codes' summaries are not touched: see [`ScanStore::fold_scans`].
+    async fn record_scans(&self, scans: &[NewScan]) -> StoreResult<i64>;
+    /// Adds the scans logged since the last fold to their codes' summaries
+    /// (`deltas`: code and the summary of its new scans) and marks every
+    /// scan up to id `upto` as folded, in one transaction.
+    async fn fold_scans(&self, deltas: &[(String, ScanSummary)], upto: i64) -> StoreResult<()>;
+    /// The oldest scans not yet folded (at most `limit`) and the last one's
+    /// id: what a server that stopped without folding left behind.
+    async fn unfolded_scans(&self, limit: i64) -> StoreResult<(Vec<NewScan>, Option<i64>)>;
+    /// The folded summary and the alerts of a code, in one round trip (the
+    /// scan's only read of a code it has not seen since start).
     async fn code_state(&self, code: &str) -> StoreResult<(ScanSummary, Vec<AlertKind>)>;
     async fn count_scans(&self) -> StoreResult<i64>;
     /// Codes of `set` in code order after `after`, at most `limit`.

@@ -119,6 +119,16 @@ pub async fn bind(
         .await
         .with_context(|| format!("listening on {}", settings.listen))?;
     let addr = listener.local_addr()?;
+    let leftover = service
+        .fold_leftover_scans()
+        .await
+        .context("folding scans a previous server left unfolded")?;
+    if leftover > 0 {
+        tracing::info!(
+            scans = leftover,
+            "folded scans a previous server left unfolded"
+        );
+    }
     let app = app(service, settings);
     let server =
         axum::serve(

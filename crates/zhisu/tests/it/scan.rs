@@ -488,3 +488,69 @@ async fn sellers_show_whenever_the_sale_was_recorded() {
         }
     }
 }
+
+/// Scans are logged at once and folded into their codes' summaries in
+/// batches: a clean stop folds everything; scans a crashed server logged
+/// but never folded are folded before the next server serves, once.
+#[tokio::test]
+async fn scan_counts_are_folded_and_survive_a_crash() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let (_, _, codes) = active_item_batch(&app, &maker, "FOLD-1", 921).await;
+        for expected in 1..=3 {
+            let (_, view) = scan_json(&app, &codes[0], "").await;
+            assert_eq!(view["scans"]["count"], expected, "{engine}: {view}");
+        }
+        scan_json(&app, &codes[1], "").await;
+        app.service.flush_scans().await;
+        let folded = "select cast(coalesce(sum(count), 0) as bigint) from scan_counts";
+        assert_eq!(app.scalar(folded).await, 4, "{engine}: folded at the flush");
+        assert_eq!(
+            app.scalar("select upto from scan_fold").await,
+            app.scalar("select max(id) from scans").await,
+            "{engine}"
+        );
+
+        // A server that crashed after logging two more scans of the code.
+        let store = crate::store::open_store(&app).await;
+        let key = app.text("select code from scans order by id limit 1").await;
+        let crashed = zhisu_store::NewScan {
+            code: key.clone(),
+            product_id: None,
+            batch_id: None,
+            at: chrono::Utc::now(),
+            place: Some(zhisu_domain::scan::Place {
+                lat: 30.3,
+                lon: 120.2,
+            }),
+            client: "api".into(),
+        };
+        store
+            .record_scans(&[crashed.clone(), crashed])
+            .await
+            .unwrap();
+        assert_eq!(app.scalar(folded).await, 4, "{engine}: logged, not folded");
+
+        let next = app.reopen().await;
+        assert_eq!(next.fold_leftover_scans().await.unwrap(), 2, "{engine}");
+        assert_eq!(
+            next.fold_leftover_scans().await.unwrap(),
+            0,
+            "{engine}: once"
+        );
+        assert_eq!(app.scalar(folded).await, 6, "{engine}");
+        let ctx = zhisu_service::ScanContext::default();
+        let view = next.scan(&codes[0], &ctx).await.unwrap();
+        assert_eq!(view.scans.count, 5, "{engine}: 3 + 2 after the crash");
+        assert_eq!(
+            app.text(&format!(
+                "select cast(last_lat as text) from scan_counts where code = '{key}'"
+            ))
+            .await,
+            "30.3",
+            "{engine}: the last placed scan comes from the fold"
+        );
+    }
+}

@@ -30,7 +30,7 @@ fn audit(action: &str) -> AuditEntry {
 }
 
 /// A second store over the app's database.
-async fn open_store(app: &TestApp) -> std::sync::Arc<dyn zhisu_store::Store> {
+pub(crate) async fn open_store(app: &TestApp) -> std::sync::Arc<dyn zhisu_store::Store> {
     match app.engine_kind {
         EngineKind::Sqlite => zhisu::Engine::Sqlite(
             zhisu_store_sql::SqliteStore::connect(&app.database_url)
@@ -812,7 +812,14 @@ async fn codes_with_state_come_back_page_by_page() {
         ];
         let mut scans: Vec<NewScan> = scanned.iter().map(|c| scan(c)).collect();
         scans.push(scan("(01)1(21)A"));
-        store.record_scans(&scans).await.unwrap();
+        let last = store.record_scans(&scans).await.unwrap();
+        let mut deltas: Vec<(String, zhisu_domain::scan::ScanSummary)> = Vec::new();
+        for code in scanned {
+            let mut summary = zhisu_domain::scan::ScanSummary::default();
+            summary.record(0, || "2026-11-01T00:00:00Z".into(), None);
+            deltas.push((code.to_string(), summary));
+        }
+        store.fold_scans(&deltas, last).await.unwrap();
         let line = |code: &str, to_id: Option<i64>| FlowRow {
             flow_id: 0,
             kind: "sale".into(),
