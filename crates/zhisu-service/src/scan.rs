@@ -34,9 +34,9 @@ const GATHER_MS: u64 = 5;
 /// The most scans written in one transaction.
 const LOG_BATCH: usize = 4096;
 /// Scans are folded into their codes' stored summaries at least this often …
-const FOLD_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+const FOLD_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 /// … or when this many codes have scans pending.
-const FOLD_CODES: usize = 50_000;
+const FOLD_CODES: usize = 2_000;
 
 /// (producer, product, batch)
 type PublicKey = (i64, Option<i64>, Option<i64>);
@@ -259,7 +259,14 @@ impl Fold {
         // In code order: neighbouring codes share pages.
         deltas.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let upto = self.last_id.load(Ordering::Acquire) as i64;
-        if let Err(e) = store.fold_scans(&deltas, upto).await {
+        let started = std::time::Instant::now();
+        let result = store.fold_scans(&deltas, upto).await;
+        tracing::debug!(
+            codes = deltas.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "folded scan summaries"
+        );
+        if let Err(e) = result {
             let mut pending = self.pending.lock().expect("lock");
             for (code, delta) in deltas {
                 let merged = match pending.remove(&code) {

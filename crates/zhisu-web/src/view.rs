@@ -69,11 +69,22 @@ pub async fn asset(Path(file): Path<String>) -> Response {
 
 /// RFC 3339 UTC on the wire; Asia/Shanghai (UTC+8, no DST) in pages.
 pub fn local_time(value: String) -> String {
+    use chrono::{Datelike, Timelike};
     match DateTime::parse_from_rfc3339(&value) {
-        Ok(t) => t
-            .with_timezone(&FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string(),
+        Ok(t) => {
+            let t = t.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("UTC+8"));
+            // Written out rather than through a strftime pattern: the scan
+            // page shows one on every scan.
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            )
+        }
         Err(_) => value,
     }
 }
