@@ -924,7 +924,11 @@ impl Service {
             let _gate = fold.gate.read().await;
             let (stored, alerts) = self.store.code_state(key).await?;
             let pending = fold.pending.lock().expect("lock").get(key).cloned();
-            (pending.map_or(stored.clone(), |p| stored.then(&p)), alerts)
+            let summary = match pending {
+                Some(p) => stored.then(&p),
+                None => stored,
+            };
+            (summary, alerts)
         };
         let stored = CodeState { summary, alerts };
         let mut map = self.scan_cache.codes.lock().expect("lock");
