@@ -249,15 +249,10 @@ impl Fold {
     /// Folds `pending` into the store (or leaves it pending on failure).
     async fn run(&self, store: &dyn Store) -> zhisu_store::StoreResult<()> {
         let _gate = self.gate.write().await;
-        let mut deltas: Vec<(String, ScanSummary)> =
-            std::mem::take(&mut *self.pending.lock().expect("lock"))
-                .into_iter()
-                .collect();
+        let deltas = in_code_order(std::mem::take(&mut *self.pending.lock().expect("lock")));
         if deltas.is_empty() {
             return Ok(());
         }
-        // In code order: neighbouring codes share pages.
-        deltas.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let upto = self.last_id.load(Ordering::Acquire) as i64;
         let started = std::time::Instant::now();
         let result = store.fold_scans(&deltas, upto).await;
@@ -279,6 +274,13 @@ impl Fold {
         }
         Ok(())
     }
+}
+
+/// Summaries to fold, in code order: neighbouring codes share pages.
+fn in_code_order(deltas: HashMap<String, ScanSummary>) -> Vec<(String, ScanSummary)> {
+    let mut deltas: Vec<_> = deltas.into_iter().collect();
+    deltas.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    deltas
 }
 
 /// Adds scans to the summaries of their codes.
@@ -1095,9 +1097,7 @@ impl Service {
             };
             let mut deltas = HashMap::new();
             summarize(&scans, &mut deltas);
-            let mut deltas: Vec<_> = deltas.into_iter().collect();
-            deltas.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            self.store.fold_scans(&deltas, last).await?;
+            self.store.fold_scans(&in_code_order(deltas), last).await?;
             folded += scans.len() as u64;
         }
     }
