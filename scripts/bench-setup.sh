@@ -17,7 +17,7 @@ export RUST_LOG=warn
 KEY=$("$BIN" admin create-api-key --data "$DATA" --role platform-admin)
 stop_server() { kill $SERVER; wait $SERVER 2>/dev/null || true; }
 start_server() {
-  "$BIN" serve --data "$DATA" --listen "127.0.0.1:$PORT" --public-url "$BASE" >/dev/null 2>&1 &
+  "$BIN" serve --data "$DATA" --listen "127.0.0.1:$PORT" --public-url "$BASE" >/dev/null 2>${SERVER_LOG:-/dev/null} &
   SERVER=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && return; sleep 0.1; done
   echo "server did not start" >&2; exit 1

@@ -3,8 +3,10 @@
 //! split into events with their identity and the fields queries filter on,
 //! and put back together as query results.
 
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::epc::canonical_identifier;
@@ -16,30 +18,180 @@ pub const SCHEMA: &str = include_str!("../data/EPCIS-JSON-Schema.json");
 
 static VALIDATOR: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
     let schema: Value = serde_json::from_str(SCHEMA).expect("the EPCIS schema is JSON");
-    jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .expect("the EPCIS schema compiles")
+    compile(&schema)
 });
 
+/// The same schema, rooted at what an event list holds
+/// (`#/definitions/EPCIS-Document-Event`): an event checked alone gets the
+/// same verdict and messages as inside its document.
+static EVENT_VALIDATOR: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
+    let mut schema: Value = serde_json::from_str(SCHEMA).expect("the EPCIS schema is JSON");
+    if let Some(root) = schema.as_object_mut() {
+        root.retain(|k, _| matches!(k.as_str(), "$id" | "$schema" | "definitions"));
+        root.insert("$ref".into(), json!("#/definitions/EPCIS-Document-Event"));
+    }
+    compile(&schema)
+});
+
+fn compile(schema: &Value) -> jsonschema::Validator {
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(schema)
+        .expect("the EPCIS schema compiles")
+}
+
+/// Compiles the schema now rather than at the first capture (a second or so).
+pub fn prepare() {
+    LazyLock::force(&VALIDATOR);
+    LazyLock::force(&EVENT_VALIDATOR);
+}
+
 /// The largest number of schema errors reported for one document.
-const MAX_ERRORS: usize = 20;
+pub const MAX_ERRORS: usize = 20;
+
+/// Each error of `validator` on `instance` as `path: message`, its path
+/// under `at`.
+fn errors_of(validator: &jsonschema::Validator, instance: &Value, at: &str) -> Vec<String> {
+    if validator.is_valid(instance) {
+        return Vec::new();
+    }
+    validator
+        .iter_errors(instance)
+        .take(MAX_ERRORS)
+        .map(|e| {
+            let path = format!("{at}{}", e.instance_path);
+            format!("{}: {e}", if path.is_empty() { "/" } else { &path })
+        })
+        .collect()
+}
 
 /// Checks a document against the EPCIS 2.0 schema and CBV; each problem as
 /// `path: message`.
 pub fn validate(doc: &Value) -> Result<(), Vec<String>> {
-    let errors: Vec<String> = VALIDATOR
-        .iter_errors(doc)
-        .take(MAX_ERRORS)
-        .map(|e| {
-            let path = e.instance_path.to_string();
-            format!("{}: {e}", if path.is_empty() { "/" } else { &path })
-        })
-        .collect();
+    let errors = errors_of(&VALIDATOR, doc, "");
     if errors.is_empty() {
         Ok(())
     } else {
         Err(errors)
+    }
+}
+
+/// A captured document read without a tree of all its events: the
+/// document with an empty event list, and each event as its JSON text, to
+/// be read and checked one at a time (and on as many threads as there
+/// are). A 100,000-event document as one tree is half a gigabyte.
+#[derive(Debug)]
+pub struct Split<'a> {
+    /// The document with its event list emptied.
+    pub skeleton: Value,
+    /// The events, as sent.
+    pub events: Vec<&'a RawValue>,
+    /// Where the events were, as a JSON pointer (`/epcisBody/eventList`).
+    pub list_path: &'static str,
+}
+
+type RawMap<'a> = BTreeMap<String, &'a RawValue>;
+
+fn raw_map(raw: &RawValue) -> Option<RawMap<'_>> {
+    serde_json::from_str(raw.get()).ok()
+}
+
+fn raw_list<'a>(raw: Option<&&'a RawValue>) -> Option<Vec<&'a RawValue>> {
+    raw.and_then(|r| serde_json::from_str(r.get()).ok())
+}
+
+fn tree(map: RawMap<'_>) -> Value {
+    Value::Object(
+        map.into_iter()
+            .map(|(k, raw)| {
+                let v = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+                (k, v)
+            })
+            .collect(),
+    )
+}
+
+/// Splits a document (an EPCISDocument's `epcisBody.eventList`, or the
+/// `resultsBody.eventList` of an EPCISQueryDocument) into its skeleton and
+/// its events. Fails only when the body is not JSON.
+pub fn split(body: &[u8]) -> Result<Split<'_>, serde_json::Error> {
+    let whole = |body| {
+        Ok(Split {
+            skeleton: serde_json::from_slice(body)?,
+            events: Vec::new(),
+            list_path: "",
+        })
+    };
+    let Ok(mut top) = serde_json::from_slice::<RawMap<'_>>(body) else {
+        // Not an object, or not JSON: the whole, for its own error.
+        return whole(body);
+    };
+    let Some(mut epcis_body) = top.remove("epcisBody").and_then(raw_map) else {
+        return whole(body);
+    };
+    let mut skeleton = tree(top);
+    if let Some(events) = raw_list(epcis_body.get("eventList")) {
+        epcis_body.remove("eventList");
+        let mut b = tree(epcis_body);
+        b["eventList"] = json!([]);
+        skeleton["epcisBody"] = b;
+        return Ok(Split {
+            skeleton,
+            events,
+            list_path: "/epcisBody/eventList",
+        });
+    }
+    let mut results = epcis_body.get("queryResults").copied().and_then(raw_map);
+    let results_body = results
+        .as_mut()
+        .and_then(|r| r.remove("resultsBody"))
+        .and_then(raw_map);
+    let events = results_body
+        .as_ref()
+        .and_then(|rb| raw_list(rb.get("eventList")));
+    match (events, results, results_body) {
+        (Some(events), Some(results), Some(mut results_body)) => {
+            results_body.remove("eventList");
+            let mut rb = tree(results_body);
+            rb["eventList"] = json!([]);
+            let mut r = tree(results);
+            r["resultsBody"] = rb;
+            epcis_body.remove("queryResults");
+            let mut b = tree(epcis_body);
+            b["queryResults"] = r;
+            skeleton["epcisBody"] = b;
+            Ok(Split {
+                skeleton,
+                events,
+                list_path: "/epcisBody/queryResults/resultsBody/eventList",
+            })
+        }
+        _ => whole(body),
+    }
+}
+
+impl Split<'_> {
+    /// Checks the document around its events against the schema.
+    pub fn check_skeleton(&self) -> Result<(), Vec<String>> {
+        validate(&self.skeleton)
+    }
+
+    /// Reads event `index` and checks it as an item of the event list; the
+    /// errors name its place in the document.
+    pub fn read_event(&self, index: usize) -> Result<Value, Vec<String>> {
+        let raw = self.events[index];
+        let event: Value = serde_json::from_str(raw.get())
+            .map_err(|e| vec![format!("{}/{index}: {e}", self.list_path)])?;
+        let errors = errors_of(
+            &EVENT_VALIDATOR,
+            &event,
+            &format!("{}/{index}", self.list_path),
+        );
+        if errors.is_empty() {
+            Ok(event)
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -58,9 +210,9 @@ pub struct CapturedEvent {
     pub biz_location: Option<String>,
     /// Every EPC and class the event names, as canonical Digital Link.
     pub epcs: Vec<String>,
-    /// The event as exported: with its `eventID`, `recordTime` and the
-    /// document's `@context`.
-    pub body: Value,
+    /// The event as exported, in JSON: with its `eventID`, `recordTime` and
+    /// the document's `@context`.
+    pub body: String,
 }
 
 /// A CBV value as its full URI (`departing` → `https://ref.gs1.org/cbv/BizStep-departing`).
@@ -76,29 +228,44 @@ fn text(v: &Value) -> Option<String> {
     v.as_str().map(str::to_string)
 }
 
-/// The events of a document (EPCISDocument, or the results of an
-/// EPCISQueryDocument), each with its identity. `record_time` is when the
-/// repository received it.
-pub fn events_of(doc: &Value, record_time: &str) -> Vec<CapturedEvent> {
-    let context = doc.get("@context").cloned();
-    let list = doc["epcisBody"]["eventList"]
+/// The events of a document: an EPCISDocument's `eventList`, or the
+/// results of an EPCISQueryDocument.
+pub fn event_list(doc: &Value) -> &[Value] {
+    doc["epcisBody"]["eventList"]
         .as_array()
-        .or_else(|| doc["epcisBody"]["queryResults"]["resultsBody"]["eventList"].as_array());
-    let mut out = Vec::new();
-    for event in list.into_iter().flatten() {
-        let ns = Namespaces::from_context(event.get("@context").or(context.as_ref()));
-        let event_id = event["eventID"]
-            .as_str()
-            .map(str::to_string)
-            .unwrap_or_else(|| event_hash(event, &ns));
-        let mut body = event.clone();
-        if let Some(map) = body.as_object_mut() {
-            map.insert("eventID".into(), json!(event_id));
-            map.entry("recordTime").or_insert(json!(record_time));
-            if let Some(c) = &context {
-                map.entry("@context").or_insert(c.clone());
-            }
+        .or_else(|| doc["epcisBody"]["queryResults"]["resultsBody"]["eventList"].as_array())
+        .map_or(&[], Vec::as_slice)
+}
+
+/// What the events of one document share: its `@context` and the JSON-LD
+/// prefixes it declares, read once for all of them.
+pub struct Shared<'a> {
+    context: Option<&'a Value>,
+    namespaces: Namespaces,
+    record_time: &'a str,
+}
+
+impl<'a> Shared<'a> {
+    /// `record_time` is when the repository received the document.
+    pub fn of(doc: &'a Value, record_time: &'a str) -> Self {
+        let context = doc.get("@context");
+        Shared {
+            context,
+            namespaces: Namespaces::from_context(context),
+            record_time,
         }
+    }
+
+    /// One event of the document, with its identity and the fields queries
+    /// filter on. An event's own `@context` replaces the document's.
+    pub fn event(&self, event: &Value) -> CapturedEvent {
+        let event_id = match event["eventID"].as_str() {
+            Some(id) => id.to_string(),
+            None => match event.get("@context") {
+                Some(own) => event_hash(event, &Namespaces::from_context(Some(own))),
+                None => event_hash(event, &self.namespaces),
+            },
+        };
         let mut epcs = Vec::new();
         for field in ["epcList", "childEPCs", "inputEPCList", "outputEPCList"] {
             for epc in event[field].as_array().into_iter().flatten() {
@@ -120,8 +287,19 @@ pub fn events_of(doc: &Value, record_time: &str) -> Vec<CapturedEvent> {
         }
         epcs.sort();
         epcs.dedup();
-        out.push(CapturedEvent {
-            event_id,
+        let mut body = Vec::with_capacity(1024);
+        serde_json::to_writer(
+            &mut body,
+            &Exported {
+                event,
+                event_id: &event_id,
+                record_time: self.record_time,
+                context: self.context,
+            },
+        )
+        .expect("a JSON value writes to memory");
+        let body = String::from_utf8(body).expect("serde_json writes UTF-8");
+        CapturedEvent {
             event_type: text(&event["type"]).unwrap_or_default(),
             event_time: crate::hash::utc_millis(event["eventTime"].as_str().unwrap_or("")),
             biz_step: event["bizStep"].as_str().map(|s| cbv_uri("BizStep", s)),
@@ -132,10 +310,58 @@ pub fn events_of(doc: &Value, record_time: &str) -> Vec<CapturedEvent> {
                 .as_str()
                 .map(canonical_identifier),
             epcs,
+            event_id,
             body,
-        });
+        }
     }
-    out
+}
+
+/// An event as exported: its own fields, with `eventID` set, and
+/// `recordTime` and the document's `@context` where the event has none;
+/// keys in order, as a `serde_json` object writes them. Written straight
+/// from the captured document, without a copy of the event.
+struct Exported<'a> {
+    event: &'a Value,
+    event_id: &'a str,
+    record_time: &'a str,
+    context: Option<&'a Value>,
+}
+
+impl serde::Serialize for Exported<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let Some(fields) = self.event.as_object() else {
+            return self.event.serialize(serializer);
+        };
+        let event_id = Value::String(self.event_id.to_string());
+        let record_time = Value::String(self.record_time.to_string());
+        let mut entries: Vec<(&str, &Value)> = fields
+            .iter()
+            .filter(|(k, _)| k.as_str() != "eventID")
+            .map(|(k, v)| (k.as_str(), v))
+            .collect();
+        entries.push(("eventID", &event_id));
+        if !fields.contains_key("recordTime") {
+            entries.push(("recordTime", &record_time));
+        }
+        if let (Some(c), false) = (self.context, fields.contains_key("@context")) {
+            entries.push(("@context", c));
+        }
+        entries.sort_unstable_by_key(|(k, _)| *k);
+        let mut map = serializer.serialize_map(Some(entries.len()))?;
+        for (k, v) in entries {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// The events of a document (EPCISDocument, or the results of an
+/// EPCISQueryDocument), each with its identity, one after the other.
+/// `record_time` is when the repository received it.
+pub fn events_of(doc: &Value, record_time: &str) -> Vec<CapturedEvent> {
+    let shared = Shared::of(doc, record_time);
+    event_list(doc).iter().map(|e| shared.event(e)).collect()
 }
 
 /// An EPCISQueryDocument holding `events` (EPCIS 2.0 REST binding).
@@ -189,5 +415,84 @@ mod tests {
         let all = errors.join("\n");
         assert!(all.contains("/epcisBody/eventList/0"), "{all}");
         assert!(all.contains("SHOUT") || all.contains("action"), "{all}");
+    }
+
+    fn official_examples() -> Vec<(String, String)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/conformance/epcis/examples");
+        let mut out: Vec<(String, String)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let p = e.unwrap().path();
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read_to_string(&p).unwrap())
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Every error of a split document: around the events, then each event's.
+    fn split_errors(split: &Split<'_>) -> Vec<String> {
+        let mut errors = split.check_skeleton().err().unwrap_or_default();
+        for i in 0..split.events.len() {
+            errors.extend(split.read_event(i).err().unwrap_or_default());
+        }
+        errors.sort();
+        errors
+    }
+
+    #[test]
+    fn a_split_document_reads_and_checks_as_the_whole() {
+        let examples = official_examples();
+        assert_eq!(examples.len(), 47);
+        let mut query_documents = 0;
+        for (name, text) in &examples {
+            let whole: Value = serde_json::from_str(text).unwrap();
+            let split = split(text.as_bytes()).unwrap();
+            assert_eq!(split.events.len(), event_list(&whole).len(), "{name}");
+            query_documents += usize::from(split.list_path.contains("queryResults"));
+            assert_eq!(split_errors(&split), Vec::<String>::new(), "{name}");
+            let shared = Shared::of(&split.skeleton, "2026-11-23T00:00:00.000Z");
+            let one_by_one: Vec<CapturedEvent> = (0..split.events.len())
+                .map(|i| shared.event(&split.read_event(i).unwrap()))
+                .collect();
+            assert_eq!(
+                one_by_one,
+                events_of(&whole, "2026-11-23T00:00:00.000Z"),
+                "{name}"
+            );
+        }
+        assert!(query_documents > 0, "an EPCISQueryDocument is among them");
+
+        // Broken copies: the same errors, at the same places, as the whole.
+        let (_, text) = examples
+            .iter()
+            .find(|(n, _)| n == "Example_9.6.1-ObjectEvent.jsonld")
+            .unwrap();
+        let good: Value = serde_json::from_str(text).unwrap();
+        let breakages: [&dyn Fn(&mut Value); 5] = [
+            &|d| d["epcisBody"]["eventList"][0]["action"] = "SHOUT".into(),
+            &|d| d["epcisBody"]["eventList"][1]["eventTime"] = "yesterday".into(),
+            &|d| d["epcisBody"]["eventList"][1]["type"] = json!(7),
+            &|d| {
+                d.as_object_mut().unwrap().remove("schemaVersion");
+            },
+            &|d| d["epcisBody"]["eventList"] = json!("not a list"),
+        ];
+        for (i, breakage) in breakages.iter().enumerate() {
+            let mut doc = good.clone();
+            breakage(&mut doc);
+            let text = doc.to_string();
+            let mut whole = validate(&doc).unwrap_err();
+            whole.sort();
+            assert_eq!(
+                split_errors(&split(text.as_bytes()).unwrap()),
+                whole,
+                "breakage {i}"
+            );
+        }
+        assert!(split(b"{").is_err());
+        assert_eq!(split(b"[1]").unwrap().skeleton, json!([1]));
     }
 }

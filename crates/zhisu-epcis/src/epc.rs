@@ -130,7 +130,31 @@ pub fn urn_to_digital_link(urn: &str) -> Option<String> {
 /// Any identifier as the event hash wants it: EPC URNs and Digital Link
 /// URIs of any domain become canonical `https://id.gs1.org/…` URIs; other
 /// values stay as they are.
+///
+/// An event names an identifier more than once (its hash and its index
+/// both want it) and a document repeats its read points and locations, so
+/// each thread remembers its last few thousand answers.
 pub fn canonical_identifier(value: &str) -> String {
+    /// Answers remembered per thread before the memory starts over.
+    const REMEMBERED: usize = 4096;
+    thread_local! {
+        static MEMO: std::cell::RefCell<std::collections::HashMap<String, String>> =
+            std::cell::RefCell::default();
+    }
+    if let Some(known) = MEMO.with_borrow(|m| m.get(value).cloned()) {
+        return known;
+    }
+    let answer = canonical_uncached(value);
+    MEMO.with_borrow_mut(|m| {
+        if m.len() >= REMEMBERED {
+            m.clear();
+        }
+        m.insert(value.to_string(), answer.clone());
+    });
+    answer
+}
+
+fn canonical_uncached(value: &str) -> String {
     if let Some(dl) = urn_to_digital_link(value) {
         return dl;
     }

@@ -234,8 +234,7 @@ pub(crate) fn utc_millis(s: &str) -> String {
     match chrono::DateTime::parse_from_rfc3339(s) {
         Ok(t) => t
             .with_timezone(&chrono::Utc)
-            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-            .to_string(),
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         Err(_) => s.to_string(),
     }
 }

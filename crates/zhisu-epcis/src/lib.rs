@@ -7,7 +7,10 @@ pub mod document;
 pub mod epc;
 pub mod hash;
 
-pub use document::{cbv_uri, events_of, query_document, validate, CapturedEvent};
+pub use document::{
+    cbv_uri, event_list, events_of, prepare, query_document, split, validate, CapturedEvent,
+    Shared, Split, MAX_ERRORS,
+};
 pub use epc::{canonical_identifier, urn_to_digital_link};
 pub use hash::{event_hash, prehash, Namespaces};
 

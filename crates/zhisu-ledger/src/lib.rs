@@ -201,14 +201,35 @@ pub fn capture_leaf_bytes<'a>(
     capture_id: &str,
     events: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Vec<u8> {
-    let mut out = format!("zhisu-capture/v1\n{capture_id}\n").into_bytes();
+    let mut leaf = CaptureLeaf::new(capture_id);
     for (event_id, body) in events {
-        out.extend_from_slice(event_id.as_bytes());
-        out.push(b'\t');
-        out.extend_from_slice(hex::encode(Sha256::digest(body.as_bytes())).as_bytes());
-        out.push(b'\n');
+        leaf.push(event_id, body);
     }
-    out
+    leaf.into_bytes()
+}
+
+/// [`capture_leaf_bytes`] written one event at a time, as a capture stores
+/// them.
+#[derive(Debug, Clone)]
+pub struct CaptureLeaf(Vec<u8>);
+
+impl CaptureLeaf {
+    pub fn new(capture_id: &str) -> Self {
+        CaptureLeaf(format!("zhisu-capture/v1\n{capture_id}\n").into_bytes())
+    }
+
+    /// The next event stored.
+    pub fn push(&mut self, event_id: &str, body: &str) {
+        self.0.extend_from_slice(event_id.as_bytes());
+        self.0.push(b'\t');
+        self.0
+            .extend_from_slice(hex::encode(Sha256::digest(body.as_bytes())).as_bytes());
+        self.0.push(b'\n');
+    }
+
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.0
+    }
 }
 
 pub fn to_hex(hash: &Hash) -> String {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use sha2::Digest as _;
 use zhisu_domain::auth::ListScope;
 use zhisu_domain::{FieldError, Invalid, Principal};
-use zhisu_store::{format_time, CaptureRow, EventQuery, NewEvent};
+use zhisu_store::{format_time, pieces_of, CaptureRow, EventQuery, NewEvent, Piece};
 
 use crate::{Service, ServiceError, ServiceResult};
 
@@ -47,24 +47,140 @@ fn check_digest(header: &str, body: &[u8]) -> ServiceResult<()> {
     ))
 }
 
-/// A document's events as the store takes them, received at `now`.
-fn new_events(events: Vec<zhisu_epcis::CapturedEvent>, now: &str) -> Vec<NewEvent> {
-    events
-        .into_iter()
-        .map(|e| NewEvent {
-            body: e.body.to_string(),
-            event_id: e.event_id,
-            event_type: e.event_type,
-            event_time: e.event_time,
-            record_time: now.to_string(),
-            biz_step: e.biz_step,
-            action: e.action,
-            disposition: e.disposition,
-            read_point: e.read_point,
-            biz_location: e.biz_location,
-            epcs: e.epcs,
-        })
-        .collect()
+/// Schema errors (`path: message`) as field errors.
+fn schema_errors(errors: Vec<String>) -> ServiceError {
+    Invalid(
+        errors
+            .into_iter()
+            .map(|e| {
+                let (path, message) = e.split_once(": ").unwrap_or(("/", &e));
+                FieldError::new(path, "epcis-schema", message).clause("G10.1")
+            })
+            .collect(),
+    )
+    .into()
+}
+
+/// An event as the store takes it.
+fn new_event(e: zhisu_epcis::CapturedEvent, record_time: &str) -> NewEvent {
+    NewEvent {
+        body: e.body,
+        event_id: e.event_id,
+        event_type: e.event_type,
+        event_time: e.event_time,
+        record_time: record_time.to_string(),
+        biz_step: e.biz_step,
+        action: e.action,
+        disposition: e.disposition,
+        read_point: e.read_point,
+        biz_location: e.biz_location,
+        epcs: e.epcs,
+    }
+}
+
+/// Events per piece of work when a document is split across threads.
+const EVENTS_PER_PIECE: usize = 1024;
+
+/// Checks a split document against the EPCIS schema and CBV and sends its
+/// events to the store as `Piece`s in document order, then `Piece::End`.
+/// Each event is read, checked and hashed on its own, so a large document
+/// never becomes one tree in memory; every core takes pieces of the event
+/// list until none is left (this thread checks the document around them
+/// first), while the store writes the pieces already sent. After an error
+/// nothing more is sent, so no `End` and the store keeps nothing; the
+/// pieces are still checked until [`zhisu_epcis::MAX_ERRORS`] errors are
+/// found, and the answer is the first of them in document order.
+fn check_and_send(
+    split: &zhisu_epcis::Split<'_>,
+    now: &str,
+    out: &tokio::sync::mpsc::Sender<Piece>,
+) -> Result<(), Vec<String>> {
+    use std::collections::BTreeMap;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let shared = zhisu_epcis::Shared::of(&split.skeleton, now);
+    let pieces = split.events.len().div_ceil(EVENTS_PER_PIECE);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(pieces);
+    let next = AtomicUsize::new(0);
+    let found = AtomicUsize::new(0);
+    let store_gone = AtomicBool::new(false);
+    let note_errors = |n: usize| found.fetch_add(n, Ordering::Relaxed);
+    // Pieces done out of order wait here until those before them are sent.
+    let waiting: Mutex<(usize, BTreeMap<usize, Vec<NewEvent>>)> = Mutex::default();
+    let send_in_order = |piece: usize, events: Vec<NewEvent>| {
+        let mut guard = waiting.lock().unwrap_or_else(|e| e.into_inner());
+        let (sent, parked) = &mut *guard;
+        parked.insert(piece, events);
+        while let Some(events) = parked.remove(sent) {
+            if out.blocking_send(Piece::Events(events)).is_err() {
+                // The store gave up; its error is the answer.
+                store_gone.store(true, Ordering::Relaxed);
+                return;
+            }
+            *sent += 1;
+        }
+    };
+    // Each worker's errors, by the piece they were found in.
+    let work = || {
+        let mut errors: Vec<(usize, Vec<String>)> = Vec::new();
+        while !store_gone.load(Ordering::Relaxed)
+            && found.load(Ordering::Relaxed) < zhisu_epcis::MAX_ERRORS
+        {
+            let piece = next.fetch_add(1, Ordering::Relaxed);
+            if piece >= pieces {
+                break;
+            }
+            let from = piece * EVENTS_PER_PIECE;
+            let to = (from + EVENTS_PER_PIECE).min(split.events.len());
+            // Once anything is wrong, events are only checked.
+            let mut events = Vec::new();
+            let mut wrong = Vec::new();
+            for i in from..to {
+                match split.read_event(i) {
+                    Ok(event) if wrong.is_empty() && found.load(Ordering::Relaxed) == 0 => {
+                        events.push(new_event(shared.event(&event), now))
+                    }
+                    Ok(_) => {}
+                    Err(e) => wrong.extend(e),
+                }
+            }
+            if wrong.is_empty() {
+                if found.load(Ordering::Relaxed) == 0 {
+                    send_in_order(piece, events);
+                }
+            } else {
+                note_errors(wrong.len());
+                errors.push((piece, wrong));
+            }
+        }
+        errors
+    };
+    let (skeleton, mut errors) = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let skeleton = split.check_skeleton();
+        if let Err(e) = &skeleton {
+            note_errors(e.len());
+        }
+        let mut errors = work();
+        for helper in helpers {
+            errors.extend(helper.join().expect("an event worker panicked"));
+        }
+        (skeleton, errors)
+    });
+    errors.sort_by_key(|(piece, _)| *piece);
+    let mut all = skeleton.err().unwrap_or_default();
+    all.extend(errors.into_iter().flat_map(|(_, e)| e));
+    if !all.is_empty() {
+        all.truncate(zhisu_epcis::MAX_ERRORS);
+        return Err(all);
+    }
+    if !store_gone.load(Ordering::Relaxed) {
+        // Every piece was sent (the store is still there to take the end).
+        let _ = out.blocking_send(Piece::End);
+    }
+    Ok(())
 }
 
 impl Service {
@@ -72,7 +188,7 @@ impl Service {
     pub async fn epcis_capture(
         &self,
         by: &Principal,
-        body: &[u8],
+        body: &bytes::Bytes,
         digest: Option<&str>,
     ) -> ServiceResult<CaptureRow> {
         if body.len() > MAX_CAPTURE_BYTES {
@@ -85,49 +201,52 @@ impl Service {
         if let Some(d) = digest {
             check_digest(d, body)?;
         }
-        let doc: serde_json::Value = serde_json::from_slice(body)
-            .map_err(|e| ServiceError::BadRequest(format!("不是合法的 JSON (not JSON): {e}")))?;
-        if doc["type"] != "EPCISDocument" && doc["type"] != "EPCISQueryDocument" {
-            return Err(Invalid(vec![FieldError::new(
-                "type",
-                "epcis",
-                "只接收 EPCISDocument 或 EPCISQueryDocument 的结果 (capture takes an EPCISDocument, or the results of an EPCISQueryDocument)",
-            )
-            .clause("G10.1")])
-            .into());
-        }
-        zhisu_epcis::validate(&doc).map_err(|errors| {
-            Invalid(
-                errors
-                    .into_iter()
-                    .map(|e| {
-                        let (path, message) = e.split_once(": ").unwrap_or(("/", &e));
-                        FieldError::new(path, "epcis-schema", message).clause("G10.1")
-                    })
-                    .collect(),
-            )
-        })?;
         let now = format_time(Utc::now());
-        let events = zhisu_epcis::events_of(&doc, &now);
-        if events.is_empty() {
-            return Err(Invalid(vec![FieldError::required(
-                "epcisBody.eventList",
-                "事件",
-                "G10.1",
-            )])
-            .into());
-        }
-        if events.len() > MAX_CAPTURE_EVENTS {
-            return Err(ServiceError::TooLarge(format!(
-                "一个文档最多 {MAX_CAPTURE_EVENTS} 个事件 (at most {MAX_CAPTURE_EVENTS} events per document)"
-            )));
-        }
-        let rows = new_events(events, &now);
+        let body = body.clone();
+        let (out, pieces) = tokio::sync::mpsc::channel(4);
         let capture_id = crate::random_token(12);
-        Ok(self
+        // Reading, checking and hashing events is CPU work: off the async
+        // workers, on every core, while the store writes what is checked.
+        let check = tokio::task::spawn_blocking(move || {
+            let split = zhisu_epcis::split(&body).map_err(|e| {
+                ServiceError::BadRequest(format!("不是合法的 JSON (not JSON): {e}"))
+            })?;
+            let doc = &split.skeleton;
+            if doc["type"] != "EPCISDocument" && doc["type"] != "EPCISQueryDocument" {
+                return Err(Invalid(vec![FieldError::new(
+                    "type",
+                    "epcis",
+                    "只接收 EPCISDocument 或 EPCISQueryDocument 的结果 (capture takes an EPCISDocument, or the results of an EPCISQueryDocument)",
+                )
+                .clause("G10.1")])
+                .into());
+            }
+            if split.events.len() > MAX_CAPTURE_EVENTS {
+                return Err(ServiceError::TooLarge(format!(
+                    "一个文档最多 {MAX_CAPTURE_EVENTS} 个事件 (at most {MAX_CAPTURE_EVENTS} events per document)"
+                )));
+            }
+            // A document without events is checked whole: its schema
+            // errors, else "events are required".
+            if split.events.is_empty() {
+                split.check_skeleton().map_err(schema_errors)?;
+                return Err(Invalid(vec![FieldError::required(
+                    "epcisBody.eventList",
+                    "事件",
+                    "G10.1",
+                )])
+                .into());
+            }
+            check_and_send(&split, &now, &out).map_err(schema_errors)
+        });
+        let stored = self
             .store
-            .capture_events(&capture_id, &by.actor, by.enterprise_id, &rows)
-            .await?)
+            .capture_events(&capture_id, &by.actor, by.enterprise_id, pieces);
+        let (stored, checked) = tokio::join!(stored, check);
+        checked.map_err(|e| ServiceError::Internal(format!("EPCIS capture: {e}")))??;
+        stored?.ok_or_else(|| {
+            ServiceError::Internal("EPCIS capture: the events stopped before their end".into())
+        })
     }
 
     /// One capture's outcome; only its own enterprise (or a regulator or
@@ -286,11 +405,14 @@ impl Service {
             );
             return;
         }
-        let rows = new_events(zhisu_epcis::events_of(&doc, &now), &now);
+        let rows: Vec<NewEvent> = zhisu_epcis::events_of(&doc, &now)
+            .into_iter()
+            .map(|e| new_event(e, &now))
+            .collect();
         let capture_id = format!("own-{}", crate::random_token(12));
         if let Err(e) = self
             .store
-            .capture_events(&capture_id, &by.actor, Some(owner), &rows)
+            .capture_events(&capture_id, &by.actor, Some(owner), pieces_of(rows))
             .await
         {
             tracing::error!(error = %e, "storing the platform's own EPCIS event failed");

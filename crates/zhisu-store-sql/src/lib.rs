@@ -78,9 +78,16 @@ pub(crate) struct VersionKey {
 /// Splits rows into chunks of 256, 16 and 1: few statement shapes, so a
 /// multi-row insert is prepared once per shape and then reused.
 pub(crate) fn fixed_chunks<T>(rows: &[T]) -> Vec<&[T]> {
+    chunks_of(rows, &[256, 16, 1])
+}
+
+/// Splits rows into chunks of the given sizes, largest first (the last
+/// must be 1). Bulk writes take larger chunks: fewer statements, and each
+/// page a statement changes is journalled once per statement.
+pub(crate) fn chunks_of<'a, T>(rows: &'a [T], sizes: &[usize]) -> Vec<&'a [T]> {
     let mut out = Vec::new();
     let mut rest = rows;
-    for size in [256, 16, 1] {
+    for &size in sizes {
         while rest.len() >= size {
             let (head, tail) = rest.split_at(size);
             out.push(head);
@@ -100,5 +107,10 @@ mod chunk_tests {
         assert_eq!(sizes, [256, 256, 16, 1, 1]);
         assert_eq!(chunks.concat(), rows);
         assert!(super::fixed_chunks::<u32>(&[]).is_empty());
+        let sizes: Vec<usize> = super::chunks_of(&rows, &[512, 8, 1])
+            .iter()
+            .map(|c| c.len())
+            .collect();
+        assert_eq!(sizes, [512, 8, 8, 1, 1]);
     }
 }

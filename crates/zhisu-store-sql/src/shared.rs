@@ -11,7 +11,7 @@ macro_rules! impl_sql_store {
         use zhisu_domain::{BlobRef, RecordKind, Role};
         use zhisu_store::{
             canonical_json, format_time, now, AccountStore, ApiKey, AuditEntry, AuditQuery, AuditRecord, AuditStore,
-            BlobIndex, NewApiKey, Alert, NewScan, ScanStore, FlowRow, FlowStore, CaptureRow, EventQuery, EventStore, NewEvent, NewRecord, NewUser, Page, RecordIndex, RecordQuery, RecordStore, Session,
+            BlobIndex, NewApiKey, Alert, NewScan, ScanStore, FlowRow, FlowStore, CaptureRow, EventQuery, EventStore, NewEvent, Piece, Pieces, NewRecord, NewUser, Page, RecordIndex, RecordQuery, RecordStore, Session,
             StoreError, StoreHealth, StoreResult, StoredRecord, User,
         };
         use $crate::{add_condition, like_escape, map_err, split_list, Bind, VersionKey};
@@ -1388,7 +1388,7 @@ macro_rules! impl_sql_store {
 
         #[async_trait]
         impl EventStore for $store {
-            async fn capture_events(&self, capture_id: &str, by: &str, owner: Option<i64>, events: &[NewEvent]) -> StoreResult<CaptureRow> {
+            async fn capture_events(&self, capture_id: &str, by: &str, owner: Option<i64>, mut pieces: Pieces) -> StoreResult<Option<CaptureRow>> {
                 let at = format_time(now());
                 let mut tx = self.writer.begin().await.map_err(map_err)?;
                 sqlx::query("insert into epcis_captures (capture_id, created_at, created_by, owner, events, duplicates) values ($1, $2, $3, $4, 0, 0)")
@@ -1400,60 +1400,67 @@ macro_rules! impl_sql_store {
                     .await
                     .map_err(map_err)?;
                 // Multi-row inserts; an ID already stored (or repeated in the
-                // document) is skipped by the unique index and counted.
+                // document) is skipped by the unique index and counted. The
+                // capture's leaf takes the events stored, in row order, each
+                // with the body it was stored with (the first of repeats).
+                let mut received = 0i64;
                 let mut stored = 0i64;
-                let mut kept: Vec<(i64, String)> = Vec::with_capacity(events.len());
-                for chunk in $crate::fixed_chunks(events) {
-                    let mut insert = sqlx::QueryBuilder::<$db>::new(
-                        "insert into epcis_events (event_id, capture_id, event_type, event_time, record_time, biz_step, action, \
-                         disposition, read_point, biz_location, body) ",
-                    );
-                    insert.push_values(chunk, |mut r, e| {
-                        r.push_bind(e.event_id.clone())
-                            .push_bind(capture_id.to_string())
-                            .push_bind(e.event_type.clone())
-                            .push_bind(e.event_time.clone())
-                            .push_bind(e.record_time.clone())
-                            .push_bind(e.biz_step.clone())
-                            .push_bind(e.action.clone())
-                            .push_bind(e.disposition.clone())
-                            .push_bind(e.read_point.clone())
-                            .push_bind(e.biz_location.clone())
-                            .push_bind(e.body.clone());
-                    });
-                    insert.push(" on conflict (event_id) do nothing returning id, event_id");
-                    let rows: Vec<(i64, String)> = insert.build_query_as().fetch_all(&mut *tx).await.map_err(map_err)?;
-                    stored += rows.len() as i64;
-                    kept.extend(rows.iter().cloned());
-                    let by_id: std::collections::HashMap<&str, &NewEvent> =
-                        chunk.iter().map(|e| (e.event_id.as_str(), e)).collect();
-                    let epcs: Vec<(i64, &String)> = rows
-                        .iter()
-                        .filter_map(|(row, id)| by_id.get(id.as_str()).map(|e| (*row, e)))
-                        .flat_map(|(row, e)| e.epcs.iter().map(move |epc| (row, epc)))
-                        .collect();
-                    for part in $crate::fixed_chunks(&epcs) {
-                        let mut insert = sqlx::QueryBuilder::<$db>::new("insert into epcis_event_epcs (event_row, epc) ");
-                        insert.push_values(part, |mut r, (row, epc)| {
-                            r.push_bind(*row).push_bind((*epc).clone());
+                let mut leaf = zhisu_ledger::CaptureLeaf::new(capture_id);
+                loop {
+                    let events = match pieces.recv().await {
+                        Some(Piece::Events(events)) => events,
+                        Some(Piece::End) => break,
+                        // The rest failed its check: the transaction is
+                        // dropped, and with it everything stored so far.
+                        None => return Ok(None),
+                    };
+                    received += events.len() as i64;
+                    // 11 parameters a row: within SQLite's 32,766.
+                    for chunk in $crate::chunks_of(&events, &[1024, 64, 1]) {
+                        let mut insert = sqlx::QueryBuilder::<$db>::new(
+                            "insert into epcis_events (event_id, capture_id, event_type, event_time, record_time, biz_step, action, \
+                             disposition, read_point, biz_location, body) ",
+                        );
+                        insert.push_values(chunk, |mut r, e| {
+                            r.push_bind(e.event_id.as_str())
+                                .push_bind(capture_id)
+                                .push_bind(e.event_type.as_str())
+                                .push_bind(e.event_time.as_str())
+                                .push_bind(e.record_time.as_str())
+                                .push_bind(e.biz_step.as_deref())
+                                .push_bind(e.action.as_deref())
+                                .push_bind(e.disposition.as_deref())
+                                .push_bind(e.read_point.as_deref())
+                                .push_bind(e.biz_location.as_deref())
+                                .push_bind(e.body.as_str());
                         });
-                        insert.build().execute(&mut *tx).await.map_err(map_err)?;
+                        insert.push(" on conflict (event_id) do nothing returning id, event_id");
+                        let mut rows: Vec<(i64, String)> = insert.build_query_as().fetch_all(&mut *tx).await.map_err(map_err)?;
+                        rows.sort_unstable_by_key(|(row, _)| *row);
+                        stored += rows.len() as i64;
+                        let mut first: std::collections::HashMap<&str, &NewEvent> = std::collections::HashMap::new();
+                        for e in chunk {
+                            first.entry(e.event_id.as_str()).or_insert(e);
+                        }
+                        let mut epcs: Vec<(i64, &str)> = Vec::new();
+                        for (row, id) in &rows {
+                            if let Some(e) = first.get(id.as_str()) {
+                                leaf.push(id, &e.body);
+                                epcs.extend(e.epcs.iter().map(|epc| (*row, epc.as_str())));
+                            }
+                        }
+                        for part in $crate::chunks_of(&epcs, &[4096, 256, 16, 1]) {
+                            let mut insert = sqlx::QueryBuilder::<$db>::new("insert into epcis_event_epcs (event_row, epc) ");
+                            insert.push_values(part, |mut r, (row, epc)| {
+                                r.push_bind(*row).push_bind(*epc);
+                            });
+                            insert.build().execute(&mut *tx).await.map_err(map_err)?;
+                        }
                     }
                 }
-                let duplicates = events.len() as i64 - stored;
-                // The capture's leaf: the events it stored, in row order, each
-                // with the body it was stored with (the first of repeats).
-                let mut first: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
-                for e in events {
-                    first.entry(e.event_id.as_str()).or_insert(e.body.as_str());
-                }
-                kept.sort_unstable_by_key(|(row, _)| *row);
-                let leaf = zhisu_ledger::capture_leaf_bytes(
-                    capture_id,
-                    kept.iter().map(|(_, id)| (id.as_str(), first.get(id.as_str()).copied().unwrap_or_default())),
-                );
+                let duplicates = received - stored;
                 let leaf_index = Self::next_leaf(&mut tx).await?;
-                Self::insert_leaf(&mut tx, leaf_index, &leaf, ("capture", &format!("capture/{capture_id}")), &at).await?;
+                Self::insert_leaf(&mut tx, leaf_index, &leaf.into_bytes(), ("capture", &format!("capture/{capture_id}")), &at).await?;
                 sqlx::query("update epcis_captures set events = $1, duplicates = $2, leaf_index = $4 where capture_id = $3")
                     .bind(stored)
                     .bind(duplicates)
@@ -1463,7 +1470,7 @@ macro_rules! impl_sql_store {
                     .await
                     .map_err(map_err)?;
                 tx.commit().await.map_err(map_err)?;
-                Ok(CaptureRow { capture_id: capture_id.to_string(), created_at: at, created_by: by.to_string(), events: stored, duplicates, owner })
+                Ok(Some(CaptureRow { capture_id: capture_id.to_string(), created_at: at, created_by: by.to_string(), events: stored, duplicates, owner }))
             }
 
             async fn capture(&self, capture_id: &str) -> StoreResult<Option<CaptureRow>> {

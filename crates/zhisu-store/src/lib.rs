@@ -595,18 +595,41 @@ pub struct EventQuery {
     pub limit: i64,
 }
 
+/// What a capture's events arrive as: pieces in document order, then
+/// [`Piece::End`] once every event has been checked.
+#[derive(Debug)]
+pub enum Piece {
+    Events(Vec<NewEvent>),
+    End,
+}
+
+/// The receiving end of a capture's pieces.
+pub type Pieces = tokio::sync::mpsc::Receiver<Piece>;
+
+/// Pieces that are all there already: `events`, then the end.
+pub fn pieces_of(events: Vec<NewEvent>) -> Pieces {
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    // Room for both; the receiver is still here.
+    let _ = tx.try_send(Piece::Events(events));
+    let _ = tx.try_send(Piece::End);
+    rx
+}
+
 /// EPCIS events (G7, G10.1).
 #[async_trait]
 pub trait EventStore: Send + Sync {
-    /// Stores a capture's events in one transaction; an event whose ID is
-    /// already stored is counted as a duplicate and not stored again.
+    /// Stores a capture's events in one transaction, storing each piece as
+    /// it arrives (while later ones are still being checked). An event
+    /// whose ID is already stored is counted as a duplicate and not stored
+    /// again. When the pieces stop without [`Piece::End`] (a later event
+    /// failed its check), nothing is stored and the answer is `None`.
     async fn capture_events(
         &self,
         capture_id: &str,
         by: &str,
         owner: Option<i64>,
-        events: &[NewEvent],
-    ) -> StoreResult<CaptureRow>;
+        pieces: Pieces,
+    ) -> StoreResult<Option<CaptureRow>>;
     async fn capture(&self, capture_id: &str) -> StoreResult<Option<CaptureRow>>;
     /// (row, body) of matching events, in capture order.
     async fn query_events(&self, query: &EventQuery) -> StoreResult<Vec<(i64, String)>>;

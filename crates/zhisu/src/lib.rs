@@ -119,6 +119,9 @@ pub async fn bind(
         .await
         .with_context(|| format!("listening on {}", settings.listen))?;
     let addr = listener.local_addr()?;
+    // The EPCIS schema takes about a second to compile: now, beside the
+    // server, rather than in the first capture.
+    std::thread::spawn(zhisu_epcis::prepare);
     let leftover = service
         .fold_leftover_scans()
         .await

@@ -331,3 +331,93 @@ async fn bad_documents_and_digests_change_nothing() {
     let (status, _, _) = get(&app, &maker, "/epcis/events/urn:uuid:nothing").await;
     assert_eq!(status, 404);
 }
+
+/// A document of `n` ObjectEvents, event `i` observed at its own serial.
+fn many_events(n: usize) -> Value {
+    let events: Vec<Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({
+                "type": "ObjectEvent", "eventTime": format!("2026-11-{:02}T08:{:02}:00.000+08:00", 1 + i % 28, i % 60),
+                "eventTimeZoneOffset": "+08:00",
+                "epcList": [format!("https://id.gs1.org/01/06970000000017/21/{i:010}")],
+                "action": "OBSERVE", "bizStep": "shipping", "disposition": "in_transit",
+                "readPoint": {"id": "https://id.gs1.org/414/6970000000000"},
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-11-23T00:00:00Z",
+        "epcisBody": {"eventList": events},
+    })
+}
+
+/// A document larger than one piece of work is checked on every core and
+/// stored while it is checked: a bad event near its end still leaves
+/// nothing behind and is named first; a good one is stored whole, in
+/// document order, repeats counted once, its ledger leaf as if written at
+/// once.
+#[tokio::test]
+async fn a_large_document_is_stored_whole_in_order_or_not_at_all() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let capture_leaves = "select count(*) from ledger_leaves where entry_kind = 'capture'";
+
+        // Two bad events in different pieces: the first in document order
+        // is named first, the second too, and nothing is stored.
+        let mut doc = many_events(5_000);
+        doc["epcisBody"]["eventList"][4_321]["action"] = "SHOUT".into();
+        doc["epcisBody"]["eventList"][4_999]["bizStep"] = "dancing".into();
+        doc["epcisBody"]["eventList"][1_500]["eventTime"] = "yesterday".into();
+        let (status, problem) = capture(&app, &maker, &doc.to_string(), None).await;
+        assert_eq!(status, 422, "{engine}: {problem}");
+        let fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert!(
+            fields[0].starts_with("/epcisBody/eventList/1500"),
+            "{engine}: {fields:?}"
+        );
+        assert!(
+            fields
+                .iter()
+                .any(|f| f.starts_with("/epcisBody/eventList/4321")),
+            "{engine}: {fields:?}"
+        );
+        assert_eq!(stored(&app).await, 0, "{engine}");
+        assert_eq!(app.scalar("select count(*) from epcis_captures").await, 0);
+        assert_eq!(app.scalar(capture_leaves).await, 0, "{engine}");
+
+        // Good, with two repeats of event 0 in later pieces.
+        let mut doc = many_events(5_000);
+        let first = doc["epcisBody"]["eventList"][0].clone();
+        doc["epcisBody"]["eventList"][2_000] = first.clone();
+        doc["epcisBody"]["eventList"][4_500] = first;
+        let (status, answer) = capture(&app, &maker, &doc.to_string(), None).await;
+        assert_eq!(status, 202, "{engine}: {answer}");
+        assert_eq!(answer["events"], 4_998, "{engine}: {answer}");
+        assert_eq!(answer["duplicates"], 2, "{engine}: {answer}");
+        let ns = Namespaces::from_context(doc.get("@context"));
+        let mut expected: Vec<String> = Vec::new();
+        for event in events(&doc) {
+            let id = event_hash(&event, &ns);
+            if !expected.contains(&id) {
+                expected.push(id);
+            }
+        }
+        let in_row_order = app
+            .strings("select event_id from epcis_events order by id")
+            .await;
+        assert_eq!(in_row_order, expected, "{engine}: stored in document order");
+        let serials = app
+            .scalar("select count(distinct epc) from epcis_event_epcs")
+            .await;
+        assert_eq!(serials, 4_998, "{engine}");
+        assert!(app.ledger_verify().status.success(), "{engine}");
+    }
+}

@@ -870,3 +870,68 @@ async fn codes_with_state_come_back_page_by_page() {
         }
     }
 }
+
+fn event(id: &str, epc: &str) -> zhisu_store::NewEvent {
+    zhisu_store::NewEvent {
+        event_id: id.into(),
+        event_type: "ObjectEvent".into(),
+        event_time: "2026-11-23T00:00:00.000Z".into(),
+        record_time: "2026-11-23T00:00:00.000Z".into(),
+        biz_step: None,
+        action: Some("OBSERVE".into()),
+        disposition: None,
+        read_point: None,
+        biz_location: None,
+        epcs: vec![epc.into()],
+        body: format!(r#"{{"eventID":"{id}"}}"#),
+    }
+}
+
+/// A capture's pieces are stored as they come, in one transaction: pieces
+/// that stop without their end (a later event failed its check) leave
+/// nothing; with the end, every piece is there, repeats counted once.
+#[tokio::test]
+async fn a_capture_keeps_its_pieces_only_when_they_end() {
+    use zhisu_store::Piece;
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let store = open_store(&app).await;
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        tx.send(Piece::Events(vec![event("a", "x"), event("b", "y")]))
+            .await
+            .unwrap();
+        drop(tx);
+        let kept = store.capture_events("c1", "test", None, rx).await.unwrap();
+        assert!(kept.is_none(), "{engine}");
+        assert_eq!(app.scalar("select count(*) from epcis_events").await, 0);
+        assert_eq!(app.scalar("select count(*) from epcis_captures").await, 0);
+
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let writer = tokio::spawn(async move {
+            tx.send(Piece::Events(vec![event("a", "x"), event("b", "y")]))
+                .await
+                .unwrap();
+            tx.send(Piece::Events(vec![event("a", "x"), event("c", "z")]))
+                .await
+                .unwrap();
+            tx.send(Piece::End).await.unwrap();
+        });
+        let row = store
+            .capture_events("c2", "test", None, rx)
+            .await
+            .unwrap()
+            .expect("ended");
+        writer.await.unwrap();
+        assert_eq!((row.events, row.duplicates), (3, 1), "{engine}");
+        let ids = app
+            .strings("select event_id from epcis_events order by id")
+            .await;
+        assert_eq!(ids, ["a", "b", "c"], "{engine}");
+        assert_eq!(
+            app.scalar("select count(*) from epcis_event_epcs").await,
+            3,
+            "{engine}"
+        );
+        assert!(app.ledger_verify().status.success(), "{engine}");
+    }
+}

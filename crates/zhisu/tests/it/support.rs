@@ -305,6 +305,25 @@ impl TestApp {
         }
     }
 
+    /// The first column of every row of `sql`, as text.
+    pub async fn strings(&self, sql: &str) -> Vec<String> {
+        use sqlx::Connection;
+        match self.engine_kind {
+            EngineKind::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.database_url)
+                    .await
+                    .unwrap();
+                sqlx::query_scalar(sql).fetch_all(&mut c).await.unwrap()
+            }
+            EngineKind::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.database_url)
+                    .await
+                    .unwrap();
+                sqlx::query_scalar(sql).fetch_all(&mut c).await.unwrap()
+            }
+        }
+    }
+
     /// Records and record-version leaves: what a refused request must not
     /// change. (Its audit entry, itself a leaf, is expected.)
     pub async fn counts(&self) -> (i64, i64) {
