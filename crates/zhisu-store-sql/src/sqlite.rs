@@ -1,6 +1,7 @@
 //! The embedded default engine: one SQLite file in WAL mode.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -12,6 +13,42 @@ use sqlx::SqlitePool;
 pub struct SqliteStore {
     reader: SqlitePool,
     writer: SqlitePool,
+    _checkpoints: Arc<Checkpoints>,
+}
+
+/// How often the WAL is copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// WAL checkpoints off the writer's path: the writer never checkpoints
+/// (`wal_autocheckpoint = 0`; copying a large transaction's pages back
+/// into the file took longer than its commit), a connection of its own
+/// does, every [`CHECKPOINT_EVERY`] (`PASSIVE`: it waits for nobody and
+/// nobody waits for it). Stops when the last copy of the store is dropped.
+struct Checkpoints(tokio::task::AbortHandle);
+
+impl Drop for Checkpoints {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl Checkpoints {
+    fn start(pool: SqlitePool) -> Self {
+        let task = tokio::spawn(async move {
+            let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                if let Err(e) = sqlx::query("pragma wal_checkpoint(PASSIVE)")
+                    .execute(&pool)
+                    .await
+                {
+                    tracing::warn!(error = %e, "WAL checkpoint failed; trying again");
+                }
+            }
+        });
+        Checkpoints(task.abort_handle())
+    }
 }
 
 impl SqliteStore {
@@ -33,17 +70,26 @@ impl SqliteStore {
             // proofs and scans are memory reads, not a system call a page.
             .pragma("temp_store", "memory")
             .pragma("cache_size", "-65536")
-            .pragma("mmap_size", "17179869184");
+            .pragma("mmap_size", "17179869184")
+            .pragma("wal_autocheckpoint", "0");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&writer).await?;
+        let checkpointer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(SqliteStore { reader, writer })
+        Ok(SqliteStore {
+            reader,
+            writer,
+            _checkpoints: Arc::new(Checkpoints::start(checkpointer)),
+        })
     }
 
     /// A consistent copy of the whole database at `path` (SQLite's
@@ -58,6 +104,13 @@ impl SqliteStore {
 
     /// Shuts the pools down, flushing the WAL.
     pub async fn close(&self) {
+        self._checkpoints.0.abort();
+        if let Err(e) = sqlx::query("pragma wal_checkpoint(TRUNCATE)")
+            .execute(&self.writer)
+            .await
+        {
+            tracing::warn!(error = %e, "final WAL checkpoint failed");
+        }
         self.reader.close().await;
         self.writer.close().await;
     }

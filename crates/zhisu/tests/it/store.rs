@@ -935,3 +935,44 @@ async fn a_capture_keeps_its_pieces_only_when_they_end() {
         assert!(app.ledger_verify().status.success(), "{engine}");
     }
 }
+
+/// SQLite: the WAL is copied back into the database file in the
+/// background (the writer never does it inline), so the file alone, read
+/// without its WAL, soon holds what was written.
+#[tokio::test]
+async fn the_wal_is_checkpointed_in_the_background() {
+    use sqlx::Connection;
+    let app = TestApp::spawn(EngineKind::Sqlite).await;
+    let store = open_store(&app).await;
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    tx.send(zhisu_store::Piece::Events(vec![event("w", "x")]))
+        .await
+        .unwrap();
+    tx.send(zhisu_store::Piece::End).await.unwrap();
+    store.capture_events("wal", "test", None, rx).await.unwrap();
+    let file = app.database_url.trim_start_matches("sqlite://").to_string();
+    let in_file = || async {
+        // Immutable: the file as it is, its WAL ignored.
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&file)
+            .read_only(true)
+            .immutable(true);
+        let mut c = sqlx::SqliteConnection::connect_with(&options)
+            .await
+            .unwrap();
+        let n: i64 = sqlx::query_scalar("select count(*) from epcis_events where event_id = 'w'")
+            .fetch_one(&mut c)
+            .await
+            .unwrap_or(0);
+        n
+    };
+    let mut seen = false;
+    for _ in 0..50 {
+        if in_file().await == 1 {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(seen, "the event reached the database file within 5 s");
+}
