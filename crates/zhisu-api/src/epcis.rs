@@ -22,11 +22,18 @@ pub async fn capture(
     body: Bytes,
 ) -> ApiResult<Response> {
     let digest = headers.get("digest").and_then(|v| v.to_str().ok());
-    let row = state.service.epcis_capture(&by, &body, digest).await?;
+    let signature = headers
+        .get(zhisu_service::SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok());
+    let row = state
+        .service
+        .epcis_capture(&by, &body, digest, signature)
+        .await?;
     let mut response = (
         StatusCode::ACCEPTED,
         Json(serde_json::json!({
             "captureID": row.capture_id, "events": row.events, "duplicates": row.duplicates,
+            "signedWith": row.signed_with,
         })),
     )
         .into_response();
@@ -47,6 +54,7 @@ pub async fn capture_status(
     Ok(Json(serde_json::json!({
         "captureID": row.capture_id, "createdAt": row.created_at, "running": false, "success": true,
         "captureErrorBehaviour": "rollback", "errors": [], "events": row.events, "duplicates": row.duplicates,
+        "signedWith": row.signed_with,
     })))
 }
 

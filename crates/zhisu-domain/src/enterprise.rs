@@ -77,6 +77,32 @@ pub struct EnterpriseInput {
     /// A manufacturer's distribution channels (防窜, P6.5).
     #[serde(default)]
     pub channels: Vec<Channel>,
+    /// Keys its systems sign EPCIS captures with (G9.2).
+    #[serde(default)]
+    pub signing_keys: Vec<SigningKey>,
+}
+
+/// A public key an enterprise's systems sign EPCIS documents with (G9.2):
+/// an Ed25519 key (RFC 8037), as a JWK's `x`: base64url of its 32 bytes.
+/// A capture whose detached JWS names it by `kid` is verified with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SigningKey {
+    /// The key's name in a signature's `kid`: 1–64 of `A–Z a–z 0–9 . _ -`.
+    pub kid: String,
+    /// base64url (no padding) of the Ed25519 public key's 32 bytes.
+    pub x: String,
+}
+
+impl SigningKey {
+    /// The key, when `x` is one.
+    pub fn verifying_key(&self) -> Option<ed25519_dalek::VerifyingKey> {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(self.x.trim())
+            .ok()?;
+        ed25519_dalek::VerifyingKey::from_bytes(&bytes.try_into().ok()?).ok()
+    }
 }
 
 /// A distributor and the regions it may sell in (防窜, P6.5): a code shipped
@@ -123,6 +149,8 @@ pub struct Enterprise {
     pub website: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub channels: Vec<Channel>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signing_keys: Vec<SigningKey>,
 }
 
 pub(crate) fn check_phone(
@@ -253,7 +281,28 @@ impl EnterpriseInput {
                 regions,
             });
         }
+        let mut signing_keys: Vec<SigningKey> = Vec::new();
+        for (i, k) in self.signing_keys.iter().enumerate() {
+            let field = format!("signing_keys[{i}]");
+            let kid = k.kid.trim();
+            let kid_ok = (1..=64).contains(&kid.len())
+                && kid
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+            if !kid_ok || signing_keys.iter().any(|s| s.kid == kid) {
+                findings.push(FieldError::new(&format!("{field}.kid"), "format", "密钥名须为 1–64 个字母、数字或 . _ -，且不重复 (a kid is 1–64 of A–Z a–z 0–9 . _ -, each once)").clause("G9.2"));
+            }
+            let key = SigningKey {
+                kid: kid.to_string(),
+                x: k.x.trim().to_string(),
+            };
+            if key.verifying_key().is_none() {
+                findings.push(FieldError::new(&format!("{field}.x"), "format", "不是 Ed25519 公钥：应为其 32 字节的 base64url (not an Ed25519 public key: base64url of its 32 bytes, as a JWK's x)").clause("G9.2"));
+            }
+            signing_keys.push(key);
+        }
         let enterprise = Enterprise {
+            signing_keys,
             channels,
             kind: self.kind.unwrap_or(EnterpriseKind::Manufacturer),
             name,

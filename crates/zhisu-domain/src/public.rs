@@ -181,6 +181,7 @@ mod tests {
             product_certifications: vec!["private".into()],
             website: Some("https://private.example".into()),
             channels: vec![],
+            signing_keys: vec![],
         }
     }
 

@@ -47,6 +47,88 @@ fn check_digest(header: &str, body: &[u8]) -> ServiceResult<()> {
     ))
 }
 
+/// The request header a capture's detached signature comes in: a JWS in
+/// compact form with its payload detached (`header..signature`, RFC 7515
+/// appendix F), the same convention as Open Banking's `x-jws-signature`.
+pub const SIGNATURE_HEADER: &str = "x-jws-signature";
+
+/// Verifies a detached JWS over `body` (G9.2): `alg` EdDSA (Ed25519, RFC
+/// 8037), `kid` one of the enterprise's `keys`; the payload is the body
+/// base64url-encoded, or as it is when the header says `"b64": false`
+/// (RFC 7797, with `"crit": ["b64"]`). The answer is the key's `kid`.
+fn check_signature(
+    jws: &str,
+    body: &[u8],
+    keys: &[zhisu_domain::enterprise::SigningKey],
+) -> ServiceResult<String> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    let bad = |why: &str| {
+        ServiceError::BadRequest(format!(
+            "签名无效 (the {SIGNATURE_HEADER} signature does not hold): {why}"
+        ))
+    };
+    let mut parts = jws.trim().split('.');
+    let (Some(protected), Some(""), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad(
+            "应为 header..signature，载荷分离 (expected header..signature, the payload detached)",
+        ));
+    };
+    let header: serde_json::Value = B64
+        .decode(protected)
+        .ok()
+        .and_then(|h| serde_json::from_slice(&h).ok())
+        .ok_or_else(|| bad("header is not base64url JSON"))?;
+    if header["alg"] != "EdDSA" {
+        return Err(bad("only alg EdDSA (Ed25519) is accepted"));
+    }
+    let encoded = match &header["b64"] {
+        serde_json::Value::Null | serde_json::Value::Bool(true) => true,
+        serde_json::Value::Bool(false)
+            if header["crit"]
+                .as_array()
+                .is_some_and(|c| c.iter().any(|v| v == "b64")) =>
+        {
+            false
+        }
+        _ => {
+            return Err(bad(
+                "b64 must be a boolean, and false only with crit [\"b64\"]",
+            ))
+        }
+    };
+    let kid = header["kid"]
+        .as_str()
+        .ok_or_else(|| bad("the header names no kid"))?;
+    let key = keys
+        .iter()
+        .find(|k| k.kid == kid)
+        .and_then(|k| k.verifying_key())
+        .ok_or_else(|| {
+            bad(&format!(
+                "企业未登记密钥 {kid} (no signing key {kid} is registered for the capturing enterprise)"
+            ))
+        })?;
+    let signature = B64
+        .decode(signature)
+        .ok()
+        .and_then(|s| ed25519_dalek::Signature::from_slice(&s).ok())
+        .ok_or_else(|| bad("the signature is not 64 base64url bytes"))?;
+    let mut input = Vec::with_capacity(protected.len() + 1 + body.len() * 4 / 3 + 4);
+    input.extend_from_slice(protected.as_bytes());
+    input.push(b'.');
+    if encoded {
+        input.extend_from_slice(B64.encode(body).as_bytes());
+    } else {
+        input.extend_from_slice(body);
+    }
+    key.verify_strict(&input, &signature).map_err(|_| {
+        bad("文档与签名不符：文档被改动或密钥不对 (the document does not match: it changed, or another key signed it)")
+    })?;
+    Ok(kid.to_string())
+}
+
 /// Schema errors (`path: message`) as field errors.
 fn schema_errors(errors: Vec<String>) -> ServiceError {
     Invalid(
@@ -190,6 +272,7 @@ impl Service {
         by: &Principal,
         body: &bytes::Bytes,
         digest: Option<&str>,
+        signature: Option<&str>,
     ) -> ServiceResult<CaptureRow> {
         if body.len() > MAX_CAPTURE_BYTES {
             return Err(ServiceError::TooLarge(format!(
@@ -201,6 +284,23 @@ impl Service {
         if let Some(d) = digest {
             check_digest(d, body)?;
         }
+        let signed_with = match signature {
+            None => None,
+            Some(jws) => {
+                let keys = match by.enterprise_id {
+                    Some(id) => self
+                        .cached(zhisu_domain::RecordKind::Enterprise, id)
+                        .await?
+                        .and_then(|e| {
+                            serde_json::from_value::<zhisu_domain::Enterprise>(e.body.clone()).ok()
+                        })
+                        .map(|e| e.signing_keys)
+                        .unwrap_or_default(),
+                    None => Vec::new(),
+                };
+                Some(check_signature(jws, body, &keys)?)
+            }
+        };
         let now = format_time(Utc::now());
         let body = body.clone();
         let (out, pieces) = tokio::sync::mpsc::channel(4);
@@ -239,9 +339,13 @@ impl Service {
             }
             check_and_send(&split, &now, &out).map_err(schema_errors)
         });
-        let stored = self
-            .store
-            .capture_events(&capture_id, &by.actor, by.enterprise_id, pieces);
+        let stored = self.store.capture_events(
+            &capture_id,
+            &by.actor,
+            by.enterprise_id,
+            signed_with.as_deref(),
+            pieces,
+        );
         let (stored, checked) = tokio::join!(stored, check);
         checked.map_err(|e| ServiceError::Internal(format!("EPCIS capture: {e}")))??;
         stored?.ok_or_else(|| {
@@ -412,7 +516,7 @@ impl Service {
         let capture_id = format!("own-{}", crate::random_token(12));
         if let Err(e) = self
             .store
-            .capture_events(&capture_id, &by.actor, Some(owner), pieces_of(rows))
+            .capture_events(&capture_id, &by.actor, Some(owner), None, pieces_of(rows))
             .await
         {
             tracing::error!(error = %e, "storing the platform's own EPCIS event failed");

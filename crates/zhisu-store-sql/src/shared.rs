@@ -1383,19 +1383,21 @@ macro_rules! impl_sql_store {
                 events: row.try_get("events").map_err(map_err)?,
                 duplicates: row.try_get("duplicates").map_err(map_err)?,
                 owner: row.try_get("owner").map_err(map_err)?,
+                signed_with: row.try_get("signed_with").map_err(map_err)?,
             })
         }
 
         #[async_trait]
         impl EventStore for $store {
-            async fn capture_events(&self, capture_id: &str, by: &str, owner: Option<i64>, mut pieces: Pieces) -> StoreResult<Option<CaptureRow>> {
+            async fn capture_events(&self, capture_id: &str, by: &str, owner: Option<i64>, signed_with: Option<&str>, mut pieces: Pieces) -> StoreResult<Option<CaptureRow>> {
                 let at = format_time(now());
                 let mut tx = self.writer.begin().await.map_err(map_err)?;
-                sqlx::query("insert into epcis_captures (capture_id, created_at, created_by, owner, events, duplicates) values ($1, $2, $3, $4, 0, 0)")
+                sqlx::query("insert into epcis_captures (capture_id, created_at, created_by, owner, events, duplicates, signed_with) values ($1, $2, $3, $4, 0, 0, $5)")
                     .bind(capture_id)
                     .bind(&at)
                     .bind(by)
                     .bind(owner)
+                    .bind(signed_with)
                     .execute(&mut *tx)
                     .await
                     .map_err(map_err)?;
@@ -1470,7 +1472,7 @@ macro_rules! impl_sql_store {
                     .await
                     .map_err(map_err)?;
                 tx.commit().await.map_err(map_err)?;
-                Ok(Some(CaptureRow { capture_id: capture_id.to_string(), created_at: at, created_by: by.to_string(), events: stored, duplicates, owner }))
+                Ok(Some(CaptureRow { capture_id: capture_id.to_string(), created_at: at, created_by: by.to_string(), events: stored, duplicates, owner, signed_with: signed_with.map(str::to_string) }))
             }
 
             async fn capture(&self, capture_id: &str) -> StoreResult<Option<CaptureRow>> {

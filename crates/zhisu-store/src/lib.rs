@@ -572,6 +572,9 @@ pub struct CaptureRow {
     /// The enterprise it was captured for.
     #[serde(skip)]
     pub owner: Option<i64>,
+    /// The `kid` of the enterprise key whose detached signature over the
+    /// document was verified (G9.2); None when it came unsigned.
+    pub signed_with: Option<String>,
 }
 
 /// The filters of an EPCIS SimpleEventQuery this store answers; empty
@@ -623,11 +626,13 @@ pub trait EventStore: Send + Sync {
     /// whose ID is already stored is counted as a duplicate and not stored
     /// again. When the pieces stop without [`Piece::End`] (a later event
     /// failed its check), nothing is stored and the answer is `None`.
+    /// `signed_with`: the key whose signature over the document was verified.
     async fn capture_events(
         &self,
         capture_id: &str,
         by: &str,
         owner: Option<i64>,
+        signed_with: Option<&str>,
         pieces: Pieces,
     ) -> StoreResult<Option<CaptureRow>>;
     async fn capture(&self, capture_id: &str) -> StoreResult<Option<CaptureRow>>;

@@ -369,6 +369,7 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
                 product_certifications: vec![],
                 website: None,
                 channels: vec![],
+                signing_keys: vec![],
             },
         };
         let (user, enterprise) = service

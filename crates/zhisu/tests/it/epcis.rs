@@ -421,3 +421,159 @@ async fn a_large_document_is_stored_whole_in_order_or_not_at_all() {
         assert!(app.ledger_verify().status.success(), "{engine}");
     }
 }
+
+/// A detached JWS (RFC 7515 appendix F) of `body` by `key`, under `header`.
+fn detached_jws(header: &Value, body: &[u8], key: &ed25519_dalek::SigningKey) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    use base64::Engine as _;
+    use ed25519_dalek::Signer as _;
+    let protected = B64.encode(header.to_string());
+    let mut input = format!("{protected}.").into_bytes();
+    if header["b64"] == false {
+        input.extend_from_slice(body);
+    } else {
+        input.extend_from_slice(B64.encode(body).as_bytes());
+    }
+    format!("{protected}..{}", B64.encode(key.sign(&input).to_bytes()))
+}
+
+async fn signed_capture(app: &TestApp, key: &str, body: &str, jws: &str) -> (u16, Value) {
+    let r = app
+        .client
+        .post(app.url("/epcis/capture"))
+        .bearer_auth(key)
+        .header("Content-Type", "application/ld+json")
+        .header("X-JWS-Signature", jws)
+        .body(body.to_string());
+    decode(r.send().await.unwrap()).await
+}
+
+/// G9.2: an enterprise registers the public keys its systems sign with; a
+/// capture with a detached signature is stored only when the signature
+/// holds for the document as received, and says which key signed it.
+#[tokio::test]
+async fn signed_captures_are_verified_with_the_enterprises_key() {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    use base64::Engine as _;
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let (maker_id, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let (_, other) = app.enterprise(&admin, "manufacturer", "330106").await;
+        let line = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+        let stranger = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+        let me = format!("/api/v1/enterprises/{maker_id}");
+        let x = B64.encode(line.verifying_key().to_bytes());
+
+        // Keys are checked when registered.
+        for (bad, field) in [
+            (
+                serde_json::json!({"signing_keys": [{"kid": "line-1", "x": "abc"}]}),
+                "signing_keys[0].x",
+            ),
+            (
+                serde_json::json!({"signing_keys": [{"kid": "line 1!", "x": x}]}),
+                "signing_keys[0].kid",
+            ),
+            (
+                serde_json::json!({"signing_keys": [{"kid": "a", "x": x}, {"kid": "a", "x": x}]}),
+                "signing_keys[1].kid",
+            ),
+        ] {
+            let (status, problem) = app.patch(&maker, &me, &bad).await;
+            assert_eq!(status, 422, "{engine}: {bad} → {problem}");
+            assert!(problem.to_string().contains(field), "{engine}: {problem}");
+        }
+        let (status, patched) = app
+            .patch(
+                &maker,
+                &me,
+                &serde_json::json!({"signing_keys": [{"kid": "line-1", "x": x}]}),
+            )
+            .await;
+        assert_eq!(status, 200, "{engine}: {patched}");
+
+        let (_, text) = examples()
+            .into_iter()
+            .find(|(n, _)| n == "Example_9.6.1-ObjectEvent.jsonld")
+            .unwrap();
+        let header = serde_json::json!({"alg": "EdDSA", "kid": "line-1"});
+        let good = detached_jws(&header, text.as_bytes(), &line);
+
+        // What does not hold is refused, and nothing is stored.
+        let tampered = text.replacen("OBSERVE", "DELETE", 1);
+        assert_ne!(tampered, text);
+        let unencoded = serde_json::json!({"alg": "EdDSA", "kid": "line-1", "b64": false});
+        for (body, key, jws, why) in [
+            (&tampered, &maker, good.clone(), "the document changed"),
+            (
+                &text,
+                &maker,
+                detached_jws(&header, text.as_bytes(), &stranger),
+                "another key signed",
+            ),
+            (
+                &text,
+                &maker,
+                detached_jws(
+                    &serde_json::json!({"alg": "EdDSA", "kid": "line-2"}),
+                    text.as_bytes(),
+                    &line,
+                ),
+                "an unknown kid",
+            ),
+            (
+                &text,
+                &maker,
+                detached_jws(
+                    &serde_json::json!({"alg": "HS256", "kid": "line-1"}),
+                    text.as_bytes(),
+                    &line,
+                ),
+                "another algorithm",
+            ),
+            (
+                &text,
+                &maker,
+                detached_jws(&unencoded, text.as_bytes(), &line),
+                "b64 false without crit",
+            ),
+            (&text, &maker, "abc".to_string(), "not a JWS"),
+            (
+                &text,
+                &other,
+                good.clone(),
+                "the key is another enterprise's",
+            ),
+            (&text, &admin, good.clone(), "a key of no enterprise"),
+        ] {
+            let (status, problem) = signed_capture(&app, key, body, &jws).await;
+            assert_eq!(status, 400, "{engine}: {why}: {problem}");
+            assert_eq!(stored(&app).await, 0, "{engine}: {why}");
+        }
+
+        // What holds is stored, and says which key signed it.
+        let (status, answer) = signed_capture(&app, &maker, &text, &good).await;
+        assert_eq!(status, 202, "{engine}: {answer}");
+        assert_eq!(answer["signedWith"], "line-1", "{engine}: {answer}");
+        let id = answer["captureID"].as_str().unwrap();
+        let (_, status_doc, _) = get(&app, &maker, &format!("/epcis/capture/{id}")).await;
+        assert_eq!(status_doc["signedWith"], "line-1", "{engine}");
+        assert!(stored(&app).await > 0);
+        // RFC 7797: the payload signed as it is.
+        let raw =
+            serde_json::json!({"alg": "EdDSA", "kid": "line-1", "b64": false, "crit": ["b64"]});
+        let (status, answer) = signed_capture(
+            &app,
+            &maker,
+            &text,
+            &detached_jws(&raw, text.as_bytes(), &line),
+        )
+        .await;
+        assert_eq!(status, 202, "{engine}: {answer}");
+        // Unsigned captures still work, and say so.
+        let (status, answer) = capture(&app, &maker, &text, None).await;
+        assert_eq!(status, 202, "{engine}: {answer}");
+        assert_eq!(answer["signedWith"], Value::Null, "{engine}");
+    }
+}

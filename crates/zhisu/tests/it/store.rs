@@ -901,7 +901,10 @@ async fn a_capture_keeps_its_pieces_only_when_they_end() {
             .await
             .unwrap();
         drop(tx);
-        let kept = store.capture_events("c1", "test", None, rx).await.unwrap();
+        let kept = store
+            .capture_events("c1", "test", None, None, rx)
+            .await
+            .unwrap();
         assert!(kept.is_none(), "{engine}");
         assert_eq!(app.scalar("select count(*) from epcis_events").await, 0);
         assert_eq!(app.scalar("select count(*) from epcis_captures").await, 0);
@@ -917,12 +920,14 @@ async fn a_capture_keeps_its_pieces_only_when_they_end() {
             tx.send(Piece::End).await.unwrap();
         });
         let row = store
-            .capture_events("c2", "test", None, rx)
+            .capture_events("c2", "test", None, Some("k1"), rx)
             .await
             .unwrap()
             .expect("ended");
         writer.await.unwrap();
         assert_eq!((row.events, row.duplicates), (3, 1), "{engine}");
+        let again = store.capture("c2").await.unwrap().unwrap();
+        assert_eq!(again.signed_with.as_deref(), Some("k1"), "{engine}");
         let ids = app
             .strings("select event_id from epcis_events order by id")
             .await;
@@ -949,7 +954,10 @@ async fn the_wal_is_checkpointed_in_the_background() {
         .await
         .unwrap();
     tx.send(zhisu_store::Piece::End).await.unwrap();
-    store.capture_events("wal", "test", None, rx).await.unwrap();
+    store
+        .capture_events("wal", "test", None, None, rx)
+        .await
+        .unwrap();
     let file = app.database_url.trim_start_matches("sqlite://").to_string();
     let in_file = || async {
         // Immutable: the file as it is, its WAL ignored.
