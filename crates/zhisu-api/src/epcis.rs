@@ -67,7 +67,8 @@ fn list(value: &str) -> Vec<String> {
         .collect()
 }
 
-/// The SimpleEventQuery parameters this repository answers.
+/// The SimpleEventQuery parameters this repository answers, from a URL's
+/// query string: each a comma-separated list, plus the paging parameters.
 fn parse_query(raw: Option<&str>) -> Result<EventQuery, ApiError> {
     let mut q = EventQuery::default();
     for pair in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
@@ -80,41 +81,106 @@ fn parse_query(raw: Option<&str>) -> Result<EventQuery, ApiError> {
                 )
             })?
             .into_owned();
-        let time = |v: &str| {
-            normalize_time(v).ok_or_else(|| {
-                ApiError::new(
-                    "bad-request",
-                    format!("{k} 应为 RFC 3339 时间 ({k} must be an RFC 3339 time, got {v:?})"),
-                )
-            })
-        };
-        match k {
-            "eventType" => q.event_types = list(&v),
-            "GE_eventTime" => q.ge_event_time = Some(time(&v)?),
-            "LT_eventTime" => q.lt_event_time = Some(time(&v)?),
-            "EQ_bizStep" => q.biz_steps = list(&v).iter().map(|s| cbv_uri("BizStep", s)).collect(),
-            "EQ_disposition" => q.dispositions = list(&v).iter().map(|s| cbv_uri("Disp", s)).collect(),
-            "EQ_action" => q.actions = list(&v),
-            "EQ_readPoint" => q.read_points = list(&v).iter().map(|s| canonical_identifier(s)).collect(),
-            "EQ_bizLocation" => q.biz_locations = list(&v).iter().map(|s| canonical_identifier(s)).collect(),
-            "MATCH_epc" | "MATCH_anyEPC" | "MATCH_parentID" | "MATCH_inputEPC" | "MATCH_outputEPC" | "MATCH_epcClass"
-            | "MATCH_anyEPCClass" => q.epcs.extend(list(&v).iter().map(|s| canonical_identifier(s))),
-            "EQ_eventID" => q.event_ids = list(&v),
-            "perPage" => {
-                q.limit = v.parse().ok().filter(|n| (1..=1000).contains(n)).ok_or_else(|| {
-                    ApiError::new("bad-request", "perPage 须在 1 到 1000 之间 (perPage must be 1 to 1000)")
-                })?
-            }
-            "nextPageToken" => {
-                q.after = v.parse().map_err(|_| ApiError::new("bad-request", "nextPageToken 无效 (unknown nextPageToken)"))?
-            }
-            other => {
-                return Err(ApiError::new(
-                    "bad-request",
-                    format!("不支持的查询参数 {other} (this repository does not answer the query parameter {other})"),
-                ))
-            }
+        if !page_parameter(&mut q, k, &v)? {
+            parameter(&mut q, k, list(&v))?;
         }
+    }
+    Ok(q)
+}
+
+/// `perPage` or `nextPageToken` into `q`; false for any other parameter.
+fn page_parameter(q: &mut EventQuery, k: &str, v: &str) -> Result<bool, ApiError> {
+    match k {
+        "perPage" => {
+            q.limit = v
+                .parse()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| {
+                    ApiError::new(
+                        "bad-request",
+                        "perPage 须在 1 到 1000 之间 (perPage must be 1 to 1000)",
+                    )
+                })?
+        }
+        "nextPageToken" => {
+            q.after = v.parse().map_err(|_| {
+                ApiError::new("bad-request", "nextPageToken 无效 (unknown nextPageToken)")
+            })?
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// One filter parameter of a SimpleEventQuery, with its values, into `q`.
+fn parameter(q: &mut EventQuery, k: &str, values: Vec<String>) -> Result<(), ApiError> {
+    let time = |values: &[String]| match values {
+        [v] => normalize_time(v).ok_or_else(|| {
+            ApiError::new(
+                "bad-request",
+                format!("{k} 应为 RFC 3339 时间 ({k} must be an RFC 3339 time, got {v:?})"),
+            )
+        }),
+        _ => Err(ApiError::new(
+            "bad-request",
+            format!("{k} 只取一个时间 ({k} takes one time)"),
+        )),
+    };
+    match k {
+        "eventType" => q.event_types = values,
+        "GE_eventTime" => q.ge_event_time = Some(time(&values)?),
+        "LT_eventTime" => q.lt_event_time = Some(time(&values)?),
+        "EQ_bizStep" => q.biz_steps = values.iter().map(|s| cbv_uri("BizStep", s)).collect(),
+        "EQ_disposition" => q.dispositions = values.iter().map(|s| cbv_uri("Disp", s)).collect(),
+        "EQ_action" => q.actions = values,
+        "EQ_readPoint" => q.read_points = values.iter().map(|s| canonical_identifier(s)).collect(),
+        "EQ_bizLocation" => q.biz_locations = values.iter().map(|s| canonical_identifier(s)).collect(),
+        "MATCH_epc" | "MATCH_anyEPC" | "MATCH_parentID" | "MATCH_inputEPC" | "MATCH_outputEPC" | "MATCH_epcClass"
+        | "MATCH_anyEPCClass" => q.epcs.extend(values.iter().map(|s| canonical_identifier(s))),
+        "EQ_eventID" => q.event_ids = values,
+        other => {
+            return Err(ApiError::new(
+                "bad-request",
+                format!("不支持的查询参数 {other} (this repository does not answer the query parameter {other})"),
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// A named query's definition (`{"EQ_bizStep": ["shipping"], …}`, each
+/// value a string or a list of strings) as the query it stands for.
+fn definition_query(definition: &serde_json::Value) -> Result<EventQuery, ApiError> {
+    let fields = definition.as_object().ok_or_else(|| {
+        ApiError::new(
+            "bad-request",
+            "query 应为 JSON 对象 (query must be a JSON object)",
+        )
+    })?;
+    let mut q = EventQuery::default();
+    for (k, v) in fields {
+        let not_text = || {
+            ApiError::new(
+                "bad-request",
+                format!("{k} 应为字符串或字符串列表 ({k} must be a string or a list of strings)"),
+            )
+        };
+        let values: Vec<String> = match v {
+            serde_json::Value::String(s) => vec![s.clone()],
+            serde_json::Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().map(str::to_string).ok_or_else(not_text))
+                .collect::<Result<_, _>>()?,
+            _ => return Err(not_text()),
+        };
+        if k == "perPage" || k == "nextPageToken" {
+            return Err(ApiError::new(
+                "bad-request",
+                format!("{k} 属于分页，不属于查询定义 ({k} pages results; it is not part of a definition)"),
+            ));
+        }
+        parameter(&mut q, k, values)?;
     }
     Ok(q)
 }
@@ -199,5 +265,98 @@ pub async fn epc_events(
     let mut q = parse_query(raw.as_deref())?;
     q.epcs = vec![canonical_identifier(&epc)];
     let base = format!("/epcis/epcs/{}/events?", urlencoding::encode(&epc));
+    answer(&state, &by, q, &base).await
+}
+
+/// `GET /epcis/queries`: the caller's named queries.
+pub async fn queries(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+) -> ApiResult<Json<Vec<zhisu_service::NamedQuery>>> {
+    Ok(Json(state.service.epcis_queries(&by).await?))
+}
+
+/// `POST /epcis/queries` with `{"name": …, "query": {…}}`: 201 with the
+/// query's location; 409 when the name is taken.
+pub async fn create_query(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    Json(body): Json<serde_json::Value>,
+) -> ApiResult<Response> {
+    let name = body["name"].as_str().ok_or_else(|| {
+        ApiError::new(
+            "bad-request",
+            "缺少查询名 name (name is required, a string)",
+        )
+    })?;
+    definition_query(&body["query"])?;
+    let named = state
+        .service
+        .epcis_create_query(&by, name, body["query"].clone())
+        .await?;
+    let mut response = (StatusCode::CREATED, Json(&named)).into_response();
+    if let Ok(location) = HeaderValue::from_str(&format!(
+        "/epcis/queries/{}",
+        urlencoding::encode(&named.name)
+    )) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// `GET /epcis/queries/{queryName}`: its definition.
+pub async fn named_query(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    Path(name): Path<String>,
+) -> ApiResult<Json<zhisu_service::NamedQuery>> {
+    Ok(Json(state.service.epcis_named_query(&by, &name).await?))
+}
+
+/// `DELETE /epcis/queries/{queryName}`
+pub async fn delete_query(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    Path(name): Path<String>,
+) -> ApiResult<StatusCode> {
+    state.service.epcis_delete_query(&by, &name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /epcis/queries/{queryName}/events`: the query's results, paged
+/// like `/epcis/events` (only `perPage` and `nextPageToken` are taken).
+pub async fn named_query_events(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    Path(name): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let named = state.service.epcis_named_query(&by, &name).await?;
+    let mut q = definition_query(&named.query)?;
+    let mut per_page = None;
+    for pair in raw
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if !page_parameter(&mut q, k, v)? {
+            return Err(ApiError::new(
+                "bad-request",
+                format!("命名查询只取 perPage 与 nextPageToken ({k}: a named query takes only perPage and nextPageToken)"),
+            ));
+        }
+        if k == "perPage" {
+            per_page = Some(v);
+        }
+    }
+    let base = format!(
+        "/epcis/queries/{}/events?{}",
+        urlencoding::encode(&name),
+        per_page
+            .map(|p| format!("perPage={p}&"))
+            .unwrap_or_default()
+    );
     answer(&state, &by, q, &base).await
 }

@@ -145,6 +145,18 @@ pub fn router(service: Service) -> Router {
         .route("/epcis/events", get(epcis::events))
         .route("/epcis/events/{id}", get(epcis::event))
         .route("/epcis/epcs/{epc}/events", get(epcis::epc_events))
+        .route(
+            "/epcis/queries",
+            get(epcis::queries).post(epcis::create_query),
+        )
+        .route(
+            "/epcis/queries/{name}",
+            get(epcis::named_query).delete(epcis::delete_query),
+        )
+        .route(
+            "/epcis/queries/{name}/events",
+            get(epcis::named_query_events),
+        )
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(
             zhisu_domain::blob::MAX_BLOB_BYTES + 64 * 1024,

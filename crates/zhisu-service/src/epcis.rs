@@ -25,6 +25,31 @@ pub struct EventPage {
     pub next_page_token: Option<String>,
 }
 
+/// A named EPCIS query: a definition (the SimpleEventQuery parameters as
+/// a JSON object, `{"EQ_bizStep": ["shipping"], …}`) kept under a name.
+#[derive(Debug, Clone, Serialize)]
+pub struct NamedQuery {
+    pub name: String,
+    pub query: serde_json::Value,
+}
+
+impl NamedQuery {
+    fn stored(name: String, definition: &str) -> ServiceResult<Self> {
+        let query = serde_json::from_str(definition)
+            .map_err(|e| ServiceError::Internal(format!("stored query {name}: {e}")))?;
+        Ok(NamedQuery { name, query })
+    }
+}
+
+/// Whose named queries a caller sees: its enterprise's, or (None) the
+/// platform's, shared by regulators and the operator.
+fn query_namespace(by: &Principal) -> Option<i64> {
+    match by.list_scope() {
+        ListScope::Enterprise(e) => Some(e),
+        _ => None,
+    }
+}
+
 /// Checks an RFC 3230 `Digest: SHA-256=base64` (or `sha-256=`) header.
 fn check_digest(header: &str, body: &[u8]) -> ServiceResult<()> {
     let digest = sha2::Sha256::digest(body);
@@ -370,6 +395,86 @@ impl Service {
                 Err(ServiceError::NotFound(format!("capture {id}")))
             }
             _ => Ok(row),
+        }
+    }
+
+    /// Keeps a named query (EPCIS 2.0 `/queries`) in the caller's namespace:
+    /// its enterprise's, or the platform's for regulators and the operator.
+    /// `query` is the definition, already checked by the caller to be one
+    /// this repository answers.
+    pub async fn epcis_create_query(
+        &self,
+        by: &Principal,
+        name: &str,
+        query: serde_json::Value,
+    ) -> ServiceResult<NamedQuery> {
+        let name_ok = (1..=64).contains(&name.len())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        if !name_ok {
+            return Err(Invalid(vec![FieldError::new(
+                "name",
+                "format",
+                "查询名须为 1–64 个字母、数字或 . _ - (a query name is 1–64 of A–Z a–z 0–9 . _ -)",
+            )
+            .clause("G10.1")])
+            .into());
+        }
+        if !query.is_object() {
+            return Err(Invalid(vec![FieldError::new(
+                "query",
+                "format",
+                "查询定义应为 JSON 对象 (a query definition is a JSON object)",
+            )
+            .clause("G10.1")])
+            .into());
+        }
+        let created = self
+            .store
+            .create_named_query(query_namespace(by), name, &query.to_string(), &by.actor)
+            .await?;
+        if !created {
+            return Err(ServiceError::Conflict(format!(
+                "已有名为 {name} 的查询 (a query named {name} exists)"
+            )));
+        }
+        Ok(NamedQuery {
+            name: name.to_string(),
+            query,
+        })
+    }
+
+    /// The named queries of the caller's namespace, by name.
+    pub async fn epcis_queries(&self, by: &Principal) -> ServiceResult<Vec<NamedQuery>> {
+        self.store
+            .named_queries(query_namespace(by))
+            .await?
+            .into_iter()
+            .map(|(name, definition)| NamedQuery::stored(name, &definition))
+            .collect()
+    }
+
+    /// One named query of the caller's namespace.
+    pub async fn epcis_named_query(&self, by: &Principal, name: &str) -> ServiceResult<NamedQuery> {
+        let definition = self
+            .store
+            .named_query(query_namespace(by), name)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("query {name}")))?;
+        NamedQuery::stored(name.to_string(), &definition)
+    }
+
+    /// Deletes a named query of the caller's namespace.
+    pub async fn epcis_delete_query(&self, by: &Principal, name: &str) -> ServiceResult<()> {
+        if self
+            .store
+            .delete_named_query(query_namespace(by), name)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(ServiceError::NotFound(format!("query {name}")))
         }
     }
 

@@ -23,7 +23,7 @@ pub use accounts::principal_of_user;
 pub use accounts::{NewAccount, NewKey, Registration};
 pub use blobs::BlobDir;
 pub use codes::{CodeFormat, CodePlan, Verification, VerifyStatus};
-pub use epcis::{EventPage, MAX_CAPTURE_BYTES, SIGNATURE_HEADER};
+pub use epcis::{EventPage, NamedQuery, MAX_CAPTURE_BYTES, SIGNATURE_HEADER};
 pub use flows::{DirectoryEntry, Sealer};
 pub use ledger::{ledger_origin, LedgerReceipt, LedgerReport, ProofView};
 pub use packages::CodeLinks;

@@ -1484,6 +1484,49 @@ macro_rules! impl_sql_store {
                 row.as_ref().map(capture_from_row).transpose()
             }
 
+            async fn create_named_query(&self, owner: Option<i64>, name: &str, definition: &str, by: &str) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "insert into epcis_queries (owner, name, definition, created_by, created_at) values ($1, $2, $3, $4, $5) \
+                     on conflict do nothing",
+                )
+                .bind(owner)
+                .bind(name)
+                .bind(definition)
+                .bind(by)
+                .bind(format_time(now()))
+                .execute(&self.writer)
+                .await
+                .map_err(map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn named_queries(&self, owner: Option<i64>) -> StoreResult<Vec<(String, String)>> {
+                sqlx::query_as("select name, definition from epcis_queries where coalesce(owner, 0) = $1 order by name")
+                    .bind(owner.unwrap_or(0))
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err(map_err)
+            }
+
+            async fn named_query(&self, owner: Option<i64>, name: &str) -> StoreResult<Option<String>> {
+                sqlx::query_scalar("select definition from epcis_queries where coalesce(owner, 0) = $1 and name = $2")
+                    .bind(owner.unwrap_or(0))
+                    .bind(name)
+                    .fetch_optional(&self.reader)
+                    .await
+                    .map_err(map_err)
+            }
+
+            async fn delete_named_query(&self, owner: Option<i64>, name: &str) -> StoreResult<bool> {
+                let done = sqlx::query("delete from epcis_queries where coalesce(owner, 0) = $1 and name = $2")
+                    .bind(owner.unwrap_or(0))
+                    .bind(name)
+                    .execute(&self.writer)
+                    .await
+                    .map_err(map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn query_events(&self, q: &EventQuery) -> StoreResult<Vec<(i64, String)>> {
                 let mut conditions = vec!["id > $1".to_string()];
                 let mut binds = vec![Bind::I64(q.after)];

@@ -638,6 +638,21 @@ pub trait EventStore: Send + Sync {
     async fn capture(&self, capture_id: &str) -> StoreResult<Option<CaptureRow>>;
     /// (row, body) of matching events, in capture order.
     async fn query_events(&self, query: &EventQuery) -> StoreResult<Vec<(i64, String)>>;
+    /// Keeps a named query's definition (JSON) in `owner`'s namespace (None:
+    /// the platform's); false when the name is taken there.
+    async fn create_named_query(
+        &self,
+        owner: Option<i64>,
+        name: &str,
+        definition: &str,
+        by: &str,
+    ) -> StoreResult<bool>;
+    /// (name, definition) of every named query in `owner`'s namespace, by name.
+    async fn named_queries(&self, owner: Option<i64>) -> StoreResult<Vec<(String, String)>>;
+    /// One named query's definition.
+    async fn named_query(&self, owner: Option<i64>, name: &str) -> StoreResult<Option<String>>;
+    /// Deletes a named query; false when there was none.
+    async fn delete_named_query(&self, owner: Option<i64>, name: &str) -> StoreResult<bool>;
 }
 
 /// Everything the service needs, in one object.

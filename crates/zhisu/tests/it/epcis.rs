@@ -577,3 +577,125 @@ async fn signed_captures_are_verified_with_the_enterprises_key() {
         assert_eq!(answer["signedWith"], Value::Null, "{engine}");
     }
 }
+
+/// EPCIS 2.0 named queries: a definition kept under a name in the caller's
+/// namespace, listed, read, run with paging (the same events as the same
+/// parameters on `/epcis/events`), and deleted; bad definitions and taken
+/// names are refused; another enterprise neither sees nor runs it.
+#[tokio::test]
+async fn named_queries_are_kept_run_and_deleted_per_namespace() {
+    use serde_json::json;
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let (_, other) = app.enterprise(&admin, "manufacturer", "330106").await;
+        let doc = many_events(30);
+        let (status, _) = capture(&app, &maker, &doc.to_string(), None).await;
+        assert_eq!(status, 202, "{engine}");
+
+        // Refused: bad names, bad definitions, paging inside a definition.
+        for bad in [
+            json!({"name": "two words", "query": {}}),
+            json!({"query": {"eventType": ["ObjectEvent"]}}),
+            json!({"name": "q", "query": {"EQ_colour": ["red"]}}),
+            json!({"name": "q", "query": {"GE_eventTime": "yesterday"}}),
+            json!({"name": "q", "query": {"EQ_bizStep": [7]}}),
+            json!({"name": "q", "query": {"perPage": "5"}}),
+            json!({"name": "q", "query": ["EQ_bizStep"]}),
+        ] {
+            let (status, problem) = app.post(&maker, "/epcis/queries", &bad).await;
+            assert!(
+                status == 400 || status == 422,
+                "{engine}: {bad} → {status} {problem}"
+            );
+        }
+        let (_, listed) = app.get(&maker, "/epcis/queries").await;
+        assert_eq!(listed, json!([]), "{engine}: nothing kept");
+
+        let definition = json!({"eventType": ["ObjectEvent"], "EQ_bizStep": ["shipping"],
+            "GE_eventTime": "2026-11-05T00:00:00Z", "LT_eventTime": "2026-11-20T00:00:00+08:00"});
+        let (status, created) = app
+            .post(
+                &maker,
+                "/epcis/queries",
+                &json!({"name": "shipped-mid-month", "query": definition}),
+            )
+            .await;
+        assert_eq!(status, 201, "{engine}: {created}");
+        let (status, _) = app
+            .post(
+                &maker,
+                "/epcis/queries",
+                &json!({"name": "shipped-mid-month", "query": {}}),
+            )
+            .await;
+        assert_eq!(status, 409, "{engine}: a taken name");
+        let (_, listed) = app.get(&maker, "/epcis/queries").await;
+        assert_eq!(
+            listed,
+            json!([{"name": "shipped-mid-month", "query": definition}]),
+            "{engine}"
+        );
+        let (status, one) = app.get(&maker, "/epcis/queries/shipped-mid-month").await;
+        assert_eq!((status, &one["query"]), (200, &definition), "{engine}");
+
+        // Run in pages of 4: the same events as the same parameters.
+        let mut named = Vec::new();
+        let mut next = Some("/epcis/queries/shipped-mid-month/events?perPage=4".to_string());
+        while let Some(path) = next {
+            let (status, page, link) = get(&app, &maker, &path).await;
+            assert_eq!(status, 200, "{engine}: {path}: {page}");
+            named.extend(query_events(&page));
+            next = link.map(|l| {
+                l.trim_start_matches('<')
+                    .split('>')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            });
+        }
+        let (_, direct, _) = get(
+            &app,
+            &maker,
+            "/epcis/events?eventType=ObjectEvent&EQ_bizStep=shipping&GE_eventTime=2026-11-05T00:00:00Z&LT_eventTime=2026-11-20T00:00:00%2B08:00&perPage=1000",
+        )
+        .await;
+        let direct = query_events(&direct);
+        assert!(
+            !direct.is_empty() && direct.len() < 30,
+            "{engine}: {}",
+            direct.len()
+        );
+        assert_eq!(named, direct, "{engine}");
+        let (status, _, _) = get(
+            &app,
+            &maker,
+            "/epcis/queries/shipped-mid-month/events?EQ_action=ADD",
+        )
+        .await;
+        assert_eq!(status, 400, "{engine}: a named query takes only paging");
+
+        // Another enterprise's namespace is its own.
+        for path in [
+            "/epcis/queries/shipped-mid-month",
+            "/epcis/queries/shipped-mid-month/events",
+        ] {
+            let (status, _, _) = get(&app, &other, path).await;
+            assert_eq!(status, 404, "{engine}: {path}");
+        }
+        let (_, theirs) = app.get(&other, "/epcis/queries").await;
+        assert_eq!(theirs, json!([]), "{engine}");
+
+        let deleted = app
+            .client
+            .delete(app.url("/epcis/queries/shipped-mid-month"))
+            .bearer_auth(&maker)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(deleted.status().as_u16(), 204, "{engine}");
+        let (status, _) = app.get(&maker, "/epcis/queries/shipped-mid-month").await;
+        assert_eq!(status, 404, "{engine}");
+    }
+}
