@@ -29,18 +29,24 @@ pub async fn capture(
         .service
         .epcis_capture(&by, &body, digest, signature)
         .await?;
-    let mut response = (
+    let location = format!("/epcis/capture/{}", row.capture_id);
+    Ok(located(
         StatusCode::ACCEPTED,
-        Json(serde_json::json!({
+        serde_json::json!({
             "captureID": row.capture_id, "events": row.events, "duplicates": row.duplicates,
             "signedWith": row.signed_with,
-        })),
-    )
-        .into_response();
-    if let Ok(location) = HeaderValue::from_str(&format!("/epcis/capture/{}", row.capture_id)) {
+        }),
+        &location,
+    ))
+}
+
+/// A JSON answer with a `Location` header.
+fn located(status: StatusCode, body: impl serde::Serialize, location: &str) -> Response {
+    let mut response = (status, Json(body)).into_response();
+    if let Ok(location) = HeaderValue::from_str(location) {
         response.headers_mut().insert(header::LOCATION, location);
     }
-    Ok(response)
+    response
 }
 
 /// `GET /epcis/capture/{captureID}`: captures are all-or-nothing, so a
@@ -294,14 +300,8 @@ pub async fn create_query(
         .service
         .epcis_create_query(&by, name, body["query"].clone())
         .await?;
-    let mut response = (StatusCode::CREATED, Json(&named)).into_response();
-    if let Ok(location) = HeaderValue::from_str(&format!(
-        "/epcis/queries/{}",
-        urlencoding::encode(&named.name)
-    )) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    let location = format!("/epcis/queries/{}", urlencoding::encode(&named.name));
+    Ok(located(StatusCode::CREATED, &named, &location))
 }
 
 /// `GET /epcis/queries/{queryName}`: its definition.

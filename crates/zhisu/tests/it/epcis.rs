@@ -268,6 +268,16 @@ async fn every_official_example_is_captured_and_queried_back_equal_in_meaning() 
     }
 }
 
+/// The fields a validation problem names, in its order.
+fn problem_fields(problem: &Value) -> Vec<&str> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect()
+}
+
 async fn stored(app: &TestApp) -> i64 {
     app.scalar("select count(*) from epcis_events").await
 }
@@ -288,12 +298,7 @@ async fn bad_documents_and_digests_change_nothing() {
     doc["epcisBody"]["eventList"][1]["bizStep"] = "dancing".into();
     let (status, problem) = capture(&app, &maker, &doc.to_string(), None).await;
     assert_eq!(status, 422, "{problem}");
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = problem_fields(&problem);
     assert!(
         fields
             .iter()
@@ -373,12 +378,7 @@ async fn a_large_document_is_stored_whole_in_order_or_not_at_all() {
         doc["epcisBody"]["eventList"][1_500]["eventTime"] = "yesterday".into();
         let (status, problem) = capture(&app, &maker, &doc.to_string(), None).await;
         assert_eq!(status, 422, "{engine}: {problem}");
-        let fields: Vec<&str> = problem["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap())
-            .collect();
+        let fields = problem_fields(&problem);
         assert!(
             fields[0].starts_with("/epcisBody/eventList/1500"),
             "{engine}: {fields:?}"
