@@ -1390,6 +1390,11 @@ macro_rules! impl_sql_store {
         #[async_trait]
         impl EventStore for $store {
             async fn capture_events(&self, capture_id: &str, by: &str, owner: Option<i64>, signed_with: Option<&str>, mut pieces: Pieces) -> StoreResult<Option<CaptureRow>> {
+                // The writer is taken only once the first piece is checked:
+                // a document refused early never holds it.
+                let Some(mut next) = pieces.recv().await else {
+                    return Ok(None);
+                };
                 let at = format_time(now());
                 let mut tx = self.writer.begin().await.map_err(map_err)?;
                 sqlx::query("insert into epcis_captures (capture_id, created_at, created_by, owner, events, duplicates, signed_with) values ($1, $2, $3, $4, 0, 0, $5)")
@@ -1409,12 +1414,9 @@ macro_rules! impl_sql_store {
                 let mut stored = 0i64;
                 let mut leaf = zhisu_ledger::CaptureLeaf::new(capture_id);
                 loop {
-                    let events = match pieces.recv().await {
-                        Some(Piece::Events(events)) => events,
-                        Some(Piece::End) => break,
-                        // The rest failed its check: the transaction is
-                        // dropped, and with it everything stored so far.
-                        None => return Ok(None),
+                    let events = match next {
+                        Piece::Events(events) => events,
+                        Piece::End => break,
                     };
                     received += events.len() as i64;
                     // 11 parameters a row: within SQLite's 32,766.
@@ -1459,6 +1461,12 @@ macro_rules! impl_sql_store {
                             insert.build().execute(&mut *tx).await.map_err(map_err)?;
                         }
                     }
+                    next = match pieces.recv().await {
+                        Some(piece) => piece,
+                        // The rest failed its check: the transaction is
+                        // dropped, and with it everything stored so far.
+                        None => return Ok(None),
+                    };
                 }
                 let duplicates = received - stored;
                 let leaf_index = Self::next_leaf(&mut tx).await?;

@@ -896,6 +896,13 @@ async fn a_capture_keeps_its_pieces_only_when_they_end() {
     for app in TestApp::each_engine().await {
         let engine = format!("{:?}", app.engine_kind);
         let store = open_store(&app).await;
+        let (tx, rx) = tokio::sync::mpsc::channel::<Piece>(4);
+        drop(tx);
+        let kept = store
+            .capture_events("c0", "test", None, None, rx)
+            .await
+            .unwrap();
+        assert!(kept.is_none(), "{engine}: no pieces at all");
         let (tx, rx) = tokio::sync::mpsc::channel(4);
         tx.send(Piece::Events(vec![event("a", "x"), event("b", "y")]))
             .await
