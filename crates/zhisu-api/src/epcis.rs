@@ -191,6 +191,21 @@ fn definition_query(definition: &serde_json::Value) -> Result<EventQuery, ApiErr
     Ok(q)
 }
 
+/// `path?` with the request's parameters but its page token, ready for
+/// the next page's `nextPageToken=…`.
+fn page_base(path: &str, raw: Option<&str>) -> String {
+    let kept: Vec<&str> = raw
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("nextPageToken="))
+        .collect();
+    format!(
+        "{path}?{}{}",
+        kept.join("&"),
+        if kept.is_empty() { "" } else { "&" }
+    )
+}
+
 async fn answer(
     state: &AppState,
     by: &zhisu_domain::Principal,
@@ -220,18 +235,7 @@ pub async fn events(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
     let q = parse_query(raw.as_deref())?;
-    let kept: Vec<&str> = raw
-        .as_deref()
-        .unwrap_or("")
-        .split('&')
-        .filter(|p| !p.is_empty() && !p.starts_with("nextPageToken="))
-        .collect();
-    let base = format!(
-        "/epcis/events?{}{}",
-        kept.join("&"),
-        if kept.is_empty() { "" } else { "&" }
-    );
-    answer(&state, &by, q, &base).await
+    answer(&state, &by, q, &page_base("/epcis/events", raw.as_deref())).await
 }
 
 /// `GET /epcis/events/{eventID}`
@@ -270,8 +274,8 @@ pub async fn epc_events(
 ) -> ApiResult<Response> {
     let mut q = parse_query(raw.as_deref())?;
     q.epcs = vec![canonical_identifier(&epc)];
-    let base = format!("/epcis/epcs/{}/events?", urlencoding::encode(&epc));
-    answer(&state, &by, q, &base).await
+    let path = format!("/epcis/epcs/{}/events", urlencoding::encode(&epc));
+    answer(&state, &by, q, &page_base(&path, raw.as_deref())).await
 }
 
 /// `GET /epcis/queries`: the caller's named queries.

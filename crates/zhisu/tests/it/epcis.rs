@@ -687,6 +687,35 @@ async fn named_queries_are_kept_run_and_deleted_per_namespace() {
         let (_, theirs) = app.get(&other, "/epcis/queries").await;
         assert_eq!(theirs, json!([]), "{engine}");
 
+        // Pages of one EPC's events keep the request's other parameters.
+        let mut again = many_events(1);
+        again["epcisBody"]["eventList"][0]["action"] = "ADD".into();
+        let (status, _) = capture(&app, &maker, &again.to_string(), None).await;
+        assert_eq!(status, 202, "{engine}");
+        let epc = urlencoding::encode("https://id.gs1.org/01/06970000000017/21/0000000000");
+        let mut pages = Vec::new();
+        let mut next = Some(format!(
+            "/epcis/epcs/{epc}/events?eventType=ObjectEvent&perPage=1"
+        ));
+        while let Some(path) = next {
+            let (status, page, link) = get(&app, &maker, &path).await;
+            assert_eq!(status, 200, "{engine}: {path}: {page}");
+            pages.push(query_events(&page));
+            next = link.map(|l| {
+                assert!(
+                    l.contains("eventType=ObjectEvent") && l.contains("perPage=1"),
+                    "{engine}: {l}"
+                );
+                l.trim_start_matches('<')
+                    .split('>')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            });
+        }
+        assert_eq!(pages.len(), 2, "{engine}: one event a page");
+        assert_eq!(pages.concat().len(), 2, "{engine}");
+
         let deleted = app
             .client
             .delete(app.url("/epcis/queries/shipped-mid-month"))
