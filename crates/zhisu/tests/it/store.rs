@@ -896,23 +896,22 @@ async fn a_capture_keeps_its_pieces_only_when_they_end() {
     for app in TestApp::each_engine().await {
         let engine = format!("{:?}", app.engine_kind);
         let store = open_store(&app).await;
-        let (tx, rx) = tokio::sync::mpsc::channel::<Piece>(4);
-        drop(tx);
-        let kept = store
-            .capture_events("c0", "test", None, None, rx)
-            .await
-            .unwrap();
-        assert!(kept.is_none(), "{engine}: no pieces at all");
-        let (tx, rx) = tokio::sync::mpsc::channel(4);
-        tx.send(Piece::Events(vec![event("a", "x"), event("b", "y")]))
-            .await
-            .unwrap();
-        drop(tx);
-        let kept = store
-            .capture_events("c1", "test", None, None, rx)
-            .await
-            .unwrap();
-        assert!(kept.is_none(), "{engine}");
+        // No pieces at all, and a piece without its end.
+        for (capture, sent) in [
+            ("c0", vec![]),
+            ("c1", vec![vec![event("a", "x"), event("b", "y")]]),
+        ] {
+            let (tx, rx) = tokio::sync::mpsc::channel(4);
+            for events in sent {
+                tx.send(Piece::Events(events)).await.unwrap();
+            }
+            drop(tx);
+            let kept = store
+                .capture_events(capture, "test", None, None, rx)
+                .await
+                .unwrap();
+            assert!(kept.is_none(), "{engine}: {capture}");
+        }
         assert_eq!(app.scalar("select count(*) from epcis_events").await, 0);
         assert_eq!(app.scalar("select count(*) from epcis_captures").await, 0);
 
@@ -956,13 +955,9 @@ async fn the_wal_is_checkpointed_in_the_background() {
     use sqlx::Connection;
     let app = TestApp::spawn(EngineKind::Sqlite).await;
     let store = open_store(&app).await;
-    let (tx, rx) = tokio::sync::mpsc::channel(2);
-    tx.send(zhisu_store::Piece::Events(vec![event("w", "x")]))
-        .await
-        .unwrap();
-    tx.send(zhisu_store::Piece::End).await.unwrap();
+    let pieces = zhisu_store::pieces_of(vec![event("w", "x")]);
     store
-        .capture_events("wal", "test", None, None, rx)
+        .capture_events("wal", "test", None, None, pieces)
         .await
         .unwrap();
     let file = app.database_url.trim_start_matches("sqlite://").to_string();
