@@ -306,26 +306,34 @@ impl Service {
                 MAX_CAPTURE_BYTES >> 20
             )));
         }
-        if let Some(d) = digest {
-            check_digest(d, body)?;
-        }
-        let signed_with = match signature {
-            None => None,
-            Some(jws) => {
-                let keys = match by.enterprise_id {
-                    Some(id) => self
-                        .cached(zhisu_domain::RecordKind::Enterprise, id)
-                        .await?
-                        .and_then(|e| {
-                            serde_json::from_value::<zhisu_domain::Enterprise>(e.body.clone()).ok()
-                        })
-                        .map(|e| e.signing_keys)
-                        .unwrap_or_default(),
-                    None => Vec::new(),
-                };
-                Some(check_signature(jws, body, &keys)?)
-            }
+        let keys = match (signature, by.enterprise_id) {
+            (Some(_), Some(id)) => self
+                .cached(zhisu_domain::RecordKind::Enterprise, id)
+                .await?
+                .and_then(|e| {
+                    serde_json::from_value::<zhisu_domain::Enterprise>(e.body.clone()).ok()
+                })
+                .map(|e| e.signing_keys)
+                .unwrap_or_default(),
+            _ => Vec::new(),
         };
+        // Hashing and verifying a large body takes a while: off the async
+        // workers too.
+        let (digest, signature, whole) = (
+            digest.map(str::to_string),
+            signature.map(str::to_string),
+            body.clone(),
+        );
+        let signed_with = tokio::task::spawn_blocking(move || {
+            if let Some(d) = &digest {
+                check_digest(d, &whole)?;
+            }
+            signature
+                .map(|jws| check_signature(&jws, &whole, &keys))
+                .transpose()
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(format!("EPCIS capture: {e}")))??;
         let now = format_time(Utc::now());
         let body = body.clone();
         let (out, pieces) = tokio::sync::mpsc::channel(4);
