@@ -7,7 +7,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use zhisu_epcis::{canonical_identifier, cbv_uri, normalize_time};
+use zhisu_epcis::canonical_identifier;
 use zhisu_store::EventQuery;
 
 use crate::auth::Auth;
@@ -88,7 +88,7 @@ fn parse_query(raw: Option<&str>) -> Result<EventQuery, ApiError> {
             })?
             .into_owned();
         if !page_parameter(&mut q, k, &v)? {
-            parameter(&mut q, k, list(&v))?;
+            zhisu_service::query_parameter(&mut q, k, list(&v))?;
         }
     }
     Ok(q)
@@ -117,78 +117,6 @@ fn page_parameter(q: &mut EventQuery, k: &str, v: &str) -> Result<bool, ApiError
         _ => return Ok(false),
     }
     Ok(true)
-}
-
-/// One filter parameter of a SimpleEventQuery, with its values, into `q`.
-fn parameter(q: &mut EventQuery, k: &str, values: Vec<String>) -> Result<(), ApiError> {
-    let time = |values: &[String]| match values {
-        [v] => normalize_time(v).ok_or_else(|| {
-            ApiError::new(
-                "bad-request",
-                format!("{k} 应为 RFC 3339 时间 ({k} must be an RFC 3339 time, got {v:?})"),
-            )
-        }),
-        _ => Err(ApiError::new(
-            "bad-request",
-            format!("{k} 只取一个时间 ({k} takes one time)"),
-        )),
-    };
-    match k {
-        "eventType" => q.event_types = values,
-        "GE_eventTime" => q.ge_event_time = Some(time(&values)?),
-        "LT_eventTime" => q.lt_event_time = Some(time(&values)?),
-        "EQ_bizStep" => q.biz_steps = values.iter().map(|s| cbv_uri("BizStep", s)).collect(),
-        "EQ_disposition" => q.dispositions = values.iter().map(|s| cbv_uri("Disp", s)).collect(),
-        "EQ_action" => q.actions = values,
-        "EQ_readPoint" => q.read_points = values.iter().map(|s| canonical_identifier(s)).collect(),
-        "EQ_bizLocation" => q.biz_locations = values.iter().map(|s| canonical_identifier(s)).collect(),
-        "MATCH_epc" | "MATCH_anyEPC" | "MATCH_parentID" | "MATCH_inputEPC" | "MATCH_outputEPC" | "MATCH_epcClass"
-        | "MATCH_anyEPCClass" => q.epcs.extend(values.iter().map(|s| canonical_identifier(s))),
-        "EQ_eventID" => q.event_ids = values,
-        other => {
-            return Err(ApiError::new(
-                "bad-request",
-                format!("不支持的查询参数 {other} (this repository does not answer the query parameter {other})"),
-            ))
-        }
-    }
-    Ok(())
-}
-
-/// A named query's definition (`{"EQ_bizStep": ["shipping"], …}`, each
-/// value a string or a list of strings) as the query it stands for.
-fn definition_query(definition: &serde_json::Value) -> Result<EventQuery, ApiError> {
-    let fields = definition.as_object().ok_or_else(|| {
-        ApiError::new(
-            "bad-request",
-            "query 应为 JSON 对象 (query must be a JSON object)",
-        )
-    })?;
-    let mut q = EventQuery::default();
-    for (k, v) in fields {
-        let not_text = || {
-            ApiError::new(
-                "bad-request",
-                format!("{k} 应为字符串或字符串列表 ({k} must be a string or a list of strings)"),
-            )
-        };
-        let values: Vec<String> = match v {
-            serde_json::Value::String(s) => vec![s.clone()],
-            serde_json::Value::Array(items) => items
-                .iter()
-                .map(|i| i.as_str().map(str::to_string).ok_or_else(not_text))
-                .collect::<Result<_, _>>()?,
-            _ => return Err(not_text()),
-        };
-        if k == "perPage" || k == "nextPageToken" {
-            return Err(ApiError::new(
-                "bad-request",
-                format!("{k} 属于分页，不属于查询定义 ({k} pages results; it is not part of a definition)"),
-            ));
-        }
-        parameter(&mut q, k, values)?;
-    }
-    Ok(q)
 }
 
 /// `path?` with the request's parameters but its page token, ready for
@@ -299,7 +227,7 @@ pub async fn create_query(
             "缺少查询名 name (name is required, a string)",
         )
     })?;
-    definition_query(&body["query"])?;
+    zhisu_service::definition_query(&body["query"])?;
     let named = state
         .service
         .epcis_create_query(&by, name, body["query"].clone())
@@ -336,7 +264,7 @@ pub async fn named_query_events(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
     let named = state.service.epcis_named_query(&by, &name).await?;
-    let mut q = definition_query(&named.query)?;
+    let mut q = zhisu_service::definition_query(&named.query)?;
     let mut per_page = None;
     for pair in raw
         .as_deref()
@@ -363,4 +291,52 @@ pub async fn named_query_events(
             .unwrap_or_default()
     );
     answer(&state, &by, q, &base).await
+}
+
+/// `POST /epcis/queries/{queryName}/subscriptions`: 201 with the
+/// subscription's location. Reports go to `dest` as EPCISQueryDocuments,
+/// signed with `signatureToken` in `GS1-Signature` when one is given.
+pub async fn subscribe(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    Path(name): Path<String>,
+    Json(body): Json<serde_json::Value>,
+) -> ApiResult<Response> {
+    let subscription = state.service.epcis_subscribe(&by, &name, &body).await?;
+    let location = format!(
+        "/epcis/queries/{}/subscriptions/{}",
+        urlencoding::encode(&name),
+        subscription.subscription_id
+    );
+    Ok(located(StatusCode::CREATED, &subscription, &location))
+}
+
+/// `GET /epcis/queries/{queryName}/subscriptions`
+pub async fn subscriptions(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Vec<zhisu_service::Subscription>>> {
+    Ok(Json(state.service.epcis_subscriptions(&by, &name).await?))
+}
+
+/// `GET /epcis/queries/{queryName}/subscriptions/{subscriptionID}`
+pub async fn subscription(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    Path((name, id)): Path<(String, String)>,
+) -> ApiResult<Json<zhisu_service::Subscription>> {
+    Ok(Json(
+        state.service.epcis_subscription(&by, &name, &id).await?,
+    ))
+}
+
+/// `DELETE /epcis/queries/{queryName}/subscriptions/{subscriptionID}`
+pub async fn unsubscribe(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    Path((name, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    state.service.epcis_unsubscribe(&by, &name, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -157,6 +157,14 @@ pub fn router(service: Service) -> Router {
             "/epcis/queries/{name}/events",
             get(epcis::named_query_events),
         )
+        .route(
+            "/epcis/queries/{name}/subscriptions",
+            get(epcis::subscriptions).post(epcis::subscribe),
+        )
+        .route(
+            "/epcis/queries/{name}/subscriptions/{id}",
+            get(epcis::subscription).delete(epcis::unsubscribe),
+        )
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(
             zhisu_domain::blob::MAX_BLOB_BYTES + 64 * 1024,

@@ -16,6 +16,7 @@ pub mod public;
 pub mod recall;
 pub mod retention;
 pub mod scan;
+pub mod subscription;
 pub mod validation;
 
 pub use auth::{Principal, Role};

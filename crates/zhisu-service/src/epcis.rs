@@ -9,6 +9,7 @@ use serde::Serialize;
 use sha2::Digest as _;
 use zhisu_domain::auth::ListScope;
 use zhisu_domain::{FieldError, Invalid, Principal};
+use zhisu_epcis::{canonical_identifier, cbv_uri, normalize_time};
 use zhisu_store::{format_time, pieces_of, CaptureRow, EventQuery, NewEvent, Piece};
 
 use crate::{Service, ServiceError, ServiceResult};
@@ -43,7 +44,7 @@ impl NamedQuery {
 
 /// Whose named queries a caller sees: its enterprise's, or (None) the
 /// platform's, shared by regulators and the operator.
-fn query_namespace(by: &Principal) -> Option<i64> {
+pub(crate) fn query_namespace(by: &Principal) -> Option<i64> {
     match by.list_scope() {
         ListScope::Enterprise(e) => Some(e),
         _ => None,
@@ -290,6 +291,79 @@ fn check_and_send(
     Ok(())
 }
 
+/// A record time as the store keeps them (UTC, microseconds).
+fn record_time(value: &str) -> Option<String> {
+    chrono::DateTime::parse_from_rfc3339(value)
+        .ok()
+        .map(|t| format_time(t.with_timezone(&Utc)))
+}
+
+/// One filter parameter of a SimpleEventQuery, with its values, into `q`.
+pub fn query_parameter(q: &mut EventQuery, k: &str, values: Vec<String>) -> ServiceResult<()> {
+    let time = |values: &[String], normal: fn(&str) -> Option<String>| match values {
+        [v] => normal(v).ok_or_else(|| {
+            ServiceError::BadRequest(format!(
+                "{k} 应为 RFC 3339 时间 ({k} must be an RFC 3339 time, got {v:?})"
+            ))
+        }),
+        _ => Err(ServiceError::BadRequest(format!(
+            "{k} 只取一个时间 ({k} takes one time)"
+        ))),
+    };
+    match k {
+        "eventType" => q.event_types = values,
+        "GE_eventTime" => q.ge_event_time = Some(time(&values, normalize_time)?),
+        "LT_eventTime" => q.lt_event_time = Some(time(&values, normalize_time)?),
+        // Record times are stored to the microsecond.
+        "GE_recordTime" => q.ge_record_time = Some(time(&values, record_time)?),
+        "LT_recordTime" => q.lt_record_time = Some(time(&values, record_time)?),
+        "EQ_bizStep" => q.biz_steps = values.iter().map(|s| cbv_uri("BizStep", s)).collect(),
+        "EQ_disposition" => q.dispositions = values.iter().map(|s| cbv_uri("Disp", s)).collect(),
+        "EQ_action" => q.actions = values,
+        "EQ_readPoint" => q.read_points = values.iter().map(|s| canonical_identifier(s)).collect(),
+        "EQ_bizLocation" => q.biz_locations = values.iter().map(|s| canonical_identifier(s)).collect(),
+        "MATCH_epc" | "MATCH_anyEPC" | "MATCH_parentID" | "MATCH_inputEPC" | "MATCH_outputEPC" | "MATCH_epcClass"
+        | "MATCH_anyEPCClass" => q.epcs.extend(values.iter().map(|s| canonical_identifier(s))),
+        "EQ_eventID" => q.event_ids = values,
+        other => {
+            return Err(ServiceError::BadRequest(format!("不支持的查询参数 {other} (this repository does not answer the query parameter {other})"),
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// A named query's definition (`{"EQ_bizStep": ["shipping"], …}`, each
+/// value a string or a list of strings) as the query it stands for.
+pub fn definition_query(definition: &serde_json::Value) -> ServiceResult<EventQuery> {
+    let fields = definition.as_object().ok_or_else(|| {
+        ServiceError::BadRequest("query 应为 JSON 对象 (query must be a JSON object)".into())
+    })?;
+    let mut q = EventQuery::default();
+    for (k, v) in fields {
+        let not_text = || {
+            ServiceError::BadRequest(format!(
+                "{k} 应为字符串或字符串列表 ({k} must be a string or a list of strings)"
+            ))
+        };
+        let values: Vec<String> = match v {
+            serde_json::Value::String(s) => vec![s.clone()],
+            serde_json::Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().map(str::to_string).ok_or_else(not_text))
+                .collect::<Result<_, _>>()?,
+            _ => return Err(not_text()),
+        };
+        if k == "perPage" || k == "nextPageToken" {
+            return Err(ServiceError::BadRequest(format!(
+                "{k} 属于分页，不属于查询定义 ({k} pages results; it is not part of a definition)"
+            )));
+        }
+        query_parameter(&mut q, k, values)?;
+    }
+    Ok(q)
+}
+
 impl Service {
     /// Captures an EPCIS document: all its events or none.
     pub async fn epcis_capture(
@@ -381,9 +455,11 @@ impl Service {
         );
         let (stored, checked) = tokio::join!(stored, check);
         checked.map_err(|e| ServiceError::Internal(format!("EPCIS capture: {e}")))??;
-        stored?.ok_or_else(|| {
+        let row = stored?.ok_or_else(|| {
             ServiceError::Internal("EPCIS capture: the events stopped before their end".into())
-        })
+        })?;
+        self.wake_deliverer();
+        Ok(row)
     }
 
     /// One capture's outcome; only its own enterprise (or a regulator or
@@ -627,12 +703,13 @@ impl Service {
             .map(|e| new_event(e, &now))
             .collect();
         let capture_id = format!("own-{}", crate::random_token(12));
-        if let Err(e) = self
+        match self
             .store
             .capture_events(&capture_id, &by.actor, Some(owner), None, pieces_of(rows))
             .await
         {
-            tracing::error!(error = %e, "storing the platform's own EPCIS event failed");
+            Ok(_) => self.wake_deliverer(),
+            Err(e) => tracing::error!(error = %e, "storing the platform's own EPCIS event failed"),
         }
     }
 }

@@ -16,6 +16,7 @@ mod recalls;
 mod records;
 mod retention;
 mod scan;
+mod subscriptions;
 
 use std::sync::Arc;
 
@@ -23,7 +24,9 @@ pub use accounts::principal_of_user;
 pub use accounts::{NewAccount, NewKey, Registration};
 pub use blobs::BlobDir;
 pub use codes::{CodeFormat, CodePlan, Verification, VerifyStatus};
-pub use epcis::{EventPage, NamedQuery, MAX_CAPTURE_BYTES, SIGNATURE_HEADER};
+pub use epcis::{
+    definition_query, query_parameter, EventPage, NamedQuery, MAX_CAPTURE_BYTES, SIGNATURE_HEADER,
+};
 pub use flows::{DirectoryEntry, Sealer};
 pub use ledger::{ledger_origin, LedgerReceipt, LedgerReport, ProofView};
 pub use packages::CodeLinks;
@@ -31,6 +34,9 @@ pub use recalls::{Holder, RecallTrace, UpstreamLot};
 pub use records::{merge_patch, schema_error, schema_finding, ListFilter, RecordView};
 pub use retention::{ExpiredRecord, PurgeReport};
 pub use scan::{client_kind, LedgerRef, ScanContext, ScanCount, ScanView, ScanWarning};
+pub use subscriptions::{
+    gs1_signature, is_public_ip, names_private_host, Subscription, Webhook, GS1_SIGNATURE,
+};
 use zhisu_domain::Invalid;
 use zhisu_store::{Store, StoreError};
 
@@ -95,6 +101,9 @@ pub struct ServiceSettings {
     /// Industry retention rules (G8.5): years to keep records of a product
     /// category, by category code.
     pub retention_years: std::collections::BTreeMap<String, u32>,
+    /// Let subscriptions post to loopback, private and link-local
+    /// addresses (a test bench, or a platform inside one network).
+    pub webhook_private_networks: bool,
 }
 
 impl Default for ServiceSettings {
@@ -106,6 +115,7 @@ impl Default for ServiceSettings {
             manual_review: false,
             scan_alert_count: zhisu_domain::scan::ScanPolicy::default().max_scans,
             retention_years: Default::default(),
+            webhook_private_networks: false,
         }
     }
 }
@@ -124,6 +134,10 @@ pub struct Service {
     pub(crate) scan_cache: Arc<scan::ScanCache>,
     pub(crate) scan_log: Arc<scan::ScanLog>,
     pub(crate) scan_policy: zhisu_domain::scan::ScanPolicy,
+    /// Posts subscription reports; None: no deliveries.
+    pub(crate) webhook: Option<Arc<dyn subscriptions::Webhook>>,
+    /// Moves on whenever events are stored or a subscription is made.
+    pub(crate) event_clock: Arc<tokio::sync::watch::Sender<u64>>,
     /// Shared: cloning a service (once per request) copies no strings.
     pub settings: Arc<ServiceSettings>,
 }
@@ -150,8 +164,16 @@ impl Service {
                 max_scans: settings.scan_alert_count,
                 ..Default::default()
             },
+            webhook: None,
+            event_clock: Arc::new(tokio::sync::watch::channel(0).0),
             settings: Arc::new(settings),
         }
+    }
+
+    /// The client subscription reports are posted with.
+    pub fn with_webhook(mut self, webhook: Arc<dyn subscriptions::Webhook>) -> Self {
+        self.webhook = Some(webhook);
+        self
     }
 
     /// Store health for `/healthz`.

@@ -11,7 +11,7 @@ macro_rules! impl_sql_store {
         use zhisu_domain::{BlobRef, RecordKind, Role};
         use zhisu_store::{
             canonical_json, format_time, now, AccountStore, ApiKey, AuditEntry, AuditQuery, AuditRecord, AuditStore,
-            BlobIndex, NewApiKey, Alert, NewScan, ScanStore, FlowRow, FlowStore, CaptureRow, EventQuery, EventStore, NewEvent, Piece, Pieces, NewRecord, NewUser, Page, RecordIndex, RecordQuery, RecordStore, Session,
+            BlobIndex, NewApiKey, Alert, NewScan, ScanStore, FlowRow, FlowStore, CaptureRow, EventQuery, EventStore, SubscriptionRow, NewEvent, Piece, Pieces, NewRecord, NewUser, Page, RecordIndex, RecordQuery, RecordStore, Session,
             StoreError, StoreHealth, StoreResult, StoredRecord, User,
         };
         use $crate::{add_condition, like_escape, map_err, split_list, Bind, VersionKey};
@@ -1397,6 +1397,11 @@ macro_rules! impl_sql_store {
                 };
                 let at = format_time(now());
                 let mut tx = self.writer.begin().await.map_err(map_err)?;
+                // Captures take the ledger lock from the start, so their
+                // event rows commit in row order: a subscription that has
+                // reported up to a row never misses a smaller one committed
+                // later. (SQLite has one writer and needs no lock.)
+                sqlx::query($ledger_lock).execute(&mut *tx).await.map_err(map_err)?;
                 sqlx::query("insert into epcis_captures (capture_id, created_at, created_by, owner, events, duplicates, signed_with) values ($1, $2, $3, $4, 0, 0, $5)")
                     .bind(capture_id)
                     .bind(&at)
@@ -1526,13 +1531,114 @@ macro_rules! impl_sql_store {
             }
 
             async fn delete_named_query(&self, owner: Option<i64>, name: &str) -> StoreResult<bool> {
+                let mut tx = self.writer.begin().await.map_err(map_err)?;
                 let done = sqlx::query("delete from epcis_queries where coalesce(owner, 0) = $1 and name = $2")
                     .bind(owner.unwrap_or(0))
                     .bind(name)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                sqlx::query("delete from epcis_subscriptions where coalesce(owner, 0) = $1 and query_name = $2")
+                    .bind(owner.unwrap_or(0))
+                    .bind(name)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn last_event_row(&self) -> StoreResult<i64> {
+                sqlx::query_scalar("select coalesce(max(id), 0) from epcis_events")
+                    .fetch_one(&self.reader)
+                    .await
+                    .map_err(map_err)
+            }
+
+            async fn create_subscription(&self, s: &SubscriptionRow) -> StoreResult<bool> {
+                // Only while its query is there: a query deleted meanwhile
+                // leaves no orphan.
+                let done = sqlx::query(
+                    "insert into epcis_subscriptions (id, owner, query_name, dest, signature_token, stream, schedule, \
+                     report_if_empty, initial_record_time, cursor, last_notified_at, min_record_time, created_by, created_at) \
+                     select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 \
+                     where exists (select 1 from epcis_queries where coalesce(owner, 0) = $15 and name = $3)",
+                )
+                .bind(&s.id)
+                .bind(s.owner)
+                .bind(&s.query_name)
+                .bind(&s.dest)
+                .bind(&s.signature_token)
+                .bind(s.stream)
+                .bind(&s.schedule)
+                .bind(s.report_if_empty)
+                .bind(&s.initial_record_time)
+                .bind(s.cursor)
+                .bind(&s.last_notified_at)
+                .bind(&s.min_record_time)
+                .bind(&s.created_by)
+                .bind(&s.created_at)
+                .bind(s.owner.unwrap_or(0))
+                .execute(&self.writer)
+                .await
+                .map_err(map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn subscriptions(&self, query: Option<(Option<i64>, &str)>) -> StoreResult<Vec<SubscriptionRow>> {
+                let sql = format!(
+                    "select * from epcis_subscriptions {} order by created_at, id",
+                    if query.is_some() { "where coalesce(owner, 0) = $1 and query_name = $2" } else { "" }
+                );
+                let mut select = sqlx::query(&sql);
+                if let Some((owner, name)) = query {
+                    select = select.bind(owner.unwrap_or(0)).bind(name);
+                }
+                let rows = select.fetch_all(&self.reader).await.map_err(map_err)?;
+                rows.iter()
+                    .map(|row| -> Result<SubscriptionRow, sqlx::Error> {
+                        Ok(SubscriptionRow {
+                            id: row.try_get("id")?,
+                            owner: row.try_get("owner")?,
+                            query_name: row.try_get("query_name")?,
+                            dest: row.try_get("dest")?,
+                            signature_token: row.try_get("signature_token")?,
+                            stream: row.try_get("stream")?,
+                            schedule: row.try_get("schedule")?,
+                            report_if_empty: row.try_get("report_if_empty")?,
+                            initial_record_time: row.try_get("initial_record_time")?,
+                            cursor: row.try_get("cursor")?,
+                            last_notified_at: row.try_get("last_notified_at")?,
+                            min_record_time: row.try_get("min_record_time")?,
+                            created_by: row.try_get("created_by")?,
+                            created_at: row.try_get("created_at")?,
+                        })
+                    })
+                    .collect::<Result<_, _>>()
+                    .map_err(map_err)
+            }
+
+            async fn delete_subscription(&self, owner: Option<i64>, query_name: &str, id: &str) -> StoreResult<bool> {
+                let done = sqlx::query("delete from epcis_subscriptions where coalesce(owner, 0) = $1 and query_name = $2 and id = $3")
+                    .bind(owner.unwrap_or(0))
+                    .bind(query_name)
+                    .bind(id)
                     .execute(&self.writer)
                     .await
                     .map_err(map_err)?;
                 Ok(done.rows_affected() == 1)
+            }
+
+            async fn subscription_reported(&self, id: &str, cursor: i64, notified_at: &str, min_record_time: &str) -> StoreResult<()> {
+                sqlx::query("update epcis_subscriptions set cursor = $1, last_notified_at = $2, min_record_time = $3 where id = $4")
+                    .bind(cursor)
+                    .bind(notified_at)
+                    .bind(min_record_time)
+                    .bind(id)
+                    .execute(&self.writer)
+                    .await
+                    .map_err(map_err)?;
+                Ok(())
             }
 
             async fn query_events(&self, q: &EventQuery) -> StoreResult<Vec<(i64, String)>> {
@@ -1565,6 +1671,12 @@ macro_rules! impl_sql_store {
                 }
                 if let Some(t) = &q.lt_event_time {
                     add_condition(&mut conditions, &mut binds, "event_time < $?", Bind::Text(t.clone()));
+                }
+                if let Some(t) = &q.ge_record_time {
+                    add_condition(&mut conditions, &mut binds, "record_time >= $?", Bind::Text(t.clone()));
+                }
+                if let Some(t) = &q.lt_record_time {
+                    add_condition(&mut conditions, &mut binds, "record_time < $?", Bind::Text(t.clone()));
                 }
                 let sql = format!(
                     "select id, body from epcis_events where {} order by id limit {}",

@@ -591,11 +591,40 @@ pub struct EventQuery {
     pub biz_locations: Vec<String>,
     pub epcs: Vec<String>,
     pub event_ids: Vec<String>,
+    /// Recorded at or after / before these times (normalised RFC 3339).
+    pub ge_record_time: Option<String>,
+    pub lt_record_time: Option<String>,
     /// Only events captured for this enterprise (None: all).
     pub owner: Option<i64>,
     /// Rows after this one (paging).
     pub after: i64,
     pub limit: i64,
+}
+
+/// A query subscription (EPCIS 2.0 `/queries/{name}/subscriptions`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionRow {
+    pub id: String,
+    /// The namespace of its query: an enterprise, or None for the
+    /// platform's (regulators and the operator).
+    pub owner: Option<i64>,
+    pub query_name: String,
+    pub dest: String,
+    /// The subscriber's secret, sealed at rest.
+    pub signature_token: Option<String>,
+    pub stream: bool,
+    /// The schedule as sent (JSON), for scheduled subscriptions.
+    pub schedule: Option<String>,
+    pub report_if_empty: bool,
+    pub initial_record_time: Option<String>,
+    /// The last event row reported: later rows are what is new.
+    pub cursor: i64,
+    /// When the subscriber last answered a report with 2xx, and the record
+    /// time that report ran at (EPCIS `minRecordTime`).
+    pub last_notified_at: Option<String>,
+    pub min_record_time: Option<String>,
+    pub created_by: String,
+    pub created_at: String,
 }
 
 /// What a capture's events arrive as: pieces in document order, then
@@ -651,8 +680,35 @@ pub trait EventStore: Send + Sync {
     async fn named_queries(&self, owner: Option<i64>) -> StoreResult<Vec<(String, String)>>;
     /// One named query's definition.
     async fn named_query(&self, owner: Option<i64>, name: &str) -> StoreResult<Option<String>>;
-    /// Deletes a named query; false when there was none.
+    /// Deletes a named query and its subscriptions; false when there was
+    /// none.
     async fn delete_named_query(&self, owner: Option<i64>, name: &str) -> StoreResult<bool>;
+    /// The row of the last event stored (0 when none).
+    async fn last_event_row(&self) -> StoreResult<i64>;
+    /// Keeps a subscription; false when its query is not (or no longer) there.
+    async fn create_subscription(&self, row: &SubscriptionRow) -> StoreResult<bool>;
+    /// The subscriptions of one named query (`Some`) or of every query
+    /// (`None`: what the deliverer works through), oldest first.
+    async fn subscriptions(
+        &self,
+        query: Option<(Option<i64>, &str)>,
+    ) -> StoreResult<Vec<SubscriptionRow>>;
+    /// Ends a subscription; false when there was none.
+    async fn delete_subscription(
+        &self,
+        owner: Option<i64>,
+        query_name: &str,
+        id: &str,
+    ) -> StoreResult<bool>;
+    /// Records a report the subscriber took: events up to row `cursor`,
+    /// answered at `notified_at`, the query run at `min_record_time`.
+    async fn subscription_reported(
+        &self,
+        id: &str,
+        cursor: i64,
+        notified_at: &str,
+        min_record_time: &str,
+    ) -> StoreResult<()>;
 }
 
 /// Everything the service needs, in one object.

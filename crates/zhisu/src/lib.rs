@@ -5,9 +5,9 @@ pub mod backup;
 pub mod demo;
 pub mod keys;
 pub mod settings;
+pub mod webhook;
 pub mod witness;
 
-use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -80,8 +80,13 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(Engine, Service)> {
             manual_review: settings.manual_review,
             scan_alert_count: settings.scan_alert_count,
             retention_years: settings.retention_years.clone(),
+            webhook_private_networks: settings.webhook_private_networks,
         },
-    );
+    )
+    .with_webhook(Arc::new(
+        webhook::HttpWebhook::new(settings.webhook_private_networks)
+            .context("building the webhook client")?,
+    ));
     Ok((engine, service))
 }
 
@@ -132,6 +137,8 @@ pub async fn bind(
             "folded scans a previous server left unfolded"
         );
     }
+    // Subscription reports go out for as long as the server runs.
+    let deliverer = tokio::spawn(service.clone().deliver_subscriptions());
     let app = app(service, settings);
     let server =
         axum::serve(
@@ -141,7 +148,12 @@ pub async fn bind(
             >(app),
         )
         .with_graceful_shutdown(shutdown);
-    Ok((addr, server.into_future()))
+    let server = async move {
+        let served = server.await;
+        deliverer.abort();
+        served
+    };
+    Ok((addr, server))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -45,6 +45,11 @@ pub struct ServeArgs {
     /// Scans of one 一物一码 code after which a counterfeit alert is raised.
     #[arg(long, env = "ZHISU_SCAN_ALERT_COUNT")]
     pub scan_alert_count: Option<u64>,
+    /// Let EPCIS subscriptions post to loopback, private and link-local
+    /// addresses (off: a subscriber cannot make the server reach inside
+    /// its own network).
+    #[arg(long, env = "ZHISU_WEBHOOK_PRIVATE_NETWORKS")]
+    pub webhook_private_networks: Option<bool>,
 }
 
 /// The settings file's shape: every key optional.
@@ -60,6 +65,7 @@ struct FileSettings {
     public_url: Option<String>,
     manual_review: Option<bool>,
     scan_alert_count: Option<u64>,
+    webhook_private_networks: Option<bool>,
     /// Industry retention rules: years by product category code.
     #[serde(default)]
     retention_years: std::collections::BTreeMap<String, u32>,
@@ -78,6 +84,7 @@ pub struct Settings {
     pub manual_review: bool,
     pub scan_alert_count: u64,
     pub retention_years: std::collections::BTreeMap<String, u32>,
+    pub webhook_private_networks: bool,
 }
 
 /// A database URL; its password never appears in `Debug` output or logs.
@@ -200,6 +207,10 @@ impl Settings {
             listen,
             public_url: public_url.trim_end_matches('/').to_string(),
             manual_review: args.manual_review.or(file.manual_review).unwrap_or(false),
+            webhook_private_networks: args
+                .webhook_private_networks
+                .or(file.webhook_private_networks)
+                .unwrap_or(false),
             secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
             deployment_name: args
                 .deployment_name
@@ -255,6 +266,11 @@ scan_alert_count = 50
 # for the product's shelf/service life + 1 year, else 2 years, and a
 # manufacturer's records at least 3 years. `zhisu admin purge` removes the
 # private data (counterparty and sender contacts) of expired records.
+# EPCIS subscriptions post to their subscribers' webhooks. Loopback, private
+# and link-local addresses are refused unless this is true (a test bench, or
+# a platform whose subscribers are inside its own network).
+webhook_private_networks = false
+
 # [retention_years]
 # wire-cable = 5
 "#;

@@ -29,7 +29,7 @@ fn examples() -> Vec<(String, String)> {
     files
 }
 
-fn events(doc: &Value) -> Vec<Value> {
+pub(crate) fn events(doc: &Value) -> Vec<Value> {
     doc["epcisBody"]["eventList"]
         .as_array()
         .or_else(|| doc["epcisBody"]["queryResults"]["resultsBody"]["eventList"].as_array())
@@ -37,7 +37,12 @@ fn events(doc: &Value) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-async fn capture(app: &TestApp, key: &str, body: &str, digest: Option<&str>) -> (u16, Value) {
+pub(crate) async fn capture(
+    app: &TestApp,
+    key: &str,
+    body: &str,
+    digest: Option<&str>,
+) -> (u16, Value) {
     let mut r = app
         .client
         .post(app.url("/epcis/capture"))
@@ -286,7 +291,7 @@ async fn every_official_example_is_captured_and_queried_back_equal_in_meaning() 
 }
 
 /// The fields a validation problem names, in its order.
-fn problem_fields(problem: &Value) -> Vec<&str> {
+pub(crate) fn problem_fields(problem: &Value) -> Vec<&str> {
     problem["errors"]
         .as_array()
         .unwrap()
@@ -355,7 +360,7 @@ async fn bad_documents_and_digests_change_nothing() {
 }
 
 /// A document of `n` ObjectEvents, event `i` observed at its own serial.
-fn many_events(n: usize) -> Value {
+pub(crate) fn many_events(n: usize) -> Value {
     let events: Vec<Value> = (0..n)
         .map(|i| {
             serde_json::json!({

@@ -15,4 +15,5 @@ mod pages;
 mod retention;
 mod scan;
 mod store;
+mod subscriptions;
 mod support;

@@ -69,7 +69,13 @@ async fn fresh_postgres_database(base: &str) -> String {
 }
 
 impl TestApp {
+    /// A server whose subscriptions may post to loopback receivers.
     pub async fn spawn(kind: EngineKind) -> TestApp {
+        TestApp::spawn_with(kind, |_| {}).await
+    }
+
+    /// A server with settings of the test's own on top.
+    pub async fn spawn_with(kind: EngineKind, adjust: impl FnOnce(&mut ServeArgs)) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().join("data");
         let database_url = match kind {
@@ -78,7 +84,7 @@ impl TestApp {
                 fresh_postgres_database(&postgres_base_url().expect("postgres configured")).await
             }
         };
-        let args = ServeArgs {
+        let mut args = ServeArgs {
             common: CommonArgs {
                 data: Some(data.clone()),
                 database_url: Some(database_url.clone()),
@@ -92,8 +98,10 @@ impl TestApp {
                     .local_addr()
                     .unwrap(),
             ),
+            webhook_private_networks: Some(true),
             ..Default::default()
         };
+        adjust(&mut args);
         let settings = Settings::resolve(&args).expect("settings");
         let (_engine, service) = zhisu::open(&settings).await.expect("open store");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
