@@ -3,6 +3,8 @@
 //! one event, and the events of one EPC. Every call needs an API key (G9.3).
 
 use axum::body::Bytes;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -257,12 +259,18 @@ pub async fn delete_query(
 
 /// `GET /epcis/queries/{queryName}/events`: the query's results, paged
 /// like `/epcis/events` (only `perPage` and `nextPageToken` are taken).
+/// With `Upgrade: websocket`, a subscription for as long as the socket is
+/// open: `?stream=true`, or a schedule (`?minute=5&hour=1`).
 pub async fn named_query_events(
     State(state): State<AppState>,
     Auth(by): Auth,
     Path(name): Path<String>,
     RawQuery(raw): RawQuery,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
+    if let Ok(upgrade) = upgrade {
+        return watch(state, by, &name, raw.as_deref(), upgrade).await;
+    }
     let named = state.service.epcis_named_query(&by, &name).await?;
     let mut q = zhisu_service::definition_query(&named.query)?;
     let mut per_page = None;
@@ -339,4 +347,80 @@ pub async fn unsubscribe(
 ) -> ApiResult<StatusCode> {
     state.service.epcis_unsubscribe(&by, &name, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Opens a WebSocket subscription: the parameters are checked (and a
+/// problem answered) before the upgrade.
+async fn watch(
+    state: AppState,
+    by: zhisu_domain::Principal,
+    name: &str,
+    raw: Option<&str>,
+    upgrade: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    let mut pairs = Vec::new();
+    for pair in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let v = urlencoding::decode(&v.replace('+', " "))
+            .map_err(|_| {
+                ApiError::new(
+                    "bad-request",
+                    format!("参数 {k} 不是 UTF-8 ({k} is not UTF-8)"),
+                )
+            })?
+            .into_owned();
+        pairs.push((k.to_string(), v));
+    }
+    let (initial, trigger) = zhisu_domain::subscription::socket_request(&pairs)
+        .map_err(zhisu_service::ServiceError::from)?;
+    let watch = state
+        .service
+        .epcis_watch(&by, name, initial, trigger)
+        .await?;
+    let service = state.service.clone();
+    Ok(upgrade.on_upgrade(move |socket| send_reports(socket, service, watch)))
+}
+
+/// Sends a WebSocket subscription's reports as text messages until the
+/// client goes away.
+async fn send_reports(
+    socket: WebSocket,
+    service: zhisu_service::Service,
+    mut watch: zhisu_service::Watch,
+) {
+    use futures_util::{SinkExt as _, StreamExt as _};
+    let (mut out, mut incoming) = socket.split();
+    // Reading only to notice the end (pings are answered underneath).
+    let closed = async move {
+        while let Some(Ok(message)) = incoming.next().await {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+    };
+    let reports = async {
+        loop {
+            match service.watch_next(&mut watch).await {
+                Ok(body) => {
+                    if out.send(Message::Text(body.into())).await.is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, subscription = watch.id(), "WebSocket subscription ended");
+                    let _ = out
+                        .send(Message::Close(Some(axum::extract::ws::CloseFrame {
+                            code: 1011,
+                            reason: "the query could not be run".into(),
+                        })))
+                        .await;
+                    break;
+                }
+            }
+        }
+    };
+    tokio::select! {
+        _ = closed => {}
+        _ = reports => {}
+    }
 }

@@ -349,6 +349,21 @@ pub fn subscription_request(body: &Value) -> Result<SubscriptionRequest, Invalid
             None
         }
     };
+    let (initial_record_time, trigger) = when(body, &mut errors);
+    match trigger {
+        Some(trigger) if errors.is_empty() => Ok(SubscriptionRequest {
+            dest,
+            signature_token,
+            initial_record_time,
+            trigger,
+        }),
+        _ => Err(Invalid(errors)),
+    }
+}
+
+/// When a subscription reports, from a request's `initialRecordTime`,
+/// `stream`, `schedule` and `reportIfEmpty`; findings go to `errors`.
+fn when(body: &Value, errors: &mut Vec<FieldError>) -> (Option<DateTime<Utc>>, Option<Trigger>) {
     let initial_record_time = match &body["initialRecordTime"] {
         Value::Null => None,
         v => match v
@@ -447,13 +462,50 @@ pub fn subscription_request(body: &Value) -> Result<SubscriptionRequest, Invalid
             None
         }
     };
+    (initial_record_time, trigger)
+}
+
+/// The schedule and stream parameters a WebSocket subscription takes in
+/// its URL (`?stream=true`, `?minute=5&hour=1`, `reportIfEmpty`,
+/// `initialRecordTime`), as [`when`] reads them.
+pub fn socket_request(
+    params: &[(String, String)],
+) -> Result<(Option<DateTime<Utc>>, Trigger), Invalid> {
+    let mut body = serde_json::Map::new();
+    let mut schedule = serde_json::Map::new();
+    let mut errors = Vec::new();
+    for (k, v) in params {
+        let flag = || match v.as_str() {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            other => Value::String(other.to_string()),
+        };
+        match k.as_str() {
+            "stream" | "reportIfEmpty" => {
+                body.insert(k.clone(), flag());
+            }
+            "initialRecordTime" => {
+                body.insert(k.clone(), Value::String(v.clone()));
+            }
+            field if FIELDS.iter().any(|(name, ..)| *name == field) => {
+                schedule.insert(k.clone(), Value::String(v.clone()));
+            }
+            other => errors.push(
+                FieldError::new(
+                    other,
+                    "unknown",
+                    format!("未知参数 {other} (unknown parameter {other})"),
+                )
+                .clause("G10.1"),
+            ),
+        }
+    }
+    if !schedule.is_empty() {
+        body.insert("schedule".into(), Value::Object(schedule));
+    }
+    let (initial_record_time, trigger) = when(&Value::Object(body), &mut errors);
     match trigger {
-        Some(trigger) if errors.is_empty() => Ok(SubscriptionRequest {
-            dest,
-            signature_token,
-            initial_record_time,
-            trigger,
-        }),
+        Some(trigger) if errors.is_empty() => Ok((initial_record_time, trigger)),
         _ => Err(Invalid(errors)),
     }
 }
@@ -600,6 +652,48 @@ mod tests {
         ] {
             let Invalid(errors) = subscription_request(&bad).unwrap_err();
             assert!(errors.iter().any(|e| e.field == field), "{bad}: {errors:?}");
+        }
+    }
+
+    #[test]
+    fn a_socket_takes_its_trigger_from_the_url() {
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let (_, stream) = socket_request(&pairs(&[("stream", "true")])).unwrap();
+        assert_eq!(stream, Trigger::Stream);
+        let (from, daily) = socket_request(&pairs(&[
+            ("minute", "5"),
+            ("hour", "1"),
+            ("reportIfEmpty", "true"),
+            ("initialRecordTime", "2026-11-23T00:00:00Z"),
+        ]))
+        .unwrap();
+        assert_eq!(from, Some(at("2026-11-23T00:00:00Z")));
+        assert_eq!(
+            daily,
+            Trigger::Scheduled {
+                schedule: Schedule::parse(&json!({"hour": "1", "minute": "5"})).unwrap(),
+                report_if_empty: true
+            }
+        );
+        for (bad, field) in [
+            (pairs(&[]), "stream"),
+            (pairs(&[("stream", "yes")]), "stream"),
+            (pairs(&[("stream", "true"), ("hour", "1")]), "schedule"),
+            (pairs(&[("hour", "24")]), "schedule.hour"),
+            (
+                pairs(&[("stream", "true"), ("EQ_bizStep", "shipping")]),
+                "EQ_bizStep",
+            ),
+        ] {
+            let Invalid(errors) = socket_request(&bad).unwrap_err();
+            assert!(
+                errors.iter().any(|e| e.field == field),
+                "{bad:?}: {errors:?}"
+            );
         }
     }
 }

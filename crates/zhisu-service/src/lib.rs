@@ -35,7 +35,7 @@ pub use records::{merge_patch, schema_error, schema_finding, ListFilter, RecordV
 pub use retention::{ExpiredRecord, PurgeReport};
 pub use scan::{client_kind, LedgerRef, ScanContext, ScanCount, ScanView, ScanWarning};
 pub use subscriptions::{
-    gs1_signature, is_public_ip, names_private_host, Subscription, Webhook, GS1_SIGNATURE,
+    gs1_signature, is_public_ip, names_private_host, Subscription, Watch, Webhook, GS1_SIGNATURE,
 };
 use zhisu_domain::Invalid;
 use zhisu_store::{Store, StoreError};

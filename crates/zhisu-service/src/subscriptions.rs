@@ -166,6 +166,39 @@ fn report_document(
     doc
 }
 
+/// A subscription's named query, ready to run from its cursor.
+struct Feed {
+    q: zhisu_store::EventQuery,
+    query_name: String,
+    subscription_id: String,
+}
+
+/// One report: the EPCISQueryDocument, the last event row in it, and
+/// whether it is full (more may follow at once).
+struct Report {
+    body: String,
+    cursor: i64,
+    full: bool,
+}
+
+/// A WebSocket subscription, alive while its connection is.
+pub struct Watch {
+    feed: Feed,
+    /// The schedule, and whether empty runs are reported.
+    schedule: Option<(Schedule, bool)>,
+    next_run: Option<DateTime<Utc>>,
+    /// A scheduled run's reports are still being sent.
+    draining: bool,
+    clock: tokio::sync::watch::Receiver<u64>,
+}
+
+impl Watch {
+    /// The subscription ID its reports carry.
+    pub fn id(&self) -> &str {
+        &self.feed.subscription_id
+    }
+}
+
 /// Where the deliverer is with one subscription.
 #[derive(Debug, Default)]
 struct Pending {
@@ -365,6 +398,60 @@ impl Service {
         Ok(())
     }
 
+    /// What a subscription runs: its named query in its namespace, from
+    /// `cursor` on, recorded from `initial` on. None when the query is gone.
+    async fn feed(
+        &self,
+        owner: Option<i64>,
+        query_name: &str,
+        subscription_id: &str,
+        cursor: i64,
+        initial: Option<String>,
+    ) -> Result<Option<Feed>, String> {
+        let Some(definition) = self
+            .store
+            .named_query(owner, query_name)
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            return Ok(None);
+        };
+        let definition: serde_json::Value =
+            serde_json::from_str(&definition).map_err(|e| e.to_string())?;
+        let mut q = definition_query(&definition).map_err(|e| e.to_string())?;
+        q.owner = owner;
+        q.after = cursor;
+        q.ge_record_time = initial;
+        q.limit = EVENTS_PER_REPORT;
+        Ok(Some(Feed {
+            q,
+            query_name: query_name.to_string(),
+            subscription_id: subscription_id.to_string(),
+        }))
+    }
+
+    /// The next report of a feed (at most [`EVENTS_PER_REPORT`] events);
+    /// None when nothing is new, unless `even_empty`.
+    async fn next_report(&self, feed: &Feed, even_empty: bool) -> Result<Option<Report>, String> {
+        let rows = self
+            .store
+            .query_events(&feed.q)
+            .await
+            .map_err(|e| e.to_string())?;
+        if rows.is_empty() && !even_empty {
+            return Ok(None);
+        }
+        let full = rows.len() as i64 == EVENTS_PER_REPORT;
+        let cursor = rows.last().map(|(row, _)| *row).unwrap_or(feed.q.after);
+        let events = rows
+            .into_iter()
+            .map(|(_, body)| serde_json::from_str(&body))
+            .collect::<Result<Vec<serde_json::Value>, _>>()
+            .map_err(|e| e.to_string())?;
+        let body = report_document(events, &feed.query_name, &feed.subscription_id).to_string();
+        Ok(Some(Report { body, cursor, full }))
+    }
+
     /// Posts what is new for one subscription, in reports of at most
     /// [`EVENTS_PER_REPORT`] events, moving its cursor after each report
     /// the subscriber takes. A scheduled run with `reportIfEmpty` posts an
@@ -375,21 +462,18 @@ impl Service {
         sub: &SubscriptionRow,
         scheduled: bool,
     ) -> Result<(), String> {
-        let Some(definition) = self
-            .store
-            .named_query(sub.owner, &sub.query_name)
-            .await
-            .map_err(|e| e.to_string())?
-        else {
+        let feed = self
+            .feed(
+                sub.owner,
+                &sub.query_name,
+                &sub.id,
+                sub.cursor,
+                sub.initial_record_time.clone(),
+            )
+            .await?;
+        let Some(mut feed) = feed else {
             return Ok(()); // its query is being deleted with it
         };
-        let definition: serde_json::Value =
-            serde_json::from_str(&definition).map_err(|e| e.to_string())?;
-        let mut q = definition_query(&definition).map_err(|e| e.to_string())?;
-        q.owner = sub.owner;
-        q.after = sub.cursor;
-        q.ge_record_time = sub.initial_record_time.clone();
-        q.limit = EVENTS_PER_REPORT;
         let token = match &sub.signature_token {
             Some(sealed) => Some(
                 self.sealer
@@ -399,35 +483,113 @@ impl Service {
             None => None,
         };
         let ran_at = format_time(Utc::now());
-        let mut first = true;
-        loop {
-            let rows = self
-                .store
-                .query_events(&q)
-                .await
-                .map_err(|e| e.to_string())?;
-            if rows.is_empty() && !(first && scheduled && sub.report_if_empty) {
-                return Ok(());
-            }
-            first = false;
-            let full = rows.len() as i64 == EVENTS_PER_REPORT;
-            let cursor = rows.last().map(|(row, _)| *row).unwrap_or(q.after);
-            let events = rows
-                .into_iter()
-                .map(|(_, body)| serde_json::from_str(&body))
-                .collect::<Result<Vec<serde_json::Value>, _>>()
-                .map_err(|e| e.to_string())?;
-            let body = report_document(events, &sub.query_name, &sub.id).to_string();
-            let signature = token.as_deref().map(|t| gs1_signature(t, body.as_bytes()));
-            webhook.post(&sub.dest, body, signature).await?;
+        let mut even_empty = scheduled && sub.report_if_empty;
+        while let Some(report) = self.next_report(&feed, even_empty).await? {
+            even_empty = false;
+            let signature = token
+                .as_deref()
+                .map(|t| gs1_signature(t, report.body.as_bytes()));
+            webhook.post(&sub.dest, report.body, signature).await?;
             self.store
-                .subscription_reported(&sub.id, cursor, &format_time(Utc::now()), &ran_at)
+                .subscription_reported(&sub.id, report.cursor, &format_time(Utc::now()), &ran_at)
                 .await
                 .map_err(|e| e.to_string())?;
-            if !full {
-                return Ok(());
+            if !report.full {
+                break;
             }
-            q.after = cursor;
+            feed.q.after = report.cursor;
+        }
+        Ok(())
+    }
+
+    /// Opens a WebSocket subscription to a named query (`GET
+    /// /queries/{name}/events` with `Upgrade: websocket`): nothing is kept;
+    /// it lasts as long as the connection.
+    pub async fn epcis_watch(
+        &self,
+        by: &Principal,
+        query_name: &str,
+        initial: Option<DateTime<Utc>>,
+        trigger: Trigger,
+    ) -> ServiceResult<Watch> {
+        self.subscribed_query(by, query_name).await?;
+        let cursor = match initial {
+            Some(_) => 0,
+            None => self.store.last_event_row().await?,
+        };
+        let id = crate::random_token(16);
+        let feed = self
+            .feed(
+                query_namespace(by),
+                query_name,
+                &id,
+                cursor,
+                initial.map(format_time),
+            )
+            .await
+            .map_err(ServiceError::Internal)?
+            .ok_or_else(|| ServiceError::NotFound(format!("query {query_name}")))?;
+        let now = Utc::now();
+        let (schedule, next_run) = match trigger {
+            Trigger::Stream => (None, None),
+            Trigger::Scheduled {
+                schedule,
+                report_if_empty,
+            } => {
+                let next = schedule.next_after(now);
+                (Some((schedule, report_if_empty)), next)
+            }
+        };
+        Ok(Watch {
+            feed,
+            schedule,
+            next_run,
+            draining: false,
+            clock: self.event_clock(),
+        })
+    }
+
+    /// Waits for a WebSocket subscription's next report and returns it:
+    /// new events for a stream; each scheduled run's results (in reports
+    /// of at most [`EVENTS_PER_REPORT`], one after another).
+    pub async fn watch_next(&self, watch: &mut Watch) -> ServiceResult<String> {
+        loop {
+            let even_empty = match &watch.schedule {
+                None => {
+                    // Seen before reading, so an arrival while reading
+                    // wakes the next wait.
+                    watch.clock.borrow_and_update();
+                    false
+                }
+                Some(_) if watch.draining => false,
+                Some((schedule, report_if_empty)) => {
+                    let Some(at) = watch.next_run else {
+                        std::future::pending::<()>().await;
+                        continue;
+                    };
+                    let wait = (at - Utc::now()).to_std().unwrap_or_default();
+                    tokio::time::sleep(wait).await;
+                    watch.next_run = schedule.next_after(at);
+                    *report_if_empty
+                }
+            };
+            let report = self
+                .next_report(&watch.feed, even_empty)
+                .await
+                .map_err(ServiceError::Internal)?;
+            match report {
+                Some(report) => {
+                    watch.feed.q.after = report.cursor;
+                    watch.draining = watch.schedule.is_some() && report.full;
+                    return Ok(report.body);
+                }
+                None if watch.schedule.is_some() => watch.draining = false,
+                None => {
+                    if watch.clock.changed().await.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                }
+            }
         }
     }
 }

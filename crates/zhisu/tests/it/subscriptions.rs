@@ -392,3 +392,118 @@ async fn private_destinations_are_refused_by_default() {
         .await;
     assert_eq!(status, 201, "a public name is taken");
 }
+
+/// A WebSocket subscription with this API key.
+async fn socket(
+    app: &TestApp,
+    key: &str,
+    path_and_query: &str,
+) -> Result<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    u16,
+> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = app.url(path_and_query).replacen("http://", "ws://", 1);
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {key}").parse().unwrap());
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((stream, _)) => Ok(stream),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            Err(response.status().as_u16())
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// The next text message, as a document (at most 10 s).
+async fn next_report(
+    stream: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+) -> Value {
+    use futures_util::StreamExt as _;
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .expect("a report within 10 s")
+            .expect("the socket is open")
+            .unwrap();
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn websocket_subscriptions_stream_new_events_or_run_on_a_schedule() {
+    let app = TestApp::spawn(EngineKind::Sqlite).await;
+    let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+    let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+    let (status, _) = app
+        .post(
+            &maker,
+            "/epcis/queries",
+            &json!({"name": "shipping", "query": {"EQ_bizStep": "shipping"}}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, _) = capture(&app, &maker, &document(&[1], &[]), None).await;
+    assert_eq!(status, 202);
+
+    // Bad parameters, unknown queries and missing keys: refused before the
+    // upgrade, with the status a plain request would get.
+    for (key, path, status) in [
+        (&maker, "/epcis/queries/shipping/events?stream=maybe", 422),
+        (
+            &maker,
+            "/epcis/queries/shipping/events?stream=true&hour=1",
+            422,
+        ),
+        (&maker, "/epcis/queries/shipping/events", 422),
+        (&maker, "/epcis/queries/nope/events?stream=true", 404),
+        (
+            &"zs_not_a_key".to_string(),
+            "/epcis/queries/shipping/events?stream=true",
+            401,
+        ),
+    ] {
+        assert_eq!(socket(&app, key, path).await.err(), Some(status), "{path}");
+    }
+
+    // A stream: only what arrives after it opened, only what matches.
+    let mut stream = socket(&app, &maker, "/epcis/queries/shipping/events?stream=true")
+        .await
+        .unwrap();
+    let (status, _) = capture(&app, &maker, &document(&[2, 3, 4], &[3]), None).await;
+    assert_eq!(status, 202);
+    let report = next_report(&mut stream).await;
+    assert_eq!(serials(&report), expected(&[2, 4]));
+    assert_eq!(report["epcisBody"]["queryResults"]["queryName"], "shipping");
+    zhisu_epcis::validate(&report).unwrap();
+    let (status, _) = capture(&app, &maker, &document(&[5], &[]), None).await;
+    assert_eq!(status, 202);
+    assert_eq!(serials(&next_report(&mut stream).await), expected(&[5]));
+
+    // A schedule every second from the start: everything, then empty runs.
+    let mut scheduled = socket(
+        &app,
+        &maker,
+        "/epcis/queries/shipping/events?second=0/1&reportIfEmpty=true&initialRecordTime=2000-01-01T00:00:00Z",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        serials(&next_report(&mut scheduled).await),
+        expected(&[1, 2, 4, 5])
+    );
+    assert!(serials(&next_report(&mut scheduled).await).is_empty());
+    stream.close(None).await.unwrap();
+    scheduled.close(None).await.unwrap();
+
+    // A plain GET still pages the query's results.
+    let (status, page) = app.get(&maker, "/epcis/queries/shipping/events").await;
+    assert_eq!(status, 200);
+    assert_eq!(serials(&page), expected(&[1, 2, 4, 5]));
+}
