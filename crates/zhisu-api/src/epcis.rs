@@ -13,7 +13,7 @@ use zhisu_epcis::canonical_identifier;
 use zhisu_store::EventQuery;
 
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::AppState;
 
 /// `POST /epcis/capture`: 202 with the capture's location.
@@ -221,7 +221,7 @@ pub async fn queries(
 pub async fn create_query(
     State(state): State<AppState>,
     Auth(by): Auth,
-    Json(body): Json<serde_json::Value>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> ApiResult<Response> {
     let name = body["name"].as_str().ok_or_else(|| {
         ApiError::new(
@@ -308,7 +308,7 @@ pub async fn subscribe(
     State(state): State<AppState>,
     Auth(by): Auth,
     Path(name): Path<String>,
-    Json(body): Json<serde_json::Value>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> ApiResult<Response> {
     let subscription = state.service.epcis_subscribe(&by, &name, &body).await?;
     let location = format!(

@@ -42,7 +42,7 @@ fn parse_field(name: &str, text: &str, low: u32, high: u32) -> Result<u64, Field
         schedule_error(
             name,
             format!(
-                "{name} 应为以逗号分隔的数字 ({low}–{high})、范围 [a-b] 或 起点/步长：{why} ({name} is a comma-separated list of numbers {low}–{high}, ranges [a-b] or start/step: {why})"
+                "{name} 应为以逗号分隔的数字 ({low}–{high})、范围 [a-b] 或 起点/步长 ({name} is a comma-separated list of numbers {low}–{high}, ranges [a-b] or start/step): {why}"
             ),
         )
     };

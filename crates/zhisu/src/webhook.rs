@@ -85,3 +85,38 @@ impl Webhook for HttpWebhook {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use reqwest::dns::Resolve as _;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn names_that_resolve_only_to_private_addresses_are_refused() {
+        let refused = PublicOnly
+            .resolve(reqwest::dns::Name::from_str("localhost").unwrap())
+            .await;
+        let why = refused.err().expect("localhost is refused").to_string();
+        assert!(why.contains("no public address"), "{why}");
+    }
+
+    #[tokio::test]
+    async fn literal_private_hosts_are_refused_before_connecting() {
+        let hook = HttpWebhook::new(false).unwrap();
+        let why = hook
+            .post("http://127.0.0.1:9/hook", "{}".into(), None)
+            .await
+            .unwrap_err();
+        assert!(why.contains("private addresses are not allowed"), "{why}");
+        // Allowed, the same post gets as far as connecting (and fails there).
+        let why = HttpWebhook::new(true)
+            .unwrap()
+            .post("http://127.0.0.1:9/hook", "{}".into(), None)
+            .await
+            .unwrap_err();
+        assert!(!why.contains("private addresses"), "{why}");
+    }
+}

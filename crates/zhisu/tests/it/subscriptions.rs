@@ -163,6 +163,23 @@ async fn subscriptions_report_new_matching_events_signed_until_taken() {
                 );
             }
         }
+        for path in [subscriptions, "/epcis/queries"] {
+            let r = app
+                .client
+                .post(app.url(path))
+                .bearer_auth(&maker)
+                .header("content-type", "application/json")
+                .body("{not json")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 400, "{engine}: {path}");
+            assert_eq!(
+                r.headers()["content-type"],
+                "application/problem+json",
+                "{engine}: {path}"
+            );
+        }
         let (got, _) = app
             .post(
                 &maker,
