@@ -26,6 +26,11 @@ pub const GS1_SIGNATURE: &str = "GS1-Signature";
 /// Events per report: a subscriber that is far behind gets several.
 const EVENTS_PER_REPORT: i64 = 500;
 
+/// How long a server holds the subscriptions it delivers before another
+/// may take them over (when it stopped), and how early it renews.
+const LEASE_SECONDS: i64 = 30;
+const LEASE_RENEW: i64 = 10;
+
 /// Posts a report to a subscriber's webhook. The binary provides the HTTP
 /// client (and decides which addresses may be reached).
 #[async_trait::async_trait]
@@ -260,6 +265,8 @@ impl Service {
             min_record_time: None,
             created_by: by.actor.clone(),
             created_at: format_time(Utc::now()),
+            lease_holder: None,
+            lease_until: None,
         };
         if !self.store.create_subscription(&row).await? {
             return Err(ServiceError::NotFound(format!("query {query_name}")));
@@ -336,8 +343,10 @@ impl Service {
         };
         let mut clock = self.event_clock();
         let mut pending: HashMap<String, Pending> = HashMap::new();
+        // Servers sharing a database each lease what they deliver.
+        let me = crate::random_token(8);
         loop {
-            if let Err(e) = self.deliver_due(webhook.as_ref(), &mut pending).await {
+            if let Err(e) = self.deliver_due(&me, webhook.as_ref(), &mut pending).await {
                 tracing::warn!(error = %e, "reading subscriptions failed");
             }
             tokio::select! {
@@ -347,13 +356,42 @@ impl Service {
         }
     }
 
-    /// One pass over every subscription: reports what is due.
+    /// The subscriptions this server (`me`) delivers, leasing them first
+    /// when a lease of its own is to end within [`LEASE_RENEW`] seconds or
+    /// any is free. The store is written only then.
+    async fn leased(&self, me: &str) -> ServiceResult<Vec<SubscriptionRow>> {
+        let now = Utc::now();
+        let at = format_time(now);
+        let renew_before = format_time(now + chrono::Duration::seconds(LEASE_RENEW));
+        let mut subscriptions = self.store.subscriptions(None).await?;
+        let to_lease = subscriptions.iter().any(|s| {
+            match (s.lease_holder.as_deref(), s.lease_until.as_deref()) {
+                (Some(holder), Some(until)) if holder == me => until < renew_before.as_str(),
+                (Some(_), Some(until)) => until < at.as_str(),
+                _ => true,
+            }
+        });
+        if to_lease {
+            let until = format_time(now + chrono::Duration::seconds(LEASE_SECONDS));
+            self.store.lease_subscriptions(me, &at, &until).await?;
+            subscriptions = self.store.subscriptions(None).await?;
+        }
+        subscriptions.retain(|s| {
+            s.lease_holder.as_deref() == Some(me)
+                && s.lease_until.as_deref().is_some_and(|u| u > at.as_str())
+        });
+        Ok(subscriptions)
+    }
+
+    /// One pass over the subscriptions this server delivers: reports what
+    /// is due.
     async fn deliver_due(
         &self,
+        me: &str,
         webhook: &dyn Webhook,
         pending: &mut HashMap<String, Pending>,
     ) -> ServiceResult<()> {
-        let subscriptions = self.store.subscriptions(None).await?;
+        let subscriptions = self.leased(me).await?;
         pending.retain(|id, _| subscriptions.iter().any(|s| &s.id == id));
         for sub in subscriptions {
             let now = Utc::now();
@@ -584,9 +622,12 @@ impl Service {
                     return Ok(report.body);
                 }
                 None if watch.schedule.is_some() => watch.draining = false,
+                // Woken by this server's captures, and once a second for
+                // what other servers sharing the database stored.
                 None => {
-                    if watch.clock.changed().await.is_err() {
-                        std::future::pending::<()>().await;
+                    tokio::select! {
+                        _ = watch.clock.changed() => {}
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
                     }
                 }
             }

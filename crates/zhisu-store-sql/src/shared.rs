@@ -1560,8 +1560,9 @@ macro_rules! impl_sql_store {
                 // leaves no orphan.
                 let done = sqlx::query(
                     "insert into epcis_subscriptions (id, owner, query_name, dest, signature_token, stream, schedule, \
-                     report_if_empty, initial_record_time, cursor, last_notified_at, min_record_time, created_by, created_at) \
-                     select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 \
+                     report_if_empty, initial_record_time, cursor, last_notified_at, min_record_time, created_by, created_at, \
+                     lease_holder, lease_until) \
+                     select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $16, $17 \
                      where exists (select 1 from epcis_queries where coalesce(owner, 0) = $15 and name = $3)",
                 )
                 .bind(&s.id)
@@ -1579,6 +1580,8 @@ macro_rules! impl_sql_store {
                 .bind(&s.created_by)
                 .bind(&s.created_at)
                 .bind(s.owner.unwrap_or(0))
+                .bind(&s.lease_holder)
+                .bind(&s.lease_until)
                 .execute(&self.writer)
                 .await
                 .map_err(map_err)?;
@@ -1612,6 +1615,8 @@ macro_rules! impl_sql_store {
                             min_record_time: row.try_get("min_record_time")?,
                             created_by: row.try_get("created_by")?,
                             created_at: row.try_get("created_at")?,
+                            lease_holder: row.try_get("lease_holder")?,
+                            lease_until: row.try_get("lease_until")?,
                         })
                     })
                     .collect::<Result<_, _>>()
@@ -1627,6 +1632,23 @@ macro_rules! impl_sql_store {
                     .await
                     .map_err(map_err)?;
                 Ok(done.rows_affected() == 1)
+            }
+
+            async fn lease_subscriptions(&self, holder: &str, now: &str, until: &str) -> StoreResult<()> {
+                // One statement: of two servers leasing at once, the second
+                // finds the rows already held (PostgreSQL re-checks the
+                // condition on the row the first one wrote).
+                sqlx::query(
+                    "update epcis_subscriptions set lease_holder = $1, lease_until = $2 \
+                     where lease_holder = $1 or lease_holder is null or lease_until is null or lease_until < $3",
+                )
+                .bind(holder)
+                .bind(until)
+                .bind(now)
+                .execute(&self.writer)
+                .await
+                .map_err(map_err)?;
+                Ok(())
             }
 
             async fn subscription_reported(&self, id: &str, cursor: i64, notified_at: &str, min_record_time: &str) -> StoreResult<()> {

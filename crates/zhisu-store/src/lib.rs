@@ -625,6 +625,9 @@ pub struct SubscriptionRow {
     pub min_record_time: Option<String>,
     pub created_by: String,
     pub created_at: String,
+    /// The server delivering it, and until when (RFC 3339 UTC).
+    pub lease_holder: Option<String>,
+    pub lease_until: Option<String>,
 }
 
 /// What a capture's events arrive as: pieces in document order, then
@@ -700,6 +703,10 @@ pub trait EventStore: Send + Sync {
         query_name: &str,
         id: &str,
     ) -> StoreResult<bool>;
+    /// Leases to `holder`, until `until`, every subscription it holds
+    /// already and every one nobody holds at `now` (unheld, or its lease
+    /// ended): one server delivers each subscription at a time.
+    async fn lease_subscriptions(&self, holder: &str, now: &str, until: &str) -> StoreResult<()>;
     /// Records a report the subscriber took: events up to row `cursor`,
     /// answered at `notified_at`, the query run at `min_record_time`.
     async fn subscription_reported(

@@ -14,6 +14,10 @@ create table epcis_subscriptions (
     cursor bigint not null,
     last_notified_at text,
     min_record_time text,
+    -- The server delivering it (several may share one database) and until
+    -- when; another takes over once the lease ends.
+    lease_holder text,
+    lease_until text,
     created_by text not null,
     created_at text not null
 );

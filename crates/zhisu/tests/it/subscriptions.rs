@@ -199,6 +199,10 @@ async fn subscriptions_report_new_matching_events_signed_until_taken() {
         let (_, listed) = app.get(&maker, subscriptions).await;
         assert_eq!(listed, json!([]), "{engine}");
 
+        // A second server over the same database delivers too: each
+        // subscription is leased to one of them, so nothing comes twice.
+        let second = tokio::spawn(app.reopen().await.deliver_subscriptions());
+
         // A streaming subscription, signed.
         let token = "13df38d8275b13f05704629e5f1cf3d45d6132d5";
         let r = app
@@ -234,6 +238,8 @@ async fn subscriptions_report_new_matching_events_signed_until_taken() {
         receiver
             .until("the first report", |r| !r.reports(&id).is_empty())
             .await;
+        // Both servers have had a pass since (each wakes every second).
+        tokio::time::sleep(Duration::from_millis(2500)).await;
         let reports = receiver.reports(&id);
         assert_eq!(reports.len(), 1, "{engine}");
         let (signature, body, doc) = &reports[0];
@@ -275,6 +281,33 @@ async fn subscriptions_report_new_matching_events_signed_until_taken() {
         let (_, after) = app.get(&maker, &location).await;
         assert_ne!(after["lastNotifiedAt"], notified, "{engine}");
 
+        // Leased by a server that is not this one: neither of these two
+        // delivers it until that lease has ended, then one takes it over.
+        let leases = app
+            .strings("select distinct lease_holder from epcis_subscriptions")
+            .await;
+        assert_eq!(leases.len(), 1, "{engine}: one server holds it");
+        app.execute_raw("update epcis_subscriptions set lease_holder = 'elsewhere', lease_until = '2999-01-01T00:00:00Z'")
+            .await
+            .unwrap();
+        let (status, _) = capture(&app, &maker, &document(&[11], &[]), None).await;
+        assert_eq!(status, 202, "{engine}");
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        assert_eq!(receiver.reports(&id).len(), 2, "{engine}: held elsewhere");
+        app.execute_raw("update epcis_subscriptions set lease_until = '2000-01-01T00:00:00Z'")
+            .await
+            .unwrap();
+        receiver
+            .until("the report after the takeover", |r| {
+                r.reports(&id).len() == 3
+            })
+            .await;
+        assert_eq!(
+            serials(&receiver.reports(&id)[2].2),
+            expected(&[11]),
+            "{engine}"
+        );
+
         // A schedule, every second, from the beginning of time, reporting
         // empty runs too: everything first, then empty reports.
         let (status, scheduled) = app
@@ -295,7 +328,7 @@ async fn subscriptions_report_new_matching_events_signed_until_taken() {
         let runs = receiver.reports(&every_second);
         assert_eq!(
             serials(&runs[0].2),
-            expected(&[1, 2, 3, 4, 5, 7, 8, 9, 10]),
+            expected(&[1, 2, 3, 4, 5, 7, 8, 9, 10, 11]),
             "{engine}"
         );
         assert_eq!(runs[0].0, None, "{engine}: no token, no signature");
@@ -345,6 +378,7 @@ async fn subscriptions_report_new_matching_events_signed_until_taken() {
         assert_eq!(deleted.status().as_u16(), 204, "{engine}");
         let left = app.strings("select id from epcis_subscriptions").await;
         assert!(left.is_empty(), "{engine}: {left:?}");
+        second.abort();
     }
 }
 

@@ -138,6 +138,7 @@ impl TestApp {
                 config: None,
             },
             listen: Some(self.base.trim_start_matches("http://").parse().unwrap()),
+            webhook_private_networks: Some(true),
             ..Default::default()
         };
         let settings = Settings::resolve(&args).expect("settings");
