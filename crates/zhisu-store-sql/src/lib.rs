@@ -11,7 +11,7 @@ mod postgres;
 mod sqlite;
 
 pub use postgres::PgStore;
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteStore, WAL_LIMIT_FRAMES};
 
 use zhisu_store::StoreError;
 

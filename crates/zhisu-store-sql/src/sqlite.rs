@@ -19,11 +19,26 @@ pub struct SqliteStore {
 /// How often the WAL is copied back into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
+/// Past this many frames (16 MiB of 4 KiB pages) the WAL is emptied and
+/// truncated rather than only copied back.
+pub const WAL_LIMIT_FRAMES: i64 = 4096;
+
+/// How long an emptying checkpoint waits for readers and the writer
+/// before giving up until the next one.
+const WAL_RESET_WAIT_MS: u32 = 200;
+
 /// WAL checkpoints off the writer's path: the writer never checkpoints
 /// (`wal_autocheckpoint = 0`; copying a large transaction's pages back
 /// into the file took longer than its commit), a connection of its own
 /// does, every [`CHECKPOINT_EVERY`] (`PASSIVE`: it waits for nobody and
-/// nobody waits for it). Stops when the last copy of the store is dropped.
+/// nobody waits for it). A passive checkpoint never empties the WAL while
+/// writes keep coming (SQLite starts the log over only when a write begins
+/// with every frame copied back, and under steady load a new commit always
+/// lands first), so the log would grow for as long as the load lasts: past
+/// [`WAL_LIMIT_FRAMES`] the checkpoint is `TRUNCATE`, which holds new
+/// writes for the moment it takes (at most [`WAL_RESET_WAIT_MS`] waiting
+/// for others) and starts the log over from zero bytes. Stops when the last
+/// copy of the store is dropped.
 struct Checkpoints(tokio::task::AbortHandle);
 
 impl Drop for Checkpoints {
@@ -39,11 +54,23 @@ impl Checkpoints {
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 every.tick().await;
-                if let Err(e) = sqlx::query("pragma wal_checkpoint(PASSIVE)")
-                    .execute(&pool)
-                    .await
-                {
-                    tracing::warn!(error = %e, "WAL checkpoint failed; trying again");
+                // (busy, frames in the log, frames copied back)
+                let passive: Result<(i64, i64, i64), _> =
+                    sqlx::query_as("pragma wal_checkpoint(PASSIVE)")
+                        .fetch_one(&pool)
+                        .await;
+                match passive {
+                    Ok((_, frames, _)) if frames > WAL_LIMIT_FRAMES => {
+                        let reset =
+                            sqlx::query_as::<_, (i64, i64, i64)>("pragma wal_checkpoint(TRUNCATE)")
+                                .fetch_one(&pool)
+                                .await;
+                        if let Err(e) = reset {
+                            tracing::warn!(error = %e, frames, "emptying the WAL failed; trying again");
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; trying again"),
                 }
             }
         });
@@ -79,7 +106,11 @@ impl SqliteStore {
         sqlx::migrate!("migrations/sqlite").run(&writer).await?;
         let checkpointer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone())
+            .connect_with(
+                options
+                    .clone()
+                    .busy_timeout(Duration::from_millis(WAL_RESET_WAIT_MS.into())),
+            )
             .await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(8)

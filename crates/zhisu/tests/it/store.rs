@@ -986,3 +986,44 @@ async fn the_wal_is_checkpointed_in_the_background() {
     }
     assert!(seen, "the event reached the database file within 5 s");
 }
+
+/// Under writes that never pause, a passive checkpoint can copy the WAL
+/// back but never start it over; past its limit the WAL is emptied and
+/// truncated, so it does not grow for as long as the load lasts.
+#[tokio::test]
+async fn the_wal_is_emptied_under_writes_that_never_pause() {
+    let app = TestApp::spawn(EngineKind::Sqlite).await;
+    let store = open_store(&app).await;
+    let wal = format!("{}-wal", app.database_url.trim_start_matches("sqlite://"));
+    let size = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    let limit = zhisu_store_sql::WAL_LIMIT_FRAMES as u64 * 4096;
+    let scans: Vec<zhisu_store::NewScan> = (0..2000)
+        .map(|i| zhisu_store::NewScan {
+            code: format!("(01)06970000000017(21)WAL{i:012}"),
+            product_id: Some(1),
+            batch_id: Some(1),
+            at: chrono::Utc::now(),
+            place: None,
+            client: "api".into(),
+        })
+        .collect();
+    let (mut largest, mut emptied, mut last) = (0, 0, 0);
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(8) && emptied == 0 {
+        store.record_scans(&scans).await.unwrap();
+        let now = size();
+        if now < last {
+            emptied += 1;
+        }
+        largest = largest.max(now);
+        last = now;
+    }
+    assert!(
+        largest > limit,
+        "the writes took the WAL past its limit ({largest} bytes)"
+    );
+    assert!(
+        emptied > 0,
+        "the WAL was emptied while writes went on (largest {largest} bytes)"
+    );
+}
