@@ -79,21 +79,32 @@ fn list(value: &str) -> Vec<String> {
 /// query string: each a comma-separated list, plus the paging parameters.
 fn parse_query(raw: Option<&str>) -> Result<EventQuery, ApiError> {
     let mut q = EventQuery::default();
-    for pair in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let v = urlencoding::decode(&v.replace('+', " "))
-            .map_err(|_| {
-                ApiError::new(
-                    "bad-request",
-                    format!("参数 {k} 不是 UTF-8 ({k} is not UTF-8)"),
-                )
-            })?
-            .into_owned();
-        if !page_parameter(&mut q, k, &v)? {
-            zhisu_service::query_parameter(&mut q, k, list(&v))?;
+    for (k, v) in query_pairs(raw)? {
+        if !page_parameter(&mut q, &k, &v)? {
+            zhisu_service::query_parameter(&mut q, &k, list(&v))?;
         }
     }
     Ok(q)
+}
+
+/// A URL's query string as (name, decoded value) pairs, in order.
+fn query_pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
+    raw.unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let v = urlencoding::decode(&v.replace('+', " "))
+                .map_err(|_| {
+                    ApiError::new(
+                        "bad-request",
+                        format!("参数 {k} 不是 UTF-8 ({k} is not UTF-8)"),
+                    )
+                })?
+                .into_owned();
+            Ok((k.to_string(), v))
+        })
+        .collect()
 }
 
 /// `perPage` or `nextPageToken` into `q`; false for any other parameter.
@@ -274,14 +285,8 @@ pub async fn named_query_events(
     let named = state.service.epcis_named_query(&by, &name).await?;
     let mut q = zhisu_service::definition_query(&named.query)?;
     let mut per_page = None;
-    for pair in raw
-        .as_deref()
-        .unwrap_or("")
-        .split('&')
-        .filter(|p| !p.is_empty())
-    {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        if !page_parameter(&mut q, k, v)? {
+    for (k, v) in query_pairs(raw.as_deref())? {
+        if !page_parameter(&mut q, &k, &v)? {
             return Err(ApiError::new(
                 "bad-request",
                 format!("命名查询只取 perPage 与 nextPageToken ({k}: a named query takes only perPage and nextPageToken)"),
@@ -358,20 +363,7 @@ async fn watch(
     raw: Option<&str>,
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
-    let mut pairs = Vec::new();
-    for pair in raw.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let v = urlencoding::decode(&v.replace('+', " "))
-            .map_err(|_| {
-                ApiError::new(
-                    "bad-request",
-                    format!("参数 {k} 不是 UTF-8 ({k} is not UTF-8)"),
-                )
-            })?
-            .into_owned();
-        pairs.push((k.to_string(), v));
-    }
-    let (initial, trigger) = zhisu_domain::subscription::socket_request(&pairs)
+    let (initial, trigger) = zhisu_domain::subscription::socket_request(&query_pairs(raw)?)
         .map_err(zhisu_service::ServiceError::from)?;
     let watch = state
         .service
