@@ -111,23 +111,30 @@ fn expected(serials: &[usize]) -> Vec<String> {
     serials.iter().map(|i| format!("{i:010}")).collect()
 }
 
+/// A platform-admin key and a manufacturer's key whose namespace holds
+/// the named query `shipping` (`EQ_bizStep=shipping`).
+async fn maker_with_shipping_query(app: &TestApp) -> (String, String) {
+    let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+    let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+    let (status, _) = app
+        .post(
+            &maker,
+            "/epcis/queries",
+            &json!({"name": "shipping", "query": {"EQ_bizStep": "shipping"}}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    (admin, maker)
+}
+
 #[tokio::test]
 async fn subscriptions_report_new_matching_events_signed_until_taken() {
     for app in TestApp::each_engine().await {
         let engine = format!("{:?}", app.engine_kind);
         let receiver = Receiver::default();
         let dest = receiver.start().await;
-        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
-        let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let (admin, maker) = maker_with_shipping_query(&app).await;
         let (_, other) = app.enterprise(&admin, "manufacturer", "330106").await;
-        let (status, _) = app
-            .post(
-                &maker,
-                "/epcis/queries",
-                &json!({"name": "shipping", "query": {"EQ_bizStep": "shipping"}}),
-            )
-            .await;
-        assert_eq!(status, 201, "{engine}");
         // Stored before anyone subscribes: not news to a subscription
         // without initialRecordTime.
         let (status, _) = capture(&app, &maker, &document(&[1, 2, 3], &[]), None).await;
@@ -490,16 +497,7 @@ async fn next_report(
 #[tokio::test]
 async fn websocket_subscriptions_stream_new_events_or_run_on_a_schedule() {
     let app = TestApp::spawn(EngineKind::Sqlite).await;
-    let admin = app.key(Role::PlatformAdmin, None, &[]).await;
-    let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
-    let (status, _) = app
-        .post(
-            &maker,
-            "/epcis/queries",
-            &json!({"name": "shipping", "query": {"EQ_bizStep": "shipping"}}),
-        )
-        .await;
-    assert_eq!(status, 201);
+    let (_, maker) = maker_with_shipping_query(&app).await;
     let (status, _) = capture(&app, &maker, &document(&[1], &[]), None).await;
     assert_eq!(status, 202);
 
