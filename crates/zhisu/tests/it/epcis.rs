@@ -729,14 +729,11 @@ async fn named_queries_are_kept_run_and_deleted_per_namespace() {
             "{engine}"
         );
 
-        let deleted = app
-            .client
-            .delete(app.url("/epcis/queries/shipped-mid-month"))
-            .bearer_auth(&maker)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(deleted.status().as_u16(), 204, "{engine}");
+        assert_eq!(
+            app.delete(&maker, "/epcis/queries/shipped-mid-month").await,
+            204,
+            "{engine}"
+        );
         let (status, _) = app.get(&maker, "/epcis/queries/shipped-mid-month").await;
         assert_eq!(status, 404, "{engine}");
     }

@@ -358,13 +358,9 @@ async fn subscriptions_report_new_matching_events_signed_until_taken() {
 
         // Unsubscribed: no more reports.
         let gone = app
-            .client
-            .delete(app.url(&format!("{subscriptions}/{every_second}")))
-            .bearer_auth(&maker)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(gone.status().as_u16(), 204, "{engine}");
+            .delete(&maker, &format!("{subscriptions}/{every_second}"))
+            .await;
+        assert_eq!(gone, 204, "{engine}");
         tokio::time::sleep(Duration::from_millis(300)).await;
         let count = receiver.reports(&every_second).len();
         tokio::time::sleep(Duration::from_millis(2500)).await;
@@ -375,14 +371,8 @@ async fn subscriptions_report_new_matching_events_signed_until_taken() {
         assert_eq!(got, 404, "{engine}");
 
         // Deleting the query ends its subscriptions.
-        let deleted = app
-            .client
-            .delete(app.url("/epcis/queries/shipping"))
-            .bearer_auth(&maker)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(deleted.status().as_u16(), 204, "{engine}");
+        let deleted = app.delete(&maker, "/epcis/queries/shipping").await;
+        assert_eq!(deleted, 204, "{engine}");
         let left = app.strings("select id from epcis_subscriptions").await;
         assert!(left.is_empty(), "{engine}: {left:?}");
         second.abort();

@@ -211,6 +211,18 @@ impl TestApp {
         decode(r).await
     }
 
+    /// A DELETE with this key; its status.
+    pub async fn delete(&self, key: &str, path: &str) -> u16 {
+        let r = self
+            .client
+            .delete(self.url(path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap();
+        r.status().as_u16()
+    }
+
     pub async fn patch(&self, key: &str, path: &str, body: &Value) -> (u16, Value) {
         let r = self
             .client
