@@ -1115,14 +1115,19 @@ macro_rules! impl_sql_store {
                 Ok(last.unwrap_or(0))
             }
 
-            async fn fold_scans(&self, deltas: &[(String, zhisu_domain::scan::ScanSummary)], upto: i64) -> StoreResult<()> {
+            async fn fold_scans<'g>(
+                &self,
+                deltas: &[(&str, &zhisu_domain::scan::ScanSummary)],
+                upto: i64,
+                commit: &'g tokio::sync::RwLock<()>,
+            ) -> StoreResult<tokio::sync::RwLockWriteGuard<'g, ()>> {
                 let mut tx = self.writer.begin().await.map_err(map_err)?;
                 for chunk in $crate::fixed_chunks(deltas) {
                     let mut upsert = sqlx::QueryBuilder::<$db>::new(
                         "insert into scan_counts (code, count, first_at, last_placed_at, last_lat, last_lon) ",
                     );
                     upsert.push_values(chunk, |mut row, (code, d)| {
-                        row.push_bind(code.clone())
+                        row.push_bind(*code)
                             .push_bind(d.count as i64)
                             .push_bind(d.first_at.clone().unwrap_or_default())
                             .push_bind(d.last_placed.map(|p| p.0))
@@ -1142,7 +1147,9 @@ macro_rules! impl_sql_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(map_err)?;
-                tx.commit().await.map_err(map_err)
+                let held = commit.write().await;
+                tx.commit().await.map_err(map_err)?;
+                Ok(held)
             }
 
             async fn unfolded_scans(&self, limit: i64) -> StoreResult<(Vec<NewScan>, Option<i64>)> {

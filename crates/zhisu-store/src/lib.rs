@@ -507,9 +507,20 @@ pub trait ScanStore: Send + Sync {
     /// id. The codes' summaries are not touched: see [`ScanStore::fold_scans`].
     async fn record_scans(&self, scans: &[NewScan]) -> StoreResult<i64>;
     /// Adds the scans logged since the last fold to their codes' summaries
-    /// (`deltas`: code and the summary of its new scans) and marks every
-    /// scan up to id `upto` as folded, in one transaction.
-    async fn fold_scans(&self, deltas: &[(String, ScanSummary)], upto: i64) -> StoreResult<()>;
+    /// (`deltas`: code and the summary of its new scans, in code order) and
+    /// marks every scan up to id `upto` as folded, in one transaction.
+    ///
+    /// `commit` is taken for writing just before the transaction commits
+    /// and handed back held: readers hold it for reading across a summary
+    /// read and add the deltas being folded themselves, so the caller must
+    /// retire those deltas before it lets go. Readers wait for the commit
+    /// only, never for the statements before it.
+    async fn fold_scans<'g>(
+        &self,
+        deltas: &[(&str, &ScanSummary)],
+        upto: i64,
+        commit: &'g tokio::sync::RwLock<()>,
+    ) -> StoreResult<tokio::sync::RwLockWriteGuard<'g, ()>>;
     /// The oldest scans not yet folded (at most `limit`) and the last one's
     /// id: what a server that stopped without folding left behind.
     async fn unfolded_scans(&self, limit: i64) -> StoreResult<(Vec<NewScan>, Option<i64>)>;

@@ -819,7 +819,9 @@ async fn codes_with_state_come_back_page_by_page() {
             summary.record(0, || "2026-11-01T00:00:00Z".into(), None);
             deltas.push((code.to_string(), summary));
         }
-        store.fold_scans(&deltas, last).await.unwrap();
+        let deltas: Vec<_> = deltas.iter().map(|(c, s)| (c.as_str(), s)).collect();
+        let gate = tokio::sync::RwLock::new(());
+        drop(store.fold_scans(&deltas, last, &gate).await.unwrap());
         let line = |code: &str, to_id: Option<i64>| FlowRow {
             flow_id: 0,
             kind: "sale".into(),
