@@ -332,7 +332,9 @@ impl Service {
             for line in &flow_codes {
                 let uri = format!("{}{}", self.settings.public_url, key_path(line));
                 let resolved = self.resolve_code(&uri).await?;
-                self.check_diversion(&resolved, &region, &what).await?;
+                if let Some(alert) = self.diversion(&resolved, &region, &what).await? {
+                    self.raise(alert).await?;
+                }
             }
         }
         Ok(self.open_sealed(stored.into()))

@@ -221,7 +221,8 @@ impl CodeFilter {
 }
 
 enum LogMessage {
-    Scan(NewScan),
+    /// A scan and the alerts it raised, stored in one transaction.
+    Scan(NewScan, Vec<Alert>),
     Flush(oneshot::Sender<()>),
 }
 
@@ -365,6 +366,7 @@ impl ScanLog {
 
 async fn write_scans(store: Arc<dyn Store>, fold: Arc<Fold>, mut rx: mpsc::Receiver<LogMessage>) {
     let mut scans = Vec::with_capacity(LOG_BATCH);
+    let mut alerts = Vec::new();
     let mut flushes = Vec::new();
     let mut folded_at = tokio::time::Instant::now();
     loop {
@@ -376,13 +378,16 @@ async fn write_scans(store: Arc<dyn Store>, fold: Arc<Fold>, mut rx: mpsc::Recei
         };
         if let Some(first) = first {
             // Group commit: let a busy moment's scans gather into one transaction.
-            if matches!(first, LogMessage::Scan(_)) && !rx.is_empty() {
+            if matches!(first, LogMessage::Scan(..)) && !rx.is_empty() {
                 tokio::time::sleep(std::time::Duration::from_millis(GATHER_MS)).await;
             }
             let mut next = Some(first);
             while let Some(message) = next {
                 match message {
-                    LogMessage::Scan(s) => scans.push(s),
+                    LogMessage::Scan(s, raised) => {
+                        scans.push(s);
+                        alerts.extend(raised);
+                    }
                     LogMessage::Flush(done) => flushes.push(done),
                 }
                 next = if scans.len() < LOG_BATCH {
@@ -395,11 +400,14 @@ async fn write_scans(store: Arc<dyn Store>, fold: Arc<Fold>, mut rx: mpsc::Recei
         // A failed write is retried with the next batch, never dropped
         // silently: the scans stay queued and the error is logged.
         if !scans.is_empty() {
-            match store.record_scans(&scans).await {
+            match store.record_scans(&scans, &alerts).await {
                 Ok(last) => {
                     summarize(&scans, &mut fold.pending.lock().expect("lock").open);
                     fold.last_id.store(last as u64, Ordering::Release);
                     scans.clear();
+                    for alert in alerts.drain(..) {
+                        tracing::warn!(code = %alert.code, kind = alert.kind.as_str(), "alert raised");
+                    }
                 }
                 Err(e) => {
                     tracing::error!(error = %e, pending = scans.len(), "writing scans failed");
@@ -423,6 +431,26 @@ async fn write_scans(store: Arc<dyn Store>, fold: Arc<Fold>, mut rx: mpsc::Recei
     }
     if let Err(e) = fold.run(store.as_ref()).await {
         tracing::error!(error = %e, "folding scan summaries at shutdown failed; folded at the next start");
+    }
+}
+
+/// An alert on a resolved code, to its producer (and the region's regulators).
+fn alert_of(resolved: &Resolved, kind: AlertKind, now: DateTime<Utc>, detail: String) -> Alert {
+    let owner = resolved
+        .product
+        .as_ref()
+        .or(resolved.package.as_ref())
+        .expect("alerts are raised on known codes");
+    Alert {
+        id: 0,
+        kind,
+        code: resolved.key.clone(),
+        product_id: resolved.product.as_ref().map(|p| p.id),
+        batch_id: resolved.batch.as_ref().map(|b| b.id),
+        enterprise_id: owner.enterprise_id,
+        region_code: owner.region_code.clone(),
+        at: format_time(now),
+        detail,
     }
 }
 
@@ -837,6 +865,9 @@ impl Service {
                     per_item,
                     &self.scan_policy,
                 );
+                // Stored with the scan, by the log's writer: a scan never
+                // waits for the store, whose writer may be in a fold.
+                let mut raised = Vec::new();
                 for kind in fresh {
                     if !kinds.contains(&kind) {
                         let detail = match ctx.place {
@@ -849,29 +880,33 @@ impl Service {
                             ),
                             None => format!("{}; via {}", kind.warning(), ctx.client),
                         };
-                        self.raise(&resolved, kind, now, detail).await?;
+                        raised.push(alert_of(&resolved, kind, now, detail));
                         kinds.push(kind);
                     }
                 }
                 if let Some(region) = &ctx.region {
                     if !kinds.contains(&AlertKind::Diversion) {
                         let what = format!("扫码 scanned via {}", ctx.client);
-                        if let Some(kind) = self.check_diversion(&resolved, region, &what).await? {
-                            kinds.push(kind);
+                        if let Some(alert) = self.diversion(&resolved, region, &what).await? {
+                            kinds.push(alert.kind);
+                            raised.push(alert);
                         }
                     }
                 }
                 summary = self.count_scan(&resolved.key, now, ctx.place, &kinds);
                 self.scan_log
                     .sender(&self.store)
-                    .send(LogMessage::Scan(NewScan {
-                        code: resolved.key.clone(),
-                        product_id: resolved.product.as_ref().map(|p| p.id),
-                        batch_id: resolved.batch.as_ref().map(|b| b.id),
-                        at: now,
-                        place: ctx.place,
-                        client: ctx.client.clone(),
-                    }))
+                    .send(LogMessage::Scan(
+                        NewScan {
+                            code: resolved.key.clone(),
+                            product_id: resolved.product.as_ref().map(|p| p.id),
+                            batch_id: resolved.batch.as_ref().map(|b| b.id),
+                            at: now,
+                            place: ctx.place,
+                            client: ctx.client.clone(),
+                        },
+                        raised,
+                    ))
                     .await
                     .map_err(|_| ServiceError::Internal("the scan log has stopped".into()))?;
                 self.scan_log.queued.fetch_add(1, Ordering::Relaxed);
@@ -1033,47 +1068,24 @@ impl Service {
         state.summary.clone()
     }
 
-    pub(crate) async fn raise(
-        &self,
-        resolved: &Resolved,
-        kind: AlertKind,
-        now: DateTime<Utc>,
-        detail: String,
-    ) -> ServiceResult<()> {
-        let owner = resolved
-            .product
-            .as_ref()
-            .or(resolved.package.as_ref())
-            .expect("alerts are raised on known codes");
-        let raised = self
-            .store
-            .raise_alert(Alert {
-                id: 0,
-                kind,
-                code: resolved.key.clone(),
-                product_id: resolved.product.as_ref().map(|p| p.id),
-                batch_id: resolved.batch.as_ref().map(|b| b.id),
-                enterprise_id: owner.enterprise_id,
-                region_code: owner.region_code.clone(),
-                at: format_time(now),
-                detail,
-            })
-            .await?;
-        if raised {
-            tracing::warn!(code = %resolved.key, kind = kind.as_str(), "alert raised");
+    /// Stores an alert at once (a flow's; a scan's go with the scan log).
+    pub(crate) async fn raise(&self, alert: Alert) -> ServiceResult<()> {
+        let (kind, code) = (alert.kind, alert.code.clone());
+        if self.store.raise_alert(alert).await? {
+            tracing::warn!(code = %code, kind = kind.as_str(), "alert raised");
         }
         Ok(())
     }
 
     /// 防窜 (P6.5): when the producer assigned channels and shipped this code
     /// to a distributor, a code turning up in a region outside that
-    /// distributor's raises a diversion alert naming it.
-    pub(crate) async fn check_diversion(
+    /// distributor's raises a diversion alert naming it: the alert to raise.
+    pub(crate) async fn diversion(
         &self,
         resolved: &Resolved,
         region: &str,
         what: &str,
-    ) -> ServiceResult<Option<AlertKind>> {
+    ) -> ServiceResult<Option<Alert>> {
         let Some(batch) = &resolved.batch else {
             return Ok(None);
         };
@@ -1108,9 +1120,12 @@ impl Service {
                 channel.regions.join("、"),
                 channel.regions.join(", ")
             );
-            self.raise(resolved, AlertKind::Diversion, Utc::now(), detail)
-                .await?;
-            return Ok(Some(AlertKind::Diversion));
+            return Ok(Some(alert_of(
+                resolved,
+                AlertKind::Diversion,
+                Utc::now(),
+                detail,
+            )));
         }
         Ok(None)
     }
@@ -1226,7 +1241,7 @@ mod tests {
             let stored = self.stored.lock().unwrap().get(code).cloned();
             Ok((stored.unwrap_or_default(), Vec::new()))
         }
-        async fn record_scans(&self, _: &[NewScan]) -> StoreResult<i64> {
+        async fn record_scans(&self, _: &[NewScan], _: &[Alert]) -> StoreResult<i64> {
             unreachable!("folds do not log")
         }
         async fn unfolded_scans(&self, _: i64) -> StoreResult<(Vec<NewScan>, Option<i64>)> {

@@ -1071,6 +1071,29 @@ macro_rules! impl_sql_store {
                 .ok_or_else(|| StoreError::Internal(format!("tree node {level}/{idx} is not a SHA-256 hash")))
         }
 
+        /// Keeps an alert unless one of its kind exists for the code; true if kept.
+        async fn insert_alert<'e, E: sqlx::Executor<'e, Database = $db>>(
+            executor: E,
+            alert: &Alert,
+        ) -> StoreResult<bool> {
+            let done = sqlx::query(
+                "insert into alerts (kind, code, product_id, batch_id, enterprise_id, region_code, at, detail) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (code, kind) do nothing",
+            )
+            .bind(alert.kind.as_str())
+            .bind(&alert.code)
+            .bind(alert.product_id)
+            .bind(alert.batch_id)
+            .bind(alert.enterprise_id)
+            .bind(&alert.region_code)
+            .bind(&alert.at)
+            .bind(&alert.detail)
+            .execute(executor)
+            .await
+            .map_err(map_err)?;
+            Ok(done.rows_affected() == 1)
+        }
+
         fn alert_from_row(row: &DbRow) -> StoreResult<Alert> {
             let kind: String = row.try_get("kind").map_err(map_err)?;
             Ok(Alert {
@@ -1089,8 +1112,11 @@ macro_rules! impl_sql_store {
 
         #[async_trait]
         impl ScanStore for $store {
-            async fn record_scans(&self, scans: &[NewScan]) -> StoreResult<i64> {
+            async fn record_scans(&self, scans: &[NewScan], alerts: &[Alert]) -> StoreResult<i64> {
                 let mut tx = self.writer.begin().await.map_err(map_err)?;
+                for alert in alerts {
+                    insert_alert(&mut *tx, alert).await?;
+                }
                 // Multi-row statements of a few fixed sizes, so each is prepared once.
                 for chunk in $crate::fixed_chunks(scans) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
@@ -1251,22 +1277,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn raise_alert(&self, alert: Alert) -> StoreResult<bool> {
-                let done = sqlx::query(
-                    "insert into alerts (kind, code, product_id, batch_id, enterprise_id, region_code, at, detail) \
-                     values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (code, kind) do nothing",
-                )
-                .bind(alert.kind.as_str())
-                .bind(&alert.code)
-                .bind(alert.product_id)
-                .bind(alert.batch_id)
-                .bind(alert.enterprise_id)
-                .bind(&alert.region_code)
-                .bind(&alert.at)
-                .bind(&alert.detail)
-                .execute(&self.writer)
-                .await
-                .map_err(map_err)?;
-                Ok(done.rows_affected() == 1)
+                insert_alert(&self.writer, &alert).await
             }
 
             async fn alerts_for_code(&self, code: &str) -> StoreResult<Vec<zhisu_domain::scan::AlertKind>> {

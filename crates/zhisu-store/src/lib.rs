@@ -503,9 +503,11 @@ pub struct Alert {
 /// Scan log and alerts (G6.1.3, P6.5).
 #[async_trait]
 pub trait ScanStore: Send + Sync {
-    /// Appends scans to the log in one transaction; returns the last one's
-    /// id. The codes' summaries are not touched: see [`ScanStore::fold_scans`].
-    async fn record_scans(&self, scans: &[NewScan]) -> StoreResult<i64>;
+    /// Appends scans to the log, with the alerts they raised (each kept
+    /// unless one of its kind exists for the code), in one transaction;
+    /// returns the last scan's id. The codes' summaries are not touched:
+    /// see [`ScanStore::fold_scans`].
+    async fn record_scans(&self, scans: &[NewScan], alerts: &[Alert]) -> StoreResult<i64>;
     /// Adds the scans logged since the last fold to their codes' summaries
     /// (`deltas`: code and the summary of its new scans, in code order) and
     /// marks every scan up to id `upto` as folded, in one transaction.

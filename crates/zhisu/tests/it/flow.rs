@@ -601,6 +601,8 @@ async fn codes_outside_their_distributors_region_raise_diversion_alerts() {
         );
         let (status, _) = scan_json(&app, &codes[3], "?region=abc").await;
         assert_eq!(status, 400);
+        // A scan's alert is stored with the scan, by the log's next write.
+        app.service.flush_scans().await;
         assert_eq!(
             app.get(&maker, "/api/v1/alerts")
                 .await

@@ -314,10 +314,26 @@ async fn copied_codes_raise_alerts_for_the_producer_and_its_regulator() {
         let (_, over) = scan_json(&app, &codes[1], "").await;
         assert_eq!(over["scans"]["count"], 50);
         assert_eq!(over["warnings"], json!([]));
-        let (_, over) = scan_json(&app, &codes[1], "").await;
+        // The 51st raises the alert, even while the store's writer is kept
+        // busy: the alert waits for the writer, the scan does not.
+        let hold = app.hold_writes("alerts").await;
+        let scan = scan_json(&app, &codes[1], "");
+        let (_, over) = tokio::time::timeout(std::time::Duration::from_secs(5), scan)
+            .await
+            .expect("a scan raising an alert does not wait for the store's writer");
         assert_eq!(over["warnings"][0]["kind"], "too-many-scans", "{over}");
+        hold.release().await;
 
-        // Who sees them.
+        // Who sees them, once the log's writer stored them with their scans
+        // (a scan never waits for the store: its writer may be in a fold).
+        app.service.flush_scans().await;
+        let alerted = "select count(*) from scans s join alerts a on a.code = s.code \
+                       and a.at = s.at";
+        assert_eq!(
+            app.scalar(alerted).await,
+            2,
+            "{engine}: stored with the scans that raised them"
+        );
         let kinds = |alerts: &Value| -> Vec<String> {
             let mut k: Vec<String> = alerts
                 .as_array()
@@ -340,6 +356,7 @@ async fn copied_codes_raise_alerts_for_the_producer_and_its_regulator() {
         assert!(kinds(&app.get(&other, "/api/v1/alerts").await.1).is_empty());
         // Raised once per code and kind, however often it is scanned again.
         scan_json(&app, &codes[1], "").await;
+        app.service.flush_scans().await;
         assert_eq!(kinds(&app.get(&admin, "/api/v1/alerts").await.1).len(), 2);
         let (status, _) = app.get(&maker, "/api/v1/alerts?limit=x").await;
         assert_eq!(status, 400);
@@ -528,7 +545,7 @@ async fn scan_counts_are_folded_and_survive_a_crash() {
             client: "api".into(),
         };
         store
-            .record_scans(&[crashed.clone(), crashed])
+            .record_scans(&[crashed.clone(), crashed], &[])
             .await
             .unwrap();
         assert_eq!(app.scalar(folded).await, 4, "{engine}: logged, not folded");

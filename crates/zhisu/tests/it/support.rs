@@ -307,6 +307,35 @@ impl TestApp {
         }
     }
 
+    /// A transaction behind the platform's back that keeps writes to
+    /// `table` (on SQLite: every write) waiting until it is released.
+    pub async fn hold_writes(&self, table: &str) -> WriteHold {
+        use sqlx::Connection;
+        match self.engine_kind {
+            EngineKind::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.database_url)
+                    .await
+                    .unwrap();
+                sqlx::query("begin immediate")
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+                WriteHold::Sqlite(c)
+            }
+            EngineKind::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.database_url)
+                    .await
+                    .unwrap();
+                sqlx::query("begin").execute(&mut c).await.unwrap();
+                sqlx::query(&format!("lock table {table} in exclusive mode"))
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+                WriteHold::Postgres(c)
+            }
+        }
+    }
+
     /// One integer from the database, read behind the platform's back.
     pub async fn scalar(&self, sql: &str) -> i64 {
         use sqlx::Connection;
@@ -445,4 +474,20 @@ pub fn gas_stove_json(model: &str) -> Value {
 pub fn forge(code: &str) -> String {
     let (head, last) = code.split_at(code.len() - 1);
     format!("{head}{}", if last == "X" { "Y" } else { "X" })
+}
+
+/// See [`TestApp::hold_writes`].
+pub enum WriteHold {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl WriteHold {
+    pub async fn release(self) {
+        match self {
+            WriteHold::Sqlite(mut c) => sqlx::query("rollback").execute(&mut c).await.map(drop),
+            WriteHold::Postgres(mut c) => sqlx::query("rollback").execute(&mut c).await.map(drop),
+        }
+        .unwrap();
+    }
 }
