@@ -4,6 +4,8 @@
 //! template engine with its context), with the same markup. Every value
 //! from a record goes through [`esc`]; only literals are appended raw.
 
+use std::sync::OnceLock;
+
 use zhisu_domain::public::{PublicFile, PublicParty, PublicProduct};
 use zhisu_service::ScanView;
 
@@ -46,6 +48,72 @@ fn put(o: &mut String, parts: &[Part<'_>]) {
 
 use Part::{Raw, Text};
 
+/// The page's texts, by name; each is looked up and escaped once per language.
+macro_rules! texts {
+    ($($name:ident = $key:literal),* $(,)?) => {
+        #[derive(Clone, Copy)]
+        enum T { $($name),* }
+        const KEYS: &[&str] = &[$($key),*];
+    };
+}
+
+texts! {
+    AppShort = "app_short",
+    Reason = "reason",
+    Sscc = "sscc",
+    SPackageItems = "s_package_items",
+    SScanCount = "s_scan_count",
+    SFirstScan = "s_first_scan",
+    ReportProblem = "report_problem",
+    InLedger = "in_ledger",
+    LeafIndex = "leaf_index",
+    SCheckpoint = "s_checkpoint",
+    View = "view",
+    ContactPhone = "contact_phone",
+    SGenuine = "s_genuine",
+    SUnknown = "s_unknown",
+    SNotActive = "s_not-active",
+    SFrozen = "s_frozen",
+    SVoided = "s_voided",
+    SRecalled = "s_recalled",
+    SInvalid = "s_invalid",
+    Model = "model",
+    ProductType = "product_type",
+    ProductionDate = "production_date",
+    BatchNo = "batch_no",
+    SSerial = "s_serial",
+    WarrantyMonths = "warranty_months",
+    MandatoryStandards = "mandatory_standards",
+    ProductionLicenceNo = "production_licence_no",
+    CccCertNo = "ccc_cert_no",
+    Instructions = "instructions",
+    InstructionsFile = "instructions_file",
+    InspectionReport = "inspection_report",
+    STraceCode = "s_trace_code",
+    SProducer = "s_producer",
+    SSeller = "s_seller",
+    Name = "name",
+    Uscc = "uscc",
+    Address = "address",
+    BusinessLicence = "business_licence",
+}
+
+/// The texts of `lang`, escaped, in the order of [`T`].
+fn texts(lang: Lang) -> &'static [String] {
+    static ZH: OnceLock<Vec<String>> = OnceLock::new();
+    static EN: OnceLock<Vec<String>> = OnceLock::new();
+    let slot = if lang == Lang::En { &EN } else { &ZH };
+    slot.get_or_init(|| {
+        KEYS.iter()
+            .map(|key| {
+                let mut escaped = String::new();
+                esc(&mut escaped, lang.text(key));
+                escaped
+            })
+            .collect()
+    })
+}
+
 /// What the page shows besides the view.
 pub struct ScanPage<'a> {
     pub lang: Lang,
@@ -65,20 +133,20 @@ impl ScanPage<'_> {
         out
     }
 
-    fn t(&self, key: &str) -> Part<'static> {
-        Text(self.lang.text(key))
+    fn t(&self, text: T) -> Part<'static> {
+        Raw(&texts(self.lang)[text as usize])
     }
 
     fn write(&self, o: &mut String) {
         let (view, path) = (self.view, self.path);
         let verdict = match self.status {
-            "genuine" => "s_genuine",
-            "unknown" => "s_unknown",
-            "not-active" => "s_not-active",
-            "frozen" => "s_frozen",
-            "voided" => "s_voided",
-            "recalled" => "s_recalled",
-            _ => "s_invalid",
+            "genuine" => T::SGenuine,
+            "unknown" => T::SUnknown,
+            "not-active" => T::SNotActive,
+            "frozen" => T::SFrozen,
+            "voided" => T::SVoided,
+            "recalled" => T::SRecalled,
+            _ => T::SInvalid,
         };
         let (other_lang, other_name) = if self.lang == Lang::En {
             ("zh", "中文")
@@ -93,11 +161,11 @@ impl ScanPage<'_> {
                 Raw("\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>"),
                 self.t(verdict),
                 Raw(" · "),
-                self.t("app_short"),
+                self.t(T::AppShort),
                 Raw("</title>\n<link rel=\"stylesheet\" href=\"/assets/app.css\">\n<link rel=\"icon\" href=\"/assets/favicon.svg\" type=\"image/svg+xml\">\n<link rel=\"linkset\" type=\"application/linkset+json\" href=\""),
                 Text(path),
                 Raw("?linkType=all\">\n</head>\n<body class=\"scan\">\n<header class=\"scan-top\"><a class=\"brand\" href=\"/\"><img src=\"/assets/favicon.svg\" alt=\"\" width=\"24\" height=\"24\"> "),
-                self.t("app_short"),
+                self.t(T::AppShort),
                 Raw("</a>\n<a href=\""),
                 Text(path),
                 Raw("?lang="),
@@ -120,7 +188,7 @@ impl ScanPage<'_> {
                 o,
                 &[
                     Raw("  <p>"),
-                    self.t("reason"),
+                    self.t(T::Reason),
                     Raw("："),
                     Text(reason),
                     Raw("</p>\n"),
@@ -149,18 +217,18 @@ impl ScanPage<'_> {
                     o,
                     &[
                         Raw("<section class=\"scan-card\"><h1>"),
-                        self.t("sscc"),
+                        self.t(T::Sscc),
                         Raw("</h1><p>"),
-                        self.t("s_package_items"),
+                        self.t(T::SPackageItems),
                         Raw("："),
                         Raw(&n.to_string()),
                         Raw("</p></section>"),
                     ],
                 );
             }
-            self.party(o, "s_producer", &public.producer, true);
+            self.party(o, T::SProducer, &public.producer, true);
             for s in &public.sellers {
-                self.party(o, "s_seller", s, false);
+                self.party(o, T::SSeller, s, false);
             }
         }
         if view.scans.count > 0 {
@@ -173,7 +241,7 @@ impl ScanPage<'_> {
                 o,
                 &[
                     Raw("<section class=\"scan-card\" id=\"scans\"><p>"),
-                    self.t("s_scan_count"),
+                    self.t(T::SScanCount),
                     Raw("：<strong>"),
                     Raw(&view.scans.count.to_string()),
                     Raw("</strong>"),
@@ -182,7 +250,7 @@ impl ScanPage<'_> {
             if let Some(first) = &first {
                 put(
                     o,
-                    &[Raw(" · "), self.t("s_first_scan"), Raw("："), Text(first)],
+                    &[Raw(" · "), self.t(T::SFirstScan), Raw("："), Text(first)],
                 );
             }
             o.push_str("</p></section>\n");
@@ -196,7 +264,7 @@ impl ScanPage<'_> {
                     ),
                     Raw(&urlencoding::encode(&view.code)),
                     Raw("\">"),
-                    self.t("report_problem"),
+                    self.t(T::ReportProblem),
                     Raw("</a></p>\n"),
                 ],
             );
@@ -206,19 +274,19 @@ impl ScanPage<'_> {
                 o,
                 &[
                     Raw("<p class=\"ledger small\">✔ "),
-                    self.t("in_ledger"),
+                    self.t(T::InLedger),
                     Raw("："),
                     Text(&l.record),
                     Raw(" v"),
                     Raw(&l.version.to_string()),
                     Raw(", "),
-                    self.t("leaf_index"),
+                    self.t(T::LeafIndex),
                     Raw(" "),
                     Raw(&l.leaf_index.to_string()),
                     Raw(" · <a href=\""),
                     Text(&l.checkpoint),
                     Raw("\">"),
-                    self.t("s_checkpoint"),
+                    self.t(T::SCheckpoint),
                     Raw("</a></p>\n"),
                 ],
             );
@@ -226,7 +294,7 @@ impl ScanPage<'_> {
         o.push_str("</main>\n</body>\n</html>\n");
     }
 
-    fn row(&self, o: &mut String, key: &str, value: &str, class: &str) {
+    fn row(&self, o: &mut String, key: T, value: &str, class: &str) {
         put(
             o,
             &[
@@ -250,12 +318,12 @@ impl ScanPage<'_> {
                 Raw("</h1>\n  <dl>"),
             ],
         );
-        self.row(o, "model", &p.model, "");
-        self.row(o, "product_type", &p.product_type, "");
+        self.row(o, T::Model, &p.model, "");
+        self.row(o, T::ProductType, &p.product_type, "");
         let optional = [
-            ("production_date", &p.production_date, ""),
-            ("batch_no", &p.batch_no, ""),
-            ("s_serial", &p.serial, " class=\"mono\""),
+            (T::ProductionDate, &p.production_date, ""),
+            (T::BatchNo, &p.batch_no, ""),
+            (T::SSerial, &p.serial, " class=\"mono\""),
         ];
         for (key, value, class) in optional {
             if let Some(v) = value {
@@ -263,18 +331,18 @@ impl ScanPage<'_> {
             }
         }
         if let Some(v) = p.warranty_months {
-            self.row(o, "warranty_months", &v.to_string(), "");
+            self.row(o, T::WarrantyMonths, &v.to_string(), "");
         }
         self.row(
             o,
-            "mandatory_standards",
+            T::MandatoryStandards,
             &p.mandatory_standards.join("、"),
             "",
         );
         let optional = [
-            ("production_licence_no", &p.production_licence_no),
-            ("ccc_cert_no", &p.ccc_cert_no),
-            ("instructions", &p.instructions),
+            (T::ProductionLicenceNo, &p.production_licence_no),
+            (T::CccCertNo, &p.ccc_cert_no),
+            (T::Instructions, &p.instructions),
         ];
         for (key, value) in optional {
             if let Some(v) = value {
@@ -282,16 +350,16 @@ impl ScanPage<'_> {
             }
         }
         if let Some(f) = &p.instructions_file {
-            self.file_row(o, "instructions_file", f);
+            self.file_row(o, T::InstructionsFile, f);
         }
         if let Some(f) = &p.inspection_report {
-            self.file_row(o, "inspection_report", f);
+            self.file_row(o, T::InspectionReport, f);
         }
-        self.row(o, "s_trace_code", &p.trace_code, " class=\"mono\"");
+        self.row(o, T::STraceCode, &p.trace_code, " class=\"mono\"");
         o.push_str("\n  </dl>\n</section>\n");
     }
 
-    fn file_row(&self, o: &mut String, key: &str, f: &PublicFile) {
+    fn file_row(&self, o: &mut String, key: T, f: &PublicFile) {
         put(
             o,
             &[
@@ -302,7 +370,7 @@ impl ScanPage<'_> {
                 Raw("?file="),
                 Text(&f.sha256),
                 Raw("\">"),
-                self.t("view"),
+                self.t(T::View),
                 Raw("</a></dd>"),
             ],
         );
@@ -310,7 +378,7 @@ impl ScanPage<'_> {
 
     /// The producer's card (with the id the tests use, a phone link and the
     /// licence) or a seller's.
-    fn party(&self, o: &mut String, title: &str, m: &PublicParty, producer: bool) {
+    fn party(&self, o: &mut String, title: T, m: &PublicParty, producer: bool) {
         put(
             o,
             &[
@@ -320,15 +388,15 @@ impl ScanPage<'_> {
             ],
         );
         let id = if producer { " id=\"producer\"" } else { "" };
-        self.row(o, "name", &m.name, id);
-        self.row(o, "uscc", &m.uscc, " class=\"mono\"");
-        self.row(o, "address", &m.address, "");
+        self.row(o, T::Name, &m.name, id);
+        self.row(o, T::Uscc, &m.uscc, " class=\"mono\"");
+        self.row(o, T::Address, &m.address, "");
         if producer {
             put(
                 o,
                 &[
                     Raw("\n    <dt>"),
-                    self.t("contact_phone"),
+                    self.t(T::ContactPhone),
                     Raw("</dt><dd><a href=\"tel:"),
                     Text(&m.contact_phone),
                     Raw("\">"),
@@ -336,9 +404,9 @@ impl ScanPage<'_> {
                     Raw("</a></dd>"),
                 ],
             );
-            self.file_row(o, "business_licence", &m.business_licence);
+            self.file_row(o, T::BusinessLicence, &m.business_licence);
         } else {
-            self.row(o, "contact_phone", &m.contact_phone, "");
+            self.row(o, T::ContactPhone, &m.contact_phone, "");
         }
         o.push_str("\n  </dl>\n</section>\n");
     }
@@ -346,7 +414,21 @@ impl ScanPage<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::esc;
+    use super::{esc, texts, KEYS};
+    use crate::Lang;
+
+    #[test]
+    fn every_page_text_is_written_in_both_languages() {
+        for lang in [Lang::Zh, Lang::En] {
+            for (key, text) in KEYS.iter().zip(texts(lang)) {
+                assert!(!text.is_empty(), "{key} has no {} text", lang.code());
+            }
+        }
+        assert_eq!(
+            texts(Lang::En)[super::T::SScanCount as usize],
+            Lang::En.text("s_scan_count")
+        );
+    }
 
     #[test]
     fn text_is_escaped_for_content_and_attributes() {
