@@ -147,6 +147,17 @@ print(f"\nNon-2xx answers: JSON {j_err}, HTML {h_err}. Scans answered by the ser
       f"**{'no scan lost' if lost == 0 else f'{lost} LOST'}**. Scans counted in the codes' "
       f"summaries after the stop: {int(folded):,} of {int(stored):,} stored"
       f"{'' if folded == stored else ' (NOT ALL FOLDED)'}. Counterfeit alerts raised: {alerts}.")
+rounds = [l.split() for l in open(runs)]
+ratios = {"json": [], "html": []}
+for i in range(0, len(rounds), 3):
+    nginx = float(rounds[i][1])
+    for label, rps in ((r[0], float(r[1])) for r in rounds[i + 1:i + 3]):
+        ratios[label].append(rps / nginx)
+median = lambda xs: sorted(xs)[len(xs) // 2]
+print("\nPer round (each run ÷ the nginx run just before it, which drifts less than "
+      "the best of each): JSON " + " / ".join(f"{r:.2f}" for r in ratios["json"])
+      + f" (median {median(ratios['json']):.2f}), HTML "
+      + " / ".join(f"{r:.2f}" for r in ratios["html"]) + f" (median {median(ratios['html']):.2f}).")
 print("\nAll runs (requests/s, p99 ms), in the order run:")
 for line in open(runs):
     label, rps, p99 = line.split()[:3]
