@@ -309,9 +309,7 @@ impl Fold {
             }
         }
     }
-}
 
-impl Fold {
     /// A code's stored summary with what is not yet stored added, and its alerts.
     async fn summary<S: ScanStore + ?Sized>(
         &self,
