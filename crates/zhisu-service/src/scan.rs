@@ -1329,10 +1329,11 @@ mod tests {
         store.finish.notify_one();
         assert!(running.await.unwrap().is_err());
         assert_eq!(store.stored.lock().unwrap()["A"].count, 5);
-        let pending = fold.pending.lock().unwrap();
-        assert!(pending.folding.is_none());
-        assert_eq!(pending.open["A"].count, 2);
-        drop(pending);
+        {
+            let pending = fold.pending.lock().unwrap();
+            assert!(pending.folding.is_none());
+            assert_eq!(pending.open["A"].count, 2);
+        }
         assert_eq!(count(&fold, &store).await, 7);
     }
 
