@@ -8,6 +8,7 @@ pub mod gs1;
 pub mod identify;
 pub mod licence;
 pub mod region;
+pub mod scheme;
 pub mod serial;
 pub mod uscc;
 

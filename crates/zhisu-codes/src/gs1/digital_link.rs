@@ -101,11 +101,11 @@ const URI_CHARS: [bool; 128] = {
     table
 };
 
-fn is_uri_char(c: char) -> bool {
+pub(crate) fn is_uri_char(c: char) -> bool {
     (c as u32) < 128 && URI_CHARS[c as usize]
 }
 
-fn percent_decode(s: &str, plus_is_space: bool) -> Result<String, DlError> {
+pub(crate) fn percent_decode(s: &str, plus_is_space: bool) -> Result<String, DlError> {
     let needs_decoding = s.contains('%') || (plus_is_space && s.contains('+'));
     if !needs_decoding {
         return Ok(s.to_string());
