@@ -204,8 +204,14 @@ pub fn submission_check(
             .clause("P5.3.3.2"),
         );
     }
-    if product.code_scheme == crate::CodeScheme::Gs1 && product.gtin.is_none() {
-        findings.push(FieldError::new("gtin", "required", "GS1 编码方案的产品须先填写 GTIN (a product under the GS1 scheme needs its GTIN before codes can be issued)").clause("P5.2.1"));
+    if product.scheme_code().is_none() {
+        let (field, message) = match product.code_scheme {
+            crate::CodeScheme::Gs1 => ("gtin", "GS1 编码方案的产品须先填写 GTIN (a product under the GS1 scheme needs its GTIN before codes can be issued)"),
+            crate::CodeScheme::Ecode => ("scheme_code", "Ecode 编码方案的产品须先填写其 Ecode (a product under the Ecode scheme needs the Ecode its registry allocated before codes can be issued)"),
+            crate::CodeScheme::DigitalId => ("scheme_code", "数字身份码方案的产品须先填写其数字身份码 (a product under the digital identity scheme needs its identity code before codes can be issued)"),
+            crate::CodeScheme::Ccc => ("ccc_cert_no", "CCC 证书码方案的产品须先填写 CCC 证书编号 (a product under the CCC scheme needs its CCC certificate number before codes can be issued)"),
+        };
+        findings.push(FieldError::new(field, "required", message).clause("P5.2.1"));
     }
     if product.trace_level.exact_quantity() && batch.quantity.is_none() {
         findings.push(

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use zhisu_codes::gs1::{DigitalLink, DlOptions, Sscc};
+use zhisu_codes::scheme::SchemeLink;
 
 use crate::validation::{FieldError, Invalid};
 
@@ -36,8 +37,12 @@ pub struct Package {
 }
 
 /// The key a code is linked by: the element string of its Digital Link
-/// path (primary key and qualifiers), whatever domain it was printed with.
+/// path (primary key and qualifiers), or `(c){code}…` for a code under
+/// `/c/`, whatever domain it was printed with.
 pub fn code_key(code: &str) -> Result<String, String> {
+    if let Some(link) = SchemeLink::parse(code).map_err(|e| e.to_string())? {
+        return Ok(link.key());
+    }
     let options = DlOptions {
         permit_zero_suppressed_gtin: true,
         ..Default::default()
@@ -139,6 +144,11 @@ mod tests {
             "(01)09520123456788(21)ABC"
         );
         assert!(code_key("not a code").is_err());
+        assert_eq!(
+            code_key("https://a.cn/c/DEMO-ID%2FX/21/S1").unwrap(),
+            "(c)DEMO-ID/X(21)S1"
+        );
+        assert!(code_key("https://a.cn/c/%3Cx%3E").is_err());
     }
 
     #[test]

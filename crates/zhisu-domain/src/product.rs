@@ -287,6 +287,10 @@ pub struct ProductInput {
     pub trace_level: Option<TraceLevel>,
     /// The product's GTIN (GS1 scheme): 8, 12, 13 or 14 digits, kept as 14.
     pub gtin: Option<String>,
+    /// The product's code in the Ecode or digital identity scheme, as its
+    /// registry allocated it: letters, digits and `- . _ : /`, at most 64.
+    /// (Under the CCC scheme the CCC certificate number is the code.)
+    pub scheme_code: Option<String>,
     /// How this product's labels are laid out (default: A4, 3 × 8 of 60 × 33 mm).
     pub label_template: Option<LabelLayout>,
     /// P5.3.3.2: a paused product pauses its reporting.
@@ -330,10 +334,46 @@ pub struct Product {
     /// GTIN-14, required before codes can be issued under the GS1 scheme.
     #[serde(default)]
     pub gtin: Option<String>,
+    /// The Ecode or digital identity code, required before codes can be
+    /// issued under those schemes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme_code: Option<String>,
     /// G6.2: the one label layout this product is printed with.
     #[serde(default)]
     pub label_template: Option<LabelLayout>,
     pub paused: bool,
+}
+
+impl Product {
+    /// The product's code in its scheme: the GTIN, the Ecode or digital
+    /// identity code, or the CCC certificate number; None until filed.
+    pub fn scheme_code(&self) -> Option<&str> {
+        match self.code_scheme {
+            CodeScheme::Gs1 => self.gtin.as_deref(),
+            CodeScheme::Ecode | CodeScheme::DigitalId => self.scheme_code.as_deref(),
+            CodeScheme::Ccc => self.ccc_cert_no.as_deref(),
+        }
+    }
+
+    /// The platform-wide unique key its codes are found by: the GTIN for
+    /// GS1, `c/{code}` for the schemes resolved under `/c/`.
+    pub fn code_key(&self) -> Option<String> {
+        let code = self.scheme_code()?;
+        Some(match self.code_scheme {
+            CodeScheme::Gs1 => code.to_string(),
+            _ => format!("c/{code}"),
+        })
+    }
+
+    /// The path every code of the product starts with: `/01/{gtin}` or
+    /// `/c/{code}`.
+    pub fn code_path(&self) -> Option<String> {
+        let code = self.scheme_code()?;
+        Some(match self.code_scheme {
+            CodeScheme::Gs1 => format!("/01/{code}"),
+            _ => zhisu_codes::scheme::product_path(code),
+        })
+    }
 }
 
 /// A mandatory national standard is `GB nnnnn[.n]-yyyy`; `GB/T` is a
@@ -514,6 +554,27 @@ impl ProductInput {
             },
             None => None,
         };
+        let scheme_code = match optional_text(&self.scheme_code) {
+            Some(code)
+                if !matches!(
+                    self.code_scheme,
+                    Some(CodeScheme::Ecode | CodeScheme::DigitalId)
+                ) =>
+            {
+                findings.push(FieldError::new("scheme_code", "scheme", format!("{code}：只有 Ecode 和数字身份码方案的产品填写本方案码；GS1 用 gtin，CCC 用 ccc_cert_no (scheme_code is for the ecode and digital-id schemes; GS1 uses gtin, CCC uses ccc_cert_no)")).clause("P5.2.1"));
+                None
+            }
+            Some(code) => match zhisu_codes::scheme::check_code(&code) {
+                Ok(code) => Some(code),
+                Err(e) => {
+                    findings.push(
+                        FieldError::new("scheme_code", "format", e.to_string()).clause("P5.2.1"),
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
         if let Some(layout) = &self.label_template {
             if let Err(e) = layout.template().check() {
                 findings.push(
@@ -548,6 +609,7 @@ impl ProductInput {
             code_scheme: self.code_scheme.unwrap_or(CodeScheme::Gs1),
             trace_level: self.trace_level.unwrap_or(TraceLevel::PerBatch),
             gtin,
+            scheme_code,
             label_template: self.label_template,
             paused: self.paused,
         };

@@ -207,6 +207,7 @@ mod tests {
             code_scheme: CodeScheme::Gs1,
             trace_level: TraceLevel::PerItem,
             gtin: Some("06901234567892".into()),
+            scheme_code: None,
             label_template: None,
             paused: false,
         }

@@ -69,7 +69,7 @@ pub struct CodePlan {
     pub template: zhisu_print::LabelTemplate,
     /// How many codes the batch has.
     pub count: u64,
-    /// `https://…/01/{gtin}`: every code starts with it.
+    /// `https://…/01/{gtin}` or `https://…/c/{code}`: every code starts with it.
     prefix: String,
     serials: Arc<SerialCodec>,
 }
@@ -87,6 +87,19 @@ impl CodePlan {
                 .encode_into(self.batch_id as u64, index, out)
                 .expect("batch IDs and indexes are in range");
         }
+    }
+
+    /// The batch as an EPCIS class: `…/01/{gtin}/10/{lot}` or
+    /// `…/c/{code}/10/{lot}` (一批一码: the batch's one code).
+    pub fn lot_class(&self) -> String {
+        if self.trace_level == TraceLevel::PerBatch {
+            return self.prefix.clone();
+        }
+        format!(
+            "{}/10/{}",
+            self.prefix,
+            zhisu_codes::gs1::digital_link::percent_encode(&self.batch_no)
+        )
     }
 
     /// The human-readable lines printed beside a code's symbol.
@@ -372,12 +385,7 @@ impl Service {
             .store_batch(by, &record, &batch, "batch.activate", ip)
             .await?;
         if let Ok(plan) = self.code_plan(by, id).await {
-            let class = format!(
-                "{}/10/{}",
-                plan.prefix,
-                zhisu_codes::gs1::digital_link::percent_encode(&plan.batch_no)
-            );
-            let event = crate::epcis::own::commissioning(&class, plan.count);
+            let event = crate::epcis::own::commissioning(&plan.lot_class(), plan.count);
             self.emit_event(by, record.enterprise_id, event).await;
         }
         Ok(view)
@@ -459,28 +467,30 @@ impl Service {
                 batch.status.as_str()
             )));
         }
-        if product.code_scheme != CodeScheme::Gs1 {
-            return Err(ServiceError::Conflict(format!(
-                "{} 编码方案的码生成尚未提供 (code generation for the {} scheme is not available yet; GS1 is)",
-                product.code_scheme.as_str(),
-                product.code_scheme.as_str()
-            )));
-        }
-        let gtin = product.gtin.clone().ok_or_else(|| {
-            ServiceError::Conflict("产品缺少 GTIN (the product has no GTIN)".into())
+        let path = product.code_path().ok_or_else(|| {
+            ServiceError::Conflict(match product.code_scheme {
+                CodeScheme::Gs1 => "产品缺少 GTIN (the product has no GTIN)".to_string(),
+                CodeScheme::Ccc => {
+                    "产品缺少 CCC 证书编号 (the product has no CCC certificate number)".to_string()
+                }
+                _ => format!(
+                    "产品缺少本方案码 (the product has no {} code: set scheme_code)",
+                    product.code_scheme.as_str()
+                ),
+            })
         })?;
         let base = self.settings.public_url.trim_end_matches('/');
         let (prefix, count) = match product.trace_level {
-            TraceLevel::PerProduct => (format!("{base}/01/{gtin}"), 1),
+            TraceLevel::PerProduct => (format!("{base}{path}"), 1),
             TraceLevel::PerBatch => (
                 format!(
-                    "{base}/01/{gtin}/10/{}",
+                    "{base}{path}/10/{}",
                     zhisu_codes::gs1::digital_link::percent_encode(&batch.batch_no)
                 ),
                 1,
             ),
             TraceLevel::PerItem | TraceLevel::MultiCode => {
-                (format!("{base}/01/{gtin}"), batch.quantity.unwrap_or(0))
+                (format!("{base}{path}"), batch.quantity.unwrap_or(0))
             }
         };
         Ok(CodePlan {

@@ -270,14 +270,15 @@ impl Service {
         let mut classes = Vec::new();
         for b in &recall.batch_ids {
             if let Some(batch) = self.store.get_record(RecordKind::Batch, *b).await? {
-                let gtin = self
+                let path = self
                     .store
                     .get_record(RecordKind::Product, recall.product_id)
                     .await?
-                    .and_then(|p| p.body["gtin"].as_str().map(str::to_string));
-                if let (Some(gtin), Some(lot)) = (gtin, batch.body["batch_no"].as_str()) {
+                    .and_then(|p| serde_json::from_value::<zhisu_domain::Product>(p.body).ok())
+                    .and_then(|p| p.code_path());
+                if let (Some(path), Some(lot)) = (path, batch.body["batch_no"].as_str()) {
                     classes.push(format!(
-                        "{base}/01/{gtin}/10/{}",
+                        "{base}{path}/10/{}",
                         zhisu_codes::gs1::digital_link::percent_encode(lot)
                     ));
                 }

@@ -8,8 +8,8 @@ use zhisu_domain::auth::Tenancy;
 use zhisu_domain::batch::BatchContext;
 use zhisu_domain::enterprise::EnterpriseInput;
 use zhisu_domain::{
-    Batch, BatchInput, BlobRef, Enterprise, EnterpriseKind, FieldError, Invalid, Principal,
-    Product, ProductInput, RecordKind,
+    Batch, BatchInput, BlobRef, CodeScheme, Enterprise, EnterpriseKind, FieldError, Invalid,
+    Principal, Product, ProductInput, RecordKind,
 };
 use zhisu_store::{
     AuditEntry, NewRecord, Page, RecordIndex, RecordQuery, StoreError, StoredRecord,
@@ -177,7 +177,7 @@ fn product_index(p: &Product, region_code: &str) -> RecordIndex {
         .join(" "),
         region_code: region_code.to_string(),
         tag: Some(p.category.clone()),
-        code_key: p.gtin.clone(),
+        code_key: p.code_key(),
     }
 }
 
@@ -448,20 +448,24 @@ impl Service {
         Ok(enterprise)
     }
 
-    fn product_conflict<'a>(
-        model: &'a str,
-        gtin: Option<&'a str>,
-    ) -> impl Fn(StoreError) -> ServiceError + 'a {
+    fn product_conflict(product: &Product) -> impl Fn(StoreError) -> ServiceError + '_ {
         move |e| match e {
             StoreError::Conflict(c) if c.contains("stale") => ServiceError::Conflict(c),
             StoreError::Conflict(c) if c.contains("code_key") => {
-                let gtin = gtin.unwrap_or("");
+                let code = product.scheme_code().unwrap_or("");
+                let what = match product.code_scheme {
+                    CodeScheme::Gs1 => "GTIN",
+                    CodeScheme::Ecode => "Ecode",
+                    CodeScheme::DigitalId => "数字身份码 digital identity code",
+                    CodeScheme::Ccc => "CCC 证书码 CCC certificate code",
+                };
                 ServiceError::Conflict(format!(
-                    "GTIN {gtin} 已被其他产品使用 (GTIN {gtin} is already used by another product)"
+                    "{what} {code} 已被其他产品使用 ({what} {code} is already used by another product)"
                 ))
             }
             StoreError::Conflict(_) => ServiceError::Conflict(format!(
-                "规格型号“{model}”已备案 (a product with model '{model}' is already filed)"
+                "规格型号“{}”已备案 (a product with model '{}' is already filed)",
+                product.model, product.model
             )),
             other => other.into(),
         }
@@ -487,10 +491,7 @@ impl Service {
             .store
             .create_record(record, audit(by, "product.create", ip))
             .await
-            .map_err(Self::product_conflict(
-                &product.model,
-                product.gtin.as_deref(),
-            ))?;
+            .map_err(Self::product_conflict(&product))?;
         self.records_changed();
         Ok(stored.into())
     }
@@ -526,10 +527,7 @@ impl Service {
                 audit(by, "product.update", ip),
             )
             .await
-            .map_err(Self::product_conflict(
-                &product.model,
-                product.gtin.as_deref(),
-            ))?;
+            .map_err(Self::product_conflict(&product))?;
         self.records_changed();
         Ok(stored.into())
     }

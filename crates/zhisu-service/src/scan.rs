@@ -17,6 +17,7 @@ use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 use zhisu_codes::gs1::digital_link::canonical_item;
 use zhisu_codes::gs1::{DigitalLink, DlOptions};
+use zhisu_codes::scheme::SchemeLink;
 use zhisu_domain::public::{PublicParty, PublicProduct, PublicView};
 use zhisu_domain::scan::{assess, AlertKind, Place, ScanSummary};
 use zhisu_domain::{Batch, BatchStatus, Enterprise, Product, RecordKind, TraceLevel};
@@ -582,40 +583,45 @@ impl Service {
             .await
     }
 
-    /// Resolves a code (a Digital Link URI of any domain) to what it is.
+    /// Resolves a code (a Digital Link URI of any domain, or a `/c/` link
+    /// of the other schemes) to what it is.
     pub(crate) async fn resolve_code(&self, code: &str) -> ServiceResult<Resolved> {
         let code = code.trim();
         let base = &self.settings.public_url;
         let (gtin, serial, lot) = match canonical_item(code, base) {
             Some((gtin, serial)) => (gtin.to_string(), Some(serial.to_string()), None),
-            None => {
-                let options = DlOptions {
-                    permit_zero_suppressed_gtin: true,
-                    ..Default::default()
-                };
-                let link = match DigitalLink::parse(code, options) {
-                    Ok(l) => l,
-                    Err(e) => return Ok(Resolved::invalid(e.to_string(), code)),
-                };
-                let find = |wanted: &str| {
-                    link.path()
-                        .iter()
-                        .find(|(ai, _)| ai == wanted)
-                        .map(|(_, v)| v.clone())
-                };
-                if let Some(sscc) = find("00") {
-                    return self.resolve_package(&sscc).await;
+            None => match SchemeLink::parse(code) {
+                Err(e) => return Ok(Resolved::invalid(e.to_string(), code)),
+                Ok(Some(link)) => return self.resolve_scheme_link(link).await,
+                Ok(None) => {
+                    let options = DlOptions {
+                        permit_zero_suppressed_gtin: true,
+                        ..Default::default()
+                    };
+                    let link = match DigitalLink::parse(code, options) {
+                        Ok(l) => l,
+                        Err(e) => return Ok(Resolved::invalid(e.to_string(), code)),
+                    };
+                    let find = |wanted: &str| {
+                        link.path()
+                            .iter()
+                            .find(|(ai, _)| ai == wanted)
+                            .map(|(_, v)| v.clone())
+                    };
+                    if let Some(sscc) = find("00") {
+                        return self.resolve_package(&sscc).await;
+                    }
+                    let Some(gtin) = find("01") else {
+                        let mut r = Resolved::invalid(String::new(), code);
+                        r.verification = Verification::of(
+                            VerifyStatus::Unknown,
+                            "不是本平台的商品码 (not a product code of this platform)",
+                        );
+                        return Ok(r);
+                    };
+                    (gtin, find("21"), find("10"))
                 }
-                let Some(gtin) = find("01") else {
-                    let mut r = Resolved::invalid(String::new(), code);
-                    r.verification = Verification::of(
-                        VerifyStatus::Unknown,
-                        "不是本平台的商品码 (not a product code of this platform)",
-                    );
-                    return Ok(r);
-                };
-                (gtin, find("21"), find("10"))
-            }
+            },
         };
         let (key, uri) = match (&serial, &lot) {
             (Some(s), _) => (
@@ -631,6 +637,43 @@ impl Service {
             ),
             (None, None) => (format!("(01){gtin}"), format!("{base}/01/{gtin}")),
         };
+        let unfiled = format!("GTIN {gtin} 未在本平台备案 (GTIN {gtin} is not filed here)");
+        self.resolve_item(gtin, serial, lot, key, uri, unfiled)
+            .await
+    }
+
+    /// A `/c/` link: an Ecode, digital identity or CCC code filed here, with
+    /// the same qualifiers as a GTIN.
+    async fn resolve_scheme_link(&self, link: SchemeLink) -> ServiceResult<Resolved> {
+        let uri = format!("{}{}", self.settings.public_url, link.path());
+        let found = zhisu_codes::identify::identify(&link.code);
+        let unfiled = match serde_json::to_value(found.kind) {
+            Ok(serde_json::Value::String(kind)) if found.valid && kind != "unknown" => format!(
+                "格式正确的 {kind} {code}，但未在本平台作为追溯码备案 (a well-formed {kind}, not filed here as a trace code)",
+                code = link.code
+            ),
+            _ => format!(
+                "{code} 未在本平台作为追溯码备案 (code {code} is not filed here)",
+                code = link.code
+            ),
+        };
+        let key = link.key();
+        let code_key = format!("c/{}", link.code);
+        self.resolve_item(code_key, link.serial, link.lot, key, uri, unfiled)
+            .await
+    }
+
+    /// The product filed under `code_key`, then the batch a serial or a lot
+    /// names, and the batch's state.
+    async fn resolve_item(
+        &self,
+        code_key: String,
+        serial: Option<String>,
+        lot: Option<String>,
+        key: String,
+        uri: String,
+        unfiled: String,
+    ) -> ServiceResult<Resolved> {
         let mut resolved = Resolved {
             verification: Verification::of(VerifyStatus::Unknown, ""),
             key,
@@ -641,16 +684,15 @@ impl Service {
             serial: serial.clone(),
         };
         let store = self.store.clone();
-        let gtin_key = gtin.clone();
+        let cache_key = format!("code:{code_key}");
         let product = self
             .scan_cache
-            .record(RecordKind::Product, format!("gtin:{gtin}"), || async move {
-                store.find_by_code_key(RecordKind::Product, &gtin_key).await
+            .record(RecordKind::Product, cache_key, || async move {
+                store.find_by_code_key(RecordKind::Product, &code_key).await
             })
             .await?;
         let Some(product) = product else {
-            resolved.verification.message =
-                format!("GTIN {gtin} 未在本平台备案 (GTIN {gtin} is not filed here)");
+            resolved.verification.message = unfiled;
             return Ok(resolved);
         };
         resolved.verification.product_id = Some(product.id);

@@ -110,6 +110,8 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("activated_at", "激活时间", "Activated"),
     ("workflow", "流程", "Workflow"),
     ("gtin", "商品条码 GTIN", "GTIN"),
+    ("scheme_code", "本方案码 (Ecode / 数字身份码)", "Scheme code (Ecode / digital identity)"),
+    ("scheme_code_hint", "Ecode 或数字身份码方案：填写登记机构分配给本产品的码；CCC 方案以 CCC 证书编号为码", "Ecode or digital identity scheme: the code its registry allocated to the product; under CCC the certificate number is the code"),
     ("create_user", "创建账号", "Create account"),
     ("user_created", "账号已创建", "Account created"),
     ("audit", "审计日志", "Audit log"),

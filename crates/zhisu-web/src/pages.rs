@@ -44,6 +44,7 @@ const PRODUCT_FIELDS: &[&str] = &[
     "instructions_file",
     "code_scheme",
     "gtin",
+    "scheme_code",
     "trace_level",
     "honours",
     "materials",

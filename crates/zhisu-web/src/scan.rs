@@ -1,5 +1,6 @@
 //! The GS1 Digital Link resolver (P6.6): `/01/{gtin}[/10/{lot}][/21/{serial}]`,
-//! `/00/{sscc}` and `/c/{code}`. A phone gets the scan page; `Accept:
+//! `/00/{sscc}`, and `/c/{code}[/10/{lot}][/21/{serial}]` for the Ecode,
+//! digital identity and CCC schemes. A phone gets the scan page; `Accept:
 //! application/json` gets [`ScanView`] as JSON; `?linkType=all` (or `Accept:
 //! application/linkset+json`) gets an RFC 9264 linkset the way GS1
 //! resolvers answer; `?linkType=gs1:…` redirects to that one link.
@@ -233,9 +234,6 @@ async fn answer(state: &WebState, request: axum::extract::Request, signed_in: bo
         Err(e) => return bad_request(state, &headers, lang, e),
     };
     let path = uri.path();
-    if let Some(code) = path.strip_prefix("/c/") {
-        return other_scheme(state, &headers, lang, code);
-    }
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -367,58 +365,6 @@ fn service_error(
         state.error_page(&page, error)
     } else {
         ApiError::from(error).into_response()
-    }
-}
-
-/// `/c/{code}`: Ecode, digital identity and CCC codes. The platform does
-/// not issue these yet; it says what the code is and that it is not filed.
-fn other_scheme(state: &WebState, headers: &HeaderMap, lang: Lang, raw: &str) -> Response {
-    let code = match urlencoding::decode(raw) {
-        Ok(c) => c.into_owned(),
-        Err(_) => {
-            return bad_request(
-                state,
-                headers,
-                lang,
-                "码不是有效的 UTF-8 (the code is not UTF-8)".into(),
-            )
-        }
-    };
-    let found = zhisu_codes::identify::identify(&code);
-    if found.kind == zhisu_codes::identify::IdKind::Unknown || !found.valid {
-        let why = found.error.unwrap_or_default();
-        return bad_request(
-            state,
-            headers,
-            lang,
-            format!("无法识别的码：{code} (not a code this platform can read) {why}"),
-        );
-    }
-    let kind = serde_json::to_value(found.kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
-    let message = format!(
-        "格式正确的 {kind}，但未在本平台作为追溯码备案 (a well-formed {kind}, not filed here as a trace code)"
-    );
-    let view = ScanView {
-        status: VerifyStatus::Unknown,
-        message,
-        code: format!("{}/c/{}", state.service.settings.public_url, raw),
-        public: None,
-        package_items: None,
-        scans: zhisu_service::ScanCount {
-            count: 0,
-            first_at: None,
-        },
-        warnings: vec![],
-        ledger: None,
-        reason: None,
-        recall_id: None,
-    };
-    match wants(headers, None) {
-        Wants::Html => scan_page(lang, &view),
-        _ => ApiError::new("unknown-code", view.message).into_response(),
     }
 }
 

@@ -411,6 +411,13 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
             code_scheme: Some(p.scheme),
             trace_level: Some(p.level),
             gtin: (p.scheme == CodeScheme::Gs1).then(|| demo_gtin(p_idx)),
+            // Made-up codes of the schemes whose registries allocate them;
+            // the `/` in the identity code shows the escaping (`%2F`).
+            scheme_code: match p.scheme {
+                CodeScheme::Ecode => Some(format!("DEMO-ECODE-{}", p.model)),
+                CodeScheme::DigitalId => Some(format!("DEMO-ID/{}", p.model)),
+                _ => None,
+            },
             ..Default::default()
         };
         let product = service

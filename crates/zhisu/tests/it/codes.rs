@@ -425,26 +425,7 @@ async fn from_draft_to_verified_codes_on_every_engine() {
             "{engine}: every step is a version"
         );
 
-        // Schemes other than GS1 have no code generation yet, and say so.
-        let mut ecode = gas_stove_json("JZT-4");
-        ecode["code_scheme"] = json!("ecode");
-        let (_, product) = app.post(&a, "/api/v1/products", &ecode).await;
-        let other = file_batch(
-            &app,
-            &a,
-            product["id"].as_i64().unwrap(),
-            "E-1",
-            "2026-10-01",
-            3,
-        )
-        .await;
-        app.post(&a, &format!("/api/v1/batches/{other}/submit"), &json!({}))
-            .await;
-        app.post(&a, &format!("/api/v1/batches/{other}/activate"), &json!({}))
-            .await;
-        let (status, body) = export(&app, &a, other, "").await;
-        assert_eq!(status, 409);
-        assert!(body.contains("ecode"), "{body}");
+        // Schemes other than GS1: see schemes.rs.
     }
 }
 

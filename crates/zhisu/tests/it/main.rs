@@ -14,6 +14,7 @@ mod openapi;
 mod pages;
 mod retention;
 mod scan;
+mod schemes;
 mod store;
 mod subscriptions;
 mod support;
