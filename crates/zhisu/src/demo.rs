@@ -426,7 +426,13 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
             .with_context(|| format!("filing {}", p.name))?;
         let n_batches = 2 + p_idx % 3;
         for b in 0..n_batches {
-            let status = STATES[(p_idx + b) % STATES.len()];
+            // Every scheme has codes to scan: a product under a scheme other
+            // than GS1 has its first batch active.
+            let status = if b == 0 && p.scheme != CodeScheme::Gs1 {
+                BatchStatus::Active
+            } else {
+                STATES[(p_idx + b) % STATES.len()]
+            };
             // Batches made over a year ago get a review note, so they wait
             // for a reviewer instead of being approved at once.
             let needs_review = matches!(status, BatchStatus::Submitted | BatchStatus::Rejected);

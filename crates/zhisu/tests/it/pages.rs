@@ -149,6 +149,29 @@ async fn register_file_amend_and_read_history() {
         html.contains("JZT-2B01") && html.contains("一物一码") && html.contains("家用燃气器具")
     );
 
+    // An Ecode product files its Ecode in the same form: a bad one is
+    // explained and kept in the field, a good one is shown on its page.
+    let ecode_form = |code: &str| {
+        product_form("JSQ-E1")
+            .text("code_scheme", "ecode")
+            .text("scheme_code", code.to_string())
+    };
+    let r = post_form(&app, "/products/new", ecode_form("E 1")).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("only letters, digits"),
+        "the rule is explained: {html}"
+    );
+    assert!(html.contains("value=\"E 1\""), "the input is kept: {html}");
+    let r = post_form(&app, "/products/new", ecode_form("PAGE-ECODE-1")).await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = page(&app, r.headers()["location"].to_str().unwrap()).await;
+    assert!(
+        html.contains("PAGE-ECODE-1") && html.contains("本方案码"),
+        "{html}"
+    );
+
     // Amending keeps history; a stale form is refused.
     let r = post_form(
         &app,
