@@ -4,7 +4,7 @@
 use chrono::Utc;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use zhisu_domain::auth::Tenancy;
+use zhisu_domain::auth::{ListScope, Tenancy};
 use zhisu_domain::batch::BatchContext;
 use zhisu_domain::enterprise::EnterpriseInput;
 use zhisu_domain::{
@@ -516,6 +516,17 @@ impl Service {
         }
         let blobs = self.resolver(input.instructions_file.as_ref()).await?;
         let product = input.validate(current.enterprise_id, |sha| blobs.get(sha).cloned())?;
+        let before: Product = current.typed()?;
+        let made_of = |p: &Product| (p.code_scheme, p.code_path(), p.trace_level);
+        if made_of(&before) != made_of(&product) && self.has_issued_codes(id).await? {
+            return Err(Invalid(vec![FieldError::new(
+                "code_scheme",
+                "immutable",
+                "产品已有激活的批次，其追溯码所依据的编码方案、商品码和追溯层级不可修改 (the product has active batches: the scheme, code and trace level its codes are made of cannot change)",
+            )
+            .clause("P4")])
+            .into());
+        }
         let stored = self
             .store
             .update_record(
@@ -530,6 +541,21 @@ impl Service {
             .map_err(Self::product_conflict(&product))?;
         self.records_changed();
         Ok(stored.into())
+    }
+
+    /// Whether any batch of the product was activated: its codes exist
+    /// (active, or since frozen or voided).
+    async fn has_issued_codes(&self, product_id: i64) -> ServiceResult<bool> {
+        for status in ["active", "frozen", "voided"] {
+            let mut query = RecordQuery::new(RecordKind::Batch, ListScope::All);
+            query.parent_id = Some(product_id);
+            query.tag = Some(status.to_string());
+            query.limit = 1;
+            if !self.store.list_records(&query).await?.items.is_empty() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     fn batch_conflict(batch_no: &str) -> impl Fn(StoreError) -> ServiceError + '_ {

@@ -104,6 +104,28 @@ async fn ecode_digital_identity_and_ccc_codes_resolve_under_c_on_every_engine() 
         let distinct: std::collections::HashSet<_> = codes.iter().collect();
         assert_eq!(distinct.len(), 3);
 
+        // Issued codes keep resolving: the code they are made of is fixed
+        // from now on; other fields may still be amended (P5.7).
+        for patch in [
+            json!({"scheme_code": "TEST.E:2"}),
+            json!({"code_scheme": "digital-id"}),
+            json!({"trace_level": "per-batch"}),
+        ] {
+            let (status, problem) = app
+                .patch(&maker, &format!("/api/v1/products/{product_id}"), &patch)
+                .await;
+            assert_eq!(status, 422, "{patch}: {problem}");
+            assert_eq!(problem["errors"][0]["code"], "immutable", "{problem}");
+        }
+        let (status, amended) = app
+            .patch(
+                &maker,
+                &format!("/api/v1/products/{product_id}"),
+                &json!({"warranty_months": 48}),
+            )
+            .await;
+        assert_eq!(status, 200, "{amended}");
+
         // The scan: genuine, table 3, counted; the page says the same.
         let (status, view) = scan_json(&app, &codes[0], "").await;
         assert_eq!(status, 200, "{engine}: {view}");
@@ -156,6 +178,40 @@ async fn ecode_digital_identity_and_ccc_codes_resolve_under_c_on_every_engine() 
             Some(1),
             "{view}"
         );
+
+        // 组合多码: a transport package holds `/c/` codes, linked both ways.
+        let body = format!("06970000{:09}", 906);
+        let sscc = format!(
+            "{body}{}",
+            zhisu_codes::gs1::lint::mod10_check_digit(&body).unwrap()
+        );
+        let (status, package) = app
+            .post(
+                &maker,
+                "/api/v1/packages",
+                &json!({"sscc": sscc, "children": [codes[2]]}),
+            )
+            .await;
+        assert_eq!(status, 201, "{engine}: {package}");
+        let r = app
+            .client
+            .get(app.url("/api/v1/codes/links"))
+            .query(&[("code", codes[2].as_str())])
+            .bearer_auth(&maker)
+            .send()
+            .await
+            .unwrap();
+        let links: Value = r.json().await.unwrap();
+        assert_eq!(links["packed_in_key"], format!("(00){sscc}"), "{links}");
+        assert!(
+            links["key"]
+                .as_str()
+                .unwrap()
+                .starts_with("(c)TEST.E:1/A(21)"),
+            "{links}"
+        );
+        let (_, view) = scan_json(&app, &format!("{}/00/{sscc}", app.base), "").await;
+        assert_eq!(view["package_items"], 1, "{view}");
 
         // One code, one product: a digital identity product cannot take
         // the same code, and nothing is stored.
