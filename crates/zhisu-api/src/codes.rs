@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use zhisu_service::{CodeFormat, Verification};
+use zhisu_service::{CodeFormat, CodeLife, Verification};
 
 use crate::auth::{Auth, ClientIp};
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, Problem};
@@ -174,7 +174,7 @@ pub async fn export(
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyParams {
-    /// The scanned code (a GS1 Digital Link URI), URL-encoded.
+    /// The scanned code (a GS1 Digital Link URI or a `/c/` link), URL-encoded.
     pub code: String,
 }
 
@@ -187,6 +187,21 @@ pub async fn verify(
     ApiQuery(p): ApiQuery<VerifyParams>,
 ) -> ApiResult<Json<Verification>> {
     Ok(Json(state.service.verify_code(&p.code).await?))
+}
+
+/// A code's whole life, oldest step first, with its risks (P6.2, P6.3):
+/// product and batch filing, review, activation, packing, every sale and
+/// purchase down the chain, scans, alerts, disposal, recall. For its
+/// producer, the competent regulator, and the sellers it was delivered to.
+#[utoipa::path(get, path = "/api/v1/codes/life", tag = "batches", params(VerifyParams),
+    responses((status = 200, body = CodeLife), (status = 400, body = Problem), (status = 404, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn life(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ApiQuery(p): ApiQuery<VerifyParams>,
+) -> ApiResult<Json<CodeLife>> {
+    Ok(Json(state.service.code_life(&by, &p.code).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -86,6 +86,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(codes::dispose))
         .routes(routes!(codes::export))
         .routes(routes!(codes::verify))
+        .routes(routes!(codes::life))
         .routes(routes!(codes::qr))
         .routes(routes!(codes::labels))
         .routes(routes!(codes::create_package))

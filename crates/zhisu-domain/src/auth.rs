@@ -118,6 +118,13 @@ impl Principal {
             || self.in_jurisdiction(tenancy.region_code)
     }
 
+    /// A code's life cycle (P6.2, P6.3): whoever may read its producer's
+    /// records, and a seller the code was delivered to (`held`): the chain
+    /// shares it.
+    pub fn can_follow_code(&self, producer: Tenancy<'_>, held: bool) -> bool {
+        self.can_read(producer) || (held && self.role == Role::Seller)
+    }
+
     /// The enterprise's own registration data.
     pub fn can_edit_enterprise(&self, enterprise_id: i64) -> bool {
         self.is_admin()
@@ -244,5 +251,27 @@ mod tests {
         assert!(!gd.can_record_flow(1), "regulators do not trade");
         let seller = principal(Role::Seller, Some(5), &[]);
         assert!(seller.can_record_flow(5) && !seller.can_record_flow(6));
+    }
+
+    #[test]
+    fn a_codes_life_is_shared_with_the_sellers_it_reached() {
+        let producer = Tenancy {
+            enterprise_id: 7,
+            region_code: "440305",
+        };
+        let seller = principal(Role::Seller, Some(5), &[]);
+        assert!(seller.can_follow_code(producer, true));
+        assert!(!seller.can_follow_code(producer, false));
+        let other_maker = principal(Role::ManufacturerAdmin, Some(8), &[]);
+        assert!(
+            !other_maker.can_follow_code(producer, true),
+            "only sellers follow by holding"
+        );
+        let maker = principal(Role::ManufacturerOperator, Some(7), &[]);
+        assert!(maker.can_follow_code(producer, false));
+        let zj = principal(Role::Regulator, None, &["330000"]);
+        assert!(!zj.can_follow_code(producer, false));
+        let gd = principal(Role::Regulator, None, &["440000"]);
+        assert!(gd.can_follow_code(producer, false));
     }
 }

@@ -11,6 +11,7 @@ mod epcis;
 mod feedback;
 mod flows;
 mod ledger;
+mod life;
 mod packages;
 mod recalls;
 mod records;
@@ -29,6 +30,7 @@ pub use epcis::{
 };
 pub use flows::{DirectoryEntry, Sealer};
 pub use ledger::{ledger_origin, LedgerReceipt, LedgerReport, ProofView};
+pub use life::{CodeLife, LifeRecord, LifeStep};
 pub use packages::CodeLinks;
 pub use recalls::{Holder, RecallTrace, UpstreamLot};
 pub use records::{merge_patch, schema_error, schema_finding, ListFilter, RecordView};

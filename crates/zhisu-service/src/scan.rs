@@ -75,8 +75,8 @@ pub(crate) struct PublicBase {
 
 /// A scanned code's summary and its alerts, kept in memory.
 #[derive(Debug, Clone, Default)]
-struct CodeState {
-    summary: ScanSummary,
+pub(crate) struct CodeState {
+    pub(crate) summary: ScanSummary,
     alerts: Vec<AlertKind>,
 }
 
@@ -1040,7 +1040,7 @@ impl Service {
     }
 
     /// A code's scan summary and alerts, from memory when warm.
-    async fn code_state(&self, key: &str) -> ServiceResult<CodeState> {
+    pub(crate) async fn code_state(&self, key: &str) -> ServiceResult<CodeState> {
         if let Some(s) = self.scan_cache.codes.lock().expect("lock").get(key) {
             return Ok(s.clone());
         }
@@ -1296,7 +1296,7 @@ mod tests {
         async fn raise_alert(&self, _: Alert) -> StoreResult<bool> {
             unreachable!("folds raise nothing")
         }
-        async fn alerts_for_code(&self, _: &str) -> StoreResult<Vec<AlertKind>> {
+        async fn alerts_for_code(&self, _: &str) -> StoreResult<Vec<Alert>> {
             unreachable!("folds read no alerts")
         }
         async fn list_alerts(&self, _: &ListScope, _: i64) -> StoreResult<Vec<Alert>> {

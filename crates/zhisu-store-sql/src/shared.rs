@@ -1280,13 +1280,13 @@ macro_rules! impl_sql_store {
                 insert_alert(&self.writer, &alert).await
             }
 
-            async fn alerts_for_code(&self, code: &str) -> StoreResult<Vec<zhisu_domain::scan::AlertKind>> {
-                let kinds: Vec<String> = sqlx::query_scalar("select kind from alerts where code = $1 order by id")
+            async fn alerts_for_code(&self, code: &str) -> StoreResult<Vec<Alert>> {
+                let rows = sqlx::query("select * from alerts where code = $1 order by id limit 1000")
                     .bind(code)
                     .fetch_all(&self.reader)
                     .await
                     .map_err(map_err)?;
-                Ok(kinds.iter().filter_map(|k| zhisu_domain::scan::AlertKind::parse(k)).collect())
+                rows.iter().map(alert_from_row).collect()
             }
 
             async fn list_alerts(&self, scope: &ListScope, limit: i64) -> StoreResult<Vec<Alert>> {
@@ -1367,6 +1367,15 @@ macro_rules! impl_sql_store {
                     q = q.bind(*b);
                 }
                 let rows = q.fetch_all(&self.reader).await.map_err(map_err)?;
+                rows.iter().map(flow_from_row).collect()
+            }
+
+            async fn flow_of_code(&self, code: &str, limit: i64) -> StoreResult<Vec<FlowRow>> {
+                let sql = format!(
+                    "select * from flow_lines where code = $1 order by id limit {}",
+                    limit.clamp(1, 100_000)
+                );
+                let rows = sqlx::query(&sql).bind(code).fetch_all(&self.reader).await.map_err(map_err)?;
                 rows.iter().map(flow_from_row).collect()
             }
 

@@ -539,7 +539,8 @@ pub trait ScanStore: Send + Sync {
     ) -> StoreResult<Vec<String>>;
     /// Stores the alert unless one of its kind exists for the code; true if new.
     async fn raise_alert(&self, alert: Alert) -> StoreResult<bool>;
-    async fn alerts_for_code(&self, code: &str) -> StoreResult<Vec<AlertKind>>;
+    /// The alerts raised for one code, oldest first.
+    async fn alerts_for_code(&self, code: &str) -> StoreResult<Vec<Alert>>;
     /// Newest first, within the scope.
     async fn list_alerts(&self, scope: &ListScope, limit: i64) -> StoreResult<Vec<Alert>>;
 }
@@ -553,6 +554,8 @@ pub trait FlowStore: Send + Sync {
     async fn flow_of_batches(&self, batch_ids: &[i64], limit: i64) -> StoreResult<Vec<FlowRow>>;
     /// The enterprises a code was delivered to, latest first (at most 10).
     async fn holders_of(&self, code: &str) -> StoreResult<Vec<i64>>;
+    /// Every line carrying `code`, oldest first (at most `limit`).
+    async fn flow_of_code(&self, code: &str, limit: i64) -> StoreResult<Vec<FlowRow>>;
     /// The enterprises `from` sold a code to, first sale first.
     async fn shipped_to(&self, code: &str, from: i64) -> StoreResult<Vec<i64>>;
 }

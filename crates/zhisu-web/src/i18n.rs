@@ -7,6 +7,31 @@ use std::collections::BTreeMap;
 const TEXT: &[(&str, &str, &str)] = &[
     ("app_name", "质溯 · 重点工业产品质量安全追溯平台", "zhisu · Quality-safety traceability of important industrial products"),
     ("app_short", "质溯", "zhisu"),
+    ("code_life", "追溯码全生命周期", "A code's life cycle"),
+    ("look_up", "查询", "Look up"),
+    ("risks", "风险提示", "Risk warnings"),
+    ("life_product", "产品", "Product"),
+    ("life_batch", "批次", "Batch"),
+    ("life_producer", "生产企业", "Producer"),
+    ("life_scans", "扫码次数", "Scans"),
+    ("life_first_scan", "首次扫码", "first scanned"),
+    ("life_step", "环节", "Step"),
+    ("life_not_found", "没有这个追溯码，或无权查看 (no such code, or not yours to see)", "No such code, or not yours to see"),
+    ("life_product-filed", "产品备案", "Product filed"),
+    ("life_batch-filed", "批次备案", "Batch filed"),
+    ("life_submitted", "提交审核", "Submitted"),
+    ("life_approved", "审核通过", "Approved"),
+    ("life_rejected", "驳回", "Rejected"),
+    ("life_activated", "激活赋码", "Activated"),
+    ("life_frozen", "冻结", "Frozen"),
+    ("life_unfrozen", "解冻", "Unfrozen"),
+    ("life_voided", "作废", "Voided"),
+    ("life_packed", "装箱", "Packed"),
+    ("life_sold", "销售", "Sold"),
+    ("life_purchased", "进货", "Bought"),
+    ("life_first-scan", "扫码", "Scanned"),
+    ("life_alert", "预警", "Alert"),
+    ("life_recalled", "召回", "Recalled"),
     ("freeze", "冻结", "Freeze"),
     ("unfreeze", "解冻", "Unfreeze"),
     ("void", "作废", "Void"),
@@ -342,6 +367,13 @@ mod tests {
         for (k, zh, en) in TEXT {
             assert!(seen.insert(k), "duplicate key {k}");
             assert!(!zh.is_empty() && !en.is_empty(), "{k}");
+        }
+        for step in zhisu_service::LifeStep::KINDS {
+            let key = format!("life_{step}");
+            assert!(
+                !Lang::Zh.text(&key).is_empty(),
+                "no label for the life step {step}"
+            );
         }
         assert_eq!(Lang::En.text("login"), "Log in");
         assert_eq!(Lang::Zh.text("login"), "登录");

@@ -942,6 +942,8 @@ async fn detail_page(
                                 .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))
                                 .unwrap_or_default();
                             workflow.push(minijinja::context! { kind => "link", url => path, label => lang.text("preview_scan"), id => "preview-scan" });
+                            let life = format!("/codes/life?code={}", urlencoding::encode(&first));
+                            workflow.push(minijinja::context! { kind => "link", url => life, label => lang.text("code_life"), id => "code-life" });
                         }
                         workflow.push(minijinja::context! { kind => "link", url => format!("/batches/{id}/labels.pdf"), label => lang.text("labels_pdf"), id => "labels" });
                         for (format, key) in [("txt", "download_txt"), ("csv", "download_csv"), ("zpl", "download_zpl")] {

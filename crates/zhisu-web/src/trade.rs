@@ -405,3 +405,74 @@ pub async fn answer_feedback(
         Err(e) => state.error_page(&page, e),
     }
 }
+
+/// Where a life step's record is shown.
+fn record_link(record: &str) -> Option<String> {
+    let (kind, id) = record.split_once('/')?;
+    let list = match kind {
+        "product" => "products",
+        "batch" => "batches",
+        "package" => "packages",
+        "flow" => "flows",
+        "recall" => "recalls",
+        _ => return None,
+    };
+    Some(format!("/{list}/{id}"))
+}
+
+/// A code's whole life (P6.2, P6.3): look a code up, see every step in
+/// time order with its risks on top.
+pub async fn code_life(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Query(p): Query<CodeParam>,
+) -> Response {
+    let code = p.code.unwrap_or_default().trim().to_string();
+    let empty = minijinja::context! { code => "", error => "", life => () };
+    if code.is_empty() {
+        return state.render(&page, "code_life.html", empty);
+    }
+    match state.service.code_life(&s.principal, &code).await {
+        Ok(life) => {
+            let steps: Vec<_> = life
+                .steps
+                .iter()
+                .map(|step| {
+                    minijinja::context! {
+                        at => view::local_time(step.at.clone()),
+                        step => step.step.clone(),
+                        label => page.lang.text(&format!("life_{}", step.step)),
+                        detail => step.detail.clone(),
+                        link => step.record.as_deref().and_then(record_link),
+                        risk => step.risk,
+                    }
+                })
+                .collect();
+            let first_at = life.scans.first_at.clone().map(view::local_time);
+            state.render(
+                &page,
+                "code_life.html",
+                minijinja::context! { code, error => "", life, steps, first_at },
+            )
+        }
+        Err(e @ (ServiceError::NotFound(_) | ServiceError::BadRequest(_))) => {
+            let error = match &e {
+                ServiceError::NotFound(_) => page.lang.text("life_not_found").to_string(),
+                other => other.to_string(),
+            };
+            let status = if matches!(e, ServiceError::NotFound(_)) {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            let mut response = state.render(
+                &page,
+                "code_life.html",
+                minijinja::context! { code, error, life => () },
+            );
+            *response.status_mut() = status;
+            response
+        }
+        Err(e) => state.error_page(&page, e),
+    }
+}

@@ -35,6 +35,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("alerts.html", include_str!("../templates/alerts.html")),
     (
+        "code_life.html",
+        include_str!("../templates/code_life.html"),
+    ),
+    (
         "feedback_form.html",
         include_str!("../templates/feedback_form.html"),
     ),

@@ -10,6 +10,7 @@ mod cli;
 mod codes;
 mod epcis;
 mod flow;
+mod life;
 mod openapi;
 mod pages;
 mod retention;

@@ -21,6 +21,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/batches/{id}/dispose"),
     ("get", "/api/v1/batches/{id}/codes"),
     ("get", "/api/v1/codes/verify"),
+    ("get", "/api/v1/codes/life"),
     ("get", "/api/v1/batches/{id}/codes/{index}/qr"),
     ("get", "/api/v1/batches/{id}/labels"),
     ("post", "/api/v1/packages"),

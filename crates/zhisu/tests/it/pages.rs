@@ -816,3 +816,93 @@ async fn batch_workflow_in_pages() {
     // An active batch can no longer be edited.
     assert!(!html.contains(&format!("href=\"{batch_url}/edit\"")));
 }
+
+/// The life-cycle page (P6.2): reached from the batch page, every step in
+/// order with risks marked, and a clear answer for bad or foreign codes.
+#[tokio::test]
+async fn a_codes_life_in_pages() {
+    let app = TestApp::spawn(EngineKind::Sqlite).await;
+    let admin = app.key(zhisu_domain::Role::PlatformAdmin, None, &[]).await;
+    let (maker_id, maker_key) = app.enterprise(&admin, "manufacturer", "440305").await;
+    let (batch, _, codes) = crate::scan::active_item_batch(&app, &maker_key, "LIFE-P", 961).await;
+    let operator = zhisu_service::NewAccount::new(
+        "life-operator",
+        crate::support::PASSWORD,
+        "操作员",
+        zhisu_domain::Role::ManufacturerOperator,
+    )
+    .enterprise(Some(maker_id));
+    app.service.create_user(None, operator).await.unwrap();
+    let (maker, _) = signed_in(&app, "life-operator").await;
+    let get = |path: String| {
+        let maker = maker.clone();
+        let url = app.url(&path);
+        async move {
+            let r = maker.get(url).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (_, html) = get(format!("/batches/{batch}")).await;
+    let link = html
+        .split("id=\"code-life\"")
+        .next()
+        .and_then(|before| before.rsplit("href=\"").next())
+        .map(|href| href.trim_end_matches(['"', ' ']).to_string())
+        .expect("the batch page links the life of its first code");
+    assert!(link.contains("life?code="), "{link}");
+    let (status, html) = get(link.replace("&#x2f;", "/")).await;
+    assert_eq!(status, 200, "{html}");
+    for step in ["product-filed", "batch-filed", "activated"] {
+        assert!(
+            html.contains(&format!("data-step=\"{step}\"")),
+            "{step}: {html}"
+        );
+    }
+    assert!(html.contains("激活赋码"), "steps are labelled: {html}");
+    assert!(!html.contains("id=\"risks\""), "no risk yet");
+
+    // A frozen batch: the risk shows on top and its row is marked.
+    let gd = app
+        .key(zhisu_domain::Role::Regulator, None, &["440000"])
+        .await;
+    let (status, _) = app
+        .post(
+            &gd,
+            &format!("/api/v1/batches/{batch}/dispose"),
+            &serde_json::json!({"action": "freeze", "reason": "抽检复核"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let path = format!("/codes/life?code={}", urlencoding::encode(&codes[1]));
+    let (status, html) = get(path).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("id=\"risks\"") && html.contains("抽检复核"),
+        "{html}"
+    );
+    assert!(
+        html.contains("data-step=\"frozen\" class=\"risk\""),
+        "{html}"
+    );
+
+    // Bad and foreign codes.
+    let (status, html) = get("/codes/life?code=https%3A%2F%2Fx.cn%2F01%2F123".into()).await;
+    assert_eq!(status, 400);
+    assert!(html.contains("id=\"life-error\""), "{html}");
+    let forged = urlencoding::encode(&crate::support::forge(&codes[0])).into_owned();
+    let (status, html) = get(format!("/codes/life?code={forged}")).await;
+    assert_eq!(status, 404);
+    assert!(html.contains("no such code"), "{html}");
+    let (status, html) = get("/codes/life".into()).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("id=\"life-lookup\""),
+        "the empty form: {html}"
+    );
+    let r = app.client.get(app.url("/codes/life")).send().await.unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        303,
+        "signed-out visitors are sent to log in"
+    );
+}
