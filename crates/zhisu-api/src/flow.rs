@@ -233,3 +233,19 @@ pub async fn answer_feedback(
             .to_json(),
     ))
 }
+
+/// The live view of production and circulation (P6.3): per product in the
+/// caller's scope, the active batches and their items, what the producer
+/// shipped, item deliveries between enterprises on the platform, items
+/// sold off the platform, alerts and open recalls; and the provinces the
+/// goods were delivered to. A seller sees the products it traded, without
+/// the producer's own figures.
+#[utoipa::path(get, path = "/api/v1/supply", tag = "flows",
+    responses((status = 200, body = zhisu_service::SupplyView), (status = 401, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn supply(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+) -> ApiResult<Json<zhisu_service::SupplyView>> {
+    Ok(Json(state.service.supply_view(&by).await?))
+}

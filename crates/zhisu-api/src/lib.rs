@@ -98,6 +98,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(flow::open_recall, flow::list_recalls))
         .routes(routes!(flow::get_recall))
         .routes(routes!(flow::recall_progress))
+        .routes(routes!(flow::supply))
         .routes(routes!(flow::recall_trace))
         .routes(routes!(flow::send_feedback, flow::list_feedback))
         .routes(routes!(flow::get_feedback))

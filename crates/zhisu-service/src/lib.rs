@@ -18,6 +18,7 @@ mod records;
 mod retention;
 mod scan;
 mod subscriptions;
+mod supply;
 
 use std::sync::Arc;
 
@@ -39,6 +40,7 @@ pub use scan::{client_kind, LedgerRef, ScanContext, ScanCount, ScanView, ScanWar
 pub use subscriptions::{
     gs1_signature, is_public_ip, names_private_host, Subscription, Watch, Webhook, GS1_SIGNATURE,
 };
+pub use supply::{ProductSupply, RegionSupply, SupplyView};
 use zhisu_domain::Invalid;
 use zhisu_store::{Store, StoreError};
 

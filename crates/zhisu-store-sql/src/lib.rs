@@ -67,6 +67,39 @@ pub(crate) fn add_condition(
     conditions.push(condition.replace("$?", &format!("${}", binds.len())));
 }
 
+/// Adds the condition that keeps records (aliased `alias`) in `scope`.
+pub(crate) fn add_scope(
+    conditions: &mut Vec<String>,
+    binds: &mut Vec<Bind>,
+    scope: &zhisu_domain::auth::ListScope,
+    alias: &str,
+) {
+    use zhisu_domain::auth::ListScope;
+    match scope {
+        ListScope::All => {}
+        ListScope::Enterprise(e) => add_condition(
+            conditions,
+            binds,
+            &format!("{alias}.enterprise_id = $?"),
+            Bind::I64(*e),
+        ),
+        ListScope::Regions(prefixes) if prefixes.is_empty() => {
+            add_condition(conditions, binds, "1 = $?", Bind::I64(0))
+        }
+        ListScope::Regions(prefixes) => {
+            let mut parts = Vec::new();
+            for p in prefixes {
+                binds.push(Bind::Text(format!("{}%", like_escape(p))));
+                parts.push(format!(
+                    "{alias}.region_code like ${} escape '\\'",
+                    binds.len()
+                ));
+            }
+            conditions.push(format!("({})", parts.join(" or ")));
+        }
+    }
+}
+
 /// Which record version a ledger leaf is for.
 pub(crate) struct VersionKey {
     pub kind: zhisu_domain::RecordKind,

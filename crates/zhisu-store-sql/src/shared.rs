@@ -11,10 +11,10 @@ macro_rules! impl_sql_store {
         use zhisu_domain::{BlobRef, RecordKind, Role};
         use zhisu_store::{
             canonical_json, format_time, now, AccountStore, ApiKey, AuditEntry, AuditQuery, AuditRecord, AuditStore,
-            BlobIndex, NewApiKey, Alert, NewScan, ScanStore, FlowRow, FlowStore, CaptureRow, EventQuery, EventStore, SubscriptionRow, NewEvent, Piece, Pieces, NewRecord, NewUser, Page, RecordIndex, RecordQuery, RecordStore, Session,
+            BlobIndex, NewApiKey, Alert, NewScan, ScanStore, FlowRow, FlowStore, FlowTotal, CaptureRow, EventQuery, EventStore, SubscriptionRow, NewEvent, Piece, Pieces, NewRecord, NewUser, Page, RecordIndex, RecordQuery, RecordStore, Session,
             StoreError, StoreHealth, StoreResult, StoredRecord, User,
         };
-        use $crate::{add_condition, like_escape, map_err, split_list, Bind, VersionKey};
+        use $crate::{add_condition, add_scope, like_escape, map_err, split_list, Bind, VersionKey};
         type DbRow = <$db as sqlx::Database>::Row;
 
         const RECORD_COLUMNS: &str = "r.id, r.kind, v.version, r.enterprise_id, r.parent_id, r.region_code, \
@@ -391,19 +391,7 @@ macro_rules! impl_sql_store {
             async fn list_records(&self, query: &RecordQuery) -> StoreResult<Page<StoredRecord>> {
                 let mut conditions = vec!["r.kind = $1".to_string()];
                 let mut binds = vec![Bind::Text(query.kind.as_str().to_string())];
-                match &query.scope {
-                    ListScope::All => {}
-                    ListScope::Enterprise(e) => add_condition(&mut conditions, &mut binds, "r.enterprise_id = $?", Bind::I64(*e)),
-                    ListScope::Regions(prefixes) if prefixes.is_empty() => add_condition(&mut conditions, &mut binds, "1 = $?", Bind::I64(0)),
-                    ListScope::Regions(prefixes) => {
-                        let mut parts = Vec::new();
-                        for p in prefixes {
-                            binds.push(Bind::Text(format!("{}%", like_escape(p))));
-                            parts.push(format!("r.region_code like ${} escape '\\'", binds.len()));
-                        }
-                        conditions.push(format!("({})", parts.join(" or ")));
-                    }
-                }
+                add_scope(&mut conditions, &mut binds, &query.scope, "r");
                 if let Some(e) = query.enterprise_id {
                     add_condition(&mut conditions, &mut binds, "r.enterprise_id = $?", Bind::I64(e));
                 }
@@ -1377,6 +1365,41 @@ macro_rules! impl_sql_store {
                 );
                 let rows = sqlx::query(&sql).bind(code).fetch_all(&self.reader).await.map_err(map_err)?;
                 rows.iter().map(flow_from_row).collect()
+            }
+
+            async fn flow_totals(&self, scope: &ListScope, party: Option<i64>) -> StoreResult<Vec<FlowTotal>> {
+                let mut conditions = vec!["b.kind = 'batch'".to_string()];
+                let mut binds = Vec::new();
+                add_scope(&mut conditions, &mut binds, scope, "b");
+                if let Some(e) = party {
+                    binds.push(Bind::I64(e));
+                    conditions.push(format!("(f.from_id = ${n} or f.to_id = ${n})", n = binds.len()));
+                }
+                let sql = format!(
+                    "select b.parent_id as product_id, f.kind, f.from_id, f.to_id, cast(sum(f.quantity) as bigint) as quantity \
+                     from flow_lines f join records b on b.id = f.batch_id where {} \
+                     group by b.parent_id, f.kind, f.from_id, f.to_id order by b.parent_id limit 100000",
+                    conditions.join(" and ")
+                );
+                let mut q = sqlx::query(&sql);
+                for b in &binds {
+                    q = match b {
+                        Bind::I64(v) => q.bind(*v),
+                        Bind::Text(v) => q.bind(v.clone()),
+                    };
+                }
+                let rows = q.fetch_all(&self.reader).await.map_err(map_err)?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(FlowTotal {
+                            product_id: row.try_get("product_id").map_err(map_err)?,
+                            kind: row.try_get("kind").map_err(map_err)?,
+                            from_id: row.try_get("from_id").map_err(map_err)?,
+                            to_id: row.try_get("to_id").map_err(map_err)?,
+                            quantity: row.try_get("quantity").map_err(map_err)?,
+                        })
+                    })
+                    .collect()
             }
 
             async fn shipped_to(&self, code: &str, from: i64) -> StoreResult<Vec<i64>> {

@@ -100,6 +100,17 @@ pub struct FlowRow {
     pub at: String,
 }
 
+/// How many items of a product went from one party to another (P6.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FlowTotal {
+    pub product_id: i64,
+    /// `sale` or `purchase`: who recorded it.
+    pub kind: String,
+    pub from_id: Option<i64>,
+    pub to_id: Option<i64>,
+    pub quantity: i64,
+}
+
 /// An entry of the audit log (G8.4, G11).
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
@@ -556,6 +567,14 @@ pub trait FlowStore: Send + Sync {
     async fn holders_of(&self, code: &str) -> StoreResult<Vec<i64>>;
     /// Every line carrying `code`, oldest first (at most `limit`).
     async fn flow_of_code(&self, code: &str, limit: i64) -> StoreResult<Vec<FlowRow>>;
+    /// Flow lines summed by product and parties, for the batches in
+    /// `scope` (by their producer), and with `party` only the lines that
+    /// enterprise sent or received.
+    async fn flow_totals(
+        &self,
+        scope: &ListScope,
+        party: Option<i64>,
+    ) -> StoreResult<Vec<FlowTotal>>;
     /// The enterprises `from` sold a code to, first sale first.
     async fn shipped_to(&self, code: &str, from: i64) -> StoreResult<Vec<i64>>;
 }

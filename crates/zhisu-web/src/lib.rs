@@ -330,6 +330,7 @@ pub fn router(state: WebState) -> Router {
         .route("/recalls/{id}/trace.xlsx", get(trade::recall_xlsx))
         .route("/alerts", get(trade::alerts))
         .route("/codes/life", get(trade::code_life))
+        .route("/supply", get(trade::supply))
         .route("/feedback", get(pages::feedback_list))
         .route(
             "/feedback/new",

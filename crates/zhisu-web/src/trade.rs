@@ -476,3 +476,14 @@ pub async fn code_life(
         Err(e) => state.error_page(&page, e),
     }
 }
+
+/// The live view of production and circulation (P6.3).
+pub async fn supply(State(state): State<WebState>, SignedIn(page, s): SignedIn) -> Response {
+    match state.service.supply_view(&s.principal).await {
+        Ok(view) => {
+            let seller = s.principal.role == zhisu_domain::Role::Seller;
+            state.render(&page, "supply.html", minijinja::context! { view, seller })
+        }
+        Err(e) => state.error_page(&page, e),
+    }
+}

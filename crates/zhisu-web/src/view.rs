@@ -38,6 +38,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "code_life.html",
         include_str!("../templates/code_life.html"),
     ),
+    ("supply.html", include_str!("../templates/supply.html")),
     (
         "feedback_form.html",
         include_str!("../templates/feedback_form.html"),
@@ -205,6 +206,23 @@ pub fn rows(lang: Lang, body: &serde_json::Value, fields: &[&str]) -> Vec<Row> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_template_file_is_served() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        files.sort();
+        let mut served: Vec<String> = TEMPLATES.iter().map(|(n, _)| n.to_string()).collect();
+        served.sort();
+        assert_eq!(served, files, "add new templates to TEMPLATES");
+        for (name, source) in TEMPLATES {
+            let on_disk = std::fs::read_to_string(format!("{dir}/{name}")).unwrap();
+            assert_eq!(*source, on_disk, "{name} is served from its own file");
+        }
+    }
 
     #[test]
     fn shows_values_for_people() {

@@ -18,4 +18,5 @@ mod scan;
 mod schemes;
 mod store;
 mod subscriptions;
+mod supply;
 mod support;

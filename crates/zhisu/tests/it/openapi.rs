@@ -22,6 +22,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/batches/{id}/codes"),
     ("get", "/api/v1/codes/verify"),
     ("get", "/api/v1/codes/life"),
+    ("get", "/api/v1/supply"),
     ("get", "/api/v1/batches/{id}/codes/{index}/qr"),
     ("get", "/api/v1/batches/{id}/labels"),
     ("post", "/api/v1/packages"),

@@ -861,6 +861,19 @@ async fn a_codes_life_in_pages() {
     assert!(html.contains("激活赋码"), "steps are labelled: {html}");
     assert!(!html.contains("id=\"risks\""), "no risk yet");
 
+    // The production and circulation view lists the product: one active
+    // batch of five items, nothing shipped yet.
+    let (status, html) = get("/supply".into()).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("生产与流通") && html.contains("data-product="),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td class=\"num\">1</td><td class=\"num\">5</td>"),
+        "{html}"
+    );
+
     // A frozen batch: the risk shows on top and its row is marked.
     let gd = app
         .key(zhisu_domain::Role::Regulator, None, &["440000"])
