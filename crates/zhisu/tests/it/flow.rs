@@ -8,17 +8,13 @@ use serde_json::{json, Value};
 use zhisu_domain::Role;
 
 use crate::scan::{active_item_batch, scan_json};
-use crate::support::TestApp;
+use crate::support::{flow_lines, TestApp};
 
 fn today() -> String {
     chrono::Utc::now()
         .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
         .format("%Y-%m-%d")
         .to_string()
-}
-
-fn lines(codes: &[String]) -> Value {
-    json!(codes.iter().map(|c| json!({"code": c})).collect::<Vec<_>>())
 }
 
 #[tokio::test]
@@ -38,13 +34,13 @@ async fn goods_flow_down_the_chain_and_a_recall_finds_every_holder() {
         };
 
         // The producer sells three to the distributor and one off the platform.
-        let sale = json!({"kind": "sale", "at": today(), "counterparty_id": dist_id, "lines": lines(&codes[..3])});
+        let sale = json!({"kind": "sale", "at": today(), "counterparty_id": dist_id, "lines": flow_lines(&codes[..3])});
         let (status, to_dist) = app.post(&maker, "/api/v1/flows", &sale).await;
         assert_eq!(status, 201, "{engine}: {to_dist}");
         assert_eq!(to_dist["lines"].as_array().unwrap().len(), 3);
         assert!(to_dist["counterparty_name"].as_str().unwrap().len() > 2);
         let off = json!({"kind": "sale", "at": today(), "counterparty_name": "个体户王五", "counterparty_address": "深圳市南山区",
-            "counterparty_contact": "13800000000", "lines": lines(&codes[3..4])});
+            "counterparty_contact": "13800000000", "lines": flow_lines(&codes[3..4])});
         let (status, to_wang) = app.post(&maker, "/api/v1/flows", &off).await;
         assert_eq!(status, 201, "{to_wang}");
         assert_eq!(
@@ -70,12 +66,12 @@ async fn goods_flow_down_the_chain_and_a_recall_finds_every_holder() {
 
         // Purchases: matched against the producer's sale, or not.
         let (status, bought) = app
-            .post(&dist, "/api/v1/flows", &json!({"kind": "purchase", "at": today(), "counterparty_id": maker_id, "lines": lines(&codes[..3])}))
+            .post(&dist, "/api/v1/flows", &json!({"kind": "purchase", "at": today(), "counterparty_id": maker_id, "lines": flow_lines(&codes[..3])}))
             .await;
         assert_eq!(status, 201, "{bought}");
         assert_eq!(bought["matched"], true, "{bought}");
         let (status, early) = app
-            .post(&retail, "/api/v1/flows", &json!({"kind": "purchase", "at": today(), "counterparty_id": dist_id, "lines": lines(&codes[..1])}))
+            .post(&retail, "/api/v1/flows", &json!({"kind": "purchase", "at": today(), "counterparty_id": dist_id, "lines": flow_lines(&codes[..1])}))
             .await;
         assert_eq!(status, 201);
         assert_eq!(
@@ -87,18 +83,18 @@ async fn goods_flow_down_the_chain_and_a_recall_finds_every_holder() {
         // The distributor sells two on; it cannot sell what it never received.
         let before = flows().await;
         let (status, problem) = app
-            .post(&dist, "/api/v1/flows", &json!({"kind": "sale", "at": today(), "counterparty_id": retail_id, "lines": lines(&codes[3..5])}))
+            .post(&dist, "/api/v1/flows", &json!({"kind": "sale", "at": today(), "counterparty_id": retail_id, "lines": flow_lines(&codes[3..5])}))
             .await;
         assert_eq!(status, 422, "{problem}");
         assert_eq!(problem["errors"][0]["code"], "not-held");
         assert_eq!(flows().await, before, "a refused sale stores nothing");
         let (status, _) = app
-            .post(&dist, "/api/v1/flows", &json!({"kind": "sale", "at": today(), "counterparty_id": retail_id, "lines": lines(&codes[..2])}))
+            .post(&dist, "/api/v1/flows", &json!({"kind": "sale", "at": today(), "counterparty_id": retail_id, "lines": flow_lines(&codes[..2])}))
             .await;
         assert_eq!(status, 201);
         // …and the retailer sells one to a consumer.
         let (status, _) = app
-            .post(&retail, "/api/v1/flows", &json!({"kind": "sale", "at": today(), "counterparty_name": "消费者李四", "counterparty_address": "杭州市西湖区", "counterparty_contact": "13900000000", "lines": lines(&codes[..1])}))
+            .post(&retail, "/api/v1/flows", &json!({"kind": "sale", "at": today(), "counterparty_name": "消费者李四", "counterparty_address": "杭州市西湖区", "counterparty_contact": "13900000000", "lines": flow_lines(&codes[..1])}))
             .await;
         assert_eq!(status, 201);
 
@@ -107,15 +103,15 @@ async fn goods_flow_down_the_chain_and_a_recall_finds_every_holder() {
         let forged = crate::support::forge(&codes[0]);
         for (body, field) in [
             (
-                json!({"kind": "sale", "at": "2999-01-01", "counterparty_id": dist_id, "lines": lines(&codes[4..5])}),
+                json!({"kind": "sale", "at": "2999-01-01", "counterparty_id": dist_id, "lines": flow_lines(&codes[4..5])}),
                 "at",
             ),
             (
-                json!({"kind": "sale", "at": today(), "counterparty_name": "x", "lines": lines(&codes[4..5])}),
+                json!({"kind": "sale", "at": today(), "counterparty_name": "x", "lines": flow_lines(&codes[4..5])}),
                 "counterparty_address",
             ),
             (
-                json!({"kind": "sale", "at": today(), "counterparty_id": dist_id, "lines": lines(std::slice::from_ref(&forged))}),
+                json!({"kind": "sale", "at": today(), "counterparty_id": dist_id, "lines": flow_lines(std::slice::from_ref(&forged))}),
                 "lines[0].code",
             ),
             (
@@ -123,11 +119,11 @@ async fn goods_flow_down_the_chain_and_a_recall_finds_every_holder() {
                 "lines[1].code",
             ),
             (
-                json!({"kind": "sale", "at": today(), "counterparty_id": maker_id, "lines": lines(&codes[4..5])}),
+                json!({"kind": "sale", "at": today(), "counterparty_id": maker_id, "lines": flow_lines(&codes[4..5])}),
                 "counterparty_id",
             ),
             (
-                json!({"kind": "sale", "at": today(), "counterparty_id": 999_999, "lines": lines(&codes[4..5])}),
+                json!({"kind": "sale", "at": today(), "counterparty_id": 999_999, "lines": flow_lines(&codes[4..5])}),
                 "counterparty_id",
             ),
             (
@@ -155,7 +151,7 @@ async fn goods_flow_down_the_chain_and_a_recall_finds_every_holder() {
             .await;
         assert_eq!(status, 422);
         let (status, _) = app
-            .post(&gd, "/api/v1/flows", &json!({"kind": "sale", "enterprise_id": maker_id, "at": today(), "counterparty_id": dist_id, "lines": lines(&codes[4..5])}))
+            .post(&gd, "/api/v1/flows", &json!({"kind": "sale", "enterprise_id": maker_id, "at": today(), "counterparty_id": dist_id, "lines": flow_lines(&codes[4..5])}))
             .await;
         assert_eq!(status, 403, "regulators do not trade");
         assert_eq!(flows().await, before);
@@ -557,17 +553,17 @@ async fn codes_outside_their_distributors_region_raise_diversion_alerts() {
             .await;
         assert_eq!(status, 200, "{patched}");
         let (status, _) = app
-            .post(&maker, "/api/v1/flows", &json!({"kind": "sale", "at": today(), "counterparty_id": gd_dist_id, "lines": lines(&codes[..3])}))
+            .post(&maker, "/api/v1/flows", &json!({"kind": "sale", "at": today(), "counterparty_id": gd_dist_id, "lines": flow_lines(&codes[..3])}))
             .await;
         assert_eq!(status, 201);
 
         // Sold on inside Guangdong: fine. Into Zhejiang: diverted.
         let (status, _) = app
-            .post(&gd_dist, "/api/v1/flows", &json!({"kind": "sale", "at": today(), "counterparty_id": gd_shop_id, "lines": lines(&codes[1..2])}))
+            .post(&gd_dist, "/api/v1/flows", &json!({"kind": "sale", "at": today(), "counterparty_id": gd_shop_id, "lines": flow_lines(&codes[1..2])}))
             .await;
         assert_eq!(status, 201);
         let (status, _) = app
-            .post(&gd_dist, "/api/v1/flows", &json!({"kind": "sale", "at": today(), "counterparty_id": zj_shop_id, "lines": lines(&codes[..1])}))
+            .post(&gd_dist, "/api/v1/flows", &json!({"kind": "sale", "at": today(), "counterparty_id": zj_shop_id, "lines": flow_lines(&codes[..1])}))
             .await;
         assert_eq!(
             status, 201,

@@ -7,11 +7,7 @@ use serde_json::{json, Value};
 use zhisu_domain::Role;
 
 use crate::scan::{active_item_batch, scan_json};
-use crate::support::TestApp;
-
-fn lines(codes: &[String]) -> Value {
-    json!(codes.iter().map(|c| json!({"code": c})).collect::<Vec<_>>())
-}
+use crate::support::{flow_lines, TestApp};
 
 async fn life(app: &TestApp, key: &str, code: &str) -> (u16, Value) {
     let r = app
@@ -49,11 +45,11 @@ async fn a_codes_life_shows_every_step_in_order_to_those_who_may_see_it() {
         // Down the chain: the maker sells two to the distributor, which
         // sells one to a consumer; the code is scanned; the regulator
         // freezes and unfreezes the batch, then recalls it.
-        let sale = json!({"kind": "sale", "at": "2026-11-01", "counterparty_id": dist_id, "lines": lines(&codes[..2])});
+        let sale = json!({"kind": "sale", "at": "2026-11-01", "counterparty_id": dist_id, "lines": flow_lines(&codes[..2])});
         let (status, sold) = app.post(&maker, "/api/v1/flows", &sale).await;
         assert_eq!(status, 201, "{sold}");
         let on = json!({"kind": "sale", "at": "2026-11-03T10:00:00+08:00", "counterparty_name": "消费者李四", "counterparty_address": "广州市天河区",
-            "counterparty_contact": "13900000000", "lines": lines(&codes[..1])});
+            "counterparty_contact": "13900000000", "lines": flow_lines(&codes[..1])});
         let (status, resold) = app.post(&dist, "/api/v1/flows", &on).await;
         assert_eq!(status, 201, "{resold}");
         scan_json(&app, &codes[0], "").await;

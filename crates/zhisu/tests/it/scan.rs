@@ -369,11 +369,7 @@ async fn transport_packages_and_other_schemes_resolve() {
     let admin = app.key(Role::PlatformAdmin, None, &[]).await;
     let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
     let (_, _, codes) = active_item_batch(&app, &maker, "PKG-1", 804).await;
-    let body = format!("06970000{:09}", 804);
-    let sscc = format!(
-        "{body}{}",
-        zhisu_codes::gs1::lint::mod10_check_digit(&body).unwrap()
-    );
+    let sscc = crate::support::sscc(804);
     let (status, package) = app
         .post(
             &maker,
@@ -403,11 +399,7 @@ async fn transport_packages_and_other_schemes_resolve() {
         .unwrap()
         .ends_with(&format!("/00/{sscc}")));
     assert_eq!(event["childEPCs"].as_array().unwrap().len(), 3);
-    let unregistered = format!("06970000{:09}", 805);
-    let unregistered = format!(
-        "{unregistered}{}",
-        zhisu_codes::gs1::lint::mod10_check_digit(&unregistered).unwrap()
-    );
+    let unregistered = crate::support::sscc(805);
     let (status, view) = scan_json(&app, &format!("{}/00/{unregistered}", app.base), "").await;
     assert_eq!(
         (status, view["type"].as_str()),

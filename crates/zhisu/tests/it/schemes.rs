@@ -9,11 +9,7 @@ use zhisu_domain::Role;
 
 use crate::codes::{export, file_batch};
 use crate::scan::{scan_json, scan_page};
-use crate::support::{forge, gas_stove_json, TestApp};
-
-fn lines(codes: &[String]) -> Value {
-    json!(codes.iter().map(|c| json!({"code": c})).collect::<Vec<_>>())
-}
+use crate::support::{flow_lines, forge, gas_stove_json, TestApp};
 
 /// Submits and activates a batch; answers the activation's status.
 async fn activate(app: &TestApp, key: &str, batch: i64) -> (u16, Value) {
@@ -165,10 +161,10 @@ async fn ecode_digital_identity_and_ccc_codes_resolve_under_c_on_every_engine() 
 
         // Flows trade these codes like GS1 ones; a seller cannot sell what
         // it never received; the scan names the seller.
-        let sale = json!({"kind": "sale", "at": "2026-11-01", "counterparty_id": seller_id, "lines": lines(&codes[..2])});
+        let sale = json!({"kind": "sale", "at": "2026-11-01", "counterparty_id": seller_id, "lines": flow_lines(&codes[..2])});
         let (status, sold) = app.post(&maker, "/api/v1/flows", &sale).await;
         assert_eq!(status, 201, "{engine}: {sold}");
-        let sale_on = json!({"kind": "sale", "at": "2026-11-02", "counterparty_name": "消费者", "counterparty_address": "广州市", "counterparty_contact": "13800000000", "lines": lines(&codes[2..3])});
+        let sale_on = json!({"kind": "sale", "at": "2026-11-02", "counterparty_name": "消费者", "counterparty_address": "广州市", "counterparty_contact": "13800000000", "lines": flow_lines(&codes[2..3])});
         let (status, problem) = app.post(&seller, "/api/v1/flows", &sale_on).await;
         assert_eq!(status, 422, "{problem}");
         assert_eq!(problem["errors"][0]["code"], "not-held", "{problem}");
@@ -180,11 +176,7 @@ async fn ecode_digital_identity_and_ccc_codes_resolve_under_c_on_every_engine() 
         );
 
         // 组合多码: a transport package holds `/c/` codes, linked both ways.
-        let body = format!("06970000{:09}", 906);
-        let sscc = format!(
-            "{body}{}",
-            zhisu_codes::gs1::lint::mod10_check_digit(&body).unwrap()
-        );
+        let sscc = crate::support::sscc(906);
         let (status, package) = app
             .post(
                 &maker,

@@ -6,11 +6,7 @@ use serde_json::{json, Value};
 use zhisu_domain::Role;
 
 use crate::scan::active_item_batch;
-use crate::support::TestApp;
-
-fn lines(codes: &[String]) -> Value {
-    json!(codes.iter().map(|c| json!({"code": c})).collect::<Vec<_>>())
-}
+use crate::support::{flow_lines, TestApp};
 
 fn row<'a>(view: &'a Value, product: &Value) -> &'a Value {
     view["products"]
@@ -42,23 +38,23 @@ async fn the_supply_view_counts_what_was_made_and_where_it_went() {
         for (key, body) in [
             (
                 &maker,
-                json!({"kind": "sale", "at": "2026-11-01", "counterparty_id": dist_id, "lines": lines(&codes[..3])}),
+                json!({"kind": "sale", "at": "2026-11-01", "counterparty_id": dist_id, "lines": flow_lines(&codes[..3])}),
             ),
             (
                 &maker,
-                json!({"kind": "sale", "at": "2026-11-01", "counterparty_name": "个体户王五", "counterparty_address": "深圳市", "counterparty_contact": "13800000000", "lines": lines(&codes[3..4])}),
+                json!({"kind": "sale", "at": "2026-11-01", "counterparty_name": "个体户王五", "counterparty_address": "深圳市", "counterparty_contact": "13800000000", "lines": flow_lines(&codes[3..4])}),
             ),
             (
                 &dist,
-                json!({"kind": "sale", "at": "2026-11-02", "counterparty_id": retail_id, "lines": lines(&codes[..2])}),
+                json!({"kind": "sale", "at": "2026-11-02", "counterparty_id": retail_id, "lines": flow_lines(&codes[..2])}),
             ),
             (
                 &retail,
-                json!({"kind": "purchase", "at": "2026-11-02", "counterparty_id": dist_id, "lines": lines(&codes[..2])}),
+                json!({"kind": "purchase", "at": "2026-11-02", "counterparty_id": dist_id, "lines": flow_lines(&codes[..2])}),
             ),
             (
                 &retail,
-                json!({"kind": "sale", "at": "2026-11-03", "counterparty_name": "消费者", "counterparty_address": "杭州市", "counterparty_contact": "13900000000", "lines": lines(&codes[..1])}),
+                json!({"kind": "sale", "at": "2026-11-03", "counterparty_name": "消费者", "counterparty_address": "杭州市", "counterparty_contact": "13900000000", "lines": flow_lines(&codes[..1])}),
             ),
         ] {
             let (status, flow) = app.post(key, "/api/v1/flows", &body).await;

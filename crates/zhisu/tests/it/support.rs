@@ -470,6 +470,18 @@ pub fn gas_stove_json(model: &str) -> Value {
     })
 }
 
+/// The `lines` of a flow: one line per code.
+pub fn flow_lines(codes: &[String]) -> Value {
+    json!(codes.iter().map(|c| json!({"code": c})).collect::<Vec<_>>())
+}
+
+/// A valid SSCC (extension 0, the 697 company prefix) numbered `n`.
+pub fn sscc(n: u32) -> String {
+    let body = format!("06970000{n:09}");
+    let check = zhisu_codes::gs1::lint::mod10_check_digit(&body).unwrap();
+    format!("{body}{check}")
+}
+
 /// A code that differs from `code` only in its last character.
 pub fn forge(code: &str) -> String {
     let (head, last) = code.split_at(code.len() - 1);
