@@ -191,8 +191,14 @@ impl Service {
             .await?
             .ok_or_else(not_found)?;
         let key = resolved.key.clone();
-        let holders = self.store.holders_of(&key).await?;
-        let held = by.enterprise_id.is_some_and(|e| holders.contains(&e));
+        let held = match by.enterprise_id {
+            Some(e) => !self
+                .store
+                .held_codes(e, std::slice::from_ref(&key))
+                .await?
+                .is_empty(),
+            None => false,
+        };
         let tenancy = Tenancy {
             enterprise_id: product.enterprise_id,
             region_code: &product.region_code,

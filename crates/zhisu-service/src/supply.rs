@@ -15,6 +15,8 @@ use crate::{Service, ServiceResult};
 
 /// Records of one kind read for the view, at the most.
 const MAX_RECORDS: i64 = 5_000;
+/// Alerts read for the view, at the most (the newest).
+const MAX_ALERTS: i64 = 1_000;
 
 /// One product's production and circulation.
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
@@ -53,7 +55,8 @@ pub struct RegionSupply {
 pub struct SupplyView {
     pub products: Vec<ProductSupply>,
     pub regions: Vec<RegionSupply>,
-    /// More records than the view reads: the totals cover the newest.
+    /// More records (or alerts) than the view reads: the totals cover the
+    /// newest 5,000 products, batches and recalls and 1,000 alerts.
     pub truncated: bool,
 }
 
@@ -109,7 +112,9 @@ impl Service {
                 *row.active_batches.get_or_insert(0) += 1;
                 *row.items.get_or_insert(0) += b.body["quantity"].as_u64().unwrap_or(0);
             }
-            for alert in self.store.list_alerts(&scope, 1000).await? {
+            let alerts = self.store.list_alerts(&scope, MAX_ALERTS).await?;
+            truncated |= alerts.len() as i64 == MAX_ALERTS;
+            for alert in alerts {
                 if let Some(product) = alert.product_id {
                     *rows.entry(product).or_default().alerts.get_or_insert(0) += 1;
                 }

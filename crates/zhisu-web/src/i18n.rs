@@ -18,7 +18,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("supply_off_platform", "售至平台外", "Sold off the platform"),
     ("supply_regions", "货物送达省份", "Where the goods were delivered"),
     ("supply_province", "省份", "Province"),
-    ("supply_truncated", "记录较多，仅统计最新的 5000 条产品、批次与召回。", "Many records: the newest 5,000 products, batches and recalls are counted."),
+    ("supply_truncated", "记录较多，仅统计最新的 5000 条产品、批次与召回和最新的 1000 条预警。", "Many records: the newest 5,000 products, batches and recalls and the newest 1,000 alerts are counted."),
     ("look_up", "查询", "Look up"),
     ("risks", "风险提示", "Risk warnings"),
     ("life_product", "产品", "Product"),
