@@ -558,6 +558,21 @@ impl Resolved {
     }
 }
 
+/// Why a product code is unknown: a GTIN, or a `/c/` code named by what
+/// it looks like (a well-formed CCC number, say). Only on a miss.
+fn unfiled(code_key: &str) -> String {
+    let Some(code) = code_key.strip_prefix("c/") else {
+        return format!("GTIN {code_key} 未在本平台备案 (GTIN {code_key} is not filed here)");
+    };
+    let found = zhisu_codes::identify::identify(code);
+    match serde_json::to_value(found.kind) {
+        Ok(serde_json::Value::String(kind)) if found.valid && kind != "unknown" => format!(
+            "格式正确的 {kind} {code}，但未在本平台作为追溯码备案 (a well-formed {kind}, not filed here as a trace code)"
+        ),
+        _ => format!("{code} 未在本平台作为追溯码备案 (code {code} is not filed here)"),
+    }
+}
+
 fn typed<T: serde::de::DeserializeOwned>(r: &StoredRecord) -> ServiceResult<T> {
     serde_json::from_value(r.body.clone())
         .map_err(|e| ServiceError::Internal(format!("stored {:?} {}: {e}", r.kind, r.id)))
@@ -637,34 +652,21 @@ impl Service {
             ),
             (None, None) => (format!("(01){gtin}"), format!("{base}/01/{gtin}")),
         };
-        let unfiled = format!("GTIN {gtin} 未在本平台备案 (GTIN {gtin} is not filed here)");
-        self.resolve_item(gtin, serial, lot, key, uri, unfiled)
-            .await
+        self.resolve_item(gtin, serial, lot, key, uri).await
     }
 
     /// A `/c/` link: an Ecode, digital identity or CCC code filed here, with
     /// the same qualifiers as a GTIN.
     async fn resolve_scheme_link(&self, link: SchemeLink) -> ServiceResult<Resolved> {
         let uri = format!("{}{}", self.settings.public_url, link.path());
-        let found = zhisu_codes::identify::identify(&link.code);
-        let unfiled = match serde_json::to_value(found.kind) {
-            Ok(serde_json::Value::String(kind)) if found.valid && kind != "unknown" => format!(
-                "格式正确的 {kind} {code}，但未在本平台作为追溯码备案 (a well-formed {kind}, not filed here as a trace code)",
-                code = link.code
-            ),
-            _ => format!(
-                "{code} 未在本平台作为追溯码备案 (code {code} is not filed here)",
-                code = link.code
-            ),
-        };
         let key = link.key();
         let code_key = format!("c/{}", link.code);
-        self.resolve_item(code_key, link.serial, link.lot, key, uri, unfiled)
+        self.resolve_item(code_key, link.serial, link.lot, key, uri)
             .await
     }
 
-    /// The product filed under `code_key`, then the batch a serial or a lot
-    /// names, and the batch's state.
+    /// The product filed under `code_key` (a GTIN, or `c/{code}`), then the
+    /// batch a serial or a lot names, and the batch's state.
     async fn resolve_item(
         &self,
         code_key: String,
@@ -672,7 +674,6 @@ impl Service {
         lot: Option<String>,
         key: String,
         uri: String,
-        unfiled: String,
     ) -> ServiceResult<Resolved> {
         let mut resolved = Resolved {
             verification: Verification::of(VerifyStatus::Unknown, ""),
@@ -685,14 +686,15 @@ impl Service {
         };
         let store = self.store.clone();
         let cache_key = format!("code:{code_key}");
+        let wanted = code_key.clone();
         let product = self
             .scan_cache
             .record(RecordKind::Product, cache_key, || async move {
-                store.find_by_code_key(RecordKind::Product, &code_key).await
+                store.find_by_code_key(RecordKind::Product, &wanted).await
             })
             .await?;
         let Some(product) = product else {
-            resolved.verification.message = unfiled;
+            resolved.verification.message = unfiled(&code_key);
             return Ok(resolved);
         };
         resolved.verification.product_id = Some(product.id);
