@@ -15,6 +15,7 @@
 use std::fmt;
 
 use crate::gs1::digital_link::{is_uri_char, percent_decode, percent_encode};
+use crate::gs1::{DigitalLink, DlOptions};
 
 /// The longest code the platform files under `/c/`.
 pub const MAX_CODE_LEN: usize = 64;
@@ -109,8 +110,25 @@ impl SchemeLink {
     /// Reads `http(s)://{host}[/{prefix}]/c/{code}[/10/{lot}|/21/{serial}]`,
     /// each part percent-encoded (a `/` inside the code is `%2F`); a query
     /// or fragment is ignored. `Ok(None)`: the URI is not a `/c/` link at
-    /// all (read it as a GS1 Digital Link).
+    /// all (read it as a GS1 Digital Link) — also when a GS1 Digital Link
+    /// merely has a `c` segment in its path prefix.
     pub fn parse(uri: &str) -> Result<Option<SchemeLink>, SchemeError> {
+        match Self::parse_path(uri) {
+            Err(e) => {
+                let options = DlOptions {
+                    permit_zero_suppressed_gtin: true,
+                    ..Default::default()
+                };
+                match DigitalLink::parse(uri.trim(), options) {
+                    Ok(_) => Ok(None),
+                    Err(_) => Err(e),
+                }
+            }
+            found => found,
+        }
+    }
+
+    fn parse_path(uri: &str) -> Result<Option<SchemeLink>, SchemeError> {
         let Some(rest) = ["https://", "http://", "HTTPS://", "HTTP://"]
             .iter()
             .find_map(|s| uri.trim().strip_prefix(s))
@@ -256,6 +274,11 @@ mod tests {
         assert_eq!(
             SchemeLink::parse("https://a.cn/01/09520123456788"),
             Ok(None)
+        );
+        assert_eq!(
+            SchemeLink::parse("https://a.cn/c/01/09520123456788/21/X"),
+            Ok(None),
+            "a Digital Link with `c` in its path prefix"
         );
         assert_eq!(SchemeLink::parse("not a uri"), Ok(None));
         assert_eq!(SchemeLink::parse("https://a.cn"), Ok(None));
