@@ -369,6 +369,25 @@ async fn a_person_registers_and_files_a_product_in_chromium() {
     let scan_url = driver.url().await;
     driver.screenshot("scan-genuine.png").await;
 
+    // The code's whole life, from the batch page.
+    driver.goto(&batch_url).await;
+    driver
+        .wait_for("the batch page", |_, html| {
+            html.contains("id=\"code-life\"")
+        })
+        .await;
+    driver.click("#code-life").await;
+    let html = driver
+        .wait_for("the code's life", |url, html| {
+            url.contains("/codes/life") && html.contains("id=\"life\"")
+        })
+        .await;
+    assert!(
+        html.contains(r#"data-step="activated""#) && !html.contains(r#"id="risks""#),
+        "{html}"
+    );
+    let life_url = driver.url().await;
+
     // The producer voids the batch (a misprint): the same code now says so.
     driver.goto(&batch_url).await;
     driver
@@ -398,6 +417,18 @@ async fn a_person_registers_and_files_a_product_in_chromium() {
         "{html}"
     );
     driver.screenshot("scan-voided.png").await;
+    // …and its life shows the voiding as a risk.
+    driver.goto(&life_url).await;
+    let html = driver
+        .wait_for("the code's life, voided", |_, html| {
+            html.contains("id=\"life\"")
+        })
+        .await;
+    assert!(
+        html.contains(r#"data-step="voided" class="risk""#) && html.contains(r#"id="risks""#),
+        "{html}"
+    );
+    driver.screenshot("life-voided.png").await;
 
     // And the API sees exactly what the page filed.
     let admin = app.key(zhisu_domain::Role::PlatformAdmin, None, &[]).await;
