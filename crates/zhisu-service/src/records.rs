@@ -517,8 +517,13 @@ impl Service {
         let blobs = self.resolver(input.instructions_file.as_ref()).await?;
         let product = input.validate(current.enterprise_id, |sha| blobs.get(sha).cloned())?;
         let before: Product = current.typed()?;
+        // Without a code path no code was ever issued (a product filed
+        // under a scheme before its codes existed may still get its code).
         let made_of = |p: &Product| (p.code_scheme, p.code_path(), p.trace_level);
-        if made_of(&before) != made_of(&product) && self.has_issued_codes(id).await? {
+        if before.code_path().is_some()
+            && made_of(&before) != made_of(&product)
+            && self.has_issued_codes(id).await?
+        {
             return Err(Invalid(vec![FieldError::new(
                 "code_scheme",
                 "immutable",
