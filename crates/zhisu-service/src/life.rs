@@ -85,6 +85,15 @@ impl LifeStep {
     ];
 }
 
+/// A product as people name it: name and model.
+pub(crate) fn product_label(product: &StoredRecord) -> String {
+    format!(
+        "{} {}",
+        product.body["product_name"].as_str().unwrap_or(""),
+        product.body["model"].as_str().unwrap_or("")
+    )
+}
+
 fn step(at: &str, step: &str, detail: String, record: Option<String>) -> LifeStep {
     debug_assert!(LifeStep::KINDS.contains(&step), "{step}");
     LifeStep {
@@ -210,14 +219,11 @@ impl Service {
         let name_of =
             |r: &StoredRecord, field: &str| r.body[field].as_str().unwrap_or("").to_string();
 
+        let label = product_label(&product);
         let mut steps = vec![step(
             &product.created_at,
             "product-filed",
-            format!(
-                "产品 {} {} 备案 (product filed)",
-                name_of(&product, "product_name"),
-                name_of(&product, "model")
-            ),
+            format!("产品 {label} 备案 (product filed)"),
             private.then(|| format!("product/{}", product.id)),
         )];
         if let Some(batch) = &resolved.batch {
@@ -303,11 +309,7 @@ impl Service {
             },
             product: LifeRecord {
                 id: product.id,
-                name: format!(
-                    "{} {}",
-                    name_of(&product, "product_name"),
-                    name_of(&product, "model")
-                ),
+                name: label,
             },
             batch: resolved.batch.as_ref().map(|b| LifeRecord {
                 id: b.id,
@@ -333,12 +335,7 @@ impl Service {
     ) -> ServiceResult<LifeStep> {
         let party = |id: Option<i64>| async move {
             match id {
-                Some(id) => Ok::<_, ServiceError>(
-                    self.cached(RecordKind::Enterprise, id)
-                        .await?
-                        .map(|e| e.body["name"].as_str().unwrap_or("").to_string())
-                        .unwrap_or_else(|| format!("enterprise {id}")),
-                ),
+                Some(id) => self.enterprise_name(id).await,
                 None => Ok("平台外 (off the platform)".to_string()),
             }
         };

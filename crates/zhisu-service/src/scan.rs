@@ -585,6 +585,15 @@ impl Service {
         self.scan_cache.invalidate();
     }
 
+    /// An enterprise's name (public, G5.3), for lists that name parties.
+    pub(crate) async fn enterprise_name(&self, id: i64) -> ServiceResult<String> {
+        Ok(self
+            .cached(RecordKind::Enterprise, id)
+            .await?
+            .and_then(|e| e.body["name"].as_str().map(str::to_string))
+            .unwrap_or_else(|| format!("enterprise {id}")))
+    }
+
     pub(crate) async fn cached(
         &self,
         kind: RecordKind,
@@ -1152,11 +1161,7 @@ impl Service {
             if channel.covers(region) {
                 return Ok(None);
             }
-            let name = self
-                .cached(RecordKind::Enterprise, to)
-                .await?
-                .and_then(|e| e.body["name"].as_str().map(str::to_string))
-                .unwrap_or_else(|| format!("enterprise {to}"));
+            let name = self.enterprise_name(to).await?;
             let detail = format!(
                 "发往经销商 {name}（销售区域 {}）的码出现在 {region}：{what} (shipped to distributor {name} for {}, turned up in region {region}: {what})",
                 channel.regions.join("、"),

@@ -144,14 +144,8 @@ impl Service {
         for p in &products {
             let row = rows.entry(p.id).or_default();
             row.product_id = p.id;
-            row.name = format!(
-                "{} {}",
-                p.body["product_name"].as_str().unwrap_or(""),
-                p.body["model"].as_str().unwrap_or("")
-            );
-            if let Some(e) = self.cached(RecordKind::Enterprise, p.enterprise_id).await? {
-                row.producer = e.body["name"].as_str().unwrap_or("").to_string();
-            }
+            row.name = crate::life::product_label(p);
+            row.producer = self.enterprise_name(p.enterprise_id).await?;
         }
         let producer_of: HashMap<i64, i64> =
             products.iter().map(|p| (p.id, p.enterprise_id)).collect();

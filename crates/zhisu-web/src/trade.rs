@@ -456,14 +456,12 @@ pub async fn code_life(
             )
         }
         Err(e @ (ServiceError::NotFound(_) | ServiceError::BadRequest(_))) => {
-            let error = match &e {
-                ServiceError::NotFound(_) => page.lang.text("life_not_found").to_string(),
-                other => other.to_string(),
-            };
-            let status = if matches!(e, ServiceError::NotFound(_)) {
-                StatusCode::NOT_FOUND
-            } else {
-                StatusCode::BAD_REQUEST
+            let (status, error) = match e {
+                ServiceError::NotFound(_) => (
+                    StatusCode::NOT_FOUND,
+                    page.lang.text("life_not_found").to_string(),
+                ),
+                other => (StatusCode::BAD_REQUEST, other.to_string()),
             };
             let mut response = state.render(
                 &page,
