@@ -3,6 +3,22 @@
 //! `impl_sql_store!(Type, "engine", "ledger lock statement")` implements
 //! every store trait for a struct with `reader` and `writer` pools.
 
+/// Binds each value of `$binds` (a `&[Bind]`) to `$query` in order, as
+/// `add_condition` and `add_scope` numbered the placeholders; any sqlx
+/// builder with `bind` (`query`, `query_as`, `query_scalar`).
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut query = $query;
+        for b in $binds {
+            query = match b {
+                Bind::I64(v) => query.bind(*v),
+                Bind::Text(v) => query.bind(v.clone()),
+            };
+        }
+        query
+    }};
+}
+
 macro_rules! impl_sql_store {
     ($store:ty, $db:ty, $engine:literal, $ledger_lock:literal, $durable:literal, $relaxed:literal, $concat:literal) => {
         use async_trait::async_trait;
@@ -409,13 +425,7 @@ macro_rules! impl_sql_store {
                 }
                 let where_clause = conditions.join(" and ");
                 let count_sql = format!("select count(*) from records r where {where_clause}");
-                let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-                for b in &binds {
-                    count = match b {
-                        Bind::I64(v) => count.bind(*v),
-                        Bind::Text(v) => count.bind(v.clone()),
-                    };
-                }
+                let count = bind_all!(sqlx::query_scalar::<_, i64>(&count_sql), &binds);
                 let total = count.fetch_one(&self.reader).await.map_err(map_err)?;
                 let list_sql = format!(
                     "select {RECORD_COLUMNS} from records r join record_versions v on v.record_id = r.id and v.version = r.version \
@@ -423,13 +433,7 @@ macro_rules! impl_sql_store {
                     query.limit.clamp(1, 500),
                     query.offset.max(0)
                 );
-                let mut list = sqlx::query(&list_sql);
-                for b in &binds {
-                    list = match b {
-                        Bind::I64(v) => list.bind(*v),
-                        Bind::Text(v) => list.bind(v.clone()),
-                    };
-                }
+                let list = bind_all!(sqlx::query(&list_sql), &binds);
                 let rows = list.fetch_all(&self.reader).await.map_err(map_err)?;
                 let items = rows.iter().map(record_from_row).collect::<StoreResult<Vec<_>>>()?;
                 Ok(Page { items, total, limit: query.limit.clamp(1, 500), offset: query.offset.max(0) })
@@ -683,26 +687,16 @@ macro_rules! impl_sql_store {
                 }
                 let where_clause = conditions.join(" and ");
                 let count_sql = format!("select count(*) from audit_log where {where_clause}");
-                let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+                let count = sqlx::query_scalar::<_, i64>(&count_sql);
                 let list_sql = format!(
                     "select id, at, actor, action, target, enterprise_id, ip, outcome, detail from audit_log where {where_clause} \
                      order by id desc limit {} offset {}",
                     query.limit.clamp(1, 1000),
                     query.offset.max(0)
                 );
-                let mut list = sqlx::query(&list_sql);
-                for b in &binds {
-                    match b {
-                        Bind::I64(v) => {
-                            count = count.bind(*v);
-                            list = list.bind(*v);
-                        }
-                        Bind::Text(v) => {
-                            count = count.bind(v.clone());
-                            list = list.bind(v.clone());
-                        }
-                    }
-                }
+                let list = sqlx::query(&list_sql);
+                let count = bind_all!(count, &binds);
+                let list = bind_all!(list, &binds);
                 let total = count.fetch_one(&self.reader).await.map_err(map_err)?;
                 let rows = list.fetch_all(&self.reader).await.map_err(map_err)?;
                 let items = rows
@@ -1381,13 +1375,7 @@ macro_rules! impl_sql_store {
                      group by b.parent_id, f.kind, f.from_id, f.to_id order by b.parent_id limit 100000",
                     conditions.join(" and ")
                 );
-                let mut q = sqlx::query(&sql);
-                for b in &binds {
-                    q = match b {
-                        Bind::I64(v) => q.bind(*v),
-                        Bind::Text(v) => q.bind(v.clone()),
-                    };
-                }
+                let q = bind_all!(sqlx::query(&sql), &binds);
                 let rows = q.fetch_all(&self.reader).await.map_err(map_err)?;
                 rows.iter()
                     .map(|row| {
@@ -1755,13 +1743,7 @@ macro_rules! impl_sql_store {
                     conditions.join(" and "),
                     q.limit.clamp(1, 10_000)
                 );
-                let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
-                for b in &binds {
-                    query = match b {
-                        Bind::I64(v) => query.bind(*v),
-                        Bind::Text(v) => query.bind(v.clone()),
-                    };
-                }
+                let query = bind_all!(sqlx::query_as::<_, (i64, String)>(&sql), &binds);
                 query.fetch_all(&self.reader).await.map_err(map_err)
             }
         }
