@@ -57,15 +57,12 @@ impl NoteSigner {
     /// The verifier key of the same key pair under another name (notes
     /// signed before the deployment's public URL changed carry the old one).
     pub fn verifier_key_named(&self, name: &str) -> String {
-        let public = self.key.verifying_key().to_bytes();
-        let mut encoded = vec![ALG_ED25519];
-        encoded.extend_from_slice(&public);
-        format!(
-            "{}+{}+{}",
-            name,
-            hex::encode(key_hash(name, &public)),
-            STANDARD.encode(encoded)
-        )
+        verifier_key(name, &self.public_key())
+    }
+
+    /// The Ed25519 public key, the part of a verifier key that is not its name.
+    pub fn public_key(&self) -> [u8; 32] {
+        self.key.verifying_key().to_bytes()
     }
 
     /// `text` (ending in a newline) followed by a blank line and this signature.
@@ -75,6 +72,20 @@ impl NoteSigner {
         blob.extend_from_slice(&signature);
         format!("{text}\n— {} {}\n", self.name, STANDARD.encode(blob))
     }
+}
+
+/// The verifier key `name+hex(key hash)+base64(0x01 ‖ public)`: what checks
+/// a signer's notes under `name`, made from its public key alone (a backup
+/// carries only that).
+pub fn verifier_key(name: &str, public: &[u8; 32]) -> String {
+    let mut encoded = vec![ALG_ED25519];
+    encoded.extend_from_slice(public);
+    format!(
+        "{}+{}+{}",
+        name,
+        hex::encode(key_hash(name, public)),
+        STANDARD.encode(encoded)
+    )
 }
 
 /// A parsed verifier key.
@@ -109,6 +120,11 @@ impl NoteVerifier {
             hash,
             key: VerifyingKey::from_bytes(&public).map_err(|_| NoteError::Key)?,
         })
+    }
+
+    /// The Ed25519 public key this verifier checks against.
+    pub fn public_key(&self) -> [u8; 32] {
+        self.key.to_bytes()
     }
 
     /// The note's text when one of its signatures is this key's and valid.

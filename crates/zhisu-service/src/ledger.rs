@@ -21,8 +21,18 @@ pub struct LedgerReport {
 
 impl Service {
     /// Walks the ledger in pages; `progress(done)` is called after each.
-    pub async fn verify_ledger(
+    /// Checkpoints must be signed by this deployment's own ledger key.
+    pub async fn verify_ledger(&self, progress: impl FnMut(u64)) -> ServiceResult<LedgerReport> {
+        self.verify_ledger_against(self.ledger_signer.public_key(), progress)
+            .await
+    }
+
+    /// The same walk, with checkpoints checked against the Ed25519 public
+    /// key `ledger_public` (a backup is verified with the deployment's
+    /// public key alone; its private key may stay home).
+    pub async fn verify_ledger_against(
         &self,
+        ledger_public: [u8; 32],
         mut progress: impl FnMut(u64),
     ) -> ServiceResult<LedgerReport> {
         const PAGE: i64 = 10_000;
@@ -145,7 +155,7 @@ impl Service {
                     // name the deployment had when it signed.
                     let origin = note.lines().next().unwrap_or("");
                     let verifier = zhisu_ledger::note::NoteVerifier::parse(
-                        &self.ledger_signer.verifier_key_named(origin),
+                        &zhisu_ledger::note::verifier_key(origin, &ledger_public),
                     )
                     .ok();
                     let signed = verifier

@@ -34,9 +34,10 @@ fn empty_or_missing(dir: &Path) -> bool {
     std::fs::read_dir(dir).map_or(true, |mut d| d.next().is_none())
 }
 
-/// Verifies the ledger of the data folder `data`; Err names the problem.
-/// Needs no keys: none are read, and none are created in `data`.
-async fn verify(data: &Path) -> anyhow::Result<(u64, String)> {
+/// Verifies the ledger of the data folder `data`, its checkpoints against
+/// the deployment's Ed25519 public key `ledger_public`; Err names the
+/// problem. Needs no private key: none is read, and none is created in `data`.
+async fn verify(data: &Path, ledger_public: [u8; 32]) -> anyhow::Result<(u64, String)> {
     let settings = Settings::for_data(&crate::settings::CommonArgs {
         data: Some(data.to_path_buf()),
         database_url: None,
@@ -57,7 +58,7 @@ async fn verify(data: &Path) -> anyhow::Result<(u64, String)> {
         [0; 32],
         Default::default(),
     );
-    let report = service.verify_ledger(|_| {}).await;
+    let report = service.verify_ledger_against(ledger_public, |_| {}).await;
     engine.close().await;
     let report = report.map_err(|e| anyhow::anyhow!("{e}"))?;
     match report.problem {
@@ -104,7 +105,7 @@ pub async fn backup(
     if private_keys {
         copy_dir(&settings.data.join("keys"), &keys)?;
     }
-    let (leaves, root) = match verify(dest).await {
+    let (leaves, root) = match verify(dest, signer.public_key()).await {
         Ok(v) => v,
         Err(e) => {
             let _ = std::fs::remove_dir_all(dest);
@@ -118,6 +119,28 @@ pub async fn backup(
     );
     std::fs::write(dest.join("MANIFEST.txt"), &manifest)?;
     Ok(manifest)
+}
+
+/// The public ledger key a restored copy is checked against: the one the
+/// backup carries (`keys/ledger.pub`, written from the live key when it was
+/// taken), else that of the private key restored beside it.
+fn restored_ledger_key(src: &Path, staging: &Path) -> anyhow::Result<[u8; 32]> {
+    let public = src.join("keys").join("ledger.pub");
+    if public.exists() {
+        let text = std::fs::read_to_string(&public)
+            .with_context(|| format!("reading {}", public.display()))?;
+        let verifier = zhisu_ledger::note::NoteVerifier::parse(text.trim())
+            .map_err(|e| anyhow::anyhow!("{}: {e}", public.display()))?;
+        return Ok(verifier.public_key());
+    }
+    if std::env::var("ZHISU_LEDGER_KEY").is_ok()
+        || staging.join("keys").join("ledger-ed25519").exists()
+    {
+        return Ok(crate::keys::ledger_signer(staging, "restore")?.public_key());
+    }
+    bail!(
+        "the backup holds neither keys/ledger.pub nor the ledger key: its checkpoints cannot be checked"
+    )
 }
 
 /// Restores a backup into the empty data folder `data`, and verifies it.
@@ -153,7 +176,14 @@ pub async fn restore(src: &Path, data: &Path) -> anyhow::Result<String> {
             );
         }
     }
-    match verify(&staging).await {
+    let ledger_public = match restored_ledger_key(src, &staging) {
+        Ok(key) => key,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    match verify(&staging, ledger_public).await {
         Ok((leaves, root)) => {
             if data.exists() {
                 // An empty (or key-only) folder: merge into it.
