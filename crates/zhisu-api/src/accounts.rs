@@ -161,6 +161,7 @@ pub async fn create_user(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditParams {
     pub enterprise_id: Option<i64>,

@@ -121,10 +121,12 @@ pub async fn activate(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportParams {
     /// `txt` (one code per line, for inkjet coders), `csv` (`index,code`, for MES)
     /// or `zpl` (one label per code, for industrial label printers).
+    #[param(inline)]
     pub format: Option<CodeFormat>,
     /// First index to write (resume an interrupted download from here).
     pub from: Option<u64>,
@@ -172,6 +174,7 @@ pub async fn export(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyParams {
     /// The scanned code (a GS1 Digital Link URI or a `/c/` link), URL-encoded.
@@ -205,6 +208,7 @@ pub async fn life(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct QrParams {
     /// `svg` (default) or `png`.
@@ -254,6 +258,7 @@ pub async fn qr(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LabelParams {
     /// First index (default 0).
@@ -353,6 +358,7 @@ pub async fn get_package(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LinksParams {
     /// A code (Digital Link URI) or an SSCC.
@@ -371,6 +377,7 @@ pub async fn links(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AlertParams {
     /// At most this many, newest first (default 100, at most 1000).

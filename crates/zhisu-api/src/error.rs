@@ -28,6 +28,7 @@ pub const PROBLEM_TYPES: &[(&str, u16, &str)] = &[
     ("unauthenticated", 401, "Authentication required"),
     ("forbidden", 403, "Not allowed"),
     ("not-found", 404, "Not found"),
+    ("method-not-allowed", 405, "Method not allowed"),
     (
         "unknown-code",
         404,
@@ -193,6 +194,15 @@ pub struct ApiJson<T>(pub T);
 pub struct ApiQuery<T>(pub T);
 
 /// Fallback for unknown API paths.
+/// A route that exists, asked with a method it does not take (RFC 9110
+/// §15.5.6): a problem like every other error, not an empty body.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        "method-not-allowed",
+        "此接口不接受这种请求方法 (this endpoint does not take this method; see /openapi.json)",
+    )
+}
+
 pub async fn not_found() -> ApiError {
     ApiError::new(
         "not-found",

@@ -122,6 +122,7 @@ pub async fn recall_progress(
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TraceParams {
     /// `json` (default) or `xlsx`.

@@ -32,6 +32,7 @@ pub async fn key(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct InclusionParams {
     /// The leaf (a record's `leaf_index`).
@@ -53,6 +54,7 @@ pub async fn inclusion(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ConsistencyParams {
     pub first: u64,
@@ -72,6 +74,7 @@ pub async fn consistency(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReceiptParams {
     /// `enterprise`, `product`, `batch`, `package`, `flow`, `recall`, `feedback`.

@@ -10,6 +10,7 @@ pub mod codes;
 pub mod docs;
 pub mod epcis;
 pub mod error;
+mod extra_paths;
 pub mod flow;
 pub mod ledger;
 pub mod misc;
@@ -50,6 +51,8 @@ pub struct AppState {
         (name = "accounts", description = "API keys, users and the audit log (G9.3, G8.4)"),
         (name = "ledger", description = "Tamper evidence: signed checkpoints and RFC 9162 proofs (G8.3, G9.2)"),
         (name = "platform", description = "Health"),
+        (name = "epcis", description = "The EPCIS 2.0 REST binding: capture, queries, subscriptions (G6.2)"),
+        (name = "resolver", description = "The GS1 Digital Link resolver: what a scan of a printed code answers (P6.6)"),
     )
 )]
 struct ApiDoc;
@@ -125,6 +128,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .routes(routes!(misc::healthz))
         .split_for_parts();
     api.merge(health);
+    api.merge(extra_paths::ExtraPaths::openapi());
     api
 }
 
@@ -168,6 +172,7 @@ pub fn router(service: Service) -> Router {
             get(epcis::subscription).delete(epcis::unsubscribe),
         )
         .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(
             zhisu_domain::blob::MAX_BLOB_BYTES + 64 * 1024,
         ))

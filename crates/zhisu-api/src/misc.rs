@@ -32,10 +32,19 @@ pub async fn identifier(Path(value): Path<String>) -> Json<IdCheck> {
     Json(zhisu_codes::identify(&value))
 }
 
+/// The upload form: one file field.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // describes the multipart body; read field by field below
+pub struct UploadForm {
+    /// PDF, PNG, JPEG or WebP, at most 10 MiB.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
 /// Upload a file (PDF, PNG, JPEG or WebP, at most 10 MiB) as multipart
 /// field `file`; returns its content address, to reference from records.
 #[utoipa::path(post, path = "/api/v1/blobs", tag = "files",
-    request_body(content_type = "multipart/form-data", description = "a form with one field `file`"),
+    request_body(content = UploadForm, content_type = "multipart/form-data", description = "a form with one field `file`"),
     responses((status = 201, body = BlobRef), (status = 413, body = Problem), (status = 415, body = Problem)),
     security(("api_key" = [])))]
 pub async fn upload(

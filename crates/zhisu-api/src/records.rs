@@ -81,6 +81,7 @@ pub struct BatchPage {
 
 /// Query parameters of the list endpoints.
 #[derive(Debug, serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// Only this enterprise's rows.
