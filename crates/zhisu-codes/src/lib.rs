@@ -4,6 +4,7 @@
 //! typed value or an error that says which rule failed and, for check
 //! characters, what the character should have been.
 
+pub mod code_input;
 pub mod gs1;
 pub mod identify;
 pub mod licence;

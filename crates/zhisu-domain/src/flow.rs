@@ -32,7 +32,8 @@ impl FlowKind {
 #[serde(deny_unknown_fields)]
 pub struct FlowLineInput {
     /// A trace code: 一物一码 item, 一批一码 lot code, or a package's SSCC
-    /// (`/00/…`, which stands for everything packed in it).
+    /// (`/00/…`, which stands for everything packed in it); as its Digital
+    /// Link URI, its key (`(01)…(21)…`, `(c)…(21)…`) or its GS1 element string.
     pub code: String,
     /// How many items the code stands for (lot codes); 1 for item codes.
     pub quantity: Option<u64>,

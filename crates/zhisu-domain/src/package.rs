@@ -18,9 +18,10 @@ pub struct PackageInput {
     pub enterprise_id: Option<i64>,
     /// The transport package's SSCC (18 digits), or…
     pub sscc: Option<String>,
-    /// …the parent code of a bundle or reel (a GS1 Digital Link URI).
+    /// …the parent code of a bundle or reel: its Digital Link URI, its key
+    /// `(01)…(21)…` or its GS1 element string.
     pub parent_code: Option<String>,
-    /// The codes inside (GS1 Digital Link URIs).
+    /// The codes inside, each in any of those forms.
     #[serde(default)]
     pub children: Vec<String>,
 }
@@ -40,6 +41,9 @@ pub struct Package {
 /// path (primary key and qualifiers), or `(c){code}…` for a code under
 /// `/c/`, whatever domain it was printed with.
 pub fn code_key(code: &str) -> Result<String, String> {
+    // Any host will do: the key is the path's.
+    let code = &zhisu_codes::code_input::as_link(code, "https://key.invalid")
+        .map_err(|e| e.to_string())?;
     if let Some(link) = SchemeLink::parse(code).map_err(|e| e.to_string())? {
         return Ok(link.key());
     }

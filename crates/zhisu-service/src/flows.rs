@@ -9,6 +9,7 @@ use base64::Engine as _;
 use chrono::Utc;
 use rand::RngCore;
 use zhisu_domain::flow::{Flow, FlowInput, FlowKind, FlowLine};
+use zhisu_domain::holding::{may_sell, Movement};
 use zhisu_domain::{FieldError, Invalid, Principal, RecordKind};
 use zhisu_store::{FlowRow, NewRecord, Page, RecordIndex};
 
@@ -225,10 +226,33 @@ impl Service {
         let mut unmatched = Vec::new();
         match draft.kind {
             FlowKind::Sale => {
+                // A recalled code goes back up the chain, never on to a
+                // buyer (issue 15.1); a sale to its producer is its return.
+                let recalls = self.open_recalls().await?;
                 for (i, line, maker) in &lines {
-                    if *maker != recorder && !delivered(line) {
-                        findings.push(FieldError::new(&format!("lines[{i}].code"), "not-held", format!("{} 未记录到本企业的进货，不能销售 (this enterprise never received this code, so it cannot sell it)", line.code)).clause("G5.2-flow"));
+                    if draft.counterparty_id == Some(*maker) {
+                        continue;
                     }
+                    if let Some((id, reason)) = recalls.covering(Some(line.batch_id), &line.code) {
+                        findings.push(FieldError::new(&format!("lines[{i}].code"), "recalled", format!("{} 正在召回（召回 #{id}：{reason}），不能销售，只能退回生产企业 (this code is under recall #{id}: it may only go back to its producer)", line.code)).clause("P6.4"));
+                    }
+                }
+                let refusals = self
+                    .unsellable(recorder, draft.counterparty_id, &lines)
+                    .await?;
+                for ((i, line, maker), refused) in lines.iter().zip(refusals) {
+                    let Some(has) = refused else {
+                        continue;
+                    };
+                    let field = format!("lines[{i}].code");
+                    let finding = if *maker != recorder && !delivered(line) {
+                        FieldError::new(&field, "not-held", format!("{} 未记录到本企业的进货，不能销售 (this enterprise never received this code, so it cannot sell it)", line.code))
+                    } else if has == 0 {
+                        FieldError::new(&field, "not-held", format!("{} 已从本企业售出或退回，不再持有，不能再次销售 (this code already left this enterprise: it cannot be sold twice)", line.code))
+                    } else {
+                        FieldError::new(&field, "not-held", format!("{} 本企业仅持有 {has} 件，不能销售 {} 件 (this enterprise holds only {has} of this code)", line.code, line.quantity))
+                    };
+                    findings.push(finding.clause("G5.2-flow"));
                 }
             }
             FlowKind::Purchase => {
@@ -338,6 +362,54 @@ impl Service {
             }
         }
         Ok(self.open_sealed(stored.into()))
+    }
+
+    /// For each line of a sale by `holder` to `buyer`, `Some(held)` when
+    /// it may not be recorded (issue 15.3): `holder` does not hold the
+    /// quantity now — what it made (an item, or its lot's quantity) or
+    /// received, less what left it — and the buyer has not already
+    /// recorded this delivery as its purchase (`zhisu_domain::holding`).
+    async fn unsellable(
+        &self,
+        holder: i64,
+        buyer: Option<i64>,
+        lines: &[(usize, FlowLine, i64)],
+    ) -> ServiceResult<Vec<Option<u64>>> {
+        let codes: Vec<String> = lines.iter().map(|(_, l, _)| l.code.clone()).collect();
+        let mut by_code: std::collections::HashMap<String, Vec<Movement>> = Default::default();
+        for row in self.store.movements_of(holder, &codes).await? {
+            by_code.entry(row.code).or_default().push(Movement {
+                recorded_by_seller: row.kind == FlowKind::Sale.as_str(),
+                from: row.from_id,
+                to: row.to_id,
+                quantity: row.quantity.max(0) as u64,
+            });
+        }
+        let mut out = Vec::with_capacity(lines.len());
+        for (_, line, maker) in lines {
+            let start = if *maker != holder {
+                0
+            } else if line.code.contains("(21)") {
+                1
+            } else {
+                let batch = self
+                    .store
+                    .get_record(RecordKind::Batch, line.batch_id)
+                    .await?;
+                batch
+                    .and_then(|b| b.body["quantity"].as_u64())
+                    .unwrap_or(u64::MAX)
+            };
+            let moves = by_code.get(&line.code).map_or(&[][..], Vec::as_slice);
+            let sale = Movement {
+                recorded_by_seller: true,
+                from: Some(holder),
+                to: buyer,
+                quantity: line.quantity,
+            };
+            out.push(may_sell(holder, start, moves, &sale).err());
+        }
+        Ok(out)
     }
 
     /// A flow record, its contact opened for a caller who may read it.

@@ -174,16 +174,7 @@ impl Service {
     /// and flow lines name it).
     pub async fn code_life(&self, by: &Principal, code: &str) -> ServiceResult<CodeLife> {
         let code = code.trim();
-        let resolved = if code.starts_with('(') {
-            let uri = format!(
-                "{}{}",
-                self.settings.public_url,
-                crate::flows::key_path(code)
-            );
-            self.resolve_code(&uri).await?
-        } else {
-            self.resolve_code(code).await?
-        };
+        let resolved = self.resolve_code(code).await?;
         if resolved.verification.status == VerifyStatus::Invalid {
             return Err(ServiceError::BadRequest(resolved.verification.message));
         }

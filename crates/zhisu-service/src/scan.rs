@@ -610,8 +610,13 @@ impl Service {
     /// Resolves a code (a Digital Link URI of any domain, or a `/c/` link
     /// of the other schemes) to what it is.
     pub(crate) async fn resolve_code(&self, code: &str) -> ServiceResult<Resolved> {
-        let code = code.trim();
         let base = &self.settings.public_url;
+        // A key or an element string is read as the link it stands for.
+        let link = match zhisu_codes::code_input::as_link(code, base) {
+            Ok(link) => link,
+            Err(e) => return Ok(Resolved::invalid(e.to_string(), code.trim())),
+        };
+        let code = link.as_str();
         let (gtin, serial, lot) = match canonical_item(code, base) {
             Some((gtin, serial)) => (gtin.to_string(), Some(serial.to_string()), None),
             None => match SchemeLink::parse(code) {

@@ -1334,6 +1334,26 @@ macro_rules! impl_sql_store {
                 Ok(held)
             }
 
+            async fn movements_of(&self, holder: i64, codes: &[String]) -> StoreResult<Vec<FlowRow>> {
+                let mut rows = Vec::new();
+                for chunk in codes.chunks(500) {
+                    let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+                    let sql = format!(
+                        "select * from flow_lines where code in ({}) and (from_id = $1 or to_id = $1) order by id",
+                        marks.join(", ")
+                    );
+                    let mut q = sqlx::query(&sql).bind(holder);
+                    for c in chunk {
+                        q = q.bind(c);
+                    }
+                    for row in q.fetch_all(&self.reader).await.map_err(map_err)? {
+                        rows.push(flow_from_row(&row)?);
+                    }
+                }
+                // A code's lines are all in one chunk, in id order.
+                Ok(rows)
+            }
+
             async fn flow_of_batches(&self, batch_ids: &[i64], limit: i64) -> StoreResult<Vec<FlowRow>> {
                 if batch_ids.is_empty() {
                     return Ok(Vec::new());

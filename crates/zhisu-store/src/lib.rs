@@ -561,6 +561,10 @@ pub trait ScanStore: Send + Sync {
 pub trait FlowStore: Send + Sync {
     /// Of `codes`, those some flow line delivered to `holder`.
     async fn held_codes(&self, holder: i64, codes: &[String]) -> StoreResult<Vec<String>>;
+    /// Every line carrying one of `codes` with `holder` as sender or
+    /// receiver, oldest first: what the holding rule
+    /// (`zhisu_domain::holding`) reads to know what `holder` holds now.
+    async fn movements_of(&self, holder: i64, codes: &[String]) -> StoreResult<Vec<FlowRow>>;
     /// Every line carrying one of `batch_ids`, oldest first (at most `limit`).
     async fn flow_of_batches(&self, batch_ids: &[i64], limit: i64) -> StoreResult<Vec<FlowRow>>;
     /// The enterprises a code was delivered to, latest first (at most 10).

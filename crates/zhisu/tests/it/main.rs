@@ -10,6 +10,7 @@ mod cli;
 mod codes;
 mod epcis;
 mod flow;
+mod holding;
 mod life;
 mod openapi;
 mod pages;
