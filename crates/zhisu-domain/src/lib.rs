@@ -10,6 +10,7 @@ pub mod blob;
 pub mod enterprise;
 pub mod feedback;
 pub mod flow;
+pub mod guessing;
 pub mod holding;
 pub mod package;
 pub mod product;

@@ -99,6 +99,9 @@ pub enum AlertKind {
     ImpossibleTravel,
     /// Received, sold or scanned outside its distributor's region (防窜).
     Diversion,
+    /// Serials never issued were scanned under a filed product: someone is
+    /// printing made-up codes of it (issue 15.6; see [`crate::guessing`]).
+    Guessing,
 }
 
 impl AlertKind {
@@ -107,6 +110,7 @@ impl AlertKind {
             AlertKind::TooManyScans => "too-many-scans",
             AlertKind::ImpossibleTravel => "impossible-travel",
             AlertKind::Diversion => "diversion",
+            AlertKind::Guessing => "guessing",
         }
     }
 
@@ -115,6 +119,7 @@ impl AlertKind {
             AlertKind::TooManyScans,
             AlertKind::ImpossibleTravel,
             AlertKind::Diversion,
+            AlertKind::Guessing,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -131,6 +136,9 @@ impl AlertKind {
             }
             AlertKind::Diversion => {
                 "此码出现在其销售区域之外 (this code turned up outside its sales region)"
+            }
+            AlertKind::Guessing => {
+                "此产品下有多个从未签发的序列号被扫描，可能有人在仿制此产品的追溯码 (several serials never issued were scanned under this product: its codes may be being counterfeited)"
             }
         }
     }

@@ -191,6 +191,9 @@ pub enum VerifyStatus {
     Genuine,
     /// A well-formed code this platform never issued.
     Unknown,
+    /// A serial or lot never issued under a product filed here: a
+    /// suspected counterfeit of that product (issue 15.6).
+    Suspect,
     /// The batch exists but is not active (draft, in review, rejected).
     NotActive,
     /// Held by a regulator's disposal.

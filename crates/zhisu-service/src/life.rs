@@ -183,7 +183,10 @@ impl Service {
         let Some(product) = resolved.product.clone() else {
             return Err(not_found());
         };
-        if resolved.verification.status == VerifyStatus::Unknown {
+        if matches!(
+            resolved.verification.status,
+            VerifyStatus::Unknown | VerifyStatus::Suspect
+        ) {
             return Err(not_found());
         }
         let producer = self

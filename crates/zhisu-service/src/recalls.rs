@@ -221,6 +221,7 @@ impl Service {
                 .is_some_and(|p| p.id == product.id);
             if resolved.verification.status == VerifyStatus::Invalid
                 || resolved.verification.status == VerifyStatus::Unknown
+                || resolved.verification.status == VerifyStatus::Suspect
                 || !ours
                 || resolved.batch.is_none()
             {

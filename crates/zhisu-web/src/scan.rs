@@ -315,6 +315,7 @@ fn scan_page(lang: Lang, view: &ScanView) -> Response {
     let status = match view.status {
         VerifyStatus::Genuine => "genuine",
         VerifyStatus::Unknown => "unknown",
+        VerifyStatus::Suspect => "suspect",
         VerifyStatus::NotActive => "not-active",
         VerifyStatus::Frozen => "frozen",
         VerifyStatus::Voided => "voided",

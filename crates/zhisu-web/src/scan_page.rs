@@ -71,6 +71,8 @@ texts! {
     View = "view",
     ContactPhone = "contact_phone",
     SGenuine = "s_genuine",
+    SCopied = "s_copied",
+    SSuspect = "s_suspect",
     SUnknown = "s_unknown",
     SNotActive = "s_not-active",
     SFrozen = "s_frozen",
@@ -139,8 +141,19 @@ impl ScanPage<'_> {
 
     fn write(&self, o: &mut String) {
         let (view, path) = (self.view, self.path);
+        // A code copied onto many items is valid, but the headline must not
+        // say "verified" above the warning (issue 15.6).
+        let copied = view.warnings.iter().any(|w| {
+            matches!(
+                w.kind,
+                zhisu_domain::scan::AlertKind::TooManyScans
+                    | zhisu_domain::scan::AlertKind::ImpossibleTravel
+            )
+        });
         let verdict = match self.status {
+            "genuine" if copied => T::SCopied,
             "genuine" => T::SGenuine,
+            "suspect" => T::SSuspect,
             "unknown" => T::SUnknown,
             "not-active" => T::SNotActive,
             "frozen" => T::SFrozen,

@@ -294,8 +294,8 @@ async fn from_draft_to_verified_codes_on_every_engine() {
         forged.push(if last == '0' { '1' } else { '0' });
         assert_eq!(
             verify(&app, &a, &forged).await["status"],
-            "unknown",
-            "a changed serial is not genuine"
+            "suspect",
+            "a changed serial is not genuine: a suspected counterfeit of the product"
         );
         assert_eq!(
             verify(&app, &a, &format!("https://x/01/{}/21/ABC", valid_gtin(99))).await["status"],

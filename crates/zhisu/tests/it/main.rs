@@ -8,6 +8,7 @@ mod architecture;
 mod browser;
 mod cli;
 mod codes;
+mod counterfeit;
 mod epcis;
 mod flow;
 mod holding;
