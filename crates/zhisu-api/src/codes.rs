@@ -132,6 +132,9 @@ pub struct ExportParams {
     pub from: Option<u64>,
     /// One past the last index to write.
     pub to: Option<u64>,
+    /// `zpl` only: print even though `public_url` is a loopback or
+    /// private address.
+    pub allow_local_url: Option<bool>,
 }
 
 /// Download an active batch's codes as GS1 Digital Link URIs, streamed.
@@ -147,6 +150,11 @@ pub async fn export(
 ) -> ApiResult<Response> {
     let plan = state.service.code_plan(&by, id).await?;
     let format = params.format.unwrap_or(CodeFormat::Txt);
+    if format == CodeFormat::Zpl {
+        state
+            .service
+            .check_printable(params.allow_local_url.unwrap_or(false))?;
+    }
     let from = params.from.unwrap_or(0);
     let to = params.to.unwrap_or(plan.count).min(plan.count);
     if from > to {
@@ -215,6 +223,8 @@ pub struct QrParams {
     pub format: Option<String>,
     /// Pixels per module (1-40, default 8).
     pub scale: Option<u32>,
+    /// Print even though `public_url` is a loopback or private address.
+    pub allow_local_url: Option<bool>,
 }
 
 /// The QR symbol of one code of an active batch.
@@ -229,6 +239,9 @@ pub async fn qr(
     ApiQuery(p): ApiQuery<QrParams>,
 ) -> ApiResult<Response> {
     let plan = state.service.code_plan(&by, id).await?;
+    state
+        .service
+        .check_printable(p.allow_local_url.unwrap_or(false))?;
     if index >= plan.count {
         return Err(ApiError::new(
             "not-found",
@@ -274,6 +287,8 @@ pub struct LabelParams {
     pub label_height_mm: Option<u32>,
     /// Print the product, batch and serial beside each symbol (default true).
     pub text: Option<bool>,
+    /// Print even though `public_url` is a loopback or private address.
+    pub allow_local_url: Option<bool>,
 }
 
 /// A4 label sheets (PDF) for a range of an active batch's codes.
@@ -287,6 +302,9 @@ pub async fn labels(
     ApiQuery(p): ApiQuery<LabelParams>,
 ) -> ApiResult<Response> {
     let plan = state.service.code_plan(&by, id).await?;
+    state
+        .service
+        .check_printable(p.allow_local_url.unwrap_or(false))?;
     let from = p.from.unwrap_or(0);
     let to = p.to.unwrap_or(from + 240).min(plan.count);
     if from >= to || to - from > 2400 {

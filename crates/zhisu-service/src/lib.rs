@@ -180,6 +180,25 @@ impl Service {
         self
     }
 
+    /// `Some(public_url)` while the address codes are minted under is a
+    /// loopback or private one that no phone in the field can open (issue
+    /// 15.10): labels printed now would carry it.
+    pub fn unscannable_public_url(&self) -> Option<&str> {
+        subscriptions::names_private_host(&self.settings.public_url)
+            .then_some(self.settings.public_url.as_str())
+    }
+
+    /// Printing labels (PDF, ZPL, QR) under an unscannable public URL
+    /// needs the user's confirmation.
+    pub fn check_printable(&self, confirmed: bool) -> ServiceResult<()> {
+        match self.unscannable_public_url() {
+            Some(url) if !confirmed => Err(ServiceError::Conflict(format!(
+                "对外网址 public_url 是本机或内网地址 {url}，印出的码手机扫不开。请先用 --public-url 设置对外网址；确需打印（如试印）请确认后再打印（接口加 allow_local_url=true） (public_url {url} is a loopback or private address no phone can open: set --public-url first, or confirm with allow_local_url=true)"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     /// Store health for `/healthz`.
     pub async fn health(&self) -> ServiceResult<zhisu_store::StoreHealth> {
         Ok(self.store.health().await?)

@@ -6,6 +6,7 @@
 
 mod forms;
 mod i18n;
+mod labels;
 mod pages;
 mod scan;
 mod scan_page;
@@ -222,7 +223,23 @@ impl WebState {
             .map(|s| s.csrf.clone())
             .or_else(|| page.csrf_cookie.clone())
             .unwrap_or_default();
+        // Those who print labels are told while codes would carry an
+        // address no phone can open (issue 15.10).
+        let prints = page.session.as_ref().is_some_and(|s| {
+            matches!(
+                s.principal.role,
+                zhisu_domain::Role::PlatformAdmin
+                    | zhisu_domain::Role::ManufacturerAdmin
+                    | zhisu_domain::Role::ManufacturerOperator
+            )
+        });
+        let public_url_warning = if prints {
+            self.service.unscannable_public_url()
+        } else {
+            None
+        };
         let common = minijinja::context! {
+            public_url_warning => public_url_warning,
             tr => page.lang.table_value(),
             lang => page.lang.code(),
             user => user,
@@ -315,7 +332,7 @@ pub fn router(state: WebState) -> Router {
         .route("/batches/{id}/activate", post(pages::batch_activate))
         .route("/batches/{id}/dispose", post(pages::batch_dispose))
         .route("/batches/{id}/codes.{format}", get(pages::batch_codes))
-        .route("/batches/{id}/labels.pdf", get(pages::batch_labels))
+        .route("/batches/{id}/labels", get(labels::labels))
         .route("/packages", get(pages::package_list))
         .route("/packages/{id}", get(pages::package_detail))
         .route("/flows", get(pages::flow_list))

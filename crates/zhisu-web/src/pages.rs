@@ -945,8 +945,8 @@ async fn detail_page(
                             let life = format!("/codes/life?code={}", urlencoding::encode(&first));
                             workflow.push(minijinja::context! { kind => "link", url => life, label => lang.text("code_life"), id => "code-life" });
                         }
-                        workflow.push(minijinja::context! { kind => "link", url => format!("/batches/{id}/labels.pdf"), label => lang.text("labels_pdf"), id => "labels" });
-                        for (format, key) in [("txt", "download_txt"), ("csv", "download_csv"), ("zpl", "download_zpl")] {
+                        workflow.push(minijinja::context! { kind => "link", url => format!("/batches/{id}/labels"), label => lang.text("labels_pdf"), id => "labels" });
+                        for (format, key) in [("txt", "download_txt"), ("csv", "download_csv")] {
                             workflow.push(minijinja::context! { kind => "link", url => format!("/batches/{id}/codes.{format}"), label => lang.text(key), id => format!("codes-{format}") });
                         }
                     }
@@ -1943,6 +1943,12 @@ pub async fn batch_codes(
     let Some(format) = zhisu_service::CodeFormat::parse(&format) else {
         return state.error_page(&page, ServiceError::NotFound(format));
     };
+    if format == zhisu_service::CodeFormat::Zpl {
+        // Labels are printed from the labels page, which asks first when
+        // the public URL cannot be scanned (issue 15.10).
+        return axum::response::Redirect::to(&format!("/batches/{id}/labels?format=zpl"))
+            .into_response();
+    }
     let plan = match state.service.code_plan(&s.principal, id).await {
         Ok(p) => p,
         Err(e) => return state.error_page(&page, e),
@@ -1965,28 +1971,6 @@ pub async fn batch_codes(
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     response
-}
-
-/// The first 240 labels of an active batch as A4 sheets (more through the API's `from`/`to`).
-pub async fn batch_labels(
-    State(state): State<WebState>,
-    SignedIn(page, s): SignedIn,
-    Path(id): Path<i64>,
-) -> Response {
-    let plan = match state.service.code_plan(&s.principal, id).await {
-        Ok(p) => p,
-        Err(e) => return state.error_page(&page, e),
-    };
-    let rendered = tokio::task::spawn_blocking(move || {
-        let template = plan.template.clone();
-        plan.labels_pdf(0, 240, &template)
-    })
-    .await;
-    match rendered {
-        Ok(Ok(pdf)) => ([(header::CONTENT_TYPE, "application/pdf")], pdf).into_response(),
-        Ok(Err(e)) => state.error_page(&page, e),
-        Err(e) => state.error_page(&page, ServiceError::Internal(e.to_string())),
-    }
 }
 
 pub async fn package_list(

@@ -34,6 +34,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/recall_form.html"),
     ),
     ("alerts.html", include_str!("../templates/alerts.html")),
+    ("labels.html", include_str!("../templates/labels.html")),
     (
         "code_life.html",
         include_str!("../templates/code_life.html"),

@@ -273,6 +273,13 @@ async fn serve(settings: Settings, banner: impl FnOnce(&str)) -> anyhow::Result<
     });
     let url = format!("http://{addr}");
     banner(&url);
+    if let Some(public) = service.unscannable_public_url() {
+        // Issue 15.10: labels printed now would carry an address no phone
+        // can open.
+        eprintln!("警告 WARNING: 追溯码签发在 {public} 之下，这是本机或内网地址，手机扫不开，印出的标签将无法使用。请用 --public-url https://你的域名 设置对外网址。");
+        eprintln!("  codes are issued under {public}, a loopback or private address no phone can open: set --public-url https://your.domain before printing labels.");
+        tracing::warn!(public_url = %public, "public_url is not reachable from phones");
+    }
     tracing::info!(%url, database = %settings.database_url.redacted(), "zhisu is serving");
     server.await.context("server failed")?;
     // Every scan answered is stored before the process ends.

@@ -217,10 +217,34 @@ async fn from_draft_to_verified_codes_on_every_engine() {
         assert_eq!(export(&app, &a, batch, "?format=pdf").await.0, 400);
         assert_eq!(export(&app, &a, batch, "?from=9&to=3").await.0, 400);
 
-        // Printing: a QR per code, A4 label sheets, ZPL.
+        // Printing: a QR per code, A4 label sheets, ZPL. The test server's
+        // public URL is loopback: nothing prints until the user confirms
+        // (issue 15.10), then everything does.
+        for path in [
+            format!("/api/v1/batches/{batch}/codes/7/qr"),
+            format!("/api/v1/batches/{batch}/labels?from=0&to=30"),
+            format!("/api/v1/batches/{batch}/codes?format=zpl&to=2"),
+        ] {
+            let (status, problem) = app.get(&a, &path).await;
+            assert_eq!(status, 409, "{path}: {problem}");
+            assert!(
+                problem["detail"]
+                    .as_str()
+                    .unwrap()
+                    .contains("allow_local_url"),
+                "{problem}"
+            );
+        }
+        assert_eq!(
+            export(&app, &a, batch, "?format=txt&to=2").await.0,
+            200,
+            "plain code lists are data, not labels"
+        );
         let r = app
             .client
-            .get(app.url(&format!("/api/v1/batches/{batch}/codes/7/qr")))
+            .get(app.url(&format!(
+                "/api/v1/batches/{batch}/codes/7/qr?allow_local_url=true"
+            )))
             .bearer_auth(&a)
             .send()
             .await
@@ -230,7 +254,7 @@ async fn from_draft_to_verified_codes_on_every_engine() {
         let r = app
             .client
             .get(app.url(&format!(
-                "/api/v1/batches/{batch}/codes/7/qr?format=png&scale=4"
+                "/api/v1/batches/{batch}/codes/7/qr?format=png&scale=4&allow_local_url=true"
             )))
             .bearer_auth(&a)
             .send()
@@ -238,20 +262,28 @@ async fn from_draft_to_verified_codes_on_every_engine() {
             .unwrap();
         assert!(r.bytes().await.unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
         assert_eq!(
-            app.get(&a, &format!("/api/v1/batches/{batch}/codes/1000/qr"))
-                .await
-                .0,
+            app.get(
+                &a,
+                &format!("/api/v1/batches/{batch}/codes/1000/qr?allow_local_url=true")
+            )
+            .await
+            .0,
             404
         );
         assert_eq!(
-            app.get(&a, &format!("/api/v1/batches/{batch}/codes/7/qr?scale=0"))
-                .await
-                .0,
+            app.get(
+                &a,
+                &format!("/api/v1/batches/{batch}/codes/7/qr?scale=0&allow_local_url=true")
+            )
+            .await
+            .0,
             400
         );
         let r = app
             .client
-            .get(app.url(&format!("/api/v1/batches/{batch}/labels?from=0&to=30")))
+            .get(app.url(&format!(
+                "/api/v1/batches/{batch}/labels?from=0&to=30&allow_local_url=true"
+            )))
             .bearer_auth(&a)
             .send()
             .await
@@ -263,19 +295,25 @@ async fn from_draft_to_verified_codes_on_every_engine() {
             "30 labels, two A4 pages"
         );
         assert_eq!(
-            app.get(&a, &format!("/api/v1/batches/{batch}/labels?from=2000"))
-                .await
-                .0,
+            app.get(
+                &a,
+                &format!("/api/v1/batches/{batch}/labels?from=2000&allow_local_url=true")
+            )
+            .await
+            .0,
             400
         );
         assert_eq!(
-            app.get(&a, &format!("/api/v1/batches/{batch}/labels?columns=9"))
-                .await
-                .0,
+            app.get(
+                &a,
+                &format!("/api/v1/batches/{batch}/labels?columns=9&allow_local_url=true")
+            )
+            .await
+            .0,
             400,
             "a grid that does not fit A4"
         );
-        let (_, zpl) = export(&app, &a, batch, "?format=zpl&to=2").await;
+        let (_, zpl) = export(&app, &a, batch, "?format=zpl&to=2&allow_local_url=true").await;
         assert_eq!(zpl.matches("^XA").count(), 2);
         assert!(zpl.contains(&format!("^FDMA,{}^FS", codes[1])), "{zpl}");
 
@@ -683,7 +721,9 @@ async fn labels_follow_the_products_template() {
     app.post(&a, &format!("/api/v1/batches/{batch}/activate"), &json!({}))
         .await;
     let pages = |query: &'static str| {
-        let url = app.url(&format!("/api/v1/batches/{batch}/labels{query}"));
+        let url = app.url(&format!(
+            "/api/v1/batches/{batch}/labels{query}&allow_local_url=true"
+        ));
         let client = app.client.clone();
         let key = a.clone();
         async move {

@@ -12,6 +12,7 @@ mod counterfeit;
 mod epcis;
 mod flow;
 mod holding;
+mod labels;
 mod life;
 mod openapi;
 mod pages;

@@ -419,7 +419,7 @@ async fn tenants_and_regulators_in_pages() {
 
 /// Signs a new client in through the log-in page and returns it with the
 /// CSRF token of its session.
-async fn signed_in(app: &TestApp, login: &str) -> (reqwest::Client, String) {
+pub(crate) async fn signed_in(app: &TestApp, login: &str) -> (reqwest::Client, String) {
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
