@@ -982,6 +982,13 @@ impl Service {
                 count: summary.count,
                 first_at: summary.first_at,
             };
+            let copied = kinds
+                .iter()
+                .any(|k| matches!(k, AlertKind::TooManyScans | AlertKind::ImpossibleTravel));
+            if copied && view.status == VerifyStatus::Genuine {
+                // Issued here, but not to be called "verified" (issue 15.6).
+                view.message = "此码由本平台签发，但扫码记录显示它可能已被复制到其他商品上：请核对商品与包装，谨慎购买 (issued by this platform, but its scans suggest it was copied onto other goods: check the product and buy with care)".into();
+            }
             view.warnings = kinds
                 .into_iter()
                 .map(|kind| ScanWarning {

@@ -115,7 +115,15 @@ async fn made_up_serials_are_suspect_and_guessing_raises_an_alert() {
         }
         let (_, html) = scan_page(&app, &codes[1]).await;
         assert!(html.contains("码有效但疑似被复制"), "{html}");
-        assert!(!html.contains("验证通过"), "{html}");
+        assert!(
+            !html.contains("验证通过") && !html.contains("正品："),
+            "{html}"
+        );
+        let (_, view) = scan_json(&app, &codes[1], "").await;
+        assert!(
+            view["message"].as_str().unwrap().contains("可能已被复制"),
+            "{view}"
+        );
         let (_, html) = scan_page(&app, &codes[2]).await;
         assert!(
             html.contains("正品 · 验证通过"),
