@@ -80,11 +80,20 @@ pub async fn list_recalls(
     Auth(by): Auth,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Response> {
-    let page = state
-        .service
-        .list(&by, zhisu_domain::RecordKind::Recall, &params.into())
-        .await?;
+    let page = state.service.list_recalls(&by, &params.into()).await?;
     Ok(crate::records::page(page))
+}
+
+/// The open recalls whose goods reached you (a holder on the platform) or
+/// your jurisdiction: what to hold, and to return to the producer.
+#[utoipa::path(get, path = "/api/v1/recall-notices", tag = "flows",
+    responses((status = 200, body = Vec<zhisu_service::RecallNotice>), (status = 401, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn recall_notices(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+) -> ApiResult<Json<Vec<zhisu_service::RecallNotice>>> {
+    Ok(Json(state.service.recall_notices(&by).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/recalls/{id}", tag = "flows", params(("id" = i64, Path)),
@@ -94,14 +103,13 @@ pub async fn get_recall(
     Auth(by): Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let view = state
-        .service
-        .read_record(&by, zhisu_domain::RecordKind::Recall, id)
-        .await?;
+    let (view, _) = state.service.read_recall(&by, id).await?;
     Ok(Json(state.service.with_retention(view).await?.to_json()))
 }
 
-/// Report progress (`notified`, `returned`) or close the recall (`close: true`).
+/// Close the recall (`close: true`); its figures — holders told, items
+/// returned — are counted from the flow and return records, with the
+/// final ones kept. `notified` and `returned` are refused (422).
 #[utoipa::path(post, path = "/api/v1/recalls/{id}/progress", tag = "flows", params(("id" = i64, Path)),
     request_body = zhisu_domain::recall::RecallProgress,
     responses((status = 200, body = zhisu_domain::recall::Recall), (status = 409, body = Problem)), security(("api_key" = [])))]

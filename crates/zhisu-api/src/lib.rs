@@ -100,6 +100,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(flow::get_flow))
         .routes(routes!(flow::open_recall, flow::list_recalls))
         .routes(routes!(flow::get_recall))
+        .routes(routes!(flow::recall_notices))
         .routes(routes!(flow::recall_progress))
         .routes(routes!(flow::supply))
         .routes(routes!(flow::recall_trace))

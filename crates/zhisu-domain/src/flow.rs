@@ -17,6 +17,9 @@ pub enum FlowKind {
     Sale,
     /// Goods reach the recorder (进货).
     Purchase,
+    /// Goods go back to their producer (退回), e.g. under a recall (P6.4):
+    /// the one way a recalled code may still move.
+    Return,
 }
 
 impl FlowKind {
@@ -24,6 +27,7 @@ impl FlowKind {
         match self {
             FlowKind::Sale => "sale",
             FlowKind::Purchase => "purchase",
+            FlowKind::Return => "return",
         }
     }
 }
@@ -139,7 +143,18 @@ impl FlowInput {
         let clause = match self.kind {
             FlowKind::Sale => "G5.1-flow",
             FlowKind::Purchase => "G5.2-flow",
+            FlowKind::Return => "P6.4",
         };
+        if self.kind == FlowKind::Return && self.counterparty_id.is_none() {
+            findings.push(
+                FieldError::new(
+                    "counterparty_id",
+                    "required",
+                    "退回须指明平台上的生产企业 (a return names its producer on the platform)",
+                )
+                .clause(clause),
+            );
+        }
         let at = if self.at.trim().is_empty() {
             findings.push(FieldError::required("at", "时间", clause));
             String::new()
@@ -161,7 +176,7 @@ impl FlowInput {
                     "counterparty_name",
                     match self.kind {
                         FlowKind::Sale => "购货方名称",
-                        FlowKind::Purchase => "供货方名称",
+                        FlowKind::Purchase | FlowKind::Return => "供货方名称",
                     },
                     clause,
                 ));

@@ -225,16 +225,23 @@ impl Service {
         let delivered = |l: &FlowLine| held.contains(&l.code);
         let mut unmatched = Vec::new();
         match draft.kind {
-            FlowKind::Sale => {
-                // A recalled code goes back up the chain, never on to a
-                // buyer (issue 15.1); a sale to its producer is its return.
-                let recalls = self.open_recalls().await?;
-                for (i, line, maker) in &lines {
-                    if draft.counterparty_id == Some(*maker) {
-                        continue;
+            FlowKind::Sale | FlowKind::Return => {
+                if draft.kind == FlowKind::Sale {
+                    // A recalled code goes back up the chain, never on to a
+                    // buyer (issue 15.1): only a return moves it.
+                    let recalls = self.open_recalls().await?;
+                    for (i, line, _) in &lines {
+                        if let Some((id, reason)) =
+                            recalls.covering(Some(line.batch_id), &line.code)
+                        {
+                            findings.push(FieldError::new(&format!("lines[{i}].code"), "recalled", format!("{} 正在召回（召回 #{id}：{reason}），不能销售，请记录为「退回」退给生产企业 (this code is under recall #{id}: record it as a return to its producer)", line.code)).clause("P6.4"));
+                        }
                     }
-                    if let Some((id, reason)) = recalls.covering(Some(line.batch_id), &line.code) {
-                        findings.push(FieldError::new(&format!("lines[{i}].code"), "recalled", format!("{} 正在召回（召回 #{id}：{reason}），不能销售，只能退回生产企业 (this code is under recall #{id}: it may only go back to its producer)", line.code)).clause("P6.4"));
+                } else {
+                    for (i, line, maker) in &lines {
+                        if draft.counterparty_id != Some(*maker) {
+                            findings.push(FieldError::new(&format!("lines[{i}].code"), "not-producer", format!("{} 只能退回其生产企业 (a code is returned only to its producer)", line.code)).clause("P6.4"));
+                        }
                     }
                 }
                 let refusals = self
@@ -273,11 +280,11 @@ impl Service {
                 flow_id: 0,
                 kind: draft.kind.as_str().to_string(),
                 from_id: match draft.kind {
-                    FlowKind::Sale => Some(recorder),
+                    FlowKind::Sale | FlowKind::Return => Some(recorder),
                     FlowKind::Purchase => draft.counterparty_id,
                 },
                 to_id: match draft.kind {
-                    FlowKind::Sale => draft.counterparty_id,
+                    FlowKind::Sale | FlowKind::Return => draft.counterparty_id,
                     FlowKind::Purchase => Some(recorder),
                 },
                 code: l.code.clone(),
@@ -331,7 +338,7 @@ impl Service {
             .collect();
         let party = |id: Option<i64>| id.map(|e| crate::epcis::own::party(base, e));
         let event = match draft.kind {
-            FlowKind::Sale => crate::epcis::own::movement(
+            FlowKind::Sale | FlowKind::Return => crate::epcis::own::movement(
                 true,
                 &codes,
                 party(Some(recorder)),
@@ -350,6 +357,8 @@ impl Service {
         let receiver_region = match draft.kind {
             FlowKind::Sale => counterparty_region,
             FlowKind::Purchase => Some(enterprise.text("region_code").to_string()),
+            // Goods going home are not diverted.
+            FlowKind::Return => None,
         };
         if let Some(region) = receiver_region.filter(|r| !r.is_empty()) {
             let what = format!("{} {} #{}", draft.kind.as_str(), name, stored.id);
@@ -379,7 +388,7 @@ impl Service {
         let mut by_code: std::collections::HashMap<String, Vec<Movement>> = Default::default();
         for row in self.store.movements_of(holder, &codes).await? {
             by_code.entry(row.code).or_default().push(Movement {
-                recorded_by_seller: row.kind == FlowKind::Sale.as_str(),
+                recorded_by_seller: row.kind != FlowKind::Purchase.as_str(),
                 from: row.from_id,
                 to: row.to_id,
                 quantity: row.quantity.max(0) as u64,

@@ -334,10 +334,10 @@ impl Service {
             }
         };
         let (from, to) = (party(line.from_id).await?, party(line.to_id).await?);
-        let (name, verb) = if line.kind == "sale" {
-            ("sold", "销售 (sold)")
-        } else {
-            ("purchased", "采购 (bought)")
+        let (name, verb) = match line.kind.as_str() {
+            "sale" => ("sold", "销售 (sold)"),
+            "return" => ("returned", "退回生产企业 (returned to the producer)"),
+            _ => ("purchased", "采购 (bought)"),
         };
         let own = by
             .enterprise_id

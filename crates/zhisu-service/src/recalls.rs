@@ -48,6 +48,8 @@ pub struct Holder {
     pub sold: u64,
     /// received − sold: what it should still have.
     pub holding: i64,
+    /// On the platform: the enterprise's region (whose regulators see the recall).
+    pub region_code: Option<String>,
 }
 
 /// A raw-material or component lot a recalled batch was made from.
@@ -74,6 +76,11 @@ pub struct RecallTrace {
     pub holders: Vec<Holder>,
     /// Backward: the input lots of the recalled batches.
     pub inputs: Vec<UpstreamLot>,
+    /// Holders on the platform: each is told at once, on its dashboard and
+    /// recall list (issue 15.1).
+    pub notified: u64,
+    /// Items returned to the producer, from the holders' return records.
+    pub returned: u64,
 }
 
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -320,12 +327,21 @@ impl Service {
                 "召回已结束 (the recall is closed)".into(),
             ));
         }
-        if let Some(n) = progress.notified {
-            recall.notified = n;
+        // The figures come from the records (issue 15.1), never typed in.
+        let typed: Vec<FieldError> = [("notified", progress.notified), ("returned", progress.returned)]
+            .into_iter()
+            .filter(|(_, v)| v.is_some())
+            .map(|(field, _)| FieldError::new(field, "derived", format!("{field} 由平台按购销与退回记录统计，不能手工填写 ({field} is counted from the flow and return records)")).clause("P6.4"))
+            .collect();
+        if !typed.is_empty() {
+            return Err(Invalid(typed).into());
         }
-        if let Some(n) = progress.returned {
-            recall.returned = n;
+        if !progress.close {
+            return Err(Invalid(vec![FieldError::new("close", "required", "只能结束召回：通知与退回数量由平台统计 (only closing is reported: the figures are counted by the platform)").clause("P6.4")]).into());
         }
+        let trace = self.trace_recall(by, id, &recall).await?;
+        recall.notified = trace.notified;
+        recall.returned = trace.returned;
         if progress.close {
             recall.status = RecallStatus::Closed;
             recall.closed_at = Some(format_time(Utc::now()));
@@ -356,8 +372,17 @@ impl Service {
     /// Forward trace: every holder of the recalled goods, through every
     /// recorded sale and purchase, with what each received and sold on.
     pub async fn recall_trace(&self, by: &Principal, id: i64) -> ServiceResult<RecallTrace> {
-        let record = self.read_record(by, RecordKind::Recall, id).await?;
-        let recall: Recall = record.typed()?;
+        let (_, recall) = self.read_recall(by, id).await?;
+        self.trace_recall(by, id, &recall).await
+    }
+
+    /// The trace of a recall the caller was let see.
+    pub(crate) async fn trace_recall(
+        &self,
+        by: &Principal,
+        id: i64,
+        recall: &Recall,
+    ) -> ServiceResult<RecallTrace> {
         let mut batch_ids = recall.batch_ids.clone();
         let code_set: HashSet<&str> = recall.codes.iter().map(String::as_str).collect();
         for code in &recall.codes {
@@ -387,6 +412,7 @@ impl Service {
             .filter(|r| r.kind == "sale")
             .filter_map(|r| r.to_id.map(|t| (r.code.as_str(), t)))
             .collect();
+        let mut returned = 0u64;
         let mut received: BTreeMap<Party, u64> = BTreeMap::new();
         let mut sold: BTreeMap<Party, u64> = BTreeMap::new();
         let mut edges: HashMap<Party, HashSet<Party>> = HashMap::new();
@@ -400,8 +426,12 @@ impl Service {
                 continue; // the supplier's sale already counts it
             }
             *received.entry(to.clone()).or_default() += r.quantity as u64;
-            if r.kind == "sale" {
+            // A sale or a return: the goods left the sender.
+            if r.kind != "purchase" {
                 *sold.entry(from.clone()).or_default() += r.quantity as u64;
+            }
+            if r.kind == "return" && r.to_id == Some(recall.enterprise_id) {
+                returned += r.quantity as u64;
             }
             edges.entry(from).or_default().insert(to);
         }
@@ -439,14 +469,18 @@ impl Service {
                 continue;
             }
             let sold_on = sold.get(p).copied().unwrap_or(0);
+            let mut region_code = None;
             let (enterprise_id, name, address, contact) = match p {
                 Party::Enterprise(e) => match self.cached(RecordKind::Enterprise, *e).await? {
-                    Some(r) => (
-                        Some(*e),
-                        r.body["name"].as_str().unwrap_or_default().to_string(),
-                        r.body["address"].as_str().map(str::to_string),
-                        r.body["contact_phone"].as_str().map(str::to_string),
-                    ),
+                    Some(r) => {
+                        region_code = Some(r.region_code.clone());
+                        (
+                            Some(*e),
+                            r.body["name"].as_str().unwrap_or_default().to_string(),
+                            r.body["address"].as_str().map(str::to_string),
+                            r.body["contact_phone"].as_str().map(str::to_string),
+                        )
+                    }
                     None => (Some(*e), format!("enterprise {e}"), None, None),
                 },
                 Party::Named(flow_id) => match flows.get(flow_id) {
@@ -480,6 +514,7 @@ impl Service {
                 received: *got,
                 sold: sold_on,
                 holding: *got as i64 - sold_on as i64,
+                region_code,
             });
         }
         holders.sort_by(|a, b| a.level.cmp(&b.level).then(a.name.cmp(&b.name)));
@@ -515,12 +550,15 @@ impl Service {
                 });
             }
         }
+        let notified = holders.iter().filter(|h| h.enterprise_id.is_some()).count() as u64;
         Ok(RecallTrace {
             recall_id: id,
             batch_ids,
             lines: rows.len(),
             holders,
             inputs,
+            notified,
+            returned,
         })
     }
 

@@ -452,6 +452,7 @@ fn alert_of(resolved: &Resolved, kind: AlertKind, now: DateTime<Utc>, detail: St
         region_code: owner.region_code.clone(),
         at: format_time(now),
         detail,
+        reached_region: None,
     }
 }
 
@@ -1252,12 +1253,9 @@ impl Service {
                 channel.regions.join("、"),
                 channel.regions.join(", ")
             );
-            return Ok(Some(alert_of(
-                resolved,
-                AlertKind::Diversion,
-                Utc::now(),
-                detail,
-            )));
+            let mut alert = alert_of(resolved, AlertKind::Diversion, Utc::now(), detail);
+            alert.reached_region = Some(region.to_string());
+            return Ok(Some(alert));
         }
         Ok(None)
     }

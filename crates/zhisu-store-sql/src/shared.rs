@@ -1059,8 +1059,8 @@ macro_rules! impl_sql_store {
             alert: &Alert,
         ) -> StoreResult<bool> {
             let done = sqlx::query(
-                "insert into alerts (kind, code, product_id, batch_id, enterprise_id, region_code, at, detail) \
-                 values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (code, kind) do nothing",
+                "insert into alerts (kind, code, product_id, batch_id, enterprise_id, region_code, at, detail, reached_region) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (code, kind) do nothing",
             )
             .bind(alert.kind.as_str())
             .bind(&alert.code)
@@ -1070,6 +1070,7 @@ macro_rules! impl_sql_store {
             .bind(&alert.region_code)
             .bind(&alert.at)
             .bind(&alert.detail)
+            .bind(&alert.reached_region)
             .execute(executor)
             .await
             .map_err(map_err)?;
@@ -1089,6 +1090,7 @@ macro_rules! impl_sql_store {
                 region_code: row.try_get("region_code").map_err(map_err)?,
                 at: row.try_get("at").map_err(map_err)?,
                 detail: row.try_get("detail").map_err(map_err)?,
+                reached_region: row.try_get("reached_region").map_err(map_err)?,
             })
         }
 
@@ -1288,7 +1290,7 @@ macro_rules! impl_sql_store {
                             return Ok(Vec::new());
                         }
                         let parts: Vec<String> =
-                            (1..=prefixes.len()).map(|i| format!("region_code like ${i} escape '\\'")).collect();
+                            (1..=prefixes.len()).map(|i| format!("region_code like ${i} escape '\\' or reached_region like ${i} escape '\\'")).collect();
                         let sql = format!("select * from alerts where {} order by id desc limit {limit}", parts.join(" or "));
                         let mut q = sqlx::query(&sql);
                         for p in prefixes {

@@ -509,6 +509,9 @@ pub struct Alert {
     pub region_code: String,
     pub at: String,
     pub detail: String,
+    /// Diversion: the region the goods turned up in, whose regulators see
+    /// the alert too (issue 15.1).
+    pub reached_region: Option<String>,
 }
 
 /// Scan log and alerts (G6.1.3, P6.5).

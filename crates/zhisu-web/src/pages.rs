@@ -507,10 +507,12 @@ pub async fn dashboard(
             )
         })
         .collect();
+    // Recalls whose goods reached this enterprise or jurisdiction (issue 15.1).
+    let notices = state.service.recall_notices(by).await.unwrap_or_default();
     state.render(
         &page,
         "dashboard.html",
-        minijinja::context! { counts, recent, jurisdiction },
+        minijinja::context! { counts, recent, jurisdiction, notices },
     )
 }
 
@@ -599,6 +601,7 @@ async fn list_page(
     };
     let result = match kind {
         RecordKind::Flow => state.service.list_flows(by, &filter).await,
+        RecordKind::Recall => state.service.list_recalls(by, &filter).await,
         _ => state.service.list(by, kind, &filter).await,
     };
     let result = match result {
@@ -645,7 +648,7 @@ async fn list_page(
         RecordKind::Flow => (
             "kind",
             params.kind.clone().unwrap_or_default(),
-            ["sale", "purchase"]
+            ["sale", "purchase", "return"]
                 .iter()
                 .map(|k| (k.to_string(), lang.text(&format!("v_{k}")).to_string()))
                 .collect(),
@@ -756,6 +759,7 @@ async fn detail_page(
     let record = match kind {
         RecordKind::Flow => state.service.read_flow(by, id).await,
         RecordKind::Feedback => state.service.read_feedback(by, id).await,
+        RecordKind::Recall => state.service.read_recall(by, id).await.map(|(v, _)| v),
         _ => state.service.read_record(by, kind, id).await,
     };
     let record = match record {
@@ -844,7 +848,10 @@ async fn detail_page(
                 });
             }
             workflow.push(minijinja::context! { kind => "link", url => format!("/recalls/{id}/trace.xlsx"), label => lang.text("download_xlsx"), id => "trace-xlsx" });
-            if record.text("status") == "open" {
+            if record.text("status") == "open"
+                && by.enterprise_id.is_none_or(|e| e == record.enterprise_id)
+                && !matches!(by.role, zhisu_domain::Role::Seller)
+            {
                 workflow.push(minijinja::context! { kind => "progress", url => format!("/recalls/{id}/progress"),
                     notified => record.body["notified"].as_u64(), returned => record.body["returned"].as_u64() });
             }

@@ -89,6 +89,7 @@ pub async fn create_flow(
     };
     let kind = match form.text("kind").as_str() {
         "purchase" => FlowKind::Purchase,
+        "return" => FlowKind::Return,
         _ => FlowKind::Sale,
     };
     let text = |name: &str| Some(form.text(name)).filter(|v| !v.trim().is_empty());
@@ -255,8 +256,8 @@ pub async fn recall_progress(
         Err(r) => return r,
     };
     let progress = RecallProgress {
-        notified: form.text("notified").trim().parse().ok(),
-        returned: form.text("returned").trim().parse().ok(),
+        notified: None,
+        returned: None,
         close: form.text("close") == "yes",
     };
     match state

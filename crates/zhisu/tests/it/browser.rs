@@ -436,3 +436,125 @@ async fn a_person_registers_and_files_a_product_in_chromium() {
     assert_eq!(products["total"], 1);
     assert_eq!(products["items"][0]["warranty_months"], 36);
 }
+
+/// A seller holding recalled goods (issue 15.1), in Chromium: told on its
+/// dashboard what it holds, it opens the recall, cannot sell the code on,
+/// returns it to the producer, and the notice says nothing is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seller_is_told_of_a_recall_and_returns_the_goods_in_chromium() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(EngineKind::Sqlite).await;
+    let admin = app.key(zhisu_domain::Role::PlatformAdmin, None, &[]).await;
+    let (maker_id, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+    let (seller_id, _) = app.enterprise(&admin, "seller", "330106").await;
+    let account = zhisu_service::NewAccount::new(
+        "hz-counter",
+        crate::support::PASSWORD,
+        "柜台李姐",
+        zhisu_domain::Role::Seller,
+    )
+    .enterprise(Some(seller_id));
+    app.service.create_user(None, account).await.unwrap();
+    let (batch, _, codes) = crate::scan::active_item_batch(&app, &maker, "RECALL-B", 941).await;
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let (status, _) = app
+        .post(
+            &maker,
+            "/api/v1/flows",
+            &serde_json::json!({"kind": "sale", "at": today, "counterparty_id": seller_id,
+            "lines": crate::support::flow_lines(&codes[..2])}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let gd = app
+        .key(zhisu_domain::Role::Regulator, None, &["440000"])
+        .await;
+    let (_, b) = app.get(&maker, &format!("/api/v1/batches/{batch}")).await;
+    let (status, recall) = app
+        .post(&gd, "/api/v1/recalls", &serde_json::json!({"product_id": b["product_id"], "batch_ids": [batch], "reason": "燃气阀门可能泄漏"}))
+        .await;
+    assert_eq!(status, 201, "{recall}");
+    let recall_id = recall["id"].as_i64().unwrap();
+
+    driver.goto(&app.url("/login")).await;
+    driver.type_into("#login", "hz-counter").await;
+    driver
+        .type_into("#password", crate::support::PASSWORD)
+        .await;
+    driver.click("button[type='submit']").await;
+    let html = driver
+        .wait_for("the seller's dashboard", |url, _| {
+            url.ends_with("/dashboard")
+        })
+        .await;
+    assert!(
+        html.contains("id=\"recall-notices\"") && html.contains("燃气阀门可能泄漏"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<strong>2</strong>"),
+        "it holds both items: {html}"
+    );
+    driver.screenshot("recall-notice.png").await;
+    driver
+        .click(&format!("#recall-notices a[href='/recalls/{recall_id}']"))
+        .await;
+    let html = driver
+        .wait_for("the recall", |url, _| {
+            url.ends_with(&format!("/recalls/{recall_id}"))
+        })
+        .await;
+    assert!(html.contains("燃气阀门可能泄漏"), "{html}");
+    driver.screenshot("recall-seller.png").await;
+
+    // A sale to a consumer is refused, naming the recall; a return goes through.
+    driver.goto(&app.url("/flows/new")).await;
+    driver
+        .wait_for("the flow form", |_, html| html.contains("id=\"flow-form\""))
+        .await;
+    driver.type_into("#counterparty_name", "顾客").await;
+    driver
+        .type_into("#counterparty_address", "杭州市上城区")
+        .await;
+    driver
+        .type_into("#counterparty_contact", "13500000000")
+        .await;
+    driver.type_into("#codes", &codes[0]).await;
+    driver.click("#save").await;
+    let html = driver
+        .wait_for("the refusal", |_, html| html.contains("id=\"errors\""))
+        .await;
+    assert!(html.contains(&format!("召回 #{recall_id}")), "{html}");
+    driver.goto(&app.url("/flows/new")).await;
+    driver
+        .wait_for("the flow form", |_, html| html.contains("id=\"flow-form\""))
+        .await;
+    driver.click("#kind option[value='return']").await;
+    driver
+        .click(&format!("#counterparty_id option[value='{maker_id}']"))
+        .await;
+    driver
+        .type_into("#codes", &format!("{}\n{}", codes[0], codes[1]))
+        .await;
+    driver.screenshot("recall-return-form.png").await;
+    driver.click("#save").await;
+    driver
+        .wait_for("the return, recorded", |url, _| {
+            url.contains("/flows/") && !url.ends_with("/new")
+        })
+        .await;
+    driver.goto(&app.url("/dashboard")).await;
+    let html = driver
+        .wait_for("the dashboard again", |_, html| {
+            html.contains("id=\"recall-notices\"")
+        })
+        .await;
+    assert!(
+        html.contains("<strong>0</strong>"),
+        "nothing left to return: {html}"
+    );
+    let (_, recall) = app.get(&gd, &format!("/api/v1/recalls/{recall_id}")).await;
+    assert_eq!(recall["returned"], 2, "{recall}");
+}

@@ -183,6 +183,10 @@ async fn an_item_is_sold_once_by_each_holder_and_a_recalled_one_only_goes_back()
             .post(&dist, "/api/v1/flows", &consumer(flow_lines(&codes[2..3])))
             .await;
         assert_eq!(status, 422, "{engine}: a recalled code was sold: {problem}");
+        let (status, _) = app
+            .post(&dist, "/api/v1/flows", &json!({"kind": "sale", "at": today(), "counterparty_id": maker_id, "lines": flow_lines(&codes[2..3])}))
+            .await;
+        assert_eq!(status, 422, "not even sold to its producer: it is returned");
         assert_eq!(problem["errors"][0]["code"], "recalled");
         assert!(
             problem["errors"][0]["message"]
@@ -193,7 +197,7 @@ async fn an_item_is_sold_once_by_each_holder_and_a_recalled_one_only_goes_back()
         );
         assert_eq!(flows().await, before);
         let (status, back) = app
-            .post(&dist, "/api/v1/flows", &json!({"kind": "sale", "at": today(), "counterparty_id": maker_id, "lines": flow_lines(&codes[2..3])}))
+            .post(&dist, "/api/v1/flows", &json!({"kind": "return", "at": today(), "counterparty_id": maker_id, "lines": flow_lines(&codes[2..3])}))
             .await;
         assert_eq!(status, 201, "{engine}: a return to the producer: {back}");
     }

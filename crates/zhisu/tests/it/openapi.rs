@@ -36,6 +36,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/recalls"),
     ("get", "/api/v1/recalls"),
     ("get", "/api/v1/recalls/{id}"),
+    ("get", "/api/v1/recall-notices"),
     ("post", "/api/v1/recalls/{id}/progress"),
     ("get", "/api/v1/recalls/{id}/trace"),
     ("post", "/api/v1/feedback"),
