@@ -12,6 +12,7 @@ mod feedback;
 mod flows;
 mod ledger;
 mod life;
+mod names;
 mod packages;
 mod recall_reach;
 mod recalls;

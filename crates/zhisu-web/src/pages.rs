@@ -1025,12 +1025,77 @@ async fn detail_page(
         format!("/{}/{id}/history", collection(kind)),
         lang.text("history").into(),
     ));
+    // People and records by name, not by ID (issue 15.8).
+    let updated_by = state
+        .service
+        .actor_name(&record.updated_by)
+        .await
+        .unwrap_or_else(|_| record.updated_by.clone());
+    if kind == RecordKind::Recall {
+        name_recall_rows(state, lang, &record, &mut rows).await;
+    }
     state.render(
         page,
         "detail.html",
-        minijinja::context! { title, record => record.to_json(), rows, tables, actions, workflow,
+        minijinja::context! { title, record => record.to_json(), rows, tables, actions, workflow, updated_by,
         receipt => format!("/receipt/{}/{id}", kind.as_str()) },
     )
+}
+
+/// A recall's product, batches and opener by name.
+async fn name_recall_rows(
+    state: &WebState,
+    lang: crate::Lang,
+    record: &RecordView,
+    rows: &mut [view::Row],
+) {
+    let service = &state.service;
+    let product = match record.body["product_id"].as_i64() {
+        Some(id) => service
+            .record_name(RecordKind::Product, id)
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
+    let mut batches = Vec::new();
+    for id in record.body["batch_ids"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b.as_i64())
+    {
+        if let Ok(Some(name)) = service.record_name(RecordKind::Batch, id).await {
+            batches.push(name);
+        }
+    }
+    let opener = match record.body["opened_by"].as_str() {
+        Some(a) => service.actor_name(a).await.ok(),
+        None => None,
+    };
+    for field in fields_of(RecordKind::Recall) {
+        let label = view::label(lang, field);
+        let Some(row) = rows.iter_mut().find(|r| r.label == label) else {
+            continue;
+        };
+        match *field {
+            "product_id" => {
+                if let Some(p) = &product {
+                    row.value = p.clone();
+                    row.link = record.body["product_id"]
+                        .as_i64()
+                        .map(|id| format!("/products/{id}"));
+                }
+            }
+            "batch_ids" if !batches.is_empty() => row.value = batches.join("、"),
+            "opened_by" => {
+                if let Some(o) = &opener {
+                    row.value = o.clone();
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The record's ledger receipt as a file, to check offline with only the
@@ -1145,7 +1210,8 @@ async fn history_page(
             }
         };
         entries.push(minijinja::context! {
-            version => version.version, updated_at => version.updated_at.clone(), updated_by => version.updated_by.clone(),
+            version => version.version, updated_at => version.updated_at.clone(),
+            updated_by => state.service.actor_name(&version.updated_by).await.unwrap_or_else(|_| version.updated_by.clone()),
             leaf_index => version.leaf_index, changes,
         });
         previous = Some(version);

@@ -167,6 +167,20 @@ pub fn display_value(lang: Lang, value: &serde_json::Value) -> String {
                     .div_ceil(1024)
             )
         }
+        // A nested record (a review decision, a flow line): its fields by
+        // label, times in Asia/Shanghai, never JSON (issue 15.8).
+        serde_json::Value::Object(map) => map
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| {
+                let shown = match v.as_str() {
+                    Some(t) if k == "at" || k.ends_with("_at") => local_time(t.to_string()),
+                    _ => display_value(lang, v),
+                };
+                format!("{}：{shown}", label(lang, k))
+            })
+            .collect::<Vec<_>>()
+            .join("，"),
         other => other.to_string(),
     }
 }
@@ -252,5 +266,20 @@ mod tests {
             &["activated_at"],
         );
         assert_eq!(shown[0].value, "2026-11-23 10:06:44");
+        // Nested objects read as labelled fields, never as JSON.
+        let review = display_value(
+            Lang::Zh,
+            &serde_json::json!({"approved": true, "at": "2026-11-23T00:54:19Z", "by": "system", "reason": null}),
+        );
+        assert!(!review.contains('{') && !review.contains('"'), "{review}");
+        assert!(review.contains("2026-11-23 08:54:19"), "{review}");
+        let line = display_value(
+            Lang::Zh,
+            &serde_json::json!([{"batch_id": 9, "code": "(01)06970000001021(21)X", "quantity": 1}]),
+        );
+        assert!(
+            !line.contains('{') && line.contains("(01)06970000001021(21)X"),
+            "{line}"
+        );
     }
 }
