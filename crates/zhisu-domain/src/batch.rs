@@ -29,6 +29,20 @@ pub enum BatchStatus {
 }
 
 impl BatchStatus {
+    /// The status as a Chinese sentence says it (issue 15.8: no English
+    /// status words inside Chinese messages).
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            BatchStatus::Draft => "草稿",
+            BatchStatus::Submitted => "待审核",
+            BatchStatus::Approved => "已审核通过",
+            BatchStatus::Rejected => "已退回",
+            BatchStatus::Active => "已激活",
+            BatchStatus::Frozen => "已冻结",
+            BatchStatus::Voided => "已作废",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             BatchStatus::Draft => "draft",
@@ -162,9 +176,17 @@ impl BatchStatus {
             (Frozen, Unfreeze) => Ok(Active),
             (Active | Frozen, Void) => Ok(Voided),
             (status, action) => Err(format!(
-                "批次状态为 {}，不能执行 {:?} (a {} batch cannot be {})",
-                status.as_str(),
-                action,
+                "批次{}，不能{} (a {} batch cannot be {})",
+                status.label_zh(),
+                match action {
+                    Submit => "提交审核",
+                    Approve => "审核通过",
+                    Reject => "退回",
+                    Activate => "激活",
+                    Freeze => "冻结",
+                    Unfreeze => "解冻",
+                    Void => "作废",
+                },
                 status.as_str(),
                 match action {
                     Submit => "submitted",

@@ -465,8 +465,8 @@ impl Service {
         }
         if batch.status != BatchStatus::Active {
             return Err(ServiceError::Conflict(format!(
-                "批次状态为 {}，激活后才有追溯码 (the batch is {}: codes exist only once it is active)",
-                batch.status.as_str(),
+                "批次{}，激活后才有追溯码 (the batch is {}: codes exist only once it is active)",
+                batch.status.label_zh(),
                 batch.status.as_str()
             )));
         }

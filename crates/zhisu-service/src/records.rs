@@ -643,8 +643,8 @@ impl Service {
             self.manufacturer_for(by, Some(current.enterprise_id))
                 .await?;
             return Err(ServiceError::Conflict(format!(
-                "批次已{}，不能修改 (the batch is {}: only draft or rejected batches can change, P4)",
-                old.status.as_str(),
+                "批次{}，不能修改 (the batch is {}: only draft or rejected batches can change, P4)",
+                old.status.label_zh(),
                 old.status.as_str()
             )));
         }

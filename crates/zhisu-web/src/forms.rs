@@ -369,7 +369,19 @@ pub async fn enterprise_json(
         "website": text_or_null(form, "website"),
     });
     if form.fields.contains_key("kind") {
-        value["kind"] = form.text("kind").into();
+        let kind = form.text("kind");
+        if !["manufacturer", "seller"].contains(&kind.trim()) {
+            // A sentence naming the field, not serde's "unknown variant"
+            // (issue 15.8); the placeholder lets the other fields be read.
+            findings.push(FieldError::new(
+                "enterprise.kind",
+                "required",
+                "请选择企业类型：生产企业或销售企业 (choose the enterprise kind: manufacturer or seller)",
+            ));
+            value["kind"] = "manufacturer".into();
+        } else {
+            value["kind"] = kind.trim().into();
+        }
         value["uscc"] = form.text("uscc").into();
     }
     if let Some(sha) = upload(service, form, "business_licence", findings).await {

@@ -508,7 +508,10 @@ async fn a_seller_is_told_of_a_recall_and_returns_the_goods_in_chromium() {
         .await;
     assert!(html.contains("燃气阀门可能泄漏"), "{html}");
     // Names, not IDs (issue 15.8): the product, the batch, who opened it.
-    assert!(html.contains("家用燃气灶 RECALL-B") && html.contains("批次 RECALL-B-L1"), "{html}");
+    assert!(
+        html.contains("家用燃气灶 RECALL-B") && html.contains("批次 RECALL-B-L1"),
+        "{html}"
+    );
     assert!(!html.contains("key:") && !html.contains("user:"), "{html}");
     driver.screenshot("recall-seller.png").await;
 

@@ -16,6 +16,7 @@ mod labels;
 mod life;
 mod openapi;
 mod pages;
+mod plain_words;
 mod recall_reach;
 mod retention;
 mod scan;

@@ -6,7 +6,7 @@ use reqwest::multipart::{Form, Part};
 use crate::support::{fresh_uscc, pdf, EngineKind, TestApp};
 
 /// The CSRF token a page's forms carry.
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";
     let start = html.find(marker).expect("page has a CSRF field") + marker.len();
     html[start..].split('"').next().unwrap().to_string()

@@ -1,0 +1,90 @@
+//! What pages and messages say in words (issue 15.8): an empty registration
+//! form names the enterprise kind in a sentence, and a batch that can no
+//! longer change says its status in Chinese, not as an English enum word.
+
+use reqwest::multipart::Form;
+use serde_json::json;
+
+use crate::pages::csrf_of;
+use crate::support::{EngineKind, TestApp};
+
+#[tokio::test]
+async fn an_empty_registration_names_the_kind_and_statuses_are_words() {
+    let app = TestApp::spawn(EngineKind::Sqlite).await;
+    let html = app
+        .client
+        .get(app.url("/register"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let form = Form::new()
+        .text("csrf", csrf_of(&html))
+        .text("login", "")
+        .text("password", "")
+        .text("display_name", "")
+        .text("kind", "")
+        .text("name", "")
+        .text("uscc", "");
+    let before = app.counts().await;
+    let r = app
+        .client
+        .post(app.url("/register"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let html = r.text().await.unwrap();
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("请选择企业类型"), "{html}");
+    assert!(
+        !html.contains("unknown variant") && !html.contains("enterprise.body"),
+        "{html}"
+    );
+    assert_eq!(app.counts().await, before, "nothing stored");
+
+    // An active batch cannot change: said in Chinese words.
+    let admin = app.key(zhisu_domain::Role::PlatformAdmin, None, &[]).await;
+    let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+    let (batch, _, _) = crate::scan::active_item_batch(&app, &maker, "WORDS-1", 951).await;
+    let (status, problem) = app
+        .patch(
+            &maker,
+            &format!("/api/v1/batches/{batch}"),
+            &json!({"quantity": 9}),
+        )
+        .await;
+    assert_eq!(status, 409, "{problem}");
+    let detail = problem["detail"].as_str().unwrap();
+    let chinese = detail.split(" (").next().unwrap();
+    assert!(
+        chinese.contains("已激活") && !chinese.contains("active"),
+        "{detail}"
+    );
+    let (status, problem) = app
+        .post(
+            &maker,
+            &format!("/api/v1/batches/{batch}/submit"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 409, "{problem}");
+    let chinese = problem["detail"]
+        .as_str()
+        .unwrap()
+        .split(" (")
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        chinese.contains("已激活") && chinese.contains("提交审核"),
+        "{problem}"
+    );
+    assert!(
+        !chinese.contains("active") && !chinese.contains("Submit"),
+        "{problem}"
+    );
+}
