@@ -7,6 +7,7 @@
 mod forms;
 mod i18n;
 mod labels;
+mod packing;
 mod pages;
 mod scan;
 mod scan_page;
@@ -334,6 +335,10 @@ pub fn router(state: WebState) -> Router {
         .route("/batches/{id}/codes.{format}", get(pages::batch_codes))
         .route("/batches/{id}/labels", get(labels::labels))
         .route("/packages", get(pages::package_list))
+        .route(
+            "/packages/new",
+            get(packing::new_package).post(packing::create_package),
+        )
         .route("/packages/{id}", get(pages::package_detail))
         .route("/flows", get(pages::flow_list))
         .route("/flows/new", get(trade::new_flow).post(trade::create_flow))

@@ -704,6 +704,11 @@ async fn list_page(
             Some("/batches/new")
         }
         RecordKind::Flow if by.role.needs_enterprise() => Some("/flows/new"),
+        RecordKind::Package
+            if by.role == Role::ManufacturerAdmin || by.role == Role::ManufacturerOperator =>
+        {
+            Some("/packages/new")
+        }
         _ => None,
     };
     state.render(

@@ -36,6 +36,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("alerts.html", include_str!("../templates/alerts.html")),
     ("labels.html", include_str!("../templates/labels.html")),
     (
+        "package_form.html",
+        include_str!("../templates/package_form.html"),
+    ),
+    (
         "code_life.html",
         include_str!("../templates/code_life.html"),
     ),

@@ -15,6 +15,7 @@ mod holding;
 mod labels;
 mod life;
 mod openapi;
+mod packing;
 mod pages;
 mod plain_words;
 mod recall_reach;
