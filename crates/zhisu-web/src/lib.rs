@@ -4,6 +4,7 @@
 //! embedded in the binary (offline-first: no CDN). Chinese by default,
 //! English by a cookie set from the language switch.
 
+mod channels;
 mod forms;
 mod i18n;
 mod labels;
@@ -335,6 +336,10 @@ pub fn router(state: WebState) -> Router {
         .route("/batches/{id}/codes.{format}", get(pages::batch_codes))
         .route("/batches/{id}/labels", get(labels::labels))
         .route("/packages", get(pages::package_list))
+        .route(
+            "/enterprises/{id}/channels",
+            get(channels::channels).post(channels::save_channels),
+        )
         .route(
             "/packages/new",
             get(packing::new_package).post(packing::create_package),

@@ -872,6 +872,12 @@ async fn detail_page(
                 if let Ok(products) = state.service.list(by, RecordKind::Product, &filter).await {
                     tables.push(record_table(page, RecordKind::Product, &products.items));
                 }
+                if by.can_edit_enterprise(id) {
+                    actions.push((
+                        format!("/enterprises/{id}/channels"),
+                        lang.text("channels_title").into(),
+                    ));
+                }
             }
             (record.text("name").to_string(), by.can_edit_enterprise(id))
         }

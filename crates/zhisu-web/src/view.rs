@@ -35,6 +35,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("alerts.html", include_str!("../templates/alerts.html")),
     ("labels.html", include_str!("../templates/labels.html")),
+    ("channels.html", include_str!("../templates/channels.html")),
     (
         "package_form.html",
         include_str!("../templates/package_form.html"),

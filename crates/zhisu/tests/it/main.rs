@@ -6,6 +6,7 @@
 mod api;
 mod architecture;
 mod browser;
+mod channels;
 mod cli;
 mod codes;
 mod counterfeit;
