@@ -1,11 +1,12 @@
-//! The labels page (issue 15.9, 15.10): every range of an active batch's
-//! labels can be printed from the page, as A4 sheets (PDF) or ZPL for
-//! label printers; while `public_url` is an address no phone can open,
-//! the page says so and prints only once the user confirms.
+//! The labels page (issue 15.4, 15.9, 15.10): every range of an active
+//! batch's labels can be printed from the page, as A4 sheets (PDF) or ZPL
+//! for label printers, and any one code's QR symbol downloaded (SVG or
+//! PNG); while `public_url` is an address no phone can open, the page says
+//! so and prints only once the user confirms.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use zhisu_service::{CodeFormat, ServiceError};
 
@@ -192,6 +193,63 @@ async fn print(
         }),
     );
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct QrQuery {
+    /// The label's number, 1-based.
+    n: Option<String>,
+    /// `png` (default) or `svg`.
+    format: Option<String>,
+    confirm: Option<String>,
+}
+
+/// `GET /batches/{id}/qr?n=5&format=png`: one code's QR symbol, to paste
+/// into a packaging design.
+pub async fn qr(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+    Query(q): Query<QrQuery>,
+) -> Response {
+    let plan = match state.service.code_plan(&s.principal, id).await {
+        Ok(p) => p,
+        Err(e) => return state.error_page(&page, e),
+    };
+    let lang = page.lang;
+    let back = format!("/batches/{id}/labels");
+    let refuse = |message: String| {
+        state
+            .error_page(&page, ServiceError::BadRequest(message))
+            .into_response()
+    };
+    let n = match label_number(lang, &q.n, lang.text("qr_number"), plan.count) {
+        Ok(Some(n)) => n,
+        Ok(None) => return refuse(lang.text("qr_number_needed").to_string()),
+        Err(e) => return refuse(e),
+    };
+    let confirmed = q.confirm.as_deref().is_some_and(|c| !c.is_empty());
+    if state.service.unscannable_public_url().is_some() && !confirmed {
+        return Redirect::to(&back).into_response();
+    }
+    let symbol = match zhisu_print::Qr::new(&plan.code(n - 1)) {
+        Ok(s) => s,
+        Err(e) => return refuse(e.to_string()),
+    };
+    let (body, kind, ext) = match q.format.as_deref().unwrap_or("png") {
+        "svg" => (symbol.svg(8).into_bytes(), "image/svg+xml", "svg"),
+        "png" => (symbol.png(8), "image/png", "png"),
+        _ => return refuse(lang.text("labels_bad_format").to_string()),
+    };
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"batch-{id}-code-{n}.{ext}\""
+    )) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     response

@@ -335,6 +335,7 @@ pub fn router(state: WebState) -> Router {
         .route("/batches/{id}/dispose", post(pages::batch_dispose))
         .route("/batches/{id}/codes.{format}", get(pages::batch_codes))
         .route("/batches/{id}/labels", get(labels::labels))
+        .route("/batches/{id}/qr", get(labels::qr))
         .route("/packages", get(pages::package_list))
         .route(
             "/enterprises/{id}/channels",

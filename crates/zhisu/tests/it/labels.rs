@@ -78,6 +78,25 @@ async fn labels_print_by_range_and_ask_first_under_a_loopback_url() {
         3,
         "labels 2 to 4"
     );
+    // One code's QR symbol: after the confirmation, as PNG or SVG.
+    let (status, _, _) = get(&op, app.url(&format!("/batches/{batch}/qr?n=2&format=png"))).await;
+    assert_eq!(status, 303, "back to the page that asks first");
+    let (status, kind, png) = get(
+        &op,
+        app.url(&format!("/batches/{batch}/qr?n=2&format=png&confirm=1")),
+    )
+    .await;
+    assert_eq!((status, kind.as_str()), (200, "image/png"));
+    assert!(png.starts_with(b"\x89PNG"));
+    let (status, kind, _) = get(
+        &op,
+        app.url(&format!("/batches/{batch}/qr?n=5&format=svg&confirm=1")),
+    )
+    .await;
+    assert_eq!((status, kind.as_str()), (200, "image/svg+xml"));
+    let (status, _, html) = get(&op, app.url(&format!("/batches/{batch}/qr?n=6&confirm=1"))).await;
+    assert_eq!(status, 400);
+    assert!(String::from_utf8(html).unwrap().contains("标签序号"));
     // The old direct ZPL link goes through the page.
     let r = op
         .get(app.url(&format!("/batches/{batch}/codes.zpl")))
