@@ -353,6 +353,26 @@ async fn a_person_registers_and_files_a_product_in_chromium() {
     assert!(!product_url.is_empty());
     let batch_url = driver.url().await;
 
+    // Printing: the labels page warns that the test server's address
+    // cannot be scanned and asks first (issue 15.9, 15.10).
+    driver.click("#labels").await;
+    let html = driver
+        .wait_for("the labels page", |url, _| url.ends_with("/labels"))
+        .await;
+    assert!(
+        html.contains("id=\"labels-unscannable\"") && html.contains("id=\"public-url-warning\""),
+        "{html}"
+    );
+    driver.screenshot("labels.png").await;
+    driver.goto(&app.url("/packages/new")).await;
+    driver
+        .wait_for("the packing page", |_, html| {
+            html.contains("id=\"package-form\"")
+        })
+        .await;
+    driver.screenshot("packing.png").await;
+    driver.goto(&batch_url).await;
+
     // What a phone sees when it scans the first code.
     driver.click("#preview-scan").await;
     let html = driver
