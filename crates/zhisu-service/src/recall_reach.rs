@@ -6,10 +6,10 @@
 //! holders told, items returned — are counted from the flow records.
 
 use serde::Serialize;
-use zhisu_domain::auth::{ListScope, Tenancy};
+use zhisu_domain::auth::Tenancy;
 use zhisu_domain::recall::{Recall, RecallStatus};
 use zhisu_domain::{Principal, RecordKind};
-use zhisu_store::{Page, RecordQuery};
+use zhisu_store::Page;
 
 use crate::recalls::RecallTrace;
 use crate::records::{ListFilter, RecordView};
@@ -128,43 +128,29 @@ impl Service {
     /// those it opened or produced (it runs them).
     pub async fn recall_notices(&self, by: &Principal) -> ServiceResult<Vec<RecallNotice>> {
         let mut notices = Vec::new();
-        let mut offset = 0;
-        loop {
-            let mut query = RecordQuery::new(RecordKind::Recall, ListScope::All);
-            query.tag = Some("open".into());
-            query.limit = 500;
-            query.offset = offset;
-            let page = self.store.list_records(&query).await?;
-            for r in &page.items {
-                if by.enterprise_id == Some(r.enterprise_id) {
-                    continue;
-                }
-                let recall: Recall = serde_json::from_value(r.body.clone())
-                    .map_err(|e| ServiceError::Internal(format!("recall {}: {e}", r.id)))?;
-                let trace = self.trace_recall(by, r.id, &recall).await?;
-                let mine: Vec<&crate::recalls::Holder> =
-                    trace.holders.iter().filter(|h| holder_of(by, h)).collect();
-                if mine.is_empty() {
-                    continue;
-                }
-                let product = self.cached(RecordKind::Product, recall.product_id).await?;
-                notices.push(RecallNotice {
-                    recall_id: r.id,
-                    product_name: product
-                        .as_ref()
-                        .map(|p| crate::life::product_label(p))
-                        .unwrap_or_default(),
-                    producer: self.enterprise_name(recall.enterprise_id).await?,
-                    reason: recall.reason.clone(),
-                    opened_at: recall.opened_at.clone(),
-                    holders: mine.iter().map(|h| h.name.clone()).collect(),
-                    holding: mine.iter().map(|h| h.holding.max(0)).sum(),
-                });
+        for (id, recall) in self.open_recall_records().await? {
+            if by.enterprise_id == Some(recall.enterprise_id) {
+                continue;
             }
-            offset += page.items.len() as i64;
-            if page.items.is_empty() || offset >= page.total {
-                break;
+            let trace = self.trace_recall(by, id, &recall).await?;
+            let mine: Vec<&crate::recalls::Holder> =
+                trace.holders.iter().filter(|h| holder_of(by, h)).collect();
+            if mine.is_empty() {
+                continue;
             }
+            let product = self.cached(RecordKind::Product, recall.product_id).await?;
+            notices.push(RecallNotice {
+                recall_id: id,
+                product_name: product
+                    .as_ref()
+                    .map(|p| crate::life::product_label(p))
+                    .unwrap_or_default(),
+                producer: self.enterprise_name(recall.enterprise_id).await?,
+                reason: recall.reason.clone(),
+                opened_at: recall.opened_at.clone(),
+                holders: mine.iter().map(|h| h.name.clone()).collect(),
+                holding: mine.iter().map(|h| h.holding.max(0)).sum(),
+            });
         }
         notices.sort_by_key(|n| std::cmp::Reverse(n.recall_id));
         Ok(notices)

@@ -98,6 +98,22 @@ impl Service {
         }
         let generation = self.scan_cache.generation();
         let mut index = RecallIndex::default();
+        for (id, recall) in self.open_recall_records().await? {
+            for b in &recall.batch_ids {
+                index.by_batch.insert(*b, (id, recall.reason.clone()));
+            }
+            for c in &recall.codes {
+                index.by_code.insert(c.clone(), (id, recall.reason.clone()));
+            }
+        }
+        let index = Arc::new(index);
+        self.scan_cache.set_recalls(generation, index.clone());
+        Ok(index)
+    }
+
+    /// Every open recall, by record ID, oldest first.
+    pub(crate) async fn open_recall_records(&self) -> ServiceResult<Vec<(i64, Recall)>> {
+        let mut out = Vec::new();
         let mut offset = 0;
         loop {
             let mut query = RecordQuery::new(RecordKind::Recall, ListScope::All);
@@ -108,23 +124,13 @@ impl Service {
             for r in &page.items {
                 let recall: Recall = serde_json::from_value(r.body.clone())
                     .map_err(|e| ServiceError::Internal(format!("recall {}: {e}", r.id)))?;
-                for b in &recall.batch_ids {
-                    index.by_batch.insert(*b, (r.id, recall.reason.clone()));
-                }
-                for c in &recall.codes {
-                    index
-                        .by_code
-                        .insert(c.clone(), (r.id, recall.reason.clone()));
-                }
+                out.push((r.id, recall));
             }
             offset += page.items.len() as i64;
             if page.items.is_empty() || offset >= page.total {
-                break;
+                return Ok(out);
             }
         }
-        let index = Arc::new(index);
-        self.scan_cache.set_recalls(generation, index.clone());
-        Ok(index)
     }
 
     /// A record's region code, as stored.

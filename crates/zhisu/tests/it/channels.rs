@@ -4,7 +4,7 @@
 
 use reqwest::multipart::Form;
 
-use crate::pages::signed_in;
+use crate::pages::person;
 use crate::support::{EngineKind, TestApp};
 
 #[tokio::test]
@@ -13,15 +13,14 @@ async fn a_manufacturer_sets_its_channels_in_pages() {
     let admin = app.key(zhisu_domain::Role::PlatformAdmin, None, &[]).await;
     let (maker_id, _) = app.enterprise(&admin, "manufacturer", "440305").await;
     let (dist_id, _) = app.enterprise(&admin, "seller", "440106").await;
-    let account = zhisu_service::NewAccount::new(
+    let (client, csrf) = person(
+        &app,
         "channel-admin",
-        crate::support::PASSWORD,
         "销售部刘经理",
         zhisu_domain::Role::ManufacturerAdmin,
+        maker_id,
     )
-    .enterprise(Some(maker_id));
-    app.service.create_user(None, account).await.unwrap();
-    let (client, csrf) = signed_in(&app, "channel-admin").await;
+    .await;
     let page = app.url(&format!("/enterprises/{maker_id}/channels"));
 
     let detail = client

@@ -3,7 +3,7 @@
 //! those who print are warned on every page and labels print only once
 //! they confirm.
 
-use crate::pages::signed_in;
+use crate::pages::person;
 use crate::support::{EngineKind, TestApp};
 
 async fn operator_of_a_batch(
@@ -15,15 +15,15 @@ async fn operator_of_a_batch(
     let admin = app.key(zhisu_domain::Role::PlatformAdmin, None, &[]).await;
     let (maker_id, maker_key) = app.enterprise(&admin, "manufacturer", "440305").await;
     let (batch, _, _) = crate::scan::active_item_batch(app, &maker_key, model, n).await;
-    let operator = zhisu_service::NewAccount::new(
+    let (client, _) = person(
+        app,
         login,
-        crate::support::PASSWORD,
         "打码员",
         zhisu_domain::Role::ManufacturerOperator,
+        maker_id,
     )
-    .enterprise(Some(maker_id));
-    app.service.create_user(None, operator).await.unwrap();
-    (signed_in(app, login).await.0, batch)
+    .await;
+    (client, batch)
 }
 
 async fn get(client: &reqwest::Client, url: String) -> (u16, String, Vec<u8>) {

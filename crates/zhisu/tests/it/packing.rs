@@ -5,7 +5,7 @@
 
 use reqwest::multipart::Form;
 
-use crate::pages::signed_in;
+use crate::pages::person;
 use crate::support::{EngineKind, TestApp};
 
 #[tokio::test]
@@ -14,15 +14,14 @@ async fn a_clerk_packs_codes_into_an_sscc_and_a_bundle_in_pages() {
     let admin = app.key(zhisu_domain::Role::PlatformAdmin, None, &[]).await;
     let (maker_id, maker_key) = app.enterprise(&admin, "manufacturer", "440305").await;
     let (_, _, codes) = crate::scan::active_item_batch(&app, &maker_key, "PACK-P", 981).await;
-    let clerk = zhisu_service::NewAccount::new(
+    let (client, csrf) = person(
+        &app,
         "pack-clerk",
-        crate::support::PASSWORD,
         "仓库小王",
         zhisu_domain::Role::ManufacturerOperator,
+        maker_id,
     )
-    .enterprise(Some(maker_id));
-    app.service.create_user(None, clerk).await.unwrap();
-    let (client, csrf) = signed_in(&app, "pack-clerk").await;
+    .await;
 
     let r = client.get(app.url("/packages/new")).send().await.unwrap();
     assert_eq!(r.status(), 200);

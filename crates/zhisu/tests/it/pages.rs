@@ -417,6 +417,21 @@ async fn tenants_and_regulators_in_pages() {
     }
 }
 
+/// Makes a person of an enterprise and signs them in: the client and its
+/// session's CSRF token.
+pub(crate) async fn person(
+    app: &TestApp,
+    login: &str,
+    name: &str,
+    role: zhisu_domain::Role,
+    enterprise_id: i64,
+) -> (reqwest::Client, String) {
+    let account = zhisu_service::NewAccount::new(login, crate::support::PASSWORD, name, role)
+        .enterprise(Some(enterprise_id));
+    app.service.create_user(None, account).await.unwrap();
+    signed_in(app, login).await
+}
+
 /// Signs a new client in through the log-in page and returns it with the
 /// CSRF token of its session.
 pub(crate) async fn signed_in(app: &TestApp, login: &str) -> (reqwest::Client, String) {
