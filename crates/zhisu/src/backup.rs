@@ -22,9 +22,22 @@ fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<u64> {
         if entry.file_type()?.is_dir() {
             n += copy_dir(&entry.path(), &target)?;
         } else {
-            std::fs::copy(entry.path(), &target)
-                .with_context(|| format!("copying {}", entry.path().display()))?;
-            n += 1;
+            match std::fs::copy(entry.path(), &target) {
+                Ok(_) => n += 1,
+                // SQLite's last connection removes its shared-memory index and
+                // its WAL (emptied by the close's TRUNCATE checkpoint) as it
+                // goes; one that vanished between listing and copying held
+                // nothing to keep.
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::NotFound
+                        && entry
+                            .file_name()
+                            .to_str()
+                            .is_some_and(|n| n.ends_with("-shm") || n.ends_with("-wal")) => {}
+                Err(e) => {
+                    return Err(e).with_context(|| format!("copying {}", entry.path().display()))
+                }
+            }
         }
     }
     Ok(n)
