@@ -75,6 +75,18 @@ impl Service {
         Ok((self.with_counts(by, view, &recall).await?, recall))
     }
 
+    /// Whether `by` runs this recall (the producer or its region's
+    /// regulators) and so may close it; those it merely reached may not.
+    pub async fn may_close_recall(&self, by: &Principal, recall: &Recall) -> bool {
+        match self
+            .read_record(by, RecordKind::Product, recall.product_id)
+            .await
+        {
+            Ok(product) => self.recall_allowed(by, &product).await.is_ok(),
+            Err(_) => false,
+        }
+    }
+
     /// The view with `notified` and `returned` as the records say now.
     async fn with_counts(
         &self,

@@ -143,7 +143,11 @@ impl Service {
             .unwrap_or_default())
     }
 
-    async fn recall_allowed(&self, by: &Principal, product: &RecordView) -> ServiceResult<()> {
+    pub(crate) async fn recall_allowed(
+        &self,
+        by: &Principal,
+        product: &RecordView,
+    ) -> ServiceResult<()> {
         let region = self.region_of(RecordKind::Product, product.id).await?;
         let reviewer = by.can_review(Tenancy {
             enterprise_id: product.enterprise_id,

@@ -853,10 +853,11 @@ async fn detail_page(
                 });
             }
             workflow.push(minijinja::context! { kind => "link", url => format!("/recalls/{id}/trace.xlsx"), label => lang.text("download_xlsx"), id => "trace-xlsx" });
-            if record.text("status") == "open"
-                && by.enterprise_id.is_none_or(|e| e == record.enterprise_id)
-                && !matches!(by.role, zhisu_domain::Role::Seller)
-            {
+            let runs = match record.typed::<zhisu_domain::recall::Recall>() {
+                Ok(recall) => state.service.may_close_recall(by, &recall).await,
+                Err(_) => false,
+            };
+            if record.text("status") == "open" && runs {
                 workflow.push(minijinja::context! { kind => "progress", url => format!("/recalls/{id}/progress"),
                     notified => record.body["notified"].as_u64(), returned => record.body["returned"].as_u64() });
             }

@@ -533,6 +533,10 @@ async fn a_seller_is_told_of_a_recall_and_returns_the_goods_in_chromium() {
         "{html}"
     );
     assert!(!html.contains("key:") && !html.contains("user:"), "{html}");
+    assert!(
+        !html.contains("id=\"close-recall\""),
+        "a holder does not close the recall"
+    );
     driver.screenshot("recall-seller.png").await;
 
     // A sale to a consumer is refused, naming the recall; a return goes through.
