@@ -1703,6 +1703,18 @@ pub async fn audit(
         Ok(r) => r,
         Err(e) => return state.error_page(&page, e),
     };
+    // Who did it, by name beside the stable ID the filter takes (issue 15.8).
+    let mut names: std::collections::HashMap<String, String> = Default::default();
+    for a in &result.items {
+        if !names.contains_key(&a.entry.actor) {
+            let name = state
+                .service
+                .actor_name(&a.entry.actor)
+                .await
+                .unwrap_or_default();
+            names.insert(a.entry.actor.clone(), name);
+        }
+    }
     let base = format!(
         "actor={}&action={}&enterprise_id={}",
         urlencoding::encode(p.actor.as_deref().unwrap_or("")),
@@ -1713,7 +1725,7 @@ pub async fn audit(
         &page,
         "audit.html",
         minijinja::context! {
-            items => result.items, total => result.total,
+            items => result.items, total => result.total, names,
             actor => p.actor.unwrap_or_default(), action => p.action.unwrap_or_default(), enterprise_id => p.enterprise_id.unwrap_or_default(),
             prev => (offset > 0).then(|| format!("?{base}&offset={}", (offset - PAGE_SIZE).max(0))),
             next => (offset + PAGE_SIZE < result.total).then(|| format!("?{base}&offset={}", offset + PAGE_SIZE)),

@@ -594,6 +594,10 @@ async fn admins_manage_accounts_keys_and_read_the_audit_log_in_pages() {
         html.contains("user.create") && html.contains("user:1"),
         "{html}"
     );
+    assert!(
+        html.contains("平台 <small class=\"muted mono\">user:1</small>"),
+        "the actor by name beside its ID: {html}"
+    );
     let html = client
         .get(app.url("/audit?action=api-key.revoke"))
         .send()
