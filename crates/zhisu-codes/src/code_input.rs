@@ -5,6 +5,8 @@
 //! separators). Each is turned into the one form the resolver reads: a
 //! link under the deployment's public URL.
 
+use std::borrow::Cow;
+
 use crate::gs1::digital_link::percent_encode;
 use crate::gs1::{DigitalLink, ElementString};
 
@@ -19,23 +21,27 @@ pub struct CodeFormError {
     pub reason: String,
 }
 
-/// The input as a link under `base`; a URI is returned as given (the
-/// resolver reads links of any host).
-pub fn as_link(input: &str, base: &str) -> Result<String, CodeFormError> {
+/// The input as a link under `base`; a URI is returned as given, without
+/// a copy (it is every scan's path; the resolver reads links of any host).
+pub fn as_link<'a>(input: &'a str, base: &str) -> Result<Cow<'a, str>, CodeFormError> {
     let input = input.trim();
     let refuse = |reason: String| CodeFormError {
         input: input.chars().take(120).collect(),
         reason,
     };
-    let lower = input.get(..8).unwrap_or(input).to_ascii_lowercase();
-    if lower.starts_with("http://") || lower.starts_with("https://") {
-        return Ok(input.to_string());
+    let starts = |scheme: &str| {
+        input
+            .get(..scheme.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
+    };
+    if starts("http://") || starts("https://") {
+        return Ok(Cow::Borrowed(input));
     }
     if input.is_empty() {
         return Err(refuse("为空 (empty)".into()));
     }
     if let Some(rest) = input.strip_prefix("(c)") {
-        return scheme_key(rest, base).ok_or_else(|| {
+        return scheme_key(rest, base).map(Cow::Owned).ok_or_else(|| {
             refuse("(c) 后应为产品编码，可再接 (10){批号} 或 (21){序列号} ((c) must be followed by the product's code, then (10) or (21))".into())
         });
     }
@@ -49,11 +55,13 @@ pub fn as_link(input: &str, base: &str) -> Result<String, CodeFormError> {
         .map_err(|e| e.to_string())
         .and_then(|elements| DigitalLink::format(base, &elements).map_err(|e| e.to_string()));
     match strict {
-        Ok(link) => Ok(link),
+        Ok(link) => Ok(Cow::Owned(link)),
         // A key the platform printed may carry a lot number outside GS1's
         // character set (it takes the batch number as filed): read its
         // parts as they stand and let the resolver judge them.
-        Err(reason) => loose_key(data, base).ok_or_else(|| refuse(reason)),
+        Err(reason) => loose_key(data, base)
+            .map(Cow::Owned)
+            .ok_or_else(|| refuse(reason)),
     }
 }
 
@@ -127,19 +135,19 @@ mod tests {
             assert_eq!(as_link(input, BASE).as_deref(), Ok(link), "{input:?}");
         }
         assert_eq!(
-            as_link("(01)06970000000017(10)L 1", BASE).unwrap(),
+            as_link("(01)06970000000017(10)L 1", BASE).unwrap().as_ref(),
             "https://zhisu.example.cn/01/06970000000017/10/L%201"
         );
         assert_eq!(
-            as_link("(00)106141411234567897", BASE).unwrap(),
+            as_link("(00)106141411234567897", BASE).unwrap().as_ref(),
             "https://zhisu.example.cn/00/106141411234567897"
         );
         assert_eq!(
-            as_link("(c)2024011601234567(21)X1", BASE).unwrap(),
+            as_link("(c)2024011601234567(21)X1", BASE).unwrap().as_ref(),
             "https://zhisu.example.cn/c/2024011601234567/21/X1"
         );
         assert_eq!(
-            as_link("(c)DEMO-ID/TDT-1208Z", BASE).unwrap(),
+            as_link("(c)DEMO-ID/TDT-1208Z", BASE).unwrap().as_ref(),
             "https://zhisu.example.cn/c/DEMO-ID%2FTDT-1208Z"
         );
     }

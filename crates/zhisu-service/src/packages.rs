@@ -35,9 +35,13 @@ impl Service {
         // A parent given as a key or element string is kept as its link
         // (the packing event names it); what is no code is refused below.
         let base = &self.settings.public_url;
-        input.parent_code = input
-            .parent_code
-            .map(|p| zhisu_codes::code_input::as_link(&p, base).unwrap_or(p));
+        input.parent_code =
+            input
+                .parent_code
+                .map(|p| match zhisu_codes::code_input::as_link(&p, base) {
+                    Ok(link) => link.into_owned(),
+                    Err(_) => p,
+                });
         let enterprise = self.manufacturer_for(by, input.enterprise_id).await?;
         let package: Package = input.validate(enterprise.id)?;
         let mut findings = Vec::new();

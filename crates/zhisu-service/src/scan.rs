@@ -624,7 +624,7 @@ impl Service {
             Ok(link) => link,
             Err(e) => return Ok(Resolved::invalid(e.to_string(), code.trim())),
         };
-        let code = link.as_str();
+        let code: &str = &link;
         let (gtin, serial, lot) = match canonical_item(code, base) {
             Some((gtin, serial)) => (gtin.to_string(), Some(serial.to_string()), None),
             None => match SchemeLink::parse(code) {
