@@ -21,6 +21,7 @@ mod retention;
 mod scan;
 mod subscriptions;
 mod supply;
+mod suspect;
 
 use std::sync::Arc;
 

@@ -64,12 +64,12 @@ pub(crate) struct ScanCache {
     /// Loaded once, in the background, at the first scan.
     filters: OnceLock<Arc<CodeFilters>>,
     /// Made-up serials scanned per product (issue 15.6).
-    guesses: Mutex<zhisu_domain::guessing::Guesses>,
+    pub(crate) guesses: Mutex<zhisu_domain::guessing::Guesses>,
 }
 
 /// What every code of one batch shows alike.
 pub(crate) struct PublicBase {
-    producer: PublicParty,
+    pub(crate) producer: PublicParty,
     product: Option<PublicProduct>,
     /// A freeze's or void's reason.
     reason: Option<String>,
@@ -436,7 +436,12 @@ async fn write_scans(store: Arc<dyn Store>, fold: Arc<Fold>, mut rx: mpsc::Recei
 }
 
 /// An alert on a resolved code, to its producer (and the region's regulators).
-fn alert_of(resolved: &Resolved, kind: AlertKind, now: DateTime<Utc>, detail: String) -> Alert {
+pub(crate) fn alert_of(
+    resolved: &Resolved,
+    kind: AlertKind,
+    now: DateTime<Utc>,
+    detail: String,
+) -> Alert {
     let owner = resolved
         .product
         .as_ref()
@@ -560,11 +565,6 @@ impl Resolved {
         }
     }
 }
-
-/// What a scan of a serial never issued under a filed product is told.
-const SERIAL_NOT_ISSUED: &str = "疑似假冒：该产品的生产企业从未签发此序列号，请勿购买，并向生产企业或监管部门举报 (suspected counterfeit: the producer never issued this serial; do not buy it, and report it)";
-/// …and of a batch number the product never filed.
-const LOT_NOT_FILED: &str = "疑似假冒：该产品没有备案此批号，请勿购买，并向生产企业或监管部门举报 (suspected counterfeit: no batch of this product has this number; do not buy it, and report it)";
 
 /// Why a product code is unknown: a GTIN, or a `/c/` code named by what
 /// it looks like (a well-formed CCC number, say). Only on a miss.
@@ -724,7 +724,7 @@ impl Service {
         let batch = if let Some(serial) = &serial {
             let Some((batch_id, index)) = self.serials.decode(serial) else {
                 resolved.verification.status = VerifyStatus::Suspect;
-                resolved.verification.message = SERIAL_NOT_ISSUED.into();
+                resolved.verification.message = crate::suspect::SERIAL_NOT_ISSUED.into();
                 return Ok(resolved);
             };
             let batch = self.cached(RecordKind::Batch, batch_id as i64).await?;
@@ -739,7 +739,7 @@ impl Service {
                 || index >= quantity
             {
                 resolved.verification.status = VerifyStatus::Suspect;
-                resolved.verification.message = SERIAL_NOT_ISSUED.into();
+                resolved.verification.message = crate::suspect::SERIAL_NOT_ISSUED.into();
                 return Ok(resolved);
             }
             resolved.verification.index = Some(index);
@@ -759,7 +759,7 @@ impl Service {
         };
         let Some(batch) = batch else {
             resolved.verification.status = VerifyStatus::Suspect;
-            resolved.verification.message = LOT_NOT_FILED.into();
+            resolved.verification.message = crate::suspect::LOT_NOT_FILED.into();
             return Ok(resolved);
         };
         resolved.verification.batch_id = Some(batch.id);
@@ -1001,71 +1001,13 @@ impl Service {
         Ok(view)
     }
 
-    /// A suspected counterfeit (issue 15.6): the producer's card, so the
-    /// person scanning can call it and report the code. The scan is not
-    /// logged (made-up serials must not grow the store), but distinct
-    /// made-up serials of one product reaching the limit raise a guessing
-    /// alert for its producer and their regulator.
-    async fn suspect(
-        &self,
-        mut view: ScanView,
-        resolved: &Resolved,
-        ctx: &ScanContext,
-        now: DateTime<Utc>,
-    ) -> ServiceResult<ScanView> {
-        let Some(product) = &resolved.product else {
-            return Ok(view);
-        };
-        let base = self.public_base(product.enterprise_id, resolved).await?;
-        view.public = Some(PublicView {
-            producer: base.producer.clone(),
-            product: None,
-            sellers: Vec::new(),
-        });
-        let made_up = resolved
-            .serial
-            .as_deref()
-            .or_else(|| resolved.key.split_once("(10)").map(|(_, lot)| lot));
-        if let (true, Some(made_up)) = (ctx.log, made_up) {
-            let policy = zhisu_domain::guessing::GuessPolicy::default();
-            let reached = self.scan_cache.guesses.lock().expect("lock").note(
-                product.id,
-                made_up,
-                now.timestamp(),
-                &policy,
-            );
-            if let Some(n) = reached {
-                // `(01){gtin}` or `(c){code}`: the product the guesses are of.
-                let key = &resolved.key;
-                let product_key =
-                    key[..key[1..].find('(').map_or(key.len(), |i| i + 1)].to_string();
-                let mut alert = alert_of(
-                    resolved,
-                    AlertKind::Guessing,
-                    now,
-                    format!(
-                        "{n} 个从未签发的码在 {} 小时内被扫描，最近一个：{} (distinct made-up codes scanned within a day; the latest via {})",
-                        policy.window_secs / 3600,
-                        resolved.key,
-                        ctx.client
-                    ),
-                );
-                alert.code = product_key;
-                // Off the scan's path: the answer never waits for the writer.
-                let service = self.clone();
-                tokio::spawn(async move {
-                    if let Err(e) = service.raise(alert).await {
-                        tracing::error!(error = %e, "storing a guessing alert");
-                    }
-                });
-            }
-        }
-        Ok(view)
-    }
-
     /// The table 3 view of a producer, product and batch, built once per
     /// write generation; only the code and serial differ between items.
-    async fn public_base(&self, owner: i64, resolved: &Resolved) -> ServiceResult<Arc<PublicBase>> {
+    pub(crate) async fn public_base(
+        &self,
+        owner: i64,
+        resolved: &Resolved,
+    ) -> ServiceResult<Arc<PublicBase>> {
         let key = (
             owner,
             resolved.product.as_ref().map(|p| p.id),

@@ -10,6 +10,7 @@ mod i18n;
 mod labels;
 mod packing;
 mod pages;
+mod recall_names;
 mod scan;
 mod scan_page;
 

@@ -65,7 +65,7 @@ const BATCH_FIELDS: &[&str] = &[
     "activated_at",
 ];
 
-fn fields_of(kind: RecordKind) -> &'static [&'static str] {
+pub(crate) fn fields_of(kind: RecordKind) -> &'static [&'static str] {
     match kind {
         RecordKind::Enterprise => ENTERPRISE_FIELDS,
         RecordKind::Product => PRODUCT_FIELDS,
@@ -1044,7 +1044,7 @@ async fn detail_page(
         .await
         .unwrap_or_else(|_| record.updated_by.clone());
     if kind == RecordKind::Recall {
-        name_recall_rows(state, lang, &record, &mut rows).await;
+        crate::recall_names::name_recall_rows(state, lang, &record, &mut rows).await;
     }
     state.render(
         page,
@@ -1052,62 +1052,6 @@ async fn detail_page(
         minijinja::context! { title, record => record.to_json(), rows, tables, actions, workflow, updated_by,
         receipt => format!("/receipt/{}/{id}", kind.as_str()) },
     )
-}
-
-/// A recall's product, batches and opener by name.
-async fn name_recall_rows(
-    state: &WebState,
-    lang: crate::Lang,
-    record: &RecordView,
-    rows: &mut [view::Row],
-) {
-    let service = &state.service;
-    let product = match record.body["product_id"].as_i64() {
-        Some(id) => service
-            .record_name(RecordKind::Product, id)
-            .await
-            .ok()
-            .flatten(),
-        None => None,
-    };
-    let mut batches = Vec::new();
-    for id in record.body["batch_ids"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|b| b.as_i64())
-    {
-        if let Ok(Some(name)) = service.record_name(RecordKind::Batch, id).await {
-            batches.push(name);
-        }
-    }
-    let opener = match record.body["opened_by"].as_str() {
-        Some(a) => service.actor_name(a).await.ok(),
-        None => None,
-    };
-    for field in fields_of(RecordKind::Recall) {
-        let label = view::label(lang, field);
-        let Some(row) = rows.iter_mut().find(|r| r.label == label) else {
-            continue;
-        };
-        match *field {
-            "product_id" => {
-                if let Some(p) = &product {
-                    row.value = p.clone();
-                    row.link = record.body["product_id"]
-                        .as_i64()
-                        .map(|id| format!("/products/{id}"));
-                }
-            }
-            "batch_ids" if !batches.is_empty() => row.value = batches.join("、"),
-            "opened_by" => {
-                if let Some(o) = &opener {
-                    row.value = o.clone();
-                }
-            }
-            _ => {}
-        }
-    }
 }
 
 /// The record's ledger receipt as a file, to check offline with only the
