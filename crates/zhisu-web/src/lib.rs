@@ -4,6 +4,8 @@
 //! embedded in the binary (offline-first: no CDN). Chinese by default,
 //! English by a cookie set from the language switch.
 
+mod admin_pages;
+mod batch_steps;
 mod channels;
 mod forms;
 mod i18n;
@@ -11,8 +13,12 @@ mod labels;
 mod packing;
 mod pages;
 mod recall_names;
+mod record_detail;
+mod record_form;
+mod record_list;
 mod scan;
 mod scan_page;
+mod session_pages;
 
 pub use scan::Resolver;
 mod trade;
@@ -297,47 +303,62 @@ pub fn router(state: WebState) -> Router {
         .route("/", get(pages::home))
         .route("/lang/{code}", get(pages::set_lang))
         .route("/assets/{file}", get(view::asset))
-        .route("/login", get(pages::login_form).post(pages::login))
-        .route("/logout", post(pages::logout))
-        .route("/register", get(pages::register_form).post(pages::register))
-        .route("/dashboard", get(pages::dashboard))
-        .route("/enterprises", get(pages::enterprise_list))
-        .route("/enterprises/{id}", get(pages::enterprise_detail))
+        .route(
+            "/login",
+            get(session_pages::login_form).post(session_pages::login),
+        )
+        .route("/logout", post(session_pages::logout))
+        .route(
+            "/register",
+            get(session_pages::register_form).post(session_pages::register),
+        )
+        .route("/dashboard", get(record_list::dashboard))
+        .route("/enterprises", get(record_list::enterprise_list))
+        .route("/enterprises/{id}", get(record_detail::enterprise_detail))
         .route(
             "/enterprises/{id}/edit",
-            get(pages::enterprise_edit_form).post(pages::enterprise_edit),
+            get(record_form::enterprise_edit_form).post(record_form::enterprise_edit),
         )
-        .route("/enterprises/{id}/history", get(pages::enterprise_history))
-        .route("/products", get(pages::product_list))
+        .route(
+            "/enterprises/{id}/history",
+            get(record_detail::enterprise_history),
+        )
+        .route("/products", get(record_list::product_list))
         .route(
             "/products/new",
-            get(pages::product_new_form).post(pages::product_new),
+            get(record_form::product_new_form).post(record_form::product_new),
         )
-        .route("/products/{id}", get(pages::product_detail))
+        .route("/products/{id}", get(record_detail::product_detail))
         .route(
             "/products/{id}/edit",
-            get(pages::product_edit_form).post(pages::product_edit),
+            get(record_form::product_edit_form).post(record_form::product_edit),
         )
-        .route("/products/{id}/history", get(pages::product_history))
-        .route("/batches", get(pages::batch_list))
+        .route(
+            "/products/{id}/history",
+            get(record_detail::product_history),
+        )
+        .route("/batches", get(record_list::batch_list))
         .route(
             "/batches/new",
-            get(pages::batch_new_form).post(pages::batch_new),
+            get(record_form::batch_new_form).post(record_form::batch_new),
         )
-        .route("/batches/{id}", get(pages::batch_detail))
+        .route("/batches/{id}", get(record_detail::batch_detail))
         .route(
             "/batches/{id}/edit",
-            get(pages::batch_edit_form).post(pages::batch_edit),
+            get(record_form::batch_edit_form).post(record_form::batch_edit),
         )
-        .route("/batches/{id}/history", get(pages::batch_history))
-        .route("/batches/{id}/submit", post(pages::batch_submit))
-        .route("/batches/{id}/review", post(pages::batch_review))
-        .route("/batches/{id}/activate", post(pages::batch_activate))
-        .route("/batches/{id}/dispose", post(pages::batch_dispose))
-        .route("/batches/{id}/codes.{format}", get(pages::batch_codes))
+        .route("/batches/{id}/history", get(record_detail::batch_history))
+        .route("/batches/{id}/submit", post(batch_steps::batch_submit))
+        .route("/batches/{id}/review", post(batch_steps::batch_review))
+        .route("/batches/{id}/activate", post(batch_steps::batch_activate))
+        .route("/batches/{id}/dispose", post(batch_steps::batch_dispose))
+        .route(
+            "/batches/{id}/codes.{format}",
+            get(batch_steps::batch_codes),
+        )
         .route("/batches/{id}/labels", get(labels::labels))
         .route("/batches/{id}/qr", get(labels::qr))
-        .route("/packages", get(pages::package_list))
+        .route("/packages", get(record_list::package_list))
         .route(
             "/enterprises/{id}/channels",
             get(channels::channels).post(channels::save_channels),
@@ -346,11 +367,11 @@ pub fn router(state: WebState) -> Router {
             "/packages/new",
             get(packing::new_package).post(packing::create_package),
         )
-        .route("/packages/{id}", get(pages::package_detail))
-        .route("/flows", get(pages::flow_list))
+        .route("/packages/{id}", get(record_detail::package_detail))
+        .route("/flows", get(record_list::flow_list))
         .route("/flows/new", get(trade::new_flow).post(trade::create_flow))
-        .route("/flows/{id}", get(pages::flow_detail))
-        .route("/recalls", get(pages::recall_list))
+        .route("/flows/{id}", get(record_detail::flow_detail))
+        .route("/recalls", get(record_list::recall_list))
         .route(
             "/recalls/new",
             get(trade::new_recall).post(trade::create_recall),
@@ -360,21 +381,27 @@ pub fn router(state: WebState) -> Router {
         .route("/alerts", get(trade::alerts))
         .route("/codes/life", get(trade::code_life))
         .route("/supply", get(trade::supply))
-        .route("/feedback", get(pages::feedback_list))
+        .route("/feedback", get(record_list::feedback_list))
         .route(
             "/feedback/new",
             get(trade::new_feedback).post(trade::send_feedback),
         )
-        .route("/feedback/{id}", get(pages::feedback_detail))
+        .route("/feedback/{id}", get(record_detail::feedback_detail))
         .route("/feedback/{id}/answer", post(trade::answer_feedback))
-        .route("/recalls/{id}", get(pages::recall_detail))
-        .route("/keys", get(pages::keys).post(pages::create_key))
-        .route("/keys/{id}/revoke", post(pages::revoke_key))
-        .route("/users", get(pages::users).post(pages::create_user))
-        .route("/audit", get(pages::audit))
-        .route("/audit.csv", get(pages::audit_csv))
+        .route("/recalls/{id}", get(record_detail::recall_detail))
+        .route(
+            "/keys",
+            get(admin_pages::keys).post(admin_pages::create_key),
+        )
+        .route("/keys/{id}/revoke", post(admin_pages::revoke_key))
+        .route(
+            "/users",
+            get(admin_pages::users).post(admin_pages::create_user),
+        )
+        .route("/audit", get(admin_pages::audit))
+        .route("/audit.csv", get(admin_pages::audit_csv))
         .route("/files/{sha256}", get(pages::file))
-        .route("/receipt/{kind}/{id}", get(pages::receipt))
+        .route("/receipt/{kind}/{id}", get(record_detail::receipt))
         .route("/01/{*rest}", get(scan::resolve))
         .route("/00/{*rest}", get(scan::resolve))
         .route("/c/{*rest}", get(scan::resolve))

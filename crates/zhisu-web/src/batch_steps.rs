@@ -1,0 +1,147 @@
+//! A batch's workflow steps posted from its page, and its code download.
+
+use axum::extract::{Multipart, Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use zhisu_domain::Invalid;
+use zhisu_service::ServiceError;
+
+use crate::view;
+use crate::{Page, SignedIn, WebState};
+
+use crate::pages::*;
+
+/// A workflow step posted from the batch page; back to the batch, or an
+/// error page that says why the step was refused.
+pub(crate) async fn batch_step(
+    state: &WebState,
+    page: &Page,
+    session: &crate::Session,
+    id: i64,
+    multipart: Multipart,
+    step: &str,
+) -> Response {
+    let form = match checked_form(state, page, multipart, &session.csrf).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let by = &session.principal;
+    let result = match step {
+        "submit" => state.service.submit_batch(by, id, page.ip.clone()).await,
+        "activate" => state.service.activate_batch(by, id, page.ip.clone()).await,
+        "dispose" => {
+            let action = match form.text("action").as_str() {
+                "freeze" => zhisu_domain::BatchAction::Freeze,
+                "unfreeze" => zhisu_domain::BatchAction::Unfreeze,
+                "void" => zhisu_domain::BatchAction::Void,
+                other => {
+                    return state.error_page(
+                        page,
+                        ServiceError::BadRequest(format!("unknown disposal '{other}'")),
+                    )
+                }
+            };
+            state
+                .service
+                .dispose_batch(by, id, action, &form.text("reason"), page.ip.clone())
+                .await
+        }
+        _ => {
+            let approve = form.text("decision") == "approve";
+            let reason = Some(form.text("reason")).filter(|r| !r.is_empty());
+            state
+                .service
+                .review_batch(by, id, approve, reason, page.ip.clone())
+                .await
+        }
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("/batches/{id}")).into_response(),
+        Err(ServiceError::Invalid(Invalid(errors))) => {
+            let message = errors
+                .iter()
+                .map(|e| format!("{}: {}", view::label(page.lang, &e.field), e.message))
+                .collect::<Vec<_>>()
+                .join("；");
+            let mut response = state.render(page, "error.html", minijinja::context! { title => page.lang.text("fix_errors"), message, back => format!("/batches/{id}") });
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            response
+        }
+        Err(e) => state.error_page(page, e),
+    }
+}
+
+pub async fn batch_submit(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Response {
+    batch_step(&state, &page, &s, id, multipart, "submit").await
+}
+
+pub async fn batch_review(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Response {
+    batch_step(&state, &page, &s, id, multipart, "review").await
+}
+
+pub async fn batch_dispose(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Response {
+    batch_step(&state, &page, &s, id, multipart, "dispose").await
+}
+
+pub async fn batch_activate(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Response {
+    batch_step(&state, &page, &s, id, multipart, "activate").await
+}
+
+/// Downloads an active batch's codes from the page (the same as the API).
+pub async fn batch_codes(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path((id, format)): Path<(i64, String)>,
+) -> Response {
+    let Some(format) = zhisu_service::CodeFormat::parse(&format) else {
+        return state.error_page(&page, ServiceError::NotFound(format));
+    };
+    if format == zhisu_service::CodeFormat::Zpl {
+        // Labels are printed from the labels page, which asks first when
+        // the public URL cannot be scanned (issue 15.10).
+        return axum::response::Redirect::to(&format!("/batches/{id}/labels?format=zpl"))
+            .into_response();
+    }
+    let plan = match state.service.code_plan(&s.principal, id).await {
+        Ok(p) => p,
+        Err(e) => return state.error_page(&page, e),
+    };
+    let count = plan.count;
+    let chunks = plan
+        .chunks(0, count, format)
+        .map(Ok::<_, std::convert::Infallible>);
+    let mut response =
+        axum::body::Body::from_stream(futures_util::stream::iter(chunks)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"batch-{id}-codes.{}\"",
+        format.extension()
+    )) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+}

@@ -1,0 +1,316 @@
+//! The new and edit forms of enterprises, products and batches.
+
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use zhisu_domain::{Invalid, Principal, RecordKind};
+use zhisu_service::{merge_patch, schema_finding, ListFilter, ServiceError};
+
+use crate::forms;
+use crate::{Page, SignedIn, WebState};
+
+use crate::pages::*;
+
+/// The fields of an edit or new form for `kind`.
+pub(crate) async fn form_fields(
+    state: &WebState,
+    page: &Page,
+    by: &Principal,
+    kind: RecordKind,
+    editing: bool,
+) -> forms::Fields {
+    match kind {
+        RecordKind::Package | RecordKind::Flow | RecordKind::Recall | RecordKind::Feedback => {
+            forms::Fields(vec![])
+        }
+        RecordKind::Enterprise => forms::enterprise_fields(page.lang, false, editing),
+        RecordKind::Product => forms::product_fields(page.lang, editing),
+        RecordKind::Batch => {
+            let filter = ListFilter {
+                limit: Some(500),
+                ..Default::default()
+            };
+            let products = state
+                .service
+                .list(by, RecordKind::Product, &filter)
+                .await
+                .map(|p| p.items)
+                .unwrap_or_default();
+            let options = products
+                .iter()
+                .map(|p| {
+                    (
+                        p.id.to_string(),
+                        format!("{} {}", p.text("product_name"), p.text("model")),
+                    )
+                })
+                .collect();
+            forms::batch_fields(page.lang, options, editing)
+        }
+    }
+}
+
+pub(crate) async fn edit_form(
+    state: &WebState,
+    page: &Page,
+    by: &Principal,
+    kind: RecordKind,
+    id: i64,
+) -> Response {
+    let record = match state.service.read_record(by, kind, id).await {
+        Ok(r) => r,
+        Err(e) => return state.error_page(page, e),
+    };
+    let fields = form_fields(state, page, by, kind, true)
+        .await
+        .fill_from_json(&record.body);
+    let title = format!(
+        "{} · {}",
+        page.lang.text("edit"),
+        page.lang.text(collection(kind))
+    );
+    form_page(
+        state,
+        page,
+        &title,
+        &format!("/{}/{id}/edit", collection(kind)),
+        vec![(String::new(), fields.0)],
+        vec![],
+        Some(record.version),
+        StatusCode::OK,
+    )
+}
+
+pub async fn enterprise_edit_form(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
+    edit_form(&state, &page, &s.principal, RecordKind::Enterprise, id).await
+}
+
+pub async fn product_edit_form(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
+    edit_form(&state, &page, &s.principal, RecordKind::Product, id).await
+}
+
+pub async fn batch_edit_form(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
+    edit_form(&state, &page, &s.principal, RecordKind::Batch, id).await
+}
+
+/// Saves a form: creates (`id` None) or amends a record, then redirects to
+/// it; on findings, shows the form again with them.
+pub(crate) async fn save(
+    state: &WebState,
+    page: &Page,
+    session: &crate::Session,
+    kind: RecordKind,
+    id: Option<i64>,
+    multipart: Multipart,
+) -> Response {
+    let form = match checked_form(state, page, multipart, &session.csrf).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let by = &session.principal;
+    let mut errors = Vec::new();
+    let json = match kind {
+        RecordKind::Enterprise => forms::enterprise_json(&state.service, &form, &mut errors).await,
+        RecordKind::Product => forms::product_json(&state.service, &form, &mut errors).await,
+        RecordKind::Batch => forms::batch_json(&state.service, &form, &mut errors).await,
+        RecordKind::Package | RecordKind::Flow | RecordKind::Recall | RecordKind::Feedback => {
+            serde_json::Value::Null
+        }
+    };
+    let version = form.text("version").parse::<i64>().ok();
+    let result = if !errors.is_empty() {
+        Err(Invalid(vec![]).into())
+    } else {
+        match (kind, id) {
+            (RecordKind::Enterprise, Some(id)) => {
+                state
+                    .service
+                    .update_enterprise(by, id, &json, version, page.ip.clone())
+                    .await
+            }
+            (RecordKind::Product, Some(id)) => {
+                state
+                    .service
+                    .update_product(by, id, &json, version, page.ip.clone())
+                    .await
+            }
+            (RecordKind::Batch, Some(id)) => {
+                state
+                    .service
+                    .update_batch(by, id, &json, version, page.ip.clone())
+                    .await
+            }
+            (RecordKind::Product, None) => match serde_json::from_value(json) {
+                Ok(input) => {
+                    state
+                        .service
+                        .create_product(by, input, page.ip.clone())
+                        .await
+                }
+                Err(e) => Err(Invalid(vec![schema_finding(e.to_string())]).into()),
+            },
+            (RecordKind::Batch, None) => match serde_json::from_value(json) {
+                Ok(input) => state.service.create_batch(by, input, page.ip.clone()).await,
+                Err(e) => Err(Invalid(vec![schema_finding(e.to_string())]).into()),
+            },
+            (RecordKind::Enterprise, None) => Err(ServiceError::Forbidden(
+                "enterprises register at /register".into(),
+            )),
+            (
+                RecordKind::Package | RecordKind::Flow | RecordKind::Recall | RecordKind::Feedback,
+                _,
+            ) => Err(ServiceError::Forbidden(
+                "made through their own forms or the API".into(),
+            )),
+        }
+    };
+    match result {
+        Ok(record) => Redirect::to(&format!("/{}/{}", collection(kind), record.id)).into_response(),
+        Err(e) => match findings(e) {
+            Ok(found) => {
+                errors.extend(found);
+                let mut fields = form_fields(state, page, by, kind, id.is_some())
+                    .await
+                    .fill_from_form(&form);
+                let unplaced = fields.attach(&errors);
+                let action = match id {
+                    Some(id) => format!("/{}/{id}/edit", collection(kind)),
+                    None => format!("/{}/new", collection(kind)),
+                };
+                let title = match (kind, id) {
+                    (RecordKind::Product, None) => page.lang.text("new_product").to_string(),
+                    (RecordKind::Batch, None) => page.lang.text("new_batch").to_string(),
+                    _ => format!(
+                        "{} · {}",
+                        page.lang.text("edit"),
+                        page.lang.text(collection(kind))
+                    ),
+                };
+                form_page(
+                    state,
+                    page,
+                    &title,
+                    &action,
+                    vec![(String::new(), fields.0)],
+                    unplaced,
+                    version,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+            }
+            Err(other) => state.error_page(page, other),
+        },
+    }
+}
+
+pub async fn enterprise_edit(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Response {
+    save(
+        &state,
+        &page,
+        &s,
+        RecordKind::Enterprise,
+        Some(id),
+        multipart,
+    )
+    .await
+}
+
+pub async fn product_edit(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Response {
+    save(&state, &page, &s, RecordKind::Product, Some(id), multipart).await
+}
+
+pub async fn batch_edit(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Response {
+    save(&state, &page, &s, RecordKind::Batch, Some(id), multipart).await
+}
+
+pub async fn product_new_form(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+) -> Response {
+    let fields = form_fields(&state, &page, &s.principal, RecordKind::Product, false).await;
+    form_page(
+        &state,
+        &page,
+        page.lang.text("new_product"),
+        "/products/new",
+        vec![(String::new(), fields.0)],
+        vec![],
+        None,
+        StatusCode::OK,
+    )
+}
+
+pub async fn product_new(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    multipart: Multipart,
+) -> Response {
+    save(&state, &page, &s, RecordKind::Product, None, multipart).await
+}
+
+#[derive(Deserialize)]
+pub struct NewBatchParams {
+    product_id: Option<i64>,
+}
+
+pub async fn batch_new_form(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Query(q): Query<NewBatchParams>,
+) -> Response {
+    let mut preset = serde_json::json!({});
+    if let Some(p) = q.product_id {
+        merge_patch(
+            &mut preset,
+            &serde_json::json!({ "product_id": p.to_string() }),
+        );
+    }
+    let fields = form_fields(&state, &page, &s.principal, RecordKind::Batch, false)
+        .await
+        .fill_from_json(&preset);
+    form_page(
+        &state,
+        &page,
+        page.lang.text("new_batch"),
+        "/batches/new",
+        vec![(String::new(), fields.0)],
+        vec![],
+        None,
+        StatusCode::OK,
+    )
+}
+
+pub async fn batch_new(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    multipart: Multipart,
+) -> Response {
+    save(&state, &page, &s, RecordKind::Batch, None, multipart).await
+}
