@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod change_requests;
 pub mod codes;
 pub mod docs;
 pub mod epcis;
@@ -107,6 +108,10 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(flow::send_feedback, flow::list_feedback))
         .routes(routes!(flow::get_feedback))
         .routes(routes!(flow::answer_feedback))
+        .routes(routes!(change_requests::request_change))
+        .routes(routes!(change_requests::list_change_requests))
+        .routes(routes!(change_requests::get_change_request))
+        .routes(routes!(change_requests::decide_change))
         .routes(routes!(ledger::checkpoint))
         .routes(routes!(ledger::key))
         .routes(routes!(ledger::inclusion))

@@ -293,7 +293,10 @@ pub async fn create_product(
     ))
 }
 
-/// Amend a product with a JSON merge patch; stores a new version.
+/// Amend a product with a JSON merge patch; stores a new version. Once a
+/// batch is active, the fields its codes show (product name, type, model,
+/// warranty, standards, licence and CCC numbers, instructions) are refused
+/// here (422, `change-request`): they change only by a change request (P4).
 #[utoipa::path(patch, path = "/api/v1/products/{id}", tag = "products", params(("id" = i64, Path)),
     request_body(content = Object, description = "JSON merge patch of the product's fields"),
     responses((status = 200, body = ProductRecord), (status = 409, body = Problem), (status = 422, body = Problem)),

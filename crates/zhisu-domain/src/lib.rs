@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod batch;
 pub mod blob;
+pub mod change_request;
 pub mod enterprise;
 pub mod feedback;
 pub mod flow;
@@ -43,6 +44,8 @@ pub enum RecordKind {
     Recall,
     /// Feedback to a producer (P7.2).
     Feedback,
+    /// A change of the fields issued codes show (P4).
+    ChangeRequest,
 }
 
 impl RecordKind {
@@ -55,6 +58,7 @@ impl RecordKind {
             RecordKind::Flow => "flow",
             RecordKind::Recall => "recall",
             RecordKind::Feedback => "feedback",
+            RecordKind::ChangeRequest => "change-request",
         }
     }
 
@@ -67,6 +71,7 @@ impl RecordKind {
             "flow" => Some(RecordKind::Flow),
             "recall" => Some(RecordKind::Recall),
             "feedback" => Some(RecordKind::Feedback),
+            "change-request" => Some(RecordKind::ChangeRequest),
             _ => None,
         }
     }

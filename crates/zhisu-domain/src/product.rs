@@ -342,6 +342,10 @@ pub struct Product {
     #[serde(default)]
     pub label_template: Option<LabelLayout>,
     pub paused: bool,
+    /// P4: the approved changes of shown fields, oldest first; set only by
+    /// an approved change request, never by an edit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amended: Vec<crate::change_request::Amendment>,
 }
 
 impl Product {
@@ -612,6 +616,7 @@ impl ProductInput {
             scheme_code,
             label_template: self.label_template,
             paused: self.paused,
+            amended: Vec::new(),
         };
         findings.finish(product)
     }

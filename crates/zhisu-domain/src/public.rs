@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::batch::Batch;
 use crate::blob::BlobRef;
+use crate::change_request::shown_label;
 use crate::enterprise::Enterprise;
 use crate::product::Product;
 
@@ -96,6 +97,21 @@ pub struct PublicProduct {
     /// 检验报告: public only when the producer chose so (P5.3.3.2).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inspection_report: Option<PublicFile>,
+    /// P4: the shown fields changed since filing, by an approved change
+    /// request, oldest first (the scan page says so).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<PublicChange>,
+}
+
+/// One approved change of shown fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PublicChange {
+    /// The fields' names, as in this object.
+    pub fields: Vec<String>,
+    /// Their labels, as the scan page shows them.
+    pub labels: Vec<String>,
+    /// When the regulator approved the change (RFC 3339, UTC).
+    pub at: String,
 }
 
 impl PublicProduct {
@@ -124,6 +140,19 @@ impl PublicProduct {
             inspection_report: batch
                 .filter(|b| b.inspection_report_public)
                 .map(|b| PublicFile::from(&b.inspection_report)),
+            changes: product
+                .amended
+                .iter()
+                .map(|a| PublicChange {
+                    fields: a.fields.clone(),
+                    labels: a
+                        .fields
+                        .iter()
+                        .map(|f| shown_label(f).unwrap_or(f).to_string())
+                        .collect(),
+                    at: a.at.clone(),
+                })
+                .collect(),
         }
     }
 }
@@ -210,6 +239,7 @@ mod tests {
             scheme_code: None,
             label_template: None,
             paused: false,
+            amended: vec![],
         }
     }
 
@@ -257,6 +287,48 @@ mod tests {
             !text.contains("张三"),
             "contact person is not public: {text}"
         );
+    }
+
+    /// Keeps [`SHOWN_FIELDS`] (what a change request guards) and
+    /// [`PublicProduct::of`] (what a code shows) in step: a product field
+    /// changes the public view exactly when it is listed.
+    #[test]
+    fn the_fields_a_change_request_guards_are_the_fields_a_code_shows() {
+        use crate::change_request::SHOWN_FIELDS;
+        let base = product();
+        let b = batch(false);
+        let view = |p: &Product| PublicProduct::of("https://x/01/1", p, Some(&b), None);
+        let baseline = view(&base);
+        let json = serde_json::to_value(&base).unwrap();
+        let mut shown = Vec::new();
+        for (field, value) in json.as_object().unwrap() {
+            let other = match field.as_str() {
+                "code_scheme" => serde_json::json!("ecode"),
+                "trace_level" => serde_json::json!("per-batch"),
+                "instructions_file" => serde_json::to_value(blob("d")).unwrap(),
+                "label_template" => serde_json::json!({"columns": 2, "rows": 2,
+                    "label_width_mm": 50, "label_height_mm": 30}),
+                _ => match value {
+                    serde_json::Value::String(s) => format!("{s}改").into(),
+                    serde_json::Value::Number(n) => (n.as_u64().unwrap() + 1).into(),
+                    serde_json::Value::Bool(b) => (!b).into(),
+                    serde_json::Value::Array(_) => serde_json::json!(["GB 1-2000"]),
+                    serde_json::Value::Null => serde_json::json!("X1"),
+                    other => panic!("no change known for {field}: {other}"),
+                },
+            };
+            let mut changed = json.clone();
+            changed[field] = other;
+            let changed: Product =
+                serde_json::from_value(changed).unwrap_or_else(|e| panic!("{field}: {e}"));
+            if view(&changed) != baseline {
+                shown.push(field.clone());
+            }
+        }
+        shown.sort();
+        let mut listed: Vec<String> = SHOWN_FIELDS.iter().map(|(f, _)| f.to_string()).collect();
+        listed.sort();
+        assert_eq!(shown, listed);
     }
 
     #[test]

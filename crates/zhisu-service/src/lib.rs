@@ -6,6 +6,7 @@
 
 mod accounts;
 mod blobs;
+mod change_requests;
 mod codes;
 mod epcis;
 mod feedback;

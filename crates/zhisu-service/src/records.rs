@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use zhisu_domain::auth::{ListScope, Tenancy};
 use zhisu_domain::batch::BatchContext;
+use zhisu_domain::change_request::{needs_request, shown_changes};
 use zhisu_domain::enterprise::EnterpriseInput;
 use zhisu_domain::{
     Batch, BatchInput, BlobRef, CodeScheme, Enterprise, EnterpriseKind, FieldError, Invalid,
@@ -164,7 +165,22 @@ pub(crate) fn enterprise_index(e: &Enterprise) -> RecordIndex {
     }
 }
 
-fn product_index(p: &Product, region_code: &str) -> RecordIndex {
+/// What a product's codes are made of: fixed once one is issued (P4).
+pub(crate) fn made_of(p: &Product) -> (CodeScheme, Option<String>, zhisu_domain::TraceLevel) {
+    (p.code_scheme, p.code_path(), p.trace_level)
+}
+
+pub(crate) fn codes_made_of_refusal() -> ServiceError {
+    Invalid(vec![FieldError::new(
+        "code_scheme",
+        "immutable",
+        "产品已有激活的批次，其追溯码所依据的编码方案、商品码和追溯层级不可修改 (the product has active batches: the scheme, code and trace level its codes are made of cannot change)",
+    )
+    .clause("P4")])
+    .into()
+}
+
+pub(crate) fn product_index(p: &Product, region_code: &str) -> RecordIndex {
     RecordIndex {
         enterprise_id: Some(p.enterprise_id),
         parent_id: None,
@@ -319,7 +335,10 @@ impl Service {
             RecordKind::Enterprise => filter.kind.clone(),
             RecordKind::Package | RecordKind::Flow => filter.kind.clone(),
             RecordKind::Product => filter.category.clone(),
-            RecordKind::Batch | RecordKind::Recall | RecordKind::Feedback => filter.status.clone(),
+            RecordKind::Batch
+            | RecordKind::Recall
+            | RecordKind::Feedback
+            | RecordKind::ChangeRequest => filter.status.clone(),
         }
         .filter(|t| !t.is_empty());
         query.region_prefix = filter.region_code.clone().filter(|r| !r.is_empty());
@@ -448,7 +467,7 @@ impl Service {
         Ok(enterprise)
     }
 
-    fn product_conflict(product: &Product) -> impl Fn(StoreError) -> ServiceError + '_ {
+    pub(crate) fn product_conflict(product: &Product) -> impl Fn(StoreError) -> ServiceError + '_ {
         move |e| match e {
             StoreError::Conflict(c) if c.contains("stale") => ServiceError::Conflict(c),
             StoreError::Conflict(c) if c.contains("code_key") => {
@@ -508,29 +527,20 @@ impl Service {
         let enterprise = self
             .manufacturer_for(by, Some(current.enterprise_id))
             .await?;
-        let mut merged = current.body.clone();
-        merge_patch(&mut merged, patch);
-        let input: ProductInput = serde_json::from_value(merged).map_err(schema_error)?;
-        if input.enterprise_id != Some(current.enterprise_id) {
-            return Err(immutable("enterprise_id", "生产企业"));
-        }
-        let blobs = self.resolver(input.instructions_file.as_ref()).await?;
-        let product = input.validate(current.enterprise_id, |sha| blobs.get(sha).cloned())?;
+        let product = self.merged_product(&current, patch).await?;
         let before: Product = current.typed()?;
         // Without a code path no code was ever issued (a product filed
         // under a scheme before its codes existed may still get its code).
-        let made_of = |p: &Product| (p.code_scheme, p.code_path(), p.trace_level);
         if before.code_path().is_some()
             && made_of(&before) != made_of(&product)
             && self.has_issued_codes(id).await?
         {
-            return Err(Invalid(vec![FieldError::new(
-                "code_scheme",
-                "immutable",
-                "产品已有激活的批次，其追溯码所依据的编码方案、商品码和追溯层级不可修改 (the product has active batches: the scheme, code and trace level its codes are made of cannot change)",
-            )
-            .clause("P4")])
-            .into());
+            return Err(codes_made_of_refusal());
+        }
+        // P4: what issued codes show changes only by an approved request.
+        let shown = shown_changes(&before, &product);
+        if !shown.is_empty() && self.has_issued_codes(id).await? {
+            return Err(needs_request(&shown).into());
         }
         let stored = self
             .store
@@ -548,9 +558,34 @@ impl Service {
         Ok(stored.into())
     }
 
+    /// The product a patch makes of the stored one, validated; its
+    /// approved changes (`amended`) are carried over, never patched.
+    pub(crate) async fn merged_product(
+        &self,
+        current: &RecordView,
+        patch: &serde_json::Value,
+    ) -> ServiceResult<Product> {
+        if patch.get("amended").is_some() {
+            return Err(immutable("amended", "变更记录"));
+        }
+        let mut merged = current.body.clone();
+        merge_patch(&mut merged, patch);
+        if let Some(body) = merged.as_object_mut() {
+            body.remove("amended");
+        }
+        let input: ProductInput = serde_json::from_value(merged).map_err(schema_error)?;
+        if input.enterprise_id != Some(current.enterprise_id) {
+            return Err(immutable("enterprise_id", "生产企业"));
+        }
+        let blobs = self.resolver(input.instructions_file.as_ref()).await?;
+        let mut product = input.validate(current.enterprise_id, |sha| blobs.get(sha).cloned())?;
+        product.amended = current.typed::<Product>()?.amended;
+        Ok(product)
+    }
+
     /// Whether any batch of the product was activated: its codes exist
     /// (active, or since frozen or voided).
-    async fn has_issued_codes(&self, product_id: i64) -> ServiceResult<bool> {
+    pub(crate) async fn has_issued_codes(&self, product_id: i64) -> ServiceResult<bool> {
         for status in ["active", "frozen", "voided"] {
             let mut query = RecordQuery::new(RecordKind::Batch, ListScope::All);
             query.parent_id = Some(product_id);

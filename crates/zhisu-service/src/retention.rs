@@ -89,6 +89,12 @@ impl Service {
                 false,
             ),
             RecordKind::Package | RecordKind::Recall => (written, vec![], true),
+            // Part of the product's trace: kept as long as the product.
+            RecordKind::ChangeRequest => (
+                written,
+                body["product_id"].as_i64().into_iter().collect(),
+                true,
+            ),
         };
         let mut products = product_ids;
         products.sort_unstable();

@@ -6,6 +6,7 @@
 
 mod admin_pages;
 mod batch_steps;
+mod change_requests;
 mod channels;
 mod forms;
 mod i18n;
@@ -314,6 +315,22 @@ pub fn router(state: WebState) -> Router {
         )
         .route("/dashboard", get(record_list::dashboard))
         .route("/enterprises", get(record_list::enterprise_list))
+        .route(
+            "/products/{id}/change-request",
+            get(change_requests::change_request_form).post(change_requests::change_request_submit),
+        )
+        .route(
+            "/change-requests",
+            get(change_requests::change_request_list),
+        )
+        .route(
+            "/change-requests/{id}",
+            get(change_requests::change_request_detail),
+        )
+        .route(
+            "/change-requests/{id}/decision",
+            post(change_requests::change_request_decide),
+        )
         .route("/enterprises/{id}", get(record_detail::enterprise_detail))
         .route(
             "/enterprises/{id}/edit",

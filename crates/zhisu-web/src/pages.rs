@@ -99,6 +99,15 @@ pub(crate) fn fields_of(kind: RecordKind) -> &'static [&'static str] {
             "answer",
             "answered_at",
         ],
+        RecordKind::ChangeRequest => &[
+            "status",
+            "product_id",
+            "reason",
+            "requested_by",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+        ],
     }
 }
 
@@ -111,6 +120,7 @@ pub(crate) fn collection(kind: RecordKind) -> &'static str {
         RecordKind::Flow => "flows",
         RecordKind::Recall => "recalls",
         RecordKind::Feedback => "feedback",
+        RecordKind::ChangeRequest => "change-requests",
     }
 }
 

@@ -41,6 +41,18 @@ pub(crate) async fn detail_page(
     let mut workflow: Vec<minijinja::Value> = Vec::new();
     let (title, can_edit) = match kind {
         RecordKind::Package => (record.text("key").to_string(), false),
+        RecordKind::ChangeRequest => {
+            crate::change_requests::detail_parts(
+                state,
+                page,
+                by,
+                &record,
+                &mut rows,
+                &mut tables,
+                &mut workflow,
+            )
+            .await
+        }
         RecordKind::Flow => (record.text("counterparty_name").to_string(), false),
         RecordKind::Feedback => {
             if record.text("status") != "closed" && by.can_record_flow(record.enterprise_id) {
@@ -160,6 +172,16 @@ pub(crate) async fn detail_page(
                     lang.text("new_batch").into(),
                 ));
             }
+            crate::change_requests::product_parts(
+                state,
+                page,
+                by,
+                &record,
+                can,
+                &mut rows,
+                &mut actions,
+            )
+            .await;
             if let Ok(e) = state
                 .service
                 .read_record(by, RecordKind::Enterprise, record.enterprise_id)

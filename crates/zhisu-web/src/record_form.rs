@@ -21,9 +21,11 @@ pub(crate) async fn form_fields(
     editing: bool,
 ) -> forms::Fields {
     match kind {
-        RecordKind::Package | RecordKind::Flow | RecordKind::Recall | RecordKind::Feedback => {
-            forms::Fields(vec![])
-        }
+        RecordKind::Package
+        | RecordKind::Flow
+        | RecordKind::Recall
+        | RecordKind::Feedback
+        | RecordKind::ChangeRequest => forms::Fields(vec![]),
         RecordKind::Enterprise => forms::enterprise_fields(page.lang, false, editing),
         RecordKind::Product => forms::product_fields(page.lang, editing),
         RecordKind::Batch => {
@@ -62,9 +64,24 @@ pub(crate) async fn edit_form(
         Ok(r) => r,
         Err(e) => return state.error_page(page, e),
     };
-    let fields = form_fields(state, page, by, kind, true)
+    let mut fields = form_fields(state, page, by, kind, true)
         .await
         .fill_from_json(&record.body);
+    // P4: once codes are out, say beside each field they show that it
+    // changes only by a change request (the save refuses it otherwise).
+    if kind == RecordKind::Product
+        && state
+            .service
+            .shown_fields_guarded(id)
+            .await
+            .unwrap_or(false)
+    {
+        for f in &mut fields.0 {
+            if zhisu_domain::change_request::shown_label(&f.name).is_some() {
+                f.hint = page.lang.text("shown_guarded").into();
+            }
+        }
+    }
     let title = format!(
         "{} · {}",
         page.lang.text("edit"),
@@ -126,9 +143,11 @@ pub(crate) async fn save(
         RecordKind::Enterprise => forms::enterprise_json(&state.service, &form, &mut errors).await,
         RecordKind::Product => forms::product_json(&state.service, &form, &mut errors).await,
         RecordKind::Batch => forms::batch_json(&state.service, &form, &mut errors).await,
-        RecordKind::Package | RecordKind::Flow | RecordKind::Recall | RecordKind::Feedback => {
-            serde_json::Value::Null
-        }
+        RecordKind::Package
+        | RecordKind::Flow
+        | RecordKind::Recall
+        | RecordKind::Feedback
+        | RecordKind::ChangeRequest => serde_json::Value::Null,
     };
     let version = form.text("version").parse::<i64>().ok();
     let result = if !errors.is_empty() {
@@ -170,7 +189,11 @@ pub(crate) async fn save(
                 "enterprises register at /register".into(),
             )),
             (
-                RecordKind::Package | RecordKind::Flow | RecordKind::Recall | RecordKind::Feedback,
+                RecordKind::Package
+                | RecordKind::Flow
+                | RecordKind::Recall
+                | RecordKind::Feedback
+                | RecordKind::ChangeRequest,
                 _,
             ) => Err(ServiceError::Forbidden(
                 "made through their own forms or the API".into(),

@@ -75,6 +75,7 @@ pub(crate) fn table_columns(kind: RecordKind) -> &'static [&'static str] {
         RecordKind::Flow => &["kind", "at", "counterparty_name", "matched", "updated_at"],
         RecordKind::Recall => &["status", "reason", "batch_ids", "updated_at"],
         RecordKind::Feedback => &["message", "status", "from", "updated_at"],
+        RecordKind::ChangeRequest => &["changes", "reason", "status", "updated_at"],
         RecordKind::Enterprise => &["name", "uscc", "kind", "region_code", "updated_at"],
         RecordKind::Product => &[
             "product_name",
@@ -99,6 +100,7 @@ pub(crate) fn record_table(page: &Page, kind: RecordKind, items: &[RecordView]) 
     let columns = table_columns(kind);
     let cell = |r: &RecordView, field: &str| match field {
         "updated_at" => view::local_time(r.updated_at.clone()),
+        "changes" => crate::change_requests::changed_labels(&r.body),
         "region_code" => {
             let code = r.text("region_code");
             format!("{code} {}", zhisu_codes::province_name(code).unwrap_or(""))
@@ -209,6 +211,14 @@ pub(crate) async fn list_page(
             "status",
             params.status.clone().unwrap_or_default(),
             ["open", "answered", "closed"]
+                .iter()
+                .map(|k| (k.to_string(), lang.text(&format!("v_{k}")).to_string()))
+                .collect(),
+        ),
+        RecordKind::ChangeRequest => (
+            "status",
+            params.status.clone().unwrap_or_default(),
+            ["pending", "approved", "rejected"]
                 .iter()
                 .map(|k| (k.to_string(), lang.text(&format!("v_{k}")).to_string()))
                 .collect(),

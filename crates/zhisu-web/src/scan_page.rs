@@ -98,6 +98,8 @@ texts! {
     Uscc = "uscc",
     Address = "address",
     BusinessLicence = "business_licence",
+    ChangedNotice = "changed_notice",
+    CrApprovedOn = "cr_approved_on",
 }
 
 /// The texts of `lang`, escaped, in the order of [`T`].
@@ -369,7 +371,54 @@ impl ScanPage<'_> {
             self.file_row(o, T::InspectionReport, f);
         }
         self.row(o, T::STraceCode, &p.trace_code, " class=\"mono\"");
-        o.push_str("\n  </dl>\n</section>\n");
+        o.push_str("\n  </dl>\n");
+        self.changes(o, p);
+        o.push_str("</section>\n");
+    }
+
+    /// P4: which shown fields changed since filing and when, each by an
+    /// approved change request.
+    fn changes(&self, o: &mut String, p: &PublicProduct) {
+        if p.changes.is_empty() {
+            return;
+        }
+        put(
+            o,
+            &[
+                Raw("  <div class=\"changes\" id=\"changes\"><p>"),
+                self.t(T::ChangedNotice),
+                Raw("</p><ul>"),
+            ],
+        );
+        for change in &p.changes {
+            let labels: Vec<&str> = change
+                .fields
+                .iter()
+                .zip(&change.labels)
+                .map(|(f, label)| match self.lang {
+                    // The standard's own terms in Chinese; the page's in English.
+                    Lang::Zh => label.as_str(),
+                    Lang::En => match self.lang.text(f) {
+                        "" => label.as_str(),
+                        text => text,
+                    },
+                })
+                .collect();
+            let day = crate::view::local_time(change.at.clone());
+            put(
+                o,
+                &[
+                    Raw("<li>"),
+                    Text(&labels.join("、")),
+                    Raw(" · "),
+                    Text(day.get(..10).unwrap_or(&day)),
+                    Raw(" "),
+                    self.t(T::CrApprovedOn),
+                    Raw("</li>"),
+                ],
+            );
+        }
+        o.push_str("</ul></div>\n");
     }
 
     fn file_row(&self, o: &mut String, key: T, f: &PublicFile) {

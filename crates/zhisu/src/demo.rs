@@ -490,11 +490,23 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
             }
         }
         if p_idx == 2 {
-            // An amendment, so the history page has something to show.
-            let patch = serde_json::json!({ "honours": ["浙江制造认证"], "warranty_months": 48 });
+            // An amendment, so the history page has something to show
+            // (fields the codes do not show: those change by request).
+            let patch = serde_json::json!({ "honours": ["浙江制造认证"], "materials": "铜芯导体、聚氯乙烯绝缘" });
             service
                 .update_product(owner, product.id, &patch, None, None)
                 .await?;
+            // A change request of what the codes show, pending for the
+            // region's regulator (P4).
+            if active.iter().any(|(_, pid, _)| *pid == product.id) {
+                let input = zhisu_domain::change_request::ChangeRequestInput {
+                    changes: serde_json::json!({ "warranty_months": 48 }),
+                    reason: "质保期由 24 个月延长至 48 个月，已更新质保承诺书".into(),
+                };
+                service
+                    .request_change(owner, product.id, input, None)
+                    .await?;
+            }
         }
     }
     goods_move(service, &gd_regulator, &owners, &active).await?;

@@ -6,6 +6,7 @@
 mod api;
 mod architecture;
 mod browser;
+mod change_requests;
 mod channels;
 mod cli;
 mod codes;

@@ -117,7 +117,9 @@ async fn ecode_digital_identity_and_ccc_codes_resolve_under_c_on_every_engine() 
             .patch(
                 &maker,
                 &format!("/api/v1/products/{product_id}"),
-                &json!({"warranty_months": 48}),
+                // What the codes do not show (P4: what they show changes
+                // only by a change request, tests/it/change_requests.rs).
+                &json!({"materials": "黄铜阀体"}),
             )
             .await;
         assert_eq!(status, 200, "{amended}");
