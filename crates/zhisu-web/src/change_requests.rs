@@ -196,13 +196,19 @@ pub(crate) async fn product_parts(
 fn request_form(
     state: &WebState,
     page: &Page,
-    id: i64,
+    product: &RecordView,
     fields: forms::Fields,
     reason: forms::Field,
     errors: Vec<String>,
     status: StatusCode,
 ) -> Response {
-    let title = format!("{} · {}", page.lang.text("request_change"), id);
+    let id = product.id;
+    let title = format!(
+        "{} · {} {}",
+        page.lang.text("request_change"),
+        product.text("product_name"),
+        product.text("model")
+    );
     let mut fields = fields.0;
     fields.push(reason);
     form_page(
@@ -232,7 +238,15 @@ pub async fn change_request_form(
     };
     let fields = shown_form_fields(&page).fill_from_json(&record.body);
     let reason = reason_field(&page, String::new(), vec![]);
-    request_form(&state, &page, id, fields, reason, vec![], StatusCode::OK)
+    request_form(
+        &state,
+        &page,
+        &record,
+        fields,
+        reason,
+        vec![],
+        StatusCode::OK,
+    )
 }
 
 pub async fn change_request_submit(
@@ -300,7 +314,7 @@ pub async fn change_request_submit(
                 request_form(
                     &state,
                     &page,
-                    id,
+                    &current,
                     fields,
                     reason,
                     unplaced,

@@ -29,7 +29,19 @@ pub async fn dashboard(
     SignedIn(page, session): SignedIn,
 ) -> Response {
     let by = &session.principal;
+    let pending = ListFilter {
+        limit: Some(1),
+        status: Some("pending".into()),
+        ..Default::default()
+    };
+    let pending_changes = state
+        .service
+        .list(by, RecordKind::ChangeRequest, &pending)
+        .await
+        .map(|p| p.total)
+        .unwrap_or(0);
     let counts = minijinja::context! {
+        pending_changes,
         enterprises => total(&state, by, RecordKind::Enterprise).await,
         products => total(&state, by, RecordKind::Product).await,
         batches => total(&state, by, RecordKind::Batch).await,

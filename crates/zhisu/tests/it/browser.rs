@@ -12,7 +12,7 @@ use crate::support::{fresh_uscc, EngineKind, TestApp};
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
-struct Driver {
+pub(crate) struct Driver {
     http: reqwest::Client,
     base: String,
     session: String,
@@ -38,7 +38,7 @@ fn find_binary(name: &str) -> Option<String> {
 }
 
 impl Driver {
-    async fn start() -> Option<Driver> {
+    pub(crate) async fn start() -> Option<Driver> {
         let (Some(chromedriver), Some(chromium)) =
             (find_binary("chromedriver"), find_binary("chromium"))
         else {
@@ -98,7 +98,7 @@ impl Driver {
         })
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+    pub(crate) async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
         let url = format!("{}/session/{}{path}", self.base, self.session);
         let request = self.http.request(method, url);
         let request = if body.is_null() {
@@ -112,12 +112,12 @@ impl Driver {
         v["value"].clone()
     }
 
-    async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         self.call(reqwest::Method::POST, "/url", json!({ "url": url }))
             .await;
     }
 
-    async fn find(&self, css: &str) -> String {
+    pub(crate) async fn find(&self, css: &str) -> String {
         let v = self
             .call(
                 reqwest::Method::POST,
@@ -128,7 +128,7 @@ impl Driver {
         v[ELEMENT].as_str().unwrap().to_string()
     }
 
-    async fn type_into(&self, css: &str, text: &str) {
+    pub(crate) async fn type_into(&self, css: &str, text: &str) {
         let id = self.find(css).await;
         self.call(
             reqwest::Method::POST,
@@ -138,7 +138,7 @@ impl Driver {
         .await;
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         let id = self.find(css).await;
         self.call(
             reqwest::Method::POST,
@@ -150,7 +150,7 @@ impl Driver {
 
     /// Sets a form field's value as a date picker would (typing into a
     /// date input depends on the browser's locale).
-    async fn set_value(&self, id: &str, value: &str) {
+    pub(crate) async fn set_value(&self, id: &str, value: &str) {
         let script = "document.getElementById(arguments[0]).value = arguments[1];";
         self.call(
             reqwest::Method::POST,
@@ -160,7 +160,7 @@ impl Driver {
         .await;
     }
 
-    async fn url(&self) -> String {
+    pub(crate) async fn url(&self) -> String {
         self.call(reqwest::Method::GET, "/url", Value::Null)
             .await
             .as_str()
@@ -168,7 +168,7 @@ impl Driver {
             .to_string()
     }
 
-    async fn source(&self) -> String {
+    pub(crate) async fn source(&self) -> String {
         self.call(reqwest::Method::GET, "/source", Value::Null)
             .await
             .as_str()
@@ -178,7 +178,7 @@ impl Driver {
 
     /// Waits (up to 10 s) until the page's source satisfies `ready`:
     /// a click that submits a form returns before the next page has loaded.
-    async fn wait_for(&self, what: &str, ready: impl Fn(&str, &str) -> bool) -> String {
+    pub(crate) async fn wait_for(&self, what: &str, ready: impl Fn(&str, &str) -> bool) -> String {
         for _ in 0..100 {
             let (url, html) = (self.url().await, self.source().await);
             if ready(&url, &html) {
@@ -193,7 +193,7 @@ impl Driver {
         );
     }
 
-    async fn screenshot(&self, name: &str) {
+    pub(crate) async fn screenshot(&self, name: &str) {
         use base64_decode::decode;
         let png = self
             .call(reqwest::Method::GET, "/screenshot", Value::Null)

@@ -6,6 +6,7 @@
 mod api;
 mod architecture;
 mod browser;
+mod browser_changes;
 mod change_requests;
 mod channels;
 mod cli;
