@@ -501,7 +501,7 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
             if active.iter().any(|(_, pid, _)| *pid == product.id) {
                 let input = zhisu_domain::change_request::ChangeRequestInput {
                     changes: serde_json::json!({ "warranty_months": 48 }),
-                    reason: "质保期由 24 个月延长至 48 个月，已更新质保承诺书".into(),
+                    reason: "延长质保期至 48 个月，已更新质保承诺书".into(),
                 };
                 service
                     .request_change(owner, product.id, input, None)
