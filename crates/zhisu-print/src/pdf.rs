@@ -1,9 +1,14 @@
-//! A4 label sheets as PDF 1.4: a grid of labels, each a QR symbol drawn as
-//! filled squares with its text beside it.
+//! A4 label sheets as PDF: a grid of labels, each a QR symbol drawn as
+//! filled rectangles with its text beside it, written by krilla.
 //!
-//! Text uses the Adobe-GB1 font `STSong-Light` with the `UniGB-UCS2-H`
-//! encoding, one of the standard CJK fonts PDF viewers provide without
-//! embedding, so Chinese product names print without shipping a font.
+//! Text is set in the shipped CJK font (`font.rs`), of which krilla embeds
+//! the subset of glyphs used, so a sheet prints the same on any viewer or
+//! printer; lines break at word and number boundaries (`wrap.rs`).
+
+use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::page::PageSettings;
+use krilla::text::{Font, TextDirection};
+use krilla::Document;
 
 use crate::{PrintError, Qr, QUIET_ZONE};
 
@@ -85,142 +90,103 @@ pub struct Label {
     pub lines: Vec<String>,
 }
 
-/// Text as a PDF hex string of UTF-16BE code units (UniGB-UCS2-H).
-fn ucs2_hex(text: &str) -> String {
-    let mut out = String::from("<");
-    for unit in text.encode_utf16() {
-        out.push_str(&format!("{unit:04X}"));
-    }
-    out.push('>');
-    out
-}
-
-/// Splits text into lines no wider than `max_em` (CJK characters are 1 em
-/// wide in STSong-Light, the rest half an em).
-fn wrap(text: &str, max_em: f32) -> Vec<String> {
-    let mut lines = vec![String::new()];
-    let mut width = 0.0;
-    for c in text.chars() {
-        let w = if c.is_ascii() { 0.5 } else { 1.0 };
-        if width + w > max_em && !lines.last().is_some_and(String::is_empty) {
-            lines.push(String::new());
-            width = 0.0;
-        }
-        lines.last_mut().expect("one line").push(c);
-        width += w;
-    }
-    lines
-}
-
 const FONT_PT: f32 = 7.0;
 const LINE_PT: f32 = 8.5;
 
-fn page_content(template: &LabelTemplate, labels: &[Label]) -> Result<String, PrintError> {
-    let mut content = String::new();
-    let page_height = pt(template.page_height_mm);
-    for (i, label) in labels.iter().enumerate() {
-        let (col, row) = (i as u32 % template.columns, i as u32 / template.columns);
-        let x =
-            pt(template.margin_left_mm
-                + col as f32 * (template.label_width_mm + template.gap_x_mm));
-        let top = page_height
-            - pt(template.margin_top_mm
-                + row as f32 * (template.label_height_mm + template.gap_y_mm));
-        let qr = Qr::new(&label.code)?;
-        let side = pt(template.label_height_mm - 2.0);
-        let modules = (qr.width() + 2 * QUIET_ZONE) as f32;
-        let module = side / modules;
-        let (x0, y0) = (x + pt(1.0), top - pt(1.0));
-        for my in 0..qr.width() {
-            for mx in 0..qr.width() {
-                if qr.is_dark(mx, my) {
-                    let px = x0 + (mx + QUIET_ZONE) as f32 * module;
-                    let py = y0 - (my + QUIET_ZONE + 1) as f32 * module;
-                    content.push_str(&format!("{px:.2} {py:.2} {module:.3} {module:.3} re\n"));
-                }
+/// The label text's lines in the space beside the symbol: each given line
+/// wrapped to `max_pt`, at most `max_lines` in all.
+pub(crate) fn label_lines(lines: &[String], max_pt: f32, max_lines: usize) -> Vec<String> {
+    let width = |c: char| crate::font::advance_em(c) * FONT_PT;
+    lines
+        .iter()
+        .flat_map(|l| crate::wrap::wrap(l, max_pt, width))
+        .take(max_lines)
+        .collect()
+}
+
+/// The dark modules of `qr` as one path: each row's runs of dark modules
+/// are one rectangle, so no renderer draws seams between them.
+fn qr_path(qr: &Qr, x0: f32, y0: f32, module: f32) -> Option<krilla::geom::Path> {
+    let mut path = PathBuilder::new();
+    for my in 0..qr.width() {
+        let mut mx = 0;
+        while mx < qr.width() {
+            if !qr.is_dark(mx, my) {
+                mx += 1;
+                continue;
             }
-        }
-        content.push_str("f\n");
-        if template.show_text {
-            let text_x = x0 + side + pt(1.0);
-            let max_em = (x + pt(template.label_width_mm) - pt(1.0) - text_x) / FONT_PT;
-            let max_lines = ((pt(template.label_height_mm) - pt(4.0)) / LINE_PT).floor() as usize;
-            let lines = label
-                .lines
-                .iter()
-                .flat_map(|l| wrap(l, max_em))
-                .take(max_lines);
-            for (n, line) in lines.enumerate() {
-                let y = top - pt(5.0) - n as f32 * LINE_PT;
-                content.push_str(&format!(
-                    "BT /F1 {FONT_PT} Tf {text_x:.2} {y:.2} Td {} Tj ET\n",
-                    ucs2_hex(&line)
-                ));
+            let run_start = mx;
+            while mx < qr.width() && qr.is_dark(mx, my) {
+                mx += 1;
+            }
+            let x = x0 + (run_start + QUIET_ZONE) as f32 * module;
+            let y = y0 + (my + QUIET_ZONE) as f32 * module;
+            if let Some(rect) = Rect::from_xywh(x, y, (mx - run_start) as f32 * module, module) {
+                path.push_rect(rect);
             }
         }
     }
-    Ok(content)
+    path.finish()
 }
 
 /// The label sheets for `labels`, as many pages as needed.
 pub fn label_sheet_pdf(template: &LabelTemplate, labels: &[Label]) -> Result<Vec<u8>, PrintError> {
     template.check()?;
+    let font = Font::new(crate::font::FONT.into(), 0)
+        .ok_or_else(|| PrintError::Pdf("the shipped font did not load".into()))?;
     let per_page = template.per_page();
     let pages: Vec<&[Label]> = if labels.is_empty() {
         vec![&[][..]]
     } else {
         labels.chunks(per_page).collect()
     };
-    // Objects: 1 catalog, 2 pages, 3 font, 4 CID font, then (page, content) pairs.
-    let mut objects: Vec<String> = vec![
-        String::new(),
-        String::new(),
-        "<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [4 0 R] >>".into(),
-        "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /FontDescriptor << /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [-25 -254 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >> /DW 1000 /W [1 95 500] >>".into(),
-    ];
-    let mut kids = Vec::new();
-    let media = format!(
-        "[0 0 {:.2} {:.2}]",
-        pt(template.page_width_mm),
-        pt(template.page_height_mm)
-    );
-    for page in pages {
-        let content = page_content(template, page)?;
-        let page_id = objects.len() + 1;
-        kids.push(format!("{page_id} 0 R"));
-        objects.push(format!("<< /Type /Page /Parent 2 0 R /MediaBox {media} /Contents {} 0 R /Resources << /Font << /F1 3 0 R >> >> >>", page_id + 1));
-        objects.push(format!(
-            "<< /Length {} >>\nstream\n{content}endstream",
-            content.len()
-        ));
+    let settings = PageSettings::from_wh(pt(template.page_width_mm), pt(template.page_height_mm))
+        .ok_or_else(|| PrintError::Template("page size".into()))?;
+    let mut document = Document::new();
+    for page_labels in pages {
+        let mut page = document.start_page_with(settings.clone());
+        let mut surface = page.surface();
+        for (i, label) in page_labels.iter().enumerate() {
+            let (col, row) = (i as u32 % template.columns, i as u32 / template.columns);
+            // krilla's origin is the top left, y growing downwards.
+            let x = pt(template.margin_left_mm
+                + col as f32 * (template.label_width_mm + template.gap_x_mm));
+            let top = pt(template.margin_top_mm
+                + row as f32 * (template.label_height_mm + template.gap_y_mm));
+            let qr = Qr::new(&label.code)?;
+            let side = pt(template.label_height_mm - 2.0);
+            let module = side / (qr.width() + 2 * QUIET_ZONE) as f32;
+            let (x0, y0) = (x + pt(1.0), top + pt(1.0));
+            if let Some(path) = qr_path(&qr, x0, y0, module) {
+                surface.draw_path(&path);
+            }
+            if template.show_text {
+                let text_x = x0 + side + pt(1.0);
+                let max_pt = x + pt(template.label_width_mm) - pt(1.0) - text_x;
+                let max_lines =
+                    ((pt(template.label_height_mm) - pt(4.0)) / LINE_PT).floor() as usize;
+                for (n, line) in label_lines(&label.lines, max_pt, max_lines)
+                    .iter()
+                    .enumerate()
+                {
+                    let baseline = top + pt(5.0) + n as f32 * LINE_PT;
+                    surface.draw_text(
+                        Point::from_xy(text_x, baseline),
+                        font.clone(),
+                        FONT_PT,
+                        line,
+                        false,
+                        TextDirection::Auto,
+                    );
+                }
+            }
+        }
+        surface.finish();
+        page.finish();
     }
-    objects[0] = "<< /Type /Catalog /Pages 2 0 R >>".into();
-    objects[1] = format!(
-        "<< /Type /Pages /Kids [{}] /Count {} >>",
-        kids.join(" "),
-        kids.len()
-    );
-    let mut pdf = b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n".to_vec();
-    let mut offsets = Vec::with_capacity(objects.len());
-    for (i, body) in objects.iter().enumerate() {
-        offsets.push(pdf.len());
-        pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = pdf.len();
-    pdf.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for offset in offsets {
-        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
-    }
-    pdf.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    Ok(pdf)
+    document
+        .finish()
+        .map_err(|e| PrintError::Pdf(format!("{e:?}")))
 }
 
 #[cfg(test)]
@@ -231,42 +197,29 @@ mod tests {
         (0..n)
             .map(|i| Label {
                 code: format!("https://t.cn/01/09520123456788/21/0ABC{i:05}"),
-                lines: vec!["家用燃气灶 JZT-2B01".into(), format!("批次 B1 · {i}")],
+                lines: vec![
+                    "聚氯乙烯绝缘电线 BV-2.5mm²".into(),
+                    format!("批次 B1 · {i}"),
+                ],
             })
             .collect()
     }
 
-    /// Every cross-reference entry points at its object, and the trailer at the table.
+    /// A sheet is a PDF of one page per 24 labels that embeds its font
+    /// (a subset: far smaller than the 3 MB font file).
     #[test]
-    fn the_cross_reference_table_is_exact() {
+    fn a_sheet_embeds_a_subset_of_its_font() {
         let pdf = label_sheet_pdf(&LabelTemplate::default(), &labels(30)).unwrap();
-        // Offsets are bytes; the binary-marker comment is not UTF-8, so work on bytes.
-        let at = |offset: usize, what: &str| pdf[offset..].starts_with(what.as_bytes());
-        let tail = std::str::from_utf8(&pdf[pdf.len() - 64..]).unwrap();
-        let startxref: usize = tail
-            .rsplit("startxref\n")
-            .next()
-            .unwrap()
-            .lines()
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert!(at(startxref, "xref\n"));
-        let table = std::str::from_utf8(&pdf[startxref..]).unwrap();
-        let entries: Vec<usize> = table
-            .lines()
-            .skip(3)
-            .take_while(|l| l.ends_with(" n "))
-            .map(|l| l[..10].parse().unwrap())
-            .collect();
-        assert_eq!(entries.len(), 4 + 2 * 2, "30 labels make two pages of 24");
-        for (i, offset) in entries.iter().enumerate() {
-            assert!(at(*offset, &format!("{} 0 obj", i + 1)), "object {}", i + 1);
-        }
+        assert!(pdf.starts_with(b"%PDF-"));
         let text = String::from_utf8_lossy(&pdf);
-        assert!(text.contains("/Count 2"));
-        assert!(text.contains(&ucs2_hex("家用燃气灶 JZT-2B01")));
+        assert!(text.contains("/FontFile2"), "the font is embedded");
+        assert!(
+            pdf.len() < 400_000,
+            "a subset, not the whole font: {} bytes",
+            pdf.len()
+        );
+        let empty = label_sheet_pdf(&LabelTemplate::default(), &[]).unwrap();
+        assert!(empty.starts_with(b"%PDF-"));
     }
 
     #[test]
@@ -280,11 +233,15 @@ mod tests {
             ..LabelTemplate::default()
         };
         assert!(tiny.check().is_err());
-        assert_eq!(ucs2_hex("A中"), "<00414E2D>");
+    }
+
+    #[test]
+    fn label_text_wraps_at_word_and_number_boundaries() {
+        let lines = label_lines(&["聚氯乙烯绝缘电线 BV-2.5mm²".into()], 40.0, 4);
+        assert!(lines.iter().any(|l| l == "BV-2.5mm²"), "{lines:?}");
         assert_eq!(
-            wrap("电动自行车用锂离子蓄电池 48V", 6.0),
-            ["电动自行车用", "锂离子蓄电池", " 48V"]
+            label_lines(&vec!["一二三四五六七八九十".to_string(); 3], 40.0, 2).len(),
+            2
         );
-        assert_eq!(wrap("0ABCDEFGHJKMNPQRS", 6.0), ["0ABCDEFGHJKM", "NPQRS"]);
     }
 }

@@ -15,6 +15,7 @@ mod counterfeit;
 mod epcis;
 mod flow;
 mod holding;
+mod label_sheet;
 mod labels;
 mod life;
 mod openapi;

@@ -46,9 +46,21 @@ pub(crate) async fn active_item_batch(
     n: u32,
 ) -> (i64, String, Vec<String>) {
     let mut product = gas_stove_json(model);
-    product["gtin"] = json!(format!("0{}", valid_gtin(n)));
     product["materials"] = json!("secret alloy recipe");
     product["brand"] = json!("unlisted brand");
+    active_batch_of(app, key, product, n).await
+}
+
+/// The same for the product `product` (its GTIN made from `n`): (batch
+/// id, report sha, codes).
+pub(crate) async fn active_batch_of(
+    app: &TestApp,
+    key: &str,
+    mut product: Value,
+    n: u32,
+) -> (i64, String, Vec<String>) {
+    let model = product["model"].as_str().unwrap().to_string();
+    product["gtin"] = json!(format!("0{}", valid_gtin(n)));
     let (status, product) = app.post(key, "/api/v1/products", &product).await;
     assert_eq!(status, 201, "{product}");
     let mut report = pdf();
