@@ -30,6 +30,16 @@ impl FlowKind {
             FlowKind::Return => "return",
         }
     }
+
+    /// The movement in a Chinese sentence, e.g. "销售给 广州五金机电商行"
+    /// (alerts and pages say what happened, not an enum word).
+    pub fn movement_zh(self, counterparty: &str) -> String {
+        match self {
+            FlowKind::Sale => format!("销售给 {counterparty}"),
+            FlowKind::Purchase => format!("从 {counterparty} 进货"),
+            FlowKind::Return => format!("退回 {counterparty}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]

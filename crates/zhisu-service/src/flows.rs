@@ -361,7 +361,11 @@ impl Service {
             FlowKind::Return => None,
         };
         if let Some(region) = receiver_region.filter(|r| !r.is_empty()) {
-            let what = format!("{} {} #{}", draft.kind.as_str(), name, stored.id);
+            let what = format!(
+                "{}（购销记录 #{}）",
+                draft.kind.movement_zh(&name),
+                stored.id
+            );
             for line in &flow_codes {
                 let uri = format!("{}{}", self.settings.public_url, key_path(line));
                 let resolved = self.resolve_code(&uri).await?;

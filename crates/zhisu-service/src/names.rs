@@ -40,6 +40,28 @@ impl Service {
         })
     }
 
+    /// A batch's product ("家用燃气灶 JZT-2B01") and number, for the lines
+    /// of a flow: both are on every scan of its codes, so whoever may read
+    /// the flow may read them.
+    pub async fn batch_names(&self, batch_id: i64) -> ServiceResult<Option<(String, String)>> {
+        let Some(batch) = self.cached(RecordKind::Batch, batch_id).await? else {
+            return Ok(None);
+        };
+        let batch_no = batch.body["batch_no"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let product = match batch.body["product_id"].as_i64() {
+            Some(id) => self
+                .cached(RecordKind::Product, id)
+                .await?
+                .map(|p| crate::life::product_label(&p))
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        Ok(Some((product, batch_no)))
+    }
+
     /// A record's name for people: a product's name and model, a batch's
     /// number, an enterprise's name; `None` when there is no such record.
     pub async fn record_name(&self, kind: RecordKind, id: i64) -> ServiceResult<Option<String>> {

@@ -1190,8 +1190,11 @@ impl Service {
                 return Ok(None);
             }
             let name = self.enterprise_name(to).await?;
+            let province = zhisu_codes::province_name(region)
+                .map(|p| format!("（{p}）"))
+                .unwrap_or_default();
             let detail = format!(
-                "发往经销商 {name}（销售区域 {}）的码出现在 {region}：{what} (shipped to distributor {name} for {}, turned up in region {region}: {what})",
+                "发往经销商 {name}（销售区域 {}）的码出现在 {region}{province}：{what} (shipped to distributor {name} for {}, turned up in region {region})",
                 channel.regions.join("、"),
                 channel.regions.join(", ")
             );

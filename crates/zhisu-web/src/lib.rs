@@ -8,6 +8,7 @@ mod admin_pages;
 mod batch_steps;
 mod change_requests;
 mod channels;
+mod flow_lines;
 mod forms;
 mod i18n;
 mod labels;

@@ -111,6 +111,17 @@ pub(crate) fn fields_of(kind: RecordKind) -> &'static [&'static str] {
     }
 }
 
+/// A field's label on `kind`'s pages: `kind` means a different thing on
+/// an enterprise (单位类型), a flow (购销类型) and a package (包装方式).
+pub(crate) fn field_label(lang: crate::Lang, kind: RecordKind, field: &str) -> String {
+    let key = match (kind, field) {
+        (RecordKind::Flow, "kind") => "flow_kind",
+        (RecordKind::Package, "kind") => "package_kind",
+        _ => field,
+    };
+    crate::view::label(lang, key)
+}
+
 pub(crate) fn collection(kind: RecordKind) -> &'static str {
     match kind {
         RecordKind::Enterprise => "enterprises",

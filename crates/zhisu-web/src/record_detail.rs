@@ -36,6 +36,9 @@ pub(crate) async fn detail_page(
     };
     let lang = page.lang;
     let mut rows = view::rows(lang, &record.body, fields_of(kind));
+    for (row, field) in rows.iter_mut().zip(fields_of(kind)) {
+        row.label = field_label(lang, kind, field);
+    }
     let mut tables = Vec::new();
     let mut actions: Vec<(String, String)> = Vec::new();
     let mut workflow: Vec<minijinja::Value> = Vec::new();
@@ -53,7 +56,11 @@ pub(crate) async fn detail_page(
             )
             .await
         }
-        RecordKind::Flow => (record.text("counterparty_name").to_string(), false),
+        RecordKind::Flow => {
+            rows.retain(|r| r.label != lang.text("lines"));
+            tables.push(crate::flow_lines::lines_table(state, page, &record).await);
+            (record.text("counterparty_name").to_string(), false)
+        }
         RecordKind::Feedback => {
             if record.text("status") != "closed" && by.can_record_flow(record.enterprise_id) {
                 workflow.push(minijinja::context! { kind => "answer", url => format!("/feedback/{id}/answer") });

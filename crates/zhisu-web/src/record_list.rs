@@ -121,7 +121,7 @@ pub(crate) fn record_table(page: &Page, kind: RecordKind, items: &[RecordView]) 
     };
     Table {
         title: lang.text(collection(kind)).into(),
-        columns: columns.iter().map(|c| view::label(lang, c)).collect(),
+        columns: columns.iter().map(|c| field_label(lang, kind, c)).collect(),
         rows: items
             .iter()
             .map(|r| TableRow {
@@ -295,7 +295,7 @@ pub(crate) async fn list_page(
             total => result.total,
             q => params.q.unwrap_or_default(),
             region_code => params.region_code.unwrap_or_default(),
-            filter_name, filter_label => view::label(lang, filter_name), filter_value, options,
+            filter_name, filter_label => field_label(lang, kind, filter_name), filter_value, options,
             prev => (offset > 0).then(|| format!("?{query_base}&offset={}", (offset - PAGE_SIZE).max(0))),
             next => (offset + PAGE_SIZE < result.total).then(|| format!("?{query_base}&offset={}", offset + PAGE_SIZE)),
             new_link,

@@ -588,6 +588,15 @@ async fn codes_outside_their_distributors_region_raise_diversion_alerts() {
             .as_str()
             .unwrap()
             .contains(dist["name"].as_str().unwrap()));
+        // What happened, in words (issue 15.8): no "sale" enum word, the
+        // province named.
+        let detail = alerts[0]["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("销售给")
+                && detail.contains("330106（浙江省）")
+                && !detail.contains("sale "),
+            "{detail}"
+        );
 
         // Scanned in Zhejiang: the person scanning is warned too.
         let (_, view) = scan_json(&app, &codes[2], "?region=330106").await;

@@ -88,3 +88,58 @@ async fn an_empty_registration_names_the_kind_and_statuses_are_words() {
         "{problem}"
     );
 }
+
+/// A flow's page lists its lines by product and batch number with each code
+/// linked to its life (issue 15.8), not as stored JSON with batch IDs; its
+/// kind is "购销类型", not the enterprise's "单位类型".
+#[tokio::test]
+async fn a_flow_page_lists_its_lines_by_product_and_batch() {
+    let app = TestApp::spawn(EngineKind::Sqlite).await;
+    let admin = app.key(zhisu_domain::Role::PlatformAdmin, None, &[]).await;
+    let (maker_id, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+    let (seller_id, _) = app.enterprise(&admin, "seller", "440106").await;
+    let (_, _, codes) = crate::scan::active_item_batch(&app, &maker, "WORDS-2", 952).await;
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let (status, flow) = app
+        .post(
+            &maker,
+            "/api/v1/flows",
+            &json!({"kind": "sale", "at": today, "counterparty_id": seller_id,
+                "lines": crate::support::flow_lines(&codes[..2])}),
+        )
+        .await;
+    assert_eq!(status, 201, "{flow}");
+    let (client, _) = crate::pages::person(
+        &app,
+        "words-clerk",
+        "周会计",
+        zhisu_domain::Role::ManufacturerAdmin,
+        maker_id,
+    )
+    .await;
+    let get = |path: String| {
+        let client = client.clone();
+        async move { client.get(path).send().await.unwrap().text().await.unwrap() }
+    };
+    let html = get(app.url(&format!("/flows/{}", flow["id"]))).await;
+    assert!(html.contains("追溯码明细"), "{html}");
+    assert!(
+        html.contains("家用燃气灶") && html.contains("WORDS-2-L1"),
+        "{html}"
+    );
+    assert!(
+        html.contains("购销类型") && !html.contains("单位类型"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("batch_id") && !html.contains("批次："),
+        "no stored JSON: {html}"
+    );
+    let serial = codes[0].rsplit('/').next().unwrap();
+    assert!(
+        html.contains(&format!("%2821%29{serial}\"")),
+        "linked to its life: {html}"
+    );
+    let html = get(app.url("/flows")).await;
+    assert!(html.contains("购销类型: "), "{html}");
+}
