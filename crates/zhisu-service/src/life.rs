@@ -106,8 +106,12 @@ fn step(at: &str, step: &str, detail: String, record: Option<String>) -> LifeSte
     }
 }
 
-/// The workflow steps a batch's versions show: one per change of status.
-fn batch_steps(history: &[StoredRecord]) -> Vec<LifeStep> {
+/// The workflow steps a batch's versions show: one per change of status,
+/// each with who made it by name (`names`: actor → name; issue 15.8).
+fn batch_steps(
+    history: &[StoredRecord],
+    names: &std::collections::HashMap<String, String>,
+) -> Vec<LifeStep> {
     let mut steps = Vec::new();
     let mut last: Option<BatchStatus> = None;
     for version in history {
@@ -118,7 +122,9 @@ fn batch_steps(history: &[StoredRecord]) -> Vec<LifeStep> {
             continue;
         }
         let record = Some(format!("batch/{}", version.id));
-        let by = &version.updated_by;
+        let by = names
+            .get(&version.updated_by)
+            .unwrap_or(&version.updated_by);
         let (name, detail) = match (last, batch.status) {
             (None, _) => (
                 "batch-filed",
@@ -226,7 +232,15 @@ impl Service {
                 .record_history(RecordKind::Batch, batch.id)
                 .await?;
             history.sort_by_key(|v| v.version);
-            let mut workflow = batch_steps(&history);
+            let mut names = std::collections::HashMap::new();
+            for version in &history {
+                if let std::collections::hash_map::Entry::Vacant(slot) =
+                    names.entry(version.updated_by.clone())
+                {
+                    slot.insert(self.actor_name(&version.updated_by).await?);
+                }
+            }
+            let mut workflow = batch_steps(&history, &names);
             if !private {
                 workflow.iter_mut().for_each(|s| s.record = None);
             }

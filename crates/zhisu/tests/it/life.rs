@@ -113,6 +113,14 @@ async fn a_codes_life_shows_every_step_in_order_to_those_who_may_see_it() {
         );
         let record = seen["steps"][4]["record"].as_str().unwrap();
         assert_eq!(record, format!("flow/{}", sold["id"]));
+        // Who made each step, by name (issue 15.8), never `key:3`.
+        for s in seen["steps"].as_array().unwrap() {
+            let detail = s["detail"].as_str().unwrap();
+            assert!(
+                !detail.contains("key:") && !detail.contains("user:"),
+                "{engine}: {detail}"
+            );
+        }
 
         // A key names the same code (alerts and flow lines list keys).
         let key = seen["key"].as_str().unwrap().to_string();
