@@ -1,12 +1,20 @@
 //! The SQL engines: SQLite (the embedded default) and PostgreSQL (scale).
 //!
-//! Both run the same statements, written once in [`shared`] as a macro
+//! Both run the same statements, written once in [`shared`] and the `sql_*` files as macros
 //! that is expanded for each engine's concrete pool type; each engine has
 //! its own `migrations/` folder. SQL is lowercase and runtime-bound with
 //! `$n` placeholders, which both engines accept.
 
 #[macro_use]
 mod shared;
+#[macro_use]
+mod sql_events;
+#[macro_use]
+mod sql_ledger;
+#[macro_use]
+mod sql_records;
+#[macro_use]
+mod sql_scans;
 mod postgres;
 mod sqlite;
 

@@ -1,0 +1,359 @@
+//! Scans, alerts and flows, for both engines (expanded by `impl_sql_store!`).
+
+macro_rules! sql_scans {
+    ($store:ty, $db:ty, $engine:literal, $ledger_lock:literal, $durable:literal, $relaxed:literal, $concat:literal) => {
+        #[async_trait]
+        impl ScanStore for $store {
+            async fn record_scans(&self, scans: &[NewScan], alerts: &[Alert]) -> StoreResult<i64> {
+                let mut tx = self.writer.begin().await.map_err(map_err)?;
+                for alert in alerts {
+                    insert_alert(&mut *tx, alert).await?;
+                }
+                // Multi-row statements of a few fixed sizes, so each is prepared once.
+                for chunk in $crate::fixed_chunks(scans) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "insert into scans (code, product_id, batch_id, at, lat, lon, client) ",
+                    );
+                    insert.push_values(chunk, |mut row, scan| {
+                        row.push_bind(scan.code.clone())
+                            .push_bind(scan.product_id)
+                            .push_bind(scan.batch_id)
+                            .push_bind(format_time(scan.at))
+                            .push_bind(scan.place.map(|p| p.lat))
+                            .push_bind(scan.place.map(|p| p.lon))
+                            .push_bind(scan.client.clone());
+                    });
+                    insert.build().execute(&mut *tx).await.map_err(map_err)?;
+                }
+                let last: Option<i64> = sqlx::query_scalar("select max(id) from scans")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(last.unwrap_or(0))
+            }
+
+            async fn fold_scans<'g>(
+                &self,
+                deltas: &[(&str, &zhisu_domain::scan::ScanSummary)],
+                upto: i64,
+                commit: &'g tokio::sync::RwLock<()>,
+            ) -> StoreResult<tokio::sync::RwLockWriteGuard<'g, ()>> {
+                let mut tx = self.writer.begin().await.map_err(map_err)?;
+                for chunk in $crate::fixed_chunks(deltas) {
+                    let mut upsert = sqlx::QueryBuilder::<$db>::new(
+                        "insert into scan_counts (code, count, first_at, last_placed_at, last_lat, last_lon) ",
+                    );
+                    upsert.push_values(chunk, |mut row, (code, d)| {
+                        row.push_bind(*code)
+                            .push_bind(d.count as i64)
+                            .push_bind(d.first_at.clone().unwrap_or_default())
+                            .push_bind(d.last_placed.map(|p| p.0))
+                            .push_bind(d.last_placed.map(|p| p.1.lat))
+                            .push_bind(d.last_placed.map(|p| p.1.lon));
+                    });
+                    upsert.push(
+                        " on conflict (code) do update set count = scan_counts.count + excluded.count, \
+                         last_placed_at = coalesce(excluded.last_placed_at, scan_counts.last_placed_at), \
+                         last_lat = coalesce(excluded.last_lat, scan_counts.last_lat), \
+                         last_lon = coalesce(excluded.last_lon, scan_counts.last_lon)",
+                    );
+                    upsert.build().execute(&mut *tx).await.map_err(map_err)?;
+                }
+                sqlx::query("update scan_fold set upto = $1 where id = 1 and upto < $1")
+                    .bind(upto)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                let held = commit.write().await;
+                tx.commit().await.map_err(map_err)?;
+                Ok(held)
+            }
+
+            async fn unfolded_scans(&self, limit: i64) -> StoreResult<(Vec<NewScan>, Option<i64>)> {
+                let rows = sqlx::query(
+                    "select id, code, product_id, batch_id, at, lat, lon, client from scans \
+                     where id > (select upto from scan_fold where id = 1) order by id limit $1",
+                )
+                .bind(limit)
+                .fetch_all(&self.writer)
+                .await
+                .map_err(map_err)?;
+                let mut last = None;
+                let mut scans = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    last = Some(row.try_get::<i64, _>("id").map_err(map_err)?);
+                    let at: String = row.try_get("at").map_err(map_err)?;
+                    let lat: Option<f64> = row.try_get("lat").map_err(map_err)?;
+                    let lon: Option<f64> = row.try_get("lon").map_err(map_err)?;
+                    scans.push(NewScan {
+                        code: row.try_get("code").map_err(map_err)?,
+                        product_id: row.try_get("product_id").map_err(map_err)?,
+                        batch_id: row.try_get("batch_id").map_err(map_err)?,
+                        at: chrono::DateTime::parse_from_rfc3339(&at)
+                            .map_err(|e| StoreError::Internal(format!("scan time {at}: {e}")))?
+                            .with_timezone(&chrono::Utc),
+                        place: lat.zip(lon).map(|(lat, lon)| zhisu_domain::scan::Place { lat, lon }),
+                        client: row.try_get("client").map_err(map_err)?,
+                    });
+                }
+                Ok((scans, last))
+            }
+
+            async fn code_state(
+                &self,
+                code: &str,
+            ) -> StoreResult<(zhisu_domain::scan::ScanSummary, Vec<zhisu_domain::scan::AlertKind>)> {
+                let rows = sqlx::query(
+                    "select 'c' as part, count, first_at, last_placed_at, last_lat, last_lon, '' as kind \
+                     from scan_counts where code = $1 \
+                     union all \
+                     select 'a', null, null, null, null, null, kind from alerts where code = $1",
+                )
+                .bind(code)
+                .fetch_all(&self.reader)
+                .await
+                .map_err(map_err)?;
+                let mut summary = zhisu_domain::scan::ScanSummary::default();
+                let mut alerts = Vec::new();
+                for row in &rows {
+                    let part: String = row.try_get("part").map_err(map_err)?;
+                    if part == "c" {
+                        let placed: Option<i64> = row.try_get("last_placed_at").map_err(map_err)?;
+                        let lat: Option<f64> = row.try_get("last_lat").map_err(map_err)?;
+                        let lon: Option<f64> = row.try_get("last_lon").map_err(map_err)?;
+                        summary = zhisu_domain::scan::ScanSummary {
+                            count: row.try_get::<Option<i64>, _>("count").map_err(map_err)?.unwrap_or(0) as u64,
+                            first_at: row.try_get("first_at").map_err(map_err)?,
+                            last_placed: match (placed, lat, lon) {
+                                (Some(t), Some(lat), Some(lon)) => Some((t, zhisu_domain::scan::Place { lat, lon })),
+                                _ => None,
+                            },
+                        };
+                    } else {
+                        let kind: String = row.try_get("kind").map_err(map_err)?;
+                        alerts.extend(zhisu_domain::scan::AlertKind::parse(&kind));
+                    }
+                }
+                Ok((summary, alerts))
+            }
+
+            async fn codes_with_state(&self, set: zhisu_store::CodeSet, after: &str, limit: i64) -> StoreResult<Vec<String>> {
+                // One aggregated row per page, not a row per code: every row
+                // would be a hand-off to the engine's thread. Codes never
+                // hold a line break (GS1 allows printable characters only).
+                let sql = match set {
+                    zhisu_store::CodeSet::Scanned => concat!(
+                        "select ", $concat, "(code, $3) from (select code from scan_counts where code > $1 order by code limit $2) t"
+                    ),
+                    zhisu_store::CodeSet::Traded => concat!(
+                        "select ", $concat, "(code, $3) from (select distinct code from flow_lines where to_id is not null and code > $1 order by code limit $2) t"
+                    ),
+                };
+                let joined: Option<String> = sqlx::query_scalar(sql)
+                    .bind(after)
+                    .bind(limit)
+                    .bind("\n")
+                    .fetch_one(&self.reader)
+                    .await
+                    .map_err(map_err)?;
+                let mut codes: Vec<String> = joined.as_deref().unwrap_or("").split('\n').filter(|c| !c.is_empty()).map(str::to_string).collect();
+                // The aggregate's order is the engine's; the page's last code
+                // must be the greatest.
+                codes.sort_unstable();
+                Ok(codes)
+            }
+
+            async fn count_scans(&self) -> StoreResult<i64> {
+                sqlx::query_scalar("select count(*) from scans").fetch_one(&self.reader).await.map_err(map_err)
+            }
+
+            async fn raise_alert(&self, alert: Alert) -> StoreResult<bool> {
+                insert_alert(&self.writer, &alert).await
+            }
+
+            async fn alerts_for_code(&self, code: &str) -> StoreResult<Vec<Alert>> {
+                let rows = sqlx::query("select * from alerts where code = $1 order by id limit 1000")
+                    .bind(code)
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(alert_from_row).collect()
+            }
+
+            async fn list_alerts(&self, scope: &ListScope, limit: i64) -> StoreResult<Vec<Alert>> {
+                let limit = limit.clamp(1, 1000);
+                let rows = match scope {
+                    ListScope::All => {
+                        sqlx::query(&format!("select * from alerts order by id desc limit {limit}")).fetch_all(&self.reader).await
+                    }
+                    ListScope::Enterprise(e) => {
+                        sqlx::query(&format!("select * from alerts where enterprise_id = $1 order by id desc limit {limit}"))
+                            .bind(*e)
+                            .fetch_all(&self.reader)
+                            .await
+                    }
+                    ListScope::Regions(prefixes) => {
+                        if prefixes.is_empty() {
+                            return Ok(Vec::new());
+                        }
+                        let parts: Vec<String> =
+                            (1..=prefixes.len()).map(|i| format!("region_code like ${i} escape '\\' or reached_region like ${i} escape '\\'")).collect();
+                        let sql = format!("select * from alerts where {} order by id desc limit {limit}", parts.join(" or "));
+                        let mut q = sqlx::query(&sql);
+                        for p in prefixes {
+                            q = q.bind(format!("{}%", like_escape(p)));
+                        }
+                        q.fetch_all(&self.reader).await
+                    }
+                }
+                .map_err(map_err)?;
+                rows.iter().map(alert_from_row).collect()
+            }
+        }
+
+        fn flow_from_row(row: &DbRow) -> StoreResult<FlowRow> {
+            Ok(FlowRow {
+                flow_id: row.try_get("flow_id").map_err(map_err)?,
+                kind: row.try_get("kind").map_err(map_err)?,
+                from_id: row.try_get("from_id").map_err(map_err)?,
+                to_id: row.try_get("to_id").map_err(map_err)?,
+                code: row.try_get("code").map_err(map_err)?,
+                batch_id: row.try_get("batch_id").map_err(map_err)?,
+                quantity: row.try_get("quantity").map_err(map_err)?,
+                at: row.try_get("at").map_err(map_err)?,
+            })
+        }
+
+        #[async_trait]
+        impl FlowStore for $store {
+            async fn held_codes(&self, holder: i64, codes: &[String]) -> StoreResult<Vec<String>> {
+                let mut held = Vec::new();
+                for chunk in codes.chunks(500) {
+                    let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+                    let sql = format!(
+                        "select distinct code from flow_lines where to_id = $1 and code in ({})",
+                        marks.join(", ")
+                    );
+                    let mut q = sqlx::query_scalar::<_, String>(&sql).bind(holder);
+                    for c in chunk {
+                        q = q.bind(c);
+                    }
+                    held.extend(q.fetch_all(&self.reader).await.map_err(map_err)?);
+                }
+                Ok(held)
+            }
+
+            async fn movements_of(&self, holder: i64, codes: &[String]) -> StoreResult<Vec<FlowRow>> {
+                let mut rows = Vec::new();
+                for chunk in codes.chunks(500) {
+                    let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+                    let sql = format!(
+                        "select * from flow_lines where code in ({}) and (from_id = $1 or to_id = $1) order by id",
+                        marks.join(", ")
+                    );
+                    let mut q = sqlx::query(&sql).bind(holder);
+                    for c in chunk {
+                        q = q.bind(c);
+                    }
+                    for row in q.fetch_all(&self.reader).await.map_err(map_err)? {
+                        rows.push(flow_from_row(&row)?);
+                    }
+                }
+                // A code's lines are all in one chunk, in id order.
+                Ok(rows)
+            }
+
+            async fn flow_of_batches(&self, batch_ids: &[i64], limit: i64) -> StoreResult<Vec<FlowRow>> {
+                if batch_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let marks: Vec<String> = (1..=batch_ids.len()).map(|i| format!("${i}")).collect();
+                let sql = format!(
+                    "select * from flow_lines where batch_id in ({}) order by id limit {}",
+                    marks.join(", "),
+                    limit.clamp(1, 10_000_000)
+                );
+                let mut q = sqlx::query(&sql);
+                for b in batch_ids {
+                    q = q.bind(*b);
+                }
+                let rows = q.fetch_all(&self.reader).await.map_err(map_err)?;
+                rows.iter().map(flow_from_row).collect()
+            }
+
+            async fn flow_of_code(&self, code: &str, limit: i64) -> StoreResult<Vec<FlowRow>> {
+                let sql = format!(
+                    "select * from flow_lines where code = $1 order by id limit {}",
+                    limit.clamp(1, 100_000)
+                );
+                let rows = sqlx::query(&sql).bind(code).fetch_all(&self.reader).await.map_err(map_err)?;
+                rows.iter().map(flow_from_row).collect()
+            }
+
+            async fn flow_totals(&self, scope: &ListScope, party: Option<i64>) -> StoreResult<Vec<FlowTotal>> {
+                let mut conditions = vec!["b.kind = 'batch'".to_string()];
+                let mut binds = Vec::new();
+                add_scope(&mut conditions, &mut binds, scope, "b");
+                if let Some(e) = party {
+                    binds.push(Bind::I64(e));
+                    conditions.push(format!("(f.from_id = ${n} or f.to_id = ${n})", n = binds.len()));
+                }
+                let sql = format!(
+                    "select b.parent_id as product_id, f.kind, f.from_id, f.to_id, cast(sum(f.quantity) as bigint) as quantity \
+                     from flow_lines f join records b on b.id = f.batch_id where {} \
+                     group by b.parent_id, f.kind, f.from_id, f.to_id order by b.parent_id limit 100000",
+                    conditions.join(" and ")
+                );
+                let q = bind_all!(sqlx::query(&sql), &binds);
+                let rows = q.fetch_all(&self.reader).await.map_err(map_err)?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(FlowTotal {
+                            product_id: row.try_get("product_id").map_err(map_err)?,
+                            kind: row.try_get("kind").map_err(map_err)?,
+                            from_id: row.try_get("from_id").map_err(map_err)?,
+                            to_id: row.try_get("to_id").map_err(map_err)?,
+                            quantity: row.try_get("quantity").map_err(map_err)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn shipped_to(&self, code: &str, from: i64) -> StoreResult<Vec<i64>> {
+                sqlx::query_scalar(
+                    "select to_id from flow_lines where code = $1 and from_id = $2 and kind = 'sale' and to_id is not null order by id limit 10",
+                )
+                .bind(code)
+                .bind(from)
+                .fetch_all(&self.reader)
+                .await
+                .map_err(map_err)
+            }
+
+            async fn holders_of(&self, code: &str) -> StoreResult<Vec<i64>> {
+                let rows: Vec<(i64, i64)> = sqlx::query_as(
+                    "select to_id, max(id) as last from flow_lines where to_id is not null and code = $1 group by to_id order by last desc limit 10",
+                )
+                .bind(code)
+                .fetch_all(&self.reader)
+                .await
+                .map_err(map_err)?;
+                Ok(rows.into_iter().map(|(id, _)| id).collect())
+            }
+        }
+
+        fn capture_from_row(row: &DbRow) -> StoreResult<CaptureRow> {
+            Ok(CaptureRow {
+                capture_id: row.try_get("capture_id").map_err(map_err)?,
+                created_at: row.try_get("created_at").map_err(map_err)?,
+                created_by: row.try_get("created_by").map_err(map_err)?,
+                events: row.try_get("events").map_err(map_err)?,
+                duplicates: row.try_get("duplicates").map_err(map_err)?,
+                owner: row.try_get("owner").map_err(map_err)?,
+                signed_with: row.try_get("signed_with").map_err(map_err)?,
+            })
+        }
+
+    };
+}
