@@ -7,6 +7,7 @@
 mod accounts;
 mod blobs;
 mod change_requests;
+mod code_filter;
 mod codes;
 mod epcis;
 mod feedback;
@@ -18,8 +19,11 @@ mod packages;
 mod recall_reach;
 mod recalls;
 mod records;
+mod resolve;
 mod retention;
 mod scan;
+mod scan_cache;
+mod scan_log;
 mod subscriptions;
 mod supply;
 mod suspect;
@@ -140,8 +144,8 @@ pub struct Service {
     pub(crate) sealer: Arc<flows::Sealer>,
     /// The ledger's right edge as of the last checkpoint.
     pub(crate) ledger_tip: Arc<tokio::sync::Mutex<ledger::LedgerTip>>,
-    pub(crate) scan_cache: Arc<scan::ScanCache>,
-    pub(crate) scan_log: Arc<scan::ScanLog>,
+    pub(crate) scan_cache: Arc<scan_cache::ScanCache>,
+    pub(crate) scan_log: Arc<scan_log::ScanLog>,
     pub(crate) scan_policy: zhisu_domain::scan::ScanPolicy,
     /// Posts subscription reports; None: no deliveries.
     pub(crate) webhook: Option<Arc<dyn subscriptions::Webhook>>,
@@ -168,7 +172,7 @@ impl Service {
             sealer: Arc::new(flows::Sealer::new(contact_key)),
             ledger_tip: Arc::default(),
             scan_cache: Arc::default(),
-            scan_log: Arc::new(scan::ScanLog::new()),
+            scan_log: Arc::new(scan_log::ScanLog::new()),
             scan_policy: zhisu_domain::scan::ScanPolicy {
                 max_scans: settings.scan_alert_count,
                 ..Default::default()
