@@ -109,6 +109,10 @@ impl Service {
                     .into(),
             ));
         }
+        // What the recorder holds is checked and changed under its lock,
+        // held until the flow is stored.
+        let stripe = recorder.rem_euclid(self.flow_locks.len() as i64) as usize;
+        let _one_at_a_time = self.flow_locks[stripe].lock().await;
         let draft = input.validate(Utc::now())?;
         let mut findings = Vec::new();
         let mut counterparty_region: Option<String> = None;

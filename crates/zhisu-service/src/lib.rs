@@ -147,6 +147,11 @@ pub struct Service {
     pub(crate) scan_cache: Arc<scan_cache::ScanCache>,
     pub(crate) scan_log: Arc<scan_log::ScanLog>,
     pub(crate) scan_policy: zhisu_domain::scan::ScanPolicy,
+    /// One lock a stripe of enterprises: an enterprise's flows are checked
+    /// and written one at a time, so two sales of one item sent at once
+    /// cannot both find it held (issue 15.3). In-process: one server per
+    /// database, as the README says.
+    pub(crate) flow_locks: Arc<Vec<tokio::sync::Mutex<()>>>,
     /// Posts subscription reports; None: no deliveries.
     pub(crate) webhook: Option<Arc<dyn subscriptions::Webhook>>,
     /// Moves on whenever events are stored or a subscription is made.
@@ -173,6 +178,7 @@ impl Service {
             ledger_tip: Arc::default(),
             scan_cache: Arc::default(),
             scan_log: Arc::new(scan_log::ScanLog::new()),
+            flow_locks: Arc::new((0..64).map(|_| tokio::sync::Mutex::new(())).collect()),
             scan_policy: zhisu_domain::scan::ScanPolicy {
                 max_scans: settings.scan_alert_count,
                 ..Default::default()

@@ -202,3 +202,45 @@ async fn an_item_is_sold_once_by_each_holder_and_a_recalled_one_only_goes_back()
         assert_eq!(status, 201, "{engine}: a return to the producer: {back}");
     }
 }
+
+/// Ten sales of one item sent at once (a counter's double click, two
+/// tills): exactly one is recorded, on both engines (issue 15.3).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sales_of_one_item_sent_at_once_record_it_once() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let (_, _, codes) = active_item_batch(&app, &maker, "HOLD-RACE", 913).await;
+        let sale = consumer(flow_lines(&codes[..1]));
+        let sends: Vec<_> = (0..10)
+            .map(|_| {
+                let (client, url, key, body) = (
+                    app.client.clone(),
+                    app.url("/api/v1/flows"),
+                    maker.clone(),
+                    sale.clone(),
+                );
+                tokio::spawn(async move {
+                    let r = client.post(url).bearer_auth(key).json(&body).send().await.unwrap();
+                    r.status().as_u16()
+                })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for send in sends {
+            statuses.push(send.await.unwrap());
+        }
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [201, 422, 422, 422, 422, 422, 422, 422, 422, 422],
+            "{engine}"
+        );
+        assert_eq!(
+            app.scalar("select count(*) from records where kind = 'flow'").await,
+            1,
+            "{engine}"
+        );
+    }
+}
