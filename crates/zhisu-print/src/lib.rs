@@ -15,7 +15,7 @@ mod zpl;
 
 pub use font::has_glyph;
 pub use pdf::{label_sheet_pdf, Label, LabelTemplate};
-pub use zpl::zpl_label;
+pub use zpl::{zpl_label, ZplJob};
 
 use qrcode::{Color, EcLevel, QrCode};
 

@@ -166,12 +166,11 @@ impl CodePlan {
         if format == CodeFormat::Csv && from == 0 {
             out.push_str("index,code\n");
         }
+        // One ZPL job a call: each chunk stores its shared text graphics once.
+        let mut zpl = zhisu_print::ZplJob::new();
         for index in from..to {
             if format == CodeFormat::Zpl {
-                out.push_str(&zhisu_print::zpl_label(
-                    &self.code(index),
-                    &self.label_lines(index),
-                ));
+                zpl.label(&self.code(index), &self.label_lines(index), out);
                 continue;
             }
             if format == CodeFormat::Csv {

@@ -136,6 +136,7 @@ pub async fn labels(
             count,
             ranges,
             more,
+            per_file => PER_SHEET_FILE,
             unscannable,
             confirmed,
             errors,

@@ -58,6 +58,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../assets/app.css"),
     ),
     (
+        "labels.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/labels.js"),
+    ),
+    (
         "favicon.svg",
         "image/svg+xml",
         include_str!("../assets/favicon.svg"),

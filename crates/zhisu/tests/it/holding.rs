@@ -222,7 +222,13 @@ async fn sales_of_one_item_sent_at_once_record_it_once() {
                     sale.clone(),
                 );
                 tokio::spawn(async move {
-                    let r = client.post(url).bearer_auth(key).json(&body).send().await.unwrap();
+                    let r = client
+                        .post(url)
+                        .bearer_auth(key)
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap();
                     r.status().as_u16()
                 })
             })
@@ -238,7 +244,8 @@ async fn sales_of_one_item_sent_at_once_record_it_once() {
             "{engine}"
         );
         assert_eq!(
-            app.scalar("select count(*) from records where kind = 'flow'").await,
+            app.scalar("select count(*) from records where kind = 'flow'")
+                .await,
             1,
             "{engine}"
         );

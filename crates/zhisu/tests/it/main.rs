@@ -7,6 +7,7 @@ mod api;
 mod architecture;
 mod browser;
 mod browser_changes;
+mod browser_labels;
 mod change_requests;
 mod channels;
 mod cli;
