@@ -4,6 +4,7 @@
 //! embedded in the binary (offline-first: no CDN). Chinese by default,
 //! English by a cookie set from the language switch.
 
+mod actor_names;
 mod admin_pages;
 mod batch_steps;
 mod change_requests;

@@ -278,13 +278,19 @@ pub(crate) async fn detail_page(
                     workflow.push(minijinja::context! { kind => "link", url => format!("/recalls/new?product_id={product_id}&batch_id={id}"), label => lang.text("open_recall"), id => "open-recall" });
                 }
                 if let Some(d) = record.body.get("disposal").filter(|d| d.is_object()) {
+                    let by_whom = d["by"].as_str().unwrap_or("");
+                    let by_whom = state
+                        .service
+                        .actor_name(by_whom)
+                        .await
+                        .unwrap_or_else(|_| by_whom.to_string());
                     rows.push(view::Row {
                         label: lang.text("disposal").into(),
                         value: format!(
                             "{} · {} · {} · {}",
                             lang.text(d["action"].as_str().unwrap_or("")),
                             d["reason"].as_str().unwrap_or(""),
-                            d["by"].as_str().unwrap_or(""),
+                            by_whom,
                             view::local_time(d["at"].as_str().unwrap_or("").to_string())
                         ),
                         link: None,
@@ -299,6 +305,11 @@ pub(crate) async fn detail_page(
                     let at = view::local_time(review["at"].as_str().unwrap_or("").to_string());
                     let reason = review["reason"].as_str().unwrap_or("");
                     let by_whom = review["by"].as_str().unwrap_or("");
+                    let by_whom = state
+                        .service
+                        .actor_name(by_whom)
+                        .await
+                        .unwrap_or_else(|_| by_whom.to_string());
                     rows.push(view::Row {
                         label: lang.text("review").into(),
                         value: format!("{decision} · {by_whom} · {at} · {reason}"),
@@ -412,6 +423,14 @@ pub(crate) async fn history_page(
     };
     let lang = page.lang;
     let mut entries = Vec::new();
+    // Bodies with people by name, not as `user:1` (issue 15.8).
+    let mut named = Vec::with_capacity(versions.len());
+    for version in &versions {
+        let mut v = version.clone();
+        v.body = crate::actor_names::with_actor_names(state, &version.body).await;
+        named.push(v);
+    }
+    let versions = named;
     let mut previous: Option<&RecordView> = None;
     for version in &versions {
         let changes: Vec<String> = match previous {

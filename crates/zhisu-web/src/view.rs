@@ -149,6 +149,11 @@ pub fn display_value(lang: Lang, value: &serde_json::Value) -> String {
                 c.name_en.into()
             }
         }
+        // Timestamps are UTC on the wire and Asia/Shanghai in pages, nested
+        // ones too (a batch's review time in its history).
+        serde_json::Value::String(s) if DateTime::parse_from_rfc3339(s).is_ok() => {
+            local_time(s.clone())
+        }
         serde_json::Value::String(s) => {
             let translated = lang.text(&format!("v_{s}"));
             if translated.is_empty() {

@@ -143,3 +143,71 @@ async fn a_flow_page_lists_its_lines_by_product_and_batch() {
     let html = get(app.url("/flows")).await;
     assert!(html.contains("购销类型: "), "{html}");
 }
+
+/// A regulator's freeze on a batch's page and in its history (issue 15.8):
+/// who froze it by name, not `key:3`; when, in Asia/Shanghai time, not UTC.
+#[tokio::test]
+async fn a_disposal_names_who_and_says_when_in_local_time() {
+    let app = TestApp::spawn(EngineKind::Sqlite).await;
+    let admin = app.key(zhisu_domain::Role::PlatformAdmin, None, &[]).await;
+    let (maker_id, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+    let gd = app
+        .key(zhisu_domain::Role::Regulator, None, &["440000"])
+        .await;
+    let (batch, _, _) = crate::scan::active_item_batch(&app, &maker, "WORDS-3", 953).await;
+    let (status, frozen) = app
+        .post(
+            &gd,
+            &format!("/api/v1/batches/{batch}/dispose"),
+            &json!({"action": "freeze", "reason": "抽检复核"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{frozen}");
+    let (client, _) = crate::pages::person(
+        &app,
+        "words-viewer",
+        "钱质检",
+        zhisu_domain::Role::ManufacturerAdmin,
+        maker_id,
+    )
+    .await;
+    let raw_actor = regex_like_actor();
+    for path in [
+        format!("/batches/{batch}"),
+        format!("/batches/{batch}/history"),
+    ] {
+        let html = client
+            .get(app.url(&path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("抽检复核"), "{path}: {html}");
+        assert!(!raw_actor(&html), "{path}: an actor shown as an ID: {html}");
+        let utc = html.match_indices('T').any(|(i, _)| {
+            let b = html.as_bytes();
+            i >= 10
+                && i + 9 < b.len()
+                && b[i - 1].is_ascii_digit()
+                && b[i + 1].is_ascii_digit()
+                && b[i + 3] == b':'
+                && b[i - 3] == b'-'
+        });
+        assert!(!utc, "{path}: a UTC timestamp on the page: {html}");
+    }
+}
+
+/// Whether `html` shows `user:N` or `key:N`.
+fn regex_like_actor() -> impl Fn(&str) -> bool {
+    |html: &str| {
+        ["user:", "key:"].iter().any(|p| {
+            html.match_indices(p).any(|(i, _)| {
+                html.as_bytes()
+                    .get(i + p.len())
+                    .is_some_and(|b| b.is_ascii_digit())
+            })
+        })
+    }
+}
