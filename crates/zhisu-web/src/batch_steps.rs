@@ -1,12 +1,11 @@
 //! A batch's workflow steps posted from its page, and its code download.
 
 use axum::extract::{Multipart, Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use zhisu_domain::Invalid;
 use zhisu_service::ServiceError;
 
-use crate::view;
 use crate::{Page, SignedIn, WebState};
 
 use crate::pages::*;
@@ -58,14 +57,7 @@ pub(crate) async fn batch_step(
     match result {
         Ok(_) => Redirect::to(&format!("/batches/{id}")).into_response(),
         Err(ServiceError::Invalid(Invalid(errors))) => {
-            let message = errors
-                .iter()
-                .map(|e| format!("{}: {}", view::label(page.lang, &e.field), e.message))
-                .collect::<Vec<_>>()
-                .join("；");
-            let mut response = state.render(page, "error.html", minijinja::context! { title => page.lang.text("fix_errors"), message, back => format!("/batches/{id}") });
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
+            invalid_page(state, page, &errors, format!("/batches/{id}"))
         }
         Err(e) => state.error_page(page, e),
     }

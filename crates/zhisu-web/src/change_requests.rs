@@ -348,14 +348,7 @@ pub async fn change_request_decide(
     {
         Ok(_) => Redirect::to(&format!("/change-requests/{id}")).into_response(),
         Err(zhisu_service::ServiceError::Invalid(zhisu_domain::Invalid(errors))) => {
-            let message = errors
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("；");
-            let mut response = state.render(&page, "error.html", minijinja::context! { title => page.lang.text("fix_errors"), message, back => format!("/change-requests/{id}") });
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
+            crate::pages::invalid_page(&state, &page, &errors, format!("/change-requests/{id}"))
         }
         Err(e) => state.error_page(&page, e),
     }

@@ -189,6 +189,28 @@ pub(crate) fn form_page(
     response
 }
 
+/// A step posted from a record's page was refused for its fields: a page
+/// that says why, each finding after its field's label, and leads back.
+pub(crate) fn invalid_page(
+    state: &WebState,
+    page: &Page,
+    errors: &[FieldError],
+    back: String,
+) -> Response {
+    let message = errors
+        .iter()
+        .map(|e| format!("{}: {}", crate::view::label(page.lang, &e.field), e.message))
+        .collect::<Vec<_>>()
+        .join("；");
+    let mut response = state.render(
+        page,
+        "error.html",
+        minijinja::context! { title => page.lang.text("fix_errors"), message, back },
+    );
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    response
+}
+
 pub(crate) fn findings(error: ServiceError) -> Result<Vec<FieldError>, ServiceError> {
     match error {
         ServiceError::Invalid(Invalid(errors)) => Ok(errors),
