@@ -109,23 +109,22 @@ fn private_dest(dest: &str) -> FieldError {
 /// unspecified address (or `localhost`). Names are checked again, resolved,
 /// when a report is posted.
 pub fn names_private_host(dest: &str) -> bool {
-    let rest = dest.split_once("://").map(|(_, r)| r).unwrap_or(dest);
-    let authority = rest.split(['/', '?']).next().unwrap_or("");
-    let host = if let Some(v6) = authority.strip_prefix('[') {
-        v6.split(']').next().unwrap_or("")
-    } else {
-        authority
-            .rsplit_once(':')
-            .map(|(h, _)| h)
-            .unwrap_or(authority)
-    };
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    if host == "localhost" || host.ends_with(".localhost") {
+    // Read the host as the HTTP client will (the WHATWG URL parser that
+    // reqwest uses): "2130706433", "0x7f000001", "017700000001", "127.1"
+    // and percent-encoded digits are all 127.0.0.1 to it (issue 16.1).
+    let Ok(url) = url::Url::parse(dest) else {
+        // Not a URL the client would post to: refused as private too.
         return true;
+    };
+    match url.host() {
+        Some(url::Host::Ipv4(v4)) => !is_public_ip(std::net::IpAddr::V4(v4)),
+        Some(url::Host::Ipv6(v6)) => !is_public_ip(std::net::IpAddr::V6(v6)),
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        None => true,
     }
-    host.parse::<std::net::IpAddr>()
-        .map(|ip| !is_public_ip(ip))
-        .unwrap_or(false)
 }
 
 /// Whether an address is one a webhook may reach when private networks
@@ -668,6 +667,15 @@ mod tests {
             "http://[::ffff:127.0.0.1]/",
             "http://0.0.0.0/",
             "http://100.64.0.1/",
+            // Issue 16.1: every form a URL parser reads as 127.0.0.1.
+            "http://2130706433/",
+            "http://0x7f000001/",
+            "http://017700000001/",
+            "http://127.1/",
+            "http://0x7f.1/",
+            "http://[::ffff:7f00:1]/",
+            "http://%31%32%37.0.0.1/",
+            "not a url",
         ] {
             assert!(names_private_host(private), "{private}");
         }
@@ -675,6 +683,8 @@ mod tests {
             "https://client.example.com/cb",
             "http://8.8.8.8/",
             "https://[2001:db8::1]:443/",
+            // Userinfo ends at the last "@": the host is evil.example.
+            "http://user@127.0.0.1:8080@client.example/",
         ] {
             assert!(!names_private_host(public), "{public}");
         }

@@ -119,4 +119,38 @@ mod tests {
             .unwrap_err();
         assert!(!why.contains("private addresses"), "{why}");
     }
+
+    /// Issue 16.1: a listener on 127.0.0.1 receives nothing when the
+    /// address is written the ways the HTTP client reads as 127.0.0.1.
+    #[tokio::test]
+    async fn numeric_forms_of_loopback_never_reach_a_loopback_listener() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let reached = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = reached.clone();
+        tokio::spawn(async move {
+            while let Ok((_socket, _)) = listener.accept().await {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        });
+        let hook = HttpWebhook::new(false).unwrap();
+        for host in [
+            "2130706433",
+            "0x7f000001",
+            "017700000001",
+            "127.1",
+            "[::ffff:7f00:1]",
+        ] {
+            let why = hook
+                .post(&format!("http://{host}:{port}/hook"), "{}".into(), None)
+                .await
+                .unwrap_err();
+            assert!(
+                why.contains("private addresses are not allowed"),
+                "{host}: {why}"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(reached.load(std::sync::atomic::Ordering::SeqCst), 0);
+    }
 }

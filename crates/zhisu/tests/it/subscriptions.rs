@@ -420,6 +420,12 @@ async fn private_destinations_are_refused_by_default() {
         "http://169.254.169.254/latest/meta-data/",
         "http://[::1]/x",
         "http://192.168.1.10/x",
+        // Issue 16.1: numeric forms of 127.0.0.1 the HTTP client accepts.
+        "http://2130706433:9/hook",
+        "http://0x7f000001:9/hook",
+        "http://017700000001:9/hook",
+        "http://127.1:9/hook",
+        "http://[::ffff:7f00:1]:9/hook",
     ] {
         let (status, problem) = app
             .post(
