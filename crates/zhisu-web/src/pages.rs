@@ -155,9 +155,12 @@ pub(crate) fn cookie_header(
     .expect("cookie is ASCII")
 }
 
-/// Only same-site paths are followed after log-in.
+/// Only same-site paths are followed after log-in: a path of visible
+/// ASCII (browsers drop tabs and newlines from a Location, so "/\t/host"
+/// would be "//host", another site; issue 16.3), never "//" or "\".
 pub(crate) fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let visible = next.bytes().all(|b| b.is_ascii_graphic());
+    if visible && next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
         next
     } else {
         "/dashboard"
@@ -324,5 +327,35 @@ pub async fn file(
                 .into_response()
         }
         Err(e) => state.error_page(&page, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    /// Issue 16.3: browsers drop tabs and newlines from a Location, so
+    /// "/\t/evil.example/x" is "//evil.example/x", another host.
+    #[test]
+    fn only_same_origin_paths_are_followed() {
+        for ok in ["/dashboard", "/products/3?tab=batches", "/%09/x", "/a//b"] {
+            assert_eq!(safe_next(ok), ok, "{ok}");
+        }
+        for bad in [
+            "//evil.example/",
+            "/\t/evil.example/x",
+            "/\n/evil.example/x",
+            "/\r\n/evil.example",
+            "/ /evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "",
+            "/\u{0}x",
+            "/产品",
+        ] {
+            assert_eq!(safe_next(bad), "/dashboard", "{bad:?}");
+        }
     }
 }
