@@ -183,10 +183,7 @@ impl IntoResponse for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// `Json` whose rejections are problem documents.
-#[derive(Debug, axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
-pub struct ApiJson<T>(pub T);
+pub use crate::json_body::ApiJson;
 
 /// `Query` whose rejections are problem documents.
 #[derive(Debug, axum::extract::FromRequestParts)]

@@ -13,6 +13,8 @@ pub mod epcis;
 pub mod error;
 mod extra_paths;
 pub mod flow;
+mod json_body;
+pub use json_body::refuse_nul_in_uri;
 pub mod ledger;
 pub mod misc;
 pub mod records;

@@ -39,6 +39,14 @@ impl FormData {
                 }
                 None => {
                     let text = field.text().await.map_err(|e| e.body_text())?;
+                    // Issue 16.10: no engine may be handed a NUL in text.
+                    if text.contains('\0') || name.contains('\0') {
+                        return Err(format!(
+                            "“{}”不能包含空字符 U+0000 ({} must not contain the NUL character)",
+                            crate::view::label(crate::Lang::Zh, &name.replace('\0', "")),
+                            name.replace('\0', "")
+                        ));
+                    }
                     form.fields.insert(name, text);
                 }
             }

@@ -19,6 +19,7 @@ mod holding;
 mod label_sheet;
 mod labels;
 mod life;
+mod nul;
 mod openapi;
 mod packing;
 mod pages;
