@@ -117,6 +117,21 @@ pub fn rotate(data: &Path) -> anyhow::Result<u8> {
     Ok(next)
 }
 
+/// The key files a read-only check needs that are neither in `data/keys`
+/// nor given in the environment (`zhisu ledger verify` creates none).
+pub fn missing_for_verify(data: &Path) -> Vec<&'static str> {
+    let keys = data.join("keys");
+    [
+        (ENV, "serial-keys"),
+        ("ZHISU_LEDGER_KEY", "ledger-ed25519"),
+        ("ZHISU_CONTACT_KEY", "contact-aes256"),
+    ]
+    .into_iter()
+    .filter(|(env, file)| std::env::var_os(env).is_none() && !keys.join(file).exists())
+    .map(|(_, file)| file)
+    .collect()
+}
+
 /// The ledger's checkpoint signing key: `ZHISU_LEDGER_KEY` (64 hex digits)
 /// or `DATA/keys/ledger-ed25519`, created on first start. Its name is the
 /// checkpoint origin. The private key never leaves this file.

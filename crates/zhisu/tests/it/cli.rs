@@ -996,3 +996,56 @@ async fn a_witness_accepts_growth_and_alarms_on_a_rewritten_log() {
         );
     }
 }
+
+/// `zhisu ledger verify --database-url URL` without `--data`, as the README
+/// once showed it (issue 16.13): verification never creates keys; it says
+/// which folder it needs, and with it, passes.
+#[test]
+fn ledger_verify_never_creates_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("served");
+    let data_arg = data.to_str().unwrap();
+    let out = zhisu()
+        .args(["demo", "--no-serve", "--data", data_arg])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let url = format!("sqlite://{}", data.join("zhisu.db").display());
+    let out = zhisu()
+        .current_dir(&elsewhere)
+        .args(["ledger", "verify", "--database-url", &url])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "not 2, 'tampered': {stderr}");
+    assert!(
+        stderr.contains("--data"),
+        "it names what it needs: {stderr}"
+    );
+    assert!(
+        std::fs::read_dir(&elsewhere).unwrap().next().is_none(),
+        "no keys or data folder created"
+    );
+    let out = zhisu()
+        .args([
+            "ledger",
+            "verify",
+            "--database-url",
+            &url,
+            "--data",
+            data_arg,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
