@@ -1,6 +1,7 @@
 //! `/api/v1/me`, `/api/v1/api-keys`, `/api/v1/users`, `/api/v1/audit`.
 
-use axum::extract::{Path, State};
+use crate::error::ApiPath as Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;

@@ -1,7 +1,8 @@
 //! Change requests (P4): a manufacturer asks to change what its issued
 //! codes show; a regulator of the product's region decides.
 
-use axum::extract::{Path, State};
+use crate::error::ApiPath as Path;
+use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
 use zhisu_domain::change_request::{ChangeDecision, ChangeRequest, ChangeRequestInput};

@@ -1,8 +1,9 @@
 //! The batch workflow (`/submit`, `/review`, `/activate`), streamed code
 //! export (`/codes`) and code verification.
 
+use crate::error::ApiPath as Path;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;

@@ -2,10 +2,11 @@
 //! capture, capture status, events with the SimpleEventQuery parameters,
 //! one event, and the events of one EPC. Every call needs an API key (G9.3).
 
+use crate::error::ApiPath as Path;
 use axum::body::Bytes;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;

@@ -190,6 +190,35 @@ pub use crate::json_body::ApiJson;
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct ApiQuery<T>(pub T);
 
+/// `Path` whose rejections are problem documents (issue 16.14).
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+impl From<axum::extract::rejection::PathRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::PathRejection) -> Self {
+        ApiError::new(
+            "bad-request",
+            format!(
+                "路径参数无效 (invalid path parameter: {})",
+                rejection.body_text()
+            ),
+        )
+    }
+}
+
+impl From<axum::extract::multipart::MultipartRejection> for ApiError {
+    fn from(rejection: axum::extract::multipart::MultipartRejection) -> Self {
+        ApiError::new(
+            "bad-request",
+            format!(
+                "上传格式错误，须为 multipart/form-data (malformed upload: {})",
+                rejection.body_text()
+            ),
+        )
+    }
+}
+
 /// Fallback for unknown API paths.
 /// A route that exists, asked with a method it does not take (RFC 9110
 /// §15.5.6): a problem like every other error, not an empty body.

@@ -1,6 +1,7 @@
 //! Flow records (G5.1-flow, G5.2-flow) and recalls (P6.4).
 
-use axum::extract::{Path, State};
+use crate::error::ApiPath as Path;
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;

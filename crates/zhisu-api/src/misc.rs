@@ -1,6 +1,7 @@
 //! Health, identifier checks and file uploads.
 
-use axum::extract::{Multipart, Path, State};
+use crate::error::ApiPath as Path;
+use axum::extract::{Multipart, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -50,8 +51,9 @@ pub struct UploadForm {
 pub async fn upload(
     State(state): State<AppState>,
     Auth(_by): Auth,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Response> {
+    let mut multipart = multipart?;
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(

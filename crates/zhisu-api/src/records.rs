@@ -1,7 +1,8 @@
 //! `/api/v1/enterprises`, `/api/v1/products`, `/api/v1/batches`: create,
 //! list (paginated, filterable), read, amend (a new version), history.
 
-use axum::extract::{Path, State};
+use crate::error::ApiPath as Path;
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;

@@ -24,6 +24,7 @@ mod openapi;
 mod packing;
 mod pages;
 mod plain_words;
+mod problems;
 mod recall_reach;
 mod retention;
 mod scan;
