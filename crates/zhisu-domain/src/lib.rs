@@ -14,6 +14,7 @@ pub mod flow;
 pub mod guessing;
 pub mod holding;
 pub mod package;
+pub mod password;
 pub mod product;
 pub mod public;
 pub mod recall;

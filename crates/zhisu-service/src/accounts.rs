@@ -73,8 +73,6 @@ pub struct NewKey {
     pub info: ApiKey,
 }
 
-pub const MIN_PASSWORD_CHARS: usize = 10;
-
 fn hash_password(password: &str) -> ServiceResult<String> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
@@ -97,13 +95,10 @@ fn check_login(findings: &mut Vec<FieldError>, login: &str) {
     }
 }
 
-fn check_password(findings: &mut Vec<FieldError>, password: &str) {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        findings.push(FieldError::new(
-            "password",
-            "too-short",
-            format!("密码至少{MIN_PASSWORD_CHARS}位 (the password needs at least {MIN_PASSWORD_CHARS} characters)"),
-        ));
+/// The password policy (issue 16.5) lives in `zhisu_domain::password`.
+fn check_password(findings: &mut Vec<FieldError>, login: &str, password: &str) {
+    if let Err(finding) = zhisu_domain::password::check(login, password) {
+        findings.push(finding);
     }
 }
 
@@ -177,7 +172,7 @@ impl Service {
         let mut findings = Vec::new();
         let login = registration.login.trim().to_string();
         check_login(&mut findings, &login);
-        check_password(&mut findings, &registration.password);
+        check_password(&mut findings, &login, &registration.password);
         let blobs = self
             .resolver(registration.enterprise.business_licence.as_ref())
             .await?;
@@ -281,7 +276,7 @@ impl Service {
         }
         let mut findings = Vec::new();
         check_login(&mut findings, login.trim());
-        check_password(&mut findings, password);
+        check_password(&mut findings, login.trim(), password);
         if !findings.is_empty() {
             return Err(Invalid(findings).into());
         }

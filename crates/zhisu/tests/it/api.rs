@@ -527,7 +527,7 @@ async fn keys_audit_and_errors() {
         .post(
             &a_key,
             "/api/v1/users",
-            &json!({"login": "op1", "password": "long-enough-pw", "role": "manufacturer-operator"}),
+            &json!({"login": "op1", "password": "long-enough-pw-2026", "role": "manufacturer-operator"}),
         )
         .await;
     assert_eq!(status, 201, "{user}");
@@ -536,18 +536,18 @@ async fn keys_audit_and_errors() {
         app.post(
             &a_key,
             "/api/v1/users",
-            &json!({"login": "op1", "password": "long-enough-pw", "role": "manufacturer-operator"})
+            &json!({"login": "op1", "password": "long-enough-pw-2026", "role": "manufacturer-operator"})
         )
         .await
         .0,
         409
     );
-    assert_eq!(app.post(&a_key, "/api/v1/users", &json!({"login": "r1", "password": "long-enough-pw", "role": "regulator", "jurisdiction": ["440000"]})).await.0, 403);
+    assert_eq!(app.post(&a_key, "/api/v1/users", &json!({"login": "r1", "password": "long-enough-pw-2026", "role": "regulator", "jurisdiction": ["440000"]})).await.0, 403);
     let (status, problem) = app
         .post(
             &admin,
             "/api/v1/users",
-            &json!({"login": "reg1", "password": "long-enough-pw", "role": "regulator"}),
+            &json!({"login": "reg1", "password": "long-enough-pw-2026", "role": "regulator"}),
         )
         .await;
     assert_eq!(

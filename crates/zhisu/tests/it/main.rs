@@ -23,6 +23,7 @@ mod nul;
 mod openapi;
 mod packing;
 mod pages;
+mod password_policy;
 mod plain_words;
 mod problems;
 mod recall_reach;
