@@ -119,7 +119,7 @@ j_err=$(awk '$1 == "json" { n += $5 } END { print n }' "$WORK/runs.txt")
 h_err=$(awk '$1 == "html" { n += $5 } END { print n }' "$WORK/runs.txt")
 # The server's own count of scans it answered (wrk does not count requests
 # still in flight when a run ends; the server answered and logged them).
-ANSWERED=$(curl -sf "http://127.0.0.1:$PORT/healthz" | json "['scans_logged_since_start']")
+ANSWERED=$(curl -sf -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/healthz" | json "['scans_logged_since_start']")
 COMPLETED=$((w_req + j_req + h_req))
 stop_server
 AFTER=$(sqlite3 "$DATA/zhisu.db" 'select count(*) from scans')

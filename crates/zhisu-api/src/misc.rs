@@ -9,14 +9,22 @@ use zhisu_codes::IdCheck;
 use zhisu_domain::BlobRef;
 use zhisu_store::StoreHealth;
 
-use crate::auth::Auth;
+use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::AppState;
 
-/// Liveness and store status.
+/// Liveness (the store answers): `{"status": "ok"}` for anyone; with a
+/// platform admin's key, the store's counts and the scan log's too (issue
+/// 16.15: counts are not for the public).
 #[utoipa::path(get, path = "/healthz", tag = "platform", responses((status = 200, body = StoreHealth), (status = 500, body = Problem)))]
-pub async fn healthz(State(state): State<AppState>) -> ApiResult<Json<serde_json::Value>> {
+pub async fn healthz(
+    State(state): State<AppState>,
+    MaybeAuth(by): MaybeAuth,
+) -> ApiResult<Json<serde_json::Value>> {
     let health = state.service.health().await?;
+    if !by.is_some_and(|p| p.is_admin()) {
+        return Ok(Json(serde_json::json!({ "status": "ok" })));
+    }
     Ok(Json(serde_json::json!({
         "status": "ok",
         "store": health,

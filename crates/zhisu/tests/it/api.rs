@@ -561,7 +561,15 @@ async fn keys_audit_and_errors() {
         (status, problem["type"].as_str()),
         (404, Some("/problems/not-found"))
     );
-    let (status, health) = app.get("", "/healthz").await;
+    // Liveness for anyone; the counts only for a platform admin (issue 16.15).
+    let r = app.client.get(app.url("/healthz")).send().await.unwrap();
+    let (status, health) = crate::support::decode(r).await;
+    assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
+    assert!(health.get("store").is_none(), "{health}");
+    let operator = app.key(Role::PlatformAdmin, None, &[]).await;
+    let (_, seller) = app.enterprise(&operator, "seller", "440106").await;
+    assert!(app.get(&seller, "/healthz").await.1.get("store").is_none());
+    let (status, health) = app.get(&operator, "/healthz").await;
     assert_eq!(
         (status, health["store"]["engine"].as_str()),
         (200, Some("sqlite"))

@@ -95,6 +95,12 @@ async fn a_rename_is_requested_and_approved_in_chromium() {
     );
     driver.screenshot("change-request.png").await;
     driver.click("form[action='/logout'] button").await;
+    // The log-out lands before the next page is asked for.
+    driver
+        .wait_for("the signed-out page", |url, html| {
+            !url.contains("/change-requests") && !html.contains("陈文员")
+        })
+        .await;
 
     // The regulator: the dashboard counts it; the page shows the change.
     let html = log_in(&driver, &app, "gd-officer").await;

@@ -161,10 +161,8 @@ async fn demo_seeds_then_serve_answers_with_a_cli_key() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let health = healthy.expect("server came up");
-    assert!(
-        health["store"]["records"].as_i64().unwrap() > 20,
-        "{health}"
-    );
+    // Liveness for anyone; the counts are an admin's (issue 16.15).
+    assert_eq!(health, serde_json::json!({"status": "ok"}));
 
     // The demo province: manufacturers in several provinces, every category
     // kind, batches in every state. A Guangdong regulator sees only Guangdong.
