@@ -11,6 +11,7 @@ mod browser_labels;
 mod change_requests;
 mod channels;
 mod cli;
+mod cli_backup;
 mod codes;
 mod counterfeit;
 mod epcis;
