@@ -139,13 +139,9 @@ impl Service {
         decision: ChangeDecision,
         ip: Option<String>,
     ) -> ServiceResult<RecordView> {
-        let record = self.read_record(by, RecordKind::ChangeRequest, id).await?;
-        let stored = self
-            .store
-            .get_record(RecordKind::ChangeRequest, id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("change-request {id}")))?;
+        let stored = self.read_stored(by, RecordKind::ChangeRequest, id).await?;
         let region = stored.region_code.clone();
+        let record = RecordView::from(stored);
         if by.role != Role::Regulator
             || !by.can_review(Tenancy {
                 enterprise_id: record.enterprise_id,

@@ -95,7 +95,9 @@ impl Service {
         answer: FeedbackAnswer,
         ip: Option<String>,
     ) -> ServiceResult<RecordView> {
-        let record = self.read_record(by, RecordKind::Feedback, id).await?;
+        let stored = self.read_stored(by, RecordKind::Feedback, id).await?;
+        let region = stored.region_code.clone();
+        let record = RecordView::from(stored);
         if !by.can_record_flow(record.enterprise_id) {
             return Err(ServiceError::Forbidden(
                 "只有生产企业可以答复 (only the producer answers its feedback)".into(),
@@ -118,12 +120,6 @@ impl Service {
         } else {
             FeedbackStatus::Answered
         };
-        let region = self
-            .store
-            .get_record(RecordKind::Feedback, id)
-            .await?
-            .map(|r| r.region_code)
-            .unwrap_or_default();
         let stored = self
             .store
             .update_record(

@@ -281,6 +281,17 @@ impl Service {
         kind: RecordKind,
         id: i64,
     ) -> ServiceResult<RecordView> {
+        Ok(self.read_stored(by, kind, id).await?.into())
+    }
+
+    /// [`Service::read_record`] as stored, with its index columns (its
+    /// region), for a use case that decides by them.
+    pub(crate) async fn read_stored(
+        &self,
+        by: &Principal,
+        kind: RecordKind,
+        id: i64,
+    ) -> ServiceResult<StoredRecord> {
         let not_found = || ServiceError::NotFound(format!("{} {id}", kind.as_str()));
         let record = self
             .store
@@ -293,7 +304,7 @@ impl Service {
         }) {
             return Err(not_found());
         }
-        Ok(record.into())
+        Ok(record)
     }
 
     /// The view with how long it is kept (G8.5), for answers that show one
