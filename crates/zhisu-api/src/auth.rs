@@ -110,10 +110,19 @@ pub async fn authenticate(
         } else {
             format!("http {}", status.as_u16())
         };
-        state
+        let audited = state
             .service
             .audit_access(principal.as_ref(), action, None, ip, outcome)
             .await;
+        if let Err(e) = audited {
+            // A write that was done carries its own entry, written in its
+            // transaction; anything else is not served unaudited.
+            if is_write && status.is_success() {
+                tracing::error!(error = %e, "access entry not written; the write's own entry stands");
+            } else {
+                return ApiError::from(e).into_response();
+            }
+        }
     }
     response
 }

@@ -39,8 +39,16 @@ pub const PROBLEM_TYPES: &[(&str, u16, &str)] = &[
     ("bad-request", 400, "Malformed request"),
     ("payload-too-large", 413, "Payload too large"),
     ("unsupported-media-type", 415, "Unsupported media type"),
+    (
+        "busy",
+        503,
+        "The platform is busy; send the request again shortly",
+    ),
     ("internal", 500, "Internal error"),
 ];
+
+/// What a 503 tells the client to wait before sending the request again.
+pub const RETRY_AFTER_SECONDS: &str = "5";
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -107,6 +115,11 @@ impl From<ServiceError> for ApiError {
             ServiceError::BadRequest(d) => ApiError::new("bad-request", d),
             ServiceError::TooLarge(d) => ApiError::new("payload-too-large", d),
             ServiceError::UnsupportedType(d) => ApiError::new("unsupported-media-type", d),
+            ServiceError::TooManyAttempts(d) => ApiError::new("too-many-attempts", d),
+            ServiceError::Busy(_) => ApiError::new(
+                "busy",
+                "系统繁忙，未作任何更改，请稍后重试 (the database is busy; nothing was changed; send the request again shortly)",
+            ),
             ServiceError::Internal(source) => {
                 tracing::error!(%source, "internal error");
                 ApiError::new(
@@ -175,6 +188,13 @@ impl IntoResponse for ApiError {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 header::HeaderValue::from_static("Bearer realm=\"zhisu\""),
+            );
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            // RFC 9110 §10.2.3: when to send it again.
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
             );
         }
         response

@@ -13,6 +13,7 @@ pub mod feedback;
 pub mod flow;
 pub mod guessing;
 pub mod holding;
+pub mod login_guard;
 pub mod package;
 pub mod password;
 pub mod product;

@@ -1,8 +1,6 @@
 //! Accounts, sessions, API keys (G9.3) and the audit log (G8.4).
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
 use argon2::Argon2;
 use chrono::{Duration, Utc};
 use serde::Deserialize;
@@ -10,7 +8,8 @@ use zhisu_codes::RegionCode;
 use zhisu_domain::enterprise::EnterpriseInput;
 use zhisu_domain::{FieldError, Invalid, Principal, RecordKind, Role};
 use zhisu_store::{
-    format_time, ApiKey, AuditEntry, AuditQuery, AuditRecord, NewApiKey, NewUser, Page, User,
+    format_time, ApiKey, AuditEntry, AuditQuery, AuditRecord, NewApiKey, NewUser, Page, StoreError,
+    User,
 };
 
 use crate::records::{enterprise_index, RecordView};
@@ -365,32 +364,46 @@ impl Service {
         password: &str,
         ip: Option<String>,
     ) -> ServiceResult<(String, String, User)> {
-        let user = self.store.user_by_login(login.trim()).await?;
-        let verified = user.as_ref().is_some_and(|u| {
-            PasswordHash::new(&u.password_hash).is_ok_and(|h| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &h)
-                    .is_ok()
-            })
-        });
-        let outcome = if verified { "ok" } else { "denied" };
+        let login = login.trim();
+        // Locked log-ins and held-back addresses are refused (and the
+        // refusal audited) before any password is looked at (issue 16.4).
+        let allowed = self.login_allowed(login, ip.as_deref()).await;
+        let user = self.store.user_by_login(login).await?;
+        let verified = allowed.is_ok()
+            && crate::login_guard::password_matches(
+                user.as_ref().map(|u| u.password_hash.as_str()),
+                password,
+            );
+        let outcome = match (&allowed, verified) {
+            (Err(_), _) => "refused",
+            (Ok(()), true) => "ok",
+            (Ok(()), false) => "denied",
+        };
         self.store
             .append_audit(AuditEntry {
                 actor: user
                     .as_ref()
                     .map(|u| format!("user:{}", u.id))
-                    .unwrap_or_else(|| format!("login:{}", login.trim())),
+                    .unwrap_or_else(|| format!("login:{login}")),
                 action: "session.login".into(),
                 enterprise_id: user.as_ref().and_then(|u| u.enterprise_id),
-                ip,
+                ip: ip.clone(),
                 outcome: outcome.into(),
                 ..Default::default()
             })
             .await?;
+        allowed?;
         let user = match (user, verified) {
             (Some(u), true) => u,
-            _ => return Err(ServiceError::Unauthenticated),
+            (user, _) => {
+                return Err(self
+                    .login_failed(login, ip.as_deref(), user.and_then(|u| u.enterprise_id))
+                    .await)
+            }
         };
+        if self.store.login_failures(login).await?.is_some() {
+            self.store.clear_login_failures(login).await?;
+        }
         let token = random_token(32);
         let csrf = random_token(32);
         let expires = format_time(Utc::now() + Duration::hours(self.settings.session_hours));
@@ -549,7 +562,10 @@ impl Service {
         Ok(self.store.revoke_api_key(id, audit).await?)
     }
 
-    /// Records an access (G8.4, G11 access logging).
+    /// Records an access (G8.4, G11 access logging). A busy database is
+    /// waited for (the store's bound, then once more); an entry that still
+    /// cannot be written is an error the caller answers for: a read is then
+    /// not served (issue 16.2: audited or not done).
     pub async fn audit_access(
         &self,
         by: Option<&Principal>,
@@ -557,7 +573,7 @@ impl Service {
         target: Option<String>,
         ip: Option<String>,
         outcome: String,
-    ) {
+    ) -> ServiceResult<()> {
         let entry = AuditEntry {
             actor: by
                 .map(|p| p.actor.clone())
@@ -569,8 +585,9 @@ impl Service {
             outcome,
             detail: None,
         };
-        if let Err(e) = self.store.append_audit(entry).await {
-            tracing::error!(error = %e, "could not write the audit log");
+        match self.store.append_audit(entry.clone()).await {
+            Err(StoreError::Busy(_)) => Ok(self.store.append_audit(entry).await?),
+            other => Ok(other?),
         }
     }
 

@@ -14,6 +14,7 @@ mod feedback;
 mod flows;
 mod ledger;
 mod life;
+mod login_guard;
 mod names;
 mod packages;
 mod recall_reach;
@@ -80,6 +81,14 @@ pub enum ServiceError {
     /// 415: an upload is not a PDF or image.
     #[error("unsupported media type: {0}")]
     UnsupportedType(String),
+    /// 503: the database stayed busy past the writer's bound; nothing was
+    /// done and the request may be sent again.
+    #[error("busy: {0}")]
+    Busy(String),
+    /// 429: too many failed log-ins (the log-in is locked, or the address
+    /// is held back); the message says until when.
+    #[error("too many attempts: {0}")]
+    TooManyAttempts(String),
     /// 500: logged with its source, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -90,6 +99,7 @@ impl From<StoreError> for ServiceError {
         match e {
             StoreError::NotFound => ServiceError::NotFound("record".into()),
             StoreError::Conflict(c) => ServiceError::Conflict(c),
+            StoreError::Busy(b) => ServiceError::Busy(b),
             StoreError::Internal(i) => ServiceError::Internal(i),
         }
     }
@@ -117,6 +127,8 @@ pub struct ServiceSettings {
     /// Let subscriptions post to loopback, private and link-local
     /// addresses (a test bench, or a platform inside one network).
     pub webhook_private_networks: bool,
+    /// Failed log-ins: when a log-in locks, and for how long (issue 16.4).
+    pub login_policy: zhisu_domain::login_guard::LoginPolicy,
 }
 
 impl Default for ServiceSettings {
@@ -129,6 +141,7 @@ impl Default for ServiceSettings {
             scan_alert_count: zhisu_domain::scan::ScanPolicy::default().max_scans,
             retention_years: Default::default(),
             webhook_private_networks: false,
+            login_policy: Default::default(),
         }
     }
 }
@@ -152,6 +165,8 @@ pub struct Service {
     /// cannot both find it held (issue 15.3). In-process: one server per
     /// database, as the README says.
     pub(crate) flow_locks: Arc<Vec<tokio::sync::Mutex<()>>>,
+    /// Failed log-ins by address (issue 16.4).
+    pub(crate) address_failures: Arc<login_guard::AddressFailures>,
     /// Posts subscription reports; None: no deliveries.
     pub(crate) webhook: Option<Arc<dyn subscriptions::Webhook>>,
     /// Moves on whenever events are stored or a subscription is made.
@@ -179,6 +194,7 @@ impl Service {
             scan_cache: Arc::default(),
             scan_log: Arc::new(scan_log::ScanLog::new()),
             flow_locks: Arc::new((0..64).map(|_| tokio::sync::Mutex::new(())).collect()),
+            address_failures: Arc::default(),
             scan_policy: zhisu_domain::scan::ScanPolicy {
                 max_scans: settings.scan_alert_count,
                 ..Default::default()

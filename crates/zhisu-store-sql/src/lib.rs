@@ -23,9 +23,14 @@ pub use sqlite::{SqliteStore, WAL_LIMIT_FRAMES};
 
 use zhisu_store::StoreError;
 
-/// Maps an engine error: unique violations are conflicts (409); all else
-/// is internal (500, logged with its source, never shown).
+/// Maps an engine error: unique violations are conflicts (409); a busy
+/// database is [`StoreError::Busy`] (503 with `Retry-After`); all else is
+/// internal (500, logged with its source, never shown).
 pub(crate) fn map_err(error: sqlx::Error) -> StoreError {
+    if is_busy(&error) {
+        tracing::warn!(error = %error, "database busy");
+        return StoreError::Busy(error.to_string());
+    }
     match &error {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
             // The constraint's name (PostgreSQL) or the message naming the
@@ -41,6 +46,27 @@ pub(crate) fn map_err(error: sqlx::Error) -> StoreError {
             tracing::error!(error = %error, "store error");
             StoreError::Internal(error.to_string())
         }
+    }
+}
+
+/// A database that is busy rather than broken: SQLite's `SQLITE_BUSY` (5)
+/// and `SQLITE_LOCKED` (6) with their extended codes, PostgreSQL's lock
+/// timeout (55P03), serialization failure (40001), deadlock (40P01) and
+/// "starting up / shutting down" (57P03), and a pool whose connections all
+/// stayed taken.
+fn is_busy(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // Extended result codes keep the primary one in the low byte.
+                code.parse::<i64>().is_ok_and(|c| matches!(c & 0xff, 5 | 6))
+            } else {
+                matches!(&*code, "55P03" | "40001" | "40P01" | "57P03")
+            }
+        }
+        _ => false,
     }
 }
 

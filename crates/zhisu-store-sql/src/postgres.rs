@@ -16,9 +16,15 @@ pub struct PgStore {
 impl PgStore {
     /// Connects to a `postgres://` URL and migrates the database.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        Self::connect_waiting(url, Duration::from_secs(10)).await
+    }
+
+    /// As [`PgStore::connect`], with how long a request waits for a
+    /// connection before it is busy (503).
+    pub async fn connect_waiting(url: &str, write_wait: Duration) -> Result<Self, sqlx::Error> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(write_wait)
             .connect(url)
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
@@ -32,6 +38,14 @@ impl PgStore {
         self.writer.close().await;
     }
 }
+
+/// How a write transaction starts: PostgreSQL's row and advisory locks
+/// order the writers.
+const BEGIN_WRITE: &str = "begin";
+
+/// What a read that is about to be written back appends: the row stays
+/// locked until the transaction ends.
+const LOCK_ROW: &str = " for update";
 
 // The lock key is arbitrary but fixed: "zhisu ledger".
 impl_sql_store!(

@@ -11,7 +11,7 @@ macro_rules! sql_events {
                     return Ok(None);
                 };
                 let at = format_time(now());
-                let mut tx = self.writer.begin().await.map_err(map_err)?;
+                let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
                 // Captures take the ledger lock from the start, so their
                 // event rows commit in row order: a subscription that has
                 // reported up to a row never misses a smaller one committed
@@ -146,7 +146,7 @@ macro_rules! sql_events {
             }
 
             async fn delete_named_query(&self, owner: Option<i64>, name: &str) -> StoreResult<bool> {
-                let mut tx = self.writer.begin().await.map_err(map_err)?;
+                let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
                 let done = sqlx::query("delete from epcis_queries where coalesce(owner, 0) = $1 and name = $2")
                     .bind(owner.unwrap_or(0))
                     .bind(name)

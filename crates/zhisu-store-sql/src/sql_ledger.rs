@@ -5,7 +5,7 @@ macro_rules! sql_ledger {
         #[async_trait]
         impl AuditStore for $store {
             async fn append_audit(&self, entry: AuditEntry) -> StoreResult<()> {
-                let mut tx = self.writer.begin().await.map_err(map_err)?;
+                let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
                 Self::insert_audit(&mut tx, &entry, &format_time(now())).await?;
                 tx.commit().await.map_err(map_err)
             }
@@ -119,7 +119,7 @@ macro_rules! sql_ledger {
                 let mut conn = self.writer.acquire().await.map_err(map_err)?;
                 sqlx::query($durable).execute(&mut *conn).await.map_err(map_err)?;
                 let stored = async {
-                    let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(map_err)?;
+                    let mut tx = sqlx::Connection::begin_with(&mut *conn, BEGIN_WRITE).await.map_err(map_err)?;
                     for chunk in $crate::fixed_chunks(nodes) {
                         let mut insert = sqlx::QueryBuilder::<$db>::new("insert into ledger_nodes (level, idx, hash) ");
                         insert.push_values(chunk, |mut row, (level, idx, hash)| {
@@ -267,7 +267,7 @@ macro_rules! sql_ledger {
             async fn purge(&self, purge: zhisu_store::NewPurge) -> StoreResult<i64> {
                 use sha2::Digest as _;
                 let at = format_time(now());
-                let mut tx = self.writer.begin().await.map_err(map_err)?;
+                let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
                 let mut listed = Vec::with_capacity(purge.versions.len());
                 for v in &purge.versions {
                     let (leaf_index, leaf_hash): (i64, String) = sqlx::query_as(

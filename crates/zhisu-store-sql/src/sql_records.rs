@@ -6,7 +6,7 @@ macro_rules! sql_records {
         impl RecordStore for $store {
             async fn create_record(&self, record: NewRecord, audit: AuditEntry) -> StoreResult<StoredRecord> {
                 let at = format_time(now());
-                let mut tx = self.writer.begin().await.map_err(map_err)?;
+                let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
                 let stored = Self::insert_record(&mut tx, &record, &at, audit).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(stored)
@@ -22,8 +22,11 @@ macro_rules! sql_records {
                 audit: AuditEntry,
             ) -> StoreResult<StoredRecord> {
                 let at = format_time(now());
-                let mut tx = self.writer.begin().await.map_err(map_err)?;
-                let row = sqlx::query("select version, enterprise_id, region_code, created_at from records where id = $1 and kind = $2")
+                let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
+                // The row is locked until commit (PostgreSQL), so concurrent
+                // updates of one record take their versions in turn instead
+                // of two claiming the same one (issue 16.2).
+                let row = sqlx::query(&format!("select version, enterprise_id, region_code, created_at from records where id = $1 and kind = $2{LOCK_ROW}"))
                     .bind(id)
                     .bind(kind.as_str())
                     .fetch_optional(&mut *tx)
@@ -188,7 +191,7 @@ macro_rules! sql_records {
         impl AccountStore for $store {
             async fn register(&self, user: NewUser, enterprise: Option<NewRecord>, audit: AuditEntry) -> StoreResult<(User, Option<StoredRecord>)> {
                 let at = format_time(now());
-                let mut tx = self.writer.begin().await.map_err(map_err)?;
+                let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
                 let stored = match &enterprise {
                     Some(record) => {
                         let audit = AuditEntry { action: "enterprise.create".into(), ..audit.clone() };
@@ -295,9 +298,58 @@ macro_rules! sql_records {
                 Ok(())
             }
 
+            async fn login_failures(&self, login: &str) -> StoreResult<Option<LoginFailures>> {
+                let row = sqlx::query("select login, failures, first_at, locked_until from login_failures where login = $1")
+                    .bind(login)
+                    .fetch_optional(&self.reader)
+                    .await
+                    .map_err(map_err)?;
+                row.map(|row| {
+                    Ok(LoginFailures {
+                        login: row.try_get("login").map_err(map_err)?,
+                        failures: row.try_get::<i64, _>("failures").map_err(map_err)?,
+                        first_at: row.try_get("first_at").map_err(map_err)?,
+                        locked_until: row.try_get("locked_until").map_err(map_err)?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn put_login_failures(&self, failures: LoginFailures, stale_before: &str, lock: Option<AuditEntry>) -> StoreResult<()> {
+                let at = format_time(now());
+                let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
+                sqlx::query("delete from login_failures where first_at < $1 and (locked_until is null or locked_until < $1)")
+                    .bind(stale_before)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                sqlx::query(
+                    "insert into login_failures (login, failures, first_at, locked_until) values ($1, $2, $3, $4) \
+                     on conflict (login) do update set failures = excluded.failures, first_at = excluded.first_at, \
+                     locked_until = excluded.locked_until",
+                )
+                .bind(&failures.login)
+                .bind(failures.failures)
+                .bind(&failures.first_at)
+                .bind(&failures.locked_until)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                if let Some(entry) = lock {
+                    Self::insert_audit(&mut tx, &entry, &at).await?;
+                }
+                tx.commit().await.map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn clear_login_failures(&self, login: &str) -> StoreResult<()> {
+                sqlx::query("delete from login_failures where login = $1").bind(login).execute(&self.writer).await.map_err(map_err)?;
+                Ok(())
+            }
+
             async fn create_api_key(&self, key: NewApiKey, audit: AuditEntry) -> StoreResult<ApiKey> {
                 let at = format_time(now());
-                let mut tx = self.writer.begin().await.map_err(map_err)?;
+                let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
                 let id: i64 = sqlx::query_scalar(
                     "insert into api_keys (prefix, key_hash, label, role, enterprise_id, jurisdiction, created_by, created_at) \
                      values ($1, $2, $3, $4, $5, $6, $7, $8) returning id",
@@ -350,7 +402,7 @@ macro_rules! sql_records {
 
             async fn revoke_api_key(&self, id: i64, audit: AuditEntry) -> StoreResult<()> {
                 let at = format_time(now());
-                let mut tx = self.writer.begin().await.map_err(map_err)?;
+                let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
                 let done = sqlx::query("update api_keys set revoked_at = $1 where id = $2 and revoked_at is null")
                     .bind(&at)
                     .bind(id)

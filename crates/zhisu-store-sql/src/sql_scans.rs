@@ -5,7 +5,7 @@ macro_rules! sql_scans {
         #[async_trait]
         impl ScanStore for $store {
             async fn record_scans(&self, scans: &[NewScan], alerts: &[Alert]) -> StoreResult<i64> {
-                let mut tx = self.writer.begin().await.map_err(map_err)?;
+                let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
                 for alert in alerts {
                     insert_alert(&mut *tx, alert).await?;
                 }
@@ -39,7 +39,7 @@ macro_rules! sql_scans {
                 upto: i64,
                 commit: &'g tokio::sync::RwLock<()>,
             ) -> StoreResult<tokio::sync::RwLockWriteGuard<'g, ()>> {
-                let mut tx = self.writer.begin().await.map_err(map_err)?;
+                let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
                 for chunk in $crate::fixed_chunks(deltas) {
                     let mut upsert = sqlx::QueryBuilder::<$db>::new(
                         "insert into scan_counts (code, count, first_at, last_placed_at, last_lat, last_lon) ",

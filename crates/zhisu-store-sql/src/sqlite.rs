@@ -16,6 +16,22 @@ pub struct SqliteStore {
     _checkpoints: Arc<Checkpoints>,
 }
 
+/// How a write transaction starts on SQLite: `IMMEDIATE` takes the write
+/// lock first, so a writer that finds another one (a checkpoint emptying
+/// the WAL, a backup, a second process) waits in SQLite's busy handler for
+/// up to [`WRITE_WAIT`]. A deferred `BEGIN` read first and then failed at
+/// once with "database is locked" when it came to write, for SQLite calls no
+/// busy handler for a transaction that already reads (issue 16.2).
+const BEGIN_WRITE: &str = "begin immediate";
+
+/// SQLite has one writer at a time ([`BEGIN_WRITE`]); a read inside a write
+/// needs no row lock.
+const LOCK_ROW: &str = "";
+
+/// How long a write waits for the database's write lock, and (again) for
+/// the writer connection, before it answers 503 busy (`write_wait_ms`).
+pub const WRITE_WAIT: Duration = Duration::from_secs(10);
+
 /// How often the WAL is copied back into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
@@ -86,12 +102,18 @@ impl SqliteStore {
 
     /// Opens a `sqlite://` URL and migrates it.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        Self::connect_waiting(url, WRITE_WAIT).await
+    }
+
+    /// As [`SqliteStore::connect`], with how long a write waits for the
+    /// write lock and for the writer connection before it is busy (503).
+    pub async fn connect_waiting(url: &str, write_wait: Duration) -> Result<Self, sqlx::Error> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
+            .busy_timeout(write_wait)
             // Statement journals and sorts in memory; a 64 MiB page cache;
             // the file memory-mapped (up to 16 GiB), so the random reads of
             // proofs and scans are memory reads, not a system call a page.
@@ -101,6 +123,7 @@ impl SqliteStore {
             .pragma("wal_autocheckpoint", "0");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .acquire_timeout(write_wait)
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&writer).await?;

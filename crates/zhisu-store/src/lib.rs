@@ -22,6 +22,11 @@ pub enum StoreError {
     /// 409: a unique constraint (USCC, login, batch number) or a stale version.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// 503: the database stayed busy (locked by another writer, every
+    /// connection taken) past the writer's bound; nothing was written, and
+    /// the request may be sent again (issue 16.2).
+    #[error("storage busy: {0}")]
+    Busy(String),
     /// 500: the engine failed; details are logged, never shown.
     #[error("storage failure: {0}")]
     Internal(String),
@@ -418,6 +423,28 @@ pub trait AccountStore: Send + Sync {
     /// Keys of one enterprise, or all keys with None.
     async fn list_api_keys(&self, enterprise_id: Option<i64>) -> StoreResult<Vec<ApiKey>>;
     async fn revoke_api_key(&self, id: i64, audit: AuditEntry) -> StoreResult<()>;
+    /// The failed log-ins counted against a log-in name (issue 16.4).
+    async fn login_failures(&self, login: &str) -> StoreResult<Option<LoginFailures>>;
+    /// Stores the count after a failure; with `lock`, the audit entry of
+    /// the lock it starts, in the same transaction. Counts whose window
+    /// and lock are both past `stale_before` are cleared on the way.
+    async fn put_login_failures(
+        &self,
+        failures: LoginFailures,
+        stale_before: &str,
+        lock: Option<AuditEntry>,
+    ) -> StoreResult<()>;
+    /// Forgets a log-in's failures (after a successful log-in).
+    async fn clear_login_failures(&self, login: &str) -> StoreResult<()>;
+}
+
+/// A row of `login_failures`: times are RFC 3339 UTC as the store writes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginFailures {
+    pub login: String,
+    pub failures: i64,
+    pub first_at: String,
+    pub locked_until: Option<String>,
 }
 
 /// Metadata of files kept in the blob folder (the bytes live outside the database).

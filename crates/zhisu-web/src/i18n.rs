@@ -293,6 +293,8 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("not_found", "未找到", "Not found"),
     ("forbidden", "无权访问", "Not allowed"),
     ("error", "出错了", "Something went wrong"),
+    ("busy", "系统繁忙", "The platform is busy"),
+    ("busy_message", "系统繁忙，本次操作未作任何更改。请稍候几秒再提交一次。", "The platform is busy and nothing was changed. Please wait a few seconds and submit again."),
     ("back_home", "返回首页", "Back to the home page"),
     ("have_account", "已有账号？", "Have an account?"),
     ("no_account", "还没有账号？", "No account yet?"),

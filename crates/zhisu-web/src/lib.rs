@@ -174,8 +174,14 @@ async fn sessions(State(state): State<WebState>, mut request: Request, next: Nex
         .map(|c| c.0.ip().to_string());
     let action = format!("page {} {}", request.method(), request.uri().path());
     let is_asset = request.uri().path().starts_with("/assets/");
+    let is_write =
+        request.method() != axum::http::Method::GET && request.method() != axum::http::Method::HEAD;
     request.extensions_mut().insert(session.clone());
-    let response = next.run(request).await;
+    let (mut parts, body) = request.into_parts();
+    let page = Page::from_request_parts(&mut parts, &state)
+        .await
+        .expect("infallible");
+    let response = next.run(Request::from_parts(parts, body)).await;
     if let Some(s) = session.filter(|_| !is_asset) {
         let status = response.status();
         let outcome = if status.is_success() || status.is_redirection() {
@@ -183,10 +189,19 @@ async fn sessions(State(state): State<WebState>, mut request: Request, next: Nex
         } else {
             format!("http {}", status.as_u16())
         };
-        state
+        let audited = state
             .service
             .audit_access(Some(&s.principal), action, None, ip, outcome)
             .await;
+        if let Err(e) = audited {
+            // As on the API: a done write has its own entry; nothing else
+            // is served unaudited.
+            if is_write && (status.is_success() || status.is_redirection()) {
+                tracing::error!(error = %e, "access entry not written; the write's own entry stands");
+            } else {
+                return state.error_page(&page, e);
+            }
+        }
     }
     response
 }
@@ -278,6 +293,7 @@ impl WebState {
             ServiceError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ServiceError::Unauthenticated => return Redirect::to("/login").into_response(),
+            ServiceError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             ServiceError::Internal(e) => {
                 tracing::error!(error = %e, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "error")
@@ -287,6 +303,7 @@ impl WebState {
         let message = match &error {
             ServiceError::Internal(_) => String::new(),
             ServiceError::NotFound(_) => String::new(),
+            ServiceError::Busy(_) => page.lang.text("busy_message").to_string(),
             other => other.to_string(),
         };
         let mut response = self.render(
@@ -295,6 +312,12 @@ impl WebState {
             minijinja::context! { title => page.lang.text(title_key), message => message },
         );
         *response.status_mut() = status;
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("5"),
+            );
+        }
         response
     }
 }

@@ -65,6 +65,15 @@ pub async fn login(State(state): State<WebState>, page: Page, multipart: Multipa
             *response.status_mut() = StatusCode::UNAUTHORIZED;
             response
         }
+        Err(ServiceError::TooManyAttempts(message)) => {
+            let mut response = state.render(
+                &page,
+                "login.html",
+                minijinja::context! { next, error => message, login => form.text("login") },
+            );
+            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            response
+        }
         Err(e) => state.error_page(&page, e),
     }
 }

@@ -350,7 +350,8 @@ async fn commit(n: usize, writers: usize, per_leaf: bool) {
             for i in (w..n).step_by(writers) {
                 service
                     .audit_access(None, format!("GET /bench/{i}"), None, None, "200".into())
-                    .await;
+                    .await
+                    .expect("audited");
                 if per_leaf {
                     service.checkpoint().await.unwrap();
                 }

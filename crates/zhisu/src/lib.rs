@@ -26,16 +26,22 @@ pub enum Engine {
 impl Engine {
     pub async fn open(settings: &Settings) -> anyhow::Result<Engine> {
         if settings.database_url.is_postgres() {
-            let store = zhisu_store_sql::PgStore::connect(settings.database_url.expose())
-                .await
-                .with_context(|| format!("connecting to {}", settings.database_url.redacted()))?;
+            let store = zhisu_store_sql::PgStore::connect_waiting(
+                settings.database_url.expose(),
+                settings.write_wait,
+            )
+            .await
+            .with_context(|| format!("connecting to {}", settings.database_url.redacted()))?;
             Ok(Engine::Postgres(store))
         } else {
             std::fs::create_dir_all(&settings.data)
                 .with_context(|| format!("creating data folder {}", settings.data.display()))?;
-            let store = zhisu_store_sql::SqliteStore::connect(settings.database_url.expose())
-                .await
-                .with_context(|| format!("opening {}", settings.database_url.redacted()))?;
+            let store = zhisu_store_sql::SqliteStore::connect_waiting(
+                settings.database_url.expose(),
+                settings.write_wait,
+            )
+            .await
+            .with_context(|| format!("opening {}", settings.database_url.redacted()))?;
             Ok(Engine::Sqlite(store))
         }
     }
@@ -81,6 +87,7 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(Engine, Service)> {
             scan_alert_count: settings.scan_alert_count,
             retention_years: settings.retention_years.clone(),
             webhook_private_networks: settings.webhook_private_networks,
+            login_policy: settings.login_policy,
         },
     )
     .with_webhook(Arc::new(

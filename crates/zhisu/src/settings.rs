@@ -66,6 +66,10 @@ struct FileSettings {
     manual_review: Option<bool>,
     scan_alert_count: Option<u64>,
     webhook_private_networks: Option<bool>,
+    write_wait_ms: Option<u64>,
+    login_lock_after: Option<u32>,
+    login_lock_minutes: Option<i64>,
+    login_address_limit: Option<u32>,
     /// Industry retention rules: years by product category code.
     #[serde(default)]
     retention_years: std::collections::BTreeMap<String, u32>,
@@ -85,6 +89,10 @@ pub struct Settings {
     pub scan_alert_count: u64,
     pub retention_years: std::collections::BTreeMap<String, u32>,
     pub webhook_private_networks: bool,
+    /// How long a write waits for a busy database before it answers 503.
+    pub write_wait: std::time::Duration,
+    /// Failed log-ins: lock after, lock for, per-address limit.
+    pub login_policy: zhisu_domain::login_guard::LoginPolicy,
 }
 
 /// A database URL; its password never appears in `Debug` output or logs.
@@ -191,6 +199,36 @@ impl Settings {
         if scan_alert_count < 2 {
             bail!("scan_alert_count must be at least 2, got {scan_alert_count}");
         }
+        let write_wait_ms = file.write_wait_ms.unwrap_or(10_000);
+        if !(100..=120_000).contains(&write_wait_ms) {
+            bail!("write_wait_ms must be 100 to 120000, got {write_wait_ms}");
+        }
+        let defaults = zhisu_domain::login_guard::LoginPolicy::default();
+        let login_policy = zhisu_domain::login_guard::LoginPolicy {
+            lock_after: file.login_lock_after.unwrap_or(defaults.lock_after),
+            lock_minutes: file.login_lock_minutes.unwrap_or(defaults.lock_minutes),
+            window_minutes: file.login_lock_minutes.unwrap_or(defaults.window_minutes),
+            per_address: file.login_address_limit.unwrap_or(defaults.per_address),
+        };
+        if !(3..=20).contains(&login_policy.lock_after) {
+            bail!(
+                "login_lock_after must be 3 to 20 failures, got {}",
+                login_policy.lock_after
+            );
+        }
+        if !(1..=24 * 60).contains(&login_policy.lock_minutes) {
+            bail!(
+                "login_lock_minutes must be 1 to 1440, got {}",
+                login_policy.lock_minutes
+            );
+        }
+        if login_policy.per_address < login_policy.lock_after {
+            bail!(
+                "login_address_limit ({}) must be at least login_lock_after ({})",
+                login_policy.per_address,
+                login_policy.lock_after
+            );
+        }
         for (category, years) in &file.retention_years {
             if zhisu_domain::ProductCategory::find(category).is_none() {
                 bail!("retention_years: unknown product category {category:?}");
@@ -218,6 +256,8 @@ impl Settings {
                 .or(file.deployment_name)
                 .unwrap_or_else(|| "zhisu".into()),
             session_hours,
+            write_wait: std::time::Duration::from_millis(write_wait_ms),
+            login_policy,
         })
     }
 
@@ -256,6 +296,17 @@ session_hours = 12
 
 # Send every submitted batch to a reviewer, even when the automatic check is clean.
 manual_review = false
+
+# Failed log-ins (等保 登录失败处理): this many wrong passwords in a row lock a
+# log-in for login_lock_minutes (the lock is audited); one address may fail
+# login_address_limit times in that time, whatever log-ins it tries.
+login_lock_after = 5
+login_lock_minutes = 15
+login_address_limit = 30
+
+# How long a write waits for a busy database (another writer, a backup)
+# before it answers "busy, send again" (HTTP 503 with Retry-After).
+write_wait_ms = 10000
 
 # Scans of one 一物一码 code after which the producer and the regulator get a
 # counterfeit alert and the scan page warns.

@@ -1,0 +1,202 @@
+//! Log-in failure handling (issue 16.4, 等保 登录失败处理): the lock of a
+//! log-in after repeated failures (kept in the store, so a restart does not
+//! lift it), the limit of one address across log-ins (kept in memory: it
+//! holds back a spraying burst, and a restart forgetting it loses little),
+//! and the password check an unknown log-in pays for too.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::{DateTime, Utc};
+use zhisu_domain::login_guard::{Failures, LoginPolicy};
+use zhisu_store::{format_time, AuditEntry, LoginFailures};
+
+use crate::{Service, ServiceError, ServiceResult};
+
+/// Recent failures by client address, and the turn each failure's count
+/// is read and written in (so failures sent at once are all counted).
+#[derive(Default)]
+pub(crate) struct AddressFailures(
+    Mutex<HashMap<String, VecDeque<Instant>>>,
+    tokio::sync::Mutex<()>,
+);
+
+impl AddressFailures {
+    /// Failures of `ip` within `window`, dropping older ones (and, now and
+    /// then, addresses with none left).
+    fn recent(&self, ip: &str, window: Duration) -> usize {
+        let mut map = self.0.lock().expect("address failures lock");
+        let now = Instant::now();
+        if map.len() > 10_000 {
+            map.retain(|_, times| times.back().is_some_and(|t| now - *t < window));
+        }
+        match map.get_mut(ip) {
+            Some(times) => {
+                while times.front().is_some_and(|t| now - *t >= window) {
+                    times.pop_front();
+                }
+                times.len()
+            }
+            None => 0,
+        }
+    }
+
+    fn add(&self, ip: &str) {
+        let mut map = self.0.lock().expect("address failures lock");
+        map.entry(ip.to_string())
+            .or_default()
+            .push_back(Instant::now());
+    }
+}
+
+/// Checks `password` against `hash`, or, for a log-in that does not exist,
+/// against a hash made once of nothing, so that both take one Argon2 run.
+pub(crate) fn password_matches(hash: Option<&str>, password: &str) -> bool {
+    static NOBODY: OnceLock<String> = OnceLock::new();
+    let nobody = NOBODY.get_or_init(|| {
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        Argon2::default()
+            .hash_password(b"no such log-in", &salt)
+            .expect("argon2 hashes")
+            .to_string()
+    });
+    let checked = PasswordHash::new(hash.unwrap_or(nobody)).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    });
+    checked && hash.is_some()
+}
+
+fn parse(at: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(at)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn to_domain(row: &LoginFailures) -> Option<Failures> {
+    Some(Failures {
+        count: u32::try_from(row.failures).unwrap_or(u32::MAX),
+        first_at: parse(&row.first_at)?,
+        locked_until: row.locked_until.as_deref().and_then(parse),
+    })
+}
+
+/// The locked log-in's answer: when it opens again, in Beijing time.
+fn locked_message(policy: &LoginPolicy, until: DateTime<Utc>) -> String {
+    let local = until.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"));
+    format!(
+        "登录失败次数过多，账户已锁定 {} 分钟，{} 后可再试；如需提前解锁请联系管理员 \
+         (too many failed log-ins: locked until {} Beijing time)",
+        policy.lock_minutes,
+        local.format("%H:%M"),
+        local.format("%Y-%m-%d %H:%M"),
+    )
+}
+
+impl Service {
+    fn login_policy(&self) -> &LoginPolicy {
+        &self.settings.login_policy
+    }
+
+    /// Refuses an attempt before its password is looked at: the address
+    /// made too many failures lately, or the log-in is locked.
+    pub(crate) async fn login_allowed(&self, login: &str, ip: Option<&str>) -> ServiceResult<()> {
+        let policy = *self.login_policy();
+        let window = Duration::from_secs(policy.window_minutes.max(1) as u64 * 60);
+        if let Some(ip) = ip {
+            if policy.address_held(self.address_failures.recent(ip, window)) {
+                self.store
+                    .append_audit(AuditEntry {
+                        actor: format!("login:{login}"),
+                        action: "session.address-limit".into(),
+                        target: Some(format!("login/{login}")),
+                        ip: Some(ip.to_string()),
+                        outcome: "refused".into(),
+                        ..Default::default()
+                    })
+                    .await?;
+                return Err(ServiceError::TooManyAttempts(format!(
+                    "此地址登录尝试过于频繁，请 {} 分钟后再试 (too many failed log-ins from this address; try again in {} minutes)",
+                    policy.window_minutes, policy.window_minutes
+                )));
+            }
+        }
+        let row = self.store.login_failures(login).await?;
+        let failures = row.as_ref().and_then(to_domain);
+        if let Some(until) = policy.locked_until(failures.as_ref(), Utc::now()) {
+            return Err(ServiceError::TooManyAttempts(locked_message(
+                &policy, until,
+            )));
+        }
+        Ok(())
+    }
+
+    /// Counts a failed attempt and says what to answer: the attempt that
+    /// reaches the limit locks the log-in, is audited as `session.lock`,
+    /// and answers as locked.
+    pub(crate) async fn login_failed(
+        &self,
+        login: &str,
+        ip: Option<&str>,
+        enterprise_id: Option<i64>,
+    ) -> ServiceError {
+        match self.count_failure(login, ip, enterprise_id).await {
+            Ok(Some(until)) => {
+                ServiceError::TooManyAttempts(locked_message(self.login_policy(), until))
+            }
+            Ok(None) => ServiceError::Unauthenticated,
+            Err(e) => e,
+        }
+    }
+
+    /// Stores one more failure; `Some(until)` when it locked the log-in.
+    async fn count_failure(
+        &self,
+        login: &str,
+        ip: Option<&str>,
+        enterprise_id: Option<i64>,
+    ) -> ServiceResult<Option<DateTime<Utc>>> {
+        let policy = *self.login_policy();
+        if let Some(ip) = ip {
+            self.address_failures.add(ip);
+        }
+        let _turn = self.address_failures.1.lock().await;
+        let now = Utc::now();
+        let row = self.store.login_failures(login).await?;
+        let next = policy.after_failure(row.as_ref().and_then(to_domain).as_ref(), now);
+        let lock = next.locked_until.map(|until| AuditEntry {
+            actor: "system".into(),
+            action: "session.lock".into(),
+            target: Some(format!("login/{login}")),
+            enterprise_id,
+            ip: ip.map(str::to_string),
+            outcome: "locked".into(),
+            detail: Some(format!(
+                "{} 次登录失败，锁定至 {} ({} failures; locked until {})",
+                next.count,
+                format_time(until),
+                next.count,
+                format_time(until)
+            )),
+        });
+        let stale_before =
+            now - chrono::Duration::minutes(policy.window_minutes.max(policy.lock_minutes));
+        self.store
+            .put_login_failures(
+                LoginFailures {
+                    login: login.to_string(),
+                    failures: i64::from(next.count),
+                    first_at: format_time(next.first_at),
+                    locked_until: next.locked_until.map(format_time),
+                },
+                &format_time(stale_before),
+                lock,
+            )
+            .await?;
+        Ok(next.locked_until)
+    }
+}
