@@ -39,6 +39,7 @@ pub const PROBLEM_TYPES: &[(&str, u16, &str)] = &[
     ("bad-request", 400, "Malformed request"),
     ("payload-too-large", 413, "Payload too large"),
     ("unsupported-media-type", 415, "Unsupported media type"),
+    ("too-many-attempts", 429, "Too many failed attempts"),
     (
         "busy",
         503,

@@ -373,6 +373,7 @@ impl Service {
             && crate::login_guard::password_matches(
                 user.as_ref().map(|u| u.password_hash.as_str()),
                 password,
+                &self.password_checks,
             );
         let outcome = match (&allowed, verified) {
             (Err(_), _) => "refused",

@@ -167,6 +167,8 @@ pub struct Service {
     pub(crate) flow_locks: Arc<Vec<tokio::sync::Mutex<()>>>,
     /// Failed log-ins by address (issue 16.4).
     pub(crate) address_failures: Arc<login_guard::AddressFailures>,
+    /// Argon2 password checks made (see `Service::password_checks`).
+    pub(crate) password_checks: Arc<std::sync::atomic::AtomicU64>,
     /// Posts subscription reports; None: no deliveries.
     pub(crate) webhook: Option<Arc<dyn subscriptions::Webhook>>,
     /// Moves on whenever events are stored or a subscription is made.
@@ -195,6 +197,7 @@ impl Service {
             scan_log: Arc::new(scan_log::ScanLog::new()),
             flow_locks: Arc::new((0..64).map(|_| tokio::sync::Mutex::new(())).collect()),
             address_failures: Arc::default(),
+            password_checks: Arc::default(),
             scan_policy: zhisu_domain::scan::ScanPolicy {
                 max_scans: settings.scan_alert_count,
                 ..Default::default()
