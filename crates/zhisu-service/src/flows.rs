@@ -360,7 +360,10 @@ impl Service {
         // were shipped into raise an alert; the record itself stands.
         let receiver_region = match draft.kind {
             FlowKind::Sale => counterparty_region,
-            FlowKind::Purchase => Some(enterprise.text("region_code").to_string()),
+            // A purchase moves no goods (issue 16.6): the supplier's sale
+            // to this buyer is checked when it is recorded, and a buyer's
+            // own claim raises nothing against the producer.
+            FlowKind::Purchase => None,
             // Goods going home are not diverted.
             FlowKind::Return => None,
         };

@@ -232,7 +232,10 @@ macro_rules! sql_scans {
                 for chunk in codes.chunks(500) {
                     let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
                     let sql = format!(
-                        "select distinct code from flow_lines where to_id = $1 and code in ({})",
+                        // Issue 16.6: only a delivery the upstream side recorded
+                        // (a sale or return to `holder`), never the holder's own
+                        // purchase, brings a code in.
+                        "select distinct code from flow_lines where to_id = $1 and kind <> 'purchase' and code in ({})",
                         marks.join(", ")
                     );
                     let mut q = sqlx::query_scalar::<_, String>(&sql).bind(holder);
@@ -333,7 +336,8 @@ macro_rules! sql_scans {
 
             async fn holders_of(&self, code: &str) -> StoreResult<Vec<i64>> {
                 let rows: Vec<(i64, i64)> = sqlx::query_as(
-                    "select to_id, max(id) as last from flow_lines where to_id is not null and code = $1 group by to_id order by last desc limit 10",
+                    // A buyer's own purchase names no holder (issue 16.6).
+                    "select to_id, max(id) as last from flow_lines where to_id is not null and kind <> 'purchase' and code = $1 group by to_id order by last desc limit 10",
                 )
                 .bind(code)
                 .fetch_all(&self.reader)

@@ -589,7 +589,8 @@ pub trait ScanStore: Send + Sync {
 /// Flow lines: who received which code, and where a batch went.
 #[async_trait]
 pub trait FlowStore: Send + Sync {
-    /// Of `codes`, those some flow line delivered to `holder`.
+    /// Of `codes`, those a sale or return delivered to `holder` (its own
+    /// purchases deliver nothing: issue 16.6).
     async fn held_codes(&self, holder: i64, codes: &[String]) -> StoreResult<Vec<String>>;
     /// Every line carrying one of `codes` with `holder` as sender or
     /// receiver, oldest first: what the holding rule
@@ -597,7 +598,8 @@ pub trait FlowStore: Send + Sync {
     async fn movements_of(&self, holder: i64, codes: &[String]) -> StoreResult<Vec<FlowRow>>;
     /// Every line carrying one of `batch_ids`, oldest first (at most `limit`).
     async fn flow_of_batches(&self, batch_ids: &[i64], limit: i64) -> StoreResult<Vec<FlowRow>>;
-    /// The enterprises a code was delivered to, latest first (at most 10).
+    /// The enterprises a sale or return delivered a code to, latest first
+    /// (at most 10).
     async fn holders_of(&self, code: &str) -> StoreResult<Vec<i64>>;
     /// Every line carrying `code`, oldest first (at most `limit`).
     async fn flow_of_code(&self, code: &str, limit: i64) -> StoreResult<Vec<FlowRow>>;

@@ -251,3 +251,81 @@ async fn sales_of_one_item_sent_at_once_record_it_once() {
         );
     }
 }
+
+/// Issue 16.6: a seller that records a purchase the producer never sold it
+/// is not a holder: it cannot sell the code, read its trade chain, appear
+/// as its seller on the scan page or raise a diversion alert against the
+/// producer. Once the producer records the sale, it is.
+#[tokio::test]
+async fn an_unmatched_purchase_makes_no_holder() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let (maker_id, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let (gd_dist_id, _) = app.enterprise(&admin, "seller", "440106").await;
+        let (zj_shop_id, zj_shop) = app.enterprise(&admin, "seller", "330106").await;
+        let (_, _, codes) = active_item_batch(&app, &maker, "CLAIM-1", 913).await;
+        let (status, _) = app
+            .patch(
+                &maker,
+                &format!("/api/v1/enterprises/{maker_id}"),
+                &json!({"channels": [{"distributor_id": gd_dist_id, "regions": ["440000"]}]}),
+            )
+            .await;
+        assert_eq!(status, 200);
+
+        // The Zhejiang shop claims to have bought item 0 from the producer.
+        let (status, claim) = app
+            .post(&zj_shop, "/api/v1/flows", &json!({"kind": "purchase", "at": today(), "counterparty_id": maker_id, "lines": flow_lines(&codes[..1])}))
+            .await;
+        assert_eq!(status, 201, "{engine}: the claim is recorded: {claim}");
+        assert_eq!(claim["matched"], json!(false), "{claim}");
+
+        let (_, alerts) = app.get(&maker, "/api/v1/alerts").await;
+        assert_eq!(alerts, json!([]), "{engine}: no alert against the producer");
+        let life = app
+            .client
+            .get(app.url("/api/v1/codes/life"))
+            .query(&[("code", codes[0].as_str())])
+            .bearer_auth(&zj_shop)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(life.status().as_u16(), 404, "{engine}: no trade chain");
+        let (_, view) = crate::scan::scan_json(&app, &codes[0], "").await;
+        assert_eq!(
+            view["public"]["sellers"],
+            json!([]),
+            "{engine}: not named as a seller: {view}"
+        );
+        let (status, problem) = app
+            .post(
+                &zj_shop,
+                "/api/v1/flows",
+                &consumer(flow_lines(&codes[..1])),
+            )
+            .await;
+        assert_eq!(status, 422, "{engine}: cannot sell it: {problem}");
+        assert_eq!(problem["errors"][0]["code"], "not-held", "{problem}");
+
+        // The producer's real sale makes the shop the holder.
+        let (status, sale) = app
+            .post(&maker, "/api/v1/flows", &json!({"kind": "sale", "at": today(), "counterparty_id": zj_shop_id, "lines": flow_lines(&codes[..1])}))
+            .await;
+        assert_eq!(status, 201, "{engine}: {sale}");
+        let (status, sold) = app
+            .post(
+                &zj_shop,
+                "/api/v1/flows",
+                &consumer(flow_lines(&codes[..1])),
+            )
+            .await;
+        assert_eq!(status, 201, "{engine}: now it may: {sold}");
+        let (_, view) = crate::scan::scan_json(&app, &codes[0], "").await;
+        assert_eq!(
+            view["public"]["sellers"].as_array().map(Vec::len),
+            Some(1),
+            "{view}"
+        );
+    }
+}
