@@ -58,7 +58,7 @@ pub struct UploadForm {
     security(("api_key" = [])))]
 pub async fn upload(
     State(state): State<AppState>,
-    Auth(_by): Auth,
+    Auth(by): Auth,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Response> {
     let mut multipart = multipart?;
@@ -82,7 +82,7 @@ pub async fn upload(
         if field.name() == Some("file") {
             let name = field.file_name().unwrap_or("").to_string();
             let bytes = field.bytes().await.map_err(bad)?;
-            let blob = state.service.upload_blob(&name, &bytes).await?;
+            let blob = state.service.upload_blob(Some(&by), &name, &bytes).await?;
             return Ok((StatusCode::CREATED, Json(blob)).into_response());
         }
     }
@@ -97,10 +97,10 @@ pub async fn upload(
     responses((status = 200, description = "the file"), (status = 404, body = Problem)), security(("api_key" = [])))]
 pub async fn download(
     State(state): State<AppState>,
-    Auth(_by): Auth,
+    Auth(by): Auth,
     Path(sha256): Path<String>,
 ) -> ApiResult<Response> {
-    let (blob, bytes) = state.service.read_blob(&sha256).await?;
+    let (blob, bytes) = state.service.read_blob(&by, &sha256).await?;
     Ok((
         [
             (header::CONTENT_TYPE, blob.content_type),

@@ -42,9 +42,74 @@ pub fn is_sha256_hex(s: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// Every file a record body references (issue 16.8): the `sha256` of each
+/// object in it that names one, in order, once each. Read by the store to
+/// keep `record_files`, which says who may read a file.
+pub fn referenced_files(body: &serde_json::Value) -> Vec<String> {
+    fn walk(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(sha)) = map.get("sha256") {
+                    if is_sha256_hex(sha) && !out.contains(sha) {
+                        out.push(sha.clone());
+                    }
+                }
+                map.values().for_each(|v| walk(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(body, &mut out);
+    out
+}
+
+/// The name a record body gives the file `sha256` (each upload keeps its
+/// own name: issue 16.8), if it references it by a named reference.
+pub fn file_name_in(body: &serde_json::Value, sha256: &str) -> Option<String> {
+    match body {
+        serde_json::Value::Object(map) => {
+            if map.get("sha256").and_then(|s| s.as_str()) == Some(sha256) {
+                if let Some(name) = map.get("name").and_then(|n| n.as_str()) {
+                    return Some(name.to_string());
+                }
+            }
+            map.values().find_map(|v| file_name_in(v, sha256))
+        }
+        serde_json::Value::Array(items) => items.iter().find_map(|v| file_name_in(v, sha256)),
+        _ => None,
+    }
+}
+
+/// An uploaded file's name as it is kept: no control characters or path
+/// separators, at most 200 characters.
+pub fn clean_file_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+        .take(200)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_body_names_the_files_it_references() {
+        let a = "a".repeat(64);
+        let b = "b".repeat(64);
+        let body = serde_json::json!({
+            "business_licence": {"sha256": a, "name": "执照.pdf", "size": 1, "content_type": "application/pdf"},
+            "nested": [{"inspection_report": {"sha256": b, "name": "报告.pdf"}}, {"sha256": a}],
+            "not_a_file": {"sha256": "short"},
+        });
+        assert_eq!(referenced_files(&body), [a.clone(), b.clone()]);
+        assert_eq!(file_name_in(&body, &b).as_deref(), Some("报告.pdf"));
+        assert_eq!(file_name_in(&body, &a).as_deref(), Some("执照.pdf"));
+        assert_eq!(file_name_in(&body, &"c".repeat(64)), None);
+        assert_eq!(clean_file_name("../a\\b\u{0}.pdf"), "..ab.pdf");
+    }
 
     #[test]
     fn sniffs_by_content() {

@@ -173,7 +173,7 @@ impl Service {
         check_login(&mut findings, &login);
         check_password(&mut findings, &login, &registration.password);
         let blobs = self
-            .resolver(registration.enterprise.business_licence.as_ref())
+            .resolver(None, registration.enterprise.business_licence.as_ref())
             .await?;
         let enterprise = match registration
             .enterprise

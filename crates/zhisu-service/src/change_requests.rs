@@ -80,7 +80,9 @@ impl Service {
             ));
         }
         let before: Product = current.typed()?;
-        let after = self.merged_product(&current, &Value::Object(patch)).await?;
+        let after = self
+            .merged_product(by, &current, &Value::Object(patch))
+            .await?;
         if made_of(&before) != made_of(&after) {
             return Err(codes_made_of_refusal());
         }
@@ -248,7 +250,9 @@ impl Service {
             .iter()
             .map(|c| (c.field.clone(), c.after.clone()))
             .collect();
-        let mut product = self.merged_product(&current, &Value::Object(patch)).await?;
+        let mut product = self
+            .merged_product(by, &current, &Value::Object(patch))
+            .await?;
         product.amended.push(Amendment {
             fields: request.changes.iter().map(|c| c.field.clone()).collect(),
             at: now.to_string(),

@@ -9,8 +9,8 @@ use zhisu_domain::batch::BatchContext;
 use zhisu_domain::change_request::{needs_request, shown_changes};
 use zhisu_domain::enterprise::EnterpriseInput;
 use zhisu_domain::{
-    Batch, BatchInput, BlobRef, CodeScheme, Enterprise, EnterpriseKind, FieldError, Invalid,
-    Principal, Product, ProductInput, RecordKind,
+    Batch, BatchInput, CodeScheme, Enterprise, EnterpriseKind, FieldError, Invalid, Principal,
+    Product, ProductInput, RecordKind,
 };
 use zhisu_store::{
     AuditEntry, NewRecord, Page, RecordIndex, RecordQuery, StoreError, StoredRecord,
@@ -244,16 +244,6 @@ pub struct ListFilter {
 }
 
 impl Service {
-    /// Finds the uploaded file an input references, so validation can
-    /// resolve it without I/O.
-    pub(crate) async fn resolver(
-        &self,
-        file: Option<&zhisu_domain::enterprise::BlobInput>,
-    ) -> ServiceResult<std::collections::HashMap<String, BlobRef>> {
-        let shas: Vec<&str> = file.iter().map(|f| f.sha256()).collect();
-        self.blob_lookup(&shas).await
-    }
-
     pub(crate) async fn ensure_uscc_free(
         &self,
         uscc: &str,
@@ -386,7 +376,9 @@ impl Service {
         if !by.is_admin() {
             return Err(ServiceError::Forbidden("企业通过注册创建 (enterprises are created by registering; only platform admins file them directly)".into()));
         }
-        let blobs = self.resolver(input.business_licence.as_ref()).await?;
+        let blobs = self
+            .resolver(Some(by), input.business_licence.as_ref())
+            .await?;
         let enterprise = input.validate(|sha| blobs.get(sha).cloned())?;
         self.ensure_uscc_free(&enterprise.uscc, None).await?;
         let record = NewRecord {
@@ -429,7 +421,9 @@ impl Service {
         let mut merged = current.body.clone();
         merge_patch(&mut merged, patch);
         let input: EnterpriseInput = serde_json::from_value(merged).map_err(schema_error)?;
-        let blobs = self.resolver(input.business_licence.as_ref()).await?;
+        let blobs = self
+            .resolver(Some(by), input.business_licence.as_ref())
+            .await?;
         let enterprise = input.validate(|sha| blobs.get(sha).cloned())?;
         let old: Enterprise = current.typed()?;
         if enterprise.uscc != old.uscc {
@@ -508,7 +502,9 @@ impl Service {
         ip: Option<String>,
     ) -> ServiceResult<RecordView> {
         let enterprise = self.manufacturer_for(by, input.enterprise_id).await?;
-        let blobs = self.resolver(input.instructions_file.as_ref()).await?;
+        let blobs = self
+            .resolver(Some(by), input.instructions_file.as_ref())
+            .await?;
         let product = input.validate(enterprise.id, |sha| blobs.get(sha).cloned())?;
         let record = NewRecord {
             kind: RecordKind::Product,
@@ -538,7 +534,7 @@ impl Service {
         let enterprise = self
             .manufacturer_for(by, Some(current.enterprise_id))
             .await?;
-        let product = self.merged_product(&current, patch).await?;
+        let product = self.merged_product(by, &current, patch).await?;
         let before: Product = current.typed()?;
         // Without a code path no code was ever issued (a product filed
         // under a scheme before its codes existed may still get its code).
@@ -573,6 +569,7 @@ impl Service {
     /// approved changes (`amended`) are carried over, never patched.
     pub(crate) async fn merged_product(
         &self,
+        by: &Principal,
         current: &RecordView,
         patch: &serde_json::Value,
     ) -> ServiceResult<Product> {
@@ -588,7 +585,9 @@ impl Service {
         if input.enterprise_id != Some(current.enterprise_id) {
             return Err(immutable("enterprise_id", "生产企业"));
         }
-        let blobs = self.resolver(input.instructions_file.as_ref()).await?;
+        let blobs = self
+            .resolver(Some(by), input.instructions_file.as_ref())
+            .await?;
         let mut product = input.validate(current.enterprise_id, |sha| blobs.get(sha).cloned())?;
         product.amended = current.typed::<Product>()?.amended;
         Ok(product)
@@ -656,7 +655,9 @@ impl Service {
         ip: Option<String>,
     ) -> ServiceResult<RecordView> {
         let (ctx, enterprise) = self.batch_context(by, input.product_id).await?;
-        let blobs = self.resolver(input.inspection_report.as_ref()).await?;
+        let blobs = self
+            .resolver(Some(by), input.inspection_report.as_ref())
+            .await?;
         let batch = input.validate(ctx, |sha| blobs.get(sha).cloned())?;
         let record = NewRecord {
             kind: RecordKind::Batch,
@@ -714,7 +715,9 @@ impl Service {
             return Err(immutable("product_id", "产品"));
         }
         let (ctx, enterprise) = self.batch_context(by, input.product_id).await?;
-        let blobs = self.resolver(input.inspection_report.as_ref()).await?;
+        let blobs = self
+            .resolver(Some(by), input.inspection_report.as_ref())
+            .await?;
         let mut batch = input.validate(ctx, |sha| blobs.get(sha).cloned())?;
         batch.status = old.status;
         batch.review = old.review;

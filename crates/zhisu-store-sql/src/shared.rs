@@ -84,7 +84,7 @@ macro_rules! sql_common {
         use zhisu_domain::{BlobRef, RecordKind, Role};
         use zhisu_store::{
             canonical_json, format_time, now, AccountStore, ApiKey, AuditEntry, AuditQuery, AuditRecord, AuditStore,
-            BlobIndex, LoginFailures, NewApiKey, Alert, NewScan, ScanStore, FlowRow, FlowStore, FlowTotal, CaptureRow, EventQuery, EventStore, SubscriptionRow, NewEvent, Piece, Pieces, NewRecord, NewUser, Page, RecordIndex, RecordQuery, RecordStore, Session,
+            BlobIndex, BlobUpload, FileReference, LoginFailures, NewApiKey, Alert, NewScan, ScanStore, FlowRow, FlowStore, FlowTotal, CaptureRow, EventQuery, EventStore, SubscriptionRow, NewEvent, Piece, Pieces, NewRecord, NewUser, Page, RecordIndex, RecordQuery, RecordStore, Session,
             StoreError, StoreHealth, StoreResult, StoredRecord, User,
         };
         use $crate::{add_condition, add_scope, like_escape, map_err, split_list, Bind, VersionKey};
@@ -202,6 +202,16 @@ macro_rules! sql_common {
                 .map_err(map_err)?;
                 let entry_ref = format!("{}/{}@{}", kind.as_str(), record_id, version);
                 Self::insert_leaf(tx, leaf_index, &leaf, ("record", &entry_ref), at).await?;
+                // Who may read a file follows the records that reference it
+                // (issue 16.8); a version keeps its references for good.
+                for sha256 in zhisu_domain::blob::referenced_files(body) {
+                    sqlx::query("insert into record_files (sha256, record_id) values ($1, $2) on conflict do nothing")
+                        .bind(&sha256)
+                        .bind(record_id)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(map_err)?;
+                }
                 audit.target.get_or_insert_with(|| format!("{}/{}", kind.as_str(), record_id));
                 audit.enterprise_id.get_or_insert(enterprise_id);
                 let detail = match audit.detail.take() {

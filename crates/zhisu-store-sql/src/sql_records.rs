@@ -421,17 +421,63 @@ macro_rules! sql_records {
 
         #[async_trait]
         impl BlobIndex for $store {
-            async fn put_blob(&self, blob: &BlobRef) -> StoreResult<()> {
+            async fn put_blob(&self, blob: &BlobRef, upload: &BlobUpload) -> StoreResult<()> {
+                let at = format_time(now());
+                let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
                 sqlx::query("insert into blobs (sha256, content_type, size, name, created_at) values ($1, $2, $3, $4, $5) on conflict (sha256) do nothing")
                     .bind(&blob.sha256)
                     .bind(&blob.content_type)
                     .bind(blob.size as i64)
                     .bind(&blob.name)
-                    .bind(format_time(now()))
-                    .execute(&self.writer)
+                    .bind(&at)
+                    .execute(&mut *tx)
                     .await
                     .map_err(map_err)?;
+                sqlx::query("insert into blob_uploads (sha256, name, uploaded_by, enterprise_id, created_at) values ($1, $2, $3, $4, $5)")
+                    .bind(&blob.sha256)
+                    .bind(&blob.name)
+                    .bind(&upload.uploaded_by)
+                    .bind(upload.enterprise_id)
+                    .bind(&at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)?;
                 Ok(())
+            }
+
+            async fn upload_name(&self, sha256: &str, actor: &str, enterprise_id: Option<i64>) -> StoreResult<Option<String>> {
+                sqlx::query_scalar(
+                    "select name from blob_uploads where sha256 = $1 and (uploaded_by = $2 or enterprise_id = $3) order by id desc limit 1",
+                )
+                .bind(sha256)
+                .bind(actor)
+                .bind(enterprise_id)
+                .fetch_optional(&self.reader)
+                .await
+                .map_err(map_err)
+            }
+
+            async fn records_with_file(&self, sha256: &str, limit: i64) -> StoreResult<Vec<FileReference>> {
+                let rows: Vec<(String, i64, Option<i64>, String)> = sqlx::query_as(
+                    "select r.kind, r.id, r.enterprise_id, r.region_code from record_files f join records r on r.id = f.record_id \
+                     where f.sha256 = $1 order by r.id limit $2",
+                )
+                .bind(sha256)
+                .bind(limit)
+                .fetch_all(&self.reader)
+                .await
+                .map_err(map_err)?;
+                rows.into_iter()
+                    .map(|(kind, id, enterprise_id, region_code)| {
+                        Ok(FileReference {
+                            kind: RecordKind::parse(&kind).ok_or_else(|| StoreError::Internal(format!("unknown kind {kind}")))?,
+                            id,
+                            enterprise_id: enterprise_id.unwrap_or(id),
+                            region_code,
+                        })
+                    })
+                    .collect()
             }
 
             async fn blob_hashes(&self, after: &str, limit: i64) -> StoreResult<Vec<String>> {

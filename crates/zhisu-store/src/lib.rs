@@ -447,11 +447,41 @@ pub struct LoginFailures {
     pub locked_until: Option<String>,
 }
 
+/// Who uploaded a file (issue 16.8): an actor and, for an enterprise's
+/// people and keys, its enterprise; `anonymous` for a registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobUpload {
+    pub uploaded_by: String,
+    pub enterprise_id: Option<i64>,
+}
+
+/// A record that references a file, with what access decisions read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileReference {
+    pub kind: RecordKind,
+    pub id: i64,
+    pub enterprise_id: i64,
+    pub region_code: String,
+}
+
 /// Metadata of files kept in the blob folder (the bytes live outside the database).
 #[async_trait]
 pub trait BlobIndex: Send + Sync {
-    async fn put_blob(&self, blob: &BlobRef) -> StoreResult<()>;
+    /// Stores a file's metadata (once) and this upload of it, with the
+    /// upload's own name in `blob.name`.
+    async fn put_blob(&self, blob: &BlobRef, upload: &BlobUpload) -> StoreResult<()>;
+    /// A file's metadata, named as its first upload was.
     async fn blob(&self, sha256: &str) -> StoreResult<Option<BlobRef>>;
+    /// The name of the latest upload of `sha256` by `actor`, or by anyone
+    /// of `enterprise_id`; None when neither uploaded it.
+    async fn upload_name(
+        &self,
+        sha256: &str,
+        actor: &str,
+        enterprise_id: Option<i64>,
+    ) -> StoreResult<Option<String>>;
+    /// Records one of whose versions references `sha256` (at most `limit`).
+    async fn records_with_file(&self, sha256: &str, limit: i64) -> StoreResult<Vec<FileReference>>;
     /// Stored files' hashes in order after `after`, at most `limit`.
     async fn blob_hashes(&self, after: &str, limit: i64) -> StoreResult<Vec<String>>;
 }

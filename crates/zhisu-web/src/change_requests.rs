@@ -260,7 +260,7 @@ pub async fn change_request_submit(
         Err(r) => return r,
     };
     let mut errors = Vec::new();
-    let product = forms::product_json(&state.service, &form, &mut errors).await;
+    let product = forms::product_json(&state.service, Some(&s.principal), &form, &mut errors).await;
     let current = match state
         .service
         .read_record(&s.principal, RecordKind::Product, id)

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use axum::extract::Multipart;
 use serde::Serialize;
 use zhisu_domain::product::CATEGORIES;
-use zhisu_domain::{CodeScheme, FieldError, TraceLevel};
+use zhisu_domain::{CodeScheme, FieldError, Principal, TraceLevel};
 use zhisu_service::{Service, ServiceError};
 
 use crate::view::label;
@@ -337,13 +337,15 @@ fn number(form: &FormData, name: &str, findings: &mut Vec<FieldError>) -> serde_
 /// Uploads a posted file and returns its SHA-256, or records a finding.
 async fn upload(
     service: &Service,
+    by: Option<&Principal>,
     form: &FormData,
     name: &str,
     findings: &mut Vec<FieldError>,
-) -> Option<String> {
+) -> Option<serde_json::Value> {
     let (file_name, bytes) = form.files.get(name)?;
-    match service.upload_blob(file_name, bytes).await {
-        Ok(blob) => Some(blob.sha256),
+    match service.upload_blob(by, file_name, bytes).await {
+        // The whole reference, so the record keeps this upload's name.
+        Ok(blob) => serde_json::to_value(blob).ok(),
         Err(
             ServiceError::TooLarge(m)
             | ServiceError::UnsupportedType(m)
@@ -363,6 +365,7 @@ async fn upload(
 /// a missing file is left out so an edit keeps the current one.
 pub async fn enterprise_json(
     service: &Service,
+    by: Option<&Principal>,
     form: &FormData,
     findings: &mut Vec<FieldError>,
 ) -> serde_json::Value {
@@ -392,14 +395,15 @@ pub async fn enterprise_json(
         }
         value["uscc"] = form.text("uscc").into();
     }
-    if let Some(sha) = upload(service, form, "business_licence", findings).await {
-        value["business_licence"] = sha.into();
+    if let Some(blob) = upload(service, by, form, "business_licence", findings).await {
+        value["business_licence"] = blob;
     }
     value
 }
 
 pub async fn product_json(
     service: &Service,
+    by: Option<&Principal>,
     form: &FormData,
     findings: &mut Vec<FieldError>,
 ) -> serde_json::Value {
@@ -425,14 +429,15 @@ pub async fn product_json(
         "performance": text_or_null(form, "performance"),
         "paused": form.checked("paused"),
     });
-    if let Some(sha) = upload(service, form, "instructions_file", findings).await {
-        value["instructions_file"] = sha.into();
+    if let Some(blob) = upload(service, by, form, "instructions_file", findings).await {
+        value["instructions_file"] = blob;
     }
     value
 }
 
 pub async fn batch_json(
     service: &Service,
+    by: Option<&Principal>,
     form: &FormData,
     findings: &mut Vec<FieldError>,
 ) -> serde_json::Value {
@@ -446,8 +451,8 @@ pub async fn batch_json(
     if form.fields.contains_key("product_id") {
         value["product_id"] = number(form, "product_id", findings);
     }
-    if let Some(sha) = upload(service, form, "inspection_report", findings).await {
-        value["inspection_report"] = sha.into();
+    if let Some(blob) = upload(service, by, form, "inspection_report", findings).await {
+        value["inspection_report"] = blob;
     }
     value
 }

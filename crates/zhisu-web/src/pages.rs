@@ -307,10 +307,10 @@ pub(crate) async fn checked_form(
 
 pub async fn file(
     State(state): State<WebState>,
-    SignedIn(page, _s): SignedIn,
+    SignedIn(page, s): SignedIn,
     Path(sha256): Path<String>,
 ) -> Response {
-    match state.service.read_blob(&sha256).await {
+    match state.service.read_blob(&s.principal, &sha256).await {
         Ok((blob, bytes)) => {
             let disposition = format!(
                 "inline; filename*=UTF-8''{}",

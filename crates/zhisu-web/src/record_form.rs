@@ -140,9 +140,13 @@ pub(crate) async fn save(
     let by = &session.principal;
     let mut errors = Vec::new();
     let json = match kind {
-        RecordKind::Enterprise => forms::enterprise_json(&state.service, &form, &mut errors).await,
-        RecordKind::Product => forms::product_json(&state.service, &form, &mut errors).await,
-        RecordKind::Batch => forms::batch_json(&state.service, &form, &mut errors).await,
+        RecordKind::Enterprise => {
+            forms::enterprise_json(&state.service, Some(by), &form, &mut errors).await
+        }
+        RecordKind::Product => {
+            forms::product_json(&state.service, Some(by), &form, &mut errors).await
+        }
+        RecordKind::Batch => forms::batch_json(&state.service, Some(by), &form, &mut errors).await,
         RecordKind::Package
         | RecordKind::Flow
         | RecordKind::Recall

@@ -377,7 +377,7 @@ async fn public_file(state: &WebState, view: &ScanView, sha256: &str) -> Respons
         )
         .into_response();
     }
-    match state.service.read_blob(sha256).await {
+    match state.service.read_public_blob(sha256).await {
         Ok((blob, bytes)) => (
             [
                 (header::CONTENT_TYPE, blob.content_type),

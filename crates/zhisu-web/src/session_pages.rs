@@ -159,7 +159,7 @@ pub async fn register(State(state): State<WebState>, page: Page, multipart: Mult
         Err(r) => return r,
     };
     let mut errors = Vec::new();
-    let enterprise = forms::enterprise_json(&state.service, &form, &mut errors).await;
+    let enterprise = forms::enterprise_json(&state.service, None, &form, &mut errors).await;
     let json = serde_json::json!({
         "login": form.text("login"),
         "password": form.fields.get("password").cloned().unwrap_or_default(),

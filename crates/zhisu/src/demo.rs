@@ -346,6 +346,7 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
     for e in ENTERPRISES {
         let licence = service
             .upload_blob(
+                None,
                 &format!("{}-business-licence.pdf", e.login),
                 &demo_pdf(&format!("Business licence {}", e.uscc_prefix)),
             )
@@ -444,6 +445,7 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
             let date = today - chrono::Duration::days(age_days as i64);
             let report = service
                 .upload_blob(
+                    Some(owner),
                     &format!("report-{}-{b}.pdf", product.id),
                     &demo_pdf(&format!("Inspection report {} batch {b}", p.model)),
                 )

@@ -16,6 +16,7 @@ mod cli_backup;
 mod codes;
 mod counterfeit;
 mod epcis;
+mod files;
 mod flow;
 mod holding;
 mod label_sheet;
