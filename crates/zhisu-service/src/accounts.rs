@@ -130,6 +130,36 @@ fn principal_of_key(key: &ApiKey) -> Principal {
     }
 }
 
+impl Service {
+    /// The principal an audited actor (`user:N`, `key:N`) acts as now;
+    /// None for one that is gone or a revoked key. What a subscription
+    /// made by a person or key may read is decided by it (issue 16.7).
+    pub(crate) async fn principal_of_actor(&self, actor: &str) -> ServiceResult<Option<Principal>> {
+        let Some((kind, id)) = actor.split_once(':') else {
+            return Ok(None);
+        };
+        let Ok(id) = id.parse::<i64>() else {
+            return Ok(None);
+        };
+        Ok(match kind {
+            "user" => self
+                .store
+                .user_by_id(id)
+                .await?
+                .as_ref()
+                .map(principal_of_user),
+            "key" => self
+                .store
+                .api_key(id)
+                .await?
+                .filter(|k| k.revoked_at.is_none())
+                .as_ref()
+                .map(principal_of_key),
+            _ => None,
+        })
+    }
+}
+
 fn parse_jurisdiction(role: Role, jurisdiction: &[String]) -> ServiceResult<Vec<String>> {
     let mut codes = Vec::new();
     for j in jurisdiction

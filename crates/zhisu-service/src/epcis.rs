@@ -42,6 +42,17 @@ impl NamedQuery {
     }
 }
 
+/// Limits `query` to the events `scope` may read: an enterprise's own
+/// captures, the captures of the enterprises in a regulator's regions, or
+/// all (issue 16.7: events are scoped like records).
+pub(crate) fn scope_events(query: &mut EventQuery, scope: &ListScope) {
+    (query.owner, query.regions) = match scope {
+        ListScope::Enterprise(e) => (Some(*e), None),
+        ListScope::Regions(prefixes) => (None, Some(prefixes.clone())),
+        ListScope::All => (None, None),
+    };
+}
+
 /// Whose named queries a caller sees: its enterprise's, or (None) the
 /// platform's, shared by regulators and the operator.
 pub(crate) fn query_namespace(by: &Principal) -> Option<i64> {
@@ -562,17 +573,15 @@ impl Service {
         }
     }
 
-    /// A SimpleEventQuery. Enterprises see the events they captured;
-    /// regulators and the operator see all.
+    /// A SimpleEventQuery. Enterprises see the events they captured,
+    /// regulators those of the enterprises they oversee (issue 16.7), the
+    /// operator all.
     pub async fn epcis_query(
         &self,
         by: &Principal,
         mut query: EventQuery,
     ) -> ServiceResult<EventPage> {
-        query.owner = match by.list_scope() {
-            ListScope::Enterprise(e) => Some(e),
-            _ => None,
-        };
+        scope_events(&mut query, &by.list_scope());
         let limit = if query.limit <= 0 {
             100
         } else {

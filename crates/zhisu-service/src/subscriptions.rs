@@ -13,11 +13,12 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use hmac::Mac as _;
 use serde::Serialize;
+use zhisu_domain::auth::ListScope;
 use zhisu_domain::subscription::{subscription_request, Schedule, Trigger};
 use zhisu_domain::{FieldError, Invalid, Principal};
 use zhisu_store::{format_time, SubscriptionRow};
 
-use crate::epcis::query_namespace;
+use crate::epcis::{query_namespace, scope_events};
 use crate::{definition_query, Service, ServiceError, ServiceResult};
 
 /// The header a report's signature travels in.
@@ -435,11 +436,13 @@ impl Service {
         Ok(())
     }
 
-    /// What a subscription runs: its named query in its namespace, from
-    /// `cursor` on, recorded from `initial` on. None when the query is gone.
+    /// What a subscription runs: its named query in its namespace (`owner`)
+    /// over the events `scope` may read, from `cursor` on, recorded from
+    /// `initial` on. None when the query is gone.
     async fn feed(
         &self,
         owner: Option<i64>,
+        scope: &ListScope,
         query_name: &str,
         subscription_id: &str,
         cursor: i64,
@@ -456,7 +459,10 @@ impl Service {
         let definition: serde_json::Value =
             serde_json::from_str(&definition).map_err(|e| e.to_string())?;
         let mut q = definition_query(&definition).map_err(|e| e.to_string())?;
-        q.owner = owner;
+        // The events its maker may read, never more (issue 16.7): a
+        // regulator's subscription in the platform's namespace reads its
+        // regions only.
+        scope_events(&mut q, scope);
         q.after = cursor;
         q.ge_record_time = initial;
         q.limit = EVENTS_PER_REPORT;
@@ -499,9 +505,18 @@ impl Service {
         sub: &SubscriptionRow,
         scheduled: bool,
     ) -> Result<(), String> {
+        // Its maker's reach now: a key revoked or a person removed reads
+        // nothing more.
+        let scope = self
+            .principal_of_actor(&sub.created_by)
+            .await
+            .map_err(|e| e.to_string())?
+            .map(|p| p.list_scope())
+            .unwrap_or(ListScope::Regions(Vec::new()));
         let feed = self
             .feed(
                 sub.owner,
+                &scope,
                 &sub.query_name,
                 &sub.id,
                 sub.cursor,
@@ -558,6 +573,7 @@ impl Service {
         let feed = self
             .feed(
                 query_namespace(by),
+                &by.list_scope(),
                 query_name,
                 &id,
                 cursor,

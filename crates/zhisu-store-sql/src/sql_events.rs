@@ -39,14 +39,15 @@ macro_rules! sql_events {
                         Piece::End => break,
                     };
                     received += events.len() as i64;
-                    // 11 parameters a row: within SQLite's 32,766.
+                    // 12 parameters a row: within SQLite's 32,766.
                     for chunk in $crate::chunks_of(&events, &[1024, 64, 1]) {
                         let mut insert = sqlx::QueryBuilder::<$db>::new(
-                            "insert into epcis_events (event_id, capture_id, event_type, event_time, record_time, biz_step, action, \
+                            "insert into epcis_events (owner, event_id, capture_id, event_type, event_time, record_time, biz_step, action, \
                              disposition, read_point, biz_location, body) ",
                         );
                         insert.push_values(chunk, |mut r, e| {
-                            r.push_bind(e.event_id.as_str())
+                            r.push_bind(owner.unwrap_or(0))
+                                .push_bind(e.event_id.as_str())
                                 .push_bind(capture_id)
                                 .push_bind(e.event_type.as_str())
                                 .push_bind(e.event_time.as_str())
@@ -58,7 +59,9 @@ macro_rules! sql_events {
                                 .push_bind(e.biz_location.as_deref())
                                 .push_bind(e.body.as_str());
                         });
-                        insert.push(" on conflict (event_id) do nothing returning id, event_id");
+                        // Identity is per enterprise (issue 16.7): only the
+                        // capturing enterprise's own events are duplicates.
+                        insert.push(" on conflict (owner, event_id) do nothing returning id, event_id");
                         let mut rows: Vec<(i64, String)> = insert.build_query_as().fetch_all(&mut *tx).await.map_err(map_err)?;
                         rows.sort_unstable_by_key(|(row, _)| *row);
                         stored += rows.len() as i64;
@@ -302,6 +305,16 @@ macro_rules! sql_events {
                 any_of("id in (select event_row from epcis_event_epcs where epc in ({}))", &q.epcs, &mut conditions, &mut binds);
                 if let Some(owner) = q.owner {
                     add_condition(&mut conditions, &mut binds, "capture_id in (select capture_id from epcis_captures where owner = $?)", Bind::I64(owner));
+                }
+                if let Some(prefixes) = &q.regions {
+                    // A regulator sees the events of the enterprises it
+                    // oversees (issue 16.7), as it sees their records.
+                    let mut scope = Vec::new();
+                    $crate::add_scope(&mut scope, &mut binds, &zhisu_domain::auth::ListScope::Regions(prefixes.clone()), "r");
+                    conditions.push(format!(
+                        "capture_id in (select c.capture_id from epcis_captures c join records r on r.id = c.owner and r.kind = 'enterprise' where {})",
+                        if scope.is_empty() { "1 = 1".to_string() } else { scope.join(" and ") }
+                    ));
                 }
                 if let Some(t) = &q.ge_event_time {
                     add_condition(&mut conditions, &mut binds, "event_time >= $?", Bind::Text(t.clone()));

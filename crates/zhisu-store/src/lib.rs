@@ -697,6 +697,10 @@ pub struct EventQuery {
     pub lt_record_time: Option<String>,
     /// Only events captured for this enterprise (None: all).
     pub owner: Option<i64>,
+    /// Only events captured for enterprises whose region code starts with
+    /// one of these prefixes: a regulator's jurisdiction (issue 16.7; an
+    /// empty list is nothing, None is no such limit).
+    pub regions: Option<Vec<String>>,
     /// Rows after this one (paging).
     pub after: i64,
     pub limit: i64,

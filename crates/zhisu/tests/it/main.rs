@@ -16,6 +16,7 @@ mod cli_backup;
 mod codes;
 mod counterfeit;
 mod epcis;
+mod epcis_tenancy;
 mod files;
 mod flow;
 mod holding;

@@ -20,14 +20,14 @@ type Taken = (Option<String>, String);
 /// A webhook receiver: keeps what it took (signature header and body) and
 /// counts what it refused while `failing`.
 #[derive(Clone, Default)]
-struct Receiver {
+pub(crate) struct Receiver {
     taken: Arc<Mutex<Vec<Taken>>>,
     refused: Arc<Mutex<usize>>,
     failing: Arc<AtomicBool>,
 }
 
 impl Receiver {
-    async fn start(&self) -> String {
+    pub(crate) async fn start(&self) -> String {
         let me = self.clone();
         let app = axum::Router::new().route(
             "/hook",
@@ -52,7 +52,7 @@ impl Receiver {
     }
 
     /// The reports taken for one subscription, as documents.
-    fn reports(&self, subscription: &str) -> Vec<(Option<String>, String, Value)> {
+    pub(crate) fn reports(&self, subscription: &str) -> Vec<(Option<String>, String, Value)> {
         self.taken
             .lock()
             .unwrap()
@@ -66,7 +66,7 @@ impl Receiver {
     }
 
     /// Waits (at most 15 s) until `done` holds.
-    async fn until(&self, what: &str, done: impl Fn(&Receiver) -> bool) {
+    pub(crate) async fn until(&self, what: &str, done: impl Fn(&Receiver) -> bool) {
         for _ in 0..150 {
             if done(self) {
                 return;
@@ -78,7 +78,7 @@ impl Receiver {
 }
 
 /// The serials of a report's events, in order.
-fn serials(doc: &Value) -> Vec<String> {
+pub(crate) fn serials(doc: &Value) -> Vec<String> {
     events(doc)
         .iter()
         .map(|e| {
@@ -90,7 +90,7 @@ fn serials(doc: &Value) -> Vec<String> {
 
 /// A document of ObjectEvents with these serials; `receiving` ones carry
 /// another business step than the subscribed query's.
-fn document(serials: &[usize], receiving: &[usize]) -> String {
+pub(crate) fn document(serials: &[usize], receiving: &[usize]) -> String {
     let mut doc = many_events(1);
     let template = doc["epcisBody"]["eventList"][0].clone();
     doc["epcisBody"]["eventList"] = serials
@@ -448,7 +448,7 @@ async fn private_destinations_are_refused_by_default() {
 }
 
 /// A WebSocket subscription with this API key.
-async fn socket(
+pub(crate) async fn socket(
     app: &TestApp,
     key: &str,
     path_and_query: &str,
@@ -472,7 +472,7 @@ async fn socket(
 }
 
 /// The next text message, as a document (at most 10 s).
-async fn next_report(
+pub(crate) async fn next_report(
     stream: &mut tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
     >,
