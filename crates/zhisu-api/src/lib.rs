@@ -13,6 +13,7 @@ pub mod epcis;
 pub mod error;
 mod extra_paths;
 pub mod flow;
+pub mod identity_checks;
 mod json_body;
 pub use json_body::refuse_nul_in_uri;
 pub mod ledger;
@@ -80,6 +81,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(records::get_enterprise, records::patch_enterprise))
         .routes(routes!(records::enterprise_history))
+        .routes(routes!(identity_checks::check_identity))
         .routes(routes!(records::list_products, records::create_product))
         .routes(routes!(records::get_product, records::patch_product))
         .routes(routes!(records::product_history))

@@ -151,6 +151,10 @@ pub struct Enterprise {
     pub channels: Vec<Channel>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signing_keys: Vec<SigningKey>,
+    /// A regulator's check of who the enterprise is (issue 16.11): set by
+    /// the check alone, never by a filing or an amendment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_check: Option<crate::identity_check::IdentityCheck>,
 }
 
 pub(crate) fn check_phone(
@@ -315,6 +319,7 @@ impl EnterpriseInput {
             management_certifications: clean_list(&self.management_certifications),
             product_certifications: clean_list(&self.product_certifications),
             website: optional_text(&self.website),
+            identity_check: None,
         };
         findings.finish(enterprise)
     }

@@ -13,6 +13,7 @@ pub mod feedback;
 pub mod flow;
 pub mod guessing;
 pub mod holding;
+pub mod identity_check;
 pub mod login_guard;
 pub mod package;
 pub mod password;

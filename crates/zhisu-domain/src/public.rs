@@ -211,6 +211,7 @@ mod tests {
             website: Some("https://private.example".into()),
             channels: vec![],
             signing_keys: vec![],
+            identity_check: None,
         }
     }
 

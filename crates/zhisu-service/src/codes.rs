@@ -188,6 +188,9 @@ impl CodePlan {
 pub enum VerifyStatus {
     /// Issued by this platform for an active batch.
     Genuine,
+    /// Issued here for an active batch, but no regulator has yet checked
+    /// who its producer is (issue 16.11): not to be called genuine.
+    Unverified,
     /// A well-formed code this platform never issued.
     Unknown,
     /// A serial or lot never issued under a product filed here: a

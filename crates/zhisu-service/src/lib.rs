@@ -12,6 +12,7 @@ mod codes;
 mod epcis;
 mod feedback;
 mod flows;
+mod identity_checks;
 mod ledger;
 mod life;
 mod login_guard;

@@ -379,8 +379,11 @@ impl Service {
         let blobs = self
             .resolver(Some(by), input.business_licence.as_ref())
             .await?;
-        let enterprise = input.validate(|sha| blobs.get(sha).cloned())?;
+        let mut enterprise = input.validate(|sha| blobs.get(sha).cloned())?;
         self.ensure_uscc_free(&enterprise.uscc, None).await?;
+        // The platform admin filing an enterprise vouches for it (issue
+        // 16.11); one that registers itself waits for its regulator.
+        enterprise.identity_check = Some(crate::identity_checks::vouched_by(by));
         let record = NewRecord {
             kind: RecordKind::Enterprise,
             index: enterprise_index(&enterprise),
@@ -418,14 +421,25 @@ impl Service {
                 "无权修改该企业信息 (you may not change this enterprise)".into(),
             ));
         }
+        if patch.get("identity_check").is_some() {
+            return Err(immutable("identity_check", "核验结论"));
+        }
         let mut merged = current.body.clone();
         merge_patch(&mut merged, patch);
+        if let Some(body) = merged.as_object_mut() {
+            body.remove("identity_check");
+        }
         let input: EnterpriseInput = serde_json::from_value(merged).map_err(schema_error)?;
         let blobs = self
             .resolver(Some(by), input.business_licence.as_ref())
             .await?;
-        let enterprise = input.validate(|sha| blobs.get(sha).cloned())?;
+        let mut enterprise = input.validate(|sha| blobs.get(sha).cloned())?;
         let old: Enterprise = current.typed()?;
+        // A regulator's check stands while what it vouched for does (issue
+        // 16.11); a new name, address, region or licence waits for another.
+        if !zhisu_domain::identity_check::lapses(&old, &enterprise) {
+            enterprise.identity_check = old.identity_check.clone();
+        }
         if enterprise.uscc != old.uscc {
             return Err(immutable("uscc", "统一社会信用代码"));
         }

@@ -258,6 +258,10 @@ impl Service {
         );
         if let (true, Some(owner)) = (shown, owner) {
             let base = self.public_base(owner, &resolved).await?;
+            if view.status == VerifyStatus::Genuine && !base.producer_verified {
+                view.status = VerifyStatus::Unverified;
+                view.message = "此码由本平台签发，但生产企业的身份尚未经监管部门核验，暂不能确认为正品：请核对生产企业信息，谨慎购买 (issued by this platform, but no regulator has yet verified who its producer is, so it cannot be confirmed genuine: check the producer and buy with care)".into();
+            }
             let producer = base.producer.clone();
             let product = base.product.clone().map(|mut p| {
                 p.trace_code = view.code.clone();
@@ -406,7 +410,9 @@ impl Service {
             .cached(RecordKind::Enterprise, owner)
             .await?
             .ok_or_else(|| ServiceError::Internal(format!("enterprise {owner} is gone")))?;
-        let producer = PublicParty::of(&typed::<Enterprise>(&enterprise)?);
+        let enterprise = typed::<Enterprise>(&enterprise)?;
+        let producer = PublicParty::of(&enterprise);
+        let producer_verified = zhisu_domain::identity_check::is_verified(&enterprise);
         let batch: Option<Batch> = resolved.batch.as_deref().map(typed).transpose()?;
         let product = resolved
             .product
@@ -420,6 +426,7 @@ impl Service {
             .and_then(|b| b.disposal.as_ref().map(|d| d.reason.clone()));
         let base = Arc::new(PublicBase {
             producer,
+            producer_verified,
             product,
             reason,
         });

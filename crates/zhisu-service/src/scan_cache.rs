@@ -47,6 +47,8 @@ pub(crate) struct ScanCache {
 /// What every code of one batch shows alike.
 pub(crate) struct PublicBase {
     pub(crate) producer: PublicParty,
+    /// Whether a regulator has checked who the producer is (issue 16.11).
+    pub(crate) producer_verified: bool,
     pub(crate) product: Option<PublicProduct>,
     /// A freeze's or void's reason.
     pub(crate) reason: Option<String>,

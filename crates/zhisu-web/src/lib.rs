@@ -12,6 +12,7 @@ mod channels;
 mod flow_lines;
 mod forms;
 mod i18n;
+mod identity_checks;
 mod labels;
 mod packing;
 mod pages;
@@ -394,6 +395,10 @@ pub fn router(state: WebState) -> Router {
         .route("/batches/{id}/review", post(batch_steps::batch_review))
         .route("/batches/{id}/activate", post(batch_steps::batch_activate))
         .route("/batches/{id}/dispose", post(batch_steps::batch_dispose))
+        .route(
+            "/enterprises/{id}/identity-check",
+            post(identity_checks::check),
+        )
         .route(
             "/batches/{id}/codes.{format}",
             get(batch_steps::batch_codes),

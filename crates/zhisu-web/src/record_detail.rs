@@ -142,6 +142,15 @@ pub(crate) async fn detail_page(
             (record.text("reason").to_string(), false)
         }
         RecordKind::Enterprise => {
+            crate::identity_checks::enterprise_parts(
+                state,
+                page,
+                by,
+                &record,
+                &mut rows,
+                &mut workflow,
+            )
+            .await;
             if record.body["kind"] == "manufacturer" {
                 let filter = ListFilter {
                     enterprise_id: Some(id),

@@ -308,12 +308,13 @@ async fn answer(state: &WebState, request: axum::extract::Request, signed_in: bo
 fn scan_page(lang: Lang, view: &ScanView) -> Response {
     let tone = match view.status {
         VerifyStatus::Genuine if view.warnings.is_empty() => "ok",
-        VerifyStatus::Genuine => "warn",
+        VerifyStatus::Genuine | VerifyStatus::Unverified => "warn",
         VerifyStatus::NotActive | VerifyStatus::Unknown => "unknown",
         _ => "bad",
     };
     let status = match view.status {
         VerifyStatus::Genuine => "genuine",
+        VerifyStatus::Unverified => "unverified",
         VerifyStatus::Unknown => "unknown",
         VerifyStatus::Suspect => "suspect",
         VerifyStatus::NotActive => "not-active",

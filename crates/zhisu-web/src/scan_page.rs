@@ -72,6 +72,7 @@ texts! {
     ContactPhone = "contact_phone",
     SGenuine = "s_genuine",
     SCopied = "s_copied",
+    SUnverified = "s_unverified",
     SSuspect = "s_suspect",
     SUnknown = "s_unknown",
     SNotActive = "s_not-active",
@@ -155,6 +156,7 @@ impl ScanPage<'_> {
         let verdict = match self.status {
             "genuine" if copied => T::SCopied,
             "genuine" => T::SGenuine,
+            "unverified" => T::SUnverified,
             "suspect" => T::SSuspect,
             "unknown" => T::SUnknown,
             "not-active" => T::SNotActive,

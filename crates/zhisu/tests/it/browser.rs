@@ -378,8 +378,12 @@ async fn a_person_registers_and_files_a_product_in_chromium() {
     let html = driver
         .wait_for("the public scan page", |url, _| url.contains("/01/"))
         .await;
+    // A self-registered producer is not yet checked by its regulator
+    // (issue 16.11): the code is valid but not called genuine.
     assert!(
-        html.contains(r#"data-status="genuine""#) && html.contains("JZT-2B01"),
+        html.contains(r#"data-status="unverified""#)
+            && html.contains("生产企业尚未核验")
+            && html.contains("JZT-2B01"),
         "{html}"
     );
     assert!(
@@ -387,6 +391,33 @@ async fn a_person_registers_and_files_a_product_in_chromium() {
         "a signed-in preview is not counted as a scan"
     );
     let scan_url = driver.url().await;
+    driver.screenshot("scan-unverified.png").await;
+    // Zhejiang's regulator checks who it is; the same code is genuine.
+    let enterprise = app
+        .scalar("select max(id) from records where kind = 'enterprise'")
+        .await;
+    let regulator = zhisu_domain::Principal {
+        actor: "key:0".into(),
+        display_name: "浙江省市场监督管理局".into(),
+        role: zhisu_domain::Role::Regulator,
+        enterprise_id: None,
+        jurisdiction: vec![zhisu_codes::RegionCode::parse("330000").unwrap()],
+    };
+    let checked = zhisu_domain::identity_check::IdentityDecision {
+        verified: Some(true),
+        note: "营业执照核对无误".into(),
+    };
+    app.service
+        .check_identity(&regulator, enterprise, &checked, None)
+        .await
+        .unwrap();
+    driver.goto(&scan_url).await;
+    let html = driver
+        .wait_for("the scan page, genuine", |_, html| {
+            html.contains(r#"data-status="genuine""#)
+        })
+        .await;
+    assert!(html.contains("JZT-2B01"), "{html}");
     driver.screenshot("scan-genuine.png").await;
 
     // The code's whole life, from the batch page.

@@ -20,6 +20,7 @@ mod epcis_tenancy;
 mod files;
 mod flow;
 mod holding;
+mod identity_check;
 mod label_sheet;
 mod labels;
 mod life;

@@ -51,6 +51,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/blobs/{sha256}"),
     ("get", "/api/v1/enterprises"),
     ("post", "/api/v1/enterprises"),
+    ("post", "/api/v1/enterprises/{id}/identity-check"),
     ("get", "/api/v1/enterprises/{id}"),
     ("patch", "/api/v1/enterprises/{id}"),
     ("get", "/api/v1/enterprises/{id}/history"),
