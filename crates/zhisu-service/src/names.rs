@@ -1,6 +1,7 @@
 //! What pages call people and records by (issue 15.8): an actor stored as
 //! `user:5` or `key:3` is shown as the person's name or the API key's
-//! label with its enterprise; `system` as the platform's automatic check.
+//! label with its enterprise; `system` as the platform's automatic check;
+//! `register:LOGIN` as the person who registered.
 //! Records keep the stable IDs; only what people read is named.
 
 use zhisu_domain::RecordKind;
@@ -8,11 +9,19 @@ use zhisu_domain::RecordKind;
 use crate::{Service, ServiceResult};
 
 impl Service {
-    /// A person's or a key's name for `actor` (`user:N`, `key:N`, `system`);
+    /// A person's or a key's name for `actor` (`user:N`, `key:N`, `system`,
+    /// `register:LOGIN`);
     /// one that no longer resolves is shown as stored.
     pub async fn actor_name(&self, actor: &str) -> ServiceResult<String> {
         if actor == "system" {
             return Ok("系统自动审核 (automatic check)".into());
+        }
+        // A self-registration is written before its account exists.
+        if let Some(login) = actor.strip_prefix("register:") {
+            return Ok(match self.store.user_by_login(login).await? {
+                Some(u) => format!("{}（自助注册）", u.display_name),
+                None => format!("自助注册（{login}）"),
+            });
         }
         let Some((kind, id)) = actor
             .split_once(':')

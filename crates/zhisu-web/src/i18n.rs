@@ -367,6 +367,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("v_approved", "已通过", "Approved"),
     ("v_pending", "待审核", "Pending"),
     ("v_rejected", "已驳回", "Rejected"),
+    ("v_verified", "已核验", "Verified"),
     ("v_active", "已激活", "Active"),
     ("v_manufacturer-admin", "生产企业管理员", "Manufacturer admin"),
     ("v_manufacturer-operator", "生产企业操作员", "Manufacturer operator"),

@@ -13,7 +13,7 @@ use crate::support::{enterprise_json, fresh_uscc, pdf, TestApp, PASSWORD};
 
 /// Registers a manufacturer in Shenzhen as anyone can; its id and an API
 /// key of its admin.
-async fn registered_maker(app: &TestApp, login: &str) -> (i64, String) {
+pub(crate) async fn registered_maker(app: &TestApp, login: &str) -> (i64, String) {
     let licence = app
         .service
         .upload_blob(None, "执照.pdf", &pdf())
@@ -207,4 +207,21 @@ async fn a_regulator_checks_an_enterprise_from_its_page() {
     assert!(html.contains("已核验 · 广东省市场监管局 李科长"), "{html}");
     assert!(html.contains("营业执照核对无误"), "{html}");
     assert!(!html.contains("id=\"verify-identity\""), "checked once");
+    // Its history shows the check in words, never the stored enum or actor.
+    let history = client
+        .get(app.url(&format!("/enterprises/{id}/history")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        history.contains("身份核验") && history.contains("已核验"),
+        "{history}"
+    );
+    assert!(
+        !history.contains("verified") && !history.contains("user:"),
+        "{history}"
+    );
 }

@@ -7,6 +7,7 @@ mod api;
 mod architecture;
 mod browser;
 mod browser_changes;
+mod browser_identity;
 mod browser_labels;
 mod busy;
 mod change_requests;
