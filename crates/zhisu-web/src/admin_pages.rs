@@ -52,6 +52,29 @@ pub(crate) async fn keys_page(
     )
 }
 
+/// The sentence for a form sent without a role.
+fn choose_role(page: &Page) -> String {
+    format!(
+        "{}: {}",
+        page.lang.text("role"),
+        page.lang.text("choose_role")
+    )
+}
+
+/// What a refused page action answers (issue 16.14): never 200.
+fn refusal_status(error: &ServiceError) -> StatusCode {
+    match error {
+        ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
+        ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+fn with_status(mut response: Response, status: StatusCode) -> Response {
+    *response.status_mut() = status;
+    response
+}
+
 pub async fn keys(State(state): State<WebState>, SignedIn(page, s): SignedIn) -> Response {
     keys_page(&state, &page, &s.principal, None, None).await
 }
@@ -67,7 +90,8 @@ pub async fn create_key(
     };
     let by = &s.principal;
     let Some(role) = Role::parse(&form.text("role")) else {
-        return keys_page(&state, &page, by, None, Some("role?".into())).await;
+        let refused = keys_page(&state, &page, by, None, Some(choose_role(&page))).await;
+        return with_status(refused, StatusCode::UNPROCESSABLE_ENTITY);
     };
     let enterprise_id = form
         .text("enterprise_id")
@@ -90,6 +114,7 @@ pub async fn create_key(
         Err(
             e @ (ServiceError::Invalid(_) | ServiceError::Forbidden(_) | ServiceError::NotFound(_)),
         ) => {
+            let status = refusal_status(&e);
             let message = match e {
                 ServiceError::Invalid(Invalid(errors)) => errors
                     .iter()
@@ -98,7 +123,10 @@ pub async fn create_key(
                     .join("; "),
                 other => other.to_string(),
             };
-            keys_page(&state, &page, by, None, Some(message)).await
+            with_status(
+                keys_page(&state, &page, by, None, Some(message)).await,
+                status,
+            )
         }
         Err(e) => state.error_page(&page, e),
     }
@@ -298,14 +326,8 @@ pub async fn create_user(
     };
     let by = &s.principal;
     let Some(role) = Role::parse(&form.text("role")) else {
-        return users_page(
-            &state,
-            &page,
-            by,
-            None,
-            Some(format!("{}?", page.lang.text("role"))),
-        )
-        .await;
+        let refused = users_page(&state, &page, by, None, Some(choose_role(&page))).await;
+        return with_status(refused, StatusCode::UNPROCESSABLE_ENTITY);
     };
     let enterprise_id =
         form.text("enterprise_id")
@@ -353,7 +375,10 @@ pub async fn create_user(
                 *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
                 response
             }
-            Err(ServiceError::Forbidden(m)) => users_page(&state, &page, by, None, Some(m)).await,
+            Err(ServiceError::Forbidden(m)) => with_status(
+                users_page(&state, &page, by, None, Some(m)).await,
+                StatusCode::FORBIDDEN,
+            ),
             Err(other) => state.error_page(&page, other),
         },
     }

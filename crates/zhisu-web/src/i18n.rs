@@ -295,6 +295,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("forbidden", "无权访问", "Not allowed"),
     ("error", "出错了", "Something went wrong"),
     ("busy", "系统繁忙", "The platform is busy"),
+    ("choose_role", "请选择角色", "choose a role"),
     ("identity_check", "身份核验", "Identity check"),
     ("identity_pending", "待核验：监管部门核验前，本企业的码扫码不显示为正品", "Not yet checked: until a regulator checks it, this enterprise's codes do not scan as genuine"),
     ("identity_hint", "核对营业执照、统一社会信用代码与登记信息是否属实。核验通过后，本企业的码扫码显示为正品；名称、地址、区划或营业执照变更后需重新核验。", "Check the business licence, USCC and registered details. Once verified, this enterprise's codes scan as genuine; a new name, address, region or licence needs a new check."),

@@ -34,6 +34,7 @@ mod password_policy;
 mod plain_words;
 mod problems;
 mod recall_reach;
+mod refusals;
 mod retention;
 mod scan;
 mod schemes;
