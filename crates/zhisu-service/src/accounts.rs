@@ -72,7 +72,7 @@ pub struct NewKey {
     pub info: ApiKey,
 }
 
-fn hash_password(password: &str) -> ServiceResult<String> {
+pub(crate) fn hash_password(password: &str) -> ServiceResult<String> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -99,6 +99,15 @@ fn check_password(findings: &mut Vec<FieldError>, login: &str, password: &str) {
     if let Err(finding) = zhisu_domain::password::check(login, password) {
         findings.push(finding);
     }
+}
+
+/// A live session: who, its CSRF token, and whether the password someone
+/// else set must be changed before anything else.
+#[derive(Debug, Clone)]
+pub struct SignedSession {
+    pub principal: Principal,
+    pub csrf: String,
+    pub must_change_password: bool,
 }
 
 /// Turns a user into the principal its requests act as.
@@ -243,6 +252,7 @@ impl Service {
             role,
             enterprise_id: None,
             jurisdiction: vec![],
+            must_change_password: false,
         };
         let record = zhisu_store::NewRecord {
             kind: RecordKind::Enterprise,
@@ -326,6 +336,10 @@ impl Service {
                 None
             },
             jurisdiction,
+            // Someone else chose this password (issue 16.5, 等保): its
+            // owner replaces it at the first log-in. The CLI's operator
+            // sets up its own accounts.
+            must_change_password: by.is_some(),
         };
         let actor = by.map(|p| p.actor.clone()).unwrap_or_else(|| "cli".into());
         let audit = AuditEntry {
@@ -451,21 +465,39 @@ impl Service {
             .await?)
     }
 
-    /// The principal behind a session cookie, with the session's CSRF token.
-    pub async fn session_principal(
-        &self,
-        token: &str,
-    ) -> ServiceResult<Option<(Principal, String)>> {
-        let Some(session) = self.store.session(&sha256_hex(token.as_bytes())).await? else {
+    /// The principal behind a session cookie, with the session's CSRF token
+    /// and whether its password must be changed first. A session unused
+    /// for `session_idle_minutes` ends (issue 16.5, 等保 会话超时).
+    pub async fn session_principal(&self, token: &str) -> ServiceResult<Option<SignedSession>> {
+        let token_hash = sha256_hex(token.as_bytes());
+        let Some(session) = self.store.session(&token_hash).await? else {
             return Ok(None);
         };
-        if session.expires_at < format_time(Utc::now()) {
+        let now = Utc::now();
+        if session.expires_at < format_time(now) {
             return Ok(None);
+        }
+        let last_seen = chrono::DateTime::parse_from_rfc3339(&session.last_seen_at)
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or(now);
+        if now - last_seen > Duration::minutes(self.settings.session_idle_minutes) {
+            self.store.delete_session(&token_hash).await?;
+            return Ok(None);
+        }
+        // Noted at most once a minute: a page view is not a write.
+        if now - last_seen > Duration::seconds(60) {
+            self.store
+                .touch_session(&token_hash, &format_time(now))
+                .await?;
         }
         let Some(user) = self.store.user_by_id(session.user_id).await? else {
             return Ok(None);
         };
-        Ok(Some((principal_of_user(&user), session.csrf_token)))
+        Ok(Some(SignedSession {
+            principal: principal_of_user(&user),
+            csrf: session.csrf_token,
+            must_change_password: user.must_change_password,
+        }))
     }
 
     /// The principal behind a bearer API key; revoked keys give None.

@@ -18,6 +18,7 @@ mod life;
 mod login_guard;
 mod names;
 mod packages;
+mod password_change;
 mod recall_reach;
 mod recalls;
 mod records;
@@ -33,7 +34,7 @@ mod suspect;
 use std::sync::Arc;
 
 pub use accounts::principal_of_user;
-pub use accounts::{NewAccount, NewKey, Registration};
+pub use accounts::{NewAccount, NewKey, Registration, SignedSession};
 pub use blobs::BlobDir;
 pub use codes::{CodeFormat, CodePlan, Verification, VerifyStatus};
 pub use epcis::{
@@ -113,6 +114,8 @@ pub type ServiceResult<T> = Result<T, ServiceError>;
 pub struct ServiceSettings {
     /// How long a page session lasts.
     pub session_hours: i64,
+    /// A session unused this long ends (issue 16.5).
+    pub session_idle_minutes: i64,
     /// Names the deployment in checkpoints and pages.
     pub deployment_name: String,
     /// Where the public reaches this deployment: the base of every issued
@@ -136,6 +139,7 @@ impl Default for ServiceSettings {
     fn default() -> Self {
         ServiceSettings {
             session_hours: 12,
+            session_idle_minutes: 30,
             deployment_name: "zhisu".into(),
             public_url: "http://127.0.0.1:8080".into(),
             manual_review: false,

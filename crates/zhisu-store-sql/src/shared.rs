@@ -123,6 +123,7 @@ macro_rules! sql_common {
                 enterprise_id: row.try_get("enterprise_id").map_err(map_err)?,
                 jurisdiction: split_list(&jurisdiction),
                 created_at: row.try_get("created_at").map_err(map_err)?,
+                must_change_password: row.try_get("must_change_password").map_err(map_err)?,
             })
         }
 

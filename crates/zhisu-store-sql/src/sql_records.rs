@@ -201,8 +201,8 @@ macro_rules! sql_records {
                 };
                 let enterprise_id = stored.as_ref().map(|s| s.id).or(user.enterprise_id);
                 let id: i64 = sqlx::query_scalar(
-                    "insert into users (login, display_name, password_hash, role, enterprise_id, jurisdiction, created_at) \
-                     values ($1, $2, $3, $4, $5, $6, $7) returning id",
+                    "insert into users (login, display_name, password_hash, role, enterprise_id, jurisdiction, created_at, must_change_password) \
+                     values ($1, $2, $3, $4, $5, $6, $7, $8) returning id",
                 )
                 .bind(&user.login)
                 .bind(&user.display_name)
@@ -211,6 +211,7 @@ macro_rules! sql_records {
                 .bind(enterprise_id)
                 .bind(user.jurisdiction.join(","))
                 .bind(&at)
+                .bind(user.must_change_password)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(map_err)?;
@@ -231,6 +232,7 @@ macro_rules! sql_records {
                     enterprise_id,
                     jurisdiction: user.jurisdiction,
                     created_at: at,
+                    must_change_password: user.must_change_password,
                 };
                 Ok((created, stored))
             }
@@ -265,11 +267,12 @@ macro_rules! sql_records {
                     .execute(&self.writer)
                     .await
                     .map_err(map_err)?;
-                sqlx::query("insert into sessions (token_hash, user_id, csrf_token, created_at, expires_at) values ($1, $2, $3, $4, $5)")
+                let at = format_time(now());
+                sqlx::query("insert into sessions (token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at) values ($1, $2, $3, $4, $5, $4)")
                     .bind(token_hash)
                     .bind(user_id)
                     .bind(csrf_token)
-                    .bind(format_time(now()))
+                    .bind(&at)
                     .bind(expires_at)
                     .execute(&self.writer)
                     .await
@@ -278,7 +281,7 @@ macro_rules! sql_records {
             }
 
             async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>> {
-                let row = sqlx::query("select user_id, csrf_token, expires_at from sessions where token_hash = $1")
+                let row = sqlx::query("select user_id, csrf_token, expires_at, coalesce(last_seen_at, created_at) as last_seen_at from sessions where token_hash = $1")
                     .bind(token_hash)
                     .fetch_optional(&self.reader)
                     .await
@@ -288,6 +291,7 @@ macro_rules! sql_records {
                         user_id: row.try_get("user_id").map_err(map_err)?,
                         csrf_token: row.try_get("csrf_token").map_err(map_err)?,
                         expires_at: row.try_get("expires_at").map_err(map_err)?,
+                        last_seen_at: row.try_get("last_seen_at").map_err(map_err)?,
                     })
                 })
                 .transpose()
@@ -295,6 +299,40 @@ macro_rules! sql_records {
 
             async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
                 sqlx::query("delete from sessions where token_hash = $1").bind(token_hash).execute(&self.writer).await.map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn touch_session(&self, token_hash: &str, at: &str) -> StoreResult<()> {
+                sqlx::query("update sessions set last_seen_at = $1 where token_hash = $2")
+                    .bind(at)
+                    .bind(token_hash)
+                    .execute(&self.writer)
+                    .await
+                    .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn set_password(&self, user_id: i64, password_hash: &str, keep_session: &str, audit: AuditEntry) -> StoreResult<()> {
+                let at = format_time(now());
+                let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
+                let done = sqlx::query("update users set password_hash = $1, must_change_password = $2 where id = $3")
+                    .bind(password_hash)
+                    .bind(false)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query("delete from sessions where user_id = $1 and token_hash <> $2")
+                    .bind(user_id)
+                    .bind(keep_session)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                Self::insert_audit(&mut tx, &audit, &at).await?;
+                tx.commit().await.map_err(map_err)?;
                 Ok(())
             }
 

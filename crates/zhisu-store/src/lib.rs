@@ -195,6 +195,10 @@ pub struct User {
     pub enterprise_id: Option<i64>,
     pub jurisdiction: Vec<String>,
     pub created_at: String,
+    /// Someone else set the password: it is changed at the next log-in
+    /// before anything else (issue 16.5).
+    #[serde(skip)]
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -205,6 +209,7 @@ pub struct NewUser {
     pub role: Role,
     pub enterprise_id: Option<i64>,
     pub jurisdiction: Vec<String>,
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -212,6 +217,9 @@ pub struct Session {
     pub user_id: i64,
     pub csrf_token: String,
     pub expires_at: String,
+    /// When the session was last used (RFC 3339 UTC), at most a minute
+    /// behind: an idle session ends (issue 16.5).
+    pub last_seen_at: String,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -417,6 +425,17 @@ pub trait AccountStore: Send + Sync {
     ) -> StoreResult<()>;
     async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// Notes that a session was used at `at`.
+    async fn touch_session(&self, token_hash: &str, at: &str) -> StoreResult<()>;
+    /// Sets a user's password hash (no change is then pending) and ends
+    /// its other sessions, with the audit entry, in one transaction.
+    async fn set_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        keep_session: &str,
+        audit: AuditEntry,
+    ) -> StoreResult<()>;
     async fn create_api_key(&self, key: NewApiKey, audit: AuditEntry) -> StoreResult<ApiKey>;
     async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>>;
     async fn api_key(&self, id: i64) -> StoreResult<Option<ApiKey>>;

@@ -16,6 +16,7 @@ mod identity_checks;
 mod labels;
 mod packing;
 mod pages;
+mod password_pages;
 mod recall_names;
 mod record_detail;
 mod record_form;
@@ -67,6 +68,9 @@ pub struct WebState {
 pub struct Session {
     pub principal: Principal,
     pub csrf: String,
+    /// Someone else set the password: every page but the change form
+    /// sends the person there first (issue 16.5).
+    pub must_change_password: bool,
 }
 
 /// Everything a page handler knows about the request.
@@ -161,7 +165,11 @@ async fn sessions(State(state): State<WebState>, mut request: Request, next: Nex
     let token = cookie(request.headers(), SESSION_COOKIE);
     let session = match token {
         Some(t) => match state.service.session_principal(&t).await {
-            Ok(found) => found.map(|(principal, csrf)| Session { principal, csrf }),
+            Ok(found) => found.map(|s| Session {
+                principal: s.principal,
+                csrf: s.csrf,
+                must_change_password: s.must_change_password,
+            }),
             Err(e) => {
                 tracing::error!(error = %e, "session lookup failed");
                 None
@@ -177,6 +185,11 @@ async fn sessions(State(state): State<WebState>, mut request: Request, next: Nex
     let is_asset = request.uri().path().starts_with("/assets/");
     let is_write =
         request.method() != axum::http::Method::GET && request.method() != axum::http::Method::HEAD;
+    if session.as_ref().is_some_and(|s| s.must_change_password)
+        && !password_pages::allowed_before_change(request.uri().path())
+    {
+        return Redirect::to("/password").into_response();
+    }
     request.extensions_mut().insert(session.clone());
     let (mut parts, body) = request.into_parts();
     let page = Page::from_request_parts(&mut parts, &state)
@@ -335,6 +348,10 @@ pub fn router(state: WebState) -> Router {
             get(session_pages::login_form).post(session_pages::login),
         )
         .route("/logout", post(session_pages::logout))
+        .route(
+            "/password",
+            get(password_pages::form).post(password_pages::change),
+        )
         .route(
             "/register",
             get(session_pages::register_form).post(session_pages::register),

@@ -25,6 +25,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/dashboard.html"),
     ),
     ("error.html", include_str!("../templates/error.html")),
+    ("password.html", include_str!("../templates/password.html")),
     (
         "flow_form.html",
         include_str!("../templates/flow_form.html"),

@@ -81,6 +81,7 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(Engine, Service)> {
         contact_key,
         ServiceSettings {
             session_hours: settings.session_hours,
+            session_idle_minutes: settings.session_idle_minutes,
             deployment_name: settings.deployment_name.clone(),
             public_url: settings.public_url.clone(),
             manual_review: settings.manual_review,

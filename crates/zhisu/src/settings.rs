@@ -62,6 +62,7 @@ struct FileSettings {
     secure_cookies: Option<bool>,
     deployment_name: Option<String>,
     session_hours: Option<i64>,
+    session_idle_minutes: Option<i64>,
     public_url: Option<String>,
     manual_review: Option<bool>,
     scan_alert_count: Option<u64>,
@@ -84,6 +85,8 @@ pub struct Settings {
     pub secure_cookies: bool,
     pub deployment_name: String,
     pub session_hours: i64,
+    /// A signed-in session unused this long ends (等保 会话超时).
+    pub session_idle_minutes: i64,
     pub public_url: String,
     pub manual_review: bool,
     pub scan_alert_count: u64,
@@ -180,6 +183,10 @@ impl Settings {
         if !(1..=24 * 30).contains(&session_hours) {
             bail!("session_hours must be 1 to 720, got {session_hours}");
         }
+        let session_idle_minutes = file.session_idle_minutes.unwrap_or(30);
+        if !(1..=24 * 60).contains(&session_idle_minutes) {
+            bail!("session_idle_minutes must be 1 to 1440, got {session_idle_minutes}");
+        }
         let listen = args
             .listen
             .or(file.listen)
@@ -256,6 +263,7 @@ impl Settings {
                 .or(file.deployment_name)
                 .unwrap_or_else(|| "zhisu".into()),
             session_hours,
+            session_idle_minutes,
             write_wait: std::time::Duration::from_millis(write_wait_ms),
             login_policy,
         })
@@ -290,6 +298,8 @@ deployment_name = "zhisu"
 
 # How long a page log-in lasts.
 session_hours = 12
+# A signed-in page session unused this long ends (等保 会话超时); log in again.
+session_idle_minutes = 30
 
 # Where the public reaches this deployment; every issued code starts with it.
 # public_url = "https://trace.example.gov.cn"

@@ -9,7 +9,7 @@ use crate::pages::csrf_of;
 use crate::support::{EngineKind, TestApp, PASSWORD};
 
 /// One log-in attempt from a fresh client: its status and page.
-async fn attempt(app: &TestApp, login: &str, password: &str) -> (u16, String) {
+pub(crate) async fn attempt(app: &TestApp, login: &str, password: &str) -> (u16, String) {
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())

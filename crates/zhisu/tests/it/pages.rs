@@ -464,8 +464,14 @@ pub(crate) async fn signed_in(app: &TestApp, login: &str) -> (reqwest::Client, S
         303,
         "{login} logs in"
     );
+    // A person whose password an admin chose is sent to change it first.
+    let dashboard = client.get(app.url("/dashboard")).send().await.unwrap();
+    let page = match dashboard.headers().get("location") {
+        Some(to) => to.to_str().unwrap().to_string(),
+        None => "/dashboard".to_string(),
+    };
     let html = client
-        .get(app.url("/dashboard"))
+        .get(app.url(&page))
         .send()
         .await
         .unwrap()
@@ -524,7 +530,22 @@ async fn admins_manage_accounts_keys_and_read_the_audit_log_in_pages() {
         r.text().await.unwrap().contains("10"),
         "the password rule is named"
     );
-    let (regulator, _) = signed_in(&app, "gd-reg").await;
+    // The admin chose gd-reg's password: it changes it first (issue 16.5).
+    let (regulator, reg_csrf) = signed_in(&app, "gd-reg").await;
+    let first = regulator.get(app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(first.headers()["location"], "/password");
+    let form = Form::new()
+        .text("csrf", reg_csrf)
+        .text("current_password", crate::support::PASSWORD)
+        .text("new_password", "Guangdong-Own-2026!")
+        .text("new_password_again", "Guangdong-Own-2026!");
+    let changed = regulator
+        .post(app.url("/password"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 303);
     assert!(regulator
         .get(app.url("/dashboard"))
         .send()
