@@ -143,6 +143,16 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// The API router, ready to merge into the server.
+/// API answers are a tenant's data: no shared cache or browser keeps
+/// them (issue 16.15), unless a handler said otherwise.
+async fn no_store(mut response: axum::response::Response) -> axum::response::Response {
+    response
+        .headers_mut()
+        .entry(axum::http::header::CACHE_CONTROL)
+        .or_insert(axum::http::HeaderValue::from_static("no-store"));
+    response
+}
+
 pub fn router(service: Service) -> Router {
     let state = AppState { service };
     let (api, _) = api_routes().split_for_parts();
@@ -191,7 +201,8 @@ pub fn router(service: Service) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,
-        ));
+        ))
+        .layer(axum::middleware::map_response(no_store));
     Router::new()
         .merge(api)
         .route(

@@ -104,10 +104,8 @@ pub async fn download(
     Ok((
         [
             (header::CONTENT_TYPE, blob.content_type),
-            (
-                header::CACHE_CONTROL,
-                "private, max-age=31536000, immutable".into(),
-            ),
+            // A private file: kept by no cache (issue 16.15).
+            (header::CACHE_CONTROL, "no-store".into()),
         ],
         bytes,
     )

@@ -195,7 +195,15 @@ async fn sessions(State(state): State<WebState>, mut request: Request, next: Nex
     let page = Page::from_request_parts(&mut parts, &state)
         .await
         .expect("infallible");
-    let response = next.run(Request::from_parts(parts, body)).await;
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    if session.is_some() && !is_asset {
+        // A signed-in page is someone's data: no cache keeps it, and the
+        // back button after log-out does not show it (issue 16.15).
+        response
+            .headers_mut()
+            .entry(axum::http::header::CACHE_CONTROL)
+            .or_insert(axum::http::HeaderValue::from_static("no-store"));
+    }
     if let Some(s) = session.filter(|_| !is_asset) {
         let status = response.status();
         let outcome = if status.is_success() || status.is_redirection() {

@@ -321,6 +321,7 @@ pub async fn file(
                     (header::CONTENT_TYPE, blob.content_type),
                     (header::CONTENT_DISPOSITION, disposition),
                     (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+                    (header::CACHE_CONTROL, "no-store".to_string()),
                 ],
                 bytes,
             )

@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod demo;
 pub mod keys;
+pub mod server;
 pub mod settings;
 pub mod webhook;
 pub mod witness;
@@ -107,12 +108,20 @@ pub fn app(service: Service, settings: &Settings) -> zhisu_web::Resolver<Router>
             secure_cookies: settings.secure_cookies,
         },
     );
+    let hsts = settings.tls.is_some();
     let routes = zhisu_api::router(service)
         .merge(zhisu_web::router(web.clone()))
         .layer(axum::middleware::from_fn(zhisu_api::refuse_nul_in_uri))
         .layer(axum::middleware::map_response(
-            |mut response: axum::response::Response| async move {
+            move |mut response: axum::response::Response| async move {
                 zhisu_web::security_headers(response.headers_mut());
+                if hsts {
+                    // RFC 6797: browsers keep to HTTPS for a year.
+                    response.headers_mut().insert(
+                        axum::http::header::STRICT_TRANSPORT_SECURITY,
+                        axum::http::HeaderValue::from_static("max-age=31536000"),
+                    );
+                }
                 response
             },
         ));
@@ -148,15 +157,14 @@ pub async fn bind(
     }
     // Subscription reports go out for as long as the server runs.
     let deliverer = tokio::spawn(service.clone().deliver_subscriptions());
+    let tls = settings
+        .tls
+        .clone()
+        .map(server::Tls::load)
+        .transpose()
+        .context("reading the TLS certificate and key")?;
     let app = app(service, settings);
-    let server =
-        axum::serve(
-            listener,
-            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
-                SocketAddr,
-            >(app),
-        )
-        .with_graceful_shutdown(shutdown);
+    let server = server::serve(listener, app, tls, settings.header_read_timeout, shutdown);
     let server = async move {
         let served = server.await;
         deliverer.abort();

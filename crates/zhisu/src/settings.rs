@@ -50,6 +50,12 @@ pub struct ServeArgs {
     /// its own network).
     #[arg(long, env = "ZHISU_WEBHOOK_PRIVATE_NETWORKS")]
     pub webhook_private_networks: Option<bool>,
+    /// Serve HTTPS: the certificate chain (PEM); read again on SIGHUP.
+    #[arg(long, env = "ZHISU_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// Serve HTTPS: the certificate's private key (PEM).
+    #[arg(long, env = "ZHISU_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// The settings file's shape: every key optional.
@@ -71,6 +77,9 @@ struct FileSettings {
     login_lock_after: Option<u32>,
     login_lock_minutes: Option<i64>,
     login_address_limit: Option<u32>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    header_read_timeout_seconds: Option<u64>,
     /// Industry retention rules: years by product category code.
     #[serde(default)]
     retention_years: std::collections::BTreeMap<String, u32>,
@@ -96,6 +105,11 @@ pub struct Settings {
     pub write_wait: std::time::Duration,
     /// Failed log-ins: lock after, lock for, per-address limit.
     pub login_policy: zhisu_domain::login_guard::LoginPolicy,
+    /// Serve HTTPS with these files (issue 16.15); None: plain HTTP.
+    pub tls: Option<crate::server::TlsFiles>,
+    /// How long a client may take to send its headers, finish a TLS
+    /// handshake, or start its next request on an idle connection.
+    pub header_read_timeout: std::time::Duration,
 }
 
 /// A database URL; its password never appears in `Debug` output or logs.
@@ -199,6 +213,20 @@ impl Settings {
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             bail!("public_url must start with http:// or https://, got {public_url}");
         }
+        let tls = match (
+            args.tls_cert.clone().or(file.tls_cert),
+            args.tls_key.clone().or(file.tls_key),
+        ) {
+            (Some(cert), Some(key)) => Some(crate::server::TlsFiles { cert, key }),
+            (None, None) => None,
+            _ => bail!("tls_cert and tls_key go together: give both or neither"),
+        };
+        let header_read_timeout_seconds = file.header_read_timeout_seconds.unwrap_or(10);
+        if !(1..=120).contains(&header_read_timeout_seconds) {
+            bail!(
+                "header_read_timeout_seconds must be 1 to 120, got {header_read_timeout_seconds}"
+            );
+        }
         let scan_alert_count = args
             .scan_alert_count
             .or(file.scan_alert_count)
@@ -256,7 +284,12 @@ impl Settings {
                 .webhook_private_networks
                 .or(file.webhook_private_networks)
                 .unwrap_or(false),
-            secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
+            // Cookies are Secure whenever people reach the platform over
+            // HTTPS (issue 16.15), unless a deployment says otherwise.
+            secure_cookies: args
+                .secure_cookies
+                .or(file.secure_cookies)
+                .unwrap_or(public_url.starts_with("https://") || tls.is_some()),
             deployment_name: args
                 .deployment_name
                 .clone()
@@ -266,6 +299,8 @@ impl Settings {
             session_idle_minutes,
             write_wait: std::time::Duration::from_millis(write_wait_ms),
             login_policy,
+            tls,
+            header_read_timeout: std::time::Duration::from_secs(header_read_timeout_seconds),
         })
     }
 
@@ -290,8 +325,19 @@ data = "zhisu-data"
 # Where the server listens.
 listen = "127.0.0.1:8080"
 
-# Set to true when the platform is served over HTTPS.
-secure_cookies = false
+# Cookies are marked Secure whenever public_url is https:// or the server
+# speaks TLS itself; set this only to override that.
+# secure_cookies = true
+
+# Serve HTTPS directly (TLS 1.2/1.3 by rustls): the certificate chain and
+# its private key as PEM files. Send the server SIGHUP after renewing them
+# and it reads them again without dropping a connection.
+# tls_cert = "/etc/zhisu/tls/fullchain.pem"
+# tls_key = "/etc/zhisu/tls/privkey.pem"
+
+# A client gets this long to send a request's headers, finish a TLS
+# handshake, or start its next request on a kept-alive connection.
+header_read_timeout_seconds = 10
 
 # Shown in pages and used as the ledger's origin.
 deployment_name = "zhisu"

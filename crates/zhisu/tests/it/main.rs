@@ -44,3 +44,4 @@ mod store;
 mod subscriptions;
 mod supply;
 mod support;
+mod transport;
