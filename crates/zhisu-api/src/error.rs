@@ -119,7 +119,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::TooManyAttempts(d) => ApiError::new("too-many-attempts", d),
             ServiceError::Busy(_) => ApiError::new(
                 "busy",
-                "系统繁忙，未作任何更改，请稍后重试 (the database is busy; nothing was changed; send the request again shortly)",
+                "系统繁忙，未作任何更改，请稍后重试 (the platform is busy; nothing was changed; send the request again shortly)",
             ),
             ServiceError::Internal(source) => {
                 tracing::error!(%source, "internal error");

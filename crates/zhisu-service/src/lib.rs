@@ -6,6 +6,7 @@
 
 mod accounts;
 mod blobs;
+mod capture_budget;
 mod change_requests;
 mod code_filter;
 mod codes;
@@ -36,6 +37,7 @@ use std::sync::Arc;
 pub use accounts::principal_of_user;
 pub use accounts::{NewAccount, NewKey, Registration, SignedSession};
 pub use blobs::BlobDir;
+pub use capture_budget::CaptureRoom;
 pub use codes::{CodeFormat, CodePlan, Verification, VerifyStatus};
 pub use epcis::{
     definition_query, query_parameter, EventPage, NamedQuery, MAX_CAPTURE_BYTES, SIGNATURE_HEADER,
@@ -133,6 +135,8 @@ pub struct ServiceSettings {
     pub webhook_private_networks: bool,
     /// Failed log-ins: when a log-in locks, and for how long (issue 16.4).
     pub login_policy: zhisu_domain::login_guard::LoginPolicy,
+    /// MiB the EPCIS captures in flight may take together (issue 16.9).
+    pub capture_memory_mib: u32,
 }
 
 impl Default for ServiceSettings {
@@ -147,6 +151,7 @@ impl Default for ServiceSettings {
             retention_years: Default::default(),
             webhook_private_networks: false,
             login_policy: Default::default(),
+            capture_memory_mib: 1024,
         }
     }
 }
@@ -174,6 +179,8 @@ pub struct Service {
     pub(crate) address_failures: Arc<login_guard::AddressFailures>,
     /// Argon2 password checks made (see `Service::password_checks`).
     pub(crate) password_checks: Arc<std::sync::atomic::AtomicU64>,
+    /// Memory the EPCIS captures in flight may take (issue 16.9).
+    pub(crate) capture_budget: Arc<capture_budget::CaptureBudget>,
     /// Posts subscription reports; None: no deliveries.
     pub(crate) webhook: Option<Arc<dyn subscriptions::Webhook>>,
     /// Moves on whenever events are stored or a subscription is made.
@@ -203,6 +210,9 @@ impl Service {
             flow_locks: Arc::new((0..64).map(|_| tokio::sync::Mutex::new(())).collect()),
             address_failures: Arc::default(),
             password_checks: Arc::default(),
+            capture_budget: Arc::new(capture_budget::CaptureBudget::new(
+                settings.capture_memory_mib,
+            )),
             scan_policy: zhisu_domain::scan::ScanPolicy {
                 max_scans: settings.scan_alert_count,
                 ..Default::default()

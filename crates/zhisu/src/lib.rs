@@ -90,6 +90,7 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(Engine, Service)> {
             retention_years: settings.retention_years.clone(),
             webhook_private_networks: settings.webhook_private_networks,
             login_policy: settings.login_policy,
+            capture_memory_mib: settings.capture_memory_mib,
         },
     )
     .with_webhook(Arc::new(

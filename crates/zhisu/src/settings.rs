@@ -80,6 +80,7 @@ struct FileSettings {
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     header_read_timeout_seconds: Option<u64>,
+    capture_memory_mib: Option<u32>,
     /// Industry retention rules: years by product category code.
     #[serde(default)]
     retention_years: std::collections::BTreeMap<String, u32>,
@@ -110,6 +111,8 @@ pub struct Settings {
     /// How long a client may take to send its headers, finish a TLS
     /// handshake, or start its next request on an idle connection.
     pub header_read_timeout: std::time::Duration,
+    /// MiB the EPCIS captures in flight may take together (issue 16.9).
+    pub capture_memory_mib: u32,
 }
 
 /// A database URL; its password never appears in `Debug` output or logs.
@@ -221,6 +224,10 @@ impl Settings {
             (None, None) => None,
             _ => bail!("tls_cert and tls_key go together: give both or neither"),
         };
+        let capture_memory_mib = file.capture_memory_mib.unwrap_or(1024);
+        if !(16..=65_536).contains(&capture_memory_mib) {
+            bail!("capture_memory_mib must be 16 to 65536, got {capture_memory_mib}");
+        }
         let header_read_timeout_seconds = file.header_read_timeout_seconds.unwrap_or(10);
         if !(1..=120).contains(&header_read_timeout_seconds) {
             bail!(
@@ -301,6 +308,7 @@ impl Settings {
             login_policy,
             tls,
             header_read_timeout: std::time::Duration::from_secs(header_read_timeout_seconds),
+            capture_memory_mib,
         })
     }
 
@@ -338,6 +346,11 @@ listen = "127.0.0.1:8080"
 # A client gets this long to send a request's headers, finish a TLS
 # handshake, or start its next request on a kept-alive connection.
 header_read_timeout_seconds = 10
+
+# Memory (MiB) the EPCIS captures being checked may take together; a capture
+# is reckoned at three times its size. Past it, a capture waits a moment and
+# is then told the platform is busy (HTTP 503, Retry-After).
+capture_memory_mib = 1024
 
 # Shown in pages and used as the ledger's origin.
 deployment_name = "zhisu"

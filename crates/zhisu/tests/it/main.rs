@@ -18,6 +18,7 @@ mod cli_backup;
 mod codes;
 mod counterfeit;
 mod epcis;
+mod epcis_budget;
 mod epcis_tenancy;
 mod files;
 mod flow;
