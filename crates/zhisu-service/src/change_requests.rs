@@ -19,7 +19,11 @@ use zhisu_store::{format_time, NewRecord, RecordIndex, RecordQuery};
 use crate::records::{audit, codes_made_of_refusal, made_of, product_index, to_body, RecordView};
 use crate::{Service, ServiceError, ServiceResult};
 
-fn request_index(r: &ChangeRequest, product_name: &str, region_code: &str) -> RecordIndex {
+pub(crate) fn request_index(
+    r: &ChangeRequest,
+    product_name: &str,
+    region_code: &str,
+) -> RecordIndex {
     let labels: Vec<&str> = r.changes.iter().map(|c| c.label.as_str()).collect();
     RecordIndex {
         enterprise_id: Some(r.enterprise_id),

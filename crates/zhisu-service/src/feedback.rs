@@ -11,7 +11,7 @@ use crate::codes::VerifyStatus;
 use crate::records::{audit, to_body, RecordView};
 use crate::{Service, ServiceError, ServiceResult};
 
-fn feedback_index(f: &Feedback, region_code: &str) -> RecordIndex {
+pub(crate) fn feedback_index(f: &Feedback, region_code: &str) -> RecordIndex {
     RecordIndex {
         enterprise_id: Some(f.enterprise_id),
         parent_id: Some(f.product_id),

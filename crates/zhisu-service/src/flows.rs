@@ -70,6 +70,42 @@ pub(crate) fn key_path(key: &str) -> String {
     out
 }
 
+/// A flow record's index columns: its recorder, counterparty's name
+/// and kind (also what `zhisu ledger verify` recomputes: issue 16.18).
+pub(crate) fn flow_index(flow: &Flow, region_code: &str) -> RecordIndex {
+    RecordIndex {
+        enterprise_id: Some(flow.enterprise_id),
+        parent_id: None,
+        unique_key: None,
+        name: flow.counterparty_name.clone(),
+        region_code: region_code.to_string(),
+        tag: Some(flow.kind.as_str().to_string()),
+        code_key: None,
+    }
+}
+
+/// The `flow_lines` rows a flow record stands for: the side the goods
+/// leave records a sale or return, the other side a purchase.
+pub(crate) fn flow_rows(flow: &Flow) -> Vec<FlowRow> {
+    let (from_id, to_id) = match flow.kind {
+        FlowKind::Sale | FlowKind::Return => (Some(flow.enterprise_id), flow.counterparty_id),
+        FlowKind::Purchase => (flow.counterparty_id, Some(flow.enterprise_id)),
+    };
+    flow.lines
+        .iter()
+        .map(|l| FlowRow {
+            flow_id: 0,
+            kind: flow.kind.as_str().to_string(),
+            from_id,
+            to_id,
+            code: l.code.clone(),
+            batch_id: l.batch_id,
+            quantity: l.quantity as i64,
+            at: flow.at.clone(),
+        })
+        .collect()
+}
+
 impl Service {
     /// Opens the sealed contact fields of a record (a flow's counterparty,
     /// a feedback's sender) for a caller who may read the record.
@@ -278,25 +314,6 @@ impl Service {
         if !findings.is_empty() {
             return Err(Invalid(findings).into());
         }
-        let rows: Vec<FlowRow> = lines
-            .iter()
-            .map(|(_, l, _)| FlowRow {
-                flow_id: 0,
-                kind: draft.kind.as_str().to_string(),
-                from_id: match draft.kind {
-                    FlowKind::Sale | FlowKind::Return => Some(recorder),
-                    FlowKind::Purchase => draft.counterparty_id,
-                },
-                to_id: match draft.kind {
-                    FlowKind::Sale | FlowKind::Return => draft.counterparty_id,
-                    FlowKind::Purchase => Some(recorder),
-                },
-                code: l.code.clone(),
-                batch_id: l.batch_id,
-                quantity: l.quantity as i64,
-                at: draft.at.clone(),
-            })
-            .collect();
         let flow = Flow {
             enterprise_id: recorder,
             kind: draft.kind,
@@ -310,18 +327,11 @@ impl Service {
             unmatched,
         };
         let flow_codes: Vec<String> = flow.lines.iter().map(|l| l.code.clone()).collect();
+        let rows = flow_rows(&flow);
         let delivered_to_member = rows.iter().any(|r| r.to_id.is_some());
         let record = NewRecord {
             kind: RecordKind::Flow,
-            index: RecordIndex {
-                enterprise_id: Some(recorder),
-                parent_id: None,
-                unique_key: None,
-                name: name.clone(),
-                region_code: enterprise.text("region_code").to_string(),
-                tag: Some(draft.kind.as_str().to_string()),
-                code_key: None,
-            },
+            index: flow_index(&flow, enterprise.text("region_code")),
             body: to_body(&flow)?,
             links: vec![],
             flow: rows,

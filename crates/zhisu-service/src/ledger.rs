@@ -192,6 +192,7 @@ impl Service {
         if problem.is_none() {
             problem = self.verify_files().await?;
         }
+
         if problem.is_none() {
             let counts = self.store.ledger_counts().await?;
             let behind =
@@ -206,6 +207,11 @@ impl Service {
                 let n = counts.unledgered_audit;
                 problem = Some(format!("有 {n} 条审计记录不在账本中 ({n} audit entries have no leaf: rows were added behind the platform's back)"));
             }
+        }
+        if problem.is_none() {
+            // The columns, lines and links written beside the bodies
+            // (issue 16.18), once every body is known to be ledgered.
+            problem = self.verify_derived_rows().await?;
         }
         Ok(LedgerReport {
             leaves: next as u64,

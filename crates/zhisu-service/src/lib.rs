@@ -15,6 +15,7 @@ mod feedback;
 mod flows;
 mod identity_checks;
 mod ledger;
+mod ledger_derived;
 mod life;
 mod login_guard;
 mod names;

@@ -24,6 +24,27 @@ pub struct CodeLinks {
     pub children: Vec<String>,
 }
 
+/// A package record's index columns (also what `zhisu ledger verify`
+/// recomputes: issue 16.18).
+pub(crate) fn package_index(package: &Package, region_code: &str) -> RecordIndex {
+    RecordIndex {
+        enterprise_id: Some(package.enterprise_id),
+        parent_id: None,
+        unique_key: Some(package.key.clone()),
+        name: package.key.clone(),
+        region_code: region_code.to_string(),
+        tag: Some(
+            if package.sscc.is_some() {
+                "sscc"
+            } else {
+                "bundle"
+            }
+            .to_string(),
+        ),
+        code_key: None,
+    }
+}
+
 impl Service {
     /// Packs genuine codes of the caller's own products into a package.
     pub async fn create_package(
@@ -90,22 +111,7 @@ impl Service {
         if !findings.is_empty() {
             return Err(Invalid(findings).into());
         }
-        let index = RecordIndex {
-            enterprise_id: Some(enterprise.id),
-            parent_id: None,
-            unique_key: Some(package.key.clone()),
-            name: package.key.clone(),
-            region_code: enterprise.text("region_code").to_string(),
-            tag: Some(
-                if package.sscc.is_some() {
-                    "sscc"
-                } else {
-                    "bundle"
-                }
-                .to_string(),
-            ),
-            code_key: None,
-        };
+        let index = package_index(&package, enterprise.text("region_code"));
         let record = NewRecord {
             kind: RecordKind::Package,
             index,

@@ -609,7 +609,7 @@ impl Service {
     }
 }
 
-fn recall_index(recall: &Recall, region_code: &str) -> RecordIndex {
+pub(crate) fn recall_index(recall: &Recall, region_code: &str) -> RecordIndex {
     RecordIndex {
         enterprise_id: Some(recall.enterprise_id),
         parent_id: Some(recall.product_id),

@@ -84,7 +84,7 @@ macro_rules! sql_common {
         use zhisu_domain::{BlobRef, RecordKind, Role};
         use zhisu_store::{
             canonical_json, format_time, now, AccountStore, ApiKey, AuditEntry, AuditQuery, AuditRecord, AuditStore,
-            BlobIndex, BlobUpload, FileReference, LoginFailures, NewApiKey, Alert, NewScan, ScanStore, FlowRow, FlowStore, FlowTotal, CaptureRow, EventQuery, EventStore, SubscriptionRow, NewEvent, Piece, Pieces, NewRecord, NewUser, Page, RecordIndex, RecordQuery, RecordStore, Session,
+            BlobIndex, BlobUpload, FileReference, IndexedRecord, LoginFailures, NewApiKey, Alert, NewScan, ScanStore, FlowRow, FlowStore, FlowTotal, CaptureRow, EventQuery, EventStore, SubscriptionRow, NewEvent, Piece, Pieces, NewRecord, NewUser, Page, RecordIndex, RecordQuery, RecordStore, Session,
             StoreError, StoreHealth, StoreResult, StoredRecord, User,
         };
         use $crate::{add_condition, add_scope, like_escape, map_err, split_list, Bind, VersionKey};

@@ -134,6 +134,50 @@ macro_rules! sql_records {
                 row.as_ref().map(record_from_row).transpose()
             }
 
+            async fn links_of(&self, package_id: i64) -> StoreResult<Vec<String>> {
+                sqlx::query_scalar("select code from code_links where package_id = $1")
+                    .bind(package_id)
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err(map_err)
+            }
+
+            async fn indexed_records(&self, after: i64, limit: i64) -> StoreResult<Vec<IndexedRecord>> {
+                let rows = sqlx::query(
+                    "select r.id, r.kind, r.version, r.enterprise_id, r.parent_id, r.unique_key, r.name, r.region_code, r.tag, r.code_key, \
+                     v.body, (select max(version) from record_versions m where m.record_id = r.id) as latest \
+                     from records r left join record_versions v on v.record_id = r.id and v.version = r.version \
+                     where r.id > $1 order by r.id limit $2",
+                )
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.reader)
+                .await
+                .map_err(map_err)?;
+                rows.iter()
+                    .map(|row| {
+                        let kind: String = row.try_get("kind").map_err(map_err)?;
+                        let body: Option<String> = row.try_get("body").map_err(map_err)?;
+                        Ok(IndexedRecord {
+                            kind: RecordKind::parse(&kind).ok_or_else(|| StoreError::Internal(format!("unknown kind {kind}")))?,
+                            id: row.try_get("id").map_err(map_err)?,
+                            version: row.try_get("version").map_err(map_err)?,
+                            latest_version: row.try_get::<Option<i64>, _>("latest").map_err(map_err)?.unwrap_or(0),
+                            index: RecordIndex {
+                                enterprise_id: row.try_get("enterprise_id").map_err(map_err)?,
+                                parent_id: row.try_get("parent_id").map_err(map_err)?,
+                                unique_key: row.try_get("unique_key").map_err(map_err)?,
+                                name: row.try_get("name").map_err(map_err)?,
+                                region_code: row.try_get("region_code").map_err(map_err)?,
+                                tag: row.try_get("tag").map_err(map_err)?,
+                                code_key: row.try_get("code_key").map_err(map_err)?,
+                            },
+                            body: body.map(|b| serde_json::from_str(&b)).transpose().map_err(|e| StoreError::Internal(format!("stored body: {e}")))?,
+                        })
+                    })
+                    .collect()
+            }
+
             async fn package_of(&self, code: &str) -> StoreResult<Option<i64>> {
                 sqlx::query_scalar("select package_id from code_links where code = $1")
                     .bind(code)

@@ -285,6 +285,15 @@ macro_rules! sql_scans {
                 rows.iter().map(flow_from_row).collect()
             }
 
+            async fn lines_of_flow(&self, flow_id: i64) -> StoreResult<Vec<FlowRow>> {
+                let rows = sqlx::query("select * from flow_lines where flow_id = $1 order by id")
+                    .bind(flow_id)
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(flow_from_row).collect()
+            }
+
             async fn flow_of_code(&self, code: &str, limit: i64) -> StoreResult<Vec<FlowRow>> {
                 let sql = format!(
                     "select * from flow_lines where code = $1 order by id limit {}",

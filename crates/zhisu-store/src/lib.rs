@@ -398,6 +398,25 @@ pub trait RecordStore: Send + Sync {
     ) -> StoreResult<Option<StoredRecord>>;
     /// The package a code (by key) was packed into.
     async fn package_of(&self, code: &str) -> StoreResult<Option<i64>>;
+    /// The codes linked to a package, in no particular order.
+    async fn links_of(&self, package_id: i64) -> StoreResult<Vec<String>>;
+    /// Records after `after` by id (at most `limit`) with their stored
+    /// index columns and their current version's body: what `zhisu ledger
+    /// verify` recomputes the columns from (issue 16.18).
+    async fn indexed_records(&self, after: i64, limit: i64) -> StoreResult<Vec<IndexedRecord>>;
+}
+
+/// A record's index columns as stored, beside the body they derive from.
+#[derive(Debug, Clone)]
+pub struct IndexedRecord {
+    pub kind: RecordKind,
+    pub id: i64,
+    /// The version the columns point at, and the latest stored.
+    pub version: i64,
+    pub latest_version: i64,
+    pub index: RecordIndex,
+    /// The body of `version`; None when no such version is stored.
+    pub body: Option<serde_json::Value>,
 }
 
 /// Accounts, sessions and API keys (G9.3).
@@ -650,6 +669,8 @@ pub trait FlowStore: Send + Sync {
     /// The enterprises a sale or return delivered a code to, latest first
     /// (at most 10).
     async fn holders_of(&self, code: &str) -> StoreResult<Vec<i64>>;
+    /// The lines stored for one flow record, in the order stored.
+    async fn lines_of_flow(&self, flow_id: i64) -> StoreResult<Vec<FlowRow>>;
     /// Every line carrying `code`, oldest first (at most `limit`).
     async fn flow_of_code(&self, code: &str, limit: i64) -> StoreResult<Vec<FlowRow>>;
     /// Flow lines summed by product and parties, for the batches in

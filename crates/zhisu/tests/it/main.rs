@@ -26,6 +26,7 @@ mod holding;
 mod identity_check;
 mod label_sheet;
 mod labels;
+mod ledger_derived;
 mod life;
 mod login_guard;
 mod nul;
