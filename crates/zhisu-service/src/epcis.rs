@@ -473,8 +473,8 @@ impl Service {
         Ok(row)
     }
 
-    /// One capture's outcome; only its own enterprise (or a regulator or
-    /// the operator) may ask.
+    /// One capture's outcome; only its own enterprise, a regulator
+    /// overseeing it, or the operator may ask.
     pub async fn epcis_capture_status(
         &self,
         by: &Principal,
@@ -485,11 +485,32 @@ impl Service {
             .capture(id)
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("capture {id}")))?;
+        let not_found = || ServiceError::NotFound(format!("capture {id}"));
         match by.list_scope() {
-            ListScope::Enterprise(e) if row.owner != Some(e) => {
-                Err(ServiceError::NotFound(format!("capture {id}")))
+            ListScope::All => Ok(row),
+            ListScope::Enterprise(e) if row.owner == Some(e) => Ok(row),
+            ListScope::Enterprise(_) => Err(not_found()),
+            // A regulator sees the captures of the enterprises it oversees
+            // (issue 16.7), found by the cross-tenant sweep.
+            ListScope::Regions(_) => {
+                let Some(owner) = row.owner else {
+                    return Err(not_found());
+                };
+                let enterprise = self
+                    .store
+                    .get_record(zhisu_domain::RecordKind::Enterprise, owner)
+                    .await?
+                    .ok_or_else(not_found)?;
+                let tenancy = zhisu_domain::auth::Tenancy {
+                    enterprise_id: owner,
+                    region_code: &enterprise.region_code,
+                };
+                if by.can_read(tenancy) {
+                    Ok(row)
+                } else {
+                    Err(not_found())
+                }
             }
-            _ => Ok(row),
         }
     }
 

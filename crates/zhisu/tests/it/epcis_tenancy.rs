@@ -114,6 +114,12 @@ async fn events_are_scoped_like_records_and_identity_is_per_enterprise() {
         let js = app.key(Role::Regulator, None, &["320000"]).await;
         let (status, _) = query(&app, &js, one).await;
         assert_eq!(status, 404, "{engine}: Jiangsu oversees neither");
+
+        // A capture's outcome too: Zhejiang's regulator reads the Zhejiang
+        // maker's, Guangdong's does not.
+        let outcome = format!("/epcis/capture/{}", squat["captureID"].as_str().unwrap());
+        assert_eq!(app.get(&zj, &outcome).await.0, 200, "{engine}");
+        assert_eq!(app.get(&gd, &outcome).await.0, 404, "{engine}");
     }
 }
 

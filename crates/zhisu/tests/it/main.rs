@@ -46,4 +46,5 @@ mod store;
 mod subscriptions;
 mod supply;
 mod support;
+mod tenant_sweep;
 mod transport;
