@@ -108,6 +108,8 @@ pub struct SignedSession {
     pub principal: Principal,
     pub csrf: String,
     pub must_change_password: bool,
+    /// Whether the session still owes a one-time code (issue 16.16).
+    pub second_factor: crate::two_factor::SecondFactor,
 }
 
 /// Turns a user into the principal its requests act as.
@@ -495,6 +497,7 @@ impl Service {
         };
         Ok(Some(SignedSession {
             principal: principal_of_user(&user),
+            second_factor: self.second_factor_of(&user, &session),
             csrf: session.csrf_token,
             must_change_password: user.must_change_password,
         }))

@@ -32,6 +32,7 @@ mod scan_log;
 mod subscriptions;
 mod supply;
 mod suspect;
+mod two_factor;
 
 use std::sync::Arc;
 
@@ -56,6 +57,7 @@ pub use subscriptions::{
     gs1_signature, is_public_ip, names_private_host, Subscription, Watch, Webhook, GS1_SIGNATURE,
 };
 pub use supply::{ProductSupply, RegionSupply, SupplyView};
+pub use two_factor::{SecondFactor, TotpEnrolment};
 use zhisu_domain::Invalid;
 use zhisu_store::{Store, StoreError};
 
@@ -138,6 +140,8 @@ pub struct ServiceSettings {
     pub login_policy: zhisu_domain::login_guard::LoginPolicy,
     /// MiB the EPCIS captures in flight may take together (issue 16.9).
     pub capture_memory_mib: u32,
+    /// Roles that must log in with a one-time code too (issue 16.16).
+    pub two_factor_roles: Vec<zhisu_domain::Role>,
 }
 
 impl Default for ServiceSettings {
@@ -153,6 +157,7 @@ impl Default for ServiceSettings {
             webhook_private_networks: false,
             login_policy: Default::default(),
             capture_memory_mib: 1024,
+            two_factor_roles: Vec::new(),
         }
     }
 }

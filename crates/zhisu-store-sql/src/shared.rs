@@ -124,6 +124,9 @@ macro_rules! sql_common {
                 jurisdiction: split_list(&jurisdiction),
                 created_at: row.try_get("created_at").map_err(map_err)?,
                 must_change_password: row.try_get("must_change_password").map_err(map_err)?,
+                totp_secret: row.try_get("totp_secret").map_err(map_err)?,
+                totp_confirmed: row.try_get("totp_confirmed").map_err(map_err)?,
+                totp_last_step: row.try_get("totp_last_step").map_err(map_err)?,
             })
         }
 

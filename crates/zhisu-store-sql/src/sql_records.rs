@@ -277,6 +277,9 @@ macro_rules! sql_records {
                     jurisdiction: user.jurisdiction,
                     created_at: at,
                     must_change_password: user.must_change_password,
+                    totp_secret: None,
+                    totp_confirmed: false,
+                    totp_last_step: 0,
                 };
                 Ok((created, stored))
             }
@@ -325,7 +328,7 @@ macro_rules! sql_records {
             }
 
             async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>> {
-                let row = sqlx::query("select user_id, csrf_token, expires_at, coalesce(last_seen_at, created_at) as last_seen_at from sessions where token_hash = $1")
+                let row = sqlx::query("select user_id, csrf_token, expires_at, coalesce(last_seen_at, created_at) as last_seen_at, second_factor_at from sessions where token_hash = $1")
                     .bind(token_hash)
                     .fetch_optional(&self.reader)
                     .await
@@ -336,6 +339,7 @@ macro_rules! sql_records {
                         csrf_token: row.try_get("csrf_token").map_err(map_err)?,
                         expires_at: row.try_get("expires_at").map_err(map_err)?,
                         last_seen_at: row.try_get("last_seen_at").map_err(map_err)?,
+                        second_factor_at: row.try_get("second_factor_at").map_err(map_err)?,
                     })
                 })
                 .transpose()
@@ -348,6 +352,43 @@ macro_rules! sql_records {
 
             async fn touch_session(&self, token_hash: &str, at: &str) -> StoreResult<()> {
                 sqlx::query("update sessions set last_seen_at = $1 where token_hash = $2")
+                    .bind(at)
+                    .bind(token_hash)
+                    .execute(&self.writer)
+                    .await
+                    .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn set_totp(&self, user_id: i64, secret: Option<&str>, confirmed: bool, audit: Option<AuditEntry>) -> StoreResult<()> {
+                let at = format_time(now());
+                let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
+                sqlx::query("update users set totp_secret = $1, totp_confirmed = $2 where id = $3")
+                    .bind(secret)
+                    .bind(confirmed)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                if let Some(entry) = audit {
+                    Self::insert_audit(&mut tx, &entry, &at).await?;
+                }
+                tx.commit().await.map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn take_totp_step(&self, user_id: i64, step: i64) -> StoreResult<bool> {
+                let done = sqlx::query("update users set totp_last_step = $1 where id = $2 and totp_last_step < $1")
+                    .bind(step)
+                    .bind(user_id)
+                    .execute(&self.writer)
+                    .await
+                    .map_err(map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn pass_second_factor(&self, token_hash: &str, at: &str) -> StoreResult<()> {
+                sqlx::query("update sessions set second_factor_at = $1 where token_hash = $2")
                     .bind(at)
                     .bind(token_hash)
                     .execute(&self.writer)

@@ -199,6 +199,15 @@ pub struct User {
     /// before anything else (issue 16.5).
     #[serde(skip)]
     pub must_change_password: bool,
+    /// The TOTP secret, sealed; None: not enrolled (issue 16.16).
+    #[serde(skip)]
+    pub totp_secret: Option<String>,
+    /// The enrolment was confirmed with a code: log-ins ask for one.
+    #[serde(skip)]
+    pub totp_confirmed: bool,
+    /// The last TOTP time step taken: a code is used once.
+    #[serde(skip)]
+    pub totp_last_step: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -220,6 +229,8 @@ pub struct Session {
     /// When the session was last used (RFC 3339 UTC), at most a minute
     /// behind: an idle session ends (issue 16.5).
     pub last_seen_at: String,
+    /// When this session passed its second factor, if it did.
+    pub second_factor_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -446,6 +457,20 @@ pub trait AccountStore: Send + Sync {
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
     /// Notes that a session was used at `at`.
     async fn touch_session(&self, token_hash: &str, at: &str) -> StoreResult<()>;
+    /// Sets (or clears) a user's TOTP secret and whether it is confirmed,
+    /// with an audit entry when given.
+    async fn set_totp(
+        &self,
+        user_id: i64,
+        secret: Option<&str>,
+        confirmed: bool,
+        audit: Option<AuditEntry>,
+    ) -> StoreResult<()>;
+    /// Takes TOTP time step `step` for a user when it is later than the
+    /// last one taken; false when it was used already.
+    async fn take_totp_step(&self, user_id: i64, step: i64) -> StoreResult<bool>;
+    /// Marks a session as having passed its second factor.
+    async fn pass_second_factor(&self, token_hash: &str, at: &str) -> StoreResult<()>;
     /// Sets a user's password hash (no change is then pending) and ends
     /// its other sessions, with the audit entry, in one transaction.
     async fn set_password(

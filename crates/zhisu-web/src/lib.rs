@@ -27,6 +27,7 @@ mod session_pages;
 
 pub use scan::Resolver;
 mod trade;
+mod two_factor_pages;
 mod view;
 
 use std::net::SocketAddr;
@@ -71,6 +72,8 @@ pub struct Session {
     /// Someone else set the password: every page but the change form
     /// sends the person there first (issue 16.5).
     pub must_change_password: bool,
+    /// Whether the session still owes a one-time code (issue 16.16).
+    pub second_factor: zhisu_service::SecondFactor,
 }
 
 /// Everything a page handler knows about the request.
@@ -169,6 +172,7 @@ async fn sessions(State(state): State<WebState>, mut request: Request, next: Nex
                 principal: s.principal,
                 csrf: s.csrf,
                 must_change_password: s.must_change_password,
+                second_factor: s.second_factor,
             }),
             Err(e) => {
                 tracing::error!(error = %e, "session lookup failed");
@@ -189,6 +193,11 @@ async fn sessions(State(state): State<WebState>, mut request: Request, next: Nex
         && !password_pages::allowed_before_change(request.uri().path())
     {
         return Redirect::to("/password").into_response();
+    }
+    if let Some(s) = &session {
+        if !two_factor_pages::allowed_before(s.second_factor, request.uri().path()) {
+            return Redirect::to(two_factor_pages::page_for(s.second_factor)).into_response();
+        }
     }
     request.extensions_mut().insert(session.clone());
     let (mut parts, body) = request.into_parts();
@@ -359,6 +368,14 @@ pub fn router(state: WebState) -> Router {
         .route(
             "/password",
             get(password_pages::form).post(password_pages::change),
+        )
+        .route(
+            "/totp/setup",
+            get(two_factor_pages::setup).post(two_factor_pages::confirm),
+        )
+        .route(
+            "/totp/verify",
+            get(two_factor_pages::verify).post(two_factor_pages::check),
         )
         .route(
             "/register",

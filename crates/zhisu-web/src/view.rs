@@ -26,6 +26,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("error.html", include_str!("../templates/error.html")),
     ("password.html", include_str!("../templates/password.html")),
+    ("totp.html", include_str!("../templates/totp.html")),
     (
         "flow_form.html",
         include_str!("../templates/flow_form.html"),

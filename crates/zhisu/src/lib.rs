@@ -91,6 +91,7 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(Engine, Service)> {
             webhook_private_networks: settings.webhook_private_networks,
             login_policy: settings.login_policy,
             capture_memory_mib: settings.capture_memory_mib,
+            two_factor_roles: settings.two_factor_roles.clone(),
         },
     )
     .with_webhook(Arc::new(

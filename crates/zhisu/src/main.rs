@@ -271,8 +271,21 @@ async fn serve(settings: Settings, banner: impl FnOnce(&str)) -> anyhow::Result<
             tokio::time::sleep(std::time::Duration::from_secs(5)).await;
         }
     });
-    let url = format!("http://{addr}");
+    let url = format!(
+        "{}://{addr}",
+        if settings.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    );
     banner(&url);
+    if settings.two_factor_roles.is_empty() {
+        // Issue 16.16: 等保 level 3 asks administrators and regulators for a
+        // second factor; the example settings file turns it on.
+        eprintln!("提示 NOTE: 管理员和监管人员登录未要求动态口令（等保三级要求双因素鉴别）。在设置文件中加入 two_factor_roles = [\"platform-admin\", \"regulator\"] 即可开启。");
+        eprintln!("  administrators and regulators log in without a one-time code: set two_factor_roles in the settings file (zhisu config example) to require one.");
+    }
     if let Some(public) = service.unscannable_public_url() {
         // Issue 15.10: labels printed now would carry an address no phone
         // can open.

@@ -213,12 +213,3 @@ where
     }
     Ok(())
 }
-
-/// Whether a server speaks TLS, for messages.
-pub fn scheme(tls: &Option<Tls>) -> &'static str {
-    if tls.is_some() {
-        "https"
-    } else {
-        "http"
-    }
-}

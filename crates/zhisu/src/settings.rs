@@ -81,6 +81,7 @@ struct FileSettings {
     tls_key: Option<PathBuf>,
     header_read_timeout_seconds: Option<u64>,
     capture_memory_mib: Option<u32>,
+    two_factor_roles: Option<Vec<String>>,
     /// Industry retention rules: years by product category code.
     #[serde(default)]
     retention_years: std::collections::BTreeMap<String, u32>,
@@ -113,6 +114,8 @@ pub struct Settings {
     pub header_read_timeout: std::time::Duration,
     /// MiB the EPCIS captures in flight may take together (issue 16.9).
     pub capture_memory_mib: u32,
+    /// Roles whose log-ins need a one-time code too (issue 16.16).
+    pub two_factor_roles: Vec<zhisu_domain::Role>,
 }
 
 /// A database URL; its password never appears in `Debug` output or logs.
@@ -224,6 +227,16 @@ impl Settings {
             (None, None) => None,
             _ => bail!("tls_cert and tls_key go together: give both or neither"),
         };
+        let mut two_factor_roles = Vec::new();
+        for name in file.two_factor_roles.clone().unwrap_or_default() {
+            match zhisu_domain::Role::parse(&name) {
+                Some(role) => two_factor_roles.push(role),
+                None => bail!(
+                    "two_factor_roles: unknown role {name:?} (roles: {})",
+                    zhisu_domain::Role::ALL.map(|r| r.as_str()).join(", ")
+                ),
+            }
+        }
         let capture_memory_mib = file.capture_memory_mib.unwrap_or(1024);
         if !(16..=65_536).contains(&capture_memory_mib) {
             bail!("capture_memory_mib must be 16 to 65536, got {capture_memory_mib}");
@@ -309,6 +322,7 @@ impl Settings {
             tls,
             header_read_timeout: std::time::Duration::from_secs(header_read_timeout_seconds),
             capture_memory_mib,
+            two_factor_roles,
         })
     }
 
@@ -351,6 +365,12 @@ header_read_timeout_seconds = 10
 # is reckoned at three times its size. Past it, a capture waits a moment and
 # is then told the platform is busy (HTTP 503, Retry-After).
 capture_memory_mib = 1024
+
+# Roles whose log-ins also ask for a one-time code from an authenticator app
+# (等保 level 3 asks it of administrators and regulators). Each person of
+# these roles enrols at their next log-in. Anyone else may enrol from the
+# header's 动态口令 link.
+two_factor_roles = ["platform-admin", "regulator"]
 
 # Shown in pages and used as the ledger's origin.
 deployment_name = "zhisu"

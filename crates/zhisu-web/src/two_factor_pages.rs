@@ -1,0 +1,154 @@
+//! Two-factor log-in from the pages (issue 16.16): enrolling (a QR code
+//! and the secret, confirmed with a code) and a log-in's second step. The
+//! session middleware sends a session that owes a code, or a person whose
+//! role must enrol, here before anything else.
+
+use axum::extract::{Multipart, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use zhisu_domain::{FieldError, Invalid};
+use zhisu_service::{SecondFactor, ServiceError};
+
+use crate::pages::checked_form;
+use crate::{Page, SignedIn, WebState, SESSION_COOKIE};
+
+/// Where a session that owes its second factor may still go.
+pub(crate) fn allowed_before(second: SecondFactor, path: &str) -> bool {
+    let page = match second {
+        SecondFactor::Done => return true,
+        SecondFactor::Needed => "/totp/verify",
+        SecondFactor::Enroll => "/totp/setup",
+    };
+    path == page || path == "/logout" || path.starts_with("/assets/") || path.starts_with("/lang/")
+}
+
+/// The page a session that owes its second factor is sent to.
+pub(crate) fn page_for(second: SecondFactor) -> &'static str {
+    match second {
+        SecondFactor::Needed => "/totp/verify",
+        _ => "/totp/setup",
+    }
+}
+
+fn render(
+    state: &WebState,
+    page: &Page,
+    setup: Option<(String, String)>,
+    errors: &[FieldError],
+    status: StatusCode,
+) -> Response {
+    let errors: Vec<String> = errors
+        .iter()
+        .map(|e| format!("{}: {}", crate::view::label(page.lang, &e.field), e.message))
+        .collect();
+    let (secret, qr) = match &setup {
+        Some((secret, uri)) => (
+            secret.clone(),
+            zhisu_print::Qr::new(uri)
+                .map(|q| q.svg(4))
+                .unwrap_or_default(),
+        ),
+        None => (String::new(), String::new()),
+    };
+    let mut response = state.render(
+        page,
+        "totp.html",
+        minijinja::context! { setup => setup.is_some(), secret, qr, errors },
+    );
+    *response.status_mut() = status;
+    response
+}
+
+async fn setup_page(
+    state: &WebState,
+    page: &Page,
+    s: &crate::Session,
+    errors: &[FieldError],
+    status: StatusCode,
+) -> Response {
+    match state.service.totp_enrolment(&s.principal).await {
+        Ok(e) => render(state, page, Some((e.secret, e.uri)), errors, status),
+        Err(ServiceError::Conflict(_)) => Redirect::to("/dashboard").into_response(),
+        Err(e) => state.error_page(page, e),
+    }
+}
+
+pub async fn setup(State(state): State<WebState>, SignedIn(page, s): SignedIn) -> Response {
+    setup_page(&state, &page, &s, &[], StatusCode::OK).await
+}
+
+pub async fn verify(State(state): State<WebState>, SignedIn(page, _s): SignedIn) -> Response {
+    render(&state, &page, None, &[], StatusCode::OK)
+}
+
+async fn code_of(
+    state: &WebState,
+    page: &Page,
+    s: &crate::Session,
+    multipart: Multipart,
+) -> Result<String, Response> {
+    let form = checked_form(state, page, multipart, &s.csrf).await?;
+    Ok(form.text("code"))
+}
+
+pub async fn confirm(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    let code = match code_of(&state, &page, &s, multipart).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let token = crate::cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    match state
+        .service
+        .confirm_totp(&s.principal, &token, &code, page.ip.clone())
+        .await
+    {
+        Ok(()) => Redirect::to("/dashboard").into_response(),
+        Err(ServiceError::Invalid(Invalid(errors))) => {
+            setup_page(&state, &page, &s, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => state.error_page(&page, e),
+    }
+}
+
+pub async fn check(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    let code = match code_of(&state, &page, &s, multipart).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let token = crate::cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    match state
+        .service
+        .verify_second_factor(&s.principal, &token, &code, page.ip.clone())
+        .await
+    {
+        Ok(()) => Redirect::to("/dashboard").into_response(),
+        Err(ServiceError::Invalid(Invalid(errors))) => render(
+            &state,
+            &page,
+            None,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(ServiceError::TooManyAttempts(message)) => {
+            let finding = FieldError::new("totp_code", "locked", message);
+            render(
+                &state,
+                &page,
+                None,
+                &[finding],
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+        }
+        Err(e) => state.error_page(&page, e),
+    }
+}
