@@ -81,74 +81,72 @@ pub async fn verify(State(state): State<WebState>, SignedIn(page, _s): SignedIn)
     render(&state, &page, None, &[], StatusCode::OK)
 }
 
-async fn code_of(
+/// The code posted from either form, and the session's token.
+async fn posted(
     state: &WebState,
     page: &Page,
     s: &crate::Session,
+    headers: &HeaderMap,
     multipart: Multipart,
-) -> Result<String, Response> {
+) -> Result<(String, String), Response> {
     let form = checked_form(state, page, multipart, &s.csrf).await?;
-    Ok(form.text("code"))
+    let token = crate::cookie(headers, SESSION_COOKIE).unwrap_or_default();
+    Ok((form.text("code"), token))
 }
 
+/// `POST /totp/setup`: confirms an enrolment; a wrong code shows the
+/// enrolment again with the finding.
 pub async fn confirm(
     State(state): State<WebState>,
     SignedIn(page, s): SignedIn,
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Response {
-    let code = match code_of(&state, &page, &s, multipart).await {
-        Ok(c) => c,
+    let (code, token) = match posted(&state, &page, &s, &headers, multipart).await {
+        Ok(p) => p,
         Err(r) => return r,
     };
-    let token = crate::cookie(&headers, SESSION_COOKIE).unwrap_or_default();
-    match state
+    let confirmed = state
         .service
         .confirm_totp(&s.principal, &token, &code, page.ip.clone())
-        .await
-    {
-        Ok(()) => Redirect::to("/dashboard").into_response(),
+        .await;
+    match confirmed {
         Err(ServiceError::Invalid(Invalid(errors))) => {
             setup_page(&state, &page, &s, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(e) => state.error_page(&page, e),
+        other => answered(&state, &page, other),
     }
 }
 
+/// `POST /totp/verify`: a log-in's second step.
 pub async fn check(
     State(state): State<WebState>,
     SignedIn(page, s): SignedIn,
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Response {
-    let code = match code_of(&state, &page, &s, multipart).await {
-        Ok(c) => c,
+    let (code, token) = match posted(&state, &page, &s, &headers, multipart).await {
+        Ok(p) => p,
         Err(r) => return r,
     };
-    let token = crate::cookie(&headers, SESSION_COOKIE).unwrap_or_default();
-    match state
+    let checked = state
         .service
         .verify_second_factor(&s.principal, &token, &code, page.ip.clone())
-        .await
-    {
+        .await;
+    answered(&state, &page, checked)
+}
+
+/// On to the dashboard, or the code form again saying why not.
+fn answered(state: &WebState, page: &Page, result: Result<(), ServiceError>) -> Response {
+    match result {
         Ok(()) => Redirect::to("/dashboard").into_response(),
-        Err(ServiceError::Invalid(Invalid(errors))) => render(
-            &state,
-            &page,
-            None,
-            &errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
+        Err(ServiceError::Invalid(Invalid(errors))) => {
+            render(state, page, None, &errors, StatusCode::UNPROCESSABLE_ENTITY)
+        }
         Err(ServiceError::TooManyAttempts(message)) => {
             let finding = FieldError::new("totp_code", "locked", message);
-            render(
-                &state,
-                &page,
-                None,
-                &[finding],
-                StatusCode::TOO_MANY_REQUESTS,
-            )
+            render(state, page, None, &[finding], StatusCode::TOO_MANY_REQUESTS)
         }
-        Err(e) => state.error_page(&page, e),
+        Err(e) => state.error_page(page, e),
     }
 }

@@ -3,37 +3,11 @@
 //! across log-ins, an unknown log-in is treated and timed like a known
 //! one, and every lock is in the audit log.
 
-use reqwest::multipart::Form;
-
-use crate::pages::csrf_of;
 use crate::support::{EngineKind, TestApp, PASSWORD};
 
 /// One log-in attempt from a fresh client: its status and page.
 pub(crate) async fn attempt(app: &TestApp, login: &str, password: &str) -> (u16, String) {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let html = client
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let form = Form::new()
-        .text("csrf", csrf_of(&html))
-        .text("login", login.to_string())
-        .text("password", password.to_string())
-        .text("next", "/dashboard");
-    let r = client
-        .post(app.url("/login"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let (_, r) = crate::pages::log_in(app, login, password).await;
     (r.status().as_u16(), r.text().await.unwrap())
 }
 

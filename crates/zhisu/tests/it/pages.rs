@@ -434,7 +434,12 @@ pub(crate) async fn person(
 
 /// Signs a new client in through the log-in page and returns it with the
 /// CSRF token of its session.
-pub(crate) async fn signed_in(app: &TestApp, login: &str) -> (reqwest::Client, String) {
+/// A fresh client's log-in through the page, and the answer.
+pub(crate) async fn log_in(
+    app: &TestApp,
+    login: &str,
+    password: &str,
+) -> (reqwest::Client, reqwest::Response) {
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -451,20 +456,22 @@ pub(crate) async fn signed_in(app: &TestApp, login: &str) -> (reqwest::Client, S
     let form = Form::new()
         .text("csrf", csrf_of(&html))
         .text("login", login.to_string())
-        .text("password", crate::support::PASSWORD)
+        .text("password", password.to_string())
         .text("next", "/dashboard");
-    assert_eq!(
-        client
-            .post(app.url("/login"))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        303,
-        "{login} logs in"
-    );
-    // A person whose password an admin chose is sent to change it first.
+    let answer = client
+        .post(app.url("/login"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (client, answer)
+}
+
+pub(crate) async fn signed_in(app: &TestApp, login: &str) -> (reqwest::Client, String) {
+    let (client, answer) = log_in(app, login, crate::support::PASSWORD).await;
+    assert_eq!(answer.status(), 303, "{login} logs in");
+    // A person whose password an admin chose, or who owes a one-time
+    // code, is sent there first: the CSRF token is read from that page.
     let dashboard = client.get(app.url("/dashboard")).send().await.unwrap();
     let page = match dashboard.headers().get("location") {
         Some(to) => to.to_str().unwrap().to_string(),
