@@ -117,7 +117,14 @@ async fn expired_private_data_is_purged_and_the_ledger_still_verifies() {
         }
 
         // The purge: the old sale loses its buyer's name, address and
-        // contact; what was sold, when and how many stay.
+        // contact; what was sold, when and how many stay. The audit log is
+        // kept whole whatever the purge does (issue 16.16: at least six
+        // months, the Cybersecurity Law's minimum; here, for good).
+        let audits = app.scalar("select count(*) from audit_log").await;
+        let last_audit = app.scalar("select max(id) from audit_log").await;
+        let first_audit = app
+            .text("select action from audit_log order by id limit 1")
+            .await;
         let done = zhisu(&["admin", "purge"]);
         assert!(
             done.status.success(),
@@ -163,6 +170,19 @@ async fn expired_private_data_is_purged_and_the_ledger_still_verifies() {
             app.scalar("select count(*) from audit_log where action = 'retention.purge'")
                 .await,
             1
+        );
+        assert_eq!(
+            app.scalar(&format!(
+                "select count(*) from audit_log where id <= {last_audit}"
+            ))
+            .await,
+            audits,
+            "{engine}: every audit entry written before the purge is kept"
+        );
+        assert_eq!(
+            app.text("select action from audit_log order by id limit 1")
+                .await,
+            first_audit
         );
         let out = verify();
         assert!(
