@@ -13,7 +13,7 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 BASE=https://trace.example.gov.cn
 export RUST_LOG=warn
 
-"$BIN" admin create-user --data "$DATA" --login bench --role platform-admin --password Bench-password-2026 >/dev/null
+"$BIN" admin create-user --data "$DATA" --login bench --role platform-admin --password Quality-Trace-2026! >/dev/null
 KEY=$("$BIN" admin create-api-key --data "$DATA" --role platform-admin)
 stop_server() { kill $SERVER; wait $SERVER 2>/dev/null || true; }
 start_server() {
