@@ -55,7 +55,13 @@ pub const LANG_COOKIE: &str = "zhisu_lang";
 pub struct WebSettings {
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
+    /// Send `Strict-Transport-Security` (the server speaks TLS itself):
+    /// the resolver's fast path answers outside the router's layers.
+    pub hsts: bool,
 }
+
+/// RFC 6797: browsers keep to HTTPS for a year (issue 16.15).
+pub const HSTS: &str = "max-age=31536000";
 
 #[derive(Clone)]
 pub struct WebState {

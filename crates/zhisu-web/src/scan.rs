@@ -209,6 +209,12 @@ where
         Box::pin(async move {
             let mut response = answer(&state, request, false).await;
             crate::security_headers(response.headers_mut());
+            if state.settings.hsts {
+                response.headers_mut().insert(
+                    header::STRICT_TRANSPORT_SECURITY,
+                    axum::http::HeaderValue::from_static(crate::HSTS),
+                );
+            }
             Ok(response)
         })
     }

@@ -108,6 +108,7 @@ pub fn app(service: Service, settings: &Settings) -> zhisu_web::Resolver<Router>
         service.clone(),
         zhisu_web::WebSettings {
             secure_cookies: settings.secure_cookies,
+            hsts: settings.tls.is_some(),
         },
     );
     let hsts = settings.tls.is_some();
@@ -118,10 +119,9 @@ pub fn app(service: Service, settings: &Settings) -> zhisu_web::Resolver<Router>
             move |mut response: axum::response::Response| async move {
                 zhisu_web::security_headers(response.headers_mut());
                 if hsts {
-                    // RFC 6797: browsers keep to HTTPS for a year.
                     response.headers_mut().insert(
                         axum::http::header::STRICT_TRANSPORT_SECURITY,
-                        axum::http::HeaderValue::from_static("max-age=31536000"),
+                        axum::http::HeaderValue::from_static(zhisu_web::HSTS),
                     );
                 }
                 response

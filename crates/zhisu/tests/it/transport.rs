@@ -197,6 +197,18 @@ async fn https_with_hsts_secure_cookies_and_a_certificate_read_again_on_sighup()
         !cookies.is_empty() && cookies.iter().all(|c| c.contains("Secure")),
         "{cookies:?}"
     );
+    // The public scan, answered before the router, says so too.
+    let r = trusting(&first)
+        .get(format!("{https}/01/06970000000017/21/0000000001"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["strict-transport-security"],
+        "max-age=31536000",
+        "the scan page"
+    );
     // Plain HTTP on the TLS port gets nowhere.
     assert!(app.client.get(app.url("/healthz")).send().await.is_err());
 
