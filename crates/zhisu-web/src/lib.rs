@@ -82,6 +82,23 @@ pub struct Session {
     pub second_factor: zhisu_service::SecondFactor,
 }
 
+impl Session {
+    /// The one page a session must visit before any other, if it owes
+    /// one: a new password first (issue 16.5), then its one-time code
+    /// (issue 16.16). One decision, so the two never send a person back
+    /// and forth between them.
+    pub(crate) fn owed_page(&self) -> Option<&'static str> {
+        if self.must_change_password {
+            return Some("/password");
+        }
+        match self.second_factor {
+            zhisu_service::SecondFactor::Done => None,
+            zhisu_service::SecondFactor::Needed => Some("/totp/verify"),
+            zhisu_service::SecondFactor::Enroll => Some("/totp/setup"),
+        }
+    }
+}
+
 /// Everything a page handler knows about the request.
 pub struct Page {
     pub session: Option<Session>,
@@ -195,14 +212,14 @@ async fn sessions(State(state): State<WebState>, mut request: Request, next: Nex
     let is_asset = request.uri().path().starts_with("/assets/");
     let is_write =
         request.method() != axum::http::Method::GET && request.method() != axum::http::Method::HEAD;
-    if session.as_ref().is_some_and(|s| s.must_change_password)
-        && !password_pages::allowed_before_change(request.uri().path())
-    {
-        return Redirect::to("/password").into_response();
-    }
-    if let Some(s) = &session {
-        if !two_factor_pages::allowed_before(s.second_factor, request.uri().path()) {
-            return Redirect::to(two_factor_pages::page_for(s.second_factor)).into_response();
+    if let Some(owed) = session.as_ref().and_then(Session::owed_page) {
+        let path = request.uri().path();
+        let passes = path == owed
+            || path == "/logout"
+            || path.starts_with("/assets/")
+            || path.starts_with("/lang/");
+        if !passes {
+            return Redirect::to(owed).into_response();
         }
     }
     request.extensions_mut().insert(session.clone());

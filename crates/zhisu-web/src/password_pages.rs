@@ -11,14 +11,6 @@ use zhisu_service::ServiceError;
 use crate::pages::checked_form;
 use crate::{Page, SignedIn, WebState, SESSION_COOKIE};
 
-/// Where a person whose password must change may still go.
-pub(crate) fn allowed_before_change(path: &str) -> bool {
-    path == "/password"
-        || path == "/logout"
-        || path.starts_with("/assets/")
-        || path.starts_with("/lang/")
-}
-
 fn password_page(
     state: &WebState,
     page: &Page,

@@ -7,28 +7,10 @@ use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use zhisu_domain::{FieldError, Invalid};
-use zhisu_service::{SecondFactor, ServiceError};
+use zhisu_service::ServiceError;
 
 use crate::pages::checked_form;
 use crate::{Page, SignedIn, WebState, SESSION_COOKIE};
-
-/// Where a session that owes its second factor may still go.
-pub(crate) fn allowed_before(second: SecondFactor, path: &str) -> bool {
-    let page = match second {
-        SecondFactor::Done => return true,
-        SecondFactor::Needed => "/totp/verify",
-        SecondFactor::Enroll => "/totp/setup",
-    };
-    path == page || path == "/logout" || path.starts_with("/assets/") || path.starts_with("/lang/")
-}
-
-/// The page a session that owes its second factor is sent to.
-pub(crate) fn page_for(second: SecondFactor) -> &'static str {
-    match second {
-        SecondFactor::Needed => "/totp/verify",
-        _ => "/totp/setup",
-    }
-}
 
 fn render(
     state: &WebState,

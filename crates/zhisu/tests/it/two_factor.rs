@@ -194,3 +194,55 @@ async fn roles_not_named_log_in_as_before() {
         .to_string();
     assert!(refused.contains("unknown role \"inspector\""), "{refused}");
 }
+
+/// A regulator an admin made owes both a new password and enrolment: it
+/// is sent to change the password first, then to enrol, never back and
+/// forth between the two.
+#[tokio::test]
+async fn a_new_password_comes_before_enrolment() {
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(config.path(), "two_factor_roles = [\"regulator\"]\n").unwrap();
+    let path = config.path().to_path_buf();
+    let app = TestApp::spawn_with(EngineKind::Sqlite, |args| args.common.config = Some(path)).await;
+    let admin = app
+        .service
+        .create_user(
+            None,
+            zhisu_service::NewAccount::new("tf-root", PASSWORD, "平台管理员", Role::PlatformAdmin),
+        )
+        .await
+        .unwrap();
+    let admin = zhisu_service::principal_of_user(&admin);
+    let account = zhisu_service::NewAccount::new(
+        "tf-new-regulator",
+        PASSWORD,
+        "广东省局 吴科员",
+        Role::Regulator,
+    )
+    .jurisdiction(&["440000".into()]);
+    app.service
+        .create_user(Some(&admin), account)
+        .await
+        .unwrap();
+    let (client, csrf) = signed_in(&app, "tf-new-regulator").await;
+    assert_eq!(lands_on(&client, &app, "/dashboard").await, "/password");
+    assert_eq!(
+        lands_on(&client, &app, "/password").await,
+        "/password",
+        "the form opens"
+    );
+    let form = Form::new()
+        .text("csrf", csrf)
+        .text("current_password", PASSWORD)
+        .text("new_password", "Guangdong-Own-2026!")
+        .text("new_password_again", "Guangdong-Own-2026!");
+    let r = client
+        .post(app.url("/password"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(lands_on(&client, &app, "/dashboard").await, "/totp/setup");
+    assert_eq!(lands_on(&client, &app, "/totp/setup").await, "/totp/setup");
+}
