@@ -142,6 +142,24 @@ fn principal_of_key(key: &ApiKey) -> Principal {
 }
 
 impl Service {
+    /// The signed-in person behind `by` (a person's own password and
+    /// one-time codes: an API key has neither).
+    pub(crate) async fn person(&self, by: &Principal) -> ServiceResult<User> {
+        let id = by
+            .actor
+            .strip_prefix("user:")
+            .and_then(|id| id.parse::<i64>().ok())
+            .ok_or_else(|| {
+                ServiceError::Forbidden(
+                    "只有登录的用户可以这样做 (only a signed-in person can)".into(),
+                )
+            })?;
+        self.store
+            .user_by_id(id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound("user".into()))
+    }
+
     /// The principal an audited actor (`user:N`, `key:N`) acts as now;
     /// None for one that is gone or a revoked key. What a subscription
     /// made by a person or key may read is decided by it (issue 16.7).

@@ -130,14 +130,10 @@ impl Service {
     /// it may not: its own (or its enterprise's) upload, a record it may
     /// read that references the file, or any file for the platform admin.
     async fn file_name_for(&self, by: &Principal, sha256: &str) -> ServiceResult<Option<String>> {
-        let enterprise = by
-            .role
-            .needs_enterprise()
-            .then_some(by.enterprise_id)
-            .flatten();
+        let me = uploader(Some(by));
         if let Some(name) = self
             .store
-            .upload_name(sha256, &by.actor, enterprise)
+            .upload_name(sha256, &me.uploaded_by, me.enterprise_id)
             .await?
         {
             return Ok(Some(name));

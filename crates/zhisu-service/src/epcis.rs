@@ -485,32 +485,25 @@ impl Service {
             .capture(id)
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("capture {id}")))?;
-        let not_found = || ServiceError::NotFound(format!("capture {id}"));
-        match by.list_scope() {
-            ListScope::All => Ok(row),
-            ListScope::Enterprise(e) if row.owner == Some(e) => Ok(row),
-            ListScope::Enterprise(_) => Err(not_found()),
-            // A regulator sees the captures of the enterprises it oversees
-            // (issue 16.7), found by the cross-tenant sweep.
-            ListScope::Regions(_) => {
-                let Some(owner) = row.owner else {
-                    return Err(not_found());
-                };
-                let enterprise = self
-                    .store
-                    .get_record(zhisu_domain::RecordKind::Enterprise, owner)
-                    .await?
-                    .ok_or_else(not_found)?;
-                let tenancy = zhisu_domain::auth::Tenancy {
-                    enterprise_id: owner,
-                    region_code: &enterprise.region_code,
-                };
-                if by.can_read(tenancy) {
-                    Ok(row)
-                } else {
-                    Err(not_found())
-                }
-            }
+        // Whoever may read the capturing enterprise's record reads its
+        // captures (issue 16.7): its own people, the regulators overseeing
+        // it, the operator; the platform's own captures, the operator.
+        let readable = match (row.owner, by.list_scope()) {
+            (_, ListScope::All) => true,
+            (Some(owner), _) => match self
+                .read_record(by, zhisu_domain::RecordKind::Enterprise, owner)
+                .await
+            {
+                Ok(_) => true,
+                Err(ServiceError::NotFound(_)) => false,
+                Err(e) => return Err(e),
+            },
+            (None, _) => false,
+        };
+        if readable {
+            Ok(row)
+        } else {
+            Err(ServiceError::NotFound(format!("capture {id}")))
         }
     }
 

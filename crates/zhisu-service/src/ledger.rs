@@ -192,7 +192,6 @@ impl Service {
         if problem.is_none() {
             problem = self.verify_files().await?;
         }
-
         if problem.is_none() {
             let counts = self.store.ledger_counts().await?;
             let behind =

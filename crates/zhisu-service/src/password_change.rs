@@ -7,7 +7,7 @@ use zhisu_domain::{FieldError, Invalid, Principal};
 use zhisu_store::AuditEntry;
 
 use crate::accounts::hash_password;
-use crate::{sha256_hex, Service, ServiceError, ServiceResult};
+use crate::{sha256_hex, Service, ServiceResult};
 
 impl Service {
     /// Replaces the signed-in person's password. `session_token` is the
@@ -20,20 +20,8 @@ impl Service {
         new: &str,
         ip: Option<String>,
     ) -> ServiceResult<()> {
-        let user_id = by
-            .actor
-            .strip_prefix("user:")
-            .and_then(|id| id.parse::<i64>().ok())
-            .ok_or_else(|| {
-                ServiceError::Forbidden(
-                    "只有登录的用户可以修改密码 (only people change passwords)".into(),
-                )
-            })?;
-        let user = self
-            .store
-            .user_by_id(user_id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound("user".into()))?;
+        let user = self.person(by).await?;
+        let user_id = user.id;
         let mut findings = Vec::new();
         if !crate::login_guard::password_matches(
             Some(&user.password_hash),

@@ -50,17 +50,6 @@ fn totp(secret: &str, issuer: &str, account: &str) -> ServiceResult<TOTP> {
     .map_err(|e| ServiceError::Internal(format!("TOTP: {e}")))
 }
 
-fn user_id(by: &Principal) -> ServiceResult<i64> {
-    by.actor
-        .strip_prefix("user:")
-        .and_then(|id| id.parse().ok())
-        .ok_or_else(|| {
-            ServiceError::Forbidden(
-                "只有登录的用户使用动态口令 (only people use one-time codes)".into(),
-            )
-        })
-}
-
 fn wrong_code() -> ServiceError {
     Invalid(vec![FieldError::new(
         "totp_code",
@@ -82,13 +71,6 @@ impl Service {
         } else {
             SecondFactor::Done
         }
-    }
-
-    async fn person(&self, by: &Principal) -> ServiceResult<User> {
-        self.store
-            .user_by_id(user_id(by)?)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound("user".into()))
     }
 
     /// The person's pending enrolment, made now if there is none.

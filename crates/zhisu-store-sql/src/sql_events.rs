@@ -313,7 +313,7 @@ macro_rules! sql_events {
                     $crate::add_scope(&mut scope, &mut binds, &zhisu_domain::auth::ListScope::Regions(prefixes.clone()), "r");
                     conditions.push(format!(
                         "capture_id in (select c.capture_id from epcis_captures c join records r on r.id = c.owner and r.kind = 'enterprise' where {})",
-                        if scope.is_empty() { "1 = 1".to_string() } else { scope.join(" and ") }
+                        scope.join(" and ")
                     ));
                 }
                 if let Some(t) = &q.ge_event_time {
