@@ -108,7 +108,7 @@ mod tests {
         let qr =
             Qr::new("https://trace.example.cn/01/09520123456788/21/0ABCDEFGHJKMNPQRS").unwrap();
         assert!(
-            qr.width() >= 21 && (qr.width() - 17) % 4 == 0,
+            qr.width() >= 21 && (qr.width() - 17).is_multiple_of(4),
             "a QR version's width"
         );
         // Finder patterns: the three corners are dark.

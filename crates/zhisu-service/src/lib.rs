@@ -28,6 +28,7 @@ mod resolve;
 mod retention;
 mod scan;
 mod scan_cache;
+mod scan_journal;
 mod scan_log;
 mod subscriptions;
 mod supply;

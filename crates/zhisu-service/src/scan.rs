@@ -351,22 +351,15 @@ impl Service {
                     }
                 }
                 summary = self.count_scan(&resolved.key, now, ctx.place, &kinds);
-                self.scan_log
-                    .sender(&self.store)
-                    .send(LogMessage::Scan(
-                        NewScan {
-                            code: resolved.key.clone(),
-                            product_id: resolved.product.as_ref().map(|p| p.id),
-                            batch_id: resolved.batch.as_ref().map(|b| b.id),
-                            at: now,
-                            place: ctx.place,
-                            client: ctx.client.clone(),
-                        },
-                        raised,
-                    ))
-                    .await
-                    .map_err(|_| ServiceError::Internal("the scan log has stopped".into()))?;
-                self.scan_log.queued.fetch_add(1, Ordering::Relaxed);
+                let scan = NewScan {
+                    code: resolved.key.clone(),
+                    product_id: resolved.product.as_ref().map(|p| p.id),
+                    batch_id: resolved.batch.as_ref().map(|b| b.id),
+                    at: now,
+                    place: ctx.place,
+                    client: ctx.client.clone(),
+                };
+                self.scan_log.queue(&self.store, scan, raised).await?;
             }
             view.scans = ScanCount {
                 count: summary.count,
@@ -606,6 +599,19 @@ impl Service {
         if sender.send(LogMessage::Flush(tx)).await.is_ok() {
             let _ = rx.await;
         }
+    }
+
+    /// Opens the scan journal in `dir` (issue 16.12) and stores the scans a
+    /// killed server answered but had not stored: run before serving, with
+    /// a folder of this server's own. Returns how many it stored.
+    pub async fn open_scan_journal(&self, dir: &std::path::Path) -> ServiceResult<u64> {
+        let (journal, replayed) =
+            crate::scan_journal::ScanJournal::open(dir, self.store.as_ref()).await?;
+        self.scan_log
+            .journal
+            .set(Arc::new(journal))
+            .map_err(|_| ServiceError::Internal("the scan journal is open already".into()))?;
+        Ok(replayed)
     }
 
     /// Folds the scans a previous server logged but did not fold into

@@ -1,6 +1,7 @@
 //! The scan log's writer (P6.6): queued scans are written in one
 //! transaction (group commit), and folded into their codes' stored
-//! summaries every few seconds or thousands of codes.
+//! summaries every few seconds or thousands of codes. Each scan is in the
+//! scan journal (`scan_journal.rs`) before it is queued.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,6 +10,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::{mpsc, oneshot};
 use zhisu_domain::scan::{AlertKind, ScanSummary};
 use zhisu_store::{format_time, Alert, NewScan, ScanStore, Store};
+
+use crate::scan_journal::ScanJournal;
+use crate::{ServiceError, ServiceResult};
 
 /// How long a busy writer waits for more scans before committing.
 pub(crate) const GATHER_MS: u64 = 5;
@@ -23,8 +27,9 @@ pub(crate) const FOLD_EVERY: std::time::Duration = std::time::Duration::from_sec
 pub(crate) const FOLD_CODES: usize = 50_000;
 
 pub(crate) enum LogMessage {
-    /// A scan and the alerts it raised, stored in one transaction.
-    Scan(NewScan, Vec<Alert>),
+    /// A scan and the alerts it raised, stored in one transaction, and
+    /// its number in the scan journal (None: no journal).
+    Scan(NewScan, Vec<Alert>, Option<i64>),
     Flush(oneshot::Sender<()>),
 }
 
@@ -34,6 +39,8 @@ pub(crate) struct ScanLog {
     /// Scans queued since start: each is stored before a clean shutdown ends.
     pub(crate) queued: AtomicU64,
     pub(crate) fold: Arc<Fold>,
+    /// Set when the server starts (`Service::open_scan_journal`).
+    pub(crate) journal: Arc<OnceLock<Arc<ScanJournal>>>,
 }
 
 /// Scans written to the log but not yet folded into their codes' stored
@@ -155,25 +162,57 @@ impl ScanLog {
             sender: OnceLock::new(),
             queued: AtomicU64::new(0),
             fold: Arc::default(),
+            journal: Arc::default(),
         }
     }
 
     pub(crate) fn sender(&self, store: &Arc<dyn Store>) -> &mpsc::Sender<LogMessage> {
         self.sender.get_or_init(|| {
             let (tx, rx) = mpsc::channel(100_000);
-            tokio::spawn(write_scans(store.clone(), self.fold.clone(), rx));
+            tokio::spawn(write_scans(
+                store.clone(),
+                self.fold.clone(),
+                self.journal.clone(),
+                rx,
+            ));
             tx
         })
+    }
+
+    /// Journals a scan and queues it for the writer: once this returns,
+    /// the scan survives the process being killed (issue 16.12).
+    pub(crate) async fn queue(
+        &self,
+        store: &Arc<dyn Store>,
+        scan: NewScan,
+        alerts: Vec<Alert>,
+    ) -> ServiceResult<()> {
+        let permit = self
+            .sender(store)
+            .reserve()
+            .await
+            .map_err(|_| ServiceError::Internal("the scan log has stopped".into()))?;
+        match self.journal.get() {
+            Some(journal) => journal.append(scan, alerts, |seq, scan, alerts| {
+                permit.send(LogMessage::Scan(scan, alerts, Some(seq)))
+            }),
+            None => permit.send(LogMessage::Scan(scan, alerts, None)),
+        }
+        self.queued.fetch_add(1, Ordering::Relaxed);
+        Ok(())
     }
 }
 
 pub(crate) async fn write_scans(
     store: Arc<dyn Store>,
     fold: Arc<Fold>,
+    journal: Arc<OnceLock<Arc<ScanJournal>>>,
     mut rx: mpsc::Receiver<LogMessage>,
 ) {
     let mut scans = Vec::with_capacity(LOG_BATCH);
     let mut alerts = Vec::new();
+    // The highest journal entry among `scans`.
+    let mut journaled = None;
     let mut flushes = Vec::new();
     let mut folded_at = tokio::time::Instant::now();
     loop {
@@ -191,9 +230,10 @@ pub(crate) async fn write_scans(
             let mut next = Some(first);
             while let Some(message) = next {
                 match message {
-                    LogMessage::Scan(s, raised) => {
+                    LogMessage::Scan(s, raised, seq) => {
                         scans.push(s);
                         alerts.extend(raised);
+                        journaled = seq.or(journaled);
                     }
                     LogMessage::Flush(done) => flushes.push(done),
                 }
@@ -207,10 +247,15 @@ pub(crate) async fn write_scans(
         // A failed write is retried with the next batch, never dropped
         // silently: the scans stay queued and the error is logged.
         if !scans.is_empty() {
-            match store.record_scans(&scans, &alerts).await {
+            let journal = journal.get();
+            let mark = journal.zip(journaled).map(|(j, seq)| j.mark(seq));
+            match store.record_scans(&scans, &alerts, mark.as_ref()).await {
                 Ok(last) => {
                     summarize(&scans, &mut fold.pending.lock().expect("lock").open);
                     fold.last_id.store(last as u64, Ordering::Release);
+                    if let Some((journal, seq)) = journal.zip(journaled.take()) {
+                        journal.stored(seq);
+                    }
                     scans.clear();
                     for alert in alerts.drain(..) {
                         tracing::warn!(code = %alert.code, kind = alert.kind.as_str(), "alert raised");
@@ -284,8 +329,16 @@ mod tests {
             let stored = self.stored.lock().unwrap().get(code).cloned();
             Ok((stored.unwrap_or_default(), Vec::new()))
         }
-        async fn record_scans(&self, _: &[NewScan], _: &[Alert]) -> StoreResult<i64> {
+        async fn record_scans(
+            &self,
+            _: &[NewScan],
+            _: &[Alert],
+            _: Option<&zhisu_store::JournalMark>,
+        ) -> StoreResult<i64> {
             unreachable!("folds do not log")
+        }
+        async fn journal_mark(&self, _: &str) -> StoreResult<i64> {
+            unreachable!("folds read no journal")
         }
         async fn unfolded_scans(&self, _: i64) -> StoreResult<(Vec<NewScan>, Option<i64>)> {
             unreachable!("folds do not replay")

@@ -4,7 +4,12 @@ macro_rules! sql_scans {
     ($store:ty, $db:ty, $engine:literal, $ledger_lock:literal, $durable:literal, $relaxed:literal, $concat:literal) => {
         #[async_trait]
         impl ScanStore for $store {
-            async fn record_scans(&self, scans: &[NewScan], alerts: &[Alert]) -> StoreResult<i64> {
+            async fn record_scans(
+                &self,
+                scans: &[NewScan],
+                alerts: &[Alert],
+                mark: Option<&zhisu_store::JournalMark>,
+            ) -> StoreResult<i64> {
                 let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
                 for alert in alerts {
                     insert_alert(&mut *tx, alert).await?;
@@ -25,12 +30,35 @@ macro_rules! sql_scans {
                     });
                     insert.build().execute(&mut *tx).await.map_err(map_err)?;
                 }
+                // Issue 16.12: the journal's mark moves with the scans it
+                // covers, so a replay stores exactly what this did not.
+                if let Some(mark) = mark {
+                    sqlx::query(
+                        "insert into scan_journals (journal, seq) values ($1, $2) \
+                         on conflict (journal) do update set seq = excluded.seq",
+                    )
+                    .bind(&mark.journal)
+                    .bind(mark.seq)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                }
                 let last: Option<i64> = sqlx::query_scalar("select max(id) from scans")
                     .fetch_one(&mut *tx)
                     .await
                     .map_err(map_err)?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(last.unwrap_or(0))
+            }
+
+            async fn journal_mark(&self, journal: &str) -> StoreResult<i64> {
+                let seq: Option<i64> =
+                    sqlx::query_scalar("select seq from scan_journals where journal = $1")
+                        .bind(journal)
+                        .fetch_optional(&self.writer)
+                        .await
+                        .map_err(map_err)?;
+                Ok(seq.unwrap_or(0))
             }
 
             async fn fold_scans<'g>(

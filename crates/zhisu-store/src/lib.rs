@@ -8,7 +8,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use zhisu_domain::auth::ListScope;
 use zhisu_domain::scan::{AlertKind, Place, ScanSummary};
 use zhisu_domain::{BlobRef, RecordKind, Role};
@@ -604,8 +604,9 @@ pub enum CodeSet {
     Traded,
 }
 
-/// One public scan, as logged.
-#[derive(Debug, Clone)]
+/// One public scan, as logged (and as the scan journal keeps it until
+/// it is stored).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NewScan {
     /// The code's canonical Digital Link path (`/01/…/21/…`).
     pub code: String,
@@ -618,7 +619,7 @@ pub struct NewScan {
 }
 
 /// A counterfeit or diversion alert, raised once per code and kind.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Alert {
     pub id: i64,
     pub kind: AlertKind,
@@ -634,14 +635,31 @@ pub struct Alert {
     pub reached_region: Option<String>,
 }
 
+/// How far a server's scan journal is stored (issue 16.12): every entry
+/// up to `seq` is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalMark {
+    /// The journal's name (one per server data folder).
+    pub journal: String,
+    pub seq: i64,
+}
+
 /// Scan log and alerts (G6.1.3, P6.5).
 #[async_trait]
 pub trait ScanStore: Send + Sync {
     /// Appends scans to the log, with the alerts they raised (each kept
-    /// unless one of its kind exists for the code), in one transaction;
-    /// returns the last scan's id. The codes' summaries are not touched:
-    /// see [`ScanStore::fold_scans`].
-    async fn record_scans(&self, scans: &[NewScan], alerts: &[Alert]) -> StoreResult<i64>;
+    /// unless one of its kind exists for the code), and moves the journal
+    /// they came from to `mark`, in one transaction; returns the last
+    /// scan's id. The codes' summaries are not touched: see
+    /// [`ScanStore::fold_scans`].
+    async fn record_scans(
+        &self,
+        scans: &[NewScan],
+        alerts: &[Alert],
+        mark: Option<&JournalMark>,
+    ) -> StoreResult<i64>;
+    /// The highest entry of `journal` stored (0: none).
+    async fn journal_mark(&self, journal: &str) -> StoreResult<i64>;
     /// Adds the scans logged since the last fold to their codes' summaries
     /// (`deltas`: code and the summary of its new scans, in code order) and
     /// marks every scan up to id `upto` as folded, in one transaction.

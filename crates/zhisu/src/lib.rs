@@ -147,6 +147,17 @@ pub async fn bind(
     // The EPCIS schema takes about a second to compile: now, beside the
     // server, rather than in the first capture.
     std::thread::spawn(zhisu_epcis::prepare);
+    // Issue 16.12: scans a killed server answered are in its journal.
+    let replayed = service
+        .open_scan_journal(&settings.data.join("scan-journal"))
+        .await
+        .context("opening the scan journal")?;
+    if replayed > 0 {
+        tracing::info!(
+            scans = replayed,
+            "stored scans a stopped server had answered but not stored"
+        );
+    }
     let leftover = service
         .fold_leftover_scans()
         .await

@@ -129,7 +129,7 @@ pub fn lint(name: &str, value: &str) -> Result<(), String> {
                 value[..half].parse::<u32>().unwrap_or(0),
                 value[half..].parse::<u32>().unwrap_or(0),
             );
-            value.len() % 2 == 0 && piece >= 1 && total >= 1 && piece <= total
+            value.len().is_multiple_of(2) && piece >= 1 && total >= 1 && piece <= total
         }
         "posinseqslash" => match value.split_once('/') {
             Some((p, t)) => {

@@ -42,6 +42,7 @@ mod recall_reach;
 mod refusals;
 mod retention;
 mod scan;
+mod scan_journal;
 mod schemes;
 mod store;
 mod subscriptions;

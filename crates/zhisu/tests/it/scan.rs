@@ -9,7 +9,7 @@ use crate::codes::{export, valid_gtin};
 use crate::support::{decode, gas_stove_json, pdf, TestApp};
 
 /// A code path (`/01/…`) from a full code URI.
-fn path_of(code: &str) -> String {
+pub(crate) fn path_of(code: &str) -> String {
     let rest = code.split_once("://").unwrap().1;
     rest[rest.find('/').unwrap()..].to_string()
 }
@@ -549,7 +549,7 @@ async fn scan_counts_are_folded_and_survive_a_crash() {
             client: "api".into(),
         };
         store
-            .record_scans(&[crashed.clone(), crashed], &[])
+            .record_scans(&[crashed.clone(), crashed], &[], None)
             .await
             .unwrap();
         assert_eq!(app.scalar(folded).await, 4, "{engine}: logged, not folded");

@@ -812,7 +812,7 @@ async fn codes_with_state_come_back_page_by_page() {
         ];
         let mut scans: Vec<NewScan> = scanned.iter().map(|c| scan(c)).collect();
         scans.push(scan("(01)1(21)A"));
-        let last = store.record_scans(&scans, &[]).await.unwrap();
+        let last = store.record_scans(&scans, &[], None).await.unwrap();
         let mut deltas: Vec<(String, zhisu_domain::scan::ScanSummary)> = Vec::new();
         for code in scanned {
             let mut summary = zhisu_domain::scan::ScanSummary::default();
@@ -1012,7 +1012,7 @@ async fn the_wal_is_emptied_under_writes_that_never_pause() {
     let (mut largest, mut emptied, mut last) = (0, 0, 0);
     let started = std::time::Instant::now();
     while started.elapsed() < std::time::Duration::from_secs(8) && emptied == 0 {
-        store.record_scans(&scans, &[]).await.unwrap();
+        store.record_scans(&scans, &[], None).await.unwrap();
         let now = size();
         if now < last {
             emptied += 1;

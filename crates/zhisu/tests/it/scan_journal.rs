@@ -1,0 +1,137 @@
+//! Issue 16.12: a scan the server answered survives `kill -9`. Scans are
+//! answered before the scan log's writer stores them; the journal they are
+//! appended to first is replayed when the server starts again.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use zhisu_domain::Role;
+
+use crate::cli::zhisu;
+use crate::scan::{active_item_batch, path_of};
+use crate::support::TestApp;
+
+/// A data folder of a second server: the app's keys, its own journal.
+fn second_data_folder(app: &TestApp, into: &std::path::Path) {
+    std::fs::create_dir_all(into.join("keys")).unwrap();
+    for entry in std::fs::read_dir(app.data.join("keys")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, into.join("keys").join(path.file_name().unwrap())).unwrap();
+    }
+}
+
+/// `zhisu serve` as its own process on the app's database.
+async fn serve(app: &TestApp, data: &std::path::Path, port: u16) -> std::process::Child {
+    let mut server = zhisu()
+        .args(["serve", "--data"])
+        .arg(data)
+        .args([
+            "--database-url",
+            &app.database_url,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--public-url",
+            &app.base,
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..200 {
+        if reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+            .await
+            .is_ok()
+        {
+            return server;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    panic!("the server did not come up");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_acknowledged_scan_is_lost_to_kill_9() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let (_, _, codes) = active_item_batch(&app, &maker, "JOURNAL-1", 811).await;
+        let paths: Arc<Vec<String>> = Arc::new(codes.iter().map(|c| path_of(c)).collect());
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let base = format!("http://127.0.0.1:{port}");
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        second_data_folder(&app, &data);
+        let sent = Arc::new(AtomicU64::new(0));
+        let acknowledged = Arc::new(AtomicU64::new(0));
+
+        for round in 0..3 {
+            let mut server = serve(&app, &data, port).await;
+            let mut scanners = Vec::new();
+            for s in 0..8u64 {
+                let (base, paths, sent, acknowledged) = (
+                    base.clone(),
+                    paths.clone(),
+                    sent.clone(),
+                    acknowledged.clone(),
+                );
+                scanners.push(tokio::spawn(async move {
+                    let client = reqwest::Client::new();
+                    for n in s.. {
+                        let path = &paths[n as usize % paths.len()];
+                        sent.fetch_add(1, Ordering::SeqCst);
+                        let Ok(r) = client
+                            .get(format!("{base}{path}"))
+                            .header("accept", "application/json")
+                            .send()
+                            .await
+                        else {
+                            break;
+                        };
+                        if r.status() != 200 || r.bytes().await.is_err() {
+                            break;
+                        }
+                        acknowledged.fetch_add(1, Ordering::SeqCst);
+                    }
+                }));
+            }
+            // Scans go on for a while, then the server is killed mid-flight.
+            tokio::time::sleep(Duration::from_millis(1200 + 300 * round)).await;
+            server.kill().unwrap(); // SIGKILL
+            server.wait().unwrap();
+            for s in scanners {
+                s.await.unwrap();
+            }
+        }
+        // The next start stores what the killed ones had answered.
+        let mut server = serve(&app, &data, port).await;
+        server.kill().unwrap();
+        server.wait().unwrap();
+
+        let acknowledged = acknowledged.load(Ordering::SeqCst) as i64;
+        let sent = sent.load(Ordering::SeqCst) as i64;
+        let stored = app.scalar("select count(*) from scans").await;
+        assert!(acknowledged > 100, "{engine}: only {acknowledged} scans");
+        assert!(
+            stored >= acknowledged,
+            "{engine}: {} of {acknowledged} acknowledged scans lost",
+            acknowledged - stored
+        );
+        assert!(
+            stored <= sent,
+            "{engine}: {stored} scans stored of {sent} sent: some stored twice"
+        );
+        // Each stored scan is counted in its code's summary exactly once.
+        let counted = app
+            .scalar("select cast(coalesce(sum(count), 0) as bigint) from scan_counts")
+            .await;
+        assert_eq!(counted, stored, "{engine}: summaries and log disagree");
+    }
+}
