@@ -31,17 +31,23 @@ pub enum Role {
     Seller,
     /// Market regulator: sees every enterprise in its jurisdiction.
     Regulator,
-    /// Runs the platform.
+    /// Runs the platform's business: the system administrator (系统管理员).
     PlatformAdmin,
+    /// Manages accounts and API keys (安全管理员, `duties.rs`).
+    SecurityAdmin,
+    /// Reads and exports the audit log (安全审计员, `duties.rs`).
+    AuditAdmin,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 7] = [
         Role::ManufacturerAdmin,
         Role::ManufacturerOperator,
         Role::Seller,
         Role::Regulator,
         Role::PlatformAdmin,
+        Role::SecurityAdmin,
+        Role::AuditAdmin,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +57,8 @@ impl Role {
             Role::Seller => "seller",
             Role::Regulator => "regulator",
             Role::PlatformAdmin => "platform-admin",
+            Role::SecurityAdmin => "security-admin",
+            Role::AuditAdmin => "audit-admin",
         }
     }
 
@@ -152,22 +160,6 @@ impl Principal {
     /// regulator of the region.
     pub fn can_review(&self, tenancy: Tenancy<'_>) -> bool {
         self.is_admin() || self.in_jurisdiction(tenancy.region_code)
-    }
-
-    /// Creating and revoking API keys for an enterprise (or, for admins, any).
-    pub fn can_manage_keys(&self) -> bool {
-        matches!(
-            self.role,
-            Role::ManufacturerAdmin | Role::Seller | Role::PlatformAdmin
-        )
-    }
-
-    /// The audit log: admins see all; enterprise admins see their own.
-    pub fn can_read_audit(&self) -> bool {
-        matches!(
-            self.role,
-            Role::PlatformAdmin | Role::ManufacturerAdmin | Role::Seller | Role::Regulator
-        )
     }
 
     /// A filter the store applies to lists so a tenant never sees rows it

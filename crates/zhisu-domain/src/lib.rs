@@ -8,6 +8,7 @@ pub mod auth;
 pub mod batch;
 pub mod blob;
 pub mod change_request;
+pub mod duties;
 pub mod enterprise;
 pub mod feedback;
 pub mod flow;

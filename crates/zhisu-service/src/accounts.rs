@@ -304,8 +304,9 @@ impl Service {
     }
 
     /// Creates an account for someone else: operators for an enterprise
-    /// admin's own enterprise; any role for the platform admin. Used by
-    /// `zhisu admin create-user` (with `by` = None) too.
+    /// admin's own enterprise; regulators and enterprise roles for the
+    /// security administrator (三员分立: `Principal::may_grant`). Used by
+    /// `zhisu admin create-user` (with `by` = None, any role) too.
     pub async fn create_user(
         &self,
         by: Option<&Principal>,
@@ -323,11 +324,7 @@ impl Service {
             (login.as_str(), password.as_str(), display_name.as_str());
         let jurisdiction = jurisdiction.as_slice();
         if let Some(p) = by {
-            let allowed = p.is_admin()
-                || (p.role == Role::ManufacturerAdmin
-                    && role == Role::ManufacturerOperator
-                    && enterprise_id == p.enterprise_id);
-            if !allowed {
+            if !p.may_grant(role, enterprise_id, false) {
                 return Err(ServiceError::Forbidden(
                     "不能创建该角色的账号 (you may not create accounts with this role)".into(),
                 ));
@@ -550,13 +547,7 @@ impl Service {
                     "不能创建API密钥 (you may not create API keys)".into(),
                 ));
             }
-            let own_tenant = role.enterprise_kind().is_some() && enterprise_id == p.enterprise_id;
-            let allowed = p.is_admin()
-                || (own_tenant
-                    && (role == p.role
-                        || (p.role == Role::ManufacturerAdmin
-                            && role == Role::ManufacturerOperator)));
-            if !allowed {
+            if !p.may_grant(role, enterprise_id, true) {
                 return Err(ServiceError::Forbidden(
                     "只能为本企业创建密钥 (keys can only be made for your own enterprise and role)"
                         .into(),
@@ -604,7 +595,7 @@ impl Service {
                 "不能查看API密钥 (you may not manage API keys)".into(),
             ));
         }
-        let scope = if by.is_admin() {
+        let scope = if by.manages_all_accounts() {
             None
         } else {
             Some(by.enterprise_id.unwrap_or(-1))
@@ -623,7 +614,8 @@ impl Service {
             .api_key(id)
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("api key {id}")))?;
-        let allowed = by.is_admin()
+        // An administrator's key is revoked where it was made: at the server.
+        let allowed = (by.manages_all_accounts() && !key.role.is_administrator())
             || (by.can_manage_keys()
                 && key.enterprise_id.is_some()
                 && key.enterprise_id == by.enterprise_id);
@@ -675,9 +667,10 @@ impl Service {
         }
     }
 
-    /// The audit log: everything for platform admins; an enterprise's own
-    /// entries for its admins; regulators see entries of the enterprises
-    /// they oversee only through those enterprises' filters.
+    /// The audit log: everything for the audit administrator (三员分立:
+    /// the system and security administrators do not read it); an
+    /// enterprise's own entries for its admins; regulators see entries of
+    /// the enterprises they oversee only through those enterprises' filters.
     pub async fn list_audit(
         &self,
         by: &Principal,
@@ -689,7 +682,7 @@ impl Service {
             ));
         }
         match by.role {
-            Role::PlatformAdmin => {}
+            Role::AuditAdmin => {}
             Role::Regulator => {
                 let Some(e) = query.enterprise_id else {
                     return Err(ServiceError::BadRequest("监管人员须按企业查询审计日志 (regulators filter the audit log by enterprise_id)".into()));
@@ -701,11 +694,11 @@ impl Service {
         Ok(self.store.list_audit(&query).await?)
     }
 
-    /// The accounts a principal manages: all for platform admins, their
-    /// own enterprise's for enterprise admins.
+    /// The accounts a principal manages: all for the security
+    /// administrator, their own enterprise's for enterprise admins.
     pub async fn list_users(&self, by: &Principal) -> ServiceResult<Vec<User>> {
         match by.role {
-            Role::PlatformAdmin => Ok(self.store.list_users(None).await?),
+            Role::SecurityAdmin => Ok(self.store.list_users(None).await?),
             Role::ManufacturerAdmin | Role::Seller => Ok(self
                 .store
                 .list_users(Some(by.enterprise_id.unwrap_or(-1)))

@@ -1,4 +1,5 @@
-//! API keys, users and the audit log: the admin's pages.
+//! API keys, users and the audit log: the security and audit
+//! administrators' pages (三员分立), and enterprise admins' for their own.
 
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -26,11 +27,7 @@ pub(crate) async fn keys_page(
     };
     let roles: Vec<(String, String)> = Role::ALL
         .iter()
-        .filter(|r| {
-            by.is_admin()
-                || **r == by.role
-                || (by.role == Role::ManufacturerAdmin && **r == Role::ManufacturerOperator)
-        })
+        .filter(|r| by.may_grant(**r, by.enterprise_id, true))
         .map(|r| {
             (
                 r.as_str().to_string(),
@@ -48,7 +45,7 @@ pub(crate) async fn keys_page(
     state.render(
         page,
         "keys.html",
-        minijinja::context! { keys, roles, new_key, error, admin => by.is_admin() },
+        minijinja::context! { keys, roles, new_key, error, admin => by.manages_all_accounts() },
     )
 }
 
@@ -284,10 +281,7 @@ pub(crate) async fn users_page(
     };
     let roles: Vec<(String, String)> = Role::ALL
         .iter()
-        .filter(|r| {
-            by.is_admin()
-                || (by.role == Role::ManufacturerAdmin && **r == Role::ManufacturerOperator)
-        })
+        .filter(|r| by.may_grant(**r, by.enterprise_id, false))
         .map(|r| {
             (
                 r.as_str().to_string(),
@@ -307,7 +301,7 @@ pub(crate) async fn users_page(
     state.render(
         page,
         "users.html",
-        minijinja::context! { users, roles, notice, error, admin => by.is_admin() },
+        minijinja::context! { users, roles, notice, error, admin => by.manages_all_accounts() },
     )
 }
 

@@ -386,7 +386,11 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("v_manufacturer-operator", "生产企业操作员", "Manufacturer operator"),
     ("v_seller-role", "销售企业", "Seller"),
     ("v_regulator", "监管人员", "Regulator"),
-    ("v_platform-admin", "平台管理员", "Platform admin"),
+    ("v_platform-admin", "系统管理员", "System administrator"),
+    ("v_security-admin", "安全管理员", "Security administrator"),
+    ("duty_security", "您是安全管理员：为监管人员和企业创建账号，发放和吊销 API 密钥。三员分立：业务数据由系统管理员处理，审计日志由安全审计员查阅。", "You are the security administrator: you create accounts for regulators and enterprises and issue and revoke API keys. Duties are separated: the system administrator handles the business records, the audit administrator reads the audit log."),
+    ("duty_audit", "您是安全审计员：查阅和导出审计日志，包括系统管理员和安全管理员的操作。审计日志任何人都不能修改或删除。", "You are the audit administrator: you read and export the audit log, the system and security administrators' actions included. No one can edit or delete the audit log."),
+    ("v_audit-admin", "安全审计员", "Audit administrator"),
 ];
 
 /// FNV-1a: the text keys are short and trusted, so a hash that costs a

@@ -282,7 +282,12 @@ impl WebState {
             role: &'a str,
             role_label: &'static str,
             enterprise_id: Option<i64>,
+            /// The system administrator (三员: `zhisu_domain::duties`).
             admin: bool,
+            /// The security administrator: accounts and keys only.
+            security: bool,
+            /// The audit administrator: the audit log only.
+            auditor: bool,
             regulator: bool,
             files_products: bool,
         }
@@ -292,6 +297,8 @@ impl WebState {
             role_label: view::role_label(page.lang, s.principal.role),
             enterprise_id: s.principal.enterprise_id,
             admin: s.principal.is_admin(),
+            security: s.principal.role == zhisu_domain::Role::SecurityAdmin,
+            auditor: s.principal.role == zhisu_domain::Role::AuditAdmin,
             regulator: s.principal.role == zhisu_domain::Role::Regulator,
             files_products: matches!(
                 s.principal.role,

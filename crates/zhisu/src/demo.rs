@@ -17,7 +17,17 @@ pub const DEMO_PASSWORD: &str = "zhisu-demo-2026";
 
 /// (login, role, what it shows)
 pub const DEMO_LOGINS: &[(&str, &str, &str)] = &[
-    ("admin", "platform-admin", "平台管理员 platform admin"),
+    ("admin", "platform-admin", "系统管理员 system administrator"),
+    (
+        "security",
+        "security-admin",
+        "安全管理员 security administrator: accounts and keys",
+    ),
+    (
+        "auditor",
+        "audit-admin",
+        "安全审计员 audit administrator: the audit log",
+    ),
     ("gd-regulator", "regulator", "广东省市场监管局 (440000)"),
     ("zj-regulator", "regulator", "浙江省市场监管局 (330000)"),
     ("cable-admin", "manufacturer-admin", "粤海电线电缆 (深圳)"),
@@ -316,6 +326,19 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
         )
         .await?;
     let admin = principal_of_user(&admin);
+    // 三员分立 (issue 16.16): accounts and the audit log have their own
+    // administrators.
+    for (login, name, role) in [
+        ("security", "安全管理员", Role::SecurityAdmin),
+        ("auditor", "安全审计员", Role::AuditAdmin),
+    ] {
+        service
+            .create_user(
+                None,
+                zhisu_service::NewAccount::new(login, DEMO_PASSWORD, name, role),
+            )
+            .await?;
+    }
     let gd_regulator = service
         .create_user(
             None,

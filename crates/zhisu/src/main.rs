@@ -91,7 +91,8 @@ enum AdminCommand {
     CreateApiKey {
         #[command(flatten)]
         common: CommonArgs,
-        /// manufacturer-admin, manufacturer-operator, seller, regulator or platform-admin.
+        /// manufacturer-admin, manufacturer-operator, seller, regulator, platform-admin,
+        /// security-admin or audit-admin.
         #[arg(long)]
         role: String,
         /// The enterprise the key acts for (enterprise roles).
@@ -256,9 +257,13 @@ async fn serve(settings: Settings, banner: impl FnOnce(&str)) -> anyhow::Result<
     let (engine, service) = zhisu::open(&settings).await?;
     if service.count_users().await? == 0 {
         eprintln!(
-            "No accounts yet: register an enterprise in the page, or create a platform admin with"
+            "No accounts yet: register an enterprise in the page, or create the three administrators (三员: system, security, audit) with"
         );
         eprintln!("  zhisu admin create-user --login admin --role platform-admin --password '…'");
+        eprintln!(
+            "  zhisu admin create-user --login security --role security-admin --password '…'"
+        );
+        eprintln!("  zhisu admin create-user --login auditor --role audit-admin --password '…'");
     }
     let (addr, server) = zhisu::bind(service.clone(), &settings, zhisu::shutdown_signal()).await?;
     // Sign and store a checkpoint every few seconds while writes happen.
@@ -283,7 +288,7 @@ async fn serve(settings: Settings, banner: impl FnOnce(&str)) -> anyhow::Result<
     if settings.two_factor_roles.is_empty() {
         // Issue 16.16: 等保 level 3 asks administrators and regulators for a
         // second factor; the example settings file turns it on.
-        eprintln!("提示 NOTE: 管理员和监管人员登录未要求动态口令（等保三级要求双因素鉴别）。在设置文件中加入 two_factor_roles = [\"platform-admin\", \"regulator\"] 即可开启。");
+        eprintln!("提示 NOTE: 管理员和监管人员登录未要求动态口令（等保三级要求双因素鉴别）。在设置文件中加入 two_factor_roles = [\"platform-admin\", \"security-admin\", \"audit-admin\", \"regulator\"] 即可开启。");
         eprintln!("  administrators and regulators log in without a one-time code: set two_factor_roles in the settings file (zhisu config example) to require one.");
     }
     if let Some(public) = service.unscannable_public_url() {

@@ -370,7 +370,7 @@ capture_memory_mib = 1024
 # (等保 level 3 asks it of administrators and regulators). Each person of
 # these roles enrols at their next log-in. Anyone else may enrol from the
 # header's 动态口令 link.
-two_factor_roles = ["platform-admin", "regulator"]
+two_factor_roles = ["platform-admin", "security-admin", "audit-admin", "regulator"]
 
 # Shown in pages and used as the ledger's origin.
 deployment_name = "zhisu"

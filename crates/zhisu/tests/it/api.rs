@@ -508,10 +508,14 @@ async fn keys_audit_and_errors() {
     assert!(access["total"].as_i64().unwrap() >= 1, "{access}");
     let (_, b_audit) = app.get(&b_key, "/api/v1/audit?action=product.").await;
     assert_eq!(b_audit["total"], 0, "B sees none of A's entries");
-    let (_, denied) = app.get(&admin, "/api/v1/audit?outcome=x").await;
+    let auditor = app.key(Role::AuditAdmin, None, &[]).await;
+    let (_, denied) = app.get(&auditor, "/api/v1/audit?outcome=x").await;
     assert_eq!(denied["status"], 400);
     let (_, failures) = app
-        .get(&admin, "/api/v1/audit?action=api%20GET%20/api/v1/products")
+        .get(
+            &auditor,
+            "/api/v1/audit?action=api%20GET%20/api/v1/products",
+        )
         .await;
     assert!(
         failures["items"]
@@ -543,9 +547,10 @@ async fn keys_audit_and_errors() {
         409
     );
     assert_eq!(app.post(&a_key, "/api/v1/users", &json!({"login": "r1", "password": "long-enough-pw-2026", "role": "regulator", "jurisdiction": ["440000"]})).await.0, 403);
+    let security = app.key(Role::SecurityAdmin, None, &[]).await;
     let (status, problem) = app
         .post(
-            &admin,
+            &security,
             "/api/v1/users",
             &json!({"login": "reg1", "password": "long-enough-pw-2026", "role": "regulator"}),
         )

@@ -18,7 +18,7 @@ async fn a_first_log_in_changes_the_admins_password_in_chromium() {
         .service
         .create_user(
             None,
-            NewAccount::new("chr-admin", PASSWORD, "平台管理员", Role::PlatformAdmin),
+            NewAccount::new("chr-admin", PASSWORD, "安全管理员", Role::SecurityAdmin),
         )
         .await
         .unwrap();

@@ -7,6 +7,7 @@ mod api;
 mod architecture;
 mod browser;
 mod browser_changes;
+mod browser_duties;
 mod browser_identity;
 mod browser_labels;
 mod browser_password;

@@ -317,7 +317,7 @@ async fn register_file_amend_and_read_history() {
         "/dashboard",
         "open redirects are not followed"
     );
-    let admin = app.key(zhisu_domain::Role::PlatformAdmin, None, &[]).await;
+    let admin = app.key(zhisu_domain::Role::AuditAdmin, None, &[]).await;
     let (_, audit) = app.get(&admin, "/api/v1/audit?action=session.login").await;
     let outcomes: Vec<&str> = audit["items"]
         .as_array()
@@ -491,14 +491,75 @@ pub(crate) async fn signed_in(app: &TestApp, login: &str) -> (reqwest::Client, S
 #[tokio::test]
 async fn admins_manage_accounts_keys_and_read_the_audit_log_in_pages() {
     let app = TestApp::spawn(EngineKind::Sqlite).await;
-    let account = zhisu_service::NewAccount::new(
-        "root",
-        crate::support::PASSWORD,
-        "平台",
-        zhisu_domain::Role::PlatformAdmin,
+    // 三员分立 (issue 16.16): three administrators, made at the server.
+    for (login, name, role) in [
+        ("root", "系统", zhisu_domain::Role::PlatformAdmin),
+        ("sec", "安全", zhisu_domain::Role::SecurityAdmin),
+        ("audit", "审计", zhisu_domain::Role::AuditAdmin),
+    ] {
+        let account = zhisu_service::NewAccount::new(login, crate::support::PASSWORD, name, role);
+        app.service.create_user(None, account).await.unwrap();
+    }
+    let (client, csrf) = signed_in(&app, "sec").await;
+    let (auditor, _) = signed_in(&app, "audit").await;
+    let (system, system_csrf) = signed_in(&app, "root").await;
+    let status = |client: &reqwest::Client, path: &str| {
+        let request = client.get(app.url(path));
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    // None does another's work, and the header offers each only its own.
+    for path in ["/users", "/keys", "/audit", "/audit.csv"] {
+        assert_eq!(status(&system, path).await, 403, "system admin: {path}");
+    }
+    assert_eq!(status(&client, "/audit").await, 403, "security admin");
+    assert_eq!(status(&client, "/audit.csv").await, 403, "security admin");
+    assert_eq!(status(&auditor, "/users").await, 403, "audit admin");
+    assert_eq!(status(&auditor, "/keys").await, 403, "audit admin");
+    let nav =
+        |html: &str| html[html.find("<nav").unwrap()..html.find("</nav>").unwrap()].to_string();
+    let page = |client: &reqwest::Client| {
+        let request = client.get(app.url("/dashboard"));
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let (security_home, audit_home, system_home) = (
+        page(&client).await,
+        page(&auditor).await,
+        page(&system).await,
     );
-    app.service.create_user(None, account).await.unwrap();
-    let (client, csrf) = signed_in(&app, "root").await;
+    assert!(nav(&security_home).contains("/users") && !nav(&security_home).contains("/audit"));
+    assert!(!nav(&security_home).contains("/products"));
+    assert!(security_home.contains("安全管理员"), "{security_home}");
+    assert!(nav(&audit_home).contains("/audit") && !nav(&audit_home).contains("/users"));
+    assert!(audit_home.contains("安全审计员"));
+    assert!(nav(&system_home).contains("/products") && !nav(&system_home).contains("/audit"));
+    assert!(!nav(&system_home).contains("/users") && !nav(&system_home).contains("/keys"));
+    assert!(system_home.contains("系统管理员"));
+    // The security admin cannot make an administrator, nor can the system admin make anyone.
+    let form = Form::new()
+        .text("csrf", csrf.clone())
+        .text("login", "root2")
+        .text("password", crate::support::PASSWORD)
+        .text("role", "audit-admin");
+    let r = client
+        .post(app.url("/users"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let form = Form::new()
+        .text("csrf", system_csrf)
+        .text("login", "reg0")
+        .text("password", crate::support::PASSWORD)
+        .text("role", "regulator")
+        .text("jurisdiction", "440000");
+    let r = system
+        .post(app.url("/users"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
 
     // A regulator account, made in the page; a bad one is explained.
     let form = Form::new()
@@ -567,7 +628,8 @@ async fn admins_manage_accounts_keys_and_read_the_audit_log_in_pages() {
     let form = Form::new()
         .text("csrf", csrf.clone())
         .text("label", "ops")
-        .text("role", "platform-admin");
+        .text("role", "regulator")
+        .text("jurisdiction", "440000");
     let html = client
         .post(app.url("/keys"))
         .multipart(form)
@@ -591,7 +653,8 @@ async fn admins_manage_accounts_keys_and_read_the_audit_log_in_pages() {
         .await
         .unwrap();
     assert!(!html.contains(&key), "a key is shown only once");
-    let (_, keys) = app.get(&key, "/api/v1/api-keys").await;
+    let security_key = app.key(zhisu_domain::Role::SecurityAdmin, None, &[]).await;
+    let (_, keys) = app.get(&security_key, "/api/v1/api-keys").await;
     let id = keys
         .as_array()
         .unwrap()
@@ -610,6 +673,7 @@ async fn admins_manage_accounts_keys_and_read_the_audit_log_in_pages() {
     assert_eq!(app.get(&key, "/api/v1/me").await.0, 401);
 
     // The audit log page shows who did what.
+    let client = auditor;
     let html = client
         .get(app.url("/audit?action=user."))
         .send()
@@ -619,11 +683,11 @@ async fn admins_manage_accounts_keys_and_read_the_audit_log_in_pages() {
         .await
         .unwrap();
     assert!(
-        html.contains("user.create") && html.contains("user:1"),
+        html.contains("user.create") && html.contains("user:2"),
         "{html}"
     );
     assert!(
-        html.contains("平台 <small class=\"muted mono\">user:1</small>"),
+        html.contains("安全 <small class=\"muted mono\">user:2</small>"),
         "the actor by name beside its ID: {html}"
     );
     let html = client

@@ -54,8 +54,8 @@ async fn a_password_an_admin_chose_is_changed_at_the_first_log_in() {
                 zhisu_service::NewAccount::new(
                     "pw-admin",
                     PASSWORD,
-                    "平台管理员",
-                    Role::PlatformAdmin,
+                    "安全管理员",
+                    Role::SecurityAdmin,
                 ),
             )
             .await

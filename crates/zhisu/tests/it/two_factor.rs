@@ -208,7 +208,7 @@ async fn a_new_password_comes_before_enrolment() {
         .service
         .create_user(
             None,
-            zhisu_service::NewAccount::new("tf-root", PASSWORD, "平台管理员", Role::PlatformAdmin),
+            zhisu_service::NewAccount::new("tf-root", PASSWORD, "安全管理员", Role::SecurityAdmin),
         )
         .await
         .unwrap();
