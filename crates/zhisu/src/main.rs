@@ -287,9 +287,9 @@ async fn serve(settings: Settings, banner: impl FnOnce(&str)) -> anyhow::Result<
     banner(&url);
     if settings.two_factor_roles.is_empty() {
         // Issue 16.16: 等保 level 3 asks administrators and regulators for a
-        // second factor; the example settings file turns it on.
-        eprintln!("提示 NOTE: 管理员和监管人员登录未要求动态口令（等保三级要求双因素鉴别）。在设置文件中加入 two_factor_roles = [\"platform-admin\", \"security-admin\", \"audit-admin\", \"regulator\"] 即可开启。");
-        eprintln!("  administrators and regulators log in without a one-time code: set two_factor_roles in the settings file (zhisu config example) to require one.");
+        // second factor: asked for unless the settings turn it off.
+        eprintln!("提示 NOTE: 动态口令已关闭，管理员和监管人员只凭密码登录（等保三级要求双因素鉴别）。去掉设置中的 two_factor_roles = [] 或 --two-factor-roles \"\" 即恢复默认。");
+        eprintln!("  one-time codes are off: administrators and regulators log in with a password alone. Remove two_factor_roles = [] (or --two-factor-roles \"\") to ask for them again (the default).");
     }
     if let Some(public) = service.unscannable_public_url() {
         // Issue 15.10: labels printed now would carry an address no phone
@@ -333,6 +333,12 @@ async fn main() -> anyhow::Result<()> {
                 && args.common.config.is_none()
             {
                 args.common.data = Some("zhisu-demo".into());
+            }
+            // The demo's accounts share a published password: one-time
+            // codes would protect nothing, and a visitor would need an
+            // authenticator app to look around. `serve` asks for them.
+            if args.two_factor_roles.is_none() && args.common.config.is_none() {
+                args.two_factor_roles = Some(String::new());
             }
             let settings = Settings::resolve(&args)?;
             let (engine, service) = zhisu::open(&settings).await?;

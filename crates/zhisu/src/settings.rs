@@ -56,7 +56,20 @@ pub struct ServeArgs {
     /// Serve HTTPS: the certificate's private key (PEM).
     #[arg(long, env = "ZHISU_TLS_KEY")]
     pub tls_key: Option<PathBuf>,
+    /// Roles whose log-ins ask for a one-time code too, comma-separated;
+    /// "" for none (default: the three administrators and regulators).
+    #[arg(long, env = "ZHISU_TWO_FACTOR_ROLES")]
+    pub two_factor_roles: Option<String>,
 }
+
+/// Who logs in with a one-time code unless the settings say otherwise
+/// (等保 level 3: administrators and regulators, issue 16.16).
+pub const TWO_FACTOR_DEFAULT: [&str; 4] = [
+    "platform-admin",
+    "security-admin",
+    "audit-admin",
+    "regulator",
+];
 
 /// The settings file's shape: every key optional.
 #[derive(Debug, Default, Deserialize)]
@@ -227,8 +240,20 @@ impl Settings {
             (None, None) => None,
             _ => bail!("tls_cert and tls_key go together: give both or neither"),
         };
+        let named = match &args.two_factor_roles {
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(String::from)
+                .collect(),
+            None => file
+                .two_factor_roles
+                .clone()
+                .unwrap_or_else(|| TWO_FACTOR_DEFAULT.map(String::from).to_vec()),
+        };
         let mut two_factor_roles = Vec::new();
-        for name in file.two_factor_roles.clone().unwrap_or_default() {
+        for name in named {
             match zhisu_domain::Role::parse(&name) {
                 Some(role) => two_factor_roles.push(role),
                 None => bail!(
@@ -367,9 +392,9 @@ header_read_timeout_seconds = 10
 capture_memory_mib = 1024
 
 # Roles whose log-ins also ask for a one-time code from an authenticator app
-# (等保 level 3 asks it of administrators and regulators). Each person of
-# these roles enrols at their next log-in. Anyone else may enrol from the
-# header's 动态口令 link.
+# (等保 level 3 asks it of administrators and regulators; this is the
+# default). Each person of these roles enrols at their next log-in. Anyone
+# else may enrol from the header's 动态口令 link. [] turns it off.
 two_factor_roles = ["platform-admin", "security-admin", "audit-admin", "regulator"]
 
 # Shown in pages and used as the ledger's origin.
@@ -465,6 +490,45 @@ mod tests {
         assert!(e.contains("unknown product category \"bananas\""), "{e}");
         std::fs::write(&file, "[retention_years]\nwire-cable = 0\n").unwrap();
         assert!(Settings::resolve(&args).is_err());
+    }
+
+    #[test]
+    fn administrators_and_regulators_log_in_with_a_one_time_code_unless_turned_off() {
+        use zhisu_domain::Role;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("zhisu.toml");
+        std::fs::write(&file, "").unwrap();
+        let mut args = ServeArgs {
+            common: CommonArgs {
+                config: Some(file.clone()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let roles = |args: &ServeArgs| Settings::resolve(args).map(|s| s.two_factor_roles);
+        assert_eq!(
+            roles(&args).unwrap(),
+            [
+                Role::PlatformAdmin,
+                Role::SecurityAdmin,
+                Role::AuditAdmin,
+                Role::Regulator
+            ]
+        );
+        std::fs::write(&file, "two_factor_roles = []\n").unwrap();
+        assert!(roles(&args).unwrap().is_empty());
+        std::fs::write(&file, "two_factor_roles = [\"regulator\"]\n").unwrap();
+        assert_eq!(roles(&args).unwrap(), [Role::Regulator]);
+        args.two_factor_roles = Some("".into());
+        assert!(roles(&args).unwrap().is_empty(), "the flag over the file");
+        args.two_factor_roles = Some("audit-admin, security-admin".into());
+        assert_eq!(
+            roles(&args).unwrap(),
+            [Role::AuditAdmin, Role::SecurityAdmin]
+        );
+        args.two_factor_roles = Some("inspector".into());
+        let e = roles(&args).err().unwrap().to_string();
+        assert!(e.contains("unknown role \"inspector\""), "{e}");
     }
 
     #[test]

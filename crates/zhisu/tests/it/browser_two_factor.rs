@@ -16,7 +16,11 @@ async fn a_regulator_enrols_for_one_time_codes_in_chromium() {
     let config = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(config.path(), "two_factor_roles = [\"regulator\"]\n").unwrap();
     let path = config.path().to_path_buf();
-    let app = TestApp::spawn_with(EngineKind::Sqlite, |args| args.common.config = Some(path)).await;
+    let app = TestApp::spawn_with(EngineKind::Sqlite, |args| {
+        args.common.config = Some(path);
+        args.two_factor_roles = None;
+    })
+    .await;
     let account = NewAccount::new("chr-tf", PASSWORD, "广东省局 周科员", Role::Regulator)
         .jurisdiction(&["440000".into()]);
     app.service.create_user(None, account).await.unwrap();

@@ -99,6 +99,10 @@ impl TestApp {
                     .unwrap(),
             ),
             webhook_private_networks: Some(true),
+            // Pages are signed into with passwords here; the two-factor
+            // tests set `two_factor_roles` back to None and name roles in a
+            // settings file (the default is in settings' own tests).
+            two_factor_roles: Some(String::new()),
             ..Default::default()
         };
         adjust(&mut args);

@@ -75,7 +75,11 @@ async fn regulators_log_in_with_a_one_time_code() {
         )
         .unwrap();
         let path = config.path().to_path_buf();
-        let app = TestApp::spawn_with(kind, |args| args.common.config = Some(path)).await;
+        let app = TestApp::spawn_with(kind, |args| {
+            args.common.config = Some(path);
+            args.two_factor_roles = None;
+        })
+        .await;
         let engine = format!("{kind:?}");
         let account = zhisu_service::NewAccount::new(
             "tf-regulator",
@@ -165,7 +169,11 @@ async fn roles_not_named_log_in_as_before() {
     let config = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(config.path(), "two_factor_roles = [\"regulator\"]\n").unwrap();
     let path = config.path().to_path_buf();
-    let app = TestApp::spawn_with(EngineKind::Sqlite, |args| args.common.config = Some(path)).await;
+    let app = TestApp::spawn_with(EngineKind::Sqlite, |args| {
+        args.common.config = Some(path);
+        args.two_factor_roles = None;
+    })
+    .await;
     let admin = app.key(Role::PlatformAdmin, None, &[]).await;
     let (maker_id, _) = app.enterprise(&admin, "manufacturer", "440305").await;
     crate::pages::person(
@@ -203,7 +211,11 @@ async fn a_new_password_comes_before_enrolment() {
     let config = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(config.path(), "two_factor_roles = [\"regulator\"]\n").unwrap();
     let path = config.path().to_path_buf();
-    let app = TestApp::spawn_with(EngineKind::Sqlite, |args| args.common.config = Some(path)).await;
+    let app = TestApp::spawn_with(EngineKind::Sqlite, |args| {
+        args.common.config = Some(path);
+        args.two_factor_roles = None;
+    })
+    .await;
     let admin = app
         .service
         .create_user(
