@@ -130,9 +130,11 @@ pub struct ExportParams {
     #[param(inline)]
     pub format: Option<CodeFormat>,
     /// First index to write (resume an interrupted download from here).
-    pub from: Option<u64>,
-    /// One past the last index to write.
-    pub to: Option<u64>,
+    #[param(minimum = 0)]
+    pub from: Option<i64>,
+    /// One past the last index to write (past the batch's end: to its end).
+    #[param(minimum = 0)]
+    pub to: Option<i64>,
     /// `zpl` only: print even though `public_url` is a loopback or
     /// private address.
     pub allow_local_url: Option<bool>,
@@ -141,7 +143,8 @@ pub struct ExportParams {
 /// Download an active batch's codes as GS1 Digital Link URIs, streamed.
 /// `X-Total-Codes` says how many the batch has.
 #[utoipa::path(get, path = "/api/v1/batches/{id}/codes", tag = "batches", params(("id" = i64, Path), ExportParams),
-    responses((status = 200, description = "the codes, one per line", content_type = "text/plain"), (status = 409, body = Problem)),
+    responses((status = 200, description = "the codes, one per line (txt), as index,code (csv) or one label each (zpl)",
+        content((String = "text/plain"), (String = "text/csv"), (String = "application/x-zpl"))), (status = 409, body = Problem)),
     security(("api_key" = [])))]
 pub async fn export(
     State(state): State<AppState>,
@@ -156,8 +159,10 @@ pub async fn export(
             .service
             .check_printable(params.allow_local_url.unwrap_or(false))?;
     }
-    let from = params.from.unwrap_or(0);
-    let to = params.to.unwrap_or(plan.count).min(plan.count);
+    let from = code_index("from", params.from)?.unwrap_or(0);
+    let to = code_index("to", params.to)?
+        .unwrap_or(plan.count)
+        .min(plan.count);
     if from > to {
         return Err(ApiError::new(
             "bad-request",
@@ -180,6 +185,20 @@ pub async fn export(
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(response)
+}
+
+/// A code index from the query: 0 or more.
+fn code_index(name: &str, value: Option<i64>) -> ApiResult<Option<u64>> {
+    value
+        .map(|v| {
+            u64::try_from(v).map_err(|_| {
+                ApiError::new(
+                    "bad-request",
+                    format!("{name} 不能为负 ({name} must be 0 or more, got {v})"),
+                )
+            })
+        })
+        .transpose()
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -276,9 +295,11 @@ pub async fn qr(
 #[serde(deny_unknown_fields)]
 pub struct LabelParams {
     /// First index (default 0).
-    pub from: Option<u64>,
+    #[param(minimum = 0)]
+    pub from: Option<i64>,
     /// One past the last index (default from + 240, at most from + 2400).
-    pub to: Option<u64>,
+    #[param(minimum = 0)]
+    pub to: Option<i64>,
     /// Labels across and down the A4 page (default: the product's template,
     /// else 3 × 8 of 60 × 33 mm).
     pub columns: Option<u32>,
@@ -306,8 +327,10 @@ pub async fn labels(
     state
         .service
         .check_printable(p.allow_local_url.unwrap_or(false))?;
-    let from = p.from.unwrap_or(0);
-    let to = p.to.unwrap_or(from + 240).min(plan.count);
+    let from = code_index("from", p.from)?.unwrap_or(0);
+    let to = code_index("to", p.to)?
+        .unwrap_or(from.saturating_add(240))
+        .min(plan.count);
     if from >= to || to - from > 2400 {
         return Err(ApiError::new(
             "bad-request",

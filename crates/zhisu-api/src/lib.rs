@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod auth;
 pub mod change_requests;
 pub mod codes;
+mod doc_errors;
 pub mod docs;
 pub mod epcis;
 pub mod error;
@@ -139,7 +140,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     api.merge(health);
     api.merge(extra_paths::ExtraPaths::openapi());
-    api
+    doc_errors::complete(api)
 }
 
 /// The API router, ready to merge into the server.

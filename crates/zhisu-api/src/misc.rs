@@ -16,21 +16,39 @@ use crate::AppState;
 /// Liveness (the store answers): `{"status": "ok"}` for anyone; with a
 /// platform admin's key, the store's counts and the scan log's too (issue
 /// 16.15: counts are not for the public).
-#[utoipa::path(get, path = "/healthz", tag = "platform", responses((status = 200, body = StoreHealth), (status = 500, body = Problem)))]
+#[utoipa::path(get, path = "/healthz", tag = "platform", responses((status = 200, body = Health), (status = 500, body = Problem)))]
 pub async fn healthz(
     State(state): State<AppState>,
     MaybeAuth(by): MaybeAuth,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<Health>> {
     let health = state.service.health().await?;
     if !by.is_some_and(|p| p.is_admin()) {
-        return Ok(Json(serde_json::json!({ "status": "ok" })));
+        return Ok(Json(Health {
+            status: "ok",
+            ..Default::default()
+        }));
     }
-    Ok(Json(serde_json::json!({
-        "status": "ok",
-        "store": health,
-        "scans_logged_since_start": state.service.scans_logged(),
-        "scan_filters_ready": state.service.scan_filters_ready(),
-    })))
+    Ok(Json(Health {
+        status: "ok",
+        store: Some(health),
+        scans_logged_since_start: Some(state.service.scans_logged()),
+        scan_filters_ready: Some(state.service.scan_filters_ready()),
+    }))
+}
+
+/// `/healthz`: the counts only for the platform admin.
+#[derive(serde::Serialize, utoipa::ToSchema, Default)]
+pub struct Health {
+    /// `ok` whenever the store answers.
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    store: Option<StoreHealth>,
+    /// Scans answered and queued for the log since this process started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scans_logged_since_start: Option<u64>,
+    /// Whether the scan path's code filters are loaded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scan_filters_ready: Option<bool>,
 }
 
 /// What kind of identifier a value is, and whether it is valid (`zhisu id check`).

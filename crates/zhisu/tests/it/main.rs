@@ -44,6 +44,7 @@ mod refusals;
 mod retention;
 mod scan;
 mod scan_journal;
+mod schemathesis;
 mod schemes;
 mod store;
 mod subscriptions;
