@@ -5,16 +5,26 @@
 //! pass over the log.
 
 use crate::stored::NodeId;
-use crate::{node_hash, Hash};
+use crate::{Hash, Suite};
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frontier {
+    suite: Suite,
     size: u64,
     /// (height, hash) of each perfect subtree, left to right.
     nodes: Vec<(u32, Hash)>,
 }
 
 impl Frontier {
+    /// The frontier of the empty tree.
+    pub fn new(suite: Suite) -> Self {
+        Frontier {
+            suite,
+            size: 0,
+            nodes: Vec::new(),
+        }
+    }
+
     pub fn size(&self) -> u64 {
         self.size
     }
@@ -41,7 +51,7 @@ impl Frontier {
                 break;
             }
             self.nodes.pop();
-            node = (height + 1, node_hash(&left, &node.1));
+            node = (height + 1, self.suite.node_hash(&left, &node.1));
             completed(
                 NodeId {
                     level: node.0,
@@ -56,12 +66,13 @@ impl Frontier {
 
     /// The frontier of a tree of `size` leaves from the hashes of
     /// `stored::blocks(0, size)`, in order; None if the count is wrong.
-    pub fn from_blocks(size: u64, hashes: &[Hash]) -> Option<Frontier> {
+    pub fn from_blocks(suite: Suite, size: u64, hashes: &[Hash]) -> Option<Frontier> {
         let blocks = crate::stored::blocks(0, size);
         if blocks.len() != hashes.len() {
             return None;
         }
         Some(Frontier {
+            suite,
             size,
             nodes: blocks
                 .iter()
@@ -75,10 +86,10 @@ impl Frontier {
     pub fn root(&self) -> Hash {
         let mut nodes = self.nodes.iter().rev();
         let Some(&(_, mut root)) = nodes.next() else {
-            return crate::tree_hash(&[]);
+            return self.suite.empty_root();
         };
         for (_, left) in nodes {
-            root = node_hash(left, &root);
+            root = self.suite.node_hash(left, &root);
         }
         root
     }
@@ -90,24 +101,29 @@ mod tests {
 
     #[test]
     fn the_frontier_root_is_the_tree_hash_at_every_size() {
-        let leaves: Vec<Hash> = (0u32..300)
-            .map(|i| crate::leaf_hash(&i.to_be_bytes()))
-            .collect();
-        let mut f = Frontier::default();
-        assert_eq!(f.root(), crate::tree_hash(&[]));
-        for (n, leaf) in leaves.iter().enumerate() {
-            f.push(*leaf);
-            assert_eq!(f.size(), n as u64 + 1);
-            assert_eq!(f.root(), crate::tree_hash(&leaves[..=n]), "size {}", n + 1);
-            let blocks: Vec<Hash> = crate::stored::blocks(0, n as u64 + 1)
-                .iter()
-                .map(|b| crate::tree_hash(&leaves[b.start() as usize..b.end() as usize]))
-                .collect();
-            assert_eq!(
-                Frontier::from_blocks(n as u64 + 1, &blocks).as_ref(),
-                Some(&f)
-            );
+        for s in [Suite::Standard, Suite::Sm] {
+            let leaves: Vec<Hash> = (0u32..300).map(|i| s.leaf_hash(&i.to_be_bytes())).collect();
+            let mut f = Frontier::new(s);
+            assert_eq!(f.root(), crate::tree_hash(s, &[]));
+            for (n, leaf) in leaves.iter().enumerate() {
+                f.push(*leaf);
+                assert_eq!(f.size(), n as u64 + 1);
+                assert_eq!(
+                    f.root(),
+                    crate::tree_hash(s, &leaves[..=n]),
+                    "size {}",
+                    n + 1
+                );
+                let blocks: Vec<Hash> = crate::stored::blocks(0, n as u64 + 1)
+                    .iter()
+                    .map(|b| crate::tree_hash(s, &leaves[b.start() as usize..b.end() as usize]))
+                    .collect();
+                assert_eq!(
+                    Frontier::from_blocks(s, n as u64 + 1, &blocks).as_ref(),
+                    Some(&f)
+                );
+            }
+            assert_eq!(Frontier::from_blocks(s, 5, &[[0; 32]]), None);
         }
-        assert_eq!(Frontier::from_blocks(5, &[[0; 32]]), None);
     }
 }

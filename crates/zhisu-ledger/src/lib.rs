@@ -1,49 +1,35 @@
 //! The transparency-log side of zhisu: RFC 9162 hashing.
 //!
 //! Pure: no I/O. Every accepted write becomes one leaf whose bytes are the
-//! record's canonical form ([`leaf_bytes`]); the store appends
-//! [`leaf_hash`] of those bytes in the same transaction as the write.
-//! Tree heads, proofs and signed checkpoints build on these two functions.
+//! record's canonical form ([`leaf_bytes`]); the store appends the
+//! [`Suite::leaf_hash`] of those bytes in the same transaction as the
+//! write. Tree heads, proofs and signed checkpoints build on it and
+//! [`Suite::node_hash`], in the deployment's suite (SHA-256 or SM3).
 
 pub mod frontier;
 pub mod note;
 pub mod receipt;
 pub mod stored;
+mod suite;
 
-use sha2::{Digest, Sha256};
+pub use suite::Suite;
 
-/// A SHA-256 digest.
+/// A SHA-256 or SM3 digest (both 32 bytes).
 pub type Hash = [u8; 32];
 
-/// RFC 9162 §2.1.1: `MTH({d(0)}) = SHA-256(0x00 || d(0))`.
-pub fn leaf_hash(leaf: &[u8]) -> Hash {
-    let mut hasher = Sha256::new();
-    hasher.update([0x00]);
-    hasher.update(leaf);
-    hasher.finalize().into()
-}
-
-/// RFC 9162 §2.1.1: an interior node is `SHA-256(0x01 || left || right)`.
-pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
-    // One contiguous input: cheaper than three updates (this runs once per
-    // leaf on average when the tree grows).
-    let mut input = [0u8; 65];
-    input[0] = 0x01;
-    input[1..33].copy_from_slice(left);
-    input[33..].copy_from_slice(right);
-    Sha256::digest(input).into()
-}
-
 /// RFC 9162 §2.1.1: the Merkle tree hash of a list of leaf hashes.
-/// `MTH({}) = SHA-256()`; otherwise split at the largest power of two
+/// `MTH({}) = HASH()`; otherwise split at the largest power of two
 /// smaller than n.
-pub fn tree_hash(leaf_hashes: &[Hash]) -> Hash {
+pub fn tree_hash(suite: Suite, leaf_hashes: &[Hash]) -> Hash {
     match leaf_hashes.len() {
-        0 => Sha256::digest([]).into(),
+        0 => suite.empty_root(),
         1 => leaf_hashes[0],
         n => {
             let k = largest_power_of_two_below(n);
-            node_hash(&tree_hash(&leaf_hashes[..k]), &tree_hash(&leaf_hashes[k..]))
+            suite.node_hash(
+                &tree_hash(suite, &leaf_hashes[..k]),
+                &tree_hash(suite, &leaf_hashes[k..]),
+            )
         }
     }
 }
@@ -55,55 +41,56 @@ fn largest_power_of_two_below(n: usize) -> usize {
 
 /// RFC 9162 §2.1.3.1: the inclusion proof of leaf `m` in the tree of
 /// `leaf_hashes` (PATH(m, D[n])).
-pub fn inclusion_proof(m: usize, leaf_hashes: &[Hash]) -> Vec<Hash> {
+pub fn inclusion_proof(suite: Suite, m: usize, leaf_hashes: &[Hash]) -> Vec<Hash> {
     let n = leaf_hashes.len();
     if n <= 1 {
         return vec![];
     }
     let k = largest_power_of_two_below(n);
     if m < k {
-        let mut path = inclusion_proof(m, &leaf_hashes[..k]);
-        path.push(tree_hash(&leaf_hashes[k..]));
+        let mut path = inclusion_proof(suite, m, &leaf_hashes[..k]);
+        path.push(tree_hash(suite, &leaf_hashes[k..]));
         path
     } else {
-        let mut path = inclusion_proof(m - k, &leaf_hashes[k..]);
-        path.push(tree_hash(&leaf_hashes[..k]));
+        let mut path = inclusion_proof(suite, m - k, &leaf_hashes[k..]);
+        path.push(tree_hash(suite, &leaf_hashes[..k]));
         path
     }
 }
 
 /// RFC 9162 §2.1.4.1: the consistency proof between the first `m` leaves
 /// and all of `leaf_hashes` (PROOF(m, D[n])). `m` must be 1..=n.
-pub fn consistency_proof(m: usize, leaf_hashes: &[Hash]) -> Vec<Hash> {
-    fn subproof(m: usize, leaves: &[Hash], complete: bool) -> Vec<Hash> {
+pub fn consistency_proof(suite: Suite, m: usize, leaf_hashes: &[Hash]) -> Vec<Hash> {
+    fn subproof(suite: Suite, m: usize, leaves: &[Hash], complete: bool) -> Vec<Hash> {
         let n = leaves.len();
         if m == n {
             return if complete {
                 vec![]
             } else {
-                vec![tree_hash(leaves)]
+                vec![tree_hash(suite, leaves)]
             };
         }
         let k = largest_power_of_two_below(n);
         if m <= k {
-            let mut proof = subproof(m, &leaves[..k], complete);
-            proof.push(tree_hash(&leaves[k..]));
+            let mut proof = subproof(suite, m, &leaves[..k], complete);
+            proof.push(tree_hash(suite, &leaves[k..]));
             proof
         } else {
-            let mut proof = subproof(m - k, &leaves[k..], false);
-            proof.push(tree_hash(&leaves[..k]));
+            let mut proof = subproof(suite, m - k, &leaves[k..], false);
+            proof.push(tree_hash(suite, &leaves[..k]));
             proof
         }
     }
     if m == 0 || m > leaf_hashes.len() {
         return vec![];
     }
-    subproof(m, leaf_hashes, true)
+    subproof(suite, m, leaf_hashes, true)
 }
 
 /// RFC 9162 §2.1.3.2: checks that `leaf_hash` is leaf `leaf_index` of the
 /// tree of `tree_size` leaves whose root is `root`.
 pub fn verify_inclusion(
+    suite: Suite,
     leaf_index: u64,
     tree_size: u64,
     leaf_hash: &Hash,
@@ -120,7 +107,7 @@ pub fn verify_inclusion(
             return false;
         }
         if fn_ & 1 == 1 || fn_ == sn {
-            r = node_hash(p, &r);
+            r = suite.node_hash(p, &r);
             if fn_ & 1 == 0 {
                 while fn_ & 1 == 0 && fn_ != 0 {
                     fn_ >>= 1;
@@ -128,7 +115,7 @@ pub fn verify_inclusion(
                 }
             }
         } else {
-            r = node_hash(&r, p);
+            r = suite.node_hash(&r, p);
         }
         fn_ >>= 1;
         sn >>= 1;
@@ -139,6 +126,7 @@ pub fn verify_inclusion(
 /// RFC 9162 §2.1.4.2: checks that the tree of `second` leaves (root
 /// `second_root`) extends the tree of `first` leaves (root `first_root`).
 pub fn verify_consistency(
+    suite: Suite,
     first: u64,
     second: u64,
     first_root: &Hash,
@@ -170,8 +158,8 @@ pub fn verify_consistency(
             return false;
         }
         if fn_ & 1 == 1 || fn_ == sn {
-            fr = node_hash(c, &fr);
-            sr = node_hash(c, &sr);
+            fr = suite.node_hash(c, &fr);
+            sr = suite.node_hash(c, &sr);
             if fn_ & 1 == 0 {
                 while fn_ & 1 == 0 && fn_ != 0 {
                     fn_ >>= 1;
@@ -179,7 +167,7 @@ pub fn verify_consistency(
                 }
             }
         } else {
-            sr = node_hash(&sr, c);
+            sr = suite.node_hash(&sr, c);
         }
         fn_ >>= 1;
         sn >>= 1;
@@ -195,13 +183,14 @@ pub fn leaf_bytes(kind: &str, record_id: i64, version: i64, canonical_json: &str
 }
 
 /// The bytes an EPCIS capture contributes to the log: its ID, then each
-/// event it stored (in order) as its eventID and the SHA-256 of the event
-/// as stored.
+/// event it stored (in order) as its eventID and the digest (the suite's)
+/// of the event as stored.
 pub fn capture_leaf_bytes<'a>(
+    suite: Suite,
     capture_id: &str,
     events: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Vec<u8> {
-    let mut leaf = CaptureLeaf::new(capture_id);
+    let mut leaf = CaptureLeaf::new(suite, capture_id);
     for (event_id, body) in events {
         leaf.push(event_id, body);
     }
@@ -211,24 +200,27 @@ pub fn capture_leaf_bytes<'a>(
 /// [`capture_leaf_bytes`] written one event at a time, as a capture stores
 /// them.
 #[derive(Debug, Clone)]
-pub struct CaptureLeaf(Vec<u8>);
+pub struct CaptureLeaf(Suite, Vec<u8>);
 
 impl CaptureLeaf {
-    pub fn new(capture_id: &str) -> Self {
-        CaptureLeaf(format!("zhisu-capture/v1\n{capture_id}\n").into_bytes())
+    pub fn new(suite: Suite, capture_id: &str) -> Self {
+        CaptureLeaf(
+            suite,
+            format!("zhisu-capture/v1\n{capture_id}\n").into_bytes(),
+        )
     }
 
     /// The next event stored.
     pub fn push(&mut self, event_id: &str, body: &str) {
-        self.0.extend_from_slice(event_id.as_bytes());
-        self.0.push(b'\t');
-        self.0
-            .extend_from_slice(hex::encode(Sha256::digest(body.as_bytes())).as_bytes());
-        self.0.push(b'\n');
+        self.1.extend_from_slice(event_id.as_bytes());
+        self.1.push(b'\t');
+        self.1
+            .extend_from_slice(hex::encode(self.0.digest(&[body.as_bytes()])).as_bytes());
+        self.1.push(b'\n');
     }
 
     pub fn into_bytes(self) -> Vec<u8> {
-        self.0
+        self.1
     }
 }
 
@@ -239,13 +231,20 @@ pub fn to_hex(hash: &Hash) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    const S: Suite = Suite::Standard;
+    fn leaf_hash(leaf: &[u8]) -> Hash {
+        S.leaf_hash(leaf)
+    }
+    fn node_hash(l: &Hash, r: &Hash) -> Hash {
+        S.node_hash(l, r)
+    }
 
     // RFC 6962/9162 reference vectors (from the certificate-transparency
     // test suite): the empty tree and the tree of the single empty leaf.
     #[test]
     fn known_answers() {
         assert_eq!(
-            hex::encode(tree_hash(&[])),
+            hex::encode(tree_hash(S, &[])),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
         assert_eq!(
@@ -286,7 +285,7 @@ mod tests {
         let leaves = reference_leaves();
         for (n, root) in ROOTS.iter().enumerate() {
             assert_eq!(
-                hex::encode(tree_hash(&leaves[..n + 1])),
+                hex::encode(tree_hash(S, &leaves[..n + 1])),
                 *root,
                 "tree of {} leaves",
                 n + 1
@@ -298,7 +297,7 @@ mod tests {
     fn reference_inclusion_path() {
         // certificate-transparency's test: leaf 0 of the 8-leaf tree.
         let leaves = reference_leaves();
-        let path: Vec<String> = inclusion_proof(0, &leaves)
+        let path: Vec<String> = inclusion_proof(S, 0, &leaves)
             .iter()
             .map(hex::encode)
             .collect();
@@ -318,14 +317,15 @@ mod tests {
         let leaves: Vec<Hash> = (0u32..40).map(|i| leaf_hash(&i.to_be_bytes())).collect();
         for n in 1..=leaves.len() {
             let tree = &leaves[..n];
-            let root = tree_hash(tree);
+            let root = tree_hash(S, tree);
             for m in 0..n {
-                let proof = inclusion_proof(m, tree);
+                let proof = inclusion_proof(S, m, tree);
                 assert!(
-                    verify_inclusion(m as u64, n as u64, &tree[m], &proof, &root),
+                    verify_inclusion(S, m as u64, n as u64, &tree[m], &proof, &root),
                     "inclusion {m} of {n}"
                 );
                 assert!(!verify_inclusion(
+                    S,
                     m as u64,
                     n as u64,
                     &leaf_hash(b"other"),
@@ -335,25 +335,29 @@ mod tests {
                 if !proof.is_empty() {
                     let mut bad = proof.clone();
                     bad[0][0] ^= 1;
-                    assert!(!verify_inclusion(m as u64, n as u64, &tree[m], &bad, &root));
+                    assert!(!verify_inclusion(
+                        S, m as u64, n as u64, &tree[m], &bad, &root
+                    ));
                 }
                 assert!(
-                    !verify_inclusion(n as u64, n as u64, &tree[m], &proof, &root),
+                    !verify_inclusion(S, n as u64, n as u64, &tree[m], &proof, &root),
                     "an index past the end"
                 );
             }
             for m in 1..=n {
-                let proof = consistency_proof(m, tree);
-                let old = tree_hash(&leaves[..m]);
+                let proof = consistency_proof(S, m, tree);
+                let old = tree_hash(S, &leaves[..m]);
                 assert!(
-                    verify_consistency(m as u64, n as u64, &old, &root, &proof),
+                    verify_consistency(S, m as u64, n as u64, &old, &root, &proof),
                     "consistency {m} to {n}"
                 );
                 if m < n {
-                    let forked =
-                        tree_hash(&[&leaves[..m - 1], &[leaf_hash(b"rewritten")][..]].concat());
+                    let forked = tree_hash(
+                        S,
+                        &[&leaves[..m - 1], &[leaf_hash(b"rewritten")][..]].concat(),
+                    );
                     assert!(
-                        !verify_consistency(m as u64, n as u64, &forked, &root, &proof),
+                        !verify_consistency(S, m as u64, n as u64, &forked, &root, &proof),
                         "a rewritten history is caught"
                     );
                 }
@@ -365,7 +369,7 @@ mod tests {
     fn tree_splits_at_power_of_two() {
         let leaves: Vec<Hash> = (0u8..3).map(|i| leaf_hash(&[i])).collect();
         let expected = node_hash(&node_hash(&leaves[0], &leaves[1]), &leaves[2]);
-        assert_eq!(tree_hash(&leaves), expected);
+        assert_eq!(tree_hash(S, &leaves), expected);
         assert_eq!(largest_power_of_two_below(2), 1);
         assert_eq!(largest_power_of_two_below(5), 4);
         assert_eq!(largest_power_of_two_below(8), 4);

@@ -1,18 +1,24 @@
-//! C2SP signed notes (`signed-note`) with Ed25519, and the `tlog-checkpoint`
-//! body they carry: `origin\nsize\nbase64(root)\n`.
+//! C2SP signed notes (`signed-note`) with Ed25519 or SM2, and the
+//! `tlog-checkpoint` body they carry: `origin\nsize\nbase64(root)\n`.
 //!
-//! A verifier key is `name+hex(key hash)+base64(0x01 ‖ public key)`; the key
-//! hash is the first 4 bytes of SHA-256(name ‖ "\n" ‖ 0x01 ‖ public key);
-//! a signature line is `— name base64(key hash ‖ signature)`.
+//! A verifier key is `name+hex(key hash)+base64(alg ‖ public key)`; the key
+//! hash is the first 4 bytes of HASH(name ‖ "\n" ‖ alg ‖ public key); a
+//! signature line is `— name base64(key hash ‖ signature)`. Ed25519 is
+//! C2SP's algorithm 0x01 with SHA-256 key hashes. SM2 (GB/T 32918, the
+//! default distinguishing ID `1234567812345678`, a 33-byte compressed
+//! SEC1 public key, a 64-byte r ‖ s signature) is not in C2SP's registry:
+//! zhisu names it 0x53 and hashes its keys with SM3 (issue 16.17).
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
-use sha2::{Digest, Sha256};
+use ed25519_dalek::{Signer, Verifier};
 
-use crate::Hash;
+use crate::{Hash, Suite};
 
 const ALG_ED25519: u8 = 0x01;
+const ALG_SM2: u8 = 0x53;
+/// GM/T 0009's default user ID, which SM2 signers use unless agreed otherwise.
+const SM2_DIST_ID: &str = "1234567812345678";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NoteError {
@@ -26,27 +32,72 @@ pub enum NoteError {
     Checkpoint,
 }
 
-fn key_hash(name: &str, public: &[u8; 32]) -> [u8; 4] {
-    let mut h = Sha256::new();
-    h.update(name.as_bytes());
-    h.update(b"\n");
-    h.update([ALG_ED25519]);
-    h.update(public);
-    h.finalize()[..4].try_into().expect("4 bytes")
+/// A public key with its algorithm byte first: what a verifier key
+/// encodes after its name and key hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicKey(Vec<u8>);
+
+impl PublicKey {
+    /// The suite this key belongs to (SM2 keys: SM3 hashing).
+    pub fn suite(&self) -> Suite {
+        match self.0.first() {
+            Some(&ALG_SM2) => Suite::Sm,
+            _ => Suite::Standard,
+        }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// An Ed25519 key's 32 bytes (the form `keys/ledger.pub` kept before SM2).
+    pub fn ed25519(public: [u8; 32]) -> Self {
+        let mut bytes = vec![ALG_ED25519];
+        bytes.extend_from_slice(&public);
+        PublicKey(bytes)
+    }
+
+    fn key_hash(&self, name: &str) -> [u8; 4] {
+        self.suite().digest(&[name.as_bytes(), b"\n", &self.0])[..4]
+            .try_into()
+            .expect("4 bytes")
+    }
 }
 
-/// A note signer: a name and an Ed25519 private key.
+enum SignKey {
+    Ed25519(Box<ed25519_dalek::SigningKey>),
+    Sm2(Box<sm2::dsa::SigningKey>),
+}
+
+/// A note signer: a name and an Ed25519 or SM2 private key.
 pub struct NoteSigner {
     name: String,
-    key: SigningKey,
+    key: SignKey,
 }
 
 impl NoteSigner {
+    /// An Ed25519 signer.
     pub fn new(name: &str, secret: [u8; 32]) -> Self {
         NoteSigner {
             name: name.to_string(),
-            key: SigningKey::from_bytes(&secret),
+            key: SignKey::Ed25519(Box::new(ed25519_dalek::SigningKey::from_bytes(&secret))),
         }
+    }
+
+    /// An SM2 signer; `secret` is the private scalar (big-endian), which
+    /// must be in 1..n.
+    pub fn sm2(name: &str, secret: [u8; 32]) -> Result<Self, NoteError> {
+        let secret = sm2::SecretKey::from_slice(&secret).map_err(|_| NoteError::Key)?;
+        let key = sm2::dsa::SigningKey::new(SM2_DIST_ID, &secret).map_err(|_| NoteError::Key)?;
+        Ok(NoteSigner {
+            name: name.to_string(),
+            key: SignKey::Sm2(Box::new(key)),
+        })
+    }
+
+    /// The suite of this signer's key.
+    pub fn suite(&self) -> Suite {
+        self.public_key().suite()
     }
 
     /// The verifier key others use to check this signer's notes.
@@ -60,39 +111,58 @@ impl NoteSigner {
         verifier_key(name, &self.public_key())
     }
 
-    /// The Ed25519 public key, the part of a verifier key that is not its name.
-    pub fn public_key(&self) -> [u8; 32] {
-        self.key.verifying_key().to_bytes()
+    /// The public key, the part of a verifier key that is not its name.
+    pub fn public_key(&self) -> PublicKey {
+        match &self.key {
+            SignKey::Ed25519(k) => PublicKey::ed25519(k.verifying_key().to_bytes()),
+            SignKey::Sm2(k) => {
+                let mut bytes = vec![ALG_SM2];
+                use sm2::elliptic_curve::sec1::ToEncodedPoint;
+                let point = k.verifying_key().as_affine().to_encoded_point(true);
+                bytes.extend_from_slice(point.as_bytes());
+                PublicKey(bytes)
+            }
+        }
     }
 
     /// `text` (ending in a newline) followed by a blank line and this signature.
     pub fn sign(&self, text: &str) -> String {
-        let signature = self.key.sign(text.as_bytes()).to_bytes();
-        let mut blob = key_hash(&self.name, &self.key.verifying_key().to_bytes()).to_vec();
+        let signature: Vec<u8> = match &self.key {
+            SignKey::Ed25519(k) => k.sign(text.as_bytes()).to_bytes().to_vec(),
+            SignKey::Sm2(k) => {
+                let signature: sm2::dsa::Signature = k.sign(text.as_bytes());
+                signature.to_bytes().to_vec()
+            }
+        };
+        let mut blob = self.public_key().key_hash(&self.name).to_vec();
         blob.extend_from_slice(&signature);
         format!("{text}\n— {} {}\n", self.name, STANDARD.encode(blob))
     }
 }
 
-/// The verifier key `name+hex(key hash)+base64(0x01 ‖ public)`: what checks
+/// The verifier key `name+hex(key hash)+base64(alg ‖ public)`: what checks
 /// a signer's notes under `name`, made from its public key alone (a backup
 /// carries only that).
-pub fn verifier_key(name: &str, public: &[u8; 32]) -> String {
-    let mut encoded = vec![ALG_ED25519];
-    encoded.extend_from_slice(public);
+pub fn verifier_key(name: &str, public: &PublicKey) -> String {
     format!(
         "{}+{}+{}",
         name,
-        hex::encode(key_hash(name, public)),
-        STANDARD.encode(encoded)
+        hex::encode(public.key_hash(name)),
+        STANDARD.encode(&public.0)
     )
+}
+
+enum VerifyKey {
+    Ed25519(ed25519_dalek::VerifyingKey),
+    Sm2(Box<sm2::dsa::VerifyingKey>),
 }
 
 /// A parsed verifier key.
 pub struct NoteVerifier {
     name: String,
     hash: [u8; 4],
-    key: VerifyingKey,
+    public: PublicKey,
+    key: VerifyKey,
 }
 
 impl NoteVerifier {
@@ -107,24 +177,53 @@ impl NoteVerifier {
             .ok()
             .and_then(|h| h.try_into().ok())
             .ok_or(NoteError::Key)?;
-        let key = STANDARD.decode(key).map_err(|_| NoteError::Key)?;
-        if key.len() != 33 || key[0] != ALG_ED25519 {
-            return Err(NoteError::Key);
-        }
-        let public: [u8; 32] = key[1..].try_into().expect("32 bytes");
-        if key_hash(name, &public) != hash {
+        let public = PublicKey(STANDARD.decode(key).map_err(|_| NoteError::Key)?);
+        let key = match public.0.split_first() {
+            Some((&ALG_ED25519, bytes)) if bytes.len() == 32 => VerifyKey::Ed25519(
+                ed25519_dalek::VerifyingKey::from_bytes(bytes.try_into().expect("32 bytes"))
+                    .map_err(|_| NoteError::Key)?,
+            ),
+            Some((&ALG_SM2, bytes)) if bytes.len() == 33 => VerifyKey::Sm2(Box::new(
+                sm2::dsa::VerifyingKey::from_sec1_bytes(SM2_DIST_ID, bytes)
+                    .map_err(|_| NoteError::Key)?,
+            )),
+            _ => return Err(NoteError::Key),
+        };
+        if public.key_hash(name) != hash {
             return Err(NoteError::Key);
         }
         Ok(NoteVerifier {
             name: name.to_string(),
             hash,
-            key: VerifyingKey::from_bytes(&public).map_err(|_| NoteError::Key)?,
+            public,
+            key,
         })
     }
 
-    /// The Ed25519 public key this verifier checks against.
-    pub fn public_key(&self) -> [u8; 32] {
-        self.key.to_bytes()
+    /// The public key this verifier checks against.
+    pub fn public_key(&self) -> PublicKey {
+        self.public.clone()
+    }
+
+    /// The suite of this verifier's key.
+    pub fn suite(&self) -> Suite {
+        self.public.suite()
+    }
+
+    fn verifies(&self, text: &str, signature: &[u8]) -> bool {
+        let Ok(signature): Result<[u8; 64], _> = signature.try_into() else {
+            return false;
+        };
+        match &self.key {
+            VerifyKey::Ed25519(k) => k
+                .verify(
+                    text.as_bytes(),
+                    &ed25519_dalek::Signature::from_bytes(&signature),
+                )
+                .is_ok(),
+            VerifyKey::Sm2(k) => sm2::dsa::Signature::from_bytes(&signature)
+                .is_ok_and(|s| k.verify(text.as_bytes(), &s).is_ok()),
+        }
     }
 
     /// The note's text when one of its signatures is this key's and valid.
@@ -145,8 +244,7 @@ impl NoteVerifier {
             if blob.len() != 68 || blob[..4] != self.hash {
                 continue;
             }
-            let signature = Signature::from_bytes(blob[4..].try_into().expect("64 bytes"));
-            if self.key.verify(text.as_bytes(), &signature).is_ok() {
+            if self.verifies(text, &blob[4..]) {
                 return Ok(text);
             }
         }
@@ -199,7 +297,8 @@ mod tests {
     #[test]
     fn signs_checkpoints_that_verify() {
         let signer = NoteSigner::new("zhisu.example.cn/log", [7; 32]);
-        let root = crate::tree_hash(&[crate::leaf_hash(b"a"), crate::leaf_hash(b"b")]);
+        let s = Suite::Standard;
+        let root = crate::tree_hash(s, &[s.leaf_hash(b"a"), s.leaf_hash(b"b")]);
         let note = signer.sign(&checkpoint_body("zhisu.example.cn/log", 2, &root));
         let verifier = NoteVerifier::parse(&signer.verifier_key()).unwrap();
         let (origin, size, parsed_root) = parse_checkpoint(verifier.open(&note).unwrap()).unwrap();
@@ -212,5 +311,38 @@ mod tests {
                 .unwrap();
         assert!(other.open(&note).is_err(), "another key does not verify it");
         assert!(NoteVerifier::parse("name+00000000+ARpc").is_err());
+    }
+
+    #[test]
+    fn sm2_signs_checkpoints_that_verify_and_names_its_suite() {
+        let signer = NoteSigner::sm2("trace.example.gov.cn/ledger/sm", [7; 32]).unwrap();
+        assert_eq!(signer.suite(), Suite::Sm);
+        let s = Suite::Sm;
+        let root = crate::tree_hash(s, &[s.leaf_hash(b"a"), s.leaf_hash(b"b")]);
+        let note = signer.sign(&checkpoint_body("trace.example.gov.cn/ledger/sm", 2, &root));
+        let vkey = signer.verifier_key();
+        let verifier = NoteVerifier::parse(&vkey).unwrap();
+        assert_eq!(verifier.suite(), Suite::Sm);
+        assert_eq!(verifier.public_key(), signer.public_key());
+        let (origin, size, parsed) = parse_checkpoint(verifier.open(&note).unwrap()).unwrap();
+        assert_eq!(
+            (Suite::of_origin(&origin), size, parsed),
+            (Suite::Sm, 2, root)
+        );
+        // A changed note, another SM2 key, an Ed25519 key of the same name:
+        // none verifies.
+        assert!(verifier.open(&note.replace("\n2\n", "\n3\n")).is_err());
+        let other = NoteSigner::sm2("trace.example.gov.cn/ledger/sm", [8; 32]).unwrap();
+        assert!(NoteVerifier::parse(&other.verifier_key())
+            .unwrap()
+            .open(&note)
+            .is_err());
+        let ed = NoteSigner::new("trace.example.gov.cn/ledger/sm", [7; 32]);
+        assert!(NoteVerifier::parse(&ed.verifier_key())
+            .unwrap()
+            .open(&note)
+            .is_err());
+        // The scalar 0 is no key.
+        assert!(NoteSigner::sm2("x", [0; 32]).is_err());
     }
 }

@@ -6,7 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
 use crate::note::{parse_checkpoint, NoteVerifier};
-use crate::{leaf_bytes, leaf_hash, verify_inclusion, Hash};
+use crate::{leaf_bytes, verify_inclusion, Hash, Suite};
 
 /// What a verification established.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,8 +59,16 @@ pub fn verify_receipt(
                 .ok_or_else(|| format!("a proof hash is not 32 bytes of base64: {p}"))
         })
         .collect::<Result<Vec<Hash>, String>>()?;
-    let leaf = leaf_hash(&leaf_bytes(kind, record_id, version, canonical_body));
-    if !verify_inclusion(leaf_index, tree_size, &leaf, &proof, &root) {
+    // The key says the suite; the origin must say the same (issue 16.17).
+    let suite = verifier.suite();
+    if Suite::of_origin(&origin) != suite {
+        return Err(format!(
+            "the checkpoint's origin {origin} names another suite than its {} key",
+            suite.as_str()
+        ));
+    }
+    let leaf = suite.leaf_hash(&leaf_bytes(kind, record_id, version, canonical_body));
+    if !verify_inclusion(suite, leaf_index, tree_size, &leaf, &proof, &root) {
         return Err(format!(
             "{kind}/{record_id} version {version} is not leaf {leaf_index} of this {tree_size}-leaf tree: the record, the proof or the checkpoint was changed"
         ));

@@ -12,7 +12,7 @@
 //! and leaves those ranges are made of, and how to combine them. The
 //! service does the reading.
 
-use crate::{node_hash, Hash};
+use crate::{Hash, Suite};
 
 /// Perfect subtrees of this height and above are stored as nodes; below
 /// it they are recomputed from leaves.
@@ -64,12 +64,12 @@ pub fn blocks(mut start: u64, end: u64) -> Vec<NodeId> {
 /// `MTH` of a range from the hashes of its [`blocks`], in order. The
 /// ranges RFC 9162 proofs use always start aligned to their own size, so
 /// their tree is the blocks nested to the right.
-pub fn fold_blocks(hashes: &[Hash]) -> Hash {
+pub fn fold_blocks(suite: Suite, hashes: &[Hash]) -> Hash {
     let mut it = hashes.iter().rev();
     let Some(&last) = it.next() else {
-        return crate::tree_hash(&[]);
+        return suite.empty_root();
     };
-    it.fold(last, |right, left| node_hash(left, &right))
+    it.fold(last, |right, left| suite.node_hash(left, &right))
 }
 
 fn split(start: u64, end: u64) -> u64 {
@@ -156,6 +156,7 @@ pub fn reads_for(ranges: &[(u64, u64)]) -> Reads {
 /// The hash of each range, given the hashes `reads_for` asked for.
 /// `None` when something it needs was not supplied.
 pub fn range_hashes(
+    suite: Suite,
     ranges: &[(u64, u64)],
     node: impl Fn(NodeId) -> Option<Hash>,
     leaf: impl Fn(u64) -> Option<Hash>,
@@ -172,11 +173,11 @@ pub fn range_hashes(
                         let leaves = (block.start()..block.end())
                             .map(&leaf)
                             .collect::<Option<Vec<_>>>()?;
-                        Some(crate::tree_hash(&leaves))
+                        Some(crate::tree_hash(suite, &leaves))
                     }
                 })
                 .collect::<Option<Vec<_>>>()?;
-            Some(fold_blocks(&hashes))
+            Some(fold_blocks(suite, &hashes))
         })
         .collect()
 }
@@ -187,12 +188,14 @@ mod tests {
     use std::collections::HashMap;
 
     fn leaves(n: u64) -> Vec<Hash> {
-        (0..n).map(|i| crate::leaf_hash(&i.to_be_bytes())).collect()
+        (0..n)
+            .map(|i| Suite::Standard.leaf_hash(&i.to_be_bytes()))
+            .collect()
     }
 
     /// Every perfect subtree of the tree over `leaves`, as a store keeps it.
     fn stored_nodes(leaves: &[Hash]) -> HashMap<NodeId, Hash> {
-        let mut f = crate::frontier::Frontier::default();
+        let mut f = crate::frontier::Frontier::new(Suite::Standard);
         let mut out = HashMap::new();
         for leaf in leaves {
             for (id, hash) in f.push_collect(*leaf) {
@@ -234,23 +237,27 @@ mod tests {
                 assert!(reads.leaves.iter().all(|&l| l < n));
                 assert!(reads.nodes.iter().all(|id| id.end() <= n));
                 range_hashes(
+                    Suite::Standard,
                     ranges,
                     |id| nodes.get(&id).copied(),
                     |i| tree.get(i as usize).copied(),
                 )
                 .unwrap()
             };
-            assert_eq!(hashes(&[(0, n)]), vec![crate::tree_hash(tree)]);
+            assert_eq!(
+                hashes(&[(0, n)]),
+                vec![crate::tree_hash(Suite::Standard, tree)]
+            );
             for m in 0..n {
                 assert_eq!(
                     hashes(&inclusion_ranges(m, n)),
-                    crate::inclusion_proof(m as usize, tree),
+                    crate::inclusion_proof(Suite::Standard, m as usize, tree),
                     "inclusion {m} in {n}"
                 );
                 if m > 0 {
                     assert_eq!(
                         hashes(&consistency_ranges(m, n)),
-                        crate::consistency_proof(m as usize, tree),
+                        crate::consistency_proof(Suite::Standard, m as usize, tree),
                         "consistency {m} to {n}"
                     );
                 }
@@ -276,7 +283,12 @@ mod tests {
     fn a_missing_node_is_reported_not_guessed() {
         let all = leaves(40);
         assert_eq!(
-            range_hashes(&[(0, 32)], |_| None, |i| all.get(i as usize).copied()),
+            range_hashes(
+                Suite::Standard,
+                &[(0, 32)],
+                |_| None,
+                |i| all.get(i as usize).copied()
+            ),
             None
         );
     }

@@ -3,11 +3,7 @@
 //! what was delivered to it; a purchase is matched against the upstream
 //! sales to the buyer; the counterparty's contact is sealed at rest.
 
-use aes_gcm::aead::{Aead, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce};
-use base64::Engine as _;
 use chrono::Utc;
-use rand::RngCore;
 use zhisu_domain::flow::{Flow, FlowInput, FlowKind, FlowLine};
 use zhisu_domain::holding::{may_sell, Movement};
 use zhisu_domain::{FieldError, Invalid, Principal, RecordKind};
@@ -16,45 +12,6 @@ use zhisu_store::{FlowRow, NewRecord, Page, RecordIndex};
 use crate::codes::VerifyStatus;
 use crate::records::{audit, to_body, ListFilter, RecordView};
 use crate::{Service, ServiceError, ServiceResult};
-
-/// AES-256-GCM over private contact data, with the deployment's key (kept
-/// outside the database, like the serial keys).
-pub struct Sealer(Aes256Gcm);
-
-const SEALED_PREFIX: &str = "sealed:v1:";
-
-impl Sealer {
-    pub fn new(key: [u8; 32]) -> Self {
-        Sealer(Aes256Gcm::new(&key.into()))
-    }
-
-    pub fn seal(&self, plain: &str) -> String {
-        let mut nonce = [0u8; 12];
-        rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let sealed = self
-            .0
-            .encrypt(Nonce::from_slice(&nonce), plain.as_bytes())
-            .expect("AES-GCM encryption does not fail");
-        let mut out = nonce.to_vec();
-        out.extend(sealed);
-        format!(
-            "{SEALED_PREFIX}{}",
-            base64::engine::general_purpose::STANDARD.encode(out)
-        )
-    }
-
-    pub fn open(&self, sealed: &str) -> Option<String> {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(sealed.strip_prefix(SEALED_PREFIX)?)
-            .ok()?;
-        if bytes.len() < 12 {
-            return None;
-        }
-        let (nonce, body) = bytes.split_at(12);
-        let plain = self.0.decrypt(Nonce::from_slice(nonce), body).ok()?;
-        String::from_utf8(plain).ok()
-    }
-}
 
 /// `(01)0697…(21)ABC` → `/01/0697…/21/ABC`.
 pub(crate) fn key_path(key: &str) -> String {
@@ -465,26 +422,6 @@ impl Service {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sealed_contacts_open_only_with_the_key() {
-        let sealer = Sealer::new([7; 32]);
-        let sealed = sealer.seal("020-12345678");
-        assert!(sealed.starts_with(SEALED_PREFIX));
-        assert!(!sealed.contains("12345678"));
-        assert_ne!(
-            sealed,
-            sealer.seal("020-12345678"),
-            "a fresh nonce each time"
-        );
-        assert_eq!(sealer.open(&sealed).as_deref(), Some("020-12345678"));
-        assert_eq!(Sealer::new([8; 32]).open(&sealed), None);
-        let mut tampered = sealed.clone();
-        tampered.pop();
-        tampered.push('A');
-        assert_eq!(sealer.open(&tampered), None);
-        assert_eq!(sealer.open("plain"), None);
-    }
 
     #[test]
     fn keys_become_paths() {

@@ -27,16 +27,18 @@ impl Service {
             .await
     }
 
-    /// The same walk, with checkpoints checked against the Ed25519 public
-    /// key `ledger_public` (a backup is verified with the deployment's
-    /// public key alone; its private key may stay home).
+    /// The same walk, with checkpoints checked against the public key
+    /// `ledger_public` (a backup is verified with the deployment's public
+    /// key alone; its private key may stay home). The key's algorithm says
+    /// the suite the leaves were hashed with (issue 16.17).
     pub async fn verify_ledger_against(
         &self,
-        ledger_public: [u8; 32],
+        ledger_public: zhisu_ledger::note::PublicKey,
         mut progress: impl FnMut(u64),
     ) -> ServiceResult<LedgerReport> {
         const PAGE: i64 = 10_000;
-        let mut frontier = zhisu_ledger::frontier::Frontier::default();
+        let suite = ledger_public.suite();
+        let mut frontier = zhisu_ledger::frontier::Frontier::new(suite);
         let mut problem = None;
         let mut next = 0i64;
         // Every stored checkpoint must be signed by this deployment and
@@ -90,9 +92,8 @@ impl Service {
                         version,
                         body,
                     } => {
-                        let recomputed = zhisu_ledger::leaf_hash(&zhisu_ledger::leaf_bytes(
-                            kind, *record_id, *version, body,
-                        ));
+                        let recomputed = suite
+                            .leaf_hash(&zhisu_ledger::leaf_bytes(kind, *record_id, *version, body));
                         let expected_ref = format!("{kind}/{record_id}@{version}");
                         // A version a purge redacted: its leaf is the one
                         // the purge listed, its body the redacted one.
@@ -110,27 +111,25 @@ impl Service {
                     }
                     LeafContent::Capture { capture_id } => {
                         let events = self.store.capture_leaf_events(capture_id).await?;
-                        let recomputed =
-                            zhisu_ledger::leaf_hash(&zhisu_ledger::capture_leaf_bytes(
-                                capture_id,
-                                events.iter().map(|(id, body)| (id.as_str(), body.as_str())),
-                            ));
+                        let recomputed = suite.leaf_hash(&zhisu_ledger::capture_leaf_bytes(
+                            suite,
+                            capture_id,
+                            events.iter().map(|(id, body)| (id.as_str(), body.as_str())),
+                        ));
                         let expected_ref = format!("capture/{capture_id}");
                         (recomputed != stored || expected_ref != entry.entry_ref).then(|| format!(
                             "EPCIS 捕获 {expected_ref} 与账本不符 (EPCIS {expected_ref} no longer matches leaf {next}: an event was changed, added or removed after capture)"
                         ))
                     }
                     LeafContent::Purge { id, detail } => {
-                        let recomputed =
-                            zhisu_ledger::leaf_hash(&zhisu_store::purge_leaf_bytes(detail));
+                        let recomputed = suite.leaf_hash(&zhisu_store::purge_leaf_bytes(detail));
                         let expected_ref = format!("purge/{id}");
                         (recomputed != stored || expected_ref != entry.entry_ref).then(|| format!(
                             "清除记录 {expected_ref} 与账本不符 (purge {expected_ref} no longer matches leaf {next}: it was changed after it was written)"
                         ))
                     }
                     LeafContent::Audit(record) => {
-                        let recomputed =
-                            zhisu_ledger::leaf_hash(&zhisu_store::audit_leaf_bytes(record));
+                        let recomputed = suite.leaf_hash(&zhisu_store::audit_leaf_bytes(record));
                         let expected_ref = format!("audit/{}", record.id);
                         (recomputed != stored || expected_ref != entry.entry_ref).then(|| format!(
                             "审计记录 {expected_ref} 与账本不符 (audit entry {expected_ref} no longer matches leaf {next}: it was changed after it was written)"
@@ -259,10 +258,15 @@ impl Service {
 }
 
 /// The origin of a deployment's checkpoints: its public host and `/ledger`
-/// (C2SP: a schema-less name unique to the log). Also the signing key's name.
-pub fn ledger_origin(public_url: &str) -> String {
+/// (C2SP: a schema-less name unique to the log), with `/sm` under 商用密码
+/// (issue 16.17). Also the signing key's name.
+pub fn ledger_origin(public_url: &str, suite: zhisu_ledger::Suite) -> String {
     let host = public_url.split("://").nth(1).unwrap_or(public_url);
-    format!("{}/ledger", host.trim_end_matches('/'))
+    format!(
+        "{}/ledger{}",
+        host.trim_end_matches('/'),
+        suite.origin_suffix()
+    )
 }
 
 /// A proof as served: base64 hashes, RFC 9162 order.
@@ -364,6 +368,7 @@ impl Service {
             .map(|(i, h)| Ok((i as u64, parse_hash(&h)?)))
             .collect::<ServiceResult<_>>()?;
         zhisu_ledger::stored::range_hashes(
+            self.ledger_suite(),
             ranges,
             |id| nodes.get(&(id.level, id.index)).copied(),
             |i| leaves.get(&i).copied(),
@@ -435,7 +440,7 @@ impl Service {
     /// the stored tree and checked against that checkpoint's root.
     async fn stored_frontier(&self) -> ServiceResult<zhisu_ledger::frontier::Frontier> {
         let Some((size, root, _)) = self.store.latest_checkpoint().await? else {
-            return Ok(Default::default());
+            return Ok(zhisu_ledger::frontier::Frontier::new(self.ledger_suite()));
         };
         let size = size as u64;
         let ranges: Vec<(u64, u64)> = zhisu_ledger::stored::blocks(0, size)
@@ -443,7 +448,8 @@ impl Service {
             .map(|b| (b.start(), b.end()))
             .collect();
         let hashes = self.range_hashes(&ranges).await?;
-        let frontier = zhisu_ledger::frontier::Frontier::from_blocks(size, &hashes)
+        let frontier =
+            zhisu_ledger::frontier::Frontier::from_blocks(self.ledger_suite(), size, &hashes)
             .filter(|f| zhisu_ledger::to_hex(&f.root()) == root)
             .ok_or_else(|| {
                 crate::ServiceError::Internal(format!(
@@ -453,6 +459,11 @@ impl Service {
         Ok(frontier)
     }
 
+    /// The deployment's cryptographic suite: its ledger key's (issue 16.17).
+    pub fn ledger_suite(&self) -> zhisu_ledger::Suite {
+        self.ledger_signer.suite()
+    }
+
     /// The verifier key that checks this deployment's checkpoints.
     pub fn ledger_verifier_key(&self) -> String {
         self.ledger_signer.verifier_key()
@@ -460,7 +471,7 @@ impl Service {
 
     /// The origin line of this deployment's checkpoints.
     pub fn ledger_origin(&self) -> String {
-        ledger_origin(&self.settings.public_url)
+        ledger_origin(&self.settings.public_url, self.ledger_suite())
     }
 
     fn bad_size(message: String) -> crate::ServiceError {

@@ -30,6 +30,7 @@ mod scan;
 mod scan_cache;
 mod scan_journal;
 mod scan_log;
+mod sealer;
 mod subscriptions;
 mod supply;
 mod suspect;
@@ -45,7 +46,7 @@ pub use codes::{CodeFormat, CodePlan, Verification, VerifyStatus};
 pub use epcis::{
     definition_query, query_parameter, EventPage, NamedQuery, MAX_CAPTURE_BYTES, SIGNATURE_HEADER,
 };
-pub use flows::{DirectoryEntry, Sealer};
+pub use flows::DirectoryEntry;
 pub use ledger::{ledger_origin, LedgerReceipt, LedgerReport, ProofView};
 pub use life::{CodeLife, LifeRecord, LifeStep};
 pub use packages::CodeLinks;
@@ -54,6 +55,7 @@ pub use recalls::{Holder, RecallTrace, UpstreamLot};
 pub use records::{merge_patch, schema_error, schema_finding, ListFilter, RecordView};
 pub use retention::{ExpiredRecord, PurgeReport};
 pub use scan::{client_kind, LedgerRef, ScanContext, ScanCount, ScanView, ScanWarning};
+pub use sealer::{ContactKey, Sealer};
 pub use subscriptions::{
     gs1_signature, is_public_ip, names_private_host, Subscription, Watch, Webhook, GS1_SIGNATURE,
 };
@@ -171,7 +173,7 @@ pub struct Service {
     pub(crate) blobs: BlobDir,
     pub(crate) serials: Arc<zhisu_codes::serial::SerialCodec>,
     pub(crate) ledger_signer: Arc<zhisu_ledger::note::NoteSigner>,
-    pub(crate) sealer: Arc<flows::Sealer>,
+    pub(crate) sealer: Arc<sealer::Sealer>,
     /// The ledger's right edge as of the last checkpoint.
     pub(crate) ledger_tip: Arc<tokio::sync::Mutex<ledger::LedgerTip>>,
     pub(crate) scan_cache: Arc<scan_cache::ScanCache>,
@@ -202,7 +204,7 @@ impl Service {
         blobs: BlobDir,
         serials: zhisu_codes::serial::SerialCodec,
         ledger_signer: zhisu_ledger::note::NoteSigner,
-        contact_key: [u8; 32],
+        contact_key: sealer::ContactKey,
         settings: ServiceSettings,
     ) -> Self {
         Service {
@@ -210,7 +212,7 @@ impl Service {
             blobs,
             serials: Arc::new(serials),
             ledger_signer: Arc::new(ledger_signer),
-            sealer: Arc::new(flows::Sealer::new(contact_key)),
+            sealer: Arc::new(sealer::Sealer::new(contact_key)),
             ledger_tip: Arc::default(),
             scan_cache: Arc::default(),
             scan_log: Arc::new(scan_log::ScanLog::new()),

@@ -11,6 +11,8 @@ use sqlx::PgPool;
 pub struct PgStore {
     reader: PgPool,
     writer: PgPool,
+    /// What the ledger's leaves are hashed with (issue 16.17).
+    suite: zhisu_ledger::Suite,
 }
 
 impl PgStore {
@@ -31,7 +33,15 @@ impl PgStore {
         Ok(PgStore {
             reader: pool.clone(),
             writer: pool,
+            suite: Default::default(),
         })
+    }
+
+    /// Hashes the ledger's leaves with `suite` (the deployment's, chosen
+    /// when it was created: issue 16.17).
+    pub fn with_suite(mut self, suite: zhisu_ledger::Suite) -> Self {
+        self.suite = suite;
+        self
     }
 
     pub async fn close(&self) {

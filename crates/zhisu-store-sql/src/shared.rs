@@ -158,13 +158,14 @@ macro_rules! sql_common {
             }
 
             async fn insert_leaf<'c>(
+                suite: zhisu_ledger::Suite,
                 tx: &mut sqlx::Transaction<'c, $db>,
                 leaf_index: i64,
                 leaf: &[u8],
                 entry: (&str, &str),
                 at: &str,
             ) -> StoreResult<()> {
-                let leaf_hash = zhisu_ledger::to_hex(&zhisu_ledger::leaf_hash(leaf));
+                let leaf_hash = zhisu_ledger::to_hex(&suite.leaf_hash(leaf));
                 sqlx::query("insert into ledger_leaves (leaf_index, leaf_hash, entry_kind, entry_ref, created_at) values ($1, $2, $3, $4, $5)")
                     .bind(leaf_index)
                     .bind(&leaf_hash)
@@ -180,6 +181,7 @@ macro_rules! sql_common {
             /// Appends the version row, its ledger leaf and the audit entry
             /// (itself a leaf) inside `tx`.
             async fn append_version<'c>(
+                suite: zhisu_ledger::Suite,
                 tx: &mut sqlx::Transaction<'c, $db>,
                 key: VersionKey,
                 body: &serde_json::Value,
@@ -205,7 +207,7 @@ macro_rules! sql_common {
                 .await
                 .map_err(map_err)?;
                 let entry_ref = format!("{}/{}@{}", kind.as_str(), record_id, version);
-                Self::insert_leaf(tx, leaf_index, &leaf, ("record", &entry_ref), at).await?;
+                Self::insert_leaf(suite, tx, leaf_index, &leaf, ("record", &entry_ref), at).await?;
                 // Who may read a file follows the records that reference it
                 // (issue 16.8); a version keeps its references for good.
                 for sha256 in zhisu_domain::blob::referenced_files(body) {
@@ -223,12 +225,12 @@ macro_rules! sql_common {
                     None => format!("version {version}, leaf {leaf_index}"),
                 };
                 audit.detail = Some(detail);
-                Self::insert_audit(tx, &audit, at).await?;
+                Self::insert_audit(suite, tx, &audit, at).await?;
                 Ok(leaf_index)
             }
 
             /// Writes an audit entry and its ledger leaf inside `tx`.
-            async fn insert_audit<'c>(tx: &mut sqlx::Transaction<'c, $db>, audit: &AuditEntry, at: &str) -> StoreResult<()> {
+            async fn insert_audit<'c>(suite: zhisu_ledger::Suite, tx: &mut sqlx::Transaction<'c, $db>, audit: &AuditEntry, at: &str) -> StoreResult<()> {
                 let leaf_index = Self::next_leaf(tx).await?;
                 let id: i64 = sqlx::query_scalar(
                     "insert into audit_log (at, actor, action, target, enterprise_id, ip, outcome, detail, leaf_index) \
@@ -248,10 +250,11 @@ macro_rules! sql_common {
                 .map_err(map_err)?;
                 let record = AuditRecord { id, at: at.to_string(), entry: audit.clone() };
                 let leaf = zhisu_store::audit_leaf_bytes(&record);
-                Self::insert_leaf(tx, leaf_index, &leaf, ("audit", &format!("audit/{id}")), at).await
+                Self::insert_leaf(suite, tx, leaf_index, &leaf, ("audit", &format!("audit/{id}")), at).await
             }
 
             async fn insert_record<'c>(
+                suite: zhisu_ledger::Suite,
                 tx: &mut sqlx::Transaction<'c, $db>,
                 record: &NewRecord,
                 at: &str,
@@ -312,7 +315,7 @@ macro_rules! sql_common {
                     .await
                     .map_err(map_err)?;
                 }
-                let leaf_index = Self::append_version(tx, VersionKey { kind: record.kind, record_id: id, version: 1, enterprise_id }, &record.body, at, audit.clone()).await?;
+                let leaf_index = Self::append_version(suite, tx, VersionKey { kind: record.kind, record_id: id, version: 1, enterprise_id }, &record.body, at, audit.clone()).await?;
                 Ok(StoredRecord {
                     id,
                     kind: record.kind,

@@ -32,7 +32,7 @@ macro_rules! sql_events {
                 // with the body it was stored with (the first of repeats).
                 let mut received = 0i64;
                 let mut stored = 0i64;
-                let mut leaf = zhisu_ledger::CaptureLeaf::new(capture_id);
+                let mut leaf = zhisu_ledger::CaptureLeaf::new(self.suite, capture_id);
                 loop {
                     let events = match next {
                         Piece::Events(events) => events,
@@ -93,7 +93,7 @@ macro_rules! sql_events {
                 }
                 let duplicates = received - stored;
                 let leaf_index = Self::next_leaf(&mut tx).await?;
-                Self::insert_leaf(&mut tx, leaf_index, &leaf.into_bytes(), ("capture", &format!("capture/{capture_id}")), &at).await?;
+                Self::insert_leaf(self.suite, &mut tx, leaf_index, &leaf.into_bytes(), ("capture", &format!("capture/{capture_id}")), &at).await?;
                 sqlx::query("update epcis_captures set events = $1, duplicates = $2, leaf_index = $4 where capture_id = $3")
                     .bind(stored)
                     .bind(duplicates)

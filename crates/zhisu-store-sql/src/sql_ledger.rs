@@ -6,7 +6,7 @@ macro_rules! sql_ledger {
         impl AuditStore for $store {
             async fn append_audit(&self, entry: AuditEntry) -> StoreResult<()> {
                 let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
-                Self::insert_audit(&mut tx, &entry, &format_time(now())).await?;
+                Self::insert_audit(self.suite, &mut tx, &entry, &format_time(now())).await?;
                 tx.commit().await.map_err(map_err)
             }
 
@@ -309,7 +309,7 @@ macro_rules! sql_ledger {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(map_err)?;
-                Self::insert_leaf(&mut tx, leaf_index, &zhisu_store::purge_leaf_bytes(&detail), ("purge", &format!("purge/{id}")), &at).await?;
+                Self::insert_leaf(self.suite, &mut tx, leaf_index, &zhisu_store::purge_leaf_bytes(&detail), ("purge", &format!("purge/{id}")), &at).await?;
                 for (body, p) in &listed {
                     sqlx::query(
                         "insert into purged_versions (record_id, version, purge_id, leaf_hash, body_sha256) values ($1, $2, $3, $4, $5)",
@@ -343,7 +343,7 @@ macro_rules! sql_ledger {
                     detail: Some(format!("{} versions, leaf {leaf_index}", listed.len())),
                     ..purge.audit
                 };
-                Self::insert_audit(&mut tx, &audit, &at).await?;
+                Self::insert_audit(self.suite, &mut tx, &audit, &at).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(id)
             }

@@ -7,7 +7,7 @@ macro_rules! sql_records {
             async fn create_record(&self, record: NewRecord, audit: AuditEntry) -> StoreResult<StoredRecord> {
                 let at = format_time(now());
                 let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
-                let stored = Self::insert_record(&mut tx, &record, &at, audit).await?;
+                let stored = Self::insert_record(self.suite, &mut tx, &record, &at, audit).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(stored)
             }
@@ -70,7 +70,7 @@ macro_rules! sql_records {
                         .map_err(map_err)?;
                 }
                 let actor = audit.actor.clone();
-                let leaf_index = Self::append_version(&mut tx, VersionKey { kind, record_id: id, version, enterprise_id }, &body, &at, audit).await?;
+                let leaf_index = Self::append_version(self.suite, &mut tx, VersionKey { kind, record_id: id, version, enterprise_id }, &body, &at, audit).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(StoredRecord {
                     id,
@@ -239,7 +239,7 @@ macro_rules! sql_records {
                 let stored = match &enterprise {
                     Some(record) => {
                         let audit = AuditEntry { action: "enterprise.create".into(), ..audit.clone() };
-                        Some(Self::insert_record(&mut tx, record, &at, audit).await?)
+                        Some(Self::insert_record(self.suite, &mut tx, record, &at, audit).await?)
                     }
                     None => None,
                 };
@@ -265,7 +265,7 @@ macro_rules! sql_records {
                     detail: Some(format!("login {}, role {}", user.login, user.role.as_str())),
                     ..audit
                 };
-                Self::insert_audit(&mut tx, &user_audit, &at).await?;
+                Self::insert_audit(self.suite, &mut tx, &user_audit, &at).await?;
                 tx.commit().await.map_err(map_err)?;
                 let created = User {
                     id,
@@ -371,7 +371,7 @@ macro_rules! sql_records {
                     .await
                     .map_err(map_err)?;
                 if let Some(entry) = audit {
-                    Self::insert_audit(&mut tx, &entry, &at).await?;
+                    Self::insert_audit(self.suite, &mut tx, &entry, &at).await?;
                 }
                 tx.commit().await.map_err(map_err)?;
                 Ok(())
@@ -416,7 +416,7 @@ macro_rules! sql_records {
                     .execute(&mut *tx)
                     .await
                     .map_err(map_err)?;
-                Self::insert_audit(&mut tx, &audit, &at).await?;
+                Self::insert_audit(self.suite, &mut tx, &audit, &at).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(())
             }
@@ -459,7 +459,7 @@ macro_rules! sql_records {
                 .await
                 .map_err(map_err)?;
                 if let Some(entry) = lock {
-                    Self::insert_audit(&mut tx, &entry, &at).await?;
+                    Self::insert_audit(self.suite, &mut tx, &entry, &at).await?;
                 }
                 tx.commit().await.map_err(map_err)?;
                 Ok(())
@@ -489,7 +489,7 @@ macro_rules! sql_records {
                 .await
                 .map_err(map_err)?;
                 let audit = AuditEntry { target: Some(format!("api-key/{id}")), enterprise_id: key.enterprise_id, ..audit };
-                Self::insert_audit(&mut tx, &audit, &at).await?;
+                Self::insert_audit(self.suite, &mut tx, &audit, &at).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(ApiKey {
                     id,
@@ -536,7 +536,7 @@ macro_rules! sql_records {
                     return Err(StoreError::NotFound);
                 }
                 let audit = AuditEntry { target: Some(format!("api-key/{id}")), ..audit };
-                Self::insert_audit(&mut tx, &audit, &at).await?;
+                Self::insert_audit(self.suite, &mut tx, &audit, &at).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(())
             }

@@ -14,6 +14,8 @@ pub struct SqliteStore {
     reader: SqlitePool,
     writer: SqlitePool,
     _checkpoints: Arc<Checkpoints>,
+    /// What the ledger's leaves are hashed with (issue 16.17).
+    suite: zhisu_ledger::Suite,
 }
 
 /// How a write transaction starts on SQLite: `IMMEDIATE` takes the write
@@ -143,7 +145,15 @@ impl SqliteStore {
             reader,
             writer,
             _checkpoints: Arc::new(Checkpoints::start(checkpointer)),
+            suite: Default::default(),
         })
+    }
+
+    /// Hashes the ledger's leaves with `suite` (the deployment's, chosen
+    /// when it was created: issue 16.17).
+    pub fn with_suite(mut self, suite: zhisu_ledger::Suite) -> Self {
+        self.suite = suite;
+        self
     }
 
     /// A consistent copy of the whole database at `path` (SQLite's

@@ -66,10 +66,10 @@ fn append(n: u64) {
             sha.push(t.elapsed());
 
             let t = Instant::now();
-            let mut frontier = zhisu_ledger::frontier::Frontier::default();
+            let mut frontier = zhisu_ledger::frontier::Frontier::new(zhisu_ledger::Suite::Standard);
             let mut stored = Vec::new();
             for leaf in &leaves {
-                frontier.push_with(zhisu_ledger::leaf_hash(leaf), |id, hash| {
+                frontier.push_with(zhisu_ledger::Suite::Standard.leaf_hash(leaf), |id, hash| {
                     if id.is_stored() {
                         stored.push((id, hash));
                     }
@@ -121,7 +121,7 @@ async fn proofs(n: u64) {
     let dir =
         tempfile::tempdir_in(std::env::var("BENCH_DIR").unwrap_or_else(|_| ".".into())).unwrap();
     let (engine, service, url) = open(dir.path()).await;
-    let leaf = |i: u64| zhisu_ledger::leaf_hash(&i.to_be_bytes());
+    let leaf = |i: u64| zhisu_ledger::Suite::Standard.leaf_hash(&i.to_be_bytes());
 
     // The leaves, written straight into the file (10M real writes would
     // take hours and measure something else).
@@ -161,7 +161,7 @@ async fn proofs(n: u64) {
     let mut sizes: Vec<u64> = (1..=20).map(|k| n * k / 21).collect();
     sizes.push(n);
     let mut roots = std::collections::HashMap::new();
-    let mut frontier = zhisu_ledger::frontier::Frontier::default();
+    let mut frontier = zhisu_ledger::frontier::Frontier::new(zhisu_ledger::Suite::Standard);
     for i in 0..n {
         frontier.push(leaf(i));
         if sizes.contains(&(i + 1)) {
@@ -211,6 +211,7 @@ async fn proofs(n: u64) {
         let proof = service.inclusion_proof(m, size).await.unwrap();
         inclusion.push(t.elapsed());
         assert!(zhisu_ledger::verify_inclusion(
+            zhisu_ledger::Suite::Standard,
             m,
             size,
             &leaf(m),
@@ -227,6 +228,7 @@ async fn proofs(n: u64) {
         let proof = service.consistency_proof(first, second).await.unwrap();
         consistency.push(t.elapsed());
         assert!(zhisu_ledger::verify_consistency(
+            zhisu_ledger::Suite::Standard,
             first,
             second,
             &roots[&first],
@@ -291,7 +293,9 @@ async fn verify(n: u64) {
         q.push_values(&rows, |mut row, (i, body)| {
             let leaf = zhisu_ledger::leaf_bytes("product", *i as i64 + 1, 1, body);
             row.push_bind(*i as i64)
-                .push_bind(zhisu_ledger::to_hex(&zhisu_ledger::leaf_hash(&leaf)))
+                .push_bind(zhisu_ledger::to_hex(
+                    &zhisu_ledger::Suite::Standard.leaf_hash(&leaf),
+                ))
                 .push_bind("record")
                 .push_bind(format!("product/{}@1", i + 1))
                 .push_bind("2026-11-23T10:00:00Z");

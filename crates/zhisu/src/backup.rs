@@ -48,15 +48,19 @@ fn empty_or_missing(dir: &Path) -> bool {
 }
 
 /// Verifies the ledger of the data folder `data`, its checkpoints against
-/// the deployment's Ed25519 public key `ledger_public`; Err names the
-/// problem. Needs no private key: none is read, and none is created in `data`.
-async fn verify(data: &Path, ledger_public: [u8; 32]) -> anyhow::Result<(u64, String)> {
+/// the deployment's public key `ledger_public` (whose algorithm says the
+/// suite); Err names the problem. Needs no private key: none is read, and
+/// none is created in `data`.
+async fn verify(
+    data: &Path,
+    ledger_public: zhisu_ledger::note::PublicKey,
+) -> anyhow::Result<(u64, String)> {
     let settings = Settings::for_data(&crate::settings::CommonArgs {
         data: Some(data.to_path_buf()),
-        database_url: None,
-        config: None,
+        ..Default::default()
     })?;
-    let engine = Engine::open(&settings).await?;
+    let suite = ledger_public.suite();
+    let engine = Engine::open(&settings, suite).await?;
     let throwaway =
         zhisu_codes::serial::SerialCodec::new(vec![zhisu_codes::serial::SerialKey::new(
             0, [0; 16],
@@ -67,8 +71,13 @@ async fn verify(data: &Path, ledger_public: [u8; 32]) -> anyhow::Result<(u64, St
         engine.store(),
         zhisu_service::BlobDir::new(data.join("blobs"))?,
         throwaway,
-        zhisu_ledger::note::NoteSigner::new("verify", [0; 32]),
-        [0; 32],
+        // Throwaway keys of the same suite: nothing is signed or sealed.
+        match suite {
+            zhisu_ledger::Suite::Standard => zhisu_ledger::note::NoteSigner::new("verify", [0; 32]),
+            zhisu_ledger::Suite::Sm => zhisu_ledger::note::NoteSigner::sm2("verify", [1; 32])
+                .expect("1 is an SM2 private key"),
+        },
+        zhisu_service::ContactKey::Aes256([0; 32]),
         Default::default(),
     );
     let report = service.verify_ledger_against(ledger_public, |_| {}).await;
@@ -95,7 +104,8 @@ pub async fn backup(
         bail!("{} is not empty: back up into a new folder", dest.display());
     }
     std::fs::create_dir_all(dest).with_context(|| format!("creating {}", dest.display()))?;
-    let engine = Engine::open(settings).await?;
+    let suite = crate::suite::recorded(&settings.data)?.unwrap_or_default();
+    let engine = Engine::open(settings, suite).await?;
     let Engine::Sqlite(store) = &engine else {
         bail!("not a SQLite deployment");
     };
@@ -109,7 +119,8 @@ pub async fn backup(
     std::fs::create_dir_all(&keys)?;
     let signer = crate::keys::ledger_signer(
         &settings.data,
-        &zhisu_service::ledger_origin(&settings.public_url),
+        &zhisu_service::ledger_origin(&settings.public_url, suite),
+        suite,
     )?;
     std::fs::write(
         keys.join("ledger.pub"),
@@ -137,7 +148,10 @@ pub async fn backup(
 /// The public ledger key a restored copy is checked against: the one the
 /// backup carries (`keys/ledger.pub`, written from the live key when it was
 /// taken), else that of the private key restored beside it.
-fn restored_ledger_key(src: &Path, staging: &Path) -> anyhow::Result<[u8; 32]> {
+fn restored_ledger_key(
+    src: &Path,
+    staging: &Path,
+) -> anyhow::Result<zhisu_ledger::note::PublicKey> {
     let public = src.join("keys").join("ledger.pub");
     if public.exists() {
         let text = std::fs::read_to_string(&public)
@@ -146,10 +160,12 @@ fn restored_ledger_key(src: &Path, staging: &Path) -> anyhow::Result<[u8; 32]> {
             .map_err(|e| anyhow::anyhow!("{}: {e}", public.display()))?;
         return Ok(verifier.public_key());
     }
+    let suite = crate::suite::recorded(staging)?.unwrap_or_default();
     if std::env::var("ZHISU_LEDGER_KEY").is_ok()
         || staging.join("keys").join("ledger-ed25519").exists()
+        || staging.join("keys").join("ledger-sm2").exists()
     {
-        return Ok(crate::keys::ledger_signer(staging, "restore")?.public_key());
+        return Ok(crate::keys::ledger_signer(staging, "restore", suite)?.public_key());
     }
     bail!(
         "the backup holds neither keys/ledger.pub nor the ledger key: its checkpoints cannot be checked"

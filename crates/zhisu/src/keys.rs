@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use rand::RngCore;
 use zhisu_codes::serial::{SerialCodec, SerialKey};
+use zhisu_ledger::Suite;
 
 pub const ENV: &str = "ZHISU_SERIAL_KEYS";
 
@@ -119,12 +120,12 @@ pub fn rotate(data: &Path) -> anyhow::Result<u8> {
 
 /// The key files a read-only check needs that are neither in `data/keys`
 /// nor given in the environment (`zhisu ledger verify` creates none).
-pub fn missing_for_verify(data: &Path) -> Vec<&'static str> {
+pub fn missing_for_verify(data: &Path, suite: Suite) -> Vec<&'static str> {
     let keys = data.join("keys");
     [
         (ENV, "serial-keys"),
-        ("ZHISU_LEDGER_KEY", "ledger-ed25519"),
-        ("ZHISU_CONTACT_KEY", "contact-aes256"),
+        ("ZHISU_LEDGER_KEY", ledger_file(suite)),
+        ("ZHISU_CONTACT_KEY", contact_file(suite)),
     ]
     .into_iter()
     .filter(|(env, file)| std::env::var_os(env).is_none() && !keys.join(file).exists())
@@ -132,41 +133,35 @@ pub fn missing_for_verify(data: &Path) -> Vec<&'static str> {
     .collect()
 }
 
-/// The ledger's checkpoint signing key: `ZHISU_LEDGER_KEY` (64 hex digits)
-/// or `DATA/keys/ledger-ed25519`, created on first start. Its name is the
-/// checkpoint origin. The private key never leaves this file.
-pub fn ledger_signer(data: &Path, origin: &str) -> anyhow::Result<zhisu_ledger::note::NoteSigner> {
-    let secret_hex = match std::env::var("ZHISU_LEDGER_KEY") {
-        Ok(v) => v,
-        Err(_) => {
-            let path = data.join("keys").join("ledger-ed25519");
-            if !path.exists() {
-                let mut secret = [0u8; 32];
-                rand::rngs::OsRng.fill_bytes(&mut secret);
-                write_new(&path, &format!("{}\n", hex::encode(secret)))?;
-            }
-            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?
-        }
-    };
-    let secret: [u8; 32] = hex::decode(secret_hex.trim())
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .context("the ledger key must be 32 bytes (64 hex digits)")?;
-    Ok(zhisu_ledger::note::NoteSigner::new(origin, secret))
+fn ledger_file(suite: Suite) -> &'static str {
+    match suite {
+        Suite::Standard => "ledger-ed25519",
+        Suite::Sm => "ledger-sm2",
+    }
 }
 
-/// The key that seals private contact data at rest (AES-256-GCM):
-/// `ZHISU_CONTACT_KEY` (64 hex digits) or `DATA/keys/contact-aes256`,
-/// created on first start. Lose it and sealed contacts cannot be read.
-pub fn contact_key(data: &Path) -> anyhow::Result<[u8; 32]> {
-    let hex_key = match std::env::var("ZHISU_CONTACT_KEY") {
+fn contact_file(suite: Suite) -> &'static str {
+    match suite {
+        Suite::Standard => "contact-aes256",
+        Suite::Sm => "contact-sm4",
+    }
+}
+
+/// A key from `env` (hex) or `DATA/keys/FILE`, made by `make` on first
+/// start; `what` names it in errors.
+fn secret<const N: usize>(
+    data: &Path,
+    env: &str,
+    file: &str,
+    what: &str,
+    make: impl Fn() -> [u8; N],
+) -> anyhow::Result<[u8; N]> {
+    let hex_key = match std::env::var(env) {
         Ok(v) => v,
         Err(_) => {
-            let path = data.join("keys").join("contact-aes256");
+            let path = data.join("keys").join(file);
             if !path.exists() {
-                let mut secret = [0u8; 32];
-                rand::rngs::OsRng.fill_bytes(&mut secret);
-                write_new(&path, &format!("{}\n", hex::encode(secret)))?;
+                write_new(&path, &format!("{}\n", hex::encode(make())))?;
             }
             std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?
         }
@@ -174,7 +169,78 @@ pub fn contact_key(data: &Path) -> anyhow::Result<[u8; 32]> {
     hex::decode(hex_key.trim())
         .ok()
         .and_then(|b| b.try_into().ok())
-        .context("the contact key must be 32 bytes (64 hex digits)")
+        .with_context(|| format!("the {what} must be {N} bytes ({} hex digits)", 2 * N))
+}
+
+fn random<const N: usize>() -> [u8; N] {
+    let mut secret = [0u8; N];
+    rand::rngs::OsRng.fill_bytes(&mut secret);
+    secret
+}
+
+/// The ledger's checkpoint signing key: `ZHISU_LEDGER_KEY` (64 hex digits)
+/// or `DATA/keys/ledger-ed25519` (`ledger-sm2` under 商用密码), created on
+/// first start. Its name is the checkpoint origin. The private key never
+/// leaves this file.
+pub fn ledger_signer(
+    data: &Path,
+    origin: &str,
+    suite: Suite,
+) -> anyhow::Result<zhisu_ledger::note::NoteSigner> {
+    match suite {
+        Suite::Standard => {
+            let secret = secret(
+                data,
+                "ZHISU_LEDGER_KEY",
+                ledger_file(suite),
+                "ledger key",
+                random,
+            )?;
+            Ok(zhisu_ledger::note::NoteSigner::new(origin, secret))
+        }
+        Suite::Sm => {
+            // An SM2 private key is a scalar in 1..n: draw until one is.
+            let make = || loop {
+                let candidate = random();
+                if zhisu_ledger::note::NoteSigner::sm2("probe", candidate).is_ok() {
+                    return candidate;
+                }
+            };
+            let secret = secret(
+                data,
+                "ZHISU_LEDGER_KEY",
+                ledger_file(suite),
+                "ledger key",
+                make,
+            )?;
+            zhisu_ledger::note::NoteSigner::sm2(origin, secret)
+                .map_err(|_| anyhow::anyhow!("the SM2 ledger key is not a valid private key"))
+        }
+    }
+}
+
+/// The key that seals private contact data at rest (AES-256-GCM, or
+/// SM4-GCM under 商用密码): `ZHISU_CONTACT_KEY` or
+/// `DATA/keys/contact-aes256` (`contact-sm4`), created on first start.
+/// Lose it and sealed contacts cannot be read.
+pub fn contact_key(data: &Path, suite: Suite) -> anyhow::Result<zhisu_service::ContactKey> {
+    let file = contact_file(suite);
+    Ok(match suite {
+        Suite::Standard => zhisu_service::ContactKey::Aes256(secret(
+            data,
+            "ZHISU_CONTACT_KEY",
+            file,
+            "contact key",
+            random,
+        )?),
+        Suite::Sm => zhisu_service::ContactKey::Sm4(secret(
+            data,
+            "ZHISU_CONTACT_KEY",
+            file,
+            "contact key",
+            random,
+        )?),
+    })
 }
 
 #[cfg(test)]

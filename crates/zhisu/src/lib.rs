@@ -6,6 +6,7 @@ pub mod demo;
 pub mod keys;
 pub mod server;
 pub mod settings;
+pub mod suite;
 pub mod webhook;
 pub mod witness;
 
@@ -25,14 +26,16 @@ pub enum Engine {
 }
 
 impl Engine {
-    pub async fn open(settings: &Settings) -> anyhow::Result<Engine> {
+    /// Opens the store, hashing ledger leaves with `suite` (issue 16.17).
+    pub async fn open(settings: &Settings, suite: zhisu_ledger::Suite) -> anyhow::Result<Engine> {
         if settings.database_url.is_postgres() {
             let store = zhisu_store_sql::PgStore::connect_waiting(
                 settings.database_url.expose(),
                 settings.write_wait,
             )
             .await
-            .with_context(|| format!("connecting to {}", settings.database_url.redacted()))?;
+            .with_context(|| format!("connecting to {}", settings.database_url.redacted()))?
+            .with_suite(suite);
             Ok(Engine::Postgres(store))
         } else {
             std::fs::create_dir_all(&settings.data)
@@ -42,7 +45,8 @@ impl Engine {
                 settings.write_wait,
             )
             .await
-            .with_context(|| format!("opening {}", settings.database_url.redacted()))?;
+            .with_context(|| format!("opening {}", settings.database_url.redacted()))?
+            .with_suite(suite);
             Ok(Engine::Sqlite(store))
         }
     }
@@ -64,16 +68,19 @@ impl Engine {
 
 /// Opens the store and the blob folder and builds the service.
 pub async fn open(settings: &Settings) -> anyhow::Result<(Engine, Service)> {
-    let engine = Engine::open(settings).await?;
+    let suite = suite::choose(&settings.data, settings.crypto)?;
+    let engine = Engine::open(settings, suite).await?;
     let blobs = BlobDir::new(settings.data.join("blobs"))
         .with_context(|| format!("creating blob folder under {}", settings.data.display()))?;
     let serials = keys::load_or_create(&settings.data).context("loading the serial keys")?;
     let ledger_signer = keys::ledger_signer(
         &settings.data,
-        &zhisu_service::ledger_origin(&settings.public_url),
+        &zhisu_service::ledger_origin(&settings.public_url, suite),
+        suite,
     )
     .context("loading the ledger signing key")?;
-    let contact_key = keys::contact_key(&settings.data).context("loading the contact key")?;
+    let contact_key =
+        keys::contact_key(&settings.data, suite).context("loading the contact key")?;
     let service = Service::new(
         engine.store(),
         blobs,

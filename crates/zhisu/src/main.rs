@@ -690,7 +690,10 @@ async fn ledger_verify(common: CommonArgs) -> anyhow::Result<()> {
     let settings = Settings::for_data(&common)?;
     // Verification never creates keys (issue 16.13): with fresh ones every
     // checkpoint would look forged. Say which folder it needs instead.
-    let missing = zhisu::keys::missing_for_verify(&settings.data);
+    let suite = zhisu::suite::recorded(&settings.data)?
+        .or(settings.crypto)
+        .unwrap_or_default();
+    let missing = zhisu::keys::missing_for_verify(&settings.data, suite);
     if !missing.is_empty() {
         anyhow::bail!(
             "核对账本需要部署的密钥，未在 {} 找到 {}：请用 --data 指定服务器的数据目录 (verification needs the deployment's keys and found no {} under {}: give --data DIR, the folder the server runs with; verification never creates keys)",

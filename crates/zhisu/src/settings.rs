@@ -20,6 +20,10 @@ pub struct CommonArgs {
     /// A TOML settings file (see `zhisu config example`).
     #[arg(long, env = "ZHISU_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Cryptography for a new deployment: standard (SHA-256, Ed25519,
+    /// AES-256-GCM) or sm (商用密码 SM3, SM2, SM4); chosen once, at creation.
+    #[arg(long, env = "ZHISU_CRYPTO")]
+    pub crypto: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -95,6 +99,7 @@ struct FileSettings {
     header_read_timeout_seconds: Option<u64>,
     capture_memory_mib: Option<u32>,
     two_factor_roles: Option<Vec<String>>,
+    crypto: Option<String>,
     /// Industry retention rules: years by product category code.
     #[serde(default)]
     retention_years: std::collections::BTreeMap<String, u32>,
@@ -129,6 +134,9 @@ pub struct Settings {
     pub capture_memory_mib: u32,
     /// Roles whose log-ins need a one-time code too (issue 16.16).
     pub two_factor_roles: Vec<zhisu_domain::Role>,
+    /// The cryptography asked for (issue 16.17); a deployment keeps the
+    /// one it was created with (`crate::suite`).
+    pub crypto: Option<zhisu_ledger::Suite>,
 }
 
 /// A database URL; its password never appears in `Debug` output or logs.
@@ -212,6 +220,12 @@ impl Settings {
                 database_url.redacted()
             );
         }
+        let crypto = match args.common.crypto.clone().or(file.crypto.clone()) {
+            None => None,
+            Some(name) => Some(zhisu_ledger::Suite::parse(&name).with_context(|| {
+                format!("crypto must be standard or sm (商用密码), got {name:?}")
+            })?),
+        };
         let session_hours = file.session_hours.unwrap_or(12);
         if !(1..=24 * 30).contains(&session_hours) {
             bail!("session_hours must be 1 to 720, got {session_hours}");
@@ -348,6 +362,7 @@ impl Settings {
             header_read_timeout: std::time::Duration::from_secs(header_read_timeout_seconds),
             capture_memory_mib,
             two_factor_roles,
+            crypto,
         })
     }
 
@@ -396,6 +411,12 @@ capture_memory_mib = 1024
 # default). Each person of these roles enrols at their next log-in. Anyone
 # else may enrol from the header's 动态口令 link. [] turns it off.
 two_factor_roles = ["platform-admin", "security-admin", "audit-admin", "regulator"]
+
+# Cryptography, chosen once when the deployment is created (its keys are
+# made): "standard" (SHA-256, Ed25519, AES-256-GCM) or "sm" (商用密码: SM3
+# hashes the ledger, SM2 signs its checkpoints, SM4 seals private contacts),
+# as government deployments' 密评 asks. Recorded in DATA/keys/crypto-suite.
+# crypto = "sm"
 
 # Shown in pages and used as the ledger's origin.
 deployment_name = "zhisu"

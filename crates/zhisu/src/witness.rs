@@ -61,6 +61,9 @@ pub async fn poll(
     };
     let verifier =
         NoteVerifier::parse(&key).map_err(|e| anyhow::anyhow!("the key is not valid: {e}"))?;
+    // The pinned key's algorithm says the suite (issue 16.17: SM2 keys
+    // sign SM3 trees).
+    let suite = verifier.suite();
     let checkpoint = text(client, &format!("{base}/ledger/checkpoint")).await?;
     let Ok(body) = verifier.open(&checkpoint) else {
         let old = state.unwrap_or(WitnessState {
@@ -126,7 +129,7 @@ pub async fn poll(
         .filter_map(|h| b64.decode(h).ok())
         .filter_map(|b| b.try_into().ok())
         .collect();
-    if zhisu_ledger::verify_consistency(old.size, size, &old_root, &root, &hashes) {
+    if zhisu_ledger::verify_consistency(suite, old.size, size, &old_root, &root, &hashes) {
         Ok((Poll::Consistent { size }, new_state))
     } else {
         alarm(format!(

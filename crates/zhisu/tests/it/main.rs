@@ -46,6 +46,7 @@ mod scan;
 mod scan_journal;
 mod schemathesis;
 mod schemes;
+mod sm_crypto;
 mod store;
 mod subscriptions;
 mod supply;

@@ -180,7 +180,7 @@ async fn versions_leaves_and_atomic_writes() {
             let (_, hash, entry_ref) = &leaves[version.leaf_index as usize];
             assert_eq!(
                 hash,
-                &zhisu_ledger::to_hex(&zhisu_ledger::leaf_hash(&leaf)),
+                &zhisu_ledger::to_hex(&zhisu_ledger::Suite::Standard.leaf_hash(&leaf)),
                 "{engine}"
             );
             assert_eq!(
@@ -328,9 +328,10 @@ async fn ledger_verify_names_what_was_tampered_with() {
             ))
             .await;
         let forged = body.replace("家用燃气灶", "假冒燃气灶");
-        let forged_hash = zhisu_ledger::to_hex(&zhisu_ledger::leaf_hash(
-            &zhisu_ledger::leaf_bytes("product", id, 1, &forged),
-        ));
+        let forged_hash = zhisu_ledger::to_hex(
+            &zhisu_ledger::Suite::Standard
+                .leaf_hash(&zhisu_ledger::leaf_bytes("product", id, 1, &forged)),
+        );
         app.execute_raw(&format!(
             "update record_versions set body = '{forged}' where record_id = {id} and version = 1"
         ))
@@ -343,9 +344,10 @@ async fn ledger_verify_names_what_was_tampered_with() {
         .unwrap();
         let said = String::from_utf8_lossy(&verify().stderr).to_string();
         assert!(said.contains("the log was rewritten"), "{engine}: {said}");
-        let original_hash = zhisu_ledger::to_hex(&zhisu_ledger::leaf_hash(
-            &zhisu_ledger::leaf_bytes("product", id, 1, &body),
-        ));
+        let original_hash = zhisu_ledger::to_hex(
+            &zhisu_ledger::Suite::Standard
+                .leaf_hash(&zhisu_ledger::leaf_bytes("product", id, 1, &body)),
+        );
         app.execute_raw(&format!(
             "update record_versions set body = '{body}' where record_id = {id} and version = 1"
         ))
@@ -597,7 +599,7 @@ async fn the_stored_tree_survives_a_restart_and_serves_exact_proofs() {
             .map(|r| hex_to_hash(&r.1))
             .collect();
         assert_eq!(size, leaves.len() as u64, "{engine}");
-        let root = zhisu_ledger::tree_hash(&leaves);
+        let root = zhisu_ledger::tree_hash(zhisu_ledger::Suite::Standard, &leaves);
         assert!(
             note.contains(&base64::engine::general_purpose::STANDARD.encode(root)),
             "{engine}: {note}"
@@ -620,14 +622,18 @@ async fn the_stored_tree_survives_a_restart_and_serves_exact_proofs() {
                 let proof = restarted.inclusion_proof(m, tree_size).await.unwrap();
                 assert_eq!(
                     decode(proof.hashes),
-                    zhisu_ledger::inclusion_proof(m as usize, tree),
+                    zhisu_ledger::inclusion_proof(zhisu_ledger::Suite::Standard, m as usize, tree),
                     "{engine}: inclusion {m} in {tree_size}"
                 );
                 if m > 0 {
                     let proof = restarted.consistency_proof(m, tree_size).await.unwrap();
                     assert_eq!(
                         decode(proof.hashes),
-                        zhisu_ledger::consistency_proof(m as usize, tree),
+                        zhisu_ledger::consistency_proof(
+                            zhisu_ledger::Suite::Standard,
+                            m as usize,
+                            tree
+                        ),
                         "{engine}: consistency {m} to {tree_size}"
                     );
                 }
@@ -701,6 +707,7 @@ async fn checkpoints_and_proofs_verify_from_outside() {
     let rows = app.ledger_rows().await;
     let leaf_hash: zhisu_ledger::Hash = hex_to_hash(&rows[leaf as usize].1);
     assert!(zhisu_ledger::verify_inclusion(
+        zhisu_ledger::Suite::Standard,
         leaf,
         size1,
         &leaf_hash,
@@ -708,9 +715,10 @@ async fn checkpoints_and_proofs_verify_from_outside() {
         &root1
     ));
     assert!(!zhisu_ledger::verify_inclusion(
+        zhisu_ledger::Suite::Standard,
         leaf,
         size1,
-        &zhisu_ledger::leaf_hash(b"forged"),
+        &zhisu_ledger::Suite::Standard.leaf_hash(b"forged"),
         &decode_hashes(&proof),
         &root1
     ));
@@ -732,6 +740,7 @@ async fn checkpoints_and_proofs_verify_from_outside() {
         )
         .await;
     assert!(zhisu_ledger::verify_consistency(
+        zhisu_ledger::Suite::Standard,
         size1,
         size2,
         &root1,
@@ -741,7 +750,14 @@ async fn checkpoints_and_proofs_verify_from_outside() {
     let mut forged = root1;
     forged[0] ^= 1;
     assert!(
-        !zhisu_ledger::verify_consistency(size1, size2, &forged, &root2, &decode_hashes(&proof)),
+        !zhisu_ledger::verify_consistency(
+            zhisu_ledger::Suite::Standard,
+            size1,
+            size2,
+            &forged,
+            &root2,
+            &decode_hashes(&proof)
+        ),
         "a rewritten history is caught"
     );
 

@@ -89,6 +89,7 @@ impl TestApp {
                 data: Some(data.clone()),
                 database_url: Some(database_url.clone()),
                 config: None,
+                crypto: None,
             },
             // A real port, so that the default public URL (the base of every
             // issued code) is the address the server answers on.
@@ -140,6 +141,7 @@ impl TestApp {
                 data: Some(self.data.clone()),
                 database_url: Some(self.database_url.clone()),
                 config: None,
+                crypto: None,
             },
             listen: Some(self.base.trim_start_matches("http://").parse().unwrap()),
             webhook_private_networks: Some(true),
