@@ -462,14 +462,14 @@ async fn a_receipt_verifies_offline_and_tampering_does_not() {
 }
 
 pub(crate) async fn start_server(data: &str, port: u16) -> std::process::Child {
+    serve_on(port, &["--data", data]).await
+}
+
+/// `zhisu serve --listen 127.0.0.1:PORT ARGS…` as its own process, once it answers.
+pub(crate) async fn serve_on(port: u16, args: &[&str]) -> std::process::Child {
     let mut server = zhisu()
-        .args([
-            "serve",
-            "--data",
-            data,
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(args)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use zhisu_domain::Role;
 
-use crate::cli::zhisu;
 use crate::scan::{active_item_batch, path_of};
 use crate::support::TestApp;
 
@@ -23,33 +22,18 @@ fn second_data_folder(app: &TestApp, into: &std::path::Path) {
 
 /// `zhisu serve` as its own process on the app's database.
 async fn serve(app: &TestApp, data: &std::path::Path, port: u16) -> std::process::Child {
-    let mut server = zhisu()
-        .args(["serve", "--data"])
-        .arg(data)
-        .args([
+    crate::cli::serve_on(
+        port,
+        &[
+            "--data",
+            data.to_str().unwrap(),
             "--database-url",
             &app.database_url,
-            "--listen",
-            &format!("127.0.0.1:{port}"),
             "--public-url",
             &app.base,
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    for _ in 0..200 {
-        if reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
-            .await
-            .is_ok()
-        {
-            return server;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let _ = server.kill();
-    let _ = server.wait();
-    panic!("the server did not come up");
+        ],
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -63,26 +63,14 @@ async fn an_sm_deployment_hashes_signs_and_seals_with_sm3_sm2_and_sm4() {
         );
 
         // The checkpoint names the suite and is signed with SM2.
-        let key = app
-            .client
-            .get(app.url("/ledger/key"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = |path: &str| {
+            let request = app.client.get(app.url(path));
+            async move { request.send().await.unwrap().text().await.unwrap() }
+        };
+        let key = text("/ledger/key").await;
         let verifier = zhisu_ledger::note::NoteVerifier::parse(&key).unwrap();
         assert_eq!(verifier.suite(), zhisu_ledger::Suite::Sm, "{engine}");
-        let checkpoint = app
-            .client
-            .get(app.url("/ledger/checkpoint"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let checkpoint = text("/ledger/checkpoint").await;
         let body = verifier.open(&checkpoint).expect("signed with SM2");
         let (origin, size, root) = zhisu_ledger::note::parse_checkpoint(body).unwrap();
         assert!(origin.ends_with("/ledger/sm"), "{engine}: {origin}");
