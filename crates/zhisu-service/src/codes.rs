@@ -272,7 +272,7 @@ impl Service {
                 audit(by, action, ip),
             )
             .await?;
-        self.records_changed();
+        self.record_changed(RecordKind::Batch, record.id);
         Ok(stored.into())
     }
 

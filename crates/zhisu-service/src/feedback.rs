@@ -83,7 +83,7 @@ impl Service {
             flow: vec![],
         };
         let stored = self.store.create_record(record, audit_entry).await?;
-        self.records_changed();
+        self.record_changed(RecordKind::Feedback, stored.id);
         Ok(stored.id)
     }
 
@@ -131,7 +131,7 @@ impl Service {
                 audit(by, "feedback.answer", ip),
             )
             .await?;
-        self.records_changed();
+        self.record_changed(RecordKind::Feedback, id);
         Ok(self.open_sealed(stored.into()))
     }
 

@@ -298,7 +298,7 @@ impl Service {
             .store
             .create_record(record, audit(by, &action, ip))
             .await?;
-        self.records_changed();
+        self.record_changed(RecordKind::Flow, stored.id);
         if delivered_to_member {
             self.codes_traded(flow_codes.iter().map(String::as_str));
         }

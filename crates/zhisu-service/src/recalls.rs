@@ -283,7 +283,7 @@ impl Service {
             .store
             .create_record(record, audit(by, "recall.open", ip))
             .await?;
-        self.records_changed();
+        self.record_changed(RecordKind::Recall, stored.id);
         let base = &self.settings.public_url;
         let mut classes = Vec::new();
         for b in &recall.batch_ids {
@@ -375,7 +375,7 @@ impl Service {
                 ),
             )
             .await?;
-        self.records_changed();
+        self.record_changed(RecordKind::Recall, stored.id);
         Ok(stored.into())
     }
 

@@ -402,7 +402,7 @@ impl Service {
                 )),
                 other => other.into(),
             })?;
-        self.records_changed();
+        self.record_changed(RecordKind::Enterprise, stored.id);
         Ok(stored.into())
     }
 
@@ -457,7 +457,7 @@ impl Service {
                 audit(by, "enterprise.update", ip),
             )
             .await?;
-        self.records_changed();
+        self.record_changed(RecordKind::Enterprise, id);
         Ok(stored.into())
     }
 
@@ -532,7 +532,7 @@ impl Service {
             .create_record(record, audit(by, "product.create", ip))
             .await
             .map_err(Self::product_conflict(&product))?;
-        self.records_changed();
+        self.record_changed(RecordKind::Product, stored.id);
         Ok(stored.into())
     }
 
@@ -575,7 +575,7 @@ impl Service {
             )
             .await
             .map_err(Self::product_conflict(&product))?;
-        self.records_changed();
+        self.record_changed(RecordKind::Product, id);
         Ok(stored.into())
     }
 
@@ -685,7 +685,7 @@ impl Service {
             .create_record(record, audit(by, "batch.create", ip))
             .await
             .map_err(Self::batch_conflict(&batch.batch_no))?;
-        self.records_changed();
+        self.record_changed(RecordKind::Batch, stored.id);
         Ok(stored.into())
     }
 
@@ -748,7 +748,7 @@ impl Service {
             )
             .await
             .map_err(Self::batch_conflict(&batch.batch_no))?;
-        self.records_changed();
+        self.record_changed(RecordKind::Batch, id);
         Ok(stored.into())
     }
 }

@@ -180,10 +180,16 @@ pub(crate) fn typed<T: serde::de::DeserializeOwned>(r: &StoredRecord) -> Service
 }
 
 impl Service {
-    /// Every record write the service makes ends here, so the scan path
-    /// never answers from a stale record.
+    /// Every record write the service makes ends here or in
+    /// [`Service::record_changed`], so the scan path never answers from a
+    /// stale record. This one clears the whole scan cache.
     pub(crate) fn records_changed(&self) {
         self.scan_cache.invalidate();
+    }
+
+    /// A write of one record: clears only what it may have changed.
+    pub(crate) fn record_changed(&self, kind: RecordKind, id: i64) {
+        self.scan_cache.changed(kind, id);
     }
 
     /// An enterprise's name (public, G5.3), for lists that name parties.
