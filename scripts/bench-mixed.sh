@@ -5,8 +5,9 @@
 # the SQLite default: a 一物一码 code scanned through the resolver (JSON,
 # scan logging on) by wrk alone, as the baseline, then the same scans while
 # a second wrk amends a product over the API as fast as it is answered
-# (every write is a new ledgered, audited version and clears the scan
-# cache). Reports both, and the ratio.
+# (every write is a new ledgered, audited version and clears from the scan
+# cache what it may have changed: that product's entries). Reports both,
+# and the ratio.
 # Needs: wrk (apt-get install wrk), python3.
 # Usage: bash scripts/bench-mixed.sh [SECONDS] [SCAN_CONNECTIONS] [WRITE_CONNECTIONS]
 set -euo pipefail
