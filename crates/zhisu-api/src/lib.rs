@@ -20,6 +20,7 @@ pub use json_body::refuse_nul_in_uri;
 pub mod ledger;
 pub mod misc;
 pub mod records;
+pub mod verification;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
@@ -58,6 +59,7 @@ pub struct AppState {
         (name = "platform", description = "Health"),
         (name = "epcis", description = "The EPCIS 2.0 REST binding: capture, queries, subscriptions (G6.2)"),
         (name = "resolver", description = "The GS1 Digital Link resolver: what a scan of a printed code answers (P6.6)"),
+        (name = "verification", description = "Data verification: the rules, sweeps and findings (V4, V5-auto)"),
     )
 )]
 struct ApiDoc;
@@ -130,6 +132,9 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::revoke_key))
         .routes(routes!(accounts::create_user))
         .routes(routes!(accounts::audit))
+        .routes(routes!(verification::rules))
+        .routes(routes!(verification::sweep))
+        .routes(routes!(verification::findings))
 }
 
 /// The OpenAPI 3.1 document, generated from the handlers' annotations.

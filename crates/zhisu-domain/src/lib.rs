@@ -25,6 +25,7 @@ pub mod retention;
 pub mod scan;
 pub mod subscription;
 pub mod validation;
+pub mod verification;
 
 pub use auth::{Principal, Role};
 pub use batch::{submission_check, Batch, BatchAction, BatchInput, BatchStatus, ReviewDecision};

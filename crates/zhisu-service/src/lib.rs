@@ -35,6 +35,7 @@ mod subscriptions;
 mod supply;
 mod suspect;
 mod two_factor;
+mod verification;
 
 use std::sync::Arc;
 
@@ -61,6 +62,7 @@ pub use subscriptions::{
 };
 pub use supply::{ProductSupply, RegionSupply, SupplyView};
 pub use two_factor::{SecondFactor, TotpEnrolment};
+pub use verification::FindingFilter;
 use zhisu_domain::Invalid;
 use zhisu_store::{Store, StoreError};
 

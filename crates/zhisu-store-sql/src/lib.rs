@@ -15,6 +15,8 @@ mod sql_ledger;
 mod sql_records;
 #[macro_use]
 mod sql_scans;
+#[macro_use]
+mod sql_verification;
 mod postgres;
 mod sqlite;
 

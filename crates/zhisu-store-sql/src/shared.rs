@@ -72,6 +72,15 @@ macro_rules! impl_sql_store {
             $relaxed,
             $concat
         );
+        sql_verification!(
+            $store,
+            $db,
+            $engine,
+            $ledger_lock,
+            $durable,
+            $relaxed,
+            $concat
+        );
     };
 }
 

@@ -13,6 +13,11 @@ use zhisu_domain::auth::ListScope;
 use zhisu_domain::scan::{AlertKind, Place, ScanSummary};
 use zhisu_domain::{BlobRef, RecordKind, Role};
 
+mod verification;
+pub use verification::{
+    FindingQuery, FindingRow, NewFinding, NewSweep, SweepRow, VerificationStore,
+};
+
 /// Storage failures, each with the HTTP status it maps to.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -908,7 +913,15 @@ pub trait EventStore: Send + Sync {
 
 /// Everything the service needs, in one object.
 pub trait Store:
-    RecordStore + AccountStore + BlobIndex + AuditStore + ScanStore + FlowStore + EventStore + 'static
+    RecordStore
+    + AccountStore
+    + BlobIndex
+    + AuditStore
+    + ScanStore
+    + FlowStore
+    + EventStore
+    + VerificationStore
+    + 'static
 {
 }
 impl<
@@ -919,6 +932,7 @@ impl<
             + ScanStore
             + FlowStore
             + EventStore
+            + VerificationStore
             + 'static,
     > Store for T
 {

@@ -7,6 +7,7 @@ pub mod keys;
 pub mod server;
 pub mod settings;
 pub mod suite;
+pub mod verify_cmd;
 pub mod webhook;
 pub mod witness;
 

@@ -58,6 +58,11 @@ enum Command {
         #[command(subcommand)]
         command: LedgerCommand,
     },
+    /// Data verification (数据核查): sweeps of every rule over the stored records.
+    Verify {
+        #[command(subcommand)]
+        command: zhisu::verify_cmd::VerifyCommand,
+    },
     /// A consistent online copy of a SQLite deployment (database, files,
     /// public ledger key; private keys only with --with-private-keys),
     /// verified against the ledger. PostgreSQL: use pg_basebackup.
@@ -499,6 +504,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Ledger {
             command: LedgerCommand::Verify { common },
         } => ledger_verify(common).await,
+        Command::Verify { command } => zhisu::verify_cmd::run(command).await,
         Command::Ledger {
             command:
                 LedgerCommand::Watch {

@@ -54,3 +54,4 @@ mod support;
 mod tenant_sweep;
 mod transport;
 mod two_factor;
+mod verification;

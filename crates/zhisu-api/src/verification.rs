@@ -1,0 +1,139 @@
+//! `/api/v1/verification/…`: the rules catalogue, sweeps and findings of
+//! data verification (V4, V5-auto, issue 17).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use zhisu_store::{FindingRow, SweepRow};
+
+use crate::auth::Auth;
+use crate::error::{ApiQuery, ApiResult, Problem};
+use crate::AppState;
+
+/// One rule of the catalogue.
+#[derive(Serialize, ToSchema)]
+pub struct RuleView {
+    /// Stable, never reused: `ZV-C-001`.
+    pub id: String,
+    /// `completeness`, `authenticity`, `accuracy` or `timeliness`.
+    pub axis: String,
+    pub kinds: Vec<String>,
+    /// `info`, `minor`, `major` or `critical`.
+    pub severity: String,
+    /// The class a finding proposes: `compliant`, `minor`, `non-compliant`, `serious`.
+    pub class: String,
+    /// The clause it enforces (REQUIREMENTS.md).
+    pub clause: String,
+    /// `system`, `person` or `site`.
+    pub settle: String,
+    pub zh: String,
+    pub en: String,
+    pub retired: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Catalogue {
+    pub version: String,
+    pub rules: Vec<RuleView>,
+}
+
+/// The verification rules in force.
+#[utoipa::path(get, path = "/api/v1/verification/rules", tag = "verification",
+    responses((status = 200, body = Catalogue)), security(("api_key" = [])))]
+pub async fn rules(Auth(_by): Auth) -> Json<Catalogue> {
+    let c = zhisu_domain::verification::catalogue();
+    Json(Catalogue {
+        version: c.version.clone(),
+        rules: c
+            .rules
+            .iter()
+            .map(|r| RuleView {
+                id: r.id.clone(),
+                axis: r.axis.as_str().into(),
+                kinds: r.kinds.clone(),
+                severity: r.severity.as_str().into(),
+                class: c.class_of(r.severity).as_str().into(),
+                clause: r.clause.clone(),
+                settle: r.settle.clone(),
+                zh: r.zh.clone(),
+                en: r.en.clone(),
+                retired: r.retired,
+            })
+            .collect(),
+    })
+}
+
+/// Run a sweep now: every rule over all stored records (regulators and
+/// the system administrator).
+#[utoipa::path(post, path = "/api/v1/verification/sweeps", tag = "verification",
+    responses((status = 201, body = SweepRow), (status = 403, body = Problem)), security(("api_key" = [])))]
+pub async fn sweep(State(state): State<AppState>, Auth(by): Auth) -> ApiResult<Response> {
+    let sweep = state.service.run_verification(Some(&by), |_| {}).await?;
+    Ok((StatusCode::CREATED, Json(sweep)).into_response())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct FindingParams {
+    /// A rule ID, e.g. `ZV-A-001`.
+    pub rule: Option<String>,
+    /// `completeness`, `authenticity`, `accuracy` or `timeliness`.
+    pub axis: Option<String>,
+    /// `enterprise`, `product`, `batch`, `flow`, …
+    pub kind: Option<String>,
+    /// The record's ID (with `kind`).
+    pub record_id: Option<i64>,
+    /// `open` (default) or `resolved`.
+    pub status: Option<String>,
+    /// A GB/T 2260 region code or its prefix (`44`, `4403`).
+    pub region: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FindingPage {
+    pub items: Vec<FindingRow>,
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Findings the caller may see (its own enterprise's, or its
+/// jurisdiction's), most severe and oldest first.
+#[utoipa::path(get, path = "/api/v1/verification/findings", tag = "verification", params(FindingParams),
+    responses((status = 200, body = FindingPage), (status = 400, body = Problem)), security(("api_key" = [])))]
+pub async fn findings(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ApiQuery(p): ApiQuery<FindingParams>,
+) -> ApiResult<Json<FindingPage>> {
+    let page = state
+        .service
+        .list_findings(
+            &by,
+            zhisu_service::FindingFilter {
+                rule: p.rule,
+                axis: p.axis,
+                kind: p.kind,
+                record_id: p.record_id,
+                status: Some(p.status.unwrap_or_else(|| "open".into())),
+                region: p.region,
+                limit: p.limit.unwrap_or(50),
+                offset: p.offset.unwrap_or(0),
+            },
+        )
+        .await?;
+    Ok(Json(FindingPage {
+        items: page.items,
+        total: page.total,
+        limit: page.limit,
+        offset: page.offset,
+    }))
+}

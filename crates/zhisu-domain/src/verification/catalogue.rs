@@ -1,0 +1,112 @@
+//! The verification rules' catalogue (V4): `data/verification-rules.toml`,
+//! read once. A regulator changes rules' wording, severity and the class
+//! they propose there; the logic stays in `rules.rs`.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use super::{Axis, ResultClass, Severity};
+
+const SOURCE: &str = include_str!("../../data/verification-rules.toml");
+
+/// One catalogued rule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub id: String,
+    pub axis: Axis,
+    pub kinds: Vec<String>,
+    pub severity: Severity,
+    pub clause: String,
+    /// `system`, `person` or `site`: who settles a finding.
+    pub settle: String,
+    pub zh: String,
+    pub en: String,
+    #[serde(default)]
+    pub retired: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalogue {
+    pub version: String,
+    classes: BTreeMap<String, String>,
+    #[serde(rename = "rule")]
+    pub rules: Vec<Rule>,
+}
+
+impl Catalogue {
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// The class a finding of `severity` proposes.
+    pub fn class_of(&self, severity: Severity) -> ResultClass {
+        self.classes
+            .get(severity.as_str())
+            .and_then(|c| ResultClass::parse(c))
+            .expect("the catalogue's test checks every severity has a class")
+    }
+}
+
+/// The catalogue this build carries.
+pub fn catalogue() -> &'static Catalogue {
+    static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
+    CATALOGUE
+        .get_or_init(|| toml::from_str(SOURCE).expect("the catalogue's test checks the file reads"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalogue_reads_and_every_rule_is_whole() {
+        let c = catalogue();
+        let requirements = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/REQUIREMENTS.md"),
+        )
+        .expect("../shared/REQUIREMENTS.md beside the repository");
+        let mut ids = std::collections::HashSet::new();
+        for rule in &c.rules {
+            assert!(ids.insert(rule.id.clone()), "{} twice", rule.id);
+            let prefix = match rule.axis {
+                Axis::Completeness => "ZV-C-",
+                Axis::Authenticity => "ZV-A-",
+                Axis::Accuracy => "ZV-R-",
+                Axis::Timeliness => "ZV-T-",
+            };
+            assert!(rule.id.starts_with(prefix), "{}: its axis", rule.id);
+            assert!(!rule.zh.is_empty() && !rule.en.is_empty(), "{}", rule.id);
+            assert!(
+                ["system", "person", "site"].contains(&rule.settle.as_str()),
+                "{}",
+                rule.id
+            );
+            for kind in &rule.kinds {
+                assert!(
+                    crate::RecordKind::parse(kind).is_some(),
+                    "{}: {kind}",
+                    rule.id
+                );
+            }
+            assert!(
+                requirements.contains(&format!("| {} |", rule.clause)),
+                "{}: clause {} is not in REQUIREMENTS.md",
+                rule.id,
+                rule.clause
+            );
+        }
+        for severity in [
+            Severity::Info,
+            Severity::Minor,
+            Severity::Major,
+            Severity::Critical,
+        ] {
+            c.class_of(severity);
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! Data verification (数据核查, V4–V6): the catalogue of rules
+//! (`catalogue.rs`, read from `data/verification-rules.toml`), their logic
+//! over a snapshot of stored records (`rules.rs`), and the findings a
+//! sweep yields. Pure: the service reads the records and keeps the
+//! findings.
+
+mod catalogue;
+mod rules;
+
+pub use catalogue::{catalogue, Catalogue, Rule};
+pub use rules::run;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Batch, Enterprise, Product, RecordKind};
+
+/// The four axes of V4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Axis {
+    /// 完整性
+    Completeness,
+    /// 真实性
+    Authenticity,
+    /// 准确性
+    Accuracy,
+    /// 时效性
+    Timeliness,
+}
+
+impl Axis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Axis::Completeness => "completeness",
+            Axis::Authenticity => "authenticity",
+            Axis::Accuracy => "accuracy",
+            Axis::Timeliness => "timeliness",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Axis> {
+        [
+            Axis::Completeness,
+            Axis::Authenticity,
+            Axis::Accuracy,
+            Axis::Timeliness,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
+    }
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    Info,
+    Minor,
+    Major,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Minor => "minor",
+            Severity::Major => "major",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// How a check ends (V6-class).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResultClass {
+    /// 合格
+    Compliant,
+    /// 基本合格: a notice only.
+    Minor,
+    /// 不合格: correction required.
+    NonCompliant,
+    /// 严重不合格 / 涉嫌违法: suspected fraud or violation.
+    Serious,
+}
+
+impl ResultClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResultClass::Compliant => "compliant",
+            ResultClass::Minor => "minor",
+            ResultClass::NonCompliant => "non-compliant",
+            ResultClass::Serious => "serious",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ResultClass> {
+        [
+            ResultClass::Compliant,
+            ResultClass::Minor,
+            ResultClass::NonCompliant,
+            ResultClass::Serious,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+}
+
+/// One stored record as a rule reads it.
+#[derive(Debug, Clone)]
+pub struct Stored<T> {
+    pub id: i64,
+    pub version: i64,
+    pub region_code: String,
+    pub record: T,
+}
+
+/// What a sweep reads: the current version of every record of the kinds
+/// the rules look at.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub enterprises: Vec<Stored<Enterprise>>,
+    pub products: Vec<Stored<Product>>,
+    pub batches: Vec<Stored<Batch>>,
+    pub flows: Vec<Stored<crate::flow::Flow>>,
+}
+
+/// One defect a rule saw in one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The rule's ID in the catalogue, e.g. `ZV-A-001`.
+    pub rule: String,
+    pub kind: RecordKind,
+    pub record_id: i64,
+    /// The version checked.
+    pub version: i64,
+    /// The enterprise the record belongs to (who is told, who may see it).
+    pub enterprise_id: i64,
+    pub region_code: String,
+    /// The field at fault, or `""` for the record as a whole.
+    pub field: String,
+    /// What was compared, in both languages, naming the other records.
+    pub evidence: String,
+}

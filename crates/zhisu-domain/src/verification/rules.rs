@@ -1,0 +1,763 @@
+//! The logic of each catalogued verification rule (V4), over a snapshot of
+//! stored records. Each rule is a function from the snapshot to its
+//! findings; [`IMPLEMENTED`] names them by catalogue ID, and a test keeps
+//! it and `data/verification-rules.toml` in step.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use zhisu_codes::uscc::Uscc;
+
+use super::{catalogue, Finding, Snapshot, Stored};
+use crate::flow::FlowKind;
+use crate::{EnterpriseKind, RecordKind};
+
+type Check = fn(&Snapshot, &Names) -> Vec<Finding>;
+
+/// Every implemented rule, by catalogue ID.
+pub(crate) const IMPLEMENTED: &[(&str, Check)] = &[
+    ("ZV-C-001", enterprise_fields),
+    ("ZV-C-002", product_fields),
+    ("ZV-C-003", producer_sale_names_buyer),
+    ("ZV-A-001", uscc_shared),
+    ("ZV-A-002", licence_shared),
+    ("ZV-A-003", report_shared),
+    ("ZV-A-004", purchase_unmatched),
+    ("ZV-R-001", produced_after_activation),
+    ("ZV-R-002", sold_more_than_made),
+    ("ZV-R-003", model_filed_twice),
+    ("ZV-R-004", region_outside_uscc),
+    ("ZV-T-001", activated_after_first_sale),
+];
+
+/// Every finding of every rule the catalogue keeps in force, in rule and
+/// record order.
+pub fn run(snapshot: &Snapshot) -> Vec<Finding> {
+    let names = Names::of(snapshot);
+    let mut findings = Vec::new();
+    for rule in catalogue().rules.iter().filter(|r| !r.retired) {
+        let check = IMPLEMENTED
+            .iter()
+            .find(|(id, _)| *id == rule.id)
+            .map(|(_, check)| check)
+            .expect("the catalogue's rules are implemented (tested)");
+        findings.extend(check(snapshot, &names));
+    }
+    findings.sort_by(|a, b| {
+        (&a.rule, a.kind.as_str(), a.record_id, &a.field).cmp(&(
+            &b.rule,
+            b.kind.as_str(),
+            b.record_id,
+            &b.field,
+        ))
+    });
+    findings
+}
+
+/// Enterprises by ID: their names and kinds, for evidence and for rules
+/// that depend on who recorded a flow.
+pub(crate) struct Names(HashMap<i64, (String, EnterpriseKind)>);
+
+impl Names {
+    fn of(snapshot: &Snapshot) -> Self {
+        Names(
+            snapshot
+                .enterprises
+                .iter()
+                .map(|e| (e.id, (e.record.name.clone(), e.record.kind)))
+                .collect(),
+        )
+    }
+
+    fn name(&self, id: i64) -> String {
+        self.0
+            .get(&id)
+            .map(|(n, _)| n.clone())
+            .unwrap_or_else(|| format!("#{id}"))
+    }
+
+    fn is_manufacturer(&self, id: i64) -> bool {
+        self.0
+            .get(&id)
+            .is_some_and(|(_, k)| *k == EnterpriseKind::Manufacturer)
+    }
+}
+
+fn finding<T>(
+    rule: &str,
+    kind: RecordKind,
+    record: &Stored<T>,
+    enterprise_id: i64,
+    field: &str,
+    evidence: String,
+) -> Finding {
+    Finding {
+        rule: rule.into(),
+        kind,
+        record_id: record.id,
+        version: record.version,
+        enterprise_id,
+        region_code: record.region_code.clone(),
+        field: field.into(),
+        evidence,
+    }
+}
+
+fn blank(s: &str) -> bool {
+    s.trim().is_empty()
+}
+
+fn blank_opt(s: &Option<String>) -> bool {
+    s.as_deref().is_none_or(blank)
+}
+
+/// A date in Asia/Shanghai from `YYYY-MM-DD` or RFC 3339.
+fn china_date(at: &str) -> Option<NaiveDate> {
+    let china = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    DateTime::parse_from_rfc3339(at)
+        .map(|t| t.with_timezone(&china).date_naive())
+        .ok()
+        .or_else(|| NaiveDate::parse_from_str(at.get(..10)?, "%Y-%m-%d").ok())
+}
+
+fn enterprise_fields(s: &Snapshot, _: &Names) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for e in &s.enterprises {
+        let r = &e.record;
+        let mut missing = Vec::new();
+        if blank(&r.name) {
+            missing.push(("name", "单位名称"));
+        }
+        if Uscc::parse(&r.uscc).is_err() {
+            missing.push(("uscc", "统一社会信用代码"));
+        }
+        if blank(&r.address) {
+            missing.push(("address", "地址"));
+        }
+        if r.region_code.len() != 6 || !r.region_code.bytes().all(|b| b.is_ascii_digit()) {
+            missing.push(("region_code", "行政区划代码"));
+        }
+        if blank(&r.contact_phone) {
+            missing.push(("contact_phone", "联系方式"));
+        }
+        if blank(&r.business_licence.sha256) {
+            missing.push(("business_licence", "营业执照"));
+        }
+        for (field, zh) in missing {
+            out.push(finding(
+                "ZV-C-001",
+                RecordKind::Enterprise,
+                e,
+                e.id,
+                field,
+                format!("{zh}缺失或格式不对 ({field} is missing or malformed)"),
+            ));
+        }
+    }
+    out
+}
+
+fn product_fields(s: &Snapshot, _: &Names) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for p in &s.products {
+        let r = &p.record;
+        let checks = [
+            ("product_name", "产品名称", blank(&r.product_name)),
+            ("product_type", "产品类型", blank(&r.product_type)),
+            ("model", "型号规格", blank(&r.model)),
+            ("category", "产品类别", blank(&r.category)),
+            (
+                "mandatory_standards",
+                "执行的强制性标准",
+                r.mandatory_standards.iter().all(|s| blank(s)),
+            ),
+        ];
+        for (field, zh, _) in checks.iter().filter(|c| c.2) {
+            out.push(finding(
+                "ZV-C-002",
+                RecordKind::Product,
+                p,
+                r.enterprise_id,
+                field,
+                format!("{zh}缺失 ({field} is missing)"),
+            ));
+        }
+    }
+    out
+}
+
+fn producer_sale_names_buyer(s: &Snapshot, names: &Names) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for f in &s.flows {
+        let r = &f.record;
+        if r.kind != FlowKind::Sale
+            || r.counterparty_id.is_some()
+            || !names.is_manufacturer(r.enterprise_id)
+        {
+            continue;
+        }
+        let missing = [
+            (
+                "counterparty_name",
+                "购货方名称",
+                blank(&r.counterparty_name),
+            ),
+            (
+                "counterparty_address",
+                "购货方地址",
+                blank_opt(&r.counterparty_address),
+            ),
+            (
+                "counterparty_contact",
+                "购货方联系方式",
+                blank_opt(&r.counterparty_contact),
+            ),
+        ];
+        for (field, zh, _) in missing.iter().filter(|m| m.2) {
+            out.push(finding(
+                "ZV-C-003",
+                RecordKind::Flow,
+                f,
+                r.enterprise_id,
+                field,
+                format!("销售给平台外购货方，未填{zh} (a sale off the platform without {field})"),
+            ));
+        }
+    }
+    out
+}
+
+fn uscc_shared(s: &Snapshot, names: &Names) -> Vec<Finding> {
+    let mut by_uscc: BTreeMap<String, Vec<&Stored<crate::Enterprise>>> = BTreeMap::new();
+    for e in &s.enterprises {
+        if let Ok(uscc) = Uscc::parse(&e.record.uscc) {
+            by_uscc
+                .entry(uscc.as_str().to_string())
+                .or_default()
+                .push(e);
+        }
+    }
+    let mut out = Vec::new();
+    for (uscc, group) in by_uscc {
+        let distinct: BTreeSet<&str> = group.iter().map(|e| e.record.name.trim()).collect();
+        if distinct.len() < 2 {
+            continue;
+        }
+        for e in &group {
+            let others: Vec<String> = group
+                .iter()
+                .filter(|o| o.id != e.id)
+                .map(|o| format!("#{} {}", o.id, names.name(o.id)))
+                .collect();
+            out.push(finding(
+                "ZV-A-001",
+                RecordKind::Enterprise,
+                e,
+                e.id,
+                "uscc",
+                format!(
+                    "统一社会信用代码 {uscc} 也登记在 {} 名下 (USCC {uscc} is also filed by {})",
+                    others.join("、"),
+                    others.join(", ")
+                ),
+            ));
+        }
+    }
+    out
+}
+
+fn licence_shared(s: &Snapshot, names: &Names) -> Vec<Finding> {
+    let mut holders: BTreeMap<(&str, String), BTreeSet<i64>> = BTreeMap::new();
+    for p in &s.products {
+        for (field, number) in [
+            ("production_licence_no", &p.record.production_licence_no),
+            ("ccc_cert_no", &p.record.ccc_cert_no),
+        ] {
+            if let Some(n) = number.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+                holders
+                    .entry((field, n.to_uppercase()))
+                    .or_default()
+                    .insert(p.record.enterprise_id);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for p in &s.products {
+        for (field, number) in [
+            ("production_licence_no", &p.record.production_licence_no),
+            ("ccc_cert_no", &p.record.ccc_cert_no),
+        ] {
+            let Some(n) = number.as_deref().map(str::trim).filter(|n| !n.is_empty()) else {
+                continue;
+            };
+            let owners = &holders[&(field, n.to_uppercase())];
+            if owners.len() < 2 {
+                continue;
+            }
+            let others: Vec<String> = owners
+                .iter()
+                .filter(|o| **o != p.record.enterprise_id)
+                .map(|o| format!("#{o} {}", names.name(*o)))
+                .collect();
+            out.push(finding(
+                "ZV-A-002",
+                RecordKind::Product,
+                p,
+                p.record.enterprise_id,
+                field,
+                format!(
+                    "证书号 {n} 也被 {} 使用 (number {n} is also used by {})",
+                    others.join("、"),
+                    others.join(", ")
+                ),
+            ));
+        }
+    }
+    out
+}
+
+fn report_shared(s: &Snapshot, names: &Names) -> Vec<Finding> {
+    let mut owners: HashMap<&str, BTreeSet<i64>> = HashMap::new();
+    for b in &s.batches {
+        owners
+            .entry(b.record.inspection_report.sha256.as_str())
+            .or_default()
+            .insert(b.record.enterprise_id);
+    }
+    let mut out = Vec::new();
+    for b in &s.batches {
+        let sha = b.record.inspection_report.sha256.as_str();
+        let set = &owners[sha];
+        if sha.is_empty() || set.len() < 2 {
+            continue;
+        }
+        let others: Vec<String> = set
+            .iter()
+            .filter(|o| **o != b.record.enterprise_id)
+            .map(|o| format!("#{o} {}", names.name(*o)))
+            .collect();
+        out.push(finding(
+            "ZV-A-003",
+            RecordKind::Batch,
+            b,
+            b.record.enterprise_id,
+            "inspection_report",
+            format!(
+                "同一检验报告文件（{}）也附在 {} 的批次上 (the same report file is attached to batches of {})",
+                &sha[..12.min(sha.len())],
+                others.join("、"),
+                others.join(", ")
+            ),
+        ));
+    }
+    out
+}
+
+fn purchase_unmatched(s: &Snapshot, _: &Names) -> Vec<Finding> {
+    s.flows
+        .iter()
+        .filter(|f| f.record.kind == FlowKind::Purchase && f.record.matched == Some(false))
+        .map(|f| {
+            let n = f.record.unmatched.len();
+            finding(
+                "ZV-A-004",
+                RecordKind::Flow,
+                f,
+                f.record.enterprise_id,
+                "lines",
+                format!("{n} 个码没有对应的上游销售 ({n} codes match no sale recorded upstream)"),
+            )
+        })
+        .collect()
+}
+
+fn produced_after_activation(s: &Snapshot, _: &Names) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for b in &s.batches {
+        let Some(activated) = b.record.activated_at.as_deref().and_then(china_date) else {
+            continue;
+        };
+        if b.record.production_date > activated {
+            out.push(finding(
+                "ZV-R-001",
+                RecordKind::Batch,
+                b,
+                b.record.enterprise_id,
+                "production_date",
+                format!(
+                    "生产日期 {} 晚于激活日期 {activated} (produced {} but activated {activated})",
+                    b.record.production_date, b.record.production_date
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Per batch: what its producer sold of it (sales it recorded).
+fn sold_by_producer(s: &Snapshot) -> HashMap<i64, u64> {
+    let producer_of: HashMap<i64, i64> = s
+        .batches
+        .iter()
+        .map(|b| (b.id, b.record.enterprise_id))
+        .collect();
+    let mut sold = HashMap::new();
+    for f in s.flows.iter().filter(|f| f.record.kind == FlowKind::Sale) {
+        for line in &f.record.lines {
+            if producer_of.get(&line.batch_id) == Some(&f.record.enterprise_id) {
+                *sold.entry(line.batch_id).or_insert(0) += line.quantity;
+            }
+        }
+    }
+    sold
+}
+
+fn sold_more_than_made(s: &Snapshot, _: &Names) -> Vec<Finding> {
+    let sold = sold_by_producer(s);
+    let mut out = Vec::new();
+    for b in &s.batches {
+        let (Some(made), Some(&sold)) = (b.record.quantity, sold.get(&b.id)) else {
+            continue;
+        };
+        if sold > made {
+            out.push(finding(
+                "ZV-R-002",
+                RecordKind::Batch,
+                b,
+                b.record.enterprise_id,
+                "quantity",
+                format!("生产 {made}，已售出 {sold} (made {made}, sold {sold})"),
+            ));
+        }
+    }
+    out
+}
+
+fn model_filed_twice(s: &Snapshot, _: &Names) -> Vec<Finding> {
+    let mut by_model: BTreeMap<(i64, String), Vec<&Stored<crate::Product>>> = BTreeMap::new();
+    for p in &s.products {
+        let model: String = p
+            .record
+            .model
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_uppercase();
+        if !model.is_empty() {
+            by_model
+                .entry((p.record.enterprise_id, model))
+                .or_default()
+                .push(p);
+        }
+    }
+    let mut out = Vec::new();
+    for ((enterprise, model), group) in by_model {
+        let distinct: BTreeSet<&str> = group.iter().map(|p| p.record.product_name.trim()).collect();
+        if distinct.len() < 2 {
+            continue;
+        }
+        for p in &group {
+            let others: Vec<String> = group
+                .iter()
+                .filter(|o| o.id != p.id)
+                .map(|o| format!("#{} {}", o.id, o.record.product_name))
+                .collect();
+            out.push(finding(
+                "ZV-R-003",
+                RecordKind::Product,
+                p,
+                enterprise,
+                "model",
+                format!(
+                    "型号 {model} 也以 {} 登记 (model {model} is also filed as {})",
+                    others.join("、"),
+                    others.join(", ")
+                ),
+            ));
+        }
+    }
+    out
+}
+
+fn region_outside_uscc(s: &Snapshot, _: &Names) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for e in &s.enterprises {
+        let Ok(uscc) = Uscc::parse(&e.record.uscc) else {
+            continue;
+        };
+        let registered = uscc.region_code();
+        // Registered by a national authority (100000 and the like): no province to compare.
+        let Some(province) = zhisu_codes::province_name(registered) else {
+            continue;
+        };
+        if e.record.region_code.get(..2) != registered.get(..2) {
+            out.push(finding(
+                "ZV-R-004",
+                RecordKind::Enterprise,
+                e,
+                e.id,
+                "region_code",
+                format!(
+                    "行政区划 {} 不在统一社会信用代码的登记地 {province}（{registered}） (region {} is outside {registered}, where the USCC was registered)",
+                    e.record.region_code, e.record.region_code
+                ),
+            ));
+        }
+    }
+    out
+}
+
+fn activated_after_first_sale(s: &Snapshot, _: &Names) -> Vec<Finding> {
+    let mut first_sale: HashMap<i64, NaiveDate> = HashMap::new();
+    for f in s.flows.iter().filter(|f| f.record.kind == FlowKind::Sale) {
+        let Some(at) = china_date(&f.record.at) else {
+            continue;
+        };
+        for line in &f.record.lines {
+            let first = first_sale.entry(line.batch_id).or_insert(at);
+            *first = (*first).min(at);
+        }
+    }
+    let mut out = Vec::new();
+    for b in &s.batches {
+        let (Some(activated), Some(&sold)) = (
+            b.record.activated_at.as_deref().and_then(china_date),
+            first_sale.get(&b.id),
+        ) else {
+            continue;
+        };
+        if activated > sold {
+            out.push(finding(
+                "ZV-T-001",
+                RecordKind::Batch,
+                b,
+                b.record.enterprise_id,
+                "activated_at",
+                format!(
+                    "{sold} 已售出，{activated} 才激活 (sold on {sold}, activated on {activated})"
+                ),
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn stored<T: serde::de::DeserializeOwned>(id: i64, body: serde_json::Value) -> Stored<T> {
+        Stored {
+            id,
+            version: 1,
+            region_code: "440305".into(),
+            record: serde_json::from_value(body).unwrap(),
+        }
+    }
+
+    fn blob(n: u8) -> serde_json::Value {
+        json!({"sha256": format!("{n:02x}").repeat(32), "content_type": "application/pdf", "size": 10})
+    }
+
+    fn enterprise(id: i64, name: &str, uscc: &str, kind: &str) -> Stored<crate::Enterprise> {
+        stored(
+            id,
+            json!({"kind": kind, "name": name, "uscc": uscc, "address": "深圳市南山区", "region_code": "440305",
+                "contact_phone": "0755-12345678", "business_licence": blob(id as u8),
+                "management_certifications": [], "product_certifications": []}),
+        )
+    }
+
+    fn product(
+        id: i64,
+        enterprise: i64,
+        name: &str,
+        model: &str,
+        ccc: &str,
+    ) -> Stored<crate::Product> {
+        stored(
+            id,
+            json!({"enterprise_id": enterprise, "product_name": name, "product_type": "燃气灶", "model": model,
+                "category": "gas-appliance", "honours": [], "mandatory_standards": ["GB 16410-2020"], "paused": false,
+                "ccc_cert_no": ccc, "code_scheme": "gs1", "trace_level": "per-item", "gtin": "06970000000017"}),
+        )
+    }
+
+    fn batch(
+        id: i64,
+        product: i64,
+        enterprise: i64,
+        report: u8,
+        quantity: u64,
+    ) -> Stored<crate::Batch> {
+        stored(
+            id,
+            json!({"product_id": product, "enterprise_id": enterprise, "batch_no": format!("L{id}"),
+                "production_date": "2026-10-01", "quantity": quantity, "inspection_report": blob(report),
+                "inspection_report_public": false, "status": "active", "review_notes": [],
+                "activated_at": "2026-10-02T02:00:00Z", "inputs": []}),
+        )
+    }
+
+    fn sale(id: i64, by: i64, batch: i64, quantity: u64, at: &str) -> Stored<crate::flow::Flow> {
+        stored(
+            id,
+            json!({"enterprise_id": by, "kind": "sale", "at": at, "counterparty_name": "个体户王五",
+                "counterparty_address": "深圳市", "counterparty_contact": "sealed:v1:x",
+                "lines": [{"code": "(01)06970000000017(10)L1", "batch_id": batch, "quantity": quantity}],
+                "unmatched": []}),
+        )
+    }
+
+    const USCC_A: &str = "91440300708461136T";
+    const USCC_B: &str = "91350100M000100Y43";
+
+    /// A province where every rule finds nothing.
+    fn clean() -> Snapshot {
+        Snapshot {
+            enterprises: vec![
+                enterprise(1, "粤海电线电缆", USCC_A, "manufacturer"),
+                {
+                    let mut e = enterprise(2, "闽江家电", USCC_B, "manufacturer");
+                    e.record.region_code = "350102".into();
+                    e
+                },
+            ],
+            products: vec![
+                product(10, 1, "家用燃气灶", "JZT-1", "2021010101000001"),
+                product(11, 2, "燃气热水器", "JSQ-1", "2021010101000002"),
+            ],
+            batches: vec![batch(20, 10, 1, 50, 100), batch(21, 11, 2, 51, 100)],
+            flows: vec![sale(30, 1, 20, 40, "2026-10-05")],
+        }
+    }
+
+    fn found(s: &Snapshot) -> Vec<(String, i64, String)> {
+        run(s)
+            .into_iter()
+            .map(|f| (f.rule, f.record_id, f.field))
+            .collect()
+    }
+
+    fn only(s: &Snapshot, rule: &str) -> Vec<(i64, String)> {
+        run(s)
+            .into_iter()
+            .filter(|f| f.rule == rule)
+            .map(|f| (f.record_id, f.field))
+            .collect()
+    }
+
+    #[test]
+    fn every_catalogued_rule_is_implemented_and_every_implemented_rule_catalogued() {
+        let catalogued: BTreeSet<&str> = catalogue().rules.iter().map(|r| r.id.as_str()).collect();
+        let implemented: BTreeSet<&str> = IMPLEMENTED.iter().map(|(id, _)| *id).collect();
+        assert_eq!(catalogued, implemented);
+        assert_eq!(
+            implemented.len(),
+            IMPLEMENTED.len(),
+            "an ID implemented twice"
+        );
+    }
+
+    #[test]
+    fn a_clean_province_has_no_findings() {
+        assert_eq!(found(&clean()), vec![]);
+    }
+
+    #[test]
+    fn completeness() {
+        let mut s = clean();
+        s.enterprises[0].record.contact_phone = " ".into();
+        s.enterprises[0].record.uscc = "91440300708461136X".into();
+        s.products[0].record.mandatory_standards = vec![];
+        s.flows[0].record.counterparty_address = None;
+        assert_eq!(
+            only(&s, "ZV-C-001"),
+            [(1, "contact_phone".into()), (1, "uscc".into())]
+        );
+        assert_eq!(only(&s, "ZV-C-002"), [(10, "mandatory_standards".into())]);
+        assert_eq!(only(&s, "ZV-C-003"), [(30, "counterparty_address".into())]);
+        // A seller's sale to a consumer need not name them (G5.2-flow).
+        let mut s = clean();
+        s.enterprises[0].record.kind = EnterpriseKind::Seller;
+        s.flows[0].record.counterparty_contact = None;
+        assert_eq!(only(&s, "ZV-C-003"), vec![]);
+    }
+
+    #[test]
+    fn authenticity() {
+        let mut s = clean();
+        s.enterprises[1].record.uscc = USCC_A.into();
+        s.products[1].record.ccc_cert_no = Some("2021010101000001".into());
+        s.batches[1].record.inspection_report = s.batches[0].record.inspection_report.clone();
+        s.flows.push({
+            let mut p = sale(31, 2, 20, 1, "2026-10-06");
+            p.record.kind = FlowKind::Purchase;
+            p.record.matched = Some(false);
+            p.record.unmatched = vec!["(01)06970000000017(21)X".into()];
+            p
+        });
+        assert_eq!(
+            only(&s, "ZV-A-001"),
+            [(1, "uscc".into()), (2, "uscc".into())]
+        );
+        assert_eq!(
+            only(&s, "ZV-A-002"),
+            [(10, "ccc_cert_no".into()), (11, "ccc_cert_no".into())]
+        );
+        assert_eq!(
+            only(&s, "ZV-A-003"),
+            [
+                (20, "inspection_report".into()),
+                (21, "inspection_report".into())
+            ]
+        );
+        assert_eq!(only(&s, "ZV-A-004"), [(31, "lines".into())]);
+        let evidence = run(&s)
+            .into_iter()
+            .find(|f| f.rule == "ZV-A-001")
+            .unwrap()
+            .evidence;
+        assert!(evidence.contains("闽江家电"), "{evidence}");
+        // The same name twice is one enterprise filed twice, not a forgery.
+        let mut s = clean();
+        s.enterprises[1].record.uscc = USCC_A.into();
+        s.enterprises[1].record.name = "粤海电线电缆".into();
+        assert_eq!(only(&s, "ZV-A-001"), vec![]);
+    }
+
+    #[test]
+    fn accuracy() {
+        let mut s = clean();
+        s.batches[0].record.production_date = NaiveDate::from_ymd_opt(2026, 10, 3).unwrap();
+        s.flows.push(sale(31, 1, 20, 70, "2026-10-07"));
+        s.products.push(product(
+            12,
+            1,
+            "燃气灶（嵌入式）",
+            "jzt-1 ",
+            "2021010101000003",
+        ));
+        s.enterprises[1].record.region_code = "440305".into();
+        assert_eq!(only(&s, "ZV-R-001"), [(20, "production_date".into())]);
+        assert_eq!(only(&s, "ZV-R-002"), [(20, "quantity".into())]);
+        assert_eq!(
+            only(&s, "ZV-R-003"),
+            [(10, "model".into()), (12, "model".into())]
+        );
+        assert_eq!(only(&s, "ZV-R-004"), [(2, "region_code".into())]);
+        // Activated in the first hours of 3 October in Beijing is 3 October.
+        let mut s = clean();
+        s.batches[0].record.production_date = NaiveDate::from_ymd_opt(2026, 10, 3).unwrap();
+        s.batches[0].record.activated_at = Some("2026-10-02T17:00:00Z".into());
+        assert_eq!(only(&s, "ZV-R-001"), vec![]);
+    }
+
+    #[test]
+    fn timeliness() {
+        let mut s = clean();
+        s.flows.push(sale(31, 1, 20, 1, "2026-10-01"));
+        assert_eq!(only(&s, "ZV-T-001"), [(20, "activated_at".into())]);
+    }
+}

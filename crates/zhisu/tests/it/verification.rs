@@ -1,0 +1,174 @@
+//! Data verification sweeps (V4, V5-auto, issue 17) on both engines: the
+//! command line finds seeded defects and prints them as JSON lines; the
+//! API lists them to the enterprise concerned and its regulators only; a
+//! corrected record's finding is resolved by the next sweep.
+
+use serde_json::{json, Value};
+use zhisu_domain::Role;
+
+use crate::cli::zhisu;
+use crate::support::{gas_stove_json, TestApp};
+
+fn verify_run(app: &TestApp) -> Vec<Value> {
+    let out = zhisu()
+        .args(["verify", "run", "--json", "--data"])
+        .arg(&app.data)
+        .args(["--database-url", &app.database_url])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn has(findings: &[Value], rule: &str, kind: &str, id: i64) -> bool {
+    findings
+        .iter()
+        .any(|f| f["rule"] == rule && f["kind"] == kind && f["id"] == id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sweep_finds_seeded_defects_shows_them_to_whom_they_concern_and_resolves_them() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let (_, other) = app.enterprise(&admin, "manufacturer", "330106").await;
+        let gd = app.key(Role::Regulator, None, &["440000"]).await;
+        let zj = app.key(Role::Regulator, None, &["330000"]).await;
+
+        // One model filed twice under two names (accuracy).
+        let (_, first) = app
+            .post(&maker, "/api/v1/products", &gas_stove_json("VF-1"))
+            .await;
+        let mut twice = gas_stove_json("vf-1");
+        twice["product_name"] = json!("燃气灶");
+        let (status, second) = app.post(&maker, "/api/v1/products", &twice).await;
+        assert_eq!(status, 201, "{engine}: {second}");
+        let (first, second) = (
+            first["id"].as_i64().unwrap(),
+            second["id"].as_i64().unwrap(),
+        );
+        // A batch sold before it was activated (timeliness).
+        let (batch, _, codes) = crate::scan::active_item_batch(&app, &maker, "VF-2", 841).await;
+        let sale = json!({"kind": "sale", "at": "2026-10-01", "counterparty_name": "个体户王五",
+            "counterparty_address": "深圳市南山区", "counterparty_contact": "13800000000",
+            "lines": crate::support::flow_lines(&codes[..1])});
+        let (status, sold) = app.post(&maker, "/api/v1/flows", &sale).await;
+        assert_eq!(status, 201, "{engine}: {sold}");
+        // Another enterprise's product under the same CCC number (authenticity).
+        let (_, elsewhere) = app
+            .post(&other, "/api/v1/products", &gas_stove_json("ZJ-1"))
+            .await;
+        let elsewhere = elsewhere["id"].as_i64().unwrap();
+
+        let found = verify_run(&app);
+        assert!(
+            has(&found, "ZV-R-003", "product", first),
+            "{engine}: {found:?}"
+        );
+        assert!(has(&found, "ZV-R-003", "product", second), "{engine}");
+        assert!(
+            has(&found, "ZV-T-001", "batch", batch),
+            "{engine}: {found:?}"
+        );
+        assert!(has(&found, "ZV-A-002", "product", elsewhere), "{engine}");
+        for f in &found {
+            for key in [
+                "rule", "axis", "severity", "kind", "id", "field", "status", "class",
+            ] {
+                assert!(f.get(key).is_some(), "{engine}: {key} missing in {f}");
+            }
+            assert_eq!(f["status"], "open");
+        }
+        let r003 = found.iter().find(|f| f["rule"] == "ZV-R-003").unwrap();
+        assert_eq!(
+            (r003["axis"].as_str(), r003["class"].as_str()),
+            (Some("accuracy"), Some("minor"))
+        );
+
+        // The enterprise concerned and its region's regulators see a
+        // finding; no one else does.
+        let list = |key: String, query: &'static str| {
+            let app = &app;
+            async move {
+                app.get(&key, &format!("/api/v1/verification/findings{query}"))
+                    .await
+            }
+        };
+        let (status, gd_sees) = list(gd.clone(), "?rule=ZV-T-001").await;
+        assert_eq!(status, 200, "{engine}: {gd_sees}");
+        assert_eq!(gd_sees["items"][0]["record_id"], batch);
+        assert_eq!(
+            list(zj.clone(), "?rule=ZV-T-001").await.1["total"],
+            0,
+            "{engine}"
+        );
+        assert_eq!(
+            list(other.clone(), "?rule=ZV-T-001").await.1["total"],
+            0,
+            "{engine}"
+        );
+        assert_eq!(
+            list(maker.clone(), "?rule=ZV-T-001").await.1["total"],
+            1,
+            "{engine}"
+        );
+        assert_eq!(
+            list(zj.clone(), "?rule=ZV-A-002").await.1["items"][0]["record_id"],
+            elsewhere
+        );
+        for bad in [
+            "?axis=beauty",
+            "?status=maybe",
+            "?rule=ZV-X-999",
+            "?kind=planet",
+            "?limit=0",
+        ] {
+            let (status, problem) = list(gd.clone(), bad).await;
+            assert_eq!(status, 400, "{engine}: {bad}: {problem}");
+        }
+
+        // Corrected: the next sweep (started by a regulator) resolves it.
+        let (status, _) = app
+            .patch(
+                &maker,
+                &format!("/api/v1/products/{second}"),
+                &json!({"product_name": "家用燃气灶"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{engine}");
+        let (status, sweep) = app
+            .post(&gd, "/api/v1/verification/sweeps", &json!({}))
+            .await;
+        assert_eq!(status, 201, "{engine}: {sweep}");
+        assert!(
+            sweep["resolved"].as_i64().unwrap() >= 2,
+            "{engine}: {sweep}"
+        );
+        let (_, resolved) = list(maker.clone(), "?rule=ZV-R-003&status=resolved").await;
+        assert_eq!(resolved["total"], 2, "{engine}: {resolved}");
+        assert_eq!(list(maker.clone(), "?rule=ZV-R-003").await.1["total"], 0);
+        // Still seen: still open, from the sweep that first saw it.
+        let (_, still) = list(gd.clone(), "?rule=ZV-T-001").await;
+        assert_eq!(
+            still["items"][0]["opened_sweep"],
+            gd_sees["items"][0]["opened_sweep"]
+        );
+        // Only regulators and the system administrator start sweeps.
+        let (status, _) = app
+            .post(&maker, "/api/v1/verification/sweeps", &json!({}))
+            .await;
+        assert_eq!(status, 403, "{engine}");
+        let (status, rules) = app.get(&maker, "/api/v1/verification/rules").await;
+        assert_eq!(status, 200);
+        assert!(rules["rules"].as_array().unwrap().len() >= 12);
+    }
+}
