@@ -28,6 +28,7 @@ mod session_pages;
 pub use scan::Resolver;
 mod trade;
 mod two_factor_pages;
+mod verification_pages;
 mod view;
 
 use std::net::SocketAddr;
@@ -498,6 +499,8 @@ pub fn router(state: WebState) -> Router {
         .route("/recalls/{id}/progress", post(trade::recall_progress))
         .route("/recalls/{id}/trace.xlsx", get(trade::recall_xlsx))
         .route("/alerts", get(trade::alerts))
+        .route("/verification", get(verification_pages::findings))
+        .route("/verification/sweeps", post(verification_pages::sweep))
         .route("/codes/life", get(trade::code_life))
         .route("/supply", get(trade::supply))
         .route("/feedback", get(record_list::feedback_list))

@@ -36,6 +36,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/recall_form.html"),
     ),
     ("alerts.html", include_str!("../templates/alerts.html")),
+    (
+        "verification.html",
+        include_str!("../templates/verification.html"),
+    ),
     ("labels.html", include_str!("../templates/labels.html")),
     ("channels.html", include_str!("../templates/channels.html")),
     (

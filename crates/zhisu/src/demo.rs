@@ -552,7 +552,52 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
         }
     }
     goods_move(service, &gd_regulator, &owners, &active).await?;
+    defects(service, &owners).await?;
+    // 数据核查 (issue 17): the findings page has something to show.
+    service
+        .run_verification(None, |_| {})
+        .await
+        .context("the demo's verification sweep")?;
     Ok(true)
+}
+
+/// What a regulator's verification sweep should find (issue 17): the
+/// e-bike maker files its model again under another name, with the
+/// gas-appliance maker's CCC number.
+async fn defects(
+    service: &Service,
+    owners: &std::collections::HashMap<&str, (zhisu_domain::Principal, i64)>,
+) -> anyhow::Result<()> {
+    let (ebike, _) = &owners["ebike-admin"];
+    let original = PRODUCTS
+        .iter()
+        .find(|p| p.owner == "ebike-admin")
+        .expect("an e-bike product");
+    let copied_ccc = PRODUCTS
+        .iter()
+        .find(|p| p.owner == "gas-admin")
+        .and_then(|p| p.ccc)
+        .expect("a gas appliance with a CCC number");
+    let input = ProductInput {
+        product_name: "电动车（旧款）".into(),
+        product_type: original.product_type.into(),
+        model: original.model.to_lowercase(),
+        category: original.category.into(),
+        brand: Some(original.brand.into()),
+        mandatory_standards: original.standards.iter().map(|s| s.to_string()).collect(),
+        ccc_cert_no: Some(copied_ccc.into()),
+        warranty_months: original.warranty,
+        instructions: original.instructions.map(str::to_string),
+        code_scheme: Some(CodeScheme::Gs1),
+        trace_level: Some(TraceLevel::PerBatch),
+        gtin: Some(demo_gtin(50)),
+        ..Default::default()
+    };
+    service
+        .create_product(ebike, input, None)
+        .await
+        .context("filing the e-bike again")?;
+    Ok(())
 }
 
 /// The goods move: channels, sales down the chain, a matched purchase, a
@@ -620,6 +665,20 @@ async fn goods_move(
         service
             .record_flow(hz, sale(FlowKind::Sale, Some(*gz_id), &codes[2..4]), None)
             .await?;
+        // Sold ten days before its codes were activated today: filed late
+        // (P4), which the verification sweep finds.
+        let earlier = (chrono::Utc::now() - chrono::Duration::days(10))
+            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+            .format("%Y-%m-%d")
+            .to_string();
+        let late = FlowInput {
+            at: earlier,
+            counterparty_name: Some("慈溪市周巷五金店".into()),
+            counterparty_address: Some("浙江省宁波市慈溪市周巷镇北街 12 号".into()),
+            counterparty_contact: Some("0574-6300 1234".into()),
+            ..sale(FlowKind::Sale, None, &[plan.code(20)])
+        };
+        service.record_flow(gas, late, None).await?;
         service
             .send_feedback(
                 None,

@@ -73,7 +73,7 @@ impl Names {
         self.0
             .get(&id)
             .map(|(n, _)| n.clone())
-            .unwrap_or_else(|| format!("#{id}"))
+            .unwrap_or_else(|| format!("企业 {id} (enterprise {id})"))
     }
 
     fn is_manufacturer(&self, id: i64) -> bool {
@@ -247,7 +247,7 @@ fn uscc_shared(s: &Snapshot, names: &Names) -> Vec<Finding> {
             let others: Vec<String> = group
                 .iter()
                 .filter(|o| o.id != e.id)
-                .map(|o| format!("#{} {}", o.id, names.name(o.id)))
+                .map(|o| names.name(o.id))
                 .collect();
             out.push(finding(
                 "ZV-A-001",
@@ -297,7 +297,7 @@ fn licence_shared(s: &Snapshot, names: &Names) -> Vec<Finding> {
             let others: Vec<String> = owners
                 .iter()
                 .filter(|o| **o != p.record.enterprise_id)
-                .map(|o| format!("#{o} {}", names.name(*o)))
+                .map(|o| names.name(*o))
                 .collect();
             out.push(finding(
                 "ZV-A-002",
@@ -334,7 +334,7 @@ fn report_shared(s: &Snapshot, names: &Names) -> Vec<Finding> {
         let others: Vec<String> = set
             .iter()
             .filter(|o| **o != b.record.enterprise_id)
-            .map(|o| format!("#{o} {}", names.name(*o)))
+            .map(|o| names.name(*o))
             .collect();
         out.push(finding(
             "ZV-A-003",
@@ -460,7 +460,7 @@ fn model_filed_twice(s: &Snapshot, _: &Names) -> Vec<Finding> {
             let others: Vec<String> = group
                 .iter()
                 .filter(|o| o.id != p.id)
-                .map(|o| format!("#{} {}", o.id, o.record.product_name))
+                .map(|o| format!("「{}」", o.record.product_name))
                 .collect();
             out.push(finding(
                 "ZV-R-003",

@@ -12,6 +12,7 @@ mod browser_identity;
 mod browser_labels;
 mod browser_password;
 mod browser_two_factor;
+mod browser_verification;
 mod busy;
 mod change_requests;
 mod channels;

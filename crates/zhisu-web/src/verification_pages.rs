@@ -1,0 +1,160 @@
+//! 数据核查 in pages (V4, V5-auto, issue 17): the findings the signed-in
+//! person may see — a regulator its jurisdiction's, an enterprise its own —
+//! with the rule, the record by name, the evidence and the class each
+//! proposes, filtered by axis, rule and status; regulators start a sweep.
+
+use axum::extract::{Multipart, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use zhisu_domain::verification::catalogue;
+use zhisu_domain::Role;
+
+use crate::pages::checked_form;
+use crate::{view, SignedIn, WebState};
+
+const PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, Deserialize, Default)]
+pub struct Filter {
+    axis: Option<String>,
+    rule: Option<String>,
+    status: Option<String>,
+    offset: Option<i64>,
+}
+
+fn may_sweep(role: Role) -> bool {
+    matches!(role, Role::Regulator | Role::PlatformAdmin)
+}
+
+pub async fn findings(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Query(f): Query<Filter>,
+) -> Response {
+    let nonempty = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+    let (axis, rule) = (nonempty(f.axis), nonempty(f.rule));
+    let status = nonempty(f.status).unwrap_or_else(|| "open".into());
+    let offset = f.offset.unwrap_or(0).max(0);
+    let listed = state
+        .service
+        .list_findings(
+            &s.principal,
+            zhisu_service::FindingFilter {
+                axis: axis.clone(),
+                rule: rule.clone(),
+                status: Some(status.clone()),
+                limit: PAGE_SIZE,
+                offset,
+                ..Default::default()
+            },
+        )
+        .await;
+    let listed = match listed {
+        Ok(l) => l,
+        Err(e) => return state.error_page(&page, e),
+    };
+    let lang = page.lang;
+    let c = catalogue();
+    let mut rows = Vec::new();
+    for f in &listed.items {
+        let record = state
+            .service
+            .record_name(f.kind, f.record_id)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| format!("#{}", f.record_id));
+        let enterprise = state
+            .service
+            .record_name(zhisu_domain::RecordKind::Enterprise, f.enterprise_id)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let rule = c.rule(&f.rule);
+        let field = match lang.text(&f.field) {
+            "" => f.field.clone(),
+            label => label.to_string(),
+        };
+        rows.push(minijinja::context! {
+            rule => f.rule.clone(),
+            rule_name => rule.map(|r| if lang == crate::i18n::Lang::Zh { r.zh.clone() } else { r.en.clone() }).unwrap_or_default(),
+            severity => f.severity.clone(),
+            severity_label => lang.text(&format!("sev_{}", f.severity)),
+            axis => lang.text(&format!("axis_{}", f.axis)),
+            class => lang.text(&format!("class_{}", f.class)),
+            kind => lang.text(&format!("kind_{}", f.kind.as_str())),
+            link => format!("/{}s/{}", f.kind.as_str(), f.record_id),
+            record, enterprise, field,
+            evidence => f.evidence.clone(),
+            seen => view::local_time(f.opened_at.clone()),
+            resolved => f.resolved_at.clone().map(view::local_time),
+        });
+    }
+    let sweep = match state.service.latest_sweep().await {
+        Ok(s) => s,
+        Err(e) => return state.error_page(&page, e),
+    };
+    let sweep = match sweep {
+        Some(sw) => Some(minijinja::context! {
+            at => view::local_time(sw.finished_at.clone()),
+            by => state.service.actor_name(&sw.started_by).await.unwrap_or(sw.started_by.clone()),
+            records => sw.records, findings => sw.findings, opened => sw.opened, resolved => sw.resolved,
+        }),
+        None => None,
+    };
+    let rules: Vec<_> = c
+        .rules
+        .iter()
+        .map(|r| {
+            (
+                r.id.clone(),
+                if lang == crate::i18n::Lang::Zh {
+                    r.zh.clone()
+                } else {
+                    r.en.clone()
+                },
+            )
+        })
+        .collect();
+    let axes: Vec<_> = ["completeness", "authenticity", "accuracy", "timeliness"]
+        .iter()
+        .map(|a| (a.to_string(), lang.text(&format!("axis_{a}"))))
+        .collect();
+    let base = format!(
+        "axis={}&rule={}&status={}",
+        urlencoding::encode(axis.as_deref().unwrap_or("")),
+        urlencoding::encode(rule.as_deref().unwrap_or("")),
+        urlencoding::encode(&status)
+    );
+    state.render(
+        &page,
+        "verification.html",
+        minijinja::context! {
+            rows, sweep, rules, axes, total => listed.total,
+            axis => axis.unwrap_or_default(), rule => rule.unwrap_or_default(), status,
+            may_sweep => may_sweep(s.principal.role),
+            prev => (offset > 0).then(|| format!("?{base}&offset={}", (offset - PAGE_SIZE).max(0))),
+            next => (offset + PAGE_SIZE < listed.total).then(|| format!("?{base}&offset={}", offset + PAGE_SIZE)),
+        },
+    )
+}
+
+/// `POST /verification/sweeps`: a sweep now, then back to the findings.
+pub async fn sweep(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    multipart: Multipart,
+) -> Response {
+    if let Err(r) = checked_form(&state, &page, multipart, &s.csrf).await {
+        return r;
+    }
+    match state
+        .service
+        .run_verification(Some(&s.principal), |_| {})
+        .await
+    {
+        Ok(_) => Redirect::to("/verification").into_response(),
+        Err(e) => state.error_page(&page, e),
+    }
+}

@@ -1,0 +1,86 @@
+//! 数据核查 in Chromium (issue 17): a provincial regulator opens the
+//! verification page from the header, starts a sweep, and reads the
+//! findings of its province in Chinese — the rule, the axis, the record by
+//! name, the evidence and the proposed class — and an enterprise of another
+//! province sees none of them.
+
+use serde_json::json;
+use zhisu_domain::Role;
+use zhisu_service::NewAccount;
+
+use crate::browser::Driver;
+use crate::support::{gas_stove_json, EngineKind, TestApp, PASSWORD};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_regulator_runs_a_sweep_and_reads_its_findings_in_chromium() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(EngineKind::Sqlite).await;
+    let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+    let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+    app.post(&maker, "/api/v1/products", &gas_stove_json("BV-1"))
+        .await;
+    let mut again = gas_stove_json("bv-1");
+    again["product_name"] = json!("燃气灶（旧款）");
+    let (status, second) = app.post(&maker, "/api/v1/products", &again).await;
+    assert_eq!(status, 201, "{second}");
+    app.service
+        .create_user(
+            None,
+            NewAccount::new("chr-gd", PASSWORD, "广东省局 冯科员", Role::Regulator)
+                .jurisdiction(&["440000".into()]),
+        )
+        .await
+        .unwrap();
+
+    driver.goto(&app.url("/login")).await;
+    driver.type_into("#login", "chr-gd").await;
+    driver.type_into("#password", PASSWORD).await;
+    driver.click("button[type='submit']").await;
+    driver
+        .wait_for("the dashboard", |url, _| url.ends_with("/dashboard"))
+        .await;
+    driver.click("nav a[href='/verification']").await;
+    let html = driver
+        .wait_for("the verification page", |url, _| {
+            url.ends_with("/verification")
+        })
+        .await;
+    assert!(html.contains("尚未核查过"), "{html}");
+    driver.click("#run-sweep").await;
+    let html = driver
+        .wait_for("the findings", |_, html| html.contains("id=\"findings\""))
+        .await;
+    for shown in [
+        "ZV-R-003",
+        "同一企业以不同名称重复登记同一型号",
+        "准确性",
+        "基本合格",
+        "燃气灶（旧款）",
+        "规格型号",
+        "最近一次核查",
+        "广东省局 冯科员",
+    ] {
+        assert!(html.contains(shown), "{shown} is not shown: {html}");
+    }
+    // What a person reads of the table (its text, not its markup).
+    let table = &html[html.find("id=\"findings\"").unwrap()..];
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in table.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    for english in ["accuracy", "minor", "non-compliant", " model ", "product "] {
+        assert!(!text.contains(english), "{english} shown in English: {text}");
+    }
+    driver.screenshot("verification-findings.png").await;
+}
