@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod demo;
 pub mod keys;
+pub mod schedule;
 pub mod server;
 pub mod settings;
 pub mod suite;

@@ -281,6 +281,9 @@ async fn serve(settings: Settings, banner: impl FnOnce(&str)) -> anyhow::Result<
             tokio::time::sleep(std::time::Duration::from_secs(5)).await;
         }
     });
+    if let Some(at) = settings.verification_at {
+        zhisu::schedule::nightly_verification(service.clone(), at);
+    }
     let url = format!(
         "{}://{addr}",
         if settings.tls.is_some() {

@@ -100,6 +100,7 @@ struct FileSettings {
     capture_memory_mib: Option<u32>,
     two_factor_roles: Option<Vec<String>>,
     crypto: Option<String>,
+    verification_at: Option<String>,
     /// Industry retention rules: years by product category code.
     #[serde(default)]
     retention_years: std::collections::BTreeMap<String, u32>,
@@ -137,6 +138,8 @@ pub struct Settings {
     /// The cryptography asked for (issue 16.17); a deployment keeps the
     /// one it was created with (`crate::suite`).
     pub crypto: Option<zhisu_ledger::Suite>,
+    /// When the nightly verification sweep runs (Asia/Shanghai); None: never.
+    pub verification_at: Option<chrono::NaiveTime>,
 }
 
 /// A database URL; its password never appears in `Debug` output or logs.
@@ -224,6 +227,14 @@ impl Settings {
             None => None,
             Some(name) => Some(zhisu_ledger::Suite::parse(&name).with_context(|| {
                 format!("crypto must be standard or sm (商用密码), got {name:?}")
+            })?),
+        };
+        let verification_at = match file.verification_at.as_deref().unwrap_or("02:00").trim() {
+            "" => None,
+            at => Some(crate::schedule::parse_at(at).with_context(|| {
+                format!(
+                    "verification_at must be HH:MM (Asia/Shanghai) or \"\" for never, got {at:?}"
+                )
             })?),
         };
         let session_hours = file.session_hours.unwrap_or(12);
@@ -363,6 +374,7 @@ impl Settings {
             capture_memory_mib,
             two_factor_roles,
             crypto,
+            verification_at,
         })
     }
 
@@ -411,6 +423,10 @@ capture_memory_mib = 1024
 # default). Each person of these roles enrols at their next log-in. Anyone
 # else may enrol from the header's 动态口令 link. [] turns it off.
 two_factor_roles = ["platform-admin", "security-admin", "audit-admin", "regulator"]
+
+# When the nightly data-verification sweep runs (数据核查: every rule over
+# all stored records), Asia/Shanghai time; "" for never.
+verification_at = "02:00"
 
 # Cryptography, chosen once when the deployment is created (its keys are
 # made): "standard" (SHA-256, Ed25519, AES-256-GCM) or "sm" (商用密码: SM3
@@ -550,6 +566,31 @@ mod tests {
         args.two_factor_roles = Some("inspector".into());
         let e = roles(&args).err().unwrap().to_string();
         assert!(e.contains("unknown role \"inspector\""), "{e}");
+    }
+
+    #[test]
+    fn the_nightly_sweep_is_at_two_unless_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("zhisu.toml");
+        let args = ServeArgs {
+            common: CommonArgs {
+                config: Some(file.clone()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let at = |text: &str| {
+            std::fs::write(&file, text).unwrap();
+            Settings::resolve(&args).map(|s| s.verification_at)
+        };
+        assert_eq!(at("").unwrap(), crate::schedule::parse_at("02:00"));
+        assert_eq!(
+            at("verification_at = \"23:30\"\n").unwrap(),
+            crate::schedule::parse_at("23:30")
+        );
+        assert_eq!(at("verification_at = \"\"\n").unwrap(), None);
+        let e = at("verification_at = \"25:00\"\n").unwrap_err().to_string();
+        assert!(e.contains("verification_at must be HH:MM"), "{e}");
     }
 
     #[test]

@@ -80,7 +80,10 @@ async fn a_regulator_runs_a_sweep_and_reads_its_findings_in_chromium() {
         }
     }
     for english in ["accuracy", "minor", "non-compliant", " model ", "product "] {
-        assert!(!text.contains(english), "{english} shown in English: {text}");
+        assert!(
+            !text.contains(english),
+            "{english} shown in English: {text}"
+        );
     }
     driver.screenshot("verification-findings.png").await;
 }

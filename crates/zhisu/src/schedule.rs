@@ -1,0 +1,78 @@
+//! The nightly verification sweep (V5-auto, issue 17): at
+//! `verification_at` (Asia/Shanghai, default 02:00) every day the server
+//! runs every rule over all stored records, as `zhisu verify run` does.
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveTime, TimeZone, Utc};
+
+fn china() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8")
+}
+
+/// The next moment after `now` that is `at` o'clock in Asia/Shanghai.
+pub fn next_run(now: DateTime<Utc>, at: NaiveTime) -> DateTime<Utc> {
+    let local = now.with_timezone(&china());
+    let today = china()
+        .from_local_datetime(&local.date_naive().and_time(at))
+        .single()
+        .expect("UTC+8 has no gaps");
+    let next = if today > local {
+        today
+    } else {
+        today + Duration::days(1)
+    };
+    next.with_timezone(&Utc)
+}
+
+/// Reads `HH:MM`.
+pub fn parse_at(text: &str) -> Option<NaiveTime> {
+    NaiveTime::parse_from_str(text.trim(), "%H:%M").ok()
+}
+
+/// Sweeps every day at `at` for as long as the server runs.
+pub fn nightly_verification(service: zhisu_service::Service, at: NaiveTime) {
+    tokio::spawn(async move {
+        loop {
+            let next = next_run(Utc::now(), at);
+            let wait = (next - Utc::now()).to_std().unwrap_or_default();
+            tokio::time::sleep(wait).await;
+            match service.run_verification(None, |_| {}).await {
+                Ok(sweep) => tracing::info!(
+                    sweep = sweep.id,
+                    findings = sweep.findings,
+                    "nightly verification sweep"
+                ),
+                Err(e) => tracing::error!(error = %e, "the nightly verification sweep failed"),
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_run_is_the_next_two_oclock_in_beijing() {
+        let at = parse_at("02:00").unwrap();
+        // 2026-12-06 01:00 in Beijing (17:00 UTC the day before): tonight.
+        let now = Utc.with_ymd_and_hms(2026, 12, 5, 17, 0, 0).unwrap();
+        assert_eq!(
+            next_run(now, at),
+            Utc.with_ymd_and_hms(2026, 12, 5, 18, 0, 0).unwrap()
+        );
+        // 03:00 in Beijing: tomorrow night.
+        let now = Utc.with_ymd_and_hms(2026, 12, 5, 19, 0, 0).unwrap();
+        assert_eq!(
+            next_run(now, at),
+            Utc.with_ymd_and_hms(2026, 12, 6, 18, 0, 0).unwrap()
+        );
+        // Exactly at the hour: the next day's.
+        let now = Utc.with_ymd_and_hms(2026, 12, 5, 18, 0, 0).unwrap();
+        assert_eq!(
+            next_run(now, at),
+            Utc.with_ymd_and_hms(2026, 12, 6, 18, 0, 0).unwrap()
+        );
+        assert_eq!(parse_at("25:00"), None);
+        assert_eq!(parse_at("two"), None);
+    }
+}
