@@ -481,6 +481,20 @@ webhook_private_networks = false
 mod tests {
     use super::*;
 
+    /// Settings read from a file of the test's own (written by the test).
+    fn with_file() -> (tempfile::TempDir, PathBuf, ServeArgs) {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("zhisu.toml");
+        let args = ServeArgs {
+            common: CommonArgs {
+                config: Some(file.clone()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        (dir, file, args)
+    }
+
     #[test]
     fn layers_file_under_flags() {
         let dir = tempfile::tempdir().unwrap();
@@ -510,15 +524,7 @@ mod tests {
 
     #[test]
     fn industry_retention_rules_name_known_categories() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("zhisu.toml");
-        let args = ServeArgs {
-            common: CommonArgs {
-                config: Some(file.clone()),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
+        let (_dir, file, args) = with_file();
         std::fs::write(&file, "[retention_years]\nwire-cable = 5\n").unwrap();
         let s = Settings::resolve(&args).unwrap();
         assert_eq!(s.retention_years.get("wire-cable"), Some(&5));
@@ -532,16 +538,8 @@ mod tests {
     #[test]
     fn administrators_and_regulators_log_in_with_a_one_time_code_unless_turned_off() {
         use zhisu_domain::Role;
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("zhisu.toml");
+        let (_dir, file, mut args) = with_file();
         std::fs::write(&file, "").unwrap();
-        let mut args = ServeArgs {
-            common: CommonArgs {
-                config: Some(file.clone()),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
         let roles = |args: &ServeArgs| Settings::resolve(args).map(|s| s.two_factor_roles);
         assert_eq!(
             roles(&args).unwrap(),
@@ -570,15 +568,7 @@ mod tests {
 
     #[test]
     fn the_nightly_sweep_is_at_two_unless_set() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("zhisu.toml");
-        let args = ServeArgs {
-            common: CommonArgs {
-                config: Some(file.clone()),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
+        let (_dir, file, args) = with_file();
         let at = |text: &str| {
             std::fs::write(&file, text).unwrap();
             Settings::resolve(&args).map(|s| s.verification_at)
