@@ -32,6 +32,8 @@ pub struct RuleView {
     pub zh: String,
     pub en: String,
     pub retired: bool,
+    /// Whether this deployment runs it (`verification_off` in the settings).
+    pub in_force: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -43,8 +45,9 @@ pub struct Catalogue {
 /// The verification rules in force.
 #[utoipa::path(get, path = "/api/v1/verification/rules", tag = "verification",
     responses((status = 200, body = Catalogue)), security(("api_key" = [])))]
-pub async fn rules(Auth(_by): Auth) -> Json<Catalogue> {
+pub async fn rules(State(state): State<AppState>, Auth(_by): Auth) -> Json<Catalogue> {
     let c = zhisu_domain::verification::catalogue();
+    let off = &state.service.settings.verification_off;
     Json(Catalogue {
         version: c.version.clone(),
         rules: c
@@ -61,6 +64,7 @@ pub async fn rules(Auth(_by): Auth) -> Json<Catalogue> {
                 zh: r.zh.clone(),
                 en: r.en.clone(),
                 retired: r.retired,
+                in_force: !r.retired && !off.contains(&r.id),
             })
             .collect(),
     })

@@ -147,6 +147,8 @@ pub struct ServiceSettings {
     pub capture_memory_mib: u32,
     /// Roles that must log in with a one-time code too (issue 16.16).
     pub two_factor_roles: Vec<zhisu_domain::Role>,
+    /// Verification rules this deployment does not run (issue 17), by ID.
+    pub verification_off: Vec<String>,
 }
 
 impl Default for ServiceSettings {
@@ -163,6 +165,7 @@ impl Default for ServiceSettings {
             login_policy: Default::default(),
             capture_memory_mib: 1024,
             two_factor_roles: Vec::new(),
+            verification_off: Vec::new(),
         }
     }
 }

@@ -101,6 +101,7 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(Engine, Service)> {
             login_policy: settings.login_policy,
             capture_memory_mib: settings.capture_memory_mib,
             two_factor_roles: settings.two_factor_roles.clone(),
+            verification_off: settings.verification_off.clone(),
         },
     )
     .with_webhook(Arc::new(

@@ -101,6 +101,7 @@ struct FileSettings {
     two_factor_roles: Option<Vec<String>>,
     crypto: Option<String>,
     verification_at: Option<String>,
+    verification_off: Option<Vec<String>>,
     /// Industry retention rules: years by product category code.
     #[serde(default)]
     retention_years: std::collections::BTreeMap<String, u32>,
@@ -140,6 +141,8 @@ pub struct Settings {
     pub crypto: Option<zhisu_ledger::Suite>,
     /// When the nightly verification sweep runs (Asia/Shanghai); None: never.
     pub verification_at: Option<chrono::NaiveTime>,
+    /// Verification rules this deployment does not run, by ID.
+    pub verification_off: Vec<String>,
 }
 
 /// A database URL; its password never appears in `Debug` output or logs.
@@ -237,6 +240,21 @@ impl Settings {
                 )
             })?),
         };
+        let verification_off = file.verification_off.clone().unwrap_or_default();
+        let catalogue = zhisu_domain::verification::catalogue();
+        for id in &verification_off {
+            if catalogue.rule(id).is_none() {
+                bail!(
+                    "verification_off: no rule {id:?} in the verification catalogue (rules: {})",
+                    catalogue
+                        .rules
+                        .iter()
+                        .map(|r| r.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+        }
         let session_hours = file.session_hours.unwrap_or(12);
         if !(1..=24 * 30).contains(&session_hours) {
             bail!("session_hours must be 1 to 720, got {session_hours}");
@@ -375,6 +393,7 @@ impl Settings {
             two_factor_roles,
             crypto,
             verification_at,
+            verification_off,
         })
     }
 
@@ -427,6 +446,9 @@ two_factor_roles = ["platform-admin", "security-admin", "audit-admin", "regulato
 # When the nightly data-verification sweep runs (数据核查: every rule over
 # all stored records), Asia/Shanghai time; "" for never.
 verification_at = "02:00"
+# Rules of the catalogue (GET /api/v1/verification/rules) this deployment
+# does not run, by ID; an ID the catalogue lacks is refused at start.
+# verification_off = ["ZV-R-004"]
 
 # Cryptography, chosen once when the deployment is created (its keys are
 # made): "standard" (SHA-256, Ed25519, AES-256-GCM) or "sm" (商用密码: SM3
@@ -581,6 +603,19 @@ mod tests {
         assert_eq!(at("verification_at = \"\"\n").unwrap(), None);
         let e = at("verification_at = \"25:00\"\n").unwrap_err().to_string();
         assert!(e.contains("verification_at must be HH:MM"), "{e}");
+    }
+
+    #[test]
+    fn rules_turned_off_must_be_in_the_catalogue() {
+        let (_dir, file, args) = with_file();
+        std::fs::write(&file, "verification_off = [\"ZV-R-004\"]\n").unwrap();
+        assert_eq!(
+            Settings::resolve(&args).unwrap().verification_off,
+            ["ZV-R-004"]
+        );
+        std::fs::write(&file, "verification_off = [\"ZV-X-999\"]\n").unwrap();
+        let e = Settings::resolve(&args).err().unwrap().to_string();
+        assert!(e.contains("no rule \"ZV-X-999\""), "{e}");
     }
 
     #[test]

@@ -8,7 +8,7 @@ mod catalogue;
 mod rules;
 
 pub use catalogue::{catalogue, Catalogue, Rule};
-pub use rules::run;
+pub use rules::{run, run_except};
 
 use serde::{Deserialize, Serialize};
 

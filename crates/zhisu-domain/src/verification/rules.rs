@@ -33,9 +33,18 @@ pub(crate) const IMPLEMENTED: &[(&str, Check)] = &[
 /// Every finding of every rule the catalogue keeps in force, in rule and
 /// record order.
 pub fn run(snapshot: &Snapshot) -> Vec<Finding> {
+    run_except(snapshot, &[])
+}
+
+/// [`run`] without the rules a deployment turned off (by ID).
+pub fn run_except(snapshot: &Snapshot, off: &[String]) -> Vec<Finding> {
     let names = Names::of(snapshot);
     let mut findings = Vec::new();
-    for rule in catalogue().rules.iter().filter(|r| !r.retired) {
+    for rule in catalogue()
+        .rules
+        .iter()
+        .filter(|r| !r.retired && !off.contains(&r.id))
+    {
         let check = IMPLEMENTED
             .iter()
             .find(|(id, _)| *id == rule.id)
@@ -752,6 +761,15 @@ mod tests {
         s.batches[0].record.production_date = NaiveDate::from_ymd_opt(2026, 10, 3).unwrap();
         s.batches[0].record.activated_at = Some("2026-10-02T17:00:00Z".into());
         assert_eq!(only(&s, "ZV-R-001"), vec![]);
+    }
+
+    #[test]
+    fn a_rule_turned_off_finds_nothing() {
+        let mut s = clean();
+        s.enterprises[1].record.region_code = "440305".into();
+        assert_eq!(only(&s, "ZV-R-004").len(), 1);
+        let off = run_except(&s, &["ZV-R-004".to_string()]);
+        assert!(off.iter().all(|f| f.rule != "ZV-R-004"));
     }
 
     #[test]

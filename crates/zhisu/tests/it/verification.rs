@@ -172,3 +172,45 @@ async fn a_sweep_finds_seeded_defects_shows_them_to_whom_they_concern_and_resolv
         assert!(rules["rules"].as_array().unwrap().len() >= 12);
     }
 }
+
+/// A deployment turns a rule off in its settings: sweeps skip it and the
+/// catalogue says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_the_settings_turn_off_is_not_run() {
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(config.path(), "verification_off = [\"ZV-R-003\"]\n").unwrap();
+    let path = config.path().to_path_buf();
+    let app = TestApp::spawn_with(crate::support::EngineKind::Sqlite, |args| {
+        args.common.config = Some(path)
+    })
+    .await;
+    let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+    let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+    app.post(&maker, "/api/v1/products", &gas_stove_json("OFF-1"))
+        .await;
+    let mut twice = gas_stove_json("off-1");
+    twice["product_name"] = json!("燃气灶");
+    assert_eq!(app.post(&maker, "/api/v1/products", &twice).await.0, 201);
+    let (status, sweep) = app
+        .post(&admin, "/api/v1/verification/sweeps", &json!({}))
+        .await;
+    assert_eq!(status, 201, "{sweep}");
+    let (_, found) = app
+        .get(&admin, "/api/v1/verification/findings?rule=ZV-R-003")
+        .await;
+    assert_eq!(found["total"], 0, "{found}");
+    let (_, rules) = app.get(&admin, "/api/v1/verification/rules").await;
+    let rule = |id: &str| {
+        rules["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()["in_force"]
+            .clone()
+    };
+    assert_eq!(
+        (rule("ZV-R-003"), rule("ZV-R-001")),
+        (json!(false), json!(true))
+    );
+}
