@@ -390,6 +390,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("v_security-admin", "安全管理员", "Security administrator"),
     ("verification", "数据核查", "Data verification"),
     ("vf_run", "立即核查", "Run a sweep now"),
+    ("vf_open_findings", "待处理核查问题", "Open verification findings"),
     ("vf_last", "最近一次核查", "Last sweep"),
     ("vf_none", "尚未核查过。", "No sweep has run yet."),
     ("vf_records", "条记录", "records"),

@@ -40,8 +40,23 @@ pub async fn dashboard(
         .await
         .map(|p| p.total)
         .unwrap_or(0);
+    // Open verification findings this person may see (issue 17).
+    let open_findings = state
+        .service
+        .list_findings(
+            by,
+            zhisu_service::FindingFilter {
+                status: Some("open".into()),
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .map(|p| p.total)
+        .unwrap_or(0);
     let counts = minijinja::context! {
         pending_changes,
+        open_findings,
         enterprises => total(&state, by, RecordKind::Enterprise).await,
         products => total(&state, by, RecordKind::Product).await,
         batches => total(&state, by, RecordKind::Batch).await,

@@ -86,4 +86,13 @@ async fn a_regulator_runs_a_sweep_and_reads_its_findings_in_chromium() {
         );
     }
     driver.screenshot("verification-findings.png").await;
+    // The dashboard counts them, and leads back here.
+    driver.goto(&app.url("/dashboard")).await;
+    let html = driver.source().await;
+    let card = &html[html.find("id=\"open-findings\"").expect("the card")..];
+    let card = &card[..card.find("</a>").unwrap()];
+    assert!(
+        card.contains("<span>2</span>") && card.contains("待处理核查问题"),
+        "{card}"
+    );
 }
