@@ -189,6 +189,17 @@ pub async fn audit(
             names.insert(a.entry.actor.clone(), name);
         }
     }
+    // What each action and outcome is, in the page's language, beside the
+    // code the filter takes.
+    let mut labels: std::collections::HashMap<String, String> = Default::default();
+    for a in &result.items {
+        labels
+            .entry(a.entry.action.clone())
+            .or_insert_with(|| action_label(page.lang, &a.entry.action));
+        labels
+            .entry(format!("out:{}", a.entry.outcome))
+            .or_insert_with(|| outcome_label(page.lang, &a.entry.outcome));
+    }
     let base = format!(
         "actor={}&action={}&enterprise_id={}",
         urlencoding::encode(p.actor.as_deref().unwrap_or("")),
@@ -199,12 +210,29 @@ pub async fn audit(
         &page,
         "audit.html",
         minijinja::context! {
-            items => result.items, total => result.total, names,
+            items => result.items, total => result.total, names, labels,
             actor => p.actor.unwrap_or_default(), action => p.action.unwrap_or_default(), enterprise_id => p.enterprise_id.unwrap_or_default(),
             prev => (offset > 0).then(|| format!("?{base}&offset={}", (offset - PAGE_SIZE).max(0))),
             next => (offset + PAGE_SIZE < result.total).then(|| format!("?{base}&offset={}", offset + PAGE_SIZE)),
         },
     )
+}
+
+/// An audit action in words: `product.create` → 登记产品; an access
+/// (`api GET /api/v1/…`) → 接口访问; an unknown one stays its code.
+fn action_label(lang: crate::i18n::Lang, action: &str) -> String {
+    if action.starts_with("api ") {
+        return lang.text("act_api").to_string();
+    }
+    lang.text(&format!("act_{action}")).to_string()
+}
+
+/// `ok` → 成功; an HTTP status stays as it is.
+fn outcome_label(lang: crate::i18n::Lang, outcome: &str) -> String {
+    match lang.text(&format!("out_{outcome}")) {
+        "" => outcome.to_uppercase(),
+        label => label.to_string(),
+    }
 }
 
 /// The filtered audit log as CSV (G8.4: admins export it), up to 100,000 rows.

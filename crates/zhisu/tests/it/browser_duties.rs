@@ -75,6 +75,10 @@ async fn the_security_admin_makes_an_account_and_the_auditor_sees_it_in_chromium
         html.contains("安全管理员 孙工"),
         "who did it, by name: {html}"
     );
+    assert!(
+        html.contains("创建账号") && html.contains("成功"),
+        "what was done, in words: {html}"
+    );
     driver.screenshot("duties-auditor-audit.png").await;
     driver.goto(&app.url("/users")).await;
     let html = driver.source().await;
