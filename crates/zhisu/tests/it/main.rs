@@ -3,6 +3,7 @@
 //! `ZHISU_TEST_DATABASE_URL` is set; required under CI), and a real
 //! headless Chromium for the pages.
 
+mod admin_pages;
 mod api;
 mod architecture;
 mod browser;
@@ -49,6 +50,7 @@ mod schemathesis;
 mod schemes;
 mod sm_crypto;
 mod store;
+mod store_engine;
 mod subscriptions;
 mod supply;
 mod support;
