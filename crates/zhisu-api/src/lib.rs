@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod cases;
 pub mod change_requests;
 pub mod codes;
 mod doc_errors;
@@ -59,7 +60,7 @@ pub struct AppState {
         (name = "platform", description = "Health"),
         (name = "epcis", description = "The EPCIS 2.0 REST binding: capture, queries, subscriptions (G6.2)"),
         (name = "resolver", description = "The GS1 Digital Link resolver: what a scan of a printed code answers (P6.6)"),
-        (name = "verification", description = "Data verification: the rules, sweeps and findings (V4, V5-auto)"),
+        (name = "verification", description = "Data verification: the rules, sweeps and findings (V4, V5-auto), and cases followed to closure (V6)"),
     )
 )]
 struct ApiDoc;
@@ -135,6 +136,11 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(verification::rules))
         .routes(routes!(verification::sweep))
         .routes(routes!(verification::findings))
+        .routes(routes!(cases::open_case, cases::list_cases))
+        .routes(routes!(cases::get_case))
+        .routes(routes!(cases::answer_case))
+        .routes(routes!(cases::recheck_case))
+        .routes(routes!(cases::close_case))
 }
 
 /// The OpenAPI 3.1 document, generated from the handlers' annotations.

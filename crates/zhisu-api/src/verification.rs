@@ -91,6 +91,8 @@ pub struct FindingParams {
     pub kind: Option<String>,
     /// The record's ID (with `kind`).
     pub record_id: Option<i64>,
+    /// One enterprise's findings.
+    pub enterprise_id: Option<i64>,
     /// `open` (default) or `resolved`.
     pub status: Option<String>,
     /// A GB/T 2260 region code or its prefix (`44`, `4403`).
@@ -127,6 +129,7 @@ pub async fn findings(
                 axis: p.axis,
                 kind: p.kind,
                 record_id: p.record_id,
+                enterprise_id: p.enterprise_id,
                 status: Some(p.status.unwrap_or_else(|| "open".into())),
                 region: p.region,
                 limit: p.limit.unwrap_or(50),

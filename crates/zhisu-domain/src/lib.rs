@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod batch;
 pub mod blob;
+pub mod cases;
 pub mod change_request;
 pub mod duties;
 pub mod enterprise;
@@ -51,6 +52,8 @@ pub enum RecordKind {
     Feedback,
     /// A change of the fields issued codes show (P4).
     ChangeRequest,
+    /// A case of verification findings followed to closure (V6-dispose).
+    Case,
 }
 
 impl RecordKind {
@@ -64,6 +67,7 @@ impl RecordKind {
             RecordKind::Recall => "recall",
             RecordKind::Feedback => "feedback",
             RecordKind::ChangeRequest => "change-request",
+            RecordKind::Case => "case",
         }
     }
 
@@ -77,6 +81,7 @@ impl RecordKind {
             "recall" => Some(RecordKind::Recall),
             "feedback" => Some(RecordKind::Feedback),
             "change-request" => Some(RecordKind::ChangeRequest),
+            "case" => Some(RecordKind::Case),
             _ => None,
         }
     }

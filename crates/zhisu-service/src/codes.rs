@@ -385,6 +385,15 @@ impl Service {
         self.manufacturer_for(by, Some(record.enterprise_id))
             .await?;
         Self::step(&mut batch, BatchAction::Activate)?;
+        // 暂停赋码 (V6-dispose): an open case stops new codes of its products.
+        if let Some(case) = self
+            .codes_suspended_by(record.enterprise_id, batch.product_id)
+            .await?
+        {
+            return Err(ServiceError::Conflict(format!(
+                "案件 #{case} 处置期间暂停赋码，结案后才能激活 (open case {case} suspends new codes of this product until it is closed)"
+            )));
+        }
         batch.activated_at = Some(format_time(Utc::now()));
         let view = self
             .store_batch(by, &record, &batch, "batch.activate", ip)

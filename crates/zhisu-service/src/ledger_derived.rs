@@ -162,6 +162,12 @@ impl Service {
                 Ok(f) => crate::feedback::feedback_index(&f, &region_of(f.enterprise_id)),
                 Err(_) => return Ok(Some(typed("body"))),
             },
+            RecordKind::Case => {
+                match serde_json::from_value::<zhisu_domain::cases::Case>(body.clone()) {
+                    Ok(c) => crate::cases::case_index(&c, &region_of(c.enterprise_id)),
+                    Err(_) => return Ok(Some(typed("body"))),
+                }
+            }
             RecordKind::ChangeRequest => {
                 match serde_json::from_value::<ChangeRequest>(body.clone()) {
                     Ok(r) => {

@@ -7,6 +7,7 @@
 mod accounts;
 mod blobs;
 mod capture_budget;
+mod cases;
 mod change_requests;
 mod code_filter;
 mod codes;
@@ -43,6 +44,7 @@ pub use accounts::principal_of_user;
 pub use accounts::{NewAccount, NewKey, Registration, SignedSession};
 pub use blobs::BlobDir;
 pub use capture_budget::CaptureRoom;
+pub use cases::today_in_shanghai;
 pub use codes::{CodeFormat, CodePlan, Verification, VerifyStatus};
 pub use epcis::{
     definition_query, query_parameter, EventPage, NamedQuery, MAX_CAPTURE_BYTES, SIGNATURE_HEADER,

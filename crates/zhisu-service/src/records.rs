@@ -339,7 +339,8 @@ impl Service {
             RecordKind::Batch
             | RecordKind::Recall
             | RecordKind::Feedback
-            | RecordKind::ChangeRequest => filter.status.clone(),
+            | RecordKind::ChangeRequest
+            | RecordKind::Case => filter.status.clone(),
         }
         .filter(|t| !t.is_empty());
         query.region_prefix = filter.region_code.clone().filter(|r| !r.is_empty());

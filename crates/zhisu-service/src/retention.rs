@@ -88,7 +88,8 @@ impl Service {
                 body["product_id"].as_i64().into_iter().collect(),
                 false,
             ),
-            RecordKind::Package | RecordKind::Recall => (written, vec![], true),
+            // A case is evidence for enforcement: kept like a recall.
+            RecordKind::Package | RecordKind::Recall | RecordKind::Case => (written, vec![], true),
             // Part of the product's trace: kept as long as the product.
             RecordKind::ChangeRequest => (
                 written,

@@ -140,8 +140,9 @@ impl ScanCache {
             // Who holds a code is what the scan page lists as its sellers.
             RecordKind::Flow => self.sellers.write().expect("cache lock").clear(),
             RecordKind::Recall => *self.recalls.write().expect("cache lock") = None,
-            // Nothing the scan shows is made of these.
-            RecordKind::Feedback => {}
+            // Nothing the scan shows is made of these (a case's scan-page
+            // notice is not shown yet: when it is, a case clears its codes).
+            RecordKind::Feedback | RecordKind::Case => {}
             RecordKind::ChangeRequest => self.invalidate(),
         }
     }

@@ -18,6 +18,7 @@ pub struct FindingFilter {
     pub axis: Option<String>,
     pub kind: Option<String>,
     pub record_id: Option<i64>,
+    pub enterprise_id: Option<i64>,
     pub status: Option<String>,
     pub region: Option<String>,
     pub limit: i64,
@@ -169,10 +170,12 @@ impl Service {
             .store
             .list_findings(&FindingQuery {
                 scope: by.list_scope(),
+                id: None,
                 rule: filter.rule,
                 axis: filter.axis,
                 kind,
                 record_id: filter.record_id,
+                enterprise_id: filter.enterprise_id,
                 status: filter.status,
                 region_prefix: filter.region,
                 limit: filter.limit,

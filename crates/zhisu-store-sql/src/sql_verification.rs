@@ -148,6 +148,12 @@ macro_rules! sql_verification {
                 if let Some(kind) = query.kind {
                     add_condition(&mut conditions, &mut binds, "f.kind = $?", Bind::Text(kind.as_str().into()));
                 }
+                if let Some(id) = query.id {
+                    add_condition(&mut conditions, &mut binds, "f.id = $?", Bind::I64(id));
+                }
+                if let Some(id) = query.enterprise_id {
+                    add_condition(&mut conditions, &mut binds, "f.enterprise_id = $?", Bind::I64(id));
+                }
                 if let Some(id) = query.record_id {
                     add_condition(&mut conditions, &mut binds, "f.record_id = $?", Bind::I64(id));
                 }

@@ -81,10 +81,13 @@ pub struct FindingRow {
 #[derive(Debug, Clone)]
 pub struct FindingQuery {
     pub scope: ListScope,
+    /// One finding, by its ID.
+    pub id: Option<i64>,
     pub rule: Option<String>,
     pub axis: Option<String>,
     pub kind: Option<RecordKind>,
     pub record_id: Option<i64>,
+    pub enterprise_id: Option<i64>,
     pub status: Option<String>,
     /// A region-code prefix.
     pub region_prefix: Option<String>,

@@ -26,6 +26,8 @@ mod scan_page;
 mod session_pages;
 
 pub use scan::Resolver;
+mod case_detail;
+mod case_pages;
 mod trade;
 mod two_factor_pages;
 mod verification_pages;
@@ -501,6 +503,13 @@ pub fn router(state: WebState) -> Router {
         .route("/alerts", get(trade::alerts))
         .route("/verification", get(verification_pages::findings))
         .route("/verification/sweeps", post(verification_pages::sweep))
+        .route("/cases", get(case_pages::list).post(case_pages::create))
+        .route("/cases/new", get(case_pages::new))
+        .route("/cases/{id}", get(case_pages::detail))
+        .route("/cases/{id}/history", get(case_pages::history))
+        .route("/cases/{id}/answer", post(case_pages::answer))
+        .route("/cases/{id}/recheck", post(case_pages::recheck))
+        .route("/cases/{id}/close", post(case_pages::close))
         .route("/codes/life", get(trade::code_life))
         .route("/supply", get(trade::supply))
         .route("/feedback", get(record_list::feedback_list))

@@ -99,6 +99,7 @@ pub(crate) fn fields_of(kind: RecordKind) -> &'static [&'static str] {
             "answer",
             "answered_at",
         ],
+        RecordKind::Case => &["status", "class", "deadline"],
         RecordKind::ChangeRequest => &[
             "status",
             "product_id",
@@ -132,6 +133,7 @@ pub(crate) fn collection(kind: RecordKind) -> &'static str {
         RecordKind::Recall => "recalls",
         RecordKind::Feedback => "feedback",
         RecordKind::ChangeRequest => "change-requests",
+        RecordKind::Case => "cases",
     }
 }
 

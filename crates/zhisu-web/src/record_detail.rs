@@ -44,6 +44,8 @@ pub(crate) async fn detail_page(
     let mut workflow: Vec<minijinja::Value> = Vec::new();
     let (title, can_edit) = match kind {
         RecordKind::Package => (record.text("key").to_string(), false),
+        // Its own page (`case_pages.rs`) shows a case; this is its history's title.
+        RecordKind::Case => (lang.text("case").to_string(), false),
         RecordKind::ChangeRequest => {
             crate::change_requests::detail_parts(
                 state,

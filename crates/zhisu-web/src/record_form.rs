@@ -25,7 +25,8 @@ pub(crate) async fn form_fields(
         | RecordKind::Flow
         | RecordKind::Recall
         | RecordKind::Feedback
-        | RecordKind::ChangeRequest => forms::Fields(vec![]),
+        | RecordKind::ChangeRequest
+        | RecordKind::Case => forms::Fields(vec![]),
         RecordKind::Enterprise => forms::enterprise_fields(page.lang, false, editing),
         RecordKind::Product => forms::product_fields(page.lang, editing),
         RecordKind::Batch => {
@@ -151,7 +152,8 @@ pub(crate) async fn save(
         | RecordKind::Flow
         | RecordKind::Recall
         | RecordKind::Feedback
-        | RecordKind::ChangeRequest => serde_json::Value::Null,
+        | RecordKind::ChangeRequest
+        | RecordKind::Case => serde_json::Value::Null,
     };
     let version = form.text("version").parse::<i64>().ok();
     let result = if !errors.is_empty() {
@@ -197,7 +199,8 @@ pub(crate) async fn save(
                 | RecordKind::Flow
                 | RecordKind::Recall
                 | RecordKind::Feedback
-                | RecordKind::ChangeRequest,
+                | RecordKind::ChangeRequest
+                | RecordKind::Case,
                 _,
             ) => Err(ServiceError::Forbidden(
                 "made through their own forms or the API".into(),

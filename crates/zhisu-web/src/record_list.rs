@@ -103,6 +103,7 @@ pub(crate) fn table_columns(kind: RecordKind) -> &'static [&'static str] {
         RecordKind::Recall => &["status", "reason", "batch_ids", "updated_at"],
         RecordKind::Feedback => &["message", "status", "from", "updated_at"],
         RecordKind::ChangeRequest => &["changes", "reason", "status", "updated_at"],
+        RecordKind::Case => &["status", "class", "deadline", "updated_at"],
         RecordKind::Enterprise => &["name", "uscc", "kind", "region_code", "updated_at"],
         RecordKind::Product => &[
             "product_name",
@@ -240,6 +241,14 @@ pub(crate) async fn list_page(
             ["open", "answered", "closed"]
                 .iter()
                 .map(|k| (k.to_string(), lang.text(&format!("v_{k}")).to_string()))
+                .collect(),
+        ),
+        RecordKind::Case => (
+            "status",
+            params.status.clone().unwrap_or_default(),
+            zhisu_domain::cases::CaseStatus::ALL
+                .iter()
+                .map(|s| (s.as_str().to_string(), s.label_zh().to_string()))
                 .collect(),
         ),
         RecordKind::ChangeRequest => (

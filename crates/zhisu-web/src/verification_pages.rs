@@ -84,7 +84,9 @@ pub async fn findings(
             axis => lang.text(&format!("axis_{}", f.axis)),
             class => lang.text(&format!("class_{}", f.class)),
             kind => lang.text(&format!("kind_{}", f.kind.as_str())),
-            link => format!("/{}s/{}", f.kind.as_str(), f.record_id),
+            link => format!("/{}/{}", crate::pages::collection(f.kind), f.record_id),
+            new_case => (s.principal.role == Role::Regulator && f.status == "open")
+                .then(|| format!("/cases/new?enterprise_id={}&finding={}", f.enterprise_id, f.id)),
             record, enterprise, field,
             evidence => f.evidence.clone(),
             seen => view::local_time(f.opened_at.clone()),

@@ -40,6 +40,9 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "verification.html",
         include_str!("../templates/verification.html"),
     ),
+    ("cases.html", include_str!("../templates/cases.html")),
+    ("case_new.html", include_str!("../templates/case_new.html")),
+    ("case.html", include_str!("../templates/case.html")),
     ("labels.html", include_str!("../templates/labels.html")),
     ("channels.html", include_str!("../templates/channels.html")),
     (

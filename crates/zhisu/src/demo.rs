@@ -4,6 +4,8 @@
 //! sellers, regulators, products of every trace level, batches in every
 //! state, and an amended product with history.
 
+mod cases;
+
 use anyhow::Context;
 use zhisu_codes::Uscc;
 use zhisu_domain::enterprise::{BlobInput, EnterpriseInput};
@@ -553,11 +555,30 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
     }
     goods_move(service, &gd_regulator, &owners, &active).await?;
     defects(service, &owners).await?;
+    let toys_refiled = cases::refile(
+        service,
+        &owners,
+        "toys-admin",
+        "儿童推车（旧款）",
+        "2024011119655555",
+        51,
+    )
+    .await?;
+    cases::refile(
+        service,
+        &owners,
+        "cable-admin",
+        "电线（重复备案）",
+        "2021010101123789",
+        52,
+    )
+    .await?;
     // 数据核查 (issue 17): the findings page has something to show.
     service
         .run_verification(None, |_| {})
         .await
         .context("the demo's verification sweep")?;
+    cases::open_cases(service, &owners, &gd_regulator, &zj_regulator, toys_refiled).await?;
     Ok(true)
 }
 

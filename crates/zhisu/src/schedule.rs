@@ -1,6 +1,7 @@
 //! The nightly verification sweep (V5-auto, issue 17): at
 //! `verification_at` (Asia/Shanghai, default 02:00) every day the server
-//! runs every rule over all stored records, as `zhisu verify run` does.
+//! runs every rule over all stored records, as `zhisu verify run` does,
+//! then escalates the cases past their deadline (V6-dispose).
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveTime, TimeZone, Utc};
 
@@ -42,6 +43,14 @@ pub fn nightly_verification(service: zhisu_service::Service, at: NaiveTime) {
                     "nightly verification sweep"
                 ),
                 Err(e) => tracing::error!(error = %e, "the nightly verification sweep failed"),
+            }
+            // Cases past their deadline move to the next measures (V6-dispose).
+            match service
+                .escalate_overdue_cases(zhisu_service::today_in_shanghai())
+                .await
+            {
+                Ok(n) => tracing::info!(escalated = n, "overdue cases escalated"),
+                Err(e) => tracing::error!(error = %e, "escalating overdue cases failed"),
             }
         }
     });

@@ -43,6 +43,14 @@ pub async fn run(command: VerifyCommand) -> anyhow::Result<()> {
                 sweep.opened,
                 sweep.resolved
             );
+            // Overdue cases escalate with every sweep, as at night (V6-dispose).
+            let escalated = service
+                .escalate_overdue_cases(zhisu_service::today_in_shanghai())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if escalated > 0 {
+                eprintln!("逾期案件升级 {escalated} 件 ({escalated} overdue case(s) escalated)");
+            }
             if json {
                 print_open(&service).await
             } else {

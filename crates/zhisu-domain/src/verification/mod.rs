@@ -82,8 +82,20 @@ impl Severity {
     }
 }
 
-/// How a check ends (V6-class).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+/// How a check ends (V6-class), least serious first.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ResultClass {
     /// 合格
@@ -103,6 +115,16 @@ impl ResultClass {
             ResultClass::Minor => "minor",
             ResultClass::NonCompliant => "non-compliant",
             ResultClass::Serious => "serious",
+        }
+    }
+
+    /// Its name in the standard's words.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ResultClass::Compliant => "合格",
+            ResultClass::Minor => "基本合格",
+            ResultClass::NonCompliant => "不合格",
+            ResultClass::Serious => "严重不合格",
         }
     }
 

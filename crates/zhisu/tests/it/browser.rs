@@ -619,3 +619,16 @@ async fn a_seller_is_told_of_a_recall_and_returns_the_goods_in_chromium() {
     let (_, recall) = app.get(&gd, &format!("/api/v1/recalls/{recall_id}")).await;
     assert_eq!(recall["returned"], 2, "{recall}");
 }
+
+/// Signs `login` in with the tests' password; the dashboard's source.
+pub(crate) async fn log_in(driver: &Driver, app: &TestApp, login: &str) -> String {
+    driver.goto(&app.url("/login")).await;
+    driver.type_into("#login", login).await;
+    driver
+        .type_into("#password", crate::support::PASSWORD)
+        .await;
+    driver.click("button[type='submit']").await;
+    driver
+        .wait_for("the dashboard", |url, _| url.ends_with("/dashboard"))
+        .await
+}

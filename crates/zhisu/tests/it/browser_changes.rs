@@ -7,18 +7,8 @@
 use zhisu_domain::Role;
 use zhisu_service::NewAccount;
 
-use crate::browser::Driver;
+use crate::browser::{log_in, Driver};
 use crate::support::{EngineKind, TestApp, PASSWORD};
-
-async fn log_in(driver: &Driver, app: &TestApp, login: &str) -> String {
-    driver.goto(&app.url("/login")).await;
-    driver.type_into("#login", login).await;
-    driver.type_into("#password", PASSWORD).await;
-    driver.click("button[type='submit']").await;
-    driver
-        .wait_for("the dashboard", |url, _| url.ends_with("/dashboard"))
-        .await
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rename_is_requested_and_approved_in_chromium() {

@@ -37,6 +37,10 @@ fn body_for(path: &str) -> Value {
         json!({"approve": true, "note": "同意"})
     } else if ends("/identity-check") {
         json!({"verified": true})
+    } else if ends("/answer") && path.contains("/cases/") {
+        json!({"note": "已整改"})
+    } else if ends("/close") || ends("/recheck") {
+        json!({"note": "结案"})
     } else if ends("/answer") {
         json!({"answer": "已处理"})
     } else if ends("/progress") {
@@ -123,6 +127,26 @@ async fn outsiders_reach_no_record_of_another_tenant_by_any_route() {
         )
         .await,
     );
+    // A case on the maker's findings (a model filed twice under two names).
+    let mut twice = crate::support::gas_stove_json("sweep-1");
+    twice["product_name"] = json!("燃气灶（重复）");
+    created(app.post(&maker, "/api/v1/products", &twice).await);
+    created(
+        app.post(&gd, "/api/v1/verification/sweeps", &json!({}))
+            .await,
+    );
+    let (_, findings) = app
+        .get(&gd, "/api/v1/verification/findings?rule=ZV-R-003")
+        .await;
+    let case = created(
+        app.post(
+            &gd,
+            "/api/v1/cases",
+            &json!({"findings": [findings["items"][0]["id"]]}),
+        )
+        .await,
+    )["id"]
+        .clone();
     let key_id = app
         .scalar(&format!(
             "select min(id) from api_keys where enterprise_id = {maker_id}"
@@ -142,6 +166,7 @@ async fn outsiders_reach_no_record_of_another_tenant_by_any_route() {
         ("/api/v1/change-requests/", text(&request)),
         ("/api/v1/recalls/", text(&recall)),
         ("/api/v1/feedback/", text(&feedback)),
+        ("/api/v1/cases/", text(&case)),
         ("/api/v1/api-keys/", key_id.to_string()),
     ];
 

@@ -1,0 +1,480 @@
+//! Cases (立案处置, V6-dispose, issue 17): a regulator opens a case on open
+//! findings of one enterprise in its jurisdiction; the enterprise answers
+//! in its 整改 inbox; the rules re-run and the regulator closes it, or is
+//! told which finding still stands. Each transition is a version of the
+//! case record, so the ledger holds every step with its actor. The
+//! transitions themselves are pure (`zhisu_domain::cases`).
+
+use chrono::{NaiveDate, Utc};
+use zhisu_domain::auth::Tenancy;
+use zhisu_domain::cases::{Case, CaseAnswer, CaseFinding, CaseRefusal, CaseStatus, OpenCaseInput};
+use zhisu_domain::verification::ResultClass;
+use zhisu_domain::{Principal, RecordKind, Role};
+use zhisu_store::{format_time, AuditEntry, FindingQuery, NewRecord, RecordIndex, RecordQuery};
+
+use crate::records::{audit, to_body, RecordView};
+use crate::{Service, ServiceError, ServiceResult};
+
+/// The index columns of a case: its enterprise's, and its status as the
+/// tag the lists filter on. Made only of the body, so `ledger verify` can
+/// recompute it.
+pub(crate) fn case_index(case: &Case, region_code: &str) -> RecordIndex {
+    RecordIndex {
+        enterprise_id: Some(case.enterprise_id),
+        parent_id: None,
+        unique_key: None,
+        name: format!(
+            "{}：{} 项核查问题",
+            case.class.label_zh(),
+            case.findings.len()
+        ),
+        region_code: region_code.to_string(),
+        tag: Some(case.status.as_str().to_string()),
+        code_key: None,
+    }
+}
+
+/// Today in Asia/Shanghai, the day deadlines are counted in.
+pub fn today_in_shanghai() -> NaiveDate {
+    Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+        .date_naive()
+}
+
+impl From<CaseRefusal> for ServiceError {
+    fn from(r: CaseRefusal) -> Self {
+        match r {
+            CaseRefusal::Invalid(invalid) => invalid.into(),
+            CaseRefusal::WrongState { .. } => ServiceError::Conflict(r.to_string()),
+            CaseRefusal::Standing(ids) => ServiceError::Conflict(format!(
+                "复核未通过，核查问题 {} 仍然存在，不能结案 (the re-check still sees finding(s) {}: the case cannot close)",
+                ids.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join("、"),
+                ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+            )),
+        }
+    }
+}
+
+impl Service {
+    /// Whether `by` may act for the regulator on a record of this tenancy:
+    /// a regulator whose jurisdiction covers it.
+    fn regulates(by: &Principal, enterprise_id: i64, region_code: &str) -> bool {
+        by.role == Role::Regulator
+            && by.can_review(Tenancy {
+                enterprise_id,
+                region_code,
+            })
+    }
+
+    /// A regulator opens a case on open findings of one enterprise of its
+    /// jurisdiction (V6-dispose). A finding it may not see is not found; a
+    /// finding already in an open case, or resolved, is a conflict.
+    pub async fn open_case(
+        &self,
+        by: &Principal,
+        input: OpenCaseInput,
+        ip: Option<String>,
+    ) -> ServiceResult<RecordView> {
+        self.open_case_as_of(by, input, today_in_shanghai(), ip)
+            .await
+    }
+
+    /// [`Service::open_case`] as if today were `today` (Asia/Shanghai): the
+    /// deadline counts from that day. For seeding a case opened earlier
+    /// (the demo's overdue case); requests use today.
+    pub async fn open_case_as_of(
+        &self,
+        by: &Principal,
+        input: OpenCaseInput,
+        today: NaiveDate,
+        ip: Option<String>,
+    ) -> ServiceResult<RecordView> {
+        if by.role != Role::Regulator {
+            return Err(ServiceError::Forbidden(
+                "只有监管人员可以立案 (only a regulator opens a case)".into(),
+            ));
+        }
+        let mut ids = input.findings.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.len() > 200 {
+            return Err(ServiceError::BadRequest(
+                "一个案件最多 200 项核查问题 (at most 200 findings per case)".into(),
+            ));
+        }
+        let mut findings = Vec::new();
+        let mut proposed = ResultClass::Compliant;
+        let mut tenancy: Option<(i64, String)> = None;
+        for id in &ids {
+            let row = self
+                .finding(by, *id)
+                .await?
+                .ok_or_else(|| ServiceError::NotFound(format!("finding {id}")))?;
+            if row.status != "open" {
+                return Err(ServiceError::Conflict(format!(
+                    "核查问题 #{id} 已消除，无需立案 (finding {id} is already resolved)"
+                )));
+            }
+            match &tenancy {
+                None => tenancy = Some((row.enterprise_id, row.region_code.clone())),
+                Some((e, _)) if *e != row.enterprise_id => {
+                    return Err(ServiceError::BadRequest(
+                        "一个案件只针对一家企业的核查问题 (the findings of a case belong to one enterprise)".into(),
+                    ))
+                }
+                Some(_) => {}
+            }
+            proposed = proposed.max(ResultClass::parse(&row.class).unwrap_or(ResultClass::Minor));
+            findings.push(CaseFinding {
+                finding_id: row.id,
+                rule: row.rule,
+                kind: row.kind.as_str().to_string(),
+                record_id: row.record_id,
+                field: row.field,
+                evidence: row.evidence,
+            });
+        }
+        // A note-only finding still proposes at least a notice.
+        let proposed = proposed.max(ResultClass::Minor);
+        let (enterprise_id, region) = tenancy.unwrap_or((0, String::new()));
+        if !findings.is_empty() && !Self::regulates(by, enterprise_id, &region) {
+            return Err(ServiceError::NotFound(format!("finding {}", ids[0])));
+        }
+        for open in self.open_cases_of(enterprise_id).await? {
+            let case: Case = open.typed()?;
+            if let Some(f) = case.findings.iter().find(|f| ids.contains(&f.finding_id)) {
+                return Err(ServiceError::Conflict(format!(
+                    "核查问题 #{} 已在案件 #{} 中处置 (finding {} is already in open case {})",
+                    f.finding_id, open.id, f.finding_id, open.id
+                )));
+            }
+        }
+        let now = format_time(Utc::now());
+        let case = Case::open(
+            enterprise_id,
+            findings,
+            proposed,
+            &input,
+            today,
+            &by.actor,
+            &now,
+        )?;
+        let stored = self
+            .store
+            .create_record(
+                NewRecord {
+                    kind: RecordKind::Case,
+                    index: case_index(&case, &region),
+                    body: to_body(&case)?,
+                    links: vec![],
+                    flow: vec![],
+                },
+                AuditEntry {
+                    enterprise_id: Some(enterprise_id),
+                    ..audit(by, "case.open", ip)
+                },
+            )
+            .await?;
+        self.record_changed(RecordKind::Case, stored.id);
+        Ok(stored.into())
+    }
+
+    /// One finding `by` may see.
+    async fn finding(
+        &self,
+        by: &Principal,
+        id: i64,
+    ) -> ServiceResult<Option<zhisu_store::FindingRow>> {
+        let page = self
+            .store
+            .list_findings(&FindingQuery {
+                scope: by.list_scope(),
+                id: Some(id),
+                rule: None,
+                axis: None,
+                kind: None,
+                record_id: None,
+                enterprise_id: None,
+                status: None,
+                region_prefix: None,
+                limit: 1,
+                offset: 0,
+            })
+            .await?;
+        Ok(page.items.into_iter().next())
+    }
+
+    /// The cases of an enterprise not yet closed.
+    async fn open_cases_of(&self, enterprise_id: i64) -> ServiceResult<Vec<RecordView>> {
+        let mut open = Vec::new();
+        for status in [CaseStatus::Notified, CaseStatus::Answered] {
+            let mut query = RecordQuery::new(RecordKind::Case, zhisu_domain::auth::ListScope::All);
+            query.enterprise_id = Some(enterprise_id);
+            query.tag = Some(status.as_str().into());
+            query.limit = 500;
+            open.extend(
+                self.store
+                    .list_records(&query)
+                    .await?
+                    .items
+                    .into_iter()
+                    .map(RecordView::from),
+            );
+        }
+        Ok(open)
+    }
+
+    /// The open case that suspends code making for a product (暂停赋码,
+    /// V6-dispose), if any: a case holding that measure whose findings name
+    /// the product, one of its batches, or the enterprise or its trade as a
+    /// whole (then every product of it).
+    pub(crate) async fn codes_suspended_by(
+        &self,
+        enterprise_id: i64,
+        product_id: i64,
+    ) -> ServiceResult<Option<i64>> {
+        for open in self.open_cases_of(enterprise_id).await? {
+            let case: Case = open.typed()?;
+            if !case.holds(zhisu_domain::cases::Measure::SuspendCodes) {
+                continue;
+            }
+            for f in &case.findings {
+                let concerned = match RecordKind::parse(&f.kind) {
+                    Some(RecordKind::Product) => f.record_id == product_id,
+                    Some(RecordKind::Batch) => self
+                        .store
+                        .get_record(RecordKind::Batch, f.record_id)
+                        .await?
+                        .is_some_and(|b| b.body["product_id"].as_i64() == Some(product_id)),
+                    _ => true,
+                };
+                if concerned {
+                    return Ok(Some(open.id));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Stores the next version of a case after `change` (a pure
+    /// transition); nothing is written when it refuses.
+    async fn step_case(
+        &self,
+        by: &Principal,
+        id: i64,
+        action: &str,
+        ip: Option<String>,
+        change: impl FnOnce(&mut Case) -> Result<(), CaseRefusal>,
+    ) -> ServiceResult<RecordView> {
+        let stored = self.read_stored(by, RecordKind::Case, id).await?;
+        let region = stored.region_code.clone();
+        let view = RecordView::from(stored);
+        let mut case: Case = view.typed()?;
+        change(&mut case)?;
+        let updated = self
+            .store
+            .update_record(
+                RecordKind::Case,
+                id,
+                Some(view.version),
+                case_index(&case, &region),
+                to_body(&case)?,
+                AuditEntry {
+                    enterprise_id: Some(case.enterprise_id),
+                    target: Some(format!("case/{id}")),
+                    ..audit(by, action, ip)
+                },
+            )
+            .await?;
+        self.record_changed(RecordKind::Case, id);
+        Ok(updated.into())
+    }
+
+    /// The enterprise answers in its 整改 inbox: only its own people.
+    pub async fn answer_case(
+        &self,
+        by: &Principal,
+        id: i64,
+        answer: CaseAnswer,
+        ip: Option<String>,
+    ) -> ServiceResult<RecordView> {
+        let view = self.read_record(by, RecordKind::Case, id).await?;
+        if by.enterprise_id != Some(view.enterprise_id) {
+            return Err(ServiceError::Forbidden(
+                "只有被立案的企业可以答复 (only the enterprise concerned answers a case)".into(),
+            ));
+        }
+        for hash in &answer.files {
+            let hash = hash.trim().to_ascii_lowercase();
+            if hash.len() == 64 && self.store.blob(&hash).await?.is_none() {
+                return Err(zhisu_domain::Invalid(vec![zhisu_domain::FieldError::new(
+                    "files",
+                    "missing",
+                    format!("证明材料 {hash} 尚未上传 (file {hash} was not uploaded)"),
+                )
+                .clause("V6-dispose")])
+                .into());
+            }
+        }
+        let now = format_time(Utc::now());
+        let actor = by.actor.clone();
+        self.step_case(by, id, "case.answer", ip, |case| {
+            case.answer(&answer, &actor, &now)
+        })
+        .await
+    }
+
+    /// The case's findings the rules still see, after running them again
+    /// over the current records.
+    async fn standing(&self, by: &Principal, case: &Case) -> ServiceResult<Vec<i64>> {
+        self.run_verification(Some(by), |_| {}).await?;
+        let mut standing = Vec::new();
+        for f in &case.findings {
+            if self
+                .finding(by, f.finding_id)
+                .await?
+                .is_some_and(|row| row.status == "open")
+            {
+                standing.push(f.finding_id);
+            }
+        }
+        Ok(standing)
+    }
+
+    /// A regulator of the enterprise's region has the rules re-run on the
+    /// corrected records: passed, the case waits to be closed; failed, it
+    /// goes back to the enterprise naming what still stands.
+    pub async fn recheck_case(
+        &self,
+        by: &Principal,
+        id: i64,
+        ip: Option<String>,
+    ) -> ServiceResult<RecordView> {
+        let case = self.regulated_case(by, id).await?;
+        if case.status != CaseStatus::Answered {
+            // Said before the rules run for nothing.
+            return Err(case.clone().recheck(vec![], "", "").unwrap_err().into());
+        }
+        let standing = self.standing(by, &case).await?;
+        let now = format_time(Utc::now());
+        let actor = by.actor.clone();
+        self.step_case(by, id, "case.recheck", ip, |case| {
+            case.recheck(standing, &actor, &now)
+        })
+        .await
+    }
+
+    /// A regulator closes the case; refused (409, naming the findings)
+    /// while the rules, run again now, still see one of it.
+    pub async fn close_case(
+        &self,
+        by: &Principal,
+        id: i64,
+        note: String,
+        ip: Option<String>,
+    ) -> ServiceResult<RecordView> {
+        let case = self.regulated_case(by, id).await?;
+        if case.status != CaseStatus::Answered {
+            return Err(case.clone().close(vec![], "", "", "").unwrap_err().into());
+        }
+        let standing = self.standing(by, &case).await?;
+        if !standing.is_empty() {
+            return Err(self.still_standing(&case, &standing).await);
+        }
+        let now = format_time(Utc::now());
+        let actor = by.actor.clone();
+        self.step_case(by, id, "case.close", ip, |case| {
+            case.close(standing, &note, &actor, &now)
+        })
+        .await
+    }
+
+    /// The refusal of a close, naming each finding that still stands by
+    /// its rule and record, as a regulator reads it.
+    async fn still_standing(&self, case: &Case, standing: &[i64]) -> ServiceError {
+        let mut named = Vec::new();
+        for f in case
+            .findings
+            .iter()
+            .filter(|f| standing.contains(&f.finding_id))
+        {
+            let record = match RecordKind::parse(&f.kind) {
+                Some(kind) => self.record_name(kind, f.record_id).await.ok().flatten(),
+                None => None,
+            }
+            .unwrap_or_else(|| format!("{} {}", f.kind, f.record_id));
+            let rule = zhisu_domain::verification::catalogue()
+                .rule(&f.rule)
+                .map(|r| r.zh.clone())
+                .unwrap_or_default();
+            named.push(format!("{}「{rule}」：{record}", f.rule));
+        }
+        ServiceError::Conflict(format!(
+            "复核未通过，以下问题仍然存在，不能结案：{} (the re-check still sees finding(s) {}: the case cannot close)",
+            named.join("；"),
+            standing.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+        ))
+    }
+
+    /// A case `by` may act on as its regulator: one it cannot see is not
+    /// found; one it sees but does not regulate is forbidden.
+    async fn regulated_case(&self, by: &Principal, id: i64) -> ServiceResult<Case> {
+        let stored = self.read_stored(by, RecordKind::Case, id).await?;
+        if !Self::regulates(by, stored.enterprise_id, &stored.region_code) {
+            return Err(ServiceError::Forbidden(
+                "只有企业所在地区的监管人员可以复核、结案 (only a regulator of the enterprise's region re-checks or closes a case)".into(),
+            ));
+        }
+        RecordView::from(stored).typed()
+    }
+
+    /// Escalates every case past its deadline with no answer (run by the
+    /// nightly schedule and `zhisu verify run`): the next class's measures
+    /// and a new deadline, a version by `system`. The number escalated.
+    pub async fn escalate_overdue_cases(&self, today: NaiveDate) -> ServiceResult<usize> {
+        let mut escalated = 0;
+        let mut offset = 0;
+        loop {
+            let mut query = RecordQuery::new(RecordKind::Case, zhisu_domain::auth::ListScope::All);
+            query.tag = Some(CaseStatus::Notified.as_str().into());
+            query.limit = 500;
+            query.offset = offset;
+            let page = self.store.list_records(&query).await?;
+            let n = page.items.len() as i64;
+            for stored in page.items {
+                let region = stored.region_code.clone();
+                let view = RecordView::from(stored);
+                let mut case: Case = view.typed()?;
+                let now = format_time(Utc::now());
+                if !case.escalate(today, "system", &now) {
+                    continue;
+                }
+                self.store
+                    .update_record(
+                        RecordKind::Case,
+                        view.id,
+                        Some(view.version),
+                        case_index(&case, &region),
+                        to_body(&case)?,
+                        AuditEntry {
+                            actor: "system".into(),
+                            action: "case.escalate".into(),
+                            target: Some(format!("case/{}", view.id)),
+                            enterprise_id: Some(case.enterprise_id),
+                            outcome: "ok".into(),
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                self.record_changed(RecordKind::Case, view.id);
+                escalated += 1;
+            }
+            // Escalated cases stay notified, so the page's rows stay put.
+            if n < 500 {
+                break;
+            }
+            offset += n;
+        }
+        Ok(escalated)
+    }
+}

@@ -1,0 +1,166 @@
+//! The demo's cases (V6-dispose, issue 17): a Guangdong children's-products
+//! maker that corrected a duplicate filing (closed), a Guangdong cable
+//! maker that never answered (overdue), and a Zhejiang gas-appliance maker
+//! whose answer awaits the regulator's re-check, so the case list, the
+//! 整改 inbox and each state's page have something to show.
+
+use anyhow::Context;
+use zhisu_domain::cases::{CaseAnswer, OpenCaseInput};
+use zhisu_domain::{Principal, ProductInput};
+use zhisu_service::{FindingFilter, Service};
+
+use super::{demo_gtin, PRODUCTS};
+
+type Owners<'a> = std::collections::HashMap<&'a str, (Principal, i64)>;
+
+/// Files `owner`'s first product again under another name and with another
+/// enterprise's CCC number (defects the sweep reports as ZV-R-003 and
+/// ZV-A-002); the new product's ID.
+pub(super) async fn refile(
+    service: &Service,
+    owners: &Owners<'_>,
+    owner: &str,
+    name: &str,
+    borrowed_ccc: &str,
+    gtin: usize,
+) -> anyhow::Result<i64> {
+    let (by, _) = &owners[owner];
+    let original = PRODUCTS
+        .iter()
+        .find(|p| p.owner == owner)
+        .context("a product of the owner")?;
+    let input = ProductInput {
+        product_name: name.into(),
+        product_type: original.product_type.into(),
+        model: original.model.to_lowercase(),
+        category: original.category.into(),
+        brand: Some(original.brand.into()),
+        mandatory_standards: original.standards.iter().map(|s| s.to_string()).collect(),
+        // A certificate number belongs to one product of an enterprise:
+        // the duplicate borrows another enterprise's.
+        ccc_cert_no: Some(borrowed_ccc.into()),
+        warranty_months: original.warranty,
+        instructions: original.instructions.map(str::to_string),
+        code_scheme: Some(original.scheme),
+        trace_level: Some(original.level),
+        gtin: Some(demo_gtin(gtin)),
+        ..Default::default()
+    };
+    Ok(service
+        .create_product(by, input, None)
+        .await
+        .with_context(|| format!("filing {owner}'s product again"))?
+        .id)
+}
+
+async fn open_findings(
+    service: &Service,
+    regulator: &Principal,
+    enterprise_id: i64,
+    rule: &str,
+) -> anyhow::Result<Vec<i64>> {
+    let page = service
+        .list_findings(
+            regulator,
+            FindingFilter {
+                enterprise_id: Some(enterprise_id),
+                rule: Some(rule.into()),
+                status: Some("open".into()),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await?;
+    anyhow::ensure!(
+        !page.items.is_empty(),
+        "no open {rule} finding to open a case on"
+    );
+    Ok(page.items.iter().map(|f| f.id).collect())
+}
+
+/// Opens the three cases, after the sweep that found their defects.
+/// `toys_refiled`: the children's-products maker's duplicate product.
+pub(super) async fn open_cases(
+    service: &Service,
+    owners: &Owners<'_>,
+    gd: &Principal,
+    zj: &Principal,
+    toys_refiled: i64,
+) -> anyhow::Result<()> {
+    // Closed after correction: the duplicate gets its own model, the maker
+    // answers, the rules pass, the regulator closes.
+    let (toys, toys_id) = &owners["toys-admin"];
+    let findings = open_findings(service, gd, *toys_id, "ZV-R-003").await?;
+    let case = service
+        .open_case(
+            gd,
+            OpenCaseInput {
+                findings,
+                note: "同一型号以两个产品名称备案，请合并或更正后答复。".into(),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .context("the toys case")?;
+    service
+        .update_product(
+            toys,
+            toys_refiled,
+            &serde_json::json!({"model": "BB-220S 旧款"}),
+            None,
+            None,
+        )
+        .await?;
+    let answer = CaseAnswer {
+        note: "重复备案的产品已改为旧款型号 BB-220S 旧款，两者不再重复。".into(),
+        files: vec![],
+    };
+    service.answer_case(toys, case.id, answer, None).await?;
+    service
+        .close_case(gd, case.id, "复核通过，整改到位。".into(), None)
+        .await
+        .context("closing the toys case")?;
+
+    // Overdue: opened forty days ago with the class's fifteen days; the
+    // cable maker has not answered.
+    let (_, cable_id) = &owners["cable-admin"];
+    let findings = open_findings(service, gd, *cable_id, "ZV-R-003").await?;
+    let forty_days_ago = zhisu_service::today_in_shanghai() - chrono::Days::new(40);
+    service
+        .open_case_as_of(
+            gd,
+            OpenCaseInput {
+                findings,
+                note: "同一型号以两个产品名称备案，请于期限内更正。".into(),
+                ..Default::default()
+            },
+            forty_days_ago,
+            None,
+        )
+        .await
+        .context("the cable case")?;
+
+    // Answered, awaiting the re-check: the gas maker explains its sale
+    // recorded before activation.
+    let (gas, gas_id) = &owners["gas-admin"];
+    let findings = open_findings(service, zj, *gas_id, "ZV-T-001").await?;
+    let case = service
+        .open_case(
+            zj,
+            OpenCaseInput {
+                findings,
+                note: "该批次在激活追溯码之前已有销售记录，请说明原因。".into(),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .context("the gas case")?;
+    let answer = CaseAnswer {
+        note: "该批货物为展会样品，先行交付，追溯码补激活；已完善出厂前赋码流程。".into(),
+        files: vec![],
+    };
+    service.answer_case(gas, case.id, answer, None).await?;
+    Ok(())
+}

@@ -1,0 +1,342 @@
+//! Cases followed to closure (V6-dispose, issue 17) on both engines: a
+//! regulator opens one on findings of an enterprise of its region; the
+//! enterprise answers; a case cannot close while the rules still see a
+//! finding of it (409 naming it); 暂停赋码 holds until it closes; a missed
+//! deadline escalates it. Bad input changes nothing.
+
+use serde_json::{json, Value};
+use zhisu_domain::Role;
+
+use crate::support::{gas_stove_json, TestApp};
+
+async fn findings_of(app: &TestApp, key: &str, rule: &str) -> Vec<Value> {
+    let (status, page) = app
+        .get(
+            key,
+            &format!("/api/v1/verification/findings?rule={rule}&status=open"),
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    page["items"].as_array().unwrap().clone()
+}
+
+fn problem_mentions(body: &Value, words: &str) -> bool {
+    body.to_string().contains(words)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_goes_from_notice_to_closure_only_once_the_rules_pass() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let (_, other) = app.enterprise(&admin, "manufacturer", "440306").await;
+        let gd = app.key(Role::Regulator, None, &["440000"]).await;
+        let zj = app.key(Role::Regulator, None, &["330000"]).await;
+
+        // One model filed twice under two names: ZV-R-003 on both.
+        let (_, first) = app
+            .post(&maker, "/api/v1/products", &gas_stove_json("CASE-1"))
+            .await;
+        let mut twice = gas_stove_json("case-1");
+        twice["product_name"] = json!("燃气灶（重复）");
+        twice["gtin"] = json!(format!("0{}", crate::codes::valid_gtin(4_711)));
+        let (_, second) = app.post(&maker, "/api/v1/products", &twice).await;
+        let second_id = second["id"].as_i64().unwrap();
+        let (status, sweep) = app
+            .post(&gd, "/api/v1/verification/sweeps", &json!({}))
+            .await;
+        assert_eq!(status, 201, "{engine}: {sweep}");
+        let found = findings_of(&app, &gd, "ZV-R-003").await;
+        let ids: Vec<i64> = found
+            .iter()
+            .filter(|f| f["record_id"] == first["id"] || f["record_id"] == second["id"])
+            .map(|f| f["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 2, "{engine}: {found:?}");
+        assert_eq!(found[0]["class"], "minor");
+
+        // Bad openings: each refused, naming its field, storing nothing.
+        let open = |body: Value| {
+            let app = &app;
+            let gd = gd.clone();
+            async move { app.post(&gd, "/api/v1/cases", &body).await }
+        };
+        for (body, field) in [
+            (
+                json!({"findings": ids, "deadline": "2020-01-01"}),
+                "deadline",
+            ),
+            (json!({"findings": ids, "class": "dreadful"}), "class"),
+            (json!({"findings": ids, "class": "compliant"}), "class"),
+            (
+                json!({"findings": ids, "class": "non-compliant"}),
+                "class_reason",
+            ),
+        ] {
+            let (status, problem) = open(body.clone()).await;
+            assert_eq!(status, 422, "{engine}: {body} → {problem}");
+            assert_eq!(problem["errors"][0]["field"], field, "{engine}: {problem}");
+        }
+        let (status, _) = app
+            .post(&zj, "/api/v1/cases", &json!({"findings": ids}))
+            .await;
+        assert_eq!(
+            status, 404,
+            "{engine}: another region's regulator sees no such finding"
+        );
+        let (status, _) = app
+            .post(&maker, "/api/v1/cases", &json!({"findings": ids}))
+            .await;
+        assert_eq!(status, 403, "{engine}");
+        assert_eq!(
+            app.get(&gd, "/api/v1/cases").await.1["total"],
+            0,
+            "{engine}"
+        );
+
+        // Opened as non-compliant, with the reason: notified, with
+        // 暂停赋码 among its measures.
+        let (status, case) = open(json!({"findings": ids, "class": "non-compliant",
+            "class_reason": "同一型号以两个名称备案，误导消费者", "note": "请合并重复备案"}))
+        .await;
+        assert_eq!(status, 201, "{engine}: {case}");
+        let id = case["id"].as_i64().unwrap();
+        assert_eq!(case["status"], "notified", "{engine}");
+        assert_eq!(case["proposed_class"], "minor");
+        assert!(case["measures"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("suspend-codes")));
+        let (status, again) = open(json!({"findings": [ids[0]]})).await;
+        assert_eq!(status, 409, "{engine}: {again}");
+
+        // 暂停赋码: a batch of the product is not activated while it is open.
+        let (_, report) = app
+            .upload(&maker, "report.pdf", crate::support::pdf())
+            .await;
+        let (status, batch) = app
+            .post(&maker, "/api/v1/batches", &json!({"product_id": second_id, "batch_no": "C-L1",
+                "production_date": "2026-10-01", "quantity": 5, "inspection_report": report["sha256"]}))
+            .await;
+        assert_eq!(status, 201, "{engine}: {batch}");
+        let batch = batch["id"].as_i64().unwrap();
+        let (status, submitted) = app
+            .post(
+                &maker,
+                &format!("/api/v1/batches/{batch}/submit"),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(status, 200, "{engine}: {submitted}");
+        let activate = || {
+            let app = &app;
+            let maker = maker.clone();
+            async move {
+                app.post(
+                    &maker,
+                    &format!("/api/v1/batches/{batch}/activate"),
+                    &json!({}),
+                )
+                .await
+            }
+        };
+        let (status, refused) = activate().await;
+        assert_eq!(status, 409, "{engine}: {refused}");
+        assert!(
+            problem_mentions(&refused, &format!("#{id}")),
+            "{engine}: {refused}"
+        );
+
+        // Who sees it: the enterprise and its regulators.
+        assert_eq!(app.get(&maker, &format!("/api/v1/cases/{id}")).await.0, 200);
+        assert_eq!(app.get(&other, &format!("/api/v1/cases/{id}")).await.0, 404);
+        assert_eq!(app.get(&zj, &format!("/api/v1/cases/{id}")).await.0, 404);
+        assert_eq!(
+            app.get(&maker, "/api/v1/cases?status=notified").await.1["total"],
+            1
+        );
+        assert_eq!(
+            app.get(&other, "/api/v1/cases").await.1["total"],
+            0,
+            "{engine}"
+        );
+
+        // Not answered yet: no close. An empty answer, another enterprise's
+        // answer: refused.
+        let close = |note: &'static str| {
+            let app = &app;
+            let gd = gd.clone();
+            async move {
+                app.post(
+                    &gd,
+                    &format!("/api/v1/cases/{id}/close"),
+                    &json!({"note": note}),
+                )
+                .await
+            }
+        };
+        assert_eq!(close("").await.0, 409, "{engine}");
+        let answer = |key: String, note: &'static str| {
+            let app = &app;
+            async move {
+                app.post(
+                    &key,
+                    &format!("/api/v1/cases/{id}/answer"),
+                    &json!({"note": note}),
+                )
+                .await
+            }
+        };
+        let (status, problem) = answer(maker.clone(), "  ").await;
+        assert_eq!(status, 422, "{engine}: {problem}");
+        assert_eq!(problem["errors"][0]["field"], "note");
+        assert_eq!(answer(other.clone(), "我们改了").await.0, 404, "{engine}");
+        assert_eq!(
+            app.get(&gd, &format!("/api/v1/cases/{id}")).await.1["version"],
+            1
+        );
+
+        // Answered without correcting: the close is refused, naming the
+        // finding, and changes nothing; a re-check sends it back.
+        let (status, answered) = answer(maker.clone(), "已知悉").await;
+        assert_eq!(status, 200, "{engine}: {answered}");
+        assert_eq!(answered["status"], "answered");
+        let (status, refused) = close("整改到位").await;
+        assert_eq!(status, 409, "{engine}: {refused}");
+        // Named by rule and record, as a regulator reads it.
+        assert!(
+            problem_mentions(&refused, "ZV-R-003") && problem_mentions(&refused, "燃气灶（重复）"),
+            "{engine}: {refused}"
+        );
+        let (_, now) = app.get(&gd, &format!("/api/v1/cases/{id}")).await;
+        assert_eq!(
+            (now["version"].as_i64(), now["status"].as_str()),
+            (Some(2), Some("answered"))
+        );
+        let (status, rechecked) = app
+            .post(&gd, &format!("/api/v1/cases/{id}/recheck"), &json!({}))
+            .await;
+        assert_eq!(status, 200, "{engine}: {rechecked}");
+        assert_eq!(rechecked["status"], "notified");
+        let last = rechecked["steps"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
+        assert_eq!(last["action"], "recheck-failed");
+        assert_eq!(
+            last["standing"].as_array().unwrap().len(),
+            2,
+            "{engine}: {last}"
+        );
+
+        // Corrected: the duplicate gets its own model. Answered, closed.
+        let (status, patched) = app
+            .patch(
+                &maker,
+                &format!("/api/v1/products/{second_id}"),
+                &json!({"model": "CASE-2"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{engine}: {patched}");
+        assert_eq!(
+            answer(maker.clone(), "重复备案已改为新型号 CASE-2").await.0,
+            200
+        );
+        let (status, closed) = close("整改到位").await;
+        assert_eq!(status, 200, "{engine}: {closed}");
+        assert_eq!(closed["status"], "closed");
+        let actions: Vec<&str> = closed["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            actions,
+            ["open", "answer", "recheck-failed", "answer", "close"],
+            "{engine}"
+        );
+        assert_eq!(closed["version"], 5, "every step a version");
+        assert_eq!(
+            activate().await.0,
+            200,
+            "{engine}: closed, codes are made again"
+        );
+        let verify = app.ledger_verify();
+        assert!(
+            verify.status.success(),
+            "{engine}: {}",
+            String::from_utf8_lossy(&verify.stderr)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unanswered_case_past_its_deadline_escalates() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let gd = app.key(Role::Regulator, None, &["440000"]).await;
+        app.post(&maker, "/api/v1/products", &gas_stove_json("ESC-1"))
+            .await;
+        let mut twice = gas_stove_json("esc-1");
+        twice["product_name"] = json!("燃气灶二");
+        app.post(&maker, "/api/v1/products", &twice).await;
+        app.post(&gd, "/api/v1/verification/sweeps", &json!({}))
+            .await;
+        let ids: Vec<i64> = findings_of(&app, &gd, "ZV-R-003")
+            .await
+            .iter()
+            .map(|f| f["id"].as_i64().unwrap())
+            .collect();
+        let (status, case) = app
+            .post(&gd, "/api/v1/cases", &json!({"findings": ids}))
+            .await;
+        assert_eq!(status, 201, "{engine}: {case}");
+        assert_eq!(case["class"], "minor");
+        assert_eq!(case["overdue"], false);
+        let id = case["id"].as_i64().unwrap();
+        let deadline =
+            chrono::NaiveDate::parse_from_str(case["deadline"].as_str().unwrap(), "%Y-%m-%d")
+                .unwrap();
+
+        // On the deadline nothing happens; the day after, it escalates once.
+        assert_eq!(
+            app.service.escalate_overdue_cases(deadline).await.unwrap(),
+            0
+        );
+        let after = deadline.succ_opt().unwrap();
+        assert_eq!(
+            app.service.escalate_overdue_cases(after).await.unwrap(),
+            1,
+            "{engine}"
+        );
+        assert_eq!(
+            app.service.escalate_overdue_cases(after).await.unwrap(),
+            0,
+            "{engine}"
+        );
+        let (_, now) = app.get(&gd, &format!("/api/v1/cases/{id}")).await;
+        assert_eq!(now["class"], "non-compliant", "{engine}: {now}");
+        assert_eq!(now["escalations"], 1);
+        assert!(now["measures"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("correction-order")));
+        let step = now["steps"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(
+            (step["action"].as_str(), step["by"].as_str()),
+            (Some("escalate"), Some("system"))
+        );
+        let verify = app.ledger_verify();
+        assert!(
+            verify.status.success(),
+            "{engine}: {}",
+            String::from_utf8_lossy(&verify.stderr)
+        );
+    }
+}
