@@ -115,7 +115,9 @@ pub async fn recheck_case(
 }
 
 /// A regulator closes the case. The rules re-run first; while one of the
-/// case's findings still stands, 409 names it and nothing changes.
+/// case's findings still stands, 409 names it and nothing changes. With
+/// `accept_standing` and a `note`, findings a person settles (a late
+/// filing stays late) may stand: the close lists them as accepted.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/close", tag = "verification",
     params(("id" = i64, Path)), request_body = CloseCase,
     responses((status = 200, body = Case), (status = 403, body = Problem), (status = 404, body = Problem),
@@ -129,6 +131,6 @@ pub async fn close_case(
     Path(id): Path<i64>,
     ApiJson(close): ApiJson<CloseCase>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let view = state.service.close_case(&by, id, close.note, ip).await?;
+    let view = state.service.close_case(&by, id, close, ip).await?;
     Ok(Json(case_json(view)))
 }

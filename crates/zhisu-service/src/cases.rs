@@ -7,7 +7,9 @@
 
 use chrono::{NaiveDate, Utc};
 use zhisu_domain::auth::Tenancy;
-use zhisu_domain::cases::{Case, CaseAnswer, CaseFinding, CaseRefusal, CaseStatus, OpenCaseInput};
+use zhisu_domain::cases::{
+    Case, CaseAnswer, CaseFinding, CaseRefusal, CaseStatus, CloseCase, OpenCaseInput,
+};
 use zhisu_domain::verification::ResultClass;
 use zhisu_domain::{Principal, RecordKind, Role};
 use zhisu_store::{format_time, AuditEntry, FindingQuery, NewRecord, RecordIndex, RecordQuery};
@@ -365,26 +367,46 @@ impl Service {
     }
 
     /// A regulator closes the case; refused (409, naming the findings)
-    /// while the rules, run again now, still see one of it.
+    /// while the rules, run again now, still see one of it — unless every
+    /// one standing is settled by a person and the regulator accepts them
+    /// (`accept_standing`) with its reasons in the note.
     pub async fn close_case(
         &self,
         by: &Principal,
         id: i64,
-        note: String,
+        close: CloseCase,
         ip: Option<String>,
     ) -> ServiceResult<RecordView> {
         let case = self.regulated_case(by, id).await?;
         if case.status != CaseStatus::Answered {
-            return Err(case.clone().close(vec![], "", "", "").unwrap_err().into());
+            return Err(case
+                .clone()
+                .close(vec![], vec![], "", "", "")
+                .unwrap_err()
+                .into());
         }
         let standing = self.standing(by, &case).await?;
-        if !standing.is_empty() {
-            return Err(self.still_standing(&case, &standing).await);
+        let catalogue = zhisu_domain::verification::catalogue();
+        let by_person = |id: &i64| {
+            case.findings.iter().any(|f| {
+                f.finding_id == *id
+                    && catalogue
+                        .rule(&f.rule)
+                        .is_some_and(|r| r.settle != "system")
+            })
+        };
+        let (accepted, blocking): (Vec<i64>, Vec<i64>) = if close.accept_standing {
+            standing.iter().partition(|id| by_person(id))
+        } else {
+            (Vec::new(), standing.clone())
+        };
+        if !blocking.is_empty() {
+            return Err(self.still_standing(&case, &blocking).await);
         }
         let now = format_time(Utc::now());
         let actor = by.actor.clone();
         self.step_case(by, id, "case.close", ip, |case| {
-            case.close(standing, &note, &actor, &now)
+            case.close(blocking, accepted, &close.note, &actor, &now)
         })
         .await
     }

@@ -36,6 +36,8 @@ pub(crate) async fn render(
     let zh = lang == crate::i18n::Lang::Zh;
     let c = catalogue();
     let mut findings = Vec::new();
+    // Whether a finding a person settles still stands: the close may accept it.
+    let mut may_accept = false;
     for f in &case.findings {
         let kind = RecordKind::parse(&f.kind);
         // Whether the latest sweep still sees it.
@@ -57,6 +59,7 @@ pub(crate) async fn render(
                 .is_ok_and(|p| p.items.iter().any(|row| row.id == f.finding_id)),
             None => false,
         };
+        may_accept |= standing && c.rule(&f.rule).is_some_and(|r| r.settle != "system");
         let record = match kind {
             Some(k) => state
                 .service
@@ -101,6 +104,7 @@ pub(crate) async fn render(
         steps.push(minijinja::context! {
             action => lang.text(&format!("ca_{action}")),
             failed => action == "recheck-failed" || action == "escalate",
+            closing => action == "close",
             by => by_name,
             at => view::local_time(s.at.clone()),
             note => s.note.clone(),
@@ -142,6 +146,7 @@ pub(crate) async fn render(
             findings, steps, errors,
             may_answer => own && case.status == CaseStatus::Notified,
             may_decide => regulates && case.status == CaseStatus::Answered,
+            may_accept,
         },
     );
     *response.status_mut() = status;

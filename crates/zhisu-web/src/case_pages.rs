@@ -378,9 +378,13 @@ pub async fn close(
         Ok(f) => f,
         Err(r) => return r,
     };
+    let close = zhisu_domain::cases::CloseCase {
+        note: form.text("note"),
+        accept_standing: form.checked("accept_standing"),
+    };
     let result = state
         .service
-        .close_case(&s.principal, id, form.text("note"), page.ip.clone())
+        .close_case(&s.principal, id, close, page.ip.clone())
         .await;
     after(&state, &page, &s.principal, id, result).await
 }

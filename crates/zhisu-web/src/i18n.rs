@@ -527,6 +527,8 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("case_answer_btn", "提交整改答复", "Send the answer"),
     ("case_recheck_btn", "复核（重新运行核查规则）", "Re-check (run the rules again)"),
     ("case_close_note", "结案意见", "Conclusion"),
+    ("case_accept_standing", "仍存在的问题需人工认定（如迟报已成事实）：本人已核实，在结案意见中写明理由后结案", "Findings that stand need a person's judgement (a late filing stays late): I have verified them and give my reasons in the conclusion"),
+    ("case_accepted", "经核实认定保留的问题", "Accepted after verification"),
     ("case_close_btn", "结案", "Close the case"),
     ("case_empty", "没有案件。", "No cases."),
     ("duty_security", "您是安全管理员：为监管人员和企业创建账号，发放和吊销 API 密钥。三员分立：业务数据由系统管理员处理，审计日志由安全审计员查阅。", "You are the security administrator: you create accounts for regulators and enterprises and issue and revoke API keys. Duties are separated: the system administrator handles the business records, the audit administrator reads the audit log."),

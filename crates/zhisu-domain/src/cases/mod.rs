@@ -177,9 +177,15 @@ pub struct CaseAnswer {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloseCase {
-    /// The conclusion, kept with the case.
+    /// The conclusion, kept with the case; required with `accept_standing`.
     #[serde(default)]
     pub note: String,
+    /// Close although findings that a person settles (their rule's
+    /// `settle` is `person` or `site`) still stand: the regulator has
+    /// verified them and says why in `note`. Findings the rules settle
+    /// must be corrected.
+    #[serde(default)]
+    pub accept_standing: bool,
 }
 
 /// A transition the case's state does not allow, or a close the re-check
@@ -430,10 +436,14 @@ impl Case {
     }
 
     /// A regulator closes the case; refused while the re-check (`standing`,
-    /// from rules re-run just now) still sees a finding of it.
+    /// from rules re-run just now) still sees a finding of it that the
+    /// regulator has not `accepted`. A finding a person settles (a late
+    /// filing stays late) may be accepted with the reasons in `note`; the
+    /// close step lists it.
     pub fn close(
         &mut self,
         standing: Vec<i64>,
+        accepted: Vec<i64>,
         note: &str,
         by: &str,
         now: &str,
@@ -444,8 +454,10 @@ impl Case {
         if !standing.is_empty() {
             return Err(CaseRefusal::Standing(standing));
         }
-        let note = text("note", "结案意见", note, false).map_err(|e| invalid(vec![e]))?;
+        let note =
+            text("note", "结案意见", note, !accepted.is_empty()).map_err(|e| invalid(vec![e]))?;
         let mut s = step(CaseAction::Close, by, now);
+        s.standing = accepted;
         s.note = note;
         self.steps.push(s);
         self.status = CaseStatus::Closed;

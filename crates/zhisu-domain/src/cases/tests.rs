@@ -153,7 +153,7 @@ fn a_case_closes_only_after_an_answer_and_a_passing_recheck() {
         Err(CaseRefusal::WrongState { .. })
     ));
     assert!(matches!(
-        case.close(vec![], "", "u", "t"),
+        case.close(vec![], vec![], "", "u", "t"),
         Err(CaseRefusal::WrongState { .. })
     ));
     // An empty answer is refused and changes nothing.
@@ -200,7 +200,7 @@ fn a_case_closes_only_after_an_answer_and_a_passing_recheck() {
     // Closing while finding 2 stands: refused, nothing changes.
     let before = case.clone();
     assert_eq!(
-        case.close(vec![2], "", "user:9", "t"),
+        case.close(vec![2], vec![], "", "user:9", "t"),
         Err(CaseRefusal::Standing(vec![2]))
     );
     assert_eq!(case, before);
@@ -220,7 +220,20 @@ fn a_case_closes_only_after_an_answer_and_a_passing_recheck() {
     .unwrap();
     case.recheck(vec![], "user:9", "t4").unwrap();
     assert_eq!(case.status, CaseStatus::Answered);
-    case.close(vec![], "整改到位", "user:9", "t5").unwrap();
+    // Accepting a finding a person settles needs the reasons.
+    let before = case.clone();
+    let r = case.close(vec![], vec![1], "  ", "user:9", "t5");
+    assert_eq!(fields(r.unwrap_err()), [("note".into(), "required".into())]);
+    assert_eq!(case, before);
+    case.close(
+        vec![],
+        vec![1],
+        "迟报属实，已约谈并完善流程",
+        "user:9",
+        "t5",
+    )
+    .unwrap();
+    assert_eq!(case.steps.last().unwrap().standing, [1], "accepted, listed");
     assert_eq!(case.status, CaseStatus::Closed);
     assert!(
         !case.holds(Measure::SuspendCodes),

@@ -118,7 +118,15 @@ pub(super) async fn open_cases(
     };
     service.answer_case(toys, case.id, answer, None).await?;
     service
-        .close_case(gd, case.id, "复核通过，整改到位。".into(), None)
+        .close_case(
+            gd,
+            case.id,
+            zhisu_domain::cases::CloseCase {
+                note: "复核通过，整改到位。".into(),
+                accept_standing: false,
+            },
+            None,
+        )
         .await
         .context("closing the toys case")?;
 

@@ -209,6 +209,16 @@ async fn a_case_goes_from_notice_to_closure_only_once_the_rules_pass() {
             problem_mentions(&refused, "ZV-R-003") && problem_mentions(&refused, "燃气灶（重复）"),
             "{engine}: {refused}"
         );
+        // Accepting what still stands needs the regulator's reasons.
+        let (status, problem) = app
+            .post(
+                &gd,
+                &format!("/api/v1/cases/{id}/close"),
+                &json!({"accept_standing": true}),
+            )
+            .await;
+        assert_eq!(status, 422, "{engine}: {problem}");
+        assert_eq!(problem["errors"][0]["field"], "note");
         let (_, now) = app.get(&gd, &format!("/api/v1/cases/{id}")).await;
         assert_eq!(
             (now["version"].as_i64(), now["status"].as_str()),
@@ -331,6 +341,30 @@ async fn an_unanswered_case_past_its_deadline_escalates() {
         assert_eq!(
             (step["action"].as_str(), step["by"].as_str()),
             (Some("escalate"), Some("system"))
+        );
+
+        // Answered without correcting; the regulator verifies the findings
+        // (a person settles ZV-R-003) and closes, accepting them with its
+        // reasons; the close lists them.
+        let (status, _) = app
+            .post(
+                &maker,
+                &format!("/api/v1/cases/{id}/answer"),
+                &json!({"note": "两个名称均在销售，暂不合并"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{engine}");
+        let (status, closed) = app
+            .post(&gd, &format!("/api/v1/cases/{id}/close"),
+                &json!({"accept_standing": true, "note": "经核实为同型号不同销售渠道名称，予以认定"}))
+            .await;
+        assert_eq!(status, 200, "{engine}: {closed}");
+        assert_eq!(closed["status"], "closed");
+        let last = closed["steps"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(
+            last["standing"].as_array().unwrap().len(),
+            2,
+            "{engine}: {last}"
         );
         let verify = app.ledger_verify();
         assert!(
