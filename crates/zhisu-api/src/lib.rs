@@ -21,6 +21,7 @@ pub use json_body::refuse_nul_in_uri;
 pub mod ledger;
 pub mod misc;
 pub mod records;
+pub mod registers;
 pub mod verification;
 
 use axum::extract::DefaultBodyLimit;
@@ -136,6 +137,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(verification::rules))
         .routes(routes!(verification::sweep))
         .routes(routes!(verification::findings))
+        .routes(routes!(registers::import, registers::list))
         .routes(routes!(cases::open_case, cases::list_cases))
         .routes(routes!(cases::get_case))
         .routes(routes!(cases::answer_case))

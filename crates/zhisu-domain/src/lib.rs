@@ -22,6 +22,7 @@ pub mod password;
 pub mod product;
 pub mod public;
 pub mod recall;
+pub mod register;
 pub mod retention;
 pub mod scan;
 pub mod subscription;
@@ -54,6 +55,8 @@ pub enum RecordKind {
     ChangeRequest,
     /// A case of verification findings followed to closure (V6-dispose).
     Case,
+    /// An issuing authority's register snapshot (issue 17.3).
+    Register,
 }
 
 impl RecordKind {
@@ -68,6 +71,7 @@ impl RecordKind {
             RecordKind::Feedback => "feedback",
             RecordKind::ChangeRequest => "change-request",
             RecordKind::Case => "case",
+            RecordKind::Register => "register",
         }
     }
 
@@ -82,6 +86,7 @@ impl RecordKind {
             "feedback" => Some(RecordKind::Feedback),
             "change-request" => Some(RecordKind::ChangeRequest),
             "case" => Some(RecordKind::Case),
+            "register" => Some(RecordKind::Register),
             _ => None,
         }
     }

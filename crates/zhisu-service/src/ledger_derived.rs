@@ -162,6 +162,16 @@ impl Service {
                 Ok(f) => crate::feedback::feedback_index(&f, &region_of(f.enterprise_id)),
                 Err(_) => return Ok(Some(typed("body"))),
             },
+            RecordKind::Register => {
+                match serde_json::from_value::<zhisu_domain::register::Register>(body.clone()) {
+                    // Like an enterprise, it is its own tenant.
+                    Ok(r) => RecordIndex {
+                        enterprise_id: Some(record.id),
+                        ..crate::registers::register_index(&r)
+                    },
+                    Err(_) => return Ok(Some(typed("body"))),
+                }
+            }
             RecordKind::Case => {
                 match serde_json::from_value::<zhisu_domain::cases::Case>(body.clone()) {
                     Ok(c) => crate::cases::case_index(&c, &region_of(c.enterprise_id)),

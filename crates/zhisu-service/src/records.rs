@@ -341,6 +341,7 @@ impl Service {
             | RecordKind::Feedback
             | RecordKind::ChangeRequest
             | RecordKind::Case => filter.status.clone(),
+            RecordKind::Register => filter.kind.clone(),
         }
         .filter(|t| !t.is_empty());
         query.region_prefix = filter.region_code.clone().filter(|r| !r.is_empty());

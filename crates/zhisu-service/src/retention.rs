@@ -89,7 +89,9 @@ impl Service {
                 false,
             ),
             // A case is evidence for enforcement: kept like a recall.
-            RecordKind::Package | RecordKind::Recall | RecordKind::Case => (written, vec![], true),
+            RecordKind::Package | RecordKind::Recall | RecordKind::Case | RecordKind::Register => {
+                (written, vec![], true)
+            }
             // Part of the product's trace: kept as long as the product.
             RecordKind::ChangeRequest => (
                 written,

@@ -142,7 +142,7 @@ impl ScanCache {
             RecordKind::Recall => *self.recalls.write().expect("cache lock") = None,
             // Nothing the scan shows is made of these (a case's scan-page
             // notice is not shown yet: when it is, a case clears its codes).
-            RecordKind::Feedback | RecordKind::Case => {}
+            RecordKind::Feedback | RecordKind::Case | RecordKind::Register => {}
             RecordKind::ChangeRequest => self.invalidate(),
         }
     }

@@ -70,11 +70,18 @@ impl Service {
                     RecordKind::Product => snapshot.products.extend(stored(record)),
                     RecordKind::Batch => snapshot.batches.extend(stored(record)),
                     RecordKind::Flow => snapshot.flows.extend(stored(record)),
+                    RecordKind::Register => snapshot.registers.extend(
+                        record
+                            .body
+                            .clone()
+                            .and_then(|b| serde_json::from_value(b).ok()),
+                    ),
                     _ => {}
                 }
             }
             progress(read);
         }
+        snapshot.today = Some(crate::today_in_shanghai());
         let catalogue = catalogue();
         // The rules are CPU work over the whole snapshot: off the async workers.
         let off = self.settings.verification_off.clone();

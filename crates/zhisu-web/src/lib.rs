@@ -503,6 +503,10 @@ pub fn router(state: WebState) -> Router {
         .route("/alerts", get(trade::alerts))
         .route("/verification", get(verification_pages::findings))
         .route("/verification/sweeps", post(verification_pages::sweep))
+        .route(
+            "/verification/registers",
+            post(verification_pages::import_register),
+        )
         .route("/cases", get(case_pages::list).post(case_pages::create))
         .route("/cases/new", get(case_pages::new))
         .route("/cases/{id}", get(case_pages::detail))

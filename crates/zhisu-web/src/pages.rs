@@ -100,6 +100,7 @@ pub(crate) fn fields_of(kind: RecordKind) -> &'static [&'static str] {
             "answered_at",
         ],
         RecordKind::Case => &["status", "class", "deadline"],
+        RecordKind::Register => &["kind", "source"],
         RecordKind::ChangeRequest => &[
             "status",
             "product_id",
@@ -134,6 +135,7 @@ pub(crate) fn collection(kind: RecordKind) -> &'static str {
         RecordKind::Feedback => "feedback",
         RecordKind::ChangeRequest => "change-requests",
         RecordKind::Case => "cases",
+        RecordKind::Register => "verification/registers",
     }
 }
 

@@ -26,7 +26,8 @@ pub(crate) async fn form_fields(
         | RecordKind::Recall
         | RecordKind::Feedback
         | RecordKind::ChangeRequest
-        | RecordKind::Case => forms::Fields(vec![]),
+        | RecordKind::Case
+        | RecordKind::Register => forms::Fields(vec![]),
         RecordKind::Enterprise => forms::enterprise_fields(page.lang, false, editing),
         RecordKind::Product => forms::product_fields(page.lang, editing),
         RecordKind::Batch => {
@@ -153,7 +154,8 @@ pub(crate) async fn save(
         | RecordKind::Recall
         | RecordKind::Feedback
         | RecordKind::ChangeRequest
-        | RecordKind::Case => serde_json::Value::Null,
+        | RecordKind::Case
+        | RecordKind::Register => serde_json::Value::Null,
     };
     let version = form.text("version").parse::<i64>().ok();
     let result = if !errors.is_empty() {
@@ -200,7 +202,8 @@ pub(crate) async fn save(
                 | RecordKind::Recall
                 | RecordKind::Feedback
                 | RecordKind::ChangeRequest
-                | RecordKind::Case,
+                | RecordKind::Case
+                | RecordKind::Register,
                 _,
             ) => Err(ServiceError::Forbidden(
                 "made through their own forms or the API".into(),

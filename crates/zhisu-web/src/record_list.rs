@@ -54,9 +54,37 @@ pub async fn dashboard(
         .await
         .map(|p| p.total)
         .unwrap_or(0);
+    // Cases awaiting this person (V6-dispose): an enterprise's to answer,
+    // a regulator's to re-check.
+    let awaiting = if by.enterprise_id.is_some() {
+        Some("notified")
+    } else if by.role == zhisu_domain::Role::Regulator {
+        Some("answered")
+    } else {
+        None
+    };
+    let awaiting_cases = match awaiting {
+        Some(status) => state
+            .service
+            .list(
+                by,
+                RecordKind::Case,
+                &ListFilter {
+                    limit: Some(1),
+                    status: Some(status.into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map(|p| p.total)
+            .unwrap_or(0),
+        None => 0,
+    };
     let counts = minijinja::context! {
         pending_changes,
         open_findings,
+        awaiting_cases,
+        awaiting_status => awaiting,
         enterprises => total(&state, by, RecordKind::Enterprise).await,
         products => total(&state, by, RecordKind::Product).await,
         batches => total(&state, by, RecordKind::Batch).await,
@@ -104,6 +132,7 @@ pub(crate) fn table_columns(kind: RecordKind) -> &'static [&'static str] {
         RecordKind::Feedback => &["message", "status", "from", "updated_at"],
         RecordKind::ChangeRequest => &["changes", "reason", "status", "updated_at"],
         RecordKind::Case => &["status", "class", "deadline", "updated_at"],
+        RecordKind::Register => &["kind", "source", "updated_at"],
         RecordKind::Enterprise => &["name", "uscc", "kind", "region_code", "updated_at"],
         RecordKind::Product => &[
             "product_name",
@@ -243,6 +272,7 @@ pub(crate) async fn list_page(
                 .map(|k| (k.to_string(), lang.text(&format!("v_{k}")).to_string()))
                 .collect(),
         ),
+        RecordKind::Register => ("kind", params.kind.clone().unwrap_or_default(), vec![]),
         RecordKind::Case => (
             "status",
             params.status.clone().unwrap_or_default(),

@@ -105,6 +105,23 @@ pub async fn findings(
         }),
         None => None,
     };
+    // The authorities' registers the rules read (issue 17.3).
+    let mut registers = Vec::new();
+    if may_sweep(s.principal.role) {
+        for r in state
+            .service
+            .registers(&s.principal)
+            .await
+            .unwrap_or_default()
+        {
+            registers.push(minijinja::context! {
+                kind => zhisu_domain::register::RegisterKind::parse(&r.kind).map(|k| k.label_zh()).unwrap_or_default(),
+                source => r.source, entries => r.entries, version => r.version,
+                at => view::local_time(r.imported_at),
+                by => state.service.actor_name(&r.imported_by).await.unwrap_or(r.imported_by.clone()),
+            });
+        }
+    }
     let rules: Vec<_> = c
         .rules
         .iter()
@@ -133,7 +150,7 @@ pub async fn findings(
         &page,
         "verification.html",
         minijinja::context! {
-            rows, sweep, rules, axes, total => listed.total,
+            rows, sweep, rules, axes, registers, total => listed.total,
             axis => axis.unwrap_or_default(), rule => rule.unwrap_or_default(), status,
             may_sweep => may_sweep(s.principal.role),
             prev => (offset > 0).then(|| format!("?{base}&offset={}", (offset - PAGE_SIZE).max(0))),
@@ -157,6 +174,44 @@ pub async fn sweep(
         .await
     {
         Ok(_) => Redirect::to("/verification").into_response(),
+        Err(e) => state.error_page(&page, e),
+    }
+}
+
+/// `POST /verification/registers`: a register file imported, then back to
+/// the findings; a refused file is shown with what is wrong in it.
+pub async fn import_register(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    multipart: Multipart,
+) -> Response {
+    let form = match checked_form(&state, &page, multipart, &s.csrf).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let Some((name, bytes)) = form.files.get("file") else {
+        let missing = zhisu_domain::FieldError::new(
+            "file",
+            "required",
+            "请选择登记文件 (choose the register file)",
+        );
+        return crate::pages::invalid_page(&state, &page, &[missing], "/verification".into());
+    };
+    match state
+        .service
+        .import_register(
+            &s.principal,
+            &form.text("kind"),
+            name,
+            bytes,
+            page.ip.clone(),
+        )
+        .await
+    {
+        Ok(_) => Redirect::to("/verification#registers").into_response(),
+        Err(zhisu_service::ServiceError::Invalid(zhisu_domain::Invalid(errors))) => {
+            crate::pages::invalid_page(&state, &page, &errors, "/verification".into())
+        }
         Err(e) => state.error_page(&page, e),
     }
 }

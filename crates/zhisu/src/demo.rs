@@ -573,6 +573,7 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
         52,
     )
     .await?;
+    cases::import_ccc_register(service, &owners, &gd_regulator).await?;
     // 数据核查 (issue 17): the findings page has something to show.
     service
         .run_verification(None, |_| {})

@@ -5,6 +5,7 @@
 //! findings.
 
 mod catalogue;
+mod register_checks;
 mod rules;
 
 pub use catalogue::{catalogue, Catalogue, Rule};
@@ -157,6 +158,11 @@ pub struct Snapshot {
     pub products: Vec<Stored<Product>>,
     pub batches: Vec<Stored<Batch>>,
     pub flows: Vec<Stored<crate::flow::Flow>>,
+    /// The latest snapshot of each authority register imported.
+    pub registers: Vec<crate::register::Register>,
+    /// The day rules judge validity on (Asia/Shanghai); rules that need it
+    /// find nothing without it.
+    pub today: Option<chrono::NaiveDate>,
 }
 
 /// One defect a rule saw in one record.

@@ -172,3 +172,40 @@ pub(super) async fn open_cases(
     service.answer_case(gas, case.id, answer, None).await?;
     Ok(())
 }
+
+/// The CCC register as the certification body exported it last month:
+/// every demo certificate, valid, except the children's-products maker's,
+/// which expired in June (the sweep then finds its product, ZV-A-005).
+pub(super) async fn import_ccc_register(
+    service: &Service,
+    owners: &Owners<'_>,
+    regulator: &Principal,
+) -> anyhow::Result<()> {
+    let mut csv =
+        String::from("证书编号,持证人,统一社会信用代码,产品范围,发证日期,有效期至,证书状态\r\n");
+    for p in PRODUCTS {
+        let Some(number) = p.ccc else { continue };
+        let (by, id) = &owners[p.owner];
+        let enterprise = service
+            .read_record(by, zhisu_domain::RecordKind::Enterprise, *id)
+            .await?;
+        let (valid_to, status) = if p.owner == "toys-admin" {
+            ("2026-06-30", "过期")
+        } else {
+            ("2028-12-31", "有效")
+        };
+        csv.push_str(&format!(
+            "{number},{},{},{},2023-07-01,{valid_to},{status}\r\n",
+            enterprise.text("name"),
+            enterprise.text("uscc"),
+            p.name
+        ));
+    }
+    // As Excel in China saves a CSV: GBK.
+    let (gbk, _, _) = encoding_rs::GBK.encode(&csv);
+    service
+        .import_register(regulator, "ccc", "CCC证书登记-2026年11月.csv", &gbk, None)
+        .await
+        .context("importing the demo's CCC register")?;
+    Ok(())
+}

@@ -82,8 +82,14 @@ async fn a_case_is_opened_answered_and_closed_in_chromium() {
         .wait_for("signed out", |url, _| !url.contains("/cases"))
         .await;
 
-    // The clerk answers from the 整改 inbox.
-    log_in(&driver, &app, "case-clerk").await;
+    // The clerk answers from the 整改 inbox; the dashboard counts it.
+    let html = log_in(&driver, &app, "case-clerk").await;
+    let card = &html[html.find("id=\"awaiting-cases\"").expect("the card")..];
+    let card = &card[..card.find("</a>").unwrap()];
+    assert!(
+        card.contains("<span>1</span>") && card.contains("待整改通知"),
+        "{card}"
+    );
     driver.click("nav a[href='/cases']").await;
     let html = driver
         .wait_for("the inbox", |url, _| url.ends_with("/cases"))

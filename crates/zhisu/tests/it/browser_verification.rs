@@ -96,3 +96,58 @@ async fn a_regulator_runs_a_sweep_and_reads_its_findings_in_chromium() {
         "{card}"
     );
 }
+
+/// A regulator imports the CCC register as Excel in China saves a CSV
+/// (GBK) from the verification page; a file lacking columns is refused in
+/// words naming them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_regulator_imports_a_register_in_chromium() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(EngineKind::Sqlite).await;
+    app.service
+        .create_user(
+            None,
+            NewAccount::new("reg-gd", PASSWORD, "广东省局 冯科员", Role::Regulator)
+                .jurisdiction(&["440000".into()]),
+        )
+        .await
+        .unwrap();
+    let uscc = crate::support::fresh_uscc("440305");
+    let csv = format!(
+        "证书编号,持证人,统一社会信用代码,产品范围,发证日期,有效期至,证书状态\r\n\
+         2021010101123456,粤海电线电缆有限公司,{uscc},电线,2021-01-01,2026-06-30,过期\r\n\
+         2021010101123457,粤海电线电缆有限公司,{uscc},电缆,2021-01-01,2029-06-30,有效\r\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("CCC证书登记.csv");
+    std::fs::write(&good, encoding_rs::GBK.encode(&csv).0).unwrap();
+    let bad = dir.path().join("缺列.csv");
+    std::fs::write(&bad, "证书编号,持证人\r\n1,甲\r\n").unwrap();
+
+    crate::browser::log_in(&driver, &app, "reg-gd").await;
+    driver.goto(&app.url("/verification")).await;
+    driver
+        .type_into("#register-file", good.to_str().unwrap())
+        .await;
+    driver.click("#import-register").await;
+    let html = driver
+        .wait_for("the register", |_, html| html.contains("CCC证书登记.csv"))
+        .await;
+    let section = &html[html.find("id=\"registers\"").unwrap()..];
+    let section = &section[..section.find("</details>").unwrap()];
+    for shown in ["CCC 认证证书", "<td>2</td>", "广东省局 冯科员"] {
+        assert!(section.contains(shown), "{shown} not in {section}");
+    }
+    driver.screenshot("verification-register.png").await;
+    driver
+        .type_into("#register-file", bad.to_str().unwrap())
+        .await;
+    driver.click("#import-register").await;
+    let html = driver
+        .wait_for("the refusal", |_, html| html.contains("缺少列"))
+        .await;
+    assert!(html.contains("统一社会信用代码"), "{html}");
+    driver.screenshot("verification-register-refused.png").await;
+}

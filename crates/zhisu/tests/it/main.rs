@@ -45,6 +45,7 @@ mod plain_words;
 mod problems;
 mod recall_reach;
 mod refusals;
+mod registers;
 mod retention;
 mod scan;
 mod scan_journal;

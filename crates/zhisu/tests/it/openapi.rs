@@ -66,6 +66,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/verification/rules"),
     ("post", "/api/v1/verification/sweeps"),
     ("get", "/api/v1/verification/findings"),
+    ("post", "/api/v1/verification/registers"),
+    ("get", "/api/v1/verification/registers"),
     ("post", "/api/v1/cases"),
     ("get", "/api/v1/cases"),
     ("get", "/api/v1/cases/{id}"),

@@ -1,0 +1,277 @@
+//! Each rule seeds its defect into a clean province and finds it there,
+//! and the clean province yields nothing.
+use super::*;
+use serde_json::json;
+
+fn stored<T: serde::de::DeserializeOwned>(id: i64, body: serde_json::Value) -> Stored<T> {
+    Stored {
+        id,
+        version: 1,
+        region_code: "440305".into(),
+        record: serde_json::from_value(body).unwrap(),
+    }
+}
+
+fn blob(n: u8) -> serde_json::Value {
+    json!({"sha256": format!("{n:02x}").repeat(32), "content_type": "application/pdf", "size": 10})
+}
+
+fn enterprise(id: i64, name: &str, uscc: &str, kind: &str) -> Stored<crate::Enterprise> {
+    stored(
+        id,
+        json!({"kind": kind, "name": name, "uscc": uscc, "address": "深圳市南山区", "region_code": "440305",
+            "contact_phone": "0755-12345678", "business_licence": blob(id as u8),
+            "management_certifications": [], "product_certifications": []}),
+    )
+}
+
+fn product(id: i64, enterprise: i64, name: &str, model: &str, ccc: &str) -> Stored<crate::Product> {
+    stored(
+        id,
+        json!({"enterprise_id": enterprise, "product_name": name, "product_type": "燃气灶", "model": model,
+            "category": "gas-appliance", "honours": [], "mandatory_standards": ["GB 16410-2020"], "paused": false,
+            "ccc_cert_no": ccc, "code_scheme": "gs1", "trace_level": "per-item", "gtin": "06970000000017"}),
+    )
+}
+
+fn batch(
+    id: i64,
+    product: i64,
+    enterprise: i64,
+    report: u8,
+    quantity: u64,
+) -> Stored<crate::Batch> {
+    stored(
+        id,
+        json!({"product_id": product, "enterprise_id": enterprise, "batch_no": format!("L{id}"),
+            "production_date": "2026-10-01", "quantity": quantity, "inspection_report": blob(report),
+            "inspection_report_public": false, "status": "active", "review_notes": [],
+            "activated_at": "2026-10-02T02:00:00Z", "inputs": []}),
+    )
+}
+
+fn sale(id: i64, by: i64, batch: i64, quantity: u64, at: &str) -> Stored<crate::flow::Flow> {
+    stored(
+        id,
+        json!({"enterprise_id": by, "kind": "sale", "at": at, "counterparty_name": "个体户王五",
+            "counterparty_address": "深圳市", "counterparty_contact": "sealed:v1:x",
+            "lines": [{"code": "(01)06970000000017(10)L1", "batch_id": batch, "quantity": quantity}],
+            "unmatched": []}),
+    )
+}
+
+const USCC_A: &str = "91440300708461136T";
+const USCC_B: &str = "91350100M000100Y43";
+
+/// A province where every rule finds nothing.
+fn clean() -> Snapshot {
+    Snapshot {
+        enterprises: vec![
+            enterprise(1, "粤海电线电缆", USCC_A, "manufacturer"),
+            {
+                let mut e = enterprise(2, "闽江家电", USCC_B, "manufacturer");
+                e.record.region_code = "350102".into();
+                e
+            },
+        ],
+        products: vec![
+            product(10, 1, "家用燃气灶", "JZT-1", "2021010101000001"),
+            product(11, 2, "燃气热水器", "JSQ-1", "2021010101000002"),
+        ],
+        batches: vec![batch(20, 10, 1, 50, 100), batch(21, 11, 2, 51, 100)],
+        flows: vec![sale(30, 1, 20, 40, "2026-10-05")],
+        registers: vec![ccc_register()],
+        today: NaiveDate::from_ymd_opt(2026, 12, 6),
+    }
+}
+
+/// The CCC register as the authority has it: both products' certificates,
+/// valid, held by their makers.
+fn ccc_register() -> crate::register::Register {
+    let entry = |number: &str, holder: &str, uscc: &str| crate::register::RegisterEntry {
+        number: number.into(),
+        holder_name: holder.into(),
+        uscc: uscc.into(),
+        scope: String::new(),
+        valid_from: "2021-01-01".into(),
+        valid_to: "2027-12-31".into(),
+        status: crate::register::CertStatus::Valid,
+    };
+    crate::register::Register {
+        kind: crate::register::RegisterKind::Ccc,
+        source: "ccc.csv".into(),
+        entries: vec![
+            entry("2021010101000001", "粤海电线电缆", USCC_A),
+            entry("2021010101000002", "闽江家电", USCC_B),
+        ],
+    }
+}
+
+#[test]
+fn a_certificate_not_holding_in_the_register_is_found() {
+    // Expired in the register, or not in it, or held by another USCC.
+    let mut s = clean();
+    s.registers[0].entries[0].valid_to = "2026-06-30".into();
+    assert_eq!(only(&s, "ZV-A-005"), [(10, "ccc_cert_no".to_string())]);
+    let mut s = clean();
+    s.registers[0].entries[1].status = crate::register::CertStatus::Revoked;
+    assert_eq!(only(&s, "ZV-A-005"), [(11, "ccc_cert_no".to_string())]);
+    let mut s = clean();
+    s.registers[0].entries.remove(0);
+    assert_eq!(only(&s, "ZV-A-005"), [(10, "ccc_cert_no".to_string())]);
+    let mut s = clean();
+    s.registers[0].entries[0].uscc = USCC_B.into();
+    let found = run(&s);
+    let f = found.iter().find(|f| f.rule == "ZV-A-005").unwrap();
+    assert!(
+        f.evidence.contains("闽江家电") || f.evidence.contains(USCC_B),
+        "{}",
+        f.evidence
+    );
+    // No register imported, or no day to judge by: nothing is said.
+    let mut s = clean();
+    s.registers[0].entries.clear();
+    s.registers.clear();
+    assert!(only(&s, "ZV-A-005").is_empty());
+    let mut s = clean();
+    s.registers[0].entries.clear();
+    s.today = None;
+    assert!(only(&s, "ZV-A-005").is_empty());
+}
+
+fn found(s: &Snapshot) -> Vec<(String, i64, String)> {
+    run(s)
+        .into_iter()
+        .map(|f| (f.rule, f.record_id, f.field))
+        .collect()
+}
+
+fn only(s: &Snapshot, rule: &str) -> Vec<(i64, String)> {
+    run(s)
+        .into_iter()
+        .filter(|f| f.rule == rule)
+        .map(|f| (f.record_id, f.field))
+        .collect()
+}
+
+#[test]
+fn every_catalogued_rule_is_implemented_and_every_implemented_rule_catalogued() {
+    let catalogued: BTreeSet<&str> = catalogue().rules.iter().map(|r| r.id.as_str()).collect();
+    let implemented: BTreeSet<&str> = IMPLEMENTED.iter().map(|(id, _)| *id).collect();
+    assert_eq!(catalogued, implemented);
+    assert_eq!(
+        implemented.len(),
+        IMPLEMENTED.len(),
+        "an ID implemented twice"
+    );
+}
+
+#[test]
+fn a_clean_province_has_no_findings() {
+    assert_eq!(found(&clean()), vec![]);
+}
+
+#[test]
+fn completeness() {
+    let mut s = clean();
+    s.enterprises[0].record.contact_phone = " ".into();
+    s.enterprises[0].record.uscc = "91440300708461136X".into();
+    s.products[0].record.mandatory_standards = vec![];
+    s.flows[0].record.counterparty_address = None;
+    assert_eq!(
+        only(&s, "ZV-C-001"),
+        [(1, "contact_phone".into()), (1, "uscc".into())]
+    );
+    assert_eq!(only(&s, "ZV-C-002"), [(10, "mandatory_standards".into())]);
+    assert_eq!(only(&s, "ZV-C-003"), [(30, "counterparty_address".into())]);
+    // A seller's sale to a consumer need not name them (G5.2-flow).
+    let mut s = clean();
+    s.enterprises[0].record.kind = EnterpriseKind::Seller;
+    s.flows[0].record.counterparty_contact = None;
+    assert_eq!(only(&s, "ZV-C-003"), vec![]);
+}
+
+#[test]
+fn authenticity() {
+    let mut s = clean();
+    s.enterprises[1].record.uscc = USCC_A.into();
+    s.products[1].record.ccc_cert_no = Some("2021010101000001".into());
+    s.batches[1].record.inspection_report = s.batches[0].record.inspection_report.clone();
+    s.flows.push({
+        let mut p = sale(31, 2, 20, 1, "2026-10-06");
+        p.record.kind = FlowKind::Purchase;
+        p.record.matched = Some(false);
+        p.record.unmatched = vec!["(01)06970000000017(21)X".into()];
+        p
+    });
+    assert_eq!(
+        only(&s, "ZV-A-001"),
+        [(1, "uscc".into()), (2, "uscc".into())]
+    );
+    assert_eq!(
+        only(&s, "ZV-A-002"),
+        [(10, "ccc_cert_no".into()), (11, "ccc_cert_no".into())]
+    );
+    assert_eq!(
+        only(&s, "ZV-A-003"),
+        [
+            (20, "inspection_report".into()),
+            (21, "inspection_report".into())
+        ]
+    );
+    assert_eq!(only(&s, "ZV-A-004"), [(31, "lines".into())]);
+    let evidence = run(&s)
+        .into_iter()
+        .find(|f| f.rule == "ZV-A-001")
+        .unwrap()
+        .evidence;
+    assert!(evidence.contains("闽江家电"), "{evidence}");
+    // The same name twice is one enterprise filed twice, not a forgery.
+    let mut s = clean();
+    s.enterprises[1].record.uscc = USCC_A.into();
+    s.enterprises[1].record.name = "粤海电线电缆".into();
+    assert_eq!(only(&s, "ZV-A-001"), vec![]);
+}
+
+#[test]
+fn accuracy() {
+    let mut s = clean();
+    s.batches[0].record.production_date = NaiveDate::from_ymd_opt(2026, 10, 3).unwrap();
+    s.flows.push(sale(31, 1, 20, 70, "2026-10-07"));
+    s.products.push(product(
+        12,
+        1,
+        "燃气灶（嵌入式）",
+        "jzt-1 ",
+        "2021010101000003",
+    ));
+    s.enterprises[1].record.region_code = "440305".into();
+    assert_eq!(only(&s, "ZV-R-001"), [(20, "production_date".into())]);
+    assert_eq!(only(&s, "ZV-R-002"), [(20, "quantity".into())]);
+    assert_eq!(
+        only(&s, "ZV-R-003"),
+        [(10, "model".into()), (12, "model".into())]
+    );
+    assert_eq!(only(&s, "ZV-R-004"), [(2, "region_code".into())]);
+    // Activated in the first hours of 3 October in Beijing is 3 October.
+    let mut s = clean();
+    s.batches[0].record.production_date = NaiveDate::from_ymd_opt(2026, 10, 3).unwrap();
+    s.batches[0].record.activated_at = Some("2026-10-02T17:00:00Z".into());
+    assert_eq!(only(&s, "ZV-R-001"), vec![]);
+}
+
+#[test]
+fn a_rule_turned_off_finds_nothing() {
+    let mut s = clean();
+    s.enterprises[1].record.region_code = "440305".into();
+    assert_eq!(only(&s, "ZV-R-004").len(), 1);
+    let off = run_except(&s, &["ZV-R-004".to_string()]);
+    assert!(off.iter().all(|f| f.rule != "ZV-R-004"));
+}
+
+#[test]
+fn timeliness() {
+    let mut s = clean();
+    s.flows.push(sale(31, 1, 20, 1, "2026-10-01"));
+    assert_eq!(only(&s, "ZV-T-001"), [(20, "activated_at".into())]);
+}
