@@ -38,7 +38,7 @@ timed() {
   for _ in $(seq 20); do curl -sf -o /dev/null -H "Authorization: Bearer $key" "http://127.0.0.1:$PORT$path"; done
   for _ in $(seq 300); do
     curl -sf -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $key" "http://127.0.0.1:$PORT$path"
-  done | sort -n | awk '{a[NR]=$1} END {printf "%.1f %.1f", a[int(NR*0.50)]*1000, a[int(NR*0.95)]*1000}'
+  done | sort -n | awk '{a[NR]=$1} END {printf "%.1f %.1f\n", a[int(NR*0.50)]*1000, a[int(NR*0.95)]*1000}'
 }
 read -r base50 base95 < <(timed "$GD" /api/v1/me)
 printf '| measure | p50 | p95 | p95 ÷ baseline |\n| --- | --- | --- | --- |\n'

@@ -152,7 +152,7 @@ impl Service {
             }
         }
         let now = format_time(Utc::now());
-        let case = Case::open(
+        let mut case = Case::open(
             enterprise_id,
             findings,
             proposed,
@@ -161,6 +161,8 @@ impl Service {
             &by.actor,
             &now,
         )?;
+        // 冻结追溯码: before the case is stored, so it records what it froze.
+        case.frozen_batches = self.freeze_for_case(by, &case, ip.clone()).await?;
         let stored = self
             .store
             .create_record(
@@ -405,10 +407,14 @@ impl Service {
         }
         let now = format_time(Utc::now());
         let actor = by.actor.clone();
-        self.step_case(by, id, "case.close", ip, |case| {
-            case.close(blocking, accepted, &close.note, &actor, &now)
-        })
-        .await
+        let closed = self
+            .step_case(by, id, "case.close", ip.clone(), |case| {
+                case.close(blocking, accepted, &close.note, &actor, &now)
+            })
+            .await?;
+        self.unfreeze_for_case(by, id, &case.frozen_batches, ip)
+            .await?;
+        Ok(closed)
     }
 
     /// The refusal of a close, naming each finding that still stands by
@@ -470,6 +476,19 @@ impl Service {
                 let now = format_time(Utc::now());
                 if !case.escalate(today, "system", &now) {
                     continue;
+                }
+                // Escalated to a class that freezes: the schedule freezes.
+                let system = Principal {
+                    actor: "system".into(),
+                    display_name: "system".into(),
+                    role: Role::PlatformAdmin,
+                    enterprise_id: None,
+                    jurisdiction: Vec::new(),
+                };
+                for batch in self.freeze_for_case(&system, &case, None).await? {
+                    if !case.frozen_batches.contains(&batch) {
+                        case.frozen_batches.push(batch);
+                    }
                 }
                 self.store
                     .update_record(

@@ -7,6 +7,8 @@
 mod accounts;
 mod blobs;
 mod capture_budget;
+mod case_freeze;
+mod case_notices;
 mod cases;
 mod change_requests;
 mod code_filter;

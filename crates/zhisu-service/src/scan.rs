@@ -130,6 +130,10 @@ pub struct ScanView {
     /// The open recall covering this code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recall_id: Option<i64>,
+    /// A regulator's notice while a case about the product or its producer
+    /// is open (扫码页监管提示, V6-dispose).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
 }
 
 /// A resolved code: what it is and the records behind it.
@@ -233,6 +237,7 @@ impl Service {
             ledger: None,
             reason: None,
             recall_id: None,
+            notice: None,
         };
         if view.status == VerifyStatus::Invalid {
             return Ok(view);
@@ -263,6 +268,12 @@ impl Service {
                 | VerifyStatus::Recalled
         );
         if let (true, Some(owner)) = (shown, owner) {
+            let product_id = resolved.product.as_ref().map(|p| p.id);
+            view.notice = self
+                .case_notices()
+                .await?
+                .covering(product_id, owner)
+                .map(crate::case_notices::notice_text);
             let base = self.public_base(owner, &resolved).await?;
             if view.status == VerifyStatus::Genuine && !base.producer_verified {
                 view.status = VerifyStatus::Unverified;

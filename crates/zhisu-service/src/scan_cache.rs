@@ -83,6 +83,9 @@ pub(crate) struct ScanCache {
     pub(crate) publics: RwLock<HashMap<PublicKey, Arc<PublicBase>>>,
     /// The open recalls, loaded on first use after a write.
     pub(crate) recalls: RwLock<Option<Arc<crate::recalls::RecallIndex>>>,
+    /// The regulatory notices of open cases (扫码页监管提示), loaded on
+    /// first use after a case changes.
+    pub(crate) notices: RwLock<Option<Arc<crate::case_notices::NoticeIndex>>>,
     /// The sellers a code reached, by code key.
     pub(crate) sellers: RwLock<HashMap<String, Arc<Vec<PublicParty>>>>,
     pub(crate) codes: Mutex<HashMap<String, CodeState>>,
@@ -140,9 +143,10 @@ impl ScanCache {
             // Who holds a code is what the scan page lists as its sellers.
             RecordKind::Flow => self.sellers.write().expect("cache lock").clear(),
             RecordKind::Recall => *self.recalls.write().expect("cache lock") = None,
-            // Nothing the scan shows is made of these (a case's scan-page
-            // notice is not shown yet: when it is, a case clears its codes).
-            RecordKind::Feedback | RecordKind::Case | RecordKind::Register => {}
+            // A case's measures decide its codes' scan-page notice.
+            RecordKind::Case => *self.notices.write().expect("cache lock") = None,
+            // Nothing the scan shows is made of these.
+            RecordKind::Feedback | RecordKind::Register => {}
             RecordKind::ChangeRequest => self.invalidate(),
         }
     }
@@ -153,6 +157,7 @@ impl ScanCache {
         self.sellers.write().expect("cache lock").clear();
         self.publics.write().expect("cache lock").clear();
         *self.recalls.write().expect("cache lock") = None;
+        *self.notices.write().expect("cache lock") = None;
     }
 
     pub(crate) fn generation(&self) -> u64 {
@@ -166,6 +171,22 @@ impl ScanCache {
     /// Keeps a recall index read at `generation`, unless a write came since.
     pub(crate) fn set_recalls(&self, generation: u64, index: Arc<crate::recalls::RecallIndex>) {
         let mut slot = self.recalls.write().expect("cache lock");
+        if self.generation() == generation {
+            *slot = Some(index);
+        }
+    }
+
+    pub(crate) fn notices(&self) -> Option<Arc<crate::case_notices::NoticeIndex>> {
+        self.notices.read().expect("cache lock").clone()
+    }
+
+    /// Keeps a notice index read at `generation`, unless a write came since.
+    pub(crate) fn set_notices(
+        &self,
+        generation: u64,
+        index: Arc<crate::case_notices::NoticeIndex>,
+    ) {
+        let mut slot = self.notices.write().expect("cache lock");
         if self.generation() == generation {
             *slot = Some(index);
         }

@@ -165,7 +165,7 @@ macro_rules! sql_verification {
                 // Most severe first, then oldest: the order a reviewer works in.
                 let list_sql = format!(
                     "select {FINDING_COLUMNS} from verification_findings f where {where_clause} \
-                     order by case f.severity when 'critical' then 0 when 'major' then 1 when 'minor' then 2 else 3 end, f.id \
+                     order by f.severity_rank, f.id \
                      limit {} offset {}",
                     query.limit.clamp(1, 500),
                     query.offset.max(0)

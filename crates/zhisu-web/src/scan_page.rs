@@ -213,6 +213,18 @@ impl ScanPage<'_> {
             );
         }
         o.push_str("</section>\n");
+        // The regulator's notice of an open case (V6-dispose): in both
+        // languages already, so not through the page's text table.
+        if let Some(notice) = &view.notice {
+            put(
+                o,
+                &[
+                    Raw("<p class=\"alert warning\" id=\"regulatory-notice\" role=\"alert\">⚠ "),
+                    Text(notice),
+                    Raw("</p>"),
+                ],
+            );
+        }
         for w in &view.warnings {
             put(
                 o,

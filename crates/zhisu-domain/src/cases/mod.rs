@@ -138,6 +138,9 @@ pub struct Case {
     /// Times a missed deadline escalated the case.
     #[serde(default)]
     pub escalations: u32,
+    /// The batches 冻结追溯码 froze, lifted when the case closes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frozen_batches: Vec<i64>,
     pub steps: Vec<CaseStep>,
 }
 
@@ -369,6 +372,7 @@ impl Case {
             deadline: deadline.to_string(),
             status: CaseStatus::Notified,
             escalations: 0,
+            frozen_batches: Vec::new(),
             steps: vec![open],
         })
     }

@@ -374,3 +374,88 @@ async fn an_unanswered_case_past_its_deadline_escalates() {
         );
     }
 }
+
+/// 扫码页监管提示 and 冻结追溯码: while a serious case about a product is
+/// open, its active batch is frozen and every scan of its codes says so,
+/// in the JSON and on the page; closed, the freeze is lifted and the
+/// notice goes (the scan cache follows the case).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_serious_case_puts_a_notice_on_its_codes_until_closed() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let gd = app.key(Role::Regulator, None, &["440000"]).await;
+        let (batch, _, codes) = crate::scan::active_item_batch(&app, &maker, "NOTE-1", 731).await;
+        let product = app
+            .scalar(&format!("select parent_id from records where id = {batch}"))
+            .await;
+        let mut twice = gas_stove_json("note-1");
+        twice["product_name"] = json!("燃气灶（另名）");
+        let (_, duplicate) = app.post(&maker, "/api/v1/products", &twice).await;
+        // Scanned once before: the answer is cached, and must not stay.
+        let (_, before) = crate::scan::scan_json(&app, &codes[0], "").await;
+        assert!(before.get("notice").is_none(), "{engine}: {before}");
+
+        app.post(&gd, "/api/v1/verification/sweeps", &json!({}))
+            .await;
+        let (_, found) = app
+            .get(
+                &gd,
+                &format!(
+                    "/api/v1/verification/findings?rule=ZV-R-003&record_id={product}&kind=product"
+                ),
+            )
+            .await;
+        let finding = found["items"][0]["id"].clone();
+        let (status, case) = app
+            .post(
+                &gd,
+                "/api/v1/cases",
+                &json!({"findings": [finding], "class": "serious",
+                "class_reason": "重复备案以规避抽检，涉嫌违法"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{engine}: {case}");
+        let id = case["id"].as_i64().unwrap();
+        let (_, during) = crate::scan::scan_json(&app, &codes[0], "").await;
+        assert_eq!(during["status"], "frozen", "{engine}: {during}");
+        assert_eq!(case["frozen_batches"], json!([batch]), "{engine}: {case}");
+        let notice = during["notice"].as_str().unwrap_or_default().to_string();
+        assert!(
+            notice.contains("监管提示") && notice.contains(&format!("案件 {id}")),
+            "{engine}: {during}"
+        );
+        let (_, page) = crate::scan::scan_page(&app, &codes[1]).await;
+        assert!(page.contains("id=\"regulatory-notice\""), "{engine}");
+
+        // Corrected, answered, closed: the notice goes.
+        let (status, _) = app
+            .patch(
+                &maker,
+                &format!("/api/v1/products/{}", duplicate["id"]),
+                &json!({"model": "NOTE-2"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{engine}");
+        app.post(
+            &maker,
+            &format!("/api/v1/cases/{id}/answer"),
+            &json!({"note": "重复备案已改为新型号"}),
+        )
+        .await;
+        let (status, closed) = app
+            .post(
+                &gd,
+                &format!("/api/v1/cases/{id}/close"),
+                &json!({"note": "整改到位"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{engine}: {closed}");
+        let (_, after) = crate::scan::scan_json(&app, &codes[0], "").await;
+        assert!(after.get("notice").is_none(), "{engine}: {after}");
+        assert_eq!(after["status"], "genuine", "{engine}: {after}");
+        let (_, b) = app.get(&gd, &format!("/api/v1/batches/{batch}")).await;
+        assert_eq!(b["status"], "active", "{engine}: unfrozen: {b}");
+    }
+}
