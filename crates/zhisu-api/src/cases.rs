@@ -134,3 +134,13 @@ pub async fn close_case(
     let view = state.service.close_case(&by, id, close, ip).await?;
     Ok(Json(case_json(view)))
 }
+
+/// 经营异常名录: the enterprises an open serious case lists, newest first.
+/// Public, as China's enterprise credit publicity lists them.
+#[utoipa::path(get, path = "/api/v1/abnormal", tag = "verification",
+    responses((status = 200, body = [zhisu_service::AbnormalEntry])))]
+pub async fn abnormal(
+    State(state): State<AppState>,
+) -> ApiResult<Json<Vec<zhisu_service::AbnormalEntry>>> {
+    Ok(Json(state.service.abnormal_list().await?))
+}

@@ -140,6 +140,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(registers::import, registers::list))
         .routes(routes!(cases::open_case, cases::list_cases))
         .routes(routes!(cases::get_case))
+        .routes(routes!(cases::abnormal))
         .routes(routes!(cases::answer_case))
         .routes(routes!(cases::recheck_case))
         .routes(routes!(cases::close_case))

@@ -151,7 +151,16 @@ impl Service {
                 )));
             }
         }
-        let now = format_time(Utc::now());
+        // A case seeded as of an earlier day says it opened that day (10:00
+        // in Asia/Shanghai); the ledger still records when it was stored.
+        let now = if today == today_in_shanghai() {
+            format_time(Utc::now())
+        } else {
+            today
+                .and_hms_opt(2, 0, 0)
+                .map(|t| format_time(t.and_utc()))
+                .unwrap_or_else(|| format_time(Utc::now()))
+        };
         let mut case = Case::open(
             enterprise_id,
             findings,

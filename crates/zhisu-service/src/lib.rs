@@ -4,6 +4,7 @@
 //! validate and decide, then hands the store one transactional write. Both
 //! the JSON API and the web pages call it; neither talks to the store.
 
+mod abnormal;
 mod accounts;
 mod blobs;
 mod capture_budget;
@@ -43,6 +44,7 @@ mod verification;
 
 use std::sync::Arc;
 
+pub use abnormal::AbnormalEntry;
 pub use accounts::principal_of_user;
 pub use accounts::{NewAccount, NewKey, Registration, SignedSession};
 pub use blobs::BlobDir;

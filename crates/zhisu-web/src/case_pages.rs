@@ -388,3 +388,21 @@ pub async fn close(
         .await;
     after(&state, &page, &s.principal, id, result).await
 }
+
+/// `GET /abnormal`: 经营异常名录, public like the scan page.
+pub async fn abnormal(State(state): State<WebState>, page: Page) -> Response {
+    let listed = match state.service.abnormal_list().await {
+        Ok(l) => l,
+        Err(e) => return state.error_page(&page, e),
+    };
+    let rows: Vec<_> = listed
+        .into_iter()
+        .map(|e| {
+            minijinja::context! {
+                name => e.name, uscc => e.uscc, case_id => e.case_id,
+                since => view::local_time(e.since), by => e.listed_by,
+            }
+        })
+        .collect();
+    state.render(&page, "abnormal.html", minijinja::context! { rows })
+}

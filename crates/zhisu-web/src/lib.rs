@@ -509,6 +509,7 @@ pub fn router(state: WebState) -> Router {
         )
         .route("/cases", get(case_pages::list).post(case_pages::create))
         .route("/cases/new", get(case_pages::new))
+        .route("/abnormal", get(case_pages::abnormal))
         .route("/cases/{id}", get(case_pages::detail))
         .route("/cases/{id}/history", get(case_pages::history))
         .route("/cases/{id}/answer", post(case_pages::answer))

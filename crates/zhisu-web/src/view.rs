@@ -41,6 +41,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/verification.html"),
     ),
     ("cases.html", include_str!("../templates/cases.html")),
+    ("abnormal.html", include_str!("../templates/abnormal.html")),
     ("case_new.html", include_str!("../templates/case_new.html")),
     ("case.html", include_str!("../templates/case.html")),
     ("labels.html", include_str!("../templates/labels.html")),

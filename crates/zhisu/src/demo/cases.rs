@@ -1,6 +1,7 @@
 //! The demo's cases (V6-dispose, issue 17): a Guangdong children's-products
 //! maker that corrected a duplicate filing (closed), a Guangdong cable
-//! maker that never answered (overdue), and a Zhejiang gas-appliance maker
+//! maker that never answered a serious case (overdue, its codes frozen, on
+//! the abnormal list), and a Zhejiang gas-appliance maker
 //! whose answer awaits the regulator's re-check, so the case list, the
 //! 整改 inbox and each state's page have something to show.
 
@@ -130,8 +131,10 @@ pub(super) async fn open_cases(
         .await
         .context("closing the toys case")?;
 
-    // Overdue: opened forty days ago with the class's fifteen days; the
-    // cable maker has not answered.
+    // Overdue and serious: opened forty days ago as 严重不合格 (a copied
+    // CCC number on a duplicate filing), fifteen days to answer; the cable
+    // maker has not. Its active batches are frozen, their scans carry the
+    // regulator's notice, and it is on the abnormal list.
     let (_, cable_id) = &owners["cable-admin"];
     let findings = open_findings(service, gd, *cable_id, "ZV-R-003").await?;
     let forty_days_ago = zhisu_service::today_in_shanghai() - chrono::Days::new(40);
@@ -140,7 +143,9 @@ pub(super) async fn open_cases(
             gd,
             OpenCaseInput {
                 findings,
-                note: "同一型号以两个产品名称备案，请于期限内更正。".into(),
+                class: Some("serious".into()),
+                class_reason: Some("重复备案并冒用他人 CCC 证书编号，涉嫌违法".into()),
+                note: "同一型号以两个产品名称备案，且重复备案使用了他人的 CCC 证书编号，请于期限内更正并说明。".into(),
                 ..Default::default()
             },
             forty_days_ago,

@@ -375,10 +375,11 @@ async fn an_unanswered_case_past_its_deadline_escalates() {
     }
 }
 
-/// 扫码页监管提示 and 冻结追溯码: while a serious case about a product is
-/// open, its active batch is frozen and every scan of its codes says so,
-/// in the JSON and on the page; closed, the freeze is lifted and the
-/// notice goes (the scan cache follows the case).
+/// A serious case's measures: while it is open, the product's active
+/// batch is frozen (冻结追溯码), every scan of its codes says so in the JSON
+/// and on the page (扫码页监管提示), and the enterprise is on the public
+/// 经营异常名录; closed, the freeze is lifted, the notice goes (the scan
+/// cache follows the case) and the enterprise leaves the list.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_serious_case_puts_a_notice_on_its_codes_until_closed() {
     for app in TestApp::each_engine().await {
@@ -428,6 +429,27 @@ async fn a_serious_case_puts_a_notice_on_its_codes_until_closed() {
         );
         let (_, page) = crate::scan::scan_page(&app, &codes[1]).await;
         assert!(page.contains("id=\"regulatory-notice\""), "{engine}");
+        // 经营异常名录, public: no key, no session.
+        let listed = |path: &'static str| {
+            let app = &app;
+            async move {
+                let r = app.client.get(app.url(path)).send().await.unwrap();
+                assert_eq!(r.status(), 200, "{path}");
+                r.text().await.unwrap()
+            }
+        };
+        let (_, me) = app.get(&maker, "/api/v1/me").await;
+        let (_, enterprise) = app
+            .get(
+                &admin,
+                &format!("/api/v1/enterprises/{}", me["enterprise_id"]),
+            )
+            .await;
+        let name = enterprise["name"].as_str().unwrap().to_string();
+        let list: Value = serde_json::from_str(&listed("/api/v1/abnormal").await).unwrap();
+        assert_eq!(list[0]["case_id"], id, "{engine}: {list}");
+        assert_eq!(list[0]["name"], name.as_str());
+        assert!(listed("/abnormal").await.contains(&name), "{engine}");
 
         // Corrected, answered, closed: the notice goes.
         let (status, _) = app
@@ -457,5 +479,10 @@ async fn a_serious_case_puts_a_notice_on_its_codes_until_closed() {
         assert_eq!(after["status"], "genuine", "{engine}: {after}");
         let (_, b) = app.get(&gd, &format!("/api/v1/batches/{batch}")).await;
         assert_eq!(b["status"], "active", "{engine}: unfrozen: {b}");
+        assert_eq!(
+            listed("/api/v1/abnormal").await,
+            "[]",
+            "{engine}: off the list"
+        );
     }
 }

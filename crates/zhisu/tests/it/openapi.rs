@@ -71,6 +71,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/cases"),
     ("get", "/api/v1/cases"),
     ("get", "/api/v1/cases/{id}"),
+    ("get", "/api/v1/abnormal"),
     ("post", "/api/v1/cases/{id}/answer"),
     ("post", "/api/v1/cases/{id}/recheck"),
     ("post", "/api/v1/cases/{id}/close"),
