@@ -59,6 +59,25 @@ pub async fn identifier(Path(value): Path<String>) -> Json<IdCheck> {
     Json(zhisu_codes::identify(&value))
 }
 
+/// A multipart body that cannot be read: too large (every upload's bound,
+/// 10 MiB), or malformed.
+pub(crate) fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            "payload-too-large",
+            "文件超过10 MiB (the file is larger than 10 MiB)",
+        )
+    } else {
+        ApiError::new(
+            "bad-request",
+            format!(
+                "multipart 格式错误 (malformed multipart body: {})",
+                e.body_text()
+            ),
+        )
+    }
+}
+
 /// The upload form: one file field.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)] // describes the multipart body; read field by field below
@@ -80,22 +99,7 @@ pub async fn upload(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Response> {
     let mut multipart = multipart?;
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                "payload-too-large",
-                "文件超过10 MiB (the file is larger than 10 MiB)",
-            )
-        } else {
-            ApiError::new(
-                "bad-request",
-                format!(
-                    "multipart 格式错误 (malformed multipart body: {})",
-                    e.body_text()
-                ),
-            )
-        }
-    };
+    let bad = multipart_error;
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
         if field.name() == Some("file") {
             let name = field.file_name().unwrap_or("").to_string();

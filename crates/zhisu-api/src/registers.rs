@@ -43,22 +43,7 @@ pub async fn import(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Response> {
     let mut multipart = multipart?;
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                "payload-too-large",
-                "文件超过10 MiB (the file is larger than 10 MiB)",
-            )
-        } else {
-            ApiError::new(
-                "bad-request",
-                format!(
-                    "multipart 格式错误 (malformed multipart body: {})",
-                    e.body_text()
-                ),
-            )
-        }
-    };
+    let bad = crate::misc::multipart_error;
     let (mut kind, mut file) = (None, None);
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
         match field.name() {

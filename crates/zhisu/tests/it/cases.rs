@@ -20,6 +20,37 @@ async fn findings_of(app: &TestApp, key: &str, rule: &str) -> Vec<Value> {
     page["items"].as_array().unwrap().clone()
 }
 
+/// `zhisu ledger verify` finds every case step in the ledger and every
+/// derived column as its body says.
+fn ledger_holds(app: &TestApp, engine: &str) {
+    let verify = app.ledger_verify();
+    assert!(
+        verify.status.success(),
+        "{engine}: {}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+}
+
+/// Files `model` again under `name` (a duplicate ZV-R-003 finds) and
+/// sweeps as `regulator`; the duplicate product.
+async fn file_again_and_sweep(
+    app: &TestApp,
+    maker: &str,
+    regulator: &str,
+    model: &str,
+    name: &str,
+) -> Value {
+    let mut twice = gas_stove_json(model);
+    twice["product_name"] = json!(name);
+    let (status, duplicate) = app.post(maker, "/api/v1/products", &twice).await;
+    assert_eq!(status, 201, "{duplicate}");
+    let (status, sweep) = app
+        .post(regulator, "/api/v1/verification/sweeps", &json!({}))
+        .await;
+    assert_eq!(status, 201, "{sweep}");
+    duplicate
+}
+
 fn problem_mentions(body: &Value, words: &str) -> bool {
     body.to_string().contains(words)
 }
@@ -275,12 +306,7 @@ async fn a_case_goes_from_notice_to_closure_only_once_the_rules_pass() {
             200,
             "{engine}: closed, codes are made again"
         );
-        let verify = app.ledger_verify();
-        assert!(
-            verify.status.success(),
-            "{engine}: {}",
-            String::from_utf8_lossy(&verify.stderr)
-        );
+        ledger_holds(&app, &engine);
     }
 }
 
@@ -293,11 +319,7 @@ async fn an_unanswered_case_past_its_deadline_escalates() {
         let gd = app.key(Role::Regulator, None, &["440000"]).await;
         app.post(&maker, "/api/v1/products", &gas_stove_json("ESC-1"))
             .await;
-        let mut twice = gas_stove_json("esc-1");
-        twice["product_name"] = json!("燃气灶二");
-        app.post(&maker, "/api/v1/products", &twice).await;
-        app.post(&gd, "/api/v1/verification/sweeps", &json!({}))
-            .await;
+        file_again_and_sweep(&app, &maker, &gd, "esc-1", "燃气灶二").await;
         let ids: Vec<i64> = findings_of(&app, &gd, "ZV-R-003")
             .await
             .iter()
@@ -366,12 +388,7 @@ async fn an_unanswered_case_past_its_deadline_escalates() {
             2,
             "{engine}: {last}"
         );
-        let verify = app.ledger_verify();
-        assert!(
-            verify.status.success(),
-            "{engine}: {}",
-            String::from_utf8_lossy(&verify.stderr)
-        );
+        ledger_holds(&app, &engine);
     }
 }
 
@@ -391,15 +408,10 @@ async fn a_serious_case_puts_a_notice_on_its_codes_until_closed() {
         let product = app
             .scalar(&format!("select parent_id from records where id = {batch}"))
             .await;
-        let mut twice = gas_stove_json("note-1");
-        twice["product_name"] = json!("燃气灶（另名）");
-        let (_, duplicate) = app.post(&maker, "/api/v1/products", &twice).await;
+        let duplicate = file_again_and_sweep(&app, &maker, &gd, "note-1", "燃气灶（另名）").await;
         // Scanned once before: the answer is cached, and must not stay.
         let (_, before) = crate::scan::scan_json(&app, &codes[0], "").await;
         assert!(before.get("notice").is_none(), "{engine}: {before}");
-
-        app.post(&gd, "/api/v1/verification/sweeps", &json!({}))
-            .await;
         let (_, found) = app
             .get(
                 &gd,

@@ -213,7 +213,14 @@ async fn demo_seeds_then_serve_answers_with_a_cli_key() {
     // Frozen: the cable maker's, by its overdue serious case (issue 17).
     assert_eq!(
         states,
-        ["active", "approved", "draft", "frozen", "rejected", "submitted"]
+        [
+            "active",
+            "approved",
+            "draft",
+            "frozen",
+            "rejected",
+            "submitted"
+        ]
     );
     let all: serde_json::Value = client
         .get(format!("{base}/api/v1/enterprises"))
