@@ -144,3 +144,34 @@ pub async fn abnormal(
 ) -> ApiResult<Json<Vec<zhisu_service::AbnormalEntry>>> {
     Ok(Json(state.service.abnormal_list().await?))
 }
+
+/// The case file for enforcement (移交执法案卷), for a regulator of the
+/// enterprise's region: a ZIP of the case and its steps, the findings
+/// (CSV), the history and a ledger receipt of every record concerned, and
+/// the enterprise's evidence, with who exported it and when. Logged.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/file", tag = "verification", params(("id" = i64, Path)),
+    responses((status = 200, description = "application/zip: the case file"),
+        (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn case_file(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let (name, bytes) = state.service.case_file(&by, id, ip).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}

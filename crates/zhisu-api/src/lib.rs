@@ -141,6 +141,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::open_case, cases::list_cases))
         .routes(routes!(cases::get_case))
         .routes(routes!(cases::abnormal))
+        .routes(routes!(cases::case_file))
         .routes(routes!(cases::answer_case))
         .routes(routes!(cases::recheck_case))
         .routes(routes!(cases::close_case))

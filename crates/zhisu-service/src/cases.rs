@@ -455,7 +455,7 @@ impl Service {
 
     /// A case `by` may act on as its regulator: one it cannot see is not
     /// found; one it sees but does not regulate is forbidden.
-    async fn regulated_case(&self, by: &Principal, id: i64) -> ServiceResult<Case> {
+    pub(crate) async fn regulated_case(&self, by: &Principal, id: i64) -> ServiceResult<Case> {
         let stored = self.read_stored(by, RecordKind::Case, id).await?;
         if !Self::regulates(by, stored.enterprise_id, &stored.region_code) {
             return Err(ServiceError::Forbidden(

@@ -8,6 +8,7 @@ mod abnormal;
 mod accounts;
 mod blobs;
 mod capture_budget;
+mod case_file;
 mod case_freeze;
 mod case_notices;
 mod cases;

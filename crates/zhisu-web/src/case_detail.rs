@@ -147,6 +147,7 @@ pub(crate) async fn render(
             may_answer => own && case.status == CaseStatus::Notified,
             may_decide => regulates && case.status == CaseStatus::Answered,
             may_accept,
+            may_export => regulates,
         },
     );
     *response.status_mut() = status;

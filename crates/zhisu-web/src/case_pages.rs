@@ -406,3 +406,32 @@ pub async fn abnormal(State(state): State<WebState>, page: Page) -> Response {
         .collect();
     state.render(&page, "abnormal.html", minijinja::context! { rows })
 }
+
+/// `GET /cases/{id}/file`: the case file (ZIP), for a regulator of the
+/// enterprise's region.
+pub async fn case_file(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
+    use axum::http::header;
+    match state
+        .service
+        .case_file(&s.principal, id, page.ip.clone())
+        .await
+    {
+        Ok((name, bytes)) => (
+            [
+                (header::CONTENT_TYPE, "application/zip".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => state.error_page(&page, e),
+    }
+}

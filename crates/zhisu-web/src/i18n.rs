@@ -544,6 +544,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("case_answer_btn", "提交整改答复", "Send the answer"),
     ("case_recheck_btn", "复核（重新运行核查规则）", "Re-check (run the rules again)"),
     ("case_close_note", "结案意见", "Conclusion"),
+    ("case_file", "下载案卷（ZIP）", "Download the case file (ZIP)"),
     ("case_accept_standing", "仍存在的问题需人工认定（如迟报已成事实）：本人已核实，在结案意见中写明理由后结案", "Findings that stand need a person's judgement (a late filing stays late): I have verified them and give my reasons in the conclusion"),
     ("case_accepted", "经核实认定保留的问题", "Accepted after verification"),
     ("case_close_btn", "结案", "Close the case"),

@@ -512,6 +512,7 @@ pub fn router(state: WebState) -> Router {
         .route("/abnormal", get(case_pages::abnormal))
         .route("/cases/{id}", get(case_pages::detail))
         .route("/cases/{id}/history", get(case_pages::history))
+        .route("/cases/{id}/file", get(case_pages::case_file))
         .route("/cases/{id}/answer", post(case_pages::answer))
         .route("/cases/{id}/recheck", post(case_pages::recheck))
         .route("/cases/{id}/close", post(case_pages::close))

@@ -51,6 +51,75 @@ async fn file_again_and_sweep(
     duplicate
 }
 
+/// The case file (移交执法案卷): a ZIP for the regulator of the region only,
+/// with the note of who exported it, the case's steps, the findings, each
+/// record's history and a ledger receipt that matches its current
+/// version; the export is in the audit log.
+async fn case_file_holds_the_case(
+    app: &TestApp,
+    gd: &str,
+    zj: &str,
+    maker: &str,
+    id: i64,
+    product: i64,
+    engine: &str,
+) {
+    let get = |key: String| {
+        let url = app.url(&format!("/api/v1/cases/{id}/file"));
+        async move { app.client.get(url).bearer_auth(key).send().await.unwrap() }
+    };
+    assert_eq!(get(maker.to_string()).await.status(), 403, "{engine}");
+    assert_eq!(get(zj.to_string()).await.status(), 404, "{engine}");
+    let r = get(gd.to_string()).await;
+    assert_eq!(r.status(), 200, "{engine}");
+    assert_eq!(r.headers()["content-type"], "application/zip");
+    let bytes = r.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut read = |name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(
+            &mut zip
+                .by_name(name)
+                .unwrap_or_else(|_| panic!("{engine}: no {name}")),
+            &mut text,
+        )
+        .unwrap();
+        text
+    };
+    let note = read("案卷说明.txt");
+    assert!(
+        note.contains("导出人") && note.contains("结案"),
+        "{engine}: {note}"
+    );
+    assert!(read("findings.csv").contains("ZV-R-003"), "{engine}");
+    let steps: Value = serde_json::from_str(&read("case-history.json")).unwrap();
+    assert_eq!(
+        steps.as_array().unwrap().len(),
+        5,
+        "{engine}: every version"
+    );
+    let versions: Value =
+        serde_json::from_str(&read(&format!("records/product-{product}.json"))).unwrap();
+    assert_eq!(
+        versions.as_array().unwrap().len(),
+        2,
+        "{engine}: filed, then corrected"
+    );
+    let receipt: Value =
+        serde_json::from_str(&read(&format!("receipts/product-{product}.json"))).unwrap();
+    assert_eq!(receipt["version"], 2, "{engine}: {receipt}");
+    assert!(
+        receipt["checkpoint"].as_str().unwrap().contains("/ledger"),
+        "{engine}"
+    );
+    let exports = app
+        .scalar(&format!(
+            "select count(*) from audit_log where action = 'case.export' and target = 'case/{id}'"
+        ))
+        .await;
+    assert_eq!(exports, 1, "{engine}: the export is logged");
+}
+
 fn problem_mentions(body: &Value, words: &str) -> bool {
     body.to_string().contains(words)
 }
@@ -306,6 +375,7 @@ async fn a_case_goes_from_notice_to_closure_only_once_the_rules_pass() {
             200,
             "{engine}: closed, codes are made again"
         );
+        case_file_holds_the_case(&app, &gd, &zj, &maker, id, second_id, &engine).await;
         ledger_holds(&app, &engine);
     }
 }

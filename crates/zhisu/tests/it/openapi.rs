@@ -72,6 +72,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/cases"),
     ("get", "/api/v1/cases/{id}"),
     ("get", "/api/v1/abnormal"),
+    ("get", "/api/v1/cases/{id}/file"),
     ("post", "/api/v1/cases/{id}/answer"),
     ("post", "/api/v1/cases/{id}/recheck"),
     ("post", "/api/v1/cases/{id}/close"),
