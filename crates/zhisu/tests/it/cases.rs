@@ -75,6 +75,13 @@ async fn case_file_holds_the_case(
     assert_eq!(r.headers()["content-type"], "application/zip");
     let bytes = r.bytes().await.unwrap();
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let names: Vec<String> = zip.file_names().map(str::to_string).collect();
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("evidence/") && n.ends_with("整改说明.pdf")),
+        "{engine}: the evidence is in the file: {names:?}"
+    );
     let mut read = |name: &str| {
         let mut text = String::new();
         std::io::Read::read_to_string(
@@ -248,8 +255,15 @@ async fn a_case_goes_from_notice_to_closure_only_once_the_rules_pass() {
             "{engine}: {refused}"
         );
 
-        // Who sees it: the enterprise and its regulators.
+        // Who sees it: the enterprise and its regulators; every view is in
+        // the access log (V7).
         assert_eq!(app.get(&maker, &format!("/api/v1/cases/{id}")).await.0, 200);
+        let views = app
+            .scalar(&format!(
+                "select count(*) from audit_log where action = 'api GET /api/v1/cases/{id}'"
+            ))
+            .await;
+        assert!(views >= 1, "{engine}: the view is logged");
         assert_eq!(app.get(&other, &format!("/api/v1/cases/{id}")).await.0, 404);
         assert_eq!(app.get(&zj, &format!("/api/v1/cases/{id}")).await.0, 404);
         assert_eq!(
@@ -299,7 +313,27 @@ async fn a_case_goes_from_notice_to_closure_only_once_the_rules_pass() {
 
         // Answered without correcting: the close is refused, naming the
         // finding, and changes nothing; a re-check sends it back.
-        let (status, answered) = answer(maker.clone(), "已知悉").await;
+        // The first answer brings evidence: a file uploaded first; a file
+        // never uploaded is refused.
+        let (_, evidence) = app
+            .upload(&maker, "整改说明.pdf", crate::support::pdf())
+            .await;
+        let with_files = |files: Value| {
+            let app = &app;
+            let maker = maker.clone();
+            async move {
+                app.post(
+                    &maker,
+                    &format!("/api/v1/cases/{id}/answer"),
+                    &json!({"note": "已知悉", "files": files}),
+                )
+                .await
+            }
+        };
+        let (status, problem) = with_files(json!(["ab".repeat(32)])).await;
+        assert_eq!(status, 422, "{engine}: {problem}");
+        assert_eq!(problem["errors"][0]["field"], "files");
+        let (status, answered) = with_files(json!([evidence["sha256"]])).await;
         assert_eq!(status, 200, "{engine}: {answered}");
         assert_eq!(answered["status"], "answered");
         let (status, refused) = close("整改到位").await;
