@@ -5,10 +5,8 @@
 //! leaves the list when the case closes. Public: nothing on it is private.
 
 use serde::Serialize;
-use zhisu_domain::auth::ListScope;
-use zhisu_domain::cases::{Case, CaseStatus, Measure};
+use zhisu_domain::cases::Measure;
 use zhisu_domain::RecordKind;
-use zhisu_store::RecordQuery;
 
 use crate::{Service, ServiceResult};
 
@@ -31,56 +29,38 @@ impl Service {
     /// Every enterprise an open serious case lists, newest first.
     pub async fn abnormal_list(&self) -> ServiceResult<Vec<AbnormalEntry>> {
         let mut out: Vec<AbnormalEntry> = Vec::new();
-        for status in [CaseStatus::Notified, CaseStatus::Answered] {
-            let mut offset = 0;
-            loop {
-                let mut query = RecordQuery::new(RecordKind::Case, ListScope::All);
-                query.tag = Some(status.as_str().into());
-                query.limit = 500;
-                query.offset = offset;
-                let page = self.store.list_records(&query).await?;
-                let n = page.items.len() as i64;
-                for stored in page.items {
-                    let Ok(case) = serde_json::from_value::<Case>(stored.body) else {
-                        continue;
-                    };
-                    if !case.holds(Measure::AbnormalList)
-                        || out.iter().any(|e| e.enterprise_id == case.enterprise_id)
-                    {
-                        continue;
-                    }
-                    let Some(enterprise) = self
-                        .cached(RecordKind::Enterprise, case.enterprise_id)
-                        .await?
-                    else {
-                        continue;
-                    };
-                    let opened = case.steps.first();
-                    let listed_by = match opened {
-                        Some(s) => self.actor_name(&s.by).await.unwrap_or_default(),
-                        None => String::new(),
-                    };
-                    out.push(AbnormalEntry {
-                        enterprise_id: case.enterprise_id,
-                        name: enterprise.body["name"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_string(),
-                        uscc: enterprise.body["uscc"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_string(),
-                        region_code: enterprise.region_code.clone(),
-                        case_id: stored.id,
-                        since: opened.map(|s| s.at.clone()).unwrap_or_default(),
-                        listed_by,
-                    });
-                }
-                if n < 500 {
-                    break;
-                }
-                offset += n;
+        for (id, case) in self.open_cases(None).await? {
+            if !case.holds(Measure::AbnormalList)
+                || out.iter().any(|e| e.enterprise_id == case.enterprise_id)
+            {
+                continue;
             }
+            let Some(enterprise) = self
+                .cached(RecordKind::Enterprise, case.enterprise_id)
+                .await?
+            else {
+                continue;
+            };
+            let opened = case.steps.first();
+            let listed_by = match opened {
+                Some(s) => self.actor_name(&s.by).await.unwrap_or_default(),
+                None => String::new(),
+            };
+            out.push(AbnormalEntry {
+                enterprise_id: case.enterprise_id,
+                name: enterprise.body["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                uscc: enterprise.body["uscc"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                region_code: enterprise.region_code.clone(),
+                case_id: id,
+                since: opened.map(|s| s.at.clone()).unwrap_or_default(),
+                listed_by,
+            });
         }
         out.sort_by(|a, b| b.since.cmp(&a.since));
         Ok(out)

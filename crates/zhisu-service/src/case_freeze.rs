@@ -12,28 +12,54 @@ use zhisu_store::RecordQuery;
 
 use crate::{Service, ServiceResult};
 
+/// What a case concerns ([`Service::concerned_by`]).
+#[derive(Debug, Default)]
+pub(crate) struct Concerned {
+    pub(crate) products: Vec<i64>,
+    /// A finding is about the enterprise or its trade: every product of it.
+    pub(crate) whole_enterprise: bool,
+}
+
+impl Concerned {
+    pub(crate) fn covers(&self, product_id: i64) -> bool {
+        self.whole_enterprise || self.products.contains(&product_id)
+    }
+}
+
 impl Service {
-    /// The products a case concerns: those its findings name, directly or
-    /// through a batch; every product of the enterprise for a finding
-    /// about the enterprise or its trade.
-    pub(crate) async fn products_of_case(&self, case: &Case) -> ServiceResult<Vec<i64>> {
-        let mut products = Vec::new();
-        let mut whole_enterprise = false;
+    /// What a case concerns: the products its findings name, directly or
+    /// through a batch, and whether a finding is about the enterprise or
+    /// its trade as a whole. 暂停赋码, the scan-page notice and the freeze
+    /// all read it.
+    pub(crate) async fn concerned_by(&self, case: &Case) -> ServiceResult<Concerned> {
+        let mut concerned = Concerned::default();
         for f in &case.findings {
             match RecordKind::parse(&f.kind) {
-                Some(RecordKind::Product) => products.push(f.record_id),
+                Some(RecordKind::Product) => concerned.products.push(f.record_id),
                 Some(RecordKind::Batch) => {
                     if let Some(b) = self
                         .store
                         .get_record(RecordKind::Batch, f.record_id)
                         .await?
                     {
-                        products.extend(b.body["product_id"].as_i64());
+                        concerned.products.extend(b.body["product_id"].as_i64());
                     }
                 }
-                _ => whole_enterprise = true,
+                _ => concerned.whole_enterprise = true,
             }
         }
+        concerned.products.sort_unstable();
+        concerned.products.dedup();
+        Ok(concerned)
+    }
+
+    /// The products a case concerns, every product of the enterprise for
+    /// a finding about it as a whole.
+    pub(crate) async fn products_of_case(&self, case: &Case) -> ServiceResult<Vec<i64>> {
+        let Concerned {
+            mut products,
+            whole_enterprise,
+        } = self.concerned_by(case).await?;
         if whole_enterprise {
             let mut query = RecordQuery::new(RecordKind::Product, ListScope::All);
             query.enterprise_id = Some(case.enterprise_id);

@@ -8,10 +8,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use zhisu_domain::auth::ListScope;
-use zhisu_domain::cases::{Case, CaseStatus, Measure};
-use zhisu_domain::RecordKind;
-use zhisu_store::RecordQuery;
+use zhisu_domain::cases::Measure;
 
 use crate::{Service, ServiceResult};
 
@@ -47,45 +44,16 @@ impl Service {
         }
         let generation = self.scan_cache.generation();
         let mut index = NoticeIndex::default();
-        for status in [CaseStatus::Notified, CaseStatus::Answered] {
-            let mut offset = 0;
-            loop {
-                let mut query = RecordQuery::new(RecordKind::Case, ListScope::All);
-                query.tag = Some(status.as_str().into());
-                query.limit = 500;
-                query.offset = offset;
-                let page = self.store.list_records(&query).await?;
-                let n = page.items.len() as i64;
-                for stored in page.items {
-                    let Ok(case) = serde_json::from_value::<Case>(stored.body) else {
-                        continue;
-                    };
-                    if !case.holds(Measure::ScanNotice) {
-                        continue;
-                    }
-                    for f in &case.findings {
-                        match RecordKind::parse(&f.kind) {
-                            Some(RecordKind::Product) => {
-                                index.by_product.insert(f.record_id, stored.id);
-                            }
-                            Some(RecordKind::Batch) => {
-                                if let Some(b) = self.cached(RecordKind::Batch, f.record_id).await?
-                                {
-                                    if let Some(p) = b.body["product_id"].as_i64() {
-                                        index.by_product.insert(p, stored.id);
-                                    }
-                                }
-                            }
-                            _ => {
-                                index.by_enterprise.insert(case.enterprise_id, stored.id);
-                            }
-                        }
-                    }
-                }
-                if n < 500 {
-                    break;
-                }
-                offset += n;
+        for (id, case) in self.open_cases(None).await? {
+            if !case.holds(Measure::ScanNotice) {
+                continue;
+            }
+            let concerned = self.concerned_by(&case).await?;
+            for p in concerned.products {
+                index.by_product.insert(p, id);
+            }
+            if concerned.whole_enterprise {
+                index.by_enterprise.insert(case.enterprise_id, id);
             }
         }
         let index = Arc::new(index);

@@ -142,12 +142,11 @@ impl Service {
         if !findings.is_empty() && !Self::regulates(by, enterprise_id, &region) {
             return Err(ServiceError::NotFound(format!("finding {}", ids[0])));
         }
-        for open in self.open_cases_of(enterprise_id).await? {
-            let case: Case = open.typed()?;
+        for (open, case) in self.open_cases(Some(enterprise_id)).await? {
             if let Some(f) = case.findings.iter().find(|f| ids.contains(&f.finding_id)) {
                 return Err(ServiceError::Conflict(format!(
                     "核查问题 #{} 已在案件 #{} 中处置 (finding {} is already in open case {})",
-                    f.finding_id, open.id, f.finding_id, open.id
+                    f.finding_id, open, f.finding_id, open
                 )));
             }
         }
@@ -217,53 +216,56 @@ impl Service {
         Ok(page.items.into_iter().next())
     }
 
-    /// The cases of an enterprise not yet closed.
-    async fn open_cases_of(&self, enterprise_id: i64) -> ServiceResult<Vec<RecordView>> {
+    /// Every case not yet closed (notified or answered), of one
+    /// enterprise or of all, with its record ID. A body that does not read
+    /// as a case (`ledger verify` names it) is left out, so a scan or a
+    /// list never fails on it.
+    pub(crate) async fn open_cases(
+        &self,
+        enterprise_id: Option<i64>,
+    ) -> ServiceResult<Vec<(i64, Case)>> {
         let mut open = Vec::new();
         for status in [CaseStatus::Notified, CaseStatus::Answered] {
-            let mut query = RecordQuery::new(RecordKind::Case, zhisu_domain::auth::ListScope::All);
-            query.enterprise_id = Some(enterprise_id);
-            query.tag = Some(status.as_str().into());
-            query.limit = 500;
-            open.extend(
-                self.store
-                    .list_records(&query)
-                    .await?
-                    .items
-                    .into_iter()
-                    .map(RecordView::from),
-            );
+            let mut offset = 0;
+            loop {
+                let mut query =
+                    RecordQuery::new(RecordKind::Case, zhisu_domain::auth::ListScope::All);
+                query.enterprise_id = enterprise_id;
+                query.tag = Some(status.as_str().into());
+                query.limit = 500;
+                query.offset = offset;
+                let page = self.store.list_records(&query).await?;
+                let n = page.items.len() as i64;
+                for stored in page.items {
+                    match serde_json::from_value::<Case>(stored.body) {
+                        Ok(case) => open.push((stored.id, case)),
+                        Err(e) => {
+                            tracing::error!(case = stored.id, error = %e, "a stored case does not read")
+                        }
+                    }
+                }
+                if n < 500 {
+                    break;
+                }
+                offset += n;
+            }
         }
         Ok(open)
     }
 
     /// The open case that suspends code making for a product (暂停赋码,
-    /// V6-dispose), if any: a case holding that measure whose findings name
-    /// the product, one of its batches, or the enterprise or its trade as a
-    /// whole (then every product of it).
+    /// V6-dispose), if any: a case holding that measure that concerns the
+    /// product ([`Service::concerned_by`]).
     pub(crate) async fn codes_suspended_by(
         &self,
         enterprise_id: i64,
         product_id: i64,
     ) -> ServiceResult<Option<i64>> {
-        for open in self.open_cases_of(enterprise_id).await? {
-            let case: Case = open.typed()?;
-            if !case.holds(zhisu_domain::cases::Measure::SuspendCodes) {
-                continue;
-            }
-            for f in &case.findings {
-                let concerned = match RecordKind::parse(&f.kind) {
-                    Some(RecordKind::Product) => f.record_id == product_id,
-                    Some(RecordKind::Batch) => self
-                        .store
-                        .get_record(RecordKind::Batch, f.record_id)
-                        .await?
-                        .is_some_and(|b| b.body["product_id"].as_i64() == Some(product_id)),
-                    _ => true,
-                };
-                if concerned {
-                    return Ok(Some(open.id));
-                }
+        for (id, case) in self.open_cases(Some(enterprise_id)).await? {
+            if case.holds(zhisu_domain::cases::Measure::SuspendCodes)
+                && self.concerned_by(&case).await?.covers(product_id)
+            {
+                return Ok(Some(id));
             }
         }
         Ok(None)
