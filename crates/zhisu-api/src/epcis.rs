@@ -3,7 +3,6 @@
 //! one event, and the events of one EPC. Every call needs an API key (G9.3).
 
 use crate::error::ApiPath as Path;
-use axum::body::Bytes;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{RawQuery, State};
@@ -46,35 +45,22 @@ pub async fn capture(
     ))
 }
 
-/// Reads a capture's body within the deployment's memory budget (issue
-/// 16.9): room for a declared length is reserved before a byte is read
-/// (a length past the limit is refused unread), a chunked body reserves
-/// as it grows. The room is held until the capture is stored or refused.
+/// Streams a capture's body to its spool file within the deployment's
+/// budget (issue 16.9): room for a declared length is reserved before a
+/// byte is read (a length past the limit is refused unread), a chunked
+/// body reserves as it grows. The room is held until the capture is
+/// stored or refused.
 async fn read_capture(
     state: &AppState,
     headers: &HeaderMap,
     body: axum::body::Body,
-) -> ApiResult<(Bytes, zhisu_service::CaptureRoom)> {
+) -> ApiResult<(zhisu_service::CaptureBody, zhisu_service::CaptureRoom)> {
     use futures_util::StreamExt as _;
-    let too_large = || {
-        ApiError::new(
-            "payload-too-large",
-            format!(
-                "EPCIS 文档不能超过 {} MiB (documents are at most {} MiB)",
-                zhisu_service::MAX_CAPTURE_BYTES >> 20,
-                zhisu_service::MAX_CAPTURE_BYTES >> 20
-            ),
-        )
-    };
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > zhisu_service::MAX_CAPTURE_BYTES as u64) {
-        return Err(too_large());
-    }
-    let mut room = state.service.reserve_capture(declared).await?;
-    let mut buffer = bytes::BytesMut::with_capacity(declared.unwrap_or(0) as usize);
+    let mut spool = state.service.spool_capture(declared).await?;
     let mut chunks = body.into_data_stream();
     while let Some(chunk) = chunks.next().await {
         let chunk = chunk.map_err(|e| {
@@ -83,13 +69,9 @@ async fn read_capture(
                 format!("请求体读取失败 (the body could not be read: {e})"),
             )
         })?;
-        if buffer.len() + chunk.len() > zhisu_service::MAX_CAPTURE_BYTES {
-            return Err(too_large());
-        }
-        room.grow_to((buffer.len() + chunk.len()) as u64)?;
-        buffer.extend_from_slice(&chunk);
+        spool.push(&chunk).await?;
     }
-    Ok((buffer.freeze(), room))
+    Ok(spool.finish().await?)
 }
 
 /// A JSON answer with a `Location` header.

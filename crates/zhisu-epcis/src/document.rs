@@ -3,10 +3,8 @@
 //! split into events with their identity and the fields queries filter on,
 //! and put back together as query results.
 
-use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::epc::canonical_identifier;
@@ -24,7 +22,7 @@ static VALIDATOR: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
 /// The same schema, rooted at what an event list holds
 /// (`#/definitions/EPCIS-Document-Event`): an event checked alone gets the
 /// same verdict and messages as inside its document.
-static EVENT_VALIDATOR: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
+pub(crate) static EVENT_VALIDATOR: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
     let mut schema: Value = serde_json::from_str(SCHEMA).expect("the EPCIS schema is JSON");
     if let Some(root) = schema.as_object_mut() {
         root.retain(|k, _| matches!(k.as_str(), "$id" | "$schema" | "definitions"));
@@ -51,7 +49,11 @@ pub const MAX_ERRORS: usize = 20;
 
 /// Each error of `validator` on `instance` as `path: message`, its path
 /// under `at`.
-fn errors_of(validator: &jsonschema::Validator, instance: &Value, at: &str) -> Vec<String> {
+pub(crate) fn errors_of(
+    validator: &jsonschema::Validator,
+    instance: &Value,
+    at: &str,
+) -> Vec<String> {
     if validator.is_valid(instance) {
         return Vec::new();
     }
@@ -73,125 +75,6 @@ pub fn validate(doc: &Value) -> Result<(), Vec<String>> {
         Ok(())
     } else {
         Err(errors)
-    }
-}
-
-/// A captured document read without a tree of all its events: the
-/// document with an empty event list, and each event as its JSON text, to
-/// be read and checked one at a time (and on as many threads as there
-/// are). A 100,000-event document as one tree is half a gigabyte.
-#[derive(Debug)]
-pub struct Split<'a> {
-    /// The document with its event list emptied.
-    pub skeleton: Value,
-    /// The events, as sent.
-    pub events: Vec<&'a RawValue>,
-    /// Where the events were, as a JSON pointer (`/epcisBody/eventList`).
-    pub list_path: &'static str,
-}
-
-type RawMap<'a> = BTreeMap<String, &'a RawValue>;
-
-fn raw_map(raw: &RawValue) -> Option<RawMap<'_>> {
-    serde_json::from_str(raw.get()).ok()
-}
-
-fn raw_list<'a>(raw: Option<&&'a RawValue>) -> Option<Vec<&'a RawValue>> {
-    raw.and_then(|r| serde_json::from_str(r.get()).ok())
-}
-
-fn tree(map: RawMap<'_>) -> Value {
-    Value::Object(
-        map.into_iter()
-            .map(|(k, raw)| {
-                let v = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
-                (k, v)
-            })
-            .collect(),
-    )
-}
-
-/// Splits a document (an EPCISDocument's `epcisBody.eventList`, or the
-/// `resultsBody.eventList` of an EPCISQueryDocument) into its skeleton and
-/// its events. Fails only when the body is not JSON.
-pub fn split(body: &[u8]) -> Result<Split<'_>, serde_json::Error> {
-    let whole = |body| {
-        Ok(Split {
-            skeleton: serde_json::from_slice(body)?,
-            events: Vec::new(),
-            list_path: "",
-        })
-    };
-    let Ok(mut top) = serde_json::from_slice::<RawMap<'_>>(body) else {
-        // Not an object, or not JSON: the whole, for its own error.
-        return whole(body);
-    };
-    let Some(mut epcis_body) = top.remove("epcisBody").and_then(raw_map) else {
-        return whole(body);
-    };
-    let mut skeleton = tree(top);
-    if let Some(events) = raw_list(epcis_body.get("eventList")) {
-        epcis_body.remove("eventList");
-        let mut b = tree(epcis_body);
-        b["eventList"] = json!([]);
-        skeleton["epcisBody"] = b;
-        return Ok(Split {
-            skeleton,
-            events,
-            list_path: "/epcisBody/eventList",
-        });
-    }
-    let mut results = epcis_body.get("queryResults").copied().and_then(raw_map);
-    let results_body = results
-        .as_mut()
-        .and_then(|r| r.remove("resultsBody"))
-        .and_then(raw_map);
-    let events = results_body
-        .as_ref()
-        .and_then(|rb| raw_list(rb.get("eventList")));
-    match (events, results, results_body) {
-        (Some(events), Some(results), Some(mut results_body)) => {
-            results_body.remove("eventList");
-            let mut rb = tree(results_body);
-            rb["eventList"] = json!([]);
-            let mut r = tree(results);
-            r["resultsBody"] = rb;
-            epcis_body.remove("queryResults");
-            let mut b = tree(epcis_body);
-            b["queryResults"] = r;
-            skeleton["epcisBody"] = b;
-            Ok(Split {
-                skeleton,
-                events,
-                list_path: "/epcisBody/queryResults/resultsBody/eventList",
-            })
-        }
-        _ => whole(body),
-    }
-}
-
-impl Split<'_> {
-    /// Checks the document around its events against the schema.
-    pub fn check_skeleton(&self) -> Result<(), Vec<String>> {
-        validate(&self.skeleton)
-    }
-
-    /// Reads event `index` and checks it as an item of the event list; the
-    /// errors name its place in the document.
-    pub fn read_event(&self, index: usize) -> Result<Value, Vec<String>> {
-        let raw = self.events[index];
-        let event: Value = serde_json::from_str(raw.get())
-            .map_err(|e| vec![format!("{}/{index}: {e}", self.list_path)])?;
-        let errors = errors_of(
-            &EVENT_VALIDATOR,
-            &event,
-            &format!("{}/{index}", self.list_path),
-        );
-        if errors.is_empty() {
-            Ok(event)
-        } else {
-            Err(errors)
-        }
     }
 }
 
@@ -432,30 +315,47 @@ mod tests {
         out
     }
 
-    /// Every error of a split document: around the events, then each event's.
-    fn split_errors(split: &Split<'_>) -> Vec<String> {
-        let mut errors = split.check_skeleton().err().unwrap_or_default();
-        for i in 0..split.events.len() {
-            errors.extend(split.read_event(i).err().unwrap_or_default());
+    /// A document's outline and its events, as a capture reads them.
+    fn read(text: &str) -> (crate::Outline, Vec<Box<serde_json::value::RawValue>>) {
+        let outline = crate::outline(text.as_bytes()).unwrap();
+        let mut events = Vec::new();
+        crate::each_event(text.as_bytes(), outline.list_path, |e| {
+            events.push(e);
+            true
+        })
+        .unwrap();
+        assert_eq!(events.len(), outline.events);
+        (outline, events)
+    }
+
+    /// Every error of a document read in outline: around the events, then
+    /// each event's.
+    fn outline_errors(text: &str) -> Vec<String> {
+        let (outline, events) = read(text);
+        let mut errors = outline.check_skeleton().err().unwrap_or_default();
+        for (i, raw) in events.iter().enumerate() {
+            errors.extend(outline.read_event(i, raw).err().unwrap_or_default());
         }
         errors.sort();
         errors
     }
 
     #[test]
-    fn a_split_document_reads_and_checks_as_the_whole() {
+    fn a_document_read_in_outline_checks_as_the_whole() {
         let examples = official_examples();
         assert_eq!(examples.len(), 47);
         let mut query_documents = 0;
         for (name, text) in &examples {
             let whole: Value = serde_json::from_str(text).unwrap();
-            let split = split(text.as_bytes()).unwrap();
-            assert_eq!(split.events.len(), event_list(&whole).len(), "{name}");
-            query_documents += usize::from(split.list_path.contains("queryResults"));
-            assert_eq!(split_errors(&split), Vec::<String>::new(), "{name}");
-            let shared = Shared::of(&split.skeleton, "2026-11-23T00:00:00.000Z");
-            let one_by_one: Vec<CapturedEvent> = (0..split.events.len())
-                .map(|i| shared.event(&split.read_event(i).unwrap()))
+            let (outline, events) = read(text);
+            assert_eq!(events.len(), event_list(&whole).len(), "{name}");
+            query_documents += usize::from(outline.list_path.contains("queryResults"));
+            assert_eq!(outline_errors(text), Vec::<String>::new(), "{name}");
+            let shared = Shared::of(&outline.skeleton, "2026-11-23T00:00:00.000Z");
+            let one_by_one: Vec<CapturedEvent> = events
+                .iter()
+                .enumerate()
+                .map(|(i, raw)| shared.event(&outline.read_event(i, raw).unwrap()))
                 .collect();
             assert_eq!(
                 one_by_one,
@@ -486,13 +386,40 @@ mod tests {
             let text = doc.to_string();
             let mut whole = validate(&doc).unwrap_err();
             whole.sort();
-            assert_eq!(
-                split_errors(&split(text.as_bytes()).unwrap()),
-                whole,
-                "breakage {i}"
-            );
+            assert_eq!(outline_errors(&text), whole, "breakage {i}");
         }
-        assert!(split(b"{").is_err());
-        assert_eq!(split(b"[1]").unwrap().skeleton, json!([1]));
+        assert!(crate::outline(&b"{"[..]).is_err());
+        assert!(crate::outline(&b"{} {}"[..]).is_err(), "one document");
+        assert_eq!(crate::outline(&b"[1]"[..]).unwrap().skeleton, json!([1]));
+        // The events come after the rest of the document or before it.
+        let late =
+            r#"{"epcisBody": {"eventList": [{"a": 1}, {"b": [2]}]}, "type": "EPCISDocument"}"#;
+        let (outline, events) = read(late);
+        assert_eq!(
+            outline.skeleton,
+            json!({"epcisBody": {"eventList": []}, "type": "EPCISDocument"})
+        );
+        assert_eq!(
+            events.iter().map(|e| e.get()).collect::<Vec<_>>(),
+            [r#"{"a": 1}"#, r#"{"b": [2]}"#]
+        );
+        // Events in two lists at once are refused, not guessed at.
+        let both = r#"{"epcisBody": {"eventList": [], "queryResults": {"resultsBody": {"eventList": []}}}}"#;
+        assert!(matches!(
+            crate::outline(both.as_bytes()),
+            Err(crate::OutlineError::TwoLists)
+        ));
+        // A stop stops the reading: the broken tail is never read.
+        let mut seen = 0;
+        crate::each_event(
+            &br#"{"epcisBody": {"eventList": [1, 2, !"#[..],
+            crate::outline::DOCUMENT_LIST,
+            |_| {
+                seen += 1;
+                seen < 2
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, 2);
     }
 }

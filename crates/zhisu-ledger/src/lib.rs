@@ -12,7 +12,7 @@ pub mod receipt;
 pub mod stored;
 mod suite;
 
-pub use suite::Suite;
+pub use suite::{Suite, SuiteHasher};
 
 /// A SHA-256 or SM3 digest (both 32 bytes).
 pub type Hash = [u8; 32];
@@ -190,37 +190,46 @@ pub fn capture_leaf_bytes<'a>(
     capture_id: &str,
     events: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Vec<u8> {
-    let mut leaf = CaptureLeaf::new(suite, capture_id);
+    let mut leaf = format!("zhisu-capture/v1\n{capture_id}\n").into_bytes();
     for (event_id, body) in events {
-        leaf.push(event_id, body);
+        leaf.extend_from_slice(&capture_leaf_line(suite, event_id, body));
     }
-    leaf.into_bytes()
+    leaf
 }
 
-/// [`capture_leaf_bytes`] written one event at a time, as a capture stores
-/// them.
+/// One event's line of [`capture_leaf_bytes`].
+fn capture_leaf_line(suite: Suite, event_id: &str, body: &str) -> Vec<u8> {
+    let digest = hex::encode(suite.digest(&[body.as_bytes()]));
+    let mut line = Vec::with_capacity(event_id.len() + digest.len() + 2);
+    line.extend_from_slice(event_id.as_bytes());
+    line.push(b'\t');
+    line.extend_from_slice(digest.as_bytes());
+    line.push(b'\n');
+    line
+}
+
+/// The leaf hash (RFC 9162 §2.1.1) of [`capture_leaf_bytes`], computed one
+/// event at a time as a capture stores them: a capture of half a million
+/// events never holds its leaf's bytes (issue 16.9).
 #[derive(Debug, Clone)]
-pub struct CaptureLeaf(Suite, Vec<u8>);
+pub struct CaptureLeaf(Suite, SuiteHasher);
 
 impl CaptureLeaf {
     pub fn new(suite: Suite, capture_id: &str) -> Self {
-        CaptureLeaf(
-            suite,
-            format!("zhisu-capture/v1\n{capture_id}\n").into_bytes(),
-        )
+        let mut hasher = suite.hasher();
+        hasher.update(&[0x00]);
+        hasher.update(format!("zhisu-capture/v1\n{capture_id}\n").as_bytes());
+        CaptureLeaf(suite, hasher)
     }
 
     /// The next event stored.
     pub fn push(&mut self, event_id: &str, body: &str) {
-        self.1.extend_from_slice(event_id.as_bytes());
-        self.1.push(b'\t');
-        self.1
-            .extend_from_slice(hex::encode(self.0.digest(&[body.as_bytes()])).as_bytes());
-        self.1.push(b'\n');
+        self.1.update(&capture_leaf_line(self.0, event_id, body));
     }
 
-    pub fn into_bytes(self) -> Vec<u8> {
-        self.1
+    /// `HASH(0x00 || capture_leaf_bytes)`.
+    pub fn leaf_hash(self) -> Hash {
+        self.1.finalize()
     }
 }
 
@@ -231,6 +240,22 @@ pub fn to_hex(hash: &Hash) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The leaf a capture hashes as it stores is the leaf hash of the
+    /// documented bytes, in both suites.
+    #[test]
+    fn a_capture_leaf_hashed_as_it_goes_is_the_leaf_of_its_bytes() {
+        let events = [("e1", "{\"a\":1}"), ("e2", "{\"b\":2}")];
+        for suite in [Suite::Standard, Suite::Sm] {
+            let mut leaf = CaptureLeaf::new(suite, "c1");
+            for (id, body) in events {
+                leaf.push(id, body);
+            }
+            let bytes = capture_leaf_bytes(suite, "c1", events);
+            assert!(bytes.starts_with(b"zhisu-capture/v1\nc1\ne1\t"));
+            assert_eq!(leaf.leaf_hash(), suite.leaf_hash(&bytes));
+        }
+    }
     const S: Suite = Suite::Standard;
     fn leaf_hash(leaf: &[u8]) -> Hash {
         S.leaf_hash(leaf)

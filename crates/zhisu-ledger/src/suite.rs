@@ -54,6 +54,14 @@ impl Suite {
         }
     }
 
+    /// A digest computed a piece at a time, for inputs too large to hold.
+    pub fn hasher(self) -> SuiteHasher {
+        match self {
+            Suite::Standard => SuiteHasher::Standard(Sha256::new()),
+            Suite::Sm => SuiteHasher::Sm(Sm3::new()),
+        }
+    }
+
     /// The digest of `parts`, concatenated.
     pub fn digest(self, parts: &[&[u8]]) -> Hash {
         match self {
@@ -121,5 +129,28 @@ mod tests {
             assert_eq!(Suite::parse(suite.as_str()), Some(suite));
         }
         assert_eq!(Suite::parse("sha1"), None);
+    }
+}
+
+/// [`Suite::digest`] fed one piece at a time.
+#[derive(Debug, Clone)]
+pub enum SuiteHasher {
+    Standard(Sha256),
+    Sm(Sm3),
+}
+
+impl SuiteHasher {
+    pub fn update(&mut self, part: &[u8]) {
+        match self {
+            SuiteHasher::Standard(h) => h.update(part),
+            SuiteHasher::Sm(h) => h.update(part),
+        }
+    }
+
+    pub fn finalize(self) -> Hash {
+        match self {
+            SuiteHasher::Standard(h) => h.finalize().into(),
+            SuiteHasher::Sm(h) => h.finalize().into(),
+        }
     }
 }

@@ -29,6 +29,12 @@ impl BlobDir {
         Ok(BlobDir { root })
     }
 
+    /// Where EPCIS capture bodies are spooled while they are checked
+    /// (issue 16.9): beside the blobs, on the disk sized for uploads.
+    pub(crate) fn spool_dir(&self) -> PathBuf {
+        self.root.join(".spool")
+    }
+
     pub(crate) fn path(&self, sha256: &str) -> PathBuf {
         self.root.join(&sha256[..2]).join(sha256)
     }

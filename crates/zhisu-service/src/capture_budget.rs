@@ -1,8 +1,11 @@
-//! How much memory EPCIS captures in flight may take (issue 16.9): six
-//! 200 MB captures sent at once took 2.7 GB. A capture reserves room for
-//! its body before it is read (by its Content-Length) or as it arrives
-//! (chunked), at three times its size: the body, its events' texts and
-//! what they are parsed into. A capture that would pass the deployment's
+//! How many bytes of EPCIS captures may be in flight at once (issue 16.9):
+//! six 200 MB captures sent at once once took 2.7 GB of memory. Bodies are
+//! now spooled to disk and read a piece at a time (`capture_spool`), so a
+//! capture's memory no longer grows with its size; the budget bounds the
+//! spool (disk, and the page cache that reads it) and how many large
+//! captures are checked at once. A capture reserves room for its body
+//! before it is read (by its Content-Length) or as it arrives (chunked),
+//! byte for byte. A capture that would pass the deployment's
 //! budget waits a moment for others to finish, then is told the platform
 //! is busy (503, Retry-After); one larger than the whole budget is too
 //! large (413). Small captures, the common case, never wait on large ones
@@ -15,8 +18,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::{Service, ServiceError, ServiceResult};
 
-/// Memory a byte of a capture is reckoned to take while it is checked.
-const BYTES_HELD_PER_BYTE: u64 = 3;
+/// Room a byte of a capture holds while it is checked: its byte in the
+/// spool.
+const BYTES_HELD_PER_BYTE: u64 = 1;
 
 /// How long a capture waits for room before it is told to come back.
 const WAIT_FOR_ROOM: Duration = Duration::from_secs(5);
@@ -119,11 +123,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn room_is_counted_in_mib_at_three_times_the_body() {
+    fn room_is_counted_in_mib_of_the_body() {
         assert_eq!(units(0), 1);
         assert_eq!(units(1), 1);
-        assert_eq!(units(MIB), 3);
-        assert_eq!(units(200 * MIB), 600);
+        assert_eq!(units(MIB), 1);
+        assert_eq!(units(MIB + 1), 2);
+        assert_eq!(units(200 * MIB), 200);
     }
 
     #[tokio::test]
@@ -135,14 +140,14 @@ mod tests {
             held: budget.permits.clone().acquire_many_owned(1).await.unwrap(),
             total_mib: 10,
         };
-        room.grow_to(MIB).unwrap(); // 3 MiB of the 4 left
-        assert!(matches!(room.grow_to(2 * MIB), Err(ServiceError::Busy(_))));
+        room.grow_to(3 * MIB).unwrap(); // 3 MiB of the 4 left
+        assert!(matches!(room.grow_to(5 * MIB), Err(ServiceError::Busy(_))));
         assert!(matches!(
-            room.grow_to(4 * MIB),
+            room.grow_to(11 * MIB),
             Err(ServiceError::TooLarge(_))
         ));
         drop(first);
-        room.grow_to(2 * MIB).unwrap();
+        room.grow_to(5 * MIB).unwrap();
         drop(room);
         assert_eq!(budget.permits.available_permits(), 10, "all given back");
     }

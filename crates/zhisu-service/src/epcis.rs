@@ -3,21 +3,14 @@
 //! when a `Digest` header comes with them, and each event stored once under
 //! its `eventID` or CBV 2.0 event hash.
 
-use base64::Engine as _;
 use chrono::Utc;
 use serde::Serialize;
-use sha2::Digest as _;
 use zhisu_domain::auth::ListScope;
 use zhisu_domain::{FieldError, Invalid, Principal};
 use zhisu_epcis::{canonical_identifier, cbv_uri, normalize_time};
-use zhisu_store::{format_time, pieces_of, CaptureRow, EventQuery, NewEvent, Piece};
+use zhisu_store::{format_time, pieces_of, CaptureRow, EventQuery, NewEvent};
 
 use crate::{Service, ServiceError, ServiceResult};
-
-/// The largest document accepted by `POST /epcis/capture`.
-pub const MAX_CAPTURE_BYTES: usize = 256 * 1024 * 1024;
-/// The most events one document may carry.
-pub const MAX_CAPTURE_EVENTS: usize = 500_000;
 
 /// A page of query results and the token of the next page.
 #[derive(Debug, Clone, Serialize)]
@@ -62,126 +55,8 @@ pub(crate) fn query_namespace(by: &Principal) -> Option<i64> {
     }
 }
 
-/// Checks an RFC 3230 `Digest: SHA-256=base64` (or `sha-256=`) header.
-fn check_digest(header: &str, body: &[u8]) -> ServiceResult<()> {
-    let digest = sha2::Sha256::digest(body);
-    let expected = base64::engine::general_purpose::STANDARD.encode(digest);
-    for part in header.split(',') {
-        if let Some((alg, value)) = part.trim().split_once('=') {
-            if alg.eq_ignore_ascii_case("sha-256") {
-                return if value.trim() == expected {
-                    Ok(())
-                } else {
-                    Err(ServiceError::BadRequest(
-                        "Digest 与请求体不符：文档在传输中被改动 (the Digest header does not match the body: the document changed in transit)".into(),
-                    ))
-                };
-            }
-        }
-    }
-    Err(ServiceError::BadRequest(
-        "Digest 头只支持 SHA-256 (only SHA-256 digests are checked)".into(),
-    ))
-}
-
-/// The request header a capture's detached signature comes in: a JWS in
-/// compact form with its payload detached (`header..signature`, RFC 7515
-/// appendix F), the same convention as Open Banking's `x-jws-signature`.
-pub const SIGNATURE_HEADER: &str = "x-jws-signature";
-
-/// Verifies a detached JWS over `body` (G9.2): `alg` EdDSA (Ed25519, RFC
-/// 8037), `kid` one of the enterprise's `keys`; the payload is the body
-/// base64url-encoded, or as it is when the header says `"b64": false`
-/// (RFC 7797, with `"crit": ["b64"]`). The answer is the key's `kid`.
-fn check_signature(
-    jws: &str,
-    body: &[u8],
-    keys: &[zhisu_domain::enterprise::SigningKey],
-) -> ServiceResult<String> {
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-    let bad = |why: &str| {
-        ServiceError::BadRequest(format!(
-            "签名无效 (the {SIGNATURE_HEADER} signature does not hold): {why}"
-        ))
-    };
-    let mut parts = jws.trim().split('.');
-    let (Some(protected), Some(""), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(bad(
-            "应为 header..signature，载荷分离 (expected header..signature, the payload detached)",
-        ));
-    };
-    let header: serde_json::Value = B64
-        .decode(protected)
-        .ok()
-        .and_then(|h| serde_json::from_slice(&h).ok())
-        .ok_or_else(|| bad("header is not base64url JSON"))?;
-    if header["alg"] != "EdDSA" {
-        return Err(bad("only alg EdDSA (Ed25519) is accepted"));
-    }
-    let encoded = match &header["b64"] {
-        serde_json::Value::Null | serde_json::Value::Bool(true) => true,
-        serde_json::Value::Bool(false)
-            if header["crit"]
-                .as_array()
-                .is_some_and(|c| c.iter().any(|v| v == "b64")) =>
-        {
-            false
-        }
-        _ => {
-            return Err(bad(
-                "b64 must be a boolean, and false only with crit [\"b64\"]",
-            ))
-        }
-    };
-    let kid = header["kid"]
-        .as_str()
-        .ok_or_else(|| bad("the header names no kid"))?;
-    let key = keys
-        .iter()
-        .find(|k| k.kid == kid)
-        .and_then(|k| k.verifying_key())
-        .ok_or_else(|| {
-            bad(&format!(
-                "企业未登记密钥 {kid} (no signing key {kid} is registered for the capturing enterprise)"
-            ))
-        })?;
-    let signature = B64
-        .decode(signature)
-        .ok()
-        .and_then(|s| ed25519_dalek::Signature::from_slice(&s).ok())
-        .ok_or_else(|| bad("the signature is not 64 base64url bytes"))?;
-    let mut input = Vec::with_capacity(protected.len() + 1 + body.len() * 4 / 3 + 4);
-    input.extend_from_slice(protected.as_bytes());
-    input.push(b'.');
-    if encoded {
-        input.extend_from_slice(B64.encode(body).as_bytes());
-    } else {
-        input.extend_from_slice(body);
-    }
-    key.verify_strict(&input, &signature).map_err(|_| {
-        bad("文档与签名不符：文档被改动或密钥不对 (the document does not match: it changed, or another key signed it)")
-    })?;
-    Ok(kid.to_string())
-}
-
-/// Schema errors (`path: message`) as field errors.
-fn schema_errors(errors: Vec<String>) -> ServiceError {
-    Invalid(
-        errors
-            .into_iter()
-            .map(|e| {
-                let (path, message) = e.split_once(": ").unwrap_or(("/", &e));
-                FieldError::new(path, "epcis-schema", message).clause("G10.1")
-            })
-            .collect(),
-    )
-    .into()
-}
-
 /// An event as the store takes it.
-fn new_event(e: zhisu_epcis::CapturedEvent, record_time: &str) -> NewEvent {
+pub(crate) fn new_event(e: zhisu_epcis::CapturedEvent, record_time: &str) -> NewEvent {
     NewEvent {
         body: e.body,
         event_id: e.event_id,
@@ -195,111 +70,6 @@ fn new_event(e: zhisu_epcis::CapturedEvent, record_time: &str) -> NewEvent {
         biz_location: e.biz_location,
         epcs: e.epcs,
     }
-}
-
-/// Events per piece of work when a document is split across threads.
-const EVENTS_PER_PIECE: usize = 1024;
-
-/// Checks a split document against the EPCIS schema and CBV and sends its
-/// events to the store as `Piece`s in document order, then `Piece::End`.
-/// Each event is read, checked and hashed on its own, so a large document
-/// never becomes one tree in memory; every core takes pieces of the event
-/// list until none is left (this thread checks the document around them
-/// first), while the store writes the pieces already sent. After an error
-/// nothing more is sent, so no `End` and the store keeps nothing; the
-/// pieces are still checked until [`zhisu_epcis::MAX_ERRORS`] errors are
-/// found, and the answer is the first of them in document order.
-fn check_and_send(
-    split: &zhisu_epcis::Split<'_>,
-    now: &str,
-    out: &tokio::sync::mpsc::Sender<Piece>,
-) -> Result<(), Vec<String>> {
-    use std::collections::BTreeMap;
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    use std::sync::Mutex;
-    let shared = zhisu_epcis::Shared::of(&split.skeleton, now);
-    let pieces = split.events.len().div_ceil(EVENTS_PER_PIECE);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(pieces);
-    let next = AtomicUsize::new(0);
-    let found = AtomicUsize::new(0);
-    let store_gone = AtomicBool::new(false);
-    let note_errors = |n: usize| found.fetch_add(n, Ordering::Relaxed);
-    // Pieces done out of order wait here until those before them are sent.
-    let waiting: Mutex<(usize, BTreeMap<usize, Vec<NewEvent>>)> = Mutex::default();
-    let send_in_order = |piece: usize, events: Vec<NewEvent>| {
-        let mut guard = waiting.lock().unwrap_or_else(|e| e.into_inner());
-        let (sent, parked) = &mut *guard;
-        parked.insert(piece, events);
-        while let Some(events) = parked.remove(sent) {
-            if out.blocking_send(Piece::Events(events)).is_err() {
-                // The store gave up; its error is the answer.
-                store_gone.store(true, Ordering::Relaxed);
-                return;
-            }
-            *sent += 1;
-        }
-    };
-    // Each worker's errors, by the piece they were found in.
-    let work = || {
-        let mut errors: Vec<(usize, Vec<String>)> = Vec::new();
-        while !store_gone.load(Ordering::Relaxed)
-            && found.load(Ordering::Relaxed) < zhisu_epcis::MAX_ERRORS
-        {
-            let piece = next.fetch_add(1, Ordering::Relaxed);
-            if piece >= pieces {
-                break;
-            }
-            let from = piece * EVENTS_PER_PIECE;
-            let to = (from + EVENTS_PER_PIECE).min(split.events.len());
-            // Once anything is wrong, events are only checked.
-            let mut events = Vec::new();
-            let mut wrong = Vec::new();
-            for i in from..to {
-                match split.read_event(i) {
-                    Ok(event) if wrong.is_empty() && found.load(Ordering::Relaxed) == 0 => {
-                        events.push(new_event(shared.event(&event), now))
-                    }
-                    Ok(_) => {}
-                    Err(e) => wrong.extend(e),
-                }
-            }
-            if wrong.is_empty() {
-                if found.load(Ordering::Relaxed) == 0 {
-                    send_in_order(piece, events);
-                }
-            } else {
-                note_errors(wrong.len());
-                errors.push((piece, wrong));
-            }
-        }
-        errors
-    };
-    let (skeleton, mut errors) = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        let skeleton = split.check_skeleton();
-        if let Err(e) = &skeleton {
-            note_errors(e.len());
-        }
-        let mut errors = work();
-        for helper in helpers {
-            errors.extend(helper.join().expect("an event worker panicked"));
-        }
-        (skeleton, errors)
-    });
-    errors.sort_by_key(|(piece, _)| *piece);
-    let mut all = skeleton.err().unwrap_or_default();
-    all.extend(errors.into_iter().flat_map(|(_, e)| e));
-    if !all.is_empty() {
-        all.truncate(zhisu_epcis::MAX_ERRORS);
-        return Err(all);
-    }
-    if !store_gone.load(Ordering::Relaxed) {
-        // Every piece was sent (the store is still there to take the end).
-        let _ = out.blocking_send(Piece::End);
-    }
-    Ok(())
 }
 
 /// A record time as the store keeps them (UTC, microseconds).
@@ -376,103 +146,6 @@ pub fn definition_query(definition: &serde_json::Value) -> ServiceResult<EventQu
 }
 
 impl Service {
-    /// Captures an EPCIS document: all its events or none.
-    pub async fn epcis_capture(
-        &self,
-        by: &Principal,
-        body: &bytes::Bytes,
-        digest: Option<&str>,
-        signature: Option<&str>,
-    ) -> ServiceResult<CaptureRow> {
-        if body.len() > MAX_CAPTURE_BYTES {
-            return Err(ServiceError::TooLarge(format!(
-                "EPCIS 文档不能超过 {} MiB (documents are at most {} MiB)",
-                MAX_CAPTURE_BYTES >> 20,
-                MAX_CAPTURE_BYTES >> 20
-            )));
-        }
-        let keys = match (signature, by.enterprise_id) {
-            (Some(_), Some(id)) => self
-                .cached(zhisu_domain::RecordKind::Enterprise, id)
-                .await?
-                .and_then(|e| {
-                    serde_json::from_value::<zhisu_domain::Enterprise>(e.body.clone()).ok()
-                })
-                .map(|e| e.signing_keys)
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        };
-        // Hashing and verifying a large body takes a while: off the async
-        // workers too.
-        let (digest, signature, whole) = (
-            digest.map(str::to_string),
-            signature.map(str::to_string),
-            body.clone(),
-        );
-        let signed_with = tokio::task::spawn_blocking(move || {
-            if let Some(d) = &digest {
-                check_digest(d, &whole)?;
-            }
-            signature
-                .map(|jws| check_signature(&jws, &whole, &keys))
-                .transpose()
-        })
-        .await
-        .map_err(|e| ServiceError::Internal(format!("EPCIS capture: {e}")))??;
-        let now = format_time(Utc::now());
-        let body = body.clone();
-        let (out, pieces) = tokio::sync::mpsc::channel(4);
-        let capture_id = crate::random_token(12);
-        // Reading, checking and hashing events is CPU work: off the async
-        // workers, on every core, while the store writes what is checked.
-        let check = tokio::task::spawn_blocking(move || {
-            let split = zhisu_epcis::split(&body).map_err(|e| {
-                ServiceError::BadRequest(format!("不是合法的 JSON (not JSON): {e}"))
-            })?;
-            let doc = &split.skeleton;
-            if doc["type"] != "EPCISDocument" && doc["type"] != "EPCISQueryDocument" {
-                return Err(Invalid(vec![FieldError::new(
-                    "type",
-                    "epcis",
-                    "只接收 EPCISDocument 或 EPCISQueryDocument 的结果 (capture takes an EPCISDocument, or the results of an EPCISQueryDocument)",
-                )
-                .clause("G10.1")])
-                .into());
-            }
-            if split.events.len() > MAX_CAPTURE_EVENTS {
-                return Err(ServiceError::TooLarge(format!(
-                    "一个文档最多 {MAX_CAPTURE_EVENTS} 个事件 (at most {MAX_CAPTURE_EVENTS} events per document)"
-                )));
-            }
-            // A document without events is checked whole: its schema
-            // errors, else "events are required".
-            if split.events.is_empty() {
-                split.check_skeleton().map_err(schema_errors)?;
-                return Err(Invalid(vec![FieldError::required(
-                    "epcisBody.eventList",
-                    "事件",
-                    "G10.1",
-                )])
-                .into());
-            }
-            check_and_send(&split, &now, &out).map_err(schema_errors)
-        });
-        let stored = self.store.capture_events(
-            &capture_id,
-            &by.actor,
-            by.enterprise_id,
-            signed_with.as_deref(),
-            pieces,
-        );
-        let (stored, checked) = tokio::join!(stored, check);
-        checked.map_err(|e| ServiceError::Internal(format!("EPCIS capture: {e}")))??;
-        let row = stored?.ok_or_else(|| {
-            ServiceError::Internal("EPCIS capture: the events stopped before their end".into())
-        })?;
-        self.wake_deliverer();
-        Ok(row)
-    }
-
     /// One capture's outcome; only its own enterprise, a regulator
     /// overseeing it, or the operator may ask.
     pub async fn epcis_capture_status(
@@ -620,21 +293,6 @@ impl Service {
             document: zhisu_epcis::query_document(events, &format_time(Utc::now())),
             next_page_token,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn digests_are_checked() {
-        let body = b"{}";
-        let good = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(body));
-        assert!(check_digest(&format!("SHA-256={good}"), body).is_ok());
-        assert!(check_digest(&format!("md5=x, sha-256={good}"), body).is_ok());
-        assert!(check_digest(&format!("SHA-256={good}"), b"{ }").is_err());
-        assert!(check_digest("MD5=abc", body).is_err());
     }
 }
 

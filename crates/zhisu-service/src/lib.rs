@@ -7,7 +7,10 @@
 mod abnormal;
 mod accounts;
 mod blobs;
+mod capture;
 mod capture_budget;
+mod capture_integrity;
+mod capture_spool;
 mod case_file;
 mod case_freeze;
 mod case_notices;
@@ -49,12 +52,13 @@ pub use abnormal::AbnormalEntry;
 pub use accounts::principal_of_user;
 pub use accounts::{NewAccount, NewKey, Registration, SignedSession};
 pub use blobs::BlobDir;
+pub use capture::{MAX_CAPTURE_BYTES, MAX_CAPTURE_EVENTS};
 pub use capture_budget::CaptureRoom;
+pub use capture_integrity::SIGNATURE_HEADER;
+pub use capture_spool::{CaptureBody, CaptureSpool};
 pub use cases::today_in_shanghai;
 pub use codes::{CodeFormat, CodePlan, Verification, VerifyStatus};
-pub use epcis::{
-    definition_query, query_parameter, EventPage, NamedQuery, MAX_CAPTURE_BYTES, SIGNATURE_HEADER,
-};
+pub use epcis::{definition_query, query_parameter, EventPage, NamedQuery};
 pub use flows::DirectoryEntry;
 pub use ledger::{ledger_origin, LedgerReceipt, LedgerReport, ProofView};
 pub use life::{CodeLife, LifeRecord, LifeStep};

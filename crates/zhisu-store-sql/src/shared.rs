@@ -174,7 +174,18 @@ macro_rules! sql_common {
                 entry: (&str, &str),
                 at: &str,
             ) -> StoreResult<()> {
-                let leaf_hash = zhisu_ledger::to_hex(&suite.leaf_hash(leaf));
+                Self::insert_leaf_hash(tx, leaf_index, &suite.leaf_hash(leaf), entry, at).await
+            }
+
+            /// As `insert_leaf`, for a leaf already hashed.
+            async fn insert_leaf_hash<'c>(
+                tx: &mut sqlx::Transaction<'c, $db>,
+                leaf_index: i64,
+                leaf_hash: &zhisu_ledger::Hash,
+                entry: (&str, &str),
+                at: &str,
+            ) -> StoreResult<()> {
+                let leaf_hash = zhisu_ledger::to_hex(leaf_hash);
                 sqlx::query("insert into ledger_leaves (leaf_index, leaf_hash, entry_kind, entry_ref, created_at) values ($1, $2, $3, $4, $5)")
                     .bind(leaf_index)
                     .bind(&leaf_hash)

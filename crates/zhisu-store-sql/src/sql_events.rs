@@ -93,7 +93,7 @@ macro_rules! sql_events {
                 }
                 let duplicates = received - stored;
                 let leaf_index = Self::next_leaf(&mut tx).await?;
-                Self::insert_leaf(self.suite, &mut tx, leaf_index, &leaf.into_bytes(), ("capture", &format!("capture/{capture_id}")), &at).await?;
+                Self::insert_leaf_hash(&mut tx, leaf_index, &leaf.leaf_hash(), ("capture", &format!("capture/{capture_id}")), &at).await?;
                 sqlx::query("update epcis_captures set events = $1, duplicates = $2, leaf_index = $4 where capture_id = $3")
                     .bind(stored)
                     .bind(duplicates)
