@@ -22,6 +22,7 @@ pub mod ledger;
 pub mod misc;
 pub mod records;
 pub mod registers;
+pub mod reviews;
 pub mod verification;
 
 use axum::extract::DefaultBodyLimit;
@@ -137,6 +138,12 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(verification::rules))
         .routes(routes!(verification::sweep))
         .routes(routes!(verification::findings))
+        .routes(routes!(reviews::queue))
+        .routes(routes!(reviews::claim))
+        .routes(routes!(reviews::assign))
+        .routes(routes!(reviews::release))
+        .routes(routes!(reviews::decide))
+        .routes(routes!(reviews::get_review))
         .routes(routes!(registers::import, registers::list))
         .routes(routes!(cases::open_case, cases::list_cases))
         .routes(routes!(cases::get_case))

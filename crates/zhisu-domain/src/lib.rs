@@ -24,6 +24,7 @@ pub mod public;
 pub mod recall;
 pub mod register;
 pub mod retention;
+pub mod review;
 pub mod scan;
 pub mod subscription;
 pub mod validation;
@@ -57,6 +58,8 @@ pub enum RecordKind {
     Case,
     /// An issuing authority's register snapshot (issue 17.3).
     Register,
+    /// A reviewer's decision on a finding (V5-manual).
+    Review,
 }
 
 impl RecordKind {
@@ -72,6 +75,7 @@ impl RecordKind {
             RecordKind::ChangeRequest => "change-request",
             RecordKind::Case => "case",
             RecordKind::Register => "register",
+            RecordKind::Review => "review",
         }
     }
 
@@ -87,6 +91,7 @@ impl RecordKind {
             "change-request" => Some(RecordKind::ChangeRequest),
             "case" => Some(RecordKind::Case),
             "register" => Some(RecordKind::Register),
+            "review" => Some(RecordKind::Review),
             _ => None,
         }
     }

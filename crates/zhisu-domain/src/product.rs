@@ -346,6 +346,10 @@ pub struct Product {
     /// an approved change request, never by an edit.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub amended: Vec<crate::change_request::Amendment>,
+    /// A reviewer's decision on what was filed (V5-manual); set only by a
+    /// decision in the review queue, never by an edit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<crate::review::Decision>,
 }
 
 impl Product {
@@ -617,6 +621,7 @@ impl ProductInput {
             label_template: self.label_template,
             paused: self.paused,
             amended: Vec::new(),
+            review: None,
         };
         findings.finish(product)
     }

@@ -241,6 +241,7 @@ mod tests {
             label_template: None,
             paused: false,
             amended: vec![],
+            review: None,
         }
     }
 

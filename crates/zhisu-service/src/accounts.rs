@@ -300,7 +300,10 @@ impl Service {
                 ),
                 other => other.into(),
             })?;
-        Ok((user, RecordView::from(stored.expect("enterprise created"))))
+        let stored = stored.expect("enterprise created");
+        // It waits for its regulator's check in the review queue.
+        self.note_queue(RecordKind::Enterprise, stored.id).await;
+        Ok((user, RecordView::from(stored)))
     }
 
     /// Creates an account for someone else: operators for an enterprise

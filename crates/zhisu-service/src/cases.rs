@@ -117,6 +117,15 @@ impl Service {
                     "核查问题 #{id} 已消除，无需立案 (finding {id} is already resolved)"
                 )));
             }
+            // A record awaiting review is decided in the queue (V5-manual).
+            if zhisu_domain::verification::catalogue()
+                .rule(&row.rule)
+                .is_some_and(|r| r.review)
+            {
+                return Err(ServiceError::Conflict(format!(
+                    "核查问题 #{id} 是待审核事项，请在审核队列中作出决定 (finding {id} awaits a review decision in the queue; it is not a defect to open a case on)"
+                )));
+            }
             match &tenancy {
                 None => tenancy = Some((row.enterprise_id, row.region_code.clone())),
                 Some((e, _)) if *e != row.enterprise_id => {
@@ -188,11 +197,17 @@ impl Service {
             )
             .await?;
         self.record_changed(RecordKind::Case, stored.id);
+        // A case decides its findings (V6-class): they leave the review queue.
+        for f in &case.findings {
+            self.store
+                .decide_finding(f.finding_id, case.class.as_str(), &by.actor, None)
+                .await?;
+        }
         Ok(stored.into())
     }
 
     /// One finding `by` may see.
-    async fn finding(
+    pub(crate) async fn finding(
         &self,
         by: &Principal,
         id: i64,
@@ -200,17 +215,9 @@ impl Service {
         let page = self
             .store
             .list_findings(&FindingQuery {
-                scope: by.list_scope(),
                 id: Some(id),
-                rule: None,
-                axis: None,
-                kind: None,
-                record_id: None,
-                enterprise_id: None,
-                status: None,
-                region_prefix: None,
                 limit: 1,
-                offset: 0,
+                ..FindingQuery::new(by.list_scope())
             })
             .await?;
         Ok(page.items.into_iter().next())

@@ -273,6 +273,8 @@ impl Service {
             )
             .await?;
         self.record_changed(RecordKind::Batch, record.id);
+        // Submitted, it waits in the review queue; reviewed, it leaves it.
+        self.note_queue(RecordKind::Batch, record.id).await;
         Ok(stored.into())
     }
 

@@ -64,6 +64,7 @@ impl Service {
             )
             .await?;
         self.records_changed();
+        self.note_queue(RecordKind::Enterprise, id).await;
         Ok(stored.into())
     }
 }

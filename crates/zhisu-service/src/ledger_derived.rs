@@ -172,6 +172,12 @@ impl Service {
                     Err(_) => return Ok(Some(typed("body"))),
                 }
             }
+            RecordKind::Review => {
+                match serde_json::from_value::<zhisu_domain::review::Review>(body.clone()) {
+                    Ok(r) => crate::reviews::review_index(&r, &region_of(r.enterprise_id)),
+                    Err(_) => return Ok(Some(typed("body"))),
+                }
+            }
             RecordKind::Case => {
                 match serde_json::from_value::<zhisu_domain::cases::Case>(body.clone()) {
                     Ok(c) => crate::cases::case_index(&c, &region_of(c.enterprise_id)),

@@ -35,6 +35,7 @@ mod records;
 mod registers;
 mod resolve;
 mod retention;
+mod reviews;
 mod scan;
 mod scan_cache;
 mod scan_journal;
@@ -68,6 +69,7 @@ pub use recalls::{Holder, RecallTrace, UpstreamLot};
 pub use records::{merge_patch, schema_error, schema_finding, ListFilter, RecordView};
 pub use registers::{RegisterSummary, MAX_REGISTER_BYTES};
 pub use retention::{ExpiredRecord, PurgeReport};
+pub use reviews::{QueueCounts, QueueFilter};
 pub use scan::{client_kind, LedgerRef, ScanContext, ScanCount, ScanView, ScanWarning};
 pub use sealer::{ContactKey, Sealer};
 pub use subscriptions::{

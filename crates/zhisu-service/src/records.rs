@@ -342,6 +342,7 @@ impl Service {
             | RecordKind::ChangeRequest
             | RecordKind::Case => filter.status.clone(),
             RecordKind::Register => filter.kind.clone(),
+            RecordKind::Review => filter.status.clone(),
         }
         .filter(|t| !t.is_empty());
         query.region_prefix = filter.region_code.clone().filter(|r| !r.is_empty());
@@ -460,6 +461,8 @@ impl Service {
             )
             .await?;
         self.record_changed(RecordKind::Enterprise, id);
+        // A check that lapsed puts it back in the review queue.
+        self.note_queue(RecordKind::Enterprise, id).await;
         Ok(stored.into())
     }
 
@@ -535,6 +538,8 @@ impl Service {
             .await
             .map_err(Self::product_conflict(&product))?;
         self.record_changed(RecordKind::Product, stored.id);
+        // Filed, it waits in the review queue.
+        self.note_queue(RecordKind::Product, stored.id).await;
         Ok(stored.into())
     }
 
@@ -592,10 +597,14 @@ impl Service {
         if patch.get("amended").is_some() {
             return Err(immutable("amended", "变更记录"));
         }
+        if patch.get("review").is_some() {
+            return Err(immutable("review", "审核结论"));
+        }
         let mut merged = current.body.clone();
         merge_patch(&mut merged, patch);
         if let Some(body) = merged.as_object_mut() {
             body.remove("amended");
+            body.remove("review");
         }
         let input: ProductInput = serde_json::from_value(merged).map_err(schema_error)?;
         if input.enterprise_id != Some(current.enterprise_id) {
@@ -605,7 +614,10 @@ impl Service {
             .resolver(Some(by), input.instructions_file.as_ref())
             .await?;
         let mut product = input.validate(current.enterprise_id, |sha| blobs.get(sha).cloned())?;
-        product.amended = current.typed::<Product>()?.amended;
+        // What only a change request or a reviewer sets is carried over.
+        let before = current.typed::<Product>()?;
+        product.amended = before.amended;
+        product.review = before.review;
         Ok(product)
     }
 

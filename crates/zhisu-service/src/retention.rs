@@ -89,9 +89,12 @@ impl Service {
                 false,
             ),
             // A case is evidence for enforcement: kept like a recall.
-            RecordKind::Package | RecordKind::Recall | RecordKind::Case | RecordKind::Register => {
-                (written, vec![], true)
-            }
+            // A review decides a finding: evidence like a case.
+            RecordKind::Package
+            | RecordKind::Recall
+            | RecordKind::Case
+            | RecordKind::Register
+            | RecordKind::Review => (written, vec![], true),
             // Part of the product's trace: kept as long as the product.
             RecordKind::ChangeRequest => (
                 written,

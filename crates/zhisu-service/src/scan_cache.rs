@@ -146,7 +146,7 @@ impl ScanCache {
             // A case's measures decide its codes' scan-page notice.
             RecordKind::Case => *self.notices.write().expect("cache lock") = None,
             // Nothing the scan shows is made of these.
-            RecordKind::Feedback | RecordKind::Register => {}
+            RecordKind::Feedback | RecordKind::Register | RecordKind::Review => {}
             RecordKind::ChangeRequest => self.invalidate(),
         }
     }

@@ -89,27 +89,7 @@ impl Service {
             tokio::task::spawn_blocking(move || verification::run_except(&snapshot, &off))
                 .await
                 .map_err(|e| ServiceError::Internal(format!("verification: {e}")))?;
-        let findings: Vec<NewFinding> = findings
-            .into_iter()
-            .map(|f| {
-                let rule = catalogue
-                    .rule(&f.rule)
-                    .expect("a finding names a catalogued rule");
-                NewFinding {
-                    axis: rule.axis.as_str().into(),
-                    severity: rule.severity.as_str().into(),
-                    class: catalogue.class_of(rule.severity).as_str().into(),
-                    rule: f.rule,
-                    kind: f.kind,
-                    record_id: f.record_id,
-                    version: f.version,
-                    enterprise_id: f.enterprise_id,
-                    region_code: f.region_code,
-                    field: f.field,
-                    evidence: f.evidence,
-                }
-            })
-            .collect();
+        let findings: Vec<NewFinding> = findings.into_iter().map(new_finding).collect();
         let started_by = by.map(|p| p.actor.clone()).unwrap_or_else(|| "cli".into());
         let sweep = self
             .store
@@ -167,17 +147,10 @@ impl Service {
                 )));
             }
         }
-        if !(1..=500).contains(&filter.limit) || filter.offset < 0 {
-            return Err(ServiceError::BadRequest(
-                "limit 须在1-500之间，offset 不能为负 (limit must be 1-500 and offset at least 0)"
-                    .into(),
-            ));
-        }
+        check_page(filter.limit, filter.offset)?;
         Ok(self
             .store
             .list_findings(&FindingQuery {
-                scope: by.list_scope(),
-                id: None,
                 rule: filter.rule,
                 axis: filter.axis,
                 kind,
@@ -187,6 +160,7 @@ impl Service {
                 region_prefix: filter.region,
                 limit: filter.limit,
                 offset: filter.offset,
+                ..FindingQuery::new(by.list_scope())
             })
             .await?)
     }
@@ -195,4 +169,38 @@ impl Service {
     pub async fn latest_sweep(&self) -> ServiceResult<Option<SweepRow>> {
         Ok(self.store.latest_sweep().await?)
     }
+}
+
+/// A finding as the store keeps it, with what the catalogue says of its
+/// rule.
+pub(crate) fn new_finding(f: verification::Finding) -> NewFinding {
+    let catalogue = catalogue();
+    let rule = catalogue
+        .rule(&f.rule)
+        .expect("a finding names a catalogued rule");
+    NewFinding {
+        axis: rule.axis.as_str().into(),
+        severity: rule.severity.as_str().into(),
+        class: catalogue.class_of(rule.severity).as_str().into(),
+        settle: rule.settle.clone(),
+        rule: f.rule,
+        kind: f.kind,
+        record_id: f.record_id,
+        version: f.version,
+        enterprise_id: f.enterprise_id,
+        region_code: f.region_code,
+        field: f.field,
+        evidence: f.evidence,
+    }
+}
+
+/// A page's bounds as the lists take them: 1–500 rows from offset 0 on.
+pub(crate) fn check_page(limit: i64, offset: i64) -> ServiceResult<()> {
+    if !(1..=500).contains(&limit) || offset < 0 {
+        return Err(ServiceError::BadRequest(
+            "limit 须在1-500之间，offset 不能为负 (limit must be 1-500 and offset at least 0)"
+                .into(),
+        ));
+    }
+    Ok(())
 }

@@ -15,7 +15,7 @@ use zhisu_domain::{BlobRef, RecordKind, Role};
 
 mod verification;
 pub use verification::{
-    FindingQuery, FindingRow, NewFinding, NewSweep, SweepRow, VerificationStore,
+    FindingQuery, FindingRow, NewFinding, NewSweep, QueueTally, SweepRow, VerificationStore,
 };
 
 /// Storage failures, each with the HTTP status it maps to.

@@ -24,6 +24,8 @@ pub struct NewFinding {
     pub region_code: String,
     pub field: String,
     pub evidence: String,
+    /// Who settles it: `system`, `person` or `site` (the catalogue's).
+    pub settle: String,
 }
 
 /// A sweep: who or what started it, over which catalogue.
@@ -75,6 +77,33 @@ pub struct FindingRow {
     pub last_sweep: i64,
     pub resolved_at: Option<String>,
     pub resolved_sweep: Option<i64>,
+    /// Who settles it: `system`, `person` or `site`.
+    pub settle: String,
+    /// The reviewer who has it in hand (V5-manual), by actor.
+    pub assignee: Option<String>,
+    pub assigned_at: Option<String>,
+    /// A person's decision on it (V6-class): the class, by whom, when.
+    pub decided_class: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    /// The review record the decision is kept in.
+    pub review_id: Option<i64>,
+}
+
+/// How many items wait in a review queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueTally {
+    pub total: i64,
+    pub unassigned: i64,
+    pub mine: i64,
+    pub overdue: i64,
+}
+
+impl FindingRow {
+    /// Waiting in the review queue: open, settled by a person, undecided.
+    pub fn in_queue(&self) -> bool {
+        self.status == "open" && self.settle != "system" && self.decided_at.is_none()
+    }
 }
 
 /// Which findings to list.
@@ -91,8 +120,36 @@ pub struct FindingQuery {
     pub status: Option<String>,
     /// A region-code prefix.
     pub region_prefix: Option<String>,
+    /// Only the review queue's items: open, settled by a person, undecided.
+    pub queue: bool,
+    /// Only those in this reviewer's hands; `""`: only those in no one's.
+    pub assignee: Option<String>,
+    /// Only those opened before this time (the overdue).
+    pub opened_before: Option<String>,
     pub limit: i64,
     pub offset: i64,
+}
+
+impl FindingQuery {
+    /// Every finding `scope` may see, one page.
+    pub fn new(scope: ListScope) -> Self {
+        FindingQuery {
+            scope,
+            id: None,
+            rule: None,
+            axis: None,
+            kind: None,
+            record_id: None,
+            enterprise_id: None,
+            status: None,
+            region_prefix: None,
+            queue: false,
+            assignee: None,
+            opened_before: None,
+            limit: 50,
+            offset: 0,
+        }
+    }
 }
 
 #[async_trait]
@@ -105,4 +162,41 @@ pub trait VerificationStore: Send + Sync {
         -> StoreResult<SweepRow>;
     async fn list_findings(&self, query: &FindingQuery) -> StoreResult<Page<FindingRow>>;
     async fn latest_sweep(&self) -> StoreResult<Option<SweepRow>>;
+    /// What the `rules` see now in one record just stored, without a
+    /// sweep: each finding is stored as a sweep would; an open finding of
+    /// those rules on that record that is not among them is resolved.
+    async fn check_record(
+        &self,
+        rules: &[String],
+        kind: RecordKind,
+        record_id: i64,
+        findings: &[NewFinding],
+    ) -> StoreResult<()>;
+    /// Puts an undecided open finding in `assignee`'s hands, or in no
+    /// one's; with `if_free`, only when no one has it. False when it was
+    /// not so (decided, resolved, or taken).
+    async fn assign_finding(
+        &self,
+        id: i64,
+        assignee: Option<&str>,
+        if_free: bool,
+    ) -> StoreResult<bool>;
+    /// The review queue's counts in `scope`: all items, no one's,
+    /// `assignee`'s, and those opened before `overdue_before`; one pass.
+    async fn queue_counts(
+        &self,
+        scope: &ListScope,
+        assignee: &str,
+        overdue_before: &str,
+    ) -> StoreResult<QueueTally>;
+    /// Records a person's decision on an open finding with no review
+    /// record yet (undecided, or taken into a case a moment ago, whose
+    /// decision stands); false when it was resolved or reviewed meanwhile.
+    async fn decide_finding(
+        &self,
+        id: i64,
+        class: &str,
+        by: &str,
+        review_id: Option<i64>,
+    ) -> StoreResult<bool>;
 }

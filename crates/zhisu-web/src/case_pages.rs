@@ -26,7 +26,7 @@ pub struct ListParams {
 const PAGE_SIZE: i64 = 50;
 
 /// The sentences of a refusal, for the page that shows it beside the form.
-fn sentences(error: ServiceError) -> Result<Vec<String>, ServiceError> {
+pub(crate) fn sentences(error: ServiceError) -> Result<Vec<String>, ServiceError> {
     match error {
         ServiceError::Invalid(zhisu_domain::Invalid(errors)) => {
             Ok(errors.into_iter().map(|e| e.message).collect())
@@ -169,7 +169,13 @@ async fn new_form(
     let chosen = chosen_findings(form);
     let c = catalogue();
     let mut findings = Vec::new();
-    for f in &listed.items {
+    // Records awaiting review are decided in the queue, and a decided
+    // finding is settled: neither is a case's to take.
+    let caseable = listed
+        .items
+        .iter()
+        .filter(|f| f.decided_at.is_none() && !c.rule(&f.rule).is_some_and(|r| r.review));
+    for f in caseable {
         findings.push(minijinja::context! {
             id => f.id,
             checked => chosen.contains(&f.id),

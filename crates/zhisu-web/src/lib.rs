@@ -28,6 +28,7 @@ mod session_pages;
 pub use scan::Resolver;
 mod case_detail;
 mod case_pages;
+mod review_pages;
 mod trade;
 mod two_factor_pages;
 mod verification_pages;
@@ -503,6 +504,8 @@ pub fn router(state: WebState) -> Router {
         .route("/alerts", get(trade::alerts))
         .route("/verification", get(verification_pages::findings))
         .route("/verification/sweeps", post(verification_pages::sweep))
+        .route("/verification/queue", get(review_pages::queue))
+        .route("/verification/queue/{id}/{action}", post(review_pages::act))
         .route(
             "/verification/registers",
             post(verification_pages::import_register),

@@ -101,6 +101,7 @@ pub(crate) fn fields_of(kind: RecordKind) -> &'static [&'static str] {
         ],
         RecordKind::Case => &["status", "class", "deadline"],
         RecordKind::Register => &["kind", "source"],
+        RecordKind::Review => &["rule", "finding_id", "record_id", "case_id"],
         RecordKind::ChangeRequest => &[
             "status",
             "product_id",
@@ -136,6 +137,7 @@ pub(crate) fn collection(kind: RecordKind) -> &'static str {
         RecordKind::ChangeRequest => "change-requests",
         RecordKind::Case => "cases",
         RecordKind::Register => "verification/registers",
+        RecordKind::Review => "verification/reviews",
     }
 }
 

@@ -47,6 +47,7 @@ pub(crate) async fn detail_page(
         // Its own page (`case_pages.rs`) shows a case; this is its history's title.
         RecordKind::Case => (lang.text("case").to_string(), false),
         RecordKind::Register => (record.text("source").to_string(), false),
+        RecordKind::Review => (lang.text("review_record").to_string(), false),
         RecordKind::ChangeRequest => {
             crate::change_requests::detail_parts(
                 state,

@@ -27,7 +27,8 @@ pub(crate) async fn form_fields(
         | RecordKind::Feedback
         | RecordKind::ChangeRequest
         | RecordKind::Case
-        | RecordKind::Register => forms::Fields(vec![]),
+        | RecordKind::Register
+        | RecordKind::Review => forms::Fields(vec![]),
         RecordKind::Enterprise => forms::enterprise_fields(page.lang, false, editing),
         RecordKind::Product => forms::product_fields(page.lang, editing),
         RecordKind::Batch => {
@@ -155,7 +156,8 @@ pub(crate) async fn save(
         | RecordKind::Feedback
         | RecordKind::ChangeRequest
         | RecordKind::Case
-        | RecordKind::Register => serde_json::Value::Null,
+        | RecordKind::Register
+        | RecordKind::Review => serde_json::Value::Null,
     };
     let version = form.text("version").parse::<i64>().ok();
     let result = if !errors.is_empty() {
@@ -203,7 +205,8 @@ pub(crate) async fn save(
                 | RecordKind::Feedback
                 | RecordKind::ChangeRequest
                 | RecordKind::Case
-                | RecordKind::Register,
+                | RecordKind::Register
+                | RecordKind::Review,
                 _,
             ) => Err(ServiceError::Forbidden(
                 "made through their own forms or the API".into(),

@@ -133,6 +133,7 @@ pub(crate) fn table_columns(kind: RecordKind) -> &'static [&'static str] {
         RecordKind::ChangeRequest => &["changes", "reason", "status", "updated_at"],
         RecordKind::Case => &["status", "class", "deadline", "updated_at"],
         RecordKind::Register => &["kind", "source", "updated_at"],
+        RecordKind::Review => &["rule", "finding_id", "case_id", "updated_at"],
         RecordKind::Enterprise => &["name", "uscc", "kind", "region_code", "updated_at"],
         RecordKind::Product => &[
             "product_name",
@@ -273,6 +274,7 @@ pub(crate) async fn list_page(
                 .collect(),
         ),
         RecordKind::Register => ("kind", params.kind.clone().unwrap_or_default(), vec![]),
+        RecordKind::Review => ("status", params.status.clone().unwrap_or_default(), vec![]),
         RecordKind::Case => (
             "status",
             params.status.clone().unwrap_or_default(),

@@ -22,6 +22,18 @@ pub struct Filter {
     offset: Option<i64>,
 }
 
+/// A rule's message in the page's language.
+pub(crate) fn rule_name(
+    lang: crate::i18n::Lang,
+    rule: &zhisu_domain::verification::Rule,
+) -> String {
+    if lang == crate::i18n::Lang::Zh {
+        rule.zh.clone()
+    } else {
+        rule.en.clone()
+    }
+}
+
 fn may_sweep(role: Role) -> bool {
     matches!(role, Role::Regulator | Role::PlatformAdmin)
 }
@@ -78,15 +90,21 @@ pub async fn findings(
         };
         rows.push(minijinja::context! {
             rule => f.rule.clone(),
-            rule_name => rule.map(|r| if lang == crate::i18n::Lang::Zh { r.zh.clone() } else { r.en.clone() }).unwrap_or_default(),
+            rule_name => rule.map(|r| rule_name(lang, r)).unwrap_or_default(),
             severity => f.severity.clone(),
             severity_label => lang.text(&format!("sev_{}", f.severity)),
             axis => lang.text(&format!("axis_{}", f.axis)),
             class => lang.text(&format!("class_{}", f.class)),
             kind => lang.text(&format!("kind_{}", f.kind.as_str())),
             link => format!("/{}/{}", crate::pages::collection(f.kind), f.record_id),
-            new_case => (s.principal.role == Role::Regulator && f.status == "open")
+            new_case => (s.principal.role == Role::Regulator
+                && f.status == "open"
+                && f.decided_at.is_none()
+                && !rule.is_some_and(|r| r.review))
                 .then(|| format!("/cases/new?enterprise_id={}&finding={}", f.enterprise_id, f.id)),
+            // Settled by a person: decided, or waiting in the review queue.
+            decided => f.decided_class.as_deref().map(|c| lang.text(&format!("class_{c}")).to_string()),
+            in_queue => (may_sweep(s.principal.role) && f.in_queue()).then_some(true),
             record, enterprise, field,
             evidence => f.evidence.clone(),
             seen => view::local_time(f.opened_at.clone()),
@@ -125,16 +143,7 @@ pub async fn findings(
     let rules: Vec<_> = c
         .rules
         .iter()
-        .map(|r| {
-            (
-                r.id.clone(),
-                if lang == crate::i18n::Lang::Zh {
-                    r.zh.clone()
-                } else {
-                    r.en.clone()
-                },
-            )
-        })
+        .map(|r| (r.id.clone(), rule_name(lang, r)))
         .collect();
     let axes: Vec<_> = ["completeness", "authenticity", "accuracy", "timeliness"]
         .iter()

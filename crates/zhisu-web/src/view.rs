@@ -44,6 +44,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("abnormal.html", include_str!("../templates/abnormal.html")),
     ("case_new.html", include_str!("../templates/case_new.html")),
     ("case.html", include_str!("../templates/case.html")),
+    (
+        "review_queue.html",
+        include_str!("../templates/review_queue.html"),
+    ),
     ("labels.html", include_str!("../templates/labels.html")),
     ("channels.html", include_str!("../templates/channels.html")),
     (
@@ -91,6 +95,14 @@ pub async fn asset(Path(file): Path<String>) -> Response {
             .into_response(),
         None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
     }
+}
+
+/// The day of an RFC 3339 time in Asia/Shanghai.
+pub fn china_date(value: &str) -> Option<chrono::NaiveDate> {
+    DateTime::parse_from_rfc3339(value).ok().map(|t| {
+        t.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+            .date_naive()
+    })
 }
 
 /// RFC 3339 UTC on the wire; Asia/Shanghai (UTC+8, no DST) in pages.

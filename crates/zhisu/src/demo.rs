@@ -5,6 +5,7 @@
 //! state, and an amended product with history.
 
 mod cases;
+mod reviews;
 
 use anyhow::Context;
 use zhisu_codes::Uscc;
@@ -41,6 +42,11 @@ pub const DEMO_LOGINS: &[(&str, &str, &str)] = &[
     ("gas-admin", "manufacturer-admin", "安燃燃气具 (宁波)"),
     ("ebike-admin", "manufacturer-admin", "捷行电动车 (天津)"),
     ("toys-admin", "manufacturer-admin", "童乐儿童用品 (佛山)"),
+    (
+        reviews::UNCHECKED_LOGIN,
+        "manufacturer-admin",
+        "美厨厨具 (佛山，自行注册，待核验)",
+    ),
     ("gz-seller", "seller", "广州五金机电商行"),
     ("hz-seller", "seller", "杭州惠民电器商城"),
 ];
@@ -580,6 +586,7 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
         .await
         .context("the demo's verification sweep")?;
     cases::open_cases(service, &owners, &gd_regulator, &zj_regulator, toys_refiled).await?;
+    reviews::seed_queue(service, &gd_regulator).await?;
     Ok(true)
 }
 

@@ -26,12 +26,18 @@ pub struct Rule {
     pub en: String,
     #[serde(default)]
     pub retired: bool,
+    /// The finding is a record awaiting a person's review (V5-manual), not
+    /// a defect: the reviewer's decision settles it.
+    #[serde(default)]
+    pub review: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Catalogue {
     pub version: String,
+    /// Days an item may wait in the review queue before it is overdue.
+    pub review_overdue_days: u32,
     classes: BTreeMap<String, String>,
     #[serde(rename = "rule")]
     pub rules: Vec<Rule>,
@@ -84,6 +90,11 @@ mod tests {
             assert!(
                 ["system", "person", "site"].contains(&rule.settle.as_str()),
                 "{}",
+                rule.id
+            );
+            assert!(
+                !rule.review || rule.settle == "person",
+                "{}: a review item is settled by a person",
                 rule.id
             );
             for kind in &rule.kinds {

@@ -5,11 +5,12 @@
 //! findings.
 
 mod catalogue;
+mod queue_rules;
 mod register_checks;
 mod rules;
 
 pub use catalogue::{catalogue, Catalogue, Rule};
-pub use rules::{run, run_except};
+pub use rules::{run, run_except, run_rules};
 
 use serde::{Deserialize, Serialize};
 

@@ -29,6 +29,9 @@ pub(crate) const IMPLEMENTED: &[(&str, Check)] = &[
     ("ZV-R-004", region_outside_uscc),
     ("ZV-T-001", activated_after_first_sale),
     ("ZV-A-005", super::register_checks::licence_against_register),
+    ("ZV-A-006", super::queue_rules::enterprise_unchecked),
+    ("ZV-R-005", super::queue_rules::batch_submitted),
+    ("ZV-R-006", super::queue_rules::product_unreviewed),
 ];
 
 /// Every finding of every rule the catalogue keeps in force, in rule and
@@ -39,12 +42,22 @@ pub fn run(snapshot: &Snapshot) -> Vec<Finding> {
 
 /// [`run`] without the rules a deployment turned off (by ID).
 pub fn run_except(snapshot: &Snapshot, off: &[String]) -> Vec<Finding> {
+    run_where(snapshot, |id| !off.iter().any(|o| o == id))
+}
+
+/// Only the rules named (those in force): what a check of one record just
+/// stored runs (the review queue's rules, issue 17.4).
+pub fn run_rules(snapshot: &Snapshot, ids: &[&str]) -> Vec<Finding> {
+    run_where(snapshot, |id| ids.contains(&id))
+}
+
+fn run_where(snapshot: &Snapshot, wanted: impl Fn(&str) -> bool) -> Vec<Finding> {
     let names = Names::of(snapshot);
     let mut findings = Vec::new();
     for rule in catalogue()
         .rules
         .iter()
-        .filter(|r| !r.retired && !off.contains(&r.id))
+        .filter(|r| !r.retired && wanted(&r.id))
     {
         let check = IMPLEMENTED
             .iter()
@@ -93,7 +106,7 @@ impl Names {
     }
 }
 
-pub(super) fn finding<T>(
+pub(crate) fn finding<T>(
     rule: &str,
     kind: RecordKind,
     record: &Stored<T>,

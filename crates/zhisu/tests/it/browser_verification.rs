@@ -91,8 +91,9 @@ async fn a_regulator_runs_a_sweep_and_reads_its_findings_in_chromium() {
     let html = driver.source().await;
     let card = &html[html.find("id=\"open-findings\"").expect("the card")..];
     let card = &card[..card.find("</a>").unwrap()];
+    // The model filed twice (2), and both products awaiting their review (2).
     assert!(
-        card.contains("<span>2</span>") && card.contains("待处理核查问题"),
+        card.contains("<span>4</span>") && card.contains("待处理核查问题"),
         "{card}"
     );
 }

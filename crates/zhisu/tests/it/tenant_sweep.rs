@@ -41,6 +41,10 @@ fn body_for(path: &str) -> Value {
         json!({"note": "已整改"})
     } else if ends("/close") || ends("/recheck") {
         json!({"note": "结案"})
+    } else if ends("/decide") {
+        json!({"class": "compliant", "reason": "别人的核查结论"})
+    } else if ends("/assign") {
+        json!({"to": "someone"})
     } else if ends("/answer") {
         json!({"answer": "已处理"})
     } else if ends("/progress") {
@@ -147,6 +151,17 @@ async fn outsiders_reach_no_record_of_another_tenant_by_any_route() {
         .await,
     )["id"]
         .clone();
+    // The other finding decided: a review record.
+    let finding = findings["items"][1]["id"].clone();
+    let (status, decided) = app
+        .post(
+            &gd,
+            &format!("/api/v1/verification/findings/{finding}/decide"),
+            &json!({"class": "compliant", "reason": "内外销版本"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{decided}");
+    let review = decided["review_id"].clone();
     let key_id = app
         .scalar(&format!(
             "select min(id) from api_keys where enterprise_id = {maker_id}"
@@ -167,6 +182,8 @@ async fn outsiders_reach_no_record_of_another_tenant_by_any_route() {
         ("/api/v1/recalls/", text(&recall)),
         ("/api/v1/feedback/", text(&feedback)),
         ("/api/v1/cases/", text(&case)),
+        ("/api/v1/verification/findings/", text(&finding)),
+        ("/api/v1/reviews/", text(&review)),
         ("/api/v1/api-keys/", key_id.to_string()),
     ];
 

@@ -21,7 +21,8 @@ fn enterprise(id: i64, name: &str, uscc: &str, kind: &str) -> Stored<crate::Ente
         id,
         json!({"kind": kind, "name": name, "uscc": uscc, "address": "深圳市南山区", "region_code": "440305",
             "contact_phone": "0755-12345678", "business_licence": blob(id as u8),
-            "management_certifications": [], "product_certifications": []}),
+            "management_certifications": [], "product_certifications": [],
+            "identity_check": {"status": "verified", "by": "user:zj", "at": "2026-10-01T00:00:00Z", "note": "核验通过"}}),
     )
 }
 
@@ -30,7 +31,8 @@ fn product(id: i64, enterprise: i64, name: &str, model: &str, ccc: &str) -> Stor
         id,
         json!({"enterprise_id": enterprise, "product_name": name, "product_type": "燃气灶", "model": model,
             "category": "gas-appliance", "honours": [], "mandatory_standards": ["GB 16410-2020"], "paused": false,
-            "ccc_cert_no": ccc, "code_scheme": "gs1", "trace_level": "per-item", "gtin": "06970000000017"}),
+            "ccc_cert_no": ccc, "code_scheme": "gs1", "trace_level": "per-item", "gtin": "06970000000017",
+            "review": {"class": "compliant", "reason": "备案信息齐全", "by": "user:zj", "at": "2026-10-01T00:00:00Z"}}),
     )
 }
 
@@ -274,4 +276,23 @@ fn timeliness() {
     let mut s = clean();
     s.flows.push(sale(31, 1, 20, 1, "2026-10-01"));
     assert_eq!(only(&s, "ZV-T-001"), [(20, "activated_at".into())]);
+}
+
+/// Records awaiting a person (V5-manual): an enterprise never checked, a
+/// batch submitted, a product never reviewed; each found by its rule
+/// alone, as the service runs them on a record it just stored.
+#[test]
+fn records_awaiting_review_are_found() {
+    let mut s = clean();
+    s.enterprises[1].record.identity_check = None;
+    s.batches[0].record.status = crate::batch::BatchStatus::Submitted;
+    s.batches[0].record.activated_at = None;
+    s.products[1].record.review = None;
+    assert_eq!(only(&s, "ZV-A-006"), [(2, "identity_check".into())]);
+    assert_eq!(only(&s, "ZV-R-005"), [(20, "status".into())]);
+    assert_eq!(only(&s, "ZV-R-006"), [(11, "".into())]);
+    let alone = super::run_rules(&s, &["ZV-R-005", "ZV-R-006"]);
+    let rules: Vec<&str> = alone.iter().map(|f| f.rule.as_str()).collect();
+    assert_eq!(rules, ["ZV-R-005", "ZV-R-006"]);
+    assert!(alone[0].evidence.contains("L20"), "{}", alone[0].evidence);
 }
