@@ -34,6 +34,9 @@ pub struct RuleView {
     pub retired: bool,
     /// Whether this deployment runs it (`verification_off` in the settings).
     pub in_force: bool,
+    /// Its thresholds as this deployment runs it (the catalogue's defaults,
+    /// or `verification_thresholds` in the settings).
+    pub thresholds: std::collections::BTreeMap<String, f64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -65,6 +68,18 @@ pub async fn rules(State(state): State<AppState>, Auth(_by): Auth) -> Json<Catal
                 en: r.en.clone(),
                 retired: r.retired,
                 in_force: !r.retired && !off.contains(&r.id),
+                thresholds: r
+                    .thresholds
+                    .iter()
+                    .map(|(name, default)| {
+                        let set = state
+                            .service
+                            .settings
+                            .verification_thresholds
+                            .get(&format!("{}.{name}", r.id));
+                        (name.clone(), *set.unwrap_or(default))
+                    })
+                    .collect(),
             })
             .collect(),
     })

@@ -164,6 +164,8 @@ pub struct ServiceSettings {
     pub two_factor_roles: Vec<zhisu_domain::Role>,
     /// Verification rules this deployment does not run (issue 17), by ID.
     pub verification_off: Vec<String>,
+    /// Rules' thresholds this deployment sets (`"ZV-T-002.days" = 10`).
+    pub verification_thresholds: std::collections::BTreeMap<String, f64>,
 }
 
 impl Default for ServiceSettings {
@@ -181,6 +183,7 @@ impl Default for ServiceSettings {
             capture_memory_mib: 1024,
             two_factor_roles: Vec::new(),
             verification_off: Vec::new(),
+            verification_thresholds: Default::default(),
         }
     }
 }

@@ -465,12 +465,18 @@ impl Service {
                     id: record.id,
                     version: record.version,
                     region_code: record.region_code.clone(),
+                    created_at: record.created_at.clone(),
+                    updated_at: record.updated_at.clone(),
                     record: body,
                 })
                 .into_iter()
                 .collect()
         }
-        let mut snapshot = Snapshot::default();
+        let mut snapshot = Snapshot {
+            today: Some(crate::today_in_shanghai()),
+            thresholds: self.settings.verification_thresholds.clone(),
+            ..Default::default()
+        };
         match kind {
             RecordKind::Enterprise => snapshot.enterprises = one(&record),
             RecordKind::Product => snapshot.products = one(&record),

@@ -33,6 +33,8 @@ fn stored<T: serde::de::DeserializeOwned>(
         id: record.id,
         version: record.version,
         region_code: record.index.region_code.clone(),
+        created_at: record.created_at.clone(),
+        updated_at: record.updated_at.clone(),
         record: serde_json::from_value(body).ok()?,
     })
 }
@@ -82,6 +84,7 @@ impl Service {
             progress(read);
         }
         snapshot.today = Some(crate::today_in_shanghai());
+        snapshot.thresholds = self.settings.verification_thresholds.clone();
         let catalogue = catalogue();
         // The rules are CPU work over the whole snapshot: off the async workers.
         let off = self.settings.verification_off.clone();

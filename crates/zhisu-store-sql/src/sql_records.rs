@@ -145,7 +145,7 @@ macro_rules! sql_records {
             async fn indexed_records(&self, after: i64, limit: i64) -> StoreResult<Vec<IndexedRecord>> {
                 let rows = sqlx::query(
                     "select r.id, r.kind, r.version, r.enterprise_id, r.parent_id, r.unique_key, r.name, r.region_code, r.tag, r.code_key, \
-                     v.body, (select max(version) from record_versions m where m.record_id = r.id) as latest \
+                     r.created_at, r.updated_at, v.body, (select max(version) from record_versions m where m.record_id = r.id) as latest \
                      from records r left join record_versions v on v.record_id = r.id and v.version = r.version \
                      where r.id > $1 order by r.id limit $2",
                 )
@@ -172,6 +172,8 @@ macro_rules! sql_records {
                                 tag: row.try_get("tag").map_err(map_err)?,
                                 code_key: row.try_get("code_key").map_err(map_err)?,
                             },
+                            created_at: row.try_get("created_at").map_err(map_err)?,
+                            updated_at: row.try_get("updated_at").map_err(map_err)?,
                             body: body.map(|b| serde_json::from_str(&b)).transpose().map_err(|e| StoreError::Internal(format!("stored body: {e}")))?,
                         })
                     })

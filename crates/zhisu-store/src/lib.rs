@@ -431,6 +431,9 @@ pub struct IndexedRecord {
     pub version: i64,
     pub latest_version: i64,
     pub index: RecordIndex,
+    /// When the record was first stored, and last changed.
+    pub created_at: String,
+    pub updated_at: String,
     /// The body of `version`; None when no such version is stored.
     pub body: Option<serde_json::Value>,
 }

@@ -102,6 +102,7 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(Engine, Service)> {
             capture_memory_mib: settings.capture_memory_mib,
             two_factor_roles: settings.two_factor_roles.clone(),
             verification_off: settings.verification_off.clone(),
+            verification_thresholds: settings.verification_thresholds.clone(),
         },
     )
     .with_webhook(Arc::new(

@@ -102,6 +102,7 @@ struct FileSettings {
     crypto: Option<String>,
     verification_at: Option<String>,
     verification_off: Option<Vec<String>>,
+    verification_thresholds: Option<std::collections::BTreeMap<String, f64>>,
     /// Industry retention rules: years by product category code.
     #[serde(default)]
     retention_years: std::collections::BTreeMap<String, u32>,
@@ -143,6 +144,8 @@ pub struct Settings {
     pub verification_at: Option<chrono::NaiveTime>,
     /// Verification rules this deployment does not run, by ID.
     pub verification_off: Vec<String>,
+    /// Rules' thresholds this deployment sets (`"ZV-T-002.days" = 10`).
+    pub verification_thresholds: std::collections::BTreeMap<String, f64>,
 }
 
 /// A database URL; its password never appears in `Debug` output or logs.
@@ -242,6 +245,10 @@ impl Settings {
         };
         let verification_off = file.verification_off.clone().unwrap_or_default();
         let catalogue = zhisu_domain::verification::catalogue();
+        let verification_thresholds = file.verification_thresholds.clone().unwrap_or_default();
+        catalogue
+            .check_thresholds(&verification_thresholds)
+            .map_err(|e| anyhow::anyhow!(e))?;
         for id in &verification_off {
             if catalogue.rule(id).is_none() {
                 bail!(
@@ -394,6 +401,7 @@ impl Settings {
             crypto,
             verification_at,
             verification_off,
+            verification_thresholds,
         })
     }
 
@@ -449,6 +457,9 @@ verification_at = "02:00"
 # Rules of the catalogue (GET /api/v1/verification/rules) this deployment
 # does not run, by ID; an ID the catalogue lacks is refused at start.
 # verification_off = ["ZV-R-004"]
+# Rules' thresholds (the catalogue's `thresholds`, as RULE.name); an unknown
+# one, or a negative number, is refused at start.
+# verification_thresholds = { "ZV-T-002.days" = 10, "ZV-T-004.months" = 12 }
 
 # Cryptography, chosen once when the deployment is created (its keys are
 # made): "standard" (SHA-256, Ed25519, AES-256-GCM) or "sm" (商用密码: SM3
@@ -616,6 +627,30 @@ mod tests {
         std::fs::write(&file, "verification_off = [\"ZV-X-999\"]\n").unwrap();
         let e = Settings::resolve(&args).err().unwrap().to_string();
         assert!(e.contains("no rule \"ZV-X-999\""), "{e}");
+    }
+
+    #[test]
+    fn thresholds_must_be_the_catalogues() {
+        let (_dir, file, args) = with_file();
+        std::fs::write(
+            &file,
+            "verification_thresholds = { \"ZV-T-002.days\" = 10 }\n",
+        )
+        .unwrap();
+        assert_eq!(
+            Settings::resolve(&args).unwrap().verification_thresholds["ZV-T-002.days"],
+            10.0
+        );
+        std::fs::write(
+            &file,
+            "verification_thresholds = { \"ZV-T-002.weeks\" = 1 }\n",
+        )
+        .unwrap();
+        let e = Settings::resolve(&args).err().unwrap().to_string();
+        assert!(
+            e.contains("ZV-T-002.weeks names no rule's threshold"),
+            "{e}"
+        );
     }
 
     #[test]

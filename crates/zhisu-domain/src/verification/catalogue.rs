@@ -30,6 +30,10 @@ pub struct Rule {
     /// a defect: the reviewer's decision settles it.
     #[serde(default)]
     pub review: bool,
+    /// Its thresholds by name and their defaults; a deployment sets its
+    /// own in the settings file (`verification_thresholds`).
+    #[serde(default)]
+    pub thresholds: BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -46,6 +50,27 @@ pub struct Catalogue {
 impl Catalogue {
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Checks a deployment's thresholds (`"ZV-T-002.days" = 10`): each
+    /// names a rule's threshold and is a number at least 0.
+    pub fn check_thresholds(&self, set: &BTreeMap<String, f64>) -> Result<(), String> {
+        for (key, value) in set {
+            let known = key
+                .split_once('.')
+                .and_then(|(rule, name)| self.rule(rule)?.thresholds.get(name));
+            if known.is_none() {
+                return Err(format!(
+                    "verification_thresholds: {key} names no rule's threshold (the catalogue's are RULE.name, e.g. ZV-T-002.days)"
+                ));
+            }
+            if !value.is_finite() || *value < 0.0 {
+                return Err(format!(
+                    "verification_thresholds: {key} must be a number at least 0, got {value}"
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The class a finding of `severity` proposes.

@@ -5,12 +5,16 @@
 //! findings.
 
 mod catalogue;
+mod flow_rules;
 mod queue_rules;
 mod register_checks;
 mod rules;
+mod standard_rules;
+mod upkeep_rules;
 
 pub use catalogue::{catalogue, Catalogue, Rule};
 pub use rules::{run, run_except, run_rules};
+pub use standard_rules::standards_of;
 
 use serde::{Deserialize, Serialize};
 
@@ -148,6 +152,10 @@ pub struct Stored<T> {
     pub id: i64,
     pub version: i64,
     pub region_code: String,
+    /// When it was first stored (RFC 3339, UTC): when it was recorded.
+    pub created_at: String,
+    /// When it last changed.
+    pub updated_at: String,
     pub record: T,
 }
 
@@ -164,6 +172,21 @@ pub struct Snapshot {
     /// The day rules judge validity on (Asia/Shanghai); rules that need it
     /// find nothing without it.
     pub today: Option<chrono::NaiveDate>,
+    /// The deployment's thresholds (`"ZV-T-002.days" = 10`), over the
+    /// catalogue's defaults.
+    pub thresholds: std::collections::BTreeMap<String, f64>,
+}
+
+impl Snapshot {
+    /// Rule `rule`'s threshold `name`: the deployment's, else the
+    /// catalogue's default.
+    pub fn threshold(&self, rule: &str, name: &str) -> f64 {
+        self.thresholds
+            .get(&format!("{rule}.{name}"))
+            .copied()
+            .or_else(|| catalogue().rule(rule)?.thresholds.get(name).copied())
+            .unwrap_or_else(|| panic!("{rule} has no threshold {name} in the catalogue (tested)"))
+    }
 }
 
 /// One defect a rule saw in one record.

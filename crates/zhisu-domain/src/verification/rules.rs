@@ -32,6 +32,17 @@ pub(crate) const IMPLEMENTED: &[(&str, Check)] = &[
     ("ZV-A-006", super::queue_rules::enterprise_unchecked),
     ("ZV-R-005", super::queue_rules::batch_submitted),
     ("ZV-R-006", super::queue_rules::product_unreviewed),
+    ("ZV-R-007", super::flow_rules::produced_after_first_sale),
+    (
+        "ZV-R-008",
+        super::flow_rules::seller_sold_more_than_received,
+    ),
+    ("ZV-T-002", super::flow_rules::purchase_recorded_late),
+    ("ZV-R-009", super::standard_rules::standard_outside_category),
+    (
+        "ZV-T-004",
+        super::upkeep_rules::product_not_reviewed_for_a_year,
+    ),
 ];
 
 /// Every finding of every rule the catalogue keeps in force, in rule and
@@ -92,14 +103,14 @@ impl Names {
         )
     }
 
-    fn name(&self, id: i64) -> String {
+    pub(crate) fn name(&self, id: i64) -> String {
         self.0
             .get(&id)
             .map(|(n, _)| n.clone())
             .unwrap_or_else(|| format!("企业 {id} (enterprise {id})"))
     }
 
-    fn is_manufacturer(&self, id: i64) -> bool {
+    pub(crate) fn is_manufacturer(&self, id: i64) -> bool {
         self.0
             .get(&id)
             .is_some_and(|(_, k)| *k == EnterpriseKind::Manufacturer)
@@ -135,7 +146,7 @@ fn blank_opt(s: &Option<String>) -> bool {
 }
 
 /// A date in Asia/Shanghai from `YYYY-MM-DD` or RFC 3339.
-fn china_date(at: &str) -> Option<NaiveDate> {
+pub(crate) fn china_date(at: &str) -> Option<NaiveDate> {
     let china = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
     DateTime::parse_from_rfc3339(at)
         .map(|t| t.with_timezone(&china).date_naive())

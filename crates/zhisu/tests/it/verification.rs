@@ -214,3 +214,94 @@ async fn a_rule_the_settings_turn_off_is_not_run() {
         (json!(false), json!(true))
     );
 }
+
+/// The maker sells one code to the seller dated 30 days ago; the seller
+/// records the purchase today. The seller's key and its purchase's ID.
+async fn purchase_a_month_late(app: &TestApp) -> (String, i64) {
+    let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+    let (maker_id, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+    let (seller_id, seller) = app.enterprise(&admin, "seller", "440106").await;
+    let (_, _, codes) = crate::scan::active_item_batch(app, &maker, "LATE-1", 933).await;
+    let month_ago = (chrono::Utc::now() - chrono::Duration::days(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    let lines = crate::support::flow_lines(&codes[..1]);
+    let (status, sale) = app
+        .post(
+            &maker,
+            "/api/v1/flows",
+            &json!({"kind": "sale", "at": month_ago, "counterparty_id": seller_id, "lines": lines}),
+        )
+        .await;
+    assert_eq!(status, 201, "{sale}");
+    let (status, purchase) = app
+        .post(
+            &seller,
+            "/api/v1/flows",
+            &json!({"kind": "purchase", "at": month_ago, "counterparty_id": maker_id, "lines": lines}),
+        )
+        .await;
+    assert_eq!(status, 201, "{purchase}");
+    (seller, purchase["id"].as_i64().unwrap())
+}
+
+/// ZV-T-002 on both engines: a purchase recorded a month after the sale
+/// upstream is late by the catalogue's 7 days; a deployment that allows
+/// 60 (`verification_thresholds`) finds nothing, and says so in the
+/// rules it lists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_purchase_is_found_by_the_deployments_threshold() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let (seller, purchase) = purchase_a_month_late(&app).await;
+        let found = verify_run(&app);
+        assert!(
+            has(&found, "ZV-T-002", "flow", purchase),
+            "{engine}: {found:?}"
+        );
+        let (_, mine) = app
+            .get(&seller, "/api/v1/verification/findings?rule=ZV-T-002")
+            .await;
+        assert_eq!(mine["total"], 1, "{engine}: the seller sees its own");
+        assert!(
+            mine["items"][0]["evidence"]
+                .as_str()
+                .unwrap()
+                .contains("限 7 天"),
+            "{engine}: {mine}"
+        );
+    }
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        config.path(),
+        "verification_thresholds = { \"ZV-T-002.days\" = 60 }\n",
+    )
+    .unwrap();
+    let path = config.path().to_path_buf();
+    let app = TestApp::spawn_with(crate::support::EngineKind::Sqlite, |args| {
+        args.common.config = Some(path)
+    })
+    .await;
+    let (_, purchase) = purchase_a_month_late(&app).await;
+    let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+    let (status, _) = app
+        .post(&admin, "/api/v1/verification/sweeps", &json!({}))
+        .await;
+    assert_eq!(status, 201);
+    let (_, found) = app
+        .get(&admin, "/api/v1/verification/findings?rule=ZV-T-002")
+        .await;
+    assert_eq!(
+        found["total"], 0,
+        "{found}: purchase {purchase} is on time by 60 days"
+    );
+    let (_, rules) = app.get(&admin, "/api/v1/verification/rules").await;
+    let late = rules["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "ZV-T-002")
+        .unwrap()
+        .clone();
+    assert_eq!(late["thresholds"]["days"], 60.0, "{late}");
+}

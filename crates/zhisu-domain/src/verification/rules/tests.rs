@@ -8,6 +8,8 @@ fn stored<T: serde::de::DeserializeOwned>(id: i64, body: serde_json::Value) -> S
         id,
         version: 1,
         region_code: "440305".into(),
+        created_at: "2026-10-10T00:00:00Z".into(),
+        updated_at: "2026-10-10T00:00:00Z".into(),
         record: serde_json::from_value(body).unwrap(),
     }
 }
@@ -84,6 +86,7 @@ fn clean() -> Snapshot {
         flows: vec![sale(30, 1, 20, 40, "2026-10-05")],
         registers: vec![ccc_register()],
         today: NaiveDate::from_ymd_opt(2026, 12, 6),
+        thresholds: Default::default(),
     }
 }
 
@@ -295,4 +298,128 @@ fn records_awaiting_review_are_found() {
     let rules: Vec<&str> = alone.iter().map(|f| f.rule.as_str()).collect();
     assert_eq!(rules, ["ZV-R-005", "ZV-R-006"]);
     assert!(alone[0].evidence.contains("L20"), "{}", alone[0].evidence);
+}
+
+/// A flow of `kind` by `by` to or from `party` of `quantity` of batch 20
+/// under `code`, dated `at`.
+fn flow(
+    id: i64,
+    by: i64,
+    kind: &str,
+    party: i64,
+    code: &str,
+    quantity: u64,
+    at: &str,
+) -> Stored<crate::flow::Flow> {
+    stored(
+        id,
+        json!({"enterprise_id": by, "kind": kind, "at": at, "counterparty_id": party,
+            "counterparty_name": "对方", "lines": [{"code": code, "batch_id": 20, "quantity": quantity}],
+            "unmatched": [], "matched": true}),
+    )
+}
+
+#[test]
+fn produced_after_its_first_sale() {
+    let mut s = clean();
+    s.batches[0].record.production_date = NaiveDate::from_ymd_opt(2026, 10, 6).unwrap();
+    assert_eq!(only(&s, "ZV-R-007"), [(20, "production_date".into())]);
+}
+
+/// A seller sells more of a batch than reached it: what it bought, or
+/// what its supplier sold it, whichever is more.
+#[test]
+fn a_seller_sells_more_than_reached_it() {
+    let mut s = clean();
+    s.enterprises
+        .push(enterprise(3, "广州五金", "91440101MA59TQ1X4F", "seller"));
+    s.flows.push(flow(
+        40,
+        1,
+        "sale",
+        3,
+        "(01)06970000000017(10)L20",
+        10,
+        "2026-10-05",
+    ));
+    s.flows.push(flow(
+        41,
+        3,
+        "sale",
+        9,
+        "(01)06970000000017(10)L20",
+        15,
+        "2026-10-08",
+    ));
+    assert_eq!(only(&s, "ZV-R-008"), [(41, "lines".into())]);
+    s.flows.push(flow(
+        42,
+        3,
+        "purchase",
+        1,
+        "(01)06970000000017(10)L20",
+        20,
+        "2026-10-05",
+    ));
+    assert_eq!(only(&s, "ZV-R-008"), vec![]);
+}
+
+/// A purchase recorded more than the threshold's days after the sale
+/// upstream; a deployment's own threshold moves the line.
+#[test]
+fn a_purchase_recorded_late() {
+    let mut s = clean();
+    s.enterprises
+        .push(enterprise(3, "广州五金", "91440101MA59TQ1X4F", "seller"));
+    s.flows
+        .push(flow(40, 1, "sale", 3, "CODE-1", 1, "2026-10-05"));
+    let mut purchase = flow(41, 3, "purchase", 1, "CODE-1", 1, "2026-10-05");
+    purchase.created_at = "2026-10-20T03:00:00Z".into();
+    s.flows.push(purchase);
+    assert_eq!(only(&s, "ZV-T-002"), [(41, "at".into())]);
+    s.thresholds.insert("ZV-T-002.days".into(), 20.0);
+    assert_eq!(only(&s, "ZV-T-002"), vec![]);
+}
+
+#[test]
+fn a_standard_outside_the_category() {
+    let mut s = clean();
+    s.products[1].record.mandatory_standards = vec!["GB 17761-2024".into(), "GB 6932-2015".into()];
+    assert_eq!(only(&s, "ZV-R-009"), [(11, "mandatory_standards".into())]);
+    let found = run(&s);
+    let evidence = &found
+        .iter()
+        .find(|f| f.rule == "ZV-R-009")
+        .unwrap()
+        .evidence;
+    assert!(
+        evidence.contains("家用燃气器具") && evidence.contains("GB 16410"),
+        "{evidence}"
+    );
+}
+
+#[test]
+fn a_product_not_reviewed_for_a_year() {
+    let mut s = clean();
+    s.products[0].updated_at = "2025-10-01T00:00:00Z".into();
+    assert_eq!(only(&s, "ZV-T-004"), [(10, "".into())]);
+    s.products[0].record.paused = true;
+    assert_eq!(only(&s, "ZV-T-004"), vec![]);
+}
+
+#[test]
+fn a_deployments_thresholds_are_checked_against_the_catalogue() {
+    let c = catalogue();
+    let set = |k: &str, v: f64| [(k.to_string(), v)].into_iter().collect();
+    assert!(c.check_thresholds(&set("ZV-T-002.days", 10.0)).is_ok());
+    assert!(c.check_thresholds(&set("ZV-T-002.weeks", 1.0)).is_err());
+    assert!(c.check_thresholds(&set("ZV-X-999.days", 1.0)).is_err());
+    assert!(c.check_thresholds(&set("ZV-T-002.days", -1.0)).is_err());
+    // Every threshold a rule reads is in the catalogue (else `threshold` panics).
+    let s = clean();
+    for rule in c.rules.iter().filter(|r| !r.thresholds.is_empty()) {
+        for name in rule.thresholds.keys() {
+            assert!(s.threshold(&rule.id, name) >= 0.0);
+        }
+    }
 }
