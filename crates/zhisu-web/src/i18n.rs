@@ -519,6 +519,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("rq_assign_to", "指派给（登录名）", "Assign to (log-in)"),
     ("rq_decide", "作出决定", "Decide"),
     ("rq_reason", "决定理由", "Reason"),
+    ("rq_class", "核查结论", "Result class"),
     ("rq_deadline", "整改期限（立案时）", "Deadline (when a case opens)"),
     ("rq_empty", "队列中没有待处理事项。", "Nothing waits in the queue."),
     ("rq_decided", "已决定", "Decided"),
