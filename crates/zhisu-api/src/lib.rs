@@ -20,6 +20,7 @@ mod json_body;
 pub use json_body::refuse_nul_in_uri;
 pub mod ledger;
 pub mod misc;
+pub mod privacy;
 pub mod records;
 pub mod registers;
 pub mod reviews;
@@ -144,6 +145,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(reviews::release))
         .routes(routes!(reviews::decide))
         .routes(routes!(reviews::get_review))
+        .routes(routes!(privacy::reveal_flow))
+        .routes(routes!(privacy::reveal_feedback))
         .routes(routes!(registers::import, registers::list))
         .routes(routes!(cases::open_case, cases::list_cases))
         .routes(routes!(cases::get_case))

@@ -135,8 +135,9 @@ impl Service {
         Ok(self.open_sealed(stored.into()))
     }
 
-    /// Feedback with its sender's contact opened for the producer and the regulator.
+    /// Feedback with its sender's contact opened for the producer, and
+    /// masked for a regulator (V7).
     pub async fn read_feedback(&self, by: &Principal, id: i64) -> ServiceResult<RecordView> {
-        Ok(self.open_sealed(self.read_record(by, RecordKind::Feedback, id).await?))
+        Ok(self.shown_to(by, self.read_record(by, RecordKind::Feedback, id).await?))
     }
 }

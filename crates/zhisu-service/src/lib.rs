@@ -29,6 +29,7 @@ mod login_guard;
 mod names;
 mod packages;
 mod password_change;
+mod privacy;
 mod recall_reach;
 mod recalls;
 mod records;

@@ -494,6 +494,7 @@ pub fn router(state: WebState) -> Router {
         .route("/flows", get(record_list::flow_list))
         .route("/flows/new", get(trade::new_flow).post(trade::create_flow))
         .route("/flows/{id}", get(record_detail::flow_detail))
+        .route("/flows/{id}/reveal", post(record_detail::reveal_flow))
         .route("/recalls", get(record_list::recall_list))
         .route(
             "/recalls/new",

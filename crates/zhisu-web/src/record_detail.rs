@@ -26,6 +26,19 @@ pub(crate) async fn detail_page(
         RecordKind::Recall => state.service.read_recall(by, id).await.map(|(v, _)| v),
         _ => state.service.read_record(by, kind, id).await,
     };
+    detail_page_of(state, page, by, kind, id, record).await
+}
+
+/// [`detail_page`] of a record already read (a flow whose contact was
+/// just revealed, V7).
+pub(crate) async fn detail_page_of(
+    state: &WebState,
+    page: &Page,
+    by: &Principal,
+    kind: RecordKind,
+    id: i64,
+    record: Result<RecordView, zhisu_service::ServiceError>,
+) -> Response {
     let record = match record {
         Ok(r) => state.service.with_retention(r).await,
         Err(e) => Err(e),
@@ -61,6 +74,13 @@ pub(crate) async fn detail_page(
             .await
         }
         RecordKind::Flow => {
+            // V7: a regulator sees the buyer's contact masked until it
+            // reveals it with a reason.
+            if record.body["contact_masked"] == true {
+                workflow.push(
+                    minijinja::context! { kind => "reveal", url => format!("/flows/{id}/reveal") },
+                );
+            }
             rows.retain(|r| r.label != lang.text("lines"));
             tables.push(crate::flow_lines::lines_table(state, page, &record).await);
             (record.text("counterparty_name").to_string(), false)
@@ -555,4 +575,30 @@ pub async fn feedback_detail(
     Path(id): Path<i64>,
 ) -> Response {
     detail_page(&state, &page, &s.principal, RecordKind::Feedback, id).await
+}
+
+/// `POST /flows/{id}/reveal`: a regulator reveals the buyer's contact with
+/// a reason (V7, kept in the audit log); the page again, the contact in
+/// full, or the refusal beside the form.
+pub async fn reveal_flow(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+    multipart: axum::extract::Multipart,
+) -> Response {
+    let form = match checked_form(&state, &page, multipart, &s.csrf).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let revealed = state
+        .service
+        .reveal_contact(
+            &s.principal,
+            RecordKind::Flow,
+            id,
+            &form.text("reason"),
+            page.ip.clone(),
+        )
+        .await;
+    detail_page_of(&state, &page, &s.principal, RecordKind::Flow, id, revealed).await
 }

@@ -113,3 +113,52 @@ async fn a_regulator_claims_and_decides_a_queue_item_in_chromium() {
         "营业执照与国家企业信用信息公示系统一致"
     );
 }
+
+/// V7 in Chromium: on a sale's page a regulator reads the consumer's
+/// contact masked, gives a reason, and reads it in full.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_regulator_reveals_a_masked_contact_with_a_reason_in_chromium() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(EngineKind::Sqlite).await;
+    let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+    let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+    let (_, _, codes) = crate::scan::active_item_batch(&app, &maker, "V7-B", 942).await;
+    let (_, sale) = app
+        .post(
+            &maker,
+            "/api/v1/flows",
+            &serde_json::json!({"kind": "sale", "at": "2026-12-01", "counterparty_name": "消费者王五",
+                "counterparty_address": "深圳市", "counterparty_contact": "13812345678",
+                "lines": crate::support::flow_lines(&codes[..1])}),
+        )
+        .await;
+    let id = sale["id"].as_i64().unwrap();
+    app.service
+        .create_user(
+            None,
+            NewAccount::new("v7-gd", PASSWORD, "广东省局 冯科员", Role::Regulator)
+                .jurisdiction(&["440000".into()]),
+        )
+        .await
+        .unwrap();
+    log_in(&driver, &app, "v7-gd").await;
+    driver.goto(&app.url(&format!("/flows/{id}"))).await;
+    let html = driver
+        .wait_for("the flow", |_, html| html.contains("id=\"reveal-form\""))
+        .await;
+    assert!(
+        html.contains("138****5678") && !html.contains("13812345678"),
+        "{html}"
+    );
+    driver
+        .type_into("#reveal-reason", "核查销售去向，需联系消费者")
+        .await;
+    driver.click("#reveal-contact").await;
+    let html = driver
+        .wait_for("the contact", |_, html| html.contains("13812345678"))
+        .await;
+    assert!(!html.contains("id=\"reveal-form\""), "revealed: no form");
+    driver.screenshot("flow-contact-revealed.png").await;
+}

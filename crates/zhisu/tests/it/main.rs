@@ -43,6 +43,7 @@ mod pages;
 mod password_change;
 mod password_policy;
 mod plain_words;
+mod privacy;
 mod problems;
 mod recall_reach;
 mod refusals;

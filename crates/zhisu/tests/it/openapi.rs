@@ -72,6 +72,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/verification/findings/{id}/release"),
     ("post", "/api/v1/verification/findings/{id}/decide"),
     ("get", "/api/v1/reviews/{id}"),
+    ("post", "/api/v1/flows/{id}/reveal"),
+    ("post", "/api/v1/feedback/{id}/reveal"),
     ("post", "/api/v1/verification/registers"),
     ("get", "/api/v1/verification/registers"),
     ("post", "/api/v1/cases"),

@@ -41,6 +41,8 @@ fn body_for(path: &str) -> Value {
         json!({"note": "已整改"})
     } else if ends("/close") || ends("/recheck") {
         json!({"note": "结案"})
+    } else if ends("/reveal") {
+        json!({"reason": "想看看"})
     } else if ends("/decide") {
         json!({"class": "compliant", "reason": "别人的核查结论"})
     } else if ends("/assign") {
