@@ -139,6 +139,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(verification::rules))
         .routes(routes!(verification::sweep))
         .routes(routes!(verification::findings))
+        .routes(routes!(verification::export_findings))
         .routes(routes!(reviews::queue))
         .routes(routes!(reviews::claim))
         .routes(routes!(reviews::assign))

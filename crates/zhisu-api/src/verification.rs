@@ -159,3 +159,69 @@ pub async fn findings(
         offset: page.offset,
     }))
 }
+
+/// The findings list's filters, for an export (every row, no paging).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ExportParams {
+    /// A rule ID, e.g. `ZV-A-001`.
+    pub rule: Option<String>,
+    /// `completeness`, `authenticity`, `accuracy` or `timeliness`.
+    pub axis: Option<String>,
+    /// `enterprise`, `product`, `batch`, `flow`, …
+    pub kind: Option<String>,
+    /// The record's ID (with `kind`).
+    pub record_id: Option<i64>,
+    /// One enterprise's findings.
+    pub enterprise_id: Option<i64>,
+    /// `open` (default) or `resolved`.
+    pub status: Option<String>,
+    /// A GB/T 2260 region code or its prefix (`44`, `4403`).
+    pub region: Option<String>,
+}
+
+/// The findings the caller may see under the same filters, as a CSV for
+/// Excel (UTF-8 with a byte-order mark), opening with who exported it and
+/// when; at most 50,000 rows. Logged.
+#[utoipa::path(get, path = "/api/v1/verification/findings/export", tag = "verification", params(ExportParams),
+    responses((status = 200, description = "text/csv: the findings, with the exporter and the time"),
+        (status = 400, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn export_findings(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    crate::auth::ClientIp(ip): crate::auth::ClientIp,
+    ApiQuery(p): ApiQuery<ExportParams>,
+) -> ApiResult<Response> {
+    use axum::http::header;
+    let (name, bytes) = state
+        .service
+        .export_findings(
+            &by,
+            zhisu_service::FindingFilter {
+                rule: p.rule,
+                axis: p.axis,
+                kind: p.kind,
+                record_id: p.record_id,
+                enterprise_id: p.enterprise_id,
+                status: Some(p.status.unwrap_or_else(|| "open".into())),
+                region: p.region,
+                ..Default::default()
+            },
+            ip,
+        )
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -64,6 +64,23 @@ pub enum RecordKind {
 }
 
 impl RecordKind {
+    /// Its name in a Chinese sentence or export.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            RecordKind::Enterprise => "企业",
+            RecordKind::Product => "产品",
+            RecordKind::Batch => "批次",
+            RecordKind::Package => "包装",
+            RecordKind::Flow => "购销记录",
+            RecordKind::Recall => "召回",
+            RecordKind::Feedback => "反馈",
+            RecordKind::ChangeRequest => "变更申请",
+            RecordKind::Case => "案件",
+            RecordKind::Register => "发证机关登记数据",
+            RecordKind::Review => "核查决定",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             RecordKind::Enterprise => "enterprise",

@@ -20,6 +20,7 @@ mod code_filter;
 mod codes;
 mod epcis;
 mod feedback;
+mod findings_export;
 mod flows;
 mod identity_checks;
 mod ledger;

@@ -501,6 +501,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("case", "案件", "Case"),
     ("review_record", "核查决定", "Review decision"),
     ("rq_title", "审核队列", "Review queue"),
+    ("vf_export", "导出 CSV（Excel 可打开，记录导出人）", "Export as CSV (opens in Excel; the exporter is recorded)"),
     ("reveal", "查看完整联系方式", "Reveal the contact"),
     ("reveal_reason", "查看理由", "Reason"),
     ("reveal_hint", "为保护个人信息，交易方联系方式已隐去中间部分。确需查看的，请写明理由；查看记录留存于审计日志。", "The counterparty's contact is masked to protect personal data. To see it in full, give a reason; the audit log keeps it."),

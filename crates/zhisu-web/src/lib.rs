@@ -506,6 +506,10 @@ pub fn router(state: WebState) -> Router {
         .route("/verification", get(verification_pages::findings))
         .route("/verification/sweeps", post(verification_pages::sweep))
         .route("/verification/queue", get(review_pages::queue))
+        .route(
+            "/verification/findings.csv",
+            get(verification_pages::export),
+        )
         .route("/verification/queue/{id}/{action}", post(review_pages::act))
         .route(
             "/verification/registers",

@@ -162,6 +162,7 @@ pub async fn findings(
             rows, sweep, rules, axes, registers, total => listed.total,
             axis => axis.unwrap_or_default(), rule => rule.unwrap_or_default(), status,
             may_sweep => may_sweep(s.principal.role),
+            export_query => format!("?{base}"),
             prev => (offset > 0).then(|| format!("?{base}&offset={}", (offset - PAGE_SIZE).max(0))),
             next => (offset + PAGE_SIZE < listed.total).then(|| format!("?{base}&offset={}", offset + PAGE_SIZE)),
         },
@@ -221,6 +222,42 @@ pub async fn import_register(
         Err(zhisu_service::ServiceError::Invalid(zhisu_domain::Invalid(errors))) => {
             crate::pages::invalid_page(&state, &page, &errors, "/verification".into())
         }
+        Err(e) => state.error_page(&page, e),
+    }
+}
+
+/// `GET /verification/findings.csv`: what the page lists under its
+/// filters, as a CSV for Excel with who exported it and when (V7).
+pub async fn export(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Query(f): Query<Filter>,
+) -> Response {
+    use axum::http::header;
+    let nonempty = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+    let filter = zhisu_service::FindingFilter {
+        axis: nonempty(f.axis),
+        rule: nonempty(f.rule),
+        status: Some(nonempty(f.status).unwrap_or_else(|| "open".into())),
+        ..Default::default()
+    };
+    match state
+        .service
+        .export_findings(&s.principal, filter, page.ip.clone())
+        .await
+    {
+        Ok((name, bytes)) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            bytes,
+        )
+            .into_response(),
         Err(e) => state.error_page(&page, e),
     }
 }

@@ -35,6 +35,16 @@ pub enum Axis {
 }
 
 impl Axis {
+    /// Its name in the standard's words.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Axis::Completeness => "完整性",
+            Axis::Authenticity => "真实性",
+            Axis::Accuracy => "准确性",
+            Axis::Timeliness => "时效性",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Axis::Completeness => "completeness",
@@ -78,6 +88,27 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// Its name on a regulator's pages.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Severity::Info => "提示",
+            Severity::Minor => "轻微",
+            Severity::Major => "一般",
+            Severity::Critical => "严重",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        [
+            Severity::Info,
+            Severity::Minor,
+            Severity::Major,
+            Severity::Critical,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",

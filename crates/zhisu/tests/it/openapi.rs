@@ -67,6 +67,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/verification/sweeps"),
     ("get", "/api/v1/verification/findings"),
     ("get", "/api/v1/verification/queue"),
+    ("get", "/api/v1/verification/findings/export"),
     ("post", "/api/v1/verification/findings/{id}/claim"),
     ("post", "/api/v1/verification/findings/{id}/assign"),
     ("post", "/api/v1/verification/findings/{id}/release"),

@@ -305,3 +305,71 @@ async fn a_late_purchase_is_found_by_the_deployments_threshold() {
         .clone();
     assert_eq!(late["thresholds"]["days"], 60.0, "{late}");
 }
+
+/// The findings as a CSV (V7): opening with who exported it and when, in
+/// Chinese for Excel, the asker's findings only (the region's for its
+/// regulator, its own for an enterprise), and each export in the audit
+/// log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn findings_export_as_csv_with_their_exporter() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let (_, other) = app.enterprise(&admin, "manufacturer", "330106").await;
+        for (key, model) in [(&maker, "CSV-1"), (&other, "CSV-2")] {
+            app.post(key, "/api/v1/products", &gas_stove_json(model))
+                .await;
+            let mut twice = gas_stove_json(&model.to_lowercase());
+            twice["product_name"] = json!("燃气灶（另一名称）");
+            app.post(key, "/api/v1/products", &twice).await;
+        }
+        let gd = app.key(Role::Regulator, None, &["440000"]).await;
+        app.post(&gd, "/api/v1/verification/sweeps", &json!({}))
+            .await;
+        let csv = |key: String| {
+            let url = app.url("/api/v1/verification/findings/export?rule=ZV-R-003");
+            let app = &app;
+            async move {
+                let r = app.client.get(url).bearer_auth(key).send().await.unwrap();
+                assert_eq!(r.status(), 200);
+                assert!(r.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("text/csv"));
+                let bytes = r.bytes().await.unwrap();
+                assert!(
+                    bytes.starts_with(b"\xEF\xBB\xBF"),
+                    "a byte-order mark for Excel"
+                );
+                String::from_utf8(bytes[3..].to_vec()).unwrap()
+            }
+        };
+        let text = csv(gd.clone()).await;
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("导出人,"), "{engine}: {text}");
+        assert!(lines[1].starts_with("导出时间,"), "{engine}: {text}");
+        assert!(
+            lines[3].starts_with("编号,规则,规则说明,维度"),
+            "{engine}: {text}"
+        );
+        let rows: Vec<&&str> = lines[4..]
+            .iter()
+            .filter(|l| l.contains("ZV-R-003"))
+            .collect();
+        assert_eq!(rows.len(), 2, "{engine}: Guangdong's two only: {text}");
+        assert!(
+            rows[0].contains("准确性") && rows[0].contains("产品"),
+            "{engine}: {text}"
+        );
+        assert!(!text.contains("CSV-2"), "{engine}: not Zhejiang's");
+        let own = csv(maker.clone()).await;
+        assert_eq!(own.lines().filter(|l| l.contains("ZV-R-003")).count(), 2);
+        assert_eq!(
+            app.scalar("select count(*) from audit_log where action = 'findings.export'")
+                .await,
+            2,
+            "{engine}: each export is logged"
+        );
+    }
+}
