@@ -85,6 +85,13 @@ impl Service {
         }
         snapshot.today = Some(crate::today_in_shanghai());
         snapshot.thresholds = self.settings.verification_thresholds.clone();
+        snapshot.suspect_codes = self
+            .store
+            .suspect_codes_by_batch()
+            .await?
+            .into_iter()
+            .map(|(batch, codes)| (batch, codes.max(0) as u64))
+            .collect();
         let catalogue = catalogue();
         // The rules are CPU work over the whole snapshot: off the async workers.
         let off = self.settings.verification_off.clone();

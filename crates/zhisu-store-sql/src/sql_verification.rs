@@ -270,6 +270,17 @@ macro_rules! sql_verification {
                 Ok(())
             }
 
+            async fn suspect_codes_by_batch(&self) -> StoreResult<Vec<(i64, i64)>> {
+                sqlx::query_as(
+                    "select batch_id, count(distinct code) from alerts \
+                     where kind in ('too-many-scans', 'impossible-travel') and batch_id is not null \
+                     group by batch_id",
+                )
+                .fetch_all(&self.reader)
+                .await
+                .map_err(map_err)
+            }
+
             async fn queue_counts(
                 &self,
                 scope: &zhisu_domain::auth::ListScope,

@@ -181,6 +181,9 @@ pub trait VerificationStore: Send + Sync {
         assignee: Option<&str>,
         if_free: bool,
     ) -> StoreResult<bool>;
+    /// By batch: how many of its codes drew a counterfeit alert (too many
+    /// scans, or scans too far apart), for ZV-A-007.
+    async fn suspect_codes_by_batch(&self) -> StoreResult<Vec<(i64, i64)>>;
     /// The review queue's counts in `scope`: all items, no one's,
     /// `assignee`'s, and those opened before `overdue_before`; one pass.
     async fn queue_counts(

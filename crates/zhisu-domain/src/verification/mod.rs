@@ -4,6 +4,7 @@
 //! sweep yields. Pure: the service reads the records and keeps the
 //! findings.
 
+mod alert_rules;
 mod catalogue;
 mod flow_rules;
 mod queue_rules;
@@ -206,6 +207,8 @@ pub struct Snapshot {
     /// The deployment's thresholds (`"ZV-T-002.days" = 10`), over the
     /// catalogue's defaults.
     pub thresholds: std::collections::BTreeMap<String, f64>,
+    /// By batch: how many of its codes drew a counterfeit alert.
+    pub suspect_codes: std::collections::HashMap<i64, u64>,
 }
 
 impl Snapshot {

@@ -43,6 +43,7 @@ pub(crate) const IMPLEMENTED: &[(&str, Check)] = &[
         "ZV-T-004",
         super::upkeep_rules::product_not_reviewed_for_a_year,
     ),
+    ("ZV-A-007", super::alert_rules::batch_codes_copied),
 ];
 
 /// Every finding of every rule the catalogue keeps in force, in rule and

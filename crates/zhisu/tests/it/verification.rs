@@ -373,3 +373,39 @@ async fn findings_export_as_csv_with_their_exporter() {
         );
     }
 }
+
+/// ZV-A-007 on both engines: three of a batch's five codes drew
+/// counterfeit alerts (as the scan path raises them), so the sweep finds
+/// the batch's codes copied; another batch with one alert is left alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_whose_codes_draw_counterfeit_alerts_is_found() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let (maker_id, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let (copied, _, codes) = crate::scan::active_item_batch(&app, &maker, "COPY-1", 951).await;
+        let (clean, _, other) = crate::scan::active_item_batch(&app, &maker, "COPY-2", 952).await;
+        let mut alerts: Vec<(i64, &String, &str)> = codes[..3]
+            .iter()
+            .map(|c| (copied, c, "too-many-scans"))
+            .collect();
+        alerts.push((copied, &codes[0], "impossible-travel"));
+        alerts.push((clean, &other[0], "too-many-scans"));
+        for (batch, code, kind) in alerts {
+            app.execute_raw(&format!(
+                "insert into alerts (kind, code, batch_id, enterprise_id, region_code, at, detail) \
+                 values ('{kind}', '{code}', {batch}, {maker_id}, '440305', '2026-12-06T01:00:00Z', '{{}}')"
+            ))
+            .await
+            .unwrap();
+        }
+        let found = verify_run(&app);
+        assert!(
+            has(&found, "ZV-A-007", "batch", copied),
+            "{engine}: {found:?}"
+        );
+        assert!(!has(&found, "ZV-A-007", "batch", clean), "{engine}");
+        let f = found.iter().find(|f| f["rule"] == "ZV-A-007").unwrap();
+        assert_eq!(f["class"], "serious", "{engine}: {f}");
+    }
+}

@@ -87,6 +87,7 @@ fn clean() -> Snapshot {
         registers: vec![ccc_register()],
         today: NaiveDate::from_ymd_opt(2026, 12, 6),
         thresholds: Default::default(),
+        suspect_codes: Default::default(),
     }
 }
 
@@ -422,4 +423,17 @@ fn a_deployments_thresholds_are_checked_against_the_catalogue() {
             assert!(s.threshold(&rule.id, name) >= 0.0);
         }
     }
+}
+
+/// Copied codes: a batch whose codes drew counterfeit alerts past the
+/// share and the count (ZV-A-007).
+#[test]
+fn a_batch_with_copied_codes() {
+    let mut s = clean();
+    s.suspect_codes.insert(20, 2);
+    assert_eq!(only(&s, "ZV-A-007"), vec![], "two codes: under the count");
+    s.suspect_codes.insert(20, 3);
+    assert_eq!(only(&s, "ZV-A-007"), [(20, "".into())], "3 of 100: past 1%");
+    s.thresholds.insert("ZV-A-007.percent".into(), 5.0);
+    assert_eq!(only(&s, "ZV-A-007"), vec![], "3 of 100: under 5%");
 }
