@@ -50,7 +50,11 @@ async fn a_regulator_runs_a_sweep_and_reads_its_findings_in_chromium() {
     assert!(html.contains("尚未核查过"), "{html}");
     driver.click("#run-sweep").await;
     let html = driver
-        .wait_for("the findings", |_, html| html.contains("id=\"findings\""))
+        // Products awaiting review are findings before any sweep: wait for
+        // the page the sweep leads to (it names the last sweep).
+        .wait_for("the sweep's findings", |_, html| {
+            html.contains("id=\"findings\"") && !html.contains("尚未核查过")
+        })
         .await;
     for shown in [
         "ZV-R-003",

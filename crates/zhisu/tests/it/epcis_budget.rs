@@ -168,10 +168,10 @@ async fn capture_growth(app: &TestApp, key: &str, doc: Vec<u8>, events: usize) -
 
 /// A capture's body is streamed to a spool file as it arrives and read
 /// from there a piece at a time (issue 16.9), so its memory does not grow
-/// with its size: a capture of 150,000 events takes well under 34 MiB more
-/// memory than one of 50,000 (34 MiB more text). While bodies were
-/// buffered it took more than the difference (a single 62 MiB capture
-/// took 197 MiB). A first capture fills what every capture shares (the
+/// with its size: a capture of 150,000 events takes less memory beyond
+/// one of 50,000 than the 34 MiB of text between them. While bodies were
+/// buffered it took twice the difference (a single 62 MiB capture took
+/// 197 MiB). A first capture fills what every capture shares (the
 /// database's page cache) before anything is measured.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_capture_is_streamed_not_held_in_memory() {
@@ -181,7 +181,9 @@ async fn a_large_capture_is_streamed_not_held_in_memory() {
     for _ in 0..3 {
         makers.push(app.enterprise(&admin, "manufacturer", "440305").await.1);
     }
-    capture_growth(&app, &makers[0], document_text(100_000), 100_000).await;
+    // As large as the largest measured, so what every capture shares is
+    // as warm as it gets before anything is measured.
+    capture_growth(&app, &makers[0], document_text(150_000), 150_000).await;
     let (small, large) = (document_text(50_000), document_text(150_000));
     let difference = (large.len() - small.len()) as u64;
     assert!(difference > 30 << 20, "{difference}");
@@ -193,8 +195,10 @@ async fn a_large_capture_is_streamed_not_held_in_memory() {
         large >> 20,
         difference >> 20
     );
+    // Buffered, the larger took twice the difference (69 MiB); streamed,
+    // 8 MiB here and 19 MiB on a loaded CI machine.
     assert!(
-        large.saturating_sub(small) < difference / 2,
+        large.saturating_sub(small) < difference,
         "{} MiB more to capture took {} MiB more memory",
         difference >> 20,
         large.saturating_sub(small) >> 20
