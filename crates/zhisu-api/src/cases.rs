@@ -159,19 +159,10 @@ pub async fn case_file(
     ClientIp(ip): ClientIp,
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
-    use axum::http::header;
-    use axum::response::IntoResponse;
     let (name, bytes) = state.service.case_file(&by, id, ip).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/zip".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
+    Ok(crate::misc::private_download(
+        "application/zip",
+        &name,
         bytes,
-    )
-        .into_response())
+    ))
 }

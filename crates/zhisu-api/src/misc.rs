@@ -133,3 +133,19 @@ pub async fn download(
     )
         .into_response())
 }
+/// A file made for the one asking (a case file, an export): downloaded
+/// under `name`, never kept by a cache.
+pub(crate) fn private_download(content_type: &str, name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -194,7 +194,6 @@ pub async fn export_findings(
     crate::auth::ClientIp(ip): crate::auth::ClientIp,
     ApiQuery(p): ApiQuery<ExportParams>,
 ) -> ApiResult<Response> {
-    use axum::http::header;
     let (name, bytes) = state
         .service
         .export_findings(
@@ -212,16 +211,9 @@ pub async fn export_findings(
             ip,
         )
         .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
+    Ok(crate::misc::private_download(
+        "text/csv; charset=utf-8",
+        &name,
         bytes,
-    )
-        .into_response())
+    ))
 }

@@ -224,11 +224,7 @@ impl Service {
         signature: Option<&str>,
     ) -> ServiceResult<CaptureRow> {
         if body.len() > MAX_CAPTURE_BYTES as u64 {
-            return Err(ServiceError::TooLarge(format!(
-                "EPCIS 文档不能超过 {} MiB (documents are at most {} MiB)",
-                MAX_CAPTURE_BYTES >> 20,
-                MAX_CAPTURE_BYTES >> 20
-            )));
+            return Err(crate::capture_spool::too_large());
         }
         let keys = match (signature, by.enterprise_id) {
             (Some(_), Some(id)) => self

@@ -26,7 +26,7 @@ pub struct CaptureBody {
     len: u64,
 }
 
-fn too_large() -> ServiceError {
+pub(crate) fn too_large() -> ServiceError {
     ServiceError::TooLarge(format!(
         "EPCIS 文档不能超过 {} MiB (documents are at most {} MiB)",
         MAX_CAPTURE_BYTES >> 20,

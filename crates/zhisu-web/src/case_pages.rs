@@ -420,24 +420,12 @@ pub async fn case_file(
     SignedIn(page, s): SignedIn,
     Path(id): Path<i64>,
 ) -> Response {
-    use axum::http::header;
     match state
         .service
         .case_file(&s.principal, id, page.ip.clone())
         .await
     {
-        Ok((name, bytes)) => (
-            [
-                (header::CONTENT_TYPE, "application/zip".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}\""),
-                ),
-                (header::CACHE_CONTROL, "no-store".to_string()),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok((name, bytes)) => crate::pages::private_download("application/zip", &name, bytes),
         Err(e) => state.error_page(&page, e),
     }
 }

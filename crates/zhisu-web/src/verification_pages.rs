@@ -233,7 +233,6 @@ pub async fn export(
     SignedIn(page, s): SignedIn,
     Query(f): Query<Filter>,
 ) -> Response {
-    use axum::http::header;
     let nonempty = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
     let filter = zhisu_service::FindingFilter {
         axis: nonempty(f.axis),
@@ -246,18 +245,9 @@ pub async fn export(
         .export_findings(&s.principal, filter, page.ip.clone())
         .await
     {
-        Ok((name, bytes)) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}\""),
-                ),
-                (header::CACHE_CONTROL, "no-store".to_string()),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok((name, bytes)) => {
+            crate::pages::private_download("text/csv; charset=utf-8", &name, bytes)
+        }
         Err(e) => state.error_page(&page, e),
     }
 }
