@@ -7,6 +7,7 @@
 mod alert_rules;
 mod catalogue;
 mod flow_rules;
+mod incremental;
 mod queue_rules;
 mod register_checks;
 mod rules;
@@ -14,6 +15,7 @@ mod standard_rules;
 mod upkeep_rules;
 
 pub use catalogue::{catalogue, Catalogue, Rule};
+pub use incremental::Keys;
 pub use rules::{run, run_except, run_rules};
 pub use standard_rules::standards_of;
 

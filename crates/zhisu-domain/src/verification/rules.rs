@@ -65,19 +65,38 @@ pub fn run_rules(snapshot: &Snapshot, ids: &[&str]) -> Vec<Finding> {
 
 fn run_where(snapshot: &Snapshot, wanted: impl Fn(&str) -> bool) -> Vec<Finding> {
     let names = Names::of(snapshot);
-    let mut findings = Vec::new();
-    for rule in catalogue()
+    let checks: Vec<Check> = catalogue()
         .rules
         .iter()
         .filter(|r| !r.retired && wanted(&r.id))
-    {
-        let check = IMPLEMENTED
-            .iter()
-            .find(|(id, _)| *id == rule.id)
-            .map(|(_, check)| check)
-            .expect("the catalogue's rules are implemented (tested)");
-        findings.extend(check(snapshot, &names));
-    }
+        .map(|rule| {
+            IMPLEMENTED
+                .iter()
+                .find(|(id, _)| *id == rule.id)
+                .map(|(_, check)| *check)
+                .expect("the catalogue's rules are implemented (tested)")
+        })
+        .collect();
+    // Rules are independent reads of one snapshot: one share of them per
+    // core (the order is restored by the sort below).
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let names = &names;
+    let mut findings: Vec<Finding> = std::thread::scope(|scope| {
+        let shares: Vec<_> = (0..cores)
+            .map(|core| {
+                let mine: Vec<Check> = checks.iter().skip(core).step_by(cores).copied().collect();
+                scope.spawn(move || {
+                    mine.into_iter()
+                        .flat_map(|check| check(snapshot, names))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        shares
+            .into_iter()
+            .flat_map(|s| s.join().expect("rules do not panic"))
+            .collect()
+    });
     findings.sort_by(|a, b| {
         (&a.rule, a.kind.as_str(), a.record_id, &a.field).cmp(&(
             &b.rule,
@@ -578,4 +597,4 @@ fn activated_after_first_sale(s: &Snapshot, _: &Names) -> Vec<Finding> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

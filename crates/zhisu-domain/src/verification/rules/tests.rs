@@ -3,7 +3,10 @@
 use super::*;
 use serde_json::json;
 
-fn stored<T: serde::de::DeserializeOwned>(id: i64, body: serde_json::Value) -> Stored<T> {
+pub(crate) fn stored<T: serde::de::DeserializeOwned>(
+    id: i64,
+    body: serde_json::Value,
+) -> Stored<T> {
     Stored {
         id,
         version: 1,
@@ -14,11 +17,11 @@ fn stored<T: serde::de::DeserializeOwned>(id: i64, body: serde_json::Value) -> S
     }
 }
 
-fn blob(n: u8) -> serde_json::Value {
+pub(crate) fn blob(n: u8) -> serde_json::Value {
     json!({"sha256": format!("{n:02x}").repeat(32), "content_type": "application/pdf", "size": 10})
 }
 
-fn enterprise(id: i64, name: &str, uscc: &str, kind: &str) -> Stored<crate::Enterprise> {
+pub(crate) fn enterprise(id: i64, name: &str, uscc: &str, kind: &str) -> Stored<crate::Enterprise> {
     stored(
         id,
         json!({"kind": kind, "name": name, "uscc": uscc, "address": "深圳市南山区", "region_code": "440305",
@@ -28,7 +31,13 @@ fn enterprise(id: i64, name: &str, uscc: &str, kind: &str) -> Stored<crate::Ente
     )
 }
 
-fn product(id: i64, enterprise: i64, name: &str, model: &str, ccc: &str) -> Stored<crate::Product> {
+pub(crate) fn product(
+    id: i64,
+    enterprise: i64,
+    name: &str,
+    model: &str,
+    ccc: &str,
+) -> Stored<crate::Product> {
     stored(
         id,
         json!({"enterprise_id": enterprise, "product_name": name, "product_type": "燃气灶", "model": model,
@@ -38,7 +47,7 @@ fn product(id: i64, enterprise: i64, name: &str, model: &str, ccc: &str) -> Stor
     )
 }
 
-fn batch(
+pub(crate) fn batch(
     id: i64,
     product: i64,
     enterprise: i64,
@@ -54,7 +63,13 @@ fn batch(
     )
 }
 
-fn sale(id: i64, by: i64, batch: i64, quantity: u64, at: &str) -> Stored<crate::flow::Flow> {
+pub(crate) fn sale(
+    id: i64,
+    by: i64,
+    batch: i64,
+    quantity: u64,
+    at: &str,
+) -> Stored<crate::flow::Flow> {
     stored(
         id,
         json!({"enterprise_id": by, "kind": "sale", "at": at, "counterparty_name": "个体户王五",
@@ -64,11 +79,11 @@ fn sale(id: i64, by: i64, batch: i64, quantity: u64, at: &str) -> Stored<crate::
     )
 }
 
-const USCC_A: &str = "91440300708461136T";
-const USCC_B: &str = "91350100M000100Y43";
+pub(crate) const USCC_A: &str = "91440300708461136T";
+pub(crate) const USCC_B: &str = "91350100M000100Y43";
 
 /// A province where every rule finds nothing.
-fn clean() -> Snapshot {
+pub(crate) fn clean() -> Snapshot {
     Snapshot {
         enterprises: vec![
             enterprise(1, "粤海电线电缆", USCC_A, "manufacturer"),
@@ -93,7 +108,7 @@ fn clean() -> Snapshot {
 
 /// The CCC register as the authority has it: both products' certificates,
 /// valid, held by their makers.
-fn ccc_register() -> crate::register::Register {
+pub(crate) fn ccc_register() -> crate::register::Register {
     let entry = |number: &str, holder: &str, uscc: &str| crate::register::RegisterEntry {
         number: number.into(),
         holder_name: holder.into(),
