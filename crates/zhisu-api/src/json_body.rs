@@ -89,6 +89,31 @@ where
     }
 }
 
+/// An optional body (`Option<ApiJson<T>>`): none when the request sends
+/// no Content-Type and no bytes (`curl -X POST` with nothing), else as
+/// [`ApiJson`].
+impl<T, S> axum::extract::OptionalFromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Option<Self>, ApiError> {
+        let empty = req.headers().get(header::CONTENT_TYPE).is_none()
+            && req
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .is_none_or(|v| v.as_bytes() == b"0");
+        if empty {
+            return Ok(None);
+        }
+        <Self as FromRequest<S>>::from_request(req, state)
+            .await
+            .map(Some)
+    }
+}
+
 /// Middleware: a path or query holding `%00` is refused before any
 /// handler sees it (a NUL reaches no engine through a search or an ID).
 pub async fn refuse_nul_in_uri(

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use zhisu_store::{FindingRow, SweepRow};
 
 use crate::auth::Auth;
-use crate::error::{ApiQuery, ApiResult, Problem};
+use crate::error::{ApiJson, ApiQuery, ApiResult, Problem};
 use crate::AppState;
 
 /// One rule of the catalogue.
@@ -85,12 +85,35 @@ pub async fn rules(State(state): State<AppState>, Auth(_by): Auth) -> Json<Catal
     })
 }
 
-/// Run a sweep now: every rule over all stored records (regulators and
-/// the system administrator).
+/// What a sweep is asked to do.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SweepInput {
+    /// Read every record. Without it a sweep reads only what changed since
+    /// the last sweep (and the records that share a key with it) when a
+    /// full sweep ran today under the same rules and settings.
+    #[serde(default)]
+    pub full: bool,
+}
+
+/// Run a sweep now: every rule over the stored records, incremental when
+/// it may be (regulators and the system administrator).
 #[utoipa::path(post, path = "/api/v1/verification/sweeps", tag = "verification",
-    responses((status = 201, body = SweepRow), (status = 403, body = Problem)), security(("api_key" = [])))]
-pub async fn sweep(State(state): State<AppState>, Auth(by): Auth) -> ApiResult<Response> {
-    let sweep = state.service.run_verification(Some(&by), |_| {}).await?;
+    request_body = Option<SweepInput>,
+    responses((status = 201, body = SweepRow), (status = 400, body = Problem), (status = 403, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn sweep(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    body: Option<ApiJson<SweepInput>>,
+) -> ApiResult<Response> {
+    let input = body.map(|b| b.0).unwrap_or_default();
+    let mode = if input.full {
+        zhisu_service::SweepMode::Full
+    } else {
+        zhisu_service::SweepMode::Auto
+    };
+    let sweep = state.service.run_sweep(Some(&by), mode, |_| {}).await?;
     Ok((StatusCode::CREATED, Json(sweep)).into_response())
 }
 

@@ -46,6 +46,7 @@ mod sealer;
 mod subscriptions;
 mod supply;
 mod suspect;
+mod sweeps;
 mod two_factor;
 mod verification;
 
@@ -78,6 +79,7 @@ pub use subscriptions::{
     gs1_signature, is_public_ip, names_private_host, Subscription, Watch, Webhook, GS1_SIGNATURE,
 };
 pub use supply::{ProductSupply, RegionSupply, SupplyView};
+pub use sweeps::SweepMode;
 pub use two_factor::{SecondFactor, TotpEnrolment};
 pub use verification::FindingFilter;
 use zhisu_domain::Invalid;

@@ -1,13 +1,11 @@
-//! Data verification sweeps (V5-auto, issue 17): every rule of the
-//! catalogue over the current version of every stored enterprise, product,
-//! batch and flow; the findings kept by the store, open until a sweep no
-//! longer sees them. The rules are pure (`zhisu_domain::verification`);
-//! this reads the records and keeps the findings.
+//! Data verification findings (V5-auto, issue 17): the list a regulator
+//! and an enterprise read, and a finding as the store keeps it. Sweeps
+//! that make them are in `sweeps.rs`; the rules are pure
+//! (`zhisu_domain::verification`).
 
-use chrono::Utc;
-use zhisu_domain::verification::{self, catalogue, Snapshot, Stored};
-use zhisu_domain::{Principal, RecordKind, Role};
-use zhisu_store::{format_time, FindingQuery, FindingRow, NewFinding, NewSweep, Page, SweepRow};
+use zhisu_domain::verification::{self, catalogue};
+use zhisu_domain::{Principal, RecordKind};
+use zhisu_store::{FindingQuery, FindingRow, NewFinding, Page};
 
 use crate::{Service, ServiceError, ServiceResult};
 
@@ -25,104 +23,7 @@ pub struct FindingFilter {
     pub offset: i64,
 }
 
-fn stored<T: serde::de::DeserializeOwned>(
-    record: &zhisu_store::IndexedRecord,
-) -> Option<Stored<T>> {
-    let body = record.body.clone()?;
-    Some(Stored {
-        id: record.id,
-        version: record.version,
-        region_code: record.index.region_code.clone(),
-        created_at: record.created_at.clone(),
-        updated_at: record.updated_at.clone(),
-        record: serde_json::from_value(body).ok()?,
-    })
-}
-
 impl Service {
-    /// Runs every rule over all stored records and keeps what they find.
-    /// `by` None: the command line or the schedule. `progress(records)`
-    /// after each page read.
-    pub async fn run_verification(
-        &self,
-        by: Option<&Principal>,
-        mut progress: impl FnMut(u64),
-    ) -> ServiceResult<SweepRow> {
-        if let Some(p) = by {
-            if !matches!(p.role, Role::PlatformAdmin | Role::Regulator) {
-                return Err(ServiceError::Forbidden(
-                    "只有监管人员和系统管理员可以发起核查 (only regulators and the system administrator start a verification sweep)".into(),
-                ));
-            }
-        }
-        let started_at = format_time(Utc::now());
-        let mut snapshot = Snapshot::default();
-        let mut read = 0u64;
-        let mut after = 0;
-        loop {
-            let page = self.store.indexed_records(after, 1_000).await?;
-            let Some(last) = page.last() else {
-                break;
-            };
-            after = last.id;
-            for record in &page {
-                read += 1;
-                match record.kind {
-                    RecordKind::Enterprise => snapshot.enterprises.extend(stored(record)),
-                    RecordKind::Product => snapshot.products.extend(stored(record)),
-                    RecordKind::Batch => snapshot.batches.extend(stored(record)),
-                    RecordKind::Flow => snapshot.flows.extend(stored(record)),
-                    RecordKind::Register => snapshot.registers.extend(
-                        record
-                            .body
-                            .clone()
-                            .and_then(|b| serde_json::from_value(b).ok()),
-                    ),
-                    _ => {}
-                }
-            }
-            progress(read);
-        }
-        snapshot.today = Some(crate::today_in_shanghai());
-        snapshot.thresholds = self.settings.verification_thresholds.clone();
-        snapshot.suspect_codes = self
-            .store
-            .suspect_codes_by_batch()
-            .await?
-            .into_iter()
-            .map(|(batch, codes)| (batch, codes.max(0) as u64))
-            .collect();
-        let catalogue = catalogue();
-        // The rules are CPU work over the whole snapshot: off the async workers.
-        let off = self.settings.verification_off.clone();
-        let findings =
-            tokio::task::spawn_blocking(move || verification::run_except(&snapshot, &off))
-                .await
-                .map_err(|e| ServiceError::Internal(format!("verification: {e}")))?;
-        let findings: Vec<NewFinding> = findings.into_iter().map(new_finding).collect();
-        let started_by = by.map(|p| p.actor.clone()).unwrap_or_else(|| "cli".into());
-        let sweep = self
-            .store
-            .record_sweep(
-                NewSweep {
-                    started_at,
-                    started_by,
-                    catalogue_version: catalogue.version.clone(),
-                    records: read as i64,
-                },
-                &findings,
-            )
-            .await?;
-        tracing::info!(
-            sweep = sweep.id,
-            findings = sweep.findings,
-            opened = sweep.opened,
-            resolved = sweep.resolved,
-            "verification sweep"
-        );
-        Ok(sweep)
-    }
-
     /// The findings `by` may see (V7: the enterprise concerned and the
     /// regulators of its region), most severe and oldest first.
     pub async fn list_findings(
@@ -173,11 +74,6 @@ impl Service {
                 ..FindingQuery::new(by.list_scope())
             })
             .await?)
-    }
-
-    /// The latest sweep, if any.
-    pub async fn latest_sweep(&self) -> ServiceResult<Option<SweepRow>> {
-        Ok(self.store.latest_sweep().await?)
     }
 }
 

@@ -17,6 +17,8 @@ mod sql_records;
 mod sql_scans;
 #[macro_use]
 mod sql_verification;
+#[macro_use]
+mod sql_sweeps;
 mod postgres;
 mod sqlite;
 

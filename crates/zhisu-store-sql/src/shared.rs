@@ -81,6 +81,15 @@ macro_rules! impl_sql_store {
             $relaxed,
             $concat
         );
+        sql_sweeps!(
+            $store,
+            $db,
+            $engine,
+            $ledger_lock,
+            $durable,
+            $relaxed,
+            $concat
+        );
     };
 }
 

@@ -1,32 +1,43 @@
 //! Verification sweeps and findings, for both engines (expanded by `impl_sql_store!`).
 
+/// What a finding seen again becomes (the `do update set` of an upsert
+/// into `verification_findings`, `excluded` being the finding seen): open
+/// stays open since it was first seen, with whoever has it and any
+/// decision on it; resolved opens again as a new occurrence: no one has it
+/// yet, and no decision stands.
+macro_rules! finding_update {
+    () => {
+        "axis = excluded.axis, severity = excluded.severity, class = excluded.class, \
+         version = excluded.version, enterprise_id = excluded.enterprise_id, \
+         region_code = excluded.region_code, evidence = excluded.evidence, last_sweep = excluded.last_sweep, \
+         settle = excluded.settle, \
+         opened_at = case when verification_findings.status = 'open' then verification_findings.opened_at else excluded.opened_at end, \
+         opened_sweep = case when verification_findings.status = 'open' then verification_findings.opened_sweep else excluded.opened_sweep end, \
+         assignee = case when verification_findings.status = 'open' then verification_findings.assignee end, \
+         assigned_at = case when verification_findings.status = 'open' then verification_findings.assigned_at end, \
+         decided_class = case when verification_findings.status = 'open' then verification_findings.decided_class end, \
+         decided_by = case when verification_findings.status = 'open' then verification_findings.decided_by end, \
+         decided_at = case when verification_findings.status = 'open' then verification_findings.decided_at end, \
+         review_id = case when verification_findings.status = 'open' then verification_findings.review_id end, \
+         status = 'open', resolved_at = null, resolved_sweep = null"
+    };
+}
+
 macro_rules! sql_verification {
     ($store:ty, $db:ty, $engine:literal, $ledger_lock:literal, $durable:literal, $relaxed:literal, $concat:literal) => {
         const FINDING_COLUMNS: &str = "id, rule, axis, severity, class, kind, record_id, version, enterprise_id, \
              region_code, field, evidence, status, opened_at, opened_sweep, last_sweep, resolved_at, resolved_sweep, \
              settle, assignee, assigned_at, decided_class, decided_by, decided_at, review_id";
 
-        /// Stores a finding seen ($12: when, $13: by which sweep). Open
-        /// stays open since it was first seen, with whoever has it and any
-        /// decision on it; resolved opens again as a new occurrence: no one
-        /// has it yet, and no decision stands.
-        const UPSERT_FINDING: &str = "insert into verification_findings (rule, axis, severity, class, kind, record_id, version, enterprise_id, \
+        /// Stores a finding seen ($12: when, $13: by which sweep), as
+        /// `finding_update!` says.
+        const UPSERT_FINDING: &str = concat!(
+            "insert into verification_findings (rule, axis, severity, class, kind, record_id, version, enterprise_id, \
              region_code, field, evidence, status, opened_at, opened_sweep, last_sweep, settle) \
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'open', $12, $13, $13, $14) \
-             on conflict (rule, kind, record_id, field) do update set \
-             axis = excluded.axis, severity = excluded.severity, class = excluded.class, \
-             version = excluded.version, enterprise_id = excluded.enterprise_id, \
-             region_code = excluded.region_code, evidence = excluded.evidence, last_sweep = excluded.last_sweep, \
-             settle = excluded.settle, \
-             opened_at = case when verification_findings.status = 'open' then verification_findings.opened_at else excluded.opened_at end, \
-             opened_sweep = case when verification_findings.status = 'open' then verification_findings.opened_sweep else excluded.opened_sweep end, \
-             assignee = case when verification_findings.status = 'open' then verification_findings.assignee end, \
-             assigned_at = case when verification_findings.status = 'open' then verification_findings.assigned_at end, \
-             decided_class = case when verification_findings.status = 'open' then verification_findings.decided_class end, \
-             decided_by = case when verification_findings.status = 'open' then verification_findings.decided_by end, \
-             decided_at = case when verification_findings.status = 'open' then verification_findings.decided_at end, \
-             review_id = case when verification_findings.status = 'open' then verification_findings.review_id end, \
-             status = 'open', resolved_at = null, resolved_sweep = null";
+             on conflict (rule, kind, record_id, field) do update set ",
+            finding_update!()
+        );
 
         async fn upsert_finding<'c>(
             tx: &mut sqlx::Transaction<'c, $db>,
@@ -87,77 +98,8 @@ macro_rules! sql_verification {
             })
         }
 
-        fn sweep_from_row(row: &DbRow) -> StoreResult<zhisu_store::SweepRow> {
-            Ok(zhisu_store::SweepRow {
-                id: row.try_get("id").map_err(map_err)?,
-                started_at: row.try_get("started_at").map_err(map_err)?,
-                finished_at: row.try_get("finished_at").map_err(map_err)?,
-                started_by: row.try_get("started_by").map_err(map_err)?,
-                catalogue_version: row.try_get("catalogue_version").map_err(map_err)?,
-                records: row.try_get("records").map_err(map_err)?,
-                findings: row.try_get("findings").map_err(map_err)?,
-                opened: row.try_get("opened").map_err(map_err)?,
-                resolved: row.try_get("resolved").map_err(map_err)?,
-            })
-        }
-
         #[async_trait]
         impl zhisu_store::VerificationStore for $store {
-            async fn record_sweep(
-                &self,
-                sweep: zhisu_store::NewSweep,
-                findings: &[zhisu_store::NewFinding],
-            ) -> StoreResult<zhisu_store::SweepRow> {
-                let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
-                let finished = format_time(now());
-                let id: i64 = sqlx::query_scalar(
-                    "insert into verification_sweeps (started_at, finished_at, started_by, catalogue_version, records, findings, opened, resolved) \
-                     values ($1, $2, $3, $4, $5, $6, 0, 0) returning id",
-                )
-                .bind(&sweep.started_at)
-                .bind(&finished)
-                .bind(&sweep.started_by)
-                .bind(&sweep.catalogue_version)
-                .bind(sweep.records)
-                .bind(findings.len() as i64)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                for f in findings {
-                    upsert_finding(&mut tx, f, &finished, id).await?;
-                }
-                let resolved = sqlx::query(
-                    "update verification_findings set status = 'resolved', resolved_at = $1, resolved_sweep = $2 \
-                     where status = 'open' and last_sweep <> $2",
-                )
-                .bind(&finished)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?
-                .rows_affected() as i64;
-                let opened: i64 = sqlx::query_scalar(
-                    "select count(*) from verification_findings where opened_sweep = $1",
-                )
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                let row = sqlx::query(
-                    "update verification_sweeps set opened = $1, resolved = $2 where id = $3 \
-                     returning id, started_at, finished_at, started_by, catalogue_version, records, findings, opened, resolved",
-                )
-                .bind(opened)
-                .bind(resolved)
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                let sweep = sweep_from_row(&row)?;
-                tx.commit().await.map_err(map_err)?;
-                Ok(sweep)
-            }
-
             async fn list_findings(
                 &self,
                 query: &zhisu_store::FindingQuery,
@@ -216,17 +158,6 @@ macro_rules! sql_verification {
                 let rows = list.fetch_all(&self.reader).await.map_err(map_err)?;
                 let items = rows.iter().map(finding_from_row).collect::<StoreResult<Vec<_>>>()?;
                 Ok(Page { items, total, limit: query.limit.clamp(1, 500), offset: query.offset.max(0) })
-            }
-
-            async fn latest_sweep(&self) -> StoreResult<Option<zhisu_store::SweepRow>> {
-                let row = sqlx::query(
-                    "select id, started_at, finished_at, started_by, catalogue_version, records, findings, opened, resolved \
-                     from verification_sweeps order by id desc limit 1",
-                )
-                .fetch_optional(&self.reader)
-                .await
-                .map_err(map_err)?;
-                row.as_ref().map(sweep_from_row).transpose()
             }
 
             async fn check_record(

@@ -13,10 +13,10 @@ use zhisu_domain::auth::ListScope;
 use zhisu_domain::scan::{AlertKind, Place, ScanSummary};
 use zhisu_domain::{BlobRef, RecordKind, Role};
 
+mod sweeps;
 mod verification;
-pub use verification::{
-    FindingQuery, FindingRow, NewFinding, NewSweep, QueueTally, SweepRow, VerificationStore,
-};
+pub use sweeps::{ChangedRecord, NewSweep, RawPage, RawRecord, SweepRow, SweepStore, SWEPT_KINDS};
+pub use verification::{FindingQuery, FindingRow, NewFinding, QueueTally, VerificationStore};
 
 /// Storage failures, each with the HTTP status it maps to.
 #[derive(Debug, thiserror::Error)]
@@ -924,6 +924,7 @@ pub trait Store:
     + FlowStore
     + EventStore
     + VerificationStore
+    + SweepStore
     + 'static
 {
 }
@@ -936,6 +937,7 @@ impl<
             + FlowStore
             + EventStore
             + VerificationStore
+            + SweepStore
             + 'static,
     > Store for T
 {

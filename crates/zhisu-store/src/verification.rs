@@ -28,32 +28,6 @@ pub struct NewFinding {
     pub settle: String,
 }
 
-/// A sweep: who or what started it, over which catalogue.
-#[derive(Debug, Clone)]
-pub struct NewSweep {
-    pub started_at: String,
-    pub started_by: String,
-    pub catalogue_version: String,
-    /// Records read.
-    pub records: i64,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct SweepRow {
-    pub id: i64,
-    pub started_at: String,
-    pub finished_at: String,
-    pub started_by: String,
-    pub catalogue_version: String,
-    pub records: i64,
-    /// Findings the sweep saw.
-    pub findings: i64,
-    /// Of those, new or seen again after being resolved.
-    pub opened: i64,
-    /// Findings open before that this sweep no longer saw.
-    pub resolved: i64,
-}
-
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FindingRow {
     pub id: i64,
@@ -154,14 +128,7 @@ impl FindingQuery {
 
 #[async_trait]
 pub trait VerificationStore: Send + Sync {
-    /// Stores a sweep and what it found, in one transaction: a finding
-    /// already open is brought up to date; one resolved before is opened
-    /// again; a new one is opened; every open finding this sweep did not
-    /// see is resolved by it.
-    async fn record_sweep(&self, sweep: NewSweep, findings: &[NewFinding])
-        -> StoreResult<SweepRow>;
     async fn list_findings(&self, query: &FindingQuery) -> StoreResult<Page<FindingRow>>;
-    async fn latest_sweep(&self) -> StoreResult<Option<SweepRow>>;
     /// What the `rules` see now in one record just stored, without a
     /// sweep: each finding is stored as a sweep would; an open finding of
     /// those rules on that record that is not among them is resolved.

@@ -16,23 +16,38 @@ pub enum VerifyCommand {
         /// Print each open finding as a JSON object on its own line.
         #[arg(long)]
         json: bool,
+        /// Read every record, even when only the changes since the last
+        /// sweep need reading (a sweep is incremental when a full one ran
+        /// today under the same rules and settings).
+        #[arg(long)]
+        full: bool,
     },
 }
 
 pub async fn run(command: VerifyCommand) -> anyhow::Result<()> {
-    let VerifyCommand::Run { common, json } = command;
+    let VerifyCommand::Run { common, json, full } = command;
+    let mode = if full {
+        zhisu_service::SweepMode::Full
+    } else {
+        zhisu_service::SweepMode::Auto
+    };
     let settings = Settings::for_data(&common)?;
     let (engine, service) = crate::open(&settings).await?;
     let sweep = service
-        .run_verification(None, |read| {
+        .run_sweep(None, mode, |read| {
             eprint!("\r核查 verifying: {read} 条记录 records read")
         })
         .await;
     eprintln!();
     let result = match sweep {
         Ok(sweep) => {
+            let (mode_zh, mode) = if sweep.mode == "incremental" {
+                ("增量核查", "incremental")
+            } else {
+                ("全面核查", "full")
+            };
             eprintln!(
-                "核查完成 sweep {}: {} 条记录，{} 个问题（新 {}，已解决 {}） ({} records, {} findings, {} new, {} resolved)",
+                "{mode_zh}完成 sweep {} ({mode}): {} 条记录，{} 个问题（新 {}，已解决 {}） ({} records, {} findings, {} new, {} resolved)",
                 sweep.id,
                 sweep.records,
                 sweep.findings,

@@ -60,6 +60,7 @@ mod store_engine;
 mod subscriptions;
 mod supply;
 mod support;
+mod sweeps;
 mod tenant_sweep;
 mod transport;
 mod two_factor;

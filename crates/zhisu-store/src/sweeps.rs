@@ -1,0 +1,127 @@
+//! What a verification sweep reads and writes (V5-auto, issue 17.2): the
+//! current bodies of the records the rules look at, a page at a time, as
+//! stored text (the service parses them straight into their types); the
+//! records changed since a sweep's mark; the records that share a key with
+//! some (what an incremental sweep must read again); and the sweep's
+//! findings, stored as set operations rather than row by row.
+
+use async_trait::async_trait;
+use serde::Serialize;
+use zhisu_domain::verification::Keys;
+use zhisu_domain::RecordKind;
+
+use crate::{NewFinding, StoreResult};
+
+/// The kinds of record a sweep reads.
+pub const SWEPT_KINDS: [RecordKind; 5] = [
+    RecordKind::Enterprise,
+    RecordKind::Product,
+    RecordKind::Batch,
+    RecordKind::Flow,
+    RecordKind::Register,
+];
+
+/// The current version of one record, its body as stored (canonical JSON).
+#[derive(Debug, Clone)]
+pub struct RawRecord {
+    pub id: i64,
+    pub kind: RecordKind,
+    pub version: i64,
+    pub region_code: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub body: String,
+}
+
+/// A page of [`RawRecord`]s: `last` is the page's cursor (the next page
+/// starts after it), also when nothing on the page was a current version
+/// of a swept kind; None at the end.
+#[derive(Debug, Clone, Default)]
+pub struct RawPage {
+    pub records: Vec<RawRecord>,
+    pub last: Option<i64>,
+}
+
+/// A record with a version after a sweep's mark.
+#[derive(Debug, Clone)]
+pub struct ChangedRecord {
+    pub id: i64,
+    pub kind: RecordKind,
+    /// Its body as of the mark; None when it was created since.
+    pub before: Option<String>,
+}
+
+/// A sweep: who or what started it, over which catalogue and settings.
+#[derive(Debug, Clone)]
+pub struct NewSweep {
+    pub started_at: String,
+    pub started_by: String,
+    pub catalogue_version: String,
+    /// Records read.
+    pub records: i64,
+    /// `full` or `incremental`.
+    pub mode: String,
+    /// The highest ledger leaf of a record version when it started: the
+    /// next incremental sweep reads what changed after it.
+    pub mark: i64,
+    /// A digest of the deployment's thresholds and rules turned off: an
+    /// incremental sweep needs the same as the full sweep before it.
+    pub settings: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SweepRow {
+    pub id: i64,
+    pub started_at: String,
+    pub finished_at: String,
+    pub started_by: String,
+    pub catalogue_version: String,
+    pub records: i64,
+    /// Findings the sweep saw.
+    pub findings: i64,
+    /// Of those, new or seen again after being resolved.
+    pub opened: i64,
+    /// Findings open before that this sweep no longer saw.
+    pub resolved: i64,
+    /// `full`: every record; `incremental`: the records changed since the
+    /// sweep before and those that share a key with them.
+    pub mode: String,
+    /// The highest ledger leaf of a record version when it started.
+    pub mark: i64,
+    #[serde(skip)]
+    pub settings: String,
+}
+
+#[async_trait]
+pub trait SweepStore: Send + Sync {
+    /// The current version of the records of [`SWEPT_KINDS`] from the
+    /// cursor `after` on (0 to start), a page of about `limit` rows, in one
+    /// round trip. Every record is on exactly one page.
+    async fn sweep_records(&self, after: i64, limit: i64) -> StoreResult<RawPage>;
+    /// The same for these IDs (any kind of the five).
+    async fn sweep_records_by_id(&self, ids: &[i64]) -> StoreResult<Vec<RawRecord>>;
+    /// The highest ledger leaf of any record version (-1 when none).
+    async fn version_mark(&self) -> StoreResult<i64>;
+    /// The records of [`SWEPT_KINDS`] with a version after `mark`, each
+    /// with its body as of the mark; None when more than `limit` records
+    /// (of any kind) changed.
+    async fn changed_since(&self, mark: i64, limit: i64)
+        -> StoreResult<Option<Vec<ChangedRecord>>>;
+    /// The IDs of the records that hold (or held) any of these keys.
+    async fn sweep_neighbours(&self, keys: &Keys) -> StoreResult<Vec<i64>>;
+    /// Stores a sweep and what it found, in one transaction: a finding
+    /// already open is brought up to date (written only when it changed);
+    /// one resolved before is opened again; a new one is opened; every
+    /// open finding this sweep did not see is resolved by it. `scope`: the
+    /// IDs of an incremental sweep's records, the only ones whose findings
+    /// it judges (None: all).
+    async fn record_sweep(
+        &self,
+        sweep: NewSweep,
+        findings: &[NewFinding],
+        scope: Option<&[i64]>,
+    ) -> StoreResult<SweepRow>;
+    async fn latest_sweep(&self) -> StoreResult<Option<SweepRow>>;
+    /// The latest full sweep.
+    async fn latest_full_sweep(&self) -> StoreResult<Option<SweepRow>>;
+}

@@ -1,0 +1,166 @@
+//! Incremental verification sweeps (V5-auto, issue 17.2) on both engines:
+//! after a full sweep, a sweep reads only what changed and what shares a
+//! key with it, judges records it did not read as changed (a neighbour
+//! holding the same CCC number, or one that held it before), and leaves
+//! the findings exactly as a full sweep would.
+
+use serde_json::{json, Value};
+use zhisu_domain::Role;
+
+use crate::support::{gas_stove_json, TestApp};
+
+async fn sweep(app: &TestApp, key: &str, body: Value) -> Value {
+    let (status, sweep) = app.post(key, "/api/v1/verification/sweeps", &body).await;
+    assert_eq!(status, 201, "{sweep}");
+    sweep
+}
+
+/// Every open finding: (rule, record, field), sorted.
+async fn open_findings(app: &TestApp, key: &str) -> Vec<(String, i64, String)> {
+    let (status, page) = app
+        .get(key, "/api/v1/verification/findings?status=open&limit=500")
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let mut out: Vec<(String, i64, String)> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["record_id"].as_i64().unwrap(),
+                f["field"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn has(open: &[(String, i64, String)], rule: &str, id: i64) -> bool {
+    open.iter().any(|(r, i, _)| r == rule && *i == id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incremental_sweep_reads_what_changed_and_finds_what_a_full_sweep_finds() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let gd = app.key(Role::Regulator, None, &["440000"]).await;
+        let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let (_, other) = app.enterprise(&admin, "manufacturer", "440106").await;
+        // A province with some records to leave alone.
+        let mut first = None;
+        for i in 0..6 {
+            let mut p = gas_stove_json(&format!("INC-{i}"));
+            p["ccc_cert_no"] = json!(format!("20260101010000{i:02}"));
+            let (status, p) = app.post(&maker, "/api/v1/products", &p).await;
+            assert_eq!(status, 201, "{engine}: {p}");
+            first.get_or_insert(p["id"].as_i64().unwrap());
+        }
+        let mine = first.unwrap();
+        // A bystander whose records share no key with what changes below.
+        let (_, bystander) = app.enterprise(&admin, "manufacturer", "440303").await;
+        for i in 0..8 {
+            let mut p = gas_stove_json(&format!("BY-{i}"));
+            p["ccc_cert_no"] = json!(format!("20260202020000{i:02}"));
+            let (status, p) = app.post(&bystander, "/api/v1/products", &p).await;
+            assert_eq!(status, 201, "{engine}: {p}");
+        }
+
+        let full = sweep(&app, &gd, json!({"full": true})).await;
+        assert_eq!(full["mode"], "full", "{engine}: {full}");
+        // Nothing changed: an incremental sweep reads nothing, and changes nothing.
+        let quiet = sweep(&app, &gd, json!({})).await;
+        assert_eq!(quiet["mode"], "incremental", "{engine}: {quiet}");
+        assert_eq!(quiet["records"], 0, "{engine}: {quiet}");
+        assert_eq!(
+            (quiet["opened"].as_i64(), quiet["resolved"].as_i64()),
+            (Some(0), Some(0))
+        );
+
+        // Another enterprise files a product under the maker's CCC number:
+        // the maker's product, unchanged, is judged too.
+        let mut copy = gas_stove_json("COPY-1");
+        copy["ccc_cert_no"] = json!("2026010101000000");
+        let (status, copy) = app.post(&other, "/api/v1/products", &copy).await;
+        assert_eq!(status, 201, "{engine}: {copy}");
+        let copy = copy["id"].as_i64().unwrap();
+        let seen = sweep(&app, &gd, json!({})).await;
+        assert_eq!(seen["mode"], "incremental", "{engine}: {seen}");
+        assert!(
+            seen["records"].as_i64().unwrap() < full["records"].as_i64().unwrap(),
+            "{engine}: read {seen} against {full}"
+        );
+        let open = open_findings(&app, &gd).await;
+        assert!(has(&open, "ZV-A-002", copy), "{engine}: {open:?}");
+        assert!(
+            has(&open, "ZV-A-002", mine),
+            "{engine}: the neighbour: {open:?}"
+        );
+
+        // Corrected: the number the copy held before finds the maker's
+        // product again, and both findings are resolved.
+        let (status, fixed) = app
+            .patch(
+                &other,
+                &format!("/api/v1/products/{copy}"),
+                &json!({"ccc_cert_no": "2026010101009999"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{engine}: {fixed}");
+        let mended = sweep(&app, &gd, json!({})).await;
+        assert_eq!(mended["mode"], "incremental", "{engine}: {mended}");
+        assert!(
+            mended["resolved"].as_i64().unwrap() >= 2,
+            "{engine}: {mended}"
+        );
+        let open = open_findings(&app, &gd).await;
+        assert!(!has(&open, "ZV-A-002", mine), "{engine}: {open:?}");
+        assert!(!has(&open, "ZV-A-002", copy), "{engine}: {open:?}");
+
+        // A model filed twice, then a full sweep: it finds exactly what the
+        // incremental sweeps left, opening and resolving nothing.
+        let mut twice = gas_stove_json("inc-0");
+        twice["product_name"] = json!("燃气灶");
+        twice["ccc_cert_no"] = json!("2026010101008888");
+        let (status, twice) = app.post(&maker, "/api/v1/products", &twice).await;
+        assert_eq!(status, 201, "{engine}: {twice}");
+        let twice = twice["id"].as_i64().unwrap();
+        sweep(&app, &gd, json!({})).await;
+        let after_incremental = open_findings(&app, &gd).await;
+        assert!(has(&after_incremental, "ZV-R-003", twice), "{engine}");
+        assert!(has(&after_incremental, "ZV-R-003", mine), "{engine}");
+        let check = sweep(&app, &gd, json!({"full": true})).await;
+        assert_eq!(check["mode"], "full");
+        assert_eq!(
+            (check["opened"].as_i64(), check["resolved"].as_i64()),
+            (Some(0), Some(0)),
+            "{engine}: {check}"
+        );
+        assert_eq!(
+            open_findings(&app, &gd).await,
+            after_incremental,
+            "{engine}"
+        );
+
+        // No body is the same as {}; a wrong one is refused naming it.
+        let res = app
+            .client
+            .post(format!("{}/api/v1/verification/sweeps", app.base))
+            .bearer_auth(&gd)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "{engine}");
+        let (status, problem) = app
+            .post(&gd, "/api/v1/verification/sweeps", &json!({"full": "yes"}))
+            .await;
+        assert_eq!(status, 422, "{engine}: {problem}");
+        assert_eq!(problem["errors"][0]["field"], "full", "{engine}: {problem}");
+        let (status, _) = app
+            .post(&gd, "/api/v1/verification/sweeps", &json!({"fast": true}))
+            .await;
+        assert!(matches!(status, 400 | 422), "{engine}: {status}");
+    }
+}
