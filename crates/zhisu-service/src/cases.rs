@@ -174,7 +174,7 @@ impl Service {
             findings,
             proposed,
             &input,
-            today,
+            &self.disposal(today),
             &by.actor,
             &now,
         )?;
@@ -474,6 +474,14 @@ impl Service {
         RecordView::from(stored).typed()
     }
 
+    /// The deployment's disposal measures on `today` (V6-dispose).
+    fn disposal(&self, today: NaiveDate) -> zhisu_domain::cases::Disposal<'_> {
+        zhisu_domain::cases::Disposal {
+            table: &self.settings.disposal_measures,
+            today,
+        }
+    }
+
     /// Escalates every case past its deadline with no answer (run by the
     /// nightly schedule and `zhisu verify run`): the next class's measures
     /// and a new deadline, a version by `system`. The number escalated.
@@ -492,7 +500,7 @@ impl Service {
                 let view = RecordView::from(stored);
                 let mut case: Case = view.typed()?;
                 let now = format_time(Utc::now());
-                if !case.escalate(today, "system", &now) {
+                if !case.escalate(&self.disposal(today), "system", &now) {
                     continue;
                 }
                 // Escalated to a class that freezes: the schedule freezes.

@@ -170,6 +170,9 @@ pub struct ServiceSettings {
     pub verification_off: Vec<String>,
     /// Rules' thresholds this deployment sets (`"ZV-T-002.days" = 10`).
     pub verification_thresholds: std::collections::BTreeMap<String, f64>,
+    /// The disposal measures in force: the repository's table with this
+    /// deployment's changes (V6-dispose, `disposal_measures`).
+    pub disposal_measures: Arc<zhisu_domain::cases::MeasureTable>,
 }
 
 impl Default for ServiceSettings {
@@ -188,6 +191,7 @@ impl Default for ServiceSettings {
             two_factor_roles: Vec::new(),
             verification_off: Vec::new(),
             verification_thresholds: Default::default(),
+            disposal_measures: Arc::new(zhisu_domain::cases::measure_table().clone()),
         }
     }
 }

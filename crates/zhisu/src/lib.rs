@@ -103,6 +103,7 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(Engine, Service)> {
             two_factor_roles: settings.two_factor_roles.clone(),
             verification_off: settings.verification_off.clone(),
             verification_thresholds: settings.verification_thresholds.clone(),
+            disposal_measures: std::sync::Arc::new(settings.disposal_measures.clone()),
         },
     )
     .with_webhook(Arc::new(

@@ -103,6 +103,9 @@ struct FileSettings {
     verification_at: Option<String>,
     verification_off: Option<Vec<String>>,
     verification_thresholds: Option<std::collections::BTreeMap<String, f64>>,
+    /// Changes to the disposal measures of a result class (V6-dispose).
+    disposal_measures:
+        Option<std::collections::BTreeMap<String, zhisu_domain::cases::ClassOverride>>,
     /// Industry retention rules: years by product category code.
     #[serde(default)]
     retention_years: std::collections::BTreeMap<String, u32>,
@@ -146,6 +149,9 @@ pub struct Settings {
     pub verification_off: Vec<String>,
     /// Rules' thresholds this deployment sets (`"ZV-T-002.days" = 10`).
     pub verification_thresholds: std::collections::BTreeMap<String, f64>,
+    /// The disposal measures in force: the repository's table with the
+    /// settings file's `disposal_measures`.
+    pub disposal_measures: zhisu_domain::cases::MeasureTable,
 }
 
 /// A database URL; its password never appears in `Debug` output or logs.
@@ -248,6 +254,9 @@ impl Settings {
         let verification_thresholds = file.verification_thresholds.clone().unwrap_or_default();
         catalogue
             .check_thresholds(&verification_thresholds)
+            .map_err(|e| anyhow::anyhow!(e))?;
+        let disposal_measures = zhisu_domain::cases::measure_table()
+            .with_overrides(&file.disposal_measures.clone().unwrap_or_default())
             .map_err(|e| anyhow::anyhow!(e))?;
         for id in &verification_off {
             if catalogue.rule(id).is_none() {
@@ -402,6 +411,7 @@ impl Settings {
             verification_at,
             verification_off,
             verification_thresholds,
+            disposal_measures,
         })
     }
 
@@ -460,6 +470,12 @@ verification_at = "02:00"
 # Rules' thresholds (the catalogue's `thresholds`, as RULE.name); an unknown
 # one, or a negative number, is refused at start.
 # verification_thresholds = { "ZV-T-002.days" = 10, "ZV-T-004.months" = 12 }
+# Disposal measures of a result class (minor, non-compliant, serious), each
+# field replacing the repository's (crates/zhisu-domain/data/disposal-measures.toml):
+# measures (notice, correction-order, suspend-codes, freeze-codes,
+# scan-notice, abnormal-list, case-file), deadline_days, escalates_to (a
+# class, or "" for none). An unknown class or measure is refused at start.
+# disposal_measures = { non-compliant = { deadline_days = 20, measures = ["correction-order"] } }
 
 # Cryptography, chosen once when the deployment is created (its keys are
 # made): "standard" (SHA-256, Ed25519, AES-256-GCM) or "sm" (商用密码: SM3
@@ -651,6 +667,36 @@ mod tests {
             e.contains("ZV-T-002.weeks names no rule's threshold"),
             "{e}"
         );
+    }
+
+    /// A deployment's disposal measures (V6-dispose): a class it changes
+    /// takes the change; an unknown class or measure stops the start,
+    /// naming it.
+    #[test]
+    fn disposal_measures_are_the_tables_with_the_deployments_changes() {
+        let (_dir, file, args) = with_file();
+        std::fs::write(
+            &file,
+            "disposal_measures = { non-compliant = { deadline_days = 20 } }\n",
+        )
+        .unwrap();
+        let s = Settings::resolve(&args).unwrap();
+        let nc = zhisu_domain::verification::ResultClass::NonCompliant;
+        assert_eq!(s.disposal_measures.of(nc).unwrap().deadline_days, 20);
+        for (text, says) in [
+            (
+                "disposal_measures = { severe = { deadline_days = 3 } }\n",
+                "no class \"severe\"",
+            ),
+            (
+                "disposal_measures = { minor = { measures = [\"fine\"] } }\n",
+                "unknown variant `fine`",
+            ),
+        ] {
+            std::fs::write(&file, text).unwrap();
+            let e = format!("{:#}", Settings::resolve(&args).err().unwrap());
+            assert!(e.contains(says), "{text}: {e}");
+        }
     }
 
     #[test]

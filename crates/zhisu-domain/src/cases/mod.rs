@@ -9,7 +9,7 @@
 
 mod measures;
 
-pub use measures::{measure_table, ClassMeasures, Measure, MeasureTable};
+pub use measures::{measure_table, ClassMeasures, ClassOverride, Disposal, Measure, MeasureTable};
 
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -247,17 +247,18 @@ fn text(field: &str, zh: &str, value: &str, required: bool) -> Result<String, Fi
 
 impl Case {
     /// Opens a case on `findings` (already checked to be open findings of
-    /// `enterprise_id`), whose most serious proposal is `proposed`.
-    /// `today` is the day in Asia/Shanghai.
+    /// `enterprise_id`), whose most serious proposal is `proposed`, under
+    /// the deployment's measures on its day (Asia/Shanghai).
     pub fn open(
         enterprise_id: i64,
         findings: Vec<CaseFinding>,
         proposed: ResultClass,
         input: &OpenCaseInput,
-        today: NaiveDate,
+        disposal: &Disposal,
         by: &str,
         now: &str,
     ) -> Result<Case, CaseRefusal> {
+        let today = disposal.today;
         let mut errors = Vec::new();
         if findings.is_empty() {
             errors.push(FieldError::required("findings", "核查问题", "V6-dispose"));
@@ -313,7 +314,7 @@ impl Case {
             errors.push(e);
             String::new()
         });
-        let table = class.and_then(|c| measure_table().of(c));
+        let table = class.and_then(|c| disposal.table.of(c));
         let deadline = match input
             .deadline
             .as_deref()
@@ -476,11 +477,12 @@ impl Case {
     /// An overdue case moves to the next class's measures with a new
     /// deadline; a class with none to move to keeps its measures and counts
     /// the escalation. False when the case is not overdue.
-    pub fn escalate(&mut self, today: NaiveDate, by: &str, now: &str) -> bool {
+    pub fn escalate(&mut self, disposal: &Disposal, by: &str, now: &str) -> bool {
+        let today = disposal.today;
         if !self.is_overdue(today) {
             return false;
         }
-        let table = measure_table();
+        let table = disposal.table;
         let next = table
             .of(self.class)
             .and_then(|m| m.escalates_to)

@@ -7,6 +7,14 @@ fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
+/// The repository's measures on a day.
+fn on(s: &str) -> Disposal<'static> {
+    Disposal {
+        table: measure_table(),
+        today: day(s),
+    }
+}
+
 fn finding(id: i64) -> CaseFinding {
     CaseFinding {
         finding_id: id,
@@ -30,7 +38,7 @@ fn opened(class: Option<&str>) -> Result<Case, CaseRefusal> {
             deadline: None,
             note: "请核对生产日期".into(),
         },
-        day("2026-12-06"),
+        &on("2026-12-06"),
         "user:9",
         "2026-12-06T02:00:00Z",
     )
@@ -100,7 +108,7 @@ fn bad_openings_name_their_field() {
                 deadline: Some(deadline.into()),
                 ..Default::default()
             },
-            day("2026-12-06"),
+            &on("2026-12-06"),
             "user:9",
             "t",
         );
@@ -123,7 +131,7 @@ fn bad_openings_name_their_field() {
         vec![finding(1)],
         ResultClass::NonCompliant,
         &input,
-        day("2026-12-06"),
+        &on("2026-12-06"),
         "u",
         "t",
     )
@@ -137,7 +145,7 @@ fn bad_openings_name_their_field() {
         vec![],
         ResultClass::Minor,
         &input,
-        day("2026-12-06"),
+        &on("2026-12-06"),
         "u",
         "t",
     );
@@ -264,7 +272,7 @@ fn an_overdue_case_escalates_to_the_next_class_once_per_deadline() {
             deadline: Some("2026-12-10".into()),
             ..Default::default()
         },
-        day("2026-12-06"),
+        &on("2026-12-06"),
         "u",
         "t",
     )
@@ -272,15 +280,15 @@ fn an_overdue_case_escalates_to_the_next_class_once_per_deadline() {
     assert_eq!(case.measures, [Measure::Notice]);
     // On the deadline it is not yet overdue.
     assert!(!case.is_overdue(day("2026-12-10")));
-    assert!(!case.escalate(day("2026-12-10"), "system", "t"));
+    assert!(!case.escalate(&on("2026-12-10"), "system", "t"));
     assert!(case.is_overdue(day("2026-12-11")));
-    assert!(case.escalate(day("2026-12-11"), "system", "t"));
+    assert!(case.escalate(&on("2026-12-11"), "system", "t"));
     assert_eq!(case.class, ResultClass::NonCompliant);
     assert!(case.holds(Measure::Notice) && case.holds(Measure::CorrectionOrder));
     assert_eq!(case.escalations, 1);
     assert!(case.deadline.as_str() > "2026-12-11");
     // The new deadline is not passed: nothing more the same day.
-    assert!(!case.escalate(day("2026-12-11"), "system", "t"));
+    assert!(!case.escalate(&on("2026-12-11"), "system", "t"));
     // An answered case is not overdue, whatever the day.
     case.answer(
         &CaseAnswer {
@@ -304,13 +312,12 @@ fn a_serious_case_escalates_in_place() {
             findings: vec![1],
             ..Default::default()
         },
-        day("2026-12-06"),
+        &on("2026-12-06"),
         "u",
         "t",
     )
     .unwrap();
-    let far = day("2027-06-01");
-    assert!(case.escalate(far, "system", "t"));
+    assert!(case.escalate(&on("2027-06-01"), "system", "t"));
     assert_eq!(case.class, ResultClass::Serious);
     assert_eq!(case.escalations, 1);
     assert_eq!(case.steps.last().unwrap().action, CaseAction::Escalate);

@@ -602,3 +602,58 @@ async fn a_serious_case_puts_a_notice_on_its_codes_until_closed() {
         );
     }
 }
+
+/// A deployment's own measures (V6-dispose): its settings file gives a
+/// minor case 3 days and makes it escalate straight to serious; a case
+/// opened there follows them, through the API, while the repository's
+/// table (15 days, then non-compliant) is what a deployment without the
+/// setting keeps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deployments_own_measures_set_the_deadline_and_escalation() {
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        config.path(),
+        "disposal_measures = { minor = { deadline_days = 3, escalates_to = \"serious\" } }\n",
+    )
+    .unwrap();
+    let path = config.path().to_path_buf();
+    let app = TestApp::spawn_with(crate::support::EngineKind::Sqlite, |args| {
+        args.common.config = Some(path)
+    })
+    .await;
+    let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+    let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+    let gd = app.key(Role::Regulator, None, &["440000"]).await;
+    app.post(&maker, "/api/v1/products", &gas_stove_json("OWN-1"))
+        .await;
+    file_again_and_sweep(&app, &maker, &gd, "own-1", "燃气灶二").await;
+    let ids: Vec<i64> = findings_of(&app, &gd, "ZV-R-003")
+        .await
+        .iter()
+        .map(|f| f["id"].as_i64().unwrap())
+        .collect();
+    let (status, case) = app
+        .post(&gd, "/api/v1/cases", &json!({"findings": ids}))
+        .await;
+    assert_eq!(status, 201, "{case}");
+    assert_eq!(case["class"], "minor");
+    let opened = chrono::NaiveDate::parse_from_str(
+        case["steps"][0]["at"].as_str().unwrap().get(..10).unwrap(),
+        "%Y-%m-%d",
+    )
+    .unwrap();
+    let deadline =
+        chrono::NaiveDate::parse_from_str(case["deadline"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+    // The step's time is UTC and the deadline counts from the day in
+    // Shanghai: 3 days, or 4 when the case opened after 16:00 UTC.
+    let days = (deadline - opened).num_days();
+    assert!(days == 3 || days == 4, "3 days, not the table's 15: {case}");
+    let after = deadline.succ_opt().unwrap();
+    assert_eq!(app.service.escalate_overdue_cases(after).await.unwrap(), 1);
+    let (_, now) = app.get(&gd, &format!("/api/v1/cases/{}", case["id"])).await;
+    assert_eq!(now["class"], "serious", "minor → serious here: {now}");
+    assert!(now["measures"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("freeze-codes")));
+}
