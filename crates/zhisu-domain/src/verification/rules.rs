@@ -44,6 +44,10 @@ pub(crate) const IMPLEMENTED: &[(&str, Check)] = &[
         super::upkeep_rules::product_not_reviewed_for_a_year,
     ),
     ("ZV-A-007", super::alert_rules::batch_codes_copied),
+    (
+        "ZV-T-003",
+        super::upkeep_rules::batch_waiting_past_service_level,
+    ),
 ];
 
 /// Every finding of every rule the catalogue keeps in force, in rule and

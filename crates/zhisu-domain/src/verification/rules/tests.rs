@@ -414,6 +414,26 @@ fn a_standard_outside_the_category() {
     );
 }
 
+/// ZV-T-003: submitted on 2026-11-30 and still waiting on 2026-12-06 is
+/// 6 days, past the 5 allowed; a deployment allowing 7 finds nothing,
+/// and neither does a decided batch.
+#[test]
+fn a_batch_waiting_past_the_service_level() {
+    let mut s = clean();
+    s.batches[0].record.status = crate::batch::BatchStatus::Submitted;
+    s.batches[0].record.activated_at = None;
+    s.batches[0].updated_at = "2026-11-30T03:00:00Z".into();
+    assert_eq!(only(&s, "ZV-T-003"), [(20, "status".into())]);
+    s.thresholds.insert("ZV-T-003.days".into(), 7.0);
+    assert_eq!(only(&s, "ZV-T-003"), vec![]);
+    s.thresholds.clear();
+    s.batches[0].updated_at = "2026-12-01T03:00:00Z".into();
+    assert_eq!(only(&s, "ZV-T-003"), vec![], "5 days is within the level");
+    s.batches[0].updated_at = "2026-11-30T03:00:00Z".into();
+    s.batches[0].record.status = crate::batch::BatchStatus::Approved;
+    assert_eq!(only(&s, "ZV-T-003"), vec![]);
+}
+
 #[test]
 fn a_product_not_reviewed_for_a_year() {
     let mut s = clean();
