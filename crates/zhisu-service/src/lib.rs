@@ -34,6 +34,7 @@ mod privacy;
 mod recall_reach;
 mod recalls;
 mod records;
+mod register_lookup;
 mod registers;
 mod resolve;
 mod retention;
@@ -70,6 +71,7 @@ pub use packages::CodeLinks;
 pub use recall_reach::RecallNotice;
 pub use recalls::{Holder, RecallTrace, UpstreamLot};
 pub use records::{merge_patch, schema_error, schema_finding, ListFilter, RecordView};
+pub use register_lookup::{RegisterLookup, LOOKUP_CHUNK};
 pub use registers::{RegisterSummary, MAX_REGISTER_BYTES};
 pub use retention::{ExpiredRecord, PurgeReport};
 pub use reviews::{QueueCounts, QueueFilter};
@@ -223,6 +225,8 @@ pub struct Service {
     pub(crate) capture_budget: Arc<capture_budget::CaptureBudget>,
     /// Posts subscription reports; None: no deliveries.
     pub(crate) webhook: Option<Arc<dyn subscriptions::Webhook>>,
+    /// Asks the issuing authority live; None: the imported registers.
+    pub(crate) register_lookup: Option<Arc<dyn register_lookup::RegisterLookup>>,
     /// Moves on whenever events are stored or a subscription is made.
     pub(crate) event_clock: Arc<tokio::sync::watch::Sender<u64>>,
     /// Shared: cloning a service (once per request) copies no strings.
@@ -258,6 +262,7 @@ impl Service {
                 ..Default::default()
             },
             webhook: None,
+            register_lookup: None,
             event_clock: Arc::new(tokio::sync::watch::channel(0).0),
             settings: Arc::new(settings),
         }

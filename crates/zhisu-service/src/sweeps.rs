@@ -188,6 +188,7 @@ impl Service {
             + snapshot.batches.len()
             + snapshot.flows.len()
             + snapshot.registers.len()) as i64;
+        let unanswered = self.look_up_registers(&mut snapshot).await;
         snapshot.today = Some(crate::today_in_shanghai());
         snapshot.thresholds = self.settings.verification_thresholds.clone();
         snapshot.suspect_codes = self
@@ -205,11 +206,10 @@ impl Service {
                 .await
                 .map_err(|e| ServiceError::Internal(format!("verification: {e}")))?;
         let rules_ms = clock.elapsed().as_millis() as u64 - read_ms;
-        let findings: Vec<NewFinding> = findings
-            .into_iter()
-            .filter(|f| judged.as_ref().is_none_or(|j| j.contains(&f.record_id)))
-            .map(new_finding)
-            .collect();
+        let mut findings: Vec<NewFinding> = findings.into_iter().map(new_finding).collect();
+        self.carry_over_unanswered(&unanswered, &mut findings)
+            .await?;
+        findings.retain(|f| judged.as_ref().is_none_or(|j| j.contains(&f.record_id)));
         let scope: Option<Vec<i64>> = judged.map(|ids| ids.into_iter().collect());
         let started_by = by.map(|p| p.actor.clone()).unwrap_or_else(|| "cli".into());
         let sweep = self

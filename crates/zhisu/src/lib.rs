@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod demo;
 pub mod keys;
+pub mod register_lookup;
 pub mod schedule;
 pub mod server;
 pub mod settings;
@@ -110,6 +111,16 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(Engine, Service)> {
         webhook::HttpWebhook::new(settings.webhook_private_networks)
             .context("building the webhook client")?,
     ));
+    let service = match &settings.register_lookup_url {
+        Some(url) => service.with_register_lookup(Arc::new(
+            register_lookup::HttpRegisterLookup::new(
+                url.clone(),
+                settings.register_lookup_token.clone(),
+            )
+            .context("building the register lookup client")?,
+        )),
+        None => service,
+    };
     Ok((engine, service))
 }
 

@@ -103,6 +103,8 @@ struct FileSettings {
     verification_at: Option<String>,
     verification_off: Option<Vec<String>>,
     verification_thresholds: Option<std::collections::BTreeMap<String, f64>>,
+    register_lookup_url: Option<String>,
+    register_lookup_token: Option<String>,
     /// Changes to the disposal measures of a result class (V6-dispose).
     disposal_measures:
         Option<std::collections::BTreeMap<String, zhisu_domain::cases::ClassOverride>>,
@@ -152,6 +154,11 @@ pub struct Settings {
     /// The disposal measures in force: the repository's table with the
     /// settings file's `disposal_measures`.
     pub disposal_measures: zhisu_domain::cases::MeasureTable,
+    /// Where sweeps ask the issuing authority about licence and CCC
+    /// numbers live (issue 17.3); None: the imported registers.
+    pub register_lookup_url: Option<String>,
+    /// The bearer token of that lookup, if it wants one.
+    pub register_lookup_token: Option<String>,
 }
 
 /// A database URL; its password never appears in `Debug` output or logs.
@@ -258,6 +265,19 @@ impl Settings {
         let disposal_measures = zhisu_domain::cases::measure_table()
             .with_overrides(&file.disposal_measures.clone().unwrap_or_default())
             .map_err(|e| anyhow::anyhow!(e))?;
+        let register_lookup_url = match file.register_lookup_url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(url) => match reqwest::Url::parse(url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+                    Some(url.to_string())
+                }
+                _ => bail!("register_lookup_url must be an http or https address, got {url:?}"),
+            },
+        };
+        let register_lookup_token = file
+            .register_lookup_token
+            .clone()
+            .filter(|t| !t.trim().is_empty());
         for id in &verification_off {
             if catalogue.rule(id).is_none() {
                 bail!(
@@ -412,6 +432,8 @@ impl Settings {
             verification_off,
             verification_thresholds,
             disposal_measures,
+            register_lookup_url,
+            register_lookup_token,
         })
     }
 
@@ -475,6 +497,10 @@ verification_at = "02:00"
 # measures (notice, correction-order, suspend-codes, freeze-codes,
 # scan-notice, abnormal-list, case-file), deadline_days, escalates_to (a
 # class, or "" for none). An unknown class or measure is refused at start.
+# Ask the issuing authority about licence and CCC numbers live instead of
+# the imported registers (the protocol: crates/zhisu/src/register_lookup.rs).
+# register_lookup_url = "https://gateway.example.gov.cn/register-lookup"
+# register_lookup_token = "…"
 # disposal_measures = { non-compliant = { deadline_days = 20, measures = ["correction-order"] } }
 
 # Cryptography, chosen once when the deployment is created (its keys are
@@ -697,6 +723,28 @@ mod tests {
             let e = format!("{:#}", Settings::resolve(&args).err().unwrap());
             assert!(e.contains(says), "{text}: {e}");
         }
+    }
+
+    /// The live register lookup's address must be one to post to.
+    #[test]
+    fn a_register_lookup_is_an_http_address() {
+        let (_dir, file, args) = with_file();
+        std::fs::write(
+            &file,
+            "register_lookup_url = \"https://gw.example/lookup\"\n",
+        )
+        .unwrap();
+        let s = Settings::resolve(&args).unwrap();
+        assert_eq!(
+            s.register_lookup_url.as_deref(),
+            Some("https://gw.example/lookup")
+        );
+        std::fs::write(&file, "register_lookup_url = \"gw.example/lookup\"\n").unwrap();
+        let e = Settings::resolve(&args).err().unwrap().to_string();
+        assert!(
+            e.contains("register_lookup_url must be an http or https address"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -47,6 +47,7 @@ mod privacy;
 mod problems;
 mod recall_reach;
 mod refusals;
+mod register_lookup;
 mod registers;
 mod retention;
 mod reviews;
