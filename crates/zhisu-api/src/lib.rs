@@ -24,6 +24,7 @@ pub mod privacy;
 pub mod records;
 pub mod registers;
 pub mod reviews;
+pub mod sweeps;
 pub mod verification;
 
 use axum::extract::DefaultBodyLimit;
@@ -137,7 +138,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::create_user))
         .routes(routes!(accounts::audit))
         .routes(routes!(verification::rules))
-        .routes(routes!(verification::sweep))
+        .routes(routes!(verification::sweep, sweeps::list_sweeps))
+        .routes(routes!(sweeps::get_sweep))
         .routes(routes!(verification::findings))
         .routes(routes!(verification::export_findings))
         .routes(routes!(reviews::queue))

@@ -415,4 +415,42 @@ impl Service {
     pub async fn latest_sweep(&self) -> ServiceResult<Option<SweepRow>> {
         Ok(self.store.latest_sweep().await?)
     }
+
+    /// Sweeps are the province's record of its checks: regulators and the
+    /// system administrator read them.
+    fn may_read_sweeps(by: &Principal) -> ServiceResult<()> {
+        if matches!(by.role, Role::PlatformAdmin | Role::Regulator) {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden(
+                "只有监管人员和系统管理员可以查看核查记录 (only regulators and the system administrator read the sweeps)".into(),
+            ))
+        }
+    }
+
+    /// The sweeps, newest first (issue 17.2: each run is recorded).
+    pub async fn list_sweeps(
+        &self,
+        by: &Principal,
+        limit: i64,
+        offset: i64,
+    ) -> ServiceResult<(Vec<SweepRow>, i64)> {
+        Self::may_read_sweeps(by)?;
+        crate::verification::check_page(limit, offset)?;
+        Ok(self.store.list_sweeps(limit, offset).await?)
+    }
+
+    /// One sweep and what it found, rule by rule.
+    pub async fn get_sweep(
+        &self,
+        by: &Principal,
+        id: i64,
+    ) -> ServiceResult<(SweepRow, Vec<zhisu_store::SweepRuleCount>)> {
+        Self::may_read_sweeps(by)?;
+        let sweep = self.store.get_sweep(id).await?.ok_or_else(|| {
+            ServiceError::NotFound(format!("核查记录 {id} 不存在 (no sweep {id})"))
+        })?;
+        let rules = self.store.sweep_rules(id).await?;
+        Ok((sweep, rules))
+    }
 }

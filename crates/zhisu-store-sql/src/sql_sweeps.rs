@@ -367,6 +367,20 @@ macro_rules! sql_sweeps {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(map_err)?;
+                // Counts per rule (issue 17.2), in the same transaction.
+                sqlx::query(
+                    "insert into verification_sweep_rules (sweep_id, rule, seen, opened, resolved, open) \
+                     select $1, rule, sum(seen), sum(opened), sum(resolved), sum(open) from ( \
+                     select rule, count(*) as seen, 0 as opened, 0 as resolved, 0 as open from sweep_seen group by rule \
+                     union all select rule, 0, count(*), 0, 0 from verification_findings where opened_sweep = $1 group by rule \
+                     union all select rule, 0, 0, count(*), 0 from verification_findings where resolved_sweep = $1 group by rule \
+                     union all select rule, 0, 0, 0, count(*) from verification_findings where status = 'open' group by rule \
+                     ) t group by rule",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
                 let row = sqlx::query(&format!(
                     "update verification_sweeps set opened = $1, resolved = $2 where id = $3 returning {SWEEP_COLUMNS}"
                 ))
@@ -387,6 +401,53 @@ macro_rules! sql_sweeps {
                     .await
                     .map_err(map_err)?;
                 row.as_ref().map(sweep_row).transpose()
+            }
+
+            async fn list_sweeps(&self, limit: i64, offset: i64) -> StoreResult<(Vec<zhisu_store::SweepRow>, i64)> {
+                let rows = sqlx::query(&format!(
+                    "select {SWEEP_COLUMNS} from verification_sweeps order by id desc limit $1 offset $2"
+                ))
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.reader)
+                .await
+                .map_err(map_err)?;
+                let total: i64 = sqlx::query_scalar("select count(*) from verification_sweeps")
+                    .fetch_one(&self.reader)
+                    .await
+                    .map_err(map_err)?;
+                Ok((rows.iter().map(sweep_row).collect::<StoreResult<_>>()?, total))
+            }
+
+            async fn get_sweep(&self, id: i64) -> StoreResult<Option<zhisu_store::SweepRow>> {
+                let row = sqlx::query(&format!("select {SWEEP_COLUMNS} from verification_sweeps where id = $1"))
+                    .bind(id)
+                    .fetch_optional(&self.reader)
+                    .await
+                    .map_err(map_err)?;
+                row.as_ref().map(sweep_row).transpose()
+            }
+
+            async fn sweep_rules(&self, id: i64) -> StoreResult<Vec<zhisu_store::SweepRuleCount>> {
+                let rows = sqlx::query(
+                    "select rule, seen, opened, resolved, open from verification_sweep_rules \
+                     where sweep_id = $1 order by rule",
+                )
+                .bind(id)
+                .fetch_all(&self.reader)
+                .await
+                .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(zhisu_store::SweepRuleCount {
+                            rule: r.try_get("rule").map_err(map_err)?,
+                            seen: r.try_get("seen").map_err(map_err)?,
+                            opened: r.try_get("opened").map_err(map_err)?,
+                            resolved: r.try_get("resolved").map_err(map_err)?,
+                            open: r.try_get("open").map_err(map_err)?,
+                        })
+                    })
+                    .collect()
             }
 
             async fn latest_full_sweep(&self) -> StoreResult<Option<zhisu_store::SweepRow>> {

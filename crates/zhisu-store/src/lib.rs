@@ -15,7 +15,9 @@ use zhisu_domain::{BlobRef, RecordKind, Role};
 
 mod sweeps;
 mod verification;
-pub use sweeps::{ChangedRecord, NewSweep, RawPage, RawRecord, SweepRow, SweepStore, SWEPT_KINDS};
+pub use sweeps::{
+    ChangedRecord, NewSweep, RawPage, RawRecord, SweepRow, SweepRuleCount, SweepStore, SWEPT_KINDS,
+};
 pub use verification::{FindingQuery, FindingRow, NewFinding, QueueTally, VerificationStore};
 
 /// Storage failures, each with the HTTP status it maps to.

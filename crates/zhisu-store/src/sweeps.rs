@@ -92,6 +92,21 @@ pub struct SweepRow {
     pub settings: String,
 }
 
+/// What one sweep found of one rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct SweepRuleCount {
+    pub rule: String,
+    /// Findings of the rule the sweep saw (an incremental sweep: among the
+    /// records it judged).
+    pub seen: i64,
+    /// Of those, new or seen again after being resolved.
+    pub opened: i64,
+    /// Open findings of the rule the sweep no longer saw.
+    pub resolved: i64,
+    /// Findings of the rule open in the whole store after the sweep.
+    pub open: i64,
+}
+
 #[async_trait]
 pub trait SweepStore: Send + Sync {
     /// The current version of the records of [`SWEPT_KINDS`] from the
@@ -122,6 +137,12 @@ pub trait SweepStore: Send + Sync {
         scope: Option<&[i64]>,
     ) -> StoreResult<SweepRow>;
     async fn latest_sweep(&self) -> StoreResult<Option<SweepRow>>;
+    /// The sweeps, newest first, one page, and how many there are.
+    async fn list_sweeps(&self, limit: i64, offset: i64) -> StoreResult<(Vec<SweepRow>, i64)>;
+    async fn get_sweep(&self, id: i64) -> StoreResult<Option<SweepRow>>;
+    /// What the sweep found rule by rule (the rules with any finding seen,
+    /// opened, resolved or open), in rule order.
+    async fn sweep_rules(&self, id: i64) -> StoreResult<Vec<SweepRuleCount>>;
     /// The latest full sweep.
     async fn latest_full_sweep(&self) -> StoreResult<Option<SweepRow>>;
 }

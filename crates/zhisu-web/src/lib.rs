@@ -29,6 +29,7 @@ pub use scan::Resolver;
 mod case_detail;
 mod case_pages;
 mod review_pages;
+mod sweep_pages;
 mod trade;
 mod two_factor_pages;
 mod verification_pages;
@@ -504,7 +505,11 @@ pub fn router(state: WebState) -> Router {
         .route("/recalls/{id}/trace.xlsx", get(trade::recall_xlsx))
         .route("/alerts", get(trade::alerts))
         .route("/verification", get(verification_pages::findings))
-        .route("/verification/sweeps", post(verification_pages::sweep))
+        .route(
+            "/verification/sweeps",
+            get(sweep_pages::list).post(verification_pages::sweep),
+        )
+        .route("/verification/sweeps/{id}", get(sweep_pages::detail))
         .route("/verification/queue", get(review_pages::queue))
         .route(
             "/verification/findings.csv",

@@ -118,7 +118,8 @@ pub async fn findings(
     let sweep = match sweep {
         Some(sw) => Some(minijinja::context! {
             at => view::local_time(sw.finished_at.clone()),
-            by => state.service.actor_name(&sw.started_by).await.unwrap_or(sw.started_by.clone()),
+            by => crate::sweep_pages::started_by(&state, lang, &sw.started_by).await,
+            mode => lang.text(if sw.mode == "incremental" { "sw_incremental" } else { "sw_full" }),
             records => sw.records, findings => sw.findings, opened => sw.opened, resolved => sw.resolved,
         }),
         None => None,

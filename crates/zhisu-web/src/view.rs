@@ -40,6 +40,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "verification.html",
         include_str!("../templates/verification.html"),
     ),
+    ("sweeps.html", include_str!("../templates/sweeps.html")),
+    ("sweep.html", include_str!("../templates/sweep.html")),
     ("cases.html", include_str!("../templates/cases.html")),
     ("abnormal.html", include_str!("../templates/abnormal.html")),
     ("case_new.html", include_str!("../templates/case_new.html")),

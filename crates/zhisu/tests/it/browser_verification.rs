@@ -90,6 +90,31 @@ async fn a_regulator_runs_a_sweep_and_reads_its_findings_in_chromium() {
         );
     }
     driver.screenshot("verification-findings.png").await;
+    // Each run is recorded (issue 17.2): 核查记录 lists it, by whom and how,
+    // and one sweep counts its findings rule by rule, in Chinese.
+    driver.click("#sweep-history").await;
+    let html = driver
+        .wait_for("the sweeps", |url, _| url.ends_with("/verification/sweeps"))
+        .await;
+    for shown in ["核查记录", "广东省局 冯科员", "全面核查"] {
+        assert!(html.contains(shown), "{shown} is not shown: {html}");
+    }
+    driver.click("#sweeps tbody a").await;
+    let html = driver
+        .wait_for("one sweep", |url, _| url.contains("/verification/sweeps/"))
+        .await;
+    let table = &html[html.find("id=\"sweep-rules\"").expect("the rules' table")..];
+    for shown in [
+        "按规则统计",
+        "ZV-R-003",
+        "同一企业以不同名称重复登记同一型号",
+        "准确性",
+        "核查后待处理",
+    ] {
+        assert!(html.contains(shown), "{shown} is not shown: {table}");
+    }
+    assert!(!table.contains(">accuracy<"), "{table}");
+    driver.screenshot("verification-sweep.png").await;
     // The dashboard counts them, and leads back here.
     driver.goto(&app.url("/dashboard")).await;
     let html = driver.source().await;

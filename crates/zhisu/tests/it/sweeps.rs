@@ -164,3 +164,105 @@ async fn an_incremental_sweep_reads_what_changed_and_finds_what_a_full_sweep_fin
         assert!(matches!(status, 400 | 422), "{engine}: {status}");
     }
 }
+
+/// Each run is recorded (issue 17.2) on both engines: the list names who
+/// started it and how; one sweep gives its counts rule by rule (seen,
+/// opened, resolved, open after it), and the sweep that no longer sees a
+/// defect counts it resolved. Only regulators and the system
+/// administrator read them; a sweep that does not exist is 404, a bad
+/// page 400, and none of it changes anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_sweep_is_recorded_with_its_counts_per_rule() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let gd = app.key(Role::Regulator, None, &["440000"]).await;
+        app.post(&maker, "/api/v1/products", &gas_stove_json("CNT-1"))
+            .await;
+        let mut twice = gas_stove_json("cnt-1");
+        twice["product_name"] = json!("燃气灶（另一名称）");
+        let (_, dup) = app.post(&maker, "/api/v1/products", &twice).await;
+        let first = sweep(&app, &gd, json!({})).await;
+        let (status, detail) = app
+            .get(&gd, &format!("/api/v1/verification/sweeps/{}", first["id"]))
+            .await;
+        assert_eq!(status, 200, "{engine}: {detail}");
+        let rule = |d: &Value, id: &str| {
+            d["rules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["rule"] == id)
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        let twice_filed = rule(&detail, "ZV-R-003");
+        assert_eq!(
+            (
+                &twice_filed["seen"],
+                &twice_filed["opened"],
+                &twice_filed["resolved"],
+                &twice_filed["open"]
+            ),
+            (&json!(2), &json!(2), &json!(0), &json!(2)),
+            "{engine}: {detail}"
+        );
+        assert_eq!(twice_filed["axis"], "accuracy");
+        assert!(twice_filed["zh"].as_str().unwrap().contains("型号"));
+        let total_seen: i64 = detail["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["seen"].as_i64().unwrap())
+            .sum();
+        assert_eq!(total_seen, first["findings"].as_i64().unwrap(), "{engine}");
+
+        // The second name withdrawn: the next sweep resolves both.
+        let (status, _) = app
+            .patch(
+                &maker,
+                &format!("/api/v1/products/{}", dup["id"]),
+                &json!({"model": "CNT-2"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{engine}");
+        let second = sweep(&app, &gd, json!({})).await;
+        let (_, detail) = app
+            .get(
+                &gd,
+                &format!("/api/v1/verification/sweeps/{}", second["id"]),
+            )
+            .await;
+        let gone = rule(&detail, "ZV-R-003");
+        assert_eq!(
+            (&gone["seen"], &gone["resolved"], &gone["open"]),
+            (&json!(0), &json!(2), &json!(0)),
+            "{engine}: {detail}"
+        );
+
+        let (status, list) = app.get(&gd, "/api/v1/verification/sweeps").await;
+        assert_eq!(status, 200, "{engine}: {list}");
+        assert_eq!(list["total"], 2);
+        assert_eq!(list["items"][0]["id"], second["id"], "newest first");
+        assert_eq!(list["items"][1]["mode"], "full");
+        assert_eq!(list["items"][0]["mode"], "incremental");
+        assert_ne!(
+            list["items"][0]["started_by"], "cli",
+            "{engine}: the regulator started it"
+        );
+
+        // Refusals, each changing nothing.
+        let (status, body) = app.get(&maker, "/api/v1/verification/sweeps").await;
+        assert_eq!(
+            status, 403,
+            "{engine}: an enterprise reads no sweeps: {body}"
+        );
+        let (status, _) = app.get(&gd, "/api/v1/verification/sweeps/999999").await;
+        assert_eq!(status, 404, "{engine}");
+        let (status, body) = app.get(&gd, "/api/v1/verification/sweeps?limit=0").await;
+        assert!(status == 400 || status == 422, "{engine}: {status} {body}");
+        let (_, after) = app.get(&gd, "/api/v1/verification/sweeps").await;
+        assert_eq!(after["total"], 2, "{engine}");
+    }
+}
