@@ -191,6 +191,7 @@ pub async fn audit(
     ApiQuery(p): ApiQuery<AuditParams>,
 ) -> ApiResult<Json<AuditPage>> {
     let query = AuditQuery {
+        target: None,
         enterprise_id: p.enterprise_id,
         actor: p.actor,
         action: p.action,

@@ -142,6 +142,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sweeps::get_sweep))
         .routes(routes!(verification::findings))
         .routes(routes!(verification::export_findings))
+        .routes(routes!(verification::finding))
         .routes(routes!(reviews::queue))
         .routes(routes!(reviews::claim))
         .routes(routes!(reviews::assign))

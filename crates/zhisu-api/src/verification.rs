@@ -240,3 +240,17 @@ pub async fn export_findings(
         bytes,
     ))
 }
+
+/// One finding the caller may see, with its history: opened, last seen,
+/// claimed, assigned, decided, the cases opened on it, resolved.
+#[utoipa::path(get, path = "/api/v1/verification/findings/{id}", tag = "verification",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = zhisu_service::FindingDetail), (status = 404, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn finding(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    crate::error::ApiPath(id): crate::error::ApiPath<i64>,
+) -> ApiResult<Json<zhisu_service::FindingDetail>> {
+    Ok(Json(state.service.finding_detail(&by, id).await?))
+}

@@ -22,6 +22,9 @@ macro_rules! sql_ledger {
                 if let Some(a) = &query.action {
                     add_condition(&mut conditions, &mut binds, "action like $? escape '\\'", Bind::Text(format!("{}%", like_escape(a))));
                 }
+                if let Some(t) = &query.target {
+                    add_condition(&mut conditions, &mut binds, "target = $?", Bind::Text(t.clone()));
+                }
                 let where_clause = conditions.join(" and ");
                 let count_sql = format!("select count(*) from audit_log where {where_clause}");
                 let count = sqlx::query_scalar::<_, i64>(&count_sql);

@@ -149,6 +149,8 @@ pub struct AuditQuery {
     pub enterprise_id: Option<i64>,
     pub actor: Option<String>,
     pub action: Option<String>,
+    /// One target's entries (`finding/12`).
+    pub target: Option<String>,
     pub limit: i64,
     pub offset: i64,
 }

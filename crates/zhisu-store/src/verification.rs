@@ -48,6 +48,8 @@ pub struct FindingRow {
     pub status: String,
     pub opened_at: String,
     pub opened_sweep: i64,
+    /// The last sweep that opened or changed it: a sweep that sees it as
+    /// it was writes nothing (issue 17.2's sweeps write only changes).
     pub last_sweep: i64,
     pub resolved_at: Option<String>,
     pub resolved_sweep: Option<i64>,

@@ -164,6 +164,7 @@ pub async fn audit(
     const PAGE_SIZE: i64 = 50;
     let offset = p.offset.unwrap_or(0).max(0);
     let query = AuditQuery {
+        target: None,
         enterprise_id: p
             .enterprise_id
             .as_deref()
@@ -250,6 +251,7 @@ pub async fn audit_csv(
     let mut offset = 0;
     loop {
         let query = AuditQuery {
+            target: None,
             enterprise_id: p
                 .enterprise_id
                 .as_deref()

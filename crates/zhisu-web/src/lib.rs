@@ -28,6 +28,7 @@ mod session_pages;
 pub use scan::Resolver;
 mod case_detail;
 mod case_pages;
+mod finding_pages;
 mod review_pages;
 mod sweep_pages;
 mod trade;
@@ -510,6 +511,7 @@ pub fn router(state: WebState) -> Router {
             get(sweep_pages::list).post(verification_pages::sweep),
         )
         .route("/verification/sweeps/{id}", get(sweep_pages::detail))
+        .route("/verification/findings/{id}", get(finding_pages::detail))
         .route("/verification/queue", get(review_pages::queue))
         .route(
             "/verification/findings.csv",

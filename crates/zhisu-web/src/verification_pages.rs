@@ -97,6 +97,7 @@ pub async fn findings(
             class => lang.text(&format!("class_{}", f.class)),
             kind => lang.text(&format!("kind_{}", f.kind.as_str())),
             link => format!("/{}/{}", crate::pages::collection(f.kind), f.record_id),
+            detail => format!("/verification/findings/{}", f.id),
             new_case => (s.principal.role == Role::Regulator
                 && f.status == "open"
                 && f.decided_at.is_none()

@@ -115,6 +115,33 @@ async fn a_regulator_runs_a_sweep_and_reads_its_findings_in_chromium() {
     }
     assert!(!table.contains(">accuracy<"), "{table}");
     driver.screenshot("verification-sweep.png").await;
+    // One finding's page: its evidence and its history, in Chinese.
+    driver.goto(&app.url("/verification?rule=ZV-R-003")).await;
+    driver
+        .wait_for("the rule's findings", |_, html| {
+            html.contains("id=\"findings\"")
+        })
+        .await;
+    driver
+        .click("#findings a[href^='/verification/findings/']")
+        .await;
+    let html = driver
+        .wait_for("one finding", |url, _| {
+            url.contains("/verification/findings/")
+        })
+        .await;
+    for shown in [
+        "处理经过",
+        "发现",
+        "系统核查",
+        "同一企业以不同名称重复登记同一型号",
+        "规格型号",
+        "待处理",
+    ] {
+        assert!(html.contains(shown), "{shown} is not shown: {html}");
+    }
+    assert!(!html.contains(">opened<"), "{html}");
+    driver.screenshot("verification-finding.png").await;
     // The dashboard counts them, and leads back here.
     driver.goto(&app.url("/dashboard")).await;
     let html = driver.source().await;

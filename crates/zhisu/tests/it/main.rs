@@ -28,6 +28,7 @@ mod epcis;
 mod epcis_budget;
 mod epcis_tenancy;
 mod files;
+mod finding_history;
 mod flow;
 mod holding;
 mod identity_check;
