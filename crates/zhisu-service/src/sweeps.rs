@@ -440,7 +440,7 @@ impl Service {
         Ok(self.store.list_sweeps(limit, offset).await?)
     }
 
-    /// One sweep and what it found, rule by rule.
+    /// One sweep and what it found, rule by rule, in `by`'s jurisdiction.
     pub async fn get_sweep(
         &self,
         by: &Principal,
@@ -450,7 +450,7 @@ impl Service {
         let sweep = self.store.get_sweep(id).await?.ok_or_else(|| {
             ServiceError::NotFound(format!("核查记录 {id} 不存在 (no sweep {id})"))
         })?;
-        let rules = self.store.sweep_rules(id).await?;
+        let rules = self.store.sweep_rules(id, &by.list_scope()).await?;
         Ok((sweep, rules))
     }
 }

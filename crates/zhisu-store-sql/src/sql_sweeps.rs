@@ -369,13 +369,13 @@ macro_rules! sql_sweeps {
                 .map_err(map_err)?;
                 // Counts per rule (issue 17.2), in the same transaction.
                 sqlx::query(
-                    "insert into verification_sweep_rules (sweep_id, rule, seen, opened, resolved, open) \
-                     select $1, rule, sum(seen), sum(opened), sum(resolved), sum(open) from ( \
-                     select rule, count(*) as seen, 0 as opened, 0 as resolved, 0 as open from sweep_seen group by rule \
-                     union all select rule, 0, count(*), 0, 0 from verification_findings where opened_sweep = $1 group by rule \
-                     union all select rule, 0, 0, count(*), 0 from verification_findings where resolved_sweep = $1 group by rule \
-                     union all select rule, 0, 0, 0, count(*) from verification_findings where status = 'open' group by rule \
-                     ) t group by rule",
+                    "insert into verification_sweep_rules (sweep_id, rule, region_code, seen, opened, resolved, open) \
+                     select $1, rule, region_code, sum(seen), sum(opened), sum(resolved), sum(open) from ( \
+                     select rule, region_code, count(*) as seen, 0 as opened, 0 as resolved, 0 as open from sweep_seen group by rule, region_code \
+                     union all select rule, region_code, 0, count(*), 0, 0 from verification_findings where opened_sweep = $1 group by rule, region_code \
+                     union all select rule, region_code, 0, 0, count(*), 0 from verification_findings where resolved_sweep = $1 group by rule, region_code \
+                     union all select rule, region_code, 0, 0, 0, count(*) from verification_findings where status = 'open' group by rule, region_code \
+                     ) t group by rule, region_code",
                 )
                 .bind(id)
                 .execute(&mut *tx)
@@ -428,15 +428,20 @@ macro_rules! sql_sweeps {
                 row.as_ref().map(sweep_row).transpose()
             }
 
-            async fn sweep_rules(&self, id: i64) -> StoreResult<Vec<zhisu_store::SweepRuleCount>> {
-                let rows = sqlx::query(
-                    "select rule, seen, opened, resolved, open from verification_sweep_rules \
-                     where sweep_id = $1 order by rule",
-                )
-                .bind(id)
-                .fetch_all(&self.reader)
-                .await
-                .map_err(map_err)?;
+            async fn sweep_rules(&self, id: i64, scope: &zhisu_domain::auth::ListScope) -> StoreResult<Vec<zhisu_store::SweepRuleCount>> {
+                let (mut conditions, mut binds) = (Vec::new(), Vec::new());
+                add_condition(&mut conditions, &mut binds, "f.sweep_id = $?", Bind::I64(id));
+                // Counts by region: a regulator's jurisdiction only (V7); an
+                // enterprise reads no sweep (the service refuses it first).
+                add_scope(&mut conditions, &mut binds, scope, "f");
+                let sql = format!(
+                    "select rule, cast(sum(seen) as bigint) as seen, cast(sum(opened) as bigint) as opened, \
+                     cast(sum(resolved) as bigint) as resolved, cast(sum(open) as bigint) as open \
+                     from verification_sweep_rules f where {} group by rule order by rule",
+                    conditions.join(" and ")
+                );
+                let q = sqlx::query(&sql);
+                let rows = bind_all!(q, &binds).fetch_all(&self.reader).await.map_err(map_err)?;
                 rows.iter()
                     .map(|r| {
                         Ok(zhisu_store::SweepRuleCount {

@@ -141,8 +141,13 @@ pub trait SweepStore: Send + Sync {
     async fn list_sweeps(&self, limit: i64, offset: i64) -> StoreResult<(Vec<SweepRow>, i64)>;
     async fn get_sweep(&self, id: i64) -> StoreResult<Option<SweepRow>>;
     /// What the sweep found rule by rule (the rules with any finding seen,
-    /// opened, resolved or open), in rule order.
-    async fn sweep_rules(&self, id: i64) -> StoreResult<Vec<SweepRuleCount>>;
+    /// opened, resolved or open) among the records of `scope`'s regions,
+    /// in rule order.
+    async fn sweep_rules(
+        &self,
+        id: i64,
+        scope: &zhisu_domain::auth::ListScope,
+    ) -> StoreResult<Vec<SweepRuleCount>>;
     /// The latest full sweep.
     async fn latest_full_sweep(&self) -> StoreResult<Option<SweepRow>>;
 }

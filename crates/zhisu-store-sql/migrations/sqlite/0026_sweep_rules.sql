@@ -1,8 +1,11 @@
 -- What each verification sweep found, rule by rule (V5-auto, issue 17.2:
--- "counts per rule"). Keep in step with ../postgres/0026_sweep_rules.sql.
+-- "counts per rule"), by region, so a regulator reads the counts of its
+-- own jurisdiction only (V7). Keep in step with
+-- ../postgres/0026_sweep_rules.sql.
 create table verification_sweep_rules (
     sweep_id bigint not null references verification_sweeps (id),
     rule text not null,
+    region_code text not null,
     -- Findings of the rule the sweep saw (an incremental one: among the
     -- records it judged).
     seen bigint not null,
@@ -12,5 +15,5 @@ create table verification_sweep_rules (
     resolved bigint not null,
     -- Findings of the rule open in the whole store after the sweep.
     open bigint not null,
-    primary key (sweep_id, rule)
+    primary key (sweep_id, rule, region_code)
 );

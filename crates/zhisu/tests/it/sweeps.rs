@@ -252,6 +252,16 @@ async fn each_sweep_is_recorded_with_its_counts_per_rule() {
             "{engine}: the regulator started it"
         );
 
+        // Zhejiang's regulator reads the same sweep, counted in its own
+        // jurisdiction only: none of Guangdong's findings (V7).
+        let zj = app.key(Role::Regulator, None, &["330000"]).await;
+        let (status, theirs) = app
+            .get(&zj, &format!("/api/v1/verification/sweeps/{}", first["id"]))
+            .await;
+        assert_eq!(status, 200, "{engine}: {theirs}");
+        assert_eq!(rule(&theirs, "ZV-R-003"), Value::Null, "{engine}: {theirs}");
+        assert_eq!(theirs["rules"], json!([]), "{engine}: {theirs}");
+
         // Refusals, each changing nothing.
         let (status, body) = app.get(&maker, "/api/v1/verification/sweeps").await;
         assert_eq!(

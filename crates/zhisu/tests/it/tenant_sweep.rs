@@ -20,6 +20,9 @@ fn public_or_filtered(path: &str) -> bool {
         "/c/",
         "/api/v1/identifiers/",
         "/epcis/epcs/",
+        // A sweep is the deployment's, its counts by rule filtered to the
+        // asker's jurisdiction (sweeps::each_sweep_is_recorded_…).
+        "/api/v1/verification/sweeps/",
     ]
     .iter()
     .any(|p| path.starts_with(p))
