@@ -7,8 +7,8 @@
 
 /// Separates the fields of one record, and the records, in an aggregated
 /// page: control characters JSON text never holds unescaped (RFC 8259 §7).
-pub(crate) const FIELD_SEP: &str = "\u{1f}";
-pub(crate) const RECORD_SEP: &str = "\u{1e}";
+pub(crate) const FIELD_SEP: char = '\u{1f}';
+pub(crate) const RECORD_SEP: char = '\u{1e}';
 
 /// `$1, $2, …` for `n` values from placeholder `first`.
 pub(crate) fn placeholders(first: usize, n: usize) -> String {
@@ -22,6 +22,9 @@ pub(crate) fn placeholders(first: usize, n: usize) -> String {
 pub(crate) fn parse_raw(text: &str) -> zhisu_store::StoreResult<Vec<zhisu_store::RawRecord>> {
     let bad = |what: &str| zhisu_store::StoreError::Internal(format!("sweep page: {what}"));
     let mut out = Vec::new();
+    // Split on the separators as chars: a `&str` pattern searches with
+    // the two-way algorithm, a char with memchr (the former was about 8% of
+    // a full sweep, on the reader's side of the pipeline).
     for row in text.split(RECORD_SEP).filter(|r| !r.is_empty()) {
         let mut parts = row.splitn(7, FIELD_SEP);
         let mut next = || parts.next().ok_or_else(|| bad("a field is missing"));
@@ -124,12 +127,14 @@ macro_rules! sql_sweeps {
                 // SQLite walks the versions in storage order (one read of the
                 // table, each record found by its rowid); PostgreSQL walks the
                 // records by ID and finds each current version by its key.
+                // SQLite's page is a range of rowids, not a `limit`: a
+                // subquery with a limit hands each body through a
+                // co-routine, a copy per row (a third of the page's time).
                 let sql = if $engine == "sqlite" {
                     format!(
-                        "select max(v.rid), {RAW_AGGREGATE} from \
-                         (select rowid as rid, record_id, version, body from record_versions \
-                          where rowid > $3 order by rowid limit $4) v \
-                         left join records r on r.id = v.record_id and r.version = v.version and r.kind in {SWEPT}"
+                        "select max(v.rowid), {RAW_AGGREGATE} from record_versions v \
+                         left join records r on r.id = v.record_id and r.version = v.version and r.kind in {SWEPT} \
+                         where v.rowid > $3 and v.rowid <= $3 + $4"
                     )
                 } else {
                     format!(
@@ -140,13 +145,25 @@ macro_rules! sql_sweeps {
                     )
                 };
                 let (last, text): (Option<i64>, Option<String>) = sqlx::query_as(&sql)
-                    .bind($crate::sql_sweeps::FIELD_SEP)
-                    .bind($crate::sql_sweeps::RECORD_SEP)
+                    .bind($crate::sql_sweeps::FIELD_SEP.to_string())
+                    .bind($crate::sql_sweeps::RECORD_SEP.to_string())
                     .bind(after)
                     .bind(limit)
                     .fetch_one(&self.reader)
                     .await
                     .map_err(map_err)?;
+                let last = match last {
+                    Some(last) => Some(last),
+                    // An empty range (rowids purged): on to the next rowid, if any.
+                    None if $engine == "sqlite" => sqlx::query_scalar::<_, Option<i64>>(
+                        "select min(rowid) - 1 from record_versions where rowid > $1",
+                    )
+                    .bind(after)
+                    .fetch_one(&self.reader)
+                    .await
+                    .map_err(map_err)?,
+                    None => None,
+                };
                 let mut records = $crate::sql_sweeps::parse_raw(text.as_deref().unwrap_or(""))?;
                 records.sort_by_key(|r| r.id);
                 Ok(zhisu_store::RawPage { records, last })
@@ -162,8 +179,8 @@ macro_rules! sql_sweeps {
                         $crate::sql_sweeps::placeholders(3, chunk.len())
                     );
                     let mut q = sqlx::query_scalar::<_, Option<String>>(&sql)
-                        .bind($crate::sql_sweeps::FIELD_SEP)
-                        .bind($crate::sql_sweeps::RECORD_SEP);
+                        .bind($crate::sql_sweeps::FIELD_SEP.to_string())
+                        .bind($crate::sql_sweeps::RECORD_SEP.to_string());
                     for id in chunk {
                         q = q.bind(*id);
                     }

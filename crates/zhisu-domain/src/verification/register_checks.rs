@@ -4,7 +4,7 @@
 //! or held by an enterprise with another USCC. Apart from `rules.rs` to
 //! keep each file to one concern.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::rules::{finding, Names};
 use super::{Finding, Snapshot};
