@@ -123,20 +123,7 @@ impl Service {
                     page.items
                         .into_iter()
                         .filter(|f| f.field == field)
-                        .map(|f| NewFinding {
-                            rule: f.rule,
-                            axis: f.axis,
-                            severity: f.severity,
-                            class: f.class,
-                            kind: f.kind,
-                            record_id: f.record_id,
-                            version: f.version,
-                            enterprise_id: f.enterprise_id,
-                            region_code: f.region_code,
-                            field: f.field,
-                            evidence: f.evidence,
-                            settle: f.settle,
-                        }),
+                        .map(NewFinding::from),
                 );
                 if n < query.limit {
                     break;

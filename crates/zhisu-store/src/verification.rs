@@ -66,6 +66,27 @@ pub struct FindingRow {
     pub review_id: Option<i64>,
 }
 
+/// A stored finding as a sweep would find it again: what a sweep carries
+/// over when it cannot judge a rule (an authority that did not answer).
+impl From<FindingRow> for NewFinding {
+    fn from(f: FindingRow) -> Self {
+        NewFinding {
+            rule: f.rule,
+            axis: f.axis,
+            severity: f.severity,
+            class: f.class,
+            kind: f.kind,
+            record_id: f.record_id,
+            version: f.version,
+            enterprise_id: f.enterprise_id,
+            region_code: f.region_code,
+            field: f.field,
+            evidence: f.evidence,
+            settle: f.settle,
+        }
+    }
+}
+
 /// How many items wait in a review queue.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct QueueTally {

@@ -51,6 +51,29 @@ async fn file_again_and_sweep(
     duplicate
 }
 
+/// A Guangdong maker that filed one model under two names, swept, and
+/// the minor case its regulator opens on the two findings: (maker, the
+/// regulator's key, the case).
+async fn minor_case(app: &TestApp, model: &str) -> (String, String, Value) {
+    let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+    let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+    let gd = app.key(Role::Regulator, None, &["440000"]).await;
+    app.post(&maker, "/api/v1/products", &gas_stove_json(model))
+        .await;
+    file_again_and_sweep(app, &maker, &gd, &model.to_lowercase(), "燃气灶二").await;
+    let ids: Vec<i64> = findings_of(app, &gd, "ZV-R-003")
+        .await
+        .iter()
+        .map(|f| f["id"].as_i64().unwrap())
+        .collect();
+    let (status, case) = app
+        .post(&gd, "/api/v1/cases", &json!({"findings": ids}))
+        .await;
+    assert_eq!(status, 201, "{case}");
+    assert_eq!(case["class"], "minor");
+    (maker, gd, case)
+}
+
 /// The case file (移交执法案卷): a ZIP for the regulator of the region only,
 /// with the note of who exported it, the case's steps, the findings, each
 /// record's history and a ledger receipt that matches its current
@@ -418,22 +441,7 @@ async fn a_case_goes_from_notice_to_closure_only_once_the_rules_pass() {
 async fn an_unanswered_case_past_its_deadline_escalates() {
     for app in TestApp::each_engine().await {
         let engine = format!("{:?}", app.engine_kind);
-        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
-        let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
-        let gd = app.key(Role::Regulator, None, &["440000"]).await;
-        app.post(&maker, "/api/v1/products", &gas_stove_json("ESC-1"))
-            .await;
-        file_again_and_sweep(&app, &maker, &gd, "esc-1", "燃气灶二").await;
-        let ids: Vec<i64> = findings_of(&app, &gd, "ZV-R-003")
-            .await
-            .iter()
-            .map(|f| f["id"].as_i64().unwrap())
-            .collect();
-        let (status, case) = app
-            .post(&gd, "/api/v1/cases", &json!({"findings": ids}))
-            .await;
-        assert_eq!(status, 201, "{engine}: {case}");
-        assert_eq!(case["class"], "minor");
+        let (maker, gd, case) = minor_case(&app, "ESC-1").await;
         assert_eq!(case["overdue"], false);
         let id = case["id"].as_i64().unwrap();
         let deadline =
@@ -621,22 +629,7 @@ async fn a_deployments_own_measures_set_the_deadline_and_escalation() {
         args.common.config = Some(path)
     })
     .await;
-    let admin = app.key(Role::PlatformAdmin, None, &[]).await;
-    let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
-    let gd = app.key(Role::Regulator, None, &["440000"]).await;
-    app.post(&maker, "/api/v1/products", &gas_stove_json("OWN-1"))
-        .await;
-    file_again_and_sweep(&app, &maker, &gd, "own-1", "燃气灶二").await;
-    let ids: Vec<i64> = findings_of(&app, &gd, "ZV-R-003")
-        .await
-        .iter()
-        .map(|f| f["id"].as_i64().unwrap())
-        .collect();
-    let (status, case) = app
-        .post(&gd, "/api/v1/cases", &json!({"findings": ids}))
-        .await;
-    assert_eq!(status, 201, "{case}");
-    assert_eq!(case["class"], "minor");
+    let (_, gd, case) = minor_case(&app, "OWN-1").await;
     let opened = chrono::NaiveDate::parse_from_str(
         case["steps"][0]["at"].as_str().unwrap().get(..10).unwrap(),
         "%Y-%m-%d",
