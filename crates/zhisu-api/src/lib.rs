@@ -24,6 +24,7 @@ pub mod privacy;
 pub mod records;
 pub mod registers;
 pub mod reviews;
+pub mod statistics;
 pub mod sweeps;
 pub mod verification;
 
@@ -65,6 +66,7 @@ pub struct AppState {
         (name = "epcis", description = "The EPCIS 2.0 REST binding: capture, queries, subscriptions (G6.2)"),
         (name = "resolver", description = "The GS1 Digital Link resolver: what a scan of a printed code answers (P6.6)"),
         (name = "verification", description = "Data verification: the rules, sweeps and findings (V4, V5-auto), and cases followed to closure (V6)"),
+        (name = "statistics", description = "Statistics: the indicators, each defined once (G10.2, P6.7)"),
     )
 )]
 struct ApiDoc;
@@ -143,6 +145,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(verification::findings))
         .routes(routes!(verification::export_findings))
         .routes(routes!(verification::finding))
+        .routes(routes!(statistics::indicators))
         .routes(routes!(reviews::queue))
         .routes(routes!(reviews::claim))
         .routes(routes!(reviews::assign))

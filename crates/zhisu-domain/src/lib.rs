@@ -27,6 +27,7 @@ pub mod register;
 pub mod retention;
 pub mod review;
 pub mod scan;
+pub mod statistics;
 pub mod subscription;
 pub mod validation;
 pub mod verification;

@@ -30,6 +30,7 @@ mod case_detail;
 mod case_pages;
 mod finding_pages;
 mod review_pages;
+mod statistics_pages;
 mod sweep_pages;
 mod trade;
 mod two_factor_pages;
@@ -512,6 +513,7 @@ pub fn router(state: WebState) -> Router {
         )
         .route("/verification/sweeps/{id}", get(sweep_pages::detail))
         .route("/verification/findings/{id}", get(finding_pages::detail))
+        .route("/statistics/indicators", get(statistics_pages::indicators))
         .route("/verification/queue", get(review_pages::queue))
         .route(
             "/verification/findings.csv",

@@ -41,6 +41,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/verification.html"),
     ),
     ("sweeps.html", include_str!("../templates/sweeps.html")),
+    (
+        "indicators.html",
+        include_str!("../templates/indicators.html"),
+    ),
     ("finding.html", include_str!("../templates/finding.html")),
     ("sweep.html", include_str!("../templates/sweep.html")),
     ("cases.html", include_str!("../templates/cases.html")),

@@ -57,6 +57,7 @@ mod scan_journal;
 mod schemathesis;
 mod schemes;
 mod sm_crypto;
+mod statistics;
 mod store;
 mod store_engine;
 mod subscriptions;

@@ -1,0 +1,7 @@
+//! Statistics (G10.2, P6.7, issue 18): the indicators regulators and
+//! manufacturers read, each defined once (`indicators.rs`, from
+//! `data/indicators.toml`).
+
+mod indicators;
+
+pub use indicators::{glossary, Breakdown, Glossary, Indicator, IndicatorDef, Kind, Unit};
