@@ -304,13 +304,7 @@ impl Service {
         ) else {
             return Ok(None);
         };
-        let full_day = chrono::DateTime::parse_from_rfc3339(&full.started_at)
-            .ok()
-            .map(|t| {
-                t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-                    .date_naive()
-            });
-        if full_day != Some(crate::today_in_shanghai())
+        if verification::china_date(&full.started_at) != Some(crate::today_in_shanghai())
             || full.catalogue_version != catalogue().version
             || full.settings != settings
             || last.settings != settings

@@ -75,7 +75,7 @@ pub(crate) async fn render(
             kind => lang.text(&format!("kind_{}", f.kind)),
             record => record.unwrap_or_else(|| format!("#{}", f.record_id)),
             link => kind.map(|k| format!("/{}/{}", crate::pages::collection(k), f.record_id)).unwrap_or_default(),
-            field => match lang.text(&f.field) { "" => f.field.clone(), l => l.to_string() },
+            field => crate::verification_pages::field_label(lang, &f.field),
             evidence => f.evidence.clone(),
             standing,
         });

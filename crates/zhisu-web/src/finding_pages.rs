@@ -35,14 +35,8 @@ pub async fn detail(
         }
     };
     let rule = catalogue().rule(&f.rule);
-    let field = match lang.text(&f.field) {
-        "" => f.field.clone(),
-        label => label.to_string(),
-    };
-    let reads_sweeps = matches!(
-        s.principal.role,
-        zhisu_domain::Role::Regulator | zhisu_domain::Role::PlatformAdmin
-    );
+    let field = crate::verification_pages::field_label(lang, &f.field);
+    let reads_sweeps = crate::verification_pages::may_sweep(s.principal.role);
     let mut steps = Vec::new();
     for st in &detail.steps {
         let by = match &st.by {

@@ -34,7 +34,16 @@ pub(crate) fn rule_name(
     }
 }
 
-fn may_sweep(role: Role) -> bool {
+/// A finding's field in the page's language (its code when unnamed).
+pub(crate) fn field_label(lang: crate::i18n::Lang, field: &str) -> String {
+    match lang.text(field) {
+        "" => field.to_string(),
+        label => label.to_string(),
+    }
+}
+
+/// Who runs and reads sweeps: regulators and the system administrator.
+pub(crate) fn may_sweep(role: Role) -> bool {
     matches!(role, Role::Regulator | Role::PlatformAdmin)
 }
 
@@ -84,10 +93,7 @@ pub async fn findings(
             .flatten()
             .unwrap_or_default();
         let rule = c.rule(&f.rule);
-        let field = match lang.text(&f.field) {
-            "" => f.field.clone(),
-            label => label.to_string(),
-        };
+        let field = field_label(lang, &f.field);
         rows.push(minijinja::context! {
             rule => f.rule.clone(),
             rule_name => rule.map(|r| rule_name(lang, r)).unwrap_or_default(),

@@ -16,7 +16,7 @@ mod upkeep_rules;
 
 pub use catalogue::{catalogue, Catalogue, Rule};
 pub use incremental::Keys;
-pub use rules::{run, run_except, run_rules};
+pub use rules::{china_date, run, run_except, run_rules};
 pub use standard_rules::standards_of;
 
 use serde::{Deserialize, Serialize};

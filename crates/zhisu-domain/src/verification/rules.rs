@@ -174,7 +174,7 @@ fn blank_opt(s: &Option<String>) -> bool {
 }
 
 /// A date in Asia/Shanghai from `YYYY-MM-DD` or RFC 3339.
-pub(crate) fn china_date(at: &str) -> Option<NaiveDate> {
+pub fn china_date(at: &str) -> Option<NaiveDate> {
     let china = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
     DateTime::parse_from_rfc3339(at)
         .map(|t| t.with_timezone(&china).date_naive())
