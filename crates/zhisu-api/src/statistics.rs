@@ -1,13 +1,17 @@
 //! `/api/v1/statistics/…` (G10.2, P6.7, issue 18): the indicators'
-//! glossary, each defined once, that summaries, series and reports count.
+//! glossary, each defined once, that summaries, series and reports count;
+//! the summary of a period and an indicator's series (issue 18.6).
 
+use axum::extract::State;
 use axum::Json;
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use zhisu_domain::statistics::{glossary, IndicatorDef};
+use zhisu_service::{Series, StatRequest, Summary};
 
 use crate::auth::Auth;
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiQuery, ApiResult, Problem};
+use crate::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct IndicatorGlossary {
@@ -26,4 +30,69 @@ pub async fn indicators(Auth(_by): Auth) -> ApiResult<Json<IndicatorGlossary>> {
         version: g.version.clone(),
         indicators: g.indicators.clone(),
     }))
+}
+
+/// `GET /api/v1/statistics/series`: the period and places of a summary,
+/// and which indicator, cut how.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesParams {
+    /// An indicator ID from `/api/v1/statistics/indicators`.
+    pub indicator: String,
+    /// `day`, `week` (Monday first) or `month`; `day` if absent.
+    pub by: Option<String>,
+    /// The anomaly band's width in MADs (0.5–10; 3 if absent).
+    pub k: Option<f64>,
+    /// First day, `YYYY-MM-DD` (Asia/Shanghai).
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD`, inclusive.
+    pub to: Option<String>,
+    /// A GB/T 2260 code inside the reader's jurisdiction.
+    pub region: Option<String>,
+    pub category: Option<String>,
+    pub enterprise_id: Option<i64>,
+}
+
+/// The summary indicators over a period (the 30 days to today if neither
+/// `from` nor `to` is given), each with the period before's figure, for
+/// the places the caller may read: a regulator its jurisdiction, an
+/// enterprise its own products, the platform admin everything.
+#[utoipa::path(get, path = "/api/v1/statistics/summary", tag = "statistics", params(StatRequest),
+    responses((status = 200, body = Summary), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn statistics_summary(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ApiQuery(q): ApiQuery<StatRequest>,
+) -> ApiResult<Json<Summary>> {
+    Ok(Json(state.service.statistics_summary(&by, &q).await?))
+}
+
+/// One indicator as a series by day, week or month; each point is flagged
+/// when it leaves the band of median ± k·MAD of the points before it.
+#[utoipa::path(get, path = "/api/v1/statistics/series", tag = "statistics", params(SeriesParams),
+    responses((status = 200, body = Series), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn statistics_series(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ApiQuery(p): ApiQuery<SeriesParams>,
+) -> ApiResult<Json<Series>> {
+    let req = StatRequest {
+        from: p.from,
+        to: p.to,
+        region: p.region,
+        category: p.category,
+        enterprise_id: p.enterprise_id,
+    };
+    let by_grain = p.by.as_deref().unwrap_or("day");
+    Ok(Json(
+        state
+            .service
+            .statistics_series(&by, &req, &p.indicator, by_grain, p.k)
+            .await?,
+    ))
 }

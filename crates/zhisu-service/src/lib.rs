@@ -45,6 +45,7 @@ mod scan_cache;
 mod scan_journal;
 mod scan_log;
 mod sealer;
+mod statistics;
 mod subscriptions;
 mod supply;
 mod suspect;
@@ -79,6 +80,7 @@ pub use retention::{ExpiredRecord, PurgeReport};
 pub use reviews::{QueueCounts, QueueFilter};
 pub use scan::{client_kind, LedgerRef, ScanContext, ScanCount, ScanView, ScanWarning};
 pub use sealer::{ContactKey, Sealer};
+pub use statistics::{Figure, Series, StatRequest, Summary, DEFAULT_K};
 pub use subscriptions::{
     gs1_signature, is_public_ip, names_private_host, Subscription, Watch, Webhook, GS1_SIGNATURE,
 };

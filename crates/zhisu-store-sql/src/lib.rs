@@ -19,6 +19,8 @@ mod sql_scans;
 mod sql_verification;
 #[macro_use]
 mod sql_sweeps;
+#[macro_use]
+mod sql_stats;
 mod postgres;
 mod sqlite;
 

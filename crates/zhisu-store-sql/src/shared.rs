@@ -90,6 +90,15 @@ macro_rules! impl_sql_store {
             $relaxed,
             $concat
         );
+        sql_stats!(
+            $store,
+            $db,
+            $engine,
+            $ledger_lock,
+            $durable,
+            $relaxed,
+            $concat
+        );
     };
 }
 
@@ -344,6 +353,7 @@ macro_rules! sql_common {
                     .await
                     .map_err(map_err)?;
                 }
+                record_stats(tx, record.kind, None, index, enterprise_id, &record.body, at).await?;
                 let leaf_index = Self::append_version(suite, tx, VersionKey { kind: record.kind, record_id: id, version: 1, enterprise_id }, &record.body, at, audit.clone()).await?;
                 Ok(StoredRecord {
                     id,
@@ -382,8 +392,10 @@ macro_rules! sql_common {
         }
 
         /// Keeps an alert unless one of its kind exists for the code; true if kept.
-        async fn insert_alert<'e, E: sqlx::Executor<'e, Database = $db>>(
-            executor: E,
+        /// Stores the alert unless one of its kind exists for the code,
+        /// and counts it in the statistics (issue 18); true if new.
+        async fn insert_alert(
+            tx: &mut sqlx::Transaction<'_, $db>,
             alert: &Alert,
         ) -> StoreResult<bool> {
             let done = sqlx::query(
@@ -399,10 +411,14 @@ macro_rules! sql_common {
             .bind(&alert.at)
             .bind(&alert.detail)
             .bind(&alert.reached_region)
-            .execute(executor)
+            .execute(&mut **tx)
             .await
             .map_err(map_err)?;
-            Ok(done.rows_affected() == 1)
+            let new = done.rows_affected() == 1;
+            if new {
+                alert_stats(tx, alert).await?;
+            }
+            Ok(new)
         }
 
         fn alert_from_row(row: &DbRow) -> StoreResult<Alert> {

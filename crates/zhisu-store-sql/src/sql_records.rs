@@ -26,7 +26,7 @@ macro_rules! sql_records {
                 // The row is locked until commit (PostgreSQL), so concurrent
                 // updates of one record take their versions in turn instead
                 // of two claiming the same one (issue 16.2).
-                let row = sqlx::query(&format!("select version, enterprise_id, region_code, created_at from records where id = $1 and kind = $2{LOCK_ROW}"))
+                let row = sqlx::query(&format!("select version, enterprise_id, region_code, created_at, tag from records where id = $1 and kind = $2{LOCK_ROW}"))
                     .bind(id)
                     .bind(kind.as_str())
                     .fetch_optional(&mut *tx)
@@ -37,6 +37,7 @@ macro_rules! sql_records {
                 let enterprise_id: i64 = row.try_get::<Option<i64>, _>("enterprise_id").map_err(map_err)?.unwrap_or(id);
                 let old_region: String = row.try_get("region_code").map_err(map_err)?;
                 let created_at: String = row.try_get("created_at").map_err(map_err)?;
+                let old_tag: Option<String> = row.try_get("tag").map_err(map_err)?;
                 if let Some(expected) = expected_version {
                     if expected != current {
                         return Err(StoreError::Conflict(format!("version {expected} is stale; the current version is {current}")));
@@ -60,6 +61,17 @@ macro_rules! sql_records {
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;
+                // Issue 18: the statistics follow the record's status, and
+                // what an enterprise's products hold follows it to its new
+                // region (a product's, to its new category).
+                record_stats(&mut tx, kind, Some((old_tag.clone(), old_region.clone())), &index, enterprise_id, &body, &at).await?;
+                if kind == RecordKind::Enterprise && old_region != index.region_code {
+                    move_stats(&mut tx, enterprise_id, None, (&old_region, None), (&index.region_code, None), &at).await?;
+                }
+                if kind == RecordKind::Product && old_tag != index.tag {
+                    let (old, new) = (old_tag.as_deref().unwrap_or(""), index.tag.as_deref().unwrap_or(""));
+                    move_stats(&mut tx, enterprise_id, Some(id), (&old_region, Some(old)), (&index.region_code, Some(new)), &at).await?;
+                }
                 if kind == RecordKind::Enterprise && old_region != index.region_code {
                     // Products and batches are overseen where their maker is.
                     sqlx::query("update records set region_code = $1 where enterprise_id = $2")

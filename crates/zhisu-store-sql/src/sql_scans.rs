@@ -12,7 +12,7 @@ macro_rules! sql_scans {
             ) -> StoreResult<i64> {
                 let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
                 for alert in alerts {
-                    insert_alert(&mut *tx, alert).await?;
+                    insert_alert(&mut tx, alert).await?;
                 }
                 // Multi-row statements of a few fixed sizes, so each is prepared once.
                 for chunk in $crate::fixed_chunks(scans) {
@@ -197,7 +197,10 @@ macro_rules! sql_scans {
             }
 
             async fn raise_alert(&self, alert: Alert) -> StoreResult<bool> {
-                insert_alert(&self.writer, &alert).await
+                let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
+                let new = insert_alert(&mut tx, &alert).await?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(new)
             }
 
             async fn alerts_for_code(&self, code: &str) -> StoreResult<Vec<Alert>> {

@@ -13,8 +13,10 @@ use zhisu_domain::auth::ListScope;
 use zhisu_domain::scan::{AlertKind, Place, ScanSummary};
 use zhisu_domain::{BlobRef, RecordKind, Role};
 
+mod statistics;
 mod sweeps;
 mod verification;
+pub use statistics::{StatFilter, StatStore};
 pub use sweeps::{
     ChangedRecord, NewSweep, RawPage, RawRecord, SweepRow, SweepRuleCount, SweepStore, SWEPT_KINDS,
 };
@@ -929,6 +931,7 @@ pub trait Store:
     + EventStore
     + VerificationStore
     + SweepStore
+    + StatStore
     + 'static
 {
 }
@@ -942,6 +945,7 @@ impl<
             + EventStore
             + VerificationStore
             + SweepStore
+            + StatStore
             + 'static,
     > Store for T
 {

@@ -58,6 +58,7 @@ mod schemathesis;
 mod schemes;
 mod sm_crypto;
 mod statistics;
+mod statistics_rollups;
 mod store;
 mod store_engine;
 mod subscriptions;

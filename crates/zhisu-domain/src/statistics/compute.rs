@@ -1,0 +1,270 @@
+//! Indicators from rollup rows (issue 18.6): each indicator's figure over
+//! a period, and its series by day, week or month with anomaly flags, from
+//! the rows of the measures it reads (`rollup.rs`), already summed over
+//! the places the reader may see. Flows sum the period's days; stocks sum
+//! every change up to the period's end.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::anomaly::{bands, Band};
+use super::period::{buckets, Grain, Period};
+use super::rollup::Measure;
+use super::Indicator;
+
+/// A measure's value on a day with a detail, summed over places.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeasureRow {
+    pub measure: Measure,
+    pub day: NaiveDate,
+    pub detail: String,
+    pub value: i64,
+}
+
+/// What an indicator reads: its measures, and whether any is a stock (so
+/// rows are needed from the first day, not only the period's).
+pub fn measures_of(indicator: Indicator) -> Option<&'static [Measure]> {
+    use Measure as M;
+    Some(match indicator {
+        Indicator::Scans => &[M::Scans],
+        Indicator::CodesScanned => &[M::CodeDays],
+        Indicator::AlertsCounterfeit => &[M::AlertsCounterfeit],
+        Indicator::AlertsDiversion => &[M::AlertsDiversion],
+        Indicator::DiversionRate => &[M::AlertsDiversion, M::Scans],
+        Indicator::CodesIssued => &[M::CodesIssued],
+        Indicator::FirstScanRate => &[M::CodeDays, M::CodesIssued],
+        Indicator::BatchesActive => &[M::Batches],
+        Indicator::RecallsOpen => &[M::Recalls],
+        Indicator::FeedbackOpen => &[M::Feedback],
+        _ => return None,
+    })
+}
+
+/// Whether the indicator is kept as rollups yet (the rest of the glossary
+/// is computed as the issue's later parts land).
+pub fn is_kept(indicator: Indicator) -> bool {
+    measures_of(indicator).is_some()
+}
+
+/// Rows indexed for sums over days.
+pub struct Rows {
+    by: BTreeMap<(Measure, NaiveDate, String), i64>,
+}
+
+impl Rows {
+    pub fn new(rows: impl IntoIterator<Item = MeasureRow>) -> Rows {
+        let mut by = BTreeMap::new();
+        for r in rows {
+            *by.entry((r.measure, r.day, r.detail)).or_default() += r.value;
+        }
+        Rows { by }
+    }
+
+    fn sum(
+        &self,
+        measure: Measure,
+        from: Option<NaiveDate>,
+        to: NaiveDate,
+        keep: impl Fn(&str) -> bool,
+    ) -> i64 {
+        let lo = (measure, from.unwrap_or(NaiveDate::MIN), String::new());
+        self.by
+            .range(lo..)
+            .take_while(|((m, day, _), _)| *m == measure && *day <= to)
+            .filter(|((_, _, detail), _)| keep(detail))
+            .map(|(_, v)| *v)
+            .sum()
+    }
+
+    fn flow(&self, measure: Measure, p: &Period) -> i64 {
+        self.sum(measure, Some(p.from), p.to, |_| true)
+    }
+
+    fn stock(&self, measure: Measure, status: &str, at: NaiveDate) -> i64 {
+        self.sum(measure, None, at, |d| d == status)
+    }
+
+    /// Distinct codes scanned in the period: each code's first scan day in
+    /// it is the one whose previous scan day is before it.
+    fn codes_scanned(&self, p: &Period) -> i64 {
+        let from = p.from.to_string();
+        self.sum(Measure::CodeDays, Some(p.from), p.to, |prev| {
+            prev.is_empty() || prev < from.as_str()
+        })
+    }
+}
+
+fn rate(numerator: i64, denominator: i64, scale: f64) -> Option<f64> {
+    (denominator != 0).then(|| numerator as f64 / denominator as f64 * scale)
+}
+
+/// The indicator's figure over the period; None when it is not kept as
+/// rollups or a rate has nothing to divide by.
+pub fn value(indicator: Indicator, rows: &Rows, p: &Period) -> Option<f64> {
+    use Measure as M;
+    let count = |n: i64| Some(n as f64);
+    match indicator {
+        Indicator::Scans => count(rows.flow(M::Scans, p)),
+        Indicator::CodesScanned => count(rows.codes_scanned(p)),
+        Indicator::AlertsCounterfeit => count(rows.flow(M::AlertsCounterfeit, p)),
+        Indicator::AlertsDiversion => count(rows.flow(M::AlertsDiversion, p)),
+        Indicator::DiversionRate => rate(
+            rows.flow(M::AlertsDiversion, p),
+            rows.flow(M::Scans, p),
+            10_000.0,
+        ),
+        Indicator::CodesIssued => count(rows.flow(M::CodesIssued, p)),
+        Indicator::FirstScanRate => rate(
+            rows.sum(M::CodeDays, None, p.to, str::is_empty),
+            rows.sum(M::CodesIssued, None, p.to, |_| true),
+            1.0,
+        ),
+        Indicator::BatchesActive => count(rows.stock(M::Batches, "active", p.to)),
+        Indicator::RecallsOpen => count(rows.stock(M::Recalls, "open", p.to)),
+        Indicator::FeedbackOpen => count(rows.stock(M::Feedback, "open", p.to)),
+        _ => None,
+    }
+}
+
+/// One point of a series.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Point {
+    #[schema(value_type = String, format = Date)]
+    pub from: NaiveDate,
+    #[schema(value_type = String, format = Date)]
+    pub to: NaiveDate,
+    pub value: Option<f64>,
+    /// The band of the trailing window it was judged against (None while
+    /// the window is not yet full).
+    pub band: Option<Band>,
+    pub anomaly: bool,
+}
+
+/// The indicator by day, week or month over the period, each point flagged
+/// when it leaves the robust band of the window of points before it (`k`
+/// MADs; see `anomaly.rs`), the window reaching back before the period
+/// (`rows` must cover [`with_window`]). A point without a value is judged
+/// as 0.
+pub fn series(
+    indicator: Indicator,
+    rows: &Rows,
+    period: &Period,
+    grain: Grain,
+    k: f64,
+) -> Vec<Point> {
+    let cuts = buckets(&with_window(period, grain), grain);
+    let values: Vec<Option<f64>> = cuts.iter().map(|b| value(indicator, rows, b)).collect();
+    let plain: Vec<f64> = values.iter().map(|v| v.unwrap_or(0.0)).collect();
+    let judged = bands(&plain, grain.window(), k);
+    cuts.into_iter()
+        .zip(values)
+        .zip(judged)
+        .filter(|((b, _), _)| b.from >= period.from)
+        .map(|((b, value), band)| Point {
+            from: b.from.max(period.from),
+            to: b.to,
+            value,
+            anomaly: band.is_some_and(|x| x.anomaly),
+            band,
+        })
+        .collect()
+}
+
+/// The period with the window of whole cuts before it that the first
+/// point is judged against.
+pub fn with_window(period: &Period, grain: Grain) -> Period {
+    Period {
+        from: grain.back(period.from, grain.window()),
+        to: period.to,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn row(measure: Measure, day: &str, detail: &str, value: i64) -> MeasureRow {
+        MeasureRow {
+            measure,
+            day: d(day),
+            detail: detail.into(),
+            value,
+        }
+    }
+
+    #[test]
+    fn flows_sum_the_period_and_stocks_everything_up_to_its_end() {
+        let rows = Rows::new([
+            row(Measure::Scans, "2026-10-31", "", 5),
+            row(Measure::Scans, "2026-11-01", "", 7),
+            row(Measure::Scans, "2026-11-30", "", 1),
+            row(Measure::Batches, "2026-10-01", "active", 3),
+            row(Measure::Batches, "2026-11-10", "active", -1),
+            row(Measure::Batches, "2026-11-10", "frozen", 1),
+            row(Measure::Batches, "2026-12-01", "active", 9),
+            row(Measure::AlertsDiversion, "2026-11-02", "", 2),
+        ]);
+        let nov = Period::new(d("2026-11-01"), d("2026-11-30")).unwrap();
+        assert_eq!(value(Indicator::Scans, &rows, &nov), Some(8.0));
+        assert_eq!(value(Indicator::BatchesActive, &rows, &nov), Some(2.0));
+        assert_eq!(value(Indicator::DiversionRate, &rows, &nov), Some(2500.0));
+        let quiet = Period::new(d("2025-01-01"), d("2025-01-31")).unwrap();
+        assert_eq!(value(Indicator::DiversionRate, &rows, &quiet), None);
+        assert_eq!(value(Indicator::Sales, &rows, &nov), None);
+    }
+
+    #[test]
+    fn codes_scanned_counts_each_code_once_in_any_period() {
+        // Code a: scanned 11-01, 11-03, 11-20; code b: 10-30, 11-03.
+        let rows = Rows::new([
+            row(Measure::CodeDays, "2026-11-01", "", 1),
+            row(Measure::CodeDays, "2026-11-03", "2026-11-01", 1),
+            row(Measure::CodeDays, "2026-11-20", "2026-11-03", 1),
+            row(Measure::CodeDays, "2026-10-30", "", 1),
+            row(Measure::CodeDays, "2026-11-03", "2026-10-30", 1),
+        ]);
+        let p = |f: &str, t: &str| Period::new(d(f), d(t)).unwrap();
+        let v = |f: &str, t: &str| value(Indicator::CodesScanned, &rows, &p(f, t));
+        assert_eq!(v("2026-11-01", "2026-11-30"), Some(2.0));
+        assert_eq!(v("2026-11-02", "2026-11-30"), Some(2.0));
+        assert_eq!(v("2026-11-04", "2026-11-30"), Some(1.0));
+        assert_eq!(v("2026-10-01", "2026-10-31"), Some(1.0));
+        assert_eq!(v("2026-10-01", "2026-11-02"), Some(2.0));
+        assert_eq!(v("2026-11-21", "2026-11-30"), Some(0.0));
+    }
+
+    #[test]
+    fn a_series_flags_the_day_that_leaves_its_band() {
+        let mut rows = Vec::new();
+        // The rows begin before the period: its first days are judged
+        // against the weeks before them.
+        let start = d("2026-09-01");
+        for i in 0..70 {
+            let day = start + chrono::Duration::days(i);
+            let n = if i == 65 { 400 } else { 100 + (i % 3) * 5 };
+            rows.push(MeasureRow {
+                measure: Measure::Scans,
+                day,
+                detail: String::new(),
+                value: n,
+            });
+        }
+        let rows = Rows::new(rows);
+        let p = Period::new(d("2026-10-01"), d("2026-11-09")).unwrap();
+        let points = series(Indicator::Scans, &rows, &p, Grain::Day, 3.0);
+        assert_eq!(points.len(), 40);
+        let flagged: Vec<usize> = points
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.anomaly)
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(flagged, vec![35]);
+    }
+}

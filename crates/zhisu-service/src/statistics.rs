@@ -1,0 +1,292 @@
+//! Statistics for whoever asks (issue 18.2, 18.6): an indicator summary
+//! over a period compared with the period before, and an indicator's series
+//! by day, week or month with its anomalies, read from the rollups and
+//! scoped to the reader — a regulator its jurisdiction (drilled to a
+//! province, city or district inside it), an enterprise its own products,
+//! the platform admin everything (V7).
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use zhisu_codes::RegionCode;
+use zhisu_domain::auth::ListScope;
+use zhisu_domain::auth::Tenancy;
+use zhisu_domain::statistics::compute::{self, Point, Rows};
+use zhisu_domain::statistics::period::{Grain, Period};
+use zhisu_domain::statistics::{Indicator, Unit};
+use zhisu_domain::validation::{FieldError, Invalid};
+use zhisu_domain::{Principal, RecordKind};
+use zhisu_store::StatFilter;
+
+use crate::{today_in_shanghai, Service, ServiceError, ServiceResult};
+
+/// The default width of the anomaly band, in MADs (scaled to σ).
+pub const DEFAULT_K: f64 = 3.0;
+
+/// What a summary or series is read over and for whom. Both ends of the
+/// period or neither (then the 30 days to today).
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StatRequest {
+    /// First day, `YYYY-MM-DD` (Asia/Shanghai).
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD`, inclusive.
+    pub to: Option<String>,
+    /// A GB/T 2260 code inside the reader's jurisdiction: a province
+    /// (`440000`), city (`440300`) or district (`440305`).
+    pub region: Option<String>,
+    /// A product category.
+    pub category: Option<String>,
+    /// One enterprise the reader may read.
+    pub enterprise_id: Option<i64>,
+}
+
+/// One indicator's figure over the period and the period before.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Figure {
+    pub indicator: String,
+    pub name_zh: String,
+    pub unit: Unit,
+    /// None: a rate with nothing to divide by.
+    pub value: Option<f64>,
+    pub previous: Option<f64>,
+}
+
+/// `GET /api/v1/statistics/summary`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Summary {
+    pub period: Period,
+    /// The period of the same length just before.
+    pub previous_period: Period,
+    pub figures: Vec<Figure>,
+}
+
+impl Summary {
+    /// A figure of the summary by indicator ID.
+    pub fn figure(&self, id: &str) -> Option<&Figure> {
+        self.figures.iter().find(|f| f.indicator == id)
+    }
+}
+
+/// `GET /api/v1/statistics/series`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Series {
+    pub indicator: String,
+    pub name_zh: String,
+    pub unit: Unit,
+    pub by: Grain,
+    /// The band's width in MADs.
+    pub k: f64,
+    pub period: Period,
+    pub points: Vec<Point>,
+}
+
+fn invalid(field: &str, code: &str, message: String) -> ServiceError {
+    Invalid(vec![FieldError::new(field, code, message)]).into()
+}
+
+/// An indicator by its ID, or a 422 naming the field.
+pub fn indicator_of(field: &str, id: &str) -> ServiceResult<Indicator> {
+    let indicator = Indicator::parse(id.trim()).ok_or_else(|| {
+        invalid(
+            field,
+            "unknown",
+            format!("未知的统计指标“{id}”，见 /api/v1/statistics/indicators (unknown indicator)"),
+        )
+    })?;
+    if !compute::is_kept(indicator) {
+        return Err(invalid(
+            field,
+            "not-kept",
+            format!(
+                "统计指标“{}”尚未按日汇总，暂不能查询 (the indicator {id} is not kept as a series yet)",
+                indicator.def().zh
+            ),
+        ));
+    }
+    Ok(indicator)
+}
+
+impl Service {
+    /// The rollup rows the request may read, or 404 for a region or an
+    /// enterprise the reader may not see (as for any record).
+    async fn stat_filter(&self, by: &Principal, req: &StatRequest) -> ServiceResult<StatFilter> {
+        let region = match req
+            .region
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
+            Some(r) => {
+                Some(RegionCode::parse(r).map_err(|e| invalid("region", "format", e.to_string()))?)
+            }
+            None => None,
+        };
+        let category = match req
+            .category
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            Some(c) if c.chars().count() > 64 => {
+                return Err(invalid(
+                    "category",
+                    "length",
+                    "产品类别不超过 64 个字 (category: at most 64 characters)".into(),
+                ))
+            }
+            other => other.map(str::to_string),
+        };
+        let not_found = |what: &str| ServiceError::NotFound(what.into());
+        let mut places = by.list_scope();
+        if let Some(e) = req.enterprise_id {
+            let enterprise = self
+                .store
+                .get_record(RecordKind::Enterprise, e)
+                .await?
+                .ok_or_else(|| not_found("enterprise"))?;
+            let tenancy = Tenancy {
+                enterprise_id: e,
+                region_code: &enterprise.region_code,
+            };
+            if !by.can_read(tenancy)
+                || region
+                    .as_ref()
+                    .is_some_and(|r| !r.covers(&enterprise.region_code))
+            {
+                return Err(not_found("enterprise"));
+            }
+            places = ListScope::Enterprise(e);
+        } else if let Some(r) = &region {
+            places = match places {
+                ListScope::All => ListScope::Regions(vec![r.scope_prefix().to_string()]),
+                ListScope::Regions(prefixes) => {
+                    let inside = prefixes
+                        .iter()
+                        .any(|p| r.scope_prefix().starts_with(p.as_str()));
+                    let narrower: Vec<String> = prefixes
+                        .iter()
+                        .filter(|p| p.starts_with(r.scope_prefix()))
+                        .cloned()
+                        .collect();
+                    if inside {
+                        ListScope::Regions(vec![r.scope_prefix().to_string()])
+                    } else if !narrower.is_empty() {
+                        ListScope::Regions(narrower)
+                    } else {
+                        return Err(not_found("region"));
+                    }
+                }
+                // An enterprise's figures are its own, wherever it is.
+                ListScope::Enterprise(e) => ListScope::Enterprise(e),
+            };
+        }
+        Ok(StatFilter { places, category })
+    }
+
+    /// The rows of `indicators` for the filter over `period` (flows) and
+    /// up to its end (stocks).
+    async fn stat_rows(
+        &self,
+        filter: &StatFilter,
+        indicators: &[Indicator],
+        period: &Period,
+    ) -> ServiceResult<Rows> {
+        let mut measures: Vec<_> = indicators
+            .iter()
+            .filter_map(|i| compute::measures_of(*i))
+            .flatten()
+            .copied()
+            .collect();
+        measures.sort_unstable();
+        measures.dedup();
+        Ok(Rows::new(
+            self.store
+                .stat_rows(filter, &measures, period.from, period.to)
+                .await?,
+        ))
+    }
+
+    /// The summary indicators over the period and the one before it
+    /// (issue 18.6).
+    pub async fn statistics_summary(
+        &self,
+        by: &Principal,
+        req: &StatRequest,
+    ) -> ServiceResult<Summary> {
+        let period = Period::parse(req.from.as_deref(), req.to.as_deref(), today_in_shanghai())
+            .map_err(Invalid)?;
+        let filter = self.stat_filter(by, req).await?;
+        let previous_period = period.previous();
+        let both = Period {
+            from: previous_period.from,
+            to: period.to,
+        };
+        let rows = self.stat_rows(&filter, &Indicator::SUMMARY, &both).await?;
+        let figures = Indicator::SUMMARY
+            .iter()
+            .map(|i| Figure {
+                indicator: i.as_str().to_string(),
+                name_zh: i.def().zh.clone(),
+                unit: i.def().unit,
+                value: compute::value(*i, &rows, &period),
+                previous: compute::value(*i, &rows, &previous_period),
+            })
+            .collect();
+        Ok(Summary {
+            period,
+            previous_period,
+            figures,
+        })
+    }
+
+    /// One indicator by day, week or month with anomaly flags (issue 18.3).
+    pub async fn statistics_series(
+        &self,
+        by: &Principal,
+        req: &StatRequest,
+        indicator: &str,
+        grain: &str,
+        k: Option<f64>,
+    ) -> ServiceResult<Series> {
+        let indicator = indicator_of("indicator", indicator)?;
+        let grain = Grain::parse(grain.trim()).ok_or_else(|| {
+            invalid(
+                "by",
+                "unknown",
+                format!(
+                    "按日、周或月（day、week、month）汇总，不是“{grain}” (by: day, week or month)"
+                ),
+            )
+        })?;
+        let k = k.unwrap_or(DEFAULT_K);
+        if !(k.is_finite() && (0.5..=10.0).contains(&k)) {
+            return Err(invalid(
+                "k",
+                "range",
+                "异常判定倍数 k 须在 0.5 到 10 之间 (k: between 0.5 and 10)".into(),
+            ));
+        }
+        let period = Period::parse(req.from.as_deref(), req.to.as_deref(), today_in_shanghai())
+            .map_err(Invalid)?;
+        let filter = self.stat_filter(by, req).await?;
+        let rows = self
+            .stat_rows(&filter, &[indicator], &compute::with_window(&period, grain))
+            .await?;
+        Ok(Series {
+            indicator: indicator.as_str().to_string(),
+            name_zh: indicator.def().zh.clone(),
+            unit: indicator.def().unit,
+            by: grain,
+            k,
+            period,
+            points: compute::series(indicator, &rows, &period, grain, k),
+        })
+    }
+
+    /// Adds the scan log to the statistics up to its end (the scan writer
+    /// does this after each fold; a flush and a start do it at once).
+    pub async fn fold_scan_statistics(&self) -> ServiceResult<u64> {
+        Ok(crate::scan_log::fold_stats(self.store.as_ref(), usize::MAX).await?)
+    }
+}

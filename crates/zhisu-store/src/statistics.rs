@@ -1,0 +1,39 @@
+//! What the statistics read (issue 18): the day-by-day rollups the write
+//! path keeps (`zhisu_domain::statistics::rollup`), summed over the places
+//! a reader may see, and the statistics fold that adds the scan log to
+//! them.
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use zhisu_domain::auth::ListScope;
+use zhisu_domain::statistics::compute::MeasureRow;
+use zhisu_domain::statistics::rollup::Measure;
+
+use crate::StoreResult;
+
+/// Which rollup rows a figure sums: an enterprise's (its products'), or
+/// those of regions (GB/T 2260 prefixes; `All` for the whole platform),
+/// optionally of one product category.
+#[derive(Debug, Clone)]
+pub struct StatFilter {
+    pub places: ListScope,
+    pub category: Option<String>,
+}
+
+#[async_trait]
+pub trait StatStore: Send + Sync {
+    /// The rows of `measures` the filter admits, summed by measure, day and
+    /// detail: a flow's from `from`, a stock's from its first day, both up
+    /// to `to`.
+    async fn stat_rows(
+        &self,
+        filter: &StatFilter,
+        measures: &[Measure],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<MeasureRow>>;
+
+    /// Adds up to `limit` scans of the log beyond the statistics' mark to
+    /// the rollups, in one transaction with the mark; how many it added.
+    async fn fold_scan_stats(&self, limit: i64) -> StoreResult<usize>;
+}

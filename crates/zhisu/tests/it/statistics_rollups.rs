@@ -1,0 +1,563 @@
+//! Statistics rollups (issue 18, "Speed"; 18.6): on both engines, every
+//! summary indicator and a series the API answers from the rollups equal
+//! the same figures recounted here from the raw rows (scans, alerts, every
+//! version of batches, recalls and feedback), for readers of every kind
+//! and for periods before, across and at the end of generated data; and
+//! bad periods, indicators and places are refused naming the field.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{Duration, NaiveDate, Utc};
+use serde_json::{json, Value};
+use zhisu_domain::scan::AlertKind;
+use zhisu_domain::verification::china_date;
+use zhisu_domain::Role;
+use zhisu_store::{Alert, NewScan};
+
+use crate::scan::active_batch_of;
+use crate::store::open_store;
+use crate::support::{gas_stove_json, EngineKind, TestApp};
+
+/// Where a raw row belongs: enterprise, region, category.
+#[derive(Clone, Debug, Default)]
+struct At {
+    enterprise: i64,
+    region: String,
+    category: String,
+}
+
+/// A record's statuses, in order: (day written, status).
+type Steps = Vec<(NaiveDate, String)>;
+/// A record's kind, place and bodies in version order.
+type Versions = (String, At, Vec<(NaiveDate, Value)>);
+
+/// A reader's view of the raw rows: which places it sees.
+type Sees = Box<dyn Fn(&At) -> bool>;
+
+struct Raw {
+    /// (code, day, place)
+    scans: Vec<(String, NaiveDate, At)>,
+    /// (measure, day, place)
+    alerts: Vec<(&'static str, NaiveDate, At)>,
+    /// Per record of a stock kind: (kind, place, [(day, status)] in order).
+    histories: Vec<(String, At, Steps)>,
+    /// (day activated, codes, place)
+    issued: Vec<(NaiveDate, i64, At)>,
+}
+
+fn split(line: &str, n: usize) -> Vec<String> {
+    line.splitn(n, '|').map(str::to_string).collect()
+}
+
+async fn raw(app: &TestApp) -> Raw {
+    let place = |e: &str, r: &str, c: &str| At {
+        enterprise: e.parse().unwrap_or(0),
+        region: r.to_string(),
+        category: c.to_string(),
+    };
+    let mut scans = Vec::new();
+    for line in app
+        .strings(
+            "select s.code || '|' || s.at || '|' || coalesce(cast(p.enterprise_id as text), '') || '|' \
+             || coalesce(p.region_code, '') || '|' || coalesce(p.tag, '') \
+             from scans s left join records p on p.id = s.product_id",
+        )
+        .await
+    {
+        let f = split(&line, 5);
+        scans.push((f[0].clone(), china_date(&f[1]).unwrap(), place(&f[2], &f[3], &f[4])));
+    }
+    let mut alerts = Vec::new();
+    for line in app
+        .strings(
+            "select a.kind || '|' || a.at || '|' || cast(a.enterprise_id as text) || '|' || a.region_code || '|' \
+             || coalesce(p.tag, '') from alerts a left join records p on p.id = a.product_id",
+        )
+        .await
+    {
+        let f = split(&line, 5);
+        let measure = match f[0].as_str() {
+            "diversion" => "alerts_diversion",
+            "guessing" => continue,
+            _ => "alerts_counterfeit",
+        };
+        alerts.push((measure, china_date(&f[1]).unwrap(), place(&f[2], &f[3], &f[4])));
+    }
+    // Products: level and category.
+    let mut products: HashMap<i64, Value> = HashMap::new();
+    for line in app
+        .strings(
+            "select cast(r.id as text) || '|' || v.body from records r \
+             join record_versions v on v.record_id = r.id and v.version = r.version where r.kind = 'product'",
+        )
+        .await
+    {
+        let f = split(&line, 2);
+        products.insert(f[0].parse().unwrap(), serde_json::from_str(&f[1]).unwrap());
+    }
+    let mut versions: HashMap<i64, Versions> = HashMap::new();
+    for line in app
+        .strings(
+            "select cast(r.id as text) || '|' || r.kind || '|' || cast(r.enterprise_id as text) || '|' || r.region_code \
+             || '|' || coalesce(p.tag, '') || '|' || cast(v.version as text) || '|' || v.created_at || '|' || v.body \
+             from records r join record_versions v on v.record_id = r.id left join records p on p.id = r.parent_id \
+             where r.kind in ('batch', 'recall', 'feedback') order by r.id, v.version",
+        )
+        .await
+    {
+        let f = split(&line, 8);
+        let entry = versions
+            .entry(f[0].parse().unwrap())
+            .or_insert_with(|| (f[1].clone(), place(&f[2], &f[3], &f[4]), Vec::new()));
+        entry.2.push((china_date(&f[6]).unwrap(), serde_json::from_str(&f[7]).unwrap()));
+    }
+    let mut histories = Vec::new();
+    let mut issued = Vec::new();
+    for (kind, at, list) in versions.into_values() {
+        let mut last: Option<String> = None;
+        let mut steps = Vec::new();
+        for (day, body) in list {
+            let status = body["status"].as_str().unwrap().to_string();
+            if kind == "batch"
+                && status == "active"
+                && !matches!(last.as_deref(), Some("active" | "frozen"))
+            {
+                let product = &products[&body["product_id"].as_i64().unwrap()];
+                let n = match product["trace_level"].as_str().unwrap() {
+                    "per-item" | "multi-code" => body["quantity"].as_i64().unwrap(),
+                    _ => 1,
+                };
+                issued.push((day, n, at.clone()));
+            }
+            last = Some(status.clone());
+            steps.push((day, status));
+        }
+        histories.push((kind, at, steps));
+    }
+    Raw {
+        scans,
+        alerts,
+        histories,
+        issued,
+    }
+}
+
+/// The summary's figures recounted from the raw rows over `from..=to`.
+fn recount(raw: &Raw, sees: &Sees, from: NaiveDate, to: NaiveDate) -> HashMap<&'static str, i64> {
+    let inside = |d: &NaiveDate| from <= *d && *d <= to;
+    let mut out = HashMap::new();
+    let scans: Vec<_> = raw
+        .scans
+        .iter()
+        .filter(|(_, d, at)| inside(d) && sees(at))
+        .collect();
+    out.insert("scans", scans.len() as i64);
+    let codes: BTreeSet<&str> = scans.iter().map(|(c, _, _)| c.as_str()).collect();
+    out.insert("codes_scanned", codes.len() as i64);
+    for measure in ["alerts_counterfeit", "alerts_diversion"] {
+        let n = raw
+            .alerts
+            .iter()
+            .filter(|(m, d, at)| *m == measure && inside(d) && sees(at))
+            .count();
+        out.insert(measure, n as i64);
+    }
+    let issued: i64 = raw
+        .issued
+        .iter()
+        .filter(|(d, _, at)| inside(d) && sees(at))
+        .map(|(_, n, _)| n)
+        .sum();
+    out.insert("codes_issued", issued);
+    for (id, kind, status) in [
+        ("batches_active", "batch", "active"),
+        ("recalls_open", "recall", "open"),
+        ("feedback_open", "feedback", "open"),
+    ] {
+        let n = raw
+            .histories
+            .iter()
+            .filter(|(k, at, _)| k == kind && sees(at))
+            .filter(|(_, _, steps)| {
+                steps
+                    .iter()
+                    .rfind(|(d, _)| *d <= to)
+                    .map(|(_, s)| s.as_str())
+                    == Some(status)
+            })
+            .count();
+        out.insert(id, n as i64);
+    }
+    out
+}
+
+/// A deterministic stream of numbers (no crate needed for a test's dice).
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+fn figure(summary: &Value, id: &str, which: &str) -> i64 {
+    let f = summary["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["indicator"] == id)
+        .unwrap_or_else(|| panic!("{id} missing: {summary}"));
+    f[which]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{id}.{which}: {f}")) as i64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_summary_indicator_equals_its_recount_from_the_raw_rows() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let gd = app.key(Role::Regulator, None, &["440000"]).await;
+        let sz = app.key(Role::Regulator, None, &["440300"]).await;
+        let (m1, k1) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let (m2, k2) = app.enterprise(&admin, "manufacturer", "440106").await;
+        let (_m3, k3) = app.enterprise(&admin, "manufacturer", "110101").await;
+
+        let mut codes = Vec::new();
+        let mut batches = Vec::new();
+        for (i, key) in [&k1, &k1, &k2, &k3].into_iter().enumerate() {
+            let mut product = gas_stove_json(&format!("ST-{i}"));
+            if i == 1 {
+                product["trace_level"] = json!("per-batch");
+            }
+            let (batch, _, mine) = active_batch_of(&app, key, product, 910 + i as u32).await;
+            batches.push(batch);
+            codes.extend(mine);
+        }
+        // A batch filed and submitted, never activated.
+        let (_, product) = app.get(&k2, "/api/v1/products?limit=1").await;
+        let product_id = product["items"][0]["id"].as_i64().unwrap();
+        let (_, report) = app.upload(&k2, "report.pdf", crate::support::pdf()).await;
+        let (status, waiting) = app
+            .post(&k2, "/api/v1/batches", &json!({"product_id": product_id, "batch_no": "ST-WAIT", "production_date": "2026-11-01",
+                "quantity": 3, "inspection_report": report["sha256"]}))
+            .await;
+        assert_eq!(status, 201, "{engine}: {waiting}");
+        let waiting = waiting["id"].as_i64().unwrap();
+        app.post(
+            &k2,
+            &format!("/api/v1/batches/{waiting}/submit"),
+            &json!({}),
+        )
+        .await;
+        // A recall by the province, and a consumer's feedback.
+        let (_, batch_view) = app
+            .get(&k1, &format!("/api/v1/batches/{}", batches[0]))
+            .await;
+        let (status, recall) = app
+            .post(&gd, "/api/v1/recalls", &json!({"product_id": batch_view["product_id"], "batch_ids": [batches[0]], "reason": "绝缘层厚度不合格"}))
+            .await;
+        assert_eq!(status, 201, "{engine}: {recall}");
+        let r = app
+            .client
+            .post(app.url("/api/v1/feedback"))
+            .json(&json!({"code": codes[10], "message": "点火后火焰发黄"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{engine}");
+
+        // Scans over six weeks, in time order as a server logs them, of
+        // known and unknown codes; alerts among them.
+        let store = open_store(&app).await;
+        let now = Utc::now();
+        let mut dice = Dice(7);
+        let mut times: Vec<_> = (0..600)
+            .map(|_| now - Duration::minutes(dice.next(42 * 24 * 60) as i64))
+            .collect();
+        times.sort();
+        let mut scans = Vec::new();
+        let mut alerts = Vec::new();
+        let known = app
+            .strings("select cast(id as text) || '|' || cast(parent_id as text) || '|' || cast(enterprise_id as text) || '|' || region_code from records where kind = 'batch' order by id")
+            .await;
+        let batch_place: HashMap<i64, (i64, i64, String)> = known
+            .iter()
+            .map(|l| {
+                let f = split(l, 4);
+                (
+                    f[0].parse().unwrap(),
+                    (f[1].parse().unwrap(), f[2].parse().unwrap(), f[3].clone()),
+                )
+            })
+            .collect();
+        for at in times {
+            let unknown = dice.next(10) == 0;
+            let (code, product_id, batch_id) = if unknown {
+                (
+                    format!("/01/06970000000000/21/X{}", dice.next(30)),
+                    None,
+                    None,
+                )
+            } else {
+                let i = dice.next(codes.len() as u64) as usize;
+                let batch = batches[i / 5];
+                (codes[i].clone(), Some(batch_place[&batch].0), Some(batch))
+            };
+            if let (Some(batch), 0) = (batch_id, dice.next(25)) {
+                let (product, enterprise, region) = batch_place[&batch].clone();
+                let kind = [
+                    AlertKind::TooManyScans,
+                    AlertKind::Diversion,
+                    AlertKind::Guessing,
+                ][dice.next(3) as usize];
+                alerts.push(Alert {
+                    id: 0,
+                    kind,
+                    code: code.clone(),
+                    product_id: Some(product),
+                    batch_id: Some(batch),
+                    enterprise_id: enterprise,
+                    region_code: region,
+                    at: at.to_rfc3339(),
+                    detail: "generated".into(),
+                    reached_region: None,
+                });
+            }
+            scans.push(NewScan {
+                code,
+                product_id,
+                batch_id,
+                at,
+                place: None,
+                client: "api".into(),
+            });
+        }
+        for (chunk, raised) in scans
+            .chunks(150)
+            .zip(alerts.chunks(alerts.len().div_ceil(4)))
+        {
+            store.record_scans(chunk, raised, None).await.unwrap();
+        }
+        assert!(
+            app.service.fold_scan_statistics().await.unwrap() >= 600,
+            "{engine}"
+        );
+
+        let raw = raw(&app).await;
+        let today = zhisu_service::today_in_shanghai();
+        let readers: Vec<(&str, &str, String, Sees)> = vec![
+            ("admin", &admin, String::new(), Box::new(|_: &At| true)),
+            (
+                "gd",
+                &gd,
+                String::new(),
+                Box::new(|a: &At| a.region.starts_with("44")),
+            ),
+            (
+                "gd/shenzhen",
+                &gd,
+                "&region=440300".into(),
+                Box::new(|a: &At| a.region.starts_with("4403")),
+            ),
+            (
+                "sz/province",
+                &sz,
+                "&region=440000".into(),
+                Box::new(|a: &At| a.region.starts_with("4403")),
+            ),
+            (
+                "admin/category",
+                &admin,
+                "&category=gas-appliance".into(),
+                Box::new(|a: &At| a.category == "gas-appliance"),
+            ),
+            (
+                "maker",
+                &k1,
+                String::new(),
+                Box::new(move |a: &At| a.enterprise == m1),
+            ),
+            (
+                "gd/enterprise",
+                &gd,
+                format!("&enterprise_id={m2}"),
+                Box::new(move |a: &At| a.enterprise == m2),
+            ),
+        ];
+        let periods = [
+            (today - Duration::days(41), today),
+            (today - Duration::days(10), today - Duration::days(3)),
+            (today, today),
+            (today - Duration::days(90), today - Duration::days(50)),
+        ];
+        for (who, key, filter, sees) in &readers {
+            for (from, to) in periods {
+                let (status, summary) = app
+                    .get(
+                        key,
+                        &format!("/api/v1/statistics/summary?from={from}&to={to}{filter}"),
+                    )
+                    .await;
+                assert_eq!(status, 200, "{engine} {who}: {summary}");
+                let prev_to = from - Duration::days(1);
+                let prev_from = prev_to - (to - from);
+                let now_counts = recount(&raw, sees, from, to);
+                let before = recount(&raw, sees, prev_from, prev_to);
+                for (id, want) in &now_counts {
+                    assert_eq!(
+                        figure(&summary, id, "value"),
+                        *want,
+                        "{engine} {who} {from}..{to} {id}"
+                    );
+                    assert_eq!(
+                        figure(&summary, id, "previous"),
+                        before[id],
+                        "{engine} {who} {prev_from}..{prev_to} {id} (previous)"
+                    );
+                }
+            }
+        }
+        // Something was counted, or the equalities above prove little.
+        let all = recount(&raw, &readers[0].3, today - Duration::days(41), today);
+        for id in [
+            "scans",
+            "codes_scanned",
+            "alerts_counterfeit",
+            "alerts_diversion",
+            "codes_issued",
+            "batches_active",
+            "recalls_open",
+            "feedback_open",
+        ] {
+            assert!(all[id] > 0, "{engine}: nothing generated for {id}");
+        }
+
+        // A series by week: each point recounted over its own days.
+        let (from, to) = (today - Duration::days(41), today);
+        let (status, series) = app
+            .get(
+                &gd,
+                &format!(
+                    "/api/v1/statistics/series?indicator=codes_scanned&by=week&from={from}&to={to}"
+                ),
+            )
+            .await;
+        assert_eq!(status, 200, "{engine}: {series}");
+        let points = series["points"].as_array().unwrap();
+        assert!(points.len() >= 6, "{series}");
+        for p in points {
+            let (f, t) = (
+                p["from"].as_str().unwrap().parse().unwrap(),
+                p["to"].as_str().unwrap().parse().unwrap(),
+            );
+            let want = recount(&raw, &readers[1].3, f, t)["codes_scanned"];
+            assert_eq!(
+                p["value"].as_f64().unwrap() as i64,
+                want,
+                "{engine} week {f}..{t}"
+            );
+        }
+        assert_eq!(points[0]["from"], from.to_string());
+        assert_eq!(points.last().unwrap()["to"], to.to_string());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_periods_indicators_and_places_are_refused_naming_the_field() {
+    let app = TestApp::spawn(EngineKind::Sqlite).await;
+    let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+    let sz = app.key(Role::Regulator, None, &["440300"]).await;
+    let (other, _) = app.enterprise(&admin, "manufacturer", "110101").await;
+    let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+    let before = app.counts().await;
+    let summary = "/api/v1/statistics/summary";
+    let series = "/api/v1/statistics/series?indicator=scans";
+    for (key, path, status, field) in [
+        (
+            &sz,
+            format!("{summary}?from=2026-12-01&to=2026-11-01"),
+            422,
+            "from",
+        ),
+        (
+            &sz,
+            format!("{summary}?from=2026-11-31&to=2026-12-01"),
+            422,
+            "from",
+        ),
+        (
+            &sz,
+            format!("{summary}?from=2026-11-01&to=12/01/2026"),
+            422,
+            "to",
+        ),
+        (
+            &sz,
+            format!("{summary}?from=2010-01-01&to=2026-01-01"),
+            422,
+            "to",
+        ),
+        (&sz, format!("{summary}?from=2026-11-01"), 422, "to"),
+        (&sz, format!("{summary}?region=44"), 422, "region"),
+        (
+            &sz,
+            "/api/v1/statistics/series?indicator=nope".to_string(),
+            422,
+            "indicator",
+        ),
+        (
+            &sz,
+            "/api/v1/statistics/series?indicator=sales".to_string(),
+            422,
+            "indicator",
+        ),
+        (&sz, format!("{series}&by=year"), 422, "by"),
+        (&sz, format!("{series}&k=0"), 422, "k"),
+    ] {
+        let (got, problem) = app.get(key, &path).await;
+        assert_eq!(got, status, "{path}: {problem}");
+        assert_eq!(problem["errors"][0]["field"], field, "{path}: {problem}");
+        assert!(
+            problem["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{problem}"
+        );
+    }
+    // Places one may not read are not found, as any record one cannot see.
+    for (key, path) in [
+        (&sz, format!("{summary}?region=110000")),
+        (&sz, format!("{summary}?region=440100")),
+        (&sz, format!("{summary}?enterprise_id={other}")),
+        (&maker, format!("{summary}?enterprise_id={other}")),
+        (&sz, format!("{summary}?enterprise_id=999999")),
+    ] {
+        let (got, problem) = app.get(key, &path).await;
+        assert_eq!(got, 404, "{path}: {problem}");
+    }
+    // An unknown parameter is a malformed request; without a key, 401.
+    let (got, problem) = app.get(&sz, &format!("{summary}?form=2026-11-01")).await;
+    assert_eq!(got, 400, "{problem}");
+    let r = app.client.get(app.url(summary)).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(
+        app.counts().await,
+        before,
+        "reading statistics changes nothing"
+    );
+    // The default period: the 30 days to today, compared with the 30 before.
+    let (got, s) = app.get(&sz, summary).await;
+    assert_eq!(got, 200, "{s}");
+    assert_eq!(
+        s["period"]["to"],
+        zhisu_service::today_in_shanghai().to_string()
+    );
+    assert_eq!(s["figures"].as_array().unwrap().len(), 8, "{s}");
+}
