@@ -561,3 +561,79 @@ async fn bad_periods_indicators_and_places_are_refused_naming_the_field() {
     );
     assert_eq!(s["figures"].as_array().unwrap().len(), 8, "{s}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_takes_the_stock_along_and_leaves_the_flows_where_they_happened() {
+    for app in TestApp::each_engine().await {
+        let engine = format!("{:?}", app.engine_kind);
+        let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+        let gd = app.key(Role::Regulator, None, &["440000"]).await;
+        let (maker_id, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+        let (batch, _, codes) = active_batch_of(&app, &maker, gas_stove_json("MOVE-1"), 930).await;
+        let (_, view) = app.get(&maker, &format!("/api/v1/batches/{batch}")).await;
+        let product_id = view["product_id"].as_i64().unwrap();
+        let store = open_store(&app).await;
+        let scans: Vec<NewScan> = codes
+            .iter()
+            .map(|code| NewScan {
+                code: code.clone(),
+                product_id: Some(product_id),
+                batch_id: Some(batch),
+                at: Utc::now() - Duration::days(2),
+                place: None,
+                client: "api".into(),
+            })
+            .collect();
+        store.record_scans(&scans, &[], None).await.unwrap();
+        app.service.fold_scan_statistics().await.unwrap();
+        let figures = |query: String| {
+            let (app, gd) = (&app, &gd);
+            async move {
+                let (status, s) = app
+                    .get(gd, &format!("/api/v1/statistics/summary?{query}"))
+                    .await;
+                assert_eq!(status, 200, "{s}");
+                (
+                    figure(&s, "batches_active", "value"),
+                    figure(&s, "scans", "value"),
+                )
+            }
+        };
+        assert_eq!(figures("region=440300".into()).await, (1, 5), "{engine}");
+        assert_eq!(figures("region=440100".into()).await, (0, 0), "{engine}");
+
+        // The maker moves to Guangzhou: its active batch is overseen there
+        // from now on; the scans stay where they happened.
+        let (status, moved) = app
+            .patch(
+                &admin,
+                &format!("/api/v1/enterprises/{maker_id}"),
+                &json!({"region_code": "440106"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{engine}: {moved}");
+        assert_eq!(figures("region=440300".into()).await, (0, 5), "{engine}");
+        assert_eq!(figures("region=440100".into()).await, (1, 0), "{engine}");
+        assert_eq!(
+            figures(String::new()).await,
+            (1, 5),
+            "{engine}: the province's totals keep"
+        );
+
+        // The product changes category: its batch goes along.
+        let (status, changed) = app
+            .patch(
+                &maker,
+                &format!("/api/v1/products/{product_id}"),
+                &json!({"category": "e-bike"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{engine}: {changed}");
+        assert_eq!(
+            figures("category=gas-appliance".into()).await,
+            (0, 5),
+            "{engine}"
+        );
+        assert_eq!(figures("category=e-bike".into()).await, (1, 0), "{engine}");
+    }
+}
