@@ -45,6 +45,13 @@ pub struct ScanSummary {
     pub first_at: Option<String>,
     /// The last scan that carried a place: when (unix seconds) and where.
     pub last_placed: Option<(i64, Place)>,
+    /// What the statistics take from scans on their way to the store
+    /// (issue 18): the code's product and its scans per day in Beijing
+    /// time, in day order. Not shown and not stored with the summary.
+    #[serde(skip)]
+    pub days: Vec<(chrono::NaiveDate, u32)>,
+    #[serde(skip)]
+    pub product_id: Option<i64>,
 }
 
 impl ScanSummary {
@@ -58,14 +65,45 @@ impl ScanSummary {
         }
     }
 
+    /// Counts one more scan of the code's product on its day (Beijing
+    /// time) for the statistics.
+    pub fn count_day(&mut self, product_id: Option<i64>, at_unix: i64) {
+        self.product_id = self.product_id.or(product_id);
+        let day = china_day(at_unix);
+        match self.days.iter_mut().rev().find(|(d, _)| *d == day) {
+            Some((_, n)) => *n += 1,
+            None => {
+                self.days.push((day, 1));
+                self.days.sort_unstable();
+            }
+        }
+    }
+
     /// The summary of these scans followed by `later` ones.
     pub fn then(&self, later: &ScanSummary) -> ScanSummary {
+        let mut days = self.days.clone();
+        for (day, n) in &later.days {
+            match days.iter_mut().find(|(d, _)| d == day) {
+                Some((_, m)) => *m += n,
+                None => days.push((*day, *n)),
+            }
+        }
+        days.sort_unstable();
         ScanSummary {
             count: self.count + later.count,
             first_at: self.first_at.clone().or_else(|| later.first_at.clone()),
             last_placed: later.last_placed.or(self.last_placed),
+            days,
+            product_id: self.product_id.or(later.product_id),
         }
     }
+}
+
+/// The day in Asia/Shanghai (UTC+8, no daylight saving) of a unix time.
+pub fn china_day(at_unix: i64) -> chrono::NaiveDate {
+    // 719,163 days from 0001-01-01 (CE day 1) to 1970-01-01.
+    let days = (at_unix + 8 * 3600).div_euclid(86_400);
+    chrono::NaiveDate::from_num_days_from_ce_opt(719_163 + days as i32).unwrap_or_default()
 }
 
 /// The limits a deployment sets.
@@ -256,12 +294,33 @@ mod tests {
     }
 
     #[test]
+    fn a_scans_day_is_its_day_in_beijing() {
+        // 2026-11-01T15:59:59Z is 23:59:59 in Beijing; a second later, the 2nd.
+        let t = chrono::DateTime::parse_from_rfc3339("2026-11-01T15:59:59Z")
+            .unwrap()
+            .timestamp();
+        assert_eq!(china_day(t).to_string(), "2026-11-01");
+        assert_eq!(china_day(t + 1).to_string(), "2026-11-02");
+        assert_eq!(china_day(-1).to_string(), "1970-01-01");
+        let mut s = ScanSummary::default();
+        s.count_day(Some(7), t + 1);
+        s.count_day(Some(7), t);
+        s.count_day(None, t + 5);
+        assert_eq!(s.product_id, Some(7));
+        let days: Vec<(String, u32)> = s.days.iter().map(|(d, n)| (d.to_string(), *n)).collect();
+        assert_eq!(days, [("2026-11-01".into(), 1), ("2026-11-02".into(), 2)]);
+        let both = s.then(&s);
+        assert_eq!(both.days.iter().map(|(_, n)| n).sum::<u32>(), 6);
+    }
+
+    #[test]
     fn impossible_travel_needs_distance_and_speed() {
         let policy = ScanPolicy::default();
         let before = ScanSummary {
             count: 1,
             first_at: None,
             last_placed: Some((0, BEIJING)),
+            ..Default::default()
         };
         // Beijing → Guangzhou in ten minutes: impossible.
         assert_eq!(

@@ -138,28 +138,6 @@ impl Fold {
     }
 }
 
-/// Scans the statistics fold reads per transaction …
-const STATS_BATCH: usize = 10_000;
-/// … and how many such batches a fold tick takes at most.
-const STATS_ROUNDS: usize = 5;
-
-/// Adds the scan log beyond the statistics' mark to the rollups, at most
-/// `rounds` batches; how many scans it added.
-pub(crate) async fn fold_stats<S: zhisu_store::StatStore + ?Sized>(
-    store: &S,
-    rounds: usize,
-) -> zhisu_store::StoreResult<u64> {
-    let mut added = 0;
-    for _ in 0..rounds {
-        let n = store.fold_scan_stats(STATS_BATCH as i64).await?;
-        added += n as u64;
-        if n < STATS_BATCH {
-            break;
-        }
-    }
-    Ok(added)
-}
-
 /// Summaries to fold, in code order: neighbouring codes share pages.
 pub(crate) fn in_code_order(deltas: &HashMap<String, ScanSummary>) -> Vec<(&str, &ScanSummary)> {
     let mut deltas: Vec<_> = deltas.iter().map(|(c, s)| (c.as_str(), s)).collect();
@@ -170,11 +148,9 @@ pub(crate) fn in_code_order(deltas: &HashMap<String, ScanSummary>) -> Vec<(&str,
 /// Adds scans to the summaries of their codes.
 pub(crate) fn summarize(scans: &[NewScan], into: &mut HashMap<String, ScanSummary>) {
     for scan in scans {
-        into.entry(scan.code.clone()).or_default().record(
-            scan.at.timestamp(),
-            || format_time(scan.at),
-            scan.place,
-        );
+        let summary = into.entry(scan.code.clone()).or_default();
+        summary.record(scan.at.timestamp(), || format_time(scan.at), scan.place);
+        summary.count_day(scan.product_id, scan.at.timestamp());
     }
 }
 
@@ -296,18 +272,6 @@ pub(crate) async fn write_scans(
         if due {
             if let Err(e) = fold.run(store.as_ref()).await {
                 tracing::error!(error = %e, "folding scan summaries failed; retried at the next fold");
-            }
-            // Issue 18: the statistics follow the log a fold behind; a
-            // flush waits for all of it, a tick takes a few batches so a
-            // long backlog (a first start after an upgrade) never holds
-            // the writer for long.
-            let rounds = if flushes.is_empty() {
-                STATS_ROUNDS
-            } else {
-                usize::MAX
-            };
-            if let Err(e) = fold_stats(store.as_ref(), rounds).await {
-                tracing::error!(error = %e, "adding scans to the statistics failed; retried at the next fold");
             }
             folded_at = tokio::time::Instant::now();
         }

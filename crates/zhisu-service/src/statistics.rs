@@ -283,10 +283,4 @@ impl Service {
             points: compute::series(indicator, &rows, &period, grain, k),
         })
     }
-
-    /// Adds the scan log to the statistics up to its end (the scan writer
-    /// does this after each fold; a flush and a start do it at once).
-    pub async fn fold_scan_statistics(&self) -> ServiceResult<u64> {
-        Ok(crate::scan_log::fold_stats(self.store.as_ref(), usize::MAX).await?)
-    }
 }

@@ -68,26 +68,34 @@ macro_rules! sql_scans {
                 commit: &'g tokio::sync::RwLock<()>,
             ) -> StoreResult<tokio::sync::RwLockWriteGuard<'g, ()>> {
                 let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
+                // Issue 18: the statistics take the scans with this fold, from
+                // each code's last counted day kept in its row.
+                let places = product_places(&mut tx, deltas).await?;
+                let mut stats = Vec::new();
                 for chunk in $crate::fixed_chunks(deltas) {
+                    let last_days = scan_stats(&mut tx, chunk, &places, &mut stats).await?;
                     let mut upsert = sqlx::QueryBuilder::<$db>::new(
-                        "insert into scan_counts (code, count, first_at, last_placed_at, last_lat, last_lon) ",
+                        "insert into scan_counts (code, count, first_at, last_placed_at, last_lat, last_lon, last_day) ",
                     );
-                    upsert.push_values(chunk, |mut row, (code, d)| {
+                    upsert.push_values(chunk.iter().zip(last_days), |mut row, ((code, d), last_day)| {
                         row.push_bind(*code)
                             .push_bind(d.count as i64)
                             .push_bind(d.first_at.clone().unwrap_or_default())
                             .push_bind(d.last_placed.map(|p| p.0))
                             .push_bind(d.last_placed.map(|p| p.1.lat))
-                            .push_bind(d.last_placed.map(|p| p.1.lon));
+                            .push_bind(d.last_placed.map(|p| p.1.lon))
+                            .push_bind(last_day);
                     });
                     upsert.push(
                         " on conflict (code) do update set count = scan_counts.count + excluded.count, \
                          last_placed_at = coalesce(excluded.last_placed_at, scan_counts.last_placed_at), \
                          last_lat = coalesce(excluded.last_lat, scan_counts.last_lat), \
-                         last_lon = coalesce(excluded.last_lon, scan_counts.last_lon)",
+                         last_lon = coalesce(excluded.last_lon, scan_counts.last_lon), \
+                         last_day = coalesce(excluded.last_day, scan_counts.last_day)",
                     );
                     upsert.build().execute(&mut *tx).await.map_err(map_err)?;
                 }
+                apply_stats(&mut tx, &stats).await?;
                 sqlx::query("update scan_fold set upto = $1 where id = 1 and upto < $1")
                     .bind(upto)
                     .execute(&mut *tx)
@@ -157,6 +165,7 @@ macro_rules! sql_scans {
                                 (Some(t), Some(lat), Some(lon)) => Some((t, zhisu_domain::scan::Place { lat, lon })),
                                 _ => None,
                             },
+                            ..Default::default()
                         };
                     } else {
                         let kind: String = row.try_get("kind").map_err(map_err)?;

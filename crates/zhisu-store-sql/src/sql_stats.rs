@@ -1,7 +1,8 @@
 //! Statistics rollups, for both engines (expanded by `impl_sql_store!`):
 //! the write path adds its changes in the writing transaction (a record's
-//! status, an alert), the statistics fold adds the scan log, and a figure
-//! sums a few rows per day (issue 18, "Speed"). What the rows mean is the
+//! status, an alert; scans with the fold of their codes' summaries,
+//! `sql_scans.rs`), and a figure sums a few rows per day (issue 18,
+//! "Speed"). What the rows mean is the
 //! domain's (`zhisu_domain::statistics::rollup`); this file only stores.
 
 macro_rules! sql_stats {
@@ -10,41 +11,30 @@ macro_rules! sql_stats {
         use zhisu_domain::statistics::rollup::{self as rollup, Facet, Measure, Place, StatDelta};
         use zhisu_store::{StatFilter, StatStore};
 
-        /// Which tables a change goes to: a move of stock between regions
-        /// or categories changes only the regional one.
-        #[derive(Clone, Copy, PartialEq)]
-        enum StatTables {
-            Both,
-            Regional,
-        }
-
         /// Adds changes to the rollups, summed per row of each table and in
         /// key order (so concurrent writers take row locks in one order).
         async fn apply_stats(
             tx: &mut sqlx::Transaction<'_, $db>,
             deltas: &[StatDelta],
-            tables: StatTables,
         ) -> StoreResult<()> {
-            let (products, regions) = rollup::per_table(deltas);
-            if tables == StatTables::Both {
-                for chunk in $crate::fixed_chunks(&products) {
-                    let mut upsert = sqlx::QueryBuilder::<$db>::new(
-                        "insert into stat_days (measure, day, enterprise_id, product_id, detail, value) ",
-                    );
-                    upsert.push_values(chunk, |mut row, ((measure, day, enterprise, product, detail), value)| {
-                        row.push_bind(measure.as_str())
-                            .push_bind(day.to_string())
-                            .push_bind(*enterprise)
-                            .push_bind(*product)
-                            .push_bind(detail.clone())
-                            .push_bind(*value);
-                    });
-                    upsert.push(
-                        " on conflict (enterprise_id, measure, day, product_id, detail) \
-                         do update set value = stat_days.value + excluded.value",
-                    );
-                    upsert.build().execute(&mut **tx).await.map_err(map_err)?;
-                }
+            let (enterprises, regions) = rollup::per_table(deltas);
+            for chunk in $crate::fixed_chunks(&enterprises) {
+                let mut upsert = sqlx::QueryBuilder::<$db>::new(
+                    "insert into stat_days (enterprise_id, measure, day, category, detail, value) ",
+                );
+                upsert.push_values(chunk, |mut row, ((enterprise, measure, day, category, detail), value)| {
+                    row.push_bind(*enterprise)
+                        .push_bind(measure.as_str())
+                        .push_bind(day.to_string())
+                        .push_bind(category.clone())
+                        .push_bind(detail.clone())
+                        .push_bind(*value);
+                });
+                upsert.push(
+                    " on conflict (enterprise_id, measure, day, category, detail) \
+                     do update set value = stat_days.value + excluded.value",
+                );
+                upsert.build().execute(&mut **tx).await.map_err(map_err)?;
             }
             for chunk in $crate::fixed_chunks(&regions) {
                 let mut upsert = sqlx::QueryBuilder::<$db>::new(
@@ -101,7 +91,6 @@ macro_rules! sql_stats {
             let category = category_of(tx, index.parent_id).await?;
             let place = |region_code: String| Place {
                 enterprise_id,
-                product_id: index.parent_id.unwrap_or(0),
                 region_code,
                 category: category.clone(),
             };
@@ -125,12 +114,14 @@ macro_rules! sql_stats {
                 }
             }
             let deltas = rollup::record_deltas(kind, before.as_ref(), &after, day, codes);
-            apply_stats(tx, &deltas, StatTables::Both).await
+            apply_stats(tx, &deltas).await
         }
 
-        /// Moves the stock an enterprise's products hold (or one product's)
-        /// in the regional rollup, when the enterprise moves region or the
-        /// product changes category: from then on it is overseen there.
+        /// Moves the stock an enterprise's records hold now (or one
+        /// product's) when the enterprise moves region or the product
+        /// changes category: from then on it is overseen there. What they
+        /// hold is counted from the records themselves (the rollups keep
+        /// no product).
         async fn move_stats(
             tx: &mut sqlx::Transaction<'_, $db>,
             enterprise_id: i64,
@@ -142,37 +133,109 @@ macro_rules! sql_stats {
             let Some(day) = rollup::day_of(at) else {
                 return Ok(());
             };
-            let stocks: Vec<&str> = Measure::ALL.iter().filter(|m| m.is_stock()).map(|m| m.as_str()).collect();
-            let sql = format!(
-                "select s.measure, s.product_id, s.detail, cast(sum(s.value) as bigint) as value, coalesce(p.tag, '') as category \
-                 from stat_days s left join records p on p.id = s.product_id \
-                 where s.enterprise_id = $1 and ($2 = 0 or s.product_id = $2) and s.measure in ('{}') \
-                 group by s.measure, s.product_id, s.detail, p.tag",
-                stocks.join("', '")
-            );
-            let rows = sqlx::query(&sql)
-                .bind(enterprise_id)
-                .bind(product_id.unwrap_or(0))
-                .fetch_all(&mut **tx)
-                .await
-                .map_err(map_err)?;
+            let rows = sqlx::query(
+                "select r.kind, coalesce(p.tag, '') as category, coalesce(r.tag, '') as tag, cast(count(*) as bigint) as n \
+                 from records r left join records p on p.id = r.parent_id \
+                 where r.kind in ('batch', 'recall', 'feedback') and r.enterprise_id = $1 and ($2 = 0 or r.parent_id = $2) \
+                 group by r.kind, p.tag, r.tag",
+            )
+            .bind(enterprise_id)
+            .bind(product_id.unwrap_or(0))
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(map_err)?;
             let mut held = Vec::new();
-            let mut categories = std::collections::HashMap::new();
             for row in &rows {
-                let measure: String = row.try_get("measure").map_err(map_err)?;
-                let Some(measure) = Measure::parse(&measure) else { continue };
-                let product: i64 = row.try_get("product_id").map_err(map_err)?;
-                categories.insert(product, row.try_get::<String, _>("category").map_err(map_err)?);
-                held.push((measure, product, row.try_get::<String, _>("detail").map_err(map_err)?, row.try_get::<i64, _>("value").map_err(map_err)?));
+                let kind: String = row.try_get("kind").map_err(map_err)?;
+                let Some(measure) = RecordKind::parse(&kind).and_then(Measure::of_kind) else { continue };
+                held.push((
+                    measure,
+                    row.try_get::<String, _>("category").map_err(map_err)?,
+                    row.try_get::<String, _>("tag").map_err(map_err)?,
+                    row.try_get::<i64, _>("n").map_err(map_err)?,
+                ));
             }
-            let place = |(region, category): (&str, Option<&str>), product: i64| Place {
+            let place = |(region, category): (&str, Option<&str>), current: &str| Place {
                 enterprise_id,
-                product_id: product,
                 region_code: region.to_string(),
-                category: category.map(str::to_string).unwrap_or_else(|| categories.get(&product).cloned().unwrap_or_default()),
+                category: category.unwrap_or(current).to_string(),
             };
-            let deltas = rollup::move_stock(&held, day, |p| place(from, p), |p| place(to, p));
-            apply_stats(tx, &deltas, StatTables::Regional).await
+            let deltas = rollup::move_stock(&held, day, |c| place(from, c), |c| place(to, c));
+            apply_stats(tx, &deltas).await
+        }
+
+        /// The places of the products whose codes a fold of scan summaries
+        /// carries (issue 18): read once per fold, a chunk of products as
+        /// one aggregated row, by their ids alone (`kind || ''`: SQLite walked
+        /// the kind index, every product, for each chunk).
+        async fn product_places(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            deltas: &[(&str, &zhisu_domain::scan::ScanSummary)],
+        ) -> StoreResult<std::collections::HashMap<i64, Place>> {
+            let mut ids: Vec<i64> = deltas.iter().filter_map(|(_, d)| d.product_id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let mut places = std::collections::HashMap::with_capacity(ids.len());
+            for chunk in ids.chunks(500) {
+                let sql = format!(
+                    concat!(
+                        "select ", $concat, "(cast(id as text) || '|' || cast(coalesce(enterprise_id, 0) as text) || '|' \
+                         || region_code || '|' || coalesce(tag, ''), $1) from records where id in ({}) and kind || '' = 'product'"
+                    ),
+                    $crate::sql_sweeps::placeholders(2, chunk.len())
+                );
+                let mut q = sqlx::query_scalar::<_, Option<String>>(&sql).bind("\n");
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                let joined = q.fetch_one(&mut **tx).await.map_err(map_err)?.unwrap_or_default();
+                for line in joined.split('\n').filter(|l| !l.is_empty()) {
+                    let mut f = line.splitn(4, '|');
+                    let (Some(id), Some(enterprise), Some(region), Some(category)) = (f.next(), f.next(), f.next(), f.next()) else {
+                        return Err(StoreError::Internal(format!("product place {line}")));
+                    };
+                    let (Ok(id), Ok(enterprise_id)) = (id.parse::<i64>(), enterprise.parse::<i64>()) else {
+                        return Err(StoreError::Internal(format!("product place {line}")));
+                    };
+                    places.insert(id, Place { enterprise_id, region_code: region.to_string(), category: category.to_string() });
+                }
+            }
+            Ok(places)
+        }
+
+        /// The rollup changes of a chunk of codes' scans being folded, from
+        /// each code's last counted day as its summary row has it (read
+        /// before the row is rewritten); each code's new last day, in the
+        /// chunk's order.
+        async fn scan_stats(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            chunk: &[(&str, &zhisu_domain::scan::ScanSummary)],
+            places: &std::collections::HashMap<i64, Place>,
+            out: &mut Vec<StatDelta>,
+        ) -> StoreResult<Vec<Option<String>>> {
+            let mut last = std::collections::HashMap::new();
+            if chunk.iter().any(|(_, d)| !d.days.is_empty()) {
+                let sql = format!(
+                    "select code, last_day from scan_counts where last_day is not null and code in ({})",
+                    $crate::sql_sweeps::placeholders(1, chunk.len())
+                );
+                let mut q = sqlx::query_as::<_, (String, String)>(&sql);
+                for (code, _) in chunk {
+                    q = q.bind(*code);
+                }
+                for (code, day) in q.fetch_all(&mut **tx).await.map_err(map_err)? {
+                    if let Ok(day) = day.parse::<chrono::NaiveDate>() {
+                        last.insert(code, day);
+                    }
+                }
+            }
+            let mut new_last = Vec::with_capacity(chunk.len());
+            for (code, d) in chunk {
+                let place = d.product_id.and_then(|p| places.get(&p).cloned()).unwrap_or_default();
+                let day = rollup::code_deltas(&place, &d.days, last.get(*code).copied(), out);
+                new_last.push(day.map(|x| x.to_string()));
+            }
+            Ok(new_last)
         }
 
         /// The rollup change of an alert just stored.
@@ -186,14 +249,13 @@ macro_rules! sql_stats {
                 day,
                 place: Place {
                     enterprise_id: alert.enterprise_id,
-                    product_id: alert.product_id.unwrap_or(0),
                     region_code: alert.region_code.clone(),
                     category,
                 },
                 detail: String::new(),
                 value: 1,
             };
-            apply_stats(tx, &[delta], StatTables::Both).await
+            apply_stats(tx, &[delta]).await
         }
 
         #[async_trait]
@@ -225,10 +287,7 @@ macro_rules! sql_stats {
                         conditions.push(format!("s.enterprise_id = ${}", binds.len()));
                         if let Some(category) = &filter.category {
                             binds.push(Bind::Text(category.clone()));
-                            conditions.push(format!(
-                                "s.product_id in (select id from records where kind = 'product' and enterprise_id = $3 and tag = ${})",
-                                binds.len()
-                            ));
+                            conditions.push(format!("s.category = ${}", binds.len()));
                         }
                         "stat_days"
                     }
@@ -262,77 +321,6 @@ macro_rules! sql_stats {
                     });
                 }
                 Ok(out)
-            }
-
-            async fn fold_scan_stats(&self, limit: i64) -> StoreResult<usize> {
-                let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
-                let upto: i64 = sqlx::query_scalar(&format!("select upto from stat_marks where name = 'scans'{LOCK_ROW}"))
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                let rows = sqlx::query(
-                    "select s.id, s.code, s.at, coalesce(p.enterprise_id, 0) as enterprise_id, coalesce(s.product_id, 0) as product_id, \
-                     coalesce(p.region_code, '') as region_code, coalesce(p.tag, '') as category \
-                     from scans s left join records p on p.id = s.product_id and p.kind = 'product' \
-                     where s.id > $1 order by s.id limit $2",
-                )
-                .bind(upto)
-                .bind(limit)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                let Some(last) = rows.last() else {
-                    return Ok(0);
-                };
-                let last: i64 = last.try_get("id").map_err(map_err)?;
-                let mut scans = Vec::with_capacity(rows.len());
-                for row in &rows {
-                    scans.push(rollup::ScanRow {
-                        code: row.try_get("code").map_err(map_err)?,
-                        at: row.try_get("at").map_err(map_err)?,
-                        place: Place {
-                            enterprise_id: row.try_get("enterprise_id").map_err(map_err)?,
-                            product_id: row.try_get("product_id").map_err(map_err)?,
-                            region_code: row.try_get("region_code").map_err(map_err)?,
-                            category: row.try_get("category").map_err(map_err)?,
-                        },
-                    });
-                }
-                let mut codes: Vec<&str> = scans.iter().map(|s| s.code.as_str()).collect();
-                codes.sort_unstable();
-                codes.dedup();
-                let mut last_day = std::collections::HashMap::new();
-                for chunk in codes.chunks(500) {
-                    let sql = format!("select code, day from stat_code_days where code in ({})", $crate::sql_sweeps::placeholders(1, chunk.len()));
-                    let mut q = sqlx::query_as::<_, (String, String)>(&sql);
-                    for c in chunk {
-                        q = q.bind(*c);
-                    }
-                    for (code, day) in q.fetch_all(&mut *tx).await.map_err(map_err)? {
-                        if let Ok(day) = day.parse() {
-                            last_day.insert(code, day);
-                        }
-                    }
-                }
-                let (deltas, new_last) = rollup::scan_deltas(&scans, &last_day);
-                apply_stats(&mut tx, &deltas, StatTables::Both).await?;
-                let mut new_last: Vec<(String, chrono::NaiveDate)> = new_last.into_iter().collect();
-                new_last.sort_unstable();
-                for chunk in $crate::fixed_chunks(&new_last) {
-                    let mut upsert = sqlx::QueryBuilder::<$db>::new("insert into stat_code_days (code, day) ");
-                    upsert.push_values(chunk, |mut row, (code, day)| {
-                        row.push_bind(code.clone()).push_bind(day.to_string());
-                    });
-                    upsert.push(" on conflict (code) do update set day = excluded.day");
-                    upsert.build().execute(&mut *tx).await.map_err(map_err)?;
-                }
-                sqlx::query("update stat_marks set upto = $1 where name = 'scans'")
-                    .bind(last)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                tx.commit().await.map_err(map_err)?;
-                Ok(rows.len())
             }
         }
     };

@@ -1,7 +1,6 @@
 //! What the statistics read (issue 18): the day-by-day rollups the write
-//! path keeps (`zhisu_domain::statistics::rollup`), summed over the places
-//! a reader may see, and the statistics fold that adds the scan log to
-//! them.
+//! path and the fold of scan summaries keep (`zhisu_domain::statistics::
+//! rollup`), summed over the places a reader may see.
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -32,8 +31,4 @@ pub trait StatStore: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
     ) -> StoreResult<Vec<MeasureRow>>;
-
-    /// Adds up to `limit` scans of the log beyond the statistics' mark to
-    /// the rollups, in one transaction with the mark; how many it added.
-    async fn fold_scan_stats(&self, limit: i64) -> StoreResult<usize>;
 }

@@ -9,6 +9,7 @@ mod admin_pages;
 mod batch_steps;
 mod change_requests;
 mod channels;
+mod charts;
 mod flow_lines;
 mod forms;
 mod i18n;
@@ -30,6 +31,7 @@ mod case_detail;
 mod case_pages;
 mod finding_pages;
 mod review_pages;
+mod statistics_dashboard;
 mod statistics_pages;
 mod sweep_pages;
 mod trade;
@@ -514,6 +516,11 @@ pub fn router(state: WebState) -> Router {
         .route("/verification/sweeps/{id}", get(sweep_pages::detail))
         .route("/verification/findings/{id}", get(finding_pages::detail))
         .route("/statistics/indicators", get(statistics_pages::indicators))
+        .route("/statistics", get(statistics_dashboard::dashboard))
+        .route(
+            "/statistics/series.csv",
+            get(statistics_dashboard::series_csv),
+        )
         .route("/verification/queue", get(review_pages::queue))
         .route(
             "/verification/findings.csv",

@@ -45,6 +45,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "indicators.html",
         include_str!("../templates/indicators.html"),
     ),
+    (
+        "statistics.html",
+        include_str!("../templates/statistics.html"),
+    ),
     ("finding.html", include_str!("../templates/finding.html")),
     ("sweep.html", include_str!("../templates/sweep.html")),
     ("cases.html", include_str!("../templates/cases.html")),

@@ -191,20 +191,6 @@ pub async fn bind(
             "folded scans a previous server left unfolded"
         );
     }
-    // Issue 18: scans logged before the statistics caught up (a first
-    // start after an upgrade keeps the whole log to add) are added beside
-    // the server; each batch takes the statistics' mark in its own
-    // transaction, so the scan writer's folds never count a scan twice.
-    let statistics = service.clone();
-    tokio::spawn(async move {
-        match statistics.fold_scan_statistics().await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(scans = n, "added logged scans to the statistics"),
-            Err(e) => {
-                tracing::error!(error = %e, "adding logged scans to the statistics failed; the scan writer retries")
-            }
-        }
-    });
     // Subscription reports go out for as long as the server runs.
     let deliverer = tokio::spawn(service.clone().deliver_subscriptions());
     let tls = settings

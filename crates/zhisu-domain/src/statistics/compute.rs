@@ -154,16 +154,32 @@ pub fn series(
     grain: Grain,
     k: f64,
 ) -> Vec<Point> {
-    let cuts = buckets(&with_window(period, grain), grain);
+    // The window is whole cuts before the one holding the period's first
+    // day; the period's own cuts are clipped to it (a week from a Tuesday
+    // is its Tuesday to Sunday).
+    let own = buckets(period, grain);
+    let first = grain.back(period.from, 0);
+    let mut cuts = match with_window(period, grain).from {
+        from if from < first => buckets(
+            &Period {
+                from,
+                to: first - chrono::Duration::days(1),
+            },
+            grain,
+        ),
+        _ => Vec::new(),
+    };
+    let window = cuts.len();
+    cuts.extend(own);
     let values: Vec<Option<f64>> = cuts.iter().map(|b| value(indicator, rows, b)).collect();
     let plain: Vec<f64> = values.iter().map(|v| v.unwrap_or(0.0)).collect();
     let judged = bands(&plain, grain.window(), k);
     cuts.into_iter()
         .zip(values)
         .zip(judged)
-        .filter(|((b, _), _)| b.from >= period.from)
+        .skip(window)
         .map(|((b, value), band)| Point {
-            from: b.from.max(period.from),
+            from: b.from,
             to: b.to,
             value,
             anomaly: band.is_some_and(|x| x.anomaly),
@@ -237,6 +253,27 @@ mod tests {
         assert_eq!(v("2026-10-01", "2026-10-31"), Some(1.0));
         assert_eq!(v("2026-10-01", "2026-11-02"), Some(2.0));
         assert_eq!(v("2026-11-21", "2026-11-30"), Some(0.0));
+    }
+
+    #[test]
+    fn a_weekly_series_from_a_tuesday_begins_with_that_tuesday() {
+        let rows = Rows::new([
+            row(Measure::Scans, "2026-10-27", "", 4),
+            row(Measure::Scans, "2026-10-26", "", 9),
+        ]);
+        // 2026-10-27 is a Tuesday.
+        let p = Period::new(d("2026-10-27"), d("2026-11-09")).unwrap();
+        let points = series(Indicator::Scans, &rows, &p, Grain::Week, 3.0);
+        let cuts: Vec<(NaiveDate, NaiveDate, Option<f64>)> =
+            points.iter().map(|x| (x.from, x.to, x.value)).collect();
+        assert_eq!(
+            cuts,
+            vec![
+                (d("2026-10-27"), d("2026-11-01"), Some(4.0)),
+                (d("2026-11-02"), d("2026-11-08"), Some(0.0)),
+                (d("2026-11-09"), d("2026-11-09"), Some(0.0)),
+            ]
+        );
     }
 
     #[test]

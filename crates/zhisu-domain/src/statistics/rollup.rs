@@ -3,12 +3,16 @@
 //! period reads a few rows per day instead of the raw records.
 //!
 //! A rollup row is a *measure* on a day (Asia/Shanghai) at a place (the
-//! enterprise, product, region and category it belongs to) with a detail
+//! enterprise, region and product category it belongs to) with a detail
 //! (a status, a trace level and scheme, or for distinct codes the day the
 //! code was last scanned before) and a value that is summed. Stock
 //! measures (batches, recalls, feedback by status) are kept as changes:
 //! +1 when a record enters a status, −1 when it leaves, so the stock at a
 //! day's end is the sum of the changes up to it.
+//!
+//! Scans come with the fold of the codes' summaries (`fold_scans`): each
+//! code's row there keeps its last counted day, so the fold that rewrites
+//! the row anyway also says which of its days are new.
 //!
 //! Distinct codes scanned over an arbitrary period is not a sum of daily
 //! counts. Each (code, day scanned) is kept with the code's previous scan
@@ -17,7 +21,7 @@
 //! none), because only a code's first scan day inside the period has its
 //! previous one outside it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
@@ -105,13 +109,14 @@ impl Measure {
     }
 }
 
-/// Where a rollup row belongs: an enterprise's product (0 for none, as for
-/// a scan of an unknown code), and the region and category it was
-/// overseen in when the row was written.
+/// Where a rollup row belongs: an enterprise (0 for none, as for a scan
+/// of an unknown code), and the region and product category it was
+/// overseen in when the row was written. Not a product: a row per product
+/// and day made the scan fold six times slower (docs/benchmarks.md), and
+/// what a product holds now is read from its records when it moves.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Place {
     pub enterprise_id: i64,
-    pub product_id: i64,
     pub region_code: String,
     pub category: String,
 }
@@ -147,29 +152,30 @@ pub fn merge(deltas: Vec<StatDelta>) -> Vec<StatDelta> {
         .collect()
 }
 
-/// A row of the by-product rollup: (measure, day, enterprise, product,
-/// detail) and the value to add.
-pub type ProductKey = (Measure, NaiveDate, i64, i64, String);
+/// A row of the by-enterprise rollup: (enterprise, measure, day,
+/// category, detail), in the table's key order.
+pub type EnterpriseKey = (i64, Measure, NaiveDate, String, String);
 /// A row of the by-region rollup: (measure, day, region, category, detail).
 pub type RegionKey = (Measure, NaiveDate, String, String, String);
 /// Each table's rows and the values to add to them.
-pub type PerTable = (Vec<(ProductKey, i64)>, Vec<(RegionKey, i64)>);
+pub type PerTable = (Vec<(EnterpriseKey, i64)>, Vec<(RegionKey, i64)>);
 
-/// The deltas summed per row of each rollup table (several products share
-/// a region's row; one statement must not name a row twice), in key
+/// The deltas summed per row of each rollup table (several enterprises
+/// share a region's row; one statement must not name a row twice), in key
 /// order, zeros dropped.
 pub fn per_table(deltas: &[StatDelta]) -> PerTable {
-    let mut products: BTreeMap<ProductKey, i64> = BTreeMap::new();
+    let mut enterprises: BTreeMap<EnterpriseKey, i64> = BTreeMap::new();
     let mut regions: BTreeMap<RegionKey, i64> = BTreeMap::new();
     for d in deltas {
         let p = &d.place;
-        *products
+        let detail = d.detail.clone();
+        *enterprises
             .entry((
+                p.enterprise_id,
                 d.measure,
                 d.day,
-                p.enterprise_id,
-                p.product_id,
-                d.detail.clone(),
+                p.category.clone(),
+                detail.clone(),
             ))
             .or_default() += d.value;
         *regions
@@ -178,64 +184,49 @@ pub fn per_table(deltas: &[StatDelta]) -> PerTable {
                 d.day,
                 p.region_code.clone(),
                 p.category.clone(),
-                d.detail.clone(),
+                detail,
             ))
             .or_default() += d.value;
     }
     (
-        products.into_iter().filter(|(_, v)| *v != 0).collect(),
+        enterprises.into_iter().filter(|(_, v)| *v != 0).collect(),
         regions.into_iter().filter(|(_, v)| *v != 0).collect(),
     )
 }
 
-/// A stored scan as the statistics fold reads it, in the log's order.
-#[derive(Debug, Clone)]
-pub struct ScanRow {
-    pub code: String,
-    /// RFC 3339 (UTC).
-    pub at: String,
-    pub place: Place,
-}
-
-/// The rollup changes of scans read in log order, given each code's last
-/// counted scan day before them; also each code's new last day. A scan on
-/// the code's last counted day adds no code-day; nor does one replayed
-/// from before it (a journal replay of an older scan), since whether that
-/// day was counted is not kept.
-pub fn scan_deltas(
-    scans: &[ScanRow],
-    last_day: &HashMap<String, NaiveDate>,
-) -> (Vec<StatDelta>, HashMap<String, NaiveDate>) {
-    let mut deltas = Vec::with_capacity(scans.len());
-    let mut last: HashMap<String, NaiveDate> = HashMap::new();
-    for scan in scans {
-        let Some(day) = china_date(&scan.at) else {
-            continue;
-        };
-        deltas.push(StatDelta {
+/// The rollup changes of one code's scans in a fold (`days`: its scans
+/// per day, in day order), given the code's last counted scan day before
+/// them; returns its new last day. A day after the last adds a code-day
+/// naming the day before it; a day on or before it (a replayed older scan)
+/// adds scans only, since whether that day was counted is not kept.
+pub fn code_deltas(
+    place: &Place,
+    days: &[(NaiveDate, u32)],
+    last_day: Option<NaiveDate>,
+    out: &mut Vec<StatDelta>,
+) -> Option<NaiveDate> {
+    let mut last = last_day;
+    for (day, n) in days {
+        out.push(StatDelta {
             measure: Measure::Scans,
-            day,
-            place: scan.place.clone(),
+            day: *day,
+            place: place.clone(),
             detail: String::new(),
-            value: 1,
+            value: *n as i64,
         });
-        let before = last
-            .get(&scan.code)
-            .or_else(|| last_day.get(&scan.code))
-            .copied();
-        if before.is_some_and(|b| b >= day) {
+        if last.is_some_and(|l| l >= *day) {
             continue;
         }
-        deltas.push(StatDelta {
+        out.push(StatDelta {
             measure: Measure::CodeDays,
-            day,
-            place: scan.place.clone(),
-            detail: before.map(|b| b.to_string()).unwrap_or_default(),
+            day: *day,
+            place: place.clone(),
+            detail: last.map(|l| l.to_string()).unwrap_or_default(),
             value: 1,
         });
-        last.insert(scan.code.clone(), day);
+        last = Some(*day);
     }
-    (merge(deltas), last)
+    last
 }
 
 /// A record's state as the rollups see it: its status (the record's tag)
@@ -310,31 +301,33 @@ pub fn record_deltas(
     merge(out)
 }
 
-/// The stock changes that move what a place holds to another place on
-/// `day` (an enterprise moved region, a product changed category): what
-/// `held` sums to leaves `from` and enters `to`.
+/// The stock changes that move what records hold now from one place to
+/// another on `day` (an enterprise moved region, a product changed
+/// category): `held` is (measure, category, status, how many), counted
+/// from the records themselves; `from` and `to` give the place of a
+/// category.
 pub fn move_stock(
-    held: &[(Measure, i64, String, i64)],
+    held: &[(Measure, String, String, i64)],
     day: NaiveDate,
-    from: impl Fn(i64) -> Place,
-    to: impl Fn(i64) -> Place,
+    from: impl Fn(&str) -> Place,
+    to: impl Fn(&str) -> Place,
 ) -> Vec<StatDelta> {
     let mut out = Vec::new();
-    for (measure, product_id, detail, value) in held {
+    for (measure, category, detail, value) in held {
         if !measure.is_stock() || *value == 0 {
             continue;
         }
         out.push(StatDelta {
             measure: *measure,
             day,
-            place: from(*product_id),
+            place: from(category),
             detail: detail.clone(),
             value: -value,
         });
         out.push(StatDelta {
             measure: *measure,
             day,
-            place: to(*product_id),
+            place: to(category),
             detail: detail.clone(),
             value: *value,
         });
@@ -351,20 +344,11 @@ pub fn day_of(at: &str) -> Option<NaiveDate> {
 mod tests {
     use super::*;
 
-    fn place(p: i64) -> Place {
+    fn place(enterprise: i64) -> Place {
         Place {
-            enterprise_id: 1,
-            product_id: p,
+            enterprise_id: enterprise,
             region_code: "440305".into(),
             category: "wire".into(),
-        }
-    }
-
-    fn scan(code: &str, at: &str) -> ScanRow {
-        ScanRow {
-            code: code.into(),
-            at: at.into(),
-            place: place(7),
         }
     }
 
@@ -373,54 +357,46 @@ mod tests {
     }
 
     #[test]
-    fn a_scan_counts_on_its_day_in_beijing_time() {
-        // 23:30 UTC on the 1st is 07:30 on the 2nd in Beijing.
-        let (deltas, last) = scan_deltas(&[scan("c", "2026-11-01T23:30:00Z")], &HashMap::new());
-        assert!(
-            deltas.iter().all(|x| x.day == d("2026-11-02")),
-            "{deltas:?}"
-        );
-        assert_eq!(last["c"], d("2026-11-02"));
-    }
-
-    #[test]
     fn a_code_day_names_the_codes_previous_scan_day() {
-        let stored = HashMap::from([("c".to_string(), d("2026-10-20"))]);
-        let scans = [
-            scan("c", "2026-11-01T02:00:00Z"),
-            scan("c", "2026-11-01T03:00:00Z"),
-            scan("c", "2026-11-03T03:00:00Z"),
-            scan("n", "2026-11-03T04:00:00Z"),
-        ];
-        let (deltas, last) = scan_deltas(&scans, &stored);
-        let days: Vec<(NaiveDate, &str, i64)> = deltas
+        let mut out = Vec::new();
+        let days = [(d("2026-11-01"), 2), (d("2026-11-03"), 1)];
+        let last = code_deltas(&place(7), &days, Some(d("2026-10-20")), &mut out);
+        assert_eq!(last, Some(d("2026-11-03")));
+        let code_days: Vec<(NaiveDate, &str)> = out
             .iter()
             .filter(|x| x.measure == Measure::CodeDays)
-            .map(|x| (x.day, x.detail.as_str(), x.value))
+            .map(|x| (x.day, x.detail.as_str()))
             .collect();
         assert_eq!(
-            days,
+            code_days,
             vec![
-                (d("2026-11-01"), "2026-10-20", 1),
-                (d("2026-11-03"), "", 1),
-                (d("2026-11-03"), "2026-11-01", 1),
+                (d("2026-11-01"), "2026-10-20"),
+                (d("2026-11-03"), "2026-11-01")
             ]
         );
-        let scans_on: i64 = deltas
+        let scans: i64 = out
             .iter()
-            .filter(|x| x.measure == Measure::Scans && x.day == d("2026-11-01"))
+            .filter(|x| x.measure == Measure::Scans)
             .map(|x| x.value)
             .sum();
-        assert_eq!(scans_on, 2);
-        assert_eq!(last["c"], d("2026-11-03"));
+        assert_eq!(scans, 3);
+        // A new code: its first day names no day before.
+        let mut out = Vec::new();
+        code_deltas(&place(7), &[(d("2026-11-03"), 1)], None, &mut out);
+        assert_eq!(out[1].detail, "");
     }
 
     #[test]
     fn a_replayed_older_scan_adds_no_code_day() {
-        let stored = HashMap::from([("c".to_string(), d("2026-11-05"))]);
-        let (deltas, last) = scan_deltas(&[scan("c", "2026-11-02T02:00:00Z")], &stored);
-        assert!(deltas.iter().all(|x| x.measure == Measure::Scans));
-        assert!(last.is_empty());
+        let mut out = Vec::new();
+        let last = code_deltas(
+            &place(7),
+            &[(d("2026-11-02"), 1)],
+            Some(d("2026-11-05")),
+            &mut out,
+        );
+        assert_eq!(last, Some(d("2026-11-05")));
+        assert!(out.iter().all(|x| x.measure == Measure::Scans));
     }
 
     fn facet(tag: &str) -> Facet {
@@ -493,33 +469,42 @@ mod tests {
     #[test]
     fn each_table_gets_one_row_per_key() {
         let day = d("2026-11-02");
-        let scan = |product: i64| StatDelta {
+        let scan = |enterprise: i64| StatDelta {
             measure: Measure::Scans,
             day,
-            place: place(product),
+            place: place(enterprise),
             detail: String::new(),
             value: 1,
         };
-        let (products, regions) = per_table(&[scan(7), scan(8), scan(7)]);
-        assert_eq!(products.len(), 2);
-        assert_eq!(products[0].1, 2);
-        assert_eq!(regions.len(), 1, "two products, one region and category");
+        let (enterprises, regions) = per_table(&[scan(7), scan(8), scan(7)]);
+        assert_eq!(enterprises.len(), 2);
+        assert_eq!(enterprises[0].1, 2);
+        assert_eq!(regions.len(), 1, "two enterprises, one region and category");
         assert_eq!(regions[0].1, 3);
     }
 
     #[test]
     fn moving_stock_takes_it_from_one_place_to_the_other() {
         let held = [
-            (Measure::Batches, 7, "active".to_string(), 3),
-            (Measure::Scans, 7, String::new(), 99),
+            (
+                Measure::Batches,
+                "wire".to_string(),
+                "active".to_string(),
+                3,
+            ),
+            (Measure::Scans, "wire".to_string(), String::new(), 99),
         ];
-        let from = |p| place(p);
-        let to = |p| Place {
+        let from = |_: &str| place(7);
+        let to = |_: &str| Place {
             region_code: "110101".into(),
-            ..place(p)
+            ..place(7)
         };
         let moved = move_stock(&held, d("2026-11-02"), from, to);
         assert_eq!(moved.len(), 2, "flows stay where they happened: {moved:?}");
         assert_eq!(moved.iter().map(|x| x.value).sum::<i64>(), 0);
+        // Per table: the enterprise's row nets to nothing, the regions' move.
+        let (enterprises, regions) = per_table(&moved);
+        assert!(enterprises.is_empty(), "{enterprises:?}");
+        assert_eq!(regions.len(), 2);
     }
 }

@@ -4,15 +4,17 @@
 -- rows per day. Keep in step with ../postgres/0028_statistics.sql. What a
 -- measure and a detail mean: crates/zhisu-domain/src/statistics/rollup.rs.
 
--- By enterprise and product: what a manufacturer reads of its own.
+-- By enterprise and product category: what a manufacturer reads of its
+-- own (an enterprise's, not a product's: a row per product and day made
+-- the scan fold six times slower).
 create table stat_days (
+    enterprise_id integer not null,
     measure text not null,
     day text not null,
-    enterprise_id integer not null,
-    product_id integer not null,
+    category text not null,
     detail text not null,
     value integer not null,
-    primary key (enterprise_id, measure, day, product_id, detail)
+    primary key (enterprise_id, measure, day, category, detail)
 );
 
 -- By region and category, where the record was overseen when written:
@@ -27,23 +29,18 @@ create table stat_region_days (
     primary key (measure, day, region_code, category, detail)
 );
 
--- How far the statistics fold has read the scan log.
-create table stat_marks (
-    name text primary key,
-    upto integer not null
-);
-insert into stat_marks (name, upto) values ('scans', 0);
-
--- Each scanned code's last day counted (a code-day's detail is the day
--- before it).
-create table stat_code_days (
-    code text primary key,
-    day text not null
-);
+-- Each scanned code's last day counted (Beijing time): the fold that
+-- rewrites the code's row says which of its new scans' days are new.
+alter table scan_counts add column last_day text;
 
 -- Records and alerts stored before statistics were kept count on the day
--- they were filed or raised, in their status now; the scan log is folded
--- from its start by the statistics fold.
+-- they were filed or raised, in their status now; scans folded into their
+-- codes' summaries count on their days (those not yet folded come with
+-- the next fold).
+create temporary table stat_code_days as
+select distinct s.code, coalesce(s.product_id, 0) as product_id, date(s.at, '+8 hours') as day
+from scans s where s.id <= (select upto from scan_fold where id = 1);
+
 create temporary table stat_seed as
 select case r.kind when 'batch' then 'batches' when 'recall' then 'recalls' else 'feedback' end as measure,
        date(r.created_at, '+8 hours') as day,
@@ -70,12 +67,26 @@ union all
 select case a.kind when 'diversion' then 'alerts_diversion' else 'alerts_counterfeit' end,
        date(a.at, '+8 hours'), a.enterprise_id, coalesce(a.product_id, 0), a.region_code, coalesce(p.tag, ''), '', 1
 from alerts a left join records p on p.id = a.product_id
-where a.kind in ('too-many-scans', 'impossible-travel', 'diversion');
+where a.kind in ('too-many-scans', 'impossible-travel', 'diversion')
+union all
+select 'scans', date(s.at, '+8 hours'), coalesce(p.enterprise_id, 0), coalesce(s.product_id, 0),
+       coalesce(p.region_code, ''), coalesce(p.tag, ''), '', 1
+from scans s left join records p on p.id = s.product_id and p.kind = 'product'
+where s.id <= (select upto from scan_fold where id = 1)
+union all
+select 'code_days', d.day, coalesce(p.enterprise_id, 0), d.product_id, coalesce(p.region_code, ''), coalesce(p.tag, ''),
+       coalesce(d.prev, ''), 1
+from (select code, product_id, day, lag(day) over (partition by code order by day) as prev from stat_code_days) d
+left join records p on p.id = d.product_id and p.kind = 'product';
 
-insert into stat_days (measure, day, enterprise_id, product_id, detail, value)
-select measure, day, enterprise_id, product_id, detail, sum(value) from stat_seed
-group by measure, day, enterprise_id, product_id, detail;
+insert into stat_days (enterprise_id, measure, day, category, detail, value)
+select enterprise_id, measure, day, category, detail, sum(value) from stat_seed
+group by enterprise_id, measure, day, category, detail;
 insert into stat_region_days (measure, day, region_code, category, detail, value)
 select measure, day, region_code, category, detail, sum(value) from stat_seed
 group by measure, day, region_code, category, detail;
 drop table stat_seed;
+update scan_counts set last_day = m.day
+from (select code, max(day) as day from stat_code_days group by code) m
+where m.code = scan_counts.code;
+drop table stat_code_days;

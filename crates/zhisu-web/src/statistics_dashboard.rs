@@ -1,0 +1,468 @@
+//! 统计概览 (issue 18.2–18.4): a reader's figures for a period beside the
+//! period before — a regulator's jurisdiction, drilled to a province, city
+//! or district inside it and to a product category; a manufacturer's own
+//! products; the platform for its administrators — and one indicator's
+//! trend by day, week or month as a chart drawn on the server, with its
+//! data table beside it, its anomalies flagged, and a CSV download.
+
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::{Datelike, NaiveDate};
+use serde::Deserialize;
+use zhisu_domain::product::CATEGORIES;
+use zhisu_domain::statistics::{Indicator, Unit};
+use zhisu_service::{Series, ServiceError, StatRequest, Summary};
+
+use crate::i18n::Lang;
+use crate::{charts, SignedIn, WebState};
+
+/// The dashboard's form. Every field is optional: the page opens on the
+/// 30 days to today, scans by day.
+#[derive(Debug, Default, Deserialize)]
+pub struct DashboardQuery {
+    from: Option<String>,
+    to: Option<String>,
+    region: Option<String>,
+    category: Option<String>,
+    enterprise_id: Option<String>,
+    indicator: Option<String>,
+    by: Option<String>,
+}
+
+impl DashboardQuery {
+    fn request(&self) -> Result<StatRequest, ServiceError> {
+        let text = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        let enterprise_id = match text(&self.enterprise_id) {
+            Some(e) => Some(e.parse::<i64>().map_err(|_| {
+                ServiceError::Invalid(zhisu_domain::validation::Invalid(vec![
+                    zhisu_domain::validation::FieldError::new(
+                        "enterprise_id",
+                        "format",
+                        "企业编号须为数字 (enterprise_id: a number)",
+                    ),
+                ]))
+            })?),
+            None => None,
+        };
+        Ok(StatRequest {
+            from: text(&self.from),
+            to: text(&self.to),
+            region: text(&self.region),
+            category: text(&self.category),
+            enterprise_id,
+        })
+    }
+
+    fn indicator(&self) -> &str {
+        self.indicator
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .unwrap_or("scans")
+    }
+
+    fn by(&self) -> &str {
+        self.by
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .unwrap_or("day")
+    }
+
+    /// The query string of this view with some fields replaced.
+    fn with(&self, changes: &[(&str, &str)]) -> String {
+        let fields = [
+            ("from", self.from.as_deref()),
+            ("to", self.to.as_deref()),
+            ("region", self.region.as_deref()),
+            ("category", self.category.as_deref()),
+            ("enterprise_id", self.enterprise_id.as_deref()),
+            ("indicator", self.indicator.as_deref()),
+            ("by", self.by.as_deref()),
+        ];
+        let mut out = Vec::new();
+        for (name, value) in fields {
+            let value = changes
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| *v)
+                .or(value);
+            if let Some(v) = value.filter(|v| !v.is_empty()) {
+                out.push(format!("{name}={}", urlencoding::encode(v)));
+            }
+        }
+        out.join("&")
+    }
+}
+
+/// A figure as a person reads it: counts with separators, shares as
+/// percentages, rates per 10,000 scans with two decimals.
+pub(crate) fn figure(value: Option<f64>, unit: Unit) -> String {
+    let Some(v) = value else {
+        return "—".into();
+    };
+    match unit {
+        Unit::Count => {
+            let digits = format!("{}", v.round() as i64);
+            let (sign, digits) = digits
+                .strip_prefix('-')
+                .map_or(("", digits.as_str()), |d| ("-", d));
+            let mut out = String::new();
+            for (i, c) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    out.push(',');
+                }
+                out.push(c);
+            }
+            format!("{sign}{out}")
+        }
+        Unit::Rate => format!("{:.1}%", v * 100.0),
+        _ => format!("{v:.2}"),
+    }
+}
+
+/// The change from the previous period: "+12.5%", "−3.0%", or "—" when
+/// there is nothing to compare with.
+fn change(value: Option<f64>, previous: Option<f64>) -> (String, &'static str) {
+    match (value, previous) {
+        (Some(v), Some(p)) if p != 0.0 => {
+            let c = (v - p) / p.abs() * 100.0;
+            if c.abs() < 0.05 {
+                ("0%".into(), "flat")
+            } else if c > 0.0 {
+                (format!("+{c:.1}%"), "up")
+            } else {
+                (format!("−{:.1}%", -c), "down")
+            }
+        }
+        (Some(v), Some(_)) if v != 0.0 => ("新增".into(), "up"),
+        _ => ("—".into(), "flat"),
+    }
+}
+
+fn day_zh(d: NaiveDate) -> String {
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+}
+
+fn day_en(d: NaiveDate) -> String {
+    d.format("%-d %b %Y").to_string()
+}
+
+/// A point's period as its axis and table say it.
+pub(crate) fn point_label(lang: Lang, by: &str, from: NaiveDate, to: NaiveDate) -> String {
+    let zh = lang == Lang::Zh;
+    match by {
+        "month" if zh => format!("{}年{}月", from.year(), from.month()),
+        "month" => from.format("%b %Y").to_string(),
+        "week" if zh => format!(
+            "{}月{}日–{}月{}日",
+            from.month(),
+            from.day(),
+            to.month(),
+            to.day()
+        ),
+        "week" => format!("{}–{}", from.format("%-d %b"), to.format("%-d %b")),
+        _ if zh => format!("{}月{}日", from.month(), from.day()),
+        _ => from.format("%-d %b").to_string(),
+    }
+}
+
+/// Whose figures these are, in a sentence.
+async fn scope_label(
+    state: &WebState,
+    lang: Lang,
+    principal: &zhisu_domain::Principal,
+    q: &DashboardQuery,
+) -> String {
+    let zh = lang == Lang::Zh;
+    let place = |code: &str| {
+        let province = zhisu_codes::region::province_name(code).unwrap_or("");
+        format!("{province} {code}").trim().to_string()
+    };
+    let mut out = match principal.role {
+        zhisu_domain::Role::PlatformAdmin => lang.text("sd_scope_all").to_string(),
+        zhisu_domain::Role::Regulator => format!(
+            "{}{}",
+            lang.text("sd_scope_jurisdiction"),
+            principal
+                .jurisdiction
+                .iter()
+                .map(|r| place(r.as_str()))
+                .collect::<Vec<_>>()
+                .join(if zh { "、" } else { ", " })
+        ),
+        _ => lang.text("sd_scope_own").to_string(),
+    };
+    if let Some(r) = q.region.as_deref().filter(|r| !r.trim().is_empty()) {
+        out.push_str(if zh { " · 地区：" } else { " · region: " });
+        out.push_str(&place(r.trim()));
+    }
+    if let Some(c) = q
+        .category
+        .as_deref()
+        .and_then(|c| CATEGORIES.iter().find(|x| x.code == c))
+    {
+        out.push_str(if zh {
+            " · 类别："
+        } else {
+            " · category: "
+        });
+        out.push_str(if zh { c.name_zh } else { c.name_en });
+    }
+    if let Some(e) = q
+        .enterprise_id
+        .as_deref()
+        .and_then(|e| e.trim().parse::<i64>().ok())
+    {
+        let name = state
+            .service
+            .record_name(zhisu_domain::RecordKind::Enterprise, e)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        out.push_str(if zh {
+            " · 企业："
+        } else {
+            " · enterprise: "
+        });
+        out.push_str(&name);
+    }
+    out
+}
+
+fn indicator_name(lang: Lang, indicator: Indicator) -> String {
+    let def = indicator.def();
+    if lang == Lang::Zh {
+        def.zh.clone()
+    } else {
+        def.en.clone()
+    }
+}
+
+/// `GET /statistics`
+pub async fn dashboard(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Query(q): Query<DashboardQuery>,
+) -> Response {
+    let loaded: Result<(Summary, Series), ServiceError> = async {
+        let req = q.request()?;
+        let summary = state.service.statistics_summary(&s.principal, &req).await?;
+        let series = state
+            .service
+            .statistics_series(&s.principal, &req, q.indicator(), q.by(), None)
+            .await?;
+        Ok((summary, series))
+    }
+    .await;
+    let (summary, series) = match loaded {
+        Ok(found) => (Some(found.0), Some(found.1)),
+        // A period or indicator typed wrong: the form again, with what to fix.
+        Err(ServiceError::Invalid(invalid)) => {
+            let error = invalid
+                .0
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("；");
+            return render(&state, &page, &s.principal, &q, None, None, Some(error)).await;
+        }
+        Err(e) => return state.error_page(&page, e),
+    };
+    render(&state, &page, &s.principal, &q, summary, series, None).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render(
+    state: &WebState,
+    page: &crate::Page,
+    principal: &zhisu_domain::Principal,
+    q: &DashboardQuery,
+    summary: Option<Summary>,
+    series: Option<Series>,
+    error: Option<String>,
+) -> Response {
+    let lang = page.lang;
+    let zh = lang == Lang::Zh;
+    let figures: Vec<_> = summary
+        .iter()
+        .flat_map(|s| s.figures.iter())
+        .map(|f| {
+            let indicator =
+                Indicator::parse(&f.indicator).expect("a summary names known indicators");
+            let (change, trend) = change(f.value, f.previous);
+            minijinja::context! {
+                id => f.indicator.clone(),
+                name => indicator_name(lang, indicator),
+                value => figure(f.value, f.unit),
+                previous => figure(f.previous, f.unit),
+                change, trend,
+                link => format!("?{}#trend", q.with(&[("indicator", &f.indicator)])),
+                current => f.indicator == q.indicator(),
+            }
+        })
+        .collect();
+    let period = summary.as_ref().map(|s| {
+        let (f, t, pf, pt) = (
+            s.period.from,
+            s.period.to,
+            s.previous_period.from,
+            s.previous_period.to,
+        );
+        if zh {
+            format!(
+                "{} 至 {}（共 {} 天），上期 {} 至 {}",
+                day_zh(f),
+                day_zh(t),
+                s.period.days(),
+                day_zh(pf),
+                day_zh(pt)
+            )
+        } else {
+            format!(
+                "{} to {} ({} days); previous period {} to {}",
+                day_en(f),
+                day_en(t),
+                s.period.days(),
+                day_en(pf),
+                day_en(pt)
+            )
+        }
+    });
+    let by = q.by();
+    let (chart, points, series_name) = match &series {
+        Some(sr) => {
+            let indicator =
+                Indicator::parse(&sr.indicator).expect("a series names a known indicator");
+            let name = indicator_name(lang, indicator);
+            let labels: Vec<String> = sr
+                .points
+                .iter()
+                .map(|p| point_label(lang, by, p.from, p.to))
+                .collect();
+            let chart = charts::trend(&name, &labels, &sr.points, lang);
+            let points: Vec<_> = sr
+                .points
+                .iter()
+                .zip(&labels)
+                .map(|(p, label)| {
+                    minijinja::context! {
+                        label => label.clone(),
+                        value => figure(p.value, sr.unit),
+                        band => p.band.map(|b| format!("{} – {}", figure(Some(b.low.max(0.0)), sr.unit), figure(Some(b.high), sr.unit))).unwrap_or_else(|| "—".into()),
+                        anomaly => p.anomaly,
+                        flag => if p.anomaly { lang.text("sd_anomaly") } else { "" },
+                    }
+                })
+                .collect();
+            (Some(chart), points, Some(name))
+        }
+        None => (None, Vec::new(), None),
+    };
+    let today = zhisu_service::today_in_shanghai();
+    let last_month_end = today.with_day(1).expect("day 1") - chrono::Duration::days(1);
+    let quick = [
+        ("sd_last_7", today - chrono::Duration::days(6), today, "day"),
+        ("sd_last_30", today - chrono::Duration::days(29), today, "day"),
+        ("sd_last_month", last_month_end.with_day(1).expect("day 1"), last_month_end, "day"),
+        ("sd_last_12_weeks", today - chrono::Duration::days(7 * 12 - 1), today, "week"),
+        ("sd_last_year", today - chrono::Duration::days(364), today, "month"),
+    ]
+    .iter()
+    .map(|(key, f, t, by)| {
+        minijinja::context! {
+            label => lang.text(key),
+            link => format!("?{}", q.with(&[("from", &f.to_string()), ("to", &t.to_string()), ("by", by)])),
+        }
+    })
+    .collect::<Vec<_>>();
+    let indicators: Vec<_> = Indicator::ALL
+        .iter()
+        .filter(|i| zhisu_domain::statistics::compute::is_kept(**i))
+        .map(|i| minijinja::context! { id => i.as_str(), name => indicator_name(lang, *i) })
+        .collect();
+    let categories: Vec<_> = CATEGORIES
+        .iter()
+        .map(|c| minijinja::context! { code => c.code, name => if zh { c.name_zh } else { c.name_en } })
+        .collect();
+    let shown = summary
+        .as_ref()
+        .map(|s| (s.period.from.to_string(), s.period.to.to_string()));
+    state.render(
+        page,
+        "statistics.html",
+        minijinja::context! {
+            scope => scope_label(state, lang, principal, q).await,
+            from => q.from.clone().or_else(|| shown.as_ref().map(|s| s.0.clone())).unwrap_or_default(),
+            to => q.to.clone().or_else(|| shown.as_ref().map(|s| s.1.clone())).unwrap_or_default(),
+            region => q.region.clone().unwrap_or_default(),
+            category => q.category.clone().unwrap_or_default(),
+            enterprise_id => q.enterprise_id.clone().unwrap_or_default(),
+            indicator => q.indicator(),
+            by,
+            show_region => principal.role == zhisu_domain::Role::Regulator || principal.is_admin(),
+            jurisdiction => principal.jurisdiction.iter().map(|r| r.as_str().to_string()).collect::<Vec<_>>(),
+            figures, period, chart, points, series_name, quick, indicators, categories, error,
+            csv => format!("/statistics/series.csv?{}", q.with(&[])),
+        },
+    )
+}
+
+/// `GET /statistics/series.csv`: the trend's table for a spreadsheet
+/// (UTF-8 with a byte-order mark, so Excel reads the Chinese headings).
+pub async fn series_csv(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Query(q): Query<DashboardQuery>,
+) -> Response {
+    let lang = page.lang;
+    let series = match q.request() {
+        Ok(req) => {
+            state
+                .service
+                .statistics_series(&s.principal, &req, q.indicator(), q.by(), None)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    let series = match series {
+        Ok(series) => series,
+        Err(e) => return state.error_page(&page, e),
+    };
+    let mut csv = String::from("\u{feff}");
+    csv.push_str(lang.text("sd_csv_header"));
+    csv.push_str("\r\n");
+    for p in &series.points {
+        let band = |v: Option<f64>| v.map(|x| format!("{x:.4}")).unwrap_or_default();
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{}\r\n",
+            p.from,
+            p.to,
+            p.value.map(|v| v.to_string()).unwrap_or_default(),
+            band(p.band.map(|b| b.median)),
+            band(p.band.map(|b| b.low)),
+            band(p.band.map(|b| b.high)),
+            if p.anomaly { "1" } else { "0" }
+        ));
+    }
+    let name = format!(
+        "{}-{}-{}.csv",
+        series.indicator, series.period.from, series.period.to
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        csv,
+    )
+        .into_response()
+}

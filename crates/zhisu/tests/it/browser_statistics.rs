@@ -1,0 +1,138 @@
+//! 统计概览 (issue 18.2–18.4): a regulator opens the dashboard from the
+//! header and reads its jurisdiction's figures beside the previous
+//! period's, an indicator's trend drawn on the server as SVG with its table
+//! and a CSV download, drills to a city, and is told which field of a
+//! wrong period to fix; a region outside its jurisdiction is not found; a
+//! manufacturer sees its own products only. In Chromium, in Chinese.
+
+use zhisu_domain::Role;
+use zhisu_service::NewAccount;
+
+use crate::browser::{log_in, Driver};
+use crate::pages::{person, signed_in};
+use crate::scan::{active_batch_of, scan_json};
+use crate::support::{gas_stove_json, EngineKind, TestApp, PASSWORD};
+
+async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+    let r = client.get(app.url(path)).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// The text of the summary row of an indicator.
+fn row<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("id=\"figure-{id}\""))
+        .unwrap_or_else(|| panic!("no row {id}: {html}"));
+    &html[start..start + html[start..].find("</tr>").unwrap()]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_shows_each_reader_its_figures_trend_and_table() {
+    let app = TestApp::spawn(EngineKind::Sqlite).await;
+    let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+    let (maker_id, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+    let (_, beijing) = app.enterprise(&admin, "manufacturer", "110101").await;
+    let (_, _, ours) = active_batch_of(&app, &maker, gas_stove_json("DASH-1"), 941).await;
+    let (_, _, theirs) = active_batch_of(&app, &beijing, gas_stove_json("DASH-2"), 942).await;
+    for code in ours.iter().chain(ours.iter()).chain(theirs.iter().take(2)) {
+        assert_eq!(scan_json(&app, code, "").await.0, 200);
+    }
+    app.service.flush_scans().await;
+    app.service
+        .create_user(
+            None,
+            NewAccount::new("st-gd", PASSWORD, "广东省局 吴科员", Role::Regulator)
+                .jurisdiction(&["440000".into()]),
+        )
+        .await
+        .unwrap();
+    let (gd, _) = signed_in(&app, "st-gd").await;
+
+    // Guangdong's figures: its maker's ten scans, not Beijing's two.
+    let (status, html) = page(&gd, &app, "/statistics").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("统计概览") && html.contains("监管辖区：广东省 440000"),
+        "{html}"
+    );
+    let scans = row(&html, "scans");
+    assert!(
+        scans.contains("扫码次数") && scans.contains(">10<"),
+        "{scans}"
+    );
+    assert!(row(&html, "codes_scanned").contains(">5<"));
+    assert!(
+        row(&html, "codes_issued").contains(">5<"),
+        "five codes activated today"
+    );
+    assert!(row(&html, "batches_active").contains(">1<"));
+    let chart = &html[html.find("id=\"chart\"").expect("the chart")..];
+    assert!(
+        chart.contains("<svg") && chart.contains("扫码次数"),
+        "{chart}"
+    );
+    assert!(html.contains("id=\"series\""), "the chart's table");
+    for english in [">scans<", ">count<", ">day<", "codes_scanned<"] {
+        assert!(!html.contains(english), "{english} shown in English");
+    }
+
+    // The trend as CSV, for Excel.
+    let r = gd
+        .get(app.url("/statistics/series.csv?indicator=scans&by=week"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = r.text().await.unwrap();
+    assert!(csv.starts_with("\u{feff}开始日期,结束日期,数值"), "{csv}");
+    let total: f64 = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap().parse::<f64>().unwrap_or(0.0))
+        .sum();
+    assert_eq!(total, 10.0, "{csv}");
+
+    // Drilled to Shenzhen, and to Guangzhou where nothing was scanned.
+    let (_, html) = page(&gd, &app, "/statistics?region=440300").await;
+    assert!(row(&html, "scans").contains(">10<"));
+    let (_, html) = page(&gd, &app, "/statistics?region=440100").await;
+    assert!(row(&html, "scans").contains(">0<"));
+    // Beijing is not Guangdong's to read.
+    assert_eq!(page(&gd, &app, "/statistics?region=110000").await.0, 404);
+    // A period typed wrong: the form again, naming the field.
+    let (status, html) = page(&gd, &app, "/statistics?from=2026-12-01&to=2026-11-01").await;
+    assert_eq!(status, 200);
+    let error = &html[html.find("id=\"stat-error\"").expect("the error")..];
+    assert!(error.contains("开始日期"), "{error}");
+
+    // The manufacturer: its own products only, no region to choose.
+    let (own, _) = person(
+        &app,
+        "st-maker",
+        "张厂长",
+        Role::ManufacturerAdmin,
+        maker_id,
+    )
+    .await;
+    let (_, html) = page(&own, &app, "/statistics").await;
+    assert!(html.contains("本企业的产品"), "{html}");
+    assert!(row(&html, "scans").contains(">10<"));
+    assert!(!html.contains("name=\"region\""));
+
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    log_in(&driver, &app, "st-gd").await;
+    driver.click("#nav-statistics").await;
+    let html = driver
+        .wait_for("the dashboard", |url, html| {
+            url.contains("/statistics") && html.contains("id=\"chart\"")
+        })
+        .await;
+    assert!(html.contains("<svg"), "the chart is drawn");
+    driver.screenshot("statistics-dashboard.png").await;
+}

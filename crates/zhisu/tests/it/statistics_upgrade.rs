@@ -1,0 +1,142 @@
+//! An upgraded deployment's statistics (issue 18, migration 0028): a
+//! SQLite file written by the migrations before statistics, with records,
+//! alerts and scans in it, is opened by this version; the rollups then
+//! count what was stored before — batches, feedback and codes issued on the
+//! day they were filed, alerts and folded scans on their days, each code's
+//! days with the day before — and leave scans not yet folded to the fold.
+
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Connection};
+use zhisu_domain::auth::ListScope;
+use zhisu_domain::statistics::rollup::Measure;
+use zhisu_store::{StatFilter, StatStore};
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+#[tokio::test]
+async fn an_upgrade_counts_what_was_stored_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("zhisu.db");
+    let url = format!("sqlite://{}", file.display());
+    // The migrations before statistics, run as an older version did.
+    let older = dir.path().join("older");
+    std::fs::create_dir(&older).unwrap();
+    let all = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../zhisu-store-sql/migrations/sqlite"
+    );
+    for entry in std::fs::read_dir(all).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().into_string().unwrap();
+        if name.as_str() < "0028" {
+            std::fs::copy(entry.path(), older.join(&name)).unwrap();
+        }
+    }
+    let mut c = SqliteConnectOptions::from_str(&url)
+        .unwrap()
+        .create_if_missing(true)
+        .connect()
+        .await
+        .unwrap();
+    sqlx::migrate::Migrator::new(older.as_path())
+        .await
+        .unwrap()
+        .run(&mut c)
+        .await
+        .unwrap();
+    let filed = "2026-10-01T02:00:00.000000Z";
+    for sql in [
+        format!("insert into records (id, kind, enterprise_id, name, region_code, tag, version, created_at, updated_at, updated_by) values \
+            (1, 'enterprise', 1, 'E', '440305', 'manufacturer', 1, '{filed}', '{filed}', 'old'), \
+            (2, 'product', 1, 'P', '440305', 'gas-appliance', 1, '{filed}', '{filed}', 'old')"),
+        format!("insert into records (id, kind, enterprise_id, parent_id, name, region_code, tag, version, created_at, updated_at, updated_by) values \
+            (3, 'batch', 1, 2, 'B', '440305', 'active', 1, '{filed}', '{filed}', 'old'), \
+            (4, 'feedback', 1, 2, 'F', '440305', 'open', 1, '{filed}', '{filed}', 'old')"),
+        format!("insert into record_versions (record_id, version, kind, body, created_at, created_by, leaf_index) values \
+            (2, 1, 'product', '{{\"code_scheme\":\"gs1\",\"trace_level\":\"per-item\"}}', '{filed}', 'old', 0), \
+            (3, 1, 'batch', '{{\"quantity\":40,\"status\":\"active\"}}', '{filed}', 'old', 1)"),
+        // A: twice on 11-01 (Beijing), once on 11-03; B on 11-03 (16:30 UTC
+        // on 11-02); C after the fold's mark.
+        "insert into scans (id, code, product_id, batch_id, at, client) values \
+            (1, 'A', 2, 3, '2026-11-01T02:00:00.000000Z', 'api'), \
+            (2, 'A', 2, 3, '2026-11-01T03:00:00.000000Z', 'api'), \
+            (3, 'A', 2, 3, '2026-11-03T02:00:00.000000Z', 'api'), \
+            (4, 'B', 2, 3, '2026-11-02T16:30:00.000000Z', 'api'), \
+            (5, 'C', 2, 3, '2026-11-04T02:00:00.000000Z', 'api')".into(),
+        "insert into scan_counts (code, count, first_at) values \
+            ('A', 3, '2026-11-01T02:00:00.000000Z'), ('B', 1, '2026-11-02T16:30:00.000000Z')".into(),
+        "update scan_fold set upto = 4".into(),
+        "insert into alerts (kind, code, product_id, batch_id, enterprise_id, region_code, at, detail) values \
+            ('diversion', 'A', 2, 3, 1, '440305', '2026-11-03T02:00:00.000000Z', 'old'), \
+            ('guessing', 'Z', null, null, 1, '440305', '2026-11-03T02:00:00.000000Z', 'old')".into(),
+    ] {
+        sqlx::query(&sql).execute(&mut c).await.unwrap();
+    }
+    c.close().await.unwrap();
+
+    // This version opens it: migration 0028 runs.
+    let store = zhisu_store_sql::SqliteStore::connect(&url).await.unwrap();
+    let mut rows = store
+        .stat_rows(
+            &StatFilter {
+                places: ListScope::Regions(vec!["4403".into()]),
+                category: Some("gas-appliance".into()),
+            },
+            &Measure::ALL,
+            d("2026-01-01"),
+            d("2026-12-31"),
+        )
+        .await
+        .unwrap();
+    rows.sort_by(|a, b| (a.measure, a.day, &a.detail).cmp(&(b.measure, b.day, &b.detail)));
+    let got: Vec<(&str, String, &str, i64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.measure.as_str(),
+                r.day.to_string(),
+                r.detail.as_str(),
+                r.value,
+            )
+        })
+        .collect();
+    let want = vec![
+        ("scans", "2026-11-01".to_string(), "", 2),
+        ("scans", "2026-11-03".to_string(), "", 2),
+        ("code_days", "2026-11-01".to_string(), "", 1),
+        ("code_days", "2026-11-03".to_string(), "", 1),
+        ("code_days", "2026-11-03".to_string(), "2026-11-01", 1),
+        ("alerts_diversion", "2026-11-03".to_string(), "", 1),
+        ("batches", "2026-10-01".to_string(), "active", 1),
+        ("codes_issued", "2026-10-01".to_string(), "per-item/gs1", 40),
+        ("feedback", "2026-10-01".to_string(), "open", 1),
+    ];
+    let mut want = want;
+    want.sort_by_key(|(m, day, detail, _)| {
+        (Measure::parse(m).unwrap(), day.clone(), detail.to_string())
+    });
+    assert_eq!(got, want);
+    // Each folded code's last day is kept for the folds to come.
+    let mut c = SqliteConnectOptions::from_str(&url)
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let last: Vec<(String, Option<String>)> =
+        sqlx::query_as("select code, last_day from scan_counts order by code")
+            .fetch_all(&mut c)
+            .await
+            .unwrap();
+    assert_eq!(
+        last,
+        [
+            ("A".to_string(), Some("2026-11-03".to_string())),
+            ("B".to_string(), Some("2026-11-03".to_string()))
+        ]
+    );
+}
