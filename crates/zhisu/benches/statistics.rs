@@ -279,7 +279,7 @@ async fn main() {
     let folded = service.fold_leftover_scans().await.unwrap();
     let fold = t.elapsed();
     println!(
-        "fold | {folded} scans added to the statistics in {:.1} s ({:.0} scans/s)",
+        "fold | {folded} scans folded into their summaries and the statistics in {:.1} s ({:.0} scans/s)",
         fold.as_secs_f64(),
         folded as f64 / fold.as_secs_f64()
     );
