@@ -7,7 +7,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zhisu_domain::statistics::{glossary, IndicatorDef};
-use zhisu_service::{Series, StatRequest, Summary};
+use zhisu_service::{RegionBreakdown, Series, StatRequest, Summary};
 
 use crate::auth::Auth;
 use crate::error::{ApiQuery, ApiResult, Problem};
@@ -93,6 +93,51 @@ pub async fn statistics_series(
         state
             .service
             .statistics_series(&by, &req, &p.indicator, by_grain, p.k)
+            .await?,
+    ))
+}
+
+/// `GET /api/v1/statistics/breakdown`: which indicator, over which period
+/// and places.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct BreakdownParams {
+    /// An indicator ID from `/api/v1/statistics/indicators`.
+    pub indicator: String,
+    /// First day, `YYYY-MM-DD` (Asia/Shanghai).
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD`, inclusive.
+    pub to: Option<String>,
+    /// A GB/T 2260 code inside the reader's jurisdiction: its cities (or
+    /// districts) are listed.
+    pub region: Option<String>,
+    pub category: Option<String>,
+}
+
+/// An indicator over a period by the regions one level below the places
+/// read — the platform by province, a province by city, a city by
+/// district — largest first (regulators and the platform's administrators).
+#[utoipa::path(get, path = "/api/v1/statistics/breakdown", tag = "statistics", params(BreakdownParams),
+    responses((status = 200, body = RegionBreakdown), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn statistics_breakdown(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ApiQuery(p): ApiQuery<BreakdownParams>,
+) -> ApiResult<Json<RegionBreakdown>> {
+    let req = StatRequest {
+        from: p.from,
+        to: p.to,
+        region: p.region,
+        category: p.category,
+        enterprise_id: None,
+    };
+    Ok(Json(
+        state
+            .service
+            .statistics_breakdown(&by, &req, &p.indicator)
             .await?,
     ))
 }

@@ -80,7 +80,9 @@ pub use retention::{ExpiredRecord, PurgeReport};
 pub use reviews::{QueueCounts, QueueFilter};
 pub use scan::{client_kind, LedgerRef, ScanContext, ScanCount, ScanView, ScanWarning};
 pub use sealer::{ContactKey, Sealer};
-pub use statistics::{Figure, Series, StatRequest, Summary, DEFAULT_K};
+pub use statistics::{
+    Figure, RegionBreakdown, RegionFigure, Series, StatRequest, Summary, DEFAULT_K,
+};
 pub use subscriptions::{
     gs1_signature, is_public_ip, names_private_host, Subscription, Watch, Webhook, GS1_SIGNATURE,
 };

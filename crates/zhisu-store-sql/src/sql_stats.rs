@@ -258,6 +258,81 @@ macro_rules! sql_stats {
             apply_stats(tx, &[delta]).await
         }
 
+        /// The rollup rows a filter admits, summed by measure, day and
+        /// detail (and by region prefix of `digits` digits when asked): a
+        /// flow's from `from`, a stock's from its first day, to `to`.
+        async fn stat_rows_of(
+            reader: &sqlx::Pool<$db>,
+            filter: &StatFilter,
+            measures: &[Measure],
+            from: chrono::NaiveDate,
+            to: chrono::NaiveDate,
+            digits: Option<usize>,
+        ) -> StoreResult<Vec<(String, MeasureRow)>> {
+            if measures.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut binds = vec![Bind::Text(to.to_string()), Bind::Text(from.to_string())];
+            let names = |stock: bool| {
+                let list: Vec<String> =
+                    measures.iter().filter(|m| m.is_stock() == stock).map(|m| format!("'{}'", m.as_str())).collect();
+                if list.is_empty() { "''".to_string() } else { list.join(", ") }
+            };
+            // A stock sums from its first day; a flow from the period's.
+            let mut conditions = vec![
+                "s.day <= $1".to_string(),
+                format!("(s.measure in ({}) or (s.measure in ({}) and s.day >= $2))", names(true), names(false)),
+            ];
+            let table = match &filter.places {
+                ListScope::Enterprise(e) => {
+                    binds.push(Bind::I64(*e));
+                    conditions.push(format!("s.enterprise_id = ${}", binds.len()));
+                    if let Some(category) = &filter.category {
+                        binds.push(Bind::Text(category.clone()));
+                        conditions.push(format!("s.category = ${}", binds.len()));
+                    }
+                    "stat_days"
+                }
+                places => {
+                    add_scope(&mut conditions, &mut binds, places, "s");
+                    if let Some(category) = &filter.category {
+                        binds.push(Bind::Text(category.clone()));
+                        conditions.push(format!("s.category = ${}", binds.len()));
+                    }
+                    "stat_region_days"
+                }
+            };
+            // PostgreSQL refuses a constant in `group by`: no region, no term.
+            let (region, by_region) = match digits {
+                Some(n) => (format!("substr(s.region_code, 1, {n})"), format!("substr(s.region_code, 1, {n}), ")),
+                None => ("''".to_string(), String::new()),
+            };
+            let sql = format!(
+                "select {region} as region, s.measure, s.day, s.detail, cast(sum(s.value) as bigint) as value from {table} s \
+                 where {} group by {by_region}s.measure, s.day, s.detail",
+                conditions.join(" and ")
+            );
+            let rows = bind_all!(sqlx::query(&sql), &binds).fetch_all(reader).await.map_err(map_err)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let measure: String = row.try_get("measure").map_err(map_err)?;
+                let day: String = row.try_get("day").map_err(map_err)?;
+                let (Some(measure), Ok(day)) = (Measure::parse(&measure), day.parse()) else {
+                    return Err(StoreError::Internal(format!("statistics row {measure} {day}")));
+                };
+                out.push((
+                    row.try_get::<String, _>("region").map_err(map_err)?,
+                    MeasureRow {
+                        measure,
+                        day,
+                        detail: row.try_get("detail").map_err(map_err)?,
+                        value: row.try_get("value").map_err(map_err)?,
+                    },
+                ));
+            }
+            Ok(out)
+        }
+
         #[async_trait]
         impl StatStore for $store {
             async fn stat_rows(
@@ -267,60 +342,22 @@ macro_rules! sql_stats {
                 from: chrono::NaiveDate,
                 to: chrono::NaiveDate,
             ) -> StoreResult<Vec<MeasureRow>> {
-                if measures.is_empty() {
-                    return Ok(Vec::new());
+                let rows = stat_rows_of(&self.reader, filter, measures, from, to, None).await?;
+                Ok(rows.into_iter().map(|(_, row)| row).collect())
+            }
+
+            async fn stat_rows_by_region(
+                &self,
+                filter: &StatFilter,
+                measures: &[Measure],
+                from: chrono::NaiveDate,
+                to: chrono::NaiveDate,
+                digits: usize,
+            ) -> StoreResult<Vec<(String, MeasureRow)>> {
+                if matches!(filter.places, ListScope::Enterprise(_)) {
+                    return Err(StoreError::Internal("an enterprise's rollups have no region".into()));
                 }
-                let mut binds = vec![Bind::Text(to.to_string()), Bind::Text(from.to_string())];
-                let names = |stock: bool| {
-                    let list: Vec<String> =
-                        measures.iter().filter(|m| m.is_stock() == stock).map(|m| format!("'{}'", m.as_str())).collect();
-                    if list.is_empty() { "''".to_string() } else { list.join(", ") }
-                };
-                // A stock sums from its first day; a flow from the period's.
-                let mut conditions = vec![
-                    "s.day <= $1".to_string(),
-                    format!("(s.measure in ({}) or (s.measure in ({}) and s.day >= $2))", names(true), names(false)),
-                ];
-                let table = match &filter.places {
-                    ListScope::Enterprise(e) => {
-                        binds.push(Bind::I64(*e));
-                        conditions.push(format!("s.enterprise_id = ${}", binds.len()));
-                        if let Some(category) = &filter.category {
-                            binds.push(Bind::Text(category.clone()));
-                            conditions.push(format!("s.category = ${}", binds.len()));
-                        }
-                        "stat_days"
-                    }
-                    places => {
-                        add_scope(&mut conditions, &mut binds, places, "s");
-                        if let Some(category) = &filter.category {
-                            binds.push(Bind::Text(category.clone()));
-                            conditions.push(format!("s.category = ${}", binds.len()));
-                        }
-                        "stat_region_days"
-                    }
-                };
-                let sql = format!(
-                    "select s.measure, s.day, s.detail, cast(sum(s.value) as bigint) as value from {table} s \
-                     where {} group by s.measure, s.day, s.detail",
-                    conditions.join(" and ")
-                );
-                let rows = bind_all!(sqlx::query(&sql), &binds).fetch_all(&self.reader).await.map_err(map_err)?;
-                let mut out = Vec::with_capacity(rows.len());
-                for row in &rows {
-                    let measure: String = row.try_get("measure").map_err(map_err)?;
-                    let day: String = row.try_get("day").map_err(map_err)?;
-                    let (Some(measure), Ok(day)) = (Measure::parse(&measure), day.parse()) else {
-                        return Err(StoreError::Internal(format!("statistics row {measure} {day}")));
-                    };
-                    out.push(MeasureRow {
-                        measure,
-                        day,
-                        detail: row.try_get("detail").map_err(map_err)?,
-                        value: row.try_get("value").map_err(map_err)?,
-                    });
-                }
-                Ok(out)
+                stat_rows_of(&self.reader, filter, measures, from, to, Some(digits.clamp(2, 6))).await
             }
         }
     };

@@ -31,4 +31,16 @@ pub trait StatStore: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
     ) -> StoreResult<Vec<MeasureRow>>;
+
+    /// As [`StatStore::stat_rows`] for places of regions (not an
+    /// enterprise's), summed by the first `digits` digits of the region
+    /// code (2: province, 4: city, 6: district) and tagged with them.
+    async fn stat_rows_by_region(
+        &self,
+        filter: &StatFilter,
+        measures: &[Measure],
+        from: NaiveDate,
+        to: NaiveDate,
+        digits: usize,
+    ) -> StoreResult<Vec<(String, MeasureRow)>>;
 }

@@ -12,7 +12,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use zhisu_domain::product::CATEGORIES;
 use zhisu_domain::statistics::{Indicator, Unit};
-use zhisu_service::{Series, ServiceError, StatRequest, Summary};
+use zhisu_service::{RegionBreakdown, Series, ServiceError, StatRequest, Summary};
 
 use crate::i18n::Lang;
 use crate::{charts, SignedIn, WebState};
@@ -179,10 +179,7 @@ async fn scope_label(
     q: &DashboardQuery,
 ) -> String {
     let zh = lang == Lang::Zh;
-    let place = |code: &str| {
-        let province = zhisu_codes::region::province_name(code).unwrap_or("");
-        format!("{province} {code}").trim().to_string()
-    };
+    let place = region_label;
     let mut out = match principal.role {
         zhisu_domain::Role::PlatformAdmin => lang.text("sd_scope_all").to_string(),
         zhisu_domain::Role::Regulator => format!(
@@ -250,18 +247,28 @@ pub async fn dashboard(
     SignedIn(page, s): SignedIn,
     Query(q): Query<DashboardQuery>,
 ) -> Response {
-    let loaded: Result<(Summary, Series), ServiceError> = async {
+    let loaded: Result<Loaded, ServiceError> = async {
         let req = q.request()?;
         let summary = state.service.statistics_summary(&s.principal, &req).await?;
         let series = state
             .service
             .statistics_series(&s.principal, &req, q.indicator(), q.by(), None)
             .await?;
-        Ok((summary, series))
+        // Where: the regions one level down, for those who read regions.
+        let breakdown = match s.principal.list_scope() {
+            zhisu_domain::auth::ListScope::Enterprise(_) => None,
+            _ => Some(
+                state
+                    .service
+                    .statistics_breakdown(&s.principal, &req, q.indicator())
+                    .await?,
+            ),
+        };
+        Ok((Some(summary), Some(series), breakdown))
     }
     .await;
-    let (summary, series) = match loaded {
-        Ok(found) => (Some(found.0), Some(found.1)),
+    let read = match loaded {
+        Ok(read) => read,
         // A period or indicator typed wrong: the form again, with what to fix.
         Err(ServiceError::Invalid(invalid)) => {
             let error = invalid
@@ -270,21 +277,36 @@ pub async fn dashboard(
                 .map(|e| e.message.clone())
                 .collect::<Vec<_>>()
                 .join("；");
-            return render(&state, &page, &s.principal, &q, None, None, Some(error)).await;
+            return render(
+                &state,
+                &page,
+                &s.principal,
+                &q,
+                (None, None, None),
+                Some(error),
+            )
+            .await;
         }
         Err(e) => return state.error_page(&page, e),
     };
-    render(&state, &page, &s.principal, &q, summary, series, None).await
+    render(&state, &page, &s.principal, &q, read, None).await
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the dashboard read: the summary, the trend and where it happened.
+type Loaded = (Option<Summary>, Option<Series>, Option<RegionBreakdown>);
+
+/// A region as a person reads it: its province's name and its code.
+fn region_label(code: &str) -> String {
+    let province = zhisu_codes::region::province_name(code).unwrap_or("");
+    format!("{province} {code}").trim().to_string()
+}
+
 async fn render(
     state: &WebState,
     page: &crate::Page,
     principal: &zhisu_domain::Principal,
     q: &DashboardQuery,
-    summary: Option<Summary>,
-    series: Option<Series>,
+    (summary, series, breakdown): Loaded,
     error: Option<String>,
 ) -> Response {
     let lang = page.lang;
@@ -364,6 +386,20 @@ async fn render(
         }
         None => (None, Vec::new(), None),
     };
+    let regions: Vec<_> = breakdown
+        .iter()
+        .flat_map(|b| b.regions.iter().map(move |r| (b.unit, r)))
+        .map(|(unit, r)| {
+            minijinja::context! {
+                name => region_label(&r.region_code),
+                value => figure(r.value, unit),
+                link => format!("?{}", q.with(&[("region", &r.region_code)])),
+            }
+        })
+        .collect();
+    let level = breakdown
+        .as_ref()
+        .map(|b| lang.text(&format!("sd_level_{}", b.level)).to_string());
     let today = zhisu_service::today_in_shanghai();
     let last_month_end = today.with_day(1).expect("day 1") - chrono::Duration::days(1);
     let quick = [
@@ -407,7 +443,7 @@ async fn render(
             by,
             show_region => principal.role == zhisu_domain::Role::Regulator || principal.is_admin(),
             jurisdiction => principal.jurisdiction.iter().map(|r| r.as_str().to_string()).collect::<Vec<_>>(),
-            figures, period, chart, points, series_name, quick, indicators, categories, error,
+            figures, period, chart, points, series_name, quick, indicators, categories, error, regions, level,
             csv => format!("/statistics/series.csv?{}", q.with(&[])),
         },
     )

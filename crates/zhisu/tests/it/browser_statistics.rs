@@ -96,6 +96,18 @@ async fn the_dashboard_shows_each_reader_its_figures_trend_and_table() {
         .sum();
     assert_eq!(total, 10.0, "{csv}");
 
+    // Where: by city, Shenzhen with its ten, a link to drill into it.
+    let table = &html[html
+        .find("id=\"breakdown\"")
+        .expect("the breakdown by city")..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert!(
+        table.contains("广东省 440300") && table.contains(">10<"),
+        "{table}"
+    );
+    assert!(table.contains("region=440300"), "{table}");
+    assert!(!table.contains("110000"), "{table}");
+
     // Drilled to Shenzhen, and to Guangzhou where nothing was scanned.
     let (_, html) = page(&gd, &app, "/statistics?region=440300").await;
     assert!(row(&html, "scans").contains(">10<"));
@@ -122,6 +134,10 @@ async fn the_dashboard_shows_each_reader_its_figures_trend_and_table() {
     assert!(html.contains("本企业的产品"), "{html}");
     assert!(row(&html, "scans").contains(">10<"));
     assert!(!html.contains("name=\"region\""));
+    assert!(
+        !html.contains("id=\"breakdown\""),
+        "no regions for a manufacturer"
+    );
 
     let Some(driver) = Driver::start().await else {
         return;

@@ -437,6 +437,45 @@ async fn every_summary_indicator_equals_its_recount_from_the_raw_rows() {
             assert!(all[id] > 0, "{engine}: nothing generated for {id}");
         }
 
+        // Where: each region one level down recounted, and none left out.
+        let (from, to) = (today - Duration::days(41), today);
+        // (Scans of codes no product holds are in no region.)
+        let placed: Sees = Box::new(|a: &At| !a.region.is_empty());
+        for (who, key, filter, digits, whole) in [
+            ("admin", &admin, "", 2, &placed),
+            ("gd", &gd, "", 4, &readers[1].3),
+            ("gd/shenzhen", &gd, "&region=440300", 6, &readers[2].3),
+        ] {
+            for id in ["scans", "codes_scanned", "batches_active"] {
+                let (status, b) = app
+                    .get(key, &format!("/api/v1/statistics/breakdown?indicator={id}&from={from}&to={to}{filter}"))
+                    .await;
+                assert_eq!(status, 200, "{engine} {who}: {b}");
+                let mut total = 0;
+                for r in b["regions"].as_array().unwrap() {
+                    let code = r["region_code"].as_str().unwrap().to_string();
+                    let prefix = code[..digits].to_string();
+                    let sees: Sees = Box::new(move |a: &At| a.region.starts_with(&prefix));
+                    let want = recount(&raw, &sees, from, to)[id];
+                    let got = r["value"].as_f64().unwrap() as i64;
+                    assert_eq!(got, want, "{engine} {who} {id} {code}");
+                    total += got;
+                }
+                assert_eq!(
+                    total,
+                    recount(&raw, whole, from, to)[id],
+                    "{engine} {who} {id}: every region listed"
+                );
+            }
+        }
+        let (status, _) = app
+            .get(&k1, "/api/v1/statistics/breakdown?indicator=scans")
+            .await;
+        assert_eq!(
+            status, 403,
+            "{engine}: a manufacturer's figures have no regions"
+        );
+
         // A series by week: each point recounted over its own days.
         let (from, to) = (today - Duration::days(41), today);
         let (status, series) = app
