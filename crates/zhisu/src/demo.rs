@@ -5,6 +5,7 @@
 //! state, and an amended product with history.
 
 mod cases;
+mod history;
 mod reviews;
 
 use anyhow::Context;
@@ -316,9 +317,13 @@ const STATES: &[BatchStatus] = &[
     BatchStatus::Rejected,
 ];
 
-/// Fills an empty store with the demo province. Returns false (and does
-/// nothing) when the store already has accounts.
-pub async fn seed(service: &Service) -> anyhow::Result<bool> {
+/// Fills an empty store with the demo province, and (given the store) its
+/// past eight weeks of scans. Returns false (and does nothing) when the
+/// store already has accounts.
+pub async fn seed(
+    service: &Service,
+    store: Option<std::sync::Arc<dyn zhisu_store::Store>>,
+) -> anyhow::Result<bool> {
     if service.count_users().await? > 0 {
         return Ok(false);
     }
@@ -587,6 +592,12 @@ pub async fn seed(service: &Service) -> anyhow::Result<bool> {
         .context("the demo's verification sweep")?;
     cases::open_cases(service, &owners, &gd_regulator, &zj_regulator, toys_refiled).await?;
     reviews::seed_queue(service, &gd_regulator).await?;
+    // 统计概览 (issue 18): weeks of scans, so the trend has a shape.
+    if let Some(store) = store {
+        history::scan_history(store, service, &admin)
+            .await
+            .context("the demo's weeks of scans")?;
+    }
     Ok(true)
 }
 

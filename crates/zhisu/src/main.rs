@@ -354,7 +354,7 @@ async fn main() -> anyhow::Result<()> {
                 "Seeding the demo province into {} …",
                 settings.data.display()
             );
-            if zhisu::demo::seed(&service).await? {
+            if zhisu::demo::seed(&service, Some(engine.store())).await? {
                 eprintln!("Demo data created.");
             } else {
                 eprintln!("The data folder already has accounts; keeping what is there.");

@@ -238,6 +238,34 @@ async fn demo_seeds_then_serve_answers_with_a_cli_key() {
         .map(|e| e["region_code"].as_str().unwrap()[..2].to_string())
         .collect();
     assert!(provinces.len() >= 3, "{provinces:?}");
+    // 统计概览 (issue 18) has eight weeks of scans to show, and the day of
+    // many among them flagged.
+    let today = zhisu_service::today_in_shanghai();
+    let series: serde_json::Value = client
+        .get(format!(
+            "{base}/api/v1/statistics/series?indicator=scans&by=day&from={}&to={today}",
+            today - chrono::Duration::days(56)
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let points = series["points"].as_array().unwrap();
+    let scans: f64 = points.iter().map(|p| p["value"].as_f64().unwrap()).sum();
+    assert!(scans > 1000.0, "{series}");
+    let flagged: Vec<&str> = points
+        .iter()
+        .filter(|p| p["anomaly"] == true)
+        .map(|p| p["from"].as_str().unwrap())
+        .collect();
+    let spike = (today - chrono::Duration::days(9)).to_string();
+    assert!(
+        flagged.contains(&spike.as_str()),
+        "{flagged:?} lacks {spike}"
+    );
 
     // Demo log-ins work in the page.
     let html = client.get(format!("{base}/login")).send().await.unwrap();
