@@ -3,7 +3,9 @@
 //! window's median ± k·MAD, the median absolute deviation scaled by 1.4826
 //! so that it estimates the standard deviation of normal data (Rousseeuw
 //! & Croux 1993). A median and a MAD are not moved by the outliers they
-//! are meant to find, as a mean and a standard deviation are. Seasonality
+//! are meant to find, as a mean and a standard deviation are. For counts σ
+//! is never taken below the Poisson noise of the median (√median, at least
+//! 1), so the odd scan on quiet days is not flagged. Seasonality
 //! (weekends, holidays) is not removed here: a caller reads a series by
 //! week or compares like days. Written here because it is a few lines over
 //! sorted slices; no crate is needed.
@@ -37,6 +39,24 @@ fn median(sorted: &[f64]) -> f64 {
 /// With a MAD of 0 (a flat window) the band is the median itself: a flat
 /// series that moves is an anomaly.
 pub fn bands(series: &[f64], window: usize, k: f64) -> Vec<Option<Band>> {
+    bands_with_floor(series, window, k, |_| 0.0)
+}
+
+/// As [`bands`], with the estimated σ never below `floor(median)`. For
+/// counts the floor is the Poisson noise of the median, √median and at
+/// least 1: a window of quiet days (MAD 0) does not flag the first scan of
+/// a week, while a day of ten times the usual still stands out.
+pub fn counts_floor(median: f64) -> f64 {
+    median.max(1.0).sqrt()
+}
+
+/// [`bands`] with a floor under σ (see [`counts_floor`]).
+pub fn bands_with_floor(
+    series: &[f64],
+    window: usize,
+    k: f64,
+    floor: impl Fn(f64) -> f64,
+) -> Vec<Option<Band>> {
     series
         .iter()
         .enumerate()
@@ -49,7 +69,7 @@ pub fn bands(series: &[f64], window: usize, k: f64) -> Vec<Option<Band>> {
             let m = median(&past);
             let mut deviations: Vec<f64> = past.iter().map(|v| (v - m).abs()).collect();
             deviations.sort_by(f64::total_cmp);
-            let spread = k * MAD_TO_SIGMA * median(&deviations);
+            let spread = k * (MAD_TO_SIGMA * median(&deviations)).max(floor(m));
             let (low, high) = (m - spread, m + spread);
             Some(Band {
                 median: m,
@@ -64,6 +84,30 @@ pub fn bands(series: &[f64], window: usize, k: f64) -> Vec<Option<Band>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Counts on quiet days: the odd scan is noise, not an anomaly; a burst
+    /// still is.
+    #[test]
+    fn a_quiet_count_series_flags_a_burst_not_a_single_scan() {
+        let mut quiet = vec![0.0; 28];
+        quiet.extend([1.0, 2.0, 0.0, 40.0]);
+        let judged = bands_with_floor(&quiet, 28, 3.0, counts_floor);
+        let flagged: Vec<usize> = judged
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.is_some_and(|b| b.anomaly))
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(flagged, vec![31]);
+        // Without the floor, every scan on a quiet day was flagged.
+        assert_eq!(
+            bands(&quiet, 28, 3.0)
+                .iter()
+                .filter(|b| b.is_some_and(|b| b.anomaly))
+                .count(),
+            3
+        );
+    }
 
     fn flagged(series: &[f64], window: usize, k: f64) -> Vec<usize> {
         bands(series, window, k)

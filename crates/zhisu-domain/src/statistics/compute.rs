@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::anomaly::{bands, Band};
+use super::anomaly::{bands, bands_with_floor, counts_floor, Band};
 use super::period::{buckets, Grain, Period};
 use super::rollup::Measure;
 use super::Indicator;
@@ -173,7 +173,11 @@ pub fn series(
     cuts.extend(own);
     let values: Vec<Option<f64>> = cuts.iter().map(|b| value(indicator, rows, b)).collect();
     let plain: Vec<f64> = values.iter().map(|v| v.unwrap_or(0.0)).collect();
-    let judged = bands(&plain, grain.window(), k);
+    // Counts are judged with their Poisson noise as the least spread.
+    let judged = match indicator.def().unit {
+        super::Unit::Count => bands_with_floor(&plain, grain.window(), k, counts_floor),
+        _ => bands(&plain, grain.window(), k),
+    };
     cuts.into_iter()
         .zip(values)
         .zip(judged)

@@ -42,16 +42,18 @@ pub async fn scan_history(
         ..Default::default()
     };
     let batches = service.list(admin, RecordKind::Batch, &filter).await?;
-    // (code, product, batch) of the first codes of each active batch.
-    let mut codes = Vec::new();
+    // Each active batch's first codes, with its product: a scan picks a
+    // batch, then one of its codes, so every maker has its share.
+    let mut lots = Vec::new();
     for batch in &batches.items {
         let product = batch.body["product_id"].as_i64();
         let plan = service.code_plan(admin, batch.id).await?;
-        for i in 0..plan.count.min(40) {
-            codes.push((plan.code(i), product, batch.id));
+        let codes: Vec<String> = (0..plan.count.min(40)).map(|i| plan.code(i)).collect();
+        if !codes.is_empty() {
+            lots.push((codes, product, batch.id));
         }
     }
-    if codes.is_empty() {
+    if lots.is_empty() {
         return Ok(0);
     }
     let mut dice = Dice(2026);
@@ -66,7 +68,7 @@ pub async fn scan_history(
             chrono::Weekday::Sat | chrono::Weekday::Sun
         );
         // A slow rise over the weeks, fewer on weekends, a spike.
-        let mut n = 30 + (DAYS - back) as u64 / 2 + dice.next(12);
+        let mut n = 60 + (DAYS - back) as u64 + dice.next(20);
         if weekend {
             n = n * 3 / 5;
         }
@@ -76,9 +78,9 @@ pub async fn scan_history(
         let mut times: Vec<i64> = (0..n).map(|_| dice.next(86_400) as i64).collect();
         times.sort_unstable();
         for t in times {
-            let (code, product, batch) = &codes[dice.next(codes.len() as u64) as usize];
+            let (codes, product, batch) = &lots[dice.next(lots.len() as u64) as usize];
             scans.push(NewScan {
-                code: code.clone(),
+                code: codes[dice.next(codes.len() as u64) as usize].clone(),
                 product_id: *product,
                 batch_id: Some(*batch),
                 at: midnight + Duration::seconds(t),
