@@ -367,7 +367,7 @@ async fn render(
                 .iter()
                 .map(|p| point_label(lang, by, p.from, p.to))
                 .collect();
-            let chart = charts::trend(&name, &labels, &sr.points, lang);
+            let chart = charts::trend(&name, &labels, &sr.points, sr.unit, lang);
             let points: Vec<_> = sr
                 .points
                 .iter()
