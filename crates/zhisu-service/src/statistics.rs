@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use zhisu_codes::RegionCode;
 use zhisu_domain::auth::ListScope;
 use zhisu_domain::auth::Tenancy;
-use zhisu_domain::statistics::compute::{self, Point, Rows};
+use zhisu_domain::statistics::compute::{self, serialize_figure, Point, Rows};
 use zhisu_domain::statistics::period::{Grain, Period};
 use zhisu_domain::statistics::{Indicator, Unit};
 use zhisu_domain::validation::{FieldError, Invalid};
@@ -48,7 +48,9 @@ pub struct Figure {
     pub name_zh: String,
     pub unit: Unit,
     /// None: a rate with nothing to divide by.
+    #[serde(serialize_with = "serialize_figure")]
     pub value: Option<f64>,
+    #[serde(serialize_with = "serialize_figure")]
     pub previous: Option<f64>,
 }
 
@@ -86,6 +88,7 @@ pub struct Series {
 pub struct RegionFigure {
     /// The GB/T 2260 code of the province, city or district (`440300`).
     pub region_code: String,
+    #[serde(serialize_with = "serialize_figure")]
     pub value: Option<f64>,
 }
 

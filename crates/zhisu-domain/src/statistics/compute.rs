@@ -128,6 +128,19 @@ pub fn value(indicator: Indicator, rows: &Rows, p: &Period) -> Option<f64> {
     }
 }
 
+/// Writes a figure as JSON: a whole number as an integer (515, not 515.0),
+/// a share or rate as it is.
+pub fn serialize_figure<S: serde::Serializer>(
+    value: &Option<f64>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) if v.fract() == 0.0 && v.abs() < 9.0e15 => s.serialize_i64(*v as i64),
+        Some(v) => s.serialize_f64(*v),
+        None => s.serialize_none(),
+    }
+}
+
 /// One point of a series.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Point {
@@ -135,6 +148,7 @@ pub struct Point {
     pub from: NaiveDate,
     #[schema(value_type = String, format = Date)]
     pub to: NaiveDate,
+    #[serde(serialize_with = "serialize_figure")]
     pub value: Option<f64>,
     /// The band of the trailing window it was judged against (None while
     /// the window is not yet full).
