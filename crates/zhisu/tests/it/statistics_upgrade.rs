@@ -12,23 +12,26 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 use zhisu_domain::auth::ListScope;
 use zhisu_domain::statistics::rollup::Measure;
-use zhisu_store::{StatFilter, StatStore};
+use zhisu_store::StatFilter;
+
+use crate::support::EngineKind;
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
-#[tokio::test]
-async fn an_upgrade_counts_what_was_stored_before() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("zhisu.db");
-    let url = format!("sqlite://{}", file.display());
-    // The migrations before statistics, run as an older version did.
-    let older = dir.path().join("older");
+/// A database made by the migrations before statistics (0001–0027), on
+/// either engine: its URL.
+async fn older_database(engine: EngineKind, dir: &std::path::Path) -> String {
+    let folder = match engine {
+        EngineKind::Sqlite => "sqlite",
+        EngineKind::Postgres => "postgres",
+    };
+    let older = dir.join(format!("older-{folder}"));
     std::fs::create_dir(&older).unwrap();
-    let all = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../zhisu-store-sql/migrations/sqlite"
+    let all = format!(
+        "{}/../zhisu-store-sql/migrations/{folder}",
+        env!("CARGO_MANIFEST_DIR")
     );
     for entry in std::fs::read_dir(all).unwrap() {
         let entry = entry.unwrap();
@@ -37,20 +40,67 @@ async fn an_upgrade_counts_what_was_stored_before() {
             std::fs::copy(entry.path(), older.join(&name)).unwrap();
         }
     }
-    let mut c = SqliteConnectOptions::from_str(&url)
-        .unwrap()
-        .create_if_missing(true)
-        .connect()
-        .await
-        .unwrap();
-    sqlx::migrate::Migrator::new(older.as_path())
-        .await
-        .unwrap()
-        .run(&mut c)
-        .await
-        .unwrap();
+    let migrator = sqlx::migrate::Migrator::new(older.as_path()).await.unwrap();
+    match engine {
+        EngineKind::Sqlite => {
+            let url = format!("sqlite://{}", dir.join("zhisu.db").display());
+            let mut c = SqliteConnectOptions::from_str(&url)
+                .unwrap()
+                .create_if_missing(true)
+                .connect()
+                .await
+                .unwrap();
+            migrator.run(&mut c).await.unwrap();
+            url
+        }
+        EngineKind::Postgres => {
+            let base = crate::support::postgres_base_url().expect("a PostgreSQL server");
+            let url = crate::support::fresh_postgres_database(&base).await;
+            let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+            migrator.run(&mut c).await.unwrap();
+            url
+        }
+    }
+}
+
+/// Runs statements on the database behind the platform's back.
+async fn execute(engine: EngineKind, url: &str, statements: &[String]) {
+    match engine {
+        EngineKind::Sqlite => {
+            let mut c = SqliteConnectOptions::from_str(url)
+                .unwrap()
+                .connect()
+                .await
+                .unwrap();
+            for sql in statements {
+                sqlx::query(sql).execute(&mut c).await.unwrap();
+            }
+        }
+        EngineKind::Postgres => {
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+            for sql in statements {
+                sqlx::query(sql).execute(&mut c).await.unwrap();
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_upgrade_counts_what_was_stored_before() {
+    let mut engines = vec![EngineKind::Sqlite];
+    if crate::support::postgres_base_url().is_some() {
+        engines.push(EngineKind::Postgres);
+    }
+    for engine in engines {
+        upgrade(engine).await;
+    }
+}
+
+async fn upgrade(engine: EngineKind) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = older_database(engine, dir.path()).await;
     let filed = "2026-10-01T02:00:00.000000Z";
-    for sql in [
+    let statements = [
         format!("insert into records (id, kind, enterprise_id, name, region_code, tag, version, created_at, updated_at, updated_by) values \
             (1, 'enterprise', 1, 'E', '440305', 'manufacturer', 1, '{filed}', '{filed}', 'old'), \
             (2, 'product', 1, 'P', '440305', 'gas-appliance', 1, '{filed}', '{filed}', 'old')"),
@@ -74,13 +124,18 @@ async fn an_upgrade_counts_what_was_stored_before() {
         "insert into alerts (kind, code, product_id, batch_id, enterprise_id, region_code, at, detail) values \
             ('diversion', 'A', 2, 3, 1, '440305', '2026-11-03T02:00:00.000000Z', 'old'), \
             ('guessing', 'Z', null, null, 1, '440305', '2026-11-03T02:00:00.000000Z', 'old')".into(),
-    ] {
-        sqlx::query(&sql).execute(&mut c).await.unwrap();
-    }
-    c.close().await.unwrap();
+    ];
+    execute(engine, &url, &statements).await;
 
     // This version opens it: migration 0028 runs.
-    let store = zhisu_store_sql::SqliteStore::connect(&url).await.unwrap();
+    let store: std::sync::Arc<dyn zhisu_store::Store> = match engine {
+        EngineKind::Sqlite => {
+            std::sync::Arc::new(zhisu_store_sql::SqliteStore::connect(&url).await.unwrap())
+        }
+        EngineKind::Postgres => {
+            std::sync::Arc::new(zhisu_store_sql::PgStore::connect(&url).await.unwrap())
+        }
+    };
     let mut rows = store
         .stat_rows(
             &StatFilter {
@@ -120,18 +175,28 @@ async fn an_upgrade_counts_what_was_stored_before() {
     want.sort_by_key(|(m, day, detail, _)| {
         (Measure::parse(m).unwrap(), day.clone(), detail.to_string())
     });
-    assert_eq!(got, want);
+    assert_eq!(got, want, "{engine:?}");
     // Each folded code's last day is kept for the folds to come.
-    let mut c = SqliteConnectOptions::from_str(&url)
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let last: Vec<(String, Option<String>)> =
-        sqlx::query_as("select code, last_day from scan_counts order by code")
-            .fetch_all(&mut c)
-            .await
-            .unwrap();
+    let last: Vec<(String, Option<String>)> = match engine {
+        EngineKind::Sqlite => {
+            let mut c = SqliteConnectOptions::from_str(&url)
+                .unwrap()
+                .connect()
+                .await
+                .unwrap();
+            sqlx::query_as("select code, last_day from scan_counts order by code")
+                .fetch_all(&mut c)
+                .await
+                .unwrap()
+        }
+        EngineKind::Postgres => {
+            let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+            sqlx::query_as("select code, last_day from scan_counts order by code")
+                .fetch_all(&mut c)
+                .await
+                .unwrap()
+        }
+    };
     assert_eq!(
         last,
         [

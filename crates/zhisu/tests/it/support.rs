@@ -55,7 +55,7 @@ fn with_database(url: &str, db: &str) -> String {
     format!("{base}/{db}{query}")
 }
 
-async fn fresh_postgres_database(base: &str) -> String {
+pub(crate) async fn fresh_postgres_database(base: &str) -> String {
     use sqlx::Connection;
     let name = format!("zhisu_test_{}", rand::thread_rng().gen::<u64>());
     let mut conn = sqlx::PgConnection::connect(base)
