@@ -38,6 +38,7 @@ pub fn measures_of(indicator: Indicator) -> Option<&'static [Measure]> {
         Indicator::BatchesActive => &[M::Batches],
         Indicator::RecallsOpen => &[M::Recalls],
         Indicator::FeedbackOpen => &[M::Feedback],
+        Indicator::Enterprises => &[M::Enterprises],
         _ => return None,
     })
 }
@@ -124,6 +125,7 @@ pub fn value(indicator: Indicator, rows: &Rows, p: &Period) -> Option<f64> {
         Indicator::BatchesActive => count(rows.stock(M::Batches, "active", p.to)),
         Indicator::RecallsOpen => count(rows.stock(M::Recalls, "open", p.to)),
         Indicator::FeedbackOpen => count(rows.stock(M::Feedback, "open", p.to)),
+        Indicator::Enterprises => count(rows.sum(M::Enterprises, None, p.to, |_| true)),
         _ => None,
     }
 }

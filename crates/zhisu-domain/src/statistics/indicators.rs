@@ -63,7 +63,7 @@ impl Indicator {
 
     /// What `GET /api/v1/statistics/summary` answers for a period (issue
     /// 18.6), in its order.
-    pub const SUMMARY: [Indicator; 8] = [
+    pub const SUMMARY: [Indicator; 9] = [
         Indicator::CodesIssued,
         Indicator::Scans,
         Indicator::CodesScanned,
@@ -72,6 +72,7 @@ impl Indicator {
         Indicator::AlertsDiversion,
         Indicator::RecallsOpen,
         Indicator::FeedbackOpen,
+        Indicator::Enterprises,
     ];
 
     pub fn as_str(self) -> &'static str {

@@ -46,10 +46,12 @@ pub enum Measure {
     Recalls,
     /// Feedback by status (stock changes).
     Feedback,
+    /// Enterprises registered, by kind (stock changes).
+    Enterprises,
 }
 
 impl Measure {
-    pub const ALL: [Measure; 8] = [
+    pub const ALL: [Measure; 9] = [
         Measure::Scans,
         Measure::CodeDays,
         Measure::AlertsCounterfeit,
@@ -58,6 +60,7 @@ impl Measure {
         Measure::CodesIssued,
         Measure::Recalls,
         Measure::Feedback,
+        Measure::Enterprises,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -70,6 +73,7 @@ impl Measure {
             Measure::CodesIssued => "codes_issued",
             Measure::Recalls => "recalls",
             Measure::Feedback => "feedback",
+            Measure::Enterprises => "enterprises",
         }
     }
 
@@ -82,7 +86,7 @@ impl Measure {
     pub fn is_stock(self) -> bool {
         matches!(
             self,
-            Measure::Batches | Measure::Recalls | Measure::Feedback
+            Measure::Batches | Measure::Recalls | Measure::Feedback | Measure::Enterprises
         )
     }
 
@@ -104,6 +108,7 @@ impl Measure {
             RecordKind::Batch => Some(Measure::Batches),
             RecordKind::Recall => Some(Measure::Recalls),
             RecordKind::Feedback => Some(Measure::Feedback),
+            RecordKind::Enterprise => Some(Measure::Enterprises),
             _ => None,
         }
     }

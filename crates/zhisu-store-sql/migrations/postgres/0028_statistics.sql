@@ -42,7 +42,7 @@ select distinct s.code, coalesce(s.product_id, 0) as product_id, to_char((s.at::
 from scans s where s.id <= (select upto from scan_fold where id = 1);
 
 create temporary table stat_seed as
-select case r.kind when 'batch' then 'batches' when 'recall' then 'recalls' else 'feedback' end as measure,
+select case r.kind when 'batch' then 'batches' when 'recall' then 'recalls' when 'enterprise' then 'enterprises' else 'feedback' end as measure,
        to_char((r.created_at::timestamptz) at time zone 'Asia/Shanghai', 'YYYY-MM-DD') as day,
        coalesce(r.enterprise_id, 0) as enterprise_id,
        coalesce(r.parent_id, 0) as product_id,
@@ -51,7 +51,7 @@ select case r.kind when 'batch' then 'batches' when 'recall' then 'recalls' else
        coalesce(r.tag, '') as detail,
        1 as value
 from records r left join records p on p.id = r.parent_id
-where r.kind in ('batch', 'recall', 'feedback')
+where r.kind in ('batch', 'recall', 'feedback', 'enterprise')
 union all
 select 'codes_issued', to_char((r.created_at::timestamptz) at time zone 'Asia/Shanghai', 'YYYY-MM-DD'), coalesce(r.enterprise_id, 0), coalesce(r.parent_id, 0),
        r.region_code, coalesce(p.tag, ''),

@@ -43,6 +43,8 @@ struct Raw {
     histories: Vec<(String, At, Steps)>,
     /// (day activated, codes, place)
     issued: Vec<(NaiveDate, i64, At)>,
+    /// (day registered, place)
+    enterprises: Vec<(NaiveDate, At)>,
 }
 
 fn split(line: &str, n: usize) -> Vec<String> {
@@ -134,11 +136,22 @@ async fn raw(app: &TestApp) -> Raw {
         }
         histories.push((kind, at, steps));
     }
+    let mut enterprises = Vec::new();
+    for line in app
+        .strings(
+            "select cast(id as text) || '|' || region_code || '|' || created_at from records where kind = 'enterprise'",
+        )
+        .await
+    {
+        let f = split(&line, 3);
+        enterprises.push((china_date(&f[2]).unwrap(), place(&f[0], &f[1], "")));
+    }
     Raw {
         scans,
         alerts,
         histories,
         issued,
+        enterprises,
     }
 }
 
@@ -169,6 +182,12 @@ fn recount(raw: &Raw, sees: &Sees, from: NaiveDate, to: NaiveDate) -> HashMap<&'
         .map(|(_, n, _)| n)
         .sum();
     out.insert("codes_issued", issued);
+    let enterprises = raw
+        .enterprises
+        .iter()
+        .filter(|(d, at)| *d <= to && sees(at))
+        .count();
+    out.insert("enterprises", enterprises as i64);
     for (id, kind, status) in [
         ("batches_active", "batch", "active"),
         ("recalls_open", "recall", "open"),
@@ -433,6 +452,7 @@ async fn every_summary_indicator_equals_its_recount_from_the_raw_rows() {
             "batches_active",
             "recalls_open",
             "feedback_open",
+            "enterprises",
         ] {
             assert!(all[id] > 0, "{engine}: nothing generated for {id}");
         }
@@ -598,7 +618,7 @@ async fn bad_periods_indicators_and_places_are_refused_naming_the_field() {
         s["period"]["to"],
         zhisu_service::today_in_shanghai().to_string()
     );
-    assert_eq!(s["figures"].as_array().unwrap().len(), 8, "{s}");
+    assert_eq!(s["figures"].as_array().unwrap().len(), 9, "{s}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
