@@ -13,10 +13,12 @@
 //!   checkpoint; with `per-leaf` a checkpoint (durable commit) after every
 //!   write instead. Run under `strace -c` to count fsyncs.
 
+mod common;
+use common::open;
+
 use std::time::{Duration, Instant};
 
 use sha2::Digest;
-use zhisu::settings::{CommonArgs, ServeArgs, Settings};
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -86,20 +88,6 @@ fn append(n: u64) {
             tree.as_secs_f64() / sha.as_secs_f64()
         );
     }
-}
-
-async fn open(dir: &std::path::Path) -> (zhisu::Engine, zhisu_service::Service, String) {
-    let args = ServeArgs {
-        common: CommonArgs {
-            data: Some(dir.to_path_buf()),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let settings = Settings::resolve(&args).unwrap();
-    let url = settings.database_url.expose().to_string();
-    let (engine, service) = zhisu::open(&settings).await.unwrap();
-    (engine, service, url)
 }
 
 fn decode(hashes: &[String]) -> Vec<zhisu_ledger::Hash> {

@@ -14,11 +14,13 @@
 //!
 //! Usage: statistics [SCANS] [PRODUCTS]
 
+mod common;
+use common::open;
+
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, TimeZone};
 use sqlx::Connection;
-use zhisu::settings::{CommonArgs, ServeArgs, Settings};
 use zhisu_codes::RegionCode;
 use zhisu_domain::{Principal, Role};
 use zhisu_service::StatRequest;
@@ -55,20 +57,6 @@ fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
-}
-
-async fn open(dir: &std::path::Path) -> (zhisu::Engine, zhisu_service::Service, String) {
-    let args = ServeArgs {
-        common: CommonArgs {
-            data: Some(dir.to_path_buf()),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let settings = Settings::resolve(&args).unwrap();
-    let url = settings.database_url.expose().to_string();
-    let (engine, service) = zhisu::open(&settings).await.unwrap();
-    (engine, service, url)
 }
 
 /// Everything written straight into the file with SQL (generated rows),

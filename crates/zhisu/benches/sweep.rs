@@ -15,11 +15,13 @@
 //! model filed twice, a sale above what a batch made), so the sweeps have
 //! findings to keep, open and resolve.
 
+mod common;
+use common::open;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use sqlx::Connection;
-use zhisu::settings::{CommonArgs, ServeArgs, Settings};
 use zhisu_domain::flow::{Flow, FlowKind, FlowLine};
 use zhisu_domain::{
     Batch, BatchStatus, BlobRef, CodeScheme, Enterprise, EnterpriseKind, Product, TraceLevel,
@@ -264,20 +266,6 @@ fn records_of(e: i64, enterprises: i64) -> Vec<Row> {
         });
     }
     rows
-}
-
-async fn open(dir: &std::path::Path) -> (zhisu::Engine, zhisu_service::Service, String) {
-    let args = ServeArgs {
-        common: CommonArgs {
-            data: Some(dir.to_path_buf()),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let settings = Settings::resolve(&args).unwrap();
-    let url = settings.database_url.expose().to_string();
-    let (engine, service) = zhisu::open(&settings).await.unwrap();
-    (engine, service, url)
 }
 
 /// Writes E enterprises' records straight into the file, as if filed long

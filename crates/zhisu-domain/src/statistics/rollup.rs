@@ -136,27 +136,6 @@ pub struct StatDelta {
     pub value: i64,
 }
 
-/// Adds up deltas with the same key and drops those that cancel, in a
-/// stable order (so two writers upsert rows in the same order).
-pub fn merge(deltas: Vec<StatDelta>) -> Vec<StatDelta> {
-    let mut sums: BTreeMap<(Measure, NaiveDate, Place, String), i64> = BTreeMap::new();
-    for d in deltas {
-        *sums
-            .entry((d.measure, d.day, d.place, d.detail))
-            .or_default() += d.value;
-    }
-    sums.into_iter()
-        .filter(|(_, v)| *v != 0)
-        .map(|((measure, day, place, detail), value)| StatDelta {
-            measure,
-            day,
-            place,
-            detail,
-            value,
-        })
-        .collect()
-}
-
 /// A row of the by-enterprise rollup: (enterprise, measure, day,
 /// category, detail), in the table's key order.
 pub type EnterpriseKey = (i64, Measure, NaiveDate, String, String);
@@ -303,7 +282,7 @@ pub fn record_deltas(
             });
         }
     }
-    merge(out)
+    out
 }
 
 /// The stock changes that move what records hold now from one place to
@@ -337,7 +316,7 @@ pub fn move_stock(
             value: *value,
         });
     }
-    merge(out)
+    out
 }
 
 /// The day of a stored time in Asia/Shanghai.
