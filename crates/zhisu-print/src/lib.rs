@@ -27,6 +27,8 @@ pub enum PrintError {
     Template(String),
     #[error("无法生成 PDF：{0} (the PDF could not be written: {0})")]
     Pdf(String),
+    #[error("无法生成 XLSX：{0} (the workbook could not be written: {0})")]
+    Xlsx(String),
 }
 
 /// A QR symbol (error correction level M), as a module matrix.

@@ -574,7 +574,7 @@ impl Service {
 
     /// The trace as an XLSX workbook (P6.4).
     pub async fn recall_trace_xlsx(&self, by: &Principal, id: i64) -> ServiceResult<Vec<u8>> {
-        use zhisu_print::xlsx::{workbook, Cell};
+        use zhisu_print::xlsx::{workbook, Cell, Sheet};
         let trace = self.recall_trace(by, id).await?;
         let rows: Vec<Vec<Cell>> = trace
             .holders
@@ -592,7 +592,7 @@ impl Service {
                 ]
             })
             .collect();
-        Ok(workbook(
+        let sheet = Sheet::new(
             &format!("召回 {id}"),
             &[
                 "层级 level",
@@ -604,8 +604,9 @@ impl Service {
                 "应持有 holding",
                 "平台企业ID enterprise",
             ],
-            &rows,
-        ))
+            rows,
+        );
+        workbook(&[sheet]).map_err(|e| ServiceError::Internal(e.to_string()))
     }
 }
 

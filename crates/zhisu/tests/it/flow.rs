@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use zhisu_domain::Role;
 
 use crate::scan::{active_item_batch, scan_json};
-use crate::support::{flow_lines, TestApp};
+use crate::support::{flow_lines, xlsx_sheets, TestApp};
 
 fn today() -> String {
     chrono::Utc::now()
@@ -286,8 +286,16 @@ async fn goods_flow_down_the_chain_and_a_recall_finds_every_holder() {
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         );
         let bytes = r.bytes().await.unwrap();
-        assert_eq!(&bytes[..4], b"PK\x03\x04");
-        assert!(String::from_utf8_lossy(&bytes).contains("王五"));
+        let sheets = xlsx_sheets(&bytes);
+        assert_eq!(sheets.len(), 1);
+        assert_eq!(sheets[0].0, format!("召回 {recall_id}"));
+        let rows = &sheets[0].1;
+        assert_eq!(rows[0][1], "持有者 holder");
+        assert!(
+            rows.iter()
+                .any(|r| r[1] == "个体户王五" && r[3] == "13800000000"),
+            "the consumer holder is listed: {rows:?}"
+        );
         let (status, _) = app
             .get(
                 &maker,

@@ -7,7 +7,7 @@
 
 use serde_json::{json, Value};
 use zhisu_domain::Role;
-use zhisu_print::xlsx::{workbook, Cell};
+use zhisu_print::xlsx::{workbook, Cell, Sheet};
 
 use crate::support::{gas_stove_json, TestApp};
 
@@ -89,7 +89,7 @@ async fn a_register_import_finds_certificates_it_does_not_hold() {
                 .map(|c| Cell::Text(c.to_string()))
                 .collect::<Vec<_>>()
         };
-        let xlsx = workbook(
+        let xlsx = workbook(&[Sheet::new(
             "CCC",
             &[
                 "number",
@@ -100,7 +100,7 @@ async fn a_register_import_finds_certificates_it_does_not_hold() {
                 "valid_to",
                 "status",
             ],
-            &[row([
+            vec![row([
                 "2021010101123456",
                 "测试制造有限公司",
                 &uscc,
@@ -109,7 +109,8 @@ async fn a_register_import_finds_certificates_it_does_not_hold() {
                 "2026-06-30",
                 "expired",
             ])],
-        );
+        )])
+        .unwrap();
         let (status, summary) = import(&app, &gd, "ccc", "ccc.xlsx", xlsx).await;
         assert_eq!(status, 201, "{engine}: {summary}");
         assert_eq!(summary["version"], 2);

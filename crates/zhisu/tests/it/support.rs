@@ -433,6 +433,34 @@ pub async fn decode(r: reqwest::Response) -> (u16, Value) {
     )
 }
 
+/// Every sheet of an XLSX workbook, by name, as rows of cell text (a
+/// whole number without its `.0`), read back with calamine.
+pub fn xlsx_sheets(bytes: &[u8]) -> Vec<(String, Vec<Vec<String>>)> {
+    use calamine::{Data, Reader};
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec()))
+            .expect("an XLSX workbook");
+    book.sheet_names()
+        .into_iter()
+        .map(|name| {
+            let range = book.worksheet_range(&name).expect("the sheet reads");
+            let rows = range
+                .rows()
+                .map(|row| {
+                    row.iter()
+                        .map(|cell| match cell {
+                            Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+                            Data::Empty => String::new(),
+                            other => other.to_string(),
+                        })
+                        .collect()
+                })
+                .collect();
+            (name, rows)
+        })
+        .collect()
+}
+
 pub fn pdf() -> Vec<u8> {
     zhisu::demo::demo_pdf(&format!("test {}", rand::thread_rng().gen::<u32>()))
 }
