@@ -66,7 +66,7 @@ pub struct AppState {
         (name = "epcis", description = "The EPCIS 2.0 REST binding: capture, queries, subscriptions (G6.2)"),
         (name = "resolver", description = "The GS1 Digital Link resolver: what a scan of a printed code answers (P6.6)"),
         (name = "verification", description = "Data verification: the rules, sweeps and findings (V4, V5-auto), and cases followed to closure (V6)"),
-        (name = "statistics", description = "Statistics: the indicators, each defined once, a period's summary and an indicator's series with its anomalies (G10.2, P6.7)"),
+        (name = "statistics", description = "Statistics: the indicators, each defined once, a period's summary, an indicator's series with its anomalies, and monthly or quarterly reports as PDF or XLSX (G10.2, P6.7)"),
     )
 )]
 struct ApiDoc;
@@ -149,6 +149,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(statistics::statistics_summary))
         .routes(routes!(statistics::statistics_series))
         .routes(routes!(statistics::statistics_breakdown))
+        .routes(routes!(statistics::statistics_report))
         .routes(routes!(reviews::queue))
         .routes(routes!(reviews::claim))
         .routes(routes!(reviews::assign))

@@ -1,13 +1,16 @@
 //! `/api/v1/statistics/…` (G10.2, P6.7, issue 18): the indicators'
 //! glossary, each defined once, that summaries, series and reports count;
-//! the summary of a period and an indicator's series (issue 18.6).
+//! the summary of a period and an indicator's series (issue 18.6), and the
+//! monthly or quarterly report (issue 18.5).
 
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zhisu_domain::statistics::{glossary, IndicatorDef};
-use zhisu_service::{RegionBreakdown, Series, StatRequest, Summary};
+use zhisu_service::{RegionBreakdown, ReportRequest, Series, StatRequest, Summary};
 
 use crate::auth::Auth;
 use crate::error::{ApiQuery, ApiResult, Problem};
@@ -140,4 +143,35 @@ pub async fn statistics_breakdown(
             .statistics_breakdown(&by, &req, &p.indicator)
             .await?,
     ))
+}
+
+/// A monthly (`period=2026-11`) or quarterly (`period=2026-Q4`) report of
+/// the caller's figures — summary beside the period before, the scan trend
+/// with its anomalies, the regions (regulators and the platform), every
+/// anomaly of the period, the indicators' definitions — as a PDF with
+/// charts and embedded Chinese text, or an XLSX workbook of one sheet per
+/// table (`format=xlsx`).
+#[utoipa::path(get, path = "/api/v1/statistics/report", tag = "statistics", params(ReportRequest),
+    responses(
+        (status = 200, description = "application/pdf, or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet for format=xlsx"),
+        (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn statistics_report(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ApiQuery(q): ApiQuery<ReportRequest>,
+) -> ApiResult<Response> {
+    let file = state.service.statistics_report(&by, &q, |_| {}).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, file.content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", file.file_name),
+            ),
+        ],
+        file.bytes,
+    )
+        .into_response())
 }

@@ -6,9 +6,11 @@
 //! marking consistent (G6.2); the text under each symbol is its
 //! human-readable form.
 
+pub mod chart;
 mod font;
 mod pdf;
 mod png;
+pub mod report;
 mod wrap;
 pub mod xlsx;
 mod zpl;
@@ -29,6 +31,8 @@ pub enum PrintError {
     Pdf(String),
     #[error("无法生成 XLSX：{0} (the workbook could not be written: {0})")]
     Xlsx(String),
+    #[error("无法绘制图表：{0} (the chart could not be drawn: {0})")]
+    Chart(String),
 }
 
 /// A QR symbol (error correction level M), as a module matrix.

@@ -46,6 +46,7 @@ mod scan_journal;
 mod scan_log;
 mod sealer;
 mod statistics;
+mod statistics_report;
 mod subscriptions;
 mod supply;
 mod suspect;
@@ -83,6 +84,7 @@ pub use sealer::{ContactKey, Sealer};
 pub use statistics::{
     Figure, RegionBreakdown, RegionFigure, Series, StatRequest, Summary, DEFAULT_K,
 };
+pub use statistics_report::{ReportFile, ReportRequest, REPORT_STEPS};
 pub use subscriptions::{
     gs1_signature, is_public_ip, names_private_host, Subscription, Watch, Webhook, GS1_SIGNATURE,
 };

@@ -1,7 +1,15 @@
 //! Page text in Chinese (the default) and English. Field names follow the
-//! standards' Chinese terms.
+//! standards' Chinese terms. Each capability's pages keep their text in a
+//! file of their own (`i18n_statistics.rs`); all are read as one table.
 
 use std::collections::BTreeMap;
+
+use crate::i18n_statistics::STATISTICS;
+
+/// Every table of texts.
+fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    TEXT.iter().chain(STATISTICS)
+}
 
 /// (key, zh-CN, en)
 const TEXT: &[(&str, &str, &str)] = &[
@@ -481,45 +489,6 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("st_by_axis", "核查维度", "verification axis"),
     ("st_by_class", "结论类别", "result class"),
     ("st_by_channel", "销售渠道", "sales channel"),
-    ("sd_title", "统计概览", "Statistics"),
-    ("sd_scope_all", "全平台", "The whole platform"),
-    ("sd_scope_jurisdiction", "监管辖区：", "Jurisdiction: "),
-    ("sd_scope_own", "本企业的产品", "Your enterprise's products"),
-    ("sd_from", "开始日期", "From"),
-    ("sd_to", "结束日期", "To"),
-    ("sd_region", "地区", "Region"),
-    ("sd_region_hint", "如 440300", "e.g. 440300"),
-    ("sd_category", "产品类别", "Category"),
-    ("sd_all", "全部", "All"),
-    ("sd_indicator", "趋势指标", "Trend of"),
-    ("sd_by", "按", "By"),
-    ("sd_by_day", "按日", "by day"),
-    ("sd_by_week", "按周", "by week"),
-    ("sd_by_month", "按月", "by month"),
-    ("sd_show", "查看", "Show"),
-    ("sd_last_7", "近7天", "Last 7 days"),
-    ("sd_last_30", "近30天", "Last 30 days"),
-    ("sd_last_month", "上月", "Last month"),
-    ("sd_last_12_weeks", "近12周（按周）", "Last 12 weeks (weekly)"),
-    ("sd_last_year", "近一年（按月）", "Last year (monthly)"),
-    ("sd_summary", "本期与上期", "This period and the previous"),
-    ("sd_this", "本期", "This period"),
-    ("sd_previous", "上期", "Previous period"),
-    ("sd_change", "变化", "Change"),
-    ("sd_when", "时段", "Period"),
-    ("sd_value", "数值", "Value"),
-    ("sd_band", "正常范围", "Expected range"),
-    ("sd_judged", "判定", "Flag"),
-    ("sd_anomaly", "异常", "anomaly"),
-    ("sd_band_hint", "每个时段与它之前的一段时间（按日 28 天、按周 13 周、按月 12 个月）比较：超出其中位数 ± 3 倍绝对中位差（折算为标准差）的标为异常，图中以红点标出。", "Each point is compared with the points before it (28 days, 13 weeks or 12 months): outside their median ± 3 median absolute deviations (scaled to a standard deviation) it is flagged as an anomaly, a red dot on the chart."),
-    ("sd_csv", "下载 CSV（可用 Excel 打开）", "Download CSV (opens in Excel)"),
-    ("sd_by_region", "按", "by "),
-    ("sd_level_province", "省", "province"),
-    ("sd_level_city", "市", "city"),
-    ("sd_level_district", "区县", "district"),
-    ("sd_drill", "查看", "Open"),
-    ("sd_no_regions", "本期没有记录。", "Nothing recorded in the period."),
-    ("sd_csv_header", "开始日期,结束日期,数值,中位数,下限,上限,异常", "from,to,value,median,low,high,anomaly"),
     ("fd_history", "处理经过", "History"),
     ("fd_status", "状态", "Status"),
     ("fd_at", "时间", "When"),
@@ -735,7 +704,7 @@ impl Lang {
 
     /// Every text of this language, for templates (`tr.key`).
     pub fn table(self) -> BTreeMap<&'static str, &'static str> {
-        TEXT.iter()
+        all()
             .map(|(k, zh, en)| (*k, if self == Lang::Zh { *zh } else { *en }))
             .collect()
     }
@@ -750,18 +719,13 @@ impl Lang {
     }
 
     pub fn text(self, key: &str) -> &'static str {
-        type Index = std::collections::HashMap<&'static str, usize, Fnv>;
+        type Entry = (&'static str, &'static str, &'static str);
+        type Index = std::collections::HashMap<&'static str, &'static Entry, Fnv>;
         static INDEX: std::sync::OnceLock<Index> = std::sync::OnceLock::new();
-        let index = INDEX.get_or_init(|| TEXT.iter().enumerate().map(|(i, t)| (t.0, i)).collect());
+        let index = INDEX.get_or_init(|| all().map(|t| (t.0, t)).collect());
         index
             .get(key)
-            .map(|&i| {
-                if self == Lang::Zh {
-                    TEXT[i].1
-                } else {
-                    TEXT[i].2
-                }
-            })
+            .map(|t| if self == Lang::Zh { t.1 } else { t.2 })
             .unwrap_or("")
     }
 }
@@ -773,7 +737,7 @@ mod tests {
     #[test]
     fn keys_are_unique_and_complete() {
         let mut seen = std::collections::HashSet::new();
-        for (k, zh, en) in TEXT {
+        for (k, zh, en) in all() {
             assert!(seen.insert(k), "duplicate key {k}");
             assert!(!zh.is_empty() && !en.is_empty(), "{k}");
         }

@@ -13,6 +13,7 @@ mod charts;
 mod flow_lines;
 mod forms;
 mod i18n;
+mod i18n_statistics;
 mod identity_checks;
 mod labels;
 mod packing;
@@ -33,6 +34,7 @@ mod finding_pages;
 mod review_pages;
 mod statistics_dashboard;
 mod statistics_pages;
+mod statistics_reports;
 mod sweep_pages;
 mod trade;
 mod two_factor_pages;
@@ -517,6 +519,7 @@ pub fn router(state: WebState) -> Router {
         .route("/verification/findings/{id}", get(finding_pages::detail))
         .route("/statistics/indicators", get(statistics_pages::indicators))
         .route("/statistics", get(statistics_dashboard::dashboard))
+        .route("/statistics/report", get(statistics_reports::report))
         .route(
             "/statistics/series.csv",
             get(statistics_dashboard::series_csv),

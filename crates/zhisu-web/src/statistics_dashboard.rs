@@ -11,7 +11,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use zhisu_domain::product::CATEGORIES;
-use zhisu_domain::statistics::{Indicator, Unit};
+use zhisu_domain::statistics::format::{self, change, figure};
+use zhisu_domain::statistics::period::Grain;
+use zhisu_domain::statistics::Indicator;
 use zhisu_service::{RegionBreakdown, Series, ServiceError, StatRequest, Summary};
 
 use crate::i18n::Lang;
@@ -31,6 +33,20 @@ pub struct DashboardQuery {
 }
 
 impl DashboardQuery {
+    /// The dashboard of these places over its default period.
+    pub(crate) fn for_places(
+        region: Option<String>,
+        category: Option<String>,
+        enterprise_id: Option<String>,
+    ) -> Self {
+        DashboardQuery {
+            region,
+            category,
+            enterprise_id,
+            ..Default::default()
+        }
+    }
+
     fn request(&self) -> Result<StatRequest, ServiceError> {
         let text = |v: &Option<String>| {
             v.as_deref()
@@ -99,53 +115,8 @@ impl DashboardQuery {
     }
 }
 
-/// A figure as a person reads it: counts with separators, shares as
-/// percentages, rates per 10,000 scans with two decimals.
-pub(crate) fn figure(value: Option<f64>, unit: Unit) -> String {
-    let Some(v) = value else {
-        return "—".into();
-    };
-    match unit {
-        Unit::Count => {
-            let digits = format!("{}", v.round() as i64);
-            let (sign, digits) = digits
-                .strip_prefix('-')
-                .map_or(("", digits.as_str()), |d| ("-", d));
-            let mut out = String::new();
-            for (i, c) in digits.chars().enumerate() {
-                if i > 0 && (digits.len() - i) % 3 == 0 {
-                    out.push(',');
-                }
-                out.push(c);
-            }
-            format!("{sign}{out}")
-        }
-        Unit::Rate => format!("{:.1}%", v * 100.0),
-        _ => format!("{v:.2}"),
-    }
-}
-
-/// The change from the previous period: "+12.5%", "−3.0%", or "—" when
-/// there is nothing to compare with.
-fn change(value: Option<f64>, previous: Option<f64>) -> (String, &'static str) {
-    match (value, previous) {
-        (Some(v), Some(p)) if p != 0.0 => {
-            let c = (v - p) / p.abs() * 100.0;
-            if c.abs() < 0.05 {
-                ("0%".into(), "flat")
-            } else if c > 0.0 {
-                (format!("+{c:.1}%"), "up")
-            } else {
-                (format!("−{:.1}%", -c), "down")
-            }
-        }
-        (Some(v), Some(_)) if v != 0.0 => ("新增".into(), "up"),
-        _ => ("—".into(), "flat"),
-    }
-}
-
 fn day_zh(d: NaiveDate) -> String {
-    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+    format::day_zh(d)
 }
 
 fn day_en(d: NaiveDate) -> String {
@@ -154,21 +125,8 @@ fn day_en(d: NaiveDate) -> String {
 
 /// A point's period as its axis and table say it.
 pub(crate) fn point_label(lang: Lang, by: &str, from: NaiveDate, to: NaiveDate) -> String {
-    let zh = lang == Lang::Zh;
-    match by {
-        "month" if zh => format!("{}年{}月", from.year(), from.month()),
-        "month" => from.format("%b %Y").to_string(),
-        "week" if zh => format!(
-            "{}月{}日–{}月{}日",
-            from.month(),
-            from.day(),
-            to.month(),
-            to.day()
-        ),
-        "week" => format!("{}–{}", from.format("%-d %b"), to.format("%-d %b")),
-        _ if zh => format!("{}月{}日", from.month(), from.day()),
-        _ => from.format("%-d %b").to_string(),
-    }
+    let grain = Grain::parse(by).unwrap_or(Grain::Day);
+    format::point_label(lang == Lang::Zh, grain, from, to)
 }
 
 /// Whose figures these are, in a sentence.
@@ -247,20 +205,32 @@ pub async fn dashboard(
     SignedIn(page, s): SignedIn,
     Query(q): Query<DashboardQuery>,
 ) -> Response {
+    show(&state, &page, &s.principal, &q, None).await
+}
+
+/// The dashboard for `q`, with `report_error` (a report asked for wrong)
+/// shown on it.
+pub(crate) async fn show(
+    state: &WebState,
+    page: &crate::Page,
+    principal: &zhisu_domain::Principal,
+    q: &DashboardQuery,
+    report_error: Option<String>,
+) -> Response {
     let loaded: Result<Loaded, ServiceError> = async {
         let req = q.request()?;
-        let summary = state.service.statistics_summary(&s.principal, &req).await?;
+        let summary = state.service.statistics_summary(principal, &req).await?;
         let series = state
             .service
-            .statistics_series(&s.principal, &req, q.indicator(), q.by(), None)
+            .statistics_series(principal, &req, q.indicator(), q.by(), None)
             .await?;
         // Where: the regions one level down, for those who read regions.
-        let breakdown = match s.principal.list_scope() {
+        let breakdown = match principal.list_scope() {
             zhisu_domain::auth::ListScope::Enterprise(_) => None,
             _ => Some(
                 state
                     .service
-                    .statistics_breakdown(&s.principal, &req, q.indicator())
+                    .statistics_breakdown(principal, &req, q.indicator())
                     .await?,
             ),
         };
@@ -278,18 +248,19 @@ pub async fn dashboard(
                 .collect::<Vec<_>>()
                 .join("；");
             return render(
-                &state,
-                &page,
-                &s.principal,
-                &q,
+                state,
+                page,
+                principal,
+                q,
                 (None, None, None),
                 Some(error),
+                report_error,
             )
             .await;
         }
-        Err(e) => return state.error_page(&page, e),
+        Err(e) => return state.error_page(page, e),
     };
-    render(&state, &page, &s.principal, &q, read, None).await
+    render(state, page, principal, q, read, None, report_error).await
 }
 
 /// What the dashboard read: the summary, the trend and where it happened.
@@ -308,6 +279,7 @@ async fn render(
     q: &DashboardQuery,
     (summary, series, breakdown): Loaded,
     error: Option<String>,
+    report_error: Option<String>,
 ) -> Response {
     let lang = page.lang;
     let zh = lang == Lang::Zh;
@@ -317,7 +289,8 @@ async fn render(
         .map(|f| {
             let indicator =
                 Indicator::parse(&f.indicator).expect("a summary names known indicators");
-            let (change, trend) = change(f.value, f.previous);
+            let (change, trend) = change(f.value, f.previous, lang.text("sd_new"));
+            let trend = trend.as_str();
             minijinja::context! {
                 id => f.indicator.clone(),
                 name => indicator_name(lang, indicator),
@@ -386,6 +359,18 @@ async fn render(
         }
         None => (None, Vec::new(), None),
     };
+    let region_chart = breakdown
+        .as_ref()
+        .filter(|b| !b.regions.is_empty())
+        .map(|b| {
+            let bars: Vec<(String, f64)> = b
+                .regions
+                .iter()
+                .take(15)
+                .map(|r| (region_label(&r.region_code), r.value.unwrap_or(0.0)))
+                .collect();
+            charts::bars(series_name.as_deref().unwrap_or_default(), &bars)
+        });
     let regions: Vec<_> = breakdown
         .iter()
         .flat_map(|b| b.regions.iter().map(move |r| (b.unit, r)))
@@ -445,6 +430,10 @@ async fn render(
             jurisdiction => principal.jurisdiction.iter().map(|r| r.as_str().to_string()).collect::<Vec<_>>(),
             figures, period, chart, points, series_name, quick, indicators, categories, error, regions, level,
             csv => format!("/statistics/series.csv?{}", q.with(&[])),
+            region_chart, report_error,
+            report_periods => crate::statistics_reports::usual_periods(today).into_iter().map(|(key, zh_name, en_name)| {
+                minijinja::context! { key, name => if zh { zh_name } else { en_name } }
+            }).collect::<Vec<_>>(),
         },
     )
 }

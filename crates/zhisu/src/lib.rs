@@ -5,6 +5,7 @@ pub mod backup;
 pub mod demo;
 pub mod keys;
 pub mod register_lookup;
+pub mod report_cmd;
 pub mod schedule;
 pub mod server;
 pub mod settings;

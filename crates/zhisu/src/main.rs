@@ -63,6 +63,8 @@ enum Command {
         #[command(subcommand)]
         command: zhisu::verify_cmd::VerifyCommand,
     },
+    /// Statistics reports (统计报表): a month's or a quarter's, as PDF or XLSX.
+    Report(zhisu::report_cmd::ReportArgs),
     /// A consistent online copy of a SQLite deployment (database, files,
     /// public ledger key; private keys only with --with-private-keys),
     /// verified against the ledger. PostgreSQL: use pg_basebackup.
@@ -508,6 +510,7 @@ async fn main() -> anyhow::Result<()> {
             command: LedgerCommand::Verify { common },
         } => ledger_verify(common).await,
         Command::Verify { command } => zhisu::verify_cmd::run(command).await,
+        Command::Report(args) => zhisu::report_cmd::run(args).await,
         Command::Ledger {
             command:
                 LedgerCommand::Watch {

@@ -162,7 +162,9 @@ pub struct Point {
 /// when it leaves the robust band of the window of points before it (`k`
 /// MADs; see `anomaly.rs`), the window reaching back before the period
 /// (`rows` must cover [`with_window`]). A point without a value is judged
-/// as 0.
+/// as 0. A flow's cut clipped by the period (a week begun on a Thursday,
+/// the days of a month so far) is not judged: it is shorter than the cuts
+/// its band is made of.
 pub fn series(
     indicator: Indicator,
     rows: &Rows,
@@ -194,16 +196,20 @@ pub fn series(
         super::Unit::Count => bands_with_floor(&plain, grain.window(), k, counts_floor),
         _ => bands(&plain, grain.window(), k),
     };
+    let flow = indicator.def().kind == super::Kind::Flow;
     cuts.into_iter()
         .zip(values)
         .zip(judged)
         .skip(window)
-        .map(|((b, value), band)| Point {
-            from: b.from,
-            to: b.to,
-            value,
-            anomaly: band.is_some_and(|x| x.anomaly),
-            band,
+        .map(|((b, value), band)| {
+            let band = band.filter(|_| !flow || grain.is_whole(&b));
+            Point {
+                from: b.from,
+                to: b.to,
+                value,
+                anomaly: band.is_some_and(|x| x.anomaly),
+                band,
+            }
         })
         .collect()
 }
@@ -292,6 +298,37 @@ mod tests {
                 (d("2026-10-27"), d("2026-11-01"), Some(4.0)),
                 (d("2026-11-02"), d("2026-11-08"), Some(0.0)),
                 (d("2026-11-09"), d("2026-11-09"), Some(0.0)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_clipped_week_is_not_judged_against_whole_ones() {
+        // Thirteen weeks of about 700 scans, then the period: from a
+        // Thursday (4 days of that week) to a Monday (one day).
+        let mut rows = Vec::new();
+        let monday = d("2026-07-06");
+        for w in 0..16 {
+            for day in 0..7 {
+                let date = monday + chrono::Duration::days(w * 7 + day);
+                rows.push(row(Measure::Scans, &date.to_string(), "", 100));
+            }
+        }
+        let rows = Rows::new(rows);
+        // 2026-10-01 is a Thursday; 2026-10-19 a Monday.
+        let p = Period::new(d("2026-10-01"), d("2026-10-19")).unwrap();
+        let points = series(Indicator::Scans, &rows, &p, Grain::Week, 3.0);
+        let judged: Vec<(NaiveDate, Option<f64>, bool, bool)> = points
+            .iter()
+            .map(|x| (x.from, x.value, x.band.is_some(), x.anomaly))
+            .collect();
+        assert_eq!(
+            judged,
+            vec![
+                (d("2026-10-01"), Some(400.0), false, false),
+                (d("2026-10-05"), Some(700.0), true, false),
+                (d("2026-10-12"), Some(700.0), true, false),
+                (d("2026-10-19"), Some(100.0), false, false),
             ]
         );
     }

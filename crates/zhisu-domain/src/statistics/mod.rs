@@ -2,13 +2,17 @@
 //! manufacturers read, each defined once (`indicators.rs`, from
 //! `data/indicators.toml`); the rollups the write path keeps
 //! (`rollup.rs`); the period read over (`period.rs`); the figures and
-//! series computed from rollup rows (`compute.rs`); and the robust band
-//! that flags a series' anomalies (`anomaly.rs`).
+//! series computed from rollup rows (`compute.rs`); the robust band that
+//! flags a series' anomalies (`anomaly.rs`); figures as people read them
+//! (`format.rs`); and the month or quarter a report covers
+//! (`report_period.rs`).
 
 pub mod anomaly;
 pub mod compute;
+pub mod format;
 mod indicators;
 pub mod period;
+pub mod report_period;
 pub mod rollup;
 
 pub use indicators::{glossary, Breakdown, Glossary, Indicator, IndicatorDef, Kind, Unit};

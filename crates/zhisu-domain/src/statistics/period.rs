@@ -159,6 +159,13 @@ impl Grain {
         }
     }
 
+    /// Whether `cut` is a whole day, week or month (not clipped by the
+    /// ends of a period).
+    pub fn is_whole(self, cut: &Period) -> bool {
+        let start = self.start_of(cut.from);
+        cut.from == start && cut.to == self.next(start) - Duration::days(1)
+    }
+
     fn start_of(self, day: NaiveDate) -> NaiveDate {
         match self {
             Grain::Day => day,

@@ -1,4 +1,4 @@
-//! The demo's past weeks of scans (issue 18): eight weeks of the public
+//! The demo's past months of scans (issue 18): half a year of the public
 //! scanning the demo's active codes — fewer on weekends, a steady rise, and
 //! one day of many (a promotion, or copied labels) that the statistics
 //! flag — written straight into the scan log with their times and folded
@@ -13,8 +13,10 @@ use zhisu_domain::{Principal, RecordKind};
 use zhisu_service::{ListFilter, Service};
 use zhisu_store::{NewScan, Store};
 
-/// Days of history, and the day (counted back from today) of the spike.
-const DAYS: i64 = 56;
+/// Days of history (half a year: a quarter's weekly trend is judged
+/// against the 13 weeks before it), and the day (counted back from today)
+/// of the spike.
+const DAYS: i64 = 182;
 const SPIKE_DAY: i64 = 9;
 
 /// A deterministic stream of numbers: the same demo every time.
@@ -68,7 +70,7 @@ pub async fn scan_history(
             chrono::Weekday::Sat | chrono::Weekday::Sun
         );
         // A slow rise over the weeks, fewer on weekends, a spike.
-        let mut n = 60 + (DAYS - back) as u64 + dice.next(20);
+        let mut n = 60 + (DAYS - back) as u64 / 3 + dice.next(20);
         if weekend {
             n = n * 3 / 5;
         }

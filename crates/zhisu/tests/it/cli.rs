@@ -238,7 +238,7 @@ async fn demo_seeds_then_serve_answers_with_a_cli_key() {
         .map(|e| e["region_code"].as_str().unwrap()[..2].to_string())
         .collect();
     assert!(provinces.len() >= 3, "{provinces:?}");
-    // 统计概览 (issue 18) has eight weeks of scans to show, and the day of
+    // 统计概览 (issue 18) has half a year of scans to show, and the day of
     // many among them flagged.
     let today = zhisu_service::today_in_shanghai();
     let series: serde_json::Value = client

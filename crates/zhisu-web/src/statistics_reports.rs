@@ -1,0 +1,117 @@
+//! 统计报表 (issue 18.5): the monthly or quarterly report of what the
+//! reader sees on 统计概览, downloaded from the page as a PDF or an XLSX
+//! workbook; a period typed wrong brings the page back naming the field.
+
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::Datelike;
+use serde::Deserialize;
+use zhisu_domain::statistics::report_period::ReportPeriod;
+use zhisu_service::{ReportRequest, ServiceError};
+
+use crate::statistics_dashboard::{self, DashboardQuery};
+use crate::{SignedIn, WebState};
+
+/// The report form: the period and the form, and the dashboard's places.
+#[derive(Debug, Default, Deserialize)]
+pub struct ReportQuery {
+    period: Option<String>,
+    format: Option<String>,
+    region: Option<String>,
+    category: Option<String>,
+    enterprise_id: Option<String>,
+}
+
+/// The reports a reader most often wants: last month, the month under
+/// way, last quarter. (key, zh, en)
+pub(crate) fn usual_periods(today: chrono::NaiveDate) -> Vec<(String, String, String)> {
+    let last_month = ReportPeriod::last_month(today);
+    let this_month = ReportPeriod::Month {
+        year: today.year(),
+        month: today.month(),
+    };
+    let quarter = (today.month() - 1) / 3 + 1;
+    let last_quarter = if quarter == 1 {
+        ReportPeriod::Quarter {
+            year: today.year() - 1,
+            quarter: 4,
+        }
+    } else {
+        ReportPeriod::Quarter {
+            year: today.year(),
+            quarter: quarter - 1,
+        }
+    };
+    [
+        (last_month, "上月月报", "Last month"),
+        (this_month, "本月至今", "This month to date"),
+        (last_quarter, "上季度季报", "Last quarter"),
+    ]
+    .into_iter()
+    .map(|(p, zh, en)| {
+        (
+            p.key(),
+            format!("{zh}（{}）", p.name_zh()),
+            format!("{en} ({})", p.key()),
+        )
+    })
+    .collect()
+}
+
+/// `GET /statistics/report`
+pub async fn report(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    let text = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let enterprise_id = match text(&q.enterprise_id).map(|e| e.parse::<i64>()) {
+        Some(Ok(e)) => Some(e),
+        Some(Err(_)) => {
+            return state.error_page(&page, ServiceError::NotFound("enterprise".into()))
+        }
+        None => None,
+    };
+    let req = ReportRequest {
+        period: text(&q.period).unwrap_or_default(),
+        format: text(&q.format),
+        region: text(&q.region),
+        category: text(&q.category),
+        enterprise_id,
+    };
+    match state
+        .service
+        .statistics_report(&s.principal, &req, |_| {})
+        .await
+    {
+        Ok(file) => (
+            [
+                (header::CONTENT_TYPE, file.content_type.to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}\"", file.file_name),
+                ),
+            ],
+            file.bytes,
+        )
+            .into_response(),
+        // The dashboard of the same places again, saying what to fix.
+        Err(ServiceError::Invalid(invalid)) => {
+            let error = invalid
+                .0
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("；");
+            let back = DashboardQuery::for_places(q.region, q.category, q.enterprise_id);
+            statistics_dashboard::show(&state, &page, &s.principal, &back, Some(error)).await
+        }
+        Err(e) => state.error_page(&page, e),
+    }
+}
