@@ -208,14 +208,19 @@ pub async fn dashboard(
     show(&state, &page, &s.principal, &q, None).await
 }
 
-/// The dashboard for `q`, with `report_error` (a report asked for wrong)
-/// shown on it.
+/// A report asked for wrong: what to fix, and the period as typed.
+pub(crate) struct ReportRefused {
+    pub error: String,
+    pub period: String,
+}
+
+/// The dashboard for `q`, with a report asked for wrong shown on it.
 pub(crate) async fn show(
     state: &WebState,
     page: &crate::Page,
     principal: &zhisu_domain::Principal,
     q: &DashboardQuery,
-    report_error: Option<String>,
+    report_error: Option<ReportRefused>,
 ) -> Response {
     let loaded: Result<Loaded, ServiceError> = async {
         let req = q.request()?;
@@ -279,7 +284,7 @@ async fn render(
     q: &DashboardQuery,
     (summary, series, breakdown): Loaded,
     error: Option<String>,
-    report_error: Option<String>,
+    report_error: Option<ReportRefused>,
 ) -> Response {
     let lang = page.lang;
     let zh = lang == Lang::Zh;
@@ -430,7 +435,9 @@ async fn render(
             jurisdiction => principal.jurisdiction.iter().map(|r| r.as_str().to_string()).collect::<Vec<_>>(),
             figures, period, chart, points, series_name, quick, indicators, categories, error, regions, level,
             csv => format!("/statistics/series.csv?{}", q.with(&[])),
-            region_chart, report_error,
+            region_chart,
+            report_error => report_error.as_ref().map(|r| r.error.clone()),
+            report_period => report_error.as_ref().map(|r| r.period.clone()).unwrap_or_default(),
             report_periods => crate::statistics_reports::usual_periods(today).into_iter().map(|(key, zh_name, en_name)| {
                 minijinja::context! { key, name => if zh { zh_name } else { en_name } }
             }).collect::<Vec<_>>(),

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use zhisu_domain::statistics::report_period::ReportPeriod;
 use zhisu_service::{ReportRequest, ServiceError};
 
-use crate::statistics_dashboard::{self, DashboardQuery};
+use crate::statistics_dashboard::{self, DashboardQuery, ReportRefused};
 use crate::{SignedIn, WebState};
 
 /// The report form: the period and the form, and the dashboard's places.
@@ -109,8 +109,12 @@ pub async fn report(
                 .map(|e| e.message.clone())
                 .collect::<Vec<_>>()
                 .join("；");
+            let refused = ReportRefused {
+                error,
+                period: req.period.clone(),
+            };
             let back = DashboardQuery::for_places(q.region, q.category, q.enterprise_id);
-            statistics_dashboard::show(&state, &page, &s.principal, &back, Some(error)).await
+            statistics_dashboard::show(&state, &page, &s.principal, &back, Some(refused)).await
         }
         Err(e) => state.error_page(&page, e),
     }

@@ -194,41 +194,16 @@ impl Driver {
     }
 
     pub(crate) async fn screenshot(&self, name: &str) {
-        use base64_decode::decode;
+        use base64::Engine as _;
         let png = self
             .call(reqwest::Method::GET, "/screenshot", Value::Null)
             .await;
         let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join(name), decode(png.as_str().unwrap())).unwrap();
-    }
-}
-
-/// Just enough base64 for screenshots, to avoid a dependency.
-mod base64_decode {
-    pub fn decode(text: &str) -> Vec<u8> {
-        let value = |c: u8| -> u32 {
-            match c {
-                b'A'..=b'Z' => (c - b'A') as u32,
-                b'a'..=b'z' => (c - b'a' + 26) as u32,
-                b'0'..=b'9' => (c - b'0' + 52) as u32,
-                b'+' => 62,
-                _ => 63,
-            }
-        };
-        let clean: Vec<u8> = text
-            .bytes()
-            .filter(|b| *b != b'=' && !b.is_ascii_whitespace())
-            .collect();
-        let mut out = Vec::with_capacity(clean.len() * 3 / 4);
-        for chunk in clean.chunks(4) {
-            let n = chunk
-                .iter()
-                .enumerate()
-                .fold(0u32, |acc, (i, c)| acc | value(*c) << (18 - 6 * i));
-            out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
-        }
-        out
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().unwrap())
+            .expect("WebDriver sends a screenshot in base64");
+        std::fs::write(dir.join(name), png).unwrap();
     }
 }
 

@@ -1,9 +1,10 @@
 //! 统计概览 (issue 18.2–18.4): a regulator opens the dashboard from the
 //! header and reads its jurisdiction's figures beside the previous
 //! period's, an indicator's trend drawn on the server as SVG with its table
-//! and a CSV download, drills to a city, and is told which field of a
-//! wrong period to fix; a region outside its jurisdiction is not found; a
-//! manufacturer sees its own products only. In Chromium, in Chinese.
+//! and a CSV download, the regions as bars, drills to a city, and is told
+//! which field of a wrong period (of the dashboard or of a report) to fix;
+//! a region outside its jurisdiction is not found; a manufacturer sees its
+//! own products only. In Chromium, in Chinese.
 
 use zhisu_domain::Role;
 use zhisu_service::NewAccount;
@@ -150,5 +151,21 @@ async fn the_dashboard_shows_each_reader_its_figures_trend_and_table() {
         })
         .await;
     assert!(html.contains("<svg"), "the chart is drawn");
+    let bars = &html[html.find("id=\"region-chart\"").expect("the bars by city")..];
+    assert!(bars.contains("<svg") && bars.contains("440300"), "the bars name Shenzhen");
     driver.screenshot("statistics-dashboard.png").await;
+
+    // A report for a month that does not exist: said on the page, by name.
+    driver.type_into("#report-form input[name=period]", "2026-13").await;
+    driver.click("#report-download").await;
+    let html = driver
+        .wait_for("the report's error", |_, html| html.contains("id=\"report-error\""))
+        .await;
+    let error = &html[html.find("id=\"report-error\"").unwrap()..];
+    assert!(error.contains("报表期间须为月份"), "{error}");
+    assert!(
+        html.contains("name=\"period\" value=\"2026-13\""),
+        "what was typed stays in the field to be fixed"
+    );
+    driver.screenshot("statistics-report-error.png").await;
 }
