@@ -3,7 +3,7 @@
 //! the summary of a period and an indicator's series (issue 18.6), and the
 //! monthly or quarterly report (issue 18.5).
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -163,6 +163,46 @@ pub async fn statistics_report(
     ApiQuery(q): ApiQuery<ReportRequest>,
 ) -> ApiResult<Response> {
     let file = state.service.statistics_report(&by, &q, |_| {}).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, file.content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", file.file_name),
+            ),
+        ],
+        file.bytes,
+    )
+        .into_response())
+}
+
+/// The reports made for the caller's scope on the schedule (last month's
+/// and last quarter's, PDF and XLSX, every day from 03:30 Beijing time):
+/// a regulator's jurisdiction's or the platform's, newest period first.
+#[utoipa::path(get, path = "/api/v1/statistics/reports", tag = "statistics",
+    responses((status = 200, body = Vec<zhisu_store::ReportFileMeta>), (status = 401, body = Problem),
+        (status = 403, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn scheduled_reports(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+) -> ApiResult<Json<Vec<zhisu_store::ReportFileMeta>>> {
+    Ok(Json(state.service.scheduled_reports(&by).await?))
+}
+
+/// One report made on the schedule, as the file (404 unless it is of the
+/// caller's scope).
+#[utoipa::path(get, path = "/api/v1/statistics/reports/{id}", tag = "statistics", params(("id" = i64, Path)),
+    responses(
+        (status = 200, description = "application/pdf, or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 401, body = Problem), (status = 404, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn scheduled_report(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let file = state.service.scheduled_report(&by, id).await?;
     Ok((
         [
             (header::CONTENT_TYPE, file.content_type.to_string()),

@@ -47,6 +47,7 @@ mod scan_log;
 mod sealer;
 mod statistics;
 mod statistics_report;
+mod statistics_schedule;
 mod subscriptions;
 mod supply;
 mod suspect;
@@ -85,6 +86,7 @@ pub use statistics::{
     Figure, RegionBreakdown, RegionFigure, Series, StatRequest, Summary, DEFAULT_K,
 };
 pub use statistics_report::{ReportFile, ReportRequest, REPORT_STEPS};
+pub use statistics_schedule::{report_scope, scheduled_periods};
 pub use subscriptions::{
     gs1_signature, is_public_ip, names_private_host, Subscription, Watch, Webhook, GS1_SIGNATURE,
 };

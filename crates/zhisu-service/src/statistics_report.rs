@@ -337,11 +337,30 @@ impl Service {
             let mut header = vec![format!("地区（{level}）")];
             header.extend(breakdowns.iter().map(|b| b.name_zh.clone()));
             sections.push(Section {
-                heading: format!("三、地区分布（按{level}）"),
+                heading: if first.level == "province" {
+                    format!("三、地区分布（按{level}，图为扫码次数）")
+                } else {
+                    format!("三、地区分布（按{level}，图为扫码次数前 15 位）")
+                },
                 sheet: "地区分布".into(),
                 note: codes.is_empty().then(|| "本期没有记录。".to_string()),
+                // Provinces on a tile map of China; cities and districts
+                // as bars.
                 chart_svg: if bars.is_empty() {
                     None
+                } else if first.level == "province" {
+                    let tiles: Vec<(String, f64, String)> = first
+                        .regions
+                        .iter()
+                        .map(|r| {
+                            let code = r.region_code.get(..2).unwrap_or_default().to_string();
+                            (code, r.value.unwrap_or(0.0), figure(r.value, first.unit))
+                        })
+                        .collect();
+                    Some(zhisu_print::tile_map::province_tiles_svg(
+                        &tiles,
+                        Medium::Print,
+                    ))
                 } else {
                     Some(
                         chart::bars_svg("扫码次数", &bars, Medium::Print)

@@ -21,6 +21,8 @@ mod sql_verification;
 mod sql_sweeps;
 #[macro_use]
 mod sql_stats;
+#[macro_use]
+mod sql_reports;
 mod postgres;
 mod sqlite;
 

@@ -99,6 +99,15 @@ macro_rules! impl_sql_store {
             $relaxed,
             $concat
         );
+        sql_reports!(
+            $store,
+            $db,
+            $engine,
+            $ledger_lock,
+            $durable,
+            $relaxed,
+            $concat
+        );
     };
 }
 

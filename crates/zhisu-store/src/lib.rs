@@ -14,12 +14,14 @@ use zhisu_domain::scan::{AlertKind, Place, ScanSummary};
 use zhisu_domain::{BlobRef, RecordKind, Role};
 
 mod events;
+mod reports;
 mod statistics;
 mod sweeps;
 mod verification;
 pub use events::{
     pieces_of, CaptureRow, EventQuery, EventStore, NewEvent, Piece, Pieces, SubscriptionRow,
 };
+pub use reports::{NewReportFile, ReportFileMeta, ReportStore};
 pub use statistics::{StatFilter, StatStore};
 pub use sweeps::{
     ChangedRecord, NewSweep, RawPage, RawRecord, SweepRow, SweepRuleCount, SweepStore, SWEPT_KINDS,
@@ -758,6 +760,7 @@ pub trait Store:
     + VerificationStore
     + SweepStore
     + StatStore
+    + ReportStore
     + 'static
 {
 }
@@ -772,6 +775,7 @@ impl<
             + VerificationStore
             + SweepStore
             + StatStore
+            + ReportStore
             + 'static,
     > Store for T
 {

@@ -41,3 +41,8 @@ pub fn trend(name: &str, labels: &[String], points: &[Point], unit: Unit, lang: 
 pub fn bars(name: &str, bars: &[(String, f64)]) -> String {
     drawn(chart::bars_svg(name, bars, Medium::Screen))
 }
+
+/// An indicator by province as a tile map: (province prefix, value, shown).
+pub fn provinces(values: &[(String, f64, String)]) -> String {
+    zhisu_print::tile_map::province_tiles_svg(values, Medium::Screen)
+}

@@ -520,6 +520,7 @@ pub fn router(state: WebState) -> Router {
         .route("/statistics/indicators", get(statistics_pages::indicators))
         .route("/statistics", get(statistics_dashboard::dashboard))
         .route("/statistics/report", get(statistics_reports::report))
+        .route("/statistics/reports/{id}", get(statistics_reports::kept))
         .route(
             "/statistics/series.csv",
             get(statistics_dashboard::series_csv),

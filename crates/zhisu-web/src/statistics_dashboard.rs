@@ -364,10 +364,22 @@ async fn render(
         }
         None => (None, Vec::new(), None),
     };
+    // Provinces on a tile map of China; cities and districts as bars.
     let region_chart = breakdown
         .as_ref()
         .filter(|b| !b.regions.is_empty())
         .map(|b| {
+            if b.level == "province" {
+                let tiles: Vec<(String, f64, String)> = b
+                    .regions
+                    .iter()
+                    .map(|r| {
+                        let code = r.region_code.get(..2).unwrap_or_default().to_string();
+                        (code, r.value.unwrap_or(0.0), figure(r.value, b.unit))
+                    })
+                    .collect();
+                return charts::provinces(&tiles);
+            }
             let bars: Vec<(String, f64)> = b
                 .regions
                 .iter()
@@ -436,6 +448,7 @@ async fn render(
             figures, period, chart, points, series_name, quick, indicators, categories, error, regions, level,
             csv => format!("/statistics/series.csv?{}", q.with(&[])),
             region_chart,
+            kept => crate::statistics_reports::kept_list(state, lang, principal).await,
             report_error => report_error.as_ref().map(|r| r.error.clone()),
             report_period => report_error.as_ref().map(|r| r.period.clone()).unwrap_or_default(),
             report_periods => crate::statistics_reports::usual_periods(today).into_iter().map(|(key, zh_name, en_name)| {

@@ -1,8 +1,10 @@
 //! 统计报表 (issue 18.5): the monthly or quarterly report of what the
 //! reader sees on 统计概览, downloaded from the page as a PDF or an XLSX
-//! workbook; a period typed wrong brings the page back naming the field.
+//! workbook; a period typed wrong brings the page back naming the field;
+//! and the reports the schedule made for the reader's scope, listed and
+//! downloaded.
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
@@ -116,6 +118,62 @@ pub async fn report(
             let back = DashboardQuery::for_places(q.region, q.category, q.enterprise_id);
             statistics_dashboard::show(&state, &page, &s.principal, &back, Some(refused)).await
         }
+        Err(e) => state.error_page(&page, e),
+    }
+}
+
+/// The reports the schedule made for the reader (none for an enterprise).
+pub(crate) async fn kept_list(
+    state: &WebState,
+    lang: crate::i18n::Lang,
+    principal: &zhisu_domain::Principal,
+) -> Vec<minijinja::Value> {
+    if zhisu_service::report_scope(principal).is_none() {
+        return Vec::new();
+    }
+    let today = zhisu_service::today_in_shanghai();
+    let kept = state
+        .service
+        .scheduled_reports(principal)
+        .await
+        .unwrap_or_default();
+    kept.into_iter()
+        .map(|r| {
+            let name = match ReportPeriod::parse("period", &r.period, today) {
+                Ok(p) if lang == crate::i18n::Lang::Zh => {
+                    format!("{} {}", p.name_zh(), p.kind_zh())
+                }
+                _ => r.period.clone(),
+            };
+            minijinja::context! {
+                name,
+                format => r.format.to_uppercase(),
+                size => format!("{} KB", (r.size + 999) / 1000),
+                at => crate::view::local_time(r.created_at.clone()),
+                id => r.id,
+            }
+        })
+        .collect()
+}
+
+/// `GET /statistics/reports/{id}`: a report the schedule made.
+pub async fn kept(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
+    match state.service.scheduled_report(&s.principal, id).await {
+        Ok(file) => (
+            [
+                (header::CONTENT_TYPE, file.content_type.to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}\"", file.file_name),
+                ),
+            ],
+            file.bytes,
+        )
+            .into_response(),
         Err(e) => state.error_page(&page, e),
     }
 }

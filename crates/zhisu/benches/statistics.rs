@@ -12,6 +12,10 @@
 //! fold of the scans into their codes' summaries through the service (as
 //! a server folds what a stopped one left), timed (scans per second).
 //!
+//! Then the monthly report (issue 18.5): last month's PDF and XLSX for the
+//! platform and for a province, each under 5 s, beside the month's summary
+//! figures by the direct `group by` in the same run.
+//!
 //! Usage: statistics [SCANS] [PRODUCTS]
 
 mod common;
@@ -23,7 +27,7 @@ use chrono::{NaiveDate, TimeZone};
 use sqlx::Connection;
 use zhisu_codes::RegionCode;
 use zhisu_domain::{Principal, Role};
-use zhisu_service::StatRequest;
+use zhisu_service::{ReportRequest, StatRequest};
 
 const CATEGORIES: [&str; 5] = [
     "gas-appliance",
@@ -366,6 +370,64 @@ async fn main() {
                 ""
             } else {
                 " (target p95 < 100 ms NOT met)"
+            }
+        );
+    }
+
+    // The monthly report: last month, as PDF and as XLSX.
+    let month = zhisu_domain::statistics::report_period::ReportPeriod::last_month(today);
+    let period = month.period(today);
+    println!(
+        "report {} | PDF p50 / p95 (n=5) | XLSX p50 / p95 (n=5) | the month's summary by group by (n=1) | PDF ÷ group by",
+        month.key()
+    );
+    for (name, who, _, raw_region, raw_enterprise) in views.iter().take(2) {
+        let timed = |format: &'static str| {
+            let service = service.clone();
+            let who = who.clone();
+            async move {
+                let mut runs = Vec::new();
+                let mut size = 0;
+                for _ in 0..5 {
+                    let req = ReportRequest {
+                        period: month.key(),
+                        format: Some(format.into()),
+                        ..Default::default()
+                    };
+                    let t = Instant::now();
+                    let file = service.statistics_report(&who, &req, |_| {}).await.unwrap();
+                    runs.push(t.elapsed());
+                    size = file.bytes.len();
+                }
+                (runs, size)
+            }
+        };
+        let (pdf, pdf_size) = timed("pdf").await;
+        let (xlsx, _) = timed("xlsx").await;
+        let t = Instant::now();
+        direct(
+            &mut raw,
+            *raw_region,
+            *raw_enterprise,
+            period.from,
+            period.to,
+        )
+        .await;
+        let grouped = t.elapsed();
+        let p95 = percentile(pdf.clone(), 0.95);
+        println!(
+            "{name} | {:.0} / {:.0} ms ({} kB) | {:.0} / {:.0} ms | {:.0} ms | {:.2}{}",
+            ms(percentile(pdf, 0.5)),
+            ms(p95),
+            pdf_size / 1000,
+            ms(percentile(xlsx.clone(), 0.5)),
+            ms(percentile(xlsx, 0.95)),
+            ms(grouped),
+            p95.as_secs_f64() / grouped.as_secs_f64(),
+            if p95.as_secs_f64() < 5.0 {
+                ""
+            } else {
+                " (target < 5 s NOT met)"
             }
         );
     }

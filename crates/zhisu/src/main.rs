@@ -286,6 +286,7 @@ async fn serve(settings: Settings, banner: impl FnOnce(&str)) -> anyhow::Result<
     if let Some(at) = settings.verification_at {
         zhisu::schedule::nightly_verification(service.clone(), at);
     }
+    zhisu::schedule::scheduled_reports(service.clone());
     let url = format!(
         "{}://{addr}",
         if settings.tls.is_some() {

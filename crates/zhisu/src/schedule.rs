@@ -1,7 +1,10 @@
-//! The nightly verification sweep (V5-auto, issue 17): at
-//! `verification_at` (Asia/Shanghai, default 02:00) every day the server
-//! runs every rule over all stored records, as `zhisu verify run` does,
-//! then escalates the cases past their deadline (V6-dispose).
+//! The server's timed jobs. The nightly verification sweep (V5-auto, issue
+//! 17): at `verification_at` (Asia/Shanghai, default 02:00) every day the
+//! server runs every rule over all stored records, as `zhisu verify run`
+//! does, then escalates the cases past their deadline (V6-dispose). The
+//! scheduled statistics reports (issue 18.5): when the server starts and
+//! every day at 03:30, what is missing of last month's and last quarter's
+//! reports is made for the platform and each regulator jurisdiction.
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveTime, TimeZone, Utc};
 
@@ -52,6 +55,30 @@ pub fn nightly_verification(service: zhisu_service::Service, at: NaiveTime) {
                 Ok(n) => tracing::info!(escalated = n, "overdue cases escalated"),
                 Err(e) => tracing::error!(error = %e, "escalating overdue cases failed"),
             }
+        }
+    });
+}
+
+/// When the scheduled reports are made each day (after the sweep).
+pub const REPORTS_AT: &str = "03:30";
+
+/// Makes the scheduled reports now (catching up after a stop) and every
+/// day at [`REPORTS_AT`] for as long as the server runs.
+pub fn scheduled_reports(service: zhisu_service::Service) {
+    let at = parse_at(REPORTS_AT).expect("a fixed time");
+    tokio::spawn(async move {
+        loop {
+            match service
+                .make_scheduled_reports(zhisu_service::today_in_shanghai())
+                .await
+            {
+                Ok(made) => tracing::info!(made, "scheduled statistics reports"),
+                Err(e) => tracing::error!(error = %e, "making the scheduled reports failed"),
+            }
+            let wait = (next_run(Utc::now(), at) - Utc::now())
+                .to_std()
+                .unwrap_or_default();
+            tokio::time::sleep(wait).await;
         }
     });
 }

@@ -247,8 +247,16 @@ pub(crate) fn lay_out(
     }
     p.y += 10.0;
     for (i, section) in doc.sections.iter().enumerate() {
-        // A heading keeps at least its note and two rows with it.
-        p.room(HEADING_PT + 14.0 + 3.0 * ROW_H);
+        // A heading keeps its note and its chart (or two rows) with it.
+        let chart = chart_size(i)
+            .filter(|(w, h)| *w > 0.0 && *h > 0.0)
+            .map(|(w, h)| (h * CONTENT_W / w).min(BOTTOM - TOP - 80.0));
+        let note_h = if section.note.is_some() {
+            LINE_PT + 8.0
+        } else {
+            0.0
+        };
+        p.room(HEADING_PT + 18.0 + note_h + chart.map_or(3.0 * ROW_H, |h| h + 8.0));
         p.y += HEADING_PT + 12.0;
         p.text(MARGIN_X, HEADING_PT, INK, section.heading.clone());
         p.y += 6.0;
@@ -257,8 +265,7 @@ pub(crate) fn lay_out(
             p.text(MARGIN_X, LINE_PT, GREY, fit(note, LINE_PT, CONTENT_W));
             p.y += 6.0;
         }
-        if let Some((w, h)) = chart_size(i).filter(|(w, h)| *w > 0.0 && *h > 0.0) {
-            let h = (h * CONTENT_W / w).min(BOTTOM - TOP);
+        if let Some(h) = chart {
             p.room(h + 8.0);
             let y = p.y;
             p.op(Op::Chart {
@@ -403,6 +410,29 @@ mod tests {
         assert_eq!(lines.concat(), long, "nothing is lost in the wrap");
         for l in &lines {
             assert!(width(l, TABLE_PT) <= widths[1] - 2.0 * CELL_PAD + 0.01);
+        }
+    }
+
+    #[test]
+    fn a_heading_goes_to_the_next_page_with_its_tall_chart() {
+        // However long the table before it, section 1's heading is on the
+        // page of its chart (nearly a page tall), never left at a foot.
+        for rows in 30..90 {
+            let mut d = doc(rows);
+            d.sections[1].chart_svg = Some(String::new());
+            let pages = lay_out(&d, |i| (i == 1).then_some((600.0, 560.0)));
+            let heading_page = pages
+                .iter()
+                .position(|p| texts(p).contains(&"二、异常"))
+                .unwrap();
+            let chart_page = pages
+                .iter()
+                .position(|p| {
+                    p.iter()
+                        .any(|op| matches!(op, Op::Chart { section: 1, .. }))
+                })
+                .unwrap();
+            assert_eq!(heading_page, chart_page, "after {rows} rows");
         }
     }
 

@@ -1,7 +1,8 @@
 //! 统计概览 (issue 18.2–18.4): a regulator opens the dashboard from the
 //! header and reads its jurisdiction's figures beside the previous
 //! period's, an indicator's trend drawn on the server as SVG with its table
-//! and a CSV download, the regions as bars, drills to a city, and is told
+//! and a CSV download, the regions as bars (the platform's provinces as a
+//! tile map of China), drills to a city, and is told
 //! which field of a wrong period (of the dashboard or of a report) to fix;
 //! a region outside its jurisdiction is not found; a manufacturer sees its
 //! own products only. In Chromium, in Chinese.
@@ -122,6 +123,39 @@ async fn the_dashboard_shows_each_reader_its_figures_trend_and_table() {
     let error = &html[html.find("id=\"stat-error\"").expect("the error")..];
     assert!(error.contains("开始日期"), "{error}");
 
+    // The platform's administrator: the provinces on a tile map of China,
+    // Guangdong's ten scans and Beijing's two on their tiles.
+    app.service
+        .create_user(
+            None,
+            NewAccount::new("st-admin", PASSWORD, "平台 王管理员", Role::PlatformAdmin),
+        )
+        .await
+        .unwrap();
+    let (platform, _) = signed_in(&app, "st-admin").await;
+    let (_, html) = page(&platform, &app, "/statistics").await;
+    let map = &html[html.find("id=\"region-chart\"").expect("the map")..];
+    let tile = |code: &str| {
+        let at = map
+            .find(&format!("data-province=\"{code}\""))
+            .unwrap_or_else(|| panic!("no tile {code}"));
+        map[at..at + map[at..].find("</g>").unwrap()].to_string()
+    };
+    assert!(
+        tile("44").contains(">广东<") && tile("44").contains(">10<"),
+        "{}",
+        tile("44")
+    );
+    assert!(
+        tile("11").contains(">北京<") && tile("11").contains(">2<"),
+        "{}",
+        tile("11")
+    );
+    assert!(
+        tile("33").contains(">0<"),
+        "a province with none is drawn empty"
+    );
+
     // The manufacturer: its own products only, no region to choose.
     let (own, _) = person(
         &app,
@@ -152,14 +186,21 @@ async fn the_dashboard_shows_each_reader_its_figures_trend_and_table() {
         .await;
     assert!(html.contains("<svg"), "the chart is drawn");
     let bars = &html[html.find("id=\"region-chart\"").expect("the bars by city")..];
-    assert!(bars.contains("<svg") && bars.contains("440300"), "the bars name Shenzhen");
+    assert!(
+        bars.contains("<svg") && bars.contains("440300"),
+        "the bars name Shenzhen"
+    );
     driver.screenshot("statistics-dashboard.png").await;
 
     // A report for a month that does not exist: said on the page, by name.
-    driver.type_into("#report-form input[name=period]", "2026-13").await;
+    driver
+        .type_into("#report-form input[name=period]", "2026-13")
+        .await;
     driver.click("#report-download").await;
     let html = driver
-        .wait_for("the report's error", |_, html| html.contains("id=\"report-error\""))
+        .wait_for("the report's error", |_, html| {
+            html.contains("id=\"report-error\"")
+        })
         .await;
     let error = &html[html.find("id=\"report-error\"").unwrap()..];
     assert!(error.contains("报表期间须为月份"), "{error}");

@@ -62,6 +62,7 @@ mod sm_crypto;
 mod statistics;
 mod statistics_reports;
 mod statistics_rollups;
+mod statistics_schedule;
 mod statistics_upgrade;
 mod store;
 mod store_engine;

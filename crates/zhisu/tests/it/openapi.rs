@@ -73,6 +73,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/statistics/series"),
     ("get", "/api/v1/statistics/breakdown"),
     ("get", "/api/v1/statistics/report"),
+    ("get", "/api/v1/statistics/reports"),
+    ("get", "/api/v1/statistics/reports/{id}"),
     ("get", "/api/v1/verification/findings"),
     ("get", "/api/v1/verification/queue"),
     ("get", "/api/v1/verification/findings/export"),
