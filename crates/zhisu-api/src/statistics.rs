@@ -3,7 +3,8 @@
 //! the summary of a period and an indicator's series (issue 18.6), and the
 //! monthly or quarterly report (issue 18.5).
 
-use axum::extract::{Path, State};
+use crate::error::ApiPath as Path;
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;

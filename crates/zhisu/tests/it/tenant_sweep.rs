@@ -177,7 +177,28 @@ async fn outsiders_reach_no_record_of_another_tenant_by_any_route() {
             .map(str::to_string)
             .unwrap_or_else(|| v.to_string())
     };
+    // A report made on the schedule for Guangdong's jurisdiction.
+    app.service
+        .create_user(
+            None,
+            zhisu_service::NewAccount::new(
+                "ts-gd",
+                crate::support::PASSWORD,
+                "广东省局",
+                Role::Regulator,
+            )
+            .jurisdiction(&["440000".into()]),
+        )
+        .await
+        .unwrap();
+    app.service
+        .make_scheduled_reports(zhisu_service::today_in_shanghai())
+        .await
+        .unwrap();
+    let (_, kept) = app.get(&gd, "/api/v1/statistics/reports").await;
+    let gd_report = kept[0]["id"].as_i64().expect("Guangdong's reports");
     let ids: Vec<(&str, String)> = vec![
+        ("/api/v1/statistics/reports/", gd_report.to_string()),
         ("/api/v1/enterprises/", maker_id.to_string()),
         ("/api/v1/products/", product.to_string()),
         ("/api/v1/batches/", batch.to_string()),
