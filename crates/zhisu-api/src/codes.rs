@@ -418,24 +418,17 @@ pub async fn links(
     Ok(Json(state.service.code_links(&by, &p.code).await?))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct AlertParams {
-    /// At most this many, newest first (default 100, at most 1000).
-    pub limit: Option<i64>,
-}
-
 /// Counterfeit and diversion alerts (G6.1.3, P6.5): a manufacturer sees its
-/// own, a regulator those of its region, the platform operator all.
-#[utoipa::path(get, path = "/api/v1/alerts", tag = "scans", params(AlertParams),
-    responses((status = 200, body = Vec<zhisu_store::Alert>), (status = 401, body = Problem)), security(("api_key" = [])))]
+/// own, a regulator those of its region, the platform operator all; a
+/// class and days (Beijing time) narrow them to the alerts a statistic
+/// counted (issue 18.3).
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "scans", params(zhisu_service::AlertQuery),
+    responses((status = 200, body = Vec<zhisu_store::Alert>), (status = 401, body = Problem),
+        (status = 422, body = Problem)), security(("api_key" = [])))]
 pub async fn alerts(
     State(state): State<AppState>,
     Auth(by): Auth,
-    ApiQuery(p): ApiQuery<AlertParams>,
+    ApiQuery(p): ApiQuery<zhisu_service::AlertQuery>,
 ) -> ApiResult<Json<Vec<zhisu_store::Alert>>> {
-    Ok(Json(
-        state.service.alerts(&by, p.limit.unwrap_or(100)).await?,
-    ))
+    Ok(Json(state.service.alerts(&by, &p).await?))
 }

@@ -216,3 +216,52 @@ pub async fn scheduled_report(
     )
         .into_response())
 }
+
+/// `GET /api/v1/statistics/anomalies`: the period and places of a
+/// summary, cut how.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AnomalyParams {
+    /// `day`, `week` (Monday first) or `month`; `day` if absent.
+    pub by: Option<String>,
+    /// The anomaly band's width in MADs (0.5–10; 3 if absent).
+    pub k: Option<f64>,
+    /// First day, `YYYY-MM-DD` (Asia/Shanghai).
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD`, inclusive.
+    pub to: Option<String>,
+    /// A GB/T 2260 code inside the reader's jurisdiction.
+    pub region: Option<String>,
+    pub category: Option<String>,
+    pub enterprise_id: Option<i64>,
+}
+
+/// Every point of the summary's flows (codes issued, scans, codes scanned,
+/// counterfeit and diversion alerts) over the period that left the band of
+/// the points before it, oldest first; an alert's carries the class to
+/// list the alerts behind it by (`/api/v1/alerts?class=…&from=…&to=…`).
+#[utoipa::path(get, path = "/api/v1/statistics/anomalies", tag = "statistics", params(AnomalyParams),
+    responses((status = 200, body = zhisu_service::AnomalyList), (status = 400, body = Problem),
+        (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn statistics_anomalies(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ApiQuery(p): ApiQuery<AnomalyParams>,
+) -> ApiResult<Json<zhisu_service::AnomalyList>> {
+    let req = StatRequest {
+        from: p.from,
+        to: p.to,
+        region: p.region,
+        category: p.category,
+        enterprise_id: p.enterprise_id,
+    };
+    let grain = p.by.as_deref().unwrap_or("day");
+    Ok(Json(
+        state
+            .service
+            .statistics_anomalies(&by, &req, grain, p.k)
+            .await?,
+    ))
+}

@@ -6,6 +6,7 @@
 
 mod abnormal;
 mod accounts;
+mod alert_list;
 mod blobs;
 mod capture;
 mod capture_budget;
@@ -46,6 +47,7 @@ mod scan_journal;
 mod scan_log;
 mod sealer;
 mod statistics;
+mod statistics_anomalies;
 mod statistics_report;
 mod statistics_schedule;
 mod subscriptions;
@@ -60,6 +62,7 @@ use std::sync::Arc;
 pub use abnormal::AbnormalEntry;
 pub use accounts::principal_of_user;
 pub use accounts::{NewAccount, NewKey, Registration, SignedSession};
+pub use alert_list::AlertQuery;
 pub use blobs::BlobDir;
 pub use capture::{MAX_CAPTURE_BYTES, MAX_CAPTURE_EVENTS};
 pub use capture_budget::CaptureRoom;
@@ -85,6 +88,7 @@ pub use sealer::{ContactKey, Sealer};
 pub use statistics::{
     Figure, RegionBreakdown, RegionFigure, Series, StatRequest, Summary, DEFAULT_K,
 };
+pub use statistics_anomalies::{AnomalyList, AnomalyPoint};
 pub use statistics_report::{ReportFile, ReportRequest, REPORT_STEPS};
 pub use statistics_schedule::{report_scope, scheduled_periods};
 pub use subscriptions::{

@@ -672,15 +672,6 @@ impl Service {
         Ok(self.store.count_scans().await?)
     }
 
-    /// Alerts the principal may see, newest first.
-    pub async fn alerts(
-        &self,
-        by: &zhisu_domain::Principal,
-        limit: i64,
-    ) -> ServiceResult<Vec<Alert>> {
-        Ok(self.store.list_alerts(&by.list_scope(), limit).await?)
-    }
-
     pub fn public_file_allowed(view: &ScanView, sha256: &str) -> bool {
         view.public
             .as_ref()

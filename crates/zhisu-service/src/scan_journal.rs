@@ -356,7 +356,12 @@ mod tests {
         async fn alerts_for_code(&self, _: &str) -> StoreResult<Vec<Alert>> {
             unreachable!("the journal reads no alerts")
         }
-        async fn list_alerts(&self, _: &ListScope, _: i64) -> StoreResult<Vec<Alert>> {
+        async fn list_alerts(
+            &self,
+            _: &ListScope,
+            _: &zhisu_store::AlertFilter,
+            _: i64,
+        ) -> StoreResult<Vec<Alert>> {
             unreachable!("the journal lists no alerts")
         }
     }

@@ -353,7 +353,12 @@ mod tests {
         async fn alerts_for_code(&self, _: &str) -> StoreResult<Vec<Alert>> {
             unreachable!("folds read no alerts")
         }
-        async fn list_alerts(&self, _: &ListScope, _: i64) -> StoreResult<Vec<Alert>> {
+        async fn list_alerts(
+            &self,
+            _: &ListScope,
+            _: &zhisu_store::AlertFilter,
+            _: i64,
+        ) -> StoreResult<Vec<Alert>> {
             unreachable!("folds list no alerts")
         }
     }

@@ -10,7 +10,7 @@ use utoipa::IntoParams;
 use zhisu_domain::auth::ListScope;
 use zhisu_domain::statistics::format::{change, day_zh, figure, point_label};
 use zhisu_domain::statistics::report_period::ReportPeriod;
-use zhisu_domain::statistics::{compute, Indicator, Unit};
+use zhisu_domain::statistics::{Indicator, Unit};
 use zhisu_domain::validation::{FieldError, Invalid};
 use zhisu_domain::{Principal, RecordKind, Role};
 use zhisu_print::chart::{self, Medium, TrendPoint};
@@ -55,16 +55,6 @@ pub const REPORT_STEPS: usize = 5;
 
 fn invalid(field: &str, code: &str, message: String) -> ServiceError {
     Invalid(vec![FieldError::new(field, code, message)]).into()
-}
-
-/// The indicators whose anomalies a report lists: the summary's flows
-/// (a stock's day-to-day drift is no event).
-fn watched() -> Vec<Indicator> {
-    Indicator::SUMMARY
-        .iter()
-        .copied()
-        .filter(|i| compute::is_kept(*i) && i.def().kind == zhisu_domain::statistics::Kind::Flow)
-        .collect()
 }
 
 impl Service {
@@ -184,15 +174,10 @@ impl Service {
         }
         progress(3);
         // 4. Every anomaly of the period.
-        let mut anomalies = Vec::new();
-        for indicator in watched() {
-            let series = self
-                .statistics_series(by, &stat, indicator.as_str(), by_grain, None)
-                .await?;
-            for p in series.points.iter().filter(|p| p.anomaly) {
-                anomalies.push((indicator, series.unit, p.clone()));
-            }
-        }
+        let anomalies = self
+            .statistics_anomalies(by, &stat, by_grain, None)
+            .await?
+            .anomalies;
         progress(4);
 
         let (short, scope) = self.report_scope(by, req).await;
@@ -411,15 +396,15 @@ impl Service {
             ],
             rows: anomalies
                 .iter()
-                .map(|(i, unit, p)| {
+                .map(|a| {
                     vec![
-                        Entry::text(i.def().zh.clone()),
-                        Entry::text(point_label(true, grain, p.from, p.to)),
+                        Entry::text(a.name_zh.clone()),
+                        Entry::text(point_label(true, grain, a.from, a.to)),
                         Entry::Figure {
-                            value: p.value,
-                            shown: figure(p.value, *unit),
+                            value: a.value,
+                            shown: figure(a.value, a.unit),
                         },
-                        Entry::text(band_text(p.band, *unit)),
+                        Entry::text(band_text(a.band, a.unit)),
                     ]
                 })
                 .collect(),

@@ -112,7 +112,10 @@ impl Service {
                 *row.active_batches.get_or_insert(0) += 1;
                 *row.items.get_or_insert(0) += b.body["quantity"].as_u64().unwrap_or(0);
             }
-            let alerts = self.store.list_alerts(&scope, MAX_ALERTS).await?;
+            let alerts = self
+                .store
+                .list_alerts(&scope, &Default::default(), MAX_ALERTS)
+                .await?;
             truncated |= alerts.len() as i64 == MAX_ALERTS;
             for alert in alerts {
                 if let Some(product) = alert.product_id {

@@ -221,33 +221,62 @@ macro_rules! sql_scans {
                 rows.iter().map(alert_from_row).collect()
             }
 
-            async fn list_alerts(&self, scope: &ListScope, limit: i64) -> StoreResult<Vec<Alert>> {
+            async fn list_alerts(
+                &self,
+                scope: &ListScope,
+                filter: &zhisu_store::AlertFilter,
+                limit: i64,
+            ) -> StoreResult<Vec<Alert>> {
                 let limit = limit.clamp(1, 1000);
-                let rows = match scope {
-                    ListScope::All => {
-                        sqlx::query(&format!("select * from alerts order by id desc limit {limit}")).fetch_all(&self.reader).await
-                    }
-                    ListScope::Enterprise(e) => {
-                        sqlx::query(&format!("select * from alerts where enterprise_id = $1 order by id desc limit {limit}"))
-                            .bind(*e)
-                            .fetch_all(&self.reader)
-                            .await
-                    }
+                // Conditions and their values, bound in order ($1, $2, …).
+                let mut conditions: Vec<String> = Vec::new();
+                let mut values: Vec<String> = Vec::new();
+                let next = |values: &mut Vec<String>, v: String| {
+                    values.push(v);
+                    format!("${}", values.len())
+                };
+                match scope {
+                    ListScope::All => {}
+                    // An ID, not text from outside: written into the SQL.
+                    ListScope::Enterprise(e) => conditions.push(format!("enterprise_id = {e}")),
                     ListScope::Regions(prefixes) => {
                         if prefixes.is_empty() {
                             return Ok(Vec::new());
                         }
-                        let parts: Vec<String> =
-                            (1..=prefixes.len()).map(|i| format!("region_code like ${i} escape '\\' or reached_region like ${i} escape '\\'")).collect();
-                        let sql = format!("select * from alerts where {} order by id desc limit {limit}", parts.join(" or "));
-                        let mut q = sqlx::query(&sql);
-                        for p in prefixes {
-                            q = q.bind(format!("{}%", like_escape(p)));
-                        }
-                        q.fetch_all(&self.reader).await
+                        let parts: Vec<String> = prefixes
+                            .iter()
+                            .map(|p| {
+                                let at = next(&mut values, format!("{}%", like_escape(p)));
+                                format!("region_code like {at} escape '\\' or reached_region like {at} escape '\\'")
+                            })
+                            .collect();
+                        conditions.push(format!("({})", parts.join(" or ")));
                     }
                 }
-                .map_err(map_err)?;
+                if !filter.kinds.is_empty() {
+                    let kinds: Vec<String> =
+                        filter.kinds.iter().map(|k| next(&mut values, k.clone())).collect();
+                    conditions.push(format!("kind in ({})", kinds.join(", ")));
+                }
+                if let Some(since) = &filter.since {
+                    let at = next(&mut values, since.clone());
+                    conditions.push(format!("at >= {at}"));
+                }
+                if let Some(before) = &filter.before {
+                    let at = next(&mut values, before.clone());
+                    conditions.push(format!("at < {at}"));
+                }
+                let filter_sql = if conditions.is_empty() {
+                    String::new()
+                } else {
+                    format!(" where {}", conditions.join(" and "))
+                };
+                let sql = format!("select * from alerts{filter_sql} order by id desc limit {limit}");
+                let mut q = sqlx::query(&sql);
+                for v in &values {
+                    q = q.bind(v);
+                }
+                let rows = q.fetch_all(&self.reader).await.map_err(map_err)?;
                 rows.iter().map(alert_from_row).collect()
             }
         }

@@ -713,8 +713,25 @@ pub trait ScanStore: Send + Sync {
     async fn raise_alert(&self, alert: Alert) -> StoreResult<bool>;
     /// The alerts raised for one code, oldest first.
     async fn alerts_for_code(&self, code: &str) -> StoreResult<Vec<Alert>>;
-    /// Newest first, within the scope.
-    async fn list_alerts(&self, scope: &ListScope, limit: i64) -> StoreResult<Vec<Alert>>;
+    /// Newest first, within the scope, those the filter admits.
+    async fn list_alerts(
+        &self,
+        scope: &ListScope,
+        filter: &AlertFilter,
+        limit: i64,
+    ) -> StoreResult<Vec<Alert>>;
+}
+
+/// Which alerts a list holds: of some kinds, raised in a time range (the
+/// records behind a day's count of alerts, issue 18.3).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlertFilter {
+    /// Only these kinds (`too-many-scans`, …); empty: every kind.
+    pub kinds: Vec<String>,
+    /// Raised at or after this time, RFC 3339 in UTC.
+    pub since: Option<String>,
+    /// Raised before this time, RFC 3339 in UTC.
+    pub before: Option<String>,
 }
 
 /// Flow lines: who received which code, and where a batch went.

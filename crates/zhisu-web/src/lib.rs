@@ -32,6 +32,7 @@ mod case_detail;
 mod case_pages;
 mod finding_pages;
 mod review_pages;
+mod statistics_anomalies;
 mod statistics_dashboard;
 mod statistics_pages;
 mod statistics_reports;
@@ -520,6 +521,10 @@ pub fn router(state: WebState) -> Router {
         .route("/statistics/indicators", get(statistics_pages::indicators))
         .route("/statistics", get(statistics_dashboard::dashboard))
         .route("/statistics/report", get(statistics_reports::report))
+        .route(
+            "/statistics/anomalies",
+            get(statistics_anomalies::anomalies),
+        )
         .route("/statistics/reports/{id}", get(statistics_reports::kept))
         .route(
             "/statistics/series.csv",

@@ -47,7 +47,7 @@ impl DashboardQuery {
         }
     }
 
-    fn request(&self) -> Result<StatRequest, ServiceError> {
+    pub(crate) fn request(&self) -> Result<StatRequest, ServiceError> {
         let text = |v: &Option<String>| {
             v.as_deref()
                 .map(str::trim)
@@ -82,7 +82,7 @@ impl DashboardQuery {
             .unwrap_or("scans")
     }
 
-    fn by(&self) -> &str {
+    pub(crate) fn by(&self) -> &str {
         self.by
             .as_deref()
             .filter(|s| !s.is_empty())
@@ -90,7 +90,7 @@ impl DashboardQuery {
     }
 
     /// The query string of this view with some fields replaced.
-    fn with(&self, changes: &[(&str, &str)]) -> String {
+    pub(crate) fn with(&self, changes: &[(&str, &str)]) -> String {
         let fields = [
             ("from", self.from.as_deref()),
             ("to", self.to.as_deref()),
@@ -130,7 +130,7 @@ pub(crate) fn point_label(lang: Lang, by: &str, from: NaiveDate, to: NaiveDate) 
 }
 
 /// Whose figures these are, in a sentence.
-async fn scope_label(
+pub(crate) async fn scope_label(
     state: &WebState,
     lang: Lang,
     principal: &zhisu_domain::Principal,
@@ -190,7 +190,7 @@ async fn scope_label(
     out
 }
 
-fn indicator_name(lang: Lang, indicator: Indicator) -> String {
+pub(crate) fn indicator_name(lang: Lang, indicator: Indicator) -> String {
     let def = indicator.def();
     if lang == Lang::Zh {
         def.zh.clone()
@@ -447,6 +447,7 @@ async fn render(
             jurisdiction => principal.jurisdiction.iter().map(|r| r.as_str().to_string()).collect::<Vec<_>>(),
             figures, period, chart, points, series_name, quick, indicators, categories, error, regions, level,
             csv => format!("/statistics/series.csv?{}", q.with(&[])),
+            here => q.with(&[]),
             region_chart,
             kept => crate::statistics_reports::kept_list(state, lang, principal).await,
             report_error => report_error.as_ref().map(|r| r.error.clone()),

@@ -296,8 +296,34 @@ pub async fn recall_xlsx(
     }
 }
 
-pub async fn alerts(State(state): State<WebState>, SignedIn(page, s): SignedIn) -> Response {
-    match state.service.alerts(&s.principal, 200).await {
+pub async fn alerts(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Query(q): Query<AlertPageQuery>,
+) -> Response {
+    let query = zhisu_service::AlertQuery {
+        limit: Some(200),
+        class: q.class.clone(),
+        from: q.from.clone(),
+        to: q.to.clone(),
+    };
+    // What the list is narrowed to, in a sentence (issue 18.3).
+    let narrowed = [
+        q.class
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(|c| page.lang.text(&format!("alerts_class_{c}")).to_string()),
+        match (q.from.as_deref(), q.to.as_deref()) {
+            (Some(f), Some(t)) if f == t => Some(f.to_string()),
+            (Some(f), Some(t)) if !f.is_empty() => Some(format!("{f} – {t}")),
+            _ => None,
+        },
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
+    match state.service.alerts(&s.principal, &query).await {
         Ok(list) => {
             let rows: Vec<_> = list
                 .iter()
@@ -309,10 +335,19 @@ pub async fn alerts(State(state): State<WebState>, SignedIn(page, s): SignedIn) 
                     }
                 })
                 .collect();
-            state.render(&page, "alerts.html", minijinja::context! { rows })
+            state.render(&page, "alerts.html", minijinja::context! { rows, narrowed })
         }
         Err(e) => state.error_page(&page, e),
     }
+}
+
+/// The alerts page's narrowing: a class and days (as the anomalies list
+/// links to it).
+#[derive(Debug, Deserialize, Default)]
+pub struct AlertPageQuery {
+    class: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -49,6 +49,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "statistics.html",
         include_str!("../templates/statistics.html"),
     ),
+    (
+        "statistics_anomalies.html",
+        include_str!("../templates/statistics_anomalies.html"),
+    ),
     ("finding.html", include_str!("../templates/finding.html")),
     ("sweep.html", include_str!("../templates/sweep.html")),
     ("cases.html", include_str!("../templates/cases.html")),

@@ -90,6 +90,20 @@ impl Measure {
         )
     }
 
+    /// The kinds of alert a measure counts (the records behind its figure).
+    pub fn alert_kinds(self) -> Vec<AlertKind> {
+        // Every kind of `AlertKind` (keep in step with it and `of_alert`).
+        [
+            AlertKind::TooManyScans,
+            AlertKind::ImpossibleTravel,
+            AlertKind::Diversion,
+            AlertKind::Guessing,
+        ]
+        .into_iter()
+        .filter(|k| Measure::of_alert(*k) == Some(self))
+        .collect()
+    }
+
     /// The alerts counted: too many scans and impossible travel are
     /// suspected counterfeits; guessing (someone trying codes) is neither.
     pub fn of_alert(kind: AlertKind) -> Option<Measure> {
@@ -327,6 +341,19 @@ pub fn day_of(at: &str) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_alerts_behind_a_measure_are_the_kinds_it_counts() {
+        assert_eq!(
+            Measure::AlertsCounterfeit.alert_kinds(),
+            [AlertKind::TooManyScans, AlertKind::ImpossibleTravel]
+        );
+        assert_eq!(
+            Measure::AlertsDiversion.alert_kinds(),
+            [AlertKind::Diversion]
+        );
+        assert!(Measure::Scans.alert_kinds().is_empty());
+    }
 
     fn place(enterprise: i64) -> Place {
         Place {

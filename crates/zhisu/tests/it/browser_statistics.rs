@@ -3,7 +3,8 @@
 //! period's, an indicator's trend drawn on the server as SVG with its table
 //! and a CSV download, the regions as bars (the platform's provinces as a
 //! tile map of China), drills to a city, and is told
-//! which field of a wrong period (of the dashboard or of a report) to fix;
+//! which field of a wrong period (of the dashboard or of a report) to fix,
+//! and opens the list of the period's anomalies;
 //! a region outside its jurisdiction is not found; a manufacturer sees its
 //! own products only. In Chromium, in Chinese.
 
@@ -209,4 +210,18 @@ async fn the_dashboard_shows_each_reader_its_figures_trend_and_table() {
         "what was typed stays in the field to be fixed"
     );
     driver.screenshot("statistics-report-error.png").await;
+
+    // The period's anomalies: today's ten scans, with where they were.
+    driver.click("#anomalies-link").await;
+    let html = driver
+        .wait_for("the anomalies", |url, html| {
+            url.contains("/statistics/anomalies") && html.contains("id=\"anomalies\"")
+        })
+        .await;
+    let table = &html[html.find("id=\"anomalies\"").unwrap()..];
+    assert!(
+        table.contains("扫码次数") && table.contains("偏高"),
+        "{table}"
+    );
+    driver.screenshot("statistics-anomalies.png").await;
 }

@@ -60,6 +60,7 @@ mod schemathesis;
 mod schemes;
 mod sm_crypto;
 mod statistics;
+mod statistics_anomalies;
 mod statistics_reports;
 mod statistics_rollups;
 mod statistics_schedule;

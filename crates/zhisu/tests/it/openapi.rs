@@ -73,6 +73,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/statistics/series"),
     ("get", "/api/v1/statistics/breakdown"),
     ("get", "/api/v1/statistics/report"),
+    ("get", "/api/v1/statistics/anomalies"),
     ("get", "/api/v1/statistics/reports"),
     ("get", "/api/v1/statistics/reports/{id}"),
     ("get", "/api/v1/verification/findings"),
