@@ -32,7 +32,7 @@ pub(crate) const STATISTICS: &[(&str, &str, &str)] = &[
     ("sd_band", "正常范围", "Expected range"),
     ("sd_judged", "判定", "Flag"),
     ("sd_anomaly", "异常", "anomaly"),
-    ("sd_band_hint", "每个时段与它之前的一段时间（按日 28 天、按周 13 周、按月 12 个月）比较：超出其中位数 ± 3 倍绝对中位差（折算为标准差）的标为异常，图中以红点标出。", "Each point is compared with the points before it (28 days, 13 weeks or 12 months): outside their median ± 3 median absolute deviations (scaled to a standard deviation) it is flagged as an anomaly, a red dot on the chart."),
+    ("sd_band_hint", "每个时段与它之前的一段时间（按日 28 天、按周 13 周、按月 12 个月）比较：超出其中位数 ± 3 倍绝对中位差（折算为标准差）的标为异常，图中以红点标出；按日时先按星期几的规律折算（周末扫码少不算异常）。", "Each point is compared with the points before it (28 days, 13 weeks or 12 months): outside their median ± 3 median absolute deviations (scaled to a standard deviation) it is flagged as an anomaly, a red dot on the chart; by day, each weekday's usual level is taken into account (quieter weekends are no anomaly)."),
     ("sd_csv", "下载 CSV（可用 Excel 打开）", "Download CSV (opens in Excel)"),
     ("sd_by_region", "按", "by "),
     ("sd_level_province", "省", "province"),

@@ -5,10 +5,10 @@
 //! & Croux 1993). A median and a MAD are not moved by the outliers they
 //! are meant to find, as a mean and a standard deviation are. For counts σ
 //! is never taken below the Poisson noise of the median (√median, at least
-//! 1), so the odd scan on quiet days is not flagged. Seasonality
-//! (weekends, holidays) is not removed here: a caller reads a series by
-//! week or compares like days. Written here because it is a few lines over
-//! sorted slices; no crate is needed.
+//! 1), so the odd scan on quiet days is not flagged. The weekly rhythm of
+//! a daily series is taken out before it comes here (`seasonal.rs`);
+//! holidays are not. Written here because it is a few lines over sorted
+//! slices; no crate is needed.
 
 use serde::Serialize;
 

@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::anomaly::{bands, bands_with_floor, counts_floor, Band};
 use super::period::{buckets, Grain, Period};
 use super::rollup::Measure;
+use super::seasonal;
 use super::Indicator;
 
 /// A measure's value on a day with a detail, summed over places.
@@ -191,11 +192,40 @@ pub fn series(
     cuts.extend(own);
     let values: Vec<Option<f64>> = cuts.iter().map(|b| value(indicator, rows, b)).collect();
     let plain: Vec<f64> = values.iter().map(|v| v.unwrap_or(0.0)).collect();
+    // A day is judged against like days: its value over its weekday's
+    // factor, its band multiplied back (`seasonal.rs`).
+    let factors: Vec<f64> = match grain {
+        Grain::Day => {
+            let days: Vec<_> = cuts
+                .iter()
+                .map(|b| b.from)
+                .zip(plain.iter().copied())
+                .collect();
+            let weekly = seasonal::weekday_factors(&days);
+            cuts.iter()
+                .map(|b| seasonal::factor_of(&weekly, b.from))
+                .collect()
+        }
+        _ => vec![1.0; cuts.len()],
+    };
+    let adjusted: Vec<f64> = plain.iter().zip(&factors).map(|(v, f)| v / f).collect();
     // Counts are judged with their Poisson noise as the least spread.
     let judged = match indicator.def().unit {
-        super::Unit::Count => bands_with_floor(&plain, grain.window(), k, counts_floor),
-        _ => bands(&plain, grain.window(), k),
+        super::Unit::Count => bands_with_floor(&adjusted, grain.window(), k, counts_floor),
+        _ => bands(&adjusted, grain.window(), k),
     };
+    let judged: Vec<Option<Band>> = judged
+        .into_iter()
+        .zip(&factors)
+        .map(|(band, f)| {
+            band.map(|b| Band {
+                median: b.median * f,
+                low: b.low * f,
+                high: b.high * f,
+                anomaly: b.anomaly,
+            })
+        })
+        .collect();
     let flow = indicator.def().kind == super::Kind::Flow;
     cuts.into_iter()
         .zip(values)
@@ -299,6 +329,51 @@ mod tests {
                 (d("2026-11-02"), d("2026-11-08"), Some(0.0)),
                 (d("2026-11-09"), d("2026-11-09"), Some(0.0)),
             ]
+        );
+    }
+
+    #[test]
+    fn weekends_are_judged_as_weekends_and_a_quiet_weekday_is_not() {
+        // Ten weeks: 100 scans a weekday, 60 a weekend day; the last week
+        // holds a spike (Wednesday) and a quiet weekday (Thursday).
+        let monday = d("2026-09-07");
+        let mut rows = Vec::new();
+        for i in 0..70 {
+            let day = monday + chrono::Duration::days(i);
+            let weekend = chrono::Datelike::weekday(&day).num_days_from_monday() >= 5;
+            let n = match i {
+                65 => 500,
+                66 => 55,
+                _ if weekend => 60,
+                _ => 100,
+            };
+            rows.push(row(Measure::Scans, &day.to_string(), "", n));
+        }
+        let rows = Rows::new(rows);
+        let p = Period::new(
+            monday + chrono::Duration::days(35),
+            monday + chrono::Duration::days(69),
+        )
+        .unwrap();
+        let points = series(Indicator::Scans, &rows, &p, Grain::Day, 3.0);
+        let flagged: Vec<NaiveDate> = points
+            .iter()
+            .filter(|x| x.anomaly)
+            .map(|x| x.from)
+            .collect();
+        assert_eq!(
+            flagged,
+            vec![
+                monday + chrono::Duration::days(65),
+                monday + chrono::Duration::days(66)
+            ]
+        );
+        // A Saturday's expected range is a Saturday's.
+        let saturday = points.iter().find(|x| x.from == d("2026-10-17")).unwrap();
+        let band = saturday.band.unwrap();
+        assert!(
+            band.low < 60.0 && 60.0 < band.high && band.high < 100.0,
+            "{band:?}"
         );
     }
 

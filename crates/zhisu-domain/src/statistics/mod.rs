@@ -4,8 +4,9 @@
 //! (`rollup.rs`); the period read over (`period.rs`); the figures and
 //! series computed from rollup rows (`compute.rs`); the robust band that
 //! flags a series' anomalies (`anomaly.rs`); figures as people read them
-//! (`format.rs`); and the month or quarter a report covers
-//! (`report_period.rs`).
+//! (`format.rs`); the month or quarter a report covers
+//! (`report_period.rs`); and the weekly rhythm a daily series is judged
+//! with (`seasonal.rs`).
 
 pub mod anomaly;
 pub mod compute;
@@ -14,5 +15,6 @@ mod indicators;
 pub mod period;
 pub mod report_period;
 pub mod rollup;
+pub mod seasonal;
 
 pub use indicators::{glossary, Breakdown, Glossary, Indicator, IndicatorDef, Kind, Unit};
