@@ -43,13 +43,16 @@ pub struct AnomalyList {
     pub anomalies: Vec<AnomalyPoint>,
 }
 
-/// The indicators whose anomalies are listed: the summary's flows (a
-/// stock's day-to-day drift is no event).
+/// The indicators whose anomalies are listed: the summary's counts of
+/// what happened (a stock's day-to-day drift is no event; a rate moves
+/// with its counts, which are listed).
 pub(crate) fn watched() -> Vec<Indicator> {
     Indicator::SUMMARY
         .iter()
         .copied()
-        .filter(|i| compute::is_kept(*i) && i.def().kind == Kind::Flow)
+        .filter(|i| {
+            compute::is_kept(*i) && i.def().kind == Kind::Flow && i.def().unit == Unit::Count
+        })
         .collect()
 }
 

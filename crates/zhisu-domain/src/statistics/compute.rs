@@ -35,7 +35,8 @@ pub fn measures_of(indicator: Indicator) -> Option<&'static [Measure]> {
         Indicator::AlertsDiversion => &[M::AlertsDiversion],
         Indicator::DiversionRate => &[M::AlertsDiversion, M::Scans],
         Indicator::CodesIssued => &[M::CodesIssued],
-        Indicator::FirstScanRate => &[M::CodeDays, M::CodesIssued],
+        // Not yet: its numerator is every code's first scan since the
+        // beginning, which the reads from a period's first day do not hold.
         Indicator::BatchesActive => &[M::Batches],
         Indicator::RecallsOpen => &[M::Recalls],
         Indicator::FeedbackOpen => &[M::Feedback],
@@ -118,11 +119,6 @@ pub fn value(indicator: Indicator, rows: &Rows, p: &Period) -> Option<f64> {
             10_000.0,
         ),
         Indicator::CodesIssued => count(rows.flow(M::CodesIssued, p)),
-        Indicator::FirstScanRate => rate(
-            rows.sum(M::CodeDays, None, p.to, str::is_empty),
-            rows.sum(M::CodesIssued, None, p.to, |_| true),
-            1.0,
-        ),
         Indicator::BatchesActive => count(rows.stock(M::Batches, "active", p.to)),
         Indicator::RecallsOpen => count(rows.stock(M::Recalls, "open", p.to)),
         Indicator::FeedbackOpen => count(rows.stock(M::Feedback, "open", p.to)),

@@ -63,13 +63,14 @@ impl Indicator {
 
     /// What `GET /api/v1/statistics/summary` answers for a period (issue
     /// 18.6), in its order.
-    pub const SUMMARY: [Indicator; 9] = [
+    pub const SUMMARY: [Indicator; 10] = [
         Indicator::CodesIssued,
         Indicator::Scans,
         Indicator::CodesScanned,
         Indicator::BatchesActive,
         Indicator::AlertsCounterfeit,
         Indicator::AlertsDiversion,
+        Indicator::DiversionRate,
         Indicator::RecallsOpen,
         Indicator::FeedbackOpen,
         Indicator::Enterprises,

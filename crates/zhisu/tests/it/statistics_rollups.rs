@@ -210,6 +210,20 @@ fn recount(raw: &Raw, sees: &Sees, from: NaiveDate, to: NaiveDate) -> HashMap<&'
     out
 }
 
+/// The summary's rate recounted: diversion alerts per 10,000 scans in the
+/// period (the monthly 窜货率; None without scans).
+fn recount_rates(
+    raw: &Raw,
+    sees: &Sees,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> [(&'static str, Option<f64>); 1] {
+    let counts = recount(raw, sees, from, to);
+    let diversion = (counts["scans"] > 0)
+        .then(|| counts["alerts_diversion"] as f64 * 10_000.0 / counts["scans"] as f64);
+    [("diversion_rate", diversion)]
+}
+
 /// A deterministic stream of numbers (no crate needed for a test's dice).
 struct Dice(u64);
 
@@ -427,6 +441,22 @@ async fn every_summary_indicator_equals_its_recount_from_the_raw_rows() {
                 let prev_from = prev_to - (to - from);
                 let now_counts = recount(&raw, sees, from, to);
                 let before = recount(&raw, sees, prev_from, prev_to);
+                for (id, want) in recount_rates(&raw, sees, from, to) {
+                    let got = summary["figures"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|f| f["indicator"] == id)
+                        .unwrap_or_else(|| panic!("{id} missing: {summary}"))["value"]
+                        .as_f64();
+                    match (got, want) {
+                        (Some(g), Some(w)) => assert!(
+                            (g - w).abs() < 1e-9,
+                            "{engine} {who} {from}..{to} {id}: {g} against {w}"
+                        ),
+                        (g, w) => assert_eq!(g, w, "{engine} {who} {from}..{to} {id}"),
+                    }
+                }
                 for (id, want) in &now_counts {
                     assert_eq!(
                         figure(&summary, id, "value"),
@@ -618,7 +648,7 @@ async fn bad_periods_indicators_and_places_are_refused_naming_the_field() {
         s["period"]["to"],
         zhisu_service::today_in_shanghai().to_string()
     );
-    assert_eq!(s["figures"].as_array().unwrap().len(), 9, "{s}");
+    assert_eq!(s["figures"].as_array().unwrap().len(), 10, "{s}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
