@@ -210,26 +210,45 @@ impl Service {
     }
 
     /// The rows of `indicators` for the filter over `period` (flows) and
-    /// up to its end (stocks).
+    /// up to its end (stocks); an indicator summed from the beginning (the
+    /// first-scan rate) has its measures read from the beginning, in a read
+    /// of their own, so the others' flows are not.
     async fn stat_rows(
         &self,
         filter: &StatFilter,
         indicators: &[Indicator],
         period: &Period,
     ) -> ServiceResult<Rows> {
-        let mut measures: Vec<_> = indicators
-            .iter()
-            .filter_map(|i| compute::measures_of(*i))
-            .flatten()
-            .copied()
+        let measures_of = |all_time: bool| {
+            let mut m: Vec<_> = indicators
+                .iter()
+                .filter(|i| compute::reads_all_time(**i) == all_time)
+                .filter_map(|i| compute::measures_of(*i))
+                .flatten()
+                .copied()
+                .collect();
+            m.sort_unstable();
+            m.dedup();
+            m
+        };
+        let from_start = measures_of(true);
+        let in_period: Vec<_> = measures_of(false)
+            .into_iter()
+            .filter(|m| !from_start.contains(m))
             .collect();
-        measures.sort_unstable();
-        measures.dedup();
-        Ok(Rows::new(
-            self.store
-                .stat_rows(filter, &measures, period.from, period.to)
-                .await?,
-        ))
+        let mut rows = self
+            .store
+            .stat_rows(filter, &in_period, period.from, period.to)
+            .await?;
+        if !from_start.is_empty() {
+            let beginning = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).expect("a date");
+            rows.extend(
+                self.store
+                    .stat_rows(filter, &from_start, beginning, period.to)
+                    .await?,
+            );
+        }
+        Ok(Rows::new(rows))
     }
 
     /// The summary indicators over the period and the one before it

@@ -35,14 +35,19 @@ pub fn measures_of(indicator: Indicator) -> Option<&'static [Measure]> {
         Indicator::AlertsDiversion => &[M::AlertsDiversion],
         Indicator::DiversionRate => &[M::AlertsDiversion, M::Scans],
         Indicator::CodesIssued => &[M::CodesIssued],
-        // Not yet: its numerator is every code's first scan since the
-        // beginning, which the reads from a period's first day do not hold.
+        Indicator::FirstScanRate => &[M::FirstScans, M::CodesIssued],
         Indicator::BatchesActive => &[M::Batches],
         Indicator::RecallsOpen => &[M::Recalls],
         Indicator::FeedbackOpen => &[M::Feedback],
         Indicator::Enterprises => &[M::Enterprises],
         _ => return None,
     })
+}
+
+/// Whether the indicator's flows are summed from the beginning, not from
+/// the period's first day (its rows must be read from the beginning).
+pub fn reads_all_time(indicator: Indicator) -> bool {
+    matches!(indicator, Indicator::FirstScanRate)
 }
 
 /// Whether the indicator is kept as rollups yet (the rest of the glossary
@@ -119,6 +124,12 @@ pub fn value(indicator: Indicator, rows: &Rows, p: &Period) -> Option<f64> {
             10_000.0,
         ),
         Indicator::CodesIssued => count(rows.flow(M::CodesIssued, p)),
+        // Of the codes issued up to the end, those ever scanned by then.
+        Indicator::FirstScanRate => rate(
+            rows.sum(M::FirstScans, None, p.to, |_| true),
+            rows.sum(M::CodesIssued, None, p.to, |_| true),
+            1.0,
+        ),
         Indicator::BatchesActive => count(rows.stock(M::Batches, "active", p.to)),
         Indicator::RecallsOpen => count(rows.stock(M::Recalls, "open", p.to)),
         Indicator::FeedbackOpen => count(rows.stock(M::Feedback, "open", p.to)),

@@ -63,10 +63,11 @@ impl Indicator {
 
     /// What `GET /api/v1/statistics/summary` answers for a period (issue
     /// 18.6), in its order.
-    pub const SUMMARY: [Indicator; 10] = [
+    pub const SUMMARY: [Indicator; 11] = [
         Indicator::CodesIssued,
         Indicator::Scans,
         Indicator::CodesScanned,
+        Indicator::FirstScanRate,
         Indicator::BatchesActive,
         Indicator::AlertsCounterfeit,
         Indicator::AlertsDiversion,

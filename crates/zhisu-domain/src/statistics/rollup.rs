@@ -36,6 +36,9 @@ pub enum Measure {
     Scans,
     /// A code's first scan on a day; detail: its previous scan day or "".
     CodeDays,
+    /// A code's first scan ever (read from the beginning: the first-scan
+    /// rate's numerator).
+    FirstScans,
     AlertsCounterfeit,
     AlertsDiversion,
     /// Batches by status (stock changes); detail: the status.
@@ -51,9 +54,10 @@ pub enum Measure {
 }
 
 impl Measure {
-    pub const ALL: [Measure; 9] = [
+    pub const ALL: [Measure; 10] = [
         Measure::Scans,
         Measure::CodeDays,
+        Measure::FirstScans,
         Measure::AlertsCounterfeit,
         Measure::AlertsDiversion,
         Measure::Batches,
@@ -67,6 +71,7 @@ impl Measure {
         match self {
             Measure::Scans => "scans",
             Measure::CodeDays => "code_days",
+            Measure::FirstScans => "first_scans",
             Measure::AlertsCounterfeit => "alerts_counterfeit",
             Measure::AlertsDiversion => "alerts_diversion",
             Measure::Batches => "batches",
@@ -214,6 +219,15 @@ pub fn code_deltas(
         });
         if last.is_some_and(|l| l >= *day) {
             continue;
+        }
+        if last.is_none() {
+            out.push(StatDelta {
+                measure: Measure::FirstScans,
+                day: *day,
+                place: place.clone(),
+                detail: String::new(),
+                value: 1,
+            });
         }
         out.push(StatDelta {
             measure: Measure::CodeDays,
@@ -365,6 +379,27 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_codes_first_scan_ever_is_counted_once() {
+        let mut out = Vec::new();
+        let days = [(d("2026-11-01"), 2), (d("2026-11-03"), 1)];
+        code_deltas(&place(7), &days, None, &mut out);
+        let first: Vec<NaiveDate> = out
+            .iter()
+            .filter(|x| x.measure == Measure::FirstScans)
+            .map(|x| x.day)
+            .collect();
+        assert_eq!(first, vec![d("2026-11-01")]);
+        let mut again = Vec::new();
+        code_deltas(
+            &place(7),
+            &[(d("2026-11-05"), 1)],
+            Some(d("2026-11-03")),
+            &mut again,
+        );
+        assert!(again.iter().all(|x| x.measure != Measure::FirstScans));
     }
 
     #[test]

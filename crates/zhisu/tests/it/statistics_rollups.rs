@@ -210,18 +210,36 @@ fn recount(raw: &Raw, sees: &Sees, from: NaiveDate, to: NaiveDate) -> HashMap<&'
     out
 }
 
-/// The summary's rate recounted: diversion alerts per 10,000 scans in the
-/// period (the monthly 窜货率; None without scans).
+/// The summary's rates recounted: diversion alerts per 10,000 scans in the
+/// period (the monthly 窜货率), and the share of the codes issued up to
+/// its end that were scanned up to its end (None with nothing to divide
+/// by).
 fn recount_rates(
     raw: &Raw,
     sees: &Sees,
     from: NaiveDate,
     to: NaiveDate,
-) -> [(&'static str, Option<f64>); 1] {
+) -> [(&'static str, Option<f64>); 2] {
     let counts = recount(raw, sees, from, to);
     let diversion = (counts["scans"] > 0)
         .then(|| counts["alerts_diversion"] as f64 * 10_000.0 / counts["scans"] as f64);
-    [("diversion_rate", diversion)]
+    let ever: BTreeSet<&str> = raw
+        .scans
+        .iter()
+        .filter(|(_, d, at)| *d <= to && sees(at))
+        .map(|(c, _, _)| c.as_str())
+        .collect();
+    let issued: i64 = raw
+        .issued
+        .iter()
+        .filter(|(d, _, at)| *d <= to && sees(at))
+        .map(|(_, n, _)| n)
+        .sum();
+    let first_scan = (issued > 0).then(|| ever.len() as f64 / issued as f64);
+    [
+        ("diversion_rate", diversion),
+        ("first_scan_rate", first_scan),
+    ]
 }
 
 /// A deterministic stream of numbers (no crate needed for a test's dice).
@@ -648,7 +666,7 @@ async fn bad_periods_indicators_and_places_are_refused_naming_the_field() {
         s["period"]["to"],
         zhisu_service::today_in_shanghai().to_string()
     );
-    assert_eq!(s["figures"].as_array().unwrap().len(), 10, "{s}");
+    assert_eq!(s["figures"].as_array().unwrap().len(), 11, "{s}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

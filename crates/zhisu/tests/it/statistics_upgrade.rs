@@ -166,6 +166,10 @@ async fn upgrade(engine: EngineKind) {
         ("code_days", "2026-11-01".to_string(), "", 1),
         ("code_days", "2026-11-03".to_string(), "", 1),
         ("code_days", "2026-11-03".to_string(), "2026-11-01", 1),
+        // Each code's first scan ever (migration 0030, from the code-days
+        // that name no earlier day).
+        ("first_scans", "2026-11-01".to_string(), "", 1),
+        ("first_scans", "2026-11-03".to_string(), "", 1),
         ("alerts_diversion", "2026-11-03".to_string(), "", 1),
         ("batches", "2026-10-01".to_string(), "active", 1),
         ("codes_issued", "2026-10-01".to_string(), "per-item/gs1", 40),
