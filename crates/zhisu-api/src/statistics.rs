@@ -146,6 +146,21 @@ pub async fn statistics_breakdown(
     ))
 }
 
+/// A report as a download.
+fn attachment(file: zhisu_service::ReportFile) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, file.content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", file.file_name),
+            ),
+        ],
+        file.bytes,
+    )
+        .into_response()
+}
+
 /// A monthly (`period=2026-11`) or quarterly (`period=2026-Q4`) report of
 /// the caller's figures — summary beside the period before, the scan trend
 /// with its anomalies, the regions (regulators and the platform), every
@@ -164,17 +179,7 @@ pub async fn statistics_report(
     ApiQuery(q): ApiQuery<ReportRequest>,
 ) -> ApiResult<Response> {
     let file = state.service.statistics_report(&by, &q, |_| {}).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, file.content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", file.file_name),
-            ),
-        ],
-        file.bytes,
-    )
-        .into_response())
+    Ok(attachment(file))
 }
 
 /// The reports made for the caller's scope on the schedule (last month's
@@ -204,17 +209,7 @@ pub async fn scheduled_report(
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
     let file = state.service.scheduled_report(&by, id).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, file.content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", file.file_name),
-            ),
-        ],
-        file.bytes,
-    )
-        .into_response())
+    Ok(attachment(file))
 }
 
 /// `GET /api/v1/statistics/anomalies`: the period and places of a

@@ -106,6 +106,21 @@ pub struct RegionBreakdown {
     pub regions: Vec<RegionFigure>,
 }
 
+impl RegionBreakdown {
+    /// The figures by province as a tile map takes them: (the province's
+    /// two-digit prefix, the value, the value as shown).
+    pub fn province_tiles(&self) -> Vec<(String, f64, String)> {
+        self.regions
+            .iter()
+            .map(|r| {
+                let code = r.region_code.get(..2).unwrap_or_default().to_string();
+                let shown = zhisu_domain::statistics::format::figure(r.value, self.unit);
+                (code, r.value.unwrap_or(0.0), shown)
+            })
+            .collect()
+    }
+}
+
 fn invalid(field: &str, code: &str, message: String) -> ServiceError {
     Invalid(vec![FieldError::new(field, code, message)]).into()
 }

@@ -334,14 +334,7 @@ impl Service {
                 chart_svg: if bars.is_empty() {
                     None
                 } else if first.level == "province" {
-                    let tiles: Vec<(String, f64, String)> = first
-                        .regions
-                        .iter()
-                        .map(|r| {
-                            let code = r.region_code.get(..2).unwrap_or_default().to_string();
-                            (code, r.value.unwrap_or(0.0), figure(r.value, first.unit))
-                        })
-                        .collect();
+                    let tiles = first.province_tiles();
                     Some(zhisu_print::tile_map::province_tiles_svg(
                         &tiles,
                         Medium::Print,

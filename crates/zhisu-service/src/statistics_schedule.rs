@@ -5,7 +5,7 @@
 //! jurisdiction, by page or API key — finds them ready. Idempotent: run
 //! it again and nothing is made twice.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use zhisu_domain::statistics::report_period::ReportPeriod;
 use zhisu_domain::{Principal, Role};
 use zhisu_store::{NewReportFile, ReportFileMeta};
@@ -56,19 +56,10 @@ fn reader_of(scope: &str) -> Option<Principal> {
 /// The periods made on `today`: last month, and the quarter before the
 /// one `today` is in.
 pub fn scheduled_periods(today: NaiveDate) -> [ReportPeriod; 2] {
-    let quarter = (today.month() - 1) / 3 + 1;
-    let last_quarter = if quarter == 1 {
-        ReportPeriod::Quarter {
-            year: today.year() - 1,
-            quarter: 4,
-        }
-    } else {
-        ReportPeriod::Quarter {
-            year: today.year(),
-            quarter: quarter - 1,
-        }
-    };
-    [ReportPeriod::last_month(today), last_quarter]
+    [
+        ReportPeriod::last_month(today),
+        ReportPeriod::last_quarter(today),
+    ]
 }
 
 impl Service {

@@ -11,7 +11,7 @@ use zhisu_domain::statistics::Indicator;
 use zhisu_service::ServiceError;
 
 use crate::i18n::Lang;
-use crate::statistics_dashboard::{indicator_name, scope_label, DashboardQuery};
+use crate::statistics_dashboard::{indicator_name, invalid_text, scope_label, DashboardQuery};
 use crate::{SignedIn, WebState};
 
 /// `GET /statistics/anomalies`
@@ -33,17 +33,7 @@ pub async fn anomalies(
     };
     let (list, error) = match listed {
         Ok(list) => (Some(list), None),
-        Err(ServiceError::Invalid(invalid)) => (
-            None,
-            Some(
-                invalid
-                    .0
-                    .iter()
-                    .map(|e| e.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("；"),
-            ),
-        ),
+        Err(ServiceError::Invalid(invalid)) => (None, Some(invalid_text(&invalid))),
         Err(e) => return state.error_page(&page, e),
     };
     let rows: Vec<_> = list

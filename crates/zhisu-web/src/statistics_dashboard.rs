@@ -19,6 +19,16 @@ use zhisu_service::{RegionBreakdown, Series, ServiceError, StatRequest, Summary}
 use crate::i18n::Lang;
 use crate::{charts, SignedIn, WebState};
 
+/// What to fix, in the sentences of each field's error.
+pub(crate) fn invalid_text(invalid: &zhisu_domain::validation::Invalid) -> String {
+    invalid
+        .0
+        .iter()
+        .map(|e| e.message.clone())
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
 /// The dashboard's form. Every field is optional: the page opens on the
 /// 30 days to today, scans by day.
 #[derive(Debug, Default, Deserialize)]
@@ -246,12 +256,7 @@ pub(crate) async fn show(
         Ok(read) => read,
         // A period or indicator typed wrong: the form again, with what to fix.
         Err(ServiceError::Invalid(invalid)) => {
-            let error = invalid
-                .0
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("；");
+            let error = invalid_text(&invalid);
             return render(
                 state,
                 page,
@@ -370,14 +375,7 @@ async fn render(
         .filter(|b| !b.regions.is_empty())
         .map(|b| {
             if b.level == "province" {
-                let tiles: Vec<(String, f64, String)> = b
-                    .regions
-                    .iter()
-                    .map(|r| {
-                        let code = r.region_code.get(..2).unwrap_or_default().to_string();
-                        (code, r.value.unwrap_or(0.0), figure(r.value, b.unit))
-                    })
-                    .collect();
+                let tiles = b.province_tiles();
                 return charts::provinces(&tiles);
             }
             let bars: Vec<(String, f64)> = b

@@ -7,7 +7,6 @@
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use chrono::Datelike;
 use serde::Deserialize;
 use zhisu_domain::statistics::report_period::ReportPeriod;
 use zhisu_service::{ReportRequest, ServiceError};
@@ -25,26 +24,27 @@ pub struct ReportQuery {
     enterprise_id: Option<String>,
 }
 
+/// A report as a download.
+fn attachment(file: zhisu_service::ReportFile) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, file.content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", file.file_name),
+            ),
+        ],
+        file.bytes,
+    )
+        .into_response()
+}
+
 /// The reports a reader most often wants: last month, the month under
 /// way, last quarter. (key, zh, en)
 pub(crate) fn usual_periods(today: chrono::NaiveDate) -> Vec<(String, String, String)> {
     let last_month = ReportPeriod::last_month(today);
-    let this_month = ReportPeriod::Month {
-        year: today.year(),
-        month: today.month(),
-    };
-    let quarter = (today.month() - 1) / 3 + 1;
-    let last_quarter = if quarter == 1 {
-        ReportPeriod::Quarter {
-            year: today.year() - 1,
-            quarter: 4,
-        }
-    } else {
-        ReportPeriod::Quarter {
-            year: today.year(),
-            quarter: quarter - 1,
-        }
-    };
+    let this_month = ReportPeriod::this_month(today);
+    let last_quarter = ReportPeriod::last_quarter(today);
     [
         (last_month, "上月月报", "Last month"),
         (this_month, "本月至今", "This month to date"),
@@ -92,25 +92,10 @@ pub async fn report(
         .statistics_report(&s.principal, &req, |_| {})
         .await
     {
-        Ok(file) => (
-            [
-                (header::CONTENT_TYPE, file.content_type.to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{}\"", file.file_name),
-                ),
-            ],
-            file.bytes,
-        )
-            .into_response(),
+        Ok(file) => attachment(file),
         // The dashboard of the same places again, saying what to fix.
         Err(ServiceError::Invalid(invalid)) => {
-            let error = invalid
-                .0
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("；");
+            let error = statistics_dashboard::invalid_text(&invalid);
             let refused = ReportRefused {
                 error,
                 period: req.period.clone(),
@@ -163,17 +148,7 @@ pub async fn kept(
     Path(id): Path<i64>,
 ) -> Response {
     match state.service.scheduled_report(&s.principal, id).await {
-        Ok(file) => (
-            [
-                (header::CONTENT_TYPE, file.content_type.to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{}\"", file.file_name),
-                ),
-            ],
-            file.bytes,
-        )
-            .into_response(),
+        Ok(file) => attachment(file),
         Err(e) => state.error_page(&page, e),
     }
 }

@@ -73,6 +73,28 @@ impl ReportPeriod {
         }
     }
 
+    /// The month `today` is in (a report to date).
+    pub fn this_month(today: NaiveDate) -> ReportPeriod {
+        ReportPeriod::Month {
+            year: today.year(),
+            month: today.month(),
+        }
+    }
+
+    /// The quarter before the one `today` is in.
+    pub fn last_quarter(today: NaiveDate) -> ReportPeriod {
+        match (today.month() - 1) / 3 + 1 {
+            1 => ReportPeriod::Quarter {
+                year: today.year() - 1,
+                quarter: 4,
+            },
+            q => ReportPeriod::Quarter {
+                year: today.year(),
+                quarter: q - 1,
+            },
+        }
+    }
+
     fn first_day(self) -> NaiveDate {
         match self {
             ReportPeriod::Month { year, month } => NaiveDate::from_ymd_opt(year, month, 1),
@@ -166,6 +188,9 @@ mod tests {
         let q4 = ReportPeriod::parse("period", "2026-Q4", today).unwrap();
         assert_eq!(q4.period(today).to, today);
         assert_eq!(ReportPeriod::last_month(d(2026, 1, 15)).key(), "2025-12");
+        assert_eq!(ReportPeriod::last_quarter(d(2026, 1, 15)).key(), "2025-Q4");
+        assert_eq!(ReportPeriod::last_quarter(d(2026, 12, 6)).key(), "2026-Q3");
+        assert_eq!(ReportPeriod::this_month(d(2026, 12, 6)).key(), "2026-12");
     }
 
     #[test]
