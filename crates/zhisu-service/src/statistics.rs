@@ -401,7 +401,7 @@ impl Service {
             by: grain,
             k,
             period,
-            points: compute::series(indicator, &rows, &period, grain, k),
+            points: compute::series(indicator, &rows, &period, grain, k, today_in_shanghai()),
         })
     }
 }

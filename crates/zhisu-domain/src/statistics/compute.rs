@@ -170,15 +170,18 @@ pub struct Point {
 /// when it leaves the robust band of the window of points before it (`k`
 /// MADs; see `anomaly.rs`), the window reaching back before the period
 /// (`rows` must cover [`with_window`]). A point without a value is judged
-/// as 0. A flow's cut clipped by the period (a week begun on a Thursday,
-/// the days of a month so far) is not judged: it is shorter than the cuts
-/// its band is made of.
+/// as 0. A flow's cut that is partial — clipped by the period (a week
+/// begun on a Thursday) or holding `today`, still under way — counts less
+/// than the whole cuts its band is made of: it is flagged only above its
+/// band (it can only grow), never below (at nine in the morning today's
+/// scans are few, not an anomaly).
 pub fn series(
     indicator: Indicator,
     rows: &Rows,
     period: &Period,
     grain: Grain,
     k: f64,
+    today: NaiveDate,
 ) -> Vec<Point> {
     // The window is whole cuts before the one holding the period's first
     // day; the period's own cuts are clipped to it (a week from a Tuesday
@@ -239,7 +242,15 @@ pub fn series(
         .zip(judged)
         .skip(window)
         .map(|((b, value), band)| {
-            let band = band.filter(|_| !flow || grain.is_whole(&b));
+            let partial = flow && (!grain.is_whole(&b) || b.to >= today);
+            let band = band.map(|x| Band {
+                anomaly: if partial {
+                    value.unwrap_or(0.0) > x.high
+                } else {
+                    x.anomaly
+                },
+                ..x
+            });
             Point {
                 from: b.from,
                 to: b.to,
@@ -267,6 +278,9 @@ mod tests {
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
     }
+
+    /// A today long after the data: every cut is over.
+    const FAR: NaiveDate = NaiveDate::MAX;
 
     fn row(measure: Measure, day: &str, detail: &str, value: i64) -> MeasureRow {
         MeasureRow {
@@ -326,7 +340,7 @@ mod tests {
         ]);
         // 2026-10-27 is a Tuesday.
         let p = Period::new(d("2026-10-27"), d("2026-11-09")).unwrap();
-        let points = series(Indicator::Scans, &rows, &p, Grain::Week, 3.0);
+        let points = series(Indicator::Scans, &rows, &p, Grain::Week, 3.0, FAR);
         let cuts: Vec<(NaiveDate, NaiveDate, Option<f64>)> =
             points.iter().map(|x| (x.from, x.to, x.value)).collect();
         assert_eq!(
@@ -362,7 +376,7 @@ mod tests {
             monday + chrono::Duration::days(69),
         )
         .unwrap();
-        let points = series(Indicator::Scans, &rows, &p, Grain::Day, 3.0);
+        let points = series(Indicator::Scans, &rows, &p, Grain::Day, 3.0, FAR);
         let flagged: Vec<NaiveDate> = points
             .iter()
             .filter(|x| x.anomaly)
@@ -385,6 +399,59 @@ mod tests {
     }
 
     #[test]
+    fn the_day_under_way_is_not_judged() {
+        // Four weeks of 100 a day, then today with 5 so far.
+        let start = d("2026-11-01");
+        let mut rows = Vec::new();
+        for i in 0..35 {
+            let day = start + chrono::Duration::days(i);
+            rows.push(row(
+                Measure::Scans,
+                &day.to_string(),
+                "",
+                if i == 34 { 5 } else { 100 },
+            ));
+        }
+        let rows = Rows::new(rows);
+        let today = start + chrono::Duration::days(34);
+        let p = Period::new(today - chrono::Duration::days(6), today).unwrap();
+        let points = series(Indicator::Scans, &rows, &p, Grain::Day, 3.0, today);
+        let last = points.last().unwrap();
+        assert_eq!((last.from, last.value), (today, Some(5.0)));
+        assert!(!last.anomaly && last.band.is_some(), "{last:?}");
+        // Judged low once the day is over.
+        let tomorrow = series(
+            Indicator::Scans,
+            &rows,
+            &p,
+            Grain::Day,
+            3.0,
+            today + chrono::Duration::days(1),
+        );
+        assert!(tomorrow.last().unwrap().anomaly);
+        // A day under way already past its band is flagged: it can only grow.
+        let mut busy = Vec::new();
+        for i in 0..35 {
+            let day = start + chrono::Duration::days(i);
+            busy.push(row(
+                Measure::Scans,
+                &day.to_string(),
+                "",
+                if i == 34 { 900 } else { 100 },
+            ));
+        }
+        let points = series(
+            Indicator::Scans,
+            &Rows::new(busy),
+            &p,
+            Grain::Day,
+            3.0,
+            today,
+        );
+        assert!(points.last().unwrap().anomaly);
+    }
+
+    #[test]
     fn a_clipped_week_is_not_judged_against_whole_ones() {
         // Thirteen weeks of about 700 scans, then the period: from a
         // Thursday (4 days of that week) to a Monday (one day).
@@ -399,20 +466,23 @@ mod tests {
         let rows = Rows::new(rows);
         // 2026-10-01 is a Thursday; 2026-10-19 a Monday.
         let p = Period::new(d("2026-10-01"), d("2026-10-19")).unwrap();
-        let points = series(Indicator::Scans, &rows, &p, Grain::Week, 3.0);
-        let judged: Vec<(NaiveDate, Option<f64>, bool, bool)> = points
+        let points = series(Indicator::Scans, &rows, &p, Grain::Week, 3.0, FAR);
+        let judged: Vec<(NaiveDate, Option<f64>, bool)> = points
             .iter()
-            .map(|x| (x.from, x.value, x.band.is_some(), x.anomaly))
+            .map(|x| (x.from, x.value, x.anomaly))
             .collect();
+        // The clipped weeks (4 days, 1 day) are below the whole weeks' band
+        // and not flagged for it.
         assert_eq!(
             judged,
             vec![
-                (d("2026-10-01"), Some(400.0), false, false),
-                (d("2026-10-05"), Some(700.0), true, false),
-                (d("2026-10-12"), Some(700.0), true, false),
-                (d("2026-10-19"), Some(100.0), false, false),
+                (d("2026-10-01"), Some(400.0), false),
+                (d("2026-10-05"), Some(700.0), false),
+                (d("2026-10-12"), Some(700.0), false),
+                (d("2026-10-19"), Some(100.0), false),
             ]
         );
+        assert!(points[0].band.is_some_and(|b| b.low > 400.0));
     }
 
     #[test]
@@ -433,7 +503,7 @@ mod tests {
         }
         let rows = Rows::new(rows);
         let p = Period::new(d("2026-10-01"), d("2026-11-09")).unwrap();
-        let points = series(Indicator::Scans, &rows, &p, Grain::Day, 3.0);
+        let points = series(Indicator::Scans, &rows, &p, Grain::Day, 3.0, FAR);
         assert_eq!(points.len(), 40);
         let flagged: Vec<usize> = points
             .iter()
