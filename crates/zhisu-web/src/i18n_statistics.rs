@@ -42,6 +42,7 @@ pub(crate) const STATISTICS: &[(&str, &str, &str)] = &[
     ("sd_no_regions", "本期没有记录。", "Nothing recorded in the period."),
     ("sd_csv_header", "开始日期,结束日期,数值,中位数,下限,上限,异常", "from,to,value,median,low,high,anomaly"),
     ("sd_new", "新增", "new"),
+    ("sd_under_way", "进行中（截至目前）", "under way (so far)"),
     ("sd_anomalies", "本期全部异常", "Every anomaly of the period"),
     ("sa_title", "异常列表", "Anomalies"),
     ("sa_direction", "偏离", "Way"),

@@ -340,6 +340,7 @@ async fn render(
         }
     });
     let by = q.by();
+    let today = zhisu_service::today_in_shanghai();
     let (chart, points, series_name) = match &series {
         Some(sr) => {
             let indicator =
@@ -361,7 +362,14 @@ async fn render(
                         value => figure(p.value, sr.unit),
                         band => p.band.map(|b| format!("{} – {}", figure(Some(b.low.max(0.0)), sr.unit), figure(Some(b.high), sr.unit))).unwrap_or_else(|| "—".into()),
                         anomaly => p.anomaly,
-                        flag => if p.anomaly { lang.text("sd_anomaly") } else { "" },
+                        flag => if p.anomaly {
+                            lang.text("sd_anomaly")
+                        } else if p.to >= today {
+                            // Today's count so far: judged only if already high.
+                            lang.text("sd_under_way")
+                        } else {
+                            ""
+                        },
                     }
                 })
                 .collect();
@@ -400,7 +408,6 @@ async fn render(
     let level = breakdown
         .as_ref()
         .map(|b| lang.text(&format!("sd_level_{}", b.level)).to_string());
-    let today = zhisu_service::today_in_shanghai();
     let last_month_end = today.with_day(1).expect("day 1") - chrono::Duration::days(1);
     let quick = [
         ("sd_last_7", today - chrono::Duration::days(6), today, "day"),

@@ -116,6 +116,13 @@ async fn the_dashboard_shows_each_reader_its_figures_trend_and_table() {
     assert!(row(&html, "scans").contains(">10<"));
     let (_, html) = page(&gd, &app, "/statistics?region=440100").await;
     assert!(row(&html, "scans").contains(">0<"));
+    // Today's count so far is not judged low: the day is under way.
+    let trend = &html[html.find("id=\"series\"").expect("the trend's table")..];
+    let last = &trend[trend[..trend.find("</tbody>").unwrap()]
+        .rfind("<tr")
+        .unwrap()..];
+    let last = &last[..last.find("</tr>").unwrap()];
+    assert!(last.contains("进行中") && !last.contains("异常"), "{last}");
     // Beijing is not Guangdong's to read.
     assert_eq!(page(&gd, &app, "/statistics?region=110000").await.0, 404);
     // A period typed wrong: the form again, naming the field.
