@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use charts_rs::{Color, HorizontalBarChart, LineChart, Series, SeriesBand, Symbol};
+use charts_rs::{BarChart, Color, HorizontalBarChart, LineChart, Series, SeriesBand, Symbol};
 
 use crate::PrintError;
 
@@ -137,6 +137,46 @@ pub fn bars_svg(name: &str, bars: &[(String, f64)], medium: Medium) -> Result<St
     finish(chart.svg(), medium)
 }
 
+/// Counts of several kinds stacked in one bar per period (alerts by
+/// kind), a legend naming each kind.
+pub fn stacked_bars_svg(
+    labels: &[String],
+    kinds: &[(String, Vec<f64>, &str)],
+    medium: Medium,
+) -> Result<String, PrintError> {
+    font_ready()?;
+    let series: Vec<Series> = kinds
+        .iter()
+        .map(|(name, values, _)| {
+            let mut s = Series::new(name.clone(), values.iter().map(|v| *v as f32).collect());
+            s.stack = Some("all".into());
+            s
+        })
+        .collect();
+    let mut chart = BarChart::new(series, labels.to_vec());
+    chart.width = 760.0;
+    chart.height = 300.0;
+    chart.font_family = FONT_FAMILY.to_string();
+    chart.series.colors = kinds.iter().map(|(_, _, c)| Color::from(*c)).collect();
+    let highest = (0..labels.len())
+        .map(|i| {
+            kinds
+                .iter()
+                .map(|(_, v, _)| v.get(i).copied().unwrap_or(0.0))
+                .sum::<f64>()
+        })
+        .fold(0.0_f64, f64::max);
+    // A few alerts are drawn on whole steps.
+    if highest <= 5.0 {
+        if let Some(axis) = chart.y_axis_configs.first_mut() {
+            axis.min = Some(0.0);
+            axis.max = Some(5.0);
+            axis.split_number = 5;
+        }
+    }
+    finish(chart.svg(), medium)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +215,41 @@ mod tests {
         let print = trend_svg("扫码次数", "异常", &points, true, Medium::Print).unwrap();
         assert!(print.contains(&format!("font-family=\"{FONT_FAMILY}\"")));
         assert!(!print.contains("Noto Sans CJK SC"));
+    }
+
+    #[test]
+    fn stacked_bars_name_each_kind_and_stack_them() {
+        let labels: Vec<String> = (1..=3).map(|d| format!("11月{d}日")).collect();
+        let svg = stacked_bars_svg(
+            &labels,
+            &[
+                ("仿冒预警数".into(), vec![1.0, 0.0, 2.0], "#dc2626"),
+                ("窜货预警数".into(), vec![2.0, 1.0, 0.0], "#d97706"),
+            ],
+            Medium::Print,
+        )
+        .unwrap();
+        let labels = texts(&svg);
+        assert!(
+            labels.contains(&"仿冒预警数") && labels.contains(&"窜货预警数"),
+            "the legend: {labels:?}"
+        );
+        assert!(svg.to_lowercase().contains("#dc2626") && svg.to_lowercase().contains("#d97706"));
+        // Stacked: each day's bars share one column (one x).
+        let xs = |color: &str| -> Vec<String> {
+            svg.split("<rect")
+                .filter(|r| r.to_lowercase().contains(color))
+                .filter_map(|r| {
+                    r.split(" x=\"")
+                        .nth(1)
+                        .map(|x| x[..x.find('"').unwrap()].to_string())
+                })
+                .collect()
+        };
+        let (red, amber) = (xs("#dc2626"), xs("#d97706"));
+        // Side by side, the second kind's bars would stand right of the
+        // first's.
+        assert_eq!(red, amber);
     }
 
     #[test]

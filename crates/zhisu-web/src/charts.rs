@@ -46,3 +46,19 @@ pub fn bars(name: &str, bars: &[(String, f64)]) -> String {
 pub fn provinces(values: &[(String, f64, String)]) -> String {
     zhisu_print::tile_map::province_tiles_svg(values, Medium::Screen)
 }
+
+/// Counterfeit and diversion alerts stacked per period, with a legend.
+pub fn alert_mix(
+    labels: &[String],
+    counterfeit: (String, Vec<f64>),
+    diversion: (String, Vec<f64>),
+) -> String {
+    drawn(chart::stacked_bars_svg(
+        labels,
+        &[
+            (counterfeit.0, counterfeit.1, "#dc2626"),
+            (diversion.0, diversion.1, "#d97706"),
+        ],
+        Medium::Screen,
+    ))
+}

@@ -273,6 +273,57 @@ pub(crate) async fn show(
     render(state, page, principal, q, read, None, report_error).await
 }
 
+/// Counterfeit and diversion alerts per period, stacked (issue 18.4), with
+/// the rows of its table; none when the request cannot be read.
+async fn alert_mix(
+    state: &WebState,
+    principal: &zhisu_domain::Principal,
+    q: &DashboardQuery,
+    lang: Lang,
+) -> Option<(String, Vec<minijinja::Value>)> {
+    let req = q.request().ok()?;
+    let mut both = Vec::new();
+    for id in ["alerts_counterfeit", "alerts_diversion"] {
+        both.push(
+            state
+                .service
+                .statistics_series(principal, &req, id, q.by(), None)
+                .await
+                .ok()?,
+        );
+    }
+    let by = q.by();
+    let labels: Vec<String> = both[0]
+        .points
+        .iter()
+        .map(|p| point_label(lang, by, p.from, p.to))
+        .collect();
+    let values =
+        |s: &Series| -> Vec<f64> { s.points.iter().map(|p| p.value.unwrap_or(0.0)).collect() };
+    let name = |s: &Series| {
+        Indicator::parse(&s.indicator)
+            .map(|i| indicator_name(lang, i))
+            .unwrap_or_default()
+    };
+    let svg = charts::alert_mix(
+        &labels,
+        (name(&both[0]), values(&both[0])),
+        (name(&both[1]), values(&both[1])),
+    );
+    let rows = labels
+        .iter()
+        .zip(both[0].points.iter().zip(&both[1].points))
+        .map(|(label, (c, d))| {
+            minijinja::context! {
+                label => label.clone(),
+                counterfeit => figure(c.value, both[0].unit),
+                diversion => figure(d.value, both[1].unit),
+            }
+        })
+        .collect();
+    Some((svg, rows))
+}
+
 /// What the dashboard read: the summary, the trend and where it happened.
 type Loaded = (Option<Summary>, Option<Series>, Option<RegionBreakdown>);
 
@@ -436,6 +487,10 @@ async fn render(
     let shown = summary
         .as_ref()
         .map(|s| (s.period.from.to_string(), s.period.to.to_string()));
+    let mix = match summary {
+        Some(_) => alert_mix(state, principal, q, lang).await,
+        None => None,
+    };
     state.render(
         page,
         "statistics.html",
@@ -454,6 +509,8 @@ async fn render(
             csv => format!("/statistics/series.csv?{}", q.with(&[])),
             here => q.with(&[]),
             region_chart,
+            alert_chart => mix.as_ref().map(|m| m.0.clone()),
+            alert_rows => mix.map(|m| m.1).unwrap_or_default(),
             kept => crate::statistics_reports::kept_list(state, lang, principal).await,
             report_error => report_error.as_ref().map(|r| r.error.clone()),
             report_period => report_error.as_ref().map(|r| r.period.clone()).unwrap_or_default(),

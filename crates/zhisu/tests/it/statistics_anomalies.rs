@@ -1,8 +1,9 @@
 //! 异常列表 (issue 18.3): a day of copied labels — four codes each scanned
 //! past the limit — is listed among the period's anomalies (its scans and
 //! its counterfeit alerts), through the API and on the page, each with a
-//! link to the records behind it; the alerts listed by class and day are
-//! exactly those; bad input is refused naming the field.
+//! link to the records behind it, and stacked by kind on 统计概览; the
+//! alerts listed by class and day are exactly those; bad input is refused
+//! naming the field.
 
 use zhisu_domain::Role;
 use zhisu_service::NewAccount;
@@ -120,6 +121,18 @@ async fn a_day_of_copied_labels_is_listed_with_the_alerts_behind_it() {
     assert!(
         dashboard.contains("id=\"anomalies-link\""),
         "the dashboard links the list"
+    );
+    // The alerts by kind, stacked, with today's four counterfeits in its table.
+    let mix = &dashboard[dashboard
+        .find("id=\"alert-mix\"")
+        .expect("the stacked alerts")..];
+    assert!(mix.starts_with("id=\"alert-mix\"><svg"), "{}", &mix[..200]);
+    let table = &mix[mix.find("id=\"alert-mix-table\"").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let today_row = &table[table.rfind("<tr").unwrap()..];
+    assert!(
+        today_row.contains(">4<") && today_row.contains(">0<"),
+        "four counterfeit, no diversion: {today_row}"
     );
     let html = get(format!("/statistics/anomalies?from={from}&to={today}")).await;
     let table = &html[html.find("id=\"anomalies\"").expect("the list")..];
