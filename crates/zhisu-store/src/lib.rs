@@ -8,13 +8,13 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use zhisu_domain::auth::ListScope;
-use zhisu_domain::scan::{AlertKind, Place, ScanSummary};
 use zhisu_domain::{BlobRef, RecordKind, Role};
 
 mod events;
 mod reports;
+mod scans;
 mod statistics;
 mod sweeps;
 mod verification;
@@ -22,6 +22,7 @@ pub use events::{
     pieces_of, CaptureRow, EventQuery, EventStore, NewEvent, Piece, Pieces, SubscriptionRow,
 };
 pub use reports::{NewReportFile, ReportFileMeta, ReportStore};
+pub use scans::{Alert, AlertFilter, CodeSet, JournalMark, NewScan, ScanStore};
 pub use statistics::{StatFilter, StatStore};
 pub use sweeps::{
     ChangedRecord, NewSweep, RawPage, RawRecord, SweepRow, SweepRuleCount, SweepStore, SWEPT_KINDS,
@@ -612,126 +613,6 @@ pub trait AuditStore: Send + Sync {
     async fn purges(&self) -> StoreResult<Vec<(i64, String)>>;
     /// Stored nodes of one level with index in `from..=to`, in order.
     async fn tree_level(&self, level: u32, from: i64, to: i64) -> StoreResult<Vec<TreeNode>>;
-}
-
-/// Codes that have state a scan shows, read in pages to fill the scan
-/// path's filters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CodeSet {
-    /// Codes with stored scans.
-    Scanned,
-    /// Codes some flow line delivered to an enterprise on the platform.
-    Traded,
-}
-
-/// One public scan, as logged (and as the scan journal keeps it until
-/// it is stored).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct NewScan {
-    /// The code's canonical Digital Link path (`/01/…/21/…`).
-    pub code: String,
-    pub product_id: Option<i64>,
-    pub batch_id: Option<i64>,
-    pub at: DateTime<Utc>,
-    pub place: Option<Place>,
-    /// `browser`, `wechat`, `alipay`, `api`.
-    pub client: String,
-}
-
-/// A counterfeit or diversion alert, raised once per code and kind.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Alert {
-    pub id: i64,
-    pub kind: AlertKind,
-    pub code: String,
-    pub product_id: Option<i64>,
-    pub batch_id: Option<i64>,
-    pub enterprise_id: i64,
-    pub region_code: String,
-    pub at: String,
-    pub detail: String,
-    /// Diversion: the region the goods turned up in, whose regulators see
-    /// the alert too (issue 15.1).
-    pub reached_region: Option<String>,
-}
-
-/// How far a server's scan journal is stored (issue 16.12): every entry
-/// up to `seq` is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JournalMark {
-    /// The journal's name (one per server data folder).
-    pub journal: String,
-    pub seq: i64,
-}
-
-/// Scan log and alerts (G6.1.3, P6.5).
-#[async_trait]
-pub trait ScanStore: Send + Sync {
-    /// Appends scans to the log, with the alerts they raised (each kept
-    /// unless one of its kind exists for the code), and moves the journal
-    /// they came from to `mark`, in one transaction; returns the last
-    /// scan's id. The codes' summaries are not touched: see
-    /// [`ScanStore::fold_scans`].
-    async fn record_scans(
-        &self,
-        scans: &[NewScan],
-        alerts: &[Alert],
-        mark: Option<&JournalMark>,
-    ) -> StoreResult<i64>;
-    /// The highest entry of `journal` stored (0: none).
-    async fn journal_mark(&self, journal: &str) -> StoreResult<i64>;
-    /// Adds the scans logged since the last fold to their codes' summaries
-    /// (`deltas`: code and the summary of its new scans, in code order) and
-    /// marks every scan up to id `upto` as folded, in one transaction.
-    ///
-    /// `commit` is taken for writing just before the transaction commits
-    /// and handed back held: readers hold it for reading across a summary
-    /// read and add the deltas being folded themselves, so the caller must
-    /// retire those deltas before it lets go. Readers wait for the commit
-    /// only, never for the statements before it.
-    async fn fold_scans<'g>(
-        &self,
-        deltas: &[(&str, &ScanSummary)],
-        upto: i64,
-        commit: &'g tokio::sync::RwLock<()>,
-    ) -> StoreResult<tokio::sync::RwLockWriteGuard<'g, ()>>;
-    /// The oldest scans not yet folded (at most `limit`) and the last one's
-    /// id: what a server that stopped without folding left behind.
-    async fn unfolded_scans(&self, limit: i64) -> StoreResult<(Vec<NewScan>, Option<i64>)>;
-    /// The folded summary and the alerts of a code, in one round trip (the
-    /// scan's only read of a code it has not seen since start).
-    async fn code_state(&self, code: &str) -> StoreResult<(ScanSummary, Vec<AlertKind>)>;
-    async fn count_scans(&self) -> StoreResult<i64>;
-    /// Codes of `set` in code order after `after`, at most `limit`.
-    async fn codes_with_state(
-        &self,
-        set: CodeSet,
-        after: &str,
-        limit: i64,
-    ) -> StoreResult<Vec<String>>;
-    /// Stores the alert unless one of its kind exists for the code; true if new.
-    async fn raise_alert(&self, alert: Alert) -> StoreResult<bool>;
-    /// The alerts raised for one code, oldest first.
-    async fn alerts_for_code(&self, code: &str) -> StoreResult<Vec<Alert>>;
-    /// Newest first, within the scope, those the filter admits.
-    async fn list_alerts(
-        &self,
-        scope: &ListScope,
-        filter: &AlertFilter,
-        limit: i64,
-    ) -> StoreResult<Vec<Alert>>;
-}
-
-/// Which alerts a list holds: of some kinds, raised in a time range (the
-/// records behind a day's count of alerts, issue 18.3).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AlertFilter {
-    /// Only these kinds (`too-many-scans`, …); empty: every kind.
-    pub kinds: Vec<String>,
-    /// Raised at or after this time, RFC 3339 in UTC.
-    pub since: Option<String>,
-    /// Raised before this time, RFC 3339 in UTC.
-    pub before: Option<String>,
 }
 
 /// Flow lines: who received which code, and where a batch went.
