@@ -58,6 +58,18 @@ fn finish<E: std::fmt::Display>(
     })
 }
 
+/// A count of a few (`highest` at most 5) is drawn on whole steps, 0–5,
+/// not 0.2, 0.4, …
+fn whole_steps(axes: &mut [charts_rs::YAxisConfig], highest: f64) {
+    if highest <= 5.0 {
+        if let Some(axis) = axes.first_mut() {
+            axis.min = Some(0.0);
+            axis.max = Some(5.0);
+            axis.split_number = 5;
+        }
+    }
+}
+
 /// An indicator's trend: its line, the expected range of each point as a
 /// band behind it, and each anomaly as a red dot. `whole_counts` draws a
 /// count of a few on whole steps (0–5), not 0.2, 0.4, …
@@ -104,12 +116,8 @@ pub fn trend_svg(
         .flat_map(|p| [p.value, p.band.map(|b| b.1)])
         .flatten()
         .fold(0.0_f64, f64::max);
-    if whole_counts && highest <= 5.0 {
-        if let Some(axis) = chart.y_axis_configs.first_mut() {
-            axis.min = Some(0.0);
-            axis.max = Some(5.0);
-            axis.split_number = 5;
-        }
+    if whole_counts {
+        whole_steps(&mut chart.y_axis_configs, highest);
     }
     finish(chart.svg(), medium)
 }
@@ -166,14 +174,7 @@ pub fn stacked_bars_svg(
                 .sum::<f64>()
         })
         .fold(0.0_f64, f64::max);
-    // A few alerts are drawn on whole steps.
-    if highest <= 5.0 {
-        if let Some(axis) = chart.y_axis_configs.first_mut() {
-            axis.min = Some(0.0);
-            axis.max = Some(5.0);
-            axis.split_number = 5;
-        }
-    }
+    whole_steps(&mut chart.y_axis_configs, highest);
     finish(chart.svg(), medium)
 }
 

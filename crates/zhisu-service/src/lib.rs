@@ -152,6 +152,14 @@ impl From<StoreError> for ServiceError {
     }
 }
 
+/// A file that could not be drawn (a chart, a PDF, a workbook) is the
+/// platform's fault: 500, logged.
+impl From<zhisu_print::PrintError> for ServiceError {
+    fn from(e: zhisu_print::PrintError) -> Self {
+        ServiceError::Internal(e.to_string())
+    }
+}
+
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
 /// Settings the use cases need.

@@ -606,7 +606,7 @@ impl Service {
             ],
             rows,
         );
-        workbook(&[sheet]).map_err(|e| ServiceError::Internal(e.to_string()))
+        Ok(workbook(&[sheet])?)
     }
 }
 

@@ -8,9 +8,9 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use zhisu_domain::auth::ListScope;
-use zhisu_domain::statistics::format::{change, day_zh, figure, point_label};
+use zhisu_domain::statistics::format::{band_range, change, day_zh, figure, point_label};
 use zhisu_domain::statistics::report_period::ReportPeriod;
-use zhisu_domain::statistics::{Indicator, Unit};
+use zhisu_domain::statistics::Indicator;
 use zhisu_domain::validation::{FieldError, Invalid};
 use zhisu_domain::{Principal, RecordKind, Role};
 use zhisu_print::chart::{self, Medium, TrendPoint};
@@ -144,11 +144,7 @@ impl Service {
             enterprise_id: req.enterprise_id,
         };
         let grain = which.grain();
-        let by_grain = match grain {
-            zhisu_domain::statistics::period::Grain::Day => "day",
-            zhisu_domain::statistics::period::Grain::Week => "week",
-            zhisu_domain::statistics::period::Grain::Month => "month",
-        };
+        let by_grain = grain.as_str();
 
         // 1. The summary (this also checks the region and the enterprise).
         let summary = self.statistics_summary(by, &stat).await?;
@@ -250,16 +246,6 @@ impl Service {
                 anomaly: p.anomaly,
             })
             .collect();
-        let band_text = |b: Option<zhisu_domain::statistics::anomaly::Band>, unit: Unit| {
-            b.map(|b| {
-                format!(
-                    "{} – {}",
-                    figure(Some(b.low.max(0.0)), unit),
-                    figure(Some(b.high), unit)
-                )
-            })
-            .unwrap_or_else(|| "—".into())
-        };
         sections.push(Section {
             heading: format!("二、扫码趋势（{}）", if by_grain == "day" { "按日" } else { "按周" }),
             sheet: "扫码趋势".into(),
@@ -268,8 +254,7 @@ impl Service {
                     .into(),
             ),
             chart_svg: Some(
-                chart::trend_svg("扫码次数", "异常", &trend_points, true, Medium::Print)
-                    .map_err(|e| ServiceError::Internal(e.to_string()))?,
+                chart::trend_svg("扫码次数", "异常", &trend_points, true, Medium::Print)?,
             ),
             header: vec!["时段".into(), "扫码次数".into(), "正常范围".into(), "判定".into()],
             rows: trend
@@ -280,7 +265,7 @@ impl Service {
                     vec![
                         Entry::text(l.clone()),
                         Entry::Figure { value: p.value, shown: figure(p.value, trend.unit) },
-                        Entry::text(band_text(p.band, trend.unit)),
+                        Entry::text(band_range(p.band, trend.unit)),
                         Entry::text(if p.anomaly { "异常" } else { "" }),
                     ]
                 })
@@ -340,10 +325,7 @@ impl Service {
                         Medium::Print,
                     ))
                 } else {
-                    Some(
-                        chart::bars_svg("扫码次数", &bars, Medium::Print)
-                            .map_err(|e| ServiceError::Internal(e.to_string()))?,
-                    )
+                    Some(chart::bars_svg("扫码次数", &bars, Medium::Print)?)
                 },
                 header,
                 rows: codes
@@ -397,7 +379,7 @@ impl Service {
                             value: a.value,
                             shown: figure(a.value, a.unit),
                         },
-                        Entry::text(band_text(a.band, a.unit)),
+                        Entry::text(band_range(a.band, a.unit)),
                     ]
                 })
                 .collect(),
@@ -436,7 +418,7 @@ impl Service {
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             ),
         };
-        let bytes = bytes.map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let bytes = bytes?;
         progress(5);
         Ok(ReportFile {
             file_name: format!("zhisu-report-{}.{ext}", which.key()),

@@ -6,7 +6,7 @@
 
 use axum::extract::{Query, State};
 use axum::response::Response;
-use zhisu_domain::statistics::format::{figure, point_label};
+use zhisu_domain::statistics::format::{band_range, day_zh, figure, point_label};
 use zhisu_domain::statistics::Indicator;
 use zhisu_service::ServiceError;
 
@@ -54,20 +54,16 @@ pub async fn anomalies(
                 name,
                 when => point_label(zh, grain, a.from, a.to),
                 value => figure(a.value, a.unit),
-                band => a.band.map(|b| format!("{} – {}", figure(Some(b.low.max(0.0)), a.unit), figure(Some(b.high), a.unit))).unwrap_or_else(|| "—".into()),
+                band => band_range(a.band, a.unit),
                 high => a.band.zip(a.value).is_some_and(|(b, v)| v > b.high),
                 class => a.alert_class.clone(),
                 from, to, place,
             }
         })
         .collect();
-    let period = list.as_ref().map(|l| {
-        format!(
-            "{} – {}",
-            zhisu_domain::statistics::format::day_zh(l.period.from),
-            zhisu_domain::statistics::format::day_zh(l.period.to)
-        )
-    });
+    let period = list
+        .as_ref()
+        .map(|l| format!("{} – {}", day_zh(l.period.from), day_zh(l.period.to)));
     state.render(
         &page,
         "statistics_anomalies.html",

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use zhisu_domain::product::CATEGORIES;
-use zhisu_domain::statistics::format::{self, change, figure};
+use zhisu_domain::statistics::format::{self, change, day_zh, figure};
 use zhisu_domain::statistics::period::Grain;
 use zhisu_domain::statistics::Indicator;
 use zhisu_service::{RegionBreakdown, Series, ServiceError, StatRequest, Summary};
@@ -123,10 +123,6 @@ impl DashboardQuery {
         }
         out.join("&")
     }
-}
-
-fn day_zh(d: NaiveDate) -> String {
-    format::day_zh(d)
 }
 
 fn day_en(d: NaiveDate) -> String {
@@ -411,7 +407,7 @@ async fn render(
                     minijinja::context! {
                         label => label.clone(),
                         value => figure(p.value, sr.unit),
-                        band => p.band.map(|b| format!("{} – {}", figure(Some(b.low.max(0.0)), sr.unit), figure(Some(b.high), sr.unit))).unwrap_or_else(|| "—".into()),
+                        band => format::band_range(p.band, sr.unit),
                         anomaly => p.anomaly,
                         flag => if p.anomaly {
                             lang.text("sd_anomaly")

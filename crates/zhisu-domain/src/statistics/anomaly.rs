@@ -25,7 +25,8 @@ pub struct Band {
     pub anomaly: bool,
 }
 
-fn median(sorted: &[f64]) -> f64 {
+/// The median of a sorted, non-empty slice.
+pub(crate) fn median(sorted: &[f64]) -> f64 {
     let n = sorted.len();
     if n % 2 == 1 {
         sorted[n / 2]

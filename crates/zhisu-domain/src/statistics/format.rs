@@ -5,6 +5,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use super::anomaly::Band;
 use super::period::Grain;
 use super::Unit;
 
@@ -31,6 +32,19 @@ pub fn figure(value: Option<f64>, unit: Unit) -> String {
         Unit::Rate => format!("{:.1}%", v * 100.0),
         _ => format!("{v:.2}"),
     }
+}
+
+/// A band as its expected range reads: "55 – 98" (never below 0); "—"
+/// while the window is not full.
+pub fn band_range(band: Option<Band>, unit: Unit) -> String {
+    band.map(|b| {
+        format!(
+            "{} – {}",
+            figure(Some(b.low.max(0.0)), unit),
+            figure(Some(b.high), unit)
+        )
+    })
+    .unwrap_or_else(|| "—".into())
 }
 
 /// Which way a figure moved from the period before.
@@ -105,6 +119,18 @@ mod tests {
         assert_eq!(figure(Some(0.4213), Unit::Rate), "42.1%");
         assert_eq!(figure(Some(3.254), Unit::Per10k), "3.25");
         assert_eq!(figure(None, Unit::Count), "—");
+    }
+
+    #[test]
+    fn a_band_reads_as_a_range_never_below_zero() {
+        let band = Band {
+            median: 17.5,
+            low: -2.5,
+            high: 37.52,
+            anomaly: false,
+        };
+        assert_eq!(band_range(Some(band), Unit::Count), "0 – 38");
+        assert_eq!(band_range(None, Unit::Count), "—");
     }
 
     #[test]

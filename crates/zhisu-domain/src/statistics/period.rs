@@ -129,11 +129,17 @@ pub enum Grain {
 
 impl Grain {
     pub fn parse(s: &str) -> Option<Grain> {
-        match s {
-            "day" => Some(Grain::Day),
-            "week" => Some(Grain::Week),
-            "month" => Some(Grain::Month),
-            _ => None,
+        [Grain::Day, Grain::Week, Grain::Month]
+            .into_iter()
+            .find(|g| g.as_str() == s)
+    }
+
+    /// As a query names it: `day`, `week`, `month`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grain::Day => "day",
+            Grain::Week => "week",
+            Grain::Month => "month",
         }
     }
 

@@ -9,6 +9,8 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use super::anomaly::median;
+
 /// The daily median under which no weekly rhythm is read.
 pub const MIN_LEVEL: f64 = 20.0;
 
@@ -16,23 +18,19 @@ pub const MIN_LEVEL: f64 = 20.0;
 /// would otherwise magnify its noise).
 const BOUNDS: (f64, f64) = (0.2, 5.0);
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
+/// The median of the values, if any (sorted here).
+fn median_of(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
         return None;
     }
     v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    })
+    Some(median(&v))
 }
 
 /// Each weekday's factor (Monday first) from the days given.
 pub fn weekday_factors(days: &[(NaiveDate, f64)]) -> [f64; 7] {
     let mut factors = [1.0; 7];
-    let Some(all) = median(days.iter().map(|d| d.1).collect()) else {
+    let Some(all) = median_of(days.iter().map(|d| d.1).collect()) else {
         return factors;
     };
     if all < MIN_LEVEL {
@@ -44,7 +42,7 @@ pub fn weekday_factors(days: &[(NaiveDate, f64)]) -> [f64; 7] {
             .filter(|d| d.0.weekday().num_days_from_monday() as usize == w)
             .map(|d| d.1)
             .collect();
-        if let Some(m) = median(of_day) {
+        if let Some(m) = median_of(of_day) {
             *factor = (m / all).clamp(BOUNDS.0, BOUNDS.1);
         }
     }
