@@ -167,6 +167,21 @@ pub async fn bind(
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("listening on {}", settings.listen))?;
+    serve_on(service, settings, listener, shutdown).await
+}
+
+/// As [`bind`], on a listener the caller already holds: a port chosen
+/// beforehand (to put it in the public URL) stays taken until the server
+/// answers on it, so no other socket can take it in between.
+pub async fn serve_on(
+    service: Service,
+    settings: &Settings,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<(
+    SocketAddr,
+    impl std::future::Future<Output = std::io::Result<()>>,
+)> {
     let addr = listener.local_addr()?;
     // The EPCIS schema takes about a second to compile: now, beside the
     // server, rather than in the first capture.

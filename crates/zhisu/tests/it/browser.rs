@@ -46,11 +46,7 @@ impl Driver {
             eprintln!("skipping the browser test: chromium or chromedriver is not installed");
             return None;
         };
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = crate::support::port_for_a_child();
         let process = Command::new(chromedriver)
             .process_group(0)
             .arg(format!("--port={port}"))

@@ -135,11 +135,7 @@ async fn demo_seeds_then_serve_answers_with_a_cli_key() {
     let key = String::from_utf8(key.stdout).unwrap().trim().to_string();
     assert!(key.starts_with("zk_"));
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::support::port_for_a_child();
     let mut server = zhisu()
         .args([
             "serve",
@@ -544,11 +540,7 @@ async fn a_killed_server_loses_no_acknowledged_write_and_its_ledger_verifies() {
         .output()
         .unwrap();
     let key = String::from_utf8(key.stdout).unwrap().trim().to_string();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::support::port_for_a_child();
     let base = format!("http://127.0.0.1:{port}");
     let mut server = start_server(&data_arg, port).await;
     let client = reqwest::Client::new();

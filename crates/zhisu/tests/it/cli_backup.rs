@@ -191,11 +191,7 @@ async fn a_folder_a_server_has_served_is_backed_up_and_restored() {
     let code = String::from_utf8_lossy(&code.stdout).trim().to_string();
     let path = &code[code.find("/01/").expect("a GS1 code")..];
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::support::port_for_a_child();
     let mut server = start_server(&data_arg, port).await;
     let client = reqwest::Client::new();
     for _ in 0..3 {

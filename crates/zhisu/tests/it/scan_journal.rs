@@ -44,11 +44,7 @@ async fn no_acknowledged_scan_is_lost_to_kill_9() {
         let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
         let (_, _, codes) = active_item_batch(&app, &maker, "JOURNAL-1", 811).await;
         let paths: Arc<Vec<String>> = Arc::new(codes.iter().map(|c| path_of(c)).collect());
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = crate::support::port_for_a_child();
         let base = format!("http://127.0.0.1:{port}");
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");

@@ -84,6 +84,13 @@ impl TestApp {
                 fresh_postgres_database(&postgres_base_url().expect("postgres configured")).await
             }
         };
+        // A real port, so that the default public URL (the base of every
+        // issued code) is the address the server answers on; held from here
+        // on, since an outgoing connection of another test could otherwise
+        // take it as its own ephemeral port before the server binds it.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
         let mut args = ServeArgs {
             common: CommonArgs {
                 data: Some(data.clone()),
@@ -91,14 +98,7 @@ impl TestApp {
                 config: None,
                 crypto: None,
             },
-            // A real port, so that the default public URL (the base of every
-            // issued code) is the address the server answers on.
-            listen: Some(
-                std::net::TcpListener::bind("127.0.0.1:0")
-                    .unwrap()
-                    .local_addr()
-                    .unwrap(),
-            ),
+            listen: Some(listener.local_addr().unwrap()),
             webhook_private_networks: Some(true),
             // Pages are signed into with passwords here; the two-factor
             // tests set `two_factor_roles` back to None and name roles in a
@@ -110,11 +110,11 @@ impl TestApp {
         let settings = Settings::resolve(&args).expect("settings");
         let (_engine, service) = zhisu::open(&settings).await.expect("open store");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let (addr, server) = zhisu::bind(service.clone(), &settings, async move {
+        let (addr, server) = zhisu::serve_on(service.clone(), &settings, listener, async move {
             let _ = rx.await;
         })
         .await
-        .expect("bind");
+        .expect("serve");
         tokio::spawn(server);
         let client = reqwest::Client::builder()
             .cookie_store(true)
@@ -536,4 +536,22 @@ impl WriteHold {
         }
         .unwrap();
     }
+}
+
+/// A loopback port for a server in another process (the zhisu binary,
+/// chromedriver), which cannot be handed a bound socket. Picked below
+/// Linux's ephemeral range (32768–60999) so that no outgoing connection of
+/// a concurrent test takes it as its own port between this check and the
+/// child's bind; a free one is tried at random so that parallel tests
+/// rarely pick the same.
+pub fn port_for_a_child() -> u16 {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    for _ in 0..200 {
+        let port = rng.gen_range(20_000..32_000);
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port between 20000 and 32000");
 }
