@@ -148,6 +148,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(statistics::indicators))
         .routes(routes!(statistics::statistics_summary))
         .routes(routes!(statistics::statistics_series))
+        .routes(routes!(statistics::statistics_market))
         .routes(routes!(statistics::statistics_breakdown))
         .routes(routes!(statistics::statistics_report))
         .routes(routes!(statistics::statistics_anomalies))

@@ -1,7 +1,8 @@
 //! `/api/v1/statistics/…` (G10.2, P6.7, issue 18): the indicators'
 //! glossary, each defined once, that summaries, series and reports count;
-//! the summary of a period and an indicator's series (issue 18.6), and the
-//! monthly or quarterly report (issue 18.5).
+//! the summary of a period and an indicator's series (issue 18.6), where
+//! the goods sold went (P6.7), and the monthly or quarterly report (issue
+//! 18.5).
 
 use crate::error::ApiPath as Path;
 use axum::extract::State;
@@ -11,7 +12,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zhisu_domain::statistics::{glossary, IndicatorDef};
-use zhisu_service::{RegionBreakdown, ReportRequest, Series, StatRequest, Summary};
+use zhisu_service::{MarketView, RegionBreakdown, ReportRequest, Series, StatRequest, Summary};
 
 use crate::auth::Auth;
 use crate::error::{ApiQuery, ApiResult, Problem};
@@ -72,6 +73,22 @@ pub async fn statistics_summary(
     ApiQuery(q): ApiQuery<StatRequest>,
 ) -> ApiResult<Json<Summary>> {
     Ok(Json(state.service.statistics_summary(&by, &q).await?))
+}
+
+/// Where the goods sold by the caller's enterprises went (P6.7 market
+/// research): quantities by the buyer's province and by buyer, with the
+/// period before's; an enterprise reading its own figures sees its
+/// distributors first, with the diversion alerts on goods shipped to each.
+#[utoipa::path(get, path = "/api/v1/statistics/market", tag = "statistics", params(StatRequest),
+    responses((status = 200, body = MarketView), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn statistics_market(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ApiQuery(q): ApiQuery<StatRequest>,
+) -> ApiResult<Json<MarketView>> {
+    Ok(Json(state.service.statistics_market(&by, &q).await?))
 }
 
 /// One indicator as a series by day, week or month; each point is flagged

@@ -48,6 +48,7 @@ mod scan_log;
 mod sealer;
 mod statistics;
 mod statistics_anomalies;
+mod statistics_market;
 mod statistics_report;
 mod statistics_schedule;
 mod subscriptions;
@@ -89,6 +90,7 @@ pub use statistics::{
     Figure, RegionBreakdown, RegionFigure, Series, StatRequest, Summary, DEFAULT_K,
 };
 pub use statistics_anomalies::{AnomalyList, AnomalyPoint};
+pub use statistics_market::{BuyerSales, MarketFigure, MarketView, ProvinceSales, MARKET_BUYERS};
 pub use statistics_report::{ReportFile, ReportRequest, REPORT_STEPS};
 pub use statistics_schedule::{report_scope, scheduled_periods};
 pub use subscriptions::{

@@ -51,6 +51,7 @@ pub(crate) fn alert_of(
         at: format_time(now),
         detail,
         reached_region: None,
+        distributor_id: None,
     }
 }
 
@@ -602,6 +603,7 @@ impl Service {
             );
             let mut alert = alert_of(resolved, AlertKind::Diversion, Utc::now(), detail);
             alert.reached_region = Some(region.to_string());
+            alert.distributor_id = Some(to);
             return Ok(Some(alert));
         }
         Ok(None)

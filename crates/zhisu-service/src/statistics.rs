@@ -150,7 +150,11 @@ pub fn indicator_of(field: &str, id: &str) -> ServiceResult<Indicator> {
 impl Service {
     /// The rollup rows the request may read, or 404 for a region or an
     /// enterprise the reader may not see (as for any record).
-    async fn stat_filter(&self, by: &Principal, req: &StatRequest) -> ServiceResult<StatFilter> {
+    pub(crate) async fn stat_filter(
+        &self,
+        by: &Principal,
+        req: &StatRequest,
+    ) -> ServiceResult<StatFilter> {
         let region = match req
             .region
             .as_deref()

@@ -1,14 +1,17 @@
 //! The monthly and quarterly statistics report (issue 18.5): the reader's
 //! summary beside the period before, the scan trend with its anomalies,
-//! where it happened (for regulators and the platform), every anomaly of
-//! the period and the indicators' definitions — as a PDF or an XLSX
+//! where it happened (for regulators and the platform), where the goods
+//! sold went (P6.7), every anomaly of the period and the indicators'
+//! definitions — as a PDF or an XLSX
 //! workbook, scoped exactly as the dashboard is (V7).
 
 use chrono::Utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use zhisu_domain::auth::ListScope;
-use zhisu_domain::statistics::format::{band_range, change, day_zh, figure, point_label};
+use zhisu_domain::statistics::format::{
+    band_range, change, day_zh, figure, point_label, region_list,
+};
 use zhisu_domain::statistics::report_period::ReportPeriod;
 use zhisu_domain::statistics::Indicator;
 use zhisu_domain::validation::{FieldError, Invalid};
@@ -16,7 +19,9 @@ use zhisu_domain::{Principal, RecordKind, Role};
 use zhisu_print::chart::{self, Medium, TrendPoint};
 use zhisu_print::report::{report_pdf, report_xlsx, Entry, ReportDoc, Section};
 
-use crate::{today_in_shanghai, Service, ServiceError, ServiceResult, StatRequest};
+use crate::{
+    today_in_shanghai, MarketFigure, MarketView, Service, ServiceError, ServiceResult, StatRequest,
+};
 
 /// `GET /api/v1/statistics/report`: which report, in which form, of what.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -154,7 +159,7 @@ impl Service {
             .statistics_series(by, &stat, "scans", by_grain, None)
             .await?;
         progress(2);
-        // 3. Where (regulators and the platform).
+        // 3. Where (regulators and the platform), and where the goods went.
         let reads_regions = !matches!(by.list_scope(), ListScope::Enterprise(_));
         let where_ids = [
             "scans",
@@ -168,6 +173,8 @@ impl Service {
                 breakdowns.push(self.statistics_breakdown(by, &stat, id).await?);
             }
         }
+        // Where the goods sold went (P6.7).
+        let market = self.statistics_market(by, &stat).await?;
         progress(3);
         // 4. Every anomaly of the period.
         let anomalies = self
@@ -184,7 +191,7 @@ impl Service {
         );
         let now =
             Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"));
-        let lines = vec![
+        let mut lines = vec![
             scope,
             format!(
                 "统计期间：{} 至 {}（共 {} 天）；上期 {} 至 {}",
@@ -195,7 +202,7 @@ impl Service {
                 day_zh(summary.previous_period.to)
             ),
             format!(
-                "生成时间：{} {}（北京时间）。日期均按北京时间计；各指标的定义见第五部分。",
+                "生成时间：{} {}（北京时间）。日期均按北京时间计；各指标的定义见第{{definitions}}部分。",
                 day_zh(now.date_naive()),
                 now.format("%H:%M")
             ),
@@ -204,7 +211,7 @@ impl Service {
 
         // 一、主要指标
         sections.push(Section {
-            heading: "一、主要指标".into(),
+            heading: "主要指标".into(),
             sheet: "主要指标".into(),
             note: None,
             chart_svg: None,
@@ -247,7 +254,7 @@ impl Service {
             })
             .collect();
         sections.push(Section {
-            heading: format!("二、扫码趋势（{}）", if by_grain == "day" { "按日" } else { "按周" }),
+            heading: format!("扫码趋势（{}）", if by_grain == "day" { "按日" } else { "按周" }),
             sheet: "扫码趋势".into(),
             note: Some(
                 "红点为异常：与之前一段时间（按日 28 天、按周 13 周）相比，超出中位数 ± 3 倍绝对中位差（折算为标准差）；按日时先按星期几的规律折算，周末扫码少不算异常。"
@@ -308,9 +315,9 @@ impl Service {
             header.extend(breakdowns.iter().map(|b| b.name_zh.clone()));
             sections.push(Section {
                 heading: if first.level == "province" {
-                    format!("三、地区分布（按{level}，图为扫码次数）")
+                    format!("地区分布（按{level}，图为扫码次数）")
                 } else {
-                    format!("三、地区分布（按{level}，图为扫码次数前 15 位）")
+                    format!("地区分布（按{level}，图为扫码次数前 15 位）")
                 },
                 sheet: "地区分布".into(),
                 note: codes.is_empty().then(|| "本期没有记录。".to_string()),
@@ -345,14 +352,14 @@ impl Service {
             });
         }
 
-        // 四、异常提示
-        let number = if breakdowns.is_empty() {
-            ["三", "四"]
-        } else {
-            ["四", "五"]
-        };
+        // 销售去向 (P6.7), when anything was sold in either period.
+        if market.sold.value > 0 || market.sold.previous > 0 {
+            sections.extend(market_sections(&market));
+        }
+
+        // 异常提示
         sections.push(Section {
-            heading: format!("{}、异常提示", number[0]),
+            heading: "异常提示".into(),
             sheet: "异常提示".into(),
             note: Some(if anomalies.is_empty() {
                 "本期各项指标均在正常范围内。".into()
@@ -385,9 +392,9 @@ impl Service {
                 .collect(),
         });
 
-        // 五、指标说明
+        // 指标说明
         sections.push(Section {
-            heading: format!("{}、指标说明", number[1]),
+            heading: "指标说明".into(),
             sheet: "指标说明".into(),
             note: None,
             chart_svg: None,
@@ -405,6 +412,16 @@ impl Service {
                 .collect(),
         });
 
+        // Numbered in order: 一、主要指标, 二、扫码趋势, …
+        for (i, section) in sections.iter_mut().enumerate() {
+            section.heading = format!(
+                "{}、{}",
+                NUMERALS[i.min(NUMERALS.len() - 1)],
+                section.heading
+            );
+        }
+        let definitions = NUMERALS[(sections.len() - 1).min(NUMERALS.len() - 1)];
+        lines[2] = lines[2].replace("{definitions}", definitions);
         let doc = ReportDoc {
             title,
             lines,
@@ -426,4 +443,93 @@ impl Service {
             bytes,
         })
     }
+}
+
+/// The sections' numerals, in order.
+const NUMERALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+
+/// 销售去向 (P6.7): the buyers' provinces on a tile map with their table,
+/// and the buyers (a manufacturer's distributors first, with their sales
+/// regions and the diversion alerts against them).
+fn market_sections(market: &MarketView) -> Vec<Section> {
+    let pair = |f: &MarketFigure| {
+        let (now, before) = (Some(f.value as f64), Some(f.previous as f64));
+        [
+            Entry::Figure {
+                value: now,
+                shown: f.value.to_string(),
+            },
+            Entry::Figure {
+                value: before,
+                shown: f.previous.to_string(),
+            },
+            Entry::text(change(now, before, "新增").0),
+        ]
+    };
+    let tiles = market.province_tiles();
+    let provinces = Section {
+        heading: "销售去向（按购货方所在省份）".into(),
+        sheet: "销售去向".into(),
+        note: Some(format!(
+            "本期销售数量 {}，上期 {}。按销售流向记录计（不含进货和退回）；平台外购货方的地区未知。",
+            market.sold.value, market.sold.previous
+        )),
+        chart_svg: (!tiles.is_empty())
+            .then(|| zhisu_print::tile_map::province_tiles_svg(&tiles, Medium::Print)),
+        header: vec!["购货方所在省份".into(), "本期".into(), "上期".into(), "变化".into()],
+        rows: market
+            .by_province
+            .iter()
+            .map(|p| {
+                let mut row = vec![Entry::text(p.name_zh.clone())];
+                row.extend(pair(&p.sold));
+                row
+            })
+            .collect(),
+    };
+    let distributors = market.buyers.iter().any(|b| b.channel_regions.is_some());
+    let mut header = vec!["购货方".to_string()];
+    if distributors {
+        header.push("经销区域".into());
+    }
+    header.extend(["本期".into(), "上期".into(), "变化".into()]);
+    if distributors {
+        header.push("窜货预警（本期）".into());
+    }
+    let buyers = Section {
+        heading: "购货方".into(),
+        sheet: "购货方".into(),
+        note: distributors.then(|| {
+            "经销商渠道在前，窜货预警为发往该经销商的货物在其经销区域以外出现的次数。".to_string()
+        }),
+        chart_svg: None,
+        header,
+        rows: market
+            .buyers
+            .iter()
+            .map(|b| {
+                let mut row = vec![Entry::text(b.name.clone())];
+                if distributors {
+                    row.push(Entry::text(
+                        b.channel_regions
+                            .as_deref()
+                            .map(|r| region_list(r, true))
+                            .unwrap_or_else(|| "—".into()),
+                    ));
+                }
+                row.extend(pair(&b.sold));
+                if distributors {
+                    row.push(match &b.diversion_alerts {
+                        Some(a) => Entry::Figure {
+                            value: Some(a.value as f64),
+                            shown: a.value.to_string(),
+                        },
+                        None => Entry::text("—"),
+                    });
+                }
+                row
+            })
+            .collect(),
+    };
+    vec![provinces, buyers]
 }

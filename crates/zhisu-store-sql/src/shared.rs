@@ -363,6 +363,7 @@ macro_rules! sql_common {
                     .map_err(map_err)?;
                 }
                 record_stats(tx, record.kind, None, index, enterprise_id, &record.body, at).await?;
+                flow_stats(tx, &record.flow, &index.region_code).await?;
                 let leaf_index = Self::append_version(suite, tx, VersionKey { kind: record.kind, record_id: id, version: 1, enterprise_id }, &record.body, at, audit.clone()).await?;
                 Ok(StoredRecord {
                     id,
@@ -408,8 +409,8 @@ macro_rules! sql_common {
             alert: &Alert,
         ) -> StoreResult<bool> {
             let done = sqlx::query(
-                "insert into alerts (kind, code, product_id, batch_id, enterprise_id, region_code, at, detail, reached_region) \
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (code, kind) do nothing",
+                "insert into alerts (kind, code, product_id, batch_id, enterprise_id, region_code, at, detail, reached_region, distributor_id) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) on conflict (code, kind) do nothing",
             )
             .bind(alert.kind.as_str())
             .bind(&alert.code)
@@ -420,6 +421,7 @@ macro_rules! sql_common {
             .bind(&alert.at)
             .bind(&alert.detail)
             .bind(&alert.reached_region)
+            .bind(alert.distributor_id)
             .execute(&mut **tx)
             .await
             .map_err(map_err)?;
@@ -444,6 +446,7 @@ macro_rules! sql_common {
                 at: row.try_get("at").map_err(map_err)?,
                 detail: row.try_get("detail").map_err(map_err)?,
                 reached_region: row.try_get("reached_region").map_err(map_err)?,
+                distributor_id: row.try_get("distributor_id").map_err(map_err)?,
             })
         }
 

@@ -252,10 +252,63 @@ macro_rules! sql_stats {
                     region_code: alert.region_code.clone(),
                     category,
                 },
-                detail: String::new(),
+                detail: rollup::alert_detail(alert.distributor_id),
                 value: 1,
             };
             apply_stats(tx, &[delta]).await
+        }
+
+        /// The rollup changes of a flow record's lines (P6.7): a sale
+        /// counts its quantities on the day of sale, in each line's product
+        /// category, with the buyer and its region in the detail; the
+        /// seller's region is the record's.
+        async fn flow_stats(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            lines: &[zhisu_store::FlowRow],
+            seller_region: &str,
+        ) -> StoreResult<()> {
+            let sales: Vec<&zhisu_store::FlowRow> = lines.iter().filter(|l| l.kind == "sale").collect();
+            let Some(first) = sales.first() else {
+                return Ok(());
+            };
+            let (Some(seller), Some(day)) = (first.from_id, rollup::day_of(&first.at)) else {
+                return Ok(());
+            };
+            let buyer_region: String = match first.to_id {
+                Some(buyer) => sqlx::query_scalar("select region_code from records where id = $1")
+                    .bind(buyer)
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(map_err)?
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
+            let mut batches: Vec<i64> = sales.iter().map(|l| l.batch_id).collect();
+            batches.sort_unstable();
+            batches.dedup();
+            let mut category_of_batch = std::collections::HashMap::new();
+            for chunk in batches.chunks(500) {
+                let sql = format!(
+                    "select b.id, coalesce(p.tag, '') from records b left join records p on p.id = b.parent_id where b.id in ({})",
+                    $crate::sql_sweeps::placeholders(1, chunk.len())
+                );
+                let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                category_of_batch.extend(q.fetch_all(&mut **tx).await.map_err(map_err)?);
+            }
+            let lines: Vec<rollup::SaleLine> = sales
+                .iter()
+                .map(|l| rollup::SaleLine {
+                    day,
+                    category: category_of_batch.get(&l.batch_id).cloned().unwrap_or_default(),
+                    quantity: l.quantity,
+                })
+                .collect();
+            let place = Place { enterprise_id: seller, region_code: seller_region.to_string(), category: String::new() };
+            let deltas = rollup::sale_deltas(&place, &buyer_region, first.to_id, &lines);
+            apply_stats(tx, &deltas).await
         }
 
         /// The rollup rows a filter admits, summed by measure, day and

@@ -50,6 +50,9 @@ pub struct Alert {
     /// Diversion: the region the goods turned up in, whose regulators see
     /// the alert too (issue 15.1).
     pub reached_region: Option<String>,
+    /// Diversion: the distributor the goods were shipped to (P6.7:
+    /// diversion by distributor).
+    pub distributor_id: Option<i64>,
 }
 
 /// How far a server's scan journal is stored (issue 16.12): every entry

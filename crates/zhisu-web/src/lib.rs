@@ -34,6 +34,7 @@ mod finding_pages;
 mod review_pages;
 mod statistics_anomalies;
 mod statistics_dashboard;
+mod statistics_market;
 mod statistics_pages;
 mod statistics_reports;
 mod sweep_pages;
@@ -530,6 +531,7 @@ pub fn router(state: WebState) -> Router {
             "/statistics/series.csv",
             get(statistics_dashboard::series_csv),
         )
+        .route("/statistics/market.csv", get(statistics_market::market_csv))
         .route("/verification/queue", get(review_pages::queue))
         .route(
             "/verification/findings.csv",

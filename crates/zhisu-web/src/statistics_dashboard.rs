@@ -3,7 +3,8 @@
 //! or district inside it and to a product category; a manufacturer's own
 //! products; the platform for its administrators — and one indicator's
 //! trend by day, week or month as a chart drawn on the server, with its
-//! data table beside it, its anomalies flagged, and a CSV download.
+//! data table beside it, its anomalies flagged, and a CSV download; and
+//! where the goods sold went (`statistics_market.rs`).
 
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -487,6 +488,10 @@ async fn render(
         Some(_) => alert_mix(state, principal, q, lang).await,
         None => None,
     };
+    let market = match summary {
+        Some(_) => crate::statistics_market::section(state, principal, q, lang).await,
+        None => None,
+    };
     state.render(
         page,
         "statistics.html",
@@ -507,6 +512,7 @@ async fn render(
             region_chart,
             alert_chart => mix.as_ref().map(|m| m.0.clone()),
             alert_rows => mix.map(|m| m.1).unwrap_or_default(),
+            market,
             kept => crate::statistics_reports::kept_list(state, lang, principal).await,
             report_error => report_error.as_ref().map(|r| r.error.clone()),
             report_period => report_error.as_ref().map(|r| r.period.clone()).unwrap_or_default(),

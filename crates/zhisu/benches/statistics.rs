@@ -12,6 +12,9 @@
 //! fold of the scans into their codes' summaries through the service (as
 //! a server folds what a stopped one left), timed (scans per second).
 //!
+//! Each view's 销售去向 (P6.7: sales by the buyer's province and buyer)
+//! is timed beside it, its total checked against the summary's sales.
+//!
 //! Then the monthly report (issue 18.5): last month's PDF and XLSX for the
 //! platform and for a province, each under 5 s, beside the month's summary
 //! figures by the direct `group by` in the same run.
@@ -145,7 +148,7 @@ async fn seed(url: &str, scans: i64, products: i64) {
         format!(
             "with recursive n(i) as (select 1 union all select i + 1 from n where i < 1000000) \
              insert into flow_lines (flow_id, kind, from_id, to_id, code, batch_id, quantity, at) \
-             select {enterprises} + 1 + i % {products}, 'sale', 1 + i % {enterprises}, 1 + (i + 1) % {enterprises}, \
+             select {enterprises} + 1 + i % {products}, 'sale', 1 + (i % {products}) / 10, 1 + (i + 1) % {enterprises}, \
              '/01/' || printf('%014d', {enterprises} + 1 + i % {products}) || '/21/S' || (i % 50), \
              {enterprises} + {products} + 1 + 2 * (i % {products}), 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || (i % 365) || ' days') from n"
         ),
@@ -170,6 +173,15 @@ async fn seed(url: &str, scans: i64, products: i64) {
     sqlx::raw_sql(seeding).execute(&mut c).await.unwrap();
     println!(
         "seed | rollups of records and alerts (migration 0028's statements) in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    // Sales: migration 0031's seeding.
+    let migration = include_str!("../../zhisu-store-sql/migrations/sqlite/0031_market.sql");
+    let seeding = &migration[migration.find("create temporary table stat_seed").unwrap()..];
+    let t = Instant::now();
+    sqlx::raw_sql(seeding).execute(&mut c).await.unwrap();
+    println!(
+        "seed | rollups of sales (migration 0031's statements) in {:.1} s",
         t.elapsed().as_secs_f64()
     );
     sqlx::query("pragma wal_checkpoint(truncate)")
@@ -224,6 +236,17 @@ async fn direct(
     .fetch_one(&mut *c)
     .await
     .unwrap();
+    // A sale line's flow is its product here (the seed's stand-in for a
+    // flow record: the seller's region), its seller the product's maker.
+    let sold: Option<i64> = sqlx::query_scalar(&format!(
+        "select sum(f.quantity) from flow_lines f join records p on p.id = f.flow_id \
+         where f.kind = 'sale' and f.at >= $1 and f.at < $2 and {place}"
+    ))
+    .bind(&lo)
+    .bind(&hi)
+    .fetch_one(&mut *c)
+    .await
+    .unwrap();
     let stock = |kind: &str, tag: &str| {
         format!("select count(*) from records p where p.kind = '{kind}' and p.tag = '{tag}' and {place}")
     };
@@ -245,6 +268,7 @@ async fn direct(
     }
     out.push(("alerts_counterfeit".into(), counterfeit.unwrap_or(0)));
     out.push(("alerts_diversion".into(), diversion.unwrap_or(0)));
+    out.push(("sales".into(), sold.unwrap_or(0)));
     out.sort();
     out
 }
@@ -328,6 +352,7 @@ async fn main() {
     for (name, who, region, raw_region, raw_enterprise) in &views {
         let mut rolled = Vec::new();
         let mut grouped = Vec::new();
+        let mut markets = Vec::new();
         for run in 0..runs {
             // A month-long period somewhere in the year.
             let to = today - chrono::Duration::days((run * 37 % 330) as i64);
@@ -341,6 +366,18 @@ async fn main() {
             let t = Instant::now();
             let summary = service.statistics_summary(who, &req).await.unwrap();
             rolled.push(t.elapsed());
+            // 销售去向 (P6.7): where the period's sales went.
+            let t = Instant::now();
+            let market = service.statistics_market(who, &req).await.unwrap();
+            markets.push(t.elapsed());
+            let sold = summary
+                .figure("sales")
+                .and_then(|f| f.value)
+                .unwrap_or(-1.0) as i64;
+            assert_eq!(
+                market.sold.value, sold,
+                "{name} {from}..{to}: 销售去向 and the summary"
+            );
             if run < 3 {
                 let t = Instant::now();
                 let want = direct(&mut raw, *raw_region, *raw_enterprise, from, to).await;
@@ -357,6 +394,17 @@ async fn main() {
                 }
             }
         }
+        let (m50, m95) = (percentile(markets.clone(), 0.5), percentile(markets, 0.95));
+        println!(
+            "{name} | 销售去向 (market) p50 / p95 {:.1} / {:.1} ms{}",
+            ms(m50),
+            ms(m95),
+            if ms(m95) < 100.0 {
+                ""
+            } else {
+                " (target p95 < 100 ms NOT met)"
+            }
+        );
         let (r50, r95) = (percentile(rolled.clone(), 0.5), percentile(rolled, 0.95));
         let (g50, g95) = (percentile(grouped.clone(), 0.5), percentile(grouped, 0.95));
         println!(

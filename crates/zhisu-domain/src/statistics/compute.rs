@@ -40,6 +40,7 @@ pub fn measures_of(indicator: Indicator) -> Option<&'static [Measure]> {
         Indicator::RecallsOpen => &[M::Recalls],
         Indicator::FeedbackOpen => &[M::Feedback],
         Indicator::Enterprises => &[M::Enterprises],
+        Indicator::Sales => &[M::Sales],
         _ => return None,
     })
 }
@@ -134,6 +135,7 @@ pub fn value(indicator: Indicator, rows: &Rows, p: &Period) -> Option<f64> {
         Indicator::RecallsOpen => count(rows.stock(M::Recalls, "open", p.to)),
         Indicator::FeedbackOpen => count(rows.stock(M::Feedback, "open", p.to)),
         Indicator::Enterprises => count(rows.sum(M::Enterprises, None, p.to, |_| true)),
+        Indicator::Sales => count(rows.flow(M::Sales, p)),
         _ => None,
     }
 }
@@ -309,7 +311,8 @@ mod tests {
         assert_eq!(value(Indicator::DiversionRate, &rows, &nov), Some(2500.0));
         let quiet = Period::new(d("2025-01-01"), d("2025-01-31")).unwrap();
         assert_eq!(value(Indicator::DiversionRate, &rows, &quiet), None);
-        assert_eq!(value(Indicator::Sales, &rows, &nov), None);
+        assert_eq!(value(Indicator::Sales, &rows, &nov), Some(0.0));
+        assert_eq!(value(Indicator::ActivationRate, &rows, &nov), None);
     }
 
     #[test]

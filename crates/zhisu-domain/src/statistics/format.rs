@@ -84,6 +84,19 @@ pub fn change(value: Option<f64>, previous: Option<f64>, new: &str) -> (String, 
     }
 }
 
+/// Regions as a person reads them, each its province's name and its code:
+/// "广东省 440000、浙江省 330000" (", " between them in English).
+pub fn region_list(regions: &[String], zh: bool) -> String {
+    regions
+        .iter()
+        .map(|r| {
+            let province = zhisu_codes::region::province_name(r).unwrap_or("");
+            format!("{province} {r}").trim().to_string()
+        })
+        .collect::<Vec<_>>()
+        .join(if zh { "、" } else { ", " })
+}
+
 /// "2026年11月5日".
 pub fn day_zh(d: NaiveDate) -> String {
     format!("{}年{}月{}日", d.year(), d.month(), d.day())

@@ -63,7 +63,7 @@ impl Indicator {
 
     /// What `GET /api/v1/statistics/summary` answers for a period (issue
     /// 18.6), in its order.
-    pub const SUMMARY: [Indicator; 11] = [
+    pub const SUMMARY: [Indicator; 12] = [
         Indicator::CodesIssued,
         Indicator::Scans,
         Indicator::CodesScanned,
@@ -74,6 +74,7 @@ impl Indicator {
         Indicator::DiversionRate,
         Indicator::RecallsOpen,
         Indicator::FeedbackOpen,
+        Indicator::Sales,
         Indicator::Enterprises,
     ];
 
@@ -162,8 +163,10 @@ pub enum Breakdown {
     Axis,
     /// A result class.
     Class,
-    /// A sale's channel.
-    Channel,
+    /// A sale's buyer's region (where the goods went).
+    BuyerRegion,
+    /// A sale's buyer: the distributor channel it went through.
+    Buyer,
 }
 
 /// One indicator as the glossary defines it.

@@ -5,13 +5,14 @@
 //! series computed from rollup rows (`compute.rs`); the robust band that
 //! flags a series' anomalies (`anomaly.rs`); figures as people read them
 //! (`format.rs`); the month or quarter a report covers
-//! (`report_period.rs`); and the weekly rhythm a daily series is judged
-//! with (`seasonal.rs`).
+//! (`report_period.rs`); the weekly rhythm a daily series is judged
+//! with (`seasonal.rs`); and where a seller's goods went (`market.rs`).
 
 pub mod anomaly;
 pub mod compute;
 pub mod format;
 mod indicators;
+pub mod market;
 pub mod period;
 pub mod report_period;
 pub mod rollup;

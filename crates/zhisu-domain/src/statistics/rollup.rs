@@ -51,10 +51,13 @@ pub enum Measure {
     Feedback,
     /// Enterprises registered, by kind (stock changes).
     Enterprises,
+    /// Quantities sold (flow, by the day of sale); detail: the buyer's
+    /// region and ID ([`sale_detail`]).
+    Sales,
 }
 
 impl Measure {
-    pub const ALL: [Measure; 10] = [
+    pub const ALL: [Measure; 11] = [
         Measure::Scans,
         Measure::CodeDays,
         Measure::FirstScans,
@@ -65,6 +68,7 @@ impl Measure {
         Measure::Recalls,
         Measure::Feedback,
         Measure::Enterprises,
+        Measure::Sales,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -79,6 +83,7 @@ impl Measure {
             Measure::Recalls => "recalls",
             Measure::Feedback => "feedback",
             Measure::Enterprises => "enterprises",
+            Measure::Sales => "sales",
         }
     }
 
@@ -347,6 +352,65 @@ pub fn move_stock(
     out
 }
 
+/// A sale's rollup detail (P6.7 market research): the buyer's region
+/// (GB/T 2260, "" off the platform) and its enterprise ID ("" off the
+/// platform), as `440106|17`.
+pub fn sale_detail(buyer_region: &str, buyer: Option<i64>) -> String {
+    format!(
+        "{buyer_region}|{}",
+        buyer.map(|b| b.to_string()).unwrap_or_default()
+    )
+}
+
+/// The buyer's region and ID a sale's detail names (see [`sale_detail`]).
+pub fn parse_sale_detail(detail: &str) -> (&str, Option<i64>) {
+    let (region, buyer) = detail.split_once('|').unwrap_or((detail, ""));
+    (region, buyer.parse().ok())
+}
+
+/// One line of a sale as the rollups see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaleLine {
+    /// The day of the sale (its `at`, Asia/Shanghai).
+    pub day: NaiveDate,
+    /// The category of the line's product.
+    pub category: String,
+    pub quantity: i64,
+}
+
+/// The rollup changes of a sale recorded by the seller at `seller`
+/// (its enterprise and region) to a buyer: each line's quantity on the
+/// sale's day, in its product's category, with the buyer in the detail.
+/// Returns and purchases are not sales (a purchase mirrors a supplier's
+/// sale; counting both would count the goods twice).
+pub fn sale_deltas(
+    seller: &Place,
+    buyer_region: &str,
+    buyer: Option<i64>,
+    lines: &[SaleLine],
+) -> Vec<StatDelta> {
+    let detail = sale_detail(buyer_region, buyer);
+    lines
+        .iter()
+        .map(|l| StatDelta {
+            measure: Measure::Sales,
+            day: l.day,
+            place: Place {
+                category: l.category.clone(),
+                ..seller.clone()
+            },
+            detail: detail.clone(),
+            value: l.quantity,
+        })
+        .collect()
+}
+
+/// The detail of an alert's rollup: a diversion names the distributor the
+/// goods were shipped to (P6.7: diversion by distributor), others nothing.
+pub fn alert_detail(distributor: Option<i64>) -> String {
+    distributor.map(|d| d.to_string()).unwrap_or_default()
+}
+
 /// The day of a stored time in Asia/Shanghai.
 pub fn day_of(at: &str) -> Option<NaiveDate> {
     china_date(at)
@@ -510,6 +574,33 @@ mod tests {
             codes_issued(&per_batch, &batch),
             ("per-batch/ecode".into(), 1)
         );
+    }
+
+    #[test]
+    fn a_sale_counts_its_quantities_with_the_buyer_in_the_detail() {
+        let lines = [
+            SaleLine {
+                day: d("2026-11-02"),
+                category: "wire".into(),
+                quantity: 40,
+            },
+            SaleLine {
+                day: d("2026-11-02"),
+                category: "stove".into(),
+                quantity: 1,
+            },
+        ];
+        let out = sale_deltas(&place(7), "440106", Some(17), &lines);
+        assert_eq!(out.len(), 2);
+        assert!(out.iter().all(|x| x.measure == Measure::Sales));
+        assert_eq!(out[0].value, 40);
+        assert_eq!(out[1].place.category, "stove");
+        assert_eq!(out[0].place.region_code, "440305", "the seller's region");
+        assert_eq!(parse_sale_detail(&out[0].detail), ("440106", Some(17)));
+        // A buyer off the platform: no region, no ID.
+        let off = sale_deltas(&place(7), "", None, &lines[..1]);
+        assert_eq!(off[0].detail, "|");
+        assert_eq!(parse_sale_detail("|"), ("", None));
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! which field of a wrong period (of the dashboard or of a report) to fix,
 //! and opens the list of the period's anomalies;
 //! a region outside its jurisdiction is not found; a manufacturer sees its
-//! own products only. In Chromium, in Chinese.
+//! own products only, and where its goods went (销售去向: the buyers'
+//! provinces on a map, its distributor with the diversion alert against
+//! it, a CSV). In Chromium, in Chinese.
 
 use zhisu_domain::Role;
 use zhisu_service::NewAccount;
@@ -164,6 +166,40 @@ async fn the_dashboard_shows_each_reader_its_figures_trend_and_table() {
         "a province with none is drawn empty"
     );
 
+    // Where the maker's goods went (P6.7): two to its Guangdong
+    // distributor, one to a Zhejiang shop; the distributor sells one on
+    // into Zhejiang, outside its region.
+    let (dist_id, dist) = app.enterprise(&admin, "seller", "440106").await;
+    let (shop_id, _) = app.enterprise(&admin, "seller", "330106").await;
+    let (status, _) = app
+        .patch(
+            &maker,
+            &format!("/api/v1/enterprises/{maker_id}"),
+            &serde_json::json!({"channels": [{"distributor_id": dist_id, "regions": ["440000"]}]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let today = zhisu_service::today_in_shanghai().to_string();
+    for (key, to, codes) in [
+        (&maker, dist_id, &ours[..2]),
+        (&maker, shop_id, &ours[2..3]),
+        (&dist, shop_id, &ours[..1]),
+    ] {
+        let (status, flow) = app
+            .post(
+                key,
+                "/api/v1/flows",
+                &serde_json::json!({"kind": "sale", "at": today,
+                "counterparty_id": to, "lines": crate::support::flow_lines(codes)}),
+            )
+            .await;
+        assert_eq!(status, 201, "{flow}");
+    }
+    let (_, dist_record) = app
+        .get(&admin, &format!("/api/v1/enterprises/{dist_id}"))
+        .await;
+    let dist_name = dist_record["name"].as_str().unwrap().to_string();
+
     // The manufacturer: its own products only, no region to choose.
     let (own, _) = person(
         &app,
@@ -181,6 +217,46 @@ async fn the_dashboard_shows_each_reader_its_figures_trend_and_table() {
         !html.contains("id=\"breakdown\""),
         "no regions for a manufacturer"
     );
+    // 销售去向: the provinces on the map and in the table, the distributor
+    // with its region and the diversion alert against it.
+    assert!(
+        row(&html, "sales").contains(">3<"),
+        "{}",
+        row(&html, "sales")
+    );
+    let market = &html[html.find("id=\"market\"").expect("销售去向")..];
+    let map = &market[market.find("id=\"market-map\"").expect("the map")..];
+    let at = map.find("data-province=\"44\"").expect("Guangdong's tile");
+    assert!(map[at..at + map[at..].find("</g>").unwrap()].contains(">2<"));
+    let provinces = &market[market.find("id=\"market-provinces\"").unwrap()..];
+    let provinces = &provinces[..provinces.find("</table>").unwrap()];
+    assert!(
+        provinces.contains("广东省") && provinces.contains("浙江省"),
+        "{provinces}"
+    );
+    let buyers = &market[market.find("id=\"market-buyers\"").unwrap()..];
+    let first = &buyers[buyers.find("<tbody><tr>").unwrap()..];
+    let first = &first[..first.find("</tr>").unwrap()];
+    assert!(
+        first.contains(&dist_name)
+            && first.contains("广东省 440000")
+            && first.contains(">2<")
+            && first.contains(">1<"),
+        "the distributor, its region, two sold, one alert: {first}"
+    );
+    let r = own
+        .get(app.url("/statistics/market.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let csv = r.text().await.unwrap();
+    assert!(csv.starts_with("\u{feff}类型,名称,本期,上期"), "{csv}");
+    assert!(
+        csv.contains(&format!("购货方,{dist_name},2,0,广东省 440000,1")),
+        "{csv}"
+    );
+    assert!(csv.contains("省份,广东省,2,0"), "{csv}");
 
     let Some(driver) = Driver::start().await else {
         return;
@@ -231,4 +307,18 @@ async fn the_dashboard_shows_each_reader_its_figures_trend_and_table() {
         "{table}"
     );
     driver.screenshot("statistics-anomalies.png").await;
+
+    // The manufacturer's 销售去向 in Chromium: the map is drawn.
+    driver.click("#logout").await;
+    driver
+        .wait_for("signed out", |url, _| !url.contains("/statistics"))
+        .await;
+    log_in(&driver, &app, "st-maker").await;
+    driver.goto(&app.url("/statistics#market")).await;
+    let html = driver
+        .wait_for("销售去向", |_, html| html.contains("id=\"market-map\""))
+        .await;
+    let map = &html[html.find("id=\"market-map\"").unwrap()..];
+    assert!(map.contains("<svg"), "the map is drawn");
+    driver.screenshot("statistics-market.png").await;
 }

@@ -61,6 +61,7 @@ mod schemes;
 mod sm_crypto;
 mod statistics;
 mod statistics_anomalies;
+mod statistics_market;
 mod statistics_reports;
 mod statistics_rollups;
 mod statistics_schedule;

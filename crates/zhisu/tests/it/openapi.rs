@@ -71,6 +71,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/statistics/indicators"),
     ("get", "/api/v1/statistics/summary"),
     ("get", "/api/v1/statistics/series"),
+    ("get", "/api/v1/statistics/market"),
     ("get", "/api/v1/statistics/breakdown"),
     ("get", "/api/v1/statistics/report"),
     ("get", "/api/v1/statistics/anomalies"),

@@ -73,6 +73,18 @@ async fn a_months_report_holds_the_readers_figures_as_pdf_and_xlsx() {
     }
     app.service.flush_scans().await;
     let gd = app.key(Role::Regulator, None, &["440000"]).await;
+    // Two sold today to a shop in Zhejiang (销售去向, P6.7).
+    let (shop_id, _) = app.enterprise(&admin, "seller", "330106").await;
+    let (status, flow) = app
+        .post(
+            &maker,
+            "/api/v1/flows",
+            &serde_json::json!({"kind": "sale",
+            "at": zhisu_service::today_in_shanghai().to_string(), "counterparty_id": shop_id,
+            "lines": crate::support::flow_lines(&ours[..2])}),
+        )
+        .await;
+    assert_eq!(status, 201, "{flow}");
 
     let today = zhisu_service::today_in_shanghai();
     let month = format!("{}-{:02}", today.year(), today.month());
@@ -99,10 +111,23 @@ async fn a_months_report_holds_the_readers_figures_as_pdf_and_xlsx() {
             "主要指标",
             "扫码趋势",
             "地区分布",
+            "销售去向",
+            "购货方",
             "异常提示",
             "指标说明"
         ]
     );
+    assert!(
+        sheet(&sheets, "说明")
+            .iter()
+            .flatten()
+            .any(|c| c.contains("见第七部分")),
+        "the definitions are the seventh section: {:?}",
+        sheet(&sheets, "说明")
+    );
+    let went = sheet(&sheets, "销售去向");
+    assert_eq!(went[0][0], "购货方所在省份");
+    assert_eq!(went[1][..3], ["浙江省".to_string(), "2".into(), "0".into()]);
     assert!(
         sheet(&sheets, "说明")[0][0].starts_with("广东省产品质量安全追溯统计月报"),
         "{sheets:?}"
@@ -162,6 +187,12 @@ async fn a_months_report_holds_the_readers_figures_as_pdf_and_xlsx() {
     assert_eq!(status, 200);
     let own = xlsx_sheets(&bytes);
     assert!(own.iter().all(|(n, _)| n != "地区分布"));
+    let buyers = sheet(&own, "购货方");
+    assert_eq!(buyers.len(), 2, "one buyer: {buyers:?}");
+    assert!(
+        buyers[1][0].contains("测试") && buyers[1][1] == "2",
+        "{buyers:?}"
+    );
     assert_eq!(main_figure(&own, "扫码次数"), (ours.len() * 2).to_string());
     assert!(
         sheet(&own, "说明")[0][0].contains("测试"),

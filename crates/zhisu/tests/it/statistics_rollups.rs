@@ -1,7 +1,7 @@
 //! Statistics rollups (issue 18, "Speed"; 18.6): on both engines, every
 //! summary indicator and a series the API answers from the rollups equal
 //! the same figures recounted here from the raw rows (scans, alerts, every
-//! version of batches, recalls and feedback), for readers of every kind
+//! version of batches, recalls and feedback, sale lines), for readers of every kind
 //! and for periods before, across and at the end of generated data; and
 //! bad periods, indicators and places are refused naming the field.
 
@@ -45,6 +45,12 @@ struct Raw {
     issued: Vec<(NaiveDate, i64, At)>,
     /// (day registered, place)
     enterprises: Vec<(NaiveDate, At)>,
+    /// Sale lines: (day of sale, quantity, the seller's place)
+    sales: Vec<(NaiveDate, i64, At)>,
+}
+
+fn today_in_china() -> NaiveDate {
+    zhisu_service::today_in_shanghai()
 }
 
 fn split(line: &str, n: usize) -> Vec<String> {
@@ -146,12 +152,25 @@ async fn raw(app: &TestApp) -> Raw {
         let f = split(&line, 3);
         enterprises.push((china_date(&f[2]).unwrap(), place(&f[0], &f[1], "")));
     }
+    let mut sales = Vec::new();
+    for line in app
+        .strings(
+            "select f.at || '|' || cast(f.quantity as text) || '|' || cast(f.from_id as text) || '|' || r.region_code \
+             || '|' || coalesce(p.tag, '') from flow_lines f join records r on r.id = f.flow_id \
+             join records b on b.id = f.batch_id left join records p on p.id = b.parent_id where f.kind = 'sale'",
+        )
+        .await
+    {
+        let f = split(&line, 5);
+        sales.push((china_date(&f[0]).unwrap(), f[1].parse().unwrap(), place(&f[2], &f[3], &f[4])));
+    }
     Raw {
         scans,
         alerts,
         histories,
         issued,
         enterprises,
+        sales,
     }
 }
 
@@ -182,6 +201,13 @@ fn recount(raw: &Raw, sees: &Sees, from: NaiveDate, to: NaiveDate) -> HashMap<&'
         .map(|(_, n, _)| n)
         .sum();
     out.insert("codes_issued", issued);
+    let sold: i64 = raw
+        .sales
+        .iter()
+        .filter(|(d, _, at)| inside(d) && sees(at))
+        .map(|(_, n, _)| n)
+        .sum();
+    out.insert("sales", sold);
     let enterprises = raw
         .enterprises
         .iter()
@@ -322,6 +348,21 @@ async fn every_summary_indicator_equals_its_recount_from_the_raw_rows() {
             .unwrap();
         assert_eq!(r.status(), 201, "{engine}");
 
+        // Sales over two months: the maker of 440106 sells to a seller on
+        // the platform and to a buyer off it, on days of the periods read.
+        let (shop, _) = app.enterprise(&admin, "seller", "110101").await;
+        for (i, days_ago) in [(6, 0), (7, 9), (8, 30), (9, 45)] {
+            let at = (today_in_china() - Duration::days(days_ago)).to_string();
+            let body = if i % 2 == 0 {
+                json!({"kind": "sale", "at": at, "counterparty_id": shop, "lines": crate::support::flow_lines(&codes[i..i + 1])})
+            } else {
+                json!({"kind": "sale", "at": at, "counterparty_name": "个体户王五", "counterparty_address": "广州市天河区",
+                    "counterparty_contact": "13800000000", "lines": crate::support::flow_lines(&codes[i..i + 1])})
+            };
+            let (status, flow) = app.post(&k2, "/api/v1/flows", &body).await;
+            assert_eq!(status, 201, "{engine}: {flow}");
+        }
+
         // Scans over six weeks, in time order as a server logs them, of
         // known and unknown codes; alerts among them.
         let store = open_store(&app).await;
@@ -377,6 +418,7 @@ async fn every_summary_indicator_equals_its_recount_from_the_raw_rows() {
                     at: at.to_rfc3339(),
                     detail: "generated".into(),
                     reached_region: None,
+                    distributor_id: None,
                 });
             }
             scans.push(NewScan {
@@ -501,6 +543,7 @@ async fn every_summary_indicator_equals_its_recount_from_the_raw_rows() {
             "recalls_open",
             "feedback_open",
             "enterprises",
+            "sales",
         ] {
             assert!(all[id] > 0, "{engine}: nothing generated for {id}");
         }
@@ -514,7 +557,7 @@ async fn every_summary_indicator_equals_its_recount_from_the_raw_rows() {
             ("gd", &gd, "", 4, &readers[1].3),
             ("gd/shenzhen", &gd, "&region=440300", 6, &readers[2].3),
         ] {
-            for id in ["scans", "codes_scanned", "batches_active"] {
+            for id in ["scans", "codes_scanned", "batches_active", "sales"] {
                 let (status, b) = app
                     .get(key, &format!("/api/v1/statistics/breakdown?indicator={id}&from={from}&to={to}{filter}"))
                     .await;
@@ -619,7 +662,7 @@ async fn bad_periods_indicators_and_places_are_refused_naming_the_field() {
         ),
         (
             &sz,
-            "/api/v1/statistics/series?indicator=sales".to_string(),
+            "/api/v1/statistics/series?indicator=activation_rate".to_string(),
             422,
             "indicator",
         ),
@@ -666,7 +709,7 @@ async fn bad_periods_indicators_and_places_are_refused_naming_the_field() {
         s["period"]["to"],
         zhisu_service::today_in_shanghai().to_string()
     );
-    assert_eq!(s["figures"].as_array().unwrap().len(), 11, "{s}");
+    assert_eq!(s["figures"].as_array().unwrap().len(), 12, "{s}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,9 +1,11 @@
-//! An upgraded deployment's statistics (issue 18, migration 0028): a
+//! An upgraded deployment's statistics (issue 18, migrations 0028, 0030,
+//! 0031): a
 //! SQLite file written by the migrations before statistics, with records,
 //! alerts and scans in it, is opened by this version; the rollups then
 //! count what was stored before — batches, feedback and codes issued on the
 //! day they were filed, alerts and folded scans on their days, each code's
-//! days with the day before — and leave scans not yet folded to the fold.
+//! days with the day before, sales on their days with their buyers — and
+//! leave scans not yet folded to the fold.
 
 use std::str::FromStr;
 
@@ -118,6 +120,19 @@ async fn upgrade(engine: EngineKind) {
             (3, 'A', 2, 3, '2026-11-03T02:00:00.000000Z', 'api'), \
             (4, 'B', 2, 3, '2026-11-02T16:30:00.000000Z', 'api'), \
             (5, 'C', 2, 3, '2026-11-04T02:00:00.000000Z', 'api')".into(),
+        // Sales recorded before (migration 0031): to a seller on the
+        // platform on a date, to a buyer off it at 17:00 UTC (the next day
+        // in Beijing); a purchase is not a sale.
+        format!("insert into records (id, kind, enterprise_id, name, region_code, tag, version, created_at, updated_at, updated_by) values \
+            (6, 'enterprise', 6, 'S', '440106', 'seller', 1, '{filed}', '{filed}', 'old'), \
+            (7, 'flow', 1, 'S', '440305', 'sale', 1, '{filed}', '{filed}', 'old'), \
+            (8, 'flow', 1, '门店', '440305', 'sale', 1, '{filed}', '{filed}', 'old'), \
+            (9, 'flow', 6, 'E', '440106', 'purchase', 1, '{filed}', '{filed}', 'old')"),
+        "insert into flow_lines (flow_id, kind, from_id, to_id, code, batch_id, quantity, at) values \
+            (7, 'sale', 1, 6, 'A', 3, 1, '2026-11-02'), \
+            (7, 'sale', 1, 6, 'B', 3, 1, '2026-11-02'), \
+            (8, 'sale', 1, null, 'L', 3, 5, '2026-11-04T17:00:00Z'), \
+            (9, 'purchase', 1, 6, 'A', 3, 1, '2026-11-02')".into(),
         "insert into scan_counts (code, count, first_at) values \
             ('A', 3, '2026-11-01T02:00:00.000000Z'), ('B', 1, '2026-11-02T16:30:00.000000Z')".into(),
         "update scan_fold set upto = 4".into(),
@@ -174,6 +189,9 @@ async fn upgrade(engine: EngineKind) {
         ("batches", "2026-10-01".to_string(), "active", 1),
         ("codes_issued", "2026-10-01".to_string(), "per-item/gs1", 40),
         ("feedback", "2026-10-01".to_string(), "open", 1),
+        // Sales (migration 0031): the buyer's region and ID in the detail.
+        ("sales", "2026-11-02".to_string(), "440106|6", 2),
+        ("sales", "2026-11-05".to_string(), "|", 5),
     ];
     let mut want = want;
     want.sort_by_key(|(m, day, detail, _)| {

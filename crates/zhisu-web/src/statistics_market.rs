@@ -1,0 +1,165 @@
+//! 统计概览's 销售去向 (P6.7 market research, issue 18.2): where the goods
+//! the reader's enterprises sold went — a tile map of the buyers'
+//! provinces with its table, and the buyers with the period before's
+//! figures; for a manufacturer its distributors first, each with its
+//! sales region and the diversion alerts on goods shipped to it — and the
+//! same tables as a CSV download.
+
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use zhisu_domain::statistics::format::{change, region_list};
+use zhisu_service::{MarketFigure, MarketView};
+
+use crate::i18n::Lang;
+use crate::statistics_dashboard::DashboardQuery;
+use crate::{charts, SignedIn, WebState};
+
+fn province_name(lang: Lang, code: &str, name_zh: &str) -> String {
+    if code.is_empty() {
+        lang.text("sm_off_platform").to_string()
+    } else if lang == Lang::Zh {
+        name_zh.to_string()
+    } else {
+        code.to_string()
+    }
+}
+
+/// A figure beside the period before, as the summary table shows it; a
+/// distributor's row also names its sales region and its diversion alerts.
+fn row(
+    lang: Lang,
+    name: String,
+    f: &MarketFigure,
+    channel: Option<String>,
+    alerts: Option<&MarketFigure>,
+) -> minijinja::Value {
+    let (change, trend) = change(
+        Some(f.value as f64),
+        Some(f.previous as f64),
+        lang.text("sd_new"),
+    );
+    minijinja::context! {
+        name, value => f.value, previous => f.previous, change, trend => trend.as_str(), channel,
+        alerts => alerts.map(|a| a.value),
+        alerts_previous => alerts.map(|a| a.previous),
+    }
+}
+
+/// The section's figures for the dashboard: None when the request cannot
+/// be read (the dashboard shows why) or nothing was sold in either period.
+pub(crate) async fn section(
+    state: &WebState,
+    principal: &zhisu_domain::Principal,
+    q: &DashboardQuery,
+    lang: Lang,
+) -> Option<minijinja::Value> {
+    let req = q.request().ok()?;
+    let m = state
+        .service
+        .statistics_market(principal, &req)
+        .await
+        .ok()?;
+    let distributors = m.buyers.iter().any(|b| b.channel_regions.is_some());
+    if m.sold.value == 0 && m.sold.previous == 0 && !distributors {
+        return None;
+    }
+    let tiles = m.province_tiles();
+    let provinces: Vec<_> = m
+        .by_province
+        .iter()
+        .map(|p| {
+            let name = province_name(lang, &p.province_code, &p.name_zh);
+            row(lang, name, &p.sold, None, None)
+        })
+        .collect();
+    let buyers: Vec<_> = m
+        .buyers
+        .iter()
+        .map(|b| {
+            let name = if b.enterprise_id.is_none() && b.name == "平台外购货方" {
+                lang.text("sm_off_platform").to_string()
+            } else {
+                b.name.clone()
+            };
+            let channel = b
+                .channel_regions
+                .as_deref()
+                .map(|r| region_list(r, lang == Lang::Zh));
+            row(lang, name, &b.sold, channel, b.diversion_alerts.as_ref())
+        })
+        .collect();
+    Some(minijinja::context! {
+        sold => row(lang, String::new(), &m.sold, None, None),
+        map => (!tiles.is_empty()).then(|| charts::provinces(&tiles)),
+        provinces, buyers, distributors,
+        csv => format!("/statistics/market.csv?{}", q.with(&[])),
+    })
+}
+
+/// `GET /statistics/market.csv`: the section's two tables for a
+/// spreadsheet (UTF-8 with a byte-order mark, so Excel reads Chinese).
+pub async fn market_csv(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Query(q): Query<DashboardQuery>,
+) -> Response {
+    let lang = page.lang;
+    let market: Result<MarketView, _> = match q.request() {
+        Ok(req) => state.service.statistics_market(&s.principal, &req).await,
+        Err(e) => Err(e),
+    };
+    let m = match market {
+        Ok(m) => m,
+        Err(e) => return state.error_page(&page, e),
+    };
+    let cell = |s: &str| {
+        if s.contains([',', '"', '\n']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    };
+    let mut csv = String::from("\u{feff}");
+    csv.push_str(lang.text("sm_csv_header"));
+    csv.push_str("\r\n");
+    for p in &m.by_province {
+        let name = province_name(lang, &p.province_code, &p.name_zh);
+        csv.push_str(&format!(
+            "{},{},{},{},,\r\n",
+            lang.text("sm_csv_province"),
+            cell(&name),
+            p.sold.value,
+            p.sold.previous
+        ));
+    }
+    for b in &m.buyers {
+        let alerts = |f: &Option<MarketFigure>| f.map(|a| a.value.to_string()).unwrap_or_default();
+        csv.push_str(&format!(
+            "{},{},{},{},{},{}\r\n",
+            lang.text("sm_csv_buyer"),
+            cell(&b.name),
+            b.sold.value,
+            b.sold.previous,
+            cell(
+                &b.channel_regions
+                    .as_deref()
+                    .map(|r| region_list(r, lang == Lang::Zh))
+                    .unwrap_or_default()
+            ),
+            alerts(&b.diversion_alerts),
+        ));
+    }
+    let name = format!("market-{}-{}.csv", m.period.from, m.period.to);
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        csv,
+    )
+        .into_response()
+}
