@@ -362,7 +362,7 @@ macro_rules! sql_common {
                     .await
                     .map_err(map_err)?;
                 }
-                record_stats(tx, record.kind, None, index, enterprise_id, &record.body, at).await?;
+                record_stats(tx, record.kind, None, index, enterprise_id, &record.body, at, at).await?;
                 flow_stats(tx, &record.flow, &index.region_code).await?;
                 let leaf_index = Self::append_version(suite, tx, VersionKey { kind: record.kind, record_id: id, version: 1, enterprise_id }, &record.body, at, audit.clone()).await?;
                 Ok(StoredRecord {

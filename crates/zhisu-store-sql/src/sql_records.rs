@@ -64,7 +64,7 @@ macro_rules! sql_records {
                 // Issue 18: the statistics follow the record's status, and
                 // what an enterprise's products hold follows it to its new
                 // region (a product's, to its new category).
-                record_stats(&mut tx, kind, Some((old_tag.clone(), old_region.clone())), &index, enterprise_id, &body, &at).await?;
+                record_stats(&mut tx, kind, Some((old_tag.clone(), old_region.clone())), &index, enterprise_id, &body, &created_at, &at).await?;
                 if kind == RecordKind::Enterprise && old_region != index.region_code {
                     move_stats(&mut tx, enterprise_id, None, (&old_region, None), (&index.region_code, None), &at).await?;
                 }

@@ -70,9 +70,11 @@ macro_rules! sql_stats {
             Ok(tag.flatten().unwrap_or_default())
         }
 
-        /// The rollup changes of a record written at `at` (issue 18): its
-        /// status before (None: new) and after; a batch's activation reads
-        /// its product for the codes it issues.
+        /// The rollup changes of a record first written at `created_at`
+        /// and now at `at` (issue 18): its status before (None: new) and
+        /// after; a batch's activation reads its product for the codes it
+        /// issues; feedback's first answer counts the hours it waited.
+        #[allow(clippy::too_many_arguments)]
         async fn record_stats(
             tx: &mut sqlx::Transaction<'_, $db>,
             kind: RecordKind,
@@ -80,6 +82,7 @@ macro_rules! sql_stats {
             index: &RecordIndex,
             enterprise_id: i64,
             body: &serde_json::Value,
+            created_at: &str,
             at: &str,
         ) -> StoreResult<()> {
             if Measure::of_kind(kind).is_none() {
@@ -113,7 +116,11 @@ macro_rules! sql_stats {
                     codes = Some(rollup::codes_issued(&product, body));
                 }
             }
-            let deltas = rollup::record_deltas(kind, before.as_ref(), &after, day, codes);
+            let mut deltas = rollup::record_deltas(kind, before.as_ref(), &after, day, codes);
+            if kind == RecordKind::Feedback {
+                let hours = body["answered_at"].as_str().and_then(|answered| rollup::answer_hours(created_at, answered));
+                deltas.extend(rollup::answer_delta(before.as_ref(), &after, day, hours));
+            }
             apply_stats(tx, &deltas).await
         }
 

@@ -41,6 +41,7 @@ pub fn measures_of(indicator: Indicator) -> Option<&'static [Measure]> {
         Indicator::FeedbackOpen => &[M::Feedback],
         Indicator::Enterprises => &[M::Enterprises],
         Indicator::Sales => &[M::Sales],
+        Indicator::FeedbackAnswerHours => &[M::FeedbackAnswered],
         _ => return None,
     })
 }
@@ -95,6 +96,38 @@ impl Rows {
         self.sum(measure, None, at, |d| d == status)
     }
 
+    /// The median of a flow whose detail is a whole number (hours), each
+    /// row counting `value` times, over the period; None when empty.
+    fn median_detail(&self, measure: Measure, p: &Period) -> Option<f64> {
+        let lo = (measure, p.from, String::new());
+        let mut counts: BTreeMap<i64, i64> = BTreeMap::new();
+        for ((_, _, detail), n) in self
+            .by
+            .range(lo..)
+            .take_while(|((m, day, _), _)| *m == measure && *day <= p.to)
+        {
+            if let Ok(x) = detail.parse::<i64>() {
+                *counts.entry(x).or_default() += n;
+            }
+        }
+        let total: i64 = counts.values().filter(|n| **n > 0).sum();
+        if total == 0 {
+            return None;
+        }
+        // The (total+1)/2-th and (total+2)/2-th values, averaged.
+        let nth = |k: i64| {
+            let mut seen = 0;
+            counts
+                .iter()
+                .find(|(_, n)| {
+                    seen += **n;
+                    seen >= k
+                })
+                .map(|(x, _)| *x as f64)
+        };
+        Some((nth((total + 1) / 2)? + nth(total / 2 + 1)?) / 2.0)
+    }
+
     /// Distinct codes scanned in the period: each code's first scan day in
     /// it is the one whose previous scan day is before it.
     fn codes_scanned(&self, p: &Period) -> i64 {
@@ -136,6 +169,7 @@ pub fn value(indicator: Indicator, rows: &Rows, p: &Period) -> Option<f64> {
         Indicator::FeedbackOpen => count(rows.stock(M::Feedback, "open", p.to)),
         Indicator::Enterprises => count(rows.sum(M::Enterprises, None, p.to, |_| true)),
         Indicator::Sales => count(rows.flow(M::Sales, p)),
+        Indicator::FeedbackAnswerHours => rows.median_detail(M::FeedbackAnswered, p),
         _ => None,
     }
 }
@@ -313,6 +347,29 @@ mod tests {
         assert_eq!(value(Indicator::DiversionRate, &rows, &quiet), None);
         assert_eq!(value(Indicator::Sales, &rows, &nov), Some(0.0));
         assert_eq!(value(Indicator::ActivationRate, &rows, &nov), None);
+    }
+
+    #[test]
+    fn the_time_to_answer_is_the_median_of_the_periods_answers() {
+        let rows = Rows::new([
+            row(Measure::FeedbackAnswered, "2026-11-02", "3", 2),
+            row(Measure::FeedbackAnswered, "2026-11-05", "10", 1),
+            row(Measure::FeedbackAnswered, "2026-11-09", "40", 1),
+            row(Measure::FeedbackAnswered, "2026-10-20", "500", 9),
+        ]);
+        let nov = Period::new(d("2026-11-01"), d("2026-11-30")).unwrap();
+        // 3, 3, 10, 40: the middle two averaged.
+        assert_eq!(
+            value(Indicator::FeedbackAnswerHours, &rows, &nov),
+            Some(6.5)
+        );
+        let early = Period::new(d("2026-11-01"), d("2026-11-05")).unwrap();
+        assert_eq!(
+            value(Indicator::FeedbackAnswerHours, &rows, &early),
+            Some(3.0)
+        );
+        let quiet = Period::new(d("2026-12-01"), d("2026-12-31")).unwrap();
+        assert_eq!(value(Indicator::FeedbackAnswerHours, &rows, &quiet), None);
     }
 
     #[test]

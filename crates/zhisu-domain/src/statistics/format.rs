@@ -30,6 +30,7 @@ pub fn figure(value: Option<f64>, unit: Unit) -> String {
             format!("{sign}{out}")
         }
         Unit::Rate => format!("{:.1}%", v * 100.0),
+        Unit::Hours | Unit::Days => format!("{v:.1}"),
         _ => format!("{v:.2}"),
     }
 }

@@ -63,7 +63,7 @@ impl Indicator {
 
     /// What `GET /api/v1/statistics/summary` answers for a period (issue
     /// 18.6), in its order.
-    pub const SUMMARY: [Indicator; 12] = [
+    pub const SUMMARY: [Indicator; 13] = [
         Indicator::CodesIssued,
         Indicator::Scans,
         Indicator::CodesScanned,
@@ -74,6 +74,7 @@ impl Indicator {
         Indicator::DiversionRate,
         Indicator::RecallsOpen,
         Indicator::FeedbackOpen,
+        Indicator::FeedbackAnswerHours,
         Indicator::Sales,
         Indicator::Enterprises,
     ];

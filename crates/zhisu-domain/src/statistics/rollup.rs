@@ -54,10 +54,14 @@ pub enum Measure {
     /// Quantities sold (flow, by the day of sale); detail: the buyer's
     /// region and ID ([`sale_detail`]).
     Sales,
+    /// Feedback answered (flow, on the day of its first answer); detail:
+    /// the whole hours from its sending to that answer, so the period's
+    /// median is exact to the hour.
+    FeedbackAnswered,
 }
 
 impl Measure {
-    pub const ALL: [Measure; 11] = [
+    pub const ALL: [Measure; 12] = [
         Measure::Scans,
         Measure::CodeDays,
         Measure::FirstScans,
@@ -69,6 +73,7 @@ impl Measure {
         Measure::Feedback,
         Measure::Enterprises,
         Measure::Sales,
+        Measure::FeedbackAnswered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -84,6 +89,7 @@ impl Measure {
             Measure::Feedback => "feedback",
             Measure::Enterprises => "enterprises",
             Measure::Sales => "sales",
+            Measure::FeedbackAnswered => "feedback_answered",
         }
     }
 
@@ -405,6 +411,33 @@ pub fn sale_deltas(
         .collect()
 }
 
+/// The whole hours from `sent` to `answered` (stored times), never below 0.
+pub fn answer_hours(sent: &str, answered: &str) -> Option<i64> {
+    let sent = chrono::DateTime::parse_from_rfc3339(sent).ok()?;
+    let answered = chrono::DateTime::parse_from_rfc3339(answered).ok()?;
+    Some((answered - sent).num_hours().max(0))
+}
+
+/// The rollup change of feedback answered for the first time (P7.2: it
+/// leaves `open`): counted on `day` with the hours it waited. A second
+/// answer, or a close after an answer, counts nothing.
+pub fn answer_delta(
+    before: Option<&Facet>,
+    after: &Facet,
+    day: NaiveDate,
+    hours: Option<i64>,
+) -> Option<StatDelta> {
+    let first = before.is_some_and(|b| b.tag == "open") && after.tag != "open";
+    first.then_some(())?;
+    Some(StatDelta {
+        measure: Measure::FeedbackAnswered,
+        day,
+        place: after.place.clone(),
+        detail: hours?.to_string(),
+        value: 1,
+    })
+}
+
 /// The detail of an alert's rollup: a diversion names the distributor the
 /// goods were shipped to (P6.7: diversion by distributor), others nothing.
 pub fn alert_detail(distributor: Option<i64>) -> String {
@@ -601,6 +634,32 @@ mod tests {
         let off = sale_deltas(&place(7), "", None, &lines[..1]);
         assert_eq!(off[0].detail, "|");
         assert_eq!(parse_sale_detail("|"), ("", None));
+    }
+
+    #[test]
+    fn feedback_counts_its_first_answer_with_the_hours_it_waited() {
+        let day = d("2026-11-03");
+        let hours = answer_hours("2026-11-01T10:00:00Z", "2026-11-02T21:59:00+08:00");
+        assert_eq!(hours, Some(27), "13:59 UTC the next day: 27 whole hours");
+        assert_eq!(
+            answer_hours("2026-11-02T10:00:00Z", "2026-11-01T10:00:00Z"),
+            Some(0)
+        );
+        let answered = answer_delta(Some(&facet("open")), &facet("answered"), day, hours).unwrap();
+        assert_eq!(
+            (answered.measure, answered.detail.as_str(), answered.value),
+            (Measure::FeedbackAnswered, "27", 1)
+        );
+        assert!(answer_delta(Some(&facet("open")), &facet("closed"), day, Some(3)).is_some());
+        assert!(
+            answer_delta(Some(&facet("answered")), &facet("answered"), day, Some(3)).is_none(),
+            "answered again"
+        );
+        assert!(answer_delta(Some(&facet("answered")), &facet("closed"), day, Some(3)).is_none());
+        assert!(
+            answer_delta(None, &facet("open"), day, Some(0)).is_none(),
+            "sent"
+        );
     }
 
     #[test]

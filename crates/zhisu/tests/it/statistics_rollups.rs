@@ -47,6 +47,8 @@ struct Raw {
     enterprises: Vec<(NaiveDate, At)>,
     /// Sale lines: (day of sale, quantity, the seller's place)
     sales: Vec<(NaiveDate, i64, At)>,
+    /// Feedback's first answers: (day answered, whole hours waited, place)
+    answers: Vec<(NaiveDate, i64, At)>,
 }
 
 fn today_in_china() -> NaiveDate {
@@ -121,7 +123,20 @@ async fn raw(app: &TestApp) -> Raw {
     }
     let mut histories = Vec::new();
     let mut issued = Vec::new();
-    for (kind, at, list) in versions.into_values() {
+    // When each feedback was sent: its record's first time.
+    let sent_at: HashMap<i64, String> = app
+        .strings(
+            "select cast(id as text) || '|' || created_at from records where kind = 'feedback'",
+        )
+        .await
+        .iter()
+        .map(|l| {
+            let f = split(l, 2);
+            (f[0].parse().unwrap(), f[1].clone())
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for (id, (kind, at, list)) in versions {
         let mut last: Option<String> = None;
         let mut steps = Vec::new();
         for (day, body) in list {
@@ -136,6 +151,14 @@ async fn raw(app: &TestApp) -> Raw {
                     _ => 1,
                 };
                 issued.push((day, n, at.clone()));
+            }
+            // Feedback's first answer: the hours it waited, on its day.
+            if kind == "feedback" && last.as_deref() == Some("open") && status != "open" {
+                let sent = chrono::DateTime::parse_from_rfc3339(&sent_at[&id]).unwrap();
+                let answered =
+                    chrono::DateTime::parse_from_rfc3339(body["answered_at"].as_str().unwrap())
+                        .unwrap();
+                answers.push((day, (answered - sent).num_hours(), at.clone()));
             }
             last = Some(status.clone());
             steps.push((day, status));
@@ -171,6 +194,7 @@ async fn raw(app: &TestApp) -> Raw {
         issued,
         enterprises,
         sales,
+        answers,
     }
 }
 
@@ -245,7 +269,7 @@ fn recount_rates(
     sees: &Sees,
     from: NaiveDate,
     to: NaiveDate,
-) -> [(&'static str, Option<f64>); 2] {
+) -> [(&'static str, Option<f64>); 3] {
     let counts = recount(raw, sees, from, to);
     let diversion = (counts["scans"] > 0)
         .then(|| counts["alerts_diversion"] as f64 * 10_000.0 / counts["scans"] as f64);
@@ -262,9 +286,22 @@ fn recount_rates(
         .map(|(_, n, _)| n)
         .sum();
     let first_scan = (issued > 0).then(|| ever.len() as f64 / issued as f64);
+    // The median of the whole hours the period's first answers waited.
+    let mut hours: Vec<i64> = raw
+        .answers
+        .iter()
+        .filter(|(d, _, at)| from <= *d && *d <= to && sees(at))
+        .map(|(_, h, _)| *h)
+        .collect();
+    hours.sort_unstable();
+    let median = (!hours.is_empty()).then(|| {
+        let n = hours.len();
+        (hours[(n - 1) / 2] + hours[n / 2]) as f64 / 2.0
+    });
     [
         ("diversion_rate", diversion),
         ("first_scan_rate", first_scan),
+        ("feedback_answer_hours", median),
     ]
 }
 
@@ -347,6 +384,37 @@ async fn every_summary_indicator_equals_its_recount_from_the_raw_rows() {
             .await
             .unwrap();
         assert_eq!(r.status(), 201, "{engine}");
+
+        // Feedback answered 0, 5 and 30 hours after it was sent (its
+        // record's time set back, as if sent then), one left open.
+        for (i, hours) in [(6, 0i64), (7, 5), (8, 30)] {
+            let r = app
+                .client
+                .post(app.url("/api/v1/feedback"))
+                .json(&json!({"code": codes[i], "message": "包装破损"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201, "{engine}");
+            let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+            if hours > 0 {
+                let sent = (Utc::now() - Duration::hours(hours) - Duration::minutes(10))
+                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+                app.execute_raw(&format!(
+                    "update records set created_at = '{sent}' where id = {id}"
+                ))
+                .await
+                .unwrap();
+            }
+            let (status, answered) = app
+                .post(
+                    &k2,
+                    &format!("/api/v1/feedback/{id}/answer"),
+                    &json!({"answer": "已安排更换"}),
+                )
+                .await;
+            assert_eq!(status, 200, "{engine}: {answered}");
+        }
 
         // Sales over two months: the maker of 440106 sells to a seller on
         // the platform and to a buyer off it, on days of the periods read.
@@ -547,6 +615,11 @@ async fn every_summary_indicator_equals_its_recount_from_the_raw_rows() {
         ] {
             assert!(all[id] > 0, "{engine}: nothing generated for {id}");
         }
+        assert_eq!(
+            recount_rates(&raw, &readers[0].3, today - Duration::days(41), today)[2],
+            ("feedback_answer_hours", Some(5.0)),
+            "{engine}: answers after 0, 5 and 30 hours"
+        );
 
         // Where: each region one level down recounted, and none left out.
         let (from, to) = (today - Duration::days(41), today);
@@ -709,7 +782,11 @@ async fn bad_periods_indicators_and_places_are_refused_naming_the_field() {
         s["period"]["to"],
         zhisu_service::today_in_shanghai().to_string()
     );
-    assert_eq!(s["figures"].as_array().unwrap().len(), 12, "{s}");
+    assert_eq!(
+        s["figures"].as_array().unwrap().len(),
+        zhisu_domain::statistics::Indicator::SUMMARY.len(),
+        "{s}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,10 +1,11 @@
 //! An upgraded deployment's statistics (issue 18, migrations 0028, 0030,
-//! 0031): a
+//! 0031, 0032): a
 //! SQLite file written by the migrations before statistics, with records,
 //! alerts and scans in it, is opened by this version; the rollups then
 //! count what was stored before — batches, feedback and codes issued on the
 //! day they were filed, alerts and folded scans on their days, each code's
-//! days with the day before, sales on their days with their buyers — and
+//! days with the day before, sales on their days with their buyers,
+//! feedback answered with the hours it waited — and
 //! leave scans not yet folded to the fold.
 
 use std::str::FromStr;
@@ -112,6 +113,11 @@ async fn upgrade(engine: EngineKind) {
         format!("insert into record_versions (record_id, version, kind, body, created_at, created_by, leaf_index) values \
             (2, 1, 'product', '{{\"code_scheme\":\"gs1\",\"trace_level\":\"per-item\"}}', '{filed}', 'old', 0), \
             (3, 1, 'batch', '{{\"quantity\":40,\"status\":\"active\"}}', '{filed}', 'old', 1)"),
+        // Feedback answered 30½ hours after it was sent (migration 0032).
+        format!("insert into records (id, kind, enterprise_id, parent_id, name, region_code, tag, version, created_at, updated_at, updated_by) values \
+            (10, 'feedback', 1, 2, 'F2', '440305', 'answered', 1, '{filed}', '{filed}', 'old')"),
+        format!("insert into record_versions (record_id, version, kind, body, created_at, created_by, leaf_index) values \
+            (10, 1, 'feedback', '{{\"status\":\"answered\",\"answered_at\":\"2026-10-02T08:30:00.000000Z\"}}', '{filed}', 'old', 2)"),
         // A: twice on 11-01 (Beijing), once on 11-03; B on 11-03 (16:30 UTC
         // on 11-02); C after the fold's mark.
         "insert into scans (id, code, product_id, batch_id, at, client) values \
@@ -189,6 +195,8 @@ async fn upgrade(engine: EngineKind) {
         ("batches", "2026-10-01".to_string(), "active", 1),
         ("codes_issued", "2026-10-01".to_string(), "per-item/gs1", 40),
         ("feedback", "2026-10-01".to_string(), "open", 1),
+        ("feedback", "2026-10-01".to_string(), "answered", 1),
+        ("feedback_answered", "2026-10-02".to_string(), "30", 1),
         // Sales (migration 0031): the buyer's region and ID in the detail.
         ("sales", "2026-11-02".to_string(), "440106|6", 2),
         ("sales", "2026-11-05".to_string(), "|", 5),
