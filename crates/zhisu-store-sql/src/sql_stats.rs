@@ -73,7 +73,8 @@ macro_rules! sql_stats {
         /// The rollup changes of a record first written at `created_at`
         /// and now at `at` (issue 18): its status before (None: new) and
         /// after; a batch's activation reads its product for the codes it
-        /// issues; feedback's first answer counts the hours it waited.
+        /// issues; feedback's first answer counts the hours it waited, a
+        /// case's closing the days it stood open.
         #[allow(clippy::too_many_arguments)]
         async fn record_stats(
             tx: &mut sqlx::Transaction<'_, $db>,
@@ -121,6 +122,10 @@ macro_rules! sql_stats {
                 let hours = body["answered_at"].as_str().and_then(|answered| rollup::answer_hours(created_at, answered));
                 deltas.extend(rollup::answer_delta(before.as_ref(), &after, day, hours));
             }
+            if kind == RecordKind::Case {
+                let days = rollup::calendar_days(created_at, at);
+                deltas.extend(rollup::close_delta(before.as_ref(), &after, day, days));
+            }
             apply_stats(tx, &deltas).await
         }
 
@@ -143,7 +148,7 @@ macro_rules! sql_stats {
             let rows = sqlx::query(
                 "select r.kind, coalesce(p.tag, '') as category, coalesce(r.tag, '') as tag, cast(count(*) as bigint) as n \
                  from records r left join records p on p.id = r.parent_id \
-                 where r.kind in ('batch', 'recall', 'feedback') and r.enterprise_id = $1 and ($2 = 0 or r.parent_id = $2) \
+                 where r.kind in ('batch', 'recall', 'feedback', 'case') and r.enterprise_id = $1 and ($2 = 0 or r.parent_id = $2) \
                  group by r.kind, p.tag, r.tag",
             )
             .bind(enterprise_id)

@@ -42,6 +42,8 @@ pub fn measures_of(indicator: Indicator) -> Option<&'static [Measure]> {
         Indicator::Enterprises => &[M::Enterprises],
         Indicator::Sales => &[M::Sales],
         Indicator::FeedbackAnswerHours => &[M::FeedbackAnswered],
+        Indicator::CasesOpen => &[M::Cases],
+        Indicator::CaseDaysToClose => &[M::CasesClosed],
         _ => return None,
     })
 }
@@ -96,9 +98,9 @@ impl Rows {
         self.sum(measure, None, at, |d| d == status)
     }
 
-    /// The median of a flow whose detail is a whole number (hours), each
-    /// row counting `value` times, over the period; None when empty.
-    fn median_detail(&self, measure: Measure, p: &Period) -> Option<f64> {
+    /// How many of a flow's period rows hold each whole number of its
+    /// detail (hours, days).
+    fn detail_counts(&self, measure: Measure, p: &Period) -> BTreeMap<i64, i64> {
         let lo = (measure, p.from, String::new());
         let mut counts: BTreeMap<i64, i64> = BTreeMap::new();
         for ((_, _, detail), n) in self
@@ -110,6 +112,22 @@ impl Rows {
                 *counts.entry(x).or_default() += n;
             }
         }
+        counts
+    }
+
+    /// The mean of a flow's whole-number detail over the period; None
+    /// when empty.
+    fn mean_detail(&self, measure: Measure, p: &Period) -> Option<f64> {
+        let counts = self.detail_counts(measure, p);
+        let total: i64 = counts.values().sum();
+        let sum: i64 = counts.iter().map(|(x, n)| x * n).sum();
+        rate(sum, total, 1.0)
+    }
+
+    /// The median of a flow whose detail is a whole number (hours), each
+    /// row counting `value` times, over the period; None when empty.
+    fn median_detail(&self, measure: Measure, p: &Period) -> Option<f64> {
+        let counts = self.detail_counts(measure, p);
         let total: i64 = counts.values().filter(|n| **n > 0).sum();
         if total == 0 {
             return None;
@@ -170,6 +188,10 @@ pub fn value(indicator: Indicator, rows: &Rows, p: &Period) -> Option<f64> {
         Indicator::Enterprises => count(rows.sum(M::Enterprises, None, p.to, |_| true)),
         Indicator::Sales => count(rows.flow(M::Sales, p)),
         Indicator::FeedbackAnswerHours => rows.median_detail(M::FeedbackAnswered, p),
+        Indicator::CasesOpen => {
+            count(rows.stock(M::Cases, "notified", p.to) + rows.stock(M::Cases, "answered", p.to))
+        }
+        Indicator::CaseDaysToClose => rows.mean_detail(M::CasesClosed, p),
         _ => None,
     }
 }
@@ -370,6 +392,26 @@ mod tests {
         );
         let quiet = Period::new(d("2026-12-01"), d("2026-12-31")).unwrap();
         assert_eq!(value(Indicator::FeedbackAnswerHours, &rows, &quiet), None);
+    }
+
+    #[test]
+    fn cases_open_are_those_not_closed_and_closing_takes_the_mean_days() {
+        let rows = Rows::new([
+            row(Measure::Cases, "2026-11-02", "notified", 3),
+            row(Measure::Cases, "2026-11-10", "notified", -1),
+            row(Measure::Cases, "2026-11-10", "answered", 1),
+            row(Measure::Cases, "2026-11-20", "answered", -1),
+            row(Measure::Cases, "2026-11-20", "closed", 1),
+            row(Measure::CasesClosed, "2026-11-20", "18", 1),
+            row(Measure::CasesClosed, "2026-11-25", "3", 2),
+        ]);
+        let nov = Period::new(d("2026-11-01"), d("2026-11-30")).unwrap();
+        assert_eq!(value(Indicator::CasesOpen, &rows, &nov), Some(2.0));
+        let early = Period::new(d("2026-11-01"), d("2026-11-15")).unwrap();
+        assert_eq!(value(Indicator::CasesOpen, &rows, &early), Some(3.0));
+        // (18 + 3 + 3) / 3
+        assert_eq!(value(Indicator::CaseDaysToClose, &rows, &nov), Some(8.0));
+        assert_eq!(value(Indicator::CaseDaysToClose, &rows, &early), None);
     }
 
     #[test]

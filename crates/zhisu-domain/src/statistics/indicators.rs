@@ -63,7 +63,7 @@ impl Indicator {
 
     /// What `GET /api/v1/statistics/summary` answers for a period (issue
     /// 18.6), in its order.
-    pub const SUMMARY: [Indicator; 13] = [
+    pub const SUMMARY: [Indicator; 15] = [
         Indicator::CodesIssued,
         Indicator::Scans,
         Indicator::CodesScanned,
@@ -75,6 +75,8 @@ impl Indicator {
         Indicator::RecallsOpen,
         Indicator::FeedbackOpen,
         Indicator::FeedbackAnswerHours,
+        Indicator::CasesOpen,
+        Indicator::CaseDaysToClose,
         Indicator::Sales,
         Indicator::Enterprises,
     ];

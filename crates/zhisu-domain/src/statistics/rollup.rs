@@ -58,10 +58,15 @@ pub enum Measure {
     /// the whole hours from its sending to that answer, so the period's
     /// median is exact to the hour.
     FeedbackAnswered,
+    /// Disposal cases by status (stock changes).
+    Cases,
+    /// Cases closed (flow, on the day of closing); detail: the calendar
+    /// days (Beijing time) from opening to closing.
+    CasesClosed,
 }
 
 impl Measure {
-    pub const ALL: [Measure; 12] = [
+    pub const ALL: [Measure; 14] = [
         Measure::Scans,
         Measure::CodeDays,
         Measure::FirstScans,
@@ -74,6 +79,8 @@ impl Measure {
         Measure::Enterprises,
         Measure::Sales,
         Measure::FeedbackAnswered,
+        Measure::Cases,
+        Measure::CasesClosed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -90,6 +97,8 @@ impl Measure {
             Measure::Enterprises => "enterprises",
             Measure::Sales => "sales",
             Measure::FeedbackAnswered => "feedback_answered",
+            Measure::Cases => "cases",
+            Measure::CasesClosed => "cases_closed",
         }
     }
 
@@ -102,7 +111,11 @@ impl Measure {
     pub fn is_stock(self) -> bool {
         matches!(
             self,
-            Measure::Batches | Measure::Recalls | Measure::Feedback | Measure::Enterprises
+            Measure::Batches
+                | Measure::Recalls
+                | Measure::Feedback
+                | Measure::Enterprises
+                | Measure::Cases
         )
     }
 
@@ -139,6 +152,7 @@ impl Measure {
             RecordKind::Recall => Some(Measure::Recalls),
             RecordKind::Feedback => Some(Measure::Feedback),
             RecordKind::Enterprise => Some(Measure::Enterprises),
+            RecordKind::Case => Some(Measure::Cases),
             _ => None,
         }
     }
@@ -438,6 +452,30 @@ pub fn answer_delta(
     })
 }
 
+/// The calendar days (Beijing time) from one stored time to another.
+pub fn calendar_days(from: &str, to: &str) -> Option<i64> {
+    Some((day_of(to)? - day_of(from)?).num_days().max(0))
+}
+
+/// The rollup change of a case closed (V6-dispose): counted on `day`
+/// with the calendar days it stood open.
+pub fn close_delta(
+    before: Option<&Facet>,
+    after: &Facet,
+    day: NaiveDate,
+    days: Option<i64>,
+) -> Option<StatDelta> {
+    let closing = before.is_some_and(|b| b.tag != "closed") && after.tag == "closed";
+    closing.then_some(())?;
+    Some(StatDelta {
+        measure: Measure::CasesClosed,
+        day,
+        place: after.place.clone(),
+        detail: days?.to_string(),
+        value: 1,
+    })
+}
+
 /// The detail of an alert's rollup: a diversion names the distributor the
 /// goods were shipped to (P6.7: diversion by distributor), others nothing.
 pub fn alert_detail(distributor: Option<i64>) -> String {
@@ -660,6 +698,23 @@ mod tests {
             answer_delta(None, &facet("open"), day, Some(0)).is_none(),
             "sent"
         );
+    }
+
+    #[test]
+    fn a_case_counts_its_closing_with_the_days_it_stood_open() {
+        let day = d("2026-11-04");
+        // 23:30 UTC is the next morning in Beijing.
+        let days = calendar_days("2026-10-31T23:30:00Z", "2026-11-04T02:00:00Z");
+        assert_eq!(days, Some(3));
+        let closed = close_delta(Some(&facet("answered")), &facet("closed"), day, days).unwrap();
+        assert_eq!(
+            (closed.measure, closed.detail.as_str()),
+            (Measure::CasesClosed, "3")
+        );
+        assert!(close_delta(Some(&facet("notified")), &facet("answered"), day, days).is_none());
+        assert!(close_delta(Some(&facet("closed")), &facet("closed"), day, days).is_none());
+        assert!(close_delta(None, &facet("notified"), day, days).is_none());
+        assert_eq!(Measure::of_kind(RecordKind::Case), Some(Measure::Cases));
     }
 
     #[test]

@@ -233,6 +233,23 @@ async fn a_case_goes_from_notice_to_closure_only_once_the_rules_pass() {
         assert_eq!(status, 201, "{engine}: {case}");
         let id = case["id"].as_i64().unwrap();
         assert_eq!(case["status"], "notified", "{engine}");
+        // In the statistics (issue 18.1): one case open, none closed yet.
+        let figure = |summary: &Value, id: &str| {
+            summary["figures"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["indicator"] == id)
+                .unwrap()["value"]
+                .clone()
+        };
+        let (_, summary) = app.get(&gd, "/api/v1/statistics/summary").await;
+        assert_eq!(
+            figure(&summary, "cases_open"),
+            json!(1),
+            "{engine}: {summary}"
+        );
+        assert_eq!(figure(&summary, "case_days_to_close"), Value::Null);
         assert_eq!(case["proposed_class"], "minor");
         assert!(case["measures"]
             .as_array()
@@ -415,6 +432,14 @@ async fn a_case_goes_from_notice_to_closure_only_once_the_rules_pass() {
         let (status, closed) = close("整改到位").await;
         assert_eq!(status, 200, "{engine}: {closed}");
         assert_eq!(closed["status"], "closed");
+        // Closed the day it was opened: none open, 0 days to close.
+        let (_, summary) = app.get(&gd, "/api/v1/statistics/summary").await;
+        assert_eq!(
+            figure(&summary, "cases_open"),
+            json!(0),
+            "{engine}: {summary}"
+        );
+        assert_eq!(figure(&summary, "case_days_to_close"), json!(0), "{engine}");
         let actions: Vec<&str> = closed["steps"]
             .as_array()
             .unwrap()

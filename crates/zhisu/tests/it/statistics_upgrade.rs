@@ -113,6 +113,11 @@ async fn upgrade(engine: EngineKind) {
         format!("insert into record_versions (record_id, version, kind, body, created_at, created_by, leaf_index) values \
             (2, 1, 'product', '{{\"code_scheme\":\"gs1\",\"trace_level\":\"per-item\"}}', '{filed}', 'old', 0), \
             (3, 1, 'batch', '{{\"quantity\":40,\"status\":\"active\"}}', '{filed}', 'old', 1)"),
+        // A case open, and one closed three days after it was opened
+        // (migration 0033).
+        format!("insert into records (id, kind, enterprise_id, name, region_code, tag, version, created_at, updated_at, updated_by) values \
+            (11, 'case', 1, 'C1', '440305', 'notified', 1, '{filed}', '{filed}', 'old'), \
+            (12, 'case', 1, 'C2', '440305', 'closed', 3, '{filed}', '2026-10-04T03:00:00.000000Z', 'old')"),
         // Feedback answered 30½ hours after it was sent (migration 0032).
         format!("insert into records (id, kind, enterprise_id, parent_id, name, region_code, tag, version, created_at, updated_at, updated_by) values \
             (10, 'feedback', 1, 2, 'F2', '440305', 'answered', 1, '{filed}', '{filed}', 'old')"),
@@ -206,6 +211,40 @@ async fn upgrade(engine: EngineKind) {
         (Measure::parse(m).unwrap(), day.clone(), detail.to_string())
     });
     assert_eq!(got, want, "{engine:?}");
+    // Cases belong to no product category.
+    let mut cases = store
+        .stat_rows(
+            &StatFilter {
+                places: ListScope::Regions(vec!["4403".into()]),
+                category: None,
+            },
+            &[Measure::Cases, Measure::CasesClosed],
+            d("2026-01-01"),
+            d("2026-12-31"),
+        )
+        .await
+        .unwrap();
+    cases.sort_by(|a, b| (a.measure, a.day, &a.detail).cmp(&(b.measure, b.day, &b.detail)));
+    let cases: Vec<(&str, String, &str, i64)> = cases
+        .iter()
+        .map(|r| {
+            (
+                r.measure.as_str(),
+                r.day.to_string(),
+                r.detail.as_str(),
+                r.value,
+            )
+        })
+        .collect();
+    assert_eq!(
+        cases,
+        vec![
+            ("cases", "2026-10-01".to_string(), "closed", 1),
+            ("cases", "2026-10-01".to_string(), "notified", 1),
+            ("cases_closed", "2026-10-04".to_string(), "3", 1),
+        ],
+        "{engine:?}"
+    );
     // Each folded code's last day is kept for the folds to come.
     let last: Vec<(String, Option<String>)> = match engine {
         EngineKind::Sqlite => {
