@@ -42,6 +42,7 @@ pub fn measures_of(indicator: Indicator) -> Option<&'static [Measure]> {
         Indicator::Enterprises => &[M::Enterprises],
         Indicator::Sales => &[M::Sales],
         Indicator::FeedbackAnswerHours => &[M::FeedbackAnswered],
+        Indicator::ActivationRate => &[M::Batches],
         Indicator::CasesOpen => &[M::Cases],
         Indicator::CaseDaysToClose => &[M::CasesClosed],
         _ => return None,
@@ -188,6 +189,12 @@ pub fn value(indicator: Indicator, rows: &Rows, p: &Period) -> Option<f64> {
         Indicator::Enterprises => count(rows.sum(M::Enterprises, None, p.to, |_| true)),
         Indicator::Sales => count(rows.flow(M::Sales, p)),
         Indicator::FeedbackAnswerHours => rows.median_detail(M::FeedbackAnswered, p),
+        // Of the batches approved, those activated (a frozen one was).
+        Indicator::ActivationRate => {
+            let used =
+                rows.stock(M::Batches, "active", p.to) + rows.stock(M::Batches, "frozen", p.to);
+            rate(used, used + rows.stock(M::Batches, "approved", p.to), 1.0)
+        }
         Indicator::CasesOpen => {
             count(rows.stock(M::Cases, "notified", p.to) + rows.stock(M::Cases, "answered", p.to))
         }
@@ -368,7 +375,7 @@ mod tests {
         let quiet = Period::new(d("2025-01-01"), d("2025-01-31")).unwrap();
         assert_eq!(value(Indicator::DiversionRate, &rows, &quiet), None);
         assert_eq!(value(Indicator::Sales, &rows, &nov), Some(0.0));
-        assert_eq!(value(Indicator::ActivationRate, &rows, &nov), None);
+        assert_eq!(value(Indicator::Products, &rows, &nov), None);
     }
 
     #[test]
@@ -392,6 +399,29 @@ mod tests {
         );
         let quiet = Period::new(d("2026-12-01"), d("2026-12-31")).unwrap();
         assert_eq!(value(Indicator::FeedbackAnswerHours, &rows, &quiet), None);
+    }
+
+    #[test]
+    fn the_activation_rate_is_the_share_of_approved_batches_put_to_use() {
+        let rows = Rows::new([
+            row(Measure::Batches, "2026-11-01", "approved", 4),
+            row(Measure::Batches, "2026-11-05", "approved", -3),
+            row(Measure::Batches, "2026-11-05", "active", 3),
+            row(Measure::Batches, "2026-11-09", "active", -1),
+            row(Measure::Batches, "2026-11-09", "frozen", 1),
+            row(Measure::Batches, "2026-11-09", "draft", 7),
+        ]);
+        let on = |to: &str| Period::new(d("2026-11-01"), d(to)).unwrap();
+        assert_eq!(
+            value(Indicator::ActivationRate, &rows, &on("2026-11-02")),
+            Some(0.0)
+        );
+        assert_eq!(
+            value(Indicator::ActivationRate, &rows, &on("2026-11-30")),
+            Some(0.75)
+        );
+        let before = Period::new(d("2026-10-01"), d("2026-10-31")).unwrap();
+        assert_eq!(value(Indicator::ActivationRate, &rows, &before), None);
     }
 
     #[test]

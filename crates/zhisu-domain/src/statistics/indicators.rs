@@ -63,12 +63,13 @@ impl Indicator {
 
     /// What `GET /api/v1/statistics/summary` answers for a period (issue
     /// 18.6), in its order.
-    pub const SUMMARY: [Indicator; 15] = [
+    pub const SUMMARY: [Indicator; 16] = [
         Indicator::CodesIssued,
         Indicator::Scans,
         Indicator::CodesScanned,
         Indicator::FirstScanRate,
         Indicator::BatchesActive,
+        Indicator::ActivationRate,
         Indicator::AlertsCounterfeit,
         Indicator::AlertsDiversion,
         Indicator::DiversionRate,

@@ -269,7 +269,7 @@ fn recount_rates(
     sees: &Sees,
     from: NaiveDate,
     to: NaiveDate,
-) -> [(&'static str, Option<f64>); 3] {
+) -> [(&'static str, Option<f64>); 4] {
     let counts = recount(raw, sees, from, to);
     let diversion = (counts["scans"] > 0)
         .then(|| counts["alerts_diversion"] as f64 * 10_000.0 / counts["scans"] as f64);
@@ -298,10 +298,23 @@ fn recount_rates(
         let n = hours.len();
         (hours[(n - 1) / 2] + hours[n / 2]) as f64 / 2.0
     });
+    // Of the batches approved by the end, those put to use by then.
+    let status_at_end = |k: &str| {
+        raw.histories
+            .iter()
+            .filter(|(kind, at, _)| kind == "batch" && sees(at))
+            .filter_map(|(_, _, steps)| steps.iter().rfind(|(d, _)| *d <= to))
+            .filter(|(_, s)| s == k)
+            .count() as i64
+    };
+    let used = status_at_end("active") + status_at_end("frozen");
+    let approved = status_at_end("approved");
+    let activation = (used + approved > 0).then(|| used as f64 / (used + approved) as f64);
     [
         ("diversion_rate", diversion),
         ("first_scan_rate", first_scan),
         ("feedback_answer_hours", median),
+        ("activation_rate", activation),
     ]
 }
 
@@ -620,6 +633,11 @@ async fn every_summary_indicator_equals_its_recount_from_the_raw_rows() {
             ("feedback_answer_hours", Some(5.0)),
             "{engine}: answers after 0, 5 and 30 hours"
         );
+        let activation = recount_rates(&raw, &readers[0].3, today - Duration::days(41), today)[3].1;
+        assert!(
+            activation.is_some_and(|r| 0.0 < r && r < 1.0),
+            "{engine}: a batch approved and not yet activated: {activation:?}"
+        );
 
         // Where: each region one level down recounted, and none left out.
         let (from, to) = (today - Duration::days(41), today);
@@ -735,7 +753,7 @@ async fn bad_periods_indicators_and_places_are_refused_naming_the_field() {
         ),
         (
             &sz,
-            "/api/v1/statistics/series?indicator=activation_rate".to_string(),
+            "/api/v1/statistics/series?indicator=products".to_string(),
             422,
             "indicator",
         ),
