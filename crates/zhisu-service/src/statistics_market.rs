@@ -76,8 +76,10 @@ pub struct MarketView {
     pub sold: MarketFigure,
     /// By the buyer's province, largest first.
     pub by_province: Vec<ProvinceSales>,
-    /// The distributors of the reader's channels first (an enterprise
-    /// reading its own figures), then the other buyers, largest first.
+    /// One enterprise's buyers (an enterprise reading its own figures, or
+    /// a regulator drilled to one): its distributors first, then the
+    /// other buyers, largest first. Empty for a jurisdiction or the
+    /// platform, whose sellers have thousands of buyers.
     pub buyers: Vec<BuyerSales>,
 }
 

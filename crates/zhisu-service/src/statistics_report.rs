@@ -531,5 +531,11 @@ fn market_sections(market: &MarketView) -> Vec<Section> {
             })
             .collect(),
     };
-    vec![provinces, buyers]
+    if market.buyers.is_empty() {
+        // A jurisdiction's: its sellers' buyers are read one enterprise at
+        // a time.
+        vec![provinces]
+    } else {
+        vec![provinces, buyers]
+    }
 }

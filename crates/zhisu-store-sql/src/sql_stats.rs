@@ -272,8 +272,8 @@ macro_rules! sql_stats {
 
         /// The rollup changes of a flow record's lines (P6.7): a sale
         /// counts its quantities on the day of sale, in each line's product
-        /// category, with the buyer and its region in the detail; the
-        /// seller's region is the record's.
+        /// category, by the buyer's province and by buyer; the seller's
+        /// region is the record's.
         async fn flow_stats(
             tx: &mut sqlx::Transaction<'_, $db>,
             lines: &[zhisu_store::FlowRow],

@@ -175,13 +175,19 @@ async fn seed(url: &str, scans: i64, products: i64) {
         "seed | rollups of records and alerts (migration 0028's statements) in {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    // Sales: migration 0031's seeding.
+    // Sales: migration 0031's seeding, then 0034's rewriting of it (by
+    // the buyer's province; by buyer per enterprise only), as an upgraded
+    // deployment gets them.
     let migration = include_str!("../../zhisu-store-sql/migrations/sqlite/0031_market.sql");
-    let seeding = &migration[migration.find("create temporary table stat_seed").unwrap()..];
+    let mut seeding =
+        migration[migration.find("create temporary table stat_seed").unwrap()..].to_string();
+    seeding.push_str(include_str!(
+        "../../zhisu-store-sql/migrations/sqlite/0034_sales_by_province.sql"
+    ));
     let t = Instant::now();
-    sqlx::raw_sql(seeding).execute(&mut c).await.unwrap();
+    sqlx::raw_sql(&seeding).execute(&mut c).await.unwrap();
     println!(
-        "seed | rollups of sales (migration 0031's statements) in {:.1} s",
+        "seed | rollups of sales (migrations 0031's and 0034's statements) in {:.1} s",
         t.elapsed().as_secs_f64()
     );
     sqlx::query("pragma wal_checkpoint(truncate)")

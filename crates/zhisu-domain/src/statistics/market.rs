@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use super::compute::MeasureRow;
 use super::period::Period;
-use super::rollup::{parse_sale_detail, Measure};
+use super::rollup::Measure;
 
 /// A figure in the period and the one before.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -25,7 +25,8 @@ pub struct Market {
     /// Quantities sold, by the buyer's province (two digits; "" for buyers
     /// off the platform, whose region is not known).
     pub by_province: BTreeMap<String, Pair>,
-    /// Quantities sold, by buyer (None: off the platform).
+    /// Quantities sold, by buyer (None: off the platform); read for one
+    /// enterprise's sales only (the rollup by buyer is per enterprise).
     pub by_buyer: BTreeMap<Option<i64>, Pair>,
     /// Diversion alerts by the distributor the goods were shipped to.
     pub diversion_by_distributor: BTreeMap<i64, Pair>,
@@ -51,11 +52,11 @@ pub fn market(rows: &[MeasureRow], period: &Period, previous: &Period) -> Market
         };
         match row.measure {
             Measure::Sales => {
-                let (region, buyer) = parse_sale_detail(&row.detail);
-                let province = region.get(..2).unwrap_or_default().to_string();
-                slot(out.by_province.entry(province).or_default());
-                slot(out.by_buyer.entry(buyer).or_default());
+                slot(out.by_province.entry(row.detail.clone()).or_default());
                 slot(&mut out.sold);
+            }
+            Measure::SalesByBuyer => {
+                slot(out.by_buyer.entry(row.detail.parse().ok()).or_default());
             }
             Measure::AlertsDiversion => {
                 if let Ok(distributor) = row.detail.parse::<i64>() {
@@ -69,7 +70,11 @@ pub fn market(rows: &[MeasureRow], period: &Period, previous: &Period) -> Market
 }
 
 /// The measures [`market`] reads.
-pub const MEASURES: [Measure; 2] = [Measure::Sales, Measure::AlertsDiversion];
+pub const MEASURES: [Measure; 3] = [
+    Measure::Sales,
+    Measure::SalesByBuyer,
+    Measure::AlertsDiversion,
+];
 
 #[cfg(test)]
 mod tests {
@@ -95,11 +100,14 @@ mod tests {
         let nov = Period::new(d("2026-11-01"), d("2026-11-30")).unwrap();
         let oct = nov.previous();
         let rows = [
-            row(Measure::Sales, "2026-11-02", "440106|17", 40),
-            row(Measure::Sales, "2026-11-09", "440305|18", 5),
-            row(Measure::Sales, "2026-10-09", "440106|17", 7),
-            row(Measure::Sales, "2026-11-10", "|", 3),
-            row(Measure::Sales, "2026-09-10", "330106|19", 99),
+            row(Measure::Sales, "2026-11-02", "44", 45),
+            row(Measure::Sales, "2026-10-09", "44", 7),
+            row(Measure::Sales, "2026-11-10", "", 3),
+            row(Measure::Sales, "2026-09-10", "33", 99),
+            row(Measure::SalesByBuyer, "2026-11-02", "17", 40),
+            row(Measure::SalesByBuyer, "2026-11-09", "18", 5),
+            row(Measure::SalesByBuyer, "2026-10-09", "17", 7),
+            row(Measure::SalesByBuyer, "2026-11-10", "", 3),
             row(Measure::AlertsDiversion, "2026-11-12", "17", 2),
             row(Measure::AlertsDiversion, "2026-11-12", "", 4),
             row(Measure::Scans, "2026-11-12", "", 50),

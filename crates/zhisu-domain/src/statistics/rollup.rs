@@ -52,8 +52,11 @@ pub enum Measure {
     /// Enterprises registered, by kind (stock changes).
     Enterprises,
     /// Quantities sold (flow, by the day of sale); detail: the buyer's
-    /// region and ID ([`sale_detail`]).
+    /// province (two digits; "" off the platform).
     Sales,
+    /// The same by buyer (detail: its enterprise ID, "" off the
+    /// platform), kept per enterprise only ([`Measure::per_enterprise_only`]).
+    SalesByBuyer,
     /// Feedback answered (flow, on the day of its first answer); detail:
     /// the whole hours from its sending to that answer, so the period's
     /// median is exact to the hour.
@@ -66,7 +69,7 @@ pub enum Measure {
 }
 
 impl Measure {
-    pub const ALL: [Measure; 14] = [
+    pub const ALL: [Measure; 15] = [
         Measure::Scans,
         Measure::CodeDays,
         Measure::FirstScans,
@@ -78,6 +81,7 @@ impl Measure {
         Measure::Feedback,
         Measure::Enterprises,
         Measure::Sales,
+        Measure::SalesByBuyer,
         Measure::FeedbackAnswered,
         Measure::Cases,
         Measure::CasesClosed,
@@ -96,6 +100,7 @@ impl Measure {
             Measure::Feedback => "feedback",
             Measure::Enterprises => "enterprises",
             Measure::Sales => "sales",
+            Measure::SalesByBuyer => "sales_by_buyer",
             Measure::FeedbackAnswered => "feedback_answered",
             Measure::Cases => "cases",
             Measure::CasesClosed => "cases_closed",
@@ -117,6 +122,12 @@ impl Measure {
                 | Measure::Enterprises
                 | Measure::Cases
         )
+    }
+
+    /// Kept in the by-enterprise rollup only: its detail has too many
+    /// values to sum over a region's enterprises.
+    pub fn per_enterprise_only(self) -> bool {
+        matches!(self, Measure::SalesByBuyer)
     }
 
     /// The kinds of alert a measure counts (the records behind its figure).
@@ -206,6 +217,9 @@ pub fn per_table(deltas: &[StatDelta]) -> PerTable {
                 detail.clone(),
             ))
             .or_default() += d.value;
+        if d.measure.per_enterprise_only() {
+            continue;
+        }
         *regions
             .entry((
                 d.measure,
@@ -372,22 +386,6 @@ pub fn move_stock(
     out
 }
 
-/// A sale's rollup detail (P6.7 market research): the buyer's region
-/// (GB/T 2260, "" off the platform) and its enterprise ID ("" off the
-/// platform), as `440106|17`.
-pub fn sale_detail(buyer_region: &str, buyer: Option<i64>) -> String {
-    format!(
-        "{buyer_region}|{}",
-        buyer.map(|b| b.to_string()).unwrap_or_default()
-    )
-}
-
-/// The buyer's region and ID a sale's detail names (see [`sale_detail`]).
-pub fn parse_sale_detail(detail: &str) -> (&str, Option<i64>) {
-    let (region, buyer) = detail.split_once('|').unwrap_or((detail, ""));
-    (region, buyer.parse().ok())
-}
-
 /// One line of a sale as the rollups see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SaleLine {
@@ -398,31 +396,39 @@ pub struct SaleLine {
     pub quantity: i64,
 }
 
-/// The rollup changes of a sale recorded by the seller at `seller`
-/// (its enterprise and region) to a buyer: each line's quantity on the
-/// sale's day, in its product's category, with the buyer in the detail.
-/// Returns and purchases are not sales (a purchase mirrors a supplier's
-/// sale; counting both would count the goods twice).
+/// The rollup changes of a sale recorded by the seller at `seller` (its
+/// enterprise and region) to a buyer: each line's quantity on the sale's
+/// day, in its product's category, once by the buyer's province (two
+/// digits, "" off the platform: few rows, which every figure of sales
+/// reads) and once by the buyer (for the seller's own market view only,
+/// kept per enterprise and not per region: a province's sellers have
+/// thousands of buyers). Returns and purchases are not sales (a purchase
+/// mirrors a supplier's sale; counting both would count the goods twice).
 pub fn sale_deltas(
     seller: &Place,
     buyer_region: &str,
     buyer: Option<i64>,
     lines: &[SaleLine],
 ) -> Vec<StatDelta> {
-    let detail = sale_detail(buyer_region, buyer);
-    lines
-        .iter()
-        .map(|l| StatDelta {
-            measure: Measure::Sales,
-            day: l.day,
-            place: Place {
-                category: l.category.clone(),
-                ..seller.clone()
-            },
-            detail: detail.clone(),
-            value: l.quantity,
-        })
-        .collect()
+    let province = buyer_region.get(..2).unwrap_or_default().to_string();
+    let buyer = buyer.map(|b| b.to_string()).unwrap_or_default();
+    let mut out = Vec::with_capacity(lines.len() * 2);
+    for l in lines {
+        let place = Place {
+            category: l.category.clone(),
+            ..seller.clone()
+        };
+        for (measure, detail) in [(Measure::Sales, &province), (Measure::SalesByBuyer, &buyer)] {
+            out.push(StatDelta {
+                measure,
+                day: l.day,
+                place: place.clone(),
+                detail: detail.clone(),
+                value: l.quantity,
+            });
+        }
+    }
+    out
 }
 
 /// The whole hours from `sent` to `answered` (stored times), never below 0.
@@ -648,7 +654,7 @@ mod tests {
     }
 
     #[test]
-    fn a_sale_counts_its_quantities_with_the_buyer_in_the_detail() {
+    fn a_sale_counts_its_quantities_by_the_buyers_province_and_by_buyer() {
         let lines = [
             SaleLine {
                 day: d("2026-11-02"),
@@ -662,16 +668,27 @@ mod tests {
             },
         ];
         let out = sale_deltas(&place(7), "440106", Some(17), &lines);
-        assert_eq!(out.len(), 2);
-        assert!(out.iter().all(|x| x.measure == Measure::Sales));
-        assert_eq!(out[0].value, 40);
-        assert_eq!(out[1].place.category, "stove");
-        assert_eq!(out[0].place.region_code, "440305", "the seller's region");
-        assert_eq!(parse_sale_detail(&out[0].detail), ("440106", Some(17)));
-        // A buyer off the platform: no region, no ID.
+        let of = |m: Measure| out.iter().filter(|x| x.measure == m).collect::<Vec<_>>();
+        assert_eq!(of(Measure::Sales).len(), 2);
+        assert_eq!(of(Measure::Sales)[0].value, 40);
+        assert_eq!(of(Measure::Sales)[0].detail, "44", "the buyer's province");
+        assert_eq!(of(Measure::Sales)[1].place.category, "stove");
+        assert_eq!(
+            of(Measure::Sales)[0].place.region_code,
+            "440305",
+            "the seller's region"
+        );
+        assert_eq!(of(Measure::SalesByBuyer)[0].detail, "17");
+        // A buyer off the platform: no province, no ID.
         let off = sale_deltas(&place(7), "", None, &lines[..1]);
-        assert_eq!(off[0].detail, "|");
-        assert_eq!(parse_sale_detail("|"), ("", None));
+        assert!(off.iter().all(|x| x.detail.is_empty()));
+        // By buyer only per enterprise: a region's rows stay few.
+        let (enterprises, regions) = per_table(&out);
+        assert_eq!(enterprises.len(), 4);
+        assert!(
+            regions.iter().all(|((m, ..), _)| *m == Measure::Sales),
+            "{regions:?}"
+        );
     }
 
     #[test]

@@ -121,17 +121,15 @@ async fn a_maker_sees_where_its_goods_went_and_each_distributors_diversion() {
         assert_eq!(pair(sales), (5, 2), "{engine}: {summary}");
 
         // Guangdong's regulator: its sellers' sales (the maker's and the
-        // distributor's), by buyer with no channels.
+        // distributor's) by province; buyers one enterprise at a time.
         let gd = app.key(Role::Regulator, None, &["440000"]).await;
         let (status, g) = app.get(&gd, "/api/v1/statistics/market").await;
         assert_eq!(status, 200, "{engine}: {g}");
         assert_eq!(pair(&g["sold"]), (6, 2), "{engine}: {g}");
         assert_eq!(pair(province(&g, "330000")), (2, 0), "{engine}");
-        let buyers = g["buyers"].as_array().unwrap();
-        assert_eq!(buyers.len(), 4, "{engine}: {g}");
-        assert_eq!(buyers[0]["enterprise_id"], gd_dist_id, "largest first");
-        assert!(buyers.iter().all(|b| b.get("diversion_alerts").is_none()));
-        // Drilled to one enterprise, the regulator sees the maker's own.
+        assert_eq!(g["buyers"], json!([]), "{engine}: {g}");
+        // Drilled to one enterprise, the regulator sees the maker's own,
+        // buyers and distributors too.
         let (_, one) = app
             .get(
                 &gd,
@@ -139,6 +137,16 @@ async fn a_maker_sees_where_its_goods_went_and_each_distributors_diversion() {
             )
             .await;
         assert_eq!(pair(&one["sold"]), (5, 2), "{engine}: {one}");
+        assert_eq!(one["buyers"], m["buyers"], "{engine}");
+        // The distributor's own: one sold on, no channels of its own.
+        let (_, d) = app
+            .get(
+                &gd,
+                &format!("/api/v1/statistics/market?enterprise_id={gd_dist_id}"),
+            )
+            .await;
+        assert_eq!(d["buyers"][0]["enterprise_id"], zj_shop_id, "{engine}: {d}");
+        assert!(d["buyers"][0].get("diversion_alerts").is_none());
         // Zhejiang's sellers recorded no sales.
         let zj = app.key(Role::Regulator, None, &["330000"]).await;
         let (_, z) = app.get(&zj, "/api/v1/statistics/market").await;

@@ -1,5 +1,5 @@
 //! An upgraded deployment's statistics (issue 18, migrations 0028, 0030,
-//! 0031, 0032): a
+//! 0031–0034): a
 //! SQLite file written by the migrations before statistics, with records,
 //! alerts and scans in it, is opened by this version; the rollups then
 //! count what was stored before — batches, feedback and codes issued on the
@@ -203,8 +203,10 @@ async fn upgrade(engine: EngineKind) {
         ("feedback", "2026-10-01".to_string(), "answered", 1),
         ("feedback_answered", "2026-10-02".to_string(), "30", 1),
         // Sales (migration 0031): the buyer's region and ID in the detail.
-        ("sales", "2026-11-02".to_string(), "440106|6", 2),
-        ("sales", "2026-11-05".to_string(), "|", 5),
+        // (Kept by the buyer's province since migration 0034; by buyer
+        // per enterprise only.)
+        ("sales", "2026-11-02".to_string(), "44", 2),
+        ("sales", "2026-11-05".to_string(), "", 5),
     ];
     let mut want = want;
     want.sort_by_key(|(m, day, detail, _)| {
