@@ -90,7 +90,9 @@ pub use statistics::{
     Figure, RegionBreakdown, RegionFigure, Series, StatRequest, Summary, DEFAULT_K,
 };
 pub use statistics_anomalies::{AnomalyList, AnomalyPoint};
-pub use statistics_market::{BuyerSales, MarketFigure, MarketView, ProvinceSales, MARKET_BUYERS};
+pub use statistics_market::{
+    BuyerSales, MarketFigure, MarketView, ProvinceSales, MARKET_BUYERS, OFF_PLATFORM_ZH,
+};
 pub use statistics_report::{ReportFile, ReportRequest, REPORT_STEPS};
 pub use statistics_schedule::{report_scope, scheduled_periods};
 pub use subscriptions::{

@@ -18,6 +18,10 @@ use zhisu_domain::{Principal, RecordKind};
 use crate::statistics::StatRequest;
 use crate::{today_in_shanghai, Service, ServiceResult};
 
+/// The name of the buyers off the platform, in a province's row and a
+/// buyer's (pages put their own language's in its place).
+pub const OFF_PLATFORM_ZH: &str = "平台外购货方";
+
 /// How many buyers a view lists by name; the rest are summed in one row.
 pub const MARKET_BUYERS: usize = 20;
 
@@ -129,7 +133,7 @@ impl Service {
                     format!("{province}0000")
                 },
                 name_zh: zhisu_codes::province_name(province)
-                    .unwrap_or("平台外购货方")
+                    .unwrap_or(OFF_PLATFORM_ZH)
                     .to_string(),
                 sold: (*pair).into(),
             })
@@ -189,7 +193,7 @@ impl Service {
         for (id, pair) in others {
             let name = match id {
                 Some(id) => self.enterprise_name(id).await?,
-                None => "平台外购货方".to_string(),
+                None => OFF_PLATFORM_ZH.to_string(),
             };
             buyers.push(BuyerSales {
                 enterprise_id: id,

@@ -77,7 +77,7 @@ pub(crate) async fn section(
         .buyers
         .iter()
         .map(|b| {
-            let name = if b.enterprise_id.is_none() && b.name == "平台外购货方" {
+            let name = if b.enterprise_id.is_none() && b.name == zhisu_service::OFF_PLATFORM_ZH {
                 lang.text("sm_off_platform").to_string()
             } else {
                 b.name.clone()
