@@ -7,6 +7,7 @@
 # (about 2 GB in a temporary folder), folds the scans into the statistics
 # through the service (timed), then reads summaries for five views.
 # Usage: bash scripts/bench-statistics.sh [SCANS] [PRODUCTS]
+# (BENCH_KEEP=DIR keeps the seeded file in DIR and reuses it on the next run.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo bench -p zhisu --bench statistics --no-run -q 2>/dev/null || cargo bench -p zhisu --bench statistics --no-run

@@ -150,6 +150,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(statistics::statistics_series))
         .routes(routes!(statistics::statistics_market))
         .routes(routes!(statistics::statistics_breakdown))
+        .routes(routes!(statistics::statistics_composition))
         .routes(routes!(statistics::statistics_report))
         .routes(routes!(statistics::statistics_anomalies))
         .routes(routes!(statistics::scheduled_reports))

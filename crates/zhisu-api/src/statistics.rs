@@ -12,7 +12,9 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zhisu_domain::statistics::{glossary, IndicatorDef};
-use zhisu_service::{MarketView, RegionBreakdown, ReportRequest, Series, StatRequest, Summary};
+use zhisu_service::{
+    Composition, MarketView, RegionBreakdown, ReportRequest, Series, StatRequest, Summary,
+};
 
 use crate::auth::Auth;
 use crate::error::{ApiQuery, ApiResult, Problem};
@@ -159,6 +161,58 @@ pub async fn statistics_breakdown(
         state
             .service
             .statistics_breakdown(&by, &req, &p.indicator)
+            .await?,
+    ))
+}
+
+/// `GET /api/v1/statistics/composition`: which indicator, split by what,
+/// over which period and places.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CompositionParams {
+    /// An indicator ID from `/api/v1/statistics/indicators`.
+    pub indicator: String,
+    /// One of the indicator's breakdowns other than by region:
+    /// `category`, `status` (batches), `enterprise_kind` (enterprises),
+    /// `level` or `scheme` (codes issued).
+    pub by: String,
+    /// First day, `YYYY-MM-DD` (Asia/Shanghai).
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD`, inclusive.
+    pub to: Option<String>,
+    /// A GB/T 2260 code inside the reader's jurisdiction.
+    pub region: Option<String>,
+    pub category: Option<String>,
+    /// One enterprise the reader may read.
+    pub enterprise_id: Option<i64>,
+}
+
+/// An indicator over a period split by status, enterprise kind, trace
+/// level, code scheme or product category — batches by status, codes
+/// issued by level and scheme, what each category holds — scoped to the
+/// reader like every statistic; a split the indicator has not is 422
+/// naming `by` and listing those it has.
+#[utoipa::path(get, path = "/api/v1/statistics/composition", tag = "statistics", params(CompositionParams),
+    responses((status = 200, body = Composition), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("api_key" = [])))]
+pub async fn statistics_composition(
+    State(state): State<AppState>,
+    Auth(by): Auth,
+    ApiQuery(p): ApiQuery<CompositionParams>,
+) -> ApiResult<Json<Composition>> {
+    let req = StatRequest {
+        from: p.from,
+        to: p.to,
+        region: p.region,
+        category: p.category,
+        enterprise_id: p.enterprise_id,
+    };
+    Ok(Json(
+        state
+            .service
+            .statistics_composition(&by, &req, &p.indicator, &p.by)
             .await?,
     ))
 }

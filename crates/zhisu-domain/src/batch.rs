@@ -29,6 +29,20 @@ pub enum BatchStatus {
 }
 
 impl BatchStatus {
+    pub const ALL: [BatchStatus; 7] = [
+        BatchStatus::Draft,
+        BatchStatus::Submitted,
+        BatchStatus::Approved,
+        BatchStatus::Rejected,
+        BatchStatus::Active,
+        BatchStatus::Frozen,
+        BatchStatus::Voided,
+    ];
+
+    pub fn parse(s: &str) -> Option<BatchStatus> {
+        BatchStatus::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
     /// The status as a Chinese sentence says it (issue 15.8: no English
     /// status words inside Chinese messages).
     pub fn label_zh(self) -> &'static str {

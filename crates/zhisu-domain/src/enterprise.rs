@@ -23,6 +23,14 @@ impl EnterpriseKind {
         }
     }
 
+    /// As a Chinese page or report names it.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            EnterpriseKind::Manufacturer => "生产单位",
+            EnterpriseKind::Seller => "销售单位",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "manufacturer" => Some(EnterpriseKind::Manufacturer),

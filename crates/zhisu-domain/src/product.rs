@@ -50,6 +50,16 @@ impl CodeScheme {
             CodeScheme::Ccc => "ccc",
         }
     }
+
+    /// As a Chinese page or report names it.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            CodeScheme::Gs1 => "GS1商品条码/二维码",
+            CodeScheme::Ecode => "物联网标识Ecode",
+            CodeScheme::DigitalId => "数字身份码",
+            CodeScheme::Ccc => "CCC认证编码",
+        }
+    }
 }
 
 impl TraceLevel {
@@ -65,6 +75,16 @@ impl TraceLevel {
             TraceLevel::PerBatch => "per-batch",
             TraceLevel::PerItem => "per-item",
             TraceLevel::MultiCode => "multi-code",
+        }
+    }
+
+    /// As a Chinese page or report names it.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            TraceLevel::PerProduct => "一品一码",
+            TraceLevel::PerBatch => "一批一码",
+            TraceLevel::PerItem => "一物一码",
+            TraceLevel::MultiCode => "组合多码",
         }
     }
 

@@ -124,6 +124,16 @@ pub fn trend_svg(
 
 /// One bar per place, largest first as given.
 pub fn bars_svg(name: &str, bars: &[(String, f64)], medium: Medium) -> Result<String, PrintError> {
+    bars_svg_wide(name, bars, 760.0, medium)
+}
+
+/// As [`bars_svg`], `width` pixels wide (a half-width panel's 480).
+pub fn bars_svg_wide(
+    name: &str,
+    bars: &[(String, f64)],
+    width: f32,
+    medium: Medium,
+) -> Result<String, PrintError> {
     font_ready()?;
     // charts-rs draws the first category at the bottom: reversed, the
     // largest stands on top as in the table beside it.
@@ -135,13 +145,15 @@ pub fn bars_svg(name: &str, bars: &[(String, f64)], medium: Medium) -> Result<St
     let mut series = Series::new(name.to_string(), values);
     series.label_show = true;
     let mut chart = HorizontalBarChart::new(vec![series], labels);
-    chart.width = 760.0;
+    chart.width = width;
     chart.height = 70.0 + 26.0 * bars.len().max(1) as f32;
     // Room on the right for the largest bar's value.
     chart.margin.right += 48.0;
     chart.font_family = FONT_FAMILY.to_string();
     chart.series.colors = vec![Color::from("#1d4ed8")];
     chart.legend.show = Some(false);
+    let highest = bars.iter().map(|(_, v)| *v).fold(0.0_f64, f64::max);
+    whole_steps(&mut chart.y_axis_configs, highest);
     finish(chart.svg(), medium)
 }
 

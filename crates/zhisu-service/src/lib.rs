@@ -48,6 +48,7 @@ mod scan_log;
 mod sealer;
 mod statistics;
 mod statistics_anomalies;
+mod statistics_composition;
 mod statistics_market;
 mod statistics_report;
 mod statistics_schedule;
@@ -90,6 +91,7 @@ pub use statistics::{
     Figure, RegionBreakdown, RegionFigure, Series, StatRequest, Summary, DEFAULT_K,
 };
 pub use statistics_anomalies::{AnomalyList, AnomalyPoint};
+pub use statistics_composition::Composition;
 pub use statistics_market::{
     BuyerSales, MarketFigure, MarketView, ProvinceSales, MARKET_BUYERS, OFF_PLATFORM_ZH,
 };

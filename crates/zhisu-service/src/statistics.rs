@@ -15,7 +15,7 @@ use zhisu_domain::statistics::period::{Grain, Period};
 use zhisu_domain::statistics::{Indicator, Unit};
 use zhisu_domain::validation::{FieldError, Invalid};
 use zhisu_domain::{Principal, RecordKind};
-use zhisu_store::StatFilter;
+use zhisu_store::{StatFilter, StatGroup};
 
 use crate::{today_in_shanghai, Service, ServiceError, ServiceResult};
 
@@ -121,7 +121,7 @@ impl RegionBreakdown {
     }
 }
 
-fn invalid(field: &str, code: &str, message: String) -> ServiceError {
+pub(crate) fn invalid(field: &str, code: &str, message: String) -> ServiceError {
     Invalid(vec![FieldError::new(field, code, message)]).into()
 }
 
@@ -229,22 +229,22 @@ impl Service {
     }
 
     /// The rows of `indicators` for the filter over `period` (flows) and
-    /// up to its end (stocks); an indicator summed from the beginning (the
-    /// first-scan rate) has its measures read from the beginning, in a read
-    /// of their own, so the others' flows are not.
+    /// up to its end (stocks), for figures over periods of at most
+    /// `longest_days` days within it; an indicator summed from the
+    /// beginning (the first-scan rate) has its measures read from the
+    /// beginning, in a read of their own, so the others' flows are not.
     async fn stat_rows(
         &self,
         filter: &StatFilter,
         indicators: &[Indicator],
         period: &Period,
+        longest_days: i64,
     ) -> ServiceResult<Rows> {
         let measures_of = |all_time: bool| {
             let mut m: Vec<_> = indicators
                 .iter()
                 .filter(|i| compute::reads_all_time(**i) == all_time)
-                .filter_map(|i| compute::measures_of(*i))
-                .flatten()
-                .copied()
+                .flat_map(|i| compute::measures_for(*i, longest_days))
                 .collect();
             m.sort_unstable();
             m.dedup();
@@ -285,7 +285,9 @@ impl Service {
             from: previous_period.from,
             to: period.to,
         };
-        let rows = self.stat_rows(&filter, &Indicator::SUMMARY, &both).await?;
+        let rows = self
+            .stat_rows(&filter, &Indicator::SUMMARY, &both, period.days())
+            .await?;
         let figures = Indicator::SUMMARY
             .iter()
             .map(|i| Figure {
@@ -325,10 +327,16 @@ impl Service {
                 ))
             }
         };
-        let measures = compute::measures_of(indicator).unwrap_or_default();
+        let measures = compute::measures_for(indicator, period.days());
         let rows = self
             .store
-            .stat_rows_by_region(&filter, measures, period.from, period.to, digits)
+            .stat_rows_by(
+                &filter,
+                &measures,
+                period.from,
+                period.to,
+                StatGroup::Region(digits),
+            )
             .await?;
         let mut by_region: std::collections::BTreeMap<String, Vec<compute::MeasureRow>> =
             Default::default();
@@ -396,7 +404,12 @@ impl Service {
             .map_err(Invalid)?;
         let filter = self.stat_filter(by, req).await?;
         let rows = self
-            .stat_rows(&filter, &[indicator], &compute::with_window(&period, grain))
+            .stat_rows(
+                &filter,
+                &[indicator],
+                &compute::with_window(&period, grain),
+                grain.longest_days(),
+            )
             .await?;
         Ok(Series {
             indicator: indicator.as_str().to_string(),

@@ -64,7 +64,20 @@ macro_rules! sql_records {
                 // Issue 18: the statistics follow the record's status, and
                 // what an enterprise's products hold follows it to its new
                 // region (a product's, to its new category).
-                record_stats(&mut tx, kind, Some((old_tag.clone(), old_region.clone())), &index, enterprise_id, &body, &created_at, &at).await?;
+                // A product's pause is in its body: the version before says
+                // whether it was paused (other kinds' status is their tag).
+                let old_body: Option<serde_json::Value> = if kind == RecordKind::Product {
+                    sqlx::query_scalar::<_, String>("select body from record_versions where record_id = $1 and version = $2")
+                        .bind(id)
+                        .bind(current)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(map_err)?
+                        .and_then(|b| serde_json::from_str(&b).ok())
+                } else {
+                    None
+                };
+                record_stats(&mut tx, kind, Some((old_tag.clone(), old_region.clone(), old_body.as_ref())), &index, enterprise_id, &body, &created_at, &at).await?;
                 if kind == RecordKind::Enterprise && old_region != index.region_code {
                     move_stats(&mut tx, enterprise_id, None, (&old_region, None), (&index.region_code, None), &at).await?;
                 }

@@ -9,7 +9,7 @@ macro_rules! sql_stats {
     ($store:ty, $db:ty, $engine:literal, $ledger_lock:literal, $durable:literal, $relaxed:literal, $concat:literal) => {
         use zhisu_domain::statistics::compute::MeasureRow;
         use zhisu_domain::statistics::rollup::{self as rollup, Facet, Measure, Place, StatDelta};
-        use zhisu_store::{StatFilter, StatStore};
+        use zhisu_store::{StatFilter, StatGroup, StatStore};
 
         /// Adds changes to the rollups, summed per row of each table and in
         /// key order (so concurrent writers take row locks in one order).
@@ -79,7 +79,7 @@ macro_rules! sql_stats {
         async fn record_stats(
             tx: &mut sqlx::Transaction<'_, $db>,
             kind: RecordKind,
-            before: Option<(Option<String>, String)>,
+            before: Option<(Option<String>, String, Option<&serde_json::Value>)>,
             index: &RecordIndex,
             enterprise_id: i64,
             body: &serde_json::Value,
@@ -98,8 +98,28 @@ macro_rules! sql_stats {
                 region_code,
                 category: category.clone(),
             };
-            let before = before.map(|(tag, region)| Facet { tag: tag.unwrap_or_default(), place: place(region) });
-            let after = Facet { tag: index.tag.clone().unwrap_or_default(), place: place(index.region_code.clone()) };
+            let (before, after) = if kind == RecordKind::Product {
+                // A product counts in its own category (its tag), filed or
+                // paused as its body says (the version before, read by the
+                // caller, for the change).
+                let at = |region_code: String, category: Option<String>| Place {
+                    enterprise_id,
+                    region_code,
+                    category: category.unwrap_or_default(),
+                };
+                (
+                    before.map(|(tag, region, body)| Facet {
+                        tag: rollup::product_status(body.unwrap_or(&serde_json::Value::Null)).to_string(),
+                        place: at(region, tag),
+                    }),
+                    Facet { tag: rollup::product_status(body).to_string(), place: at(index.region_code.clone(), index.tag.clone()) },
+                )
+            } else {
+                (
+                    before.map(|(tag, region, _)| Facet { tag: tag.unwrap_or_default(), place: place(region) }),
+                    Facet { tag: index.tag.clone().unwrap_or_default(), place: place(index.region_code.clone()) },
+                )
+            };
             let mut codes = None;
             if kind == RecordKind::Batch && after.tag == "active" {
                 if let Some(product_id) = index.parent_id {
@@ -166,6 +186,24 @@ macro_rules! sql_stats {
                     row.try_get::<String, _>("tag").map_err(map_err)?,
                     row.try_get::<i64, _>("n").map_err(map_err)?,
                 ));
+            }
+            if product_id.is_none() {
+                // The enterprise's products themselves, in their own
+                // category, filed or paused.
+                let rows = sqlx::query_as::<_, (Option<String>, String)>(
+                    "select r.tag, v.body from records r join record_versions v on v.record_id = r.id and v.version = r.version \
+                     where r.kind = 'product' and r.enterprise_id = $1",
+                )
+                .bind(enterprise_id)
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                let mut products: std::collections::BTreeMap<(String, &str), i64> = Default::default();
+                for (category, body) in &rows {
+                    let body: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+                    *products.entry((category.clone().unwrap_or_default(), rollup::product_status(&body))).or_default() += 1;
+                }
+                held.extend(products.into_iter().map(|((category, status), n)| (Measure::Products, category, status.to_string(), n)));
             }
             let place = |(region, category): (&str, Option<&str>), current: &str| Place {
                 enterprise_id,
@@ -332,7 +370,7 @@ macro_rules! sql_stats {
             measures: &[Measure],
             from: chrono::NaiveDate,
             to: chrono::NaiveDate,
-            digits: Option<usize>,
+            group: Option<StatGroup>,
         ) -> StoreResult<Vec<(String, MeasureRow)>> {
             if measures.is_empty() {
                 return Ok(Vec::new());
@@ -367,9 +405,10 @@ macro_rules! sql_stats {
                     "stat_region_days"
                 }
             };
-            // PostgreSQL refuses a constant in `group by`: no region, no term.
-            let (region, by_region) = match digits {
-                Some(n) => (format!("substr(s.region_code, 1, {n})"), format!("substr(s.region_code, 1, {n}), ")),
+            // PostgreSQL refuses a constant in `group by`: no group, no term.
+            let (region, by_region) = match group {
+                Some(StatGroup::Region(n)) => (format!("substr(s.region_code, 1, {n})"), format!("substr(s.region_code, 1, {n}), ")),
+                Some(StatGroup::Category) => ("s.category".to_string(), "s.category, ".to_string()),
                 None => ("''".to_string(), String::new()),
             };
             let sql = format!(
@@ -411,18 +450,22 @@ macro_rules! sql_stats {
                 Ok(rows.into_iter().map(|(_, row)| row).collect())
             }
 
-            async fn stat_rows_by_region(
+            async fn stat_rows_by(
                 &self,
                 filter: &StatFilter,
                 measures: &[Measure],
                 from: chrono::NaiveDate,
                 to: chrono::NaiveDate,
-                digits: usize,
+                group: StatGroup,
             ) -> StoreResult<Vec<(String, MeasureRow)>> {
-                if matches!(filter.places, ListScope::Enterprise(_)) {
-                    return Err(StoreError::Internal("an enterprise's rollups have no region".into()));
-                }
-                stat_rows_of(&self.reader, filter, measures, from, to, Some(digits.clamp(2, 6))).await
+                let group = match group {
+                    StatGroup::Region(_) if matches!(filter.places, ListScope::Enterprise(_)) => {
+                        return Err(StoreError::Internal("an enterprise's rollups have no region".into()));
+                    }
+                    StatGroup::Region(digits) => StatGroup::Region(digits.clamp(2, 6)),
+                    StatGroup::Category => StatGroup::Category,
+                };
+                stat_rows_of(&self.reader, filter, measures, from, to, Some(group)).await
             }
         }
     };

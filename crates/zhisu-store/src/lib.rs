@@ -23,7 +23,7 @@ pub use events::{
 };
 pub use reports::{NewReportFile, ReportFileMeta, ReportStore};
 pub use scans::{Alert, AlertFilter, CodeSet, JournalMark, NewScan, ScanStore};
-pub use statistics::{StatFilter, StatStore};
+pub use statistics::{StatFilter, StatGroup, StatStore};
 pub use sweeps::{
     ChangedRecord, NewSweep, RawPage, RawRecord, SweepRow, SweepRuleCount, SweepStore, SWEPT_KINDS,
 };

@@ -32,15 +32,25 @@ pub trait StatStore: Send + Sync {
         to: NaiveDate,
     ) -> StoreResult<Vec<MeasureRow>>;
 
-    /// As [`StatStore::stat_rows`] for places of regions (not an
-    /// enterprise's), summed by the first `digits` digits of the region
-    /// code (2: province, 4: city, 6: district) and tagged with them.
-    async fn stat_rows_by_region(
+    /// As [`StatStore::stat_rows`], summed by `group` too and tagged with
+    /// its value: the first digits of the region code (places of regions
+    /// only, not an enterprise's), or the product category.
+    async fn stat_rows_by(
         &self,
         filter: &StatFilter,
         measures: &[Measure],
         from: NaiveDate,
         to: NaiveDate,
-        digits: usize,
+        group: StatGroup,
     ) -> StoreResult<Vec<(String, MeasureRow)>>;
+}
+
+/// What rollup rows are summed by beside measure, day and detail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatGroup {
+    /// The first digits of the region code (2: province, 4: city, 6:
+    /// district).
+    Region(usize),
+    /// The product category ("" for what belongs to none).
+    Category,
 }

@@ -42,6 +42,11 @@ pub fn bars(name: &str, bars: &[(String, f64)]) -> String {
     drawn(chart::bars_svg(name, bars, Medium::Screen))
 }
 
+/// The parts of a figure as bars for a half-width panel.
+pub fn part_bars(name: &str, bars: &[(String, f64)]) -> String {
+    drawn(chart::bars_svg_wide(name, bars, 480.0, Medium::Screen))
+}
+
 /// An indicator by province as a tile map: (province prefix, value, shown).
 pub fn provinces(values: &[(String, f64, String)]) -> String {
     zhisu_print::tile_map::province_tiles_svg(values, Medium::Screen)

@@ -10,6 +10,7 @@ mod batch_steps;
 mod change_requests;
 mod channels;
 mod charts;
+mod csv;
 mod flow_lines;
 mod forms;
 mod i18n;
@@ -33,6 +34,7 @@ mod case_pages;
 mod finding_pages;
 mod review_pages;
 mod statistics_anomalies;
+mod statistics_composition;
 mod statistics_dashboard;
 mod statistics_market;
 mod statistics_pages;
@@ -532,6 +534,10 @@ pub fn router(state: WebState) -> Router {
             get(statistics_dashboard::series_csv),
         )
         .route("/statistics/market.csv", get(statistics_market::market_csv))
+        .route(
+            "/statistics/composition.csv",
+            get(statistics_composition::composition_csv),
+        )
         .route("/verification/queue", get(review_pages::queue))
         .route(
             "/verification/findings.csv",

@@ -4,7 +4,8 @@
 //! products; the platform for its administrators — and one indicator's
 //! trend by day, week or month as a chart drawn on the server, with its
 //! data table beside it, its anomalies flagged, and a CSV download; and
-//! where the goods sold went (`statistics_market.rs`).
+//! where the goods sold went (`statistics_market.rs`); what its figures
+//! are made of (`statistics_composition.rs`).
 
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -37,8 +38,8 @@ pub struct DashboardQuery {
     from: Option<String>,
     to: Option<String>,
     region: Option<String>,
-    category: Option<String>,
-    enterprise_id: Option<String>,
+    pub(crate) category: Option<String>,
+    pub(crate) enterprise_id: Option<String>,
     indicator: Option<String>,
     by: Option<String>,
 }
@@ -86,7 +87,7 @@ impl DashboardQuery {
         })
     }
 
-    fn indicator(&self) -> &str {
+    pub(crate) fn indicator(&self) -> &str {
         self.indicator
             .as_deref()
             .filter(|s| !s.is_empty())
@@ -492,6 +493,10 @@ async fn render(
         Some(_) => crate::statistics_market::section(state, principal, q, lang).await,
         None => None,
     };
+    let composition = match summary {
+        Some(_) => crate::statistics_composition::section(state, principal, q, lang).await,
+        None => None,
+    };
     state.render(
         page,
         "statistics.html",
@@ -513,6 +518,7 @@ async fn render(
             alert_chart => mix.as_ref().map(|m| m.0.clone()),
             alert_rows => mix.map(|m| m.1).unwrap_or_default(),
             market,
+            composition,
             kept => crate::statistics_reports::kept_list(state, lang, principal).await,
             report_error => report_error.as_ref().map(|r| r.error.clone()),
             report_period => report_error.as_ref().map(|r| r.period.clone()).unwrap_or_default(),

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use zhisu_domain::statistics::format::{change, region_list};
 use zhisu_service::{MarketFigure, MarketView};
 
+use crate::csv::cell;
 use crate::i18n::Lang;
 use crate::statistics_dashboard::DashboardQuery;
 use crate::{charts, SignedIn, WebState};
@@ -112,13 +113,6 @@ pub async fn market_csv(
     let m = match market {
         Ok(m) => m,
         Err(e) => return state.error_page(&page, e),
-    };
-    let cell = |s: &str| {
-        if s.contains([',', '"', '\n']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
     };
     let mut csv = String::from("\u{feff}");
     csv.push_str(lang.text("sm_csv_header"));

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::anomaly::{bands, bands_with_floor, counts_floor, Band};
 use super::period::{buckets, Grain, Period};
-use super::rollup::Measure;
+use super::rollup::{gaps_suffice, Measure};
 use super::seasonal;
 use super::Indicator;
 
@@ -30,16 +30,17 @@ pub fn measures_of(indicator: Indicator) -> Option<&'static [Measure]> {
     use Measure as M;
     Some(match indicator {
         Indicator::Scans => &[M::Scans],
-        Indicator::CodesScanned => &[M::CodeDays],
+        Indicator::CodesScanned => &[M::CodeGaps, M::CodeDays],
         Indicator::AlertsCounterfeit => &[M::AlertsCounterfeit],
         Indicator::AlertsDiversion => &[M::AlertsDiversion],
         Indicator::DiversionRate => &[M::AlertsDiversion, M::Scans],
         Indicator::CodesIssued => &[M::CodesIssued],
         Indicator::FirstScanRate => &[M::FirstScans, M::CodesIssued],
-        Indicator::BatchesActive => &[M::Batches],
+        Indicator::BatchesActive | Indicator::BatchesByStatus => &[M::Batches],
         Indicator::RecallsOpen => &[M::Recalls],
         Indicator::FeedbackOpen => &[M::Feedback],
         Indicator::Enterprises => &[M::Enterprises],
+        Indicator::Products => &[M::Products],
         Indicator::Sales => &[M::Sales],
         Indicator::FeedbackAnswerHours => &[M::FeedbackAnswered],
         Indicator::ActivationRate => &[M::Batches],
@@ -47,6 +48,24 @@ pub fn measures_of(indicator: Indicator) -> Option<&'static [Measure]> {
         Indicator::CaseDaysToClose => &[M::CasesClosed],
         _ => return None,
     })
+}
+
+/// What `indicators` read when the longest period a figure is computed
+/// over has `longest_days` days: the distinct codes scanned from the
+/// capped gaps when they suffice (`rollup::gaps_suffice`), from the exact
+/// previous days otherwise — never both (the gaps are the fast read).
+pub fn measures_for(indicator: Indicator, longest_days: i64) -> Vec<Measure> {
+    let skip = if gaps_suffice(longest_days) {
+        Measure::CodeDays
+    } else {
+        Measure::CodeGaps
+    };
+    measures_of(indicator)
+        .unwrap_or_default()
+        .iter()
+        .copied()
+        .filter(|m| *m != skip)
+        .collect()
 }
 
 /// Whether the indicator's flows are summed from the beginning, not from
@@ -89,6 +108,26 @@ impl Rows {
             .filter(|((_, _, detail), _)| keep(detail))
             .map(|(_, v)| *v)
             .sum()
+    }
+
+    /// A measure's value per detail: a stock's as at the period's end, a
+    /// flow's summed over the period; zeros left out.
+    pub fn per_detail(&self, measure: Measure, p: &Period) -> BTreeMap<String, i64> {
+        let from = if measure.is_stock() {
+            NaiveDate::MIN
+        } else {
+            p.from
+        };
+        let mut out: BTreeMap<String, i64> = BTreeMap::new();
+        for ((_, _, detail), v) in self
+            .by
+            .range((measure, from, String::new())..)
+            .take_while(|((m, day, _), _)| *m == measure && *day <= p.to)
+        {
+            *out.entry(detail.clone()).or_default() += v;
+        }
+        out.retain(|_, v| *v != 0);
+        out
     }
 
     fn flow(&self, measure: Measure, p: &Period) -> i64 {
@@ -148,12 +187,37 @@ impl Rows {
     }
 
     /// Distinct codes scanned in the period: each code's first scan day in
-    /// it is the one whose previous scan day is before it.
+    /// it is the one whose previous scan day is before it. From the exact
+    /// previous days when they were read ([`measures_for`]), else from the
+    /// capped gaps: a code-day on `d` with gap `g` counts when g > d − F
+    /// ("" is a gap longer than the cap, or none).
     fn codes_scanned(&self, p: &Period) -> i64 {
-        let from = p.from.to_string();
-        self.sum(Measure::CodeDays, Some(p.from), p.to, |prev| {
-            prev.is_empty() || prev < from.as_str()
-        })
+        let exact = (Measure::CodeDays, NaiveDate::MIN, String::new());
+        if self
+            .by
+            .range(exact..)
+            .next()
+            .is_some_and(|((m, _, _), _)| *m == Measure::CodeDays)
+        {
+            let from = p.from.to_string();
+            return self.sum(Measure::CodeDays, Some(p.from), p.to, |prev| {
+                prev.is_empty() || prev < from.as_str()
+            });
+        }
+        // (A period longer than the gaps keep reads the exact days — when
+        // none are there, nothing was scanned and the gaps are empty too.)
+        let lo = (Measure::CodeGaps, p.from, String::new());
+        self.by
+            .range(lo..)
+            .take_while(|((m, day, _), _)| *m == Measure::CodeGaps && *day <= p.to)
+            .filter(|((_, day, gap), _)| {
+                gap.is_empty()
+                    || gap
+                        .parse::<i64>()
+                        .is_ok_and(|g| g > (*day - p.from).num_days())
+            })
+            .map(|(_, v)| *v)
+            .sum()
     }
 }
 
@@ -184,9 +248,11 @@ pub fn value(indicator: Indicator, rows: &Rows, p: &Period) -> Option<f64> {
             1.0,
         ),
         Indicator::BatchesActive => count(rows.stock(M::Batches, "active", p.to)),
+        Indicator::BatchesByStatus => count(rows.sum(M::Batches, None, p.to, |_| true)),
         Indicator::RecallsOpen => count(rows.stock(M::Recalls, "open", p.to)),
         Indicator::FeedbackOpen => count(rows.stock(M::Feedback, "open", p.to)),
         Indicator::Enterprises => count(rows.sum(M::Enterprises, None, p.to, |_| true)),
+        Indicator::Products => count(rows.stock(M::Products, "filed", p.to)),
         Indicator::Sales => count(rows.flow(M::Sales, p)),
         Indicator::FeedbackAnswerHours => rows.median_detail(M::FeedbackAnswered, p),
         // Of the batches approved, those activated (a frozen one was).
@@ -375,7 +441,8 @@ mod tests {
         let quiet = Period::new(d("2025-01-01"), d("2025-01-31")).unwrap();
         assert_eq!(value(Indicator::DiversionRate, &rows, &quiet), None);
         assert_eq!(value(Indicator::Sales, &rows, &nov), Some(0.0));
-        assert_eq!(value(Indicator::Products, &rows, &nov), None);
+        assert_eq!(value(Indicator::Products, &rows, &nov), Some(0.0));
+        assert_eq!(value(Indicator::RecallReturnedShare, &rows, &nov), None);
     }
 
     #[test]
@@ -462,6 +529,66 @@ mod tests {
         assert_eq!(v("2026-10-01", "2026-10-31"), Some(1.0));
         assert_eq!(v("2026-10-01", "2026-11-02"), Some(2.0));
         assert_eq!(v("2026-11-21", "2026-11-30"), Some(0.0));
+    }
+
+    #[test]
+    fn the_capped_gaps_count_what_the_exact_days_count_up_to_32_days() {
+        use super::super::rollup::{code_deltas, Place};
+        // 300 codes, each scanned on a pseudo-random handful of 120 days
+        // with gaps short and long (a small LCG: the test is deterministic).
+        let start = d("2026-08-01");
+        let mut seed: u64 = 7;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let mut deltas = Vec::new();
+        for _ in 0..300 {
+            let mut days: Vec<i64> = (0..1 + next(6)).map(|_| next(120) as i64).collect();
+            days.sort_unstable();
+            days.dedup();
+            let days: Vec<(NaiveDate, u32)> = days
+                .into_iter()
+                .map(|x| (start + chrono::Duration::days(x), 1))
+                .collect();
+            code_deltas(&Place::default(), &days, None, &mut deltas);
+        }
+        let of = |measure: Measure| {
+            Rows::new(
+                deltas
+                    .iter()
+                    .filter(|x| x.measure == measure)
+                    .map(|x| MeasureRow {
+                        measure,
+                        day: x.day,
+                        detail: x.detail.clone(),
+                        value: x.value,
+                    }),
+            )
+        };
+        let (exact, gaps) = (of(Measure::CodeDays), of(Measure::CodeGaps));
+        let mut compared = 0;
+        for from in 0..120 {
+            for len in 1..=32 {
+                let f = start + chrono::Duration::days(from);
+                let p = Period::new(f, f + chrono::Duration::days(len - 1)).unwrap();
+                let want = exact.codes_scanned(&p);
+                assert_eq!(gaps.codes_scanned(&p), want, "{p:?}");
+                compared += (want > 0) as i32;
+            }
+        }
+        assert!(compared > 3000, "{compared}");
+        // Over 32 days the gaps alone would count a code twice.
+        assert_eq!(
+            measures_for(Indicator::CodesScanned, 32),
+            vec![Measure::CodeGaps]
+        );
+        assert_eq!(
+            measures_for(Indicator::CodesScanned, 33),
+            vec![Measure::CodeDays]
+        );
     }
 
     #[test]

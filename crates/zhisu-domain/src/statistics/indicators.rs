@@ -63,7 +63,8 @@ impl Indicator {
 
     /// What `GET /api/v1/statistics/summary` answers for a period (issue
     /// 18.6), in its order.
-    pub const SUMMARY: [Indicator; 16] = [
+    pub const SUMMARY: [Indicator; 17] = [
+        Indicator::Products,
         Indicator::CodesIssued,
         Indicator::Scans,
         Indicator::CodesScanned,

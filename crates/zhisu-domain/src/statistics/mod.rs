@@ -1,18 +1,21 @@
 //! Statistics (G10.2, P6.7, issue 18): the indicators regulators and
 //! manufacturers read, each defined once (`indicators.rs`, from
 //! `data/indicators.toml`); the rollups the write path keeps
-//! (`rollup.rs`); the period read over (`period.rs`); the figures and
+//! (`rollup.rs`, measured as `measure.rs` says); the period read over (`period.rs`); the figures and
 //! series computed from rollup rows (`compute.rs`); the robust band that
 //! flags a series' anomalies (`anomaly.rs`); figures as people read them
 //! (`format.rs`); the month or quarter a report covers
 //! (`report_period.rs`); the weekly rhythm a daily series is judged
-//! with (`seasonal.rs`); and where a seller's goods went (`market.rs`).
+//! with (`seasonal.rs`); where a seller's goods went (`market.rs`); and an indicator split by
+//! status, kind, level, scheme or category (`composition.rs`).
 
 pub mod anomaly;
+pub mod composition;
 pub mod compute;
 pub mod format;
 mod indicators;
 pub mod market;
+mod measure;
 pub mod period;
 pub mod report_period;
 pub mod rollup;

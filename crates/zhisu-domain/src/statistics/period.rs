@@ -134,6 +134,15 @@ impl Grain {
             .find(|g| g.as_str() == s)
     }
 
+    /// The most days one of its cuts spans (a month's 31).
+    pub fn longest_days(self) -> i64 {
+        match self {
+            Grain::Day => 1,
+            Grain::Week => 7,
+            Grain::Month => 31,
+        }
+    }
+
     /// As a query names it: `day`, `week`, `month`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -25,149 +25,9 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use crate::scan::AlertKind;
+pub use super::measure::Measure;
 use crate::verification::china_date;
 use crate::RecordKind;
-
-/// What a rollup row counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Measure {
-    /// Public scans (flow).
-    Scans,
-    /// A code's first scan on a day; detail: its previous scan day or "".
-    CodeDays,
-    /// A code's first scan ever (read from the beginning: the first-scan
-    /// rate's numerator).
-    FirstScans,
-    AlertsCounterfeit,
-    AlertsDiversion,
-    /// Batches by status (stock changes); detail: the status.
-    Batches,
-    /// Codes of batches activated (flow); detail: `level/scheme`.
-    CodesIssued,
-    /// Recalls by status (stock changes).
-    Recalls,
-    /// Feedback by status (stock changes).
-    Feedback,
-    /// Enterprises registered, by kind (stock changes).
-    Enterprises,
-    /// Quantities sold (flow, by the day of sale); detail: the buyer's
-    /// province (two digits; "" off the platform).
-    Sales,
-    /// The same by buyer (detail: its enterprise ID, "" off the
-    /// platform), kept per enterprise only ([`Measure::per_enterprise_only`]).
-    SalesByBuyer,
-    /// Feedback answered (flow, on the day of its first answer); detail:
-    /// the whole hours from its sending to that answer, so the period's
-    /// median is exact to the hour.
-    FeedbackAnswered,
-    /// Disposal cases by status (stock changes).
-    Cases,
-    /// Cases closed (flow, on the day of closing); detail: the calendar
-    /// days (Beijing time) from opening to closing.
-    CasesClosed,
-}
-
-impl Measure {
-    pub const ALL: [Measure; 15] = [
-        Measure::Scans,
-        Measure::CodeDays,
-        Measure::FirstScans,
-        Measure::AlertsCounterfeit,
-        Measure::AlertsDiversion,
-        Measure::Batches,
-        Measure::CodesIssued,
-        Measure::Recalls,
-        Measure::Feedback,
-        Measure::Enterprises,
-        Measure::Sales,
-        Measure::SalesByBuyer,
-        Measure::FeedbackAnswered,
-        Measure::Cases,
-        Measure::CasesClosed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Measure::Scans => "scans",
-            Measure::CodeDays => "code_days",
-            Measure::FirstScans => "first_scans",
-            Measure::AlertsCounterfeit => "alerts_counterfeit",
-            Measure::AlertsDiversion => "alerts_diversion",
-            Measure::Batches => "batches",
-            Measure::CodesIssued => "codes_issued",
-            Measure::Recalls => "recalls",
-            Measure::Feedback => "feedback",
-            Measure::Enterprises => "enterprises",
-            Measure::Sales => "sales",
-            Measure::SalesByBuyer => "sales_by_buyer",
-            Measure::FeedbackAnswered => "feedback_answered",
-            Measure::Cases => "cases",
-            Measure::CasesClosed => "cases_closed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Measure> {
-        Measure::ALL.into_iter().find(|m| m.as_str() == s)
-    }
-
-    /// Kept as changes of a stock (summed from the first day), not as a
-    /// flow (summed over the period).
-    pub fn is_stock(self) -> bool {
-        matches!(
-            self,
-            Measure::Batches
-                | Measure::Recalls
-                | Measure::Feedback
-                | Measure::Enterprises
-                | Measure::Cases
-        )
-    }
-
-    /// Kept in the by-enterprise rollup only: its detail has too many
-    /// values to sum over a region's enterprises.
-    pub fn per_enterprise_only(self) -> bool {
-        matches!(self, Measure::SalesByBuyer)
-    }
-
-    /// The kinds of alert a measure counts (the records behind its figure).
-    pub fn alert_kinds(self) -> Vec<AlertKind> {
-        // Every kind of `AlertKind` (keep in step with it and `of_alert`).
-        [
-            AlertKind::TooManyScans,
-            AlertKind::ImpossibleTravel,
-            AlertKind::Diversion,
-            AlertKind::Guessing,
-        ]
-        .into_iter()
-        .filter(|k| Measure::of_alert(*k) == Some(self))
-        .collect()
-    }
-
-    /// The alerts counted: too many scans and impossible travel are
-    /// suspected counterfeits; guessing (someone trying codes) is neither.
-    pub fn of_alert(kind: AlertKind) -> Option<Measure> {
-        match kind {
-            AlertKind::TooManyScans | AlertKind::ImpossibleTravel => {
-                Some(Measure::AlertsCounterfeit)
-            }
-            AlertKind::Diversion => Some(Measure::AlertsDiversion),
-            AlertKind::Guessing => None,
-        }
-    }
-
-    /// The stock measure a record kind's status changes feed.
-    pub fn of_kind(kind: RecordKind) -> Option<Measure> {
-        match kind {
-            RecordKind::Batch => Some(Measure::Batches),
-            RecordKind::Recall => Some(Measure::Recalls),
-            RecordKind::Feedback => Some(Measure::Feedback),
-            RecordKind::Enterprise => Some(Measure::Enterprises),
-            RecordKind::Case => Some(Measure::Cases),
-            _ => None,
-        }
-    }
-}
 
 /// Where a rollup row belongs: an enterprise (0 for none, as for a scan
 /// of an unknown code), and the region and product category it was
@@ -275,9 +135,38 @@ pub fn code_deltas(
             detail: last.map(|l| l.to_string()).unwrap_or_default(),
             value: 1,
         });
+        out.push(StatDelta {
+            measure: Measure::CodeGaps,
+            day: *day,
+            place: place.clone(),
+            detail: gap_detail(last, *day),
+            value: 1,
+        });
         last = Some(*day);
     }
     last
+}
+
+/// The longest gap between a code's scan days that `CodeGaps` keeps
+/// exactly; longer ones are one detail.
+pub const GAP_CAP: i64 = 31;
+
+/// A code-day's detail in `CodeGaps`: the days since the code's previous
+/// scan day, or "" when that is more than [`GAP_CAP`] days back or none.
+pub fn gap_detail(previous: Option<NaiveDate>, day: NaiveDate) -> String {
+    match previous.map(|p| (day - p).num_days()) {
+        Some(gap) if gap <= GAP_CAP => gap.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Whether the distinct codes scanned over a period of `days` days can be
+/// read from `CodeGaps`. A code-day on `d` counts in [F, T] when its
+/// previous day is before F, that is when its gap exceeds d − F; d − F is
+/// at most `days` − 1, so every gap over [`GAP_CAP`] counts as long as
+/// `days` − 1 ≤ GAP_CAP.
+pub fn gaps_suffice(days: i64) -> bool {
+    days <= GAP_CAP + 1
 }
 
 /// A record's state as the rollups see it: its status (the record's tag)
@@ -286,6 +175,16 @@ pub fn code_deltas(
 pub struct Facet {
     pub tag: String,
     pub place: Place,
+}
+
+/// A product's status as the rollups keep it: `paused` while its
+/// reporting is paused (P5.3.3.2), else `filed`.
+pub fn product_status(body: &serde_json::Value) -> &'static str {
+    if body["paused"].as_bool() == Some(true) {
+        "paused"
+    } else {
+        "filed"
+    }
 }
 
 /// The codes a batch issues when it is activated (`codes_issued`): its
@@ -496,6 +395,7 @@ pub fn day_of(at: &str) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scan::AlertKind;
 
     #[test]
     fn the_alerts_behind_a_measure_are_the_kinds_it_counts() {
@@ -574,6 +474,26 @@ mod tests {
     }
 
     #[test]
+    fn a_code_gap_is_the_days_since_the_previous_scan_capped() {
+        let mut out = Vec::new();
+        let days = [
+            (d("2026-11-01"), 1),
+            (d("2026-11-03"), 1),
+            (d("2026-12-04"), 1),
+            (d("2027-01-05"), 1),
+        ];
+        code_deltas(&place(7), &days, None, &mut out);
+        let gaps: Vec<&str> = out
+            .iter()
+            .filter(|x| x.measure == Measure::CodeGaps)
+            .map(|x| x.detail.as_str())
+            .collect();
+        // None before; 2 days; 31 days (the cap, kept); 32 days (over it).
+        assert_eq!(gaps, vec!["", "2", "31", ""]);
+        assert!(gaps_suffice(32) && !gaps_suffice(33));
+    }
+
+    #[test]
     fn a_replayed_older_scan_adds_no_code_day() {
         let mut out = Vec::new();
         let last = code_deltas(
@@ -638,7 +558,36 @@ mod tests {
             codes
         )
         .is_empty());
-        assert!(record_deltas(RecordKind::Product, None, &facet("wire"), day, None).is_empty());
+    }
+
+    #[test]
+    fn a_product_is_counted_in_its_category_and_moves_when_paused_or_recategorised() {
+        let day = d("2026-11-02");
+        let at = |status: &str, category: &str| Facet {
+            tag: status.into(),
+            place: Place {
+                category: category.into(),
+                ..place(7)
+            },
+        };
+        let paused = serde_json::json!({"paused": true});
+        assert_eq!(product_status(&paused), "paused");
+        assert_eq!(product_status(&serde_json::json!({})), "filed");
+        let filed = record_deltas(RecordKind::Product, None, &at("filed", "wire"), day, None);
+        assert_eq!(filed.len(), 1);
+        assert_eq!((filed[0].measure, filed[0].value), (Measure::Products, 1));
+        let moved = record_deltas(
+            RecordKind::Product,
+            Some(&at("filed", "wire")),
+            &at("paused", "e-bike"),
+            day,
+            None,
+        );
+        let got: Vec<(&str, &str, i64)> = moved
+            .iter()
+            .map(|x| (x.place.category.as_str(), x.detail.as_str(), x.value))
+            .collect();
+        assert_eq!(got, vec![("wire", "filed", -1), ("e-bike", "paused", 1)]);
     }
 
     #[test]

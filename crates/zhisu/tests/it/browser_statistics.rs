@@ -258,6 +258,36 @@ async fn the_dashboard_shows_each_reader_its_figures_trend_and_table() {
     );
     assert!(csv.contains("省份,广东省,2,0"), "{csv}");
 
+    // 构成 (18.1): the maker's batches by status and codes issued by trace
+    // level, each as bars with its table; no enterprises by kind for one
+    // enterprise; the CSV holds every split.
+    let comp = &html[html.find("id=\"composition\"").expect("构成")..];
+    let part = |id: &str| {
+        let at = comp
+            .find(&format!("id=\"composition-{id}\""))
+            .unwrap_or_else(|| panic!("no {id}"));
+        comp[at..at + comp[at..].find("</section>").unwrap()].to_string()
+    };
+    let status = part("batches_by_status-status");
+    assert!(
+        status.contains("<svg")
+            && status.contains("批次数（按状态） · 按状态")
+            && status.contains(">已激活<"),
+        "{status}"
+    );
+    assert!(part("codes_issued-level").contains(">一物一码<"));
+    assert!(!comp.contains("composition-enterprises-enterprise_kind"));
+    let r = own
+        .get(app.url("/statistics/composition.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let csv = r.text().await.unwrap();
+    assert!(csv.starts_with("\u{feff}指标,细分,项目,数值\r\n"), "{csv}");
+    assert!(csv.contains("批次数（按状态）,按状态,已激活,"), "{csv}");
+    assert!(csv.contains("赋码数,按追溯层级,一物一码,"), "{csv}");
+
     let Some(driver) = Driver::start().await else {
         return;
     };
@@ -275,6 +305,19 @@ async fn the_dashboard_shows_each_reader_its_figures_trend_and_table() {
         "the bars name Shenzhen"
     );
     driver.screenshot("statistics-dashboard.png").await;
+    // The province's 构成: enterprises by kind among the splits, drawn.
+    driver.goto(&app.url("/statistics#composition")).await;
+    let html = driver
+        .wait_for("构成", |_, html| html.contains("id=\"composition\""))
+        .await;
+    let kinds = &html[html
+        .find("id=\"composition-enterprises-enterprise_kind\"")
+        .expect("enterprises by kind")..];
+    assert!(
+        kinds.contains("<svg") && kinds.contains(">生产单位<"),
+        "{kinds}"
+    );
+    driver.screenshot("statistics-composition.png").await;
 
     // A report for a month that does not exist: said on the page, by name.
     driver

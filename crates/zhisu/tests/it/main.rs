@@ -62,6 +62,7 @@ mod sm_crypto;
 mod statistics;
 mod statistics_anomalies;
 mod statistics_market;
+mod statistics_raw;
 mod statistics_reports;
 mod statistics_rollups;
 mod statistics_schedule;

@@ -73,6 +73,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/statistics/series"),
     ("get", "/api/v1/statistics/market"),
     ("get", "/api/v1/statistics/breakdown"),
+    ("get", "/api/v1/statistics/composition"),
     ("get", "/api/v1/statistics/report"),
     ("get", "/api/v1/statistics/anomalies"),
     ("get", "/api/v1/statistics/reports"),

@@ -5,331 +5,20 @@
 //! and for periods before, across and at the end of generated data; and
 //! bad periods, indicators and places are refused naming the field.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 use zhisu_domain::scan::AlertKind;
-use zhisu_domain::verification::china_date;
 use zhisu_domain::Role;
 use zhisu_store::{Alert, NewScan};
 
 use crate::scan::active_batch_of;
+use crate::statistics_raw::{
+    raw, recount, recount_parts, recount_rates, split, today_in_china, At, Dice, Sees,
+};
 use crate::store::open_store;
 use crate::support::{gas_stove_json, EngineKind, TestApp};
-
-/// Where a raw row belongs: enterprise, region, category.
-#[derive(Clone, Debug, Default)]
-struct At {
-    enterprise: i64,
-    region: String,
-    category: String,
-}
-
-/// A record's statuses, in order: (day written, status).
-type Steps = Vec<(NaiveDate, String)>;
-/// A record's kind, place and bodies in version order.
-type Versions = (String, At, Vec<(NaiveDate, Value)>);
-
-/// A reader's view of the raw rows: which places it sees.
-type Sees = Box<dyn Fn(&At) -> bool>;
-
-struct Raw {
-    /// (code, day, place)
-    scans: Vec<(String, NaiveDate, At)>,
-    /// (measure, day, place)
-    alerts: Vec<(&'static str, NaiveDate, At)>,
-    /// Per record of a stock kind: (kind, place, [(day, status)] in order).
-    histories: Vec<(String, At, Steps)>,
-    /// (day activated, codes, place)
-    issued: Vec<(NaiveDate, i64, At)>,
-    /// (day registered, place)
-    enterprises: Vec<(NaiveDate, At)>,
-    /// Sale lines: (day of sale, quantity, the seller's place)
-    sales: Vec<(NaiveDate, i64, At)>,
-    /// Feedback's first answers: (day answered, whole hours waited, place)
-    answers: Vec<(NaiveDate, i64, At)>,
-}
-
-fn today_in_china() -> NaiveDate {
-    zhisu_service::today_in_shanghai()
-}
-
-fn split(line: &str, n: usize) -> Vec<String> {
-    line.splitn(n, '|').map(str::to_string).collect()
-}
-
-async fn raw(app: &TestApp) -> Raw {
-    let place = |e: &str, r: &str, c: &str| At {
-        enterprise: e.parse().unwrap_or(0),
-        region: r.to_string(),
-        category: c.to_string(),
-    };
-    let mut scans = Vec::new();
-    for line in app
-        .strings(
-            "select s.code || '|' || s.at || '|' || coalesce(cast(p.enterprise_id as text), '') || '|' \
-             || coalesce(p.region_code, '') || '|' || coalesce(p.tag, '') \
-             from scans s left join records p on p.id = s.product_id",
-        )
-        .await
-    {
-        let f = split(&line, 5);
-        scans.push((f[0].clone(), china_date(&f[1]).unwrap(), place(&f[2], &f[3], &f[4])));
-    }
-    let mut alerts = Vec::new();
-    for line in app
-        .strings(
-            "select a.kind || '|' || a.at || '|' || cast(a.enterprise_id as text) || '|' || a.region_code || '|' \
-             || coalesce(p.tag, '') from alerts a left join records p on p.id = a.product_id",
-        )
-        .await
-    {
-        let f = split(&line, 5);
-        let measure = match f[0].as_str() {
-            "diversion" => "alerts_diversion",
-            "guessing" => continue,
-            _ => "alerts_counterfeit",
-        };
-        alerts.push((measure, china_date(&f[1]).unwrap(), place(&f[2], &f[3], &f[4])));
-    }
-    // Products: level and category.
-    let mut products: HashMap<i64, Value> = HashMap::new();
-    for line in app
-        .strings(
-            "select cast(r.id as text) || '|' || v.body from records r \
-             join record_versions v on v.record_id = r.id and v.version = r.version where r.kind = 'product'",
-        )
-        .await
-    {
-        let f = split(&line, 2);
-        products.insert(f[0].parse().unwrap(), serde_json::from_str(&f[1]).unwrap());
-    }
-    let mut versions: HashMap<i64, Versions> = HashMap::new();
-    for line in app
-        .strings(
-            "select cast(r.id as text) || '|' || r.kind || '|' || cast(r.enterprise_id as text) || '|' || r.region_code \
-             || '|' || coalesce(p.tag, '') || '|' || cast(v.version as text) || '|' || v.created_at || '|' || v.body \
-             from records r join record_versions v on v.record_id = r.id left join records p on p.id = r.parent_id \
-             where r.kind in ('batch', 'recall', 'feedback') order by r.id, v.version",
-        )
-        .await
-    {
-        let f = split(&line, 8);
-        let entry = versions
-            .entry(f[0].parse().unwrap())
-            .or_insert_with(|| (f[1].clone(), place(&f[2], &f[3], &f[4]), Vec::new()));
-        entry.2.push((china_date(&f[6]).unwrap(), serde_json::from_str(&f[7]).unwrap()));
-    }
-    let mut histories = Vec::new();
-    let mut issued = Vec::new();
-    // When each feedback was sent: its record's first time.
-    let sent_at: HashMap<i64, String> = app
-        .strings(
-            "select cast(id as text) || '|' || created_at from records where kind = 'feedback'",
-        )
-        .await
-        .iter()
-        .map(|l| {
-            let f = split(l, 2);
-            (f[0].parse().unwrap(), f[1].clone())
-        })
-        .collect();
-    let mut answers = Vec::new();
-    for (id, (kind, at, list)) in versions {
-        let mut last: Option<String> = None;
-        let mut steps = Vec::new();
-        for (day, body) in list {
-            let status = body["status"].as_str().unwrap().to_string();
-            if kind == "batch"
-                && status == "active"
-                && !matches!(last.as_deref(), Some("active" | "frozen"))
-            {
-                let product = &products[&body["product_id"].as_i64().unwrap()];
-                let n = match product["trace_level"].as_str().unwrap() {
-                    "per-item" | "multi-code" => body["quantity"].as_i64().unwrap(),
-                    _ => 1,
-                };
-                issued.push((day, n, at.clone()));
-            }
-            // Feedback's first answer: the hours it waited, on its day.
-            if kind == "feedback" && last.as_deref() == Some("open") && status != "open" {
-                let sent = chrono::DateTime::parse_from_rfc3339(&sent_at[&id]).unwrap();
-                let answered =
-                    chrono::DateTime::parse_from_rfc3339(body["answered_at"].as_str().unwrap())
-                        .unwrap();
-                answers.push((day, (answered - sent).num_hours(), at.clone()));
-            }
-            last = Some(status.clone());
-            steps.push((day, status));
-        }
-        histories.push((kind, at, steps));
-    }
-    let mut enterprises = Vec::new();
-    for line in app
-        .strings(
-            "select cast(id as text) || '|' || region_code || '|' || created_at from records where kind = 'enterprise'",
-        )
-        .await
-    {
-        let f = split(&line, 3);
-        enterprises.push((china_date(&f[2]).unwrap(), place(&f[0], &f[1], "")));
-    }
-    let mut sales = Vec::new();
-    for line in app
-        .strings(
-            "select f.at || '|' || cast(f.quantity as text) || '|' || cast(f.from_id as text) || '|' || r.region_code \
-             || '|' || coalesce(p.tag, '') from flow_lines f join records r on r.id = f.flow_id \
-             join records b on b.id = f.batch_id left join records p on p.id = b.parent_id where f.kind = 'sale'",
-        )
-        .await
-    {
-        let f = split(&line, 5);
-        sales.push((china_date(&f[0]).unwrap(), f[1].parse().unwrap(), place(&f[2], &f[3], &f[4])));
-    }
-    Raw {
-        scans,
-        alerts,
-        histories,
-        issued,
-        enterprises,
-        sales,
-        answers,
-    }
-}
-
-/// The summary's figures recounted from the raw rows over `from..=to`.
-fn recount(raw: &Raw, sees: &Sees, from: NaiveDate, to: NaiveDate) -> HashMap<&'static str, i64> {
-    let inside = |d: &NaiveDate| from <= *d && *d <= to;
-    let mut out = HashMap::new();
-    let scans: Vec<_> = raw
-        .scans
-        .iter()
-        .filter(|(_, d, at)| inside(d) && sees(at))
-        .collect();
-    out.insert("scans", scans.len() as i64);
-    let codes: BTreeSet<&str> = scans.iter().map(|(c, _, _)| c.as_str()).collect();
-    out.insert("codes_scanned", codes.len() as i64);
-    for measure in ["alerts_counterfeit", "alerts_diversion"] {
-        let n = raw
-            .alerts
-            .iter()
-            .filter(|(m, d, at)| *m == measure && inside(d) && sees(at))
-            .count();
-        out.insert(measure, n as i64);
-    }
-    let issued: i64 = raw
-        .issued
-        .iter()
-        .filter(|(d, _, at)| inside(d) && sees(at))
-        .map(|(_, n, _)| n)
-        .sum();
-    out.insert("codes_issued", issued);
-    let sold: i64 = raw
-        .sales
-        .iter()
-        .filter(|(d, _, at)| inside(d) && sees(at))
-        .map(|(_, n, _)| n)
-        .sum();
-    out.insert("sales", sold);
-    let enterprises = raw
-        .enterprises
-        .iter()
-        .filter(|(d, at)| *d <= to && sees(at))
-        .count();
-    out.insert("enterprises", enterprises as i64);
-    for (id, kind, status) in [
-        ("batches_active", "batch", "active"),
-        ("recalls_open", "recall", "open"),
-        ("feedback_open", "feedback", "open"),
-    ] {
-        let n = raw
-            .histories
-            .iter()
-            .filter(|(k, at, _)| k == kind && sees(at))
-            .filter(|(_, _, steps)| {
-                steps
-                    .iter()
-                    .rfind(|(d, _)| *d <= to)
-                    .map(|(_, s)| s.as_str())
-                    == Some(status)
-            })
-            .count();
-        out.insert(id, n as i64);
-    }
-    out
-}
-
-/// The summary's rates recounted: diversion alerts per 10,000 scans in the
-/// period (the monthly 窜货率), and the share of the codes issued up to
-/// its end that were scanned up to its end (None with nothing to divide
-/// by).
-fn recount_rates(
-    raw: &Raw,
-    sees: &Sees,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> [(&'static str, Option<f64>); 4] {
-    let counts = recount(raw, sees, from, to);
-    let diversion = (counts["scans"] > 0)
-        .then(|| counts["alerts_diversion"] as f64 * 10_000.0 / counts["scans"] as f64);
-    let ever: BTreeSet<&str> = raw
-        .scans
-        .iter()
-        .filter(|(_, d, at)| *d <= to && sees(at))
-        .map(|(c, _, _)| c.as_str())
-        .collect();
-    let issued: i64 = raw
-        .issued
-        .iter()
-        .filter(|(d, _, at)| *d <= to && sees(at))
-        .map(|(_, n, _)| n)
-        .sum();
-    let first_scan = (issued > 0).then(|| ever.len() as f64 / issued as f64);
-    // The median of the whole hours the period's first answers waited.
-    let mut hours: Vec<i64> = raw
-        .answers
-        .iter()
-        .filter(|(d, _, at)| from <= *d && *d <= to && sees(at))
-        .map(|(_, h, _)| *h)
-        .collect();
-    hours.sort_unstable();
-    let median = (!hours.is_empty()).then(|| {
-        let n = hours.len();
-        (hours[(n - 1) / 2] + hours[n / 2]) as f64 / 2.0
-    });
-    // Of the batches approved by the end, those put to use by then.
-    let status_at_end = |k: &str| {
-        raw.histories
-            .iter()
-            .filter(|(kind, at, _)| kind == "batch" && sees(at))
-            .filter_map(|(_, _, steps)| steps.iter().rfind(|(d, _)| *d <= to))
-            .filter(|(_, s)| s == k)
-            .count() as i64
-    };
-    let used = status_at_end("active") + status_at_end("frozen");
-    let approved = status_at_end("approved");
-    let activation = (used + approved > 0).then(|| used as f64 / (used + approved) as f64);
-    [
-        ("diversion_rate", diversion),
-        ("first_scan_rate", first_scan),
-        ("feedback_answer_hours", median),
-        ("activation_rate", activation),
-    ]
-}
-
-/// A deterministic stream of numbers (no crate needed for a test's dice).
-struct Dice(u64);
-
-impl Dice {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
-}
 
 fn figure(summary: &Value, id: &str, which: &str) -> i64 {
     let f = summary["figures"]
@@ -381,6 +70,17 @@ async fn every_summary_indicator_equals_its_recount_from_the_raw_rows() {
             &json!({}),
         )
         .await;
+        // A product paused (P5.3.3.2): still filed, no longer counted.
+        let (_, listed) = app.get(&k3, "/api/v1/products?limit=1").await;
+        let paused = listed["items"][0]["id"].as_i64().unwrap();
+        let (status, body) = app
+            .patch(
+                &k3,
+                &format!("/api/v1/products/{paused}"),
+                &json!({"paused": true}),
+            )
+            .await;
+        assert_eq!(status, 200, "{engine}: {body}");
         // A recall by the province, and a consumer's feedback.
         let (_, batch_view) = app
             .get(&k1, &format!("/api/v1/batches/{}", batches[0]))
@@ -568,6 +268,10 @@ async fn every_summary_indicator_equals_its_recount_from_the_raw_rows() {
             (today - Duration::days(10), today - Duration::days(3)),
             (today, today),
             (today - Duration::days(90), today - Duration::days(50)),
+            // The longest period read from the capped gaps (32 days), and
+            // the shortest read from the exact days.
+            (today - Duration::days(31), today),
+            (today - Duration::days(32), today),
         ];
         for (who, key, filter, sees) in &readers {
             for (from, to) in periods {
@@ -615,6 +319,7 @@ async fn every_summary_indicator_equals_its_recount_from_the_raw_rows() {
         // Something was counted, or the equalities above prove little.
         let all = recount(&raw, &readers[0].3, today - Duration::days(41), today);
         for id in [
+            "products",
             "scans",
             "codes_scanned",
             "alerts_counterfeit",
@@ -670,6 +375,56 @@ async fn every_summary_indicator_equals_its_recount_from_the_raw_rows() {
                 );
             }
         }
+        // What the figures are made of (18.1): each part recounted, for
+        // every reader.
+        for (who, key, filter, sees) in &readers {
+            for (id, by) in [
+                ("scans", "category"),
+                ("codes_scanned", "category"),
+                ("batches_active", "category"),
+                ("batches_by_status", "status"),
+                ("codes_issued", "level"),
+                ("codes_issued", "scheme"),
+                ("enterprises", "enterprise_kind"),
+            ] {
+                let (status, c) = app
+                    .get(key, &format!("/api/v1/statistics/composition?indicator={id}&by={by}&from={from}&to={to}{filter}"))
+                    .await;
+                assert_eq!(status, 200, "{engine} {who} {id} {by}: {c}");
+                let got: BTreeMap<String, i64> = c["parts"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| {
+                        (
+                            p["key"].as_str().unwrap().to_string(),
+                            p["value"].as_i64().unwrap(),
+                        )
+                    })
+                    .collect();
+                let want = recount_parts(&raw, &**sees, id, by, from, to);
+                assert_eq!(got, want, "{engine} {who} {id} by {by}");
+                assert!(
+                    c["parts"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .all(|p| !p["label_zh"].as_str().unwrap().is_empty()),
+                    "{engine} {who}: every part is named: {c}"
+                );
+                // The platform's view has parts in each, or the equality
+                // above proves little (per-item and per-batch codes, scans
+                // of known and unknown codes).
+                if *who == "admin" {
+                    let least = if matches!(by, "category" | "level") && id != "batches_active" {
+                        2
+                    } else {
+                        1
+                    };
+                    assert!(got.len() >= least, "{engine} {id} by {by}: {got:?}");
+                }
+            }
+        }
         let (status, _) = app
             .get(&k1, "/api/v1/statistics/breakdown?indicator=scans")
             .await;
@@ -718,6 +473,7 @@ async fn bad_periods_indicators_and_places_are_refused_naming_the_field() {
     let before = app.counts().await;
     let summary = "/api/v1/statistics/summary";
     let series = "/api/v1/statistics/series?indicator=scans";
+    let composition = "/api/v1/statistics/composition";
     for (key, path, status, field) in [
         (
             &sz,
@@ -753,12 +509,43 @@ async fn bad_periods_indicators_and_places_are_refused_naming_the_field() {
         ),
         (
             &sz,
-            "/api/v1/statistics/series?indicator=products".to_string(),
+            "/api/v1/statistics/series?indicator=recall_returned_share".to_string(),
             422,
             "indicator",
         ),
         (&sz, format!("{series}&by=year"), 422, "by"),
         (&sz, format!("{series}&k=0"), 422, "k"),
+        // A split the indicator has not, or none at all.
+        (
+            &sz,
+            format!("{composition}?indicator=scans&by=status"),
+            422,
+            "by",
+        ),
+        (
+            &sz,
+            format!("{composition}?indicator=scans&by=region"),
+            422,
+            "by",
+        ),
+        (
+            &sz,
+            format!("{composition}?indicator=codes_issued&by=levels"),
+            422,
+            "by",
+        ),
+        (
+            &sz,
+            format!("{composition}?indicator=nope&by=category"),
+            422,
+            "indicator",
+        ),
+        (
+            &sz,
+            format!("{composition}?indicator=scans&by=category&from=2026-11-02&to=2026-11-01"),
+            422,
+            "from",
+        ),
     ] {
         let (got, problem) = app.get(key, &path).await;
         assert_eq!(got, status, "{path}: {problem}");
@@ -779,6 +566,14 @@ async fn bad_periods_indicators_and_places_are_refused_naming_the_field() {
         (&sz, format!("{summary}?enterprise_id={other}")),
         (&maker, format!("{summary}?enterprise_id={other}")),
         (&sz, format!("{summary}?enterprise_id=999999")),
+        (
+            &sz,
+            format!("{composition}?indicator=scans&by=category&region=110000"),
+        ),
+        (
+            &maker,
+            format!("{composition}?indicator=scans&by=category&enterprise_id={other}"),
+        ),
     ] {
         let (got, problem) = app.get(key, &path).await;
         assert_eq!(got, 404, "{path}: {problem}");
@@ -786,6 +581,13 @@ async fn bad_periods_indicators_and_places_are_refused_naming_the_field() {
     // An unknown parameter is a malformed request; without a key, 401.
     let (got, problem) = app.get(&sz, &format!("{summary}?form=2026-11-01")).await;
     assert_eq!(got, 400, "{problem}");
+    let (got, problem) = app
+        .get(&sz, &format!("{composition}?indicator=scans"))
+        .await;
+    assert_eq!(
+        got, 400,
+        "a composition names what it is split by: {problem}"
+    );
     let r = app.client.get(app.url(summary)).send().await.unwrap();
     assert_eq!(r.status(), 401);
     assert_eq!(
@@ -831,15 +633,16 @@ async fn a_move_takes_the_stock_along_and_leaves_the_flows_where_they_happened()
                     .await;
                 assert_eq!(status, 200, "{s}");
                 (
+                    figure(&s, "products", "value"),
                     figure(&s, "batches_active", "value"),
                     figure(&s, "scans", "value"),
                 )
             }
         };
-        assert_eq!(figures("region=440300".into()).await, (1, 5), "{engine}");
-        assert_eq!(figures("region=440100".into()).await, (0, 0), "{engine}");
+        assert_eq!(figures("region=440300".into()).await, (1, 1, 5), "{engine}");
+        assert_eq!(figures("region=440100".into()).await, (0, 0, 0), "{engine}");
 
-        // The maker moves to Guangzhou: its active batch is overseen there
+        // The maker moves to Guangzhou: its product and active batch are overseen there
         // from now on; the scans stay where they happened.
         let (status, moved) = app
             .patch(
@@ -849,15 +652,15 @@ async fn a_move_takes_the_stock_along_and_leaves_the_flows_where_they_happened()
             )
             .await;
         assert_eq!(status, 200, "{engine}: {moved}");
-        assert_eq!(figures("region=440300".into()).await, (0, 5), "{engine}");
-        assert_eq!(figures("region=440100".into()).await, (1, 0), "{engine}");
+        assert_eq!(figures("region=440300".into()).await, (0, 0, 5), "{engine}");
+        assert_eq!(figures("region=440100".into()).await, (1, 1, 0), "{engine}");
         assert_eq!(
             figures(String::new()).await,
-            (1, 5),
+            (1, 1, 5),
             "{engine}: the province's totals keep"
         );
 
-        // The product changes category: its batch goes along.
+        // The product changes category: it and its batch go along.
         let (status, changed) = app
             .patch(
                 &maker,
@@ -868,9 +671,40 @@ async fn a_move_takes_the_stock_along_and_leaves_the_flows_where_they_happened()
         assert_eq!(status, 200, "{engine}: {changed}");
         assert_eq!(
             figures("category=gas-appliance".into()).await,
-            (0, 5),
+            (0, 0, 5),
             "{engine}"
         );
-        assert_eq!(figures("category=e-bike".into()).await, (1, 0), "{engine}");
+        assert_eq!(
+            figures("category=e-bike".into()).await,
+            (1, 1, 0),
+            "{engine}"
+        );
+
+        // Paused (P5.3.3.2): no longer among the products filed.
+        let (status, paused) = app
+            .patch(
+                &maker,
+                &format!("/api/v1/products/{product_id}"),
+                &json!({"paused": true}),
+            )
+            .await;
+        assert_eq!(status, 200, "{engine}: {paused}");
+        assert_eq!(
+            figures("category=e-bike".into()).await,
+            (0, 1, 0),
+            "{engine}"
+        );
+        let (status, c) = app
+            .get(
+                &gd,
+                "/api/v1/statistics/composition?indicator=products&by=category",
+            )
+            .await;
+        assert_eq!(status, 200, "{c}");
+        assert_eq!(
+            c["parts"],
+            json!([]),
+            "{engine}: a paused product is in no category's count"
+        );
     }
 }

@@ -1,10 +1,10 @@
 //! An upgraded deployment's statistics (issue 18, migrations 0028, 0030,
-//! 0031–0034): a
+//! 0031–0036): a
 //! SQLite file written by the migrations before statistics, with records,
 //! alerts and scans in it, is opened by this version; the rollups then
 //! count what was stored before — batches, feedback and codes issued on the
 //! day they were filed, alerts and folded scans on their days, each code's
-//! days with the day before, sales on their days with their buyers,
+//! days with the day before and the gap to it, sales on their days with their buyers,
 //! feedback answered with the hours it waited — and
 //! leave scans not yet folded to the fold.
 
@@ -192,6 +192,10 @@ async fn upgrade(engine: EngineKind) {
         ("code_days", "2026-11-01".to_string(), "", 1),
         ("code_days", "2026-11-03".to_string(), "", 1),
         ("code_days", "2026-11-03".to_string(), "2026-11-01", 1),
+        // The same with the gap in days (migration 0035).
+        ("code_gaps", "2026-11-01".to_string(), "", 1),
+        ("code_gaps", "2026-11-03".to_string(), "", 1),
+        ("code_gaps", "2026-11-03".to_string(), "2", 1),
         // Each code's first scan ever (migration 0030, from the code-days
         // that name no earlier day).
         ("first_scans", "2026-11-01".to_string(), "", 1),
@@ -202,6 +206,8 @@ async fn upgrade(engine: EngineKind) {
         ("feedback", "2026-10-01".to_string(), "open", 1),
         ("feedback", "2026-10-01".to_string(), "answered", 1),
         ("feedback_answered", "2026-10-02".to_string(), "30", 1),
+        // Products filed, on the day filed (migration 0036).
+        ("products", "2026-10-01".to_string(), "filed", 1),
         // Sales (migration 0031): the buyer's region and ID in the detail.
         // (Kept by the buyer's province since migration 0034; by buyer
         // per enterprise only.)
