@@ -2,7 +2,8 @@
 //! enterprises by kind, batches by status, codes issued by trace level
 //! and by scheme, and any kept indicator by product category, over a
 //! period and scoped like every statistic (`zhisu_domain::statistics::
-//! composition` says which splits exist and names the parts).
+//! composition` says which splits exist and names the parts), and the
+//! report's 构成 section made of them.
 
 use std::collections::BTreeMap;
 
@@ -10,10 +11,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use zhisu_domain::statistics::composition::{self, Part, Source};
 use zhisu_domain::statistics::compute::{self, Rows};
+use zhisu_domain::statistics::format::{figure, share};
 use zhisu_domain::statistics::period::Period;
 use zhisu_domain::statistics::{Breakdown, Indicator, Unit};
 use zhisu_domain::validation::Invalid;
 use zhisu_domain::Principal;
+use zhisu_print::chart::{self, Medium};
+use zhisu_print::report::{Entry, Section};
+use zhisu_print::PrintError;
 use zhisu_store::StatGroup;
 
 use crate::statistics::{indicator_of, invalid, StatRequest};
@@ -102,6 +107,83 @@ impl Service {
             parts,
         })
     }
+}
+
+impl Service {
+    /// The usual splits ([`composition::usual_splits`]) of the request's
+    /// period and places, those with nothing in them left out.
+    pub(crate) async fn usual_compositions(
+        &self,
+        principal: &Principal,
+        req: &StatRequest,
+    ) -> ServiceResult<Vec<Composition>> {
+        let one_enterprise = principal.enterprise_id.is_some() || req.enterprise_id.is_some();
+        let mut out = Vec::new();
+        for (indicator, by) in composition::usual_splits(one_enterprise) {
+            let c = self
+                .statistics_composition(principal, req, indicator.as_str(), &by.as_str())
+                .await?;
+            if !c.parts.is_empty() {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The report's 构成 section: every split as rows of one table, the first
+/// (batches by status) drawn as bars; None when all are empty.
+pub(crate) fn composition_section(all: &[Composition]) -> Result<Option<Section>, PrintError> {
+    let Some(first) = all.first() else {
+        return Ok(None);
+    };
+    let bars: Vec<(String, f64)> = first
+        .parts
+        .iter()
+        .map(|p| (p.label_zh.clone(), p.value.unwrap_or(0.0)))
+        .collect();
+    let mut rows = Vec::new();
+    for c in all {
+        let total: f64 = c.parts.iter().filter_map(|p| p.value).sum();
+        for p in &c.parts {
+            rows.push(vec![
+                Entry::text(c.name_zh.clone()),
+                Entry::text(c.by_zh.clone()),
+                Entry::text(p.label_zh.clone()),
+                Entry::Figure {
+                    value: p.value,
+                    shown: figure(p.value, c.unit),
+                },
+                Entry::text(
+                    p.value
+                        .filter(|_| c.unit == Unit::Count && total > 0.0)
+                        .map(|v| share(v, total))
+                        .unwrap_or_else(|| "—".into()),
+                ),
+            ]);
+        }
+    }
+    Ok(Some(Section {
+        heading: "构成".into(),
+        sheet: "构成".into(),
+        note: Some(
+            "批次按状态、企业按类型为期末数；赋码数按追溯层级和编码方案为期内数。图为批次按状态。"
+                .into(),
+        ),
+        chart_svg: Some(chart::bars_svg(
+            &format!("{} · {}", first.name_zh, first.by_zh),
+            &bars,
+            Medium::Print,
+        )?),
+        header: vec![
+            "指标".into(),
+            "细分".into(),
+            "项目".into(),
+            "数值".into(),
+            "占比".into(),
+        ],
+        rows,
+    }))
 }
 
 /// 422 naming `by`, with the splits the indicator has.

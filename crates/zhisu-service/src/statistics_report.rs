@@ -173,8 +173,9 @@ impl Service {
                 breakdowns.push(self.statistics_breakdown(by, &stat, id).await?);
             }
         }
-        // Where the goods sold went (P6.7).
+        // Where the goods sold went (P6.7), and what the figures are made of.
         let market = self.statistics_market(by, &stat).await?;
+        let compositions = self.usual_compositions(by, &stat).await?;
         progress(3);
         // 4. Every anomaly of the period.
         let anomalies = self
@@ -356,6 +357,10 @@ impl Service {
         if market.sold.value > 0 || market.sold.previous > 0 {
             sections.extend(market_sections(&market));
         }
+        // 构成: batches by status, codes by level and scheme, enterprises.
+        sections.extend(crate::statistics_composition::composition_section(
+            &compositions,
+        )?);
 
         // 异常提示
         sections.push(Section {

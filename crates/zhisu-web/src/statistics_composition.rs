@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use zhisu_domain::statistics::composition;
-use zhisu_domain::statistics::format::figure;
+use zhisu_domain::statistics::format::{figure, share};
 use zhisu_domain::statistics::{Breakdown, Indicator};
 use zhisu_domain::Principal;
 use zhisu_service::Composition;
@@ -28,15 +28,8 @@ fn splits(principal: &Principal, q: &DashboardQuery) -> Vec<(Indicator, Breakdow
             out.push((chosen, Breakdown::Category));
         }
     }
-    out.extend([
-        (Indicator::BatchesByStatus, Breakdown::Status),
-        (Indicator::CodesIssued, Breakdown::Level),
-        (Indicator::CodesIssued, Breakdown::Scheme),
-    ]);
     let own = principal.enterprise_id.is_some() || q.enterprise_id.is_some();
-    if !own {
-        out.push((Indicator::Enterprises, Breakdown::EnterpriseKind));
-    }
+    out.extend(composition::usual_splits(own));
     out
 }
 
@@ -113,7 +106,7 @@ pub(crate) async fn section(
                     minijinja::context! {
                         name => name.clone(),
                         value => figure(p.value, c.unit),
-                        share => shares.then(|| format!("{:.1}%", v / total * 100.0)),
+                        share => shares.then(|| share(*v, total)),
                     }
                 })
                 .collect();

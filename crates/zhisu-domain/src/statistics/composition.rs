@@ -53,6 +53,21 @@ pub fn breakdowns(indicator: Indicator) -> Vec<Breakdown> {
         .collect()
 }
 
+/// The splits 统计概览 and the report show whatever indicator is chosen:
+/// batches by status, codes issued by trace level and by scheme, and —
+/// for a reader of more than one enterprise — enterprises by kind.
+pub fn usual_splits(one_enterprise: bool) -> Vec<(Indicator, Breakdown)> {
+    let mut out = vec![
+        (Indicator::BatchesByStatus, Breakdown::Status),
+        (Indicator::CodesIssued, Breakdown::Level),
+        (Indicator::CodesIssued, Breakdown::Scheme),
+    ];
+    if !one_enterprise {
+        out.push((Indicator::Enterprises, Breakdown::EnterpriseKind));
+    }
+    out
+}
+
 /// The part a detail belongs to when split `by`: codes issued keep
 /// `level/scheme`.
 pub fn part_of(by: Breakdown, detail: &str) -> &str {

@@ -9,6 +9,17 @@ use super::anomaly::Band;
 use super::period::Grain;
 use super::Unit;
 
+/// A part's share of its whole, to a tenth of a percent; a share too
+/// small to show is "<0.1%", not "0.0%".
+pub fn share(value: f64, total: f64) -> String {
+    let percent = value / total * 100.0;
+    if value > 0.0 && percent < 0.05 {
+        "<0.1%".into()
+    } else {
+        format!("{percent:.1}%")
+    }
+}
+
 /// "12,345", "42.0%", "3.25"; "—" when there is nothing to show.
 pub fn figure(value: Option<f64>, unit: Unit) -> String {
     let Some(v) = value else {
@@ -133,6 +144,13 @@ mod tests {
         assert_eq!(figure(Some(0.4213), Unit::Rate), "42.1%");
         assert_eq!(figure(Some(3.254), Unit::Per10k), "3.25");
         assert_eq!(figure(None, Unit::Count), "—");
+    }
+
+    #[test]
+    fn a_share_too_small_to_show_is_not_nought() {
+        assert_eq!(share(1.0, 3001.0), "<0.1%");
+        assert_eq!(share(0.0, 3001.0), "0.0%");
+        assert_eq!(share(1.0, 8.0), "12.5%");
     }
 
     #[test]

@@ -112,6 +112,7 @@ async fn a_months_report_holds_the_readers_figures_as_pdf_and_xlsx() {
             "扫码趋势",
             "地区分布",
             "销售去向",
+            "构成",
             "异常提示",
             "指标说明"
         ]
@@ -120,10 +121,44 @@ async fn a_months_report_holds_the_readers_figures_as_pdf_and_xlsx() {
         sheet(&sheets, "说明")
             .iter()
             .flatten()
-            .any(|c| c.contains("见第六部分")),
-        "the definitions are the sixth section: {:?}",
+            .any(|c| c.contains("见第七部分")),
+        "the definitions are the seventh section: {:?}",
         sheet(&sheets, "说明")
     );
+    // 构成: each split's parts as the composition API counts them.
+    let parts = sheet(&sheets, "构成");
+    assert_eq!(parts[0], ["指标", "细分", "项目", "数值", "占比"]);
+    for (indicator, by, name, by_zh) in [
+        ("batches_by_status", "status", "批次数（按状态）", "按状态"),
+        ("codes_issued", "level", "赋码数", "按追溯层级"),
+        ("enterprises", "enterprise_kind", "企业数", "按企业类型"),
+    ] {
+        let (status, c) = app
+            .get(
+                &gd,
+                &format!("/api/v1/statistics/composition?indicator={indicator}&by={by}&from={first}&to={today}"),
+            )
+            .await;
+        assert_eq!(status, 200, "{c}");
+        let want: Vec<(String, String)> = c["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["label_zh"].as_str().unwrap().to_string(),
+                    p["value"].to_string(),
+                )
+            })
+            .collect();
+        let got: Vec<(String, String)> = parts
+            .iter()
+            .filter(|r| r[0] == name && r[1] == by_zh)
+            .map(|r| (r[2].clone(), r[3].clone()))
+            .collect();
+        assert!(!want.is_empty(), "{indicator}: {c}");
+        assert_eq!(got, want, "{indicator} by {by}");
+    }
     let went = sheet(&sheets, "销售去向");
     assert_eq!(went[0][0], "购货方所在省份");
     assert_eq!(went[1][..3], ["浙江省".to_string(), "2".into(), "0".into()]);
@@ -186,6 +221,10 @@ async fn a_months_report_holds_the_readers_figures_as_pdf_and_xlsx() {
     assert_eq!(status, 200);
     let own = xlsx_sheets(&bytes);
     assert!(own.iter().all(|(n, _)| n != "地区分布"));
+    assert!(
+        sheet(&own, "构成").iter().all(|r| r[0] != "企业数"),
+        "one enterprise: no enterprises by kind"
+    );
     let buyers = sheet(&own, "购货方");
     assert_eq!(buyers.len(), 2, "one buyer: {buyers:?}");
     assert!(
