@@ -658,6 +658,41 @@ mod tests {
     }
 
     #[test]
+    fn a_holiday_is_judged_as_a_rest_day() {
+        // Eight weeks to the end of 春节 2026: 100 scans a working day, 60
+        // a rest day — the holiday's weekdays (2026-02-16 to 02-20) too —
+        // and the Saturday worked before it (02-14) a working day's 100.
+        let start = d("2026-01-05");
+        let mut rows = Vec::new();
+        for i in 0..50 {
+            let day = start + chrono::Duration::days(i);
+            let rest = super::super::holidays::day_class(day) >= 5;
+            rows.push(row(
+                Measure::Scans,
+                &day.to_string(),
+                "",
+                if rest { 60 } else { 100 },
+            ));
+        }
+        let rows = Rows::new(rows);
+        let p = Period::new(d("2026-02-09"), d("2026-02-23")).unwrap();
+        let points = series(Indicator::Scans, &rows, &p, Grain::Day, 3.0, FAR);
+        let flagged: Vec<NaiveDate> = points
+            .iter()
+            .filter(|x| x.anomaly)
+            .map(|x| x.from)
+            .collect();
+        assert_eq!(flagged, Vec::<NaiveDate>::new(), "{points:?}");
+        // Judged by weekday alone, the holiday's Wednesday would be low.
+        let wednesday = points.iter().find(|x| x.from == d("2026-02-18")).unwrap();
+        let band = wednesday.band.unwrap();
+        assert!(
+            band.low < 60.0 && 60.0 < band.high && band.high < 100.0,
+            "{band:?}"
+        );
+    }
+
+    #[test]
     fn the_day_under_way_is_not_judged() {
         // Four weeks of 100 a day, then today with 5 so far.
         let start = d("2026-11-01");

@@ -6,13 +6,14 @@
 //! flags a series' anomalies (`anomaly.rs`); figures as people read them
 //! (`format.rs`); the month or quarter a report covers
 //! (`report_period.rs`); the weekly rhythm a daily series is judged
-//! with (`seasonal.rs`); where a seller's goods went (`market.rs`); and an indicator split by
+//! with (`seasonal.rs`, public holidays as rest days: `holidays.rs`); where a seller's goods went (`market.rs`); and an indicator split by
 //! status, kind, level, scheme or category (`composition.rs`).
 
 pub mod anomaly;
 pub mod composition;
 pub mod compute;
 pub mod format;
+mod holidays;
 mod indicators;
 pub mod market;
 mod measure;

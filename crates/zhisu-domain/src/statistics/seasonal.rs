@@ -5,11 +5,14 @@
 //! by its weekday's factor, its band multiplied back (a Saturday's expected
 //! range is a Saturday's). Medians, so a spike does not move the rhythm.
 //! A quiet series (a median under [`MIN_LEVEL`] a day) has no rhythm worth
-//! the name: its factors are all 1.
+//! the name: its factors are all 1. Public holidays count as Sundays and
+//! weekend days worked in their place as Mondays (`holidays.rs`), so a
+//! week of 春节 is judged as the rest days it is.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 use super::anomaly::median;
+use super::holidays::day_class;
 
 /// The daily median under which no weekly rhythm is read.
 pub const MIN_LEVEL: f64 = 20.0;
@@ -39,7 +42,7 @@ pub fn weekday_factors(days: &[(NaiveDate, f64)]) -> [f64; 7] {
     for (w, factor) in factors.iter_mut().enumerate() {
         let of_day: Vec<f64> = days
             .iter()
-            .filter(|d| d.0.weekday().num_days_from_monday() as usize == w)
+            .filter(|d| day_class(d.0) == w)
             .map(|d| d.1)
             .collect();
         if let Some(m) = median_of(of_day) {
@@ -49,14 +52,15 @@ pub fn weekday_factors(days: &[(NaiveDate, f64)]) -> [f64; 7] {
     factors
 }
 
-/// The factor of a day.
+/// The factor of a day (a holiday's is Sunday's).
 pub fn factor_of(factors: &[f64; 7], day: NaiveDate) -> f64 {
-    factors[day.weekday().num_days_from_monday() as usize]
+    factors[day_class(day)]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Datelike;
 
     #[test]
     fn weekends_get_their_own_level_and_a_quiet_series_none() {
