@@ -167,7 +167,7 @@ pub(crate) fn composition_section(all: &[Composition]) -> Result<Option<Section>
         heading: "构成".into(),
         sheet: "构成".into(),
         note: Some(
-            "批次按状态、企业按类型为期末数；赋码数按追溯层级和编码方案为期内数。图为批次按状态。"
+            "批次按状态、企业按类型为期末数；赋码数按追溯层级和编码方案、收到的反馈按话题为期内数。图为批次按状态。"
                 .into(),
         ),
         chart_svg: Some(chart::bars_svg(

@@ -141,6 +141,8 @@ macro_rules! sql_stats {
             if kind == RecordKind::Feedback {
                 let hours = body["answered_at"].as_str().and_then(|answered| rollup::answer_hours(created_at, answered));
                 deltas.extend(rollup::answer_delta(before.as_ref(), &after, day, hours));
+                // P6.7: what it is about, classified once, when received.
+                deltas.extend(rollup::received_delta(before.as_ref(), &after, day, body["message"].as_str().unwrap_or("")));
             }
             if kind == RecordKind::Case {
                 let days = rollup::calendar_days(created_at, at);

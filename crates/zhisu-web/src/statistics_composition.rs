@@ -60,6 +60,13 @@ fn part_name(lang: Lang, by: Breakdown, part: &composition::Part) -> String {
     if by == Breakdown::Category && part.key.is_empty() {
         return "Uncategorised".into();
     }
+    if by == Breakdown::Topic {
+        return zhisu_domain::statistics::topics::topics()
+            .iter()
+            .find(|t| t.id == part.key)
+            .map(|t| t.en.clone())
+            .unwrap_or_else(|| "Not classified (received before topics were kept)".into());
+    }
     crate::view::display_value(lang, &serde_json::Value::String(part.key.clone()))
 }
 

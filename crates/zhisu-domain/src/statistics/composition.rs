@@ -37,6 +37,7 @@ pub fn source(indicator: Indicator, by: Breakdown) -> Option<Source> {
         (Indicator::CodesIssued, Breakdown::Level | Breakdown::Scheme) => {
             Source::Detail(Measure::CodesIssued)
         }
+        (Indicator::FeedbackReceived, Breakdown::Topic) => Source::Detail(Measure::FeedbackTopics),
         (_, Breakdown::Category) => Source::Category,
         _ => return None,
     })
@@ -54,13 +55,15 @@ pub fn breakdowns(indicator: Indicator) -> Vec<Breakdown> {
 }
 
 /// The splits 统计概览 and the report show whatever indicator is chosen:
-/// batches by status, codes issued by trace level and by scheme, and —
-/// for a reader of more than one enterprise — enterprises by kind.
+/// batches by status, codes issued by trace level and by scheme, feedback
+/// by topic, and — for a reader of more than one enterprise — enterprises
+/// by kind.
 pub fn usual_splits(one_enterprise: bool) -> Vec<(Indicator, Breakdown)> {
     let mut out = vec![
         (Indicator::BatchesByStatus, Breakdown::Status),
         (Indicator::CodesIssued, Breakdown::Level),
         (Indicator::CodesIssued, Breakdown::Scheme),
+        (Indicator::FeedbackReceived, Breakdown::Topic),
     ];
     if !one_enterprise {
         out.push((Indicator::Enterprises, Breakdown::EnterpriseKind));
@@ -158,6 +161,7 @@ pub fn label_zh(by: Breakdown, key: &str) -> String {
             .into_iter()
             .find(|x| x.as_str() == key)
             .map(CodeScheme::label_zh),
+        Breakdown::Topic => super::topics::label_zh(key),
         Breakdown::Category if key.is_empty() => Some("未归类"),
         Breakdown::Category => ProductCategory::find(key).map(|c| c.name_zh),
         _ => None,
@@ -179,6 +183,7 @@ pub fn breakdown_zh(by: Breakdown) -> &'static str {
         Breakdown::Class => "结论分类",
         Breakdown::BuyerRegion => "购货方省份",
         Breakdown::Buyer => "购货方",
+        Breakdown::Topic => "话题",
     }
 }
 

@@ -28,6 +28,7 @@ pub enum Indicator {
     RecallsOpen,
     RecallReturnedShare,
     FeedbackOpen,
+    FeedbackReceived,
     FeedbackAnswerHours,
     FindingsOpen,
     CasesOpen,
@@ -37,7 +38,7 @@ pub enum Indicator {
 }
 
 impl Indicator {
-    pub const ALL: [Indicator; 21] = [
+    pub const ALL: [Indicator; 22] = [
         Indicator::Enterprises,
         Indicator::Products,
         Indicator::BatchesActive,
@@ -53,6 +54,7 @@ impl Indicator {
         Indicator::RecallsOpen,
         Indicator::RecallReturnedShare,
         Indicator::FeedbackOpen,
+        Indicator::FeedbackReceived,
         Indicator::FeedbackAnswerHours,
         Indicator::FindingsOpen,
         Indicator::CasesOpen,
@@ -100,6 +102,7 @@ impl Indicator {
             Indicator::RecallsOpen => "recalls_open",
             Indicator::RecallReturnedShare => "recall_returned_share",
             Indicator::FeedbackOpen => "feedback_open",
+            Indicator::FeedbackReceived => "feedback_received",
             Indicator::FeedbackAnswerHours => "feedback_answer_hours",
             Indicator::FindingsOpen => "findings_open",
             Indicator::CasesOpen => "cases_open",
@@ -172,6 +175,8 @@ pub enum Breakdown {
     BuyerRegion,
     /// A sale's buyer: the distributor channel it went through.
     Buyer,
+    /// What feedback is about (`data/feedback_topics.toml`).
+    Topic,
 }
 
 /// One indicator as the glossary defines it.

@@ -45,6 +45,9 @@ pub enum Measure {
     FeedbackAnswered,
     /// Disposal cases by status (stock changes).
     Cases,
+    /// Feedback received (flow, on the day received); detail: its topic
+    /// (`topics.rs`; "" for feedback received before topics were kept).
+    FeedbackTopics,
     /// Products filed (stock changes) in their own category; detail:
     /// `filed`, or `paused` while reporting is paused (P5.3.3.2).
     Products,
@@ -54,7 +57,7 @@ pub enum Measure {
 }
 
 impl Measure {
-    pub const ALL: [Measure; 17] = [
+    pub const ALL: [Measure; 18] = [
         Measure::Scans,
         Measure::CodeDays,
         Measure::CodeGaps,
@@ -72,6 +75,7 @@ impl Measure {
         Measure::Cases,
         Measure::CasesClosed,
         Measure::Products,
+        Measure::FeedbackTopics,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -93,6 +97,7 @@ impl Measure {
             Measure::Cases => "cases",
             Measure::CasesClosed => "cases_closed",
             Measure::Products => "products",
+            Measure::FeedbackTopics => "feedback_topics",
         }
     }
 

@@ -7,7 +7,8 @@
 //! (`format.rs`); the month or quarter a report covers
 //! (`report_period.rs`); the weekly rhythm a daily series is judged
 //! with (`seasonal.rs`, public holidays as rest days: `holidays.rs`); where a seller's goods went (`market.rs`); and an indicator split by
-//! status, kind, level, scheme or category (`composition.rs`).
+//! status, kind, level, scheme, topic or category (`composition.rs`); what
+//! feedback is about (`topics.rs`, from `data/feedback_topics.toml`).
 
 pub mod anomaly;
 pub mod composition;
@@ -21,5 +22,6 @@ pub mod period;
 pub mod report_period;
 pub mod rollup;
 pub mod seasonal;
+pub mod topics;
 
 pub use indicators::{glossary, Breakdown, Glossary, Indicator, IndicatorDef, Kind, Unit};

@@ -177,6 +177,23 @@ pub struct Facet {
     pub place: Place,
 }
 
+/// A feedback's receipt: one on the day received, under its topic
+/// (`topics::classify` of its message); nothing for a later version.
+pub fn received_delta(
+    before: Option<&Facet>,
+    after: &Facet,
+    day: NaiveDate,
+    message: &str,
+) -> Option<StatDelta> {
+    before.is_none().then(|| StatDelta {
+        measure: Measure::FeedbackTopics,
+        day,
+        place: after.place.clone(),
+        detail: super::topics::classify(message).to_string(),
+        value: 1,
+    })
+}
+
 /// A product's status as the rollups keep it: `paused` while its
 /// reporting is paused (P5.3.3.2), else `filed`.
 pub fn product_status(body: &serde_json::Value) -> &'static str {

@@ -42,6 +42,8 @@ pub(crate) struct Raw {
     pub(crate) sales: Vec<(NaiveDate, i64, At)>,
     /// Feedback's first answers: (day answered, whole hours waited, place)
     pub(crate) answers: Vec<(NaiveDate, i64, At)>,
+    /// Feedback received: (day, its message's topic, place)
+    pub(crate) received: Vec<(NaiveDate, String, At)>,
 }
 
 pub(crate) fn today_in_china() -> NaiveDate {
@@ -130,7 +132,14 @@ pub(crate) async fn raw(app: &TestApp) -> Raw {
         })
         .collect();
     let mut answers = Vec::new();
+    let mut received = Vec::new();
     for (id, (kind, at, list)) in versions {
+        if kind == "feedback" {
+            let (day, first) = &list[0];
+            let topic =
+                zhisu_domain::statistics::topics::classify(first["message"].as_str().unwrap());
+            received.push((*day, topic.to_string(), at.clone()));
+        }
         let mut last: Option<String> = None;
         let mut steps = Vec::new();
         for (day, body) in list {
@@ -199,6 +208,7 @@ pub(crate) async fn raw(app: &TestApp) -> Raw {
         enterprises,
         sales,
         answers,
+        received,
     }
 }
 
@@ -386,6 +396,15 @@ pub(crate) fn recount_parts(
                 let (level, scheme) = how.split_once('/').unwrap();
                 let part = if by == "level" { level } else { scheme };
                 *out.entry(part.to_string()).or_default() += n;
+            }
+        }
+        "topic" => {
+            for (_, topic, _) in raw
+                .received
+                .iter()
+                .filter(|(d, _, at)| from <= *d && *d <= to && sees(at))
+            {
+                *out.entry(topic.clone()).or_default() += 1;
             }
         }
         "enterprise_kind" => {

@@ -1,5 +1,5 @@
 //! An upgraded deployment's statistics (issue 18, migrations 0028, 0030,
-//! 0031–0036): a
+//! 0031–0037): a
 //! SQLite file written by the migrations before statistics, with records,
 //! alerts and scans in it, is opened by this version; the rollups then
 //! count what was stored before — batches, feedback and codes issued on the
@@ -208,6 +208,8 @@ async fn upgrade(engine: EngineKind) {
         ("feedback_answered", "2026-10-02".to_string(), "30", 1),
         // Products filed, on the day filed (migration 0036).
         ("products", "2026-10-01".to_string(), "filed", 1),
+        // Feedback received before topics were kept: no topic (0037).
+        ("feedback_topics", "2026-10-01".to_string(), "", 2),
         // Sales (migration 0031): the buyer's region and ID in the detail.
         // (Kept by the buyer's province since migration 0034; by buyer
         // per enterprise only.)
