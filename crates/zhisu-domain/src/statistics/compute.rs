@@ -4,14 +4,13 @@
 //! the places the reader may see. Flows sum the period's days; stocks sum
 //! every change up to the period's end.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::anomaly::{bands, bands_with_floor, counts_floor, Band};
 use super::period::{buckets, Grain, Period};
 use super::rollup::{gaps_suffice, Measure};
+pub use super::rows::Rows;
 use super::seasonal;
 use super::Indicator;
 
@@ -81,148 +80,7 @@ pub fn is_kept(indicator: Indicator) -> bool {
     measures_of(indicator).is_some()
 }
 
-/// Rows indexed for sums over days.
-pub struct Rows {
-    by: BTreeMap<(Measure, NaiveDate, String), i64>,
-}
-
-impl Rows {
-    pub fn new(rows: impl IntoIterator<Item = MeasureRow>) -> Rows {
-        let mut by = BTreeMap::new();
-        for r in rows {
-            *by.entry((r.measure, r.day, r.detail)).or_default() += r.value;
-        }
-        Rows { by }
-    }
-
-    fn sum(
-        &self,
-        measure: Measure,
-        from: Option<NaiveDate>,
-        to: NaiveDate,
-        keep: impl Fn(&str) -> bool,
-    ) -> i64 {
-        let lo = (measure, from.unwrap_or(NaiveDate::MIN), String::new());
-        self.by
-            .range(lo..)
-            .take_while(|((m, day, _), _)| *m == measure && *day <= to)
-            .filter(|((_, _, detail), _)| keep(detail))
-            .map(|(_, v)| *v)
-            .sum()
-    }
-
-    /// A measure's value per detail: a stock's as at the period's end, a
-    /// flow's summed over the period; zeros left out.
-    pub fn per_detail(&self, measure: Measure, p: &Period) -> BTreeMap<String, i64> {
-        let from = if measure.is_stock() {
-            NaiveDate::MIN
-        } else {
-            p.from
-        };
-        let mut out: BTreeMap<String, i64> = BTreeMap::new();
-        for ((_, _, detail), v) in self
-            .by
-            .range((measure, from, String::new())..)
-            .take_while(|((m, day, _), _)| *m == measure && *day <= p.to)
-        {
-            *out.entry(detail.clone()).or_default() += v;
-        }
-        out.retain(|_, v| *v != 0);
-        out
-    }
-
-    fn flow(&self, measure: Measure, p: &Period) -> i64 {
-        self.sum(measure, Some(p.from), p.to, |_| true)
-    }
-
-    fn stock(&self, measure: Measure, status: &str, at: NaiveDate) -> i64 {
-        self.sum(measure, None, at, |d| d == status)
-    }
-
-    /// How many of a flow's period rows hold each whole number of its
-    /// detail (hours, days).
-    fn detail_counts(&self, measure: Measure, p: &Period) -> BTreeMap<i64, i64> {
-        let lo = (measure, p.from, String::new());
-        let mut counts: BTreeMap<i64, i64> = BTreeMap::new();
-        for ((_, _, detail), n) in self
-            .by
-            .range(lo..)
-            .take_while(|((m, day, _), _)| *m == measure && *day <= p.to)
-        {
-            if let Ok(x) = detail.parse::<i64>() {
-                *counts.entry(x).or_default() += n;
-            }
-        }
-        counts
-    }
-
-    /// The mean of a flow's whole-number detail over the period; None
-    /// when empty.
-    fn mean_detail(&self, measure: Measure, p: &Period) -> Option<f64> {
-        let counts = self.detail_counts(measure, p);
-        let total: i64 = counts.values().sum();
-        let sum: i64 = counts.iter().map(|(x, n)| x * n).sum();
-        rate(sum, total, 1.0)
-    }
-
-    /// The median of a flow whose detail is a whole number (hours), each
-    /// row counting `value` times, over the period; None when empty.
-    fn median_detail(&self, measure: Measure, p: &Period) -> Option<f64> {
-        let counts = self.detail_counts(measure, p);
-        let total: i64 = counts.values().filter(|n| **n > 0).sum();
-        if total == 0 {
-            return None;
-        }
-        // The (total+1)/2-th and (total+2)/2-th values, averaged.
-        let nth = |k: i64| {
-            let mut seen = 0;
-            counts
-                .iter()
-                .find(|(_, n)| {
-                    seen += **n;
-                    seen >= k
-                })
-                .map(|(x, _)| *x as f64)
-        };
-        Some((nth((total + 1) / 2)? + nth(total / 2 + 1)?) / 2.0)
-    }
-
-    /// Distinct codes scanned in the period: each code's first scan day in
-    /// it is the one whose previous scan day is before it. From the exact
-    /// previous days when they were read ([`measures_for`]), else from the
-    /// capped gaps: a code-day on `d` with gap `g` counts when g > d − F
-    /// ("" is a gap longer than the cap, or none).
-    fn codes_scanned(&self, p: &Period) -> i64 {
-        let exact = (Measure::CodeDays, NaiveDate::MIN, String::new());
-        if self
-            .by
-            .range(exact..)
-            .next()
-            .is_some_and(|((m, _, _), _)| *m == Measure::CodeDays)
-        {
-            let from = p.from.to_string();
-            return self.sum(Measure::CodeDays, Some(p.from), p.to, |prev| {
-                prev.is_empty() || prev < from.as_str()
-            });
-        }
-        // (A period longer than the gaps keep reads the exact days — when
-        // none are there, nothing was scanned and the gaps are empty too.)
-        let lo = (Measure::CodeGaps, p.from, String::new());
-        self.by
-            .range(lo..)
-            .take_while(|((m, day, _), _)| *m == Measure::CodeGaps && *day <= p.to)
-            .filter(|((_, day, gap), _)| {
-                gap.is_empty()
-                    || gap
-                        .parse::<i64>()
-                        .is_ok_and(|g| g > (*day - p.from).num_days())
-            })
-            .map(|(_, v)| *v)
-            .sum()
-    }
-}
-
-fn rate(numerator: i64, denominator: i64, scale: f64) -> Option<f64> {
+pub(crate) fn rate(numerator: i64, denominator: i64, scale: f64) -> Option<f64> {
     (denominator != 0).then(|| numerator as f64 / denominator as f64 * scale)
 }
 

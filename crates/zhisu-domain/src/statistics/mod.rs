@@ -2,7 +2,8 @@
 //! manufacturers read, each defined once (`indicators.rs`, from
 //! `data/indicators.toml`); the rollups the write path keeps
 //! (`rollup.rs`, measured as `measure.rs` says); the period read over (`period.rs`); the figures and
-//! series computed from rollup rows (`compute.rs`); the robust band that
+//! series computed from rollup rows (`compute.rs`, the rows indexed in
+//! `rows.rs`); the robust band that
 //! flags a series' anomalies (`anomaly.rs`); figures as people read them
 //! (`format.rs`); the month or quarter a report covers
 //! (`report_period.rs`); the weekly rhythm a daily series is judged
@@ -21,6 +22,7 @@ mod measure;
 pub mod period;
 pub mod report_period;
 pub mod rollup;
+mod rows;
 pub mod seasonal;
 pub mod topics;
 
