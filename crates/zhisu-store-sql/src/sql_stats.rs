@@ -98,6 +98,7 @@ macro_rules! sql_stats {
                 region_code,
                 category: category.clone(),
             };
+            let before_body = before.as_ref().and_then(|(_, _, body)| *body);
             let (before, after) = if kind == RecordKind::Product {
                 // A product counts in its own category (its tag), filed or
                 // paused as its body says (the version before, read by the
@@ -147,6 +148,7 @@ macro_rules! sql_stats {
             if kind == RecordKind::Case {
                 let days = rollup::calendar_days(created_at, at);
                 deltas.extend(rollup::close_delta(before.as_ref(), &after, day, days));
+                deltas.extend(rollup::escalation_delta(before_body, body, &after.place, day));
             }
             apply_stats(tx, &deltas).await
         }

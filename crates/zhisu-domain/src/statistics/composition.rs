@@ -38,6 +38,7 @@ pub fn source(indicator: Indicator, by: Breakdown) -> Option<Source> {
             Source::Detail(Measure::CodesIssued)
         }
         (Indicator::FeedbackReceived, Breakdown::Topic) => Source::Detail(Measure::FeedbackTopics),
+        (Indicator::CasesOverdue, Breakdown::Class) => Source::Detail(Measure::CasesEscalated),
         (_, Breakdown::Category) => Source::Category,
         _ => return None,
     })
@@ -162,6 +163,7 @@ pub fn label_zh(by: Breakdown, key: &str) -> String {
             .find(|x| x.as_str() == key)
             .map(CodeScheme::label_zh),
         Breakdown::Topic => super::topics::label_zh(key),
+        Breakdown::Class => crate::verification::ResultClass::parse(key).map(|c| c.label_zh()),
         Breakdown::Category if key.is_empty() => Some("未归类"),
         Breakdown::Category => ProductCategory::find(key).map(|c| c.name_zh),
         _ => None,

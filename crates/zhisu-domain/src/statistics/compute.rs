@@ -41,6 +41,7 @@ pub fn measures_of(indicator: Indicator) -> Option<&'static [Measure]> {
         Indicator::Enterprises => &[M::Enterprises],
         Indicator::Products => &[M::Products],
         Indicator::FeedbackReceived => &[M::FeedbackTopics],
+        Indicator::CasesOverdue => &[M::CasesEscalated],
         Indicator::Sales => &[M::Sales],
         Indicator::FeedbackAnswerHours => &[M::FeedbackAnswered],
         Indicator::ActivationRate => &[M::Batches],
@@ -113,6 +114,7 @@ pub fn value(indicator: Indicator, rows: &Rows, p: &Period) -> Option<f64> {
         Indicator::Enterprises => count(rows.sum(M::Enterprises, None, p.to, |_| true)),
         Indicator::Products => count(rows.stock(M::Products, "filed", p.to)),
         Indicator::FeedbackReceived => count(rows.flow(M::FeedbackTopics, p)),
+        Indicator::CasesOverdue => count(rows.flow(M::CasesEscalated, p)),
         Indicator::Sales => count(rows.flow(M::Sales, p)),
         Indicator::FeedbackAnswerHours => rows.median_detail(M::FeedbackAnswered, p),
         // Of the batches approved, those activated (a frozen one was).

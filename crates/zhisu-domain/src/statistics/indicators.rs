@@ -65,7 +65,7 @@ impl Indicator {
 
     /// What `GET /api/v1/statistics/summary` answers for a period (issue
     /// 18.6), in its order.
-    pub const SUMMARY: [Indicator; 17] = [
+    pub const SUMMARY: [Indicator; 18] = [
         Indicator::Products,
         Indicator::CodesIssued,
         Indicator::Scans,
@@ -80,6 +80,7 @@ impl Indicator {
         Indicator::FeedbackOpen,
         Indicator::FeedbackAnswerHours,
         Indicator::CasesOpen,
+        Indicator::CasesOverdue,
         Indicator::CaseDaysToClose,
         Indicator::Sales,
         Indicator::Enterprises,

@@ -45,6 +45,10 @@ pub enum Measure {
     FeedbackAnswered,
     /// Disposal cases by status (stock changes).
     Cases,
+    /// Deadlines missed (flow): a case escalated because it was not
+    /// answered in time, on the day of escalation; detail: the case's
+    /// class before it (V6-dispose).
+    CasesEscalated,
     /// Feedback received (flow, on the day received); detail: its topic
     /// (`topics.rs`; "" for feedback received before topics were kept).
     FeedbackTopics,
@@ -57,7 +61,7 @@ pub enum Measure {
 }
 
 impl Measure {
-    pub const ALL: [Measure; 18] = [
+    pub const ALL: [Measure; 19] = [
         Measure::Scans,
         Measure::CodeDays,
         Measure::CodeGaps,
@@ -76,6 +80,7 @@ impl Measure {
         Measure::CasesClosed,
         Measure::Products,
         Measure::FeedbackTopics,
+        Measure::CasesEscalated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -98,6 +103,7 @@ impl Measure {
             Measure::CasesClosed => "cases_closed",
             Measure::Products => "products",
             Measure::FeedbackTopics => "feedback_topics",
+            Measure::CasesEscalated => "cases_escalated",
         }
     }
 

@@ -194,6 +194,28 @@ pub fn received_delta(
     })
 }
 
+/// The deadlines a case's version missed: the escalations it added over
+/// the version before (`escalations` in the case's body), under the class
+/// the case had before them (V6-dispose: an unanswered case escalates the
+/// day after its deadline).
+pub fn escalation_delta(
+    before: Option<&serde_json::Value>,
+    after: &serde_json::Value,
+    place: &Place,
+    day: NaiveDate,
+) -> Option<StatDelta> {
+    let before = before?;
+    let count = |b: &serde_json::Value| b["escalations"].as_i64().unwrap_or(0);
+    let added = count(after) - count(before);
+    (added > 0).then(|| StatDelta {
+        measure: Measure::CasesEscalated,
+        day,
+        place: place.clone(),
+        detail: before["class"].as_str().unwrap_or("").to_string(),
+        value: added,
+    })
+}
+
 /// A product's status as the rollups keep it: `paused` while its
 /// reporting is paused (P5.3.3.2), else `filed`.
 pub fn product_status(body: &serde_json::Value) -> &'static str {
@@ -575,6 +597,21 @@ mod tests {
             codes
         )
         .is_empty());
+    }
+
+    #[test]
+    fn a_missed_deadline_counts_once_under_the_class_it_had() {
+        let day = d("2026-11-20");
+        let before = serde_json::json!({"class": "minor", "escalations": 0});
+        let after = serde_json::json!({"class": "non-compliant", "escalations": 1});
+        let delta = escalation_delta(Some(&before), &after, &place(7), day).unwrap();
+        assert_eq!(
+            (delta.measure, delta.detail.as_str(), delta.value),
+            (Measure::CasesEscalated, "minor", 1)
+        );
+        // A later version that escalates nothing, and a case just opened.
+        assert!(escalation_delta(Some(&after), &after, &place(7), day).is_none());
+        assert!(escalation_delta(None, &after, &place(7), day).is_none());
     }
 
     #[test]

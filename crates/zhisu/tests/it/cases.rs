@@ -492,6 +492,29 @@ async fn an_unanswered_case_past_its_deadline_escalates() {
         let (_, now) = app.get(&gd, &format!("/api/v1/cases/{id}")).await;
         assert_eq!(now["class"], "non-compliant", "{engine}: {now}");
         assert_eq!(now["escalations"], 1);
+        // In the statistics (issue 18.1): one deadline missed today, by a
+        // case that was minor when it missed.
+        let (_, summary) = app.get(&gd, "/api/v1/statistics/summary").await;
+        let overdue = summary["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["indicator"] == "cases_overdue")
+            .unwrap()["value"]
+            .clone();
+        assert_eq!(overdue, json!(1), "{engine}: {summary}");
+        let (status, by_class) = app
+            .get(
+                &gd,
+                "/api/v1/statistics/composition?indicator=cases_overdue&by=class",
+            )
+            .await;
+        assert_eq!(status, 200, "{by_class}");
+        assert_eq!(
+            by_class["parts"],
+            json!([{"key": "minor", "label_zh": "基本合格", "value": 1}]),
+            "{engine}"
+        );
         assert!(now["measures"]
             .as_array()
             .unwrap()

@@ -1,5 +1,5 @@
 //! An upgraded deployment's statistics (issue 18, migrations 0028, 0030,
-//! 0031–0037): a
+//! 0031–0038): a
 //! SQLite file written by the migrations before statistics, with records,
 //! alerts and scans in it, is opened by this version; the rollups then
 //! count what was stored before — batches, feedback and codes issued on the
@@ -118,6 +118,11 @@ async fn upgrade(engine: EngineKind) {
         format!("insert into records (id, kind, enterprise_id, name, region_code, tag, version, created_at, updated_at, updated_by) values \
             (11, 'case', 1, 'C1', '440305', 'notified', 1, '{filed}', '{filed}', 'old'), \
             (12, 'case', 1, 'C2', '440305', 'closed', 3, '{filed}', '2026-10-04T03:00:00.000000Z', 'old')"),
+        // The open case missed its deadline once, at 17:30 UTC on 10-16 (the
+        // 17th in Beijing), and is serious now (migration 0038).
+        format!("insert into record_versions (record_id, version, kind, body, created_at, created_by, leaf_index) values \
+            (11, 1, 'case', '{{\"class\":\"serious\",\"escalations\":1,\"steps\":[{{\"action\":\"open\",\"by\":\"user:1\",\"at\":\"{filed}\"}},\
+            {{\"action\":\"escalate\",\"by\":\"system\",\"at\":\"2026-10-16T17:30:00.000000Z\"}}]}}', '{filed}', 'old', 3)"),
         // Feedback answered 30½ hours after it was sent (migration 0032).
         format!("insert into records (id, kind, enterprise_id, parent_id, name, region_code, tag, version, created_at, updated_at, updated_by) values \
             (10, 'feedback', 1, 2, 'F2', '440305', 'answered', 1, '{filed}', '{filed}', 'old')"),
@@ -228,7 +233,11 @@ async fn upgrade(engine: EngineKind) {
                 places: ListScope::Regions(vec!["4403".into()]),
                 category: None,
             },
-            &[Measure::Cases, Measure::CasesClosed],
+            &[
+                Measure::Cases,
+                Measure::CasesClosed,
+                Measure::CasesEscalated,
+            ],
             d("2026-01-01"),
             d("2026-12-31"),
         )
@@ -251,6 +260,7 @@ async fn upgrade(engine: EngineKind) {
         vec![
             ("cases", "2026-10-01".to_string(), "closed", 1),
             ("cases", "2026-10-01".to_string(), "notified", 1),
+            ("cases_escalated", "2026-10-17".to_string(), "serious", 1),
             ("cases_closed", "2026-10-04".to_string(), "3", 1),
         ],
         "{engine:?}"
