@@ -20,7 +20,7 @@ use crate::{today_in_shanghai, Service, ServiceResult};
 
 /// The name of the buyers off the platform, in a province's row and a
 /// buyer's (pages put their own language's in its place).
-pub const OFF_PLATFORM_ZH: &str = "平台外购货方";
+pub(crate) const OFF_PLATFORM_ZH: &str = "平台外购货方";
 
 /// How many buyers a view lists by name; the rest are summed in one row.
 pub const MARKET_BUYERS: usize = 20;
@@ -61,6 +61,9 @@ pub struct BuyerSales {
     /// the row summing the buyers beyond the first [`MARKET_BUYERS`].
     pub enterprise_id: Option<i64>,
     pub name: String,
+    /// The buyers off the platform, summed (named only by the sale
+    /// records); false for the row summing the buyers beyond the first.
+    pub off_platform: bool,
     #[serde(flatten)]
     pub sold: MarketFigure,
     /// A distributor of the reader's channels: the regions it may sell in.
@@ -165,6 +168,7 @@ impl Service {
             buyers.push(BuyerSales {
                 enterprise_id: Some(id),
                 name: self.enterprise_name(id).await?,
+                off_platform: false,
                 sold: m
                     .by_buyer
                     .get(&Some(id))
@@ -198,6 +202,7 @@ impl Service {
             buyers.push(BuyerSales {
                 enterprise_id: id,
                 name,
+                off_platform: id.is_none(),
                 sold: pair.into(),
                 channel_regions: None,
                 diversion_alerts: None,
@@ -211,6 +216,7 @@ impl Service {
             buyers.push(BuyerSales {
                 enterprise_id: None,
                 name: format!("其余 {} 家购货方", rest.len()),
+                off_platform: false,
                 sold: sum.into(),
                 channel_regions: None,
                 diversion_alerts: None,

@@ -28,7 +28,10 @@ fn splits(principal: &Principal, q: &DashboardQuery) -> Vec<(Indicator, Breakdow
             out.push((chosen, Breakdown::Category));
         }
     }
-    let own = principal.enterprise_id.is_some() || q.enterprise_id.is_some();
+    let own = principal.enterprise_id.is_some()
+        || q.enterprise_id
+            .as_deref()
+            .is_some_and(|e| !e.trim().is_empty());
     out.extend(composition::usual_splits(own));
     out
 }

@@ -78,7 +78,7 @@ pub(crate) async fn section(
         .buyers
         .iter()
         .map(|b| {
-            let name = if b.enterprise_id.is_none() && b.name == zhisu_service::OFF_PLATFORM_ZH {
+            let name = if b.off_platform {
                 lang.text("sm_off_platform").to_string()
             } else {
                 b.name.clone()

@@ -105,6 +105,8 @@ async fn a_maker_sees_where_its_goods_went_and_each_distributors_diversion() {
         assert_eq!(pair(&buyers[1]["diversion_alerts"]), (0, 0));
         assert_eq!(buyers[2]["enterprise_id"], Value::Null);
         assert_eq!(buyers[2]["name"], "平台外购货方");
+        assert_eq!(buyers[2]["off_platform"], true);
+        assert_eq!(buyers[0]["off_platform"], false);
         let (_, dist) = app
             .get(&admin, &format!("/api/v1/enterprises/{gd_dist_id}"))
             .await;
