@@ -338,18 +338,13 @@ impl Service {
                 StatGroup::Region(digits),
             )
             .await?;
-        let mut by_region: std::collections::BTreeMap<String, Vec<compute::MeasureRow>> =
-            Default::default();
-        for (region, row) in rows {
-            by_region.entry(region).or_default().push(row);
-        }
-        let mut regions: Vec<RegionFigure> = by_region
+        let mut regions: Vec<RegionFigure> = Rows::grouped(rows)
             .into_iter()
             // Scans of codes no product holds belong to no region.
             .filter(|(region, _)| !region.is_empty())
             .map(|(region, rows)| RegionFigure {
                 region_code: format!("{region:0<6}"),
-                value: compute::value(indicator, &Rows::new(rows), &period),
+                value: compute::value(indicator, &rows, &period),
             })
             .collect();
         regions.sort_by(|a, b| {

@@ -5,8 +5,6 @@
 //! composition` says which splits exist and names the parts), and the
 //! report's 构成 section made of them.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 use utoipa::ToSchema;
 use zhisu_domain::statistics::composition::{self, Part, Source};
@@ -86,15 +84,7 @@ impl Service {
                     .store
                     .stat_rows_by(&filter, &measures, from, period.to, StatGroup::Category)
                     .await?;
-                let mut by_category: BTreeMap<String, Vec<compute::MeasureRow>> = BTreeMap::new();
-                for (category, row) in rows {
-                    by_category.entry(category).or_default().push(row);
-                }
-                let by_category = by_category
-                    .into_iter()
-                    .map(|(c, rows)| (c, Rows::new(rows)))
-                    .collect();
-                composition::parts_by_category(indicator, by_category, &period)
+                composition::parts_by_category(indicator, Rows::grouped(rows), &period)
             }
         };
         Ok(Composition {

@@ -24,6 +24,34 @@ impl Rows {
         Rows { by }
     }
 
+    /// The grouped rows of a read by group (a region, a category), each
+    /// group's rows indexed.
+    pub fn grouped(rows: impl IntoIterator<Item = (String, MeasureRow)>) -> BTreeMap<String, Rows> {
+        let mut by_group: BTreeMap<String, Vec<MeasureRow>> = BTreeMap::new();
+        for (group, row) in rows {
+            by_group.entry(group).or_default().push(row);
+        }
+        by_group
+            .into_iter()
+            .map(|(group, rows)| (group, Rows::new(rows)))
+            .collect()
+    }
+
+    /// A measure's rows from `from` (the first day when None) to `to`:
+    /// (day, detail, value).
+    fn span(
+        &self,
+        measure: Measure,
+        from: Option<NaiveDate>,
+        to: NaiveDate,
+    ) -> impl Iterator<Item = (NaiveDate, &str, i64)> {
+        let lo = (measure, from.unwrap_or(NaiveDate::MIN), String::new());
+        self.by
+            .range(lo..)
+            .take_while(move |((m, day, _), _)| *m == measure && *day <= to)
+            .map(|((_, day, detail), v)| (*day, detail.as_str(), *v))
+    }
+
     pub(crate) fn sum(
         &self,
         measure: Measure,
@@ -31,30 +59,19 @@ impl Rows {
         to: NaiveDate,
         keep: impl Fn(&str) -> bool,
     ) -> i64 {
-        let lo = (measure, from.unwrap_or(NaiveDate::MIN), String::new());
-        self.by
-            .range(lo..)
-            .take_while(|((m, day, _), _)| *m == measure && *day <= to)
-            .filter(|((_, _, detail), _)| keep(detail))
-            .map(|(_, v)| *v)
+        self.span(measure, from, to)
+            .filter(|(_, detail, _)| keep(detail))
+            .map(|(_, _, v)| v)
             .sum()
     }
 
     /// A measure's value per detail: a stock's as at the period's end, a
     /// flow's summed over the period; zeros left out.
     pub fn per_detail(&self, measure: Measure, p: &Period) -> BTreeMap<String, i64> {
-        let from = if measure.is_stock() {
-            NaiveDate::MIN
-        } else {
-            p.from
-        };
+        let from = (!measure.is_stock()).then_some(p.from);
         let mut out: BTreeMap<String, i64> = BTreeMap::new();
-        for ((_, _, detail), v) in self
-            .by
-            .range((measure, from, String::new())..)
-            .take_while(|((m, day, _), _)| *m == measure && *day <= p.to)
-        {
-            *out.entry(detail.clone()).or_default() += v;
+        for (_, detail, v) in self.span(measure, from, p.to) {
+            *out.entry(detail.to_string()).or_default() += v;
         }
         out.retain(|_, v| *v != 0);
         out
@@ -71,13 +88,8 @@ impl Rows {
     /// How many of a flow's period rows hold each whole number of its
     /// detail (hours, days).
     pub(crate) fn detail_counts(&self, measure: Measure, p: &Period) -> BTreeMap<i64, i64> {
-        let lo = (measure, p.from, String::new());
         let mut counts: BTreeMap<i64, i64> = BTreeMap::new();
-        for ((_, _, detail), n) in self
-            .by
-            .range(lo..)
-            .take_while(|((m, day, _), _)| *m == measure && *day <= p.to)
-        {
+        for (_, detail, n) in self.span(measure, Some(p.from), p.to) {
             if let Ok(x) = detail.parse::<i64>() {
                 *counts.entry(x).or_default() += n;
             }
@@ -118,16 +130,14 @@ impl Rows {
 
     /// Distinct codes scanned in the period: each code's first scan day in
     /// it is the one whose previous scan day is before it. From the exact
-    /// previous days when they were read ([`measures_for`]), else from the
+    /// previous days when they were read (`compute::measures_for`), else from the
     /// capped gaps: a code-day on `d` with gap `g` counts when g > d − F
     /// ("" is a gap longer than the cap, or none).
     pub(crate) fn codes_scanned(&self, p: &Period) -> i64 {
-        let exact = (Measure::CodeDays, NaiveDate::MIN, String::new());
         if self
-            .by
-            .range(exact..)
+            .span(Measure::CodeDays, None, NaiveDate::MAX)
             .next()
-            .is_some_and(|((m, _, _), _)| *m == Measure::CodeDays)
+            .is_some()
         {
             let from = p.from.to_string();
             return self.sum(Measure::CodeDays, Some(p.from), p.to, |prev| {
@@ -136,17 +146,14 @@ impl Rows {
         }
         // (A period longer than the gaps keep reads the exact days — when
         // none are there, nothing was scanned and the gaps are empty too.)
-        let lo = (Measure::CodeGaps, p.from, String::new());
-        self.by
-            .range(lo..)
-            .take_while(|((m, day, _), _)| *m == Measure::CodeGaps && *day <= p.to)
-            .filter(|((_, day, gap), _)| {
+        self.span(Measure::CodeGaps, Some(p.from), p.to)
+            .filter(|(day, gap, _)| {
                 gap.is_empty()
                     || gap
                         .parse::<i64>()
                         .is_ok_and(|g| g > (*day - p.from).num_days())
             })
-            .map(|(_, v)| *v)
+            .map(|(_, _, v)| v)
             .sum()
     }
 }
