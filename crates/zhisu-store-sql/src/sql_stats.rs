@@ -92,35 +92,22 @@ macro_rules! sql_stats {
             let Some(day) = rollup::day_of(at) else {
                 return Ok(());
             };
-            let category = category_of(tx, index.parent_id).await?;
-            let place = |region_code: String| Place {
-                enterprise_id,
-                region_code,
-                category: category.clone(),
+            // A product counts in its own category (its tag), filed or
+            // paused as its body says (the version before, read by the
+            // caller, for the change); any other record in its product's
+            // category, in the status its tag holds.
+            let own = kind == RecordKind::Product;
+            let category = if own { String::new() } else { category_of(tx, index.parent_id).await? };
+            let facet = |tag: Option<String>, region_code: String, body: Option<&serde_json::Value>| {
+                let (tag, category) = match own {
+                    true => (rollup::product_status(body.unwrap_or(&serde_json::Value::Null)).to_string(), tag.unwrap_or_default()),
+                    false => (tag.unwrap_or_default(), category.clone()),
+                };
+                Facet { tag, place: Place { enterprise_id, region_code, category } }
             };
             let before_body = before.as_ref().and_then(|(_, _, body)| *body);
-            let (before, after) = if kind == RecordKind::Product {
-                // A product counts in its own category (its tag), filed or
-                // paused as its body says (the version before, read by the
-                // caller, for the change).
-                let at = |region_code: String, category: Option<String>| Place {
-                    enterprise_id,
-                    region_code,
-                    category: category.unwrap_or_default(),
-                };
-                (
-                    before.map(|(tag, region, body)| Facet {
-                        tag: rollup::product_status(body.unwrap_or(&serde_json::Value::Null)).to_string(),
-                        place: at(region, tag),
-                    }),
-                    Facet { tag: rollup::product_status(body).to_string(), place: at(index.region_code.clone(), index.tag.clone()) },
-                )
-            } else {
-                (
-                    before.map(|(tag, region, _)| Facet { tag: tag.unwrap_or_default(), place: place(region) }),
-                    Facet { tag: index.tag.clone().unwrap_or_default(), place: place(index.region_code.clone()) },
-                )
-            };
+            let before = before.map(|(tag, region, body)| facet(tag, region, body));
+            let after = facet(index.tag.clone(), index.region_code.clone(), Some(body));
             let mut codes = None;
             if kind == RecordKind::Batch && after.tag == "active" {
                 if let Some(product_id) = index.parent_id {
