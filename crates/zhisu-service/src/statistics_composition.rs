@@ -102,7 +102,7 @@ impl Service {
 impl Service {
     /// The usual splits ([`composition::usual_splits`]) of the request's
     /// period and places, those with nothing in them left out.
-    pub(crate) async fn usual_compositions(
+    pub async fn usual_compositions(
         &self,
         principal: &Principal,
         req: &StatRequest,

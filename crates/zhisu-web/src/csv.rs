@@ -1,4 +1,5 @@
-//! A cell of the CSV downloads (RFC 4180), safe to open in a spreadsheet.
+//! The CSV downloads of the pages: a cell (RFC 4180) safe to open in a
+//! spreadsheet, the header row, the download itself.
 
 /// Quoted when it must be; a text that a spreadsheet would read as a
 /// formula (it begins with `=`, `+`, `-` or `@` — an enterprise's name is
@@ -16,6 +17,18 @@ pub(crate) fn cell(s: &str) -> String {
     } else {
         s
     }
+}
+
+/// A CSV file begun with its header row: UTF-8 with a byte-order mark,
+/// so Excel reads the Chinese headings.
+pub(crate) fn with_header(header: &str) -> String {
+    format!("\u{feff}{header}\r\n")
+}
+
+/// A CSV download of the signed-in reader's figures: private, as every
+/// page's own download (`pages::private_download`).
+pub(crate) fn download(name: &str, csv: String) -> axum::response::Response {
+    crate::pages::private_download("text/csv; charset=utf-8", name, csv.into_bytes())
 }
 
 #[cfg(test)]

@@ -4,8 +4,7 @@
 //! each as bars with its table and share, and all of them as one CSV.
 
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use zhisu_domain::statistics::composition;
 use zhisu_domain::statistics::format::{figure, share};
 use zhisu_domain::statistics::{Breakdown, Indicator};
@@ -18,24 +17,9 @@ use crate::statistics_dashboard::{indicator_name, DashboardQuery};
 use crate::{charts, SignedIn, WebState};
 
 /// The splits shown: the chosen indicator by category (unless the page is
-/// narrowed to one), then the fixed ones; enterprises by kind only where
-/// the reader sees more than its own enterprise.
-fn splits(principal: &Principal, q: &DashboardQuery) -> Vec<(Indicator, Breakdown)> {
-    let mut out = Vec::new();
-    if let Some(chosen) = Indicator::parse(q.indicator()) {
-        let narrowed = q.category.as_deref().is_some_and(|c| !c.trim().is_empty());
-        if !narrowed && composition::source(chosen, Breakdown::Category).is_some() {
-            out.push((chosen, Breakdown::Category));
-        }
-    }
-    let own = principal.enterprise_id.is_some()
-        || q.enterprise_id
-            .as_deref()
-            .is_some_and(|e| !e.trim().is_empty());
-    out.extend(composition::usual_splits(own));
-    out
-}
-
+/// narrowed to one), then the usual ones the report shows too
+/// (`Service::usual_compositions`: enterprises by kind only where the
+/// reader sees more than one enterprise).
 async fn compositions(
     state: &WebState,
     principal: &Principal,
@@ -43,14 +27,17 @@ async fn compositions(
 ) -> Result<Vec<Composition>, zhisu_service::ServiceError> {
     let req = q.request()?;
     let mut out = Vec::new();
-    for (indicator, by) in splits(principal, q) {
-        out.push(
-            state
-                .service
-                .statistics_composition(principal, &req, indicator.as_str(), &by.as_str())
-                .await?,
-        );
+    if let Some(chosen) = Indicator::parse(q.indicator()) {
+        if req.category.is_none() && composition::source(chosen, Breakdown::Category).is_some() {
+            out.push(
+                state
+                    .service
+                    .statistics_composition(principal, &req, chosen.as_str(), "category")
+                    .await?,
+            );
+        }
     }
+    out.extend(state.service.usual_compositions(principal, &req).await?);
     Ok(out)
 }
 
@@ -147,9 +134,7 @@ pub async fn composition_csv(
         Ok(all) => all,
         Err(e) => return state.error_page(&page, e),
     };
-    let mut csv = String::from("\u{feff}");
-    csv.push_str(lang.text("sc_csv_header"));
-    csv.push_str("\r\n");
+    let mut csv = crate::csv::with_header(lang.text("sc_csv_header"));
     let mut period = None;
     for c in &all {
         period = Some(c.period);
@@ -171,15 +156,5 @@ pub async fn composition_csv(
         Some(p) => format!("composition-{}-{}.csv", p.from, p.to),
         None => "composition.csv".into(),
     };
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        csv,
-    )
-        .into_response()
+    crate::csv::download(&name, csv)
 }

@@ -8,8 +8,7 @@
 //! are made of (`statistics_composition.rs`).
 
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use zhisu_domain::product::CATEGORIES;
@@ -550,9 +549,7 @@ pub async fn series_csv(
         Ok(series) => series,
         Err(e) => return state.error_page(&page, e),
     };
-    let mut csv = String::from("\u{feff}");
-    csv.push_str(lang.text("sd_csv_header"));
-    csv.push_str("\r\n");
+    let mut csv = crate::csv::with_header(lang.text("sd_csv_header"));
     for p in &series.points {
         let band = |v: Option<f64>| v.map(|x| format!("{x:.4}")).unwrap_or_default();
         csv.push_str(&format!(
@@ -570,15 +567,5 @@ pub async fn series_csv(
         "{}-{}-{}.csv",
         series.indicator, series.period.from, series.period.to
     );
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        csv,
-    )
-        .into_response()
+    crate::csv::download(&name, csv)
 }

@@ -6,8 +6,7 @@
 //! same tables as a CSV download.
 
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use zhisu_domain::statistics::format::{change, region_list};
 use zhisu_service::{MarketFigure, MarketView};
 
@@ -114,9 +113,7 @@ pub async fn market_csv(
         Ok(m) => m,
         Err(e) => return state.error_page(&page, e),
     };
-    let mut csv = String::from("\u{feff}");
-    csv.push_str(lang.text("sm_csv_header"));
-    csv.push_str("\r\n");
+    let mut csv = crate::csv::with_header(lang.text("sm_csv_header"));
     for p in &m.by_province {
         let name = province_name(lang, &p.province_code, &p.name_zh);
         csv.push_str(&format!(
@@ -145,15 +142,5 @@ pub async fn market_csv(
         ));
     }
     let name = format!("market-{}-{}.csv", m.period.from, m.period.to);
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        csv,
-    )
-        .into_response()
+    crate::csv::download(&name, csv)
 }
