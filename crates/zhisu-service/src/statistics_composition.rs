@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use zhisu_domain::statistics::composition::{self, Part, Source};
 use zhisu_domain::statistics::compute::{self, Rows};
-use zhisu_domain::statistics::format::{figure, share};
+use zhisu_domain::statistics::format::figure;
 use zhisu_domain::statistics::period::Period;
 use zhisu_domain::statistics::{Breakdown, Indicator, Unit};
 use zhisu_domain::validation::Invalid;
@@ -134,8 +134,7 @@ pub(crate) fn composition_section(all: &[Composition]) -> Result<Option<Section>
         .collect();
     let mut rows = Vec::new();
     for c in all {
-        let total: f64 = c.parts.iter().filter_map(|p| p.value).sum();
-        for p in &c.parts {
+        for (p, share) in c.parts.iter().zip(composition::shares(&c.parts, c.unit)) {
             rows.push(vec![
                 Entry::text(c.name_zh.clone()),
                 Entry::text(c.by_zh.clone()),
@@ -144,12 +143,7 @@ pub(crate) fn composition_section(all: &[Composition]) -> Result<Option<Section>
                     value: p.value,
                     shown: figure(p.value, c.unit),
                 },
-                Entry::text(
-                    p.value
-                        .filter(|_| c.unit == Unit::Count && total > 0.0)
-                        .map(|v| share(v, total))
-                        .unwrap_or_else(|| "—".into()),
-                ),
+                Entry::text(share.unwrap_or_else(|| "—".into())),
             ]);
         }
     }

@@ -6,7 +6,7 @@
 use axum::extract::{Query, State};
 use axum::response::Response;
 use zhisu_domain::statistics::composition;
-use zhisu_domain::statistics::format::{figure, share};
+use zhisu_domain::statistics::format::figure;
 use zhisu_domain::statistics::{Breakdown, Indicator};
 use zhisu_domain::Principal;
 use zhisu_service::Composition;
@@ -86,24 +86,22 @@ pub(crate) async fn section(
         .iter()
         .filter(|c| !c.parts.is_empty())
         .map(|c| {
-            let total: f64 = c.parts.iter().filter_map(|p| p.value).sum();
             let named: Vec<(String, f64)> = c
                 .parts
                 .iter()
                 .map(|p| (part_name(lang, c.by, p), p.value.unwrap_or(0.0)))
                 .collect();
             let title = heading(lang, c);
-            // A rate's parts do not add up to a whole: no share.
-            let shares = c.unit == zhisu_domain::statistics::Unit::Count && total > 0.0;
             let rows: Vec<_> = c
                 .parts
                 .iter()
                 .zip(&named)
-                .map(|(p, (name, v))| {
+                .zip(composition::shares(&c.parts, c.unit))
+                .map(|((p, (name, _)), share)| {
                     minijinja::context! {
                         name => name.clone(),
                         value => figure(p.value, c.unit),
-                        share => shares.then(|| share(*v, total)),
+                        share,
                     }
                 })
                 .collect();

@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::compute::{self, serialize_figure, Rows};
+use super::format::share;
 use super::period::Period;
 use super::rollup::Measure;
-use super::{Breakdown, Indicator};
+use super::{Breakdown, Indicator, Unit};
 use crate::batch::BatchStatus;
 use crate::enterprise::EnterpriseKind;
 use crate::product::{CodeScheme, ProductCategory, TraceLevel};
@@ -131,6 +132,21 @@ pub fn parts_by_category(
     )
 }
 
+/// Each part's share of their sum, as pages and reports show it ("<0.1%"
+/// for one too small to show); None for every part when they are not
+/// counts (a rate's parts do not add up to a whole) or sum to nothing.
+pub fn shares(parts: &[Part], unit: Unit) -> Vec<Option<String>> {
+    let total: f64 = parts.iter().filter_map(|p| p.value).sum();
+    parts
+        .iter()
+        .map(|p| {
+            p.value
+                .filter(|_| unit == Unit::Count && total > 0.0)
+                .map(|v| share(v, total))
+        })
+        .collect()
+}
+
 fn part(by: Breakdown, key: String, value: Option<f64>) -> Part {
     Part {
         label_zh: label_zh(by, &key),
@@ -241,6 +257,11 @@ mod tests {
                 ("draft", "草稿", Some(1.0))
             ]
         );
+        assert_eq!(
+            shares(&parts, Unit::Count),
+            vec![Some("66.7%".to_string()), Some("33.3%".to_string())]
+        );
+        assert_eq!(shares(&parts, Unit::Rate), vec![None, None]);
         assert_eq!(
             compute::value(Indicator::BatchesByStatus, &rows, &nov()),
             Some(3.0)
