@@ -53,10 +53,14 @@ const WAL_RESET_WAIT_MS: u32 = 200;
 /// writes keep coming (SQLite starts the log over only when a write begins
 /// with every frame copied back, and under steady load a new commit always
 /// lands first), so the log would grow for as long as the load lasts: past
-/// [`WAL_LIMIT_FRAMES`] the checkpoint is `TRUNCATE`, which holds new
-/// writes for the moment it takes (at most [`WAL_RESET_WAIT_MS`] waiting
-/// for others) and starts the log over from zero bytes. Stops when the last
-/// copy of the store is dropped.
+/// [`WAL_LIMIT_FRAMES`] the checkpoint is `TRUNCATE`, which starts the log
+/// over from zero bytes. It runs on the writer's own connection, taken in
+/// turn with the writes (the pool queues those who wait for it fairly):
+/// from a connection of its own it had to catch the write lock between two
+/// commits, and under writes that never pause it missed it for as long as
+/// the load lasted. There it waits at most [`WAL_RESET_WAIT_MS`] for
+/// readers still in the log, so a long read delays the next write by no
+/// more than that. Stops when the last copy of the store is dropped.
 struct Checkpoints(tokio::task::AbortHandle);
 
 impl Drop for Checkpoints {
@@ -66,7 +70,7 @@ impl Drop for Checkpoints {
 }
 
 impl Checkpoints {
-    fn start(pool: SqlitePool) -> Self {
+    fn start(pool: SqlitePool, writer: SqlitePool) -> Self {
         let task = tokio::spawn(async move {
             let mut every = tokio::time::interval(CHECKPOINT_EVERY);
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -79,11 +83,7 @@ impl Checkpoints {
                         .await;
                 match passive {
                     Ok((_, frames, _)) if frames > WAL_LIMIT_FRAMES => {
-                        let reset =
-                            sqlx::query_as::<_, (i64, i64, i64)>("pragma wal_checkpoint(TRUNCATE)")
-                                .fetch_one(&pool)
-                                .await;
-                        if let Err(e) = reset {
+                        if let Err(e) = empty_wal(&writer).await {
                             tracing::warn!(error = %e, frames, "emptying the WAL failed; trying again");
                         }
                     }
@@ -94,6 +94,25 @@ impl Checkpoints {
         });
         Checkpoints(task.abort_handle())
     }
+}
+
+/// `TRUNCATE` on the writer's connection, waiting for readers no longer
+/// than [`WAL_RESET_WAIT_MS`]; the writer's own wait is put back after.
+async fn empty_wal(writer: &SqlitePool) -> Result<(), sqlx::Error> {
+    let mut conn = writer.acquire().await?;
+    let (usual,): (i64,) = sqlx::query_as("pragma busy_timeout")
+        .fetch_one(&mut *conn)
+        .await?;
+    sqlx::query(&format!("pragma busy_timeout = {WAL_RESET_WAIT_MS}"))
+        .execute(&mut *conn)
+        .await?;
+    let reset = sqlx::query_as::<_, (i64, i64, i64)>("pragma wal_checkpoint(TRUNCATE)")
+        .fetch_one(&mut *conn)
+        .await;
+    sqlx::query(&format!("pragma busy_timeout = {usual}"))
+        .execute(&mut *conn)
+        .await?;
+    reset.map(|_| ())
 }
 
 impl SqliteStore {
@@ -131,20 +150,17 @@ impl SqliteStore {
         sqlx::migrate!("migrations/sqlite").run(&writer).await?;
         let checkpointer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(
-                options
-                    .clone()
-                    .busy_timeout(Duration::from_millis(WAL_RESET_WAIT_MS.into())),
-            )
+            .connect_with(options.clone())
             .await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options.read_only(true))
             .await?;
+        let checkpoints = Checkpoints::start(checkpointer, writer.clone());
         Ok(SqliteStore {
             reader,
             writer,
-            _checkpoints: Arc::new(Checkpoints::start(checkpointer)),
+            _checkpoints: Arc::new(checkpoints),
             suite: Default::default(),
         })
     }
