@@ -299,6 +299,54 @@ macro_rules! sql_stats {
             apply_stats(tx, &[delta]).await
         }
 
+        /// The open verification findings by group (issue 18.1), of the
+        /// records named or, for None, of all: counted before and after a
+        /// statement that opens, moves or resolves findings, so the rollup
+        /// takes the difference (`statistics::findings::change`).
+        async fn open_finding_counts(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            records: Option<&[(RecordKind, i64)]>,
+        ) -> StoreResult<zhisu_domain::statistics::findings::OpenCounts> {
+            let mut sql = "select enterprise_id, region_code, axis, class, count(*) from verification_findings \
+                           where status = 'open'".to_string();
+            if let Some(records) = records {
+                if records.is_empty() {
+                    return Ok(Default::default());
+                }
+                let each: Vec<String> = (0..records.len())
+                    .map(|i| format!("(kind = ${} and record_id = ${})", 2 * i + 1, 2 * i + 2))
+                    .collect();
+                sql.push_str(&format!(" and ({})", each.join(" or ")));
+            }
+            sql.push_str(" group by enterprise_id, region_code, axis, class");
+            let mut q = sqlx::query_as::<_, (i64, String, String, String, i64)>(&sql);
+            for (kind, id) in records.unwrap_or_default() {
+                q = q.bind(kind.as_str()).bind(*id);
+            }
+            let rows = q.fetch_all(&mut **tx).await.map_err(map_err)?;
+            Ok(rows
+                .into_iter()
+                .map(|(enterprise_id, region_code, axis, class, n)| {
+                    (zhisu_domain::statistics::findings::FindingGroup { enterprise_id, region_code, axis, class }, n)
+                })
+                .collect())
+        }
+
+        /// Adds to the rollup what moved in the open findings since
+        /// `before` was counted (of the same records), on the day of `at`.
+        async fn keep_open_findings(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            records: Option<&[(RecordKind, i64)]>,
+            before: &zhisu_domain::statistics::findings::OpenCounts,
+            at: &str,
+        ) -> StoreResult<()> {
+            let Some(day) = rollup::day_of(at) else {
+                return Ok(());
+            };
+            let after = open_finding_counts(tx, records).await?;
+            apply_stats(tx, &zhisu_domain::statistics::findings::change(before, &after, day)).await
+        }
+
         /// The rollup changes of a flow record's lines (P6.7): a sale
         /// counts its quantities on the day of sale, in each line's product
         /// category, by the buyer's province and by buyer; the seller's

@@ -339,6 +339,9 @@ macro_rules! sql_sweeps {
                     q.push(" on conflict do nothing");
                     q.build().execute(&mut *tx).await.map_err(map_err)?;
                 }
+                // Issue 18.1: the open findings counted before and after
+                // the upsert and the resolve move the rollup.
+                let open_before = open_finding_counts(&mut tx, None).await?;
                 // Written only when new, opened again or changed: an open
                 // finding seen as it was costs no write.
                 sqlx::query(concat!(
@@ -377,6 +380,7 @@ macro_rules! sql_sweeps {
                 .await
                 .map_err(map_err)?
                 .rows_affected() as i64;
+                keep_open_findings(&mut tx, None, &open_before, &finished).await?;
                 let opened: i64 = sqlx::query_scalar(
                     "select count(*) from verification_findings where opened_sweep = $1",
                 )

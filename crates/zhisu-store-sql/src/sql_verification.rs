@@ -175,6 +175,13 @@ macro_rules! sql_verification {
                     .fetch_one(&mut *tx)
                     .await
                     .map_err(map_err)?;
+                // Issue 18.1: the open findings of the records touched,
+                // counted before and after, move the rollup.
+                let mut touched: Vec<(RecordKind, i64)> = findings.iter().map(|f| (f.kind, f.record_id)).collect();
+                touched.push((kind, record_id));
+                touched.sort_unstable_by_key(|(k, id)| (k.as_str(), *id));
+                touched.dedup();
+                let before = open_finding_counts(&mut tx, Some(&touched)).await?;
                 for f in findings {
                     upsert_finding(&mut tx, f, &at, sweep).await?;
                 }
@@ -197,6 +204,7 @@ macro_rules! sql_verification {
                             .map_err(map_err)?;
                     }
                 }
+                keep_open_findings(&mut tx, Some(&touched), &before, &at).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(())
             }

@@ -40,6 +40,9 @@ pub fn source(indicator: Indicator, by: Breakdown) -> Option<Source> {
         }
         (Indicator::FeedbackReceived, Breakdown::Topic) => Source::Detail(Measure::FeedbackTopics),
         (Indicator::CasesOverdue, Breakdown::Class) => Source::Detail(Measure::CasesEscalated),
+        (Indicator::FindingsOpen, Breakdown::Axis | Breakdown::Class) => {
+            Source::Detail(Measure::Findings)
+        }
         (_, Breakdown::Category) => Source::Category,
         _ => return None,
     })
@@ -58,14 +61,15 @@ pub fn breakdowns(indicator: Indicator) -> Vec<Breakdown> {
 
 /// The splits 统计概览 and the report show whatever indicator is chosen:
 /// batches by status, codes issued by trace level and by scheme, feedback
-/// by topic, and — for a reader of more than one enterprise — enterprises
-/// by kind.
+/// by topic, open findings by axis (V4's four), and — for a reader of more
+/// than one enterprise — enterprises by kind.
 pub fn usual_splits(one_enterprise: bool) -> Vec<(Indicator, Breakdown)> {
     let mut out = vec![
         (Indicator::BatchesByStatus, Breakdown::Status),
         (Indicator::CodesIssued, Breakdown::Level),
         (Indicator::CodesIssued, Breakdown::Scheme),
         (Indicator::FeedbackReceived, Breakdown::Topic),
+        (Indicator::FindingsOpen, Breakdown::Axis),
     ];
     if !one_enterprise {
         out.push((Indicator::Enterprises, Breakdown::EnterpriseKind));
@@ -74,11 +78,13 @@ pub fn usual_splits(one_enterprise: bool) -> Vec<(Indicator, Breakdown)> {
 }
 
 /// The part a detail belongs to when split `by`: codes issued keep
-/// `level/scheme`.
+/// `level/scheme`, findings `axis/class` (a case's class is the whole
+/// detail).
 pub fn part_of(by: Breakdown, detail: &str) -> &str {
     match by {
-        Breakdown::Level => detail.split('/').next().unwrap_or(detail),
+        Breakdown::Level | Breakdown::Axis => detail.split('/').next().unwrap_or(detail),
         Breakdown::Scheme => detail.split('/').nth(1).unwrap_or(""),
+        Breakdown::Class => detail.split_once('/').map_or(detail, |(_, class)| class),
         _ => detail,
     }
 }
@@ -180,6 +186,7 @@ pub fn label_zh(by: Breakdown, key: &str) -> String {
             .map(CodeScheme::label_zh),
         Breakdown::Topic => super::topics::label_zh(key),
         Breakdown::Class => crate::verification::ResultClass::parse(key).map(|c| c.label_zh()),
+        Breakdown::Axis => crate::verification::Axis::parse(key).map(|a| a.label_zh()),
         Breakdown::Category if key.is_empty() => Some("未归类"),
         Breakdown::Category => ProductCategory::find(key).map(|c| c.name_zh),
         _ => None,

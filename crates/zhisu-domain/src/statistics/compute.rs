@@ -47,6 +47,7 @@ pub fn measures_of(indicator: Indicator) -> Option<&'static [Measure]> {
         Indicator::ActivationRate => &[M::Batches],
         Indicator::CasesOpen => &[M::Cases],
         Indicator::CaseDaysToClose => &[M::CasesClosed],
+        Indicator::FindingsOpen => &[M::Findings],
         _ => return None,
     })
 }
@@ -127,6 +128,7 @@ pub fn value(indicator: Indicator, rows: &Rows, p: &Period) -> Option<f64> {
             count(rows.stock(M::Cases, "notified", p.to) + rows.stock(M::Cases, "answered", p.to))
         }
         Indicator::CaseDaysToClose => rows.mean_detail(M::CasesClosed, p),
+        Indicator::FindingsOpen => count(rows.sum(M::Findings, None, p.to, |_| true)),
         _ => None,
     }
 }

@@ -65,7 +65,7 @@ impl Indicator {
 
     /// What `GET /api/v1/statistics/summary` answers for a period (issue
     /// 18.6), in its order.
-    pub const SUMMARY: [Indicator; 18] = [
+    pub const SUMMARY: [Indicator; 19] = [
         Indicator::Products,
         Indicator::CodesIssued,
         Indicator::Scans,
@@ -79,6 +79,7 @@ impl Indicator {
         Indicator::RecallsOpen,
         Indicator::FeedbackOpen,
         Indicator::FeedbackAnswerHours,
+        Indicator::FindingsOpen,
         Indicator::CasesOpen,
         Indicator::CasesOverdue,
         Indicator::CaseDaysToClose,

@@ -58,10 +58,14 @@ pub enum Measure {
     /// Cases closed (flow, on the day of closing); detail: the calendar
     /// days (Beijing time) from opening to closing.
     CasesClosed,
+    /// Verification findings open (stock changes, V5): where the finding
+    /// was made (its record's enterprise and region, no category);
+    /// detail: `axis/class` (the class the rule proposes).
+    Findings,
 }
 
 impl Measure {
-    pub const ALL: [Measure; 19] = [
+    pub const ALL: [Measure; 20] = [
         Measure::Scans,
         Measure::CodeDays,
         Measure::CodeGaps,
@@ -81,6 +85,7 @@ impl Measure {
         Measure::Products,
         Measure::FeedbackTopics,
         Measure::CasesEscalated,
+        Measure::Findings,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -104,6 +109,7 @@ impl Measure {
             Measure::Products => "products",
             Measure::FeedbackTopics => "feedback_topics",
             Measure::CasesEscalated => "cases_escalated",
+            Measure::Findings => "findings",
         }
     }
 
@@ -122,6 +128,7 @@ impl Measure {
                 | Measure::Enterprises
                 | Measure::Cases
                 | Measure::Products
+                | Measure::Findings
         )
     }
 

@@ -14,6 +14,7 @@
 pub mod anomaly;
 pub mod composition;
 pub mod compute;
+pub mod findings;
 pub mod format;
 mod holidays;
 mod indicators;

@@ -61,6 +61,7 @@ mod schemes;
 mod sm_crypto;
 mod statistics;
 mod statistics_anomalies;
+mod statistics_findings;
 mod statistics_market;
 mod statistics_raw;
 mod statistics_reports;

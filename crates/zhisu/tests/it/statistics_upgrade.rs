@@ -1,5 +1,5 @@
 //! An upgraded deployment's statistics (issue 18, migrations 0028, 0030,
-//! 0031–0038): a
+//! 0031–0039): a
 //! SQLite file written by the migrations before statistics, with records,
 //! alerts and scans in it, is opened by this version; the rollups then
 //! count what was stored before — batches, feedback and codes issued on the
@@ -152,6 +152,14 @@ async fn upgrade(engine: EngineKind) {
         "insert into scan_counts (code, count, first_at) values \
             ('A', 3, '2026-11-01T02:00:00.000000Z'), ('B', 1, '2026-11-02T16:30:00.000000Z')".into(),
         "update scan_fold set upto = 4".into(),
+        // A finding open since 17:30 UTC on 10-16 (the 17th in Beijing),
+        // one resolved (migration 0039 counts the open one only).
+        "insert into verification_findings (rule, axis, severity, class, kind, record_id, version, enterprise_id, \
+            region_code, field, evidence, status, opened_at, opened_sweep, last_sweep, resolved_at) values \
+            ('ZV-C-001', 'completeness', 'warning', 'minor', 'product', 2, 1, 1, '440305', 'model', '', 'open', \
+             '2026-10-16T17:30:00.000000Z', 1, 1, null), \
+            ('ZV-C-002', 'completeness', 'warning', 'minor', 'product', 2, 1, 1, '440305', 'brand', '', 'resolved', \
+             '2026-10-02T02:00:00.000000Z', 1, 1, '2026-10-03T02:00:00.000000Z')".into(),
         "insert into alerts (kind, code, product_id, batch_id, enterprise_id, region_code, at, detail) values \
             ('diversion', 'A', 2, 3, 1, '440305', '2026-11-03T02:00:00.000000Z', 'old'), \
             ('guessing', 'Z', null, null, 1, '440305', '2026-11-03T02:00:00.000000Z', 'old')".into(),
@@ -226,7 +234,7 @@ async fn upgrade(engine: EngineKind) {
         (Measure::parse(m).unwrap(), day.clone(), detail.to_string())
     });
     assert_eq!(got, want, "{engine:?}");
-    // Cases belong to no product category.
+    // Cases and findings belong to no product category.
     let mut cases = store
         .stat_rows(
             &StatFilter {
@@ -237,6 +245,7 @@ async fn upgrade(engine: EngineKind) {
                 Measure::Cases,
                 Measure::CasesClosed,
                 Measure::CasesEscalated,
+                Measure::Findings,
             ],
             d("2026-01-01"),
             d("2026-12-31"),
@@ -262,6 +271,12 @@ async fn upgrade(engine: EngineKind) {
             ("cases", "2026-10-01".to_string(), "notified", 1),
             ("cases_escalated", "2026-10-17".to_string(), "serious", 1),
             ("cases_closed", "2026-10-04".to_string(), "3", 1),
+            (
+                "findings",
+                "2026-10-17".to_string(),
+                "completeness/minor",
+                1
+            ),
         ],
         "{engine:?}"
     );
