@@ -285,6 +285,7 @@ impl Service {
         };
         let flow_codes: Vec<String> = flow.lines.iter().map(|l| l.code.clone()).collect();
         let rows = flow_rows(&flow);
+        let moved = rows.clone();
         let delivered_to_member = rows.iter().any(|r| r.to_id.is_some());
         let record = NewRecord {
             kind: RecordKind::Flow,
@@ -299,6 +300,8 @@ impl Service {
             .create_record(record, audit(by, &action, ip))
             .await?;
         self.record_changed(RecordKind::Flow, stored.id);
+        // Issue 18.1: a recall whose goods moved is counted again.
+        self.flow_touched_recalls(&moved).await;
         if delivered_to_member {
             self.codes_traded(flow_codes.iter().map(String::as_str));
         }

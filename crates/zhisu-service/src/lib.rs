@@ -33,6 +33,7 @@ mod names;
 mod packages;
 mod password_change;
 mod privacy;
+mod recall_figures;
 mod recall_reach;
 mod recalls;
 mod records;

@@ -81,6 +81,8 @@ pub struct RecallTrace {
     pub notified: u64,
     /// Items returned to the producer, from the holders' return records.
     pub returned: u64,
+    /// Items the producer sold or sent on: what is to come back.
+    pub delivered: u64,
 }
 
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -284,6 +286,10 @@ impl Service {
             .create_record(record, audit(by, "recall.open", ip))
             .await?;
         self.record_changed(RecordKind::Recall, stored.id);
+        // Issue 18.1: its figures counted from now (none once closed).
+        if let Err(e) = self.keep_recall_figures(stored.id).await {
+            tracing::warn!(recall = stored.id, error = %e, "a recall's figures were not kept");
+        }
         let base = &self.settings.public_url;
         let mut classes = Vec::new();
         for b in &recall.batch_ids {
@@ -376,6 +382,10 @@ impl Service {
             )
             .await?;
         self.record_changed(RecordKind::Recall, stored.id);
+        // Issue 18.1: its figures counted from now (none once closed).
+        if let Err(e) = self.keep_recall_figures(stored.id).await {
+            tracing::warn!(recall = stored.id, error = %e, "a recall's figures were not kept");
+        }
         Ok(stored.into())
     }
 
@@ -561,6 +571,7 @@ impl Service {
             }
         }
         let notified = holders.iter().filter(|h| h.enterprise_id.is_some()).count() as u64;
+        let delivered = sold.get(&producer).copied().unwrap_or(0);
         Ok(RecallTrace {
             recall_id: id,
             batch_ids,
@@ -569,6 +580,7 @@ impl Service {
             inputs,
             notified,
             returned,
+            delivered,
         })
     }
 

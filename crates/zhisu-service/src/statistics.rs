@@ -134,16 +134,6 @@ pub fn indicator_of(field: &str, id: &str) -> ServiceResult<Indicator> {
             format!("未知的统计指标“{id}”，见 /api/v1/statistics/indicators (unknown indicator)"),
         )
     })?;
-    if !compute::is_kept(indicator) {
-        return Err(invalid(
-            field,
-            "not-kept",
-            format!(
-                "统计指标“{}”尚未按日汇总，暂不能查询 (the indicator {id} is not kept as a series yet)",
-                indicator.def().zh
-            ),
-        ));
-    }
     Ok(indicator)
 }
 

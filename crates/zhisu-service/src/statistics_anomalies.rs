@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 use zhisu_domain::statistics::anomaly::Band;
-use zhisu_domain::statistics::compute::{self, serialize_figure};
+use zhisu_domain::statistics::compute::serialize_figure;
 use zhisu_domain::statistics::period::{Grain, Period};
 use zhisu_domain::statistics::{Indicator, Kind, Unit};
 use zhisu_domain::Principal;
@@ -50,9 +50,7 @@ pub(crate) fn watched() -> Vec<Indicator> {
     Indicator::SUMMARY
         .iter()
         .copied()
-        .filter(|i| {
-            compute::is_kept(*i) && i.def().kind == Kind::Flow && i.def().unit == Unit::Count
-        })
+        .filter(|i| i.def().kind == Kind::Flow && i.def().unit == Unit::Count)
         .collect()
 }
 

@@ -196,6 +196,34 @@ macro_rules! sql_stats {
                 }
                 held.extend(products.into_iter().map(|((category, status), n)| (Measure::Products, category, status.to_string(), n)));
             }
+            // Open recalls' figures, as kept (`recall_figures`), move with
+            // their producer or product.
+            let kept: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+                "select category, delivered, returned, holders from recall_figures \
+                 where enterprise_id = $1 and ($2 = 0 or product_id = $2)",
+            )
+            .bind(enterprise_id)
+            .bind(product_id.unwrap_or(0))
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(map_err)?;
+            for (category, delivered, returned, holders) in kept {
+                use zhisu_domain::statistics::recall_figures::{DELIVERED, HOLDERS, RETURNED};
+                for (detail, n) in [(DELIVERED, delivered), (RETURNED, returned), (HOLDERS, holders)] {
+                    held.push((Measure::RecallFigures, category.clone(), detail.to_string(), n));
+                }
+            }
+            sqlx::query(
+                "update recall_figures set region_code = $1, category = coalesce($2, category) \
+                 where enterprise_id = $3 and ($4 = 0 or product_id = $4)",
+            )
+            .bind(to.0)
+            .bind(to.1)
+            .bind(enterprise_id)
+            .bind(product_id.unwrap_or(0))
+            .execute(&mut **tx)
+            .await
+            .map_err(map_err)?;
             let place = |(region, category): (&str, Option<&str>), current: &str| Place {
                 enterprise_id,
                 region_code: region.to_string(),
@@ -505,6 +533,70 @@ macro_rules! sql_stats {
                     StatGroup::Category => StatGroup::Category,
                 };
                 stat_rows_of(&self.reader, filter, measures, from, to, Some(group)).await
+            }
+
+            async fn keep_recall_figures(
+                &self,
+                recall_id: i64,
+                now: Option<(i64, &Place, &zhisu_domain::statistics::recall_figures::RecallFigures)>,
+                at: &str,
+            ) -> StoreResult<()> {
+                use zhisu_domain::statistics::recall_figures::{self as figures, RecallFigures};
+                let Some(day) = rollup::day_of(at) else {
+                    return Ok(());
+                };
+                let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
+                let kept: Option<(i64, String, String, i64, i64, i64)> = sqlx::query_as(
+                    "select enterprise_id, region_code, category, delivered, returned, holders from recall_figures where recall_id = $1",
+                )
+                .bind(recall_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                let kept = kept.map(|(enterprise_id, region_code, category, delivered, returned, holders)| {
+                    (Place { enterprise_id, region_code, category }, RecallFigures { delivered, returned, holders })
+                });
+                let deltas = figures::change(kept.as_ref().map(|(p, f)| (p, f)), now.map(|(_, p, f)| (p, f)), day);
+                if deltas.is_empty() && kept.is_some() == now.is_some() {
+                    return Ok(());
+                }
+                apply_stats(&mut tx, &deltas).await?;
+                match now {
+                    Some((product_id, place, f)) => {
+                        sqlx::query(
+                            "insert into recall_figures (recall_id, product_id, enterprise_id, region_code, category, delivered, returned, holders) \
+                             values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (recall_id) do update set product_id = excluded.product_id, \
+                             enterprise_id = excluded.enterprise_id, region_code = excluded.region_code, category = excluded.category, \
+                             delivered = excluded.delivered, returned = excluded.returned, holders = excluded.holders",
+                        )
+                        .bind(recall_id)
+                        .bind(product_id)
+                        .bind(place.enterprise_id)
+                        .bind(&place.region_code)
+                        .bind(&place.category)
+                        .bind(f.delivered)
+                        .bind(f.returned)
+                        .bind(f.holders)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    }
+                    None => {
+                        sqlx::query("delete from recall_figures where recall_id = $1")
+                            .bind(recall_id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(map_err)?;
+                    }
+                }
+                tx.commit().await.map_err(map_err)
+            }
+
+            async fn kept_recalls(&self) -> StoreResult<Vec<i64>> {
+                sqlx::query_scalar("select recall_id from recall_figures order by recall_id")
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err(map_err)
             }
         }
     };

@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use zhisu_domain::auth::ListScope;
 use zhisu_domain::statistics::compute::MeasureRow;
-use zhisu_domain::statistics::rollup::Measure;
+use zhisu_domain::statistics::recall_figures::RecallFigures;
+use zhisu_domain::statistics::rollup::{Measure, Place};
 
 use crate::StoreResult;
 
@@ -43,6 +44,19 @@ pub trait StatStore: Send + Sync {
         to: NaiveDate,
         group: StatGroup,
     ) -> StoreResult<Vec<(String, MeasureRow)>>;
+
+    /// Brings one recall's figures in the rollup to `now` — its product,
+    /// place and figures; None once it is no longer open — adding the
+    /// difference from what was kept on the day of `at` (issue 18.1).
+    async fn keep_recall_figures(
+        &self,
+        recall_id: i64,
+        now: Option<(i64, &Place, &RecallFigures)>,
+        at: &str,
+    ) -> StoreResult<()>;
+
+    /// The recalls whose figures the rollup holds.
+    async fn kept_recalls(&self) -> StoreResult<Vec<i64>>;
 }
 
 /// What rollup rows are summed by beside measure, day and detail.

@@ -474,7 +474,6 @@ async fn render(
     .collect::<Vec<_>>();
     let indicators: Vec<_> = Indicator::ALL
         .iter()
-        .filter(|i| zhisu_domain::statistics::compute::is_kept(**i))
         .map(|i| minijinja::context! { id => i.as_str(), name => indicator_name(lang, *i) })
         .collect();
     let categories: Vec<_> = CATEGORIES

@@ -3,8 +3,9 @@
 //! server runs every rule over all stored records, as `zhisu verify run`
 //! does, then escalates the cases past their deadline (V6-dispose). The
 //! scheduled statistics reports (issue 18.5): when the server starts and
-//! every day at 03:30, what is missing of last month's and last quarter's
-//! reports is made for the platform and each regulator jurisdiction.
+//! every day at 03:30, open recalls' figures are counted afresh and what
+//! is missing of last month's and last quarter's reports is made for the
+//! platform and each regulator jurisdiction.
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveTime, TimeZone, Utc};
 
@@ -68,6 +69,11 @@ pub fn scheduled_reports(service: zhisu_service::Service) {
     let at = parse_at(REPORTS_AT).expect("a fixed time");
     tokio::spawn(async move {
         loop {
+            // Open recalls' figures counted afresh first (issue 18.1).
+            match service.keep_every_recall_figures().await {
+                Ok(n) => tracing::info!(recalls = n, "recalls' figures counted"),
+                Err(e) => tracing::error!(error = %e, "counting recalls' figures failed"),
+            }
             match service
                 .make_scheduled_reports(zhisu_service::today_in_shanghai())
                 .await

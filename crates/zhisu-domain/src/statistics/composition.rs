@@ -29,7 +29,7 @@ pub enum Source {
 /// How an indicator can be split by `by`, if it can: the glossary must
 /// list the breakdown and the rollups keep what it needs.
 pub fn source(indicator: Indicator, by: Breakdown) -> Option<Source> {
-    if !indicator.def().by.contains(&by) || !compute::is_kept(indicator) {
+    if !indicator.def().by.contains(&by) {
         return None;
     }
     Some(match (indicator, by) {

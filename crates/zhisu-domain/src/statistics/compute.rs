@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::anomaly::{bands, bands_with_floor, counts_floor, Band};
 use super::period::{buckets, Grain, Period};
+use super::recall_figures;
 use super::rollup::{gaps_suffice, Measure};
 pub use super::rows::Rows;
 use super::seasonal;
@@ -23,11 +24,11 @@ pub struct MeasureRow {
     pub value: i64,
 }
 
-/// What an indicator reads: its measures, and whether any is a stock (so
-/// rows are needed from the first day, not only the period's).
-pub fn measures_of(indicator: Indicator) -> Option<&'static [Measure]> {
+/// What an indicator reads: the measures of the rollups that keep it
+/// (every indicator of the glossary is kept).
+pub fn measures_of(indicator: Indicator) -> &'static [Measure] {
     use Measure as M;
-    Some(match indicator {
+    match indicator {
         Indicator::Scans => &[M::Scans],
         Indicator::CodesScanned => &[M::CodeGaps, M::CodeDays],
         Indicator::AlertsCounterfeit => &[M::AlertsCounterfeit],
@@ -48,8 +49,8 @@ pub fn measures_of(indicator: Indicator) -> Option<&'static [Measure]> {
         Indicator::CasesOpen => &[M::Cases],
         Indicator::CaseDaysToClose => &[M::CasesClosed],
         Indicator::FindingsOpen => &[M::Findings],
-        _ => return None,
-    })
+        Indicator::RecallReturnedShare | Indicator::RecallHoldersReached => &[M::RecallFigures],
+    }
 }
 
 /// What `indicators` read when the longest period a figure is computed
@@ -63,7 +64,6 @@ pub fn measures_for(indicator: Indicator, longest_days: i64) -> Vec<Measure> {
         Measure::CodeGaps
     };
     measures_of(indicator)
-        .unwrap_or_default()
         .iter()
         .copied()
         .filter(|m| *m != skip)
@@ -76,18 +76,12 @@ pub fn reads_all_time(indicator: Indicator) -> bool {
     matches!(indicator, Indicator::FirstScanRate)
 }
 
-/// Whether the indicator is kept as rollups yet (the rest of the glossary
-/// is computed as the later parts land).
-pub fn is_kept(indicator: Indicator) -> bool {
-    measures_of(indicator).is_some()
-}
-
 pub(crate) fn rate(numerator: i64, denominator: i64, scale: f64) -> Option<f64> {
     (denominator != 0).then(|| numerator as f64 / denominator as f64 * scale)
 }
 
-/// The indicator's figure over the period; None when it is not kept as
-/// rollups or a rate has nothing to divide by.
+/// The indicator's figure over the period; None when a rate or an
+/// average has nothing to divide by.
 pub fn value(indicator: Indicator, rows: &Rows, p: &Period) -> Option<f64> {
     use Measure as M;
     let count = |n: i64| Some(n as f64);
@@ -129,7 +123,15 @@ pub fn value(indicator: Indicator, rows: &Rows, p: &Period) -> Option<f64> {
         }
         Indicator::CaseDaysToClose => rows.mean_detail(M::CasesClosed, p),
         Indicator::FindingsOpen => count(rows.sum(M::Findings, None, p.to, |_| true)),
-        _ => None,
+        // Of the recalls open at the end (`recall_figures.rs`).
+        Indicator::RecallReturnedShare => rate(
+            rows.stock(M::RecallFigures, recall_figures::RETURNED, p.to),
+            rows.stock(M::RecallFigures, recall_figures::DELIVERED, p.to),
+            1.0,
+        ),
+        Indicator::RecallHoldersReached => {
+            count(rows.stock(M::RecallFigures, recall_figures::HOLDERS, p.to))
+        }
     }
 }
 

@@ -27,6 +27,7 @@ pub enum Indicator {
     DiversionRate,
     RecallsOpen,
     RecallReturnedShare,
+    RecallHoldersReached,
     FeedbackOpen,
     FeedbackReceived,
     FeedbackAnswerHours,
@@ -38,7 +39,7 @@ pub enum Indicator {
 }
 
 impl Indicator {
-    pub const ALL: [Indicator; 22] = [
+    pub const ALL: [Indicator; 23] = [
         Indicator::Enterprises,
         Indicator::Products,
         Indicator::BatchesActive,
@@ -53,6 +54,7 @@ impl Indicator {
         Indicator::DiversionRate,
         Indicator::RecallsOpen,
         Indicator::RecallReturnedShare,
+        Indicator::RecallHoldersReached,
         Indicator::FeedbackOpen,
         Indicator::FeedbackReceived,
         Indicator::FeedbackAnswerHours,
@@ -65,7 +67,7 @@ impl Indicator {
 
     /// What `GET /api/v1/statistics/summary` answers for a period (issue
     /// 18.6), in its order.
-    pub const SUMMARY: [Indicator; 19] = [
+    pub const SUMMARY: [Indicator; 21] = [
         Indicator::Products,
         Indicator::CodesIssued,
         Indicator::Scans,
@@ -77,6 +79,8 @@ impl Indicator {
         Indicator::AlertsDiversion,
         Indicator::DiversionRate,
         Indicator::RecallsOpen,
+        Indicator::RecallHoldersReached,
+        Indicator::RecallReturnedShare,
         Indicator::FeedbackOpen,
         Indicator::FeedbackAnswerHours,
         Indicator::FindingsOpen,
@@ -103,6 +107,7 @@ impl Indicator {
             Indicator::DiversionRate => "diversion_rate",
             Indicator::RecallsOpen => "recalls_open",
             Indicator::RecallReturnedShare => "recall_returned_share",
+            Indicator::RecallHoldersReached => "recall_holders_reached",
             Indicator::FeedbackOpen => "feedback_open",
             Indicator::FeedbackReceived => "feedback_received",
             Indicator::FeedbackAnswerHours => "feedback_answer_hours",

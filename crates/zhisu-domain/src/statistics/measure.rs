@@ -62,10 +62,14 @@ pub enum Measure {
     /// was made (its record's enterprise and region, no category);
     /// detail: `axis/class` (the class the rule proposes).
     Findings,
+    /// Open recalls' figures (stock changes, P6.4) at the producer's place
+    /// in the product's category; detail: `delivered`, `returned` or
+    /// `holders` (`recall_figures.rs`).
+    RecallFigures,
 }
 
 impl Measure {
-    pub const ALL: [Measure; 20] = [
+    pub const ALL: [Measure; 21] = [
         Measure::Scans,
         Measure::CodeDays,
         Measure::CodeGaps,
@@ -86,6 +90,7 @@ impl Measure {
         Measure::FeedbackTopics,
         Measure::CasesEscalated,
         Measure::Findings,
+        Measure::RecallFigures,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -110,6 +115,7 @@ impl Measure {
             Measure::FeedbackTopics => "feedback_topics",
             Measure::CasesEscalated => "cases_escalated",
             Measure::Findings => "findings",
+            Measure::RecallFigures => "recall_figures",
         }
     }
 
@@ -129,6 +135,7 @@ impl Measure {
                 | Measure::Cases
                 | Measure::Products
                 | Measure::Findings
+                | Measure::RecallFigures
         )
     }
 

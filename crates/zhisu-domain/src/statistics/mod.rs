@@ -21,6 +21,7 @@ mod indicators;
 pub mod market;
 mod measure;
 pub mod period;
+pub mod recall_figures;
 pub mod report_period;
 pub mod rollup;
 mod rows;

@@ -64,6 +64,7 @@ mod statistics_anomalies;
 mod statistics_findings;
 mod statistics_market;
 mod statistics_raw;
+mod statistics_recalls;
 mod statistics_reports;
 mod statistics_rollups;
 mod statistics_schedule;

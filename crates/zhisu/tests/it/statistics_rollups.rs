@@ -509,7 +509,7 @@ async fn bad_periods_indicators_and_places_are_refused_naming_the_field() {
         ),
         (
             &sz,
-            "/api/v1/statistics/series?indicator=recall_returned_share".to_string(),
+            "/api/v1/statistics/series?indicator=SCANS".to_string(),
             422,
             "indicator",
         ),
@@ -625,6 +625,26 @@ async fn a_move_takes_the_stock_along_and_leaves_the_flows_where_they_happened()
             assert_eq!(status, 200, "{engine}: {view}");
         }
         app.service.flush_scans().await;
+        // One item sold to a shop on the platform, then recalled: the
+        // recall's holders reached are a stock at the producer's place.
+        let (shop_id, _) = app.enterprise(&admin, "seller", "330106").await;
+        let (status, sold) = app
+            .post(
+                &maker,
+                "/api/v1/flows",
+                &json!({"kind": "sale", "at": zhisu_service::today_in_shanghai().to_string(),
+                "counterparty_id": shop_id, "lines": crate::support::flow_lines(&codes[..1])}),
+            )
+            .await;
+        assert_eq!(status, 201, "{engine}: {sold}");
+        let (status, recall) = app
+            .post(
+                &gd,
+                "/api/v1/recalls",
+                &json!({"product_id": product_id, "batch_ids": [batch], "reason": "点火装置失灵"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{engine}: {recall}");
         let figures = |query: String| {
             let (app, gd) = (&app, &gd);
             async move {
@@ -636,11 +656,20 @@ async fn a_move_takes_the_stock_along_and_leaves_the_flows_where_they_happened()
                     figure(&s, "products", "value"),
                     figure(&s, "batches_active", "value"),
                     figure(&s, "scans", "value"),
+                    figure(&s, "recall_holders_reached", "value"),
                 )
             }
         };
-        assert_eq!(figures("region=440300".into()).await, (1, 1, 5), "{engine}");
-        assert_eq!(figures("region=440100".into()).await, (0, 0, 0), "{engine}");
+        assert_eq!(
+            figures("region=440300".into()).await,
+            (1, 1, 5, 1),
+            "{engine}"
+        );
+        assert_eq!(
+            figures("region=440100".into()).await,
+            (0, 0, 0, 0),
+            "{engine}"
+        );
 
         // The maker moves to Guangzhou: its product and active batch are overseen there
         // from now on; the scans stay where they happened.
@@ -652,11 +681,19 @@ async fn a_move_takes_the_stock_along_and_leaves_the_flows_where_they_happened()
             )
             .await;
         assert_eq!(status, 200, "{engine}: {moved}");
-        assert_eq!(figures("region=440300".into()).await, (0, 0, 5), "{engine}");
-        assert_eq!(figures("region=440100".into()).await, (1, 1, 0), "{engine}");
+        assert_eq!(
+            figures("region=440300".into()).await,
+            (0, 0, 5, 0),
+            "{engine}"
+        );
+        assert_eq!(
+            figures("region=440100".into()).await,
+            (1, 1, 0, 1),
+            "{engine}"
+        );
         assert_eq!(
             figures(String::new()).await,
-            (1, 1, 5),
+            (1, 1, 5, 1),
             "{engine}: the province's totals keep"
         );
 
@@ -671,12 +708,12 @@ async fn a_move_takes_the_stock_along_and_leaves_the_flows_where_they_happened()
         assert_eq!(status, 200, "{engine}: {changed}");
         assert_eq!(
             figures("category=gas-appliance".into()).await,
-            (0, 0, 5),
+            (0, 0, 5, 0),
             "{engine}"
         );
         assert_eq!(
             figures("category=e-bike".into()).await,
-            (1, 1, 0),
+            (1, 1, 0, 1),
             "{engine}"
         );
 
@@ -691,7 +728,7 @@ async fn a_move_takes_the_stock_along_and_leaves_the_flows_where_they_happened()
         assert_eq!(status, 200, "{engine}: {paused}");
         assert_eq!(
             figures("category=e-bike".into()).await,
-            (0, 1, 0),
+            (0, 1, 0, 1),
             "{engine}"
         );
         let (status, c) = app
