@@ -156,3 +156,19 @@ pub async fn composition_csv(
     };
     crate::csv::download(&name, csv)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_split_has_a_heading_in_both_languages() {
+        for indicator in Indicator::ALL {
+            for by in &indicator.def().by {
+                for lang in [Lang::Zh, Lang::En] {
+                    assert!(!by_name(lang, *by).is_empty(), "{} {:?}", by.as_str(), lang);
+                }
+            }
+        }
+    }
+}

@@ -655,7 +655,7 @@ async fn goods_move(
         .to_string();
     let (gas, gas_id) = &owners["gas-admin"];
     let (hz, hz_id) = &owners["hz-seller"];
-    let (_, gz_id) = &owners["gz-seller"];
+    let (gz, gz_id) = &owners["gz-seller"];
     let lines = |codes: &[String]| {
         codes
             .iter()
@@ -731,9 +731,35 @@ async fn goods_move(
             )
             .await?;
     }
-    // A recall by Guangdong's regulator of a Guangdong maker's batch.
+    // A recall by Guangdong's regulator of a Guangdong maker's batch, ten
+    // of whose items went to a Guangzhou shop that sends three back: the
+    // recall's holders reached and share returned on 统计概览.
     let guangdong = |o: &&str| *o == "toys-admin" || *o == "cable-admin";
-    if let Some((_, product, batch)) = active.iter().rev().find(|(o, _, _)| guangdong(o)) {
+    if let Some((owner, product, batch)) = active.iter().rev().find(|(o, _, _)| guangdong(o)) {
+        let (maker, maker_id) = &owners[owner];
+        let plan = service.code_plan(maker, *batch).await?;
+        // Ten items: ten codes of their own, or one batch code of ten.
+        let codes: Vec<String> = (0..10.min(plan.count)).map(|i| plan.code(i)).collect();
+        let each = if codes.len() == 1 { 10 } else { 1 };
+        let flow = |kind: FlowKind, counterparty: i64, codes: &[String], n: u64| FlowInput {
+            enterprise_id: None,
+            kind,
+            at: today.clone(),
+            counterparty_id: Some(counterparty),
+            counterparty_name: None,
+            counterparty_address: None,
+            counterparty_contact: None,
+            lines: codes
+                .iter()
+                .map(|c| FlowLineInput {
+                    code: c.clone(),
+                    quantity: Some(n),
+                })
+                .collect(),
+        };
+        service
+            .record_flow(maker, flow(FlowKind::Sale, *gz_id, &codes, each), None)
+            .await?;
         service
             .open_recall(
                 gd_regulator,
@@ -745,6 +771,14 @@ async fn goods_move(
                 },
                 None,
             )
+            .await?;
+        let (back, n) = if each == 1 {
+            (&codes[..codes.len().min(3)], 1)
+        } else {
+            (&codes[..1], 3)
+        };
+        service
+            .record_flow(gz, flow(FlowKind::Return, *maker_id, back, n), None)
             .await?;
     }
     Ok(())
