@@ -52,6 +52,10 @@ pub struct ScanSummary {
     pub days: Vec<(chrono::NaiveDate, u32)>,
     #[serde(skip)]
     pub product_id: Option<i64>,
+    /// Of those scans, the ones whose client named its region: per day
+    /// and province (two digits), in the order first seen.
+    #[serde(skip)]
+    pub provinces: Vec<(chrono::NaiveDate, String, u32)>,
 }
 
 impl ScanSummary {
@@ -66,10 +70,14 @@ impl ScanSummary {
     }
 
     /// Counts one more scan of the code's product on its day (Beijing
-    /// time) for the statistics.
-    pub fn count_day(&mut self, product_id: Option<i64>, at_unix: i64) {
+    /// time) for the statistics, and in the province of `region` (the
+    /// GB/T 2260 code its client named) when there is one.
+    pub fn count_day(&mut self, product_id: Option<i64>, at_unix: i64, region: Option<&str>) {
         self.product_id = self.product_id.or(product_id);
         let day = china_day(at_unix);
+        if let Some(province) = region.and_then(|r| r.get(..2)) {
+            add_province(&mut self.provinces, day, province, 1);
+        }
         match self.days.iter_mut().rev().find(|(d, _)| *d == day) {
             Some((_, n)) => *n += 1,
             None => {
@@ -89,13 +97,30 @@ impl ScanSummary {
             }
         }
         days.sort_unstable();
+        let mut provinces = self.provinces.clone();
+        for (day, province, n) in &later.provinces {
+            add_province(&mut provinces, *day, province, *n);
+        }
         ScanSummary {
             count: self.count + later.count,
             first_at: self.first_at.clone().or_else(|| later.first_at.clone()),
             last_placed: later.last_placed.or(self.last_placed),
             days,
             product_id: self.product_id.or(later.product_id),
+            provinces,
         }
+    }
+}
+
+fn add_province(
+    into: &mut Vec<(chrono::NaiveDate, String, u32)>,
+    day: chrono::NaiveDate,
+    province: &str,
+    n: u32,
+) {
+    match into.iter_mut().find(|(d, p, _)| *d == day && p == province) {
+        Some((_, _, m)) => *m += n,
+        None => into.push((day, province.to_string(), n)),
     }
 }
 
@@ -303,14 +328,28 @@ mod tests {
         assert_eq!(china_day(t + 1).to_string(), "2026-11-02");
         assert_eq!(china_day(-1).to_string(), "1970-01-01");
         let mut s = ScanSummary::default();
-        s.count_day(Some(7), t + 1);
-        s.count_day(Some(7), t);
-        s.count_day(None, t + 5);
+        s.count_day(Some(7), t + 1, Some("440305"));
+        s.count_day(Some(7), t, None);
+        s.count_day(None, t + 5, Some("330106"));
         assert_eq!(s.product_id, Some(7));
         let days: Vec<(String, u32)> = s.days.iter().map(|(d, n)| (d.to_string(), *n)).collect();
         assert_eq!(days, [("2026-11-01".into(), 1), ("2026-11-02".into(), 2)]);
         let both = s.then(&s);
         assert_eq!(both.days.iter().map(|(_, n)| n).sum::<u32>(), 6);
+        // Where the client said it was, by province: the scan that said
+        // nothing is in none.
+        let named: Vec<(String, &str, u32)> = both
+            .provinces
+            .iter()
+            .map(|(d, p, n)| (d.to_string(), p.as_str(), *n))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                ("2026-11-02".into(), "44", 2),
+                ("2026-11-02".into(), "33", 2)
+            ]
+        );
     }
 
     #[test]

@@ -93,7 +93,9 @@ pub use statistics::{
 };
 pub use statistics_anomalies::{AnomalyList, AnomalyPoint};
 pub use statistics_composition::Composition;
-pub use statistics_market::{BuyerSales, MarketFigure, MarketView, ProvinceSales, MARKET_BUYERS};
+pub use statistics_market::{
+    BuyerSales, MarketFigure, MarketView, ProvinceSales, ProvinceScans, MARKET_BUYERS,
+};
 pub use statistics_report::{ReportFile, ReportRequest, REPORT_STEPS};
 pub use statistics_schedule::{report_scope, scheduled_periods};
 pub use subscriptions::{

@@ -376,6 +376,7 @@ impl Service {
                     at: now,
                     place: ctx.place,
                     client: ctx.client.clone(),
+                    region: ctx.region.clone(),
                 };
                 self.scan_log.queue(&self.store, scan, raised).await?;
             }

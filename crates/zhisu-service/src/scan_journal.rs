@@ -374,6 +374,7 @@ mod tests {
             at: chrono::Utc::now(),
             place: None,
             client: "browser".into(),
+            region: Some("440305".into()),
         }
     }
 

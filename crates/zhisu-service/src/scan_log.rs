@@ -150,7 +150,7 @@ pub(crate) fn summarize(scans: &[NewScan], into: &mut HashMap<String, ScanSummar
     for scan in scans {
         let summary = into.entry(scan.code.clone()).or_default();
         summary.record(scan.at.timestamp(), || format_time(scan.at), scan.place);
-        summary.count_day(scan.product_id, scan.at.timestamp());
+        summary.count_day(scan.product_id, scan.at.timestamp(), scan.region.as_deref());
     }
 }
 

@@ -22,6 +22,9 @@ use crate::{today_in_shanghai, Service, ServiceResult};
 /// buyer's (pages put their own language's in its place).
 pub(crate) const OFF_PLATFORM_ZH: &str = "平台外购货方";
 
+/// The name of the scans whose client named no region.
+pub(crate) const UNPLACED_ZH: &str = "未提供地域";
+
 /// How many buyers a view lists by name; the rest are summed in one row.
 pub const MARKET_BUYERS: usize = 20;
 
@@ -51,6 +54,19 @@ pub struct ProvinceSales {
     pub name_zh: String,
     #[serde(flatten)]
     pub sold: MarketFigure,
+}
+
+/// Public scans made in one province.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProvinceScans {
+    /// The province's GB/T 2260 code (`440000`), as the scan's client
+    /// named it (a scan page in WeChat, a distributor's app); "" for scans
+    /// that named none.
+    pub province_code: String,
+    /// 广东省, or 未提供地域.
+    pub name_zh: String,
+    #[serde(flatten)]
+    pub scans: MarketFigure,
 }
 
 /// What one buyer bought, and for a distributor of the reader's channels
@@ -88,6 +104,9 @@ pub struct MarketView {
     /// other buyers, largest first. Empty for a jurisdiction or the
     /// platform, whose sellers have thousands of buyers.
     pub buyers: Vec<BuyerSales>,
+    /// The reader's products' public scans by the province they were made
+    /// in, largest first (P6.7: where the goods are used).
+    pub scans_by_province: Vec<ProvinceScans>,
 }
 
 impl MarketView {
@@ -107,6 +126,31 @@ impl MarketView {
             })
             .collect()
     }
+
+    /// The scans by province as a tile map takes them; scans that named
+    /// no region have no tile.
+    pub fn scan_tiles(&self) -> Vec<(String, f64, String)> {
+        self.scans_by_province
+            .iter()
+            .filter_map(|p| {
+                let code = p.province_code.get(..2)?;
+                Some((
+                    code.to_string(),
+                    p.scans.value as f64,
+                    p.scans.value.to_string(),
+                ))
+            })
+            .collect()
+    }
+}
+
+/// A province's code and name from its two digits ("" for none).
+fn province(two: &str, none_zh: &str) -> (String, String) {
+    if two.is_empty() {
+        return (String::new(), none_zh.to_string());
+    }
+    let name = zhisu_codes::province_name(two).unwrap_or(two);
+    (format!("{two}0000"), name.to_string())
 }
 
 impl Service {
@@ -129,18 +173,35 @@ impl Service {
         let mut by_province: Vec<ProvinceSales> = m
             .by_province
             .iter()
-            .map(|(province, pair)| ProvinceSales {
-                province_code: if province.is_empty() {
-                    String::new()
-                } else {
-                    format!("{province}0000")
-                },
-                name_zh: zhisu_codes::province_name(province)
-                    .unwrap_or(OFF_PLATFORM_ZH)
-                    .to_string(),
-                sold: (*pair).into(),
+            .map(|(two, pair)| {
+                let (province_code, name_zh) = province(two, OFF_PLATFORM_ZH);
+                ProvinceSales {
+                    province_code,
+                    name_zh,
+                    sold: (*pair).into(),
+                }
             })
             .collect();
+        let mut scans_by_province: Vec<ProvinceScans> = m
+            .scans_by_province
+            .iter()
+            .filter(|(_, pair)| pair.now != 0 || pair.before != 0)
+            .map(|(two, pair)| {
+                let (province_code, name_zh) = province(two, UNPLACED_ZH);
+                ProvinceScans {
+                    province_code,
+                    name_zh,
+                    scans: (*pair).into(),
+                }
+            })
+            .collect();
+        scans_by_province.sort_by(|a, b| {
+            (b.scans.value, b.scans.previous, &a.province_code).cmp(&(
+                a.scans.value,
+                a.scans.previous,
+                &b.province_code,
+            ))
+        });
         by_province.sort_by(|a, b| {
             (b.sold.value, b.sold.previous, &a.province_code).cmp(&(
                 a.sold.value,
@@ -228,6 +289,7 @@ impl Service {
             sold: m.sold.into(),
             by_province,
             buyers,
+            scans_by_province,
         })
     }
 }

@@ -357,6 +357,8 @@ impl Service {
         if market.sold.value > 0 || market.sold.previous > 0 {
             sections.extend(market_sections(&market));
         }
+        // 扫码地域 (P6.7), when any scan's client named its region.
+        sections.extend(scans_section(&market));
         // 构成: batches by status, codes by level and scheme, enterprises.
         sections.extend(crate::statistics_composition::composition_section(
             &compositions,
@@ -419,14 +421,10 @@ impl Service {
 
         // Numbered in order: 一、主要指标, 二、扫码趋势, …
         for (i, section) in sections.iter_mut().enumerate() {
-            section.heading = format!(
-                "{}、{}",
-                NUMERALS[i.min(NUMERALS.len() - 1)],
-                section.heading
-            );
+            section.heading = format!("{}、{}", numeral(i), section.heading);
         }
-        let definitions = NUMERALS[(sections.len() - 1).min(NUMERALS.len() - 1)];
-        lines[2] = lines[2].replace("{definitions}", definitions);
+        let definitions = numeral(sections.len() - 1);
+        lines[2] = lines[2].replace("{definitions}", &definitions);
         let doc = ReportDoc {
             title,
             lines,
@@ -452,6 +450,59 @@ impl Service {
 
 /// The sections' numerals, in order.
 const NUMERALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+
+/// The `i`th section's numeral (from 0): 一 … 十, then 十一 … 十九.
+fn numeral(i: usize) -> String {
+    match i {
+        0..=9 => NUMERALS[i].to_string(),
+        _ => format!("十{}", NUMERALS[(i - 10).min(8)]),
+    }
+}
+
+/// 扫码地域 (P6.7): the provinces the public scanned the goods in, as the
+/// scans' clients named them, on a tile map with their table; None when
+/// no scan of either period named one.
+fn scans_section(market: &MarketView) -> Option<Section> {
+    let tiles = market.scan_tiles();
+    if tiles.is_empty() {
+        return None;
+    }
+    let figure = |v: i64| Entry::Figure {
+        value: Some(v as f64),
+        shown: v.to_string(),
+    };
+    Some(Section {
+        heading: "扫码地域（按扫码所在省份）".into(),
+        sheet: "扫码地域".into(),
+        note: Some(
+            "公众扫码时扫码页面（如在微信中打开）提供的所在地区，按省份计；未提供地区的扫码单列。"
+                .into(),
+        ),
+        chart_svg: Some(zhisu_print::tile_map::province_tiles_svg(
+            &tiles,
+            Medium::Print,
+        )),
+        header: vec![
+            "扫码所在省份".into(),
+            "本期".into(),
+            "上期".into(),
+            "变化".into(),
+        ],
+        rows: market
+            .scans_by_province
+            .iter()
+            .map(|p| {
+                let (now, before) = (p.scans.value as f64, p.scans.previous as f64);
+                vec![
+                    Entry::text(p.name_zh.clone()),
+                    figure(p.scans.value),
+                    figure(p.scans.previous),
+                    Entry::text(change(Some(now), Some(before), "新增").0),
+                ]
+            })
+            .collect(),
+    })
+}
 
 /// 销售去向 (P6.7): the buyers' provinces on a tile map with their table,
 /// and the buyers (a manufacturer's distributors first, with their sales

@@ -17,7 +17,7 @@ macro_rules! sql_scans {
                 // Multi-row statements of a few fixed sizes, so each is prepared once.
                 for chunk in $crate::fixed_chunks(scans) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
-                        "insert into scans (code, product_id, batch_id, at, lat, lon, client) ",
+                        "insert into scans (code, product_id, batch_id, at, lat, lon, client, region_code) ",
                     );
                     insert.push_values(chunk, |mut row, scan| {
                         row.push_bind(scan.code.clone())
@@ -26,7 +26,8 @@ macro_rules! sql_scans {
                             .push_bind(format_time(scan.at))
                             .push_bind(scan.place.map(|p| p.lat))
                             .push_bind(scan.place.map(|p| p.lon))
-                            .push_bind(scan.client.clone());
+                            .push_bind(scan.client.clone())
+                            .push_bind(scan.region.clone());
                     });
                     insert.build().execute(&mut *tx).await.map_err(map_err)?;
                 }
@@ -108,7 +109,7 @@ macro_rules! sql_scans {
 
             async fn unfolded_scans(&self, limit: i64) -> StoreResult<(Vec<NewScan>, Option<i64>)> {
                 let rows = sqlx::query(
-                    "select id, code, product_id, batch_id, at, lat, lon, client from scans \
+                    "select id, code, product_id, batch_id, at, lat, lon, client, region_code from scans \
                      where id > (select upto from scan_fold where id = 1) order by id limit $1",
                 )
                 .bind(limit)
@@ -131,6 +132,7 @@ macro_rules! sql_scans {
                             .with_timezone(&chrono::Utc),
                         place: lat.zip(lon).map(|(lat, lon)| zhisu_domain::scan::Place { lat, lon }),
                         client: row.try_get("client").map_err(map_err)?,
+                        region: row.try_get("region_code").map_err(map_err)?,
                     });
                 }
                 Ok((scans, last))

@@ -301,7 +301,7 @@ macro_rules! sql_stats {
             let mut new_last = Vec::with_capacity(chunk.len());
             for (code, d) in chunk {
                 let place = d.product_id.and_then(|p| places.get(&p).cloned()).unwrap_or_default();
-                let day = rollup::code_deltas(&place, &d.days, last.get(*code).copied(), out);
+                let day = rollup::code_deltas(&place, &d.days, &d.provinces, last.get(*code).copied(), out);
                 new_last.push(day.map(|x| x.to_string()));
             }
             Ok(new_last)

@@ -33,6 +33,12 @@ pub struct NewScan {
     pub place: Option<Place>,
     /// `browser`, `wechat`, `alipay`, `api`.
     pub client: String,
+    /// The GB/T 2260 region the client said it was in (checked as a code;
+    /// a scan page in WeChat or a distributor's app sends it), if any:
+    /// counted by province for the producer's market view (P6.7). Absent
+    /// from journals written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 /// A counterfeit or diversion alert, raised once per code and kind.

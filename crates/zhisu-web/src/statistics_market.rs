@@ -2,8 +2,10 @@
 //! the reader's enterprises sold went — a tile map of the buyers'
 //! provinces with its table, and the buyers with the period before's
 //! figures; for a manufacturer its distributors first, each with its
-//! sales region and the diversion alerts on goods shipped to it — and the
-//! same tables as a CSV download.
+//! sales region and the diversion alerts on goods shipped to it —, where
+//! the public scanned the goods (扫码地域: a tile map of the provinces the
+//! scans' clients named, with its table), and the same tables as a CSV
+//! download.
 
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -15,9 +17,10 @@ use crate::i18n::Lang;
 use crate::statistics_dashboard::DashboardQuery;
 use crate::{charts, SignedIn, WebState};
 
-fn province_name(lang: Lang, code: &str, name_zh: &str) -> String {
+/// A province's name on the page; `none` names the row of no province.
+fn province_name(lang: Lang, code: &str, name_zh: &str, none: &str) -> String {
     if code.is_empty() {
-        lang.text("sm_off_platform").to_string()
+        lang.text(none).to_string()
     } else if lang == Lang::Zh {
         name_zh.to_string()
     } else {
@@ -61,7 +64,8 @@ pub(crate) async fn section(
         .await
         .ok()?;
     let distributors = m.buyers.iter().any(|b| b.channel_regions.is_some());
-    if m.sold.value == 0 && m.sold.previous == 0 && !distributors {
+    if m.sold.value == 0 && m.sold.previous == 0 && !distributors && m.scans_by_province.is_empty()
+    {
         return None;
     }
     let tiles = m.province_tiles();
@@ -69,8 +73,18 @@ pub(crate) async fn section(
         .by_province
         .iter()
         .map(|p| {
-            let name = province_name(lang, &p.province_code, &p.name_zh);
+            let name = province_name(lang, &p.province_code, &p.name_zh, "sm_off_platform");
             row(lang, name, &p.sold, None, None)
+        })
+        .collect();
+    // Where the goods were scanned: shown once some scan named its place.
+    let scan_tiles = m.scan_tiles();
+    let scans: Vec<_> = m
+        .scans_by_province
+        .iter()
+        .map(|p| {
+            let name = province_name(lang, &p.province_code, &p.name_zh, "sm_unplaced");
+            row(lang, name, &p.scans, None, None)
         })
         .collect();
     let buyers: Vec<_> = m
@@ -93,6 +107,8 @@ pub(crate) async fn section(
         sold => row(lang, String::new(), &m.sold, None, None),
         map => (!tiles.is_empty()).then(|| charts::provinces(&tiles)),
         provinces, buyers, distributors,
+        scan_map => (!scan_tiles.is_empty()).then(|| charts::provinces(&scan_tiles)),
+        scans => if scan_tiles.is_empty() { Vec::new() } else { scans },
         csv => format!("/statistics/market.csv?{}", q.with(&[])),
     })
 }
@@ -115,7 +131,7 @@ pub async fn market_csv(
     };
     let mut csv = crate::csv::with_header(lang.text("sm_csv_header"));
     for p in &m.by_province {
-        let name = province_name(lang, &p.province_code, &p.name_zh);
+        let name = province_name(lang, &p.province_code, &p.name_zh, "sm_off_platform");
         csv.push_str(&format!(
             "{},{},{},{},,\r\n",
             lang.text("sm_csv_province"),
@@ -139,6 +155,16 @@ pub async fn market_csv(
                     .unwrap_or_default()
             ),
             alerts(&b.diversion_alerts),
+        ));
+    }
+    for p in &m.scans_by_province {
+        let name = province_name(lang, &p.province_code, &p.name_zh, "sm_unplaced");
+        csv.push_str(&format!(
+            "{},{},{},{},,\r\n",
+            lang.text("sm_csv_scans"),
+            cell(&name),
+            p.scans.value,
+            p.scans.previous
         ));
     }
     let name = format!("market-{}-{}.csv", m.period.from, m.period.to);

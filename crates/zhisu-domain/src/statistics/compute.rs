@@ -419,7 +419,7 @@ mod tests {
                 .into_iter()
                 .map(|x| (start + chrono::Duration::days(x), 1))
                 .collect();
-            code_deltas(&Place::default(), &days, None, &mut deltas);
+            code_deltas(&Place::default(), &days, &[], None, &mut deltas);
         }
         let of = |measure: Measure| {
             Rows::new(

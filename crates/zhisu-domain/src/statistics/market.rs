@@ -1,7 +1,8 @@
 //! Market research from the trace data (P6.7, issue 18.2): where a
 //! seller's goods went — quantities sold by the buyer's province and by
-//! buyer (the distributor channel) — and the diversion alerts raised on
-//! goods shipped to each distributor, over a period and the one before,
+//! buyer (the distributor channel) —, the diversion alerts raised on
+//! goods shipped to each distributor, and where the public scanned them
+//! (by the province the scan's client named), over a period and the one before,
 //! from the rollup rows of sales and diversion alerts (`rollup.rs`: a
 //! sale's detail names the buyer's region and ID, a diversion alert's the
 //! distributor).
@@ -32,6 +33,9 @@ pub struct Market {
     pub diversion_by_distributor: BTreeMap<i64, Pair>,
     /// Everything sold.
     pub sold: Pair,
+    /// Public scans of the reader's products by the province their client
+    /// named (two digits; "" for scans that named none).
+    pub scans_by_province: BTreeMap<String, Pair>,
 }
 
 /// The market figures of `rows` (sales and diversion alerts over both
@@ -58,6 +62,9 @@ pub fn market(rows: &[MeasureRow], period: &Period, previous: &Period) -> Market
             Measure::SalesByBuyer => {
                 slot(out.by_buyer.entry(row.detail.parse().ok()).or_default());
             }
+            Measure::Scans => {
+                slot(out.scans_by_province.entry(row.detail.clone()).or_default());
+            }
             Measure::AlertsDiversion => {
                 if let Ok(distributor) = row.detail.parse::<i64>() {
                     slot(out.diversion_by_distributor.entry(distributor).or_default());
@@ -70,10 +77,11 @@ pub fn market(rows: &[MeasureRow], period: &Period, previous: &Period) -> Market
 }
 
 /// The measures [`market`] reads.
-pub const MEASURES: [Measure; 3] = [
+pub const MEASURES: [Measure; 4] = [
     Measure::Sales,
     Measure::SalesByBuyer,
     Measure::AlertsDiversion,
+    Measure::Scans,
 ];
 
 #[cfg(test)]
@@ -111,6 +119,9 @@ mod tests {
             row(Measure::AlertsDiversion, "2026-11-12", "17", 2),
             row(Measure::AlertsDiversion, "2026-11-12", "", 4),
             row(Measure::Scans, "2026-11-12", "", 50),
+            row(Measure::Scans, "2026-11-13", "44", 20),
+            row(Measure::Scans, "2026-10-13", "44", 5),
+            row(Measure::Scans, "2026-10-13", "33", 1),
         ];
         let m = market(&rows, &nov, &oct);
         assert_eq!(m.sold, Pair { now: 48, before: 7 });
@@ -122,5 +133,10 @@ mod tests {
         // An alert of old, before distributors were kept, names none.
         assert_eq!(m.diversion_by_distributor.len(), 1);
         assert_eq!(m.diversion_by_distributor[&17].now, 2);
+        // Scans where their client said it was; the rest in no province.
+        assert_eq!(m.scans_by_province["44"], Pair { now: 20, before: 5 });
+        assert_eq!(m.scans_by_province["33"], Pair { now: 0, before: 1 });
+        assert_eq!(m.scans_by_province[""], Pair { now: 50, before: 0 });
+        assert_eq!(m.sold, Pair { now: 48, before: 7 }, "scans are not sales");
     }
 }

@@ -25,6 +25,7 @@ pub mod recall_figures;
 pub mod report_period;
 pub mod rollup;
 mod rows;
+mod sales;
 pub mod seasonal;
 pub mod topics;
 

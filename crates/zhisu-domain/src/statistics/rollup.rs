@@ -26,6 +26,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 pub use super::measure::Measure;
+pub use super::sales::{sale_deltas, SaleLine};
 use crate::verification::china_date;
 use crate::RecordKind;
 
@@ -101,21 +102,36 @@ pub fn per_table(deltas: &[StatDelta]) -> PerTable {
 /// them; returns its new last day. A day after the last adds a code-day
 /// naming the day before it; a day on or before it (a replayed older scan)
 /// adds scans only, since whether that day was counted is not kept.
+/// Scans count by the province their client named (`provinces`: per day
+/// and province, of those that named one; the rest under "").
 pub fn code_deltas(
     place: &Place,
     days: &[(NaiveDate, u32)],
+    provinces: &[(NaiveDate, String, u32)],
     last_day: Option<NaiveDate>,
     out: &mut Vec<StatDelta>,
 ) -> Option<NaiveDate> {
     let mut last = last_day;
     for (day, n) in days {
-        out.push(StatDelta {
-            measure: Measure::Scans,
-            day: *day,
-            place: place.clone(),
-            detail: String::new(),
-            value: *n as i64,
-        });
+        let mut unplaced = *n as i64;
+        let named = provinces.iter().filter(|(d, _, _)| d == day);
+        for (province, m) in named
+            .map(|(_, p, m)| (p.as_str(), *m as i64))
+            .chain([("", 0)])
+        {
+            unplaced -= m;
+            let value = if province.is_empty() { unplaced } else { m };
+            if value > 0 {
+                let detail = province.to_string();
+                out.push(StatDelta {
+                    measure: Measure::Scans,
+                    day: *day,
+                    place: place.clone(),
+                    detail,
+                    value,
+                });
+            }
+        }
         if last.is_some_and(|l| l >= *day) {
             continue;
         }
@@ -324,51 +340,6 @@ pub fn move_stock(
     out
 }
 
-/// One line of a sale as the rollups see it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SaleLine {
-    /// The day of the sale (its `at`, Asia/Shanghai).
-    pub day: NaiveDate,
-    /// The category of the line's product.
-    pub category: String,
-    pub quantity: i64,
-}
-
-/// The rollup changes of a sale recorded by the seller at `seller` (its
-/// enterprise and region) to a buyer: each line's quantity on the sale's
-/// day, in its product's category, once by the buyer's province (two
-/// digits, "" off the platform: few rows, which every figure of sales
-/// reads) and once by the buyer (for the seller's own market view only,
-/// kept per enterprise and not per region: a province's sellers have
-/// thousands of buyers). Returns and purchases are not sales (a purchase
-/// mirrors a supplier's sale; counting both would count the goods twice).
-pub fn sale_deltas(
-    seller: &Place,
-    buyer_region: &str,
-    buyer: Option<i64>,
-    lines: &[SaleLine],
-) -> Vec<StatDelta> {
-    let province = buyer_region.get(..2).unwrap_or_default().to_string();
-    let buyer = buyer.map(|b| b.to_string()).unwrap_or_default();
-    let mut out = Vec::with_capacity(lines.len() * 2);
-    for l in lines {
-        let place = Place {
-            category: l.category.clone(),
-            ..seller.clone()
-        };
-        for (measure, detail) in [(Measure::Sales, &province), (Measure::SalesByBuyer, &buyer)] {
-            out.push(StatDelta {
-                measure,
-                day: l.day,
-                place: place.clone(),
-                detail: detail.clone(),
-                value: l.quantity,
-            });
-        }
-    }
-    out
-}
-
 /// The whole hours from `sent` to `answered` (stored times), never below 0.
 pub fn answer_hours(sent: &str, answered: &str) -> Option<i64> {
     let sent = chrono::DateTime::parse_from_rfc3339(sent).ok()?;
@@ -437,6 +408,25 @@ mod tests {
     use crate::scan::AlertKind;
 
     #[test]
+    fn scans_count_by_the_province_their_client_named_and_the_rest_by_none() {
+        let mut out = Vec::new();
+        let day = d("2026-11-03");
+        let named = [(day, "44".to_string(), 3), (day, "33".to_string(), 1)];
+        code_deltas(&place(7), &[(day, 6)], &named, None, &mut out);
+        let scans: Vec<(&str, i64)> = out
+            .iter()
+            .filter(|x| x.measure == Measure::Scans)
+            .map(|x| (x.detail.as_str(), x.value))
+            .collect();
+        assert_eq!(scans, [("44", 3), ("33", 1), ("", 2)]);
+        let mut all_named = Vec::new();
+        code_deltas(&place(7), &[(day, 4)], &named, None, &mut all_named);
+        assert!(all_named
+            .iter()
+            .all(|x| x.measure != Measure::Scans || !x.detail.is_empty()));
+    }
+
+    #[test]
     fn the_alerts_behind_a_measure_are_the_kinds_it_counts() {
         assert_eq!(
             Measure::AlertsCounterfeit.alert_kinds(),
@@ -465,7 +455,7 @@ mod tests {
     fn a_codes_first_scan_ever_is_counted_once() {
         let mut out = Vec::new();
         let days = [(d("2026-11-01"), 2), (d("2026-11-03"), 1)];
-        code_deltas(&place(7), &days, None, &mut out);
+        code_deltas(&place(7), &days, &[], None, &mut out);
         let first: Vec<NaiveDate> = out
             .iter()
             .filter(|x| x.measure == Measure::FirstScans)
@@ -476,6 +466,7 @@ mod tests {
         code_deltas(
             &place(7),
             &[(d("2026-11-05"), 1)],
+            &[],
             Some(d("2026-11-03")),
             &mut again,
         );
@@ -486,7 +477,7 @@ mod tests {
     fn a_code_day_names_the_codes_previous_scan_day() {
         let mut out = Vec::new();
         let days = [(d("2026-11-01"), 2), (d("2026-11-03"), 1)];
-        let last = code_deltas(&place(7), &days, Some(d("2026-10-20")), &mut out);
+        let last = code_deltas(&place(7), &days, &[], Some(d("2026-10-20")), &mut out);
         assert_eq!(last, Some(d("2026-11-03")));
         let code_days: Vec<(NaiveDate, &str)> = out
             .iter()
@@ -508,7 +499,7 @@ mod tests {
         assert_eq!(scans, 3);
         // A new code: its first day names no day before.
         let mut out = Vec::new();
-        code_deltas(&place(7), &[(d("2026-11-03"), 1)], None, &mut out);
+        code_deltas(&place(7), &[(d("2026-11-03"), 1)], &[], None, &mut out);
         assert_eq!(out[1].detail, "");
     }
 
@@ -521,7 +512,7 @@ mod tests {
             (d("2026-12-04"), 1),
             (d("2027-01-05"), 1),
         ];
-        code_deltas(&place(7), &days, None, &mut out);
+        code_deltas(&place(7), &days, &[], None, &mut out);
         let gaps: Vec<&str> = out
             .iter()
             .filter(|x| x.measure == Measure::CodeGaps)
@@ -538,6 +529,7 @@ mod tests {
         let last = code_deltas(
             &place(7),
             &[(d("2026-11-02"), 1)],
+            &[],
             Some(d("2026-11-05")),
             &mut out,
         );
@@ -653,44 +645,6 @@ mod tests {
         assert_eq!(
             codes_issued(&per_batch, &batch),
             ("per-batch/ecode".into(), 1)
-        );
-    }
-
-    #[test]
-    fn a_sale_counts_its_quantities_by_the_buyers_province_and_by_buyer() {
-        let lines = [
-            SaleLine {
-                day: d("2026-11-02"),
-                category: "wire".into(),
-                quantity: 40,
-            },
-            SaleLine {
-                day: d("2026-11-02"),
-                category: "stove".into(),
-                quantity: 1,
-            },
-        ];
-        let out = sale_deltas(&place(7), "440106", Some(17), &lines);
-        let of = |m: Measure| out.iter().filter(|x| x.measure == m).collect::<Vec<_>>();
-        assert_eq!(of(Measure::Sales).len(), 2);
-        assert_eq!(of(Measure::Sales)[0].value, 40);
-        assert_eq!(of(Measure::Sales)[0].detail, "44", "the buyer's province");
-        assert_eq!(of(Measure::Sales)[1].place.category, "stove");
-        assert_eq!(
-            of(Measure::Sales)[0].place.region_code,
-            "440305",
-            "the seller's region"
-        );
-        assert_eq!(of(Measure::SalesByBuyer)[0].detail, "17");
-        // A buyer off the platform: no province, no ID.
-        let off = sale_deltas(&place(7), "", None, &lines[..1]);
-        assert!(off.iter().all(|x| x.detail.is_empty()));
-        // By buyer only per enterprise: a region's rows stay few.
-        let (enterprises, regions) = per_table(&out);
-        assert_eq!(enterprises.len(), 4);
-        assert!(
-            regions.iter().all(|((m, ..), _)| *m == Measure::Sales),
-            "{regions:?}"
         );
     }
 

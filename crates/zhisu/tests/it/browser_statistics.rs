@@ -39,8 +39,11 @@ async fn the_dashboard_shows_each_reader_its_figures_trend_and_table() {
     let (_, beijing) = app.enterprise(&admin, "manufacturer", "110101").await;
     let (_, _, ours) = active_batch_of(&app, &maker, gas_stove_json("DASH-1"), 941).await;
     let (_, _, theirs) = active_batch_of(&app, &beijing, gas_stove_json("DASH-2"), 942).await;
-    for code in ours.iter().chain(ours.iter()).chain(theirs.iter().take(2)) {
-        assert_eq!(scan_json(&app, code, "").await.0, 200);
+    // Three of them from a page that says it is in Guangzhou.
+    let scanned = ours.iter().chain(ours.iter()).chain(theirs.iter().take(2));
+    for (i, code) in scanned.enumerate() {
+        let query = if i < 3 { "?region=440106" } else { "" };
+        assert_eq!(scan_json(&app, code, query).await.0, 200);
     }
     app.service.flush_scans().await;
     app.service
@@ -257,6 +260,18 @@ async fn the_dashboard_shows_each_reader_its_figures_trend_and_table() {
         "{csv}"
     );
     assert!(csv.contains("省份,广东省,2,0"), "{csv}");
+    // 扫码地域 (P6.7): three scans in Guangdong, seven that named nowhere.
+    let scans = &market[market.find("id=\"market-scans\"").expect("扫码地域")..];
+    let scans = &scans[..scans.find("</table>").unwrap()];
+    assert!(
+        scans.contains("广东省")
+            && scans.contains(">3<")
+            && scans.contains("未提供地域")
+            && scans.contains(">7<"),
+        "{scans}"
+    );
+    assert!(market.contains("id=\"market-scan-map\""), "the scans' map");
+    assert!(csv.contains("扫码地域,广东省,3,0"), "{csv}");
 
     // 构成 (18.1): the maker's batches by status and codes issued by trace
     // level, each as bars with its table; no enterprises by kind for one

@@ -1,6 +1,7 @@
 //! `zhisu report` (issue 18.5) as an operator runs it on the demo: the
 //! platform's month as a PDF, a province's as an XLSX workbook naming the
-//! demo's scan spike among its anomalies, and a wrong period or form
+//! demo's scan spike among its anomalies and where its goods were scanned,
+//! and a wrong period or form
 //! refused naming the option, with no file written.
 
 use chrono::Datelike;
@@ -67,6 +68,16 @@ fn reports_are_written_from_the_command_line() {
         anomalies.iter().any(|r| r[0] == "扫码次数" && r[1] == day),
         "the spike on {day}: {anomalies:?}"
     );
+    // 扫码地域 (P6.7): the demo's scans where their page said it was,
+    // Guangdong first, those that said nowhere in a row of their own.
+    let scans = &sheets
+        .iter()
+        .find(|(n, _)| n == "扫码地域")
+        .expect("扫码地域")
+        .1;
+    assert_eq!(scans[0][0], "扫码所在省份", "{scans:?}");
+    assert_eq!(scans[1][0], "广东省", "{scans:?}");
+    assert!(scans.iter().any(|r| r[0] == "未提供地域"), "{scans:?}");
 
     for (args, option) in [
         (vec!["--period", "2026-13"], "--period"),

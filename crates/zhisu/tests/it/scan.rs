@@ -547,6 +547,7 @@ async fn scan_counts_are_folded_and_survive_a_crash() {
                 lon: 120.2,
             }),
             client: "api".into(),
+            region: None,
         };
         store
             .record_scans(&[crashed.clone(), crashed], &[], None)

@@ -81,6 +81,21 @@ async fn a_maker_sees_where_its_goods_went_and_each_distributors_diversion() {
         sell(&maker, day(40), Some(gd_dist_id), &b[..2]).await;
         // The Guangdong distributor sells one on into Zhejiang: diverted.
         sell(&gd_dist, day(0), Some(zj_shop_id), &a[..1]).await;
+        // The public scans: twice in Guangzhou, once in Hangzhou (each
+        // inside its distributor's region), once saying nowhere; a region
+        // that is no code is refused and not logged.
+        for (code, query) in [
+            (&a[0], "?region=440106"),
+            (&a[0], "?region=440106"),
+            (&a[3], "?region=330102"),
+            (&b[0], ""),
+        ] {
+            let (status, view) = crate::scan::scan_json(&app, code, query).await;
+            assert_eq!(status, 200, "{engine}: {view}");
+        }
+        let (status, _) = crate::scan::scan_json(&app, &a[2], "?region=99").await;
+        assert_eq!(status, 400, "{engine}");
+        app.service.flush_scans().await;
 
         let (status, m) = app.get(&maker, "/api/v1/statistics/market").await;
         assert_eq!(status, 200, "{engine}: {m}");
@@ -111,6 +126,28 @@ async fn a_maker_sees_where_its_goods_went_and_each_distributors_diversion() {
             .get(&admin, &format!("/api/v1/enterprises/{gd_dist_id}"))
             .await;
         assert_eq!(buyers[0]["name"], dist["name"]);
+        // Where the goods were scanned (P6.7), by the province named.
+        let scans: Vec<(String, String, i64)> = m["scans_by_province"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["province_code"].as_str().unwrap().to_string(),
+                    p["name_zh"].as_str().unwrap().to_string(),
+                    p["value"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            scans,
+            [
+                ("440000".into(), "广东省".into(), 2),
+                ("".into(), "未提供地域".into(), 1),
+                ("330000".into(), "浙江省".into(), 1),
+            ],
+            "{engine}: {m}"
+        );
 
         // The summary's sales are the same figure.
         let (_, summary) = app.get(&maker, "/api/v1/statistics/summary").await;
@@ -154,6 +191,9 @@ async fn a_maker_sees_where_its_goods_went_and_each_distributors_diversion() {
         let (_, z) = app.get(&zj, "/api/v1/statistics/market").await;
         assert_eq!(pair(&z["sold"]), (0, 0), "{engine}: {z}");
         assert_eq!(z["by_province"], json!([]));
+        // Scans count where the products' maker is overseen, wherever made.
+        assert_eq!(z["scans_by_province"], json!([]), "{engine}: {z}");
+        assert_eq!(g["scans_by_province"], m["scans_by_province"], "{engine}");
 
         // What one may not read is not found; bad periods name the field.
         let (status, _) = app

@@ -209,6 +209,7 @@ async fn every_summary_indicator_equals_its_recount_from_the_raw_rows() {
                 at,
                 place: None,
                 client: "api".into(),
+                region: None,
             });
         }
         for (chunk, raised) in scans

@@ -25,6 +25,7 @@ async fn codes_with_state_come_back_page_by_page() {
             at: chrono::Utc::now(),
             place: None,
             client: "api".into(),
+            region: None,
         };
         // Twice for one code: still one code.
         let scanned = [
@@ -237,6 +238,7 @@ async fn the_wal_is_emptied_under_writes_that_never_pause() {
                 at: chrono::Utc::now(),
                 place: None,
                 client: "api".into(),
+                region: None,
             })
             .collect(),
     );
