@@ -106,5 +106,5 @@ pub(crate) const STATISTICS: &[(&str, &str, &str)] = &[
     ("sd_report_format", "格式", "Format"),
     ("sd_report_xlsx", "XLSX（Excel，每张表一页）", "XLSX (Excel, a sheet per table)"),
     ("sd_report_download", "下载报表", "Download the report"),
-    ("sd_report_hint", "月报填月份（如 2026-11），季报填季度（如 2026-Q4）。报表含主要指标与上期对比、扫码趋势与异常、地区分布、销售去向、异常提示和指标说明，范围与本页所选地区、类别一致。", "A month (2026-11) or a quarter (2026-Q4). The report holds the summary beside the previous period, the scan trend and its anomalies, the regions, where the goods went, every anomaly and the indicators' definitions, for the region and category chosen on this page."),
+    ("sd_report_hint", "月报填月份（如 2026-11），季报填季度（如 2026-Q4）。报表含主要指标与上期对比、扫码趋势与异常、地区分布、销售去向与扫码地域、构成、异常提示和指标说明，范围与本页所选地区、类别一致。", "A month (2026-11) or a quarter (2026-Q4). The report holds the summary beside the previous period, the scan trend and its anomalies, the regions, where the goods went and were scanned, what the figures are made of, every anomaly and the indicators' definitions, for the region and category chosen on this page."),
 ];
