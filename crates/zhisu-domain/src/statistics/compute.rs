@@ -44,7 +44,7 @@ pub fn measures_of(indicator: Indicator) -> &'static [Measure] {
         Indicator::FeedbackReceived => &[M::FeedbackTopics],
         Indicator::CasesOverdue => &[M::CasesEscalated],
         Indicator::Sales => &[M::Sales],
-        Indicator::FeedbackAnswerHours => &[M::FeedbackAnswered],
+        Indicator::FeedbackAnswerHours | Indicator::FeedbackAnswered => &[M::FeedbackAnswered],
         Indicator::ActivationRate => &[M::Batches],
         Indicator::CasesOpen => &[M::Cases],
         Indicator::CaseDaysToClose => &[M::CasesClosed],
@@ -112,6 +112,7 @@ pub fn value(indicator: Indicator, rows: &Rows, p: &Period) -> Option<f64> {
         Indicator::CasesOverdue => count(rows.flow(M::CasesEscalated, p)),
         Indicator::Sales => count(rows.flow(M::Sales, p)),
         Indicator::FeedbackAnswerHours => rows.median_detail(M::FeedbackAnswered, p),
+        Indicator::FeedbackAnswered => count(rows.flow(M::FeedbackAnswered, p)),
         // Of the batches approved, those activated (a frozen one was).
         Indicator::ActivationRate => {
             let used =

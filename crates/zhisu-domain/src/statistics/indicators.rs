@@ -30,6 +30,7 @@ pub enum Indicator {
     RecallHoldersReached,
     FeedbackOpen,
     FeedbackReceived,
+    FeedbackAnswered,
     FeedbackAnswerHours,
     FindingsOpen,
     CasesOpen,
@@ -39,7 +40,7 @@ pub enum Indicator {
 }
 
 impl Indicator {
-    pub const ALL: [Indicator; 23] = [
+    pub const ALL: [Indicator; 24] = [
         Indicator::Enterprises,
         Indicator::Products,
         Indicator::BatchesActive,
@@ -57,6 +58,7 @@ impl Indicator {
         Indicator::RecallHoldersReached,
         Indicator::FeedbackOpen,
         Indicator::FeedbackReceived,
+        Indicator::FeedbackAnswered,
         Indicator::FeedbackAnswerHours,
         Indicator::FindingsOpen,
         Indicator::CasesOpen,
@@ -67,7 +69,7 @@ impl Indicator {
 
     /// What `GET /api/v1/statistics/summary` answers for a period (issue
     /// 18.6), in its order.
-    pub const SUMMARY: [Indicator; 21] = [
+    pub const SUMMARY: [Indicator; 22] = [
         Indicator::Products,
         Indicator::CodesIssued,
         Indicator::Scans,
@@ -82,6 +84,7 @@ impl Indicator {
         Indicator::RecallHoldersReached,
         Indicator::RecallReturnedShare,
         Indicator::FeedbackOpen,
+        Indicator::FeedbackAnswered,
         Indicator::FeedbackAnswerHours,
         Indicator::FindingsOpen,
         Indicator::CasesOpen,
@@ -110,6 +113,7 @@ impl Indicator {
             Indicator::RecallHoldersReached => "recall_holders_reached",
             Indicator::FeedbackOpen => "feedback_open",
             Indicator::FeedbackReceived => "feedback_received",
+            Indicator::FeedbackAnswered => "feedback_answered",
             Indicator::FeedbackAnswerHours => "feedback_answer_hours",
             Indicator::FindingsOpen => "findings_open",
             Indicator::CasesOpen => "cases_open",

@@ -251,6 +251,12 @@ pub(crate) fn recount(
         .map(|(_, n, _)| n)
         .sum();
     out.insert("sales", sold);
+    let answered = raw
+        .answers
+        .iter()
+        .filter(|(d, _, at)| inside(d) && sees(at))
+        .count();
+    out.insert("feedback_answered", answered as i64);
     let enterprises = raw
         .enterprises
         .iter()

@@ -331,6 +331,7 @@ async fn every_summary_indicator_equals_its_recount_from_the_raw_rows() {
             "feedback_open",
             "enterprises",
             "sales",
+            "feedback_answered",
         ] {
             assert!(all[id] > 0, "{engine}: nothing generated for {id}");
         }
