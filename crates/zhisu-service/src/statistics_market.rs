@@ -114,34 +114,29 @@ impl MarketView {
     /// province's two-digit prefix, the value, the value as shown); buyers
     /// off the platform have no tile.
     pub fn province_tiles(&self) -> Vec<(String, f64, String)> {
-        self.by_province
-            .iter()
-            .filter_map(|p| {
-                let code = p.province_code.get(..2)?;
-                Some((
-                    code.to_string(),
-                    p.sold.value as f64,
-                    p.sold.value.to_string(),
-                ))
-            })
-            .collect()
+        tiles(
+            self.by_province
+                .iter()
+                .map(|p| (p.province_code.as_str(), p.sold.value)),
+        )
     }
 
     /// The scans by province as a tile map takes them; scans that named
     /// no region have no tile.
     pub fn scan_tiles(&self) -> Vec<(String, f64, String)> {
-        self.scans_by_province
-            .iter()
-            .filter_map(|p| {
-                let code = p.province_code.get(..2)?;
-                Some((
-                    code.to_string(),
-                    p.scans.value as f64,
-                    p.scans.value.to_string(),
-                ))
-            })
-            .collect()
+        tiles(
+            self.scans_by_province
+                .iter()
+                .map(|p| (p.province_code.as_str(), p.scans.value)),
+        )
     }
+}
+
+/// (province code, value) as a tile map takes them; a row of no province
+/// has no tile.
+fn tiles<'a>(rows: impl Iterator<Item = (&'a str, i64)>) -> Vec<(String, f64, String)> {
+    rows.filter_map(|(code, v)| Some((code.get(..2)?.to_string(), v as f64, v.to_string())))
+        .collect()
 }
 
 /// A province's code and name from its two digits ("" for none).

@@ -68,25 +68,37 @@ pub(crate) async fn section(
     {
         return None;
     }
+    // A table of provinces; `none` names its row of no province.
+    let table = |rows: Vec<(&str, &str, &MarketFigure)>, none: &str| -> Vec<minijinja::Value> {
+        rows.into_iter()
+            .map(|(code, name_zh, f)| {
+                row(
+                    lang,
+                    province_name(lang, code, name_zh, none),
+                    f,
+                    None,
+                    None,
+                )
+            })
+            .collect()
+    };
     let tiles = m.province_tiles();
-    let provinces: Vec<_> = m
-        .by_province
-        .iter()
-        .map(|p| {
-            let name = province_name(lang, &p.province_code, &p.name_zh, "sm_off_platform");
-            row(lang, name, &p.sold, None, None)
-        })
-        .collect();
+    let provinces = table(
+        m.by_province
+            .iter()
+            .map(|p| (p.province_code.as_str(), p.name_zh.as_str(), &p.sold))
+            .collect(),
+        "sm_off_platform",
+    );
     // Where the goods were scanned: shown once some scan named its place.
     let scan_tiles = m.scan_tiles();
-    let scans: Vec<_> = m
-        .scans_by_province
-        .iter()
-        .map(|p| {
-            let name = province_name(lang, &p.province_code, &p.name_zh, "sm_unplaced");
-            row(lang, name, &p.scans, None, None)
-        })
-        .collect();
+    let scans = table(
+        m.scans_by_province
+            .iter()
+            .map(|p| (p.province_code.as_str(), p.name_zh.as_str(), &p.scans))
+            .collect(),
+        "sm_unplaced",
+    );
     let buyers: Vec<_> = m
         .buyers
         .iter()
