@@ -106,6 +106,18 @@ pub struct Tenancy<'a> {
 }
 
 impl Principal {
+    /// The platform acting on its own (a schedule, a count): reads
+    /// everything, and the audit log names it `system`.
+    pub fn system() -> Principal {
+        Principal {
+            actor: "system".into(),
+            display_name: "system".into(),
+            role: Role::PlatformAdmin,
+            enterprise_id: None,
+            jurisdiction: Vec::new(),
+        }
+    }
+
     /// The anonymous public: sees only what G5.3 makes public.
     pub fn is_admin(&self) -> bool {
         self.role == Role::PlatformAdmin

@@ -504,13 +504,7 @@ impl Service {
                     continue;
                 }
                 // Escalated to a class that freezes: the schedule freezes.
-                let system = Principal {
-                    actor: "system".into(),
-                    display_name: "system".into(),
-                    role: Role::PlatformAdmin,
-                    enterprise_id: None,
-                    jurisdiction: Vec::new(),
-                };
+                let system = Principal::system();
                 for batch in self.freeze_for_case(&system, &case, None).await? {
                     if !case.frozen_batches.contains(&batch) {
                         case.frozen_batches.push(batch);

@@ -11,21 +11,10 @@ use chrono::Utc;
 use zhisu_domain::recall::{Recall, RecallStatus};
 use zhisu_domain::statistics::recall_figures::RecallFigures;
 use zhisu_domain::statistics::rollup::Place;
-use zhisu_domain::{Principal, RecordKind, Role};
+use zhisu_domain::{Principal, RecordKind};
 use zhisu_store::{format_time, FlowRow};
 
 use crate::{Service, ServiceResult};
-
-/// Whom the figures are counted as: they name no one, so any reader does.
-fn counter() -> Principal {
-    Principal {
-        actor: "system".into(),
-        display_name: "system".into(),
-        role: Role::PlatformAdmin,
-        enterprise_id: None,
-        jurisdiction: Vec::new(),
-    }
-}
 
 impl Service {
     /// Counts one recall's figures as its records say now and keeps them
@@ -40,7 +29,8 @@ impl Service {
         if recall.status != RecallStatus::Open {
             return Ok(self.store.keep_recall_figures(id, None, &now).await?);
         }
-        let trace = self.trace_recall(&counter(), id, &recall).await?;
+        // The figures name no one: counted as the platform itself.
+        let trace = self.trace_recall(&Principal::system(), id, &recall).await?;
         let category = self
             .cached(RecordKind::Product, recall.product_id)
             .await?

@@ -57,6 +57,12 @@ const BEGIN_WRITE: &str = "begin";
 /// locked until the transaction ends.
 const LOCK_ROW: &str = " for update";
 
+/// Taken by every write that opens, moves or resolves findings, held to
+/// the end of its transaction: each counts the open findings before and
+/// after (issue 18.1), which under read committed would also count what
+/// another such write committed in between.
+const LOCK_FINDINGS: &str = "select pg_advisory_xact_lock(72622025)";
+
 // The lock key is arbitrary but fixed: "zhisu ledger".
 impl_sql_store!(
     PgStore,

@@ -546,6 +546,13 @@ macro_rules! sql_stats {
                     return Ok(());
                 };
                 let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
+                // One keeper of a recall at a time (its record's row locked):
+                // each adds the difference from what the other kept.
+                sqlx::query(&format!("select id from records where id = $1{LOCK_ROW}"))
+                    .bind(recall_id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
                 let kept: Option<(i64, String, String, i64, i64, i64)> = sqlx::query_as(
                     "select enterprise_id, region_code, category, delivered, returned, holders from recall_figures where recall_id = $1",
                 )

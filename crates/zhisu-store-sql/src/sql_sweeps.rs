@@ -341,6 +341,7 @@ macro_rules! sql_sweeps {
                 }
                 // Issue 18.1: the open findings counted before and after
                 // the upsert and the resolve move the rollup.
+                sqlx::query(LOCK_FINDINGS).execute(&mut *tx).await.map_err(map_err)?;
                 let open_before = open_finding_counts(&mut tx, None).await?;
                 // Written only when new, opened again or changed: an open
                 // finding seen as it was costs no write.

@@ -181,6 +181,7 @@ macro_rules! sql_verification {
                 touched.push((kind, record_id));
                 touched.sort_unstable_by_key(|(k, id)| (k.as_str(), *id));
                 touched.dedup();
+                sqlx::query(LOCK_FINDINGS).execute(&mut *tx).await.map_err(map_err)?;
                 let before = open_finding_counts(&mut tx, Some(&touched)).await?;
                 for f in findings {
                     upsert_finding(&mut tx, f, &at, sweep).await?;

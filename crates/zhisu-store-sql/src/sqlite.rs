@@ -30,6 +30,9 @@ const BEGIN_WRITE: &str = "begin immediate";
 /// needs no row lock.
 const LOCK_ROW: &str = "";
 
+/// SQLite's writers are one at a time already (`begin immediate`).
+const LOCK_FINDINGS: &str = "select 1";
+
 /// How long a write waits for the database's write lock, and (again) for
 /// the writer connection, before it answers 503 busy (`write_wait_ms`).
 pub const WRITE_WAIT: Duration = Duration::from_secs(10);

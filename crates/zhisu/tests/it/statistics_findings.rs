@@ -3,7 +3,8 @@
 //! full, mended and swept again, and broken again, the summary's
 //! `findings_open` and its composition by axis and by class equal the
 //! open findings counted in the findings table, for the platform, a
-//! province, a city and one manufacturer; the day before counts none.
+//! province, a city and one manufacturer — also after products are filed
+//! while sweeps run —; the day before counts none.
 
 use std::collections::BTreeMap;
 
@@ -197,6 +198,30 @@ async fn open_findings_by_axis_and_class_equal_the_findings_table() {
         .await;
         app.post(&gd, "/api/v1/verification/sweeps", &json!({"full": true}))
             .await;
+        for (who, key, filter, scope) in &readers {
+            check(&app, who, key, filter, scope).await;
+        }
+
+        // Products filed while sweeps run (PostgreSQL's writers overlap):
+        // each write and each sweep count what they touched once.
+        tokio::join!(
+            async {
+                for _ in 0..4 {
+                    let (status, s) = app
+                        .post(&gd, "/api/v1/verification/sweeps", &json!({"full": true}))
+                        .await;
+                    assert_eq!(status, 201, "{s}");
+                }
+            },
+            async {
+                for i in 0..16 {
+                    let mut p = gas_stove_json(&format!("RACE-{i}"));
+                    p["ccc_cert_no"] = json!(format!("20260505050000{:02}", i % 8));
+                    let (status, p) = app.post(&maker, "/api/v1/products", &p).await;
+                    assert_eq!(status, 201, "{p}");
+                }
+            }
+        );
         for (who, key, filter, scope) in &readers {
             check(&app, who, key, filter, scope).await;
         }
