@@ -19,6 +19,7 @@ pub mod identity_check;
 pub mod login_guard;
 pub mod package;
 pub mod password;
+pub mod platforms;
 pub mod privacy;
 pub mod product;
 pub mod public;

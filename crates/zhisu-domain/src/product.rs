@@ -316,6 +316,10 @@ pub struct ProductInput {
     /// P5.3.3.2: a paused product pauses its reporting.
     #[serde(default)]
     pub paused: bool,
+    /// P5.2.3: the traceability platforms it is registered on, each with
+    /// its registration number.
+    #[serde(default)]
+    pub registrations: Vec<crate::platforms::Registration>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -362,6 +366,9 @@ pub struct Product {
     #[serde(default)]
     pub label_template: Option<LabelLayout>,
     pub paused: bool,
+    /// P5.2.3: the traceability platforms it is registered on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub registrations: Vec<crate::platforms::Registration>,
     /// P4: the approved changes of shown fields, oldest first; set only by
     /// an approved change request, never by an edit.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -616,6 +623,7 @@ impl ProductInput {
         if self.trace_level.is_none() {
             findings.push(FieldError::required("trace_level", "追溯层级", "P5.2.2"));
         }
+        let registrations = crate::platforms::check(&self.registrations, &mut findings);
         let product = Product {
             enterprise_id,
             product_name,
@@ -640,6 +648,7 @@ impl ProductInput {
             scheme_code,
             label_template: self.label_template,
             paused: self.paused,
+            registrations,
             amended: Vec::new(),
             review: None,
         };

@@ -240,6 +240,7 @@ mod tests {
             scheme_code: None,
             label_template: None,
             paused: false,
+            registrations: Vec::new(),
             amended: vec![],
             review: None,
         }

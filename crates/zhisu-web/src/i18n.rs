@@ -349,6 +349,8 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("mandatory_standards", "执行强制性国家标准", "Mandatory national standards"),
     ("production_licence_no", "工业产品生产许可证编号", "Production licence number"),
     ("ccc_cert_no", "CCC证书编号", "CCC certificate number"),
+    ("registrations", "登记的追溯平台", "Traceability platforms registered on"),
+    ("registration_no", "登记号", "registration no."),
     ("warranty_months", "质保期限（月）", "Warranty (months)"),
     ("service_life_months", "保质期/使用期限（月）", "Shelf or service life (months)"),
     ("instructions", "使用说明或警示说明", "Instructions or warnings"),

@@ -45,6 +45,7 @@ pub(crate) const PRODUCT_FIELDS: &[&str] = &[
     "gtin",
     "scheme_code",
     "trace_level",
+    "registrations",
     "honours",
     "materials",
     "functions",

@@ -219,6 +219,21 @@ pub fn display_value(lang: Lang, value: &serde_json::Value) -> String {
                     .div_ceil(1024)
             )
         }
+        // A registration with a traceability platform (P5.2.3): the
+        // platform's name, not its ID, and the number it gave.
+        serde_json::Value::Object(map)
+            if map.contains_key("platform") && map.contains_key("number") =>
+        {
+            match serde_json::from_value::<zhisu_domain::platforms::Registration>(value.clone()) {
+                Ok(r) => format!(
+                    "{}（{}：{}）",
+                    r.platform_in(lang == Lang::Zh),
+                    lang.text("registration_no"),
+                    r.number
+                ),
+                Err(_) => "—".into(),
+            }
+        }
         // A nested record (a review decision, a flow line): its fields by
         // label, times in Asia/Shanghai, never JSON (issue 15.8).
         serde_json::Value::Object(map) => map

@@ -173,6 +173,7 @@ fn records_of(e: i64, enterprises: i64) -> Vec<Row> {
             scheme_code: None,
             label_template: None,
             paused: false,
+            registrations: Vec::new(),
             amended: vec![],
             review: Some(zhisu_domain::review::Decision {
                 class: zhisu_domain::verification::ResultClass::Compliant,

@@ -46,6 +46,7 @@ mod pages;
 mod password_change;
 mod password_policy;
 mod plain_words;
+mod platform_registrations;
 mod privacy;
 mod problems;
 mod recall_reach;
