@@ -113,24 +113,20 @@ pub fn code_deltas(
 ) -> Option<NaiveDate> {
     let mut last = last_day;
     for (day, n) in days {
+        let scans = |detail: String, value: i64| StatDelta {
+            measure: Measure::Scans,
+            day: *day,
+            place: place.clone(),
+            detail,
+            value,
+        };
         let mut unplaced = *n as i64;
-        let named = provinces.iter().filter(|(d, _, _)| d == day);
-        for (province, m) in named
-            .map(|(_, p, m)| (p.as_str(), *m as i64))
-            .chain([("", 0)])
-        {
-            unplaced -= m;
-            let value = if province.is_empty() { unplaced } else { m };
-            if value > 0 {
-                let detail = province.to_string();
-                out.push(StatDelta {
-                    measure: Measure::Scans,
-                    day: *day,
-                    place: place.clone(),
-                    detail,
-                    value,
-                });
-            }
+        for (_, province, m) in provinces.iter().filter(|(d, _, _)| d == day) {
+            unplaced -= *m as i64;
+            out.push(scans(province.clone(), *m as i64));
+        }
+        if unplaced > 0 {
+            out.push(scans(String::new(), unplaced));
         }
         if last.is_some_and(|l| l >= *day) {
             continue;
