@@ -285,7 +285,8 @@ impl Service {
         };
         let flow_codes: Vec<String> = flow.lines.iter().map(|l| l.code.clone()).collect();
         let rows = flow_rows(&flow);
-        let moved = rows.clone();
+        // Issue 18.1: the recalls whose goods move, counted again after.
+        let recalls = self.recalls_moved_by(&rows).await;
         let delivered_to_member = rows.iter().any(|r| r.to_id.is_some());
         let record = NewRecord {
             kind: RecordKind::Flow,
@@ -300,8 +301,9 @@ impl Service {
             .create_record(record, audit(by, &action, ip))
             .await?;
         self.record_changed(RecordKind::Flow, stored.id);
-        // Issue 18.1: a recall whose goods moved is counted again.
-        self.flow_touched_recalls(&moved).await;
+        for id in recalls {
+            self.recount_recall(id).await;
+        }
         if delivered_to_member {
             self.codes_traded(flow_codes.iter().map(String::as_str));
         }

@@ -52,15 +52,24 @@ impl Service {
         Ok(())
     }
 
-    /// After a flow is stored: the open recalls whose goods it moved are
-    /// counted again. A failure is logged, not returned — the flow stands,
-    /// and the daily count mends the figures.
-    pub(crate) async fn flow_touched_recalls(&self, rows: &[FlowRow]) {
+    /// As [`Service::keep_recall_figures`] after a write that already
+    /// stands (a flow, the recall itself): a failure is logged, not
+    /// returned, and the daily count mends the figures.
+    pub(crate) async fn recount_recall(&self, id: i64) {
+        if let Err(e) = self.keep_recall_figures(id).await {
+            tracing::warn!(recall = id, error = %e, "a recall's figures were not kept");
+        }
+    }
+
+    /// The open recalls whose goods a flow's lines move, read before the
+    /// flow is stored (so its lines need not be kept for after); none when
+    /// the open recalls cannot be read (logged).
+    pub(crate) async fn recalls_moved_by(&self, rows: &[FlowRow]) -> Vec<i64> {
         let index = match self.open_recalls().await {
             Ok(index) => index,
             Err(e) => {
-                tracing::warn!(error = %e, "open recalls not read after a flow");
-                return;
+                tracing::warn!(error = %e, "open recalls not read for a flow");
+                return Vec::new();
             }
         };
         let mut touched: Vec<i64> = rows
@@ -69,11 +78,7 @@ impl Service {
             .collect();
         touched.sort_unstable();
         touched.dedup();
-        for id in touched {
-            if let Err(e) = self.keep_recall_figures(id).await {
-                tracing::warn!(recall = id, error = %e, "a recall's figures were not kept");
-            }
-        }
+        touched
     }
 
     /// Counts every open recall's figures again, and lets go of those no

@@ -287,9 +287,7 @@ impl Service {
             .await?;
         self.record_changed(RecordKind::Recall, stored.id);
         // Issue 18.1: its figures counted from now (none once closed).
-        if let Err(e) = self.keep_recall_figures(stored.id).await {
-            tracing::warn!(recall = stored.id, error = %e, "a recall's figures were not kept");
-        }
+        self.recount_recall(stored.id).await;
         let base = &self.settings.public_url;
         let mut classes = Vec::new();
         for b in &recall.batch_ids {
@@ -383,9 +381,7 @@ impl Service {
             .await?;
         self.record_changed(RecordKind::Recall, stored.id);
         // Issue 18.1: its figures counted from now (none once closed).
-        if let Err(e) = self.keep_recall_figures(stored.id).await {
-            tracing::warn!(recall = stored.id, error = %e, "a recall's figures were not kept");
-        }
+        self.recount_recall(stored.id).await;
         Ok(stored.into())
     }
 
