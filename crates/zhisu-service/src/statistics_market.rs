@@ -139,6 +139,14 @@ fn tiles<'a>(rows: impl Iterator<Item = (&'a str, i64)>) -> Vec<(String, f64, St
         .collect()
 }
 
+/// Rows largest first this period, then the period before, then by code.
+fn largest_first(
+    (a, a_code): (&MarketFigure, &str),
+    (b, b_code): (&MarketFigure, &str),
+) -> std::cmp::Ordering {
+    (b.value, b.previous, a_code).cmp(&(a.value, a.previous, b_code))
+}
+
 /// A province's code and name from its two digits ("" for none).
 fn province(two: &str, none_zh: &str) -> (String, String) {
     if two.is_empty() {
@@ -191,18 +199,10 @@ impl Service {
             })
             .collect();
         scans_by_province.sort_by(|a, b| {
-            (b.scans.value, b.scans.previous, &a.province_code).cmp(&(
-                a.scans.value,
-                a.scans.previous,
-                &b.province_code,
-            ))
+            largest_first((&a.scans, &a.province_code), (&b.scans, &b.province_code))
         });
         by_province.sort_by(|a, b| {
-            (b.sold.value, b.sold.previous, &a.province_code).cmp(&(
-                a.sold.value,
-                a.sold.previous,
-                &b.province_code,
-            ))
+            largest_first((&a.sold, &a.province_code), (&b.sold, &b.province_code))
         });
 
         // A manufacturer's own channels: its distributors come first,

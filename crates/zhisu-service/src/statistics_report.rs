@@ -451,6 +451,22 @@ impl Service {
 /// The sections' numerals, in order.
 const NUMERALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
 
+/// A market figure's cells: this period, the one before, the change.
+fn pair(f: &MarketFigure) -> [Entry; 3] {
+    let (now, before) = (Some(f.value as f64), Some(f.previous as f64));
+    [
+        Entry::Figure {
+            value: now,
+            shown: f.value.to_string(),
+        },
+        Entry::Figure {
+            value: before,
+            shown: f.previous.to_string(),
+        },
+        Entry::text(change(now, before, "新增").0),
+    ]
+}
+
 /// The `i`th section's numeral (from 0): 一 … 十, then 十一 … 十九.
 fn numeral(i: usize) -> String {
     match i {
@@ -467,10 +483,6 @@ fn scans_section(market: &MarketView) -> Option<Section> {
     if tiles.is_empty() {
         return None;
     }
-    let figure = |v: i64| Entry::Figure {
-        value: Some(v as f64),
-        shown: v.to_string(),
-    };
     Some(Section {
         heading: "扫码地域（按扫码所在省份）".into(),
         sheet: "扫码地域".into(),
@@ -492,13 +504,9 @@ fn scans_section(market: &MarketView) -> Option<Section> {
             .scans_by_province
             .iter()
             .map(|p| {
-                let (now, before) = (p.scans.value as f64, p.scans.previous as f64);
-                vec![
-                    Entry::text(p.name_zh.clone()),
-                    figure(p.scans.value),
-                    figure(p.scans.previous),
-                    Entry::text(change(Some(now), Some(before), "新增").0),
-                ]
+                let mut row = vec![Entry::text(p.name_zh.clone())];
+                row.extend(pair(&p.scans));
+                row
             })
             .collect(),
     })
@@ -508,20 +516,6 @@ fn scans_section(market: &MarketView) -> Option<Section> {
 /// and the buyers (a manufacturer's distributors first, with their sales
 /// regions and the diversion alerts against them).
 fn market_sections(market: &MarketView) -> Vec<Section> {
-    let pair = |f: &MarketFigure| {
-        let (now, before) = (Some(f.value as f64), Some(f.previous as f64));
-        [
-            Entry::Figure {
-                value: now,
-                shown: f.value.to_string(),
-            },
-            Entry::Figure {
-                value: before,
-                shown: f.previous.to_string(),
-            },
-            Entry::text(change(now, before, "新增").0),
-        ]
-    };
     let tiles = market.province_tiles();
     let provinces = Section {
         heading: "销售去向（按购货方所在省份）".into(),
