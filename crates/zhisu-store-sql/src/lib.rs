@@ -25,6 +25,7 @@ mod sql_stats;
 mod sql_reports;
 mod postgres;
 mod sqlite;
+mod sqlite_sweep;
 
 pub use postgres::PgStore;
 pub use sqlite::{SqliteStore, WAL_LIMIT_FRAMES};

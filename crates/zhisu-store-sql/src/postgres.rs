@@ -47,6 +47,16 @@ impl PgStore {
     pub async fn close(&self) {
         self.writer.close().await;
     }
+
+    /// PostgreSQL's pages are read through sqlx (`sql_sweeps.rs`), which
+    /// hands its rows over without a thread between.
+    async fn direct_sweep_page(
+        &self,
+        _after: i64,
+        _limit: i64,
+    ) -> zhisu_store::StoreResult<Option<zhisu_store::RawPage>> {
+        Ok(None)
+    }
 }
 
 /// How a write transaction starts: PostgreSQL's row and advisory locks

@@ -1,8 +1,9 @@
 //! What verification sweeps read and write, for both engines (expanded by
 //! `impl_sql_store!`). Pages of bodies come back as one aggregated string
-//! per page: the SQLite driver hands each row over a channel from its
-//! worker thread, which cost more than reading the row (issue 17's sweep
-//! of 1,000,000 records spent most of its time there). Findings are
+//! per page: sqlx's SQLite driver hands each row over a channel from its
+//! worker thread, which cost more than reading the row. A full sweep's
+//! pages on SQLite are read past sqlx (`sqlite_sweep.rs`); the records of
+//! an incremental sweep, a few thousand, still come this way. Findings are
 //! written as set operations through a temporary table.
 
 /// Separates the fields of one record, and the records, in an aggregated
@@ -124,26 +125,18 @@ macro_rules! sql_sweeps {
         #[async_trait]
         impl zhisu_store::SweepStore for $store {
             async fn sweep_records(&self, after: i64, limit: i64) -> StoreResult<zhisu_store::RawPage> {
-                // SQLite walks the versions in storage order (one read of the
-                // table, each record found by its rowid); PostgreSQL walks the
-                // records by ID and finds each current version by its key.
-                // SQLite's page is a range of rowids, not a `limit`: a
-                // subquery with a limit hands each body through a
-                // co-routine, a copy per row (a third of the page's time).
-                let sql = if $engine == "sqlite" {
-                    format!(
-                        "select max(v.rowid), {RAW_AGGREGATE} from record_versions v \
-                         left join records r on r.id = v.record_id and r.version = v.version and r.kind in {SWEPT} \
-                         where v.rowid > $3 and v.rowid <= $3 + $4"
-                    )
-                } else {
-                    format!(
-                        "select max(r.id), {RAW_AGGREGATE} from \
-                         (select id, kind, version, region_code, created_at, updated_at from records \
-                          where id > $3 and kind in {SWEPT} order by id limit $4) r \
-                         left join record_versions v on v.record_id = r.id and v.version = r.version"
-                    )
-                };
+                if let Some(page) = self.direct_sweep_page(after, limit).await? {
+                    return Ok(page);
+                }
+                // PostgreSQL walks the records by ID and finds each current
+                // version by its key. (SQLite's pages were returned above:
+                // `sqlite_sweep.rs`.)
+                let sql = format!(
+                    "select max(r.id), {RAW_AGGREGATE} from \
+                     (select id, kind, version, region_code, created_at, updated_at from records \
+                      where id > $3 and kind in {SWEPT} order by id limit $4) r \
+                     left join record_versions v on v.record_id = r.id and v.version = r.version"
+                );
                 let (last, text): (Option<i64>, Option<String>) = sqlx::query_as(&sql)
                     .bind($crate::sql_sweeps::FIELD_SEP.to_string())
                     .bind($crate::sql_sweeps::RECORD_SEP.to_string())
@@ -152,18 +145,6 @@ macro_rules! sql_sweeps {
                     .fetch_one(&self.reader)
                     .await
                     .map_err(map_err)?;
-                let last = match last {
-                    Some(last) => Some(last),
-                    // An empty range (rowids purged): on to the next rowid, if any.
-                    None if $engine == "sqlite" => sqlx::query_scalar::<_, Option<i64>>(
-                        "select min(rowid) - 1 from record_versions where rowid > $1",
-                    )
-                    .bind(after)
-                    .fetch_one(&self.reader)
-                    .await
-                    .map_err(map_err)?,
-                    None => None,
-                };
                 let mut records = $crate::sql_sweeps::parse_raw(text.as_deref().unwrap_or(""))?;
                 records.sort_by_key(|r| r.id);
                 Ok(zhisu_store::RawPage { records, last })

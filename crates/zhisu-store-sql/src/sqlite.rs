@@ -16,6 +16,8 @@ pub struct SqliteStore {
     _checkpoints: Arc<Checkpoints>,
     /// What the ledger's leaves are hashed with (issue 16.17).
     suite: zhisu_ledger::Suite,
+    /// A full sweep's pages, read past sqlx (`sqlite_sweep.rs`).
+    direct: Arc<crate::sqlite_sweep::DirectReader>,
 }
 
 /// How a write transaction starts on SQLite: `IMMEDIATE` takes the write
@@ -155,6 +157,9 @@ impl SqliteStore {
             .max_connections(1)
             .connect_with(options.clone())
             .await?;
+        let direct = Arc::new(crate::sqlite_sweep::DirectReader::of(
+            options.get_filename(),
+        ));
         let reader = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options.read_only(true))
@@ -165,6 +170,7 @@ impl SqliteStore {
             writer,
             _checkpoints: Arc::new(checkpoints),
             suite: Default::default(),
+            direct,
         })
     }
 
@@ -183,6 +189,19 @@ impl SqliteStore {
             .execute(&self.writer)
             .await?;
         Ok(())
+    }
+
+    /// A full sweep's page, read past sqlx (`sqlite_sweep.rs`).
+    async fn direct_sweep_page(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> zhisu_store::StoreResult<Option<zhisu_store::RawPage>> {
+        let direct = self.direct.clone();
+        tokio::task::spawn_blocking(move || direct.page(after, limit))
+            .await
+            .map_err(|e| zhisu_store::StoreError::Internal(format!("sweep page: {e}")))?
+            .map(Some)
     }
 
     /// Shuts the pools down, flushing the WAL.
