@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cases;
 pub mod change_requests;
 pub mod codes;
+pub mod copying;
 mod doc_errors;
 pub mod docs;
 pub mod epcis;
@@ -95,9 +96,11 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(records::list_products, records::create_product))
         .routes(routes!(records::get_product, records::patch_product))
         .routes(routes!(records::product_history))
+        .routes(routes!(copying::copy_product))
         .routes(routes!(records::list_batches, records::create_batch))
         .routes(routes!(records::get_batch, records::patch_batch))
         .routes(routes!(records::batch_history))
+        .routes(routes!(copying::copy_batch))
         .routes(routes!(codes::submit))
         .routes(routes!(codes::review))
         .routes(routes!(codes::activate))

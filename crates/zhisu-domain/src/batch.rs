@@ -89,6 +89,8 @@ pub struct BatchInput {
     /// made from, for the backward trace of a recall (P6.4).
     #[serde(default)]
     pub inputs: Vec<MaterialLot>,
+    /// 一键同步录入 (P5.3.2): the batch this one was copied from.
+    pub copied_from: Option<i64>,
 }
 
 /// One raw-material or component lot that went into a batch.
@@ -140,6 +142,10 @@ pub struct Batch {
     /// The raw-material and component lots it was made from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inputs: Vec<MaterialLot>,
+    /// 一键同步录入 (P5.3.2): the batch this one was copied from; set when
+    /// it is filed, never by an edit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copied_from: Option<i64>,
 }
 
 /// A freeze, unfreeze or void of a batch's codes (data verification and
@@ -388,6 +394,7 @@ impl BatchInput {
         }
         let batch = Batch {
             inputs,
+            copied_from: self.copied_from,
             product_id: ctx.product_id,
             enterprise_id: ctx.enterprise_id,
             batch_no,

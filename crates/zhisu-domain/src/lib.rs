@@ -9,6 +9,7 @@ pub mod batch;
 pub mod blob;
 pub mod cases;
 pub mod change_request;
+pub mod copying;
 pub mod duties;
 pub mod enterprise;
 pub mod feedback;

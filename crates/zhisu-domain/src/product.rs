@@ -320,6 +320,8 @@ pub struct ProductInput {
     /// its registration number.
     #[serde(default)]
     pub registrations: Vec<crate::platforms::Registration>,
+    /// 一键同步录入 (P5.3.2): the product this one was copied from.
+    pub copied_from: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -369,6 +371,10 @@ pub struct Product {
     /// P5.2.3: the traceability platforms it is registered on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub registrations: Vec<crate::platforms::Registration>,
+    /// 一键同步录入 (P5.3.2): the product this one was copied from; set
+    /// when it is filed, never by an edit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copied_from: Option<i64>,
     /// P4: the approved changes of shown fields, oldest first; set only by
     /// an approved change request, never by an edit.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -649,6 +655,7 @@ impl ProductInput {
             label_template: self.label_template,
             paused: self.paused,
             registrations,
+            copied_from: self.copied_from,
             amended: Vec::new(),
             review: None,
         };

@@ -241,6 +241,7 @@ mod tests {
             label_template: None,
             paused: false,
             registrations: Vec::new(),
+            copied_from: None,
             amended: vec![],
             review: None,
         }
@@ -262,6 +263,7 @@ mod tests {
             activated_at: None,
             disposal: None,
             inputs: vec![],
+            copied_from: None,
         }
     }
 

@@ -491,29 +491,6 @@ impl Service {
         Ok(enterprise)
     }
 
-    pub(crate) fn product_conflict(product: &Product) -> impl Fn(StoreError) -> ServiceError + '_ {
-        move |e| match e {
-            StoreError::Conflict(c) if c.contains("stale") => ServiceError::Conflict(c),
-            StoreError::Conflict(c) if c.contains("code_key") => {
-                let code = product.scheme_code().unwrap_or("");
-                let what = match product.code_scheme {
-                    CodeScheme::Gs1 => "GTIN",
-                    CodeScheme::Ecode => "Ecode",
-                    CodeScheme::DigitalId => "数字身份码 digital identity code",
-                    CodeScheme::Ccc => "CCC 证书码 CCC certificate code",
-                };
-                ServiceError::Conflict(format!(
-                    "{what} {code} 已被其他产品使用 ({what} {code} is already used by another product)"
-                ))
-            }
-            StoreError::Conflict(_) => ServiceError::Conflict(format!(
-                "规格型号“{}”已备案 (a product with model '{}' is already filed)",
-                product.model, product.model
-            )),
-            other => other.into(),
-        }
-    }
-
     pub async fn create_product(
         &self,
         by: &Principal,
@@ -525,6 +502,8 @@ impl Service {
             .resolver(Some(by), input.instructions_file.as_ref())
             .await?;
         let product = input.validate(enterprise.id, |sha| blobs.get(sha).cloned())?;
+        self.check_copied_from(by, RecordKind::Product, product.copied_from, enterprise.id)
+            .await?;
         let record = NewRecord {
             kind: RecordKind::Product,
             index: product_index(&product, enterprise.text("region_code")),
@@ -600,6 +579,9 @@ impl Service {
         if patch.get("review").is_some() {
             return Err(immutable("review", "审核结论"));
         }
+        if crate::copying::copied_from_changes(&current.body, patch) {
+            return Err(immutable("copied_from", "复制来源"));
+        }
         let mut merged = current.body.clone();
         merge_patch(&mut merged, patch);
         if let Some(body) = merged.as_object_mut() {
@@ -634,16 +616,6 @@ impl Service {
             }
         }
         Ok(false)
-    }
-
-    fn batch_conflict(batch_no: &str) -> impl Fn(StoreError) -> ServiceError + '_ {
-        move |e| match e {
-            StoreError::Conflict(c) if c.contains("stale") => ServiceError::Conflict(c),
-            StoreError::Conflict(_) => ServiceError::Conflict(format!(
-                "批次号“{batch_no}”已存在 (batch '{batch_no}' already exists for this product)"
-            )),
-            other => other.into(),
-        }
     }
 
     async fn batch_context(
@@ -687,6 +659,13 @@ impl Service {
             .resolver(Some(by), input.inspection_report.as_ref())
             .await?;
         let batch = input.validate(ctx, |sha| blobs.get(sha).cloned())?;
+        self.check_copied_from(
+            by,
+            RecordKind::Batch,
+            batch.copied_from,
+            batch.enterprise_id,
+        )
+        .await?;
         let record = NewRecord {
             kind: RecordKind::Batch,
             index: batch_index(&batch, enterprise.text("region_code")),
@@ -738,6 +717,9 @@ impl Service {
             }
         }
         merge_patch(&mut merged, patch);
+        if crate::copying::copied_from_changes(&current.body, patch) {
+            return Err(immutable("copied_from", "复制来源"));
+        }
         let input: BatchInput = serde_json::from_value(merged).map_err(schema_error)?;
         if input.product_id != Some(old.product_id) {
             return Err(immutable("product_id", "产品"));

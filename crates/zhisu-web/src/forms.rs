@@ -117,6 +117,20 @@ impl Field {
         }
     }
 
+    /// A value the form carries back unseen (a copy's source).
+    pub(crate) fn hidden(name: &str, value: String) -> Self {
+        Field {
+            name: name.into(),
+            label: String::new(),
+            input: "hidden",
+            value,
+            options: vec![],
+            required: false,
+            hint: String::new(),
+            errors: vec![],
+        }
+    }
+
     fn options(mut self, options: Vec<(String, String)>) -> Self {
         self.options = options;
         self
@@ -260,33 +274,60 @@ pub fn product_fields(lang: Lang, editing: bool) -> Fields {
             )
         })
         .collect();
-    Fields(vec![
-        Field::new(lang, "product_name", "text", true),
-        Field::new(lang, "product_type", "text", true),
-        Field::new(lang, "model", "text", true),
-        Field::new(lang, "category", "select", true).options(categories),
-        Field::new(lang, "brand", "text", false),
-        Field::new(lang, "mandatory_standards", "textarea", true).hint("GB 16410-2020"),
-        Field::new(lang, "production_licence_no", "text", false).hint("XK06-014-00123"),
-        Field::new(lang, "ccc_cert_no", "text", false).hint("16位"),
-        Field::new(lang, "warranty_months", "number", false),
-        Field::new(lang, "service_life_months", "number", false),
-        Field::new(lang, "instructions", "textarea", false),
-        Field::new(lang, "instructions_file", "file", false).hint(if editing {
-            lang.text("keep_file")
-        } else {
-            lang.text("file_hint")
-        }),
-        Field::new(lang, "code_scheme", "select", true).options(schemes),
-        Field::new(lang, "gtin", "text", false).hint("GS1: 8/12/13/14 位"),
-        Field::new(lang, "scheme_code", "text", false).hint(lang.text("scheme_code_hint")),
-        Field::new(lang, "trace_level", "select", true).options(levels),
-        Field::new(lang, "honours", "textarea", false).hint(lang.text("list_hint")),
-        Field::new(lang, "materials", "textarea", false),
-        Field::new(lang, "functions", "textarea", false),
-        Field::new(lang, "performance", "textarea", false),
-        Field::new(lang, "paused", "checkbox", false),
-    ])
+    Fields(
+        vec![
+            Field::new(lang, "product_name", "text", true),
+            Field::new(lang, "product_type", "text", true),
+            Field::new(lang, "model", "text", true),
+            Field::new(lang, "category", "select", true).options(categories),
+            Field::new(lang, "brand", "text", false),
+            Field::new(lang, "mandatory_standards", "textarea", true).hint("GB 16410-2020"),
+            Field::new(lang, "production_licence_no", "text", false).hint("XK06-014-00123"),
+            Field::new(lang, "ccc_cert_no", "text", false).hint("16位"),
+            Field::new(lang, "warranty_months", "number", false),
+            Field::new(lang, "service_life_months", "number", false),
+            Field::new(lang, "instructions", "textarea", false),
+            Field::new(lang, "instructions_file", "file", false).hint(if editing {
+                lang.text("keep_file")
+            } else {
+                lang.text("file_hint")
+            }),
+            Field::new(lang, "code_scheme", "select", true).options(schemes),
+            Field::new(lang, "gtin", "text", false).hint("GS1: 8/12/13/14 位"),
+            Field::new(lang, "scheme_code", "text", false).hint(lang.text("scheme_code_hint")),
+            Field::new(lang, "trace_level", "select", true).options(levels),
+            Field::new(lang, "honours", "textarea", false).hint(lang.text("list_hint")),
+            Field::new(lang, "materials", "textarea", false),
+            Field::new(lang, "functions", "textarea", false),
+            Field::new(lang, "performance", "textarea", false),
+            Field::new(lang, "paused", "checkbox", false),
+        ]
+        .into_iter()
+        .chain(registration_fields(lang))
+        .collect(),
+    )
+}
+
+/// P5.2.3: a registration number beside each platform of the guide's
+/// table 1 (`registration:ID`), and the others one per line.
+fn registration_fields(lang: Lang) -> Vec<Field> {
+    let mut fields: Vec<Field> = zhisu_domain::platforms::platforms()
+        .iter()
+        .map(|p| {
+            let mut field = Field::new(lang, &format!("registration:{}", p.id), "text", false);
+            field.label = format!(
+                "{}{}",
+                lang.text("registration_no_on"),
+                if lang == Lang::Zh { &p.zh } else { &p.en }
+            );
+            field
+        })
+        .collect();
+    let mut others = Field::new(lang, "registrations_other", "textarea", false);
+    others.label = lang.text("registrations_other").into();
+    others.hint = lang.text("registrations_other_hint").into();
+    fields.push(others);
+    fields
 }
 
 pub fn batch_fields(lang: Lang, products: Vec<(String, String)>, editing: bool) -> Fields {
@@ -428,11 +469,104 @@ pub async fn product_json(
         "functions": text_or_null(form, "functions"),
         "performance": text_or_null(form, "performance"),
         "paused": form.checked("paused"),
+        "registrations": registrations(form, findings),
     });
     if let Some(blob) = upload(service, by, form, "instructions_file", findings).await {
         value["instructions_file"] = blob;
     }
     value
+}
+
+/// The registrations of a posted product form: each platform's number,
+/// then the other platforms' lines (`名称 登记号`, split at the last space).
+fn registrations(form: &FormData, findings: &mut Vec<FieldError>) -> serde_json::Value {
+    let mut list: Vec<serde_json::Value> = zhisu_domain::platforms::platforms()
+        .iter()
+        .filter_map(|p| {
+            let number = form.text(&format!("registration:{}", p.id));
+            (!number.is_empty()).then(|| serde_json::json!({"platform": p.id, "number": number}))
+        })
+        .collect();
+    for line in form.text("registrations_other").lines().map(str::trim) {
+        if line.is_empty() {
+            continue;
+        }
+        match line.rsplit_once(char::is_whitespace) {
+            Some((name, number)) if !name.trim().is_empty() => list.push(serde_json::json!({
+                "platform": zhisu_domain::platforms::OTHER,
+                "platform_name": name.trim(),
+                "number": number,
+            })),
+            _ => findings.push(FieldError::new(
+                "registrations_other",
+                "format",
+                format!("“{line}”应为“平台名称 登记号” ('{line}' must be a platform's name, a space and the registration number)"),
+            )),
+        }
+    }
+    list.into()
+}
+
+/// The form field each posted registration came from, in the order
+/// [`registrations`] lists them, so a finding on `registrations[i]` is shown
+/// beside the field it was typed in.
+pub fn place_registration_errors(form: &FormData, errors: &mut [FieldError]) {
+    let mut sources: Vec<String> = zhisu_domain::platforms::platforms()
+        .iter()
+        .map(|p| format!("registration:{}", p.id))
+        .filter(|f| !form.text(f).is_empty())
+        .collect();
+    let others = form
+        .text("registrations_other")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    sources.extend(std::iter::repeat_n(
+        "registrations_other".to_string(),
+        others,
+    ));
+    for e in errors {
+        let index = e
+            .field
+            .strip_prefix("registrations[")
+            .and_then(|rest| rest.split(']').next())
+            .and_then(|i| i.parse::<usize>().ok());
+        if let Some(source) = index.and_then(|i| sources.get(i)) {
+            e.field = source.clone();
+        }
+    }
+}
+
+/// Fills a product form's registration fields from a stored product.
+pub fn fill_registrations(fields: &mut Fields, body: &serde_json::Value) {
+    let stored = body["registrations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut others = Vec::new();
+    for r in &stored {
+        let platform = r["platform"].as_str().unwrap_or("");
+        let number = r["number"].as_str().unwrap_or("");
+        if platform == zhisu_domain::platforms::OTHER {
+            others.push(format!(
+                "{} {number}",
+                r["platform_name"].as_str().unwrap_or("")
+            ));
+        } else if let Some(f) = fields
+            .0
+            .iter_mut()
+            .find(|f| f.name == format!("registration:{platform}"))
+        {
+            f.value = number.to_string();
+        }
+    }
+    if let Some(f) = fields
+        .0
+        .iter_mut()
+        .find(|f| f.name == "registrations_other")
+    {
+        f.value = others.join("\n");
+    }
 }
 
 pub async fn batch_json(

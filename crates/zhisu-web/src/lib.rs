@@ -10,6 +10,7 @@ mod batch_steps;
 mod change_requests;
 mod channels;
 mod charts;
+mod copying;
 mod csv;
 mod flow_lines;
 mod forms;

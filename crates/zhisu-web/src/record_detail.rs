@@ -52,6 +52,9 @@ pub(crate) async fn detail_page_of(
     for (row, field) in rows.iter_mut().zip(fields_of(kind)) {
         row.label = field_label(lang, kind, field);
     }
+    if let Some(row) = crate::copying::source_row(state, lang, by, &record).await {
+        rows.push(row);
+    }
     let mut tables = Vec::new();
     let mut actions: Vec<(String, String)> = Vec::new();
     let mut workflow: Vec<minijinja::Value> = Vec::new();
@@ -211,6 +214,10 @@ pub(crate) async fn detail_page_of(
                     format!("/batches/new?product_id={id}"),
                     lang.text("new_batch").into(),
                 ));
+                actions.push((
+                    format!("/products/new?from={id}"),
+                    lang.text("copy_product").into(),
+                ));
             }
             crate::change_requests::product_parts(
                 state,
@@ -258,6 +265,12 @@ pub(crate) async fn detail_page_of(
                     record.enterprise_id,
                     zhisu_domain::EnterpriseKind::Manufacturer,
                 );
+                if files {
+                    actions.push((
+                        format!("/batches/new?from={id}"),
+                        lang.text("copy_batch").into(),
+                    ));
+                }
                 let status = record.text("status").to_string();
                 let reviews = state
                     .service

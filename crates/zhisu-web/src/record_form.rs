@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use zhisu_domain::{Invalid, Principal, RecordKind};
-use zhisu_service::{merge_patch, schema_finding, ListFilter, ServiceError};
+use zhisu_service::{schema_finding, ListFilter, ServiceError};
 
 use crate::forms;
 use crate::{Page, SignedIn, WebState};
@@ -70,6 +70,9 @@ pub(crate) async fn edit_form(
     let mut fields = form_fields(state, page, by, kind, true)
         .await
         .fill_from_json(&record.body);
+    if kind == RecordKind::Product {
+        forms::fill_registrations(&mut fields, &record.body);
+    }
     // P4: once codes are out, say beside each field they show that it
     // changes only by a change request (the save refuses it otherwise).
     if kind == RecordKind::Product
@@ -159,6 +162,10 @@ pub(crate) async fn save(
         | RecordKind::Register
         | RecordKind::Review => serde_json::Value::Null,
     };
+    let mut json = json;
+    if id.is_none() {
+        crate::copying::carry_source(state, by, kind, &form, &mut json, &mut errors).await;
+    }
     let version = form.text("version").parse::<i64>().ok();
     let result = if !errors.is_empty() {
         Err(Invalid(vec![]).into())
@@ -218,6 +225,9 @@ pub(crate) async fn save(
         Err(e) => match findings(e) {
             Ok(found) => {
                 errors.extend(found);
+                if kind == RecordKind::Product {
+                    forms::place_registration_errors(&form, &mut errors);
+                }
                 let mut fields = form_fields(state, page, by, kind, id.is_some())
                     .await
                     .fill_from_form(&form);
@@ -286,15 +296,45 @@ pub async fn batch_edit(
     save(&state, &page, &s, RecordKind::Batch, Some(id), multipart).await
 }
 
+#[derive(Deserialize)]
+pub struct NewProductParams {
+    /// 复制为新产品: the product the form starts from.
+    from: Option<i64>,
+}
+
 pub async fn product_new_form(
     State(state): State<WebState>,
     SignedIn(page, s): SignedIn,
+    Query(q): Query<NewProductParams>,
 ) -> Response {
-    let fields = form_fields(&state, &page, &s.principal, RecordKind::Product, false).await;
+    let by = &s.principal;
+    let mut fields = form_fields(&state, &page, by, RecordKind::Product, false).await;
+    let mut title = page.lang.text("new_product").to_string();
+    if let Some(from) = q.from {
+        let template = match state
+            .service
+            .copy_template(by, RecordKind::Product, from)
+            .await
+        {
+            Ok(t) => t,
+            Err(e) => return state.error_page(&page, e),
+        };
+        let (filled, note) = crate::copying::fill(
+            &state,
+            page.lang,
+            by,
+            RecordKind::Product,
+            fields,
+            &template,
+        )
+        .await;
+        fields = filled;
+        title.push_str(&note);
+    }
     form_page(
         &state,
         &page,
-        page.lang.text("new_product"),
+        &title,
         "/products/new",
         vec![(String::new(), fields.0)],
         vec![],
@@ -314,27 +354,53 @@ pub async fn product_new(
 #[derive(Deserialize)]
 pub struct NewBatchParams {
     product_id: Option<i64>,
+    /// 复制为新批次: the batch the form starts from.
+    from: Option<i64>,
 }
 
+/// A new batch starts from the batch named (`from`), else from its
+/// product's latest batch (P5.3.2 一键同步录入), else from the product alone.
 pub async fn batch_new_form(
     State(state): State<WebState>,
     SignedIn(page, s): SignedIn,
     Query(q): Query<NewBatchParams>,
 ) -> Response {
-    let mut preset = serde_json::json!({});
-    if let Some(p) = q.product_id {
-        merge_patch(
-            &mut preset,
-            &serde_json::json!({ "product_id": p.to_string() }),
-        );
-    }
-    let fields = form_fields(&state, &page, &s.principal, RecordKind::Batch, false)
-        .await
-        .fill_from_json(&preset);
+    let by = &s.principal;
+    let template = match (q.from, q.product_id) {
+        (Some(from), _) => match state
+            .service
+            .copy_template(by, RecordKind::Batch, from)
+            .await
+        {
+            Ok(t) => Some(t),
+            Err(e) => return state.error_page(&page, e),
+        },
+        (None, Some(product)) => state
+            .service
+            .next_batch_template(by, product)
+            .await
+            .ok()
+            .flatten(),
+        (None, None) => None,
+    };
+    let fields = form_fields(&state, &page, by, RecordKind::Batch, false).await;
+    let mut title = page.lang.text("new_batch").to_string();
+    let fields = match template {
+        Some(template) => {
+            let (filled, note) =
+                crate::copying::fill(&state, page.lang, by, RecordKind::Batch, fields, &template)
+                    .await;
+            title.push_str(&note);
+            filled
+        }
+        None => fields.fill_from_json(&serde_json::json!({
+            "product_id": q.product_id.map(|p| p.to_string()),
+        })),
+    };
     form_page(
         &state,
         &page,
-        page.lang.text("new_batch"),
+        &title,
         "/batches/new",
         vec![(String::new(), fields.0)],
         vec![],

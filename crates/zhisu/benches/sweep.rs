@@ -180,6 +180,7 @@ fn records_of(e: i64, enterprises: i64) -> Vec<Row> {
             label_template: None,
             paused: false,
             registrations: Vec::new(),
+            copied_from: None,
             amended: vec![],
             review: Some(zhisu_domain::review::Decision {
                 class: zhisu_domain::verification::ResultClass::Compliant,
@@ -217,6 +218,7 @@ fn records_of(e: i64, enterprises: i64) -> Vec<Row> {
             activated_at: Some("2026-10-02T02:00:00Z".into()),
             disposal: None,
             inputs: vec![],
+            copied_from: None,
         };
         rows.push(Row {
             id: batch_id(e, b),

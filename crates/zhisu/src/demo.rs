@@ -479,6 +479,9 @@ pub async fn seed(
             .await
             .with_context(|| format!("filing {}", p.name))?;
         let n_batches = 2 + p_idx % 3;
+        // Each batch after the first is copied from the one before
+        // (一键同步录入, P5.3.2), as a clerk files a run of batches.
+        let mut previous = None;
         for b in 0..n_batches {
             // Every scheme has codes to scan: a product under a scheme other
             // than GS1 has its first batch active.
@@ -521,11 +524,13 @@ pub async fn seed(
                             lot: Some(format!("S{}-{b}", date.format("%Y%m%d"))),
                             code: None,
                         }],
+                        copied_from: previous,
                     },
                     None,
                 )
                 .await
                 .with_context(|| format!("filing a batch of {}", p.name))?;
+            previous = Some(batch.id);
             if status == BatchStatus::Draft {
                 continue;
             }

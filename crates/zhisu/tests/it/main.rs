@@ -25,6 +25,7 @@ mod cli;
 mod cli_backup;
 mod cli_report;
 mod codes;
+mod copying;
 mod counterfeit;
 mod epcis;
 mod epcis_budget;

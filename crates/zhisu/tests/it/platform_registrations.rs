@@ -92,7 +92,7 @@ async fn a_product_records_the_platforms_it_is_registered_on() {
         assert_eq!(amended["registrations"][1]["platform"], "guangdong");
 
         // The page names the platforms in Chinese, with their numbers.
-        let (client, _) = crate::pages::person(
+        let (client, csrf) = crate::pages::person(
             &app,
             &format!("reg-{}", engine.to_lowercase()),
             "燃气具厂 李文员",
@@ -117,6 +117,72 @@ async fn a_product_records_the_platforms_it_is_registered_on() {
         assert!(
             !html.contains(">gas-appliance<") && !html.contains("guangdong"),
             "{engine}: no IDs"
+        );
+
+        // The edit form: each number beside its platform, named in Chinese.
+        let form = client
+            .get(app.url(&format!("/products/{id}/edit")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            form.contains("登记号 · 燃气用具产品质量安全追溯平台")
+                && form.contains("id=\"registration:gas-appliance\" value=\"GA-2026-0042\"")
+                && form.contains("id=\"registration:guangdong\" value=\"GD-9\""),
+            "{engine}: {form}"
+        );
+        let post = |others: &str| {
+            let mut form = reqwest::multipart::Form::new().text("csrf", csrf.clone());
+            for (name, value) in [
+                ("product_name", "家用燃气灶"),
+                ("product_type", "嵌入式燃气灶"),
+                ("model", "REG-1"),
+                ("category", "gas-appliance"),
+                ("mandatory_standards", "GB 16410-2020"),
+                ("ccc_cert_no", "2021010101123456"),
+                ("warranty_months", "36"),
+                ("instructions", "使用前检查燃气软管"),
+                ("code_scheme", "gs1"),
+                ("trace_level", "per-item"),
+                ("registration:gas-appliance", "GA-2026-0043"),
+                ("registration:guangdong", ""),
+                ("registration:e-bike", " EB-5 "),
+                ("registrations_other", others),
+            ] {
+                form = form.text(name, value.to_string());
+            }
+            client
+                .post(app.url(&format!("/products/{id}/edit")))
+                .multipart(form)
+        };
+        // A line of the others without its number: said beside the field,
+        // nothing changed.
+        let r = post("深圳市产品质量追溯平台").send().await.unwrap();
+        assert_eq!(r.status(), 422, "{engine}");
+        let html = r.text().await.unwrap();
+        let field = &html[html.find("id=\"field-registrations_other\"").unwrap()..];
+        assert!(
+            field[..field.find("</div>").unwrap()].contains("应为“平台名称 登记号”"),
+            "{engine}: {html}"
+        );
+        let (_, unchanged) = app.get(&maker, &format!("/api/v1/products/{id}")).await;
+        assert_eq!(unchanged["registrations"], amended["registrations"]);
+        // Saved: a number changed, one platform emptied, one added, another
+        // platform by its name.
+        let r = post("深圳市 产品质量追溯平台 SZ-8\n").send().await.unwrap();
+        assert_eq!(r.status(), 303, "{engine}: {}", r.text().await.unwrap());
+        let (_, saved) = app.get(&maker, &format!("/api/v1/products/{id}")).await;
+        assert_eq!(
+            saved["registrations"],
+            json!([
+                {"platform": "e-bike", "number": "EB-5"},
+                {"platform": "gas-appliance", "number": "GA-2026-0043"},
+                {"platform": "other", "platform_name": "深圳市 产品质量追溯平台", "number": "SZ-8"}
+            ]),
+            "{engine}"
         );
     }
 }
