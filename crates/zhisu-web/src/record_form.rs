@@ -12,6 +12,20 @@ use crate::{Page, SignedIn, WebState};
 
 use crate::pages::*;
 
+/// A form's fields in their sections: a product's registration numbers
+/// (P5.2.3) under their own heading, the rest first.
+fn sections(lang: crate::Lang, fields: forms::Fields) -> Vec<(String, Vec<forms::Field>)> {
+    let (registrations, rest): (Vec<_>, Vec<_>) = fields
+        .0
+        .into_iter()
+        .partition(|f| f.name.starts_with("registration"));
+    let mut sections = vec![(String::new(), rest)];
+    if !registrations.is_empty() {
+        sections.push((lang.text("registrations").to_string(), registrations));
+    }
+    sections
+}
+
 /// The fields of an edit or new form for `kind`.
 pub(crate) async fn form_fields(
     state: &WebState,
@@ -98,7 +112,7 @@ pub(crate) async fn edit_form(
         page,
         &title,
         &format!("/{}/{id}/edit", collection(kind)),
-        vec![(String::new(), fields.0)],
+        sections(page.lang, fields),
         vec![],
         Some(record.version),
         StatusCode::OK,
@@ -250,7 +264,7 @@ pub(crate) async fn save(
                     page,
                     &title,
                     &action,
-                    vec![(String::new(), fields.0)],
+                    sections(page.lang, fields),
                     unplaced,
                     version,
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -336,7 +350,7 @@ pub async fn product_new_form(
         &page,
         &title,
         "/products/new",
-        vec![(String::new(), fields.0)],
+        sections(page.lang, fields),
         vec![],
         None,
         StatusCode::OK,
@@ -402,7 +416,7 @@ pub async fn batch_new_form(
         &page,
         &title,
         "/batches/new",
-        vec![(String::new(), fields.0)],
+        sections(page.lang, fields),
         vec![],
         None,
         StatusCode::OK,
