@@ -18,6 +18,7 @@ mod extra_paths;
 pub mod flow;
 pub mod identity_checks;
 mod json_body;
+pub mod production_days;
 pub use json_body::refuse_nul_in_uri;
 pub mod ledger;
 pub mod misc;
@@ -101,6 +102,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(records::get_batch, records::patch_batch))
         .routes(routes!(records::batch_history))
         .routes(routes!(copying::copy_batch))
+        .routes(routes!(production_days::report_day))
         .routes(routes!(codes::submit))
         .routes(routes!(codes::review))
         .routes(routes!(codes::activate))

@@ -146,6 +146,10 @@ pub struct Batch {
     /// it is filed, never by an edit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copied_from: Option<i64>,
+    /// P5.3.3.3: each later production day's exact quantity, reported once
+    /// the batch is active (`quantity` is their sum with the first day's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub days: Vec<crate::production_days::ProductionDay>,
 }
 
 /// A freeze, unfreeze or void of a batch's codes (data verification and
@@ -395,6 +399,7 @@ impl BatchInput {
         let batch = Batch {
             inputs,
             copied_from: self.copied_from,
+            days: Vec::new(),
             product_id: ctx.product_id,
             enterprise_id: ctx.enterprise_id,
             batch_no,

@@ -34,6 +34,7 @@ pub const BATCH_LEFT_OUT: &[&str] = &[
     "activated_at",
     "disposal",
     "copied_from",
+    "days",
 ];
 
 /// The fields a copy of `kind` leaves out; None for a kind that is not
@@ -75,6 +76,7 @@ mod tests {
             ("review", Value::Null),
             ("scheme_code", Value::Null),
             ("copied_from", Value::Null),
+            ("days", serde_json::json!([])),
         ] {
             value
                 .as_object_mut()

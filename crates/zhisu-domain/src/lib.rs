@@ -23,6 +23,7 @@ pub mod password;
 pub mod platforms;
 pub mod privacy;
 pub mod product;
+pub mod production_days;
 pub mod public;
 pub mod recall;
 pub mod register;

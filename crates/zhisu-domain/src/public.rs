@@ -264,6 +264,7 @@ mod tests {
             disposal: None,
             inputs: vec![],
             copied_from: None,
+            days: vec![],
         }
     }
 

@@ -231,7 +231,7 @@ impl Verification {
 }
 
 impl Service {
-    async fn batch_and_product(
+    pub(crate) async fn batch_and_product(
         &self,
         by: &Principal,
         id: i64,
@@ -248,7 +248,7 @@ impl Service {
         Ok((record, batch, product))
     }
 
-    async fn store_batch(
+    pub(crate) async fn store_batch(
         &self,
         by: &Principal,
         record: &RecordView,

@@ -34,6 +34,7 @@ mod names;
 mod packages;
 mod password_change;
 mod privacy;
+mod production_days;
 mod recall_figures;
 mod recall_reach;
 mod recalls;

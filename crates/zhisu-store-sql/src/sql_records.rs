@@ -64,10 +64,13 @@ macro_rules! sql_records {
                 // Issue 18: the statistics follow the record's status, and
                 // what an enterprise's products hold follows it to its new
                 // region (a product's, to its new category).
-                // A product's pause and a case's escalations are in their
-                // body: the version before says what changed (other kinds'
-                // status is their tag).
-                let old_body: Option<serde_json::Value> = if matches!(kind, RecordKind::Product | RecordKind::Case) {
+                // A product's pause, a case's escalations and an active
+                // batch's days (P5.3.3.3) are in their body: the version
+                // before says what changed (other kinds' status is their tag).
+                let still_active = kind == RecordKind::Batch
+                    && old_tag.as_deref() == Some("active")
+                    && index.tag.as_deref() == Some("active");
+                let old_body: Option<serde_json::Value> = if matches!(kind, RecordKind::Product | RecordKind::Case) || still_active {
                     sqlx::query_scalar::<_, String>("select body from record_versions where record_id = $1 and version = $2")
                         .bind(id)
                         .bind(current)

@@ -109,6 +109,7 @@ macro_rules! sql_stats {
             let before = before.map(|(tag, region, body)| facet(tag, region, body));
             let after = facet(index.tag.clone(), index.region_code.clone(), Some(body));
             let mut codes = None;
+            let mut before_codes = None;
             if kind == RecordKind::Batch && after.tag == "active" {
                 if let Some(product_id) = index.parent_id {
                     let product: Option<String> = sqlx::query_scalar(
@@ -123,9 +124,13 @@ macro_rules! sql_stats {
                         .and_then(|b| serde_json::from_str(b).ok())
                         .unwrap_or_default();
                     codes = Some(rollup::codes_issued(&product, body));
+                    before_codes = before_body.map(|b| rollup::codes_issued(&product, b).1);
                 }
             }
+            // A day's report (P5.3.3.3) issues that day's codes.
+            let added = rollup::codes_added(before.as_ref(), &after, before_codes, codes.as_ref(), day);
             let mut deltas = rollup::record_deltas(kind, before.as_ref(), &after, day, codes);
+            deltas.extend(added);
             if kind == RecordKind::Feedback {
                 let hours = body["answered_at"].as_str().and_then(|answered| rollup::answer_hours(created_at, answered));
                 deltas.extend(rollup::answer_delta(before.as_ref(), &after, day, hours));

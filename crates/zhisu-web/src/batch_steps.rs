@@ -28,6 +28,32 @@ pub(crate) async fn batch_step(
     let result = match step {
         "submit" => state.service.submit_batch(by, id, page.ip.clone()).await,
         "activate" => state.service.activate_batch(by, id, page.ip.clone()).await,
+        "day" => {
+            // P5.3.3.3: one day's exact quantity; a quantity that is not a
+            // whole number is said at its field.
+            let quantity = form.text("quantity");
+            let parsed = match quantity.parse::<u64>() {
+                Ok(q) => Some(q),
+                Err(_) if quantity.is_empty() => None,
+                Err(_) => {
+                    let finding = zhisu_domain::FieldError::new(
+                        "quantity",
+                        "type",
+                        format!("“{quantity}”不是整数 ('{quantity}' is not a whole number)"),
+                    );
+                    return invalid_page(state, page, &[finding], format!("/batches/{id}"));
+                }
+            };
+            let input = zhisu_domain::production_days::DayInput {
+                day: form.text("day"),
+                quantity: parsed,
+            };
+            state
+                .service
+                .report_production_day(by, id, &input, page.ip.clone())
+                .await
+                .map(|(view, _)| view)
+        }
         "dispose" => {
             let action = match form.text("action").as_str() {
                 "freeze" => zhisu_domain::BatchAction::Freeze,
@@ -90,6 +116,15 @@ pub async fn batch_dispose(
     batch_step(&state, &page, &s, id, multipart, "dispose").await
 }
 
+pub async fn batch_day(
+    State(state): State<WebState>,
+    SignedIn(page, s): SignedIn,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Response {
+    batch_step(&state, &page, &s, id, multipart, "day").await
+}
+
 pub async fn batch_activate(
     State(state): State<WebState>,
     SignedIn(page, s): SignedIn,
@@ -100,10 +135,18 @@ pub async fn batch_activate(
 }
 
 /// Downloads an active batch's codes from the page (the same as the API).
+/// A range of a batch's codes (`from`, `to`): one day's (P5.3.3.3).
+#[derive(serde::Deserialize)]
+pub struct CodeRange {
+    from: Option<u64>,
+    to: Option<u64>,
+}
+
 pub async fn batch_codes(
     State(state): State<WebState>,
     SignedIn(page, s): SignedIn,
     Path((id, format)): Path<(i64, String)>,
+    axum::extract::Query(range): axum::extract::Query<CodeRange>,
 ) -> Response {
     let Some(format) = zhisu_service::CodeFormat::parse(&format) else {
         return state.error_page(&page, ServiceError::NotFound(format));
@@ -118,9 +161,10 @@ pub async fn batch_codes(
         Ok(p) => p,
         Err(e) => return state.error_page(&page, e),
     };
-    let count = plan.count;
+    let to = range.to.unwrap_or(plan.count).min(plan.count);
+    let from = range.from.unwrap_or(0).min(to);
     let chunks = plan
-        .chunks(0, count, format)
+        .chunks(from, to, format)
         .map(Ok::<_, std::convert::Infallible>);
     let mut response =
         axum::body::Body::from_stream(futures_util::stream::iter(chunks)).into_response();

@@ -21,6 +21,7 @@ mod labels;
 mod packing;
 mod pages;
 mod password_pages;
+mod production_days;
 mod recall_names;
 mod record_detail;
 mod record_form;
@@ -483,6 +484,7 @@ pub fn router(state: WebState) -> Router {
         .route("/batches/{id}/review", post(batch_steps::batch_review))
         .route("/batches/{id}/activate", post(batch_steps::batch_activate))
         .route("/batches/{id}/dispose", post(batch_steps::batch_dispose))
+        .route("/batches/{id}/days", post(batch_steps::batch_day))
         .route(
             "/enterprises/{id}/identity-check",
             post(identity_checks::check),

@@ -305,6 +305,16 @@ pub(crate) async fn detail_page_of(
                     }
                     _ => {}
                 }
+                crate::production_days::batch_parts(
+                    state,
+                    lang,
+                    by,
+                    &record,
+                    files,
+                    &mut workflow,
+                    &mut tables,
+                )
+                .await;
                 // Disposal (000 §5): regulators freeze and unfreeze; the
                 // producer may void its own batch.
                 let mut disposals = Vec::new();

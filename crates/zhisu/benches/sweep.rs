@@ -219,6 +219,7 @@ fn records_of(e: i64, enterprises: i64) -> Vec<Row> {
             disposal: None,
             inputs: vec![],
             copied_from: None,
+            days: vec![],
         };
         rows.push(Row {
             id: batch_id(e, b),

@@ -251,6 +251,27 @@ pub fn codes_issued(product: &serde_json::Value, batch: &serde_json::Value) -> (
     (format!("{level}/{scheme}"), n)
 }
 
+/// The codes a day's report (P5.3.3.3) adds to a batch that stays active:
+/// its quantity's growth, counted as issued on the day it was reported.
+/// `before_codes`: what the version before issued by [`codes_issued`].
+pub fn codes_added(
+    before: Option<&Facet>,
+    after: &Facet,
+    before_codes: Option<i64>,
+    codes: Option<&(String, i64)>,
+    day: NaiveDate,
+) -> Option<StatDelta> {
+    let (detail, now) = codes?;
+    let added = now - before_codes?;
+    (before?.tag == "active" && after.tag == "active" && added > 0).then(|| StatDelta {
+        measure: Measure::CodesIssued,
+        day,
+        place: after.place.clone(),
+        detail: detail.clone(),
+        value: added,
+    })
+}
+
 /// The rollup changes of a record written on `day`: it leaves its old
 /// status and place and enters the new ones; a batch entering `active`
 /// from anything but `frozen` (an unfreeze issues nothing) issues

@@ -50,6 +50,7 @@ mod plain_words;
 mod platform_registrations;
 mod privacy;
 mod problems;
+mod production_days;
 mod recall_reach;
 mod refusals;
 mod register_lookup;

@@ -17,6 +17,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("patch", "/api/v1/batches/{id}"),
     ("get", "/api/v1/batches/{id}/history"),
     ("get", "/api/v1/batches/{id}/copy"),
+    ("post", "/api/v1/batches/{id}/days"),
     ("post", "/api/v1/batches/{id}/submit"),
     ("post", "/api/v1/batches/{id}/review"),
     ("post", "/api/v1/batches/{id}/activate"),

@@ -1,0 +1,77 @@
+//! A production run over days on the batch's page (P5.3.3.3, issue 19.2):
+//! the form that reports a day's exact quantity, and the days reported,
+//! each with its codes to download.
+
+use zhisu_domain::{Principal, RecordKind};
+use zhisu_service::RecordView;
+
+use crate::view::{Table, TableRow};
+use crate::{Lang, WebState};
+
+/// The day's form (an active 一物一码 or 组合多码 batch its maker may
+/// report for) and the table of the days reported.
+pub(crate) async fn batch_parts(
+    state: &WebState,
+    lang: Lang,
+    by: &Principal,
+    record: &RecordView,
+    files: bool,
+    workflow: &mut Vec<minijinja::Value>,
+    tables: &mut Vec<Table>,
+) {
+    let id = record.id;
+    let product_id = record.body["product_id"].as_i64().unwrap_or(0);
+    let daily = match state
+        .service
+        .read_record(by, RecordKind::Product, product_id)
+        .await
+    {
+        Ok(product) => matches!(product.text("trace_level"), "per-item" | "multi-code"),
+        Err(_) => false,
+    };
+    if !daily {
+        return;
+    }
+    if files && record.text("status") == "active" {
+        let today = zhisu_service::today_in_shanghai().to_string();
+        workflow.push(
+            minijinja::context! { kind => "day", url => format!("/batches/{id}/days"), today },
+        );
+    }
+    let days = record.body["days"].as_array().cloned().unwrap_or_default();
+    if days.is_empty() {
+        return;
+    }
+    let rows = days
+        .iter()
+        .map(|d| {
+            let first = d["first_index"].as_u64().unwrap_or(0);
+            let quantity = d["quantity"].as_u64().unwrap_or(0);
+            TableRow {
+                link: format!(
+                    "/batches/{id}/codes.txt?from={first}&to={}",
+                    first + quantity
+                ),
+                cells: vec![
+                    d["day"].as_str().unwrap_or("").to_string(),
+                    quantity.to_string(),
+                    format!("{first}–{}", first + quantity - 1),
+                ],
+            }
+        })
+        .collect();
+    tables.push(Table {
+        title: lang.text("production_days").into(),
+        columns: vec![
+            format!(
+                "{}（{}）",
+                lang.text("production_day"),
+                lang.text("download_day")
+            ),
+            lang.text("day_quantity").into(),
+            lang.text("day_codes").into(),
+        ],
+        rows,
+        action: None,
+    });
+}
