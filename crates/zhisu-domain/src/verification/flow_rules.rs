@@ -1,6 +1,7 @@
 //! Rules over the trade flows (V4): a batch sold before it was made
 //! (ZV-R-007), a seller selling more of a batch than reached it (ZV-R-008),
-//! a purchase recorded long after the sale upstream (ZV-T-002).
+//! a purchase recorded long after the sale upstream (ZV-T-002), a batch
+//! made over days shipped from a day whose quantity is missing (ZV-C-004).
 
 use std::collections::BTreeMap;
 
@@ -145,6 +146,65 @@ pub(super) fn purchase_recorded_late(s: &Snapshot, _: &Names) -> Vec<Finding> {
                         "上游于 {sold} 售出，本进货记录 {recorded} 才录入，晚 {late} 天（限 {days} 天） (sold upstream on {sold}, recorded here on {recorded}: {late} days later, {days} allowed)"
                     ),
                 ));
+            }
+        }
+    }
+    out
+}
+
+/// ZV-C-004 (P5.3.3.3): a batch made over days (its later days reported,
+/// issue 19.2) whose maker shipped more of it by a day than the days
+/// reported up to that day made: the quantity of a production day it
+/// shipped from is missing. Batches without later days are ZV-R-002's.
+pub(super) fn shipped_from_a_day_not_reported(s: &Snapshot, _: &Names) -> Vec<Finding> {
+    let daily: HashMap<i64, &super::Stored<crate::Batch>> = s
+        .batches
+        .iter()
+        .filter(|b| !b.record.days.is_empty())
+        .map(|b| (b.id, b))
+        .collect();
+    if daily.is_empty() {
+        return Vec::new();
+    }
+    // Each batch's shipments by its maker, by day.
+    let mut shipped: HashMap<i64, BTreeMap<chrono::NaiveDate, u64>> = HashMap::new();
+    for f in s.flows.iter().filter(|f| f.record.kind == FlowKind::Sale) {
+        let Some(day) = china_date(&f.record.at) else {
+            continue;
+        };
+        for line in &f.record.lines {
+            if daily
+                .get(&line.batch_id)
+                .is_some_and(|b| b.record.enterprise_id == f.record.enterprise_id)
+            {
+                *shipped
+                    .entry(line.batch_id)
+                    .or_default()
+                    .entry(day)
+                    .or_insert(0) += line.quantity;
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (batch_id, days) in shipped {
+        let b = daily[&batch_id];
+        let mut so_far = 0;
+        for (day, quantity) in days {
+            so_far += quantity;
+            let made = crate::production_days::made_by(&b.record, day);
+            if so_far > made {
+                out.push(finding(
+                    "ZV-C-004",
+                    RecordKind::Batch,
+                    b,
+                    b.record.enterprise_id,
+                    "days",
+                    format!(
+                        "截至 {day} 已售出 {so_far}，报告的产量仅 {made}：缺少发货所出生产日的产量 \
+                         (by {day}, {so_far} shipped but only {made} reported made: a production day's quantity is missing)"
+                    ),
+                ));
+                break;
             }
         }
     }

@@ -42,6 +42,10 @@ pub(crate) const IMPLEMENTED: &[(&str, Check)] = &[
         super::flow_rules::seller_sold_more_than_received,
     ),
     ("ZV-T-002", super::flow_rules::purchase_recorded_late),
+    (
+        "ZV-C-004",
+        super::flow_rules::shipped_from_a_day_not_reported,
+    ),
     ("ZV-R-009", super::standard_rules::standard_outside_category),
     (
         "ZV-T-004",

@@ -472,3 +472,39 @@ fn a_batch_with_copied_codes() {
     s.thresholds.insert("ZV-A-007.percent".into(), 5.0);
     assert_eq!(only(&s, "ZV-A-007"), vec![], "3 of 100: under 5%");
 }
+
+/// ZV-C-004 (P5.3.3.3): a batch made over days ships, by a day, more than
+/// the days reported up to it made; the clean control ships within them.
+#[test]
+fn a_batch_shipped_from_a_day_not_reported() {
+    let mut s = clean();
+    // Batch 20: 100 on 1 October, 60 more reported for 4 October.
+    s.batches[0]
+        .record
+        .days
+        .push(crate::production_days::ProductionDay {
+            day: NaiveDate::from_ymd_opt(2026, 10, 4).unwrap(),
+            quantity: 60,
+            first_index: 100,
+            by: "user:1".into(),
+            at: "2026-10-04T10:00:00Z".into(),
+        });
+    s.batches[0].record.quantity = Some(160);
+    // 40 on 5 October (clean()), 70 more on 6 October: 110 by then, 160 made.
+    s.flows.push(sale(32, 1, 20, 70, "2026-10-06"));
+    assert_eq!(only(&s, "ZV-C-004"), vec![], "within the days reported");
+    // 120 shipped on 3 October, when only the first day's 100 were made.
+    s.flows.push(sale(33, 1, 20, 120, "2026-10-03"));
+    assert_eq!(only(&s, "ZV-C-004"), [(20, "days".into())]);
+    let found = run(&s);
+    let f = found.iter().find(|f| f.rule == "ZV-C-004").unwrap();
+    assert!(
+        f.evidence.contains("2026-10-03") && f.evidence.contains("120"),
+        "{}",
+        f.evidence
+    );
+    // A buyer's resale of the batch is not its maker's shipment.
+    s.flows.pop();
+    s.flows.push(sale(34, 2, 20, 500, "2026-10-03"));
+    assert_eq!(only(&s, "ZV-C-004"), vec![]);
+}
