@@ -126,6 +126,20 @@ pub fn check(
             )
             .clause(C),
         ),
+        // The batch's codes are numbered within its quantity's bound.
+        Some(q) if batch.quantity.unwrap_or(0) + q > crate::batch::MAX_BATCH_QUANTITY => errors
+            .push(
+                FieldError::new(
+                    "quantity",
+                    "range",
+                    format!(
+                        "批次累计数量将超过 {} (the batch's quantity would pass {})",
+                        crate::batch::MAX_BATCH_QUANTITY,
+                        crate::batch::MAX_BATCH_QUANTITY
+                    ),
+                )
+                .clause(C),
+            ),
         Some(_) => {}
     }
     if !errors.is_empty() {
@@ -259,6 +273,12 @@ mod tests {
             let refusal = check(&b, level, &input(day, q), today()).unwrap_err();
             assert_eq!(fields(refusal), vec![field.to_string()], "{day} {q:?}");
         }
+        // No day may take the batch past the bound its codes are numbered in.
+        let mut full = batch(BatchStatus::Active);
+        full.quantity = Some(crate::batch::MAX_BATCH_QUANTITY - 5);
+        let refusal = check(&full, level, &input("2026-12-03", Some(6)), today()).unwrap_err();
+        assert_eq!(fields(refusal), vec!["quantity".to_string()]);
+        assert!(check(&full, level, &input("2026-12-03", Some(5)), today()).is_ok());
         // The production date is the filed quantity's day.
         assert!(matches!(
             check(&b, level, &input("2026-12-01", Some(5)), today()),
