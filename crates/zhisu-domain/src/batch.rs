@@ -109,6 +109,11 @@ pub struct MaterialLot {
     pub code: Option<String>,
 }
 
+/// What of a batch may still change once it is active or frozen (P5.7,
+/// P7.1.2, issue 19.7): its optional information. What it was filed and
+/// coded with (number, date, quantity, report, product) stays fixed (P4).
+pub const AMENDABLE_WHEN_ACTIVE: &[&str] = &["note", "inspection_report_public", "inputs"];
+
 /// The most input lots one batch may name.
 pub const MAX_INPUTS: usize = 200;
 

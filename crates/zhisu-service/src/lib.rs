@@ -7,6 +7,7 @@
 mod abnormal;
 mod accounts;
 mod alert_list;
+mod batch_amendments;
 mod blobs;
 mod capture;
 mod capture_budget;

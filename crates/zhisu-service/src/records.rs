@@ -9,8 +9,8 @@ use zhisu_domain::batch::BatchContext;
 use zhisu_domain::change_request::{needs_request, shown_changes};
 use zhisu_domain::enterprise::EnterpriseInput;
 use zhisu_domain::{
-    Batch, BatchInput, CodeScheme, Enterprise, EnterpriseKind, FieldError, Invalid, Principal,
-    Product, ProductInput, RecordKind,
+    Batch, BatchInput, BatchStatus, CodeScheme, Enterprise, EnterpriseKind, FieldError, Invalid,
+    Principal, Product, ProductInput, RecordKind,
 };
 use zhisu_store::{
     AuditEntry, NewRecord, Page, RecordIndex, RecordQuery, StoreError, StoredRecord,
@@ -618,7 +618,7 @@ impl Service {
         Ok(false)
     }
 
-    async fn batch_context(
+    pub(crate) async fn batch_context(
         &self,
         by: &Principal,
         product_id: Option<i64>,
@@ -692,6 +692,12 @@ impl Service {
     ) -> ServiceResult<RecordView> {
         let current = self.read_record(by, RecordKind::Batch, id).await?;
         let old: Batch = current.typed()?;
+        if matches!(old.status, BatchStatus::Active | BatchStatus::Frozen) {
+            // P5.7: its optional information only.
+            return self
+                .amend_active_batch(by, &current, old, patch, expected_version, ip)
+                .await;
+        }
         if !old.status.editable() {
             // Access first: a stranger learns nothing from the status.
             self.manufacturer_for(by, Some(current.enterprise_id))

@@ -374,7 +374,8 @@ pub(crate) async fn detail_page_of(
                 }
                 (
                     record.text("batch_no").to_string(),
-                    files && matches!(status.as_str(), "draft" | "rejected"),
+                    // Active or frozen: its optional information (P5.7).
+                    files && matches!(status.as_str(), "draft" | "rejected" | "active" | "frozen"),
                 )
             }
         }

@@ -87,6 +87,23 @@ pub(crate) async fn edit_form(
     if kind == RecordKind::Product {
         forms::fill_registrations(&mut fields, &record.body);
     }
+    // P5.7: an active or frozen batch changes its optional information
+    // only; what it was filed and coded with is shown, not edited.
+    if kind == RecordKind::Batch && matches!(record.text("status"), "active" | "frozen") {
+        for f in &mut fields.0 {
+            if !zhisu_domain::batch::AMENDABLE_WHEN_ACTIVE.contains(&f.name.as_str()) {
+                f.input = if f.input == "file" {
+                    "hidden"
+                } else {
+                    "readonly"
+                };
+                f.required = false;
+            }
+        }
+        fields
+            .0
+            .retain(|f| f.input != "hidden" || f.name == "copied_from");
+    }
     // P4: once codes are out, say beside each field they show that it
     // changes only by a change request (the save refuses it otherwise).
     if kind == RecordKind::Product

@@ -6,6 +6,7 @@
 mod admin_pages;
 mod api;
 mod architecture;
+mod batch_amendments;
 mod browser;
 mod browser_cases;
 mod browser_changes;

@@ -18,7 +18,7 @@ fn day(offset: i64) -> String {
 
 /// An active batch of 100 items made three days ago, of a product traced
 /// at `level`.
-async fn active_batch(app: &TestApp, maker: &str, model: &str, level: &str) -> i64 {
+pub(crate) async fn active_batch(app: &TestApp, maker: &str, model: &str, level: &str) -> i64 {
     let mut product = gas_stove_json(model);
     product["trace_level"] = json!(level);
     product["gtin"] = json!(match level {
@@ -48,7 +48,7 @@ async fn active_batch(app: &TestApp, maker: &str, model: &str, level: &str) -> i
     id
 }
 
-async fn codes(app: &TestApp, key: &str, path: &str) -> Vec<String> {
+pub(crate) async fn codes(app: &TestApp, key: &str, path: &str) -> Vec<String> {
     let r = app
         .client
         .get(app.url(path))
