@@ -27,12 +27,7 @@ pub async fn copy_product(
     Auth(by): Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    Ok(Json(
-        state
-            .service
-            .copy_template(&by, RecordKind::Product, id)
-            .await?,
-    ))
+    copy(&state, &by, RecordKind::Product, id).await
 }
 
 /// The start of a new batch copied from this one: every field but its
@@ -48,10 +43,14 @@ pub async fn copy_batch(
     Auth(by): Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    Ok(Json(
-        state
-            .service
-            .copy_template(&by, RecordKind::Batch, id)
-            .await?,
-    ))
+    copy(&state, &by, RecordKind::Batch, id).await
+}
+
+async fn copy(
+    state: &AppState,
+    by: &zhisu_domain::Principal,
+    kind: RecordKind,
+    id: i64,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(state.service.copy_template(by, kind, id).await?))
 }
