@@ -54,6 +54,18 @@ pub fn template(kind: RecordKind, source: i64, body: &Value) -> Option<Value> {
     let left_out = left_out(kind)?;
     let mut copy = body.clone();
     let map = copy.as_object_mut()?;
+    // A batch made over days (P5.3.3.3) starts the copy with its first
+    // day's quantity, not the run's total.
+    let later: u64 = map
+        .get("days")
+        .and_then(|d| d.as_array())
+        .map(|days| days.iter().filter_map(|d| d["quantity"].as_u64()).sum())
+        .unwrap_or(0);
+    if later > 0 {
+        if let Some(total) = map.get("quantity").and_then(|q| q.as_u64()) {
+            map.insert("quantity".into(), total.saturating_sub(later).into());
+        }
+    }
     map.retain(|field, value| !left_out.contains(&field.as_str()) && !value.is_null());
     map.insert("copied_from".into(), source.into());
     Some(copy)
@@ -152,5 +164,13 @@ mod tests {
             assert!(copy.get(gone).is_none(), "{gone} copied");
         }
         assert!(template(RecordKind::Flow, 1, &batch_body()).is_none());
+        // A run over days: the first day's quantity, not the total.
+        let mut run = batch_body();
+        run["quantity"] = 160.into();
+        run["days"] = serde_json::json!([{"day": "2026-10-02", "quantity": 60, "first_index": 100,
+            "by": "user:1", "at": "2026-10-02T10:00:00Z"}]);
+        let copy = template(RecordKind::Batch, 7, &run).unwrap();
+        assert_eq!(copy["quantity"], 100);
+        assert!(copy.get("days").is_none());
     }
 }

@@ -336,6 +336,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("identity_reject", "核验不通过", "Refuse"),
     ("busy_message", "系统繁忙，本次操作未作任何更改。请稍候几秒再提交一次。", "The platform is busy and nothing was changed. Please wait a few seconds and submit again."),
     ("back_home", "返回首页", "Back to the home page"),
+    ("go_back", "返回修改", "Back to correct it"),
     ("have_account", "已有账号？", "Have an account?"),
     ("no_account", "还没有账号？", "No account yet?"),
     ("csrf_failed", "表单已过期，请刷新页面后重试", "The form expired; reload the page and try again"),
