@@ -169,6 +169,43 @@ pub(crate) fn finding<T>(
     }
 }
 
+/// The enterprises holding one key (a number, a file). Nearly every key
+/// has one holder, so no set is made until a second comes: a set per key
+/// was most of what the sharing rules spent on a million records.
+#[derive(Default)]
+struct Holders {
+    first: Option<i64>,
+    all: Option<BTreeSet<i64>>,
+}
+
+impl Holders {
+    fn insert(&mut self, id: i64) {
+        match self.first {
+            None => self.first = Some(id),
+            Some(first) if first == id => {}
+            Some(first) => {
+                self.all
+                    .get_or_insert_with(|| BTreeSet::from([first]))
+                    .insert(id);
+            }
+        }
+    }
+
+    /// Every holder, when more than one holds the key.
+    fn shared(&self) -> Option<&BTreeSet<i64>> {
+        self.all.as_ref()
+    }
+}
+
+/// A number compared without case, borrowed when it has nothing to fold.
+fn folded(n: &str) -> std::borrow::Cow<'_, str> {
+    if n.chars().any(char::is_lowercase) {
+        n.to_uppercase().into()
+    } else {
+        n.into()
+    }
+}
+
 fn blank(s: &str) -> bool {
     s.trim().is_empty()
 }
@@ -333,7 +370,7 @@ fn uscc_shared(s: &Snapshot, names: &Names) -> Vec<Finding> {
 }
 
 fn licence_shared(s: &Snapshot, names: &Names) -> Vec<Finding> {
-    let mut holders: BTreeMap<(&str, String), BTreeSet<i64>> = BTreeMap::new();
+    let mut holders: HashMap<(&str, std::borrow::Cow<'_, str>), Holders> = HashMap::new();
     for p in &s.products {
         for (field, number) in [
             ("production_licence_no", &p.record.production_licence_no),
@@ -341,7 +378,7 @@ fn licence_shared(s: &Snapshot, names: &Names) -> Vec<Finding> {
         ] {
             if let Some(n) = number.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
                 holders
-                    .entry((field, n.to_uppercase()))
+                    .entry((field, folded(n)))
                     .or_default()
                     .insert(p.record.enterprise_id);
             }
@@ -356,10 +393,9 @@ fn licence_shared(s: &Snapshot, names: &Names) -> Vec<Finding> {
             let Some(n) = number.as_deref().map(str::trim).filter(|n| !n.is_empty()) else {
                 continue;
             };
-            let owners = &holders[&(field, n.to_uppercase())];
-            if owners.len() < 2 {
+            let Some(owners) = holders[&(field, folded(n))].shared() else {
                 continue;
-            }
+            };
             let others: Vec<String> = owners
                 .iter()
                 .filter(|o| **o != p.record.enterprise_id)
@@ -383,7 +419,7 @@ fn licence_shared(s: &Snapshot, names: &Names) -> Vec<Finding> {
 }
 
 fn report_shared(s: &Snapshot, names: &Names) -> Vec<Finding> {
-    let mut owners: HashMap<&str, BTreeSet<i64>> = HashMap::new();
+    let mut owners: HashMap<&str, Holders> = HashMap::new();
     for b in &s.batches {
         owners
             .entry(b.record.inspection_report.sha256.as_str())
@@ -393,10 +429,9 @@ fn report_shared(s: &Snapshot, names: &Names) -> Vec<Finding> {
     let mut out = Vec::new();
     for b in &s.batches {
         let sha = b.record.inspection_report.sha256.as_str();
-        let set = &owners[sha];
-        if sha.is_empty() || set.len() < 2 {
+        let Some(set) = owners[sha].shared().filter(|_| !sha.is_empty()) else {
             continue;
-        }
+        };
         let others: Vec<String> = set
             .iter()
             .filter(|o| **o != b.record.enterprise_id)
