@@ -508,3 +508,42 @@ fn a_batch_shipped_from_a_day_not_reported() {
     s.flows.push(sale(34, 2, 20, 500, "2026-10-03"));
     assert_eq!(only(&s, "ZV-C-004"), vec![]);
 }
+
+/// The hand-read UTC times date as chrono does, across the hour Beijing's
+/// day turns and the ends of months and years; other forms go to chrono.
+#[test]
+fn utc_times_date_as_chrono_dates_them() {
+    for at in [
+        "2026-10-01T15:59:59Z",
+        "2026-10-01T16:00:00Z",
+        "2026-10-31T23:59:59.999Z",
+        "2026-12-31T16:00:00Z",
+        "2024-02-28T16:30:00.5Z",
+        "2026-01-01T00:00:00Z",
+    ] {
+        assert_eq!(
+            super::utc_china_date(at),
+            super::parsed_china_date(at),
+            "{at}"
+        );
+        assert!(super::utc_china_date(at).is_some(), "{at}");
+    }
+    for other in [
+        "2026-10-01",
+        "2026-10-01T10:00:00+08:00",
+        "2026-13-01T10:00:00Z",
+        "2026-10-01T25:00:00Z",
+        "2026-10-01T10:61:00Z",
+        "2026-10-01T10:00:0xZ",
+    ] {
+        assert_eq!(super::utc_china_date(other), None, "{other}");
+    }
+    assert_eq!(
+        china_date("2026-10-01"),
+        NaiveDate::from_ymd_opt(2026, 10, 1)
+    );
+    assert_eq!(
+        china_date("2026-10-01T20:00:00+08:00"),
+        NaiveDate::from_ymd_opt(2026, 10, 1)
+    );
+}
