@@ -56,6 +56,8 @@ fn body_for(path: &str) -> Value {
         json!({"close": true})
     } else if ends("/change-requests") {
         json!({"changes": {"product_name": "冒名产品"}, "reason": "改名"})
+    } else if ends("/days") {
+        json!({"day": "2026-01-02", "quantity": 5})
     } else if ends("/subscriptions") {
         json!({"dest": "https://receiver.example.com/hook", "stream": true})
     } else {
