@@ -58,7 +58,8 @@ pub async fn report_day(
         day: day.day.to_string(),
         quantity: day.quantity,
         first_index: day.first_index,
-        batch_quantity: view.body["quantity"].as_u64().unwrap_or(to),
+        // The day's codes are the last of the batch: its quantity ends them.
+        batch_quantity: to,
         version: view.version,
         codes: format!(
             "/api/v1/batches/{id}/codes?format=txt&from={}&to={to}",

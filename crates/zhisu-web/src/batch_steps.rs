@@ -31,22 +31,14 @@ pub(crate) async fn batch_step(
         "day" => {
             // P5.3.3.3: one day's exact quantity; a quantity that is not a
             // whole number is said at its field.
-            let quantity = form.text("quantity");
-            let parsed = match quantity.parse::<u64>() {
-                Ok(q) => Some(q),
-                Err(_) if quantity.is_empty() => None,
-                Err(_) => {
-                    let finding = zhisu_domain::FieldError::new(
-                        "quantity",
-                        "type",
-                        format!("“{quantity}”不是整数 ('{quantity}' is not a whole number)"),
-                    );
-                    return invalid_page(state, page, &[finding], format!("/batches/{id}"));
-                }
-            };
+            let mut findings = Vec::new();
+            let quantity = crate::forms::whole_number(&form, "quantity", &mut findings);
+            if !findings.is_empty() {
+                return invalid_page(state, page, &findings, format!("/batches/{id}"));
+            }
             let input = zhisu_domain::production_days::DayInput {
                 day: form.text("day"),
-                quantity: parsed,
+                quantity,
             };
             state
                 .service

@@ -359,20 +359,28 @@ fn text_or_null(form: &FormData, name: &str) -> serde_json::Value {
 
 /// Parses a whole number field; a non-number is a finding.
 fn number(form: &FormData, name: &str, findings: &mut Vec<FieldError>) -> serde_json::Value {
-    match form.text(name) {
-        s if s.is_empty() => serde_json::Value::Null,
-        s => match s.parse::<u64>() {
-            Ok(n) => n.into(),
-            Err(_) => {
-                findings.push(FieldError::new(
-                    name,
-                    "type",
-                    format!("“{s}”不是整数 ('{s}' is not a whole number)"),
-                ));
-                serde_json::Value::Null
-            }
-        },
+    whole_number(form, name, findings).map_or(serde_json::Value::Null, Into::into)
+}
+
+/// A whole number field, None when empty; a non-number is a finding.
+pub(crate) fn whole_number(
+    form: &FormData,
+    name: &str,
+    findings: &mut Vec<FieldError>,
+) -> Option<u64> {
+    let s = form.text(name);
+    if s.is_empty() {
+        return None;
     }
+    s.parse::<u64>()
+        .map_err(|_| {
+            findings.push(FieldError::new(
+                name,
+                "type",
+                format!("“{s}”不是整数 ('{s}' is not a whole number)"),
+            ))
+        })
+        .ok()
 }
 
 /// Uploads a posted file and returns its SHA-256, or records a finding.
