@@ -2,33 +2,24 @@
 //! the form that reports a day's exact quantity, and the days reported,
 //! each with its codes to download.
 
-use zhisu_domain::{Principal, RecordKind};
 use zhisu_service::RecordView;
 
 use crate::view::{Table, TableRow};
-use crate::{Lang, WebState};
+use crate::Lang;
 
 /// The day's form (an active 一物一码 or 组合多码 batch its maker may
-/// report for) and the table of the days reported.
-pub(crate) async fn batch_parts(
-    state: &WebState,
+/// report for) and the table of the days reported; `product` is the
+/// batch's, as the page read it.
+pub(crate) fn batch_parts(
     lang: Lang,
-    by: &Principal,
     record: &RecordView,
+    product: Option<&RecordView>,
     files: bool,
     workflow: &mut Vec<minijinja::Value>,
     tables: &mut Vec<Table>,
 ) {
     let id = record.id;
-    let product_id = record.body["product_id"].as_i64().unwrap_or(0);
-    let daily = match state
-        .service
-        .read_record(by, RecordKind::Product, product_id)
-        .await
-    {
-        Ok(product) => matches!(product.text("trace_level"), "per-item" | "multi-code"),
-        Err(_) => false,
-    };
+    let daily = product.is_some_and(|p| matches!(p.text("trace_level"), "per-item" | "multi-code"));
     if !daily {
         return;
     }

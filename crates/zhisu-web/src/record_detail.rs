@@ -250,12 +250,13 @@ pub(crate) async fn detail_page_of(
         }
         RecordKind::Batch => {
             let product_id = record.body["product_id"].as_i64().unwrap_or(0);
+            let product = state
+                .service
+                .read_record(by, RecordKind::Product, product_id)
+                .await
+                .ok();
             if let Some(row) = rows.iter_mut().find(|r| r.label == lang.text("product_id")) {
-                if let Ok(p) = state
-                    .service
-                    .read_record(by, RecordKind::Product, product_id)
-                    .await
-                {
+                if let Some(p) = &product {
                     row.value = format!("{} {}", p.text("product_name"), p.text("model"));
                     row.link = Some(format!("/products/{product_id}"));
                 }
@@ -306,15 +307,13 @@ pub(crate) async fn detail_page_of(
                     _ => {}
                 }
                 crate::production_days::batch_parts(
-                    state,
                     lang,
-                    by,
                     &record,
+                    product.as_ref(),
                     files,
                     &mut workflow,
                     &mut tables,
-                )
-                .await;
+                );
                 // Disposal (000 §5): regulators freeze and unfreeze; the
                 // producer may void its own batch.
                 let mut disposals = Vec::new();
