@@ -10,6 +10,27 @@ use zhisu_domain::{Batch, BatchInput, Principal, RecordKind};
 use crate::records::{audit, batch_index, schema_error, to_body};
 use crate::{merge_patch, RecordView, Service, ServiceError, ServiceResult};
 
+/// A stored batch's body as its input: without what the server manages —
+/// the owner follows the product, the status and its days follow the
+/// workflow — so a patch merged into it reads as a `BatchInput`.
+pub(crate) fn batch_input_body(body: &serde_json::Value) -> serde_json::Value {
+    let mut input = body.clone();
+    if let Some(map) = input.as_object_mut() {
+        for managed in [
+            "enterprise_id",
+            "status",
+            "review",
+            "review_notes",
+            "activated_at",
+            "disposal",
+            "days",
+        ] {
+            map.remove(managed);
+        }
+    }
+    input
+}
+
 /// The fields a patch would change that an active batch keeps fixed.
 fn fixed_changes<'a>(body: &serde_json::Value, patch: &'a serde_json::Value) -> Vec<&'a str> {
     let Some(fields) = patch.as_object() else {
@@ -53,16 +74,7 @@ impl Service {
         }
         // The optional fields are checked as filing checks them: the batch
         // as filed, with the patch's optional fields, through its input.
-        let mut merged = serde_json::json!({
-            "product_id": old.product_id,
-            "batch_no": old.batch_no,
-            "production_date": old.production_date.to_string(),
-            "quantity": old.quantity,
-            "inspection_report": old.inspection_report.sha256,
-            "inspection_report_public": old.inspection_report_public,
-            "note": old.note,
-            "inputs": old.inputs,
-        });
+        let mut merged = batch_input_body(&current.body);
         let optional: serde_json::Map<String, serde_json::Value> = patch
             .as_object()
             .map(|fields| {

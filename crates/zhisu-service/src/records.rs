@@ -708,20 +708,7 @@ impl Service {
                 old.status.as_str()
             )));
         }
-        let mut merged = current.body.clone();
-        if let Some(map) = merged.as_object_mut() {
-            // Server-managed: the owner follows the product; the status follows the workflow.
-            for managed in [
-                "enterprise_id",
-                "status",
-                "review",
-                "review_notes",
-                "activated_at",
-                "disposal",
-            ] {
-                map.remove(managed);
-            }
-        }
+        let mut merged = crate::batch_amendments::batch_input_body(&current.body);
         merge_patch(&mut merged, patch);
         if crate::copying::copied_from_changes(&current.body, patch) {
             return Err(immutable("copied_from", "复制来源"));
