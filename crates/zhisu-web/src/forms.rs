@@ -485,28 +485,50 @@ pub async fn product_json(
     value
 }
 
-/// The registrations of a posted product form: each platform's number,
-/// then the other platforms' lines (`名称 登记号`, split at the last space).
-fn registrations(form: &FormData, findings: &mut Vec<FieldError>) -> serde_json::Value {
-    let mut list: Vec<serde_json::Value> = zhisu_domain::platforms::platforms()
+/// The registrations of a posted product form, each with the field it was
+/// typed in: each platform's number, then the other platforms' lines
+/// (`名称 登记号`, split at the last space); a line without its number is
+/// an `Err` with the line.
+fn posted_registrations(form: &FormData) -> Vec<(String, Result<serde_json::Value, String>)> {
+    let mut list: Vec<_> = zhisu_domain::platforms::platforms()
         .iter()
         .filter_map(|p| {
-            let number = form.text(&format!("registration:{}", p.id));
-            (!number.is_empty()).then(|| serde_json::json!({"platform": p.id, "number": number}))
+            let field = format!("registration:{}", p.id);
+            let number = form.text(&field);
+            (!number.is_empty()).then(|| {
+                (
+                    field,
+                    Ok(serde_json::json!({"platform": p.id, "number": number})),
+                )
+            })
         })
         .collect();
     for line in form.text("registrations_other").lines().map(str::trim) {
         if line.is_empty() {
             continue;
         }
-        match line.rsplit_once(char::is_whitespace) {
-            Some((name, number)) if !name.trim().is_empty() => list.push(serde_json::json!({
+        let row = match line.rsplit_once(char::is_whitespace) {
+            Some((name, number)) if !name.trim().is_empty() => Ok(serde_json::json!({
                 "platform": zhisu_domain::platforms::OTHER,
                 "platform_name": name.trim(),
                 "number": number,
             })),
-            _ => findings.push(FieldError::new(
-                "registrations_other",
+            _ => Err(line.to_string()),
+        };
+        list.push(("registrations_other".to_string(), row));
+    }
+    list
+}
+
+/// The registrations of a posted product form as API JSON; a line of the
+/// others without its number is a finding.
+fn registrations(form: &FormData, findings: &mut Vec<FieldError>) -> serde_json::Value {
+    let mut list = Vec::new();
+    for (field, row) in posted_registrations(form) {
+        match row {
+            Ok(registration) => list.push(registration),
+            Err(line) => findings.push(FieldError::new(
+                &field,
                 "format",
                 format!("“{line}”应为“平台名称 登记号” ('{line}' must be a platform's name, a space and the registration number)"),
             )),
@@ -515,24 +537,14 @@ fn registrations(form: &FormData, findings: &mut Vec<FieldError>) -> serde_json:
     list.into()
 }
 
-/// The form field each posted registration came from, in the order
-/// [`registrations`] lists them, so a finding on `registrations[i]` is shown
-/// beside the field it was typed in.
+/// A finding on `registrations[i]` shown beside the field the registration
+/// was typed in (the order [`registrations`] lists them).
 pub fn place_registration_errors(form: &FormData, errors: &mut [FieldError]) {
-    let mut sources: Vec<String> = zhisu_domain::platforms::platforms()
-        .iter()
-        .map(|p| format!("registration:{}", p.id))
-        .filter(|f| !form.text(f).is_empty())
+    let sources: Vec<String> = posted_registrations(form)
+        .into_iter()
+        .filter(|(_, row)| row.is_ok())
+        .map(|(field, _)| field)
         .collect();
-    let others = form
-        .text("registrations_other")
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .count();
-    sources.extend(std::iter::repeat_n(
-        "registrations_other".to_string(),
-        others,
-    ));
     for e in errors {
         let index = e
             .field
