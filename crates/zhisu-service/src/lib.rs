@@ -60,6 +60,7 @@ mod statistics_schedule;
 mod subscriptions;
 mod supply;
 mod suspect;
+mod sweep_snapshot;
 mod sweeps;
 mod two_factor;
 mod verification;

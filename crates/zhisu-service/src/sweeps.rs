@@ -15,16 +15,14 @@
 use std::collections::BTreeSet;
 
 use chrono::Utc;
-use serde::de::DeserializeOwned;
-use zhisu_domain::verification::{self, catalogue, Keys, Snapshot, Stored};
+use zhisu_domain::verification::{self, catalogue, Keys, Snapshot};
 use zhisu_domain::{Principal, RecordKind, Role};
-use zhisu_store::{format_time, NewFinding, NewSweep, RawRecord, SweepRow};
+use zhisu_store::{format_time, NewFinding, NewSweep, SweepRow};
 
+use crate::sweep_snapshot::{self, add, parse_all, Parsed};
 use crate::verification::new_finding;
 use crate::{Service, ServiceError, ServiceResult};
 
-/// Records per page of a full sweep.
-const PAGE: i64 = 10_000;
 /// Past this many changed records, a full sweep costs little more.
 const MOST_CHANGES: i64 = 50_000;
 
@@ -34,85 +32,6 @@ pub enum SweepMode {
     /// Incremental when it may be, else full.
     Auto,
     Full,
-}
-
-/// One record parsed for the rules.
-enum Parsed {
-    Enterprise(Stored<zhisu_domain::Enterprise>),
-    Product(Stored<zhisu_domain::Product>),
-    Batch(Stored<zhisu_domain::Batch>),
-    Flow(Stored<zhisu_domain::flow::Flow>),
-    Register(zhisu_domain::register::Register),
-    /// A body that no longer reads as its kind (logged, not judged).
-    Unreadable,
-}
-
-/// Takes the record's strings over rather than copying them: a million
-/// records' copies were a tenth of a full sweep.
-fn stored<T: DeserializeOwned>(r: RawRecord) -> Option<Stored<T>> {
-    Some(Stored {
-        record: serde_json::from_str(&r.body).ok()?,
-        id: r.id,
-        version: r.version,
-        region_code: r.region_code,
-        created_at: r.created_at,
-        updated_at: r.updated_at,
-    })
-}
-
-fn parse(r: RawRecord) -> Parsed {
-    let (id, kind) = (r.id, r.kind);
-    let parsed = match r.kind {
-        RecordKind::Enterprise => stored(r).map(Parsed::Enterprise),
-        RecordKind::Product => stored(r).map(Parsed::Product),
-        RecordKind::Batch => stored(r).map(Parsed::Batch),
-        RecordKind::Flow => stored(r).map(Parsed::Flow),
-        RecordKind::Register => serde_json::from_str(&r.body).ok().map(Parsed::Register),
-        _ => None,
-    };
-    parsed.unwrap_or_else(|| {
-        tracing::warn!(
-            id,
-            kind = kind.as_str(),
-            "verification: a stored body does not read as its kind"
-        );
-        Parsed::Unreadable
-    })
-}
-
-/// Parses `records` on every core (JSON is most of a sweep's work).
-fn parse_all(mut records: Vec<RawRecord>) -> Vec<Parsed> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let size = records.len().div_ceil(cores).max(1);
-    let mut chunks = Vec::new();
-    while records.len() > size {
-        let rest = records.split_off(size);
-        chunks.push(std::mem::replace(&mut records, rest));
-    }
-    chunks.push(records);
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| scope.spawn(move || chunk.into_iter().map(parse).collect::<Vec<_>>()))
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|p| p.join().expect("parsing does not panic"))
-            .collect()
-    })
-}
-
-fn add(snapshot: &mut Snapshot, parsed: Vec<Parsed>) {
-    for p in parsed {
-        match p {
-            Parsed::Enterprise(e) => snapshot.enterprises.push(e),
-            Parsed::Product(p) => snapshot.products.push(p),
-            Parsed::Batch(b) => snapshot.batches.push(b),
-            Parsed::Flow(f) => snapshot.flows.push(f),
-            Parsed::Register(r) => snapshot.registers.push(r),
-            Parsed::Unreadable => {}
-        }
-    }
 }
 
 /// The keys a changed record holds (or held) in a body.
@@ -257,44 +176,13 @@ impl Service {
         Ok(sweep)
     }
 
-    /// Every record of the swept kinds, a page at a time: the next page
-    /// is read while the last is parsed.
+    /// Every record of the swept kinds: read in place on every core
+    /// where the engine can, else a page at a time.
     async fn full_snapshot(&self, progress: &mut impl FnMut(u64)) -> ServiceResult<Snapshot> {
-        let store = self.store.clone();
-        let (pages, mut arriving) = tokio::sync::mpsc::channel(2);
-        let reader = tokio::spawn(async move {
-            let mut after = 0;
-            loop {
-                let page = store.sweep_records(after, PAGE).await;
-                let page = match page {
-                    Ok(zhisu_store::RawPage { last: None, .. }) => break,
-                    Ok(page) => {
-                        after = page.last.unwrap_or(after);
-                        Ok(page.records)
-                    }
-                    Err(e) => Err(e),
-                };
-                let failed = page.is_err();
-                if pages.send(page).await.is_err() || failed {
-                    break;
-                }
-            }
-        });
-        let mut snapshot = Snapshot::default();
-        let mut read = 0u64;
-        while let Some(page) = arriving.recv().await {
-            let records = page?;
-            read += records.len() as u64;
-            let parsed = tokio::task::spawn_blocking(move || parse_all(records))
-                .await
-                .map_err(|e| ServiceError::Internal(format!("verification: {e}")))?;
-            add(&mut snapshot, parsed);
-            progress(read);
+        match self.store.sweep_pages() {
+            Some(pages) => sweep_snapshot::in_place(pages, progress).await,
+            None => sweep_snapshot::by_pages(self.store.clone(), progress).await,
         }
-        reader
-            .await
-            .map_err(|e| ServiceError::Internal(format!("verification: {e}")))?;
-        Ok(snapshot)
     }
 
     /// The records an incremental sweep reads and those it judges, or None
@@ -394,8 +282,7 @@ impl Service {
             snapshot,
             parsed
                 .into_iter()
-                .filter(|p| !matches!(p, Parsed::Register(_)))
-                .collect(),
+                .filter(|p| !matches!(p, Parsed::Register(_))),
         );
         Ok(())
     }

@@ -124,6 +124,10 @@ macro_rules! sql_sweeps {
 
         #[async_trait]
         impl zhisu_store::SweepStore for $store {
+            fn sweep_pages(&self) -> Option<std::sync::Arc<dyn zhisu_store::SweepPages>> {
+                self.direct_sweep_pages()
+            }
+
             async fn sweep_records(&self, after: i64, limit: i64) -> StoreResult<zhisu_store::RawPage> {
                 if let Some(page) = self.direct_sweep_page(after, limit).await? {
                     return Ok(page);

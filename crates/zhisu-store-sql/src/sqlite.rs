@@ -191,6 +191,11 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// The in-place reader of a full sweep's pages (`sqlite_sweep.rs`).
+    fn direct_sweep_pages(&self) -> Option<Arc<dyn zhisu_store::SweepPages>> {
+        Some(self.direct.clone())
+    }
+
     /// A full sweep's page, read past sqlx (`sqlite_sweep.rs`).
     async fn direct_sweep_page(
         &self,
