@@ -23,6 +23,7 @@ mod codes;
 mod copying;
 mod epcis;
 mod feedback;
+mod file_checks;
 mod finding_history;
 mod findings_export;
 mod flows;

@@ -107,9 +107,14 @@ impl Service {
             SweepMode::Full => None,
             SweepMode::Auto => self.incremental_snapshot(&settings).await?,
         };
-        let (mut snapshot, judged, mode) = match incremental {
-            Some((snapshot, judged)) => (snapshot, Some(judged), "incremental"),
-            None => (self.full_snapshot(&mut progress).await?, None, "full"),
+        // A full sweep looks at the files due a look while it reads.
+        let (mut snapshot, judged, mode, files) = match incremental {
+            Some((snapshot, judged)) => (snapshot, Some(judged), "incremental", Default::default()),
+            None => {
+                let (files, snapshot) =
+                    tokio::join!(self.look_at_files(), self.full_snapshot(&mut progress));
+                (snapshot?, None, "full", files?)
+            }
         };
         let read = (snapshot.enterprises.len()
             + snapshot.products.len()
@@ -126,6 +131,7 @@ impl Service {
             .into_iter()
             .map(|(batch, codes)| (batch, codes.max(0) as u64))
             .collect();
+        snapshot.file_faults = self.file_faults().await?;
         let read_ms = clock.elapsed().as_millis() as u64;
         // The rules are CPU work over the whole snapshot: off the async workers.
         let off = self.settings.verification_off.clone();
@@ -170,6 +176,9 @@ impl Service {
             resolved = sweep.resolved,
             read_ms,
             rules_ms,
+            files_due = files.due,
+            files_hashed = files.hashed,
+            files_faulty = files.faulty,
             store_ms = clock.elapsed().as_millis() as u64 - read_ms - rules_ms,
             "verification sweep"
         );

@@ -264,6 +264,12 @@ macro_rules! sql_common {
                         .execute(&mut **tx)
                         .await
                         .map_err(map_err)?;
+                    // A file referenced is a file to look at (ZV-C-005).
+                    sqlx::query("insert into file_checks (sha256, checked_at) values ($1, '') on conflict do nothing")
+                        .bind(&sha256)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(map_err)?;
                 }
                 audit.target.get_or_insert_with(|| format!("{}/{}", kind.as_str(), record_id));
                 audit.enterprise_id.get_or_insert(enterprise_id);

@@ -128,6 +128,72 @@ macro_rules! sql_sweeps {
                 self.direct_sweep_pages()
             }
 
+            async fn files_due(&self, since: &str, started: &str, limit: i64) -> StoreResult<Vec<zhisu_store::FileState>> {
+                // Two reads, each on an index of its own: none is due on
+                // most sweeps, and each costs nothing then.
+                let mut rows: Vec<(String, Option<i64>, Option<String>, Option<String>, String)> = sqlx::query_as(
+                    "select sha256, size, modified, fault, checked_at from file_checks \
+                     where checked_at < $1 order by checked_at limit $2",
+                )
+                .bind(since)
+                .bind(limit)
+                .fetch_all(&self.reader)
+                .await
+                .map_err(map_err)?;
+                let faulty: Vec<(String, Option<i64>, Option<String>, Option<String>, String)> = sqlx::query_as(
+                    "select sha256, size, modified, fault, checked_at from file_checks \
+                     where fault is not null and checked_at >= $1 and checked_at < $2 \
+                     order by checked_at limit $3",
+                )
+                .bind(since)
+                .bind(started)
+                .bind(limit)
+                .fetch_all(&self.reader)
+                .await
+                .map_err(map_err)?;
+                rows.extend(faulty);
+                Ok(rows
+                    .into_iter()
+                    .map(|(sha256, size, modified, fault, checked_at)| zhisu_store::FileState {
+                        sha256,
+                        size,
+                        modified,
+                        fault,
+                        checked_at: Some(checked_at).filter(|at| !at.is_empty()),
+                    })
+                    .collect())
+            }
+
+            async fn keep_file_checks(&self, checks: &[zhisu_store::FileState]) -> StoreResult<()> {
+                let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
+                for chunk in $crate::chunks_of(checks, &[500, 16, 1]) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "insert into file_checks (sha256, size, modified, fault, checked_at) ",
+                    );
+                    q.push_values(chunk, |mut b, c| {
+                        b.push_bind(c.sha256.clone())
+                            .push_bind(c.size)
+                            .push_bind(c.modified.clone())
+                            .push_bind(c.fault.clone())
+                            .push_bind(c.checked_at.clone().unwrap_or_default());
+                    });
+                    q.push(
+                        " on conflict (sha256) do update set size = excluded.size, \
+                         modified = excluded.modified, fault = excluded.fault, \
+                         checked_at = excluded.checked_at",
+                    );
+                    q.build().execute(&mut *tx).await.map_err(map_err)?;
+                }
+                tx.commit().await.map_err(map_err)
+            }
+
+            async fn file_faults(&self) -> StoreResult<Vec<(String, String)>> {
+                sqlx::query_as("select sha256, fault from file_checks where fault is not null order by sha256")
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err(map_err)
+            }
+
             async fn sweep_records(&self, after: i64, limit: i64) -> StoreResult<zhisu_store::RawPage> {
                 if let Some(page) = self.direct_sweep_page(after, limit).await? {
                     return Ok(page);

@@ -25,8 +25,8 @@ pub use reports::{NewReportFile, ReportFileMeta, ReportStore};
 pub use scans::{Alert, AlertFilter, CodeSet, JournalMark, NewScan, ScanStore};
 pub use statistics::{StatFilter, StatGroup, StatStore};
 pub use sweeps::{
-    ChangedRecord, NewSweep, RawPage, RawRecord, RecordRef, SweepPages, SweepRow, SweepRuleCount,
-    SweepStore, SWEPT_KINDS,
+    ChangedRecord, FileState, NewSweep, RawPage, RawRecord, RecordRef, SweepPages, SweepRow,
+    SweepRuleCount, SweepStore, SWEPT_KINDS,
 };
 pub use verification::{FindingQuery, FindingRow, NewFinding, QueueTally, VerificationStore};
 

@@ -100,6 +100,21 @@ pub trait SweepPages: Send + Sync {
         -> StoreResult<()>;
 }
 
+/// A file records reference, with what its last look saw (ZV-C-005).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileState {
+    pub sha256: String,
+    /// Its size and modification time at the last look (None: never
+    /// looked at, or missing then).
+    pub size: Option<i64>,
+    pub modified: Option<String>,
+    /// `missing` or `altered` at the last look; None when it was sound or
+    /// never looked at.
+    pub fault: Option<String>,
+    /// When it was last looked at (None: never).
+    pub checked_at: Option<String>,
+}
+
 /// A record with a version after a sweep's mark.
 #[derive(Debug, Clone)]
 pub struct ChangedRecord {
@@ -178,6 +193,22 @@ pub trait SweepStore: Send + Sync {
     }
     /// The same for these IDs (any kind of the five).
     async fn sweep_records_by_id(&self, ids: &[i64]) -> StoreResult<Vec<RawRecord>>;
+    /// Files records reference that are due a look, at most `limit`: never
+    /// looked at, last looked at before `since`, or faulty at a look before
+    /// `started` (the sweep's start, not before `since`). Each look kept
+    /// with a later time leaves the set, so a caller asks again until none
+    /// is left.
+    async fn files_due(
+        &self,
+        since: &str,
+        started: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<FileState>>;
+    /// Keeps what looks at files saw (`checked_at` set on each).
+    async fn keep_file_checks(&self, checks: &[FileState]) -> StoreResult<()>;
+    /// The files faulty at their last look: SHA-256 and `missing` or
+    /// `altered`.
+    async fn file_faults(&self) -> StoreResult<Vec<(String, String)>>;
     /// The highest ledger leaf of any record version (-1 when none).
     async fn version_mark(&self) -> StoreResult<i64>;
     /// The records of [`SWEPT_KINDS`] with a version after `mark`, each

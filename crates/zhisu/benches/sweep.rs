@@ -98,8 +98,9 @@ struct Row {
     name: String,
     region: String,
     body: String,
-    /// A file the record references (record_files).
-    file: Option<String>,
+    /// A file the record references (record_files); its bytes are its
+    /// name without `.pdf` (`blob`).
+    file: Option<BlobRef>,
     /// A flow's line: its batch (flow_lines).
     line: Option<(i64, String, i64)>,
 }
@@ -137,7 +138,7 @@ fn records_of(e: i64, enterprises: i64) -> Vec<Row> {
         unique_key: Some(enterprise.uscc.clone()),
         name: enterprise.name.clone(),
         region: region.clone(),
-        file: Some(enterprise.business_licence.sha256.clone()),
+        file: Some(enterprise.business_licence.clone()),
         body: serde_json::to_string(&enterprise).unwrap(),
         line: None,
     }];
@@ -229,7 +230,7 @@ fn records_of(e: i64, enterprises: i64) -> Vec<Row> {
             unique_key: Some(format!("{}/{}", batch.product_id, batch.batch_no)),
             name: batch.batch_no.clone(),
             region: region.clone(),
-            file: Some(batch.inspection_report.sha256.clone()),
+            file: Some(batch.inspection_report.clone()),
             body: serde_json::to_string(&batch).unwrap(),
             line: None,
         });
@@ -280,7 +281,7 @@ fn records_of(e: i64, enterprises: i64) -> Vec<Row> {
 
 /// Writes E enterprises' records straight into the file, as if filed long
 /// ago (leaf indexes far below any the service appends).
-async fn seed(url: &str, enterprises: i64) -> i64 {
+async fn seed(url: &str, blobs: &std::path::Path, enterprises: i64) -> i64 {
     let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
     sqlx::query("pragma synchronous = off")
         .execute(&mut c)
@@ -328,15 +329,33 @@ async fn seed(url: &str, enterprises: i64) -> i64 {
             "insert into record_files (sha256, record_id) ",
         );
         q.push_values(&files, |mut b, r| {
-            b.push_bind(r.file.clone()).push_bind(r.id);
+            b.push_bind(r.file.as_ref().map(|f| f.sha256.clone()))
+                .push_bind(r.id);
         });
         q.build().execute(&mut *tx).await.unwrap();
+        // Each a file to look at, as the store's writes add them.
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "insert or ignore into file_checks (sha256, checked_at) ",
+        );
+        q.push_values(&files, |mut b, r| {
+            b.push_bind(r.file.as_ref().map(|f| f.sha256.clone()))
+                .push_bind("");
+        });
+        q.build().execute(&mut *tx).await.unwrap();
+        // The files on disk, as uploads leave them (ZV-C-005 looks at them).
+        for file in files.iter().filter_map(|r| r.file.as_ref()) {
+            let path = blobs.join(&file.sha256[..2]).join(&file.sha256);
+            if !path.exists() {
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, file.name.trim_end_matches(".pdf")).unwrap();
+            }
+        }
         // The files themselves, as if uploaded (an amendment checks they are).
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
             "insert or ignore into blobs (sha256, content_type, size, name, created_at) ",
         );
         q.push_values(&files, |mut b, r| {
-            b.push_bind(r.file.clone())
+            b.push_bind(r.file.as_ref().map(|f| f.sha256.clone()))
                 .push_bind("application/pdf")
                 .push_bind(4096)
                 .push_bind("licence.pdf")
@@ -391,7 +410,7 @@ async fn main() {
         tempfile::tempdir_in(std::env::var("BENCH_DIR").unwrap_or_else(|_| ".".into())).unwrap();
     let (engine, service, url) = open(dir.path()).await;
     let t = Instant::now();
-    let n = seed(&url, enterprises).await;
+    let n = seed(&url, &dir.path().join("blobs"), enterprises).await;
     println!(
         "seed | {n} records of {enterprises} enterprises written in {:.1} s",
         t.elapsed().as_secs_f64()

@@ -6,6 +6,7 @@
 
 mod alert_rules;
 mod catalogue;
+mod file_rules;
 mod flow_rules;
 mod incremental;
 mod queue_rules;
@@ -211,17 +212,56 @@ pub struct Snapshot {
     pub thresholds: std::collections::BTreeMap<String, f64>,
     /// By batch: how many of its codes drew a counterfeit alert.
     pub suspect_codes: std::collections::HashMap<i64, u64>,
+    /// Stored files that are gone or no longer hash to their SHA-256, by
+    /// that SHA-256 (lowercase hex): the service looks at the files, rule
+    /// ZV-C-005 names the records that reference them.
+    pub file_faults: std::collections::HashMap<String, FileFault>,
+}
+
+/// Rule `rule`'s threshold `name` among a deployment's `thresholds`, else
+/// the catalogue's default (a threshold the catalogue does not name is a
+/// mistake in the code: the settings are checked against it at start).
+pub fn threshold(
+    thresholds: &std::collections::BTreeMap<String, f64>,
+    rule: &str,
+    name: &str,
+) -> f64 {
+    thresholds
+        .get(&format!("{rule}.{name}"))
+        .copied()
+        .or_else(|| catalogue().rule(rule)?.thresholds.get(name).copied())
+        .unwrap_or_else(|| panic!("{rule} has no threshold {name} in the catalogue (tested)"))
+}
+
+/// What became of a stored file (V4 completeness, G8.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileFault {
+    /// Not in the file store.
+    Missing,
+    /// Its bytes no longer hash to the SHA-256 it is stored and named by.
+    Altered,
+}
+
+impl FileFault {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileFault::Missing => "missing",
+            FileFault::Altered => "altered",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FileFault> {
+        [FileFault::Missing, FileFault::Altered]
+            .into_iter()
+            .find(|f| f.as_str() == s)
+    }
 }
 
 impl Snapshot {
     /// Rule `rule`'s threshold `name`: the deployment's, else the
     /// catalogue's default.
     pub fn threshold(&self, rule: &str, name: &str) -> f64 {
-        self.thresholds
-            .get(&format!("{rule}.{name}"))
-            .copied()
-            .or_else(|| catalogue().rule(rule)?.thresholds.get(name).copied())
-            .unwrap_or_else(|| panic!("{rule} has no threshold {name} in the catalogue (tested)"))
+        threshold(&self.thresholds, rule, name)
     }
 }
 

@@ -52,6 +52,7 @@ pub(crate) const IMPLEMENTED: &[(&str, Check)] = &[
         super::upkeep_rules::product_not_reviewed_for_a_year,
     ),
     ("ZV-A-007", super::alert_rules::batch_codes_copied),
+    ("ZV-C-005", super::file_rules::referenced_file_faulty),
     (
         "ZV-T-003",
         super::upkeep_rules::batch_waiting_past_service_level,

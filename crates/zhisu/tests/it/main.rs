@@ -31,6 +31,7 @@ mod counterfeit;
 mod epcis;
 mod epcis_budget;
 mod epcis_tenancy;
+mod file_checks;
 mod files;
 mod finding_history;
 mod flow;

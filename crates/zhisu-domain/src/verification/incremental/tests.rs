@@ -134,6 +134,15 @@ fn province(rng: &mut Rng) -> Snapshot {
     for id in 300..360 {
         s.flows.push(flow(rng, id, &batches));
     }
+    // Two report files faulty at rest (ZV-C-005 reads them whole).
+    s.file_faults.insert(
+        format!("{:02x}", 41).repeat(32),
+        super::super::FileFault::Missing,
+    );
+    s.file_faults.insert(
+        format!("{:02x}", 42).repeat(32),
+        super::super::FileFault::Altered,
+    );
     s
 }
 

@@ -1,6 +1,7 @@
 //! Each rule seeds its defect into a clean province and finds it there,
 //! and the clean province yields nothing.
 use super::*;
+use crate::verification::FileFault;
 use serde_json::json;
 
 pub(crate) fn stored<T: serde::de::DeserializeOwned>(
@@ -103,6 +104,7 @@ pub(crate) fn clean() -> Snapshot {
         today: NaiveDate::from_ymd_opt(2026, 12, 6),
         thresholds: Default::default(),
         suspect_codes: Default::default(),
+        file_faults: Default::default(),
     }
 }
 
@@ -210,6 +212,43 @@ fn completeness() {
     s.enterprises[0].record.kind = EnterpriseKind::Seller;
     s.flows[0].record.counterparty_contact = None;
     assert_eq!(only(&s, "ZV-C-003"), vec![]);
+}
+
+#[test]
+fn a_referenced_file_missing_or_altered() {
+    let sha = |n: u8| format!("{n:02x}").repeat(32);
+    let mut s = clean();
+    // Enterprise 1's licence is gone; the report of batch 21 was replaced.
+    s.file_faults.insert(sha(1), FileFault::Missing);
+    s.file_faults.insert(sha(51), FileFault::Altered);
+    // A fault of a file no record references names nothing.
+    s.file_faults.insert(sha(99), FileFault::Missing);
+    assert_eq!(
+        only(&s, "ZV-C-005"),
+        // Ordered by kind: the batch before the enterprise.
+        [
+            (21, "inspection_report".into()),
+            (1, "business_licence".into())
+        ]
+    );
+    let evidence: Vec<String> = run(&s)
+        .into_iter()
+        .filter(|f| f.rule == "ZV-C-005")
+        .map(|f| f.evidence)
+        .collect();
+    assert!(evidence[0].contains("内容已被改动"), "{evidence:?}");
+    assert!(evidence[1].contains("已不在文件库中"), "{evidence:?}");
+    // A product's instructions file, when it has one.
+    let mut s = clean();
+    s.products[1].record.instructions_file = Some(crate::BlobRef {
+        sha256: sha(77),
+        content_type: "application/pdf".into(),
+        size: 10,
+        name: "说明书.pdf".into(),
+    });
+    assert_eq!(only(&s, "ZV-C-005"), vec![]);
+    s.file_faults.insert(sha(77), FileFault::Missing);
+    assert_eq!(only(&s, "ZV-C-005"), [(11, "instructions_file".into())]);
 }
 
 #[test]
