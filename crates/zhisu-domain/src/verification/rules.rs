@@ -90,18 +90,24 @@ fn run_where(snapshot: &Snapshot, wanted: impl Fn(&str) -> bool) -> Vec<Finding>
                 .expect("the catalogue's rules are implemented (tested)")
         })
         .collect();
-    // Rules are independent reads of one snapshot: one share of them per
-    // core (the order is restored by the sort below).
+    // Rules are independent reads of one snapshot: each core takes the
+    // next rule not yet taken, so one long rule does not leave a core idle
+    // behind a fixed share (the order is restored by the sort below).
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let names = &names;
+    let (names, checks) = (&names, &checks);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let next = &next;
     let mut findings: Vec<Finding> = std::thread::scope(|scope| {
         let shares: Vec<_> = (0..cores)
-            .map(|core| {
-                let mine: Vec<Check> = checks.iter().skip(core).step_by(cores).copied().collect();
+            .map(|_| {
                 scope.spawn(move || {
-                    mine.into_iter()
-                        .flat_map(|check| check(snapshot, names))
-                        .collect::<Vec<_>>()
+                    let mut found = Vec::new();
+                    while let Some(check) =
+                        checks.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                    {
+                        found.extend(check(snapshot, names));
+                    }
+                    found
                 })
             })
             .collect();
@@ -404,7 +410,8 @@ fn uscc_shared(s: &Snapshot, names: &Names) -> Vec<Finding> {
 }
 
 fn licence_shared(s: &Snapshot, names: &Names) -> Vec<Finding> {
-    let mut holders: HashMap<(&str, std::borrow::Cow<'_, str>), Holders> = HashMap::new();
+    let mut holders: HashMap<(&str, std::borrow::Cow<'_, str>), Holders> =
+        HashMap::with_capacity(s.products.len());
     for p in &s.products {
         for (field, number) in [
             ("production_licence_no", &p.record.production_licence_no),
@@ -453,7 +460,7 @@ fn licence_shared(s: &Snapshot, names: &Names) -> Vec<Finding> {
 }
 
 fn report_shared(s: &Snapshot, names: &Names) -> Vec<Finding> {
-    let mut owners: HashMap<&str, Holders> = HashMap::new();
+    let mut owners: HashMap<&str, Holders> = HashMap::with_capacity(s.batches.len());
     for b in &s.batches {
         owners
             .entry(b.record.inspection_report.sha256.as_str())
@@ -536,7 +543,7 @@ fn sold_by_producer(s: &Snapshot) -> HashMap<i64, u64> {
         .iter()
         .map(|b| (b.id, b.record.enterprise_id))
         .collect();
-    let mut sold = HashMap::new();
+    let mut sold = HashMap::with_capacity(s.batches.len());
     for f in s.flows.iter().filter(|f| f.record.kind == FlowKind::Sale) {
         for line in &f.record.lines {
             if producer_of.get(&line.batch_id) == Some(&f.record.enterprise_id) {
@@ -569,15 +576,24 @@ fn sold_more_than_made(s: &Snapshot, _: &Names) -> Vec<Finding> {
 }
 
 fn model_filed_twice(s: &Snapshot, _: &Names) -> Vec<Finding> {
-    let mut by_model: BTreeMap<(i64, String), Vec<&Stored<crate::Product>>> = BTreeMap::new();
+    // Most models have nothing to fold: those are borrowed, not copied.
+    let mut by_model: HashMap<(i64, std::borrow::Cow<'_, str>), Vec<&Stored<crate::Product>>> =
+        HashMap::with_capacity(s.products.len());
     for p in &s.products {
-        let model: String = p
-            .record
-            .model
+        let model = &p.record.model;
+        let model: std::borrow::Cow<'_, str> = if model
             .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_uppercase();
+            .any(|c| c.is_whitespace() || !c.to_uppercase().eq([c]))
+        {
+            model
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_uppercase()
+                .into()
+        } else {
+            model.as_str().into()
+        };
         if !model.is_empty() {
             by_model
                 .entry((p.record.enterprise_id, model))
@@ -643,7 +659,7 @@ fn region_outside_uscc(s: &Snapshot, _: &Names) -> Vec<Finding> {
 }
 
 fn activated_after_first_sale(s: &Snapshot, _: &Names) -> Vec<Finding> {
-    let mut first_sale: HashMap<i64, NaiveDate> = HashMap::new();
+    let mut first_sale: HashMap<i64, NaiveDate> = HashMap::with_capacity(s.batches.len());
     for f in s.flows.iter().filter(|f| f.record.kind == FlowKind::Sale) {
         let Some(at) = china_date(&f.record.at) else {
             continue;
