@@ -1,8 +1,10 @@
 //! Verification sweeps (V5-auto, issue 17.2): every rule of the catalogue
 //! over the stored records, full or incremental, and the findings kept.
 //!
-//! A full sweep reads every enterprise, product, batch, flow and register,
-//! a page of bodies per round trip, parsed on every core. An incremental
+//! A full sweep reads every enterprise, product, batch, flow and register
+//! (`sweep_snapshot.rs`: on SQLite each core reads and parses pages of its
+//! own in place) and meanwhile looks at the files they reference
+//! (`file_checks.rs`). An incremental
 //! sweep reads the records changed since the last sweep's mark, the
 //! records that share a key with them as they are or were (those are the
 //! ones it judges), and what those read in turn

@@ -3,7 +3,8 @@
 //!
 //! - `full E`: E enterprises (default 10,000), each with 19 products, 40
 //!   batches and 40 flows (100 records each: 1,000,000 for 10,000), written
-//!   straight into a real SQLite file; then a full sweep of every rule
+//!   straight into a real SQLite file, and the files they reference into
+//!   the data folder (the first full sweep looks at each: ZV-C-005); then a full sweep of every rule
 //!   through the service, against the baseline the issue names: the
 //!   `sqlite3` shell reading the same rows' bodies (`select body from
 //!   record_versions`), in the same run.
