@@ -8,13 +8,14 @@ use super::rules::{finding, Names};
 use super::{FileFault, Finding, Snapshot, Stored};
 use crate::{BlobRef, RecordKind};
 
-/// The finding on `record` when `file` (its `field`, called `zh`) is faulty.
+/// The finding on `record` when `file` (its `field`, called `zh` and `en`)
+/// is faulty.
 fn fault_of<T>(
     s: &Snapshot,
     kind: RecordKind,
     record: &Stored<T>,
     enterprise_id: i64,
-    (field, zh): (&str, &str),
+    (field, zh, en): (&str, &str, &str),
     file: &BlobRef,
 ) -> Option<Finding> {
     let fault = s.file_faults.get(&file.sha256)?;
@@ -26,10 +27,10 @@ fn fault_of<T>(
     };
     let evidence = match fault {
         FileFault::Missing => format!(
-            "{zh}文件{name}（{sha}…）已不在文件库中 (the {field} file {name} ({sha}…) is missing from the file store)"
+            "{zh}文件{name}（{sha}…）已不在文件库中 (the {en} file {name} ({sha}…) is missing from the file store)"
         ),
         FileFault::Altered => format!(
-            "{zh}文件{name}（{sha}…）的内容已被改动，与登记的 SHA-256 不符 (the {field} file {name} ({sha}…) no longer hashes to the SHA-256 it was filed under)"
+            "{zh}文件{name}（{sha}…）的内容已被改动，与登记的 SHA-256 不符 (the {en} file {name} ({sha}…) no longer hashes to the SHA-256 it was filed under)"
         ),
     };
     Some(finding(
@@ -47,7 +48,7 @@ pub(super) fn referenced_file_faulty(s: &Snapshot, _: &Names) -> Vec<Finding> {
         return Vec::new();
     }
     let enterprises = s.enterprises.iter().filter_map(|e| {
-        let licence = ("business_licence", "营业执照");
+        let licence = ("business_licence", "营业执照", "business licence");
         fault_of(
             s,
             RecordKind::Enterprise,
@@ -59,7 +60,7 @@ pub(super) fn referenced_file_faulty(s: &Snapshot, _: &Names) -> Vec<Finding> {
     });
     let products = s.products.iter().filter_map(|p| {
         let file = p.record.instructions_file.as_ref()?;
-        let instructions = ("instructions_file", "使用说明书");
+        let instructions = ("instructions_file", "使用说明书", "instructions");
         fault_of(
             s,
             RecordKind::Product,
@@ -70,7 +71,7 @@ pub(super) fn referenced_file_faulty(s: &Snapshot, _: &Names) -> Vec<Finding> {
         )
     });
     let batches = s.batches.iter().filter_map(|b| {
-        let report = ("inspection_report", "检验报告");
+        let report = ("inspection_report", "检验报告", "inspection report");
         let file = &b.record.inspection_report;
         fault_of(
             s,

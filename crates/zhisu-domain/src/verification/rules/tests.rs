@@ -237,6 +237,10 @@ fn a_referenced_file_missing_or_altered() {
         .map(|f| f.evidence)
         .collect();
     assert!(evidence[0].contains("内容已被改动"), "{evidence:?}");
+    assert!(
+        evidence[0].contains("the inspection report file"),
+        "{evidence:?}"
+    );
     assert!(evidence[1].contains("已不在文件库中"), "{evidence:?}");
     // A product's instructions file, when it has one.
     let mut s = clean();
