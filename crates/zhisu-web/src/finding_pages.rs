@@ -78,7 +78,7 @@ pub async fn detail(
                 severity_label => lang.text(&format!("sev_{}", f.severity)),
                 class => lang.text(&format!("class_{}", f.class)),
                 kind => lang.text(&format!("kind_{}", f.kind.as_str())),
-                record => name_of(f.kind, f.record_id).await,
+                record => crate::verification_pages::beside_kind(f.kind, name_of(f.kind, f.record_id).await),
                 link => format!("/{}/{}", crate::pages::collection(f.kind), f.record_id),
                 enterprise => name_of(RecordKind::Enterprise, f.enterprise_id).await,
                 field, evidence => f.evidence.clone(),

@@ -110,7 +110,8 @@ async fn render(
                     .unwrap_or_else(|| format!("#{id}"))
             }
         };
-        let record = name(f.kind, f.record_id).await;
+        let record =
+            crate::verification_pages::beside_kind(f.kind, name(f.kind, f.record_id).await);
         let enterprise = name(zhisu_domain::RecordKind::Enterprise, f.enterprise_id).await;
         let assignee = match &f.assignee {
             Some(actor) => Some(

@@ -35,6 +35,18 @@ pub(crate) fn rule_name(
 }
 
 /// A finding's field in the page's language (its code when unnamed).
+/// A record's name shown after its kind: a batch's name carries the word
+/// 批次 for places that show no kind, which here would say it twice.
+pub(crate) fn beside_kind(kind: zhisu_domain::RecordKind, name: String) -> String {
+    match kind {
+        zhisu_domain::RecordKind::Batch => match name.strip_prefix("批次 ") {
+            Some(number) => number.to_string(),
+            None => name,
+        },
+        _ => name,
+    }
+}
+
 pub(crate) fn field_label(lang: crate::i18n::Lang, field: &str) -> String {
     match lang.text(field) {
         "" => field.to_string(),
@@ -84,6 +96,7 @@ pub async fn findings(
             .await
             .ok()
             .flatten()
+            .map(|name| beside_kind(f.kind, name))
             .unwrap_or_else(|| format!("#{}", f.record_id));
         let enterprise = state
             .service

@@ -115,3 +115,55 @@ async fn a_missing_or_altered_file_is_found_on_the_records_that_reference_it() {
         assert_eq!(faulty, 0, "{engine}");
     }
 }
+
+/// A batch whose report is gone, as the regulator reads it on 数据核查 and
+/// on the finding's page: the batch once by its number after the word 批次
+/// (its name carries the word for places that show no kind), the field by
+/// its label, the evidence in Chinese.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batchs_missing_report_reads_on_the_regulators_pages() {
+    let app = TestApp::spawn(crate::support::EngineKind::Sqlite).await;
+    let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+    let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
+    let batch = crate::production_days::active_batch(&app, &maker, "FC-1", "per-batch").await;
+    let (_, body) = app.get(&maker, &format!("/api/v1/batches/{batch}")).await;
+    let sha = body["inspection_report"]["sha256"].as_str().unwrap().to_string();
+    full_sweep(&app, &admin).await;
+    std::fs::remove_file(app.data.join("blobs").join(&sha[..2]).join(&sha)).unwrap();
+    app.execute_raw("update file_checks set checked_at = ''")
+        .await
+        .unwrap();
+    full_sweep(&app, &admin).await;
+
+    app.service
+        .create_user(
+            None,
+            zhisu_service::NewAccount::new(
+                "fc-gd",
+                crate::support::PASSWORD,
+                "广东省局 文科员",
+                Role::Regulator,
+            )
+            .jurisdiction(&["440000".into()]),
+        )
+        .await
+        .unwrap();
+    let (client, _) = crate::pages::signed_in(&app, "fc-gd").await;
+    let page = |path: String| {
+        let client = client.clone();
+        let url = app.url(&path);
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let html = page("/verification?rule=ZV-C-005".into()).await;
+    assert!(html.contains(">FC-1-1</a>"), "{html}");
+    assert!(!html.contains("批次 批次"), "{html}");
+    assert!(html.contains("出厂检验报告或型式检验报告"), "{html}");
+    assert!(html.contains("已不在文件库中"), "{html}");
+    let (_, found) = app
+        .get(&admin, "/api/v1/verification/findings?rule=ZV-C-005")
+        .await;
+    let id = found["items"][0]["id"].as_i64().unwrap();
+    let html = page(format!("/verification/findings/{id}")).await;
+    assert!(html.contains(">FC-1-1</a>"), "{html}");
+    assert!(!html.contains("批次 批次"), "{html}");
+}
