@@ -127,7 +127,10 @@ async fn a_batchs_missing_report_reads_on_the_regulators_pages() {
     let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
     let batch = crate::production_days::active_batch(&app, &maker, "FC-1", "per-batch").await;
     let (_, body) = app.get(&maker, &format!("/api/v1/batches/{batch}")).await;
-    let sha = body["inspection_report"]["sha256"].as_str().unwrap().to_string();
+    let sha = body["inspection_report"]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
     full_sweep(&app, &admin).await;
     std::fs::remove_file(app.data.join("blobs").join(&sha[..2]).join(&sha)).unwrap();
     app.execute_raw("update file_checks set checked_at = ''")
