@@ -190,7 +190,7 @@ impl Service {
     /// Every record of the swept kinds: read in place on every core
     /// where the engine can, else a page at a time.
     async fn full_snapshot(&self, progress: &mut impl FnMut(u64)) -> ServiceResult<Snapshot> {
-        match self.store.sweep_pages() {
+        match self.store.sweep_pages().await {
             Some(pages) => sweep_snapshot::in_place(pages, progress).await,
             None => sweep_snapshot::by_pages(self.store.clone(), progress).await,
         }

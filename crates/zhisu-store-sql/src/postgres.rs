@@ -51,7 +51,7 @@ impl PgStore {
     /// PostgreSQL's pages are read through sqlx (`sql_sweeps.rs`), which
     /// hands its rows over without a thread between.
     /// PostgreSQL has no reader of pages in place.
-    fn direct_sweep_pages(&self) -> Option<std::sync::Arc<dyn zhisu_store::SweepPages>> {
+    async fn direct_sweep_pages(&self) -> Option<std::sync::Arc<dyn zhisu_store::SweepPages>> {
         None
     }
 

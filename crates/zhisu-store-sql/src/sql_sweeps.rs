@@ -124,8 +124,8 @@ macro_rules! sql_sweeps {
 
         #[async_trait]
         impl zhisu_store::SweepStore for $store {
-            fn sweep_pages(&self) -> Option<std::sync::Arc<dyn zhisu_store::SweepPages>> {
-                self.direct_sweep_pages()
+            async fn sweep_pages(&self) -> Option<std::sync::Arc<dyn zhisu_store::SweepPages>> {
+                self.direct_sweep_pages().await
             }
 
             async fn files_due(&self, since: &str, started: &str, limit: i64) -> StoreResult<Vec<zhisu_store::FileState>> {

@@ -187,8 +187,9 @@ pub trait SweepStore: Send + Sync {
     /// round trip. Every record is on exactly one page.
     async fn sweep_records(&self, after: i64, limit: i64) -> StoreResult<RawPage>;
     /// The engine's in-place reader of a full sweep's pages, where it has
-    /// one; else a sweep reads [`SweepStore::sweep_records`].
-    fn sweep_pages(&self) -> Option<std::sync::Arc<dyn SweepPages>> {
+    /// one, made ready for a long read; else a sweep reads
+    /// [`SweepStore::sweep_records`].
+    async fn sweep_pages(&self) -> Option<std::sync::Arc<dyn SweepPages>> {
         None
     }
     /// The same for these IDs (any kind of the five).

@@ -332,7 +332,7 @@ async fn a_full_sweeps_pages_hold_every_current_record_once() {
         seen.sort();
         // SQLite's pages read in place (what a full sweep reads there) hold
         // the same records, across the gap in the rowids too.
-        let in_place = store.sweep_pages();
+        let in_place = store.sweep_pages().await;
         assert_eq!(
             in_place.is_some(),
             app.engine_kind == crate::support::EngineKind::Sqlite,
