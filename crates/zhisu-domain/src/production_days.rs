@@ -164,18 +164,28 @@ pub fn add(batch: &mut Batch, day: ProductionDay) {
 /// How many items of `batch` were reported made by the end of `day`: the
 /// first day's with every later day's reported up to it.
 pub fn made_by(batch: &Batch, day: NaiveDate) -> u64 {
-    if day < batch.production_date {
+    made_by_days(
+        batch.production_date,
+        batch.quantity,
+        batch.days.iter().map(|d| (d.day, d.quantity)),
+        day,
+    )
+}
+
+/// [`made_by`] of a batch given by its first day, its total and its later
+/// days' quantities (the verification rules read batches as views).
+pub fn made_by_days(
+    production_date: NaiveDate,
+    quantity: Option<u64>,
+    days: impl Iterator<Item = (NaiveDate, u64)> + Clone,
+    day: NaiveDate,
+) -> u64 {
+    if day < production_date {
         return 0;
     }
-    let later: u64 = batch.days.iter().map(|d| d.quantity).sum();
-    let first = batch.quantity.unwrap_or(0).saturating_sub(later);
-    first
-        + batch
-            .days
-            .iter()
-            .filter(|d| d.day <= day)
-            .map(|d| d.quantity)
-            .sum::<u64>()
+    let later: u64 = days.clone().map(|(_, q)| q).sum();
+    let first = quantity.unwrap_or(0).saturating_sub(later);
+    first + days.filter(|(d, _)| *d <= day).map(|(_, q)| q).sum::<u64>()
 }
 
 #[cfg(test)]

@@ -15,7 +15,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
-use zhisu_domain::verification::{Snapshot, Stored};
+use zhisu_domain::verification::{
+    BatchView, EnterpriseView, FlowView, ProductView, Snapshot, Stored,
+};
 use zhisu_domain::RecordKind;
 use zhisu_store::{RawRecord, RecordRef, Store, SweepPages};
 
@@ -24,12 +26,13 @@ use crate::{ServiceError, ServiceResult};
 /// Records per page of a full sweep.
 const PAGE: i64 = 10_000;
 
-/// One record parsed for the rules.
+/// One record parsed for the rules: the parts of it they read (the
+/// domain's views: a whole record's other fields are skipped, not kept).
 pub(crate) enum Parsed {
-    Enterprise(Stored<zhisu_domain::Enterprise>),
-    Product(Stored<zhisu_domain::Product>),
-    Batch(Stored<zhisu_domain::Batch>),
-    Flow(Stored<zhisu_domain::flow::Flow>),
+    Enterprise(Stored<EnterpriseView>),
+    Product(Stored<ProductView>),
+    Batch(Stored<BatchView>),
+    Flow(Stored<FlowView>),
     Register(zhisu_domain::register::Register),
     /// A body that no longer reads as its kind (logged, not judged).
     Unreadable,
@@ -132,27 +135,34 @@ pub(crate) async fn in_place(
     let mut readers = Vec::new();
     for _ in 0..cores {
         let (reader, next, pages) = (reader.clone(), next.clone(), pages.clone());
-        readers.push(tokio::task::spawn_blocking(move || loop {
-            let page = next.fetch_add(1, Ordering::Relaxed);
-            if page >= count {
-                break;
-            }
-            let (mut part, mut read) = (Snapshot::default(), 0u64);
-            let visited = reader.visit(page, PAGE, &mut |r| {
-                read += 1;
-                add(&mut part, [parse(r)]);
-            });
-            let failed = visited.is_err();
-            sort_by_id(&mut part.enterprises);
-            sort_by_id(&mut part.products);
-            sort_by_id(&mut part.batches);
-            sort_by_id(&mut part.flows);
-            if pages
-                .blocking_send(visited.map(|()| (page, part, read)))
-                .is_err()
-                || failed
-            {
-                break;
+        readers.push(tokio::task::spawn_blocking(move || {
+            let mut sizes = [0; 5];
+            loop {
+                let page = next.fetch_add(1, Ordering::Relaxed);
+                if page >= count {
+                    break;
+                }
+                // Each kind's list sized as on the last page, and a little
+                // more: grown by doubling, each list was copied and its memory
+                // freed and taken fresh from the kernel, page after page.
+                let (mut part, mut read) = (sized(sizes), 0u64);
+                let visited = reader.visit(page, PAGE, &mut |r| {
+                    read += 1;
+                    add(&mut part, [parse(r)]);
+                });
+                let failed = visited.is_err();
+                sort_by_id(&mut part.enterprises);
+                sort_by_id(&mut part.products);
+                sort_by_id(&mut part.batches);
+                sort_by_id(&mut part.flows);
+                sizes = sizes_of(&part);
+                if pages
+                    .blocking_send(visited.map(|()| (page, part, read)))
+                    .is_err()
+                    || failed
+                {
+                    break;
+                }
             }
         }));
     }
@@ -178,18 +188,38 @@ pub(crate) async fn in_place(
         .map_err(failed)
 }
 
+/// How many records of each kind `s` holds.
+fn sizes_of(s: &Snapshot) -> [usize; 5] {
+    [
+        s.enterprises.len(),
+        s.products.len(),
+        s.batches.len(),
+        s.flows.len(),
+        s.registers.len(),
+    ]
+}
+
+/// An empty snapshot with room for about `sizes` records of each kind
+/// (an eighth more, and a few).
+fn sized(sizes: [usize; 5]) -> Snapshot {
+    let room = |n: usize| n + n / 8 + 16;
+    Snapshot {
+        enterprises: Vec::with_capacity(room(sizes[0])),
+        products: Vec::with_capacity(room(sizes[1])),
+        batches: Vec::with_capacity(room(sizes[2])),
+        flows: Vec::with_capacity(room(sizes[3])),
+        registers: Vec::with_capacity(room(sizes[4])),
+        ..Default::default()
+    }
+}
+
 /// The pages' snapshots as one, in their order, each list allocated once
 /// at its size.
 fn join(parts: Vec<Snapshot>) -> Snapshot {
     let mut snapshot = Snapshot::default();
     let sizes = parts.iter().fold([0; 5], |n, p| {
-        [
-            n[0] + p.enterprises.len(),
-            n[1] + p.products.len(),
-            n[2] + p.batches.len(),
-            n[3] + p.flows.len(),
-            n[4] + p.registers.len(),
-        ]
+        let p = sizes_of(p);
+        std::array::from_fn(|i| n[i] + p[i])
     });
     snapshot.enterprises.reserve_exact(sizes[0]);
     snapshot.products.reserve_exact(sizes[1]);

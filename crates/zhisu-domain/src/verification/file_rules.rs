@@ -5,8 +5,9 @@
 //! rule only names the records that reference a faulty one.
 
 use super::rules::{finding, Names};
+use super::FileView;
 use super::{FileFault, Finding, Snapshot, Stored};
-use crate::{BlobRef, RecordKind};
+use crate::RecordKind;
 
 /// The finding on `record` when `file` (its `field`, called `zh` and `en`)
 /// is faulty.
@@ -16,7 +17,7 @@ fn fault_of<T>(
     record: &Stored<T>,
     enterprise_id: i64,
     (field, zh, en): (&str, &str, &str),
-    file: &BlobRef,
+    file: &FileView,
 ) -> Option<Finding> {
     let fault = s.file_faults.get(&file.sha256)?;
     let sha = &file.sha256[..12.min(file.sha256.len())];

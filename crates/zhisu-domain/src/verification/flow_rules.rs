@@ -157,7 +157,7 @@ pub(super) fn purchase_recorded_late(s: &Snapshot, _: &Names) -> Vec<Finding> {
 /// reported up to that day made: the quantity of a production day it
 /// shipped from is missing. Batches without later days are ZV-R-002's.
 pub(super) fn shipped_from_a_day_not_reported(s: &Snapshot, _: &Names) -> Vec<Finding> {
-    let daily: HashMap<i64, &super::Stored<crate::Batch>> = s
+    let daily: HashMap<i64, &super::Stored<super::BatchView>> = s
         .batches
         .iter()
         .filter(|b| !b.record.days.is_empty())
@@ -191,7 +191,7 @@ pub(super) fn shipped_from_a_day_not_reported(s: &Snapshot, _: &Names) -> Vec<Fi
         let mut so_far = 0;
         for (day, quantity) in days {
             so_far += quantity;
-            let made = crate::production_days::made_by(&b.record, day);
+            let made = b.record.made_by(day);
             if so_far > made {
                 out.push(finding(
                     "ZV-C-004",

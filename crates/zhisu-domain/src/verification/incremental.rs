@@ -24,9 +24,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Snapshot, Stored};
-use crate::flow::Flow;
-use crate::{Batch, Enterprise, Product};
+use super::{BatchView, EnterpriseView, FlowView, ProductView, Snapshot, Stored};
 
 /// Keys records share, by what the rules group them on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -52,12 +50,12 @@ impl Keys {
             && self.batches.is_empty()
     }
 
-    pub fn add_enterprise(&mut self, id: i64, e: &Enterprise) {
+    pub fn add_enterprise(&mut self, id: i64, e: &EnterpriseView) {
         self.usccs.insert(e.uscc.to_uppercase());
         self.enterprises.insert(id);
     }
 
-    pub fn add_product(&mut self, p: &Product) {
+    pub fn add_product(&mut self, p: &ProductView) {
         self.enterprises.insert(p.enterprise_id);
         for number in [&p.production_licence_no, &p.ccc_cert_no] {
             if let Some(n) = number.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
@@ -66,14 +64,14 @@ impl Keys {
         }
     }
 
-    pub fn add_batch(&mut self, id: i64, b: &Batch) {
+    pub fn add_batch(&mut self, id: i64, b: &BatchView) {
         self.batches.insert(id);
         if !b.inspection_report.sha256.is_empty() {
             self.files.insert(b.inspection_report.sha256.clone());
         }
     }
 
-    pub fn add_flow(&mut self, f: &Flow) {
+    pub fn add_flow(&mut self, f: &FlowView) {
         self.batches.extend(f.lines.iter().map(|l| l.batch_id));
     }
 
@@ -98,22 +96,22 @@ impl Keys {
     /// Whether `record` holds any of these keys (as the store's
     /// `sweep_neighbours` finds them, plus the enterprises and batches
     /// named, which are their own key).
-    pub fn hold_enterprise(&self, e: &Stored<Enterprise>) -> bool {
+    pub fn hold_enterprise(&self, e: &Stored<EnterpriseView>) -> bool {
         self.enterprises.contains(&e.id) || self.usccs.contains(&e.record.uscc.to_uppercase())
     }
 
-    pub fn hold_product(&self, p: &Stored<Product>) -> bool {
+    pub fn hold_product(&self, p: &Stored<ProductView>) -> bool {
         let mut own = Keys::default();
         own.add_product(&p.record);
         self.enterprises.contains(&p.record.enterprise_id)
             || !own.licences.is_disjoint(&self.licences)
     }
 
-    pub fn hold_batch(&self, b: &Stored<Batch>) -> bool {
+    pub fn hold_batch(&self, b: &Stored<BatchView>) -> bool {
         self.batches.contains(&b.id) || self.files.contains(&b.record.inspection_report.sha256)
     }
 
-    pub fn hold_flow(&self, f: &Stored<Flow>) -> bool {
+    pub fn hold_flow(&self, f: &Stored<FlowView>) -> bool {
         f.record
             .lines
             .iter()

@@ -14,15 +14,17 @@ mod register_checks;
 mod rules;
 mod standard_rules;
 mod upkeep_rules;
+mod views;
 
 pub use catalogue::{catalogue, Catalogue, Rule};
 pub use incremental::Keys;
 pub use rules::{china_date, run, run_except, run_rules};
 pub use standard_rules::standards_of;
+pub use views::{BatchView, DayView, EnterpriseView, FileView, FlowView, ProductView};
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Batch, Enterprise, Product, RecordKind};
+use crate::RecordKind;
 
 /// The four axes of V4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -194,14 +196,28 @@ pub struct Stored<T> {
     pub record: T,
 }
 
+impl<T> Stored<T> {
+    /// The same stored record read as `U` (a whole record as its view).
+    pub fn view<U: From<T>>(self) -> Stored<U> {
+        Stored {
+            id: self.id,
+            version: self.version,
+            region_code: self.region_code,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            record: self.record.into(),
+        }
+    }
+}
+
 /// What a sweep reads: the current version of every record of the kinds
 /// the rules look at.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
-    pub enterprises: Vec<Stored<Enterprise>>,
-    pub products: Vec<Stored<Product>>,
-    pub batches: Vec<Stored<Batch>>,
-    pub flows: Vec<Stored<crate::flow::Flow>>,
+    pub enterprises: Vec<Stored<EnterpriseView>>,
+    pub products: Vec<Stored<ProductView>>,
+    pub batches: Vec<Stored<BatchView>>,
+    pub flows: Vec<Stored<FlowView>>,
     /// The latest snapshot of each authority register imported.
     pub registers: Vec<crate::register::Register>,
     /// The day rules judge validity on (Asia/Shanghai); rules that need it

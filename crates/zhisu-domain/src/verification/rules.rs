@@ -371,7 +371,7 @@ fn producer_sale_names_buyer(s: &Snapshot, names: &Names) -> Vec<Finding> {
 }
 
 fn uscc_shared(s: &Snapshot, names: &Names) -> Vec<Finding> {
-    let mut by_uscc: BTreeMap<String, Vec<&Stored<crate::Enterprise>>> = BTreeMap::new();
+    let mut by_uscc: BTreeMap<String, Vec<&Stored<super::EnterpriseView>>> = BTreeMap::new();
     for e in &s.enterprises {
         if let Ok(uscc) = Uscc::parse(&e.record.uscc) {
             by_uscc
@@ -577,7 +577,7 @@ fn sold_more_than_made(s: &Snapshot, _: &Names) -> Vec<Finding> {
 
 fn model_filed_twice(s: &Snapshot, _: &Names) -> Vec<Finding> {
     // Most models have nothing to fold: those are borrowed, not copied.
-    let mut by_model: HashMap<(i64, std::borrow::Cow<'_, str>), Vec<&Stored<crate::Product>>> =
+    let mut by_model: HashMap<(i64, std::borrow::Cow<'_, str>), Vec<&Stored<super::ProductView>>> =
         HashMap::with_capacity(s.products.len());
     for p in &s.products {
         let model = &p.record.model;

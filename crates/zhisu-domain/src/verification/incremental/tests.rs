@@ -63,7 +63,7 @@ fn day(rng: &mut Rng) -> String {
     format!("2026-10-{:02}", 1 + rng.below(20))
 }
 
-fn flow(rng: &mut Rng, id: i64, batches: &[(i64, i64)]) -> Stored<crate::flow::Flow> {
+fn flow(rng: &mut Rng, id: i64, batches: &[(i64, i64)]) -> Stored<FlowView> {
     let kind = *rng.pick(&["sale", "sale", "purchase"]);
     let enterprise = 1 + rng.below(8) as i64;
     let lines: Vec<serde_json::Value> = (0..1 + rng.below(2))
@@ -83,12 +83,12 @@ fn flow(rng: &mut Rng, id: i64, batches: &[(i64, i64)]) -> Stored<crate::flow::F
                "matched": (kind == "purchase").then(|| rng.below(4) > 0), "unmatched": []}),
     );
     f.created_at = format!("{}T02:00:00Z", day(rng));
-    f
+    f.view()
 }
 
-fn batch(rng: &mut Rng, id: i64, products: &[(i64, i64)]) -> Stored<crate::Batch> {
+fn batch(rng: &mut Rng, id: i64, products: &[(i64, i64)]) -> Stored<BatchView> {
     let (product, enterprise) = *rng.pick(products);
-    stored(
+    stored::<crate::Batch>(
         id,
         json!({"product_id": product, "enterprise_id": enterprise, "batch_no": format!("L{id}"),
             "production_date": day(rng), "quantity": 50 + rng.below(100),
@@ -96,6 +96,7 @@ fn batch(rng: &mut Rng, id: i64, products: &[(i64, i64)]) -> Stored<crate::Batch
             "inspection_report_public": false, "status": "active", "review_notes": [],
             "activated_at": format!("{}T02:00:00Z", day(rng)), "inputs": []}),
     )
+    .view()
 }
 
 fn province(rng: &mut Rng) -> Snapshot {

@@ -22,14 +22,20 @@ pub(crate) fn blob(n: u8) -> serde_json::Value {
     json!({"sha256": format!("{n:02x}").repeat(32), "content_type": "application/pdf", "size": 10})
 }
 
-pub(crate) fn enterprise(id: i64, name: &str, uscc: &str, kind: &str) -> Stored<crate::Enterprise> {
-    stored(
+pub(crate) fn enterprise(
+    id: i64,
+    name: &str,
+    uscc: &str,
+    kind: &str,
+) -> Stored<crate::verification::EnterpriseView> {
+    stored::<crate::Enterprise>(
         id,
         json!({"kind": kind, "name": name, "uscc": uscc, "address": "深圳市南山区", "region_code": "440305",
             "contact_phone": "0755-12345678", "business_licence": blob(id as u8),
             "management_certifications": [], "product_certifications": [],
             "identity_check": {"status": "verified", "by": "user:zj", "at": "2026-10-01T00:00:00Z", "note": "核验通过"}}),
     )
+    .view()
 }
 
 pub(crate) fn product(
@@ -38,14 +44,15 @@ pub(crate) fn product(
     name: &str,
     model: &str,
     ccc: &str,
-) -> Stored<crate::Product> {
-    stored(
+) -> Stored<crate::verification::ProductView> {
+    stored::<crate::Product>(
         id,
         json!({"enterprise_id": enterprise, "product_name": name, "product_type": "燃气灶", "model": model,
             "category": "gas-appliance", "honours": [], "mandatory_standards": ["GB 16410-2020"], "paused": false,
             "ccc_cert_no": ccc, "code_scheme": "gs1", "trace_level": "per-item", "gtin": "06970000000017",
             "review": {"class": "compliant", "reason": "备案信息齐全", "by": "user:zj", "at": "2026-10-01T00:00:00Z"}}),
     )
+    .view()
 }
 
 pub(crate) fn batch(
@@ -54,14 +61,15 @@ pub(crate) fn batch(
     enterprise: i64,
     report: u8,
     quantity: u64,
-) -> Stored<crate::Batch> {
-    stored(
+) -> Stored<crate::verification::BatchView> {
+    stored::<crate::Batch>(
         id,
         json!({"product_id": product, "enterprise_id": enterprise, "batch_no": format!("L{id}"),
             "production_date": "2026-10-01", "quantity": quantity, "inspection_report": blob(report),
             "inspection_report_public": false, "status": "active", "review_notes": [],
             "activated_at": "2026-10-02T02:00:00Z", "inputs": []}),
     )
+    .view()
 }
 
 pub(crate) fn sale(
@@ -70,14 +78,15 @@ pub(crate) fn sale(
     batch: i64,
     quantity: u64,
     at: &str,
-) -> Stored<crate::flow::Flow> {
-    stored(
+) -> Stored<crate::verification::FlowView> {
+    stored::<crate::flow::Flow>(
         id,
         json!({"enterprise_id": by, "kind": "sale", "at": at, "counterparty_name": "个体户王五",
             "counterparty_address": "深圳市", "counterparty_contact": "sealed:v1:x",
             "lines": [{"code": "(01)06970000000017(10)L1", "batch_id": batch, "quantity": quantity}],
             "unmatched": []}),
     )
+    .view()
 }
 
 pub(crate) const USCC_A: &str = "91440300708461136T";
@@ -244,10 +253,8 @@ fn a_referenced_file_missing_or_altered() {
     assert!(evidence[1].contains("已不在文件库中"), "{evidence:?}");
     // A product's instructions file, when it has one.
     let mut s = clean();
-    s.products[1].record.instructions_file = Some(crate::BlobRef {
+    s.products[1].record.instructions_file = Some(crate::verification::FileView {
         sha256: sha(77),
-        content_type: "application/pdf".into(),
-        size: 10,
         name: "说明书.pdf".into(),
     });
     assert_eq!(only(&s, "ZV-C-005"), vec![]);
@@ -369,13 +376,14 @@ fn flow(
     code: &str,
     quantity: u64,
     at: &str,
-) -> Stored<crate::flow::Flow> {
-    stored(
+) -> Stored<crate::verification::FlowView> {
+    stored::<crate::flow::Flow>(
         id,
         json!({"enterprise_id": by, "kind": kind, "at": at, "counterparty_id": party,
             "counterparty_name": "对方", "lines": [{"code": code, "batch_id": 20, "quantity": quantity}],
             "unmatched": [], "matched": true}),
     )
+    .view()
 }
 
 #[test]
@@ -522,16 +530,10 @@ fn a_batch_with_copied_codes() {
 fn a_batch_shipped_from_a_day_not_reported() {
     let mut s = clean();
     // Batch 20: 100 on 1 October, 60 more reported for 4 October.
-    s.batches[0]
-        .record
-        .days
-        .push(crate::production_days::ProductionDay {
-            day: NaiveDate::from_ymd_opt(2026, 10, 4).unwrap(),
-            quantity: 60,
-            first_index: 100,
-            by: "user:1".into(),
-            at: "2026-10-04T10:00:00Z".into(),
-        });
+    s.batches[0].record.days.push(crate::verification::DayView {
+        day: NaiveDate::from_ymd_opt(2026, 10, 4).unwrap(),
+        quantity: 60,
+    });
     s.batches[0].record.quantity = Some(160);
     // 40 on 5 October (clean()), 70 more on 6 October: 110 by then, 160 made.
     s.flows.push(sale(32, 1, 20, 70, "2026-10-06"));
