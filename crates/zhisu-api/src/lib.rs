@@ -17,6 +17,7 @@ pub mod error;
 mod extra_paths;
 pub mod flow;
 pub mod identity_checks;
+pub mod imports;
 mod json_body;
 pub mod production_days;
 pub use json_body::refuse_nul_in_uri;
@@ -68,6 +69,7 @@ pub struct AppState {
         (name = "epcis", description = "The EPCIS 2.0 REST binding: capture, queries, subscriptions (G6.2)"),
         (name = "resolver", description = "The GS1 Digital Link resolver: what a scan of a printed code answers (P6.6)"),
         (name = "verification", description = "Data verification: the rules, sweeps and findings (V4, V5-auto), and cases followed to closure (V6)"),
+        (name = "imports", description = "Imports (工具包导入, P5.3.2): the templates of products, batches, sales, purchases and daily quantities"),
         (name = "statistics", description = "Statistics: the indicators, each defined once, a period's summary, an indicator's series with its anomalies, and monthly or quarterly reports as PDF or XLSX (G10.2, P6.7)"),
     )
 )]
@@ -176,6 +178,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::answer_case))
         .routes(routes!(cases::recheck_case))
         .routes(routes!(cases::close_case))
+        .routes(routes!(imports::template))
 }
 
 /// The OpenAPI 3.1 document, generated from the handlers' annotations.

@@ -17,6 +17,7 @@ pub mod flow;
 pub mod guessing;
 pub mod holding;
 pub mod identity_check;
+pub mod imports;
 pub mod login_guard;
 pub mod package;
 pub mod password;

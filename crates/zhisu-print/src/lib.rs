@@ -11,6 +11,7 @@ mod font;
 mod pdf;
 mod png;
 pub mod report;
+pub mod template;
 pub mod tile_map;
 mod wrap;
 pub mod xlsx;

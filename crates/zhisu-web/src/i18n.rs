@@ -261,6 +261,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("copied_from", "复制来源", "Copied from"),
     ("copied_file_hint", "不上传则沿用来源记录的文件：", "Leave empty to keep the source's file: "),
     ("new_batch", "新建批次", "File a batch"),
+    ("import_templates", "导入模板", "Import templates"),
     ("search", "搜索", "Search"),
     ("filter", "筛选", "Filter"),
     ("all", "全部", "All"),

@@ -17,6 +17,7 @@ mod forms;
 mod i18n;
 mod i18n_statistics;
 mod identity_checks;
+mod imports;
 mod labels;
 mod packing;
 mod pages;
@@ -516,6 +517,7 @@ pub fn router(state: WebState) -> Router {
         )
         .route("/recalls/{id}/progress", post(trade::recall_progress))
         .route("/recalls/{id}/trace.xlsx", get(trade::recall_xlsx))
+        .route("/imports/templates/{kind}", get(imports::template))
         .route("/alerts", get(trade::alerts))
         .route("/verification", get(verification_pages::findings))
         .route(

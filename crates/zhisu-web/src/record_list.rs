@@ -355,6 +355,7 @@ pub(crate) async fn list_page(
             prev => (offset > 0).then(|| format!("?{query_base}&offset={}", (offset - PAGE_SIZE).max(0))),
             next => (offset + PAGE_SIZE < result.total).then(|| format!("?{query_base}&offset={}", offset + PAGE_SIZE)),
             new_link,
+            templates => if new_link.is_some() { crate::imports::template_links(kind) } else { Vec::new() },
         },
     )
 }

@@ -10,6 +10,7 @@ pub mod schedule;
 pub mod server;
 pub mod settings;
 pub mod suite;
+pub mod template_cmd;
 pub mod verify_cmd;
 pub mod webhook;
 pub mod witness;

@@ -65,6 +65,9 @@ enum Command {
     },
     /// Statistics reports (统计报表): a month's or a quarter's, as PDF or XLSX.
     Report(zhisu::report_cmd::ReportArgs),
+    /// Import templates (工具包导入): products, batches, sales, purchases or
+    /// daily quantities, as XLSX or CSV.
+    Template(zhisu::template_cmd::TemplateArgs),
     /// A consistent online copy of a SQLite deployment (database, files,
     /// public ledger key; private keys only with --with-private-keys),
     /// verified against the ledger. PostgreSQL: use pg_basebackup.
@@ -512,6 +515,7 @@ async fn main() -> anyhow::Result<()> {
         } => ledger_verify(common).await,
         Command::Verify { command } => zhisu::verify_cmd::run(command).await,
         Command::Report(args) => zhisu::report_cmd::run(args).await,
+        Command::Template(args) => zhisu::template_cmd::run(args),
         Command::Ledger {
             command:
                 LedgerCommand::Watch {

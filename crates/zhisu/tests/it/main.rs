@@ -37,6 +37,7 @@ mod finding_history;
 mod flow;
 mod holding;
 mod identity_check;
+mod imports;
 mod label_sheet;
 mod labels;
 mod ledger_derived;

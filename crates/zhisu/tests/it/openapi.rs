@@ -101,6 +101,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/cases/{id}/answer"),
     ("post", "/api/v1/cases/{id}/recheck"),
     ("post", "/api/v1/cases/{id}/close"),
+    ("get", "/api/v1/imports/templates/{kind}"),
     ("get", "/healthz"),
     ("get", "/ledger/checkpoint"),
     ("get", "/ledger/key"),

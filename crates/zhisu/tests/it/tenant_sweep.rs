@@ -23,6 +23,8 @@ fn public_or_filtered(path: &str) -> bool {
         // A sweep is the deployment's, its counts by rule filtered to the
         // asker's jurisdiction (sweeps::each_sweep_is_recorded_…).
         "/api/v1/verification/sweeps/",
+        // The same import templates for everyone (imports::…).
+        "/api/v1/imports/templates/",
     ]
     .iter()
     .any(|p| path.starts_with(p))
