@@ -4,28 +4,15 @@
 //! CSV is UTF-8 with a byte-order mark; an unknown kind, a bad format and
 //! no key are refused with problem JSON.
 
-use calamine::{Data, DataType, Reader, Xlsx};
 use zhisu_domain::Role;
 
-use crate::support::{EngineKind, TestApp};
+use crate::support::{xlsx_sheets, EngineKind, TestApp};
 
-/// The first three rows of a template's first sheet, and its sheets' names.
+/// The sheets' names and the first three rows of the first sheet.
 fn read_xlsx(bytes: Vec<u8>) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("an XLSX");
-    let names = book.sheet_names();
-    let sheet = book.worksheet_range(&names[0]).unwrap();
-    let rows = (0..3)
-        .map(|r| {
-            (0..sheet.width())
-                .map(|c| {
-                    sheet
-                        .get((r, c))
-                        .and_then(|d: &Data| d.as_string())
-                        .unwrap_or_default()
-                })
-                .collect()
-        })
-        .collect();
+    let sheets = xlsx_sheets(&bytes);
+    let names = sheets.iter().map(|(name, _)| name.clone()).collect();
+    let rows = sheets[0].1.iter().take(3).cloned().collect();
     (names, rows)
 }
 
@@ -103,15 +90,12 @@ async fn each_import_template_is_downloaded_and_reads_back() {
         .send()
         .await
         .unwrap();
-    let bytes = r.bytes().await.unwrap().to_vec();
-    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.clone())).unwrap();
-    let lists = book.worksheet_range("选项").unwrap();
-    let offered: Vec<String> = (1..lists.height())
-        .filter_map(|r| lists.get((r, 0)).and_then(|d| d.as_string()))
-        .collect();
-    assert!(offered.iter().any(|c| c == "家用燃气器具"), "{offered:?}");
-    let (_, rows) = read_xlsx(bytes);
-    assert!(offered.contains(&rows[2][3]), "{:?}", rows[2]);
+    let sheets = xlsx_sheets(&r.bytes().await.unwrap());
+    let (_, lists) = sheets.iter().find(|(name, _)| name == "选项").unwrap();
+    let offered: Vec<&String> = lists.iter().skip(1).map(|row| &row[0]).collect();
+    assert!(offered.iter().any(|c| *c == "家用燃气器具"), "{offered:?}");
+    let example = &sheets[0].1[2];
+    assert!(offered.contains(&&example[3]), "{example:?}");
 
     // CSV: UTF-8 with a byte-order mark, the same three rows.
     let r = app
