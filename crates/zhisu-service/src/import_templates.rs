@@ -1,7 +1,8 @@
 //! Import templates (issue 19.3, 工具包导入): each kind's columns, from
 //! the domain's `data/import-columns.toml`, as an XLSX workbook (with
 //! drop-downs and a sheet explaining every column) or as CSV (UTF-8 with a
-//! byte-order mark, so Excel opens it as UTF-8; the importer reads GBK too).
+//! byte-order mark, so Excel opens it as UTF-8; the importer reads GBK too),
+//! and a filled-in one read back ([`read_import`]).
 
 use zhisu_domain::imports::{self, Column, ColumnType, ImportKind};
 use zhisu_print::template::{template_xlsx, TemplateColumn};
@@ -135,6 +136,16 @@ pub fn import_template(kind: &str, format: TemplateFormat) -> ServiceResult<Vec<
     }
 }
 
+/// A filled-in template of `kind` read (issue 19.3): an XLSX or a CSV in
+/// UTF-8 or GBK, merged cells and formulas refused where they are, each
+/// row the API's body or its mistakes at their columns. Nothing is stored:
+/// this is what a preview shows and what an import would commit.
+pub fn read_import(kind: &str, bytes: &[u8]) -> ServiceResult<Vec<imports::ReadRow>> {
+    let kind = import_kind(kind)?;
+    let cells = crate::sheet_cells::sheet_rows(bytes, true)?;
+    imports::read_rows(kind, &cells).map_err(|e| crate::sheet_cells::file_error(e.message))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +175,37 @@ mod tests {
         assert!(example.contains("家用燃气器具"), "{example}");
         assert!(example.contains("一物一码"), "{example}");
         assert!(!example.contains("per-item"), "{example}");
+    }
+
+    #[test]
+    fn a_template_filled_in_reads_back_row_by_row() {
+        // The XLSX template itself, with two rows typed below its example.
+        let xlsx = import_template("quantities", TemplateFormat::Xlsx).unwrap();
+        let mut cells = crate::sheet_cells::sheet_rows(&xlsx, true).unwrap();
+        assert_eq!(cells[1], ["batch_id", "day", "quantity"]);
+        cells.push(vec!["21".into(), "2026/12/9".into(), "75".into()]);
+        cells.push(vec!["21".into(), "后天".into(), "75".into()]);
+        let mut csv = Vec::new();
+        {
+            let mut w = csv::Writer::from_writer(&mut csv);
+            for row in &cells {
+                w.write_record(row).unwrap();
+            }
+        }
+        let rows = read_import("quantities", &csv).unwrap();
+        assert_eq!(rows.len(), 2, "the example row is skipped");
+        assert_eq!(rows[0].row, 4);
+        assert_eq!(
+            rows[0].body,
+            Some(serde_json::json!({"batch_id": 21, "day": "2026-12-09", "quantity": 75}))
+        );
+        assert_eq!(rows[1].errors[0].column.as_deref(), Some("day"));
+        // Another kind's template is refused as a whole, saying whose it is.
+        let sales = import_template("sales", TemplateFormat::Csv).unwrap();
+        let ServiceError::Invalid(e) = read_import("batches", &sales).unwrap_err() else {
+            panic!()
+        };
+        assert!(e.0[0].message.contains("“销售”的导入模板"), "{e:?}");
     }
 
     #[test]

@@ -6,8 +6,6 @@
 //! lookup at the authority would replace `decode` and the import, not the
 //! rule. The file's rows are read by `zhisu_domain::register`.
 
-use std::io::Cursor;
-
 use serde::Serialize;
 use zhisu_domain::register::{read_table, Register, RegisterKind};
 use zhisu_domain::{FieldError, Invalid, Principal, RecordKind, Role};
@@ -45,76 +43,16 @@ pub(crate) fn register_index(r: &Register) -> RecordIndex {
     }
 }
 
-fn file_error(message: String) -> ServiceError {
-    Invalid(vec![FieldError::new("file", "format", message)]).into()
-}
-
-/// A spreadsheet cell as text: dates as `YYYY-MM-DD`, whole numbers
-/// without a decimal point (a certificate number Excel stored as a number).
-fn cell_text(cell: &calamine::Data) -> String {
-    use calamine::Data;
-    match cell {
-        Data::Empty => String::new(),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => b.to_string(),
-        // Excel's day count from 1899-12-30 (its 1900 leap-year bug included).
-        Data::DateTime(d) => chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
-            .and_then(|epoch| epoch.checked_add_days(chrono::Days::new(d.as_f64().max(0.0) as u64)))
-            .map(|day| day.to_string())
-            .unwrap_or_else(|| d.to_string()),
-        Data::Error(e) => format!("{e:?}"),
-    }
-}
-
-/// The header and rows of a register file: XLSX (its first sheet) or CSV
-/// (UTF-8, with or without a byte-order mark, else GBK/GB 18030).
+/// The header and rows of a register file: XLSX (its first sheet, as it
+/// shows: a formula's value is taken) or CSV in UTF-8 or GBK.
 pub(crate) fn decode(bytes: &[u8]) -> ServiceResult<(Vec<String>, Vec<Vec<String>>)> {
-    let mut rows: Vec<Vec<String>> = if bytes.starts_with(b"PK\x03\x04") {
-        use calamine::Reader;
-        let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
-            .map_err(|e| {
-                file_error(format!(
-                    "无法读取 XLSX 文件 (not a readable XLSX file: {e})"
-                ))
-            })?;
-        let sheet = book
-            .worksheet_range_at(0)
-            .ok_or_else(|| file_error("XLSX 文件没有工作表 (the XLSX file has no sheet)".into()))?
-            .map_err(|e| file_error(format!("无法读取工作表 (the sheet cannot be read: {e})")))?;
-        sheet
-            .rows()
-            .map(|r| r.iter().map(cell_text).collect())
-            .collect()
-    } else {
-        let text = match std::str::from_utf8(bytes) {
-            Ok(t) => t.trim_start_matches('\u{feff}').to_string(),
-            Err(_) => {
-                let (text, _, bad) = encoding_rs::GB18030.decode(bytes);
-                if bad {
-                    return Err(file_error(
-                        "文件既不是 UTF-8 也不是 GBK 编码的 CSV，也不是 XLSX (the file is neither a UTF-8 or GBK CSV nor an XLSX)".into(),
-                    ));
-                }
-                text.into_owned()
-            }
-        };
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let mut rows = Vec::new();
-        for record in reader.records() {
-            let record =
-                record.map_err(|e| file_error(format!("CSV 格式错误 (malformed CSV: {e})")))?;
-            rows.push(record.iter().map(str::to_string).collect());
-        }
-        rows
-    };
-    if rows.is_empty() {
-        return Err(file_error("文件是空的 (the file is empty)".into()));
+    let mut rows = crate::sheet_cells::sheet_rows(bytes, false)?;
+    // A register's header is its first row that holds anything.
+    while rows
+        .first()
+        .is_some_and(|r| r.iter().all(|c| c.trim().is_empty()))
+    {
+        rows.remove(0);
     }
     let header = rows.remove(0);
     Ok((header, rows))
