@@ -132,7 +132,8 @@ async fn a_register_import_finds_certificates_it_does_not_hold() {
         for (kind, name, bytes, words) in [
             ("ccc", "a.csv", "number,holder_name\r\nX,Y\r\n".as_bytes().to_vec(), "缺少列"),
             ("ccc", "a.csv", format!("number,holder_name,uscc,valid_from,valid_to,status\r\nA,甲,{uscc},2020-01-01,2030-01-01,valid\r\nA,乙,{uscc},2020-01-01,2030-01-01,valid\r\n").into_bytes(), "与第 2 行重复"),
-            ("ccc", "a.csv", vec![0xff, 0xfe, 0x00, 0x81, 0x30], "既不是 UTF-8 也不是 GBK"),
+            ("ccc", "a.csv", vec![0xff, 0xfe, 0x00, 0x81, 0x30], "这不是表格文件"),
+            ("ccc", "a.csv", vec![0xff, 0xfe, 0xfd, 0x81, 0x30], "既不是 UTF-8 也不是 GBK"),
             ("cca", "a.csv", csv.clone().into_bytes(), "登记类别"),
         ] {
             let (status, problem) = import(&app, &gd, kind, name, bytes).await;
