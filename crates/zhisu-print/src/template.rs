@@ -33,8 +33,8 @@ pub struct TemplateColumn {
     pub help: String,
 }
 
-/// The column letters of column `c` (0 = A).
-fn letters(mut c: usize) -> String {
+/// The column letters of column `c` (0 = A), as a spreadsheet names it.
+pub fn letters(mut c: usize) -> String {
     let mut s = Vec::new();
     loop {
         s.push(b'A' + (c % 26) as u8);

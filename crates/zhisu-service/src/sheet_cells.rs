@@ -40,17 +40,8 @@ fn cell_text(cell: &calamine::Data) -> String {
 }
 
 /// Column `c` (0 = A) as a spreadsheet names it.
-fn column_name(mut c: u32) -> String {
-    let mut s = Vec::new();
-    loop {
-        s.push(b'A' + (c % 26) as u8);
-        if c < 26 {
-            break;
-        }
-        c = c / 26 - 1;
-    }
-    s.reverse();
-    String::from_utf8(s).expect("ASCII")
+fn column_name(c: u32) -> String {
+    zhisu_print::template::letters(c as usize)
 }
 
 /// The first sheet of an XLSX, refusing merged cells and formulas (a
