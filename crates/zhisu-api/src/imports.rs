@@ -44,13 +44,12 @@ pub async fn template(
         })?,
     };
     let bytes = zhisu_service::import_template(&kind, format)?;
-    let file = format!("zhisu-{kind}-template.{}", format.extension());
     Ok((
         [
             (header::CONTENT_TYPE, format.content_type().to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}\""),
+                format!("attachment; filename=\"{}\"", format.file_name(&kind)),
             ),
         ],
         bytes,

@@ -26,6 +26,11 @@ impl TemplateFormat {
         }
     }
 
+    /// What a download of `kind`'s template is called.
+    pub fn file_name(self, kind: &str) -> String {
+        format!("zhisu-{kind}-template.{}", self.extension())
+    }
+
     pub fn extension(self) -> &'static str {
         match self {
             TemplateFormat::Xlsx => "xlsx",
@@ -47,27 +52,10 @@ impl TemplateFormat {
 /// name or its key).
 fn choices(column: &Column) -> Vec<String> {
     column
-        .list
-        .as_deref()
-        .and_then(imports::list_values)
-        .map(|values| values.iter().map(|(_, zh)| zh.to_string()).collect())
-        .unwrap_or_default()
-}
-
-/// The example cell: a list's value by its Chinese name, as the clerk
-/// picks it.
-fn example(column: &Column) -> String {
-    column
-        .list
-        .as_deref()
-        .and_then(imports::list_values)
-        .and_then(|values| {
-            values
-                .iter()
-                .find(|(key, _)| *key == column.example)
-                .map(|(_, zh)| zh.to_string())
-        })
-        .unwrap_or_else(|| column.example.clone())
+        .values()
+        .iter()
+        .map(|(_, zh)| zh.to_string())
+        .collect()
 }
 
 /// What a cell of the column holds, in the clerk's words.
@@ -107,7 +95,7 @@ pub fn import_template(kind: &str, format: TemplateFormat) -> ServiceResult<Vec<
                     zh: c.zh.clone(),
                     key: c.key.clone(),
                     required: c.required,
-                    example: example(c),
+                    example: c.shown_example(),
                     choices: choices(c),
                     help: help(c),
                 })
@@ -122,7 +110,7 @@ pub fn import_template(kind: &str, format: TemplateFormat) -> ServiceResult<Vec<
                 let rows: [Vec<String>; 3] = [
                     kind.columns.iter().map(|c| c.zh.clone()).collect(),
                     kind.columns.iter().map(|c| c.key.clone()).collect(),
-                    kind.columns.iter().map(example).collect(),
+                    kind.columns.iter().map(Column::shown_example).collect(),
                 ];
                 for row in rows {
                     csv.write_record(&row)

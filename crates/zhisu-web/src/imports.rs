@@ -50,14 +50,15 @@ pub async fn template(
     Path(kind): Path<String>,
     Query(q): Query<TemplateQuery>,
 ) -> Response {
-    let format = match q.format.as_deref() {
-        None | Some("xlsx") => TemplateFormat::Xlsx,
-        Some("csv") => TemplateFormat::Csv,
-        Some(other) => {
+    let format = match q.format.as_deref().map(TemplateFormat::parse) {
+        None => TemplateFormat::Xlsx,
+        Some(Some(format)) => format,
+        Some(None) => {
             return state.error_page(
                 &page,
                 ServiceError::BadRequest(format!(
-                    "模板格式只能是 XLSX 或 CSV（收到 {other}）(the format must be xlsx or csv)"
+                    "模板格式只能是 XLSX 或 CSV（收到 {}）(the format must be xlsx or csv)",
+                    q.format.as_deref().unwrap_or_default()
                 )),
             )
         }
@@ -70,10 +71,7 @@ pub async fn template(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static(format.content_type()),
             );
-            let file = format!(
-                "attachment; filename=\"zhisu-{kind}-template.{}\"",
-                format.extension()
-            );
+            let file = format!("attachment; filename=\"{}\"", format.file_name(&kind));
             if let Ok(v) = HeaderValue::from_str(&file) {
                 headers.insert(header::CONTENT_DISPOSITION, v);
             }

@@ -83,6 +83,26 @@ pub fn list_values(list: &str) -> Option<Vec<(&'static str, &'static str)>> {
     })
 }
 
+impl Column {
+    /// The values a list column offers, each its key and Chinese name
+    /// (none for any other column).
+    pub fn values(&self) -> Vec<(&'static str, &'static str)> {
+        self.list
+            .as_deref()
+            .and_then(list_values)
+            .unwrap_or_default()
+    }
+
+    /// The example as a template shows it: a list's value by its Chinese
+    /// name, as a clerk picks it.
+    pub fn shown_example(&self) -> String {
+        self.values()
+            .iter()
+            .find(|(key, _)| *key == self.example)
+            .map_or_else(|| self.example.clone(), |(_, zh)| zh.to_string())
+    }
+}
+
 /// Whether `example` reads as a cell of `column` (an empty one does).
 fn example_fits(column: &Column) -> bool {
     let e = column.example.trim();
@@ -94,10 +114,9 @@ fn example_fits(column: &Column) -> bool {
             ColumnType::Bool => matches!(e, "是" | "否"),
             ColumnType::Sha256 => e.len() == 64 && e.bytes().all(|b| b.is_ascii_hexdigit()),
             ColumnType::List => column
-                .list
-                .as_deref()
-                .and_then(list_values)
-                .is_some_and(|values| values.iter().any(|(key, zh)| *key == e || *zh == e)),
+                .values()
+                .iter()
+                .any(|(key, zh)| *key == e || *zh == e),
         }
 }
 

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde_json::{json, Map, Value};
 
-use super::columns::{kinds, list_values, Column, ColumnType, ImportKind};
+use super::columns::{kinds, Column, ColumnType, ImportKind};
 
 /// A mistake in one cell (or, with no column, in the row or the sheet).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -97,11 +97,7 @@ fn read_cell(column: &Column, cell: &str) -> Result<Option<Value>, String> {
             _ => return Err(format!("应填“是”或“否”，而不是“{c}” (是 or 否, not {c:?})")),
         },
         ColumnType::List => {
-            let values = column
-                .list
-                .as_deref()
-                .and_then(list_values)
-                .unwrap_or_default();
+            let values = column.values();
             let key = values
                 .iter()
                 .find(|(key, zh)| *key == c || *zh == c)
@@ -163,9 +159,10 @@ fn cell(row: &[String], i: usize) -> &str {
 pub fn read_rows(kind: &ImportKind, cells: &[Vec<String>]) -> Result<Vec<ReadRow>, SheetError> {
     // The key row: the first of the first twenty rows holding more of this
     // kind's keys than any other row and at least half its required ones.
+    let required = kind.columns.iter().filter(|c| c.required).count().max(1);
     let Some(key_row) = cells.iter().take(20).position(|row| {
-        let required = kind.columns.iter().filter(|c| c.required).count();
-        keys_in(row, kind) * 2 >= required.max(1) && keys_in(row, kind) > 0
+        let found = keys_in(row, kind);
+        found > 0 && found * 2 >= required
     }) else {
         let other = kinds().iter().find(|k| {
             k.kind != kind.kind
@@ -226,12 +223,7 @@ pub fn read_rows(kind: &ImportKind, cells: &[Vec<String>]) -> Result<Vec<ReadRow
     let is_example = |row: &[String]| {
         at.iter().all(|(i, c)| {
             let value = cell(row, *i);
-            let shown = c
-                .list
-                .as_deref()
-                .and_then(list_values)
-                .and_then(|v| v.iter().find(|(k, _)| *k == c.example).map(|(_, zh)| *zh));
-            value == c.example || Some(value) == shown
+            value == c.example || value == c.shown_example()
         })
     };
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -296,20 +288,7 @@ mod tests {
         vec![
             k.columns.iter().map(|c| c.zh.clone()).collect(),
             k.columns.iter().map(|c| c.key.clone()).collect(),
-            k.columns
-                .iter()
-                .map(|c| {
-                    c.list
-                        .as_deref()
-                        .and_then(list_values)
-                        .and_then(|v| {
-                            v.iter()
-                                .find(|(key, _)| *key == c.example)
-                                .map(|(_, zh)| zh.to_string())
-                        })
-                        .unwrap_or_else(|| c.example.clone())
-                })
-                .collect(),
+            k.columns.iter().map(Column::shown_example).collect(),
         ]
     }
 
