@@ -150,7 +150,7 @@ pub(crate) async fn in_place(
                     read += 1;
                     add(&mut part, [parse(r)]);
                 });
-                let failed = visited.is_err();
+                let broke = visited.is_err();
                 sort_by_id(&mut part.enterprises);
                 sort_by_id(&mut part.products);
                 sort_by_id(&mut part.batches);
@@ -159,7 +159,7 @@ pub(crate) async fn in_place(
                 if pages
                     .blocking_send(visited.map(|()| (page, part, read)))
                     .is_err()
-                    || failed
+                    || broke
                 {
                     break;
                 }

@@ -48,13 +48,13 @@ impl PgStore {
         self.writer.close().await;
     }
 
-    /// PostgreSQL's pages are read through sqlx (`sql_sweeps.rs`), which
-    /// hands its rows over without a thread between.
     /// PostgreSQL has no reader of pages in place.
     async fn direct_sweep_pages(&self) -> Option<std::sync::Arc<dyn zhisu_store::SweepPages>> {
         None
     }
 
+    /// PostgreSQL's pages are read through sqlx (`sql_sweeps.rs`), which
+    /// hands its rows over without a thread between.
     async fn direct_sweep_page(
         &self,
         _after: i64,

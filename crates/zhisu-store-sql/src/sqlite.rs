@@ -191,13 +191,12 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// The in-place reader of a full sweep's pages (`sqlite_sweep.rs`).
-    /// The full sweep's in-place reader, after the WAL is emptied: a reader
-    /// looks up every page it reads in the log's index, which costs more
-    /// the longer the log, and a sweep begun while a day's first look at
-    /// the files (hundreds of thousands of writes) was still in the log
-    /// read a quarter slower. Best effort: a log that cannot be emptied now
-    /// only makes the read slower.
+    /// The full sweep's in-place reader (`sqlite_sweep.rs`), after the WAL
+    /// is emptied: a reader looks up every page it reads in the log's
+    /// index, which costs more the longer the log, and a sweep begun while
+    /// a day's first look at the files (hundreds of thousands of writes)
+    /// was still in the log read a quarter slower. Best effort: a log that
+    /// cannot be emptied now only makes the read slower.
     async fn direct_sweep_pages(&self) -> Option<Arc<dyn zhisu_store::SweepPages>> {
         if let Err(e) = empty_wal(&self.writer).await {
             tracing::info!(error = %e, "the WAL was not emptied before a full sweep");

@@ -10,9 +10,9 @@
 //! `sqlite3` shell's 0.2 s for the same bodies: issue 17's target is 5×).
 //! Here each row's columns are handed over where SQLite keeps them
 //! ([`SweepPages`]: the sweep parses a body in place, no copy), and pages
-//! are numbered spans of rowids, so each thread reads and parses its own. The platform's database is always a file
-//! (`--data DIR`); one in memory has none to open a second connection on,
-//! and its sweep fails saying so.
+//! are numbered spans of rowids, so each thread reads and parses its own.
+//! The platform's database is always a file (`--data DIR`); one in memory
+//! has none to open a second connection on, and its sweep fails saying so.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

@@ -5,8 +5,7 @@
 //! rule only names the records that reference a faulty one.
 
 use super::rules::{finding, Names};
-use super::FileView;
-use super::{FileFault, Finding, Snapshot, Stored};
+use super::{FileFault, FileView, Finding, Snapshot, Stored};
 use crate::RecordKind;
 
 /// The finding on `record` when `file` (its `field`, called `zh` and `en`)

@@ -2,10 +2,10 @@
 //! the keys every rule groups records on. A finding on a record depends
 //! only on the record itself, on the records that share one of its keys,
 //! and on context read whole (enterprises' names and kinds, the registers,
-//! the alerts, the files found faulty, the day). So after some records change, the findings that
-//! can change are those of the records sharing a key with them (as they
-//! are now or were at the last sweep); to judge those, a sweep reads every
-//! record sharing a key with any of them.
+//! the alerts, the files found faulty, the day). So after some records
+//! change, the findings that can change are those of the records sharing a
+//! key with them (as they are now or were at the last sweep); to judge
+//! those, a sweep reads every record sharing a key with any of them.
 //!
 //! The keys, by rule:
 //!
