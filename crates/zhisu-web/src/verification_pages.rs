@@ -34,7 +34,6 @@ pub(crate) fn rule_name(
     }
 }
 
-/// A finding's field in the page's language (its code when unnamed).
 /// A record's name shown after its kind: a batch's name carries the word
 /// 批次 for places that show no kind, which here would say it twice.
 pub(crate) fn beside_kind(kind: zhisu_domain::RecordKind, name: String) -> String {
@@ -47,6 +46,7 @@ pub(crate) fn beside_kind(kind: zhisu_domain::RecordKind, name: String) -> Strin
     }
 }
 
+/// A finding's field in the page's language (its code when unnamed).
 pub(crate) fn field_label(lang: crate::i18n::Lang, field: &str) -> String {
     match lang.text(field) {
         "" => field.to_string(),
