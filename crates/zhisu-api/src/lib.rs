@@ -17,6 +17,7 @@ pub mod error;
 mod extra_paths;
 pub mod flow;
 pub mod identity_checks;
+pub mod import_jobs;
 pub mod imports;
 mod json_body;
 pub mod production_days;
@@ -179,6 +180,9 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::recheck_case))
         .routes(routes!(cases::close_case))
         .routes(routes!(imports::template))
+        .routes(routes!(import_jobs::get_job))
+        .routes(routes!(import_jobs::rows))
+        .routes(routes!(import_jobs::commit))
 }
 
 /// The OpenAPI 3.1 document, generated from the handlers' annotations.
@@ -188,6 +192,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .routes(routes!(misc::healthz))
         .split_for_parts();
     api.merge(health);
+    // Routed in `router` with their own body limit.
+    let (_, imports) = OpenApiRouter::<AppState>::new()
+        .routes(routes!(import_jobs::create, import_jobs::list))
+        .split_for_parts();
+    api.merge(imports);
     api.merge(extra_paths::ExtraPaths::openapi());
     doc_errors::complete(api)
 }
@@ -218,6 +227,13 @@ pub fn router(service: Service) -> Router {
                 .layer(DefaultBodyLimit::max(zhisu_service::MAX_CAPTURE_BYTES)),
         )
         .route("/epcis/capture/{id}", get(epcis::capture_status))
+        // Issue 19.3: a sheet may be larger than any other upload.
+        .route(
+            "/api/v1/imports",
+            axum::routing::post(import_jobs::create)
+                .layer(DefaultBodyLimit::max(import_jobs::MAX_IMPORT_BODY))
+                .get(import_jobs::list),
+        )
         .route("/epcis/events", get(epcis::events))
         .route("/epcis/events/{id}", get(epcis::event))
         .route("/epcis/epcs/{epc}/events", get(epcis::epc_events))

@@ -281,6 +281,7 @@ impl Service {
                 .map_err(|e| ServiceError::Internal(e.to_string()))?,
             links: vec![],
             flow: vec![],
+            import_key: None,
         };
         let audit = AuditEntry {
             actor: format!("register:{login}"),

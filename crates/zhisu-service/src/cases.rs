@@ -189,6 +189,7 @@ impl Service {
                     body: to_body(&case)?,
                     links: vec![],
                     flow: vec![],
+                    import_key: None,
                 },
                 AuditEntry {
                     enterprise_id: Some(enterprise_id),

@@ -126,6 +126,7 @@ impl Service {
             body: to_body(&request)?,
             links: vec![],
             flow: vec![],
+            import_key: None,
         };
         let stored = self
             .store

@@ -81,6 +81,7 @@ impl Service {
             body: to_body(&feedback)?,
             links: vec![],
             flow: vec![],
+            import_key: None,
         };
         let stored = self.store.create_record(record, audit_entry).await?;
         self.record_changed(RecordKind::Feedback, stored.id);

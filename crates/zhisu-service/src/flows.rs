@@ -86,6 +86,18 @@ impl Service {
         input: FlowInput,
         ip: Option<String>,
     ) -> ServiceResult<RecordView> {
+        self.file_flow(by, input, ip, None).await
+    }
+
+    /// Records a flow; `import_key` names the import row it came from,
+    /// kept with it (issue 19.3).
+    pub(crate) async fn file_flow(
+        &self,
+        by: &Principal,
+        input: FlowInput,
+        ip: Option<String>,
+        import_key: Option<zhisu_store::ImportKey>,
+    ) -> ServiceResult<RecordView> {
         let recorder = input.enterprise_id.or(by.enterprise_id).ok_or_else(|| {
             ServiceError::Invalid(Invalid(vec![FieldError::required(
                 "enterprise_id",
@@ -294,6 +306,7 @@ impl Service {
             body: to_body(&flow)?,
             links: vec![],
             flow: rows,
+            import_key,
         };
         let action = format!("flow.{}", draft.kind.as_str());
         let stored = self

@@ -118,6 +118,7 @@ impl Service {
             body: to_body(&package)?,
             links: package.children.clone(),
             flow: vec![],
+            import_key: None,
         };
         let stored = self
             .store

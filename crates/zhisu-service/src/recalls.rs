@@ -280,6 +280,7 @@ impl Service {
             body: to_body(&recall)?,
             links: vec![],
             flow: vec![],
+            import_key: None,
         };
         let stored = self
             .store

@@ -133,6 +133,7 @@ impl Service {
                 body: to_body(&register)?,
                 links: vec![],
                 flow: vec![],
+                import_key: None,
             };
             let stored = self.store.create_record(record, action).await?;
             self.record_changed(RecordKind::Register, stored.id);

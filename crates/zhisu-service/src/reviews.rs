@@ -393,6 +393,7 @@ impl Service {
                     body,
                     links: vec![],
                     flow: vec![],
+                    import_key: None,
                 };
                 let stored = self
                     .store

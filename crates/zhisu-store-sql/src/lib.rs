@@ -22,6 +22,8 @@ mod sql_sweeps;
 #[macro_use]
 mod sql_stats;
 #[macro_use]
+mod sql_imports;
+#[macro_use]
 mod sql_reports;
 mod postgres;
 mod sqlite;

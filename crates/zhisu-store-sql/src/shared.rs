@@ -108,6 +108,15 @@ macro_rules! impl_sql_store {
             $relaxed,
             $concat
         );
+        sql_imports!(
+            $store,
+            $db,
+            $engine,
+            $ledger_lock,
+            $durable,
+            $relaxed,
+            $concat
+        );
     };
 }
 
@@ -367,6 +376,19 @@ macro_rules! sql_common {
                     .execute(&mut **tx)
                     .await
                     .map_err(map_err)?;
+                }
+                if let Some(key) = &record.import_key {
+                    // Issue 19.3: the row that made this record, kept with it;
+                    // a second import of the same row conflicts here.
+                    sqlx::query("insert into import_keys (enterprise_id, kind, row_hash, record_id, created_at) values ($1, $2, $3, $4, $5)")
+                        .bind(key.enterprise_id)
+                        .bind(&key.kind)
+                        .bind(&key.row_hash)
+                        .bind(id)
+                        .bind(at)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(map_err)?;
                 }
                 record_stats(tx, record.kind, None, index, enterprise_id, &record.body, at, at).await?;
                 flow_stats(tx, &record.flow, &index.region_code).await?;

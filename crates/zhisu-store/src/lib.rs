@@ -13,6 +13,7 @@ use zhisu_domain::auth::ListScope;
 use zhisu_domain::{BlobRef, RecordKind, Role};
 
 mod events;
+mod imports;
 mod reports;
 mod scans;
 mod statistics;
@@ -21,6 +22,7 @@ mod verification;
 pub use events::{
     pieces_of, CaptureRow, EventQuery, EventStore, NewEvent, Piece, Pieces, SubscriptionRow,
 };
+pub use imports::{ImportJob, ImportKey, ImportRow, ImportStore, NewImport, RowError};
 pub use reports::{NewReportFile, ReportFileMeta, ReportStore};
 pub use scans::{Alert, AlertFilter, CodeSet, JournalMark, NewScan, ScanStore};
 pub use statistics::{StatFilter, StatGroup, StatStore};
@@ -105,6 +107,9 @@ pub struct NewRecord {
     pub links: Vec<String>,
     /// A flow record's lines, stored in the same transaction.
     pub flow: Vec<FlowRow>,
+    /// A row of an import made this record: its key is kept in the same
+    /// transaction, so the row imported again creates nothing (issue 19.3).
+    pub import_key: Option<ImportKey>,
 }
 
 /// One code moving from one enterprise to another (a line of a flow record).
@@ -660,6 +665,7 @@ pub trait Store:
     + SweepStore
     + StatStore
     + ReportStore
+    + ImportStore
     + 'static
 {
 }
@@ -675,6 +681,7 @@ impl<
             + SweepStore
             + StatStore
             + ReportStore
+            + ImportStore
             + 'static,
     > Store for T
 {

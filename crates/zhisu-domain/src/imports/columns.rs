@@ -58,6 +58,22 @@ pub struct ImportKind {
     pub columns: Vec<Column>,
 }
 
+impl ImportKind {
+    /// The column an API field's finding belongs at: a flow's
+    /// `lines[0].code` is the row's `code`, `mandatory_standards[1]` the
+    /// column `mandatory_standards`; None for a field no column holds (a
+    /// finding on the whole row).
+    pub fn column_of(&self, field: &str) -> Option<&str> {
+        let last = field.rsplit('.').next().unwrap_or(field);
+        let name = last.split('[').next().unwrap_or(last);
+        let name = if name == "lines" { "code" } else { name };
+        self.columns
+            .iter()
+            .find(|c| c.key == name)
+            .map(|c| c.key.as_str())
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
@@ -164,6 +180,25 @@ pub fn kind(name: &str) -> Option<&'static ImportKind> {
 mod tests {
     use super::*;
     use serde_json::{json, Map, Value};
+
+    #[test]
+    fn a_fields_finding_is_placed_at_its_column() {
+        let sales = kind("sales").unwrap();
+        assert_eq!(sales.column_of("lines[0].code"), Some("code"));
+        assert_eq!(sales.column_of("lines[0].quantity"), Some("quantity"));
+        assert_eq!(sales.column_of("lines"), Some("code"));
+        assert_eq!(
+            sales.column_of("counterparty_name"),
+            Some("counterparty_name")
+        );
+        assert_eq!(sales.column_of("enterprise_id"), None);
+        let products = kind("products").unwrap();
+        assert_eq!(
+            products.column_of("mandatory_standards[1]"),
+            Some("mandatory_standards")
+        );
+        assert_eq!(products.column_of("registrations[0].number"), None);
+    }
 
     /// The example row as the JSON the API takes for this kind.
     fn example_body(k: &ImportKind) -> Map<String, Value> {

@@ -4,7 +4,9 @@
 //! read row by row into the API's bodies ([`rows`]).
 
 pub mod columns;
+pub mod ndjson;
 pub mod rows;
 
 pub use columns::{kind, kinds, list_values, Column, ColumnType, ImportKind};
+pub use ndjson::read_ndjson;
 pub use rows::{read_date, read_rows, CellError, ReadRow, SheetError};

@@ -37,6 +37,7 @@ mod finding_history;
 mod flow;
 mod holding;
 mod identity_check;
+mod import_jobs;
 mod imports;
 mod label_sheet;
 mod labels;

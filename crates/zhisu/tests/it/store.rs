@@ -61,6 +61,7 @@ async fn versions_leaves_and_atomic_writes() {
                     body: body.clone(),
                     links: vec![],
                     flow: vec![],
+                    import_key: None,
                 },
                 audit("t.create"),
             )
@@ -119,6 +120,7 @@ async fn versions_leaves_and_atomic_writes() {
                     body: json!({}),
                     links: vec![],
                     flow: vec![],
+                    import_key: None,
                 },
                 audit("t.dup"),
             )

@@ -70,6 +70,7 @@ async fn codes_with_state_come_back_page_by_page() {
                         line("(01)1(21)Y", Some(8)),
                         line("(01)1(21)Z", None),
                     ],
+                    import_key: None,
                 },
                 audit("t.flow"),
             )

@@ -201,7 +201,20 @@ async fn outsiders_reach_no_record_of_another_tenant_by_any_route() {
         .unwrap();
     let (_, kept) = app.get(&gd, "/api/v1/statistics/reports").await;
     let gd_report = kept[0]["id"].as_i64().expect("Guangdong's reports");
+    // An import of the maker's, previewed (issue 19.3).
+    let (status, import, _) = crate::import_jobs::post_import(
+        &app,
+        &maker,
+        "kind=products&commit=none",
+        "application/x-ndjson",
+        crate::support::gas_stove_json("sweep-2")
+            .to_string()
+            .into_bytes(),
+    )
+    .await;
+    assert_eq!(status, 201, "{import}");
     let ids: Vec<(&str, String)> = vec![
+        ("/api/v1/imports/", import["id"].to_string()),
         ("/api/v1/statistics/reports/", gd_report.to_string()),
         ("/api/v1/enterprises/", maker_id.to_string()),
         ("/api/v1/products/", product.to_string()),

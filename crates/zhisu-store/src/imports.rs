@@ -1,0 +1,131 @@
+//! Imports (issue 19.3, 工具包导入): a file checked row by row and kept as
+//! a job — each row's body, the SHA-256 of what it holds and what became
+//! of it — then committed; and the keys that make a row imported twice
+//! create nothing (written with the record, `NewRecord::import_key`).
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::StoreResult;
+
+/// A mistake in one row, at its column where it is a cell's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RowError {
+    /// The column's key (the API's field name); none for the whole row.
+    pub column: Option<String>,
+    /// In Chinese, then English in brackets.
+    pub message: String,
+}
+
+/// One row of an import and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ImportRow {
+    /// Its row in the sheet (from 1, as a spreadsheet counts) or its line
+    /// in the NDJSON.
+    pub row: i64,
+    /// `pending` (valid, not yet written), `created`, `unchanged` (its
+    /// content was imported before) or `error`.
+    pub status: String,
+    /// The record the row made (or made before, when unchanged).
+    pub id: Option<i64>,
+    pub errors: Vec<RowError>,
+    /// The API's body the row was read as.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Value>,
+    /// The SHA-256 of the row's kind and content (its import key).
+    #[serde(skip)]
+    pub row_hash: Option<String>,
+}
+
+/// An import: its file, its state and its rows' tally.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ImportJob {
+    pub id: i64,
+    pub enterprise_id: i64,
+    /// `products`, `batches`, `sales`, `purchases` or `quantities`.
+    pub kind: String,
+    pub file_name: String,
+    /// SHA-256 of the uploaded file, hex.
+    pub file_sha256: String,
+    pub created_by: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// `checked` (previewed: nothing written), `running`, `done` or `failed`.
+    pub status: String,
+    /// `all` or `valid`, once committed.
+    pub commit_mode: Option<String>,
+    pub finished_at: Option<String>,
+    /// Why a failed import stopped.
+    pub failure: Option<String>,
+    pub rows: i64,
+    pub pending: i64,
+    pub created: i64,
+    pub unchanged: i64,
+    pub errors: i64,
+}
+
+/// An import to keep, as checked.
+#[derive(Debug, Clone)]
+pub struct NewImport {
+    pub enterprise_id: i64,
+    pub kind: String,
+    pub file_name: String,
+    pub file_sha256: String,
+    pub created_by: String,
+    pub rows: Vec<ImportRow>,
+}
+
+/// A row's content, once written: which enterprise's import of which kind
+/// it was, and the SHA-256 of the kind and the row's body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportKey {
+    pub enterprise_id: i64,
+    pub kind: String,
+    pub row_hash: String,
+}
+
+#[async_trait]
+pub trait ImportStore: Send + Sync {
+    /// Keeps a checked import and its rows; its ID.
+    async fn create_import(&self, import: &NewImport) -> StoreResult<i64>;
+
+    /// One import with its rows' tally.
+    async fn import_job(&self, id: i64) -> StoreResult<Option<ImportJob>>;
+
+    /// An enterprise's imports (every enterprise's with None), newest
+    /// first.
+    async fn import_jobs(
+        &self,
+        enterprise_id: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<ImportJob>>;
+
+    /// An import's rows after row `after`, in order; only those of
+    /// `status` when given.
+    async fn import_rows(
+        &self,
+        id: i64,
+        after: i64,
+        limit: i64,
+        status: Option<&str>,
+    ) -> StoreResult<Vec<ImportRow>>;
+
+    /// A checked import set running in `commit_mode`; false if it was not
+    /// `checked` (committed already, or by someone else just now).
+    async fn start_import(&self, id: i64, commit_mode: &str) -> StoreResult<bool>;
+
+    /// What became of some of an import's rows (status, record, errors).
+    async fn settle_import_rows(&self, id: i64, rows: &[ImportRow]) -> StoreResult<()>;
+
+    /// An import finished: `done`, or `failed` with why.
+    async fn finish_import(&self, id: i64, failure: Option<&str>) -> StoreResult<()>;
+
+    /// The records already made by rows of these hashes (an enterprise's,
+    /// of one kind): (row hash, record ID).
+    async fn imported_records(
+        &self,
+        enterprise_id: i64,
+        kind: &str,
+        hashes: &[String],
+    ) -> StoreResult<Vec<(String, i64)>>;
+}
