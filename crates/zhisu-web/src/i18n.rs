@@ -4,11 +4,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::i18n_imports::IMPORTS;
 use crate::i18n_statistics::STATISTICS;
 
 /// Every table of texts.
 fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
-    TEXT.iter().chain(STATISTICS)
+    TEXT.iter().chain(STATISTICS).chain(IMPORTS)
 }
 
 /// (key, zh-CN, en)

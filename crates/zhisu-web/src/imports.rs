@@ -18,6 +18,8 @@ pub(crate) struct TemplateLink {
     name: &'static str,
     xlsx: String,
     csv: String,
+    /// The import page, this kind chosen.
+    upload: String,
 }
 
 /// The templates a list of `kind` offers.
@@ -35,6 +37,7 @@ pub(crate) fn template_links(kind: RecordKind) -> Vec<TemplateLink> {
             name: k.zh.as_str(),
             xlsx: format!("/imports/templates/{}", k.kind),
             csv: format!("/imports/templates/{}?format=csv", k.kind),
+            upload: format!("/imports?kind={}", k.kind),
         })
         .collect()
 }

@@ -15,8 +15,10 @@ mod csv;
 mod flow_lines;
 mod forms;
 mod i18n;
+mod i18n_imports;
 mod i18n_statistics;
 mod identity_checks;
+mod import_pages;
 mod imports;
 mod labels;
 mod packing;
@@ -518,6 +520,15 @@ pub fn router(state: WebState) -> Router {
         .route("/recalls/{id}/progress", post(trade::recall_progress))
         .route("/recalls/{id}/trace.xlsx", get(trade::recall_xlsx))
         .route("/imports/templates/{kind}", get(imports::template))
+        // Issue 19.3: a sheet may be larger than any other upload.
+        .route(
+            "/imports",
+            get(import_pages::list).merge(post(import_pages::upload).layer(DefaultBodyLimit::max(
+                zhisu_service::MAX_SHEET_BYTES + 1024 * 1024,
+            ))),
+        )
+        .route("/imports/{id}", get(import_pages::detail))
+        .route("/imports/{id}/commit", post(import_pages::commit))
         .route("/alerts", get(trade::alerts))
         .route("/verification", get(verification_pages::findings))
         .route(

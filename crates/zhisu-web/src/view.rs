@@ -41,6 +41,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/verification.html"),
     ),
     ("sweeps.html", include_str!("../templates/sweeps.html")),
+    ("imports.html", include_str!("../templates/imports.html")),
+    ("import.html", include_str!("../templates/import.html")),
     (
         "indicators.html",
         include_str!("../templates/indicators.html"),

@@ -27,6 +27,9 @@ pub struct CellError {
 pub struct ReadRow {
     /// Its row number in the sheet, from 1 as a spreadsheet counts.
     pub row: usize,
+    /// The API's body: what the row's cells read as (a wrong row's, only
+    /// the cells that read; shown beside its mistakes, never filed). None
+    /// for a line that is no row at all.
     pub body: Option<Value>,
     pub errors: Vec<CellError>,
 }
@@ -264,7 +267,7 @@ pub fn read_rows(kind: &ImportKind, cells: &[Vec<String>]) -> Result<Vec<ReadRow
         }
         out.push(ReadRow {
             row: number,
-            body: errors.is_empty().then(|| body_of(kind, fields)),
+            body: Some(body_of(kind, fields)),
             errors,
         });
     }
@@ -370,7 +373,10 @@ mod tests {
                 (5, Some("batch_no")),
             ]
         );
-        assert!(rows.iter().all(|r| r.body.is_none()));
+        // A wrong row's body holds only what read: shown, never filed.
+        let partial = rows[1].body.as_ref().unwrap();
+        assert!(partial.get("batch_no").is_none(), "{partial}");
+        assert!(partial.get("product_id").is_some(), "{partial}");
         assert!(rows[0].errors[1].message.contains("2026-12-07"));
     }
 

@@ -38,6 +38,7 @@ mod flow;
 mod holding;
 mod identity_check;
 mod import_jobs;
+mod import_pages;
 mod imports;
 mod label_sheet;
 mod labels;
