@@ -3,6 +3,7 @@
 
 pub mod backup;
 pub mod demo;
+pub mod import_cmd;
 pub mod keys;
 pub mod register_lookup;
 pub mod report_cmd;

@@ -68,6 +68,9 @@ enum Command {
     /// Import templates (工具包导入): products, batches, sales, purchases or
     /// daily quantities, as XLSX or CSV.
     Template(zhisu::template_cmd::TemplateArgs),
+    /// Import a filled-in template or NDJSON (工具包导入): each row checked
+    /// and filed as the API would; one JSON line a row on stdout.
+    Import(zhisu::import_cmd::ImportArgs),
     /// A consistent online copy of a SQLite deployment (database, files,
     /// public ledger key; private keys only with --with-private-keys),
     /// verified against the ledger. PostgreSQL: use pg_basebackup.
@@ -516,6 +519,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Verify { command } => zhisu::verify_cmd::run(command).await,
         Command::Report(args) => zhisu::report_cmd::run(args).await,
         Command::Template(args) => zhisu::template_cmd::run(args),
+        Command::Import(args) => match zhisu::import_cmd::run(args).await? {
+            0 => Ok(()),
+            status => std::process::exit(status),
+        },
         Command::Ledger {
             command:
                 LedgerCommand::Watch {

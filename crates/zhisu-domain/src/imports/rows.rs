@@ -163,27 +163,32 @@ pub fn read_rows(kind: &ImportKind, cells: &[Vec<String>]) -> Result<Vec<ReadRow
     // The key row: the first of the first twenty rows holding more of this
     // kind's keys than any other row and at least half its required ones.
     let required = kind.columns.iter().filter(|c| c.required).count().max(1);
+    // Another kind's template, whole: every key of its second row, in a
+    // row holding a key this kind does not have.
+    let other = kinds().iter().find(|k| {
+        k.kind != kind.kind
+            && cells.iter().take(20).any(|row| {
+                keys_in(row, k) == k.columns.len()
+                    && row.iter().any(|c| {
+                        let c = c.trim();
+                        !c.is_empty() && !kind.columns.iter().any(|own| own.key == c)
+                    })
+            })
+    });
+    if let Some(o) = other {
+        return Err(sheet_error(format!(
+            "这是“{}”的导入模板，不是“{}”的 (this is the {} template, not the {} one)",
+            o.zh, kind.zh, o.en, kind.en
+        )));
+    }
     let Some(key_row) = cells.iter().take(20).position(|row| {
         let found = keys_in(row, kind);
         found > 0 && found * 2 >= required
     }) else {
-        let other = kinds().iter().find(|k| {
-            k.kind != kind.kind
-                && cells
-                    .iter()
-                    .take(20)
-                    .any(|row| keys_in(row, k) == k.columns.len())
-        });
-        return Err(sheet_error(match other {
-            Some(o) => format!(
-                "这是“{}”的导入模板，不是“{}”的 (this is the {} template, not the {} one)",
-                o.zh, kind.zh, o.en, kind.en
-            ),
-            None => format!(
-                "找不到字段行：请使用“{}”导入模板，保留其第二行的字段名 (no row of field names: use the {} template and keep its second row)",
-                kind.zh, kind.en
-            ),
-        }));
+        return Err(sheet_error(format!(
+            "找不到字段行：请使用“{}”导入模板，保留其第二行的字段名 (no row of field names: use the {} template and keep its second row)",
+            kind.zh, kind.en
+        )));
     };
     let header = &cells[key_row];
     let mut at: Vec<(usize, &Column)> = Vec::new();
@@ -429,6 +434,13 @@ mod tests {
     fn a_sheet_of_another_kind_or_none_is_refused_saying_so() {
         let e = read_rows(kind("products").unwrap(), &template("sales")).unwrap_err();
         assert!(e.message.contains("“销售”的导入模板"), "{e}");
+        // Sharing a key (quantity) with the kind read does not hide whose
+        // template it is.
+        let e = read_rows(kind("sales").unwrap(), &template("quantities")).unwrap_err();
+        assert!(e.message.contains("“每日产量”的导入模板"), "{e}");
+        // Sales and purchases have the same columns: either reads as the
+        // other.
+        assert!(read_rows(kind("purchases").unwrap(), &template("sales")).is_ok());
         let e = read_rows(
             kind("products").unwrap(),
             &sheet(&[&["名称", "型号"], &["灶", "X"]]),

@@ -24,6 +24,7 @@ mod change_requests;
 mod channels;
 mod cli;
 mod cli_backup;
+mod cli_import;
 mod cli_report;
 mod codes;
 mod copying;
