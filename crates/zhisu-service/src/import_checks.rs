@@ -91,6 +91,13 @@ struct Seen {
     batches: HashMap<i64, Result<(Batch, Product), String>>,
     /// Unique keys taken by an earlier row of the file.
     keys: HashSet<String>,
+    /// File SHA-256: the uploaded file, or None.
+    files: HashMap<String, Option<zhisu_domain::BlobRef>>,
+    /// The row being checked (its index).
+    current: usize,
+    /// Rows filing a record under a unique key: (row's index, kind, key,
+    /// column, what to say when it is filed already), looked up together.
+    unique: Vec<(usize, RecordKind, String, &'static str, String)>,
 }
 
 impl Service {
@@ -141,7 +148,11 @@ impl Service {
             .into_iter()
             .collect();
         let mut seen = Seen::default();
-        for row in out.iter_mut().filter(|r| r.status == "pending") {
+        for (i, row) in out.iter_mut().enumerate() {
+            if row.status != "pending" {
+                continue;
+            }
+            seen.current = i;
             if let Some(id) = row.row_hash.as_ref().and_then(|h| done.get(h)) {
                 row.status = "unchanged".into();
                 row.id = Some(*id);
@@ -163,6 +174,31 @@ impl Service {
                 }
             }
         }
+        // The unique keys the valid rows would file under, looked up in one
+        // go: one filed already is its row's mistake.
+        for record in [RecordKind::Product, RecordKind::Batch] {
+            let keys: Vec<String> = seen
+                .unique
+                .iter()
+                .filter(|u| u.1 == record)
+                .map(|u| u.2.clone())
+                .collect();
+            if keys.is_empty() {
+                continue;
+            }
+            let taken: HashSet<String> = self
+                .store
+                .taken_unique_keys(record, &keys)
+                .await?
+                .into_iter()
+                .collect();
+            for (i, _, key, column, filed) in seen.unique.iter().filter(|u| u.1 == record) {
+                if taken.contains(key) && out[*i].status == "pending" {
+                    out[*i].status = "error".into();
+                    out[*i].errors = vec![row_error(Some(column), filed.clone())];
+                }
+            }
+        }
         Ok(out)
     }
 
@@ -181,21 +217,23 @@ impl Service {
                     Ok(input) => input,
                     Err(e) => return wrong(schema_error(e)),
                 };
-                let blobs = self
-                    .resolver(Some(by), input.instructions_file.as_ref())
-                    .await?;
+                let shas: Vec<&str> = input.instructions_file.iter().map(|f| f.sha256()).collect();
+                let blobs = self.shared_files(by, &shas, &mut seen.files).await?;
                 let product = match input.validate(enterprise_id, |sha| blobs.get(sha).cloned()) {
                     Ok(p) => p,
                     Err(invalid) => return wrong(invalid.into()),
                 };
                 let key = format!("{enterprise_id}/{}", product.model);
-                self.unique_row(RecordKind::Product, key, "model", seen, || {
+                Ok(Self::unique_row(
+                    RecordKind::Product,
+                    key,
+                    "model",
+                    seen,
                     format!(
                         "规格型号“{}”已备案 (the model {:?} is filed already)",
                         product.model, product.model
-                    )
-                })
-                .await
+                    ),
+                ))
             }
             "batches" => {
                 let input: BatchInput = match serde_json::from_value(body) {
@@ -214,18 +252,16 @@ impl Service {
                         return Ok(RowCheck::Wrong(vec![row_error(Some("product_id"), why)]))
                     }
                 };
-                let blobs = self
-                    .resolver(Some(by), input.inspection_report.as_ref())
-                    .await?;
+                let shas: Vec<&str> = input.inspection_report.iter().map(|f| f.sha256()).collect();
+                let blobs = self.shared_files(by, &shas, &mut seen.files).await?;
                 let batch = match input.validate(ctx, |sha| blobs.get(sha).cloned()) {
                     Ok(b) => b,
                     Err(invalid) => return wrong(invalid.into()),
                 };
                 let key = format!("{product_id}/{}", batch.batch_no);
-                self.unique_row(RecordKind::Batch, key, "batch_no", seen, || {
-                    format!("该产品的批次号“{}”已备案 (the batch number {:?} is filed already for this product)", batch.batch_no, batch.batch_no)
-                })
-                .await
+                Ok(Self::unique_row(RecordKind::Batch, key, "batch_no", seen,
+                    format!("该产品的批次号“{}”已备案 (the batch number {:?} is filed already for this product)", batch.batch_no, batch.batch_no),
+                ))
             }
             "sales" | "purchases" => {
                 let input: FlowInput = match serde_json::from_value(body) {
@@ -274,26 +310,24 @@ impl Service {
         }
     }
 
-    /// A row filing a record under a unique key: wrong if the key is
-    /// filed already, or taken by an earlier row of the file.
-    async fn unique_row(
-        &self,
+    /// A row filing a record under a unique key: wrong if an earlier row
+    /// of the file took the key; whether it is filed already is looked up
+    /// with every row's at the end.
+    fn unique_row(
         record: RecordKind,
         key: String,
-        column: &str,
+        column: &'static str,
         seen: &mut Seen,
-        filed: impl FnOnce() -> String,
-    ) -> ServiceResult<RowCheck> {
-        if self.store.find_by_unique_key(record, &key).await?.is_some() {
-            return Ok(RowCheck::Wrong(vec![row_error(Some(column), filed())]));
-        }
-        if !seen.keys.insert(key) {
-            return Ok(RowCheck::Wrong(vec![row_error(
+        filed: String,
+    ) -> RowCheck {
+        if !seen.keys.insert(key.clone()) {
+            return RowCheck::Wrong(vec![row_error(
                 Some(column),
                 "与文件中前面的一行重复 (the same as an earlier row of the file)",
-            )]));
+            )]);
         }
-        Ok(RowCheck::Valid)
+        seen.unique.push((seen.current, record, key, column, filed));
+        RowCheck::Valid
     }
 
     /// The batch context of a product a row names, if it is the

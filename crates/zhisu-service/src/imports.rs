@@ -260,6 +260,12 @@ impl Service {
     ) -> ServiceResult<ImportJob> {
         let job = self.import_job(by, id).await?;
         let kind = import_kind(&job.kind)?;
+        let enterprise = self
+            .import_enterprise(by, kind, Some(job.enterprise_id))
+            .await?;
+        // Products and batches are stored a chunk at a time; a flow or a
+        // day's quantity is checked against what the rows before it left.
+        let together = matches!(kind.kind.as_str(), "products" | "batches");
         let outcome = async {
             let mut after = 0;
             loop {
@@ -280,16 +286,27 @@ impl Service {
                     .into_iter()
                     .collect();
                 let mut outcomes = Vec::with_capacity(rows.len());
+                let mut to_file = Vec::with_capacity(rows.len());
                 for mut row in rows {
                     match row.row_hash.as_ref().and_then(|h| done.get(h)) {
                         Some(record) => {
                             row.status = "unchanged".into();
                             row.id = Some(*record);
+                            outcomes.push(row);
                         }
-                        None => self.file_row(by, kind, job.enterprise_id, &mut row).await?,
+                        None => to_file.push(row),
                     }
-                    outcomes.push(row);
                 }
+                if together {
+                    self.file_rows_together(by, kind, &enterprise, id, &mut to_file)
+                        .await?;
+                } else {
+                    for row in &mut to_file {
+                        self.file_row(by, kind, job.enterprise_id, row).await?;
+                    }
+                }
+                outcomes.extend(to_file);
+                outcomes.sort_by_key(|r| r.row);
                 self.store.settle_import_rows(id, &outcomes).await?;
                 settled(&outcomes);
             }
@@ -302,7 +319,7 @@ impl Service {
     }
 
     /// Files one row as the API would, its outcome set on it.
-    async fn file_row(
+    pub(crate) async fn file_row(
         &self,
         by: &Principal,
         kind: &ImportKind,

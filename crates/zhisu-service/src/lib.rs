@@ -29,6 +29,7 @@ mod finding_history;
 mod findings_export;
 mod flows;
 mod identity_checks;
+mod import_bulk;
 mod import_checks;
 mod import_templates;
 mod imports;

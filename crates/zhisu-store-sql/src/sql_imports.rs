@@ -186,6 +186,38 @@ macro_rules! sql_imports {
                 Ok(())
             }
 
+            async fn create_records(
+                &self,
+                records: &[zhisu_store::NewRecord],
+                audit: AuditEntry,
+            ) -> StoreResult<Vec<StoredRecord>> {
+                let at = format_time(now());
+                let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
+                let mut stored = Vec::with_capacity(records.len());
+                for record in records {
+                    stored.push(Self::insert_record(self.suite, &mut tx, record, &at, audit.clone()).await?);
+                }
+                tx.commit().await.map_err(map_err)?;
+                Ok(stored)
+            }
+
+            async fn taken_unique_keys(&self, kind: RecordKind, keys: &[String]) -> StoreResult<Vec<String>> {
+                let mut taken = Vec::new();
+                for chunk in keys.chunks(500) {
+                    let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+                    let sql = format!(
+                        "select unique_key from records where kind = $1 and unique_key in ({})",
+                        marks.join(", ")
+                    );
+                    let mut q = sqlx::query_scalar::<_, String>(&sql).bind(kind.as_str());
+                    for k in chunk {
+                        q = q.bind(k);
+                    }
+                    taken.extend(q.fetch_all(&self.reader).await.map_err(map_err)?);
+                }
+                Ok(taken)
+            }
+
             async fn imported_records(
                 &self,
                 enterprise_id: i64,

@@ -6,7 +6,8 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::StoreResult;
+use crate::{AuditEntry, NewRecord, StoreResult, StoredRecord};
+use zhisu_domain::RecordKind;
 
 /// A mistake in one row, at its column where it is a cell's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -119,6 +120,22 @@ pub trait ImportStore: Send + Sync {
 
     /// An import finished: `done`, or `failed` with why.
     async fn finish_import(&self, id: i64, failure: Option<&str>) -> StoreResult<()>;
+
+    /// Several new records, each as `RecordStore::create_record` stores
+    /// one (its version, ledger leaf and audit entry), in one transaction:
+    /// all of them, or none (an import's chunk of rows).
+    async fn create_records(
+        &self,
+        records: &[NewRecord],
+        audit: AuditEntry,
+    ) -> StoreResult<Vec<StoredRecord>>;
+
+    /// Which of these unique keys of `kind` are taken.
+    async fn taken_unique_keys(
+        &self,
+        kind: RecordKind,
+        keys: &[String],
+    ) -> StoreResult<Vec<String>>;
 
     /// The records already made by rows of these hashes (an enterprise's,
     /// of one kind): (row hash, record ID).

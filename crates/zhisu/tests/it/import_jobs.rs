@@ -222,6 +222,52 @@ async fn a_batch_file_is_checked_refused_whole_then_its_valid_rows_imported_once
         assert_eq!(rows[0]["status"], "unchanged", "{engine}");
         assert_eq!(rows[0]["id"].as_i64(), Some(first), "{engine}");
         assert_eq!(batch_count(&app).await, before + 2, "{engine}");
+
+        // Previewed, then one of its batch numbers filed on the form before
+        // the commit: that row is refused at its column, the others filed.
+        let later = batch_csv(&[
+            [&product, "B-010", "2026-11-10", "100", sha, "否"],
+            [&product, "B-011", "2026-11-11", "100", sha, "否"],
+        ]);
+        let (status, preview, _) = post_import(
+            &app,
+            &key,
+            &format!("{query}&commit=none"),
+            "text/csv",
+            later,
+        )
+        .await;
+        assert_eq!(status, 201, "{engine}: {preview}");
+        assert_eq!(preview["pending"], 2, "{engine}: {preview}");
+        let (status, _) = app
+            .post(
+                &key,
+                "/api/v1/batches",
+                &json!({"product_id": product.parse::<i64>().unwrap(), "batch_no": "B-011", "production_date": "2026-11-11", "quantity": 100, "inspection_report": sha}),
+            )
+            .await;
+        assert_eq!(status, 201, "{engine}");
+        let id = preview["id"].as_i64().unwrap();
+        let (status, _) = app
+            .post(
+                &key,
+                &format!("/api/v1/imports/{id}/commit?mode=valid"),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(status, 202, "{engine}");
+        let job = settled(&app, &key, id).await;
+        assert_eq!(
+            (job["created"].as_i64(), job["errors"].as_i64()),
+            (Some(1), Some(1)),
+            "{engine}: {job}"
+        );
+        let (_, rows) = app.get(&key, &format!("/api/v1/imports/{id}/rows")).await;
+        assert_eq!(
+            rows[1]["errors"][0]["column"], "batch_no",
+            "{engine}: {rows}"
+        );
+        assert_eq!(batch_count(&app).await, before + 4, "{engine}");
     }
 }
 
