@@ -4,7 +4,7 @@
 
 macro_rules! sql_imports {
     ($store:ty, $db:ty, $engine:literal, $ledger_lock:literal, $durable:literal, $relaxed:literal, $concat:literal) => {
-        use zhisu_store::{ImportJob, ImportRow, ImportStore, NewImport, RowError};
+        use zhisu_store::{ImportJob, ImportKey, ImportRow, ImportStore, NewImport, RowError};
 
         /// The job's columns and its rows' tally by status.
         const IMPORT_JOB: &str = "select i.id, i.enterprise_id, i.kind, i.file_name, i.file_sha256, i.created_by, \
@@ -56,6 +56,205 @@ macro_rules! sql_imports {
 
         fn row_errors_json(errors: &[RowError]) -> String {
             serde_json::to_string(errors).expect("row errors serialise")
+        }
+
+        /// New records (each with an enterprise and a unique key of its
+        /// own, no codes, no flow lines) written as `insert_record` writes
+        /// each — the row, its import key, its rollup changes, version 1,
+        /// its ledger leaf, its files and its audit entry with that entry's
+        /// leaf — but a statement a table for many records rather than a
+        /// dozen a record (issue 19.3: 100,000 rows of an import). The
+        /// leaves are numbered as one by one: a record's version, then its
+        /// audit entry.
+        async fn insert_records_together(
+            suite: zhisu_ledger::Suite,
+            tx: &mut sqlx::Transaction<'_, $db>,
+            records: &[zhisu_store::NewRecord],
+            at: &str,
+            audit: &AuditEntry,
+        ) -> StoreResult<Vec<StoredRecord>> {
+            let mut ids: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+            // Ten binds a row: 500 rows stay under SQLite's 32,766.
+            for chunk in $crate::chunks_of(records, &[500, 16, 1]) {
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "insert into records (kind, enterprise_id, parent_id, unique_key, name, region_code, tag, version, \
+                     created_at, updated_at, updated_by, code_key) ",
+                );
+                q.push_values(chunk, |mut b, r| {
+                    b.push_bind(r.kind.as_str())
+                        .push_bind(r.index.enterprise_id)
+                        .push_bind(r.index.parent_id)
+                        .push_bind(r.index.unique_key.clone())
+                        .push_bind(r.index.name.clone())
+                        .push_bind(r.index.region_code.clone())
+                        .push_bind(r.index.tag.clone())
+                        .push_bind(1i64)
+                        .push_bind(at)
+                        .push_bind(at)
+                        .push_bind(audit.actor.clone())
+                        .push_bind(r.index.code_key.clone());
+                });
+                q.push(" returning id, unique_key");
+                for row in q.build().fetch_all(&mut **tx).await.map_err(map_err)? {
+                    ids.insert(row.try_get("unique_key").map_err(map_err)?, row.try_get("id").map_err(map_err)?);
+                }
+            }
+            let id_of = |r: &zhisu_store::NewRecord| ids[r.index.unique_key.as_deref().unwrap_or_default()];
+            let keyed: Vec<(i64, &ImportKey)> = records
+                .iter()
+                .filter_map(|r| r.import_key.as_ref().map(|k| (id_of(r), k)))
+                .collect();
+            for chunk in $crate::chunks_of(&keyed, &[500, 16, 1]) {
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "insert into import_keys (enterprise_id, kind, row_hash, record_id, created_at) ",
+                );
+                q.push_values(chunk, |mut b, (id, k)| {
+                    b.push_bind(k.enterprise_id)
+                        .push_bind(k.kind.clone())
+                        .push_bind(k.row_hash.clone())
+                        .push_bind(*id)
+                        .push_bind(at);
+                });
+                q.build().execute(&mut **tx).await.map_err(map_err)?;
+            }
+            let mut categories = std::collections::HashMap::new();
+            let mut deltas = Vec::new();
+            for r in records {
+                let enterprise_id = r.index.enterprise_id.unwrap_or_default();
+                deltas.extend(record_deltas(tx, r.kind, None, &r.index, enterprise_id, &r.body, at, at, &mut categories).await?);
+            }
+            apply_stats(tx, &deltas).await?;
+
+            // Version 1 and its leaf, then the audit entry and its leaf.
+            let first_leaf = <$store>::next_leaf(tx).await?;
+            let mut versions = Vec::with_capacity(records.len());
+            let mut leaves: Vec<(i64, String, &'static str, String)> = Vec::with_capacity(records.len() * 2);
+            let mut files: Vec<(String, i64)> = Vec::new();
+            let mut entries = Vec::with_capacity(records.len());
+            for (i, r) in records.iter().enumerate() {
+                let id = id_of(r);
+                let leaf_index = first_leaf + 2 * i as i64;
+                let canonical = canonical_json(&r.body);
+                let leaf = zhisu_ledger::leaf_bytes(r.kind.as_str(), id, 1, &canonical);
+                leaves.push((
+                    leaf_index,
+                    zhisu_ledger::to_hex(&suite.leaf_hash(&leaf)),
+                    "record",
+                    format!("{}/{}@1", r.kind.as_str(), id),
+                ));
+                versions.push((id, r.kind.as_str(), canonical, leaf_index));
+                for sha256 in zhisu_domain::blob::referenced_files(&r.body) {
+                    files.push((sha256, id));
+                }
+                let mut entry = audit.clone();
+                entry.target.get_or_insert_with(|| format!("{}/{}", r.kind.as_str(), id));
+                entry.enterprise_id.get_or_insert(r.index.enterprise_id.unwrap_or_default());
+                entry.detail = Some(match entry.detail.take() {
+                    Some(d) => format!("{d}; version 1, leaf {leaf_index}"),
+                    None => format!("version 1, leaf {leaf_index}"),
+                });
+                entries.push((leaf_index + 1, entry));
+            }
+            for chunk in $crate::chunks_of(&versions, &[500, 16, 1]) {
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "insert into record_versions (record_id, version, kind, body, created_at, created_by, leaf_index) ",
+                );
+                q.push_values(chunk, |mut b, (id, kind, body, leaf)| {
+                    b.push_bind(*id)
+                        .push_bind(1i64)
+                        .push_bind(*kind)
+                        .push_bind(body.clone())
+                        .push_bind(at)
+                        .push_bind(audit.actor.clone())
+                        .push_bind(*leaf);
+                });
+                q.build().execute(&mut **tx).await.map_err(map_err)?;
+            }
+            // Who may read a file follows the records that reference it
+            // (issue 16.8); a file referenced is a file to look at (ZV-C-005).
+            for chunk in $crate::chunks_of(&files, &[500, 16, 1]) {
+                let mut q = sqlx::QueryBuilder::<$db>::new("insert into record_files (sha256, record_id) ");
+                q.push_values(chunk, |mut b, (sha, id)| {
+                    b.push_bind(sha.clone()).push_bind(*id);
+                });
+                q.push(" on conflict do nothing");
+                q.build().execute(&mut **tx).await.map_err(map_err)?;
+            }
+            let shas: Vec<String> = files
+                .iter()
+                .map(|(sha, _)| sha.clone())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            for chunk in $crate::chunks_of(&shas, &[500, 16, 1]) {
+                let mut q = sqlx::QueryBuilder::<$db>::new("insert into file_checks (sha256, checked_at) ");
+                q.push_values(chunk, |mut b, sha| {
+                    b.push_bind(sha.clone()).push_bind("");
+                });
+                q.push(" on conflict do nothing");
+                q.build().execute(&mut **tx).await.map_err(map_err)?;
+            }
+            for chunk in $crate::chunks_of(&entries, &[500, 16, 1]) {
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "insert into audit_log (at, actor, action, target, enterprise_id, ip, outcome, detail, leaf_index) ",
+                );
+                q.push_values(chunk, |mut b, (leaf, e)| {
+                    b.push_bind(at)
+                        .push_bind(e.actor.clone())
+                        .push_bind(e.action.clone())
+                        .push_bind(e.target.clone())
+                        .push_bind(e.enterprise_id)
+                        .push_bind(e.ip.clone())
+                        .push_bind(e.outcome.clone())
+                        .push_bind(e.detail.clone())
+                        .push_bind(*leaf);
+                });
+                q.push(" returning id, leaf_index");
+                let made: std::collections::HashMap<i64, i64> = q
+                    .build()
+                    .fetch_all(&mut **tx)
+                    .await
+                    .map_err(map_err)?
+                    .iter()
+                    .map(|row| Ok((row.try_get("leaf_index").map_err(map_err)?, row.try_get("id").map_err(map_err)?)))
+                    .collect::<StoreResult<_>>()?;
+                for (leaf_index, entry) in chunk {
+                    let id = made[leaf_index];
+                    let record = zhisu_store::AuditRecord { id, at: at.to_string(), entry: entry.clone() };
+                    let leaf = zhisu_store::audit_leaf_bytes(&record);
+                    leaves.push((*leaf_index, zhisu_ledger::to_hex(&suite.leaf_hash(&leaf)), "audit", format!("audit/{id}")));
+                }
+            }
+            for chunk in $crate::chunks_of(&leaves, &[500, 16, 1]) {
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "insert into ledger_leaves (leaf_index, leaf_hash, entry_kind, entry_ref, created_at) ",
+                );
+                q.push_values(chunk, |mut b, (leaf, hash, kind, entry)| {
+                    b.push_bind(*leaf)
+                        .push_bind(hash.clone())
+                        .push_bind(*kind)
+                        .push_bind(entry.clone())
+                        .push_bind(at);
+                });
+                q.build().execute(&mut **tx).await.map_err(map_err)?;
+            }
+            Ok(records
+                .iter()
+                .zip(&versions)
+                .map(|(r, (id, _, _, leaf))| StoredRecord {
+                    id: *id,
+                    kind: r.kind,
+                    version: 1,
+                    enterprise_id: r.index.enterprise_id.unwrap_or_default(),
+                    parent_id: r.index.parent_id,
+                    region_code: r.index.region_code.clone(),
+                    created_at: at.to_string(),
+                    updated_at: at.to_string(),
+                    updated_by: audit.actor.clone(),
+                    leaf_index: *leaf,
+                    body: r.body.clone(),
+                })
+                .collect())
         }
 
         #[async_trait]
@@ -193,10 +392,25 @@ macro_rules! sql_imports {
             ) -> StoreResult<Vec<StoredRecord>> {
                 let at = format_time(now());
                 let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
-                let mut stored = Vec::with_capacity(records.len());
-                for record in records {
-                    stored.push(Self::insert_record(self.suite, &mut tx, record, &at, audit.clone()).await?);
-                }
+                // Records with codes or flow lines, or without an enterprise
+                // or a unique key, are written one by one as create_record
+                // writes them.
+                let mut keys = std::collections::HashSet::new();
+                let together = records.iter().all(|r| {
+                    r.links.is_empty()
+                        && r.flow.is_empty()
+                        && r.index.enterprise_id.is_some()
+                        && r.index.unique_key.as_ref().is_some_and(|k| keys.insert(k.clone()))
+                });
+                let stored = if together {
+                    insert_records_together(self.suite, &mut tx, records, &at, &audit).await?
+                } else {
+                    let mut stored = Vec::with_capacity(records.len());
+                    for record in records {
+                        stored.push(Self::insert_record(self.suite, &mut tx, record, &at, audit.clone()).await?);
+                    }
+                    stored
+                };
                 tx.commit().await.map_err(map_err)?;
                 Ok(stored)
             }

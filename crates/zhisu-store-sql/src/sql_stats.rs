@@ -86,18 +86,47 @@ macro_rules! sql_stats {
             created_at: &str,
             at: &str,
         ) -> StoreResult<()> {
+            let deltas = record_deltas(tx, kind, before, index, enterprise_id, body, created_at, at, &mut Default::default()).await?;
+            apply_stats(tx, &deltas).await
+        }
+
+        /// What `record_stats` adds, not yet added: for many records
+        /// written together (an import's chunk), their changes summed and
+        /// added once. `categories`: products' categories read so far.
+        #[allow(clippy::too_many_arguments)]
+        async fn record_deltas(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            kind: RecordKind,
+            before: Option<(Option<String>, String, Option<&serde_json::Value>)>,
+            index: &RecordIndex,
+            enterprise_id: i64,
+            body: &serde_json::Value,
+            created_at: &str,
+            at: &str,
+            categories: &mut std::collections::HashMap<i64, String>,
+        ) -> StoreResult<Vec<StatDelta>> {
             if Measure::of_kind(kind).is_none() {
-                return Ok(());
+                return Ok(Vec::new());
             }
             let Some(day) = rollup::day_of(at) else {
-                return Ok(());
+                return Ok(Vec::new());
             };
             // A product counts in its own category (its tag), filed or
             // paused as its body says (the version before, read by the
             // caller, for the change); any other record in its product's
             // category, in the status its tag holds.
             let own = kind == RecordKind::Product;
-            let category = if own { String::new() } else { category_of(tx, index.parent_id).await? };
+            let category = match (own, index.parent_id) {
+                (true, _) | (false, None) => String::new(),
+                (false, Some(parent)) => match categories.get(&parent) {
+                    Some(c) => c.clone(),
+                    None => {
+                        let c = category_of(tx, Some(parent)).await?;
+                        categories.insert(parent, c.clone());
+                        c
+                    }
+                },
+            };
             let facet = |tag: Option<String>, region_code: String, body: Option<&serde_json::Value>| {
                 let (tag, category) = match own {
                     true => (rollup::product_status(body.unwrap_or(&serde_json::Value::Null)).to_string(), tag.unwrap_or_default()),
@@ -142,7 +171,7 @@ macro_rules! sql_stats {
                 deltas.extend(rollup::close_delta(before.as_ref(), &after, day, days));
                 deltas.extend(rollup::escalation_delta(before_body, body, &after.place, day));
             }
-            apply_stats(tx, &deltas).await
+            Ok(deltas)
         }
 
         /// Moves the stock an enterprise's records hold now (or one

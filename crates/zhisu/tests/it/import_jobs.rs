@@ -268,6 +268,35 @@ async fn a_batch_file_is_checked_refused_whole_then_its_valid_rows_imported_once
             "{engine}: {rows}"
         );
         assert_eq!(batch_count(&app).await, before + 4, "{engine}");
+
+        // Written a chunk at a time, each batch is as one filed alone: its
+        // version in the ledger (which verifies from the stored records),
+        // its audit entry naming it, its report readable through it, its
+        // count in the statistics.
+        let verify = app.ledger_verify();
+        assert!(
+            verify.status.success(),
+            "{engine}: {}",
+            String::from_utf8_lossy(&verify.stderr)
+        );
+        let audited = app
+            .scalar(&format!(
+                "select count(*) from audit_log where action = 'batch.create' and target = 'batch/{first}' and detail like 'import %'"
+            ))
+            .await;
+        assert_eq!(audited, 1, "{engine}");
+        let files = app
+            .scalar(&format!(
+                "select count(*) from record_files where record_id = {first} and sha256 = '{sha}'"
+            ))
+            .await;
+        assert_eq!(files, 1, "{engine}");
+        let counted = app
+            .scalar(&format!(
+                "select cast(coalesce(sum(value), 0) as bigint) from stat_days where enterprise_id = {maker} and measure = 'batches'"
+            ))
+            .await;
+        assert_eq!(counted, batch_count(&app).await, "{engine}");
     }
 }
 
