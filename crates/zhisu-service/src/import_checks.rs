@@ -156,6 +156,8 @@ impl Service {
             if let Some(id) = row.row_hash.as_ref().and_then(|h| done.get(h)) {
                 row.status = "unchanged".into();
                 row.id = Some(*id);
+                // Its record holds what it says; the job keeps no copy.
+                row.body = None;
                 continue;
             }
             let body = row.body.clone().unwrap_or(Value::Null);

@@ -23,8 +23,9 @@ use crate::import_checks::{day_reported, day_row, row_errors};
 use crate::records::schema_error;
 use crate::{import_kind, RecordView, Service, ServiceError, ServiceResult};
 
-/// Rows filed between two progress marks.
-const CHUNK: i64 = 200;
+/// Rows filed between two progress marks (and, for products and batches,
+/// in one transaction).
+const CHUNK: i64 = 1000;
 
 /// An uploaded import.
 #[derive(Debug, Clone)]

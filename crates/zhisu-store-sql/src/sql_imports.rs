@@ -354,19 +354,22 @@ macro_rules! sql_imports {
 
             async fn settle_import_rows(&self, id: i64, rows: &[ImportRow]) -> StoreResult<()> {
                 let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
-                for r in rows {
-                    sqlx::query(
-                        "update import_rows set status = $3, record_id = $4, errors = $5 \
-                         where import_id = $1 and row_no = $2",
-                    )
-                    .bind(id)
-                    .bind(r.row)
-                    .bind(&r.status)
-                    .bind(r.id)
-                    .bind(row_errors_json(&r.errors))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
+                // One statement a chunk: the outcomes as a table of values
+                // (columns column1…column4 on both engines) joined on the row.
+                for chunk in $crate::chunks_of(rows, &[500, 16, 1]) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "update import_rows set status = v.column2, record_id = v.column3, errors = v.column4 from (",
+                    );
+                    q.push_values(chunk, |mut b, r| {
+                        b.push_bind(r.row)
+                            .push_bind(r.status.clone())
+                            .push_bind(r.id)
+                            .push_bind(row_errors_json(&r.errors));
+                    });
+                    q.push(") as v where import_rows.import_id = ");
+                    q.push_bind(id);
+                    q.push(" and import_rows.row_no = v.column1");
+                    q.build().execute(&mut *tx).await.map_err(map_err)?;
                 }
                 tx.commit().await.map_err(map_err)
             }
