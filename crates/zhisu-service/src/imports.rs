@@ -319,6 +319,19 @@ impl Service {
         self.import_job(by, id).await
     }
 
+    /// At start: imports the last run left filing are told apart as
+    /// stopped (one server a database, as the README says). What they filed
+    /// stays; the same file imported again files the rest, the rows filed
+    /// already `unchanged`. How many.
+    pub async fn stop_interrupted_imports(&self) -> ServiceResult<u64> {
+        Ok(self
+            .store
+            .fail_running_imports(
+                "服务重启时导入中断：已导入的行保留，再次导入同一文件即可补齐其余的行 (the server restarted while importing: the rows filed are kept; import the same file again to file the rest)",
+            )
+            .await?)
+    }
+
     /// Files one row as the API would, its outcome set on it.
     pub(crate) async fn file_row(
         &self,

@@ -374,6 +374,18 @@ macro_rules! sql_imports {
                 tx.commit().await.map_err(map_err)
             }
 
+            async fn fail_running_imports(&self, failure: &str) -> StoreResult<u64> {
+                let done = sqlx::query(
+                    "update imports set status = 'failed', failure = $1, finished_at = $2 where status = 'running'",
+                )
+                .bind(failure)
+                .bind(format_time(now()))
+                .execute(&self.writer)
+                .await
+                .map_err(map_err)?;
+                Ok(done.rows_affected())
+            }
+
             async fn finish_import(&self, id: i64, failure: Option<&str>) -> StoreResult<()> {
                 sqlx::query(
                     "update imports set status = $2, failure = $3, finished_at = $4 where id = $1",

@@ -118,6 +118,10 @@ pub trait ImportStore: Send + Sync {
     /// What became of some of an import's rows (status, record, errors).
     async fn settle_import_rows(&self, id: i64, rows: &[ImportRow]) -> StoreResult<()>;
 
+    /// Imports left `running` (the server stopped while filing them) set
+    /// `failed` with why; how many.
+    async fn fail_running_imports(&self, failure: &str) -> StoreResult<u64>;
+
     /// An import finished: `done`, or `failed` with why.
     async fn finish_import(&self, id: i64, failure: Option<&str>) -> StoreResult<()>;
 

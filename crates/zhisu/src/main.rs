@@ -278,6 +278,13 @@ async fn serve(settings: Settings, banner: impl FnOnce(&str)) -> anyhow::Result<
         );
         eprintln!("  zhisu admin create-user --login auditor --role audit-admin --password '…'");
     }
+    // Issue 19.3: an import the last run was filing is stopped, not left
+    // "running" for good.
+    match service.stop_interrupted_imports().await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(imports = n, "imports interrupted by the last stop"),
+        Err(e) => tracing::error!(error = %e, "marking interrupted imports failed"),
+    }
     let (addr, server) = zhisu::bind(service.clone(), &settings, zhisu::shutdown_signal()).await?;
     // Sign and store a checkpoint every few seconds while writes happen.
     let signer = service.clone();

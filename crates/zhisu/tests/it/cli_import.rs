@@ -2,7 +2,9 @@
 //! deployment's data folder: a sales file with one code that is no
 //! genuine code — one JSON line a row, the wrong one at its column, exit 1
 //! —, run again creating nothing; a file refused whole exits 2. And daily
-//! quantities imported through the API, a day reported twice unchanged.
+//! quantities imported through the API, a day reported twice unchanged;
+//! an import the server stopped in, stopped at start and finished by the
+//! same file again.
 
 use serde_json::{json, Value};
 use zhisu_domain::Role;
@@ -164,4 +166,83 @@ async fn daily_quantities_are_imported_and_a_day_reported_is_unchanged() {
     assert_eq!(again["unchanged"], 1, "{again}");
     let (_, last) = app.get(&key, &format!("/api/v1/batches/{batch}")).await;
     assert_eq!(last["quantity"], after["quantity"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_the_server_stopped_in_reads_as_stopped_and_the_same_file_files_the_rest() {
+    let app = TestApp::spawn(EngineKind::Sqlite).await;
+    let admin = app.key(Role::PlatformAdmin, None, &[]).await;
+    let (maker, key) = app.enterprise(&admin, "manufacturer", "440305").await;
+    let lines = |models: &[&str]| {
+        models
+            .iter()
+            .map(|m| {
+                let mut p = crate::support::gas_stove_json(m);
+                p["mandatory_standards"] = json!("GB 16410-2020");
+                p.to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            .into_bytes()
+    };
+    let query = format!("kind=products&enterprise_id={maker}");
+    // The first row filed, then the server stopped: the job as it was left.
+    let (_, first, _) = crate::import_jobs::post_import(
+        &app,
+        &key,
+        &query,
+        "application/x-ndjson",
+        lines(&["STOP-1"]),
+    )
+    .await;
+    crate::import_jobs::settled(&app, &key, first["id"].as_i64().unwrap()).await;
+    let (_, job, _) = crate::import_jobs::post_import(
+        &app,
+        &key,
+        &format!("{query}&commit=none"),
+        "application/x-ndjson",
+        lines(&["STOP-1", "STOP-2"]),
+    )
+    .await;
+    let id = job["id"].as_i64().unwrap();
+    app.execute_raw(&format!(
+        "update imports set status = 'running', commit_mode = 'all' where id = {id}"
+    ))
+    .await
+    .unwrap();
+
+    // At start the service finds it and says it stopped.
+    assert_eq!(app.service.stop_interrupted_imports().await.unwrap(), 1);
+    let (_, stopped) = app.get(&key, &format!("/api/v1/imports/{id}")).await;
+    assert_eq!(stopped["status"], "failed", "{stopped}");
+    assert!(
+        stopped["failure"]
+            .as_str()
+            .unwrap()
+            .contains("再次导入同一文件"),
+        "{stopped}"
+    );
+    assert_eq!(app.service.stop_interrupted_imports().await.unwrap(), 0);
+
+    // The same file again files what was left, nothing twice.
+    let (status, again, _) = crate::import_jobs::post_import(
+        &app,
+        &key,
+        &query,
+        "application/x-ndjson",
+        lines(&["STOP-1", "STOP-2"]),
+    )
+    .await;
+    assert_eq!(status, 202, "{again}");
+    let again = crate::import_jobs::settled(&app, &key, again["id"].as_i64().unwrap()).await;
+    assert_eq!(
+        (again["unchanged"].as_i64(), again["created"].as_i64()),
+        (Some(1), Some(1)),
+        "{again}"
+    );
+    assert_eq!(
+        app.scalar("select count(*) from records where kind = 'product'")
+            .await,
+        2
+    );
 }
