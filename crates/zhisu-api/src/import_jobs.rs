@@ -36,7 +36,8 @@ pub struct ImportParams {
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)] // describes the multipart body; read field by field below
 pub struct ImportForm {
-    /// The filled-in template: XLSX, or CSV in UTF-8 or GBK; at most 64 MiB.
+    /// The filled-in template: XLSX, or CSV in UTF-8 or GBK, or NDJSON (a
+    /// name ending .ndjson); at most 64 MiB.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
 }
@@ -122,17 +123,14 @@ async fn upload_of(state: &AppState, request: Request) -> ApiResult<(String, Vec
 /// `Location`).
 #[utoipa::path(post, path = "/api/v1/imports", tag = "imports",
     params(ImportParams),
-    request_body(content(
-        (ImportForm = "multipart/form-data"),
-        (String = "application/x-ndjson"),
-        (String = "text/csv"),
-        (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    request_body(content = ImportForm, content_type = "multipart/form-data",
+        description = "The file as a form's `file` (a name ending .ndjson or .jsonl is read as NDJSON); or, not described here so that generated clients stay plain, the body itself as text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet or application/x-ndjson"),
     responses((status = 201, body = ImportJob, description = "checked; nothing filed (commit=none)"),
         (status = 202, body = ImportJob, description = "committed: its rows are being filed; Location names the job"),
         (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 413, body = Problem), (status = 422, body = Problem)),
     security(("api_key" = [])))]
-pub async fn create(
+pub async fn create_import(
     State(state): State<AppState>,
     Auth(by): Auth,
     ApiQuery(p): ApiQuery<ImportParams>,
@@ -174,7 +172,7 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/imports", tag = "imports",
     responses((status = 200, body = [ImportJob]), (status = 401, body = Problem)),
     security(("api_key" = [])))]
-pub async fn list(
+pub async fn list_imports(
     State(state): State<AppState>,
     Auth(by): Auth,
 ) -> ApiResult<Json<Vec<ImportJob>>> {
@@ -187,7 +185,7 @@ pub async fn list(
     params(("id" = i64, Path)),
     responses((status = 200, body = ImportJob), (status = 404, body = Problem)),
     security(("api_key" = [])))]
-pub async fn get_job(
+pub async fn get_import(
     State(state): State<AppState>,
     Auth(by): Auth,
     Path(id): Path<i64>,
@@ -212,7 +210,7 @@ pub struct RowParams {
     params(("id" = i64, Path), RowParams),
     responses((status = 200, body = [ImportRow]), (status = 404, body = Problem)),
     security(("api_key" = [])))]
-pub async fn rows(
+pub async fn import_rows(
     State(state): State<AppState>,
     Auth(by): Auth,
     Path(id): Path<i64>,
@@ -241,7 +239,7 @@ pub struct CommitParams {
     responses((status = 202, body = ImportJob), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("api_key" = [])))]
-pub async fn commit(
+pub async fn commit_import(
     State(state): State<AppState>,
     Auth(by): Auth,
     Path(id): Path<i64>,

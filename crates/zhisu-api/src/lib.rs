@@ -180,9 +180,9 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::recheck_case))
         .routes(routes!(cases::close_case))
         .routes(routes!(imports::template))
-        .routes(routes!(import_jobs::get_job))
-        .routes(routes!(import_jobs::rows))
-        .routes(routes!(import_jobs::commit))
+        .routes(routes!(import_jobs::get_import))
+        .routes(routes!(import_jobs::import_rows))
+        .routes(routes!(import_jobs::commit_import))
 }
 
 /// The OpenAPI 3.1 document, generated from the handlers' annotations.
@@ -194,7 +194,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api.merge(health);
     // Routed in `router` with their own body limit.
     let (_, imports) = OpenApiRouter::<AppState>::new()
-        .routes(routes!(import_jobs::create, import_jobs::list))
+        .routes(routes!(
+            import_jobs::create_import,
+            import_jobs::list_imports
+        ))
         .split_for_parts();
     api.merge(imports);
     api.merge(extra_paths::ExtraPaths::openapi());
@@ -230,9 +233,9 @@ pub fn router(service: Service) -> Router {
         // Issue 19.3: a sheet may be larger than any other upload.
         .route(
             "/api/v1/imports",
-            axum::routing::post(import_jobs::create)
+            axum::routing::post(import_jobs::create_import)
                 .layer(DefaultBodyLimit::max(import_jobs::MAX_IMPORT_BODY))
-                .get(import_jobs::list),
+                .get(import_jobs::list_imports),
         )
         .route("/epcis/events", get(epcis::events))
         .route("/epcis/events/{id}", get(epcis::event))
