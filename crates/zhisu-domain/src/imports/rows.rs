@@ -185,10 +185,33 @@ pub fn read_rows(kind: &ImportKind, cells: &[Vec<String>]) -> Result<Vec<ReadRow
         let found = keys_in(row, kind);
         found > 0 && found * 2 >= required
     }) else {
-        return Err(sheet_error(format!(
-            "找不到字段行：请使用“{}”导入模板，保留其第二行的字段名 (no row of field names: use the {} template and keep its second row)",
-            kind.zh, kind.en
-        )));
+        // Some of the kind's keys, too few of its required ones: name those
+        // missing, as a clerk would look for them.
+        let best = cells
+            .iter()
+            .take(20)
+            .max_by_key(|row| keys_in(row, kind))
+            .filter(|row| keys_in(row, kind) > 0);
+        return Err(sheet_error(match best {
+            Some(row) => {
+                let missing: Vec<&str> = kind
+                    .columns
+                    .iter()
+                    .filter(|c| c.required && !row.iter().any(|cell| cell.trim() == c.key))
+                    .map(|c| c.zh.as_str())
+                    .collect();
+                format!(
+                    "缺少必填列：{}（请使用“{}”导入模板） (required columns are missing: use the {} template)",
+                    missing.join("、"),
+                    kind.zh,
+                    kind.en
+                )
+            }
+            None => format!(
+                "找不到字段行：请使用“{}”导入模板，保留其第二行的字段名 (no row of field names: use the {} template and keep its second row)",
+                kind.zh, kind.en
+            ),
+        }));
     };
     let header = &cells[key_row];
     let mut at: Vec<(usize, &Column)> = Vec::new();
@@ -447,6 +470,18 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.message.contains("找不到字段行"), "{e}");
+        // Two keys of seven required: the five missing named.
+        let e = read_rows(
+            kind("products").unwrap(),
+            &sheet(&[&["model", "product_name"], &["X", "灶"]]),
+        )
+        .unwrap_err();
+        assert!(
+            e.message.contains(
+                "缺少必填列：产品类型、产品类别、执行的强制性国家标准、编码方案、追溯层级"
+            ),
+            "{e}"
+        );
         // A column the kind has not, and a required column gone.
         let mut cells = template("quantities");
         cells[1][2] = "colour".into();
