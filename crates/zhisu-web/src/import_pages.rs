@@ -23,6 +23,14 @@ fn status_label(lang: Lang, status: &str) -> String {
     lang.text(&format!("imp_status_{status}")).to_string()
 }
 
+/// A kind's name in the page's language.
+fn kind_name(lang: Lang, kind: &ImportKind) -> String {
+    match lang {
+        Lang::Zh => kind.zh.clone(),
+        Lang::En => kind.en.clone(),
+    }
+}
+
 /// Where a row's record is shown.
 fn record_link(kind: &str, id: i64) -> String {
     match kind {
@@ -67,7 +75,7 @@ async fn job_view(state: &WebState, lang: Lang, job: &ImportJob) -> minijinja::V
     minijinja::context! {
         id => job.id,
         link => format!("/imports/{}", job.id),
-        kind => kind.map(|k| k.zh.clone()).unwrap_or_else(|| job.kind.clone()),
+        kind => kind.map(|k| kind_name(lang, k)).unwrap_or_else(|| job.kind.clone()),
         file => job.file_name.clone(),
         enterprise,
         by,
@@ -169,7 +177,7 @@ async fn imports_page(
         .into_iter()
         .map(|k| {
             minijinja::context! {
-                kind => k.kind.clone(), name => k.zh.clone(),
+                kind => k.kind.clone(), name => kind_name(page.lang, k),
                 selected => chosen == Some(k.kind.as_str()),
                 xlsx => format!("/imports/templates/{}", k.kind),
                 csv => format!("/imports/templates/{}?format=csv", k.kind),

@@ -167,4 +167,11 @@ async fn a_clerk_previews_a_sheet_and_imports_its_valid_rows() {
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("文件: 请选择要上传的文件"));
     assert_eq!(app.scalar("select count(*) from imports").await, 1);
+
+    // In English, the page and the kinds are named in English.
+    client.get(app.url("/lang/en")).send().await.unwrap();
+    let english = get("/imports".into()).await;
+    assert!(english.contains(">products</option>"), "{english}");
+    assert!(english.contains("Imports so far"), "{english}");
+    assert!(english.contains("<td>products</td>"), "{english}");
 }
