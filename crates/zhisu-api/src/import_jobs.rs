@@ -65,6 +65,15 @@ fn too_large() -> ApiError {
     )
 }
 
+/// A form that could not be read: past this route's limit, or malformed.
+fn form_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        too_large()
+    } else {
+        crate::misc::multipart_error(e)
+    }
+}
+
 /// The body's file: a multipart form's `file`, or the body itself.
 async fn upload_of(state: &AppState, request: Request) -> ApiResult<(String, Vec<u8>, bool)> {
     let content_type = request
@@ -77,23 +86,11 @@ async fn upload_of(state: &AppState, request: Request) -> ApiResult<(String, Vec
         let mut multipart = Multipart::from_request(request, state)
             .await
             .map_err(|e| ApiError::new("bad-request", e.body_text()))?;
-        while let Some(field) = multipart.next_field().await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                too_large()
-            } else {
-                crate::misc::multipart_error(e)
-            }
-        })? {
+        while let Some(field) = multipart.next_field().await.map_err(form_error)? {
             if field.name() == Some("file") {
                 let name = field.file_name().unwrap_or("").to_string();
                 let ndjson = name.ends_with(".ndjson") || name.ends_with(".jsonl");
-                let bytes = field.bytes().await.map_err(|e| {
-                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        too_large()
-                    } else {
-                        crate::misc::multipart_error(e)
-                    }
-                })?;
+                let bytes = field.bytes().await.map_err(form_error)?;
                 return Ok((name, bytes.to_vec(), ndjson));
             }
         }

@@ -11,20 +11,18 @@
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
-use zhisu_domain::batch::BatchContext;
 use zhisu_domain::imports::ImportKind;
-use zhisu_domain::{BatchInput, BlobRef, Principal, ProductInput, RecordKind};
+use zhisu_domain::{BatchInput, BlobRef, FieldError, Invalid, Principal, ProductInput, RecordKind};
 use zhisu_store::{ImportKey, ImportRow, NewRecord, StoreError};
 
-use crate::import_checks::{row_error, row_errors};
+use crate::import_checks::{row_error, row_errors, ImportProducts};
 use crate::records::{audit, batch_index, product_index, schema_error, to_body};
 use crate::{RecordView, Service, ServiceError, ServiceResult};
 
 /// What the rows of one chunk share, looked up once.
 #[derive(Default)]
 struct Shared {
-    /// Product ID: its batch context and enterprise's region, or why not.
-    products: HashMap<i64, Result<(BatchContext, String), ServiceError>>,
+    products: ImportProducts,
     /// File SHA-256: the file, or None when it is not uploaded.
     files: HashMap<String, Option<BlobRef>>,
 }
@@ -208,24 +206,18 @@ impl Service {
                 "导入的批次不能注明复制来源 (an imported batch names no source)".into(),
             ));
         }
-        let product_id = input.product_id.unwrap_or_default();
-        if let std::collections::hash_map::Entry::Vacant(slot) = shared.products.entry(product_id) {
-            let found = self
-                .batch_context(by, input.product_id)
-                .await
-                .and_then(|(ctx, enterprise)| {
-                    if ctx.enterprise_id == enterprise_id {
-                        Ok((ctx, enterprise.text("region_code").to_string()))
-                    } else {
-                        Err(ServiceError::NotFound(format!("产品编号 {product_id} 不是本企业备案的产品 (product {product_id} is not one of this enterprise's)")))
-                    }
-                });
-            slot.insert(found);
-        }
-        let (ctx, region) = match &shared.products[&product_id] {
-            Ok((ctx, region)) => (*ctx, region.clone()),
-            Err(e) => return Err(clone_refusal(e)),
+        let Some(product_id) = input.product_id else {
+            return Err(Invalid(vec![FieldError::required(
+                "product_id",
+                "产品",
+                "G5.1-product",
+            )])
+            .into());
         };
+        let (ctx, region) = self
+            .import_product(by, enterprise_id, product_id, &mut shared.products)
+            .await?
+            .map_err(|why| Invalid(vec![FieldError::new("product_id", "not-ours", why)]))?;
         let shas: Vec<&str> = input
             .inspection_report
             .as_ref()
@@ -242,15 +234,5 @@ impl Service {
             flow: vec![],
             import_key,
         })
-    }
-}
-
-/// A product's refusal, for each row that names it.
-fn clone_refusal(e: &ServiceError) -> ServiceError {
-    match e {
-        ServiceError::NotFound(m) => ServiceError::NotFound(m.clone()),
-        ServiceError::Forbidden(m) => ServiceError::Forbidden(m.clone()),
-        ServiceError::Invalid(i) => ServiceError::Invalid(i.clone()),
-        other => ServiceError::Conflict(other.to_string()),
     }
 }

@@ -11,17 +11,17 @@ use chrono::Utc;
 use serde_json::{json, Value};
 use zhisu_domain::batch::BatchContext;
 use zhisu_domain::flow::FlowInput;
-use zhisu_domain::imports::{ImportKind, ReadRow};
+use zhisu_domain::imports::{CellError, ImportKind, ReadRow};
 use zhisu_domain::production_days::{self, DayInput, DayRefusal};
 use zhisu_domain::{Batch, BatchInput, Principal, Product, ProductInput, RecordKind};
-use zhisu_store::{canonical_json, ImportRow, RowError};
+use zhisu_store::{canonical_json, ImportRow};
 
 use crate::records::schema_error;
 use crate::{today_in_shanghai, Service, ServiceError, ServiceResult};
 
 /// What a row's check found: a mistake at a column, or at the row.
-pub(crate) fn row_error(column: Option<&str>, message: impl Into<String>) -> RowError {
-    RowError {
+pub(crate) fn row_error(column: Option<&str>, message: impl Into<String>) -> CellError {
+    CellError {
         column: column.map(str::to_string),
         message: message.into(),
     }
@@ -30,7 +30,7 @@ pub(crate) fn row_error(column: Option<&str>, message: impl Into<String>) -> Row
 /// A refusal of the service as the row's mistakes, each at its column;
 /// a failure of the platform itself (the database, a bug) is not the
 /// row's and is passed on.
-pub(crate) fn row_errors(kind: &ImportKind, e: ServiceError) -> ServiceResult<Vec<RowError>> {
+pub(crate) fn row_errors(kind: &ImportKind, e: ServiceError) -> ServiceResult<Vec<CellError>> {
     match e {
         ServiceError::Invalid(invalid) => Ok(invalid
             .0
@@ -82,19 +82,21 @@ pub(crate) fn day_reported(batch: &Batch, input: &DayInput) -> bool {
     })
 }
 
+/// Product ID: its batch context and its enterprise's region, or why a
+/// batch row may not name it.
+pub(crate) type ImportProducts = HashMap<i64, Result<(BatchContext, String), String>>;
+
 /// What the checks of one import remember between rows.
 #[derive(Default)]
 struct Seen {
     /// Product ID: its batch context, or why a row may not name it.
-    products: HashMap<i64, Result<BatchContext, String>>,
+    products: ImportProducts,
     /// Batch ID: the batch and its product's trace level, or why not.
     batches: HashMap<i64, Result<(Batch, Product), String>>,
     /// Unique keys taken by an earlier row of the file.
     keys: HashSet<String>,
     /// File SHA-256: the uploaded file, or None.
     files: HashMap<String, Option<zhisu_domain::BlobRef>>,
-    /// The row being checked (its index).
-    current: usize,
     /// Rows filing a record under a unique key: (row's index, kind, key,
     /// column, what to say when it is filed already), looked up together.
     unique: Vec<(usize, RecordKind, String, &'static str, String)>,
@@ -123,16 +125,13 @@ impl Service {
                     }
                     .into(),
                     id: None,
-                    row_hash: body.as_ref().map(|b| row_hash(&kind.kind, b)),
+                    // A wrong row is never filed: it has no import key.
+                    row_hash: body
+                        .as_ref()
+                        .filter(|_| r.errors.is_empty())
+                        .map(|b| row_hash(&kind.kind, b)),
                     body,
-                    errors: r
-                        .errors
-                        .into_iter()
-                        .map(|e| RowError {
-                            column: e.column,
-                            message: e.message,
-                        })
-                        .collect(),
+                    errors: r.errors,
                 }
             })
             .collect();
@@ -152,7 +151,6 @@ impl Service {
             if row.status != "pending" {
                 continue;
             }
-            seen.current = i;
             if let Some(id) = row.row_hash.as_ref().and_then(|h| done.get(h)) {
                 row.status = "unchanged".into();
                 row.id = Some(*id);
@@ -166,6 +164,19 @@ impl Service {
                 .await?;
             match errors {
                 RowCheck::Valid => {}
+                // Wrong if an earlier row of the file took the key; whether
+                // it is filed already is looked up with every row's below.
+                RowCheck::Keyed(record, key, column, filed) => {
+                    if seen.keys.insert(key.clone()) {
+                        seen.unique.push((i, record, key, column, filed));
+                    } else {
+                        row.status = "error".into();
+                        row.errors = vec![row_error(
+                            Some(column),
+                            "与文件中前面的一行重复 (the same as an earlier row of the file)",
+                        )];
+                    }
+                }
                 RowCheck::Reported(batch_id) => {
                     row.status = "unchanged".into();
                     row.id = Some(batch_id);
@@ -226,11 +237,10 @@ impl Service {
                     Err(invalid) => return wrong(invalid.into()),
                 };
                 let key = format!("{enterprise_id}/{}", product.model);
-                Ok(Self::unique_row(
+                Ok(RowCheck::Keyed(
                     RecordKind::Product,
                     key,
                     "model",
-                    seen,
                     format!(
                         "规格型号“{}”已备案 (the model {:?} is filed already)",
                         product.model, product.model
@@ -248,8 +258,11 @@ impl Service {
                         "请填写产品编号 (product_id is required)",
                     )]));
                 };
-                let ctx = match self.product_of(by, enterprise_id, product_id, seen).await? {
-                    Ok(ctx) => ctx,
+                let ctx = match self
+                    .import_product(by, enterprise_id, product_id, &mut seen.products)
+                    .await?
+                {
+                    Ok((ctx, _)) => ctx,
                     Err(why) => {
                         return Ok(RowCheck::Wrong(vec![row_error(Some("product_id"), why)]))
                     }
@@ -261,8 +274,7 @@ impl Service {
                     Err(invalid) => return wrong(invalid.into()),
                 };
                 let key = format!("{product_id}/{}", batch.batch_no);
-                Ok(Self::unique_row(RecordKind::Batch, key, "batch_no", seen,
-                    format!("该产品的批次号“{}”已备案 (the batch number {:?} is filed already for this product)", batch.batch_no, batch.batch_no),
+                Ok(RowCheck::Keyed(RecordKind::Batch, key, "batch_no", format!("该产品的批次号“{}”已备案 (the batch number {:?} is filed already for this product)", batch.batch_no, batch.batch_no),
                 ))
             }
             "sales" | "purchases" => {
@@ -312,46 +324,30 @@ impl Service {
         }
     }
 
-    /// A row filing a record under a unique key: wrong if an earlier row
-    /// of the file took the key; whether it is filed already is looked up
-    /// with every row's at the end.
-    fn unique_row(
-        record: RecordKind,
-        key: String,
-        column: &'static str,
-        seen: &mut Seen,
-        filed: String,
-    ) -> RowCheck {
-        if !seen.keys.insert(key.clone()) {
-            return RowCheck::Wrong(vec![row_error(
-                Some(column),
-                "与文件中前面的一行重复 (the same as an earlier row of the file)",
-            )]);
-        }
-        seen.unique.push((seen.current, record, key, column, filed));
-        RowCheck::Valid
-    }
-
-    /// The batch context of a product a row names, if it is the
-    /// enterprise's and `by` may file batches of it.
-    async fn product_of(
+    /// The batch context and region of the product a batch row names, if
+    /// it is the enterprise's and `by` may file batches of it (else why
+    /// not: the row's mistake); each product looked up once in `known`. A
+    /// failure of the platform itself is passed on.
+    pub(crate) async fn import_product(
         &self,
         by: &Principal,
         enterprise_id: i64,
         product_id: i64,
-        seen: &mut Seen,
-    ) -> ServiceResult<Result<BatchContext, String>> {
-        if let Some(found) = seen.products.get(&product_id) {
+        known: &mut ImportProducts,
+    ) -> ServiceResult<Result<(BatchContext, String), String>> {
+        if let Some(found) = known.get(&product_id) {
             return Ok(found.clone());
         }
         let not_ours = format!("产品编号 {product_id} 不是本企业备案的产品 (product {product_id} is not one of this enterprise's)");
         let found = match self.batch_context(by, Some(product_id)).await {
-            Ok((ctx, _)) if ctx.enterprise_id == enterprise_id => Ok(ctx),
+            Ok((ctx, enterprise)) if ctx.enterprise_id == enterprise_id => {
+                Ok((ctx, enterprise.text("region_code").to_string()))
+            }
             Ok(_) => Err(not_ours),
             Err(ServiceError::NotFound(_) | ServiceError::Forbidden(_)) => Err(not_ours),
             Err(e) => return Err(e),
         };
-        seen.products.insert(product_id, found.clone());
+        known.insert(product_id, found.clone());
         Ok(found)
     }
 
@@ -384,7 +380,10 @@ impl Service {
 /// What checking one row found.
 enum RowCheck {
     Valid,
+    /// Valid if its unique key (of that kind, at that column) is free: the
+    /// key and what to say when it is filed already.
+    Keyed(RecordKind, String, &'static str, String),
     /// A daily quantity the batch already holds: the batch's ID.
     Reported(i64),
-    Wrong(Vec<RowError>),
+    Wrong(Vec<CellError>),
 }

@@ -106,12 +106,12 @@ impl Service {
             .import_enterprise(by, kind, upload.enterprise_id)
             .await?;
         let rows = if upload.ndjson {
-            let text = String::from_utf8(upload.bytes.clone()).map_err(|_| {
+            let text = std::str::from_utf8(&upload.bytes).map_err(|_| {
                 crate::sheet_cells::file_error(
                     "NDJSON 须为 UTF-8 编码 (NDJSON must be UTF-8)".into(),
                 )
             })?;
-            imports::read_ndjson(kind, &text)
+            imports::read_ndjson(kind, text)
                 .map_err(|e| crate::sheet_cells::file_error(e.message))?
         } else {
             crate::read_import(&kind.kind, &upload.bytes)?

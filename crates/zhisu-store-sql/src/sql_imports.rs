@@ -4,12 +4,13 @@
 
 macro_rules! sql_imports {
     ($store:ty, $db:ty, $engine:literal, $ledger_lock:literal, $durable:literal, $relaxed:literal, $concat:literal) => {
-        use zhisu_store::{ImportJob, ImportKey, ImportRow, ImportStore, NewImport, RowError};
+        use zhisu_domain::imports::CellError;
+        use zhisu_store::{ImportJob, ImportKey, ImportRow, ImportStore, NewImport};
 
-        /// The job's columns and its rows' tally by status.
+        /// The job's columns and its rows' tally by status (every row has one
+        /// of the four: their sum is the rows').
         const IMPORT_JOB: &str = "select i.id, i.enterprise_id, i.kind, i.file_name, i.file_sha256, i.created_by, \
              i.created_at, i.status, i.commit_mode, i.finished_at, i.failure, \
-             (select count(*) from import_rows r where r.import_id = i.id) as total, \
              (select count(*) from import_rows r where r.import_id = i.id and r.status = 'pending') as pending, \
              (select count(*) from import_rows r where r.import_id = i.id and r.status = 'created') as created, \
              (select count(*) from import_rows r where r.import_id = i.id and r.status = 'unchanged') as unchanged, \
@@ -17,6 +18,10 @@ macro_rules! sql_imports {
              from imports i";
 
         fn import_job_from_row(row: &<$db as sqlx::Database>::Row) -> StoreResult<ImportJob> {
+            let pending: i64 = row.try_get("pending").map_err(map_err)?;
+            let created: i64 = row.try_get("created").map_err(map_err)?;
+            let unchanged: i64 = row.try_get("unchanged").map_err(map_err)?;
+            let errors: i64 = row.try_get("errors").map_err(map_err)?;
             Ok(ImportJob {
                 id: row.try_get("id").map_err(map_err)?,
                 enterprise_id: row.try_get("enterprise_id").map_err(map_err)?,
@@ -29,11 +34,11 @@ macro_rules! sql_imports {
                 commit_mode: row.try_get("commit_mode").map_err(map_err)?,
                 finished_at: row.try_get("finished_at").map_err(map_err)?,
                 failure: row.try_get("failure").map_err(map_err)?,
-                rows: row.try_get("total").map_err(map_err)?,
-                pending: row.try_get("pending").map_err(map_err)?,
-                created: row.try_get("created").map_err(map_err)?,
-                unchanged: row.try_get("unchanged").map_err(map_err)?,
-                errors: row.try_get("errors").map_err(map_err)?,
+                rows: pending + created + unchanged + errors,
+                pending,
+                created,
+                unchanged,
+                errors,
             })
         }
 
@@ -44,7 +49,7 @@ macro_rules! sql_imports {
                 row: row.try_get("row_no").map_err(map_err)?,
                 status: row.try_get("status").map_err(map_err)?,
                 id: row.try_get("record_id").map_err(map_err)?,
-                errors: serde_json::from_str::<Vec<RowError>>(&errors)
+                errors: serde_json::from_str::<Vec<CellError>>(&errors)
                     .map_err(|e| StoreError::Internal(format!("import row errors: {e}")))?,
                 body: body
                     .map(|b| serde_json::from_str(&b))
@@ -54,7 +59,7 @@ macro_rules! sql_imports {
             })
         }
 
-        fn row_errors_json(errors: &[RowError]) -> String {
+        fn row_errors_json(errors: &[CellError]) -> String {
             serde_json::to_string(errors).expect("row errors serialise")
         }
 

@@ -4,19 +4,11 @@
 //! create nothing (written with the record, `NewRecord::import_key`).
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::{AuditEntry, NewRecord, StoreResult, StoredRecord};
+use zhisu_domain::imports::CellError;
 use zhisu_domain::RecordKind;
-
-/// A mistake in one row, at its column where it is a cell's.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct RowError {
-    /// The column's key (the API's field name); none for the whole row.
-    pub column: Option<String>,
-    /// In Chinese, then English in brackets.
-    pub message: String,
-}
 
 /// One row of an import and what became of it.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -29,7 +21,7 @@ pub struct ImportRow {
     pub status: String,
     /// The record the row made (or made before, when unchanged).
     pub id: Option<i64>,
-    pub errors: Vec<RowError>,
+    pub errors: Vec<CellError>,
     /// The API's body the row was read as.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<serde_json::Value>,

@@ -22,7 +22,7 @@ mod verification;
 pub use events::{
     pieces_of, CaptureRow, EventQuery, EventStore, NewEvent, Piece, Pieces, SubscriptionRow,
 };
-pub use imports::{ImportJob, ImportKey, ImportRow, ImportStore, NewImport, RowError};
+pub use imports::{ImportJob, ImportKey, ImportRow, ImportStore, NewImport};
 pub use reports::{NewReportFile, ReportFileMeta, ReportStore};
 pub use scans::{Alert, AlertFilter, CodeSet, JournalMark, NewScan, ScanStore};
 pub use statistics::{StatFilter, StatGroup, StatStore};

@@ -176,11 +176,11 @@ async fn imports_page(
         .await
         .into_iter()
         .map(|k| {
+            let link = crate::imports::template_link(k);
             minijinja::context! {
                 kind => k.kind.clone(), name => kind_name(page.lang, k),
                 selected => chosen == Some(k.kind.as_str()),
-                xlsx => format!("/imports/templates/{}", k.kind),
-                csv => format!("/imports/templates/{}?format=csv", k.kind),
+                xlsx => link.xlsx, csv => link.csv,
             }
         })
         .collect();

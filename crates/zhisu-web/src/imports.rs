@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use zhisu_domain::imports::ImportKind;
 use zhisu_domain::RecordKind;
 use zhisu_service::{ServiceError, TemplateFormat};
 
@@ -16,8 +17,8 @@ use crate::{SignedIn, WebState};
 #[derive(serde::Serialize)]
 pub(crate) struct TemplateLink {
     name: &'static str,
-    xlsx: String,
-    csv: String,
+    pub(crate) xlsx: String,
+    pub(crate) csv: String,
     /// The import page, this kind chosen.
     upload: String,
 }
@@ -33,13 +34,18 @@ pub(crate) fn template_links(kind: RecordKind) -> Vec<TemplateLink> {
     kinds
         .iter()
         .filter_map(|k| zhisu_domain::imports::kind(k))
-        .map(|k| TemplateLink {
-            name: k.zh.as_str(),
-            xlsx: format!("/imports/templates/{}", k.kind),
-            csv: format!("/imports/templates/{}?format=csv", k.kind),
-            upload: format!("/imports?kind={}", k.kind),
-        })
+        .map(template_link)
         .collect()
+}
+
+/// Where a kind's templates are, and its import page.
+pub(crate) fn template_link(k: &'static ImportKind) -> TemplateLink {
+    TemplateLink {
+        name: k.zh.as_str(),
+        xlsx: format!("/imports/templates/{}", k.kind),
+        csv: format!("/imports/templates/{}?format=csv", k.kind),
+        upload: format!("/imports?kind={}", k.kind),
+    }
 }
 
 #[derive(Deserialize)]

@@ -13,8 +13,9 @@ use serde_json::{json, Map, Value};
 
 use super::columns::{kinds, Column, ColumnType, ImportKind};
 
-/// A mistake in one cell (or, with no column, in the row or the sheet).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// A mistake in one cell (or, with no column, in the row or the sheet);
+/// an import job keeps its rows' mistakes as these.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct CellError {
     /// The column's key (the API's field name), if the mistake is a cell's.
     pub column: Option<String>,
