@@ -12,6 +12,7 @@ pub mod server;
 pub mod settings;
 pub mod suite;
 pub mod template_cmd;
+pub mod toolkit;
 pub mod verify_cmd;
 pub mod webhook;
 pub mod witness;

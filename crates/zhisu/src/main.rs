@@ -71,6 +71,12 @@ enum Command {
     /// Import a filled-in template or NDJSON (工具包导入): each row checked
     /// and filed as the API would; one JSON line a row on stdout.
     Import(zhisu::import_cmd::ImportArgs),
+    /// The toolkit (工具包) for an enterprise's own database: `push` reads
+    /// rows by SQL and sends them to a platform's import API, resumably.
+    Toolkit {
+        #[command(subcommand)]
+        command: zhisu::toolkit::ToolkitCommand,
+    },
     /// A consistent online copy of a SQLite deployment (database, files,
     /// public ledger key; private keys only with --with-private-keys),
     /// verified against the ledger. PostgreSQL: use pg_basebackup.
@@ -527,6 +533,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Report(args) => zhisu::report_cmd::run(args).await,
         Command::Template(args) => zhisu::template_cmd::run(args),
         Command::Import(args) => match zhisu::import_cmd::run(args).await? {
+            0 => Ok(()),
+            status => std::process::exit(status),
+        },
+        Command::Toolkit { command } => match zhisu::toolkit::run(command).await? {
             0 => Ok(()),
             status => std::process::exit(status),
         },

@@ -54,9 +54,15 @@ fn keys_in(row: &[String], kind: &ImportKind) -> usize {
 }
 
 /// A date as clerks type it: `2026-12-07`, `2026/12/7`, `2026.12.7`,
-/// `2026年12月7日`, or `20261207`.
+/// `2026年12月7日`, or `20261207`; a time of day after it (`2026/12/7
+/// 8:30`, as Excel writes a date cell to CSV, or a database's
+/// `2026-12-07 08:30:00`) is allowed and dropped: the column holds a day.
 pub fn read_date(cell: &str) -> Option<NaiveDate> {
     let c = cell.trim();
+    let c = match c.split_once([' ', 'T']) {
+        Some((day, time)) if is_time_of_day(time.trim()) => day,
+        _ => c,
+    };
     let c = c.strip_suffix('日').unwrap_or(c);
     let unified: String = c
         .chars()
@@ -72,6 +78,14 @@ pub fn read_date(cell: &str) -> Option<NaiveDate> {
                 .then(|| NaiveDate::parse_from_str(c, "%Y%m%d").ok())
                 .flatten()
         })
+}
+
+/// `8:30`, `08:30:00` or `08:30:00.5`: hours and minutes (and seconds)
+/// of a day.
+fn is_time_of_day(time: &str) -> bool {
+    ["%H:%M", "%H:%M:%S", "%H:%M:%S%.f"]
+        .iter()
+        .any(|form| chrono::NaiveTime::parse_from_str(time, form).is_ok())
 }
 
 /// One cell read as its column's value; Ok(None) when it is empty.
@@ -334,10 +348,21 @@ mod tests {
             "2026年12月7日",
             "20261207",
             " 2026-12-7 ",
+            "2026/12/7 0:00",
+            "2026-12-07 08:30:00",
+            "2026-12-07T23:59:59.5",
         ] {
             assert_eq!(read_date(form), day, "{form}");
         }
-        for nonsense in ["明天", "2026-13-01", "12/07/2026", "2026年2月30日", "7"] {
+        for nonsense in [
+            "明天",
+            "2026-13-01",
+            "12/07/2026",
+            "2026年2月30日",
+            "7",
+            "2026-12-07 25:00",
+            "2026-12-07 上午",
+        ] {
             assert_eq!(read_date(nonsense), None, "{nonsense}");
         }
     }

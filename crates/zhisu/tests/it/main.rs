@@ -85,6 +85,7 @@ mod supply;
 mod support;
 mod sweeps;
 mod tenant_sweep;
+mod toolkit;
 mod transport;
 mod two_factor;
 mod verification;
