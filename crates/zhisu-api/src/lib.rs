@@ -27,6 +27,7 @@ pub mod misc;
 pub mod privacy;
 pub mod records;
 pub mod registers;
+pub mod reporting;
 pub mod reviews;
 pub mod statistics;
 pub mod sweeps;
@@ -70,6 +71,7 @@ pub struct AppState {
         (name = "epcis", description = "The EPCIS 2.0 REST binding: capture, queries, subscriptions (G6.2)"),
         (name = "resolver", description = "The GS1 Digital Link resolver: what a scan of a printed code answers (P6.6)"),
         (name = "verification", description = "Data verification: the rules, sweeps and findings (V4, V5-auto), and cases followed to closure (V6)"),
+        (name = "inbox", description = "The inbox (站内消息): reminders of quantity reports missed (P5.3.3.3) and, for regulators, runs of misses in their jurisdiction"),
         (name = "imports", description = "Imports (工具包导入, P5.3.2): the templates of products, batches, sales, purchases and daily quantities"),
         (name = "statistics", description = "Statistics: the indicators, each defined once, a period's summary, an indicator's series with its anomalies, and monthly or quarterly reports as PDF or XLSX (G10.2, P6.7)"),
     )
@@ -106,6 +108,12 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(records::batch_history))
         .routes(routes!(copying::copy_batch))
         .routes(routes!(production_days::report_day))
+        .routes(routes!(
+            reporting::product_reporting,
+            reporting::report_quantity
+        ))
+        .routes(routes!(reporting::inbox))
+        .routes(routes!(reporting::read_message))
         .routes(routes!(codes::submit))
         .routes(routes!(codes::review))
         .routes(routes!(codes::activate))

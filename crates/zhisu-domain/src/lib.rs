@@ -28,6 +28,7 @@ pub mod production_days;
 pub mod public;
 pub mod recall;
 pub mod register;
+pub mod reporting;
 pub mod retention;
 pub mod review;
 pub mod scan;

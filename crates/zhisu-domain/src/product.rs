@@ -316,6 +316,10 @@ pub struct ProductInput {
     /// P5.3.3.2: a paused product pauses its reporting.
     #[serde(default)]
     pub paused: bool,
+    /// P5.3.3.3: how often a 一品一码 or 一批一码 product reports its
+    /// estimated quantity: `monthly`, `quarterly` or `yearly` (default
+    /// `quarterly`); 一物一码 and 组合多码 report daily.
+    pub reporting_cadence: Option<crate::reporting::Cadence>,
     /// P5.2.3: the traceability platforms it is registered on, each with
     /// its registration number.
     #[serde(default)]
@@ -368,6 +372,10 @@ pub struct Product {
     #[serde(default)]
     pub label_template: Option<LabelLayout>,
     pub paused: bool,
+    /// P5.3.3.3: the cadence its enterprise picked (None: the calendar's
+    /// default for its trace level).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reporting_cadence: Option<crate::reporting::Cadence>,
     /// P5.2.3: the traceability platforms it is registered on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub registrations: Vec<crate::platforms::Registration>,
@@ -629,6 +637,11 @@ impl ProductInput {
         if self.trace_level.is_none() {
             findings.push(FieldError::required("trace_level", "追溯层级", "P5.2.2"));
         }
+        if let Some(level) = self.trace_level {
+            if let Some(refused) = crate::reporting::check_cadence(level, self.reporting_cadence) {
+                findings.push(refused);
+            }
+        }
         let registrations = crate::platforms::check(&self.registrations, &mut findings);
         let product = Product {
             enterprise_id,
@@ -654,6 +667,7 @@ impl ProductInput {
             scheme_code,
             label_template: self.label_template,
             paused: self.paused,
+            reporting_cadence: self.reporting_cadence,
             registrations,
             copied_from: self.copied_from,
             amended: Vec::new(),

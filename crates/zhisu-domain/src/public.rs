@@ -240,6 +240,7 @@ mod tests {
             scheme_code: None,
             label_template: None,
             paused: false,
+            reporting_cadence: None,
             registrations: Vec::new(),
             copied_from: None,
             amended: vec![],

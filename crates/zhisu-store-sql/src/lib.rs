@@ -25,6 +25,8 @@ mod sql_stats;
 mod sql_imports;
 #[macro_use]
 mod sql_reports;
+#[macro_use]
+mod sql_reporting;
 mod postgres;
 mod sqlite;
 mod sqlite_sweep;

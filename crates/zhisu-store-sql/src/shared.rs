@@ -117,6 +117,15 @@ macro_rules! impl_sql_store {
             $relaxed,
             $concat
         );
+        sql_reporting!(
+            $store,
+            $db,
+            $engine,
+            $ledger_lock,
+            $durable,
+            $relaxed,
+            $concat
+        );
     };
 }
 

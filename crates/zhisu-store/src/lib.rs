@@ -14,6 +14,7 @@ use zhisu_domain::{BlobRef, RecordKind, Role};
 
 mod events;
 mod imports;
+mod reporting;
 mod reports;
 mod scans;
 mod statistics;
@@ -23,6 +24,10 @@ pub use events::{
     pieces_of, CaptureRow, EventQuery, EventStore, NewEvent, Piece, Pieces, SubscriptionRow,
 };
 pub use imports::{ImportJob, ImportKey, ImportRow, ImportStore, NewImport};
+pub use reporting::{
+    InboxMessage, InboxOwner, NewInboxMessage, NewQuantityReport, NewReminder, QuantityReport,
+    Reminder, ReportingStore,
+};
 pub use reports::{NewReportFile, ReportFileMeta, ReportStore};
 pub use scans::{Alert, AlertFilter, CodeSet, JournalMark, NewScan, ScanStore};
 pub use statistics::{StatFilter, StatGroup, StatStore};
@@ -666,6 +671,7 @@ pub trait Store:
     + StatStore
     + ReportStore
     + ImportStore
+    + ReportingStore
     + 'static
 {
 }
@@ -682,6 +688,7 @@ impl<
             + StatStore
             + ReportStore
             + ImportStore
+            + ReportingStore
             + 'static,
     > Store for T
 {

@@ -181,6 +181,7 @@ fn records_of(e: i64, enterprises: i64) -> Vec<Row> {
             scheme_code: None,
             label_template: None,
             paused: false,
+            reporting_cadence: None,
             registrations: Vec::new(),
             copied_from: None,
             amended: vec![],

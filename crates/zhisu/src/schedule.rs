@@ -63,8 +63,9 @@ pub fn nightly_verification(service: zhisu_service::Service, at: NaiveTime) {
 /// When the scheduled reports are made each day (after the sweep).
 pub const REPORTS_AT: &str = "03:30";
 
-/// Makes the scheduled reports now (catching up after a stop) and every
-/// day at [`REPORTS_AT`] for as long as the server runs.
+/// Makes the scheduled reports and sends the reminders of quantity
+/// reports missed now (catching up after a stop) and every day at
+/// [`REPORTS_AT`] for as long as the server runs.
 pub fn scheduled_reports(service: zhisu_service::Service) {
     let at = parse_at(REPORTS_AT).expect("a fixed time");
     tokio::spawn(async move {
@@ -80,6 +81,18 @@ pub fn scheduled_reports(service: zhisu_service::Service) {
             {
                 Ok(made) => tracing::info!(made, "scheduled statistics reports"),
                 Err(e) => tracing::error!(error = %e, "making the scheduled reports failed"),
+            }
+            // Reports missed (P5.3.3.3): each reminded of once.
+            match service
+                .send_reporting_reminders(zhisu_service::today_in_shanghai())
+                .await
+            {
+                Ok(run) => tracing::info!(
+                    reminded = run.reminded,
+                    escalated = run.escalated,
+                    "reporting reminders"
+                ),
+                Err(e) => tracing::error!(error = %e, "sending the reporting reminders failed"),
             }
             let wait = (next_run(Utc::now(), at) - Utc::now())
                 .to_std()

@@ -16,7 +16,7 @@ pub mod composition;
 pub mod compute;
 pub mod findings;
 pub mod format;
-mod holidays;
+pub(crate) mod holidays;
 mod indicators;
 pub mod market;
 mod measure;

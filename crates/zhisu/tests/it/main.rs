@@ -61,6 +61,7 @@ mod recall_reach;
 mod refusals;
 mod register_lookup;
 mod registers;
+mod reporting;
 mod retention;
 mod reviews;
 mod scan;

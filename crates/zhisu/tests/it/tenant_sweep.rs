@@ -60,6 +60,8 @@ fn body_for(path: &str) -> Value {
         json!({"changes": {"product_name": "冒名产品"}, "reason": "改名"})
     } else if ends("/days") {
         json!({"day": "2026-01-02", "quantity": 5})
+    } else if ends("/reports") {
+        json!({"period": "2026-01-02", "quantity": 5})
     } else if ends("/subscriptions") {
         json!({"dest": "https://receiver.example.com/hook", "stream": true})
     } else {
@@ -213,7 +215,23 @@ async fn outsiders_reach_no_record_of_another_tenant_by_any_route() {
     )
     .await;
     assert_eq!(status, 201, "{import}");
+    // A reminder in the maker's inbox (issue 19.5): its product filed
+    // long enough ago to owe reports.
+    app.execute_raw(&format!(
+        "update records set created_at = '2026-01-05T00:00:00Z' where id = {product}"
+    ))
+    .await
+    .unwrap();
+    app.service
+        .send_reporting_reminders(zhisu_service::today_in_shanghai())
+        .await
+        .unwrap();
+    let (_, inbox) = app.get(&maker, "/api/v1/inbox").await;
+    let message = inbox[0]["id"]
+        .as_i64()
+        .expect("a reminder in the maker's inbox");
     let ids: Vec<(&str, String)> = vec![
+        ("/api/v1/inbox/", message.to_string()),
         ("/api/v1/imports/", import["id"].to_string()),
         ("/api/v1/statistics/reports/", gd_report.to_string()),
         ("/api/v1/enterprises/", maker_id.to_string()),
