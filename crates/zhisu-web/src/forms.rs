@@ -296,6 +296,16 @@ pub fn product_fields(lang: Lang, editing: bool) -> Fields {
             Field::new(lang, "gtin", "text", false).hint("GS1: 8/12/13/14 位"),
             Field::new(lang, "scheme_code", "text", false).hint(lang.text("scheme_code_hint")),
             Field::new(lang, "trace_level", "select", true).options(levels),
+            // P5.3.3.3: an estimating level's cadence; the daily levels
+            // keep the default.
+            Field::new(lang, "reporting_cadence", "select", false)
+                .options(
+                    ["monthly", "quarterly", "yearly"]
+                        .iter()
+                        .map(|c| (c.to_string(), lang.text(&format!("v_{c}")).to_string()))
+                        .collect(),
+                )
+                .hint(lang.text("rp_default_cadence")),
             Field::new(lang, "honours", "textarea", false).hint(lang.text("list_hint")),
             Field::new(lang, "materials", "textarea", false),
             Field::new(lang, "functions", "textarea", false),
@@ -470,6 +480,7 @@ pub async fn product_json(
         "instructions": text_or_null(form, "instructions"),
         "code_scheme": text_or_null(form, "code_scheme"),
         "trace_level": text_or_null(form, "trace_level"),
+        "reporting_cadence": text_or_null(form, "reporting_cadence"),
         "gtin": text_or_null(form, "gtin"),
         "scheme_code": text_or_null(form, "scheme_code"),
         "honours": form.lines("honours"),

@@ -5,11 +5,15 @@
 use std::collections::BTreeMap;
 
 use crate::i18n_imports::IMPORTS;
+use crate::i18n_reporting::REPORTING;
 use crate::i18n_statistics::STATISTICS;
 
 /// Every table of texts.
 fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
-    TEXT.iter().chain(STATISTICS).chain(IMPORTS)
+    TEXT.iter()
+        .chain(STATISTICS)
+        .chain(IMPORTS)
+        .chain(REPORTING)
 }
 
 /// (key, zh-CN, en)

@@ -16,6 +16,7 @@ mod flow_lines;
 mod forms;
 mod i18n;
 mod i18n_imports;
+mod i18n_reporting;
 mod i18n_statistics;
 mod identity_checks;
 mod import_pages;
@@ -29,6 +30,7 @@ mod recall_names;
 mod record_detail;
 mod record_form;
 mod record_list;
+mod reporting_pages;
 mod scan;
 mod scan_page;
 mod session_pages;
@@ -464,6 +466,9 @@ pub fn router(state: WebState) -> Router {
             get(record_form::product_new_form).post(record_form::product_new),
         )
         .route("/products/{id}", get(record_detail::product_detail))
+        .route("/products/{id}/reports", post(reporting_pages::report))
+        .route("/inbox", get(reporting_pages::inbox))
+        .route("/inbox/{id}/read", post(reporting_pages::read))
         .route(
             "/products/{id}/edit",
             get(record_form::product_edit_form).post(record_form::product_edit),

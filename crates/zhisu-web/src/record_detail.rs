@@ -229,6 +229,16 @@ pub(crate) async fn detail_page_of(
                 &mut actions,
             )
             .await;
+            crate::reporting_pages::product_parts(
+                state,
+                page,
+                by,
+                id,
+                can,
+                &mut workflow,
+                &mut tables,
+            )
+            .await;
             if let Ok(e) = state
                 .service
                 .read_record(by, RecordKind::Enterprise, record.enterprise_id)

@@ -43,6 +43,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("sweeps.html", include_str!("../templates/sweeps.html")),
     ("imports.html", include_str!("../templates/imports.html")),
     ("import.html", include_str!("../templates/import.html")),
+    ("inbox.html", include_str!("../templates/inbox.html")),
     (
         "indicators.html",
         include_str!("../templates/indicators.html"),

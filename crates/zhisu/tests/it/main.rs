@@ -14,6 +14,7 @@ mod browser_duties;
 mod browser_identity;
 mod browser_labels;
 mod browser_password;
+mod browser_reporting;
 mod browser_reviews;
 mod browser_statistics;
 mod browser_two_factor;
