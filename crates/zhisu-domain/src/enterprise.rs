@@ -76,6 +76,8 @@ pub struct EnterpriseInput {
     pub contact_name: Option<String>,
     #[serde(default)]
     pub contact_phone: String,
+    /// Where reminders are emailed (P5.3.3.3: a report missed).
+    pub contact_email: Option<String>,
     pub business_licence: Option<BlobInput>,
     #[serde(default)]
     pub management_certifications: Vec<String>,
@@ -148,6 +150,9 @@ pub struct Enterprise {
     pub contact_name: Option<String>,
     /// 联系方式 (a)
     pub contact_phone: String,
+    /// 联系邮箱: where reminders are emailed (P5.3.3.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_email: Option<String>,
     /// 营业执照 (a)
     pub business_licence: BlobRef,
     /// 体系认证, e.g. ISO 9001
@@ -163,6 +168,35 @@ pub struct Enterprise {
     /// the check alone, never by a filing or an amendment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_check: Option<crate::identity_check::IdentityCheck>,
+}
+
+/// An address a mail server would take: one `@`, a name before it, a
+/// dotted domain after it, no spaces, at most 254 characters (RFC 5321).
+pub fn is_email(value: &str) -> bool {
+    let Some((name, domain)) = value.split_once('@') else {
+        return false;
+    };
+    value.len() <= 254
+        && !name.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !value
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>(),;:\\\"[]".contains(c))
+}
+
+/// A mainland mobile number in a phone field (`138 0013 8000`,
+/// `+86 13800138000`): its eleven digits, for SMS.
+pub fn mobile_of(phone: &str) -> Option<String> {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let digits = digits
+        .strip_prefix("86")
+        .filter(|d| d.len() == 11)
+        .unwrap_or(&digits);
+    let b = digits.as_bytes();
+    (b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])).then(|| digits.to_string())
 }
 
 pub(crate) fn check_phone(
@@ -244,6 +278,16 @@ impl EnterpriseInput {
         };
         let contact_phone =
             check_phone(&mut findings, "contact_phone", &self.contact_phone, clause);
+        let contact_email = optional_text(&self.contact_email);
+        if let Some(email) = &contact_email {
+            if !is_email(email) {
+                findings.push(FieldError::new(
+                    "contact_email",
+                    "format",
+                    format!("邮箱格式不正确：“{email}” (not an email address: '{email}')"),
+                ));
+            }
+        }
         let business_licence = resolve_file(
             &mut findings,
             "business_licence",
@@ -323,6 +367,7 @@ impl EnterpriseInput {
             region_code,
             contact_name: optional_text(&self.contact_name),
             contact_phone,
+            contact_email,
             business_licence: business_licence.unwrap_or_else(placeholder_blob),
             management_certifications: clean_list(&self.management_certifications),
             product_certifications: clean_list(&self.product_certifications),
@@ -406,6 +451,27 @@ mod tests {
             business_licence: Some(BlobInput::Sha256("a".repeat(64))),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn an_email_and_a_mobile_are_told_from_what_is_not() {
+        for good in ["zhang@example.com", "li.si+zhisu@mail.gd.gov.cn"] {
+            assert!(is_email(good), "{good}");
+        }
+        for bad in [
+            "zhang",
+            "@example.com",
+            "zhang@example",
+            "a b@example.com",
+            "a@b@c.com",
+            "a@.com",
+        ] {
+            assert!(!is_email(bad), "{bad}");
+        }
+        assert_eq!(mobile_of("138 0013 8000").as_deref(), Some("13800138000"));
+        assert_eq!(mobile_of("+86 13800138000").as_deref(), Some("13800138000"));
+        assert_eq!(mobile_of("0757-2836 5521"), None);
+        assert_eq!(mobile_of("12800138000"), None);
     }
 
     #[test]

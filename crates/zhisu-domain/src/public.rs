@@ -205,6 +205,7 @@ mod tests {
             region_code: "440101".into(),
             contact_name: Some("张三 (private)".into()),
             contact_phone: "020-12345678".into(),
+            contact_email: None,
             business_licence: blob("a"),
             management_certifications: vec!["ISO 9001 (private)".into()],
             product_certifications: vec!["private".into()],

@@ -38,6 +38,7 @@ mod ledger_derived;
 mod life;
 mod login_guard;
 mod names;
+mod notify;
 mod packages;
 mod password_change;
 mod privacy;
@@ -94,6 +95,7 @@ pub use import_templates::{import_kind, import_template, read_import, TemplateFo
 pub use imports::{import_kinds_for, CommitMode, ImportUpload};
 pub use ledger::{ledger_origin, LedgerReceipt, LedgerReport, ProofView};
 pub use life::{CodeLife, LifeRecord, LifeStep};
+pub use notify::{Notice, Notifier, Notifiers};
 pub use packages::CodeLinks;
 pub use recall_reach::RecallNotice;
 pub use recalls::{Holder, RecallTrace, UpstreamLot};
@@ -275,6 +277,8 @@ pub struct Service {
     pub(crate) webhook: Option<Arc<dyn subscriptions::Webhook>>,
     /// Asks the issuing authority live; None: the imported registers.
     pub(crate) register_lookup: Option<Arc<dyn register_lookup::RegisterLookup>>,
+    /// Email and SMS for reminders (issue 19.5); the inbox always.
+    pub(crate) notifiers: notify::Notifiers,
     /// Moves on whenever events are stored or a subscription is made.
     pub(crate) event_clock: Arc<tokio::sync::watch::Sender<u64>>,
     /// Shared: cloning a service (once per request) copies no strings.
@@ -311,9 +315,16 @@ impl Service {
             },
             webhook: None,
             register_lookup: None,
+            notifiers: notify::Notifiers::default(),
             event_clock: Arc::new(tokio::sync::watch::channel(0).0),
             settings: Arc::new(settings),
         }
+    }
+
+    /// A channel reminders are sent on besides the inbox (email, SMS).
+    pub fn with_notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
+        self.notifiers.0.push(notifier);
+        self
     }
 
     /// The client subscription reports are posted with.

@@ -207,6 +207,7 @@ pub fn enterprise_fields(lang: Lang, with_kind: bool, editing: bool) -> Fields {
         Field::new(lang, "region_code", "text", true).hint("6位行政区划代码，如 440305"),
         Field::new(lang, "contact_name", "text", false),
         Field::new(lang, "contact_phone", "text", true),
+        Field::new(lang, "contact_email", "text", false),
         Field::new(lang, "business_licence", "file", !editing).hint(if editing {
             lang.text("keep_file")
         } else {
@@ -434,6 +435,7 @@ pub async fn enterprise_json(
         "region_code": form.text("region_code"),
         "contact_name": text_or_null(form, "contact_name"),
         "contact_phone": form.text("contact_phone"),
+        "contact_email": text_or_null(form, "contact_email"),
         "management_certifications": form.lines("management_certifications"),
         "product_certifications": form.lines("product_certifications"),
         "website": text_or_null(form, "website"),

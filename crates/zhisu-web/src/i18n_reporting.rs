@@ -3,6 +3,7 @@
 
 pub(crate) const REPORTING: &[(&str, &str, &str)] = &[
     ("reporting_cadence", "填报频率", "Reporting cadence"),
+    ("contact_email", "联系邮箱（接收填报提醒）", "Contact email (for reminders)"),
     ("v_daily", "按日", "Daily"),
     ("v_monthly", "按月", "Monthly"),
     ("v_quarterly", "按季度", "Quarterly"),

@@ -118,6 +118,7 @@ fn records_of(e: i64, enterprises: i64) -> Vec<Row> {
         region_code: region.clone(),
         contact_name: Some("王经理".into()),
         contact_phone: "0755-8888 0000".into(),
+        contact_email: None,
         business_licence: blob(&format!("licence-{e}")),
         management_certifications: vec!["ISO 9001".into()],
         product_certifications: vec![],

@@ -402,6 +402,7 @@ pub async fn seed(
                 region_code: e.region.into(),
                 contact_name: Some(e.contact.into()),
                 contact_phone: e.phone.into(),
+                contact_email: None,
                 business_licence: Some(BlobInput::Sha256(licence.sha256)),
                 management_certifications: e.certifications.iter().map(|c| c.to_string()).collect(),
                 product_certifications: vec![],

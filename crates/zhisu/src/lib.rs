@@ -5,6 +5,7 @@ pub mod backup;
 pub mod demo;
 pub mod import_cmd;
 pub mod keys;
+pub mod notify;
 pub mod register_lookup;
 pub mod report_cmd;
 pub mod schedule;
@@ -125,6 +126,11 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(Engine, Service)> {
         )),
         None => service,
     };
+    let service = settings
+        .reminders
+        .notifiers()?
+        .into_iter()
+        .fold(service, |service, notifier| service.with_notifier(notifier));
     Ok((engine, service))
 }
 

@@ -105,6 +105,8 @@ struct FileSettings {
     verification_thresholds: Option<std::collections::BTreeMap<String, f64>>,
     register_lookup_url: Option<String>,
     register_lookup_token: Option<String>,
+    /// Email and SMS for reminders (issue 19.5).
+    reminders: Option<crate::notify::ReminderChannels>,
     /// Changes to the disposal measures of a result class (V6-dispose).
     disposal_measures:
         Option<std::collections::BTreeMap<String, zhisu_domain::cases::ClassOverride>>,
@@ -159,6 +161,8 @@ pub struct Settings {
     pub register_lookup_url: Option<String>,
     /// The bearer token of that lookup, if it wants one.
     pub register_lookup_token: Option<String>,
+    /// Email and SMS for reminders of reports missed (issue 19.5).
+    pub reminders: crate::notify::ReminderChannels,
 }
 
 /// A database URL; its password never appears in `Debug` output or logs.
@@ -278,6 +282,8 @@ impl Settings {
             .register_lookup_token
             .clone()
             .filter(|t| !t.trim().is_empty());
+        let reminders = file.reminders.clone().unwrap_or_default();
+        reminders.check()?;
         for id in &verification_off {
             if catalogue.rule(id).is_none() {
                 bail!(
@@ -434,6 +440,7 @@ impl Settings {
             disposal_measures,
             register_lookup_url,
             register_lookup_token,
+            reminders,
         })
     }
 
@@ -501,6 +508,15 @@ verification_at = "02:00"
 # the imported registers (the protocol: crates/zhisu/src/register_lookup.rs).
 # register_lookup_url = "https://gateway.example.gov.cn/register-lookup"
 # register_lookup_token = "…"
+
+# Reminders of quantity reports missed go to each enterprise's inbox; by
+# email and SMS too when these are set (crates/zhisu/src/notify/):
+# [reminders]
+# smtp_url = "smtps://user:password@smtp.example.gov.cn"
+# smtp_from = "质溯平台 <noreply@example.gov.cn>"
+# sms_url = "https://sms-gateway.example.gov.cn/send"
+# sms_token = "…"
+# sms_body = { phone = "{to}", content = "【质溯】{text}" }
 # disposal_measures = { non-compliant = { deadline_days = 20, measures = ["correction-order"] } }
 
 # Cryptography, chosen once when the deployment is created (its keys are

@@ -38,6 +38,7 @@ pub(super) async fn seed_queue(service: &Service, gd: &Principal) -> anyhow::Res
             region_code: "440606".into(),
             contact_name: Some("黄经理".into()),
             contact_phone: "0757-2836 5521".into(),
+            contact_email: None,
             business_licence: Some(BlobInput::Sha256(licence.sha256)),
             management_certifications: vec![],
             product_certifications: vec![],

@@ -62,6 +62,7 @@ mod recall_reach;
 mod refusals;
 mod register_lookup;
 mod registers;
+mod reminder_channels;
 mod reporting;
 mod retention;
 mod reviews;
