@@ -171,11 +171,7 @@ impl Service {
             body: body.clone(),
             link: Some(link.clone()),
         };
-        let sent = self.store.post_inbox(&message).await;
-        self.store
-            .settle_reminder(id, sent.as_ref().err().map(|e| e.to_string()).as_deref())
-            .await?;
-        sent?;
+        self.post_logged(id, &message).await?;
         let notice = Notice {
             subject: title,
             body: format!("{body}\n{}{link}", self.settings.public_url),
@@ -195,6 +191,16 @@ impl Service {
             }
         }
         Ok(true)
+    }
+
+    /// An inbox message posted and its reminder `id` settled.
+    async fn post_logged(&self, id: i64, message: &NewInboxMessage) -> ServiceResult<()> {
+        let sent = self.store.post_inbox(message).await;
+        self.store
+            .settle_reminder(id, sent.as_ref().err().map(|e| e.to_string()).as_deref())
+            .await?;
+        sent?;
+        Ok(())
     }
 
     /// One email or text message sent and its outcome logged.
@@ -302,11 +308,7 @@ impl Service {
             ),
             link: Some(format!("/products/{}#reporting", o.record.id)),
         };
-        let sent = self.store.post_inbox(&message).await;
-        self.store
-            .settle_reminder(id, sent.as_ref().err().map(|e| e.to_string()).as_deref())
-            .await?;
-        sent?;
+        self.post_logged(id, &message).await?;
         Ok(true)
     }
 }

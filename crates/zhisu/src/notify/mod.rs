@@ -107,10 +107,16 @@ mod tests {
         for (text, words) in [
             ("smtp_url = \"mail.example\"", "smtp_url must be"),
             ("smtp_url = \"smtp://mail.example\"", "smtp_from is needed"),
-            ("smtp_url = \"smtp://mail.example\"\nsmtp_from = \"nobody\"", "not an address"),
+            (
+                "smtp_url = \"smtp://mail.example\"\nsmtp_from = \"nobody\"",
+                "not an address",
+            ),
             ("sms_url = \"ftp://sms\"", "sms_url must be"),
             ("sms_url = \"https://sms.example\"", "sms_body is needed"),
-            ("sms_url = \"https://sms.example\"\nsms_body = { phone = \"{to}\" }", "{to} and {text}"),
+            (
+                "sms_url = \"https://sms.example\"\nsms_body = { phone = \"{to}\" }",
+                "{to} and {text}",
+            ),
             ("smtp_port = 25", "unknown field"),
         ] {
             let refused = channels(text).unwrap_err().to_string();
