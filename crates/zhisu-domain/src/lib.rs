@@ -34,6 +34,7 @@ pub mod review;
 pub mod scan;
 pub mod statistics;
 pub mod subscription;
+pub mod supplements;
 pub mod validation;
 pub mod verification;
 

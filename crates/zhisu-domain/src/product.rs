@@ -316,6 +316,11 @@ pub struct ProductInput {
     /// P5.3.3.2: a paused product pauses its reporting.
     #[serde(default)]
     pub paused: bool,
+    /// 补充信息 (P5.3.4): quality indicators, materials and components,
+    /// honours, website, promotions, credit ratings, each with its
+    /// evidence and a public/private choice; changes after activation too.
+    #[serde(default)]
+    pub supplements: Vec<crate::supplements::SupplementInput>,
     /// P5.3.3.3: how often a 一品一码 or 一批一码 product reports its
     /// estimated quantity: `monthly`, `quarterly` or `yearly` (default
     /// `quarterly`); 一物一码 and 组合多码 report daily.
@@ -372,6 +377,10 @@ pub struct Product {
     #[serde(default)]
     pub label_template: Option<LabelLayout>,
     pub paused: bool,
+    /// 补充信息 (P5.3.4), each item with its evidence and whether it is
+    /// public.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supplements: Vec<crate::supplements::Supplement>,
     /// P5.3.3.3: the cadence its enterprise picked (None: the calendar's
     /// default for its trace level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -391,6 +400,18 @@ pub struct Product {
     /// decision in the review queue, never by an edit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<crate::review::Decision>,
+}
+
+impl ProductInput {
+    /// Every file the input references: its instructions and each
+    /// supplement's evidence and commitment.
+    pub fn files(&self) -> impl Iterator<Item = &BlobInput> {
+        self.instructions_file.iter().chain(
+            self.supplements
+                .iter()
+                .flat_map(|s| s.evidence.iter().chain(s.commitment.as_ref())),
+        )
+    }
 }
 
 impl Product {
@@ -642,6 +663,8 @@ impl ProductInput {
                 findings.push(refused);
             }
         }
+        let supplements =
+            crate::supplements::check(&self.supplements, &mut findings, &resolve_blob);
         let registrations = crate::platforms::check(&self.registrations, &mut findings);
         let product = Product {
             enterprise_id,
@@ -668,6 +691,7 @@ impl ProductInput {
             label_template: self.label_template,
             paused: self.paused,
             reporting_cadence: self.reporting_cadence,
+            supplements,
             registrations,
             copied_from: self.copied_from,
             amended: Vec::new(),

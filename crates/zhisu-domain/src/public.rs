@@ -1,7 +1,8 @@
 //! G5.3, table 3: what anyone who scans a code may see. This is the one
 //! place that decides it; the scan page, its JSON and its linkset are all
 //! drawn from [`PublicView`], and nothing else is public unless its owner
-//! chose so (today: a batch's inspection report, `inspection_report_public`).
+//! chose so (a batch's inspection report, `inspection_report_public`; a
+//! product's 补充信息, each item's `public`).
 
 use serde::Serialize;
 
@@ -101,6 +102,10 @@ pub struct PublicProduct {
     /// request, oldest first (the scan page says so).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<PublicChange>,
+    /// 补充信息 its owner made public (P5.3.4.1), masked suppliers as
+    /// 'A 厂家' (P5.3.4.4).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub supplements: Vec<crate::supplements::PublicSupplement>,
 }
 
 /// One approved change of shown fields.
@@ -153,6 +158,7 @@ impl PublicProduct {
                     at: a.at.clone(),
                 })
                 .collect(),
+            supplements: crate::supplements::public_items(&product.supplements),
         }
     }
 }
@@ -174,6 +180,7 @@ impl PublicView {
         if let Some(p) = &self.product {
             files.extend(p.instructions_file.as_ref());
             files.extend(p.inspection_report.as_ref());
+            files.extend(p.supplements.iter().flat_map(|s| &s.files));
         }
         files.extend(self.sellers.iter().map(|s| &s.business_licence));
         files
@@ -242,6 +249,7 @@ mod tests {
             label_template: None,
             paused: false,
             reporting_cadence: None,
+            supplements: Vec::new(),
             registrations: Vec::new(),
             copied_from: None,
             amended: vec![],

@@ -55,6 +55,15 @@ impl Findings {
         self.0.push(error);
     }
 
+    /// How many findings so far.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// Trims a required text field, recording a finding when it is empty.
     pub fn required_text(
         &mut self,

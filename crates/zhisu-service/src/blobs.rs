@@ -165,34 +165,33 @@ impl Service {
     /// file it may read (so knowing a hash gives nobody a file; issue
     /// 16.8), or for a registration (`by` None) one uploaded with it. The
     /// name is the one the filing gives, else the one `by` knows.
-    pub(crate) async fn resolver(
+    pub(crate) async fn resolver<'a>(
         &self,
         by: Option<&Principal>,
-        file: Option<&BlobInput>,
+        files: impl IntoIterator<Item = &'a BlobInput>,
     ) -> ServiceResult<std::collections::HashMap<String, BlobRef>> {
         let mut found = std::collections::HashMap::new();
-        let Some(file) = file else {
-            return Ok(found);
-        };
-        let sha256 = file.sha256();
-        if !is_sha256_hex(sha256) {
-            return Ok(found);
+        for file in files {
+            let sha256 = file.sha256();
+            if !is_sha256_hex(sha256) || found.contains_key(sha256) {
+                continue;
+            }
+            let Some(stored) = self.store.blob(sha256).await? else {
+                continue;
+            };
+            let known = match by {
+                Some(by) => self.file_name_for(by, sha256).await?,
+                None => self.store.upload_name(sha256, ANONYMOUS, None).await?,
+            };
+            let Some(known) = known else {
+                continue;
+            };
+            let name = match file {
+                BlobInput::Ref(r) if !r.name.trim().is_empty() => clean_file_name(&r.name),
+                _ => known,
+            };
+            found.insert(sha256.to_string(), BlobRef { name, ..stored });
         }
-        let Some(stored) = self.store.blob(sha256).await? else {
-            return Ok(found);
-        };
-        let known = match by {
-            Some(by) => self.file_name_for(by, sha256).await?,
-            None => self.store.upload_name(sha256, ANONYMOUS, None).await?,
-        };
-        let Some(known) = known else {
-            return Ok(found);
-        };
-        let name = match file {
-            BlobInput::Ref(r) if !r.name.trim().is_empty() => clean_file_name(&r.name),
-            _ => known,
-        };
-        found.insert(sha256.to_string(), BlobRef { name, ..stored });
         Ok(found)
     }
 }

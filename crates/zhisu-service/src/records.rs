@@ -509,9 +509,7 @@ impl Service {
         import_key: Option<ImportKey>,
     ) -> ServiceResult<RecordView> {
         let enterprise = self.manufacturer_for(by, input.enterprise_id).await?;
-        let blobs = self
-            .resolver(Some(by), input.instructions_file.as_ref())
-            .await?;
+        let blobs = self.resolver(Some(by), input.files()).await?;
         let product = input.validate(enterprise.id, |sha| blobs.get(sha).cloned())?;
         self.check_copied_from(by, RecordKind::Product, product.copied_from, enterprise.id)
             .await?;
@@ -604,9 +602,7 @@ impl Service {
         if input.enterprise_id != Some(current.enterprise_id) {
             return Err(immutable("enterprise_id", "生产企业"));
         }
-        let blobs = self
-            .resolver(Some(by), input.instructions_file.as_ref())
-            .await?;
+        let blobs = self.resolver(Some(by), input.files()).await?;
         let mut product = input.validate(current.enterprise_id, |sha| blobs.get(sha).cloned())?;
         // What only a change request or a reviewer sets is carried over.
         let before = current.typed::<Product>()?;

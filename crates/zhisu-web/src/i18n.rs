@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use crate::i18n_imports::IMPORTS;
 use crate::i18n_reporting::REPORTING;
 use crate::i18n_statistics::STATISTICS;
+use crate::i18n_supplements::SUPPLEMENTS;
 
 /// Every table of texts.
 fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
@@ -14,6 +15,7 @@ fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static 
         .chain(STATISTICS)
         .chain(IMPORTS)
         .chain(REPORTING)
+        .chain(SUPPLEMENTS)
 }
 
 /// (key, zh-CN, en)

@@ -18,6 +18,7 @@ mod i18n;
 mod i18n_imports;
 mod i18n_reporting;
 mod i18n_statistics;
+mod i18n_supplements;
 mod identity_checks;
 mod import_pages;
 mod imports;
@@ -34,6 +35,7 @@ mod reporting_pages;
 mod scan;
 mod scan_page;
 mod session_pages;
+mod supplement_pages;
 
 pub use scan::Resolver;
 mod case_detail;
@@ -467,6 +469,7 @@ pub fn router(state: WebState) -> Router {
         )
         .route("/products/{id}", get(record_detail::product_detail))
         .route("/products/{id}/reports", post(reporting_pages::report))
+        .route("/products/{id}/supplements", post(supplement_pages::change))
         .route("/inbox", get(reporting_pages::inbox))
         .route("/inbox/{id}/read", post(reporting_pages::read))
         .route(

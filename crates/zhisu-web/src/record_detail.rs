@@ -229,6 +229,7 @@ pub(crate) async fn detail_page_of(
                 &mut actions,
             )
             .await;
+            crate::supplement_pages::product_parts(lang, &record, can, &mut workflow, &mut tables);
             crate::reporting_pages::product_parts(
                 state,
                 page,

@@ -101,6 +101,8 @@ texts! {
     BusinessLicence = "business_licence",
     ChangedNotice = "changed_notice",
     CrApprovedOn = "cr_approved_on",
+    SSupplements = "s_supplements",
+    SSupplier = "s_supplier",
 }
 
 /// The texts of `lang`, escaped, in the order of [`T`].
@@ -387,7 +389,68 @@ impl ScanPage<'_> {
         self.row(o, T::STraceCode, &p.trace_code, " class=\"mono\"");
         o.push_str("\n  </dl>\n");
         self.changes(o, p);
+        self.supplements(o, p);
         o.push_str("</section>\n");
+    }
+
+    /// P5.3.4: the 补充信息 its owner made public, each with its files; a
+    /// masked supplier as the view names it ('A 厂家').
+    fn supplements(&self, o: &mut String, p: &PublicProduct) {
+        if p.supplements.is_empty() {
+            return;
+        }
+        put(
+            o,
+            &[
+                Raw("  <div class=\"supplements\" id=\"supplements\"><h2>"),
+                self.t(T::SSupplements),
+                Raw("</h2><dl>"),
+            ],
+        );
+        for item in &p.supplements {
+            let kind = match self.lang.text(&format!("sk_{}", item.kind)) {
+                "" => item.kind_zh.as_str(),
+                text if self.lang == Lang::En => text,
+                _ => item.kind_zh.as_str(),
+            };
+            put(
+                o,
+                &[
+                    Raw("\n    <dt>"),
+                    Text(kind),
+                    Raw("</dt><dd>"),
+                    Text(&item.name),
+                ],
+            );
+            for v in [&item.value, &item.production_licence_no, &item.ccc_cert_no]
+                .into_iter()
+                .flatten()
+            {
+                put(o, &[Raw(" · "), Text(v)]);
+            }
+            if let Some(supplier) = &item.supplier {
+                put(
+                    o,
+                    &[Raw(" · "), self.t(T::SSupplier), Raw("："), Text(supplier)],
+                );
+            }
+            for f in &item.files {
+                put(
+                    o,
+                    &[
+                        Raw(" · <a href=\""),
+                        Text(self.path),
+                        Raw("?file="),
+                        Text(&f.sha256),
+                        Raw("\">"),
+                        Text(&f.name),
+                        Raw("</a>"),
+                    ],
+                );
+            }
+            o.push_str("</dd>");
+        }
+        o.push_str("\n  </dl></div>\n");
     }
 
     /// P4: which shown fields changed since filing and when, each by an

@@ -183,6 +183,7 @@ fn records_of(e: i64, enterprises: i64) -> Vec<Row> {
             label_template: None,
             paused: false,
             reporting_cadence: None,
+            supplements: Vec::new(),
             registrations: Vec::new(),
             copied_from: None,
             amended: vec![],

@@ -84,6 +84,7 @@ mod statistics_upgrade;
 mod store;
 mod store_engine;
 mod subscriptions;
+mod supplements;
 mod supply;
 mod support;
 mod sweeps;

@@ -1,0 +1,32 @@
+//! The text of 补充信息 (issue 19.6, P5.3.4) on the product's page and the
+//! scan page, in Chinese and English (key, zh-CN, en).
+
+pub(crate) const SUPPLEMENTS: &[(&str, &str, &str)] = &[
+    ("s_supplements", "补充信息", "Further information"),
+    ("s_supplier", "供应商", "Supplier"),
+    ("sk_indicator", "质量指标", "Quality indicator"),
+    ("sk_material", "原辅材料", "Material"),
+    ("sk_component", "零部件", "Component"),
+    ("sk_licensed-component", "许可证或CCC管理的零部件", "Licensed or CCC component"),
+    ("sk_honour", "荣誉", "Honour"),
+    ("sk_website", "网站", "Website"),
+    ("sk_promotion", "促销活动", "Promotion"),
+    ("sk_credit-rating", "信用评级", "Credit rating"),
+    ("sp_hint", "质量指标须附检验报告；原辅材料、零部件、荣誉、网站须附证明文件或签署的承诺书；促销活动须附方案和承诺书。每项可选择是否在扫码页公开；供应商可在公开时隐去名称（显示为“A 厂家”），监管部门仍可见真实名称。", "A quality indicator needs its test report; a material, component, honour or website evidence files or a signed commitment; a promotion its plan and a signed commitment. Each item is public on the scan page or not, as you choose; a supplier may be masked in public (shown as 'A 厂家'), regulators still see the name."),
+    ("sp_kind", "种类", "Kind"),
+    ("sp_name", "名称", "Name"),
+    ("sp_value", "内容（指标值、网址、评级等）", "Value (indicator, address, rating …)"),
+    ("sp_supplier", "供应商或生产企业", "Supplier or maker"),
+    ("sp_masked", "公开时隐去供应商名称", "Mask the supplier in public"),
+    ("sp_supplier_masked", "公开时隐去供应商名称", "Mask the supplier in public"),
+    ("sp_licence", "生产许可证编号", "Production licence no."),
+    ("sp_ccc", "CCC证书编号", "CCC certificate no."),
+    ("sp_evidence", "证明文件", "Evidence file"),
+    ("sp_commitment", "签署的承诺书", "Signed commitment"),
+    ("sp_public", "在扫码页公开", "Public on the scan page"),
+    ("sp_add", "添加补充信息", "Add"),
+    ("sp_remove", "删除", "Remove"),
+    ("sp_public_yes", "公开", "Public"),
+    ("sp_public_no", "不公开", "Private"),
+    ("sp_masked_yes", "公开时隐去", "masked in public"),
+];
