@@ -30,6 +30,9 @@ pub struct ImportParams {
     /// `valid` (only the rows without mistakes) or `none` (check only: a
     /// preview to commit later).
     pub commit: Option<String>,
+    /// What the imports list calls a body sent as it is (default
+    /// `import.ndjson` or `import`; a form's file keeps its own name).
+    pub name: Option<String>,
 }
 
 /// The upload form.
@@ -134,7 +137,10 @@ pub async fn create_import(
     request: Request,
 ) -> ApiResult<Response> {
     let mode = commit_mode(p.commit.as_deref())?;
-    let (file_name, bytes, ndjson) = upload_of(&state, request).await?;
+    let (mut file_name, bytes, ndjson) = upload_of(&state, request).await?;
+    if let Some(name) = p.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        file_name = name.to_string();
+    }
     let job = state
         .service
         .check_import(

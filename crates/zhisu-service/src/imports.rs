@@ -124,7 +124,7 @@ impl Service {
             .create_import(&NewImport {
                 enterprise_id: enterprise.id,
                 kind: kind.kind.clone(),
-                file_name: upload.file_name,
+                file_name: zhisu_domain::blob::clean_file_name(&upload.file_name),
                 file_sha256: crate::sha256_hex(&upload.bytes),
                 created_by: by.actor.clone(),
                 rows,

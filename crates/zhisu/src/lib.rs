@@ -148,6 +148,8 @@ pub fn app(service: Service, settings: &Settings) -> zhisu_web::Resolver<Router>
     let routes = zhisu_api::router(service)
         .merge(zhisu_web::router(web.clone()))
         .layer(axum::middleware::from_fn(zhisu_api::refuse_nul_in_uri))
+        // A client that hangs up does not cut a write off halfway.
+        .layer(axum::middleware::from_fn(zhisu_api::run_to_end))
         .layer(axum::middleware::map_response(
             move |mut response: axum::response::Response| async move {
                 zhisu_web::security_headers(response.headers_mut());

@@ -208,7 +208,13 @@ impl Push {
     async fn send(&mut self, chunk: &str, first_row: u64, rows: u64) -> anyhow::Result<()> {
         let job = self
             .platform
-            .push(&self.args.kind, self.args.enterprise, chunk)
+            .push(
+                &self.args.kind,
+                self.args.enterprise,
+                // As the imports page lists it.
+                &format!("工具包推送：第 {first_row}–{} 行", first_row + rows - 1),
+                chunk,
+            )
             .await
             .map_err(anyhow::Error::msg)?;
         let flight = InFlight {

@@ -170,9 +170,14 @@ impl Platform {
         &self,
         kind: &str,
         enterprise: Option<i64>,
+        name: &str,
         ndjson: &str,
     ) -> Result<Job, PlatformError> {
-        let mut query = vec![("kind", kind.to_string()), ("commit", "valid".into())];
+        let mut query = vec![
+            ("kind", kind.to_string()),
+            ("commit", "valid".into()),
+            ("name", name.to_string()),
+        ];
         if let Some(id) = enterprise {
             query.push(("enterprise_id", id.to_string()));
         }

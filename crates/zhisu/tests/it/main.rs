@@ -27,6 +27,7 @@ mod cli;
 mod cli_backup;
 mod cli_import;
 mod cli_report;
+mod client_leaves;
 mod codes;
 mod copying;
 mod counterfeit;
