@@ -114,7 +114,7 @@ impl Service {
         for o in &owed {
             let missed = reporting::missed(
                 o.cadence,
-                filed_day(o.record),
+                filed_day(&o.record.created_at),
                 today,
                 reported.get(&o.record.id).unwrap_or(&none),
             );

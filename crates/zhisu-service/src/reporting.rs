@@ -11,9 +11,7 @@ use serde::Serialize;
 use zhisu_domain::product::Product;
 use zhisu_domain::reporting::{self, Cadence, Period, ReportInput};
 use zhisu_domain::{Principal, RecordKind, Role};
-use zhisu_store::{
-    AuditEntry, InboxMessage, InboxOwner, NewQuantityReport, QuantityReport, StoredRecord,
-};
+use zhisu_store::{AuditEntry, InboxMessage, InboxOwner, NewQuantityReport, QuantityReport};
 
 use crate::{today_in_shanghai, Service, ServiceError, ServiceResult};
 
@@ -35,10 +33,8 @@ pub struct Reporting {
 }
 
 /// The day a record was first written, in Asia/Shanghai.
-pub(crate) fn filed_day(record: &StoredRecord) -> NaiveDate {
-    chrono::DateTime::parse_from_rfc3339(&record.created_at)
-        .map(|t| (t.naive_utc() + Duration::hours(8)).date())
-        .unwrap_or_else(|_| today_in_shanghai())
+pub(crate) fn filed_day(created_at: &str) -> NaiveDate {
+    zhisu_domain::statistics::rollup::day_of(created_at).unwrap_or_else(today_in_shanghai)
 }
 
 impl Service {
@@ -128,12 +124,7 @@ impl Service {
         let product: Product = record.typed()?;
         let cadence = reporting::product_cadence(&product);
         let today = today_in_shanghai();
-        let stored = self
-            .store
-            .get_record(RecordKind::Product, product_id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound("product".into()))?;
-        let since = filed_day(&stored);
+        let since = filed_day(&record.created_at);
         let reported = self
             .reported_periods(&[(product_id, cadence)], today - Duration::days(40))
             .await?;

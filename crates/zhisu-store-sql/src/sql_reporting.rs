@@ -76,24 +76,6 @@ macro_rules! sql_reporting {
             }
         }
 
-        fn bind_all<'q>(
-            mut q: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>>,
-            binds: &'q [Bind],
-        ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>> {
-            for b in binds {
-                q = match b {
-                    Bind::I64(v) => q.bind(*v),
-                    Bind::Text(v) => q.bind(v.as_str()),
-                };
-            }
-            q
-        }
-
-        /// `in ($first, …)` for `n` binds.
-        fn marks(first: usize, n: usize) -> String {
-            (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-        }
-
         #[async_trait]
         impl ReportingStore for $store {
             async fn put_quantity_report(
@@ -144,7 +126,7 @@ macro_rules! sql_reporting {
                 for chunk in product_ids.chunks(500) {
                     let sql = format!(
                         "select product_id, period from quantity_reports where product_id in ({})",
-                        marks(1, chunk.len())
+                        $crate::sql_sweeps::placeholders(1, chunk.len())
                     );
                     let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
                     for id in chunk {
@@ -172,7 +154,7 @@ macro_rules! sql_reporting {
                     let sql = format!(
                         "select {RECORD_COLUMNS} from records r join record_versions v on v.record_id = r.id and v.version = r.version \
                          where r.kind = 'batch' and r.updated_at >= $1 and r.parent_id in ({})",
-                        marks(2, chunk.len())
+                        $crate::sql_sweeps::placeholders(2, chunk.len())
                     );
                     let mut q = sqlx::query(&sql).bind(since);
                     for id in chunk {
@@ -266,7 +248,7 @@ macro_rules! sql_reporting {
                     "select {INBOX_COLUMNS} from inbox_messages where {condition} order by id desc limit {}",
                     limit.clamp(1, 500)
                 );
-                let rows = bind_all(sqlx::query(&sql), &binds)
+                let rows = bind_all!(sqlx::query(&sql), &binds)
                     .fetch_all(&self.reader)
                     .await
                     .map_err(map_err)?;
@@ -280,7 +262,7 @@ macro_rules! sql_reporting {
                      where id = $1 and {condition}"
                 );
                 let q = sqlx::query(&sql).bind(id).bind(format_time(now())).bind(by);
-                let done = bind_all(q, &binds).execute(&self.writer).await.map_err(map_err)?;
+                let done = bind_all!(q, &binds).execute(&self.writer).await.map_err(map_err)?;
                 Ok(done.rows_affected() > 0)
             }
         }

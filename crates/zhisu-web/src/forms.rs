@@ -395,7 +395,7 @@ pub(crate) fn whole_number(
 }
 
 /// Uploads a posted file and returns its SHA-256, or records a finding.
-async fn upload(
+pub(crate) async fn upload(
     service: &Service,
     by: Option<&Principal>,
     form: &FormData,

@@ -109,25 +109,6 @@ pub(crate) fn product_parts(
     });
 }
 
-/// A form's file as the reference the upload returned; a file refused is
-/// a finding at its field.
-async fn uploaded(
-    state: &WebState,
-    by: &zhisu_domain::Principal,
-    form: &crate::forms::FormData,
-    name: &str,
-    findings: &mut Vec<FieldError>,
-) -> Option<serde_json::Value> {
-    let (file_name, bytes) = form.files.get(name)?;
-    match state.service.upload_blob(Some(by), file_name, bytes).await {
-        Ok(blob) => serde_json::to_value(blob).ok(),
-        Err(e) => {
-            findings.push(FieldError::new(name, "file", e.to_string()));
-            None
-        }
-    }
-}
-
 /// `POST /products/{id}/supplements`: an item added (`remove` set: the
 /// item at that place removed), as a new version of the product.
 pub async fn change(
@@ -164,8 +145,11 @@ pub async fn change(
         }
     } else {
         let mut findings = Vec::new();
-        let evidence = uploaded(&state, by, &form, "evidence", &mut findings).await;
-        let commitment = uploaded(&state, by, &form, "commitment", &mut findings).await;
+        let evidence =
+            crate::forms::upload(&state.service, Some(by), &form, "evidence", &mut findings).await;
+        let commitment =
+            crate::forms::upload(&state.service, Some(by), &form, "commitment", &mut findings)
+                .await;
         if !findings.is_empty() {
             return invalid_page(&state, &page, &findings, back);
         }

@@ -10,19 +10,8 @@ use serde_json::{json, Value};
 use zhisu_domain::Role;
 use zhisu_service::today_in_shanghai;
 
+use crate::epcis::problem_fields;
 use crate::support::{gas_stove_json, TestApp};
-
-fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|e| e["field"].as_str().unwrap_or_default().to_string())
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 #[tokio::test]
 async fn missed_reports_remind_the_enterprise_once_and_a_run_reaches_the_regulator() {
@@ -47,7 +36,7 @@ async fn missed_reports_remind_the_enterprise_once_and_a_run_reaches_the_regulat
             status, 422,
             "{engine}: a 一批一码 product cannot report daily"
         );
-        assert_eq!(fields(&refused), ["reporting_cadence"], "{engine}");
+        assert_eq!(problem_fields(&refused), ["reporting_cadence"], "{engine}");
         monthly["reporting_cadence"] = json!("monthly");
         let (_, monthly) = app.post(&key, "/api/v1/products", &monthly).await;
         let monthly = monthly["id"].as_i64().unwrap();
@@ -103,7 +92,7 @@ async fn missed_reports_remind_the_enterprise_once_and_a_run_reaches_the_regulat
         ] {
             let (status, problem) = post(daily, body.clone()).await;
             assert_eq!(status, 422, "{engine}: {body} {problem}");
-            assert_eq!(fields(&problem), [field], "{engine}: {body}");
+            assert_eq!(problem_fields(&problem), [field], "{engine}: {body}");
         }
         let (status, _) = post(daily, json!({"period": missed[0], "colour": 1})).await;
         assert_eq!(status, 422, "{engine}: an unknown field");

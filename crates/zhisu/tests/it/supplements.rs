@@ -7,9 +7,10 @@
 //! scan shows the latest. And a clerk adds one on the product's page.
 
 use reqwest::multipart::{Form, Part};
-use serde_json::{json, Value};
+use serde_json::json;
 use zhisu_domain::Role;
 
+use crate::epcis::problem_fields;
 use crate::scan::{active_item_batch, scan_json, scan_page};
 use crate::support::{pdf, EngineKind, TestApp};
 
@@ -20,18 +21,6 @@ async fn file(app: &TestApp, key: &str, tag: &str) -> String {
     let (status, blob) = app.upload(key, &format!("{tag}.pdf"), bytes).await;
     assert_eq!(status, 201, "{blob}");
     blob["sha256"].as_str().unwrap().to_string()
-}
-
-fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|e| e["field"].as_str().unwrap_or_default().to_string())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -90,7 +79,7 @@ async fn each_item_is_filed_with_its_evidence_and_the_scan_shows_the_public_ones
             let (status, problem) = app.patch(&key, &path, &json!({"supplements": [bad]})).await;
             assert_eq!(status, 422, "{engine}: {problem}");
             assert!(
-                fields(&problem).contains(&field.to_string()),
+                problem_fields(&problem).contains(&field),
                 "{engine}: {field} in {problem}"
             );
         }
