@@ -105,6 +105,29 @@ impl Service {
         let enterprise = self
             .import_enterprise(by, kind, upload.enterprise_id)
             .await?;
+        let import = NewImport {
+            enterprise_id: enterprise.id,
+            kind: kind.kind.clone(),
+            file_name: zhisu_domain::blob::clean_file_name(&upload.file_name),
+            file_sha256: crate::sha256_hex(&upload.bytes),
+            created_by: by.actor.clone(),
+            rows: Vec::new(),
+        };
+        // The same file as an import filed in full before (a toolkit push
+        // run again, a file uploaded twice): its rows are that import's,
+        // each filed already — what reading and looking up every row again
+        // would find, as a row's import key is never taken back. A daily
+        // quantity is idempotent by its batch's days, not by keys: read.
+        if kind.kind != "quantities" {
+            if let Some(like) = self
+                .store
+                .imported_file(enterprise.id, &kind.kind, &import.file_sha256)
+                .await?
+            {
+                let id = self.store.create_import_again(&import, like).await?;
+                return self.import_job(by, id).await;
+            }
+        }
         let rows = if upload.ndjson {
             let text = std::str::from_utf8(&upload.bytes).map_err(|_| {
                 crate::sheet_cells::file_error(
@@ -121,14 +144,7 @@ impl Service {
             .await?;
         let id = self
             .store
-            .create_import(&NewImport {
-                enterprise_id: enterprise.id,
-                kind: kind.kind.clone(),
-                file_name: zhisu_domain::blob::clean_file_name(&upload.file_name),
-                file_sha256: crate::sha256_hex(&upload.bytes),
-                created_by: by.actor.clone(),
-                rows,
-            })
+            .create_import(&NewImport { rows, ..import })
             .await?;
         self.import_job(by, id).await
     }

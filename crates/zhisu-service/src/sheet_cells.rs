@@ -44,6 +44,39 @@ fn column_name(c: u32) -> String {
     zhisu_print::template::letters(c as usize)
 }
 
+/// Whether any worksheet of an XLSX may hold a formula: its XML has a
+/// `<f>` element (or one of another namespace prefix). Over-cautious by
+/// design — text such as `a:f b` says yes too — as a yes only means the
+/// exact look (calamine's) is taken; a file that cannot be opened says yes.
+fn may_hold_formulas(bytes: &[u8]) -> bool {
+    use std::io::Read;
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return true;
+    };
+    let marks = [&b"<f>"[..], b"<f ", b"<f/", b":f>", b":f ", b":f/"];
+    let finders: Vec<memchr::memmem::Finder> = marks
+        .iter()
+        .map(memchr::memmem::Finder::new)
+        .collect();
+    let mut xml = Vec::new();
+    for i in 0..zip.len() {
+        let Ok(mut part) = zip.by_index(i) else {
+            return true;
+        };
+        if !part.name().starts_with("xl/worksheets/") {
+            continue;
+        }
+        xml.clear();
+        if part.read_to_end(&mut xml).is_err() {
+            return true;
+        }
+        if finders.iter().any(|f| f.find(&xml).is_some()) {
+            return true;
+        }
+    }
+    false
+}
+
 /// The first sheet of an XLSX, refusing merged cells and formulas (a
 /// merged cell's value stands in one cell only; a formula's value is what
 /// the last program to save the file computed, not what the user typed).
@@ -76,8 +109,14 @@ fn xlsx_rows(bytes: &[u8], strict: bool) -> ServiceResult<Vec<Vec<String>>> {
                 column_name(c)
             )));
         }
-        let formulas = book
-            .worksheet_formula(&name)
+        // calamine reads formulas in a second parse of the whole sheet; a
+        // sheet's XML without a formula element needs none.
+        let formulas = if may_hold_formulas(bytes) {
+            book.worksheet_formula(&name)
+        } else {
+            Ok(calamine::Range::default())
+        };
+        let formulas = formulas
             .map_err(|e| file_error(format!("无法读取工作表 (the sheet cannot be read: {e})")))?;
         let (r0, c0) = formulas.start().unwrap_or((0, 0));
         if let Some((r, c, _)) = formulas.used_cells().find(|(_, _, f)| !f.is_empty()) {
@@ -200,6 +239,19 @@ mod tests {
         assert!(m.contains("第 4 行 AB 列是公式"), "{m}");
         // A register import takes what the sheet shows.
         assert!(sheet_rows(&bytes, false).is_ok());
+    }
+
+    #[test]
+    fn only_a_sheet_with_a_formula_element_is_read_twice() {
+        let mut book = Workbook::new();
+        let s = book.add_worksheet();
+        s.write_string(0, 0, "=A2*3 <f>").unwrap();
+        s.write_number(1, 0, 2.0).unwrap();
+        assert!(!may_hold_formulas(&book.save_to_buffer().unwrap()));
+        let s = book.worksheet_from_index(0).unwrap();
+        s.write_formula(3, 1, Formula::new("=A2*3")).unwrap();
+        assert!(may_hold_formulas(&book.save_to_buffer().unwrap()));
+        assert!(may_hold_formulas(b"PK\x03\x04not a zip"));
     }
 
     #[test]

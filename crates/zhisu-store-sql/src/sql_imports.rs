@@ -59,6 +59,26 @@ macro_rules! sql_imports {
             })
         }
 
+        /// A checked import's own row (not its rows); its ID.
+        async fn insert_import(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            import: &NewImport,
+        ) -> StoreResult<i64> {
+            sqlx::query_scalar(
+                "insert into imports (enterprise_id, kind, file_name, file_sha256, created_by, created_at, status) \
+                 values ($1, $2, $3, $4, $5, $6, 'checked') returning id",
+            )
+            .bind(import.enterprise_id)
+            .bind(&import.kind)
+            .bind(&import.file_name)
+            .bind(&import.file_sha256)
+            .bind(&import.created_by)
+            .bind(format_time(now()))
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(map_err)
+        }
+
         fn row_errors_json(errors: &[CellError]) -> String {
             serde_json::to_string(errors).expect("row errors serialise")
         }
@@ -266,19 +286,7 @@ macro_rules! sql_imports {
         impl ImportStore for $store {
             async fn create_import(&self, import: &NewImport) -> StoreResult<i64> {
                 let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
-                let id: i64 = sqlx::query_scalar(
-                    "insert into imports (enterprise_id, kind, file_name, file_sha256, created_by, created_at, status) \
-                     values ($1, $2, $3, $4, $5, $6, 'checked') returning id",
-                )
-                .bind(import.enterprise_id)
-                .bind(&import.kind)
-                .bind(&import.file_name)
-                .bind(&import.file_sha256)
-                .bind(&import.created_by)
-                .bind(format_time(now()))
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(map_err)?;
+                let id = insert_import(&mut tx, import).await?;
                 // Seven binds a row: 500 rows stay under SQLite's 32,766.
                 for chunk in $crate::chunks_of(&import.rows, &[500, 16, 1]) {
                     let mut q = sqlx::QueryBuilder::<$db>::new(
@@ -295,6 +303,45 @@ macro_rules! sql_imports {
                     });
                     q.build().execute(&mut *tx).await.map_err(map_err)?;
                 }
+                tx.commit().await.map_err(map_err)?;
+                Ok(id)
+            }
+
+            async fn imported_file(
+                &self,
+                enterprise_id: i64,
+                kind: &str,
+                file_sha256: &str,
+            ) -> StoreResult<Option<i64>> {
+                sqlx::query_scalar(
+                    "select i.id from imports i \
+                     where i.enterprise_id = $1 and i.kind = $2 and i.file_sha256 = $3 and i.status = 'done' \
+                     and exists (select 1 from import_rows r where r.import_id = i.id) \
+                     and not exists (select 1 from import_rows r where r.import_id = i.id \
+                                     and r.status not in ('created', 'unchanged')) \
+                     order by i.id desc limit 1",
+                )
+                .bind(enterprise_id)
+                .bind(kind)
+                .bind(file_sha256)
+                .fetch_optional(&self.reader)
+                .await
+                .map_err(map_err)
+            }
+
+            async fn create_import_again(&self, import: &NewImport, like: i64) -> StoreResult<i64> {
+                let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
+                let id = insert_import(&mut tx, import).await?;
+                sqlx::query(
+                    "insert into import_rows (import_id, row_no, status, body, row_hash, record_id, errors) \
+                     select $1, row_no, 'unchanged', null, row_hash, record_id, '[]' from import_rows \
+                     where import_id = $2",
+                )
+                .bind(id)
+                .bind(like)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(id)
             }
@@ -458,19 +505,33 @@ macro_rules! sql_imports {
                 kind: &str,
                 hashes: &[String],
             ) -> StoreResult<Vec<(String, i64)>> {
-                let mut found = Vec::new();
+                // Each chunk's keys found come back as one string
+                // (`HASH:ID,…`): a re-import finds every row, and 100,000
+                // rows handed over one by one cost more than reading them.
+                let mut found = Vec::with_capacity(hashes.len());
                 for chunk in hashes.chunks(500) {
                     let marks: Vec<String> = (3..chunk.len() + 3).map(|i| format!("${i}")).collect();
                     let sql = format!(
-                        "select row_hash, record_id from import_keys \
-                         where enterprise_id = $1 and kind = $2 and row_hash in ({})",
+                        concat!("select ", $concat, "(row_hash || ':' || cast(record_id as text), ',') from import_keys \
+                         where enterprise_id = $1 and kind = $2 and row_hash in ({})"),
                         marks.join(", ")
                     );
-                    let mut q = sqlx::query_as::<_, (String, i64)>(&sql).bind(enterprise_id).bind(kind);
+                    let mut q = sqlx::query_scalar::<_, Option<String>>(&sql).bind(enterprise_id).bind(kind);
                     for h in chunk {
                         q = q.bind(h);
                     }
-                    found.extend(q.fetch_all(&self.reader).await.map_err(map_err)?);
+                    let Some(list) = q.fetch_one(&self.reader).await.map_err(map_err)? else {
+                        continue;
+                    };
+                    for pair in list.split(',') {
+                        let (hash, id) = pair
+                            .split_once(':')
+                            .ok_or_else(|| StoreError::Internal(format!("import key {pair:?}")))?;
+                        let id = id
+                            .parse()
+                            .map_err(|_| StoreError::Internal(format!("import key {pair:?}")))?;
+                        found.push((hash.to_string(), id));
+                    }
                 }
                 Ok(found)
             }

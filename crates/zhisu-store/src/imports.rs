@@ -82,6 +82,20 @@ pub trait ImportStore: Send + Sync {
     /// Keeps a checked import and its rows; its ID.
     async fn create_import(&self, import: &NewImport) -> StoreResult<i64>;
 
+    /// The latest `done` import of this enterprise, kind and file (its
+    /// SHA-256) whose every row was filed — created or unchanged —, if any:
+    /// the same file again holds the same rows, each filed already.
+    async fn imported_file(
+        &self,
+        enterprise_id: i64,
+        kind: &str,
+        file_sha256: &str,
+    ) -> StoreResult<Option<i64>>;
+
+    /// Keeps a checked import (its `rows` unused) of a file `like` imported
+    /// in full: `like`'s rows, each `unchanged`, naming the record it made.
+    async fn create_import_again(&self, import: &NewImport, like: i64) -> StoreResult<i64>;
+
     /// One import with its rows' tally.
     async fn import_job(&self, id: i64) -> StoreResult<Option<ImportJob>>;
 
