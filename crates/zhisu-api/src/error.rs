@@ -45,6 +45,11 @@ pub const PROBLEM_TYPES: &[(&str, u16, &str)] = &[
         503,
         "The platform is busy; send the request again shortly",
     ),
+    (
+        "unavailable",
+        503,
+        "The database cannot be reached just now; send the request again shortly",
+    ),
     ("internal", 500, "Internal error"),
 ];
 
@@ -121,6 +126,13 @@ impl From<ServiceError> for ApiError {
                 "busy",
                 "系统繁忙，未作任何更改，请稍后重试 (the platform is busy; nothing was changed; send the request again shortly)",
             ),
+            ServiceError::Unavailable(source) => {
+                tracing::warn!(%source, "database unavailable");
+                ApiError::new(
+                    "unavailable",
+                    "数据库暂时无法连接，请稍后重试 (the database cannot be reached just now; send the request again shortly)",
+                )
+            }
             ServiceError::Internal(source) => {
                 tracing::error!(%source, "internal error");
                 ApiError::new(

@@ -13,15 +13,28 @@ use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::AppState;
 
+/// How long `/healthz` waits for the database: a load balancer's probe
+/// must hear "take me out" before its own timeout, not a request that
+/// waits out the pool's bound for a connection.
+const HEALTH_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Liveness (the store answers): `{"status": "ok"}` for anyone; with a
 /// platform admin's key, the store's counts and the scan log's too (issue
-/// 16.15: counts are not for the public).
-#[utoipa::path(get, path = "/healthz", tag = "platform", responses((status = 200, body = Health), (status = 500, body = Problem)))]
+/// 16.15: counts are not for the public). A server that cannot reach its
+/// database within two seconds answers 503 (issue 20.5), so that a load
+/// balancer takes it out until it can.
+#[utoipa::path(get, path = "/healthz", tag = "platform", responses((status = 200, body = Health), (status = 503, body = Problem), (status = 500, body = Problem)))]
 pub async fn healthz(
     State(state): State<AppState>,
     MaybeAuth(by): MaybeAuth,
 ) -> ApiResult<Json<Health>> {
-    let health = state.service.health().await?;
+    let health = tokio::time::timeout(HEALTH_WAIT, state.service.health())
+        .await
+        .map_err(|_| {
+            ApiError::from(zhisu_service::ServiceError::Unavailable(
+                "the database did not answer the health check in time".into(),
+            ))
+        })??;
     if !by.is_some_and(|p| p.is_admin()) {
         return Ok(Json(Health {
             status: "ok",

@@ -160,6 +160,10 @@ pub enum ServiceError {
     /// done and the request may be sent again.
     #[error("busy: {0}")]
     Busy(String),
+    /// 503: the database cannot be reached just now (it restarts, the
+    /// network failed); the request may be sent again (issue 20.5).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     /// 429: too many failed log-ins (the log-in is locked, or the address
     /// is held back); the message says until when.
     #[error("too many attempts: {0}")]
@@ -175,6 +179,7 @@ impl From<StoreError> for ServiceError {
             StoreError::NotFound => ServiceError::NotFound("record".into()),
             StoreError::Conflict(c) => ServiceError::Conflict(c),
             StoreError::Busy(b) => ServiceError::Busy(b),
+            StoreError::Unavailable(u) => ServiceError::Unavailable(u),
             StoreError::Internal(i) => ServiceError::Internal(i),
         }
     }

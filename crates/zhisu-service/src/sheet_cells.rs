@@ -54,10 +54,8 @@ fn may_hold_formulas(bytes: &[u8]) -> bool {
         return true;
     };
     let marks = [&b"<f>"[..], b"<f ", b"<f/", b":f>", b":f ", b":f/"];
-    let finders: Vec<memchr::memmem::Finder> = marks
-        .iter()
-        .map(memchr::memmem::Finder::new)
-        .collect();
+    let finders: Vec<memchr::memmem::Finder> =
+        marks.iter().map(memchr::memmem::Finder::new).collect();
     let mut xml = Vec::new();
     for i in 0..zip.len() {
         let Ok(mut part) = zip.by_index(i) else {

@@ -27,6 +27,8 @@ mod sql_imports;
 mod sql_reports;
 #[macro_use]
 mod sql_reporting;
+#[macro_use]
+mod sql_cluster;
 mod postgres;
 mod sqlite;
 mod sqlite_sweep;
@@ -43,6 +45,10 @@ pub(crate) fn map_err(error: sqlx::Error) -> StoreError {
     if is_busy(&error) {
         tracing::warn!(error = %error, "database busy");
         return StoreError::Busy(error.to_string());
+    }
+    if is_unreachable(&error) {
+        tracing::warn!(error = %error, "database unreachable");
+        return StoreError::Unavailable(error.to_string());
     }
     match &error {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
@@ -77,6 +83,24 @@ fn is_busy(error: &sqlx::Error) -> bool {
                 code.parse::<i64>().is_ok_and(|c| matches!(c & 0xff, 5 | 6))
             } else {
                 matches!(&*code, "55P03" | "40001" | "40P01" | "57P03")
+            }
+        }
+        _ => false,
+    }
+}
+
+/// A database that cannot be reached (issue 20.5): the connection broke
+/// (PostgreSQL restarted or was stopped, the network failed), or the
+/// server ended the session — PostgreSQL's connection exceptions (class
+/// 08) and its shutdowns (57P01 by an administrator, 57P02 by a crash).
+/// The pool opens new connections by itself once it answers again.
+fn is_unreachable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_none() && {
+                let code = db.code().unwrap_or_default();
+                code.starts_with("08") || matches!(&*code, "57P01" | "57P02")
             }
         }
         _ => false,

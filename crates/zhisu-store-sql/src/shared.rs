@@ -126,6 +126,15 @@ macro_rules! impl_sql_store {
             $relaxed,
             $concat
         );
+        sql_cluster!(
+            $store,
+            $db,
+            $engine,
+            $ledger_lock,
+            $durable,
+            $relaxed,
+            $concat
+        );
     };
 }
 

@@ -12,6 +12,7 @@ use serde::Serialize;
 use zhisu_domain::auth::ListScope;
 use zhisu_domain::{BlobRef, RecordKind, Role};
 
+mod cluster;
 mod events;
 mod imports;
 mod reporting;
@@ -20,6 +21,7 @@ mod scans;
 mod statistics;
 mod sweeps;
 mod verification;
+pub use cluster::ClusterStore;
 pub use events::{
     pieces_of, CaptureRow, EventQuery, EventStore, NewEvent, Piece, Pieces, SubscriptionRow,
 };
@@ -51,6 +53,13 @@ pub enum StoreError {
     /// the request may be sent again (issue 16.2).
     #[error("storage busy: {0}")]
     Busy(String),
+    /// 503: the database could not be reached (restarting, a network
+    /// fault, every connection lost): the request may be sent again. A
+    /// write cut off at its commit may or may not have been kept, which
+    /// the platform's writes keyed by content (import keys, unique keys,
+    /// versions) make safe to send again (issue 20.5).
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
     /// 500: the engine failed; details are logged, never shown.
     #[error("storage failure: {0}")]
     Internal(String),
@@ -672,6 +681,7 @@ pub trait Store:
     + ReportStore
     + ImportStore
     + ReportingStore
+    + ClusterStore
     + 'static
 {
 }
@@ -689,6 +699,7 @@ impl<
             + ReportStore
             + ImportStore
             + ReportingStore
+            + ClusterStore
             + 'static,
     > Store for T
 {

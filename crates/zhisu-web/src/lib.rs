@@ -379,6 +379,7 @@ impl WebState {
             ServiceError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ServiceError::Unauthenticated => return Redirect::to("/login").into_response(),
             ServiceError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            ServiceError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ServiceError::Internal(e) => {
                 tracing::error!(error = %e, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "error")
@@ -389,6 +390,7 @@ impl WebState {
             ServiceError::Internal(_) => String::new(),
             ServiceError::NotFound(_) => String::new(),
             ServiceError::Busy(_) => page.lang.text("busy_message").to_string(),
+            ServiceError::Unavailable(_) => page.lang.text("unavailable_message").to_string(),
             other => other.to_string(),
         };
         let mut response = self.render(

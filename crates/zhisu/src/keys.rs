@@ -85,8 +85,14 @@ fn random_key() -> String {
 /// The keys from the environment, else from the data folder (created with
 /// a fresh random key when missing).
 pub fn load_or_create(data: &Path) -> anyhow::Result<SerialCodec> {
+    codec(serial_keys(data)?)
+}
+
+/// Each serial key's version and bytes, from the environment, else from
+/// the data folder (created with a fresh random key when missing).
+pub(crate) fn serial_keys(data: &Path) -> anyhow::Result<Vec<(u8, [u8; 16])>> {
     if let Ok(value) = std::env::var(ENV) {
-        return codec(parse(&value, ENV)?);
+        return parse(&value, ENV);
     }
     let path = path(data);
     if !path.exists() {
@@ -94,7 +100,7 @@ pub fn load_or_create(data: &Path) -> anyhow::Result<SerialCodec> {
     }
     let text =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    codec(parse(&text, &path.display().to_string())?)
+    parse(&text, &path.display().to_string())
 }
 
 /// Adds a key with the next version; old codes keep verifying. Returns the new version.
@@ -133,14 +139,14 @@ pub fn missing_for_verify(data: &Path, suite: Suite) -> Vec<&'static str> {
     .collect()
 }
 
-fn ledger_file(suite: Suite) -> &'static str {
+pub(crate) fn ledger_file(suite: Suite) -> &'static str {
     match suite {
         Suite::Standard => "ledger-ed25519",
         Suite::Sm => "ledger-sm2",
     }
 }
 
-fn contact_file(suite: Suite) -> &'static str {
+pub(crate) fn contact_file(suite: Suite) -> &'static str {
     match suite {
         Suite::Standard => "contact-aes256",
         Suite::Sm => "contact-sm4",

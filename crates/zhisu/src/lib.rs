@@ -11,6 +11,7 @@ pub mod report_cmd;
 pub mod schedule;
 pub mod server;
 pub mod settings;
+pub mod shared_keys;
 pub mod suite;
 pub mod template_cmd;
 pub mod toolkit;
@@ -42,7 +43,12 @@ impl Engine {
                 settings.write_wait,
             )
             .await
-            .with_context(|| format!("connecting to {}", settings.database_url.redacted()))?
+            .map_err(|e| {
+                opening_error(
+                    e,
+                    format!("connecting to {}", settings.database_url.redacted()),
+                )
+            })?
             .with_suite(suite);
             Ok(Engine::Postgres(store))
         } else {
@@ -53,7 +59,7 @@ impl Engine {
                 settings.write_wait,
             )
             .await
-            .with_context(|| format!("opening {}", settings.database_url.redacted()))?
+            .map_err(|e| opening_error(e, format!("opening {}", settings.database_url.redacted())))?
             .with_suite(suite);
             Ok(Engine::Sqlite(store))
         }
@@ -74,6 +80,20 @@ impl Engine {
     }
 }
 
+/// Why a database could not be opened: one a newer zhisu migrated is
+/// refused saying so (issue 20: a server of an older schema version must
+/// not write into a newer database), anything else with `what`.
+fn opening_error(e: sqlx::Error, what: String) -> anyhow::Error {
+    if let sqlx::Error::Migrate(m) = &e {
+        if let sqlx::migrate::MigrateError::VersionMissing(version) = **m {
+            return anyhow::anyhow!(
+                "数据库已由较新版本的 zhisu 升级（迁移 {version}），本服务器的版本较旧：请先升级本服务器再启动 (the database was migrated by a newer zhisu — migration {version} — than this server: upgrade this server before starting it)"
+            );
+        }
+    }
+    anyhow::Error::new(e).context(what)
+}
+
 /// Opens the store and the blob folder and builds the service.
 pub async fn open(settings: &Settings) -> anyhow::Result<(Engine, Service)> {
     let suite = suite::choose(&settings.data, settings.crypto)?;
@@ -89,6 +109,13 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(Engine, Service)> {
     .context("loading the ledger signing key")?;
     let contact_key =
         keys::contact_key(&settings.data, suite).context("loading the contact key")?;
+    let here = shared_keys::fingerprints(
+        &keys::serial_keys(&settings.data)?,
+        ledger_signer.public_key().as_bytes(),
+        &contact_key,
+        suite,
+    );
+    shared_keys::check(&*engine.store(), &here).await?;
     let service = Service::new(
         engine.store(),
         blobs,

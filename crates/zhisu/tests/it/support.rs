@@ -76,14 +76,31 @@ impl TestApp {
 
     /// A server with settings of the test's own on top.
     pub async fn spawn_with(kind: EngineKind, adjust: impl FnOnce(&mut ServeArgs)) -> TestApp {
+        let database_url = match kind {
+            EngineKind::Sqlite => None,
+            EngineKind::Postgres => Some(
+                fresh_postgres_database(&postgres_base_url().expect("postgres configured")).await,
+            ),
+        };
+        TestApp::spawn_at(kind, database_url, adjust).await
+    }
+
+    /// A server on a fresh database of the PostgreSQL server at `base` (a
+    /// server of the test's own, which it may stop and restart).
+    pub async fn spawn_on_postgres(base: &str, adjust: impl FnOnce(&mut ServeArgs)) -> TestApp {
+        let database_url = fresh_postgres_database(base).await;
+        TestApp::spawn_at(EngineKind::Postgres, Some(database_url), adjust).await
+    }
+
+    async fn spawn_at(
+        kind: EngineKind,
+        database_url: Option<String>,
+        adjust: impl FnOnce(&mut ServeArgs),
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().join("data");
-        let database_url = match kind {
-            EngineKind::Sqlite => format!("sqlite://{}", data.join("zhisu.db").display()),
-            EngineKind::Postgres => {
-                fresh_postgres_database(&postgres_base_url().expect("postgres configured")).await
-            }
-        };
+        let database_url =
+            database_url.unwrap_or_else(|| format!("sqlite://{}", data.join("zhisu.db").display()));
         // A real port, so that the default public URL (the base of every
         // issued code) is the address the server answers on; held from here
         // on, since an outgoing connection of another test could otherwise
