@@ -1,4 +1,5 @@
-//! The blob folder: uploaded files stored by their SHA-256 (G8.2), and who
+//! The blob folder: uploaded files stored by their SHA-256 (G8.2; where
+//! their bytes are kept: `file_place.rs`), and who
 //! may read one (issue 16.8): whoever may read a record that references
 //! it, its uploader, the platform's admins; public files go out through
 //! the scan page alone. Each upload keeps its own file name.
@@ -72,20 +73,7 @@ impl Service {
             ))
         })?;
         let sha256 = sha256_hex(bytes);
-        let path = self.blobs.path(&sha256);
-        if !path.exists() {
-            let dir = path.parent().expect("blob path has a parent").to_path_buf();
-            let data = bytes.to_vec();
-            let tmp = dir.join(format!(".{}.tmp", crate::random_token(8)));
-            tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-                std::fs::create_dir_all(&dir)?;
-                std::fs::write(&tmp, &data)?;
-                std::fs::rename(&tmp, &path)
-            })
-            .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))?
-            .map_err(|e| ServiceError::Internal(format!("writing blob: {e}")))?;
-        }
+        self.keep_file(&sha256, bytes).await?;
         let blob = BlobRef {
             sha256,
             content_type: content_type.to_string(),
@@ -126,9 +114,10 @@ impl Service {
             .blob(sha256)
             .await?
             .ok_or_else(|| ServiceError::NotFound("file".into()))?;
-        let bytes = tokio::fs::read(self.blobs.path(sha256))
-            .await
-            .map_err(|e| ServiceError::Internal(format!("reading blob: {e}")))?;
+        let bytes = self
+            .file_bytes(sha256)
+            .await?
+            .ok_or_else(|| ServiceError::Internal(format!("reading blob: {sha256} is not kept")))?;
         Ok((blob, bytes))
     }
 

@@ -7,7 +7,8 @@
 //! records. A file whose size and modification time are those of its last
 //! sound look is taken as sound without reading it again (the nightly sweep
 //! would otherwise read every PDF of the province); any other is read and
-//! hashed. What the looks saw is kept (`file_checks`), and every sweep
+//! hashed. Files kept in the database (issue 20.2) are compared by size and
+//! the mark of the transaction that last wrote their row. What the looks saw is kept (`file_checks`), and every sweep
 //! hands the faulty files to the rules, which name the records.
 
 use std::time::UNIX_EPOCH;
@@ -44,31 +45,44 @@ fn stat(blobs: &BlobDir, sha256: &str) -> Option<(i64, String)> {
     Some((meta.len() as i64, modified))
 }
 
-/// Looks at one file: what is there now, against its last look.
-fn look_at(blobs: &BlobDir, last: FileState, now: &str, tally: &mut FilesLookedAt) -> FileState {
-    tally.due += 1;
-    let seen = is_sha256_hex(&last.sha256)
-        .then(|| stat(blobs, &last.sha256))
-        .flatten();
-    let fault = match &seen {
+/// Whether a file that is there (`seen`: its size and change mark) is as
+/// it was at its last look, and that look found it sound: then it is
+/// sound without reading it again.
+fn as_at_a_sound_look(last: &FileState, (size, mark): &(i64, String)) -> bool {
+    last.fault.is_none() && last.size == Some(*size) && last.modified.as_deref() == Some(mark)
+}
+
+/// What a look at one file finds: `seen` is its size and change mark if
+/// it is there; `read` its bytes, asked for only when it is not as at a
+/// sound look (None: gone meanwhile).
+fn judge(
+    last: &FileState,
+    seen: &Option<(i64, String)>,
+    tally: &mut FilesLookedAt,
+    read: impl FnOnce() -> Option<Vec<u8>>,
+) -> Option<FileFault> {
+    match seen {
         None => Some(FileFault::Missing),
-        // Unchanged since a sound look: sound.
-        Some((size, modified))
-            if last.fault.is_none()
-                && last.size == Some(*size)
-                && last.modified.as_deref() == Some(modified.as_str()) =>
-        {
-            None
-        }
+        Some(seen) if as_at_a_sound_look(last, seen) => None,
         Some(_) => {
             tally.hashed += 1;
-            match std::fs::read(blobs.path(&last.sha256)) {
-                Ok(bytes) if sha256_hex(&bytes) == last.sha256 => None,
-                Ok(_) => Some(FileFault::Altered),
-                Err(_) => Some(FileFault::Missing),
+            match read() {
+                Some(bytes) if sha256_hex(&bytes) == last.sha256 => None,
+                Some(_) => Some(FileFault::Altered),
+                None => Some(FileFault::Missing),
             }
         }
-    };
+    }
+}
+
+/// What a look saw, to keep.
+fn seen_now(
+    last: FileState,
+    seen: Option<(i64, String)>,
+    fault: Option<FileFault>,
+    now: &str,
+    tally: &mut FilesLookedAt,
+) -> FileState {
     tally.faulty += u64::from(fault.is_some());
     let (size, modified) = seen.unzip();
     FileState {
@@ -78,6 +92,18 @@ fn look_at(blobs: &BlobDir, last: FileState, now: &str, tally: &mut FilesLookedA
         fault: fault.map(|f| f.as_str().to_string()),
         checked_at: Some(now.to_string()),
     }
+}
+
+/// Looks at one file in the folder: what is there now, against its last look.
+fn look_at(blobs: &BlobDir, last: FileState, now: &str, tally: &mut FilesLookedAt) -> FileState {
+    tally.due += 1;
+    let seen = is_sha256_hex(&last.sha256)
+        .then(|| stat(blobs, &last.sha256))
+        .flatten();
+    let fault = judge(&last, &seen, tally, || {
+        std::fs::read(blobs.path(&last.sha256)).ok()
+    });
+    seen_now(last, seen, fault, now, tally)
 }
 
 impl Service {
@@ -119,22 +145,54 @@ impl Service {
             // Never before the sweep began (a clock set back would keep the
             // files due, and this loop going).
             let now = format_time(Utc::now()).max(started.clone());
-            let blobs = self.blobs.clone();
-            let (looked, page_tally) = tokio::task::spawn_blocking(move || {
-                let mut tally = FilesLookedAt::default();
-                let looked: Vec<FileState> = page
-                    .into_iter()
-                    .map(|f| look_at(&blobs, f, &now, &mut tally))
-                    .collect();
-                (looked, tally)
-            })
-            .await
-            .map_err(|e| ServiceError::Internal(format!("verification: {e}")))?;
+            let (looked, page_tally) = if self.files_in_database {
+                self.look_in_database(page, &now).await?
+            } else {
+                let blobs = self.blobs.clone();
+                tokio::task::spawn_blocking(move || {
+                    let mut tally = FilesLookedAt::default();
+                    let looked: Vec<FileState> = page
+                        .into_iter()
+                        .map(|f| look_at(&blobs, f, &now, &mut tally))
+                        .collect();
+                    (looked, tally)
+                })
+                .await
+                .map_err(|e| ServiceError::Internal(format!("verification: {e}")))?
+            };
             self.store.keep_file_checks(&looked).await?;
             tally.due += page_tally.due;
             tally.hashed += page_tally.hashed;
             tally.faulty += page_tally.faulty;
         }
+    }
+
+    /// Looks at a page of files kept in the database: each one's size and
+    /// the mark of the transaction that last wrote it against its last
+    /// look, read and hashed only when not as at a sound look.
+    async fn look_in_database(
+        &self,
+        page: Vec<FileState>,
+        now: &str,
+    ) -> ServiceResult<(Vec<FileState>, FilesLookedAt)> {
+        let mut tally = FilesLookedAt::default();
+        let mut looked = Vec::with_capacity(page.len());
+        for last in page {
+            tally.due += 1;
+            let seen = match is_sha256_hex(&last.sha256) {
+                true => self.store.file_stat(&last.sha256).await?,
+                false => None,
+            };
+            let bytes = match &seen {
+                Some(s) if !as_at_a_sound_look(&last, s) => {
+                    self.store.file_bytes(&last.sha256).await?
+                }
+                _ => None,
+            };
+            let fault = judge(&last, &seen, &mut tally, || bytes);
+            looked.push(seen_now(last, seen, fault, now, &mut tally));
+        }
+        Ok((looked, tally))
     }
 
     /// The files faulty at their last look, for the rules.

@@ -306,9 +306,10 @@ impl Service {
                 return Ok(None);
             };
             for sha in page {
-                let ok = match tokio::fs::read(self.blobs.path(&sha)).await {
-                    Ok(bytes) => hex::encode(sha2::Sha256::digest(&bytes)) == sha,
-                    Err(_) => false,
+                let ok = match self.file_bytes(&sha).await {
+                    Ok(Some(bytes)) => hex::encode(sha2::Sha256::digest(&bytes)) == sha,
+                    Ok(None) | Err(crate::ServiceError::Internal(_)) => false,
+                    Err(e) => return Err(e),
                 };
                 if !ok {
                     return Ok(Some(format!("文件 {sha} 已被替换或删除 (file {sha} was replaced or deleted: its content no longer has that hash)")));

@@ -25,6 +25,7 @@ mod copying;
 mod epcis;
 mod feedback;
 mod file_checks;
+mod file_place;
 mod finding_history;
 mod findings_export;
 mod flows;
@@ -259,6 +260,8 @@ impl Default for ServiceSettings {
 pub struct Service {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) blobs: BlobDir,
+    /// Files' bytes in the database rather than `blobs` (issue 20.2).
+    pub(crate) files_in_database: bool,
     pub(crate) serials: Arc<zhisu_codes::serial::SerialCodec>,
     pub(crate) ledger_signer: Arc<zhisu_ledger::note::NoteSigner>,
     pub(crate) sealer: Arc<sealer::Sealer>,
@@ -302,6 +305,7 @@ impl Service {
         Service {
             store,
             blobs,
+            files_in_database: false,
             serials: Arc::new(serials),
             ledger_signer: Arc::new(ledger_signer),
             sealer: Arc::new(sealer::Sealer::new(contact_key)),

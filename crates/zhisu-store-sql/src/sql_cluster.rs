@@ -1,6 +1,6 @@
 //! What identical servers on one database share, for both engines
 //! (expanded by `impl_sql_store!`, issue 20): the deployment's keys by
-//! fingerprint.
+//! fingerprint, and the bytes of uploaded files (used on PostgreSQL).
 
 macro_rules! sql_cluster {
     ($store:ty, $db:ty, $engine:literal, $ledger_lock:literal, $durable:literal, $relaxed:literal, $concat:literal) => {
@@ -41,6 +41,42 @@ macro_rules! sql_cluster {
                 .map_err(map_err)?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(recorded)
+            }
+
+            async fn put_file_bytes(&self, sha256: &str, bytes: &[u8]) -> StoreResult<()> {
+                sqlx::query(
+                    "insert into file_contents (sha256, bytes, stored_at) values ($1, $2, $3) \
+                     on conflict (sha256) do nothing",
+                )
+                .bind(sha256)
+                .bind(bytes)
+                .bind(format_time(now()))
+                .execute(&self.writer)
+                .await
+                .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn file_bytes(&self, sha256: &str) -> StoreResult<Option<Vec<u8>>> {
+                sqlx::query_scalar("select bytes from file_contents where sha256 = $1")
+                    .bind(sha256)
+                    .fetch_optional(&self.reader)
+                    .await
+                    .map_err(map_err)
+            }
+
+            async fn file_stat(&self, sha256: &str) -> StoreResult<Option<(i64, String)>> {
+                // PostgreSQL's `xmin` is the transaction that last wrote the
+                // row; SQLite keeps its files in the folder, not here.
+                let mark = if $engine == "postgres" { "xmin::text" } else { "stored_at" };
+                let sql = format!(
+                    "select cast(length(bytes) as bigint), {mark} from file_contents where sha256 = $1"
+                );
+                sqlx::query_as(&sql)
+                    .bind(sha256)
+                    .fetch_optional(&self.reader)
+                    .await
+                    .map_err(map_err)
             }
         }
     };

@@ -80,6 +80,17 @@ impl Engine {
     }
 }
 
+/// Whether a blob folder holds any file (its two-letter subfolders; the
+/// captures' spool aside).
+fn folder_holds_files(blobs: &std::path::Path) -> bool {
+    std::fs::read_dir(blobs).is_ok_and(|entries| {
+        entries.flatten().any(|e| {
+            e.file_name().len() == 2
+                && std::fs::read_dir(e.path()).is_ok_and(|mut files| files.next().is_some())
+        })
+    })
+}
+
 /// Why a database could not be opened: one a newer zhisu migrated is
 /// refused saying so (issue 20: a server of an older schema version must
 /// not write into a newer database), anything else with `what`.
@@ -152,6 +163,28 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(Engine, Service)> {
             .context("building the register lookup client")?,
         )),
         None => service,
+    };
+    // PostgreSQL: every server of the deployment reads the files from the
+    // database (issue 20.2); what an earlier version kept in this folder
+    // is copied in first.
+    let service = match &engine {
+        Engine::Postgres(_) => {
+            let service = service.with_files_in_database();
+            if folder_holds_files(&settings.data.join("blobs")) {
+                let copied = service
+                    .files_into_database()
+                    .await
+                    .context("copying the folder's files into the database")?;
+                if copied > 0 {
+                    tracing::info!(
+                        copied,
+                        "files copied from the data folder into the database"
+                    );
+                }
+            }
+            service
+        }
+        Engine::Sqlite(_) => service,
     };
     let service = settings
         .reminders

@@ -7,6 +7,7 @@
 use serde_json::{json, Value};
 use zhisu_domain::Role;
 
+use crate::kept_files::{kept, replace};
 use crate::support::TestApp;
 
 async fn full_sweep(app: &TestApp, key: &str) -> Value {
@@ -43,16 +44,15 @@ async fn file_findings(app: &TestApp, key: &str) -> Vec<(i64, String, String)> {
     out
 }
 
-async fn licence_path(app: &TestApp, admin: &str, enterprise: i64) -> std::path::PathBuf {
+async fn licence_sha(app: &TestApp, admin: &str, enterprise: i64) -> String {
     let (status, e) = app
         .get(admin, &format!("/api/v1/enterprises/{enterprise}"))
         .await;
     assert_eq!(status, 200, "{e}");
-    let sha = e["business_licence"]["sha256"]
+    e["business_licence"]["sha256"]
         .as_str()
         .unwrap()
-        .to_string();
-    app.data.join("blobs").join(&sha[..2]).join(&sha)
+        .to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -63,12 +63,13 @@ async fn a_missing_or_altered_file_is_found_on_the_records_that_reference_it() {
         let (gone, _) = app.enterprise(&admin, "manufacturer", "440305").await;
         let (altered, _) = app.enterprise(&admin, "manufacturer", "440305").await;
         let (control, _) = app.enterprise(&admin, "manufacturer", "440305").await;
-        let gone_path = licence_path(&app, &admin, gone).await;
-        let altered_path = licence_path(&app, &admin, altered).await;
-        let control_path = licence_path(&app, &admin, control).await;
+        // Where the engine keeps them: SQLite's folder, PostgreSQL's table.
+        let gone_sha = licence_sha(&app, &admin, gone).await;
+        let altered_sha = licence_sha(&app, &admin, altered).await;
+        let control_sha = licence_sha(&app, &admin, control).await;
         let (gone_bytes, altered_bytes) = (
-            std::fs::read(&gone_path).unwrap(),
-            std::fs::read(&altered_path).unwrap(),
+            kept(&app, &gone_sha).await.unwrap(),
+            kept(&app, &altered_sha).await.unwrap(),
         );
 
         full_sweep(&app, &admin).await;
@@ -79,8 +80,13 @@ async fn a_missing_or_altered_file_is_found_on_the_records_that_reference_it() {
             "{engine}: every referenced file looked at: {looked}"
         );
 
-        std::fs::remove_file(&gone_path).unwrap();
-        std::fs::write(&altered_path, b"%PDF-1.4 not the licence that was filed").unwrap();
+        replace(&app, &gone_sha, None).await;
+        replace(
+            &app,
+            &altered_sha,
+            Some(b"%PDF-1.4 not the licence that was filed"),
+        )
+        .await;
         // Looked at today already: a sound file is looked at again a day on.
         full_sweep(&app, &admin).await;
         assert_eq!(file_findings(&app, &admin).await, vec![], "{engine}");
@@ -99,14 +105,14 @@ async fn a_missing_or_altered_file_is_found_on_the_records_that_reference_it() {
         );
         assert!(found[0].2.contains("已不在文件库中"), "{engine}: {found:?}");
         assert!(found[1].2.contains("内容已被改动"), "{engine}: {found:?}");
-        assert!(control_path.exists());
+        assert!(kept(&app, &control_sha).await.is_some());
         // The regulator sees them on the enterprise's region too.
         let gd = app.key(Role::Regulator, None, &["440000"]).await;
         assert_eq!(file_findings(&app, &gd).await.len(), 2, "{engine}");
 
         // Put back from a backup: a faulty file is looked at by every sweep.
-        std::fs::write(&gone_path, &gone_bytes).unwrap();
-        std::fs::write(&altered_path, &altered_bytes).unwrap();
+        replace(&app, &gone_sha, Some(&gone_bytes)).await;
+        replace(&app, &altered_sha, Some(&altered_bytes)).await;
         full_sweep(&app, &admin).await;
         assert_eq!(file_findings(&app, &admin).await, vec![], "{engine}");
         let faulty: i64 = app
@@ -132,7 +138,7 @@ async fn a_batchs_missing_report_reads_on_the_regulators_pages() {
         .unwrap()
         .to_string();
     full_sweep(&app, &admin).await;
-    std::fs::remove_file(app.data.join("blobs").join(&sha[..2]).join(&sha)).unwrap();
+    replace(&app, &sha, None).await;
     app.execute_raw("update file_checks set checked_at = ''")
         .await
         .unwrap();

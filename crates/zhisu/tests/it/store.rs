@@ -509,15 +509,14 @@ async fn ledger_verify_names_what_was_tampered_with() {
         let sha = app
             .text("select sha256 from blobs order by sha256 limit 1")
             .await;
-        let file = app.data.join("blobs").join(&sha[..2]).join(&sha);
-        let original = std::fs::read(&file).unwrap();
-        std::fs::write(&file, b"%PDF-1.4 a different licence").unwrap();
+        let original = crate::kept_files::kept(&app, &sha).await.unwrap();
+        crate::kept_files::replace(&app, &sha, Some(b"%PDF-1.4 a different licence")).await;
         let said = String::from_utf8_lossy(&verify().stderr).to_string();
         assert!(
             said.contains(&format!("file {sha} was replaced")),
             "{engine}: {said}"
         );
-        std::fs::write(&file, original).unwrap();
+        crate::kept_files::replace(&app, &sha, Some(&original)).await;
         assert!(verify().status.success(), "{engine}: file restored");
 
         // A checkpoint slipped in that this deployment never signed.

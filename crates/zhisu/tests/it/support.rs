@@ -82,23 +82,46 @@ impl TestApp {
                 fresh_postgres_database(&postgres_base_url().expect("postgres configured")).await,
             ),
         };
-        TestApp::spawn_at(kind, database_url, adjust).await
+        TestApp::spawn_at(kind, database_url, |_| {}, adjust).await
+    }
+
+    /// Another server on this one's database, with a data folder of its
+    /// own holding a copy of this one's keys (as the README says to share
+    /// them), and what `prepare` puts there before it starts.
+    pub async fn spawn_beside(&self, prepare: impl FnOnce(&std::path::Path)) -> TestApp {
+        let keys = self.data.join("keys");
+        TestApp::spawn_at(
+            self.engine_kind,
+            Some(self.database_url.clone()),
+            |data| {
+                std::fs::create_dir_all(data.join("keys")).unwrap();
+                for file in std::fs::read_dir(&keys).unwrap() {
+                    let file = file.unwrap();
+                    std::fs::copy(file.path(), data.join("keys").join(file.file_name())).unwrap();
+                }
+                prepare(data);
+            },
+            |_| {},
+        )
+        .await
     }
 
     /// A server on a fresh database of the PostgreSQL server at `base` (a
     /// server of the test's own, which it may stop and restart).
     pub async fn spawn_on_postgres(base: &str, adjust: impl FnOnce(&mut ServeArgs)) -> TestApp {
         let database_url = fresh_postgres_database(base).await;
-        TestApp::spawn_at(EngineKind::Postgres, Some(database_url), adjust).await
+        TestApp::spawn_at(EngineKind::Postgres, Some(database_url), |_| {}, adjust).await
     }
 
     async fn spawn_at(
         kind: EngineKind,
         database_url: Option<String>,
+        prepare: impl FnOnce(&std::path::Path),
         adjust: impl FnOnce(&mut ServeArgs),
     ) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().join("data");
+        prepare(&data);
         let database_url =
             database_url.unwrap_or_else(|| format!("sqlite://{}", data.join("zhisu.db").display()));
         // A real port, so that the default public URL (the base of every
