@@ -18,6 +18,7 @@ mod case_file;
 mod case_freeze;
 mod case_notices;
 mod cases;
+mod change_feed;
 mod change_requests;
 mod code_filter;
 mod codes;

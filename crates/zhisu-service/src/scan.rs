@@ -187,9 +187,12 @@ pub(crate) fn typed<T: serde::de::DeserializeOwned>(r: &StoredRecord) -> Service
 impl Service {
     /// Every record write the service makes ends here or in
     /// [`Service::record_changed`], so the scan path never answers from a
-    /// stale record. This one clears the whole scan cache.
+    /// stale record. This one clears the whole scan cache, and tells the
+    /// other servers on the database to (`change_feed.rs`; a record's own
+    /// write they hear of from the database itself).
     pub(crate) fn records_changed(&self) {
         self.scan_cache.invalidate();
+        self.announce_all_changed();
     }
 
     /// A write of one record: clears only what it may have changed.

@@ -48,6 +48,21 @@ impl PgStore {
         self.writer.close().await;
     }
 
+    /// Listens on `zhisu_changes`, which the records' trigger tells of
+    /// every record written (migration 0047), on a connection of its own.
+    async fn engine_change_feed(
+        &self,
+    ) -> zhisu_store::StoreResult<Option<Box<dyn zhisu_store::ChangeFeed>>> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.writer)
+            .await
+            .map_err(crate::map_err)?;
+        listener
+            .listen("zhisu_changes")
+            .await
+            .map_err(crate::map_err)?;
+        Ok(Some(Box::new(PgChangeFeed(listener))))
+    }
+
     /// PostgreSQL has no reader of pages in place.
     async fn direct_sweep_pages(&self) -> Option<std::sync::Arc<dyn zhisu_store::SweepPages>> {
         None
@@ -90,3 +105,19 @@ impl_sql_store!(
     "select 1",
     "string_agg"
 );
+
+/// The change feed on PostgreSQL: LISTEN on its own connection, taken up
+/// again by sqlx when it breaks.
+struct PgChangeFeed(sqlx::postgres::PgListener);
+
+#[async_trait::async_trait]
+impl zhisu_store::ChangeFeed for PgChangeFeed {
+    async fn next(&mut self) -> zhisu_store::StoreResult<zhisu_store::Change> {
+        // `try_recv` says None when the connection was lost (and reconnects
+        // on the next call): what was notified meanwhile is gone.
+        match self.0.try_recv().await.map_err(crate::map_err)? {
+            Some(notification) => Ok(zhisu_store::parse_change(notification.payload())),
+            None => Ok(zhisu_store::Change::Lost),
+        }
+    }
+}

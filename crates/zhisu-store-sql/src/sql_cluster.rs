@@ -65,6 +65,20 @@ macro_rules! sql_cluster {
                     .map_err(map_err)
             }
 
+            async fn change_feed(&self) -> StoreResult<Option<Box<dyn zhisu_store::ChangeFeed>>> {
+                self.engine_change_feed().await
+            }
+
+            async fn announce_all_changed(&self) -> StoreResult<()> {
+                if $engine == "postgres" {
+                    sqlx::query("select pg_notify('zhisu_changes', 'all')")
+                        .execute(&self.writer)
+                        .await
+                        .map_err(map_err)?;
+                }
+                Ok(())
+            }
+
             async fn file_stat(&self, sha256: &str) -> StoreResult<Option<(i64, String)>> {
                 // PostgreSQL's `xmin` is the transaction that last wrote the
                 // row; SQLite keeps its files in the folder, not here.

@@ -191,6 +191,14 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// No change feed: one server a SQLite file, and its own writes are
+    /// all there are (issue 20.1).
+    async fn engine_change_feed(
+        &self,
+    ) -> zhisu_store::StoreResult<Option<Box<dyn zhisu_store::ChangeFeed>>> {
+        Ok(None)
+    }
+
     /// The full sweep's in-place reader (`sqlite_sweep.rs`), after the WAL
     /// is emptied: a reader looks up every page it reads in the log's
     /// index, which costs more the longer the log, and a sweep begun while

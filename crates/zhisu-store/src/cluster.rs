@@ -5,8 +5,37 @@
 //! through any other.
 
 use async_trait::async_trait;
+use zhisu_domain::RecordKind;
 
 use crate::StoreResult;
+
+/// What the change feed says another server (or this one) wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// One record, of this kind and ID, was written.
+    Record(RecordKind, i64),
+    /// Anything may have changed (a write no record trigger sees).
+    All,
+    /// The feed's connection was lost and taken up again: what was said
+    /// meanwhile is not known.
+    Lost,
+}
+
+/// Changes as they commit, in commit order.
+#[async_trait]
+pub trait ChangeFeed: Send {
+    /// The next change, waiting for it.
+    async fn next(&mut self) -> StoreResult<Change>;
+}
+
+/// A feed's payload read back: `KIND ID`, or `all` (anything unreadable
+/// is read as `all`: clearing too much is safe, too little is not).
+pub fn parse_change(payload: &str) -> Change {
+    payload
+        .split_once(' ')
+        .and_then(|(kind, id)| Some(Change::Record(RecordKind::parse(kind)?, id.parse().ok()?)))
+        .unwrap_or(Change::All)
+}
 
 #[async_trait]
 pub trait ClusterStore: Send + Sync {
@@ -33,4 +62,28 @@ pub trait ClusterStore: Send + Sync {
     /// last sound look before reading it again, as a file's size and
     /// modification time in the folder.
     async fn file_stat(&self, sha256: &str) -> StoreResult<Option<(i64, String)>>;
+
+    /// The changes every server writes, as they commit: None on an engine
+    /// one server serves alone (SQLite), which knows its own writes.
+    async fn change_feed(&self) -> StoreResult<Option<Box<dyn ChangeFeed>>>;
+
+    /// Tells every server that anything may have changed (a write that is
+    /// not a record's, which no trigger sees).
+    async fn announce_all_changed(&self) -> StoreResult<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payload_reads_back_as_its_change_and_anything_else_as_all() {
+        assert_eq!(
+            parse_change("batch 42"),
+            Change::Record(RecordKind::Batch, 42)
+        );
+        assert_eq!(parse_change("all"), Change::All);
+        assert_eq!(parse_change("batch forty"), Change::All);
+        assert_eq!(parse_change("spaceship 1"), Change::All);
+    }
 }

@@ -21,7 +21,7 @@ mod scans;
 mod statistics;
 mod sweeps;
 mod verification;
-pub use cluster::ClusterStore;
+pub use cluster::{parse_change, Change, ChangeFeed, ClusterStore};
 pub use events::{
     pieces_of, CaptureRow, EventQuery, EventStore, NewEvent, Piece, Pieces, SubscriptionRow,
 };

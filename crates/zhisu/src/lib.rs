@@ -280,6 +280,8 @@ pub async fn serve_on(
     }
     // Subscription reports go out for as long as the server runs.
     let deliverer = tokio::spawn(service.clone().deliver_subscriptions());
+    // What other servers on the database write clears this one's caches.
+    let follower = tokio::spawn(service.clone().follow_changes());
     let tls = settings
         .tls
         .clone()
@@ -291,6 +293,7 @@ pub async fn serve_on(
     let server = async move {
         let served = server.await;
         deliverer.abort();
+        follower.abort();
         served
     };
     Ok((addr, server))

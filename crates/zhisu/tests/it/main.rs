@@ -21,6 +21,7 @@ mod browser_two_factor;
 mod browser_verification;
 mod busy;
 mod cases;
+mod change_feed;
 mod change_requests;
 mod channels;
 mod cli;
