@@ -115,9 +115,31 @@ impl Service {
             ));
         }
         // What the recorder holds is checked and changed under its lock,
-        // held until the flow is stored.
+        // held until the flow is stored: this server's, then the one every
+        // server on the database respects (issue 20.1).
         let stripe = recorder.rem_euclid(self.flow_locks.len() as i64) as usize;
         let _one_at_a_time = self.flow_locks[stripe].lock().await;
+        let held = self
+            .store
+            .cluster_lock(&format!("flows of enterprise {recorder}"))
+            .await?;
+        let filed = self
+            .file_flow_held(by, input, ip, import_key, recorder, &enterprise)
+            .await;
+        held.release().await;
+        filed
+    }
+
+    /// [`Service::file_flow`] once the recorder's flows are locked.
+    async fn file_flow_held(
+        &self,
+        by: &Principal,
+        input: FlowInput,
+        ip: Option<String>,
+        import_key: Option<zhisu_store::ImportKey>,
+        recorder: i64,
+        enterprise: &RecordView,
+    ) -> ServiceResult<RecordView> {
         let draft = input.validate(Utc::now())?;
         let mut findings = Vec::new();
         let mut counterparty_region: Option<String> = None;

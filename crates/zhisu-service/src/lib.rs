@@ -20,6 +20,7 @@ mod case_notices;
 mod cases;
 mod change_feed;
 mod change_requests;
+mod cluster_jobs;
 mod code_filter;
 mod codes;
 mod copying;

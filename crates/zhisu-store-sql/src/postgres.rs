@@ -11,6 +11,11 @@ use sqlx::PgPool;
 pub struct PgStore {
     reader: PgPool,
     writer: PgPool,
+    /// The connections that hold cluster locks (issue 20.1), a pool of
+    /// their own: a request holding a lock also writes, and were its lock
+    /// taken from `writer`, sixteen such requests at once would hold every
+    /// connection and wait for a seventeenth.
+    locks: PgPool,
     /// What the ledger's leaves are hashed with (issue 16.17).
     suite: zhisu_ledger::Suite,
 }
@@ -30,9 +35,14 @@ impl PgStore {
             .connect(url)
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        let locks = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(write_wait)
+            .connect_lazy(url)?;
         Ok(PgStore {
             reader: pool.clone(),
             writer: pool,
+            locks,
             suite: Default::default(),
         })
     }
@@ -45,6 +55,7 @@ impl PgStore {
     }
 
     pub async fn close(&self) {
+        self.locks.close().await;
         self.writer.close().await;
     }
 
@@ -61,6 +72,38 @@ impl PgStore {
             .await
             .map_err(crate::map_err)?;
         Ok(Some(Box::new(PgChangeFeed(listener))))
+    }
+
+    /// A session advisory lock on a pooled connection kept for it (issue
+    /// 20.1): taken at once or not (`wait` false), or waited for.
+    async fn engine_lock(
+        &self,
+        name: &str,
+        wait: bool,
+    ) -> zhisu_store::StoreResult<Option<Box<dyn zhisu_store::ClusterLock>>> {
+        let key = zhisu_store::lock_key(name);
+        let mut conn = self.locks.acquire().await.map_err(crate::map_err)?;
+        // Dropped without release (a panic): closed, not handed back to the
+        // pool still holding the lock; closing ends the session and the lock.
+        conn.close_on_drop();
+        let held = if wait {
+            sqlx::query("select pg_advisory_lock($1)")
+                .bind(key)
+                .execute(&mut *conn)
+                .await
+                .map_err(crate::map_err)?;
+            true
+        } else {
+            sqlx::query_scalar("select pg_try_advisory_lock($1)")
+                .bind(key)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(crate::map_err)?
+        };
+        if !held {
+            return Ok(None);
+        }
+        Ok(Some(Box::new(PgClusterLock { conn, key })))
     }
 
     /// PostgreSQL has no reader of pages in place.
@@ -118,6 +161,31 @@ impl zhisu_store::ChangeFeed for PgChangeFeed {
         match self.0.try_recv().await.map_err(crate::map_err)? {
             Some(notification) => Ok(zhisu_store::parse_change(notification.payload())),
             None => Ok(zhisu_store::Change::Lost),
+        }
+    }
+}
+
+/// A held advisory lock and the session that holds it.
+struct PgClusterLock {
+    conn: sqlx::pool::PoolConnection<sqlx::Postgres>,
+    key: i64,
+}
+
+#[async_trait::async_trait]
+impl zhisu_store::ClusterLock for PgClusterLock {
+    async fn release(self: Box<Self>) {
+        let PgClusterLock { mut conn, key } = *self;
+        let freed: Result<bool, _> = sqlx::query_scalar("select pg_advisory_unlock($1)")
+            .bind(key)
+            .fetch_one(&mut *conn)
+            .await;
+        match freed {
+            // Freed: the connection goes back to the pool for others.
+            Ok(true) => conn.return_to_pool().await,
+            // Not freed (the session broke): closing it frees the lock.
+            _ => {
+                let _ = conn.close().await;
+            }
         }
     }
 }

@@ -69,6 +69,20 @@ macro_rules! sql_cluster {
                 self.engine_change_feed().await
             }
 
+            async fn try_cluster_lock(
+                &self,
+                name: &str,
+            ) -> StoreResult<Option<Box<dyn zhisu_store::ClusterLock>>> {
+                self.engine_lock(name, false).await
+            }
+
+            async fn cluster_lock(&self, name: &str) -> StoreResult<Box<dyn zhisu_store::ClusterLock>> {
+                Ok(self
+                    .engine_lock(name, true)
+                    .await?
+                    .expect("a lock waited for is held"))
+            }
+
             async fn announce_all_changed(&self) -> StoreResult<()> {
                 if $engine == "postgres" {
                     sqlx::query("select pg_notify('zhisu_changes', 'all')")

@@ -199,6 +199,15 @@ impl SqliteStore {
         Ok(None)
     }
 
+    /// No lock beyond the server's own: it serves the file alone.
+    async fn engine_lock(
+        &self,
+        _name: &str,
+        _wait: bool,
+    ) -> zhisu_store::StoreResult<Option<Box<dyn zhisu_store::ClusterLock>>> {
+        Ok(Some(Box::new(zhisu_store::NoClusterLock)))
+    }
+
     /// The full sweep's in-place reader (`sqlite_sweep.rs`), after the WAL
     /// is emptied: a reader looks up every page it reads in the log's
     /// index, which costs more the longer the log, and a sweep begun while

@@ -28,6 +28,33 @@ pub trait ChangeFeed: Send {
     async fn next(&mut self) -> StoreResult<Change>;
 }
 
+/// A lock every server of a deployment respects (issue 20.1: a job that
+/// runs once across the servers, an enterprise's flows checked and
+/// written one at a time), held until released. Dropped unreleased, it
+/// is freed all the same, by closing the connection that holds it.
+#[async_trait]
+pub trait ClusterLock: Send {
+    /// Frees the lock.
+    async fn release(self: Box<Self>);
+}
+
+/// The lock of a deployment one server serves alone (SQLite): that
+/// server's own locks are all the locking there is.
+pub struct NoClusterLock;
+
+#[async_trait]
+impl ClusterLock for NoClusterLock {
+    async fn release(self: Box<Self>) {}
+}
+
+/// The 64-bit key of a named lock (the first eight bytes of its name's
+/// SHA-256): PostgreSQL's advisory locks are numbered.
+pub fn lock_key(name: &str) -> i64 {
+    use sha2::Digest;
+    let hash = sha2::Sha256::digest(format!("zhisu lock\n{name}"));
+    i64::from_be_bytes(hash[..8].try_into().expect("eight bytes"))
+}
+
 /// A feed's payload read back: `KIND ID`, or `all` (anything unreadable
 /// is read as `all`: clearing too much is safe, too little is not).
 pub fn parse_change(payload: &str) -> Change {
@@ -70,6 +97,12 @@ pub trait ClusterStore: Send + Sync {
     /// Tells every server that anything may have changed (a write that is
     /// not a record's, which no trigger sees).
     async fn announce_all_changed(&self) -> StoreResult<()>;
+
+    /// The lock `name` if no server holds it now; None when one does.
+    async fn try_cluster_lock(&self, name: &str) -> StoreResult<Option<Box<dyn ClusterLock>>>;
+
+    /// The lock `name`, waiting while another holds it.
+    async fn cluster_lock(&self, name: &str) -> StoreResult<Box<dyn ClusterLock>>;
 }
 
 #[cfg(test)]
@@ -85,5 +118,11 @@ mod tests {
         assert_eq!(parse_change("all"), Change::All);
         assert_eq!(parse_change("batch forty"), Change::All);
         assert_eq!(parse_change("spaceship 1"), Change::All);
+    }
+
+    #[test]
+    fn a_lock_key_is_its_names_alone() {
+        assert_eq!(lock_key("flows of 7"), lock_key("flows of 7"));
+        assert_ne!(lock_key("flows of 7"), lock_key("flows of 8"));
     }
 }

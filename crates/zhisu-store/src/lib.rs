@@ -21,7 +21,9 @@ mod scans;
 mod statistics;
 mod sweeps;
 mod verification;
-pub use cluster::{parse_change, Change, ChangeFeed, ClusterStore};
+pub use cluster::{
+    lock_key, parse_change, Change, ChangeFeed, ClusterLock, ClusterStore, NoClusterLock,
+};
 pub use events::{
     pieces_of, CaptureRow, EventQuery, EventStore, NewEvent, Piece, Pieces, SubscriptionRow,
 };

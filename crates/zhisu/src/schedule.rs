@@ -40,24 +40,35 @@ pub fn nightly_verification(service: zhisu_service::Service, at: NaiveTime) {
             let next = next_run(Utc::now(), at);
             let wait = (next - Utc::now()).to_std().unwrap_or_default();
             tokio::time::sleep(wait).await;
-            match service.run_verification(None, |_| {}).await {
-                Ok(sweep) => tracing::info!(
-                    sweep = sweep.id,
-                    findings = sweep.findings,
-                    "nightly verification sweep"
-                ),
-                Err(e) => tracing::error!(error = %e, "the nightly verification sweep failed"),
-            }
-            // Cases past their deadline move to the next measures (V6-dispose).
-            match service
-                .escalate_overdue_cases(zhisu_service::today_in_shanghai())
-                .await
-            {
-                Ok(n) => tracing::info!(escalated = n, "overdue cases escalated"),
-                Err(e) => tracing::error!(error = %e, "escalating overdue cases failed"),
+            // Every server wakes; one runs it (issue 20.1).
+            let ran = service
+                .on_one_server("nightly verification", nightly(&service))
+                .await;
+            if let Err(e) = ran {
+                tracing::error!(error = %e, "the nightly verification could not be started");
             }
         }
     });
+}
+
+/// The nightly sweep, then the escalation of overdue cases.
+async fn nightly(service: &zhisu_service::Service) {
+    match service.run_verification(None, |_| {}).await {
+        Ok(sweep) => tracing::info!(
+            sweep = sweep.id,
+            findings = sweep.findings,
+            "nightly verification sweep"
+        ),
+        Err(e) => tracing::error!(error = %e, "the nightly verification sweep failed"),
+    }
+    // Cases past their deadline move to the next measures (V6-dispose).
+    match service
+        .escalate_overdue_cases(zhisu_service::today_in_shanghai())
+        .await
+    {
+        Ok(n) => tracing::info!(escalated = n, "overdue cases escalated"),
+        Err(e) => tracing::error!(error = %e, "escalating overdue cases failed"),
+    }
 }
 
 /// When the scheduled reports are made each day (after the sweep).
@@ -70,29 +81,12 @@ pub fn scheduled_reports(service: zhisu_service::Service) {
     let at = parse_at(REPORTS_AT).expect("a fixed time");
     tokio::spawn(async move {
         loop {
-            // Open recalls' figures counted afresh first (issue 18.1).
-            match service.keep_every_recall_figures().await {
-                Ok(n) => tracing::info!(recalls = n, "recalls' figures counted"),
-                Err(e) => tracing::error!(error = %e, "counting recalls' figures failed"),
-            }
-            match service
-                .make_scheduled_reports(zhisu_service::today_in_shanghai())
-                .await
-            {
-                Ok(made) => tracing::info!(made, "scheduled statistics reports"),
-                Err(e) => tracing::error!(error = %e, "making the scheduled reports failed"),
-            }
-            // Reports missed (P5.3.3.3): each reminded of once.
-            match service
-                .send_reporting_reminders(zhisu_service::today_in_shanghai())
-                .await
-            {
-                Ok(run) => tracing::info!(
-                    reminded = run.reminded,
-                    escalated = run.escalated,
-                    "reporting reminders"
-                ),
-                Err(e) => tracing::error!(error = %e, "sending the reporting reminders failed"),
+            // Every server wakes; one runs it (issue 20.1).
+            let ran = service
+                .on_one_server("daily reports and reminders", daily(&service))
+                .await;
+            if let Err(e) = ran {
+                tracing::error!(error = %e, "the daily reports could not be started");
             }
             let wait = (next_run(Utc::now(), at) - Utc::now())
                 .to_std()
@@ -100,6 +94,35 @@ pub fn scheduled_reports(service: zhisu_service::Service) {
             tokio::time::sleep(wait).await;
         }
     });
+}
+
+/// Open recalls' figures, the scheduled reports and the reminders of
+/// quantity reports missed.
+async fn daily(service: &zhisu_service::Service) {
+    // Open recalls' figures counted afresh first (issue 18.1).
+    match service.keep_every_recall_figures().await {
+        Ok(n) => tracing::info!(recalls = n, "recalls' figures counted"),
+        Err(e) => tracing::error!(error = %e, "counting recalls' figures failed"),
+    }
+    match service
+        .make_scheduled_reports(zhisu_service::today_in_shanghai())
+        .await
+    {
+        Ok(made) => tracing::info!(made, "scheduled statistics reports"),
+        Err(e) => tracing::error!(error = %e, "making the scheduled reports failed"),
+    }
+    // Reports missed (P5.3.3.3): each reminded of once.
+    match service
+        .send_reporting_reminders(zhisu_service::today_in_shanghai())
+        .await
+    {
+        Ok(run) => tracing::info!(
+            reminded = run.reminded,
+            escalated = run.escalated,
+            "reporting reminders"
+        ),
+        Err(e) => tracing::error!(error = %e, "sending the reporting reminders failed"),
+    }
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ mod cli_backup;
 mod cli_import;
 mod cli_report;
 mod client_leaves;
+mod cluster_locks;
 mod codes;
 mod copying;
 mod counterfeit;
