@@ -53,25 +53,52 @@ pub fn fingerprints(
 /// a recorded name that is another, and a recorded key this server lacks.
 /// Keys only this server holds (a serial key added by rotation) differ in
 /// nothing: they are recorded once this server starts.
-pub fn differences(here: &[(String, String)], recorded: &[(String, String)]) -> Vec<String> {
+pub fn differences(here: &[(String, String)], recorded: &[(String, String)]) -> Vec<Difference> {
     recorded
         .iter()
         .filter_map(|(name, print)| match here.iter().find(|(n, _)| n == name) {
             Some((_, own)) if own == print => None,
-            Some(_) => Some(format!("{name} 不同 ({name} differs)")),
-            None => Some(format!("缺少 {name} ({name} is missing here)")),
+            Some(_) => Some(Difference::Other(name.clone())),
+            None => Some(Difference::Missing(name.clone())),
         })
         .collect()
+}
+
+/// How one of this server's keys differs from the database's record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Difference {
+    /// This server holds another key of that name.
+    Other(String),
+    /// This server lacks a key recorded.
+    Missing(String),
+}
+
+impl Difference {
+    fn zh(&self) -> String {
+        match self {
+            Difference::Other(name) => format!("{name} 不同"),
+            Difference::Missing(name) => format!("缺少 {name}"),
+        }
+    }
+
+    fn en(&self) -> String {
+        match self {
+            Difference::Other(name) => format!("{name} differs"),
+            Difference::Missing(name) => format!("{name} is missing here"),
+        }
+    }
 }
 
 /// Refuses a server whose keys are not the deployment's; records the
 /// keys of the first server (and a key added since).
 pub async fn check(store: &dyn Store, here: &[(String, String)]) -> anyhow::Result<()> {
-    let refuse = |differ: Vec<String>| {
+    let refuse = |differ: Vec<Difference>| {
+        let zh: Vec<String> = differ.iter().map(Difference::zh).collect();
+        let en: Vec<String> = differ.iter().map(Difference::en).collect();
         anyhow::anyhow!(
             "本服务器的密钥与数据库登记的不一致：{}。同一数据库上的每台服务器须使用同一套密钥：ZHISU_SERIAL_KEYS、ZHISU_LEDGER_KEY、ZHISU_CONTACT_KEY 环境变量，或同一个 keys 文件夹 (this server's keys are not the ones the database was set up with: {}. Every server on one database must hold the same keys: the ZHISU_SERIAL_KEYS, ZHISU_LEDGER_KEY and ZHISU_CONTACT_KEY variables, or one keys folder)",
-            differ.join("；"),
-            differ.join("; ")
+            zh.join("；"),
+            en.join("; ")
         )
     };
     let differ = differences(here, &store.key_fingerprints().await?);
@@ -111,12 +138,12 @@ mod tests {
         // …but a server without it is refused once it is recorded.
         assert_eq!(
             differences(&first, &rotated),
-            ["缺少 serial-key-1 (serial-key-1 is missing here)"]
+            [Difference::Missing("serial-key-1".into())]
         );
         let other = fingerprints(&[(0, [9; 16])], &[2; 32], &contact, Suite::Standard);
         assert_eq!(
             differences(&other, &first),
-            ["serial-key-0 不同 (serial-key-0 differs)"]
+            [Difference::Other("serial-key-0".into())]
         );
         // The fingerprint is not the key.
         assert!(!first[0].1.contains(&hex::encode([1u8; 16])));
