@@ -60,6 +60,7 @@ mod retention;
 mod reviews;
 mod scan;
 mod scan_cache;
+mod scan_folds;
 mod scan_journal;
 mod scan_log;
 mod sealer;

@@ -10,7 +10,6 @@
 //! queued scans in one transaction (group commit). Resolving a URI to its
 //! records is `resolve.rs`.
 
-use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 
@@ -25,7 +24,7 @@ use zhisu_store::{format_time, Alert, NewScan, StoredRecord};
 use crate::code_filter::{CodeFilter, CodeFilters};
 use crate::codes::{Verification, VerifyStatus};
 use crate::scan_cache::{CodeState, PublicBase, RECORD_CAPACITY, SUMMARY_CAPACITY};
-use crate::scan_log::{in_code_order, summarize, LogMessage};
+use crate::scan_log::LogMessage;
 use crate::{Service, ServiceError, ServiceResult};
 
 /// An alert on a resolved code, to its producer (and the region's regulators).
@@ -628,35 +627,20 @@ impl Service {
     /// killed server answered but had not stored: run before serving, with
     /// a folder of this server's own. Returns how many it stored.
     pub async fn open_scan_journal(&self, dir: &std::path::Path) -> ServiceResult<u64> {
+        // Issue 20.1: this server's journal is its own to replay and fold,
+        // for as long as it runs; a server that stopped is taken over by
+        // one other (`scan_folds.rs`) under the same lock.
+        let name = crate::scan_journal::ScanJournal::name_in(dir)?;
+        let held = self.take_journal_lock(&name).await?;
+        *self.scan_log.journal_lock.lock().expect("lock") = Some(held);
         let (journal, replayed) =
             crate::scan_journal::ScanJournal::open(dir, self.store.as_ref()).await?;
+        let _ = self.scan_log.fold.journal.set(journal.name.clone());
         self.scan_log
             .journal
             .set(Arc::new(journal))
             .map_err(|_| ServiceError::Internal("the scan journal is open already".into()))?;
         Ok(replayed)
-    }
-
-    /// Folds the scans a previous server logged but did not fold into
-    /// their codes' summaries (it stopped without a clean shutdown). Run
-    /// before serving; one server per database.
-    pub async fn fold_leftover_scans(&self) -> ServiceResult<u64> {
-        let mut folded = 0;
-        loop {
-            let (scans, last) = self.store.unfolded_scans(10_000).await?;
-            let Some(last) = last else {
-                return Ok(folded);
-            };
-            let mut deltas = HashMap::new();
-            summarize(&scans, &mut deltas);
-            let alone = tokio::sync::RwLock::new(());
-            drop(
-                self.store
-                    .fold_scans(&in_code_order(&deltas), last, &alone)
-                    .await?,
-            );
-            folded += scans.len() as u64;
-        }
     }
 
     /// Scans answered and queued for the log since this process started.

@@ -67,6 +67,21 @@ fn internal(what: &str, dir: &Path, e: impl std::fmt::Display) -> ServiceError {
 }
 
 impl ScanJournal {
+    /// The name of the journal in `dir`, made on its first use: one per
+    /// server data folder, and what the scans it logged are marked with.
+    pub(crate) fn name_in(dir: &Path) -> ServiceResult<String> {
+        std::fs::create_dir_all(dir).map_err(|e| internal("creating", dir, e))?;
+        let name_file = dir.join("name");
+        match std::fs::read_to_string(&name_file) {
+            Ok(name) if !name.trim().is_empty() => Ok(name.trim().to_string()),
+            _ => {
+                let name = hex::encode(rand::random::<[u8; 8]>());
+                std::fs::write(&name_file, &name).map_err(|e| internal("naming", dir, e))?;
+                Ok(name)
+            }
+        }
+    }
+
     /// Opens the journal in `dir` (created if missing), stores what a
     /// previous process appended but did not store, and starts a fresh
     /// segment. Returns the journal and how many scans it stored.
@@ -88,15 +103,7 @@ impl ScanJournal {
                 dir.display()
             ))
         })?;
-        let name_file = dir.join("name");
-        let name = match std::fs::read_to_string(&name_file) {
-            Ok(name) if !name.trim().is_empty() => name.trim().to_string(),
-            _ => {
-                let name = hex::encode(rand::random::<[u8; 8]>());
-                std::fs::write(&name_file, &name).map_err(|e| internal("naming", dir, e))?;
-                name
-            }
-        };
+        let name = ScanJournal::name_in(dir)?;
         let stored = store.journal_mark(&name).await?;
         let mut last = stored;
         let mut replayed = 0;
@@ -330,15 +337,23 @@ mod tests {
                 .copied()
                 .unwrap_or(0))
         }
+        async fn scan_journals(&self) -> StoreResult<Vec<String>> {
+            Ok(Vec::new())
+        }
         async fn fold_scans<'g>(
             &self,
             _: &[(&str, &ScanSummary)],
             _: i64,
+            _: Option<&str>,
             _: &'g tokio::sync::RwLock<()>,
         ) -> StoreResult<tokio::sync::RwLockWriteGuard<'g, ()>> {
             unreachable!("the journal folds nothing")
         }
-        async fn unfolded_scans(&self, _: i64) -> StoreResult<(Vec<NewScan>, Option<i64>)> {
+        async fn unfolded_scans(
+            &self,
+            _: Option<&str>,
+            _: i64,
+        ) -> StoreResult<(Vec<NewScan>, Option<i64>)> {
             unreachable!("the journal reads no log")
         }
         async fn code_state(&self, _: &str) -> StoreResult<(ScanSummary, Vec<AlertKind>)> {

@@ -41,6 +41,10 @@ pub(crate) struct ScanLog {
     pub(crate) fold: Arc<Fold>,
     /// Set when the server starts (`Service::open_scan_journal`).
     pub(crate) journal: Arc<OnceLock<Arc<ScanJournal>>>,
+    /// The cluster lock named for this server's journal, held for as long
+    /// as it runs, so no other server folds its scans meanwhile (issue
+    /// 20.1; freed with the process's connection).
+    pub(crate) journal_lock: std::sync::Mutex<Option<Box<dyn zhisu_store::ClusterLock>>>,
 }
 
 /// Scans written to the log but not yet folded into their codes' stored
@@ -56,6 +60,9 @@ pub(crate) struct Fold {
     /// read of a stored summary holds it for reading, so the summary it
     /// reads and the deltas it adds never both hold (or both lack) a scan.
     pub(crate) gate: tokio::sync::RwLock<()>,
+    /// The journal whose scans this server logs, once it is open: a fold
+    /// marks that journal's scans folded (issue 20.1).
+    pub(crate) journal: OnceLock<String>,
 }
 
 #[derive(Default)]
@@ -97,7 +104,8 @@ impl Fold {
         let upto = self.last_id.load(Ordering::Acquire) as i64;
         let deltas = in_code_order(&folding);
         let started = std::time::Instant::now();
-        let result = store.fold_scans(&deltas, upto, &self.gate).await;
+        let journal = self.journal.get().map(String::as_str);
+        let result = store.fold_scans(&deltas, upto, journal, &self.gate).await;
         tracing::debug!(
             codes = deltas.len(),
             ms = started.elapsed().as_millis() as u64,
@@ -161,6 +169,7 @@ impl ScanLog {
             queued: AtomicU64::new(0),
             fold: Arc::default(),
             journal: Arc::default(),
+            journal_lock: std::sync::Mutex::new(None),
         }
     }
 
@@ -308,6 +317,7 @@ mod tests {
             &self,
             deltas: &[(&str, &ScanSummary)],
             _upto: i64,
+            _journal: Option<&str>,
             commit: &'g tokio::sync::RwLock<()>,
         ) -> StoreResult<tokio::sync::RwLockWriteGuard<'g, ()>> {
             self.in_statements.notify_one();
@@ -338,8 +348,15 @@ mod tests {
         async fn journal_mark(&self, _: &str) -> StoreResult<i64> {
             unreachable!("folds read no journal")
         }
-        async fn unfolded_scans(&self, _: i64) -> StoreResult<(Vec<NewScan>, Option<i64>)> {
+        async fn unfolded_scans(
+            &self,
+            _: Option<&str>,
+            _: i64,
+        ) -> StoreResult<(Vec<NewScan>, Option<i64>)> {
             unreachable!("folds do not replay")
+        }
+        async fn scan_journals(&self) -> StoreResult<Vec<String>> {
+            unreachable!("folds do not list journals")
         }
         async fn count_scans(&self) -> StoreResult<i64> {
             unreachable!("folds do not count")

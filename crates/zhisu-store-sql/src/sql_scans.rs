@@ -17,8 +17,9 @@ macro_rules! sql_scans {
                 // Multi-row statements of a few fixed sizes, so each is prepared once.
                 for chunk in $crate::fixed_chunks(scans) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
-                        "insert into scans (code, product_id, batch_id, at, lat, lon, client, region_code) ",
+                        "insert into scans (code, product_id, batch_id, at, lat, lon, client, region_code, journal) ",
                     );
+                    let journal = mark.map(|m| m.journal.clone());
                     insert.push_values(chunk, |mut row, scan| {
                         row.push_bind(scan.code.clone())
                             .push_bind(scan.product_id)
@@ -27,7 +28,8 @@ macro_rules! sql_scans {
                             .push_bind(scan.place.map(|p| p.lat))
                             .push_bind(scan.place.map(|p| p.lon))
                             .push_bind(scan.client.clone())
-                            .push_bind(scan.region.clone());
+                            .push_bind(scan.region.clone())
+                            .push_bind(journal.clone());
                     });
                     insert.build().execute(&mut *tx).await.map_err(map_err)?;
                 }
@@ -66,6 +68,7 @@ macro_rules! sql_scans {
                 &self,
                 deltas: &[(&str, &zhisu_domain::scan::ScanSummary)],
                 upto: i64,
+                journal: Option<&str>,
                 commit: &'g tokio::sync::RwLock<()>,
             ) -> StoreResult<tokio::sync::RwLockWriteGuard<'g, ()>> {
                 let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
@@ -97,22 +100,46 @@ macro_rules! sql_scans {
                     upsert.build().execute(&mut *tx).await.map_err(map_err)?;
                 }
                 apply_stats(&mut tx, &stats).await?;
-                sqlx::query("update scan_fold set upto = $1 where id = 1 and upto < $1")
+                // Issue 20.1: each journal's own mark; the one watermark for
+                // scans logged before scans named their journal.
+                match journal {
+                    Some(journal) => sqlx::query(
+                        "update scan_journals set folded_upto = $1 where journal = $2 and folded_upto < $1",
+                    )
                     .bind(upto)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
+                    .bind(journal),
+                    None => sqlx::query("update scan_fold set upto = $1 where id = 1 and upto < $1").bind(upto),
+                }
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
                 let held = commit.write().await;
                 tx.commit().await.map_err(map_err)?;
                 Ok(held)
             }
 
-            async fn unfolded_scans(&self, limit: i64) -> StoreResult<(Vec<NewScan>, Option<i64>)> {
-                let rows = sqlx::query(
-                    "select id, code, product_id, batch_id, at, lat, lon, client, region_code from scans \
-                     where id > (select upto from scan_fold where id = 1) order by id limit $1",
-                )
-                .bind(limit)
+            async fn unfolded_scans(
+                &self,
+                journal: Option<&str>,
+                limit: i64,
+            ) -> StoreResult<(Vec<NewScan>, Option<i64>)> {
+                let rows = match journal {
+                    // Read from the journal's mark on by the primary key: the
+                    // rows after it are recent, whichever server wrote them.
+                    Some(journal) => sqlx::query(
+                        "select id, code, product_id, batch_id, at, lat, lon, client, region_code from scans \
+                         where id > (select folded_upto from scan_journals where journal = $1) \
+                         and journal = $1 order by id limit $2",
+                    )
+                    .bind(journal)
+                    .bind(limit),
+                    None => sqlx::query(
+                        "select id, code, product_id, batch_id, at, lat, lon, client, region_code from scans \
+                         where id > (select upto from scan_fold where id = 1) \
+                         and journal is null order by id limit $1",
+                    )
+                    .bind(limit),
+                }
                 .fetch_all(&self.writer)
                 .await
                 .map_err(map_err)?;
@@ -136,6 +163,13 @@ macro_rules! sql_scans {
                     });
                 }
                 Ok((scans, last))
+            }
+
+            async fn scan_journals(&self) -> StoreResult<Vec<String>> {
+                sqlx::query_scalar("select journal from scan_journals order by journal")
+                    .fetch_all(&self.reader)
+                    .await
+                    .map_err(map_err)
             }
 
             async fn code_state(

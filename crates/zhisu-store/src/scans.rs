@@ -88,7 +88,8 @@ pub trait ScanStore: Send + Sync {
     async fn journal_mark(&self, journal: &str) -> StoreResult<i64>;
     /// Adds the scans logged since the last fold to their codes' summaries
     /// (`deltas`: code and the summary of its new scans, in code order) and
-    /// marks every scan up to id `upto` as folded, in one transaction.
+    /// marks every scan of `journal` up to id `upto` as folded (scans of
+    /// no journal: every such scan up to `upto`), in one transaction.
     ///
     /// `commit` is taken for writing just before the transaction commits
     /// and handed back held: readers hold it for reading across a summary
@@ -99,11 +100,20 @@ pub trait ScanStore: Send + Sync {
         &self,
         deltas: &[(&str, &ScanSummary)],
         upto: i64,
+        journal: Option<&str>,
         commit: &'g tokio::sync::RwLock<()>,
     ) -> StoreResult<tokio::sync::RwLockWriteGuard<'g, ()>>;
-    /// The oldest scans not yet folded (at most `limit`) and the last one's
-    /// id: what a server that stopped without folding left behind.
-    async fn unfolded_scans(&self, limit: i64) -> StoreResult<(Vec<NewScan>, Option<i64>)>;
+    /// The oldest scans of `journal` (None: of no journal, logged before
+    /// scans named theirs) not yet folded (at most `limit`) and the last
+    /// one's id: what a server that stopped without folding left behind.
+    async fn unfolded_scans(
+        &self,
+        journal: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<(Vec<NewScan>, Option<i64>)>;
+    /// Every scan journal the database knows (one per server data folder
+    /// that logged scans).
+    async fn scan_journals(&self) -> StoreResult<Vec<String>>;
     /// The folded summary and the alerts of a code, in one round trip (the
     /// scan's only read of a code it has not seen since start).
     async fn code_state(&self, code: &str) -> StoreResult<(ScanSummary, Vec<AlertKind>)>;

@@ -282,6 +282,8 @@ pub async fn serve_on(
     let deliverer = tokio::spawn(service.clone().deliver_subscriptions());
     // What other servers on the database write clears this one's caches.
     let follower = tokio::spawn(service.clone().follow_changes());
+    // What a server that stopped left unfolded, folded by one other.
+    let takeover = tokio::spawn(service.clone().keep_folding_stopped_servers());
     let tls = settings
         .tls
         .clone()
@@ -294,6 +296,7 @@ pub async fn serve_on(
         let served = server.await;
         deliverer.abort();
         follower.abort();
+        takeover.abort();
         served
     };
     Ok((addr, server))

@@ -72,6 +72,7 @@ mod reporting;
 mod retention;
 mod reviews;
 mod scan;
+mod scan_folds;
 mod scan_journal;
 mod schemathesis;
 mod schemes;

@@ -528,8 +528,10 @@ async fn scan_counts_are_folded_and_survive_a_crash() {
         app.service.flush_scans().await;
         let folded = "select cast(coalesce(sum(count), 0) as bigint) from scan_counts";
         assert_eq!(app.scalar(folded).await, 4, "{engine}: folded at the flush");
+        // Marked folded in this server's journal (issue 20.1).
         assert_eq!(
-            app.scalar("select upto from scan_fold").await,
+            app.scalar("select max(folded_upto) from scan_journals")
+                .await,
             app.scalar("select max(id) from scans").await,
             "{engine}"
         );
@@ -549,8 +551,13 @@ async fn scan_counts_are_folded_and_survive_a_crash() {
             client: "api".into(),
             region: None,
         };
+        // Logged through the journal of a server of its own, which stopped.
+        let mark = zhisu_store::JournalMark {
+            journal: "crashed-server".into(),
+            seq: 2,
+        };
         store
-            .record_scans(&[crashed.clone(), crashed], &[], None)
+            .record_scans(&[crashed.clone(), crashed], &[], Some(&mark))
             .await
             .unwrap();
         assert_eq!(app.scalar(folded).await, 4, "{engine}: logged, not folded");

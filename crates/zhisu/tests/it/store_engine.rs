@@ -46,7 +46,7 @@ async fn codes_with_state_come_back_page_by_page() {
         }
         let deltas: Vec<_> = deltas.iter().map(|(c, s)| (c.as_str(), s)).collect();
         let gate = tokio::sync::RwLock::new(());
-        drop(store.fold_scans(&deltas, last, &gate).await.unwrap());
+        drop(store.fold_scans(&deltas, last, None, &gate).await.unwrap());
         let line = |code: &str, to_id: Option<i64>| FlowRow {
             flow_id: 0,
             kind: "sale".into(),
