@@ -6,10 +6,10 @@
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use zhisu_domain::Role;
 
 use crate::scan::{active_item_batch, scan_json};
-use crate::support::{postgres_base_url, EngineKind, TestApp};
+use crate::servers::two_servers_and_a_maker;
+use crate::support::TestApp;
 
 /// Scans `code` on `app` until its status is `status`; how long that took.
 async fn until_status(app: &TestApp, code: &str, status: &str) -> Duration {
@@ -30,13 +30,9 @@ async fn until_status(app: &TestApp, code: &str, status: &str) -> Duration {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_on_one_server_reaches_the_other_servers_scan_page_within_a_second() {
-    if postgres_base_url().is_none() {
+    let Some((one, two, admin, maker)) = two_servers_and_a_maker().await else {
         return;
-    }
-    let one = TestApp::spawn(EngineKind::Postgres).await;
-    let two = one.spawn_beside(|_| {}).await;
-    let admin = one.key(Role::PlatformAdmin, None, &[]).await;
-    let (_, maker) = one.enterprise(&admin, "manufacturer", "440305").await;
+    };
     let (batch, _, codes) = active_item_batch(&one, &maker, "FEED-1", 41).await;
 
     // Scanned on the second server: genuine, and now in its cache.

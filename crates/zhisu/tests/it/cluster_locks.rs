@@ -5,10 +5,10 @@
 //! on one of them.
 
 use serde_json::{json, Value};
-use zhisu_domain::Role;
 
 use crate::scan::active_item_batch;
-use crate::support::{flow_lines, postgres_base_url, EngineKind, TestApp};
+use crate::servers::{post_at_once, two_servers_and_a_maker};
+use crate::support::{flow_lines, EngineKind, TestApp};
 
 fn consumer(lines: Value) -> Value {
     json!({"kind": "sale", "at": chrono::Utc::now().format("%Y-%m-%d").to_string(),
@@ -18,43 +18,14 @@ fn consumer(lines: Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_item_sold_through_two_servers_at_once_is_sold_once() {
-    if postgres_base_url().is_none() {
+    let Some((one, two, _, maker)) = two_servers_and_a_maker().await else {
         return;
-    }
-    let one = TestApp::spawn(EngineKind::Postgres).await;
-    let two = one.spawn_beside(|_| {}).await;
-    let admin = one.key(Role::PlatformAdmin, None, &[]).await;
-    let (_, maker) = one.enterprise(&admin, "manufacturer", "440305").await;
+    };
     let (_, _, codes) = active_item_batch(&one, &maker, "TWO-TILLS", 917).await;
     for code in &codes[..3] {
         let sale = consumer(flow_lines(std::slice::from_ref(code)));
         // Ten sends, every other one through the second server.
-        let sends: Vec<_> = (0..10)
-            .map(|i| {
-                let app = if i % 2 == 0 { &one } else { &two };
-                let (client, url, key, body) = (
-                    app.client.clone(),
-                    app.url("/api/v1/flows"),
-                    maker.clone(),
-                    sale.clone(),
-                );
-                tokio::spawn(async move {
-                    let r = client
-                        .post(url)
-                        .bearer_auth(key)
-                        .json(&body)
-                        .send()
-                        .await
-                        .unwrap();
-                    r.status().as_u16()
-                })
-            })
-            .collect();
-        let mut statuses = Vec::new();
-        for send in sends {
-            statuses.push(send.await.unwrap());
-        }
-        statuses.sort();
+        let statuses = post_at_once(&[&one, &two], "/api/v1/flows", &maker, &sale, 10).await;
         assert_eq!(
             statuses,
             [201, 422, 422, 422, 422, 422, 422, 422, 422, 422],

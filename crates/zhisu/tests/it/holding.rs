@@ -213,31 +213,8 @@ async fn sales_of_one_item_sent_at_once_record_it_once() {
         let (_, maker) = app.enterprise(&admin, "manufacturer", "440305").await;
         let (_, _, codes) = active_item_batch(&app, &maker, "HOLD-RACE", 913).await;
         let sale = consumer(flow_lines(&codes[..1]));
-        let sends: Vec<_> = (0..10)
-            .map(|_| {
-                let (client, url, key, body) = (
-                    app.client.clone(),
-                    app.url("/api/v1/flows"),
-                    maker.clone(),
-                    sale.clone(),
-                );
-                tokio::spawn(async move {
-                    let r = client
-                        .post(url)
-                        .bearer_auth(key)
-                        .json(&body)
-                        .send()
-                        .await
-                        .unwrap();
-                    r.status().as_u16()
-                })
-            })
-            .collect();
-        let mut statuses = Vec::new();
-        for send in sends {
-            statuses.push(send.await.unwrap());
-        }
-        statuses.sort();
+        let statuses =
+            crate::servers::post_at_once(&[&app], "/api/v1/flows", &maker, &sale, 10).await;
         assert_eq!(
             statuses,
             [201, 422, 422, 422, 422, 422, 422, 422, 422, 422],

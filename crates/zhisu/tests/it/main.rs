@@ -76,6 +76,7 @@ mod scan_folds;
 mod scan_journal;
 mod schemathesis;
 mod schemes;
+mod servers;
 mod shared_files;
 mod shared_keys;
 mod sm_crypto;

@@ -2,22 +2,16 @@
 //! are each counted once — while the servers run, when another starts,
 //! and when one stops with scans unfolded (another folds them, once).
 
-use zhisu_domain::Role;
-
 use crate::scan::{active_item_batch, scan_json};
-use crate::support::{postgres_base_url, EngineKind, TestApp};
+use crate::servers::two_servers_and_a_maker;
 
 const FOLDED: &str = "select cast(coalesce(sum(count), 0) as bigint) from scan_counts";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scans_through_two_servers_are_counted_once_when_a_third_starts() {
-    if postgres_base_url().is_none() {
+    let Some((one, two, _, maker)) = two_servers_and_a_maker().await else {
         return;
-    }
-    let one = TestApp::spawn(EngineKind::Postgres).await;
-    let two = one.spawn_beside(|_| {}).await;
-    let admin = one.key(Role::PlatformAdmin, None, &[]).await;
-    let (_, maker) = one.enterprise(&admin, "manufacturer", "440305").await;
+    };
     let (_, _, codes) = active_item_batch(&one, &maker, "FOLDS-1", 931).await;
     // Ten scans through each; they fold every two seconds, so a server
     // starting now finds them logged and not yet folded.
@@ -36,13 +30,9 @@ async fn scans_through_two_servers_are_counted_once_when_a_third_starts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_servers_scans_are_folded_once_by_another_but_a_running_ones_are_not() {
-    if postgres_base_url().is_none() {
+    let Some((one, two, _, maker)) = two_servers_and_a_maker().await else {
         return;
-    }
-    let one = TestApp::spawn(EngineKind::Postgres).await;
-    let two = one.spawn_beside(|_| {}).await;
-    let admin = one.key(Role::PlatformAdmin, None, &[]).await;
-    let (_, maker) = one.enterprise(&admin, "manufacturer", "440305").await;
+    };
     let (_, _, codes) = active_item_batch(&one, &maker, "FOLDS-2", 932).await;
     scan_json(&one, &codes[0], "").await;
     one.service.flush_scans().await;
