@@ -51,6 +51,7 @@ mod label_sheet;
 mod labels;
 mod ledger_derived;
 mod life;
+mod load_balancer;
 mod login_guard;
 mod nul;
 mod openapi;

@@ -89,6 +89,15 @@ impl TestApp {
     /// own holding a copy of this one's keys (as the README says to share
     /// them), and what `prepare` puts there before it starts.
     pub async fn spawn_beside(&self, prepare: impl FnOnce(&std::path::Path)) -> TestApp {
+        self.spawn_beside_with(prepare, |_| {}).await
+    }
+
+    /// As [`TestApp::spawn_beside`], with settings of the test's own.
+    pub async fn spawn_beside_with(
+        &self,
+        prepare: impl FnOnce(&std::path::Path),
+        adjust: impl FnOnce(&mut ServeArgs),
+    ) -> TestApp {
         let keys = self.data.join("keys");
         TestApp::spawn_at(
             self.engine_kind,
@@ -101,7 +110,7 @@ impl TestApp {
                 }
                 prepare(data);
             },
-            |_| {},
+            adjust,
         )
         .await
     }
