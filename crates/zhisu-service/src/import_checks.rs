@@ -50,36 +50,6 @@ pub(crate) fn row_hash(kind: &str, body: &Value) -> String {
     crate::sha256_hex(format!("{kind}\n{}", canonical_json(body)).as_bytes())
 }
 
-/// `items` mapped by `f` on every core, in order (plain threads: the work
-/// is all computation, and a caller's runtime thread waits for it as it
-/// would for the same work done in place).
-pub(crate) fn on_every_core<T: Send, U: Send>(items: Vec<T>, f: impl Fn(T) -> U + Sync) -> Vec<U> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if cores == 1 || items.len() < 1000 {
-        return items.into_iter().map(f).collect();
-    }
-    let share = items.len().div_ceil(cores);
-    let mut parts: Vec<Vec<T>> = Vec::with_capacity(cores);
-    let mut items = items.into_iter();
-    loop {
-        let part: Vec<T> = items.by_ref().take(share).collect();
-        if part.is_empty() {
-            break;
-        }
-        parts.push(part);
-    }
-    let f = &f;
-    std::thread::scope(|scope| {
-        let done: Vec<_> = parts
-            .into_iter()
-            .map(|part| scope.spawn(move || part.into_iter().map(f).collect::<Vec<U>>()))
-            .collect();
-        done.into_iter()
-            .flat_map(|d| d.join().expect("an import check thread panicked"))
-            .collect()
-    })
-}
-
 /// The API body of a row for `enterprise_id`: rows of products and flows
 /// carry the enterprise they are filed for.
 pub(crate) fn body_for(kind: &ImportKind, enterprise_id: i64, body: Value) -> Value {
@@ -164,7 +134,7 @@ impl Service {
                 errors: r.errors,
             }
         };
-        let mut out: Vec<ImportRow> = on_every_core(rows, as_row);
+        let mut out: Vec<ImportRow> = crate::cores::on_every_core(rows, as_row);
         let hashes: Vec<String> = out
             .iter()
             .filter(|r| r.status == "pending")

@@ -24,6 +24,7 @@ mod cluster_jobs;
 mod code_filter;
 mod codes;
 mod copying;
+mod cores;
 mod epcis;
 mod feedback;
 mod file_checks;

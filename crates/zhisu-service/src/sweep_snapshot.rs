@@ -70,27 +70,8 @@ fn parse(r: RecordRef<'_>) -> Parsed {
 }
 
 /// Parses `records` on every core (JSON is most of a sweep's work).
-pub(crate) fn parse_all(mut records: Vec<RawRecord>) -> Vec<Parsed> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let size = records.len().div_ceil(cores).max(1);
-    let mut chunks = Vec::new();
-    while records.len() > size {
-        let rest = records.split_off(size);
-        chunks.push(std::mem::replace(&mut records, rest));
-    }
-    chunks.push(records);
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| {
-                scope.spawn(move || chunk.iter().map(|r| parse(r.as_ref())).collect::<Vec<_>>())
-            })
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|p| p.join().expect("parsing does not panic"))
-            .collect()
-    })
+pub(crate) fn parse_all(records: Vec<RawRecord>) -> Vec<Parsed> {
+    crate::cores::on_every_core(records, |r| parse(r.as_ref()))
 }
 
 /// Adds parsed records to the snapshot, each to its kind's list.

@@ -49,7 +49,7 @@ fn parse(text: &str, source: &str) -> anyhow::Result<Vec<(u8, [u8; 16])>> {
     Ok(keys)
 }
 
-fn codec(keys: Vec<(u8, [u8; 16])>) -> anyhow::Result<SerialCodec> {
+pub(crate) fn codec(keys: Vec<(u8, [u8; 16])>) -> anyhow::Result<SerialCodec> {
     let keys = keys
         .into_iter()
         .map(|(v, k)| SerialKey::new(v, k).expect("version checked"))

@@ -111,7 +111,8 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(Engine, Service)> {
     let engine = Engine::open(settings, suite).await?;
     let blobs = BlobDir::new(settings.data.join("blobs"))
         .with_context(|| format!("creating blob folder under {}", settings.data.display()))?;
-    let serials = keys::load_or_create(&settings.data).context("loading the serial keys")?;
+    let serial_keys = keys::serial_keys(&settings.data).context("loading the serial keys")?;
+    let serials = keys::codec(serial_keys.clone())?;
     let ledger_signer = keys::ledger_signer(
         &settings.data,
         &zhisu_service::ledger_origin(&settings.public_url, suite),
@@ -121,7 +122,7 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(Engine, Service)> {
     let contact_key =
         keys::contact_key(&settings.data, suite).context("loading the contact key")?;
     let here = shared_keys::fingerprints(
-        &keys::serial_keys(&settings.data)?,
+        &serial_keys,
         ledger_signer.public_key().as_bytes(),
         &contact_key,
         suite,

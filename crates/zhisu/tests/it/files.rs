@@ -9,7 +9,9 @@ use zhisu_domain::Role;
 use crate::scan::active_item_batch;
 use crate::support::{gas_stove_json, TestApp};
 
-async fn download(app: &TestApp, key: &str, sha: &str) -> (u16, Vec<u8>) {
+/// A stored file downloaded with `key`: its status and bytes (a refusal
+/// checked to be problem JSON).
+pub(crate) async fn download(app: &TestApp, key: &str, sha: &str) -> (u16, Vec<u8>) {
     let r = app
         .client
         .get(app.url(&format!("/api/v1/blobs/{sha}")))

@@ -4,20 +4,10 @@
 //! file an older version kept in a server's folder is copied in when that
 //! server starts.
 
+use crate::files::download;
 use crate::kept_files::kept;
 use crate::support::{pdf, postgres_base_url, EngineKind, TestApp};
 use zhisu_domain::Role;
-
-async fn read_file(app: &TestApp, key: &str, sha: &str) -> (u16, Vec<u8>) {
-    let r = app
-        .client
-        .get(app.url(&format!("/api/v1/blobs/{sha}")))
-        .bearer_auth(key)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_uploaded_through_one_server_is_read_through_another_and_kept_once() {
@@ -46,7 +36,7 @@ async fn a_file_uploaded_through_one_server_is_read_through_another_and_kept_onc
     );
     // Read through either; neither server's folder holds it.
     for app in [&one, &two] {
-        assert_eq!(read_file(app, &admin, &sha).await, (200, bytes.clone()));
+        assert_eq!(download(app, &admin, &sha).await, (200, bytes.clone()));
         assert!(!app.data.join("blobs").join(&sha[..2]).exists());
     }
 
@@ -66,7 +56,7 @@ async fn a_file_uploaded_through_one_server_is_read_through_another_and_kept_onc
         })
         .await;
     assert_eq!(kept(&three, &older_sha).await.as_deref(), Some(&older[..]));
-    assert_eq!(read_file(&two, &admin, &older_sha).await, (200, older));
+    assert_eq!(download(&two, &admin, &older_sha).await, (200, older));
     let out = one.ledger_verify();
     assert!(
         out.status.success(),

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use zhisu::settings::{CommonArgs, ServeArgs, Settings};
 
-use crate::support::{EngineKind, TestApp};
+use crate::support::{copy_keys, EngineKind, TestApp};
 
 /// A server's store and service opened over `data` on `app`'s database,
 /// as `zhisu serve --data DATA --database-url URL` opens them.
@@ -23,14 +23,6 @@ async fn open_on(app: &TestApp, data: &Path) -> anyhow::Result<()> {
     let (engine, _) = zhisu::open(&Settings::resolve(&args)?).await?;
     engine.close().await;
     Ok(())
-}
-
-fn copy_keys(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to.join("keys")).unwrap();
-    for file in std::fs::read_dir(from.join("keys")).unwrap() {
-        let file = file.unwrap();
-        std::fs::copy(file.path(), to.join("keys").join(file.file_name())).unwrap();
-    }
 }
 
 #[tokio::test]

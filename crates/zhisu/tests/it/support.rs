@@ -98,16 +98,12 @@ impl TestApp {
         prepare: impl FnOnce(&std::path::Path),
         adjust: impl FnOnce(&mut ServeArgs),
     ) -> TestApp {
-        let keys = self.data.join("keys");
+        let keys = self.data.clone();
         TestApp::spawn_at(
             self.engine_kind,
             Some(self.database_url.clone()),
             |data| {
-                std::fs::create_dir_all(data.join("keys")).unwrap();
-                for file in std::fs::read_dir(&keys).unwrap() {
-                    let file = file.unwrap();
-                    std::fs::copy(file.path(), data.join("keys").join(file.file_name())).unwrap();
-                }
+                copy_keys(&keys, data);
                 prepare(data);
             },
             adjust,
@@ -603,4 +599,14 @@ pub fn port_for_a_child() -> u16 {
         }
     }
     panic!("no free loopback port between 20000 and 32000");
+}
+
+/// The keys of the data folder `from` copied into `to`'s, as the README
+/// says to share them between servers.
+pub fn copy_keys(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to.join("keys")).unwrap();
+    for file in std::fs::read_dir(from.join("keys")).unwrap() {
+        let file = file.unwrap();
+        std::fs::copy(file.path(), to.join("keys").join(file.file_name())).unwrap();
+    }
 }
