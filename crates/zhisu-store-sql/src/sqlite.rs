@@ -234,13 +234,13 @@ impl SqliteStore {
             .map(Some)
     }
 
-    /// Shuts the pools down, flushing the WAL.
+    /// Shuts the pools down, flushing the WAL if no other process is
+    /// writing: a command run beside a running server (`ledger verify`)
+    /// does not wait out the server's transaction for it, and what it
+    /// leaves in the log the server's own checkpoints take.
     pub async fn close(&self) {
         self._checkpoints.0.abort();
-        if let Err(e) = sqlx::query("pragma wal_checkpoint(TRUNCATE)")
-            .execute(&self.writer)
-            .await
-        {
+        if let Err(e) = empty_wal(&self.writer).await {
             tracing::warn!(error = %e, "final WAL checkpoint failed");
         }
         self.reader.close().await;

@@ -22,8 +22,8 @@ async fn findings_of(app: &TestApp, key: &str, rule: &str) -> Vec<Value> {
 
 /// `zhisu ledger verify` finds every case step in the ledger and every
 /// derived column as its body says.
-fn ledger_holds(app: &TestApp, engine: &str) {
-    let verify = app.ledger_verify();
+async fn ledger_holds(app: &TestApp, engine: &str) {
+    let verify = app.ledger_verify().await;
     assert!(
         verify.status.success(),
         "{engine}: {}",
@@ -458,7 +458,7 @@ async fn a_case_goes_from_notice_to_closure_only_once_the_rules_pass() {
             "{engine}: closed, codes are made again"
         );
         case_file_holds_the_case(&app, &gd, &zj, &maker, id, second_id, &engine).await;
-        ledger_holds(&app, &engine);
+        ledger_holds(&app, &engine).await;
     }
 }
 
@@ -548,7 +548,7 @@ async fn an_unanswered_case_past_its_deadline_escalates() {
             2,
             "{engine}: {last}"
         );
-        ledger_holds(&app, &engine);
+        ledger_holds(&app, &engine).await;
     }
 }
 

@@ -54,5 +54,5 @@ async fn clients_that_leave_mid_write_leave_the_store_writable() {
             .await;
         assert_eq!(status, 201, "write {i} after the clients left: {body}");
     }
-    assert!(app.ledger_verify().status.success());
+    assert!(app.ledger_verify().await.status.success());
 }

@@ -189,7 +189,7 @@ async fn a_database_restart_answers_503_loses_nothing_acknowledged_and_heals() {
         assert_eq!(status, 200, "{model}: {product}");
         assert_eq!(product["model"], model.as_str());
     }
-    let out = app.ledger_verify();
+    let out = app.ledger_verify().await;
     assert!(
         out.status.success(),
         "{}",

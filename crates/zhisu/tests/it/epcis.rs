@@ -251,7 +251,7 @@ async fn every_official_example_is_captured_and_queried_back_equal_in_meaning() 
 
         // Every capture is a ledger leaf: an event edited afterwards, or
         // one slipped into a capture, is named by `ledger verify`.
-        let out = app.ledger_verify();
+        let out = app.ledger_verify().await;
         assert!(
             out.status.success(),
             "{engine}: {}",
@@ -275,7 +275,7 @@ async fn every_official_example_is_captured_and_queried_back_equal_in_meaning() 
         ))
         .await
         .unwrap();
-        let said = String::from_utf8_lossy(&app.ledger_verify().stderr).to_string();
+        let said = String::from_utf8_lossy(&app.ledger_verify().await.stderr).to_string();
         assert!(
             said.contains(&format!("capture/{capture_id}")),
             "{engine}: {said}"
@@ -286,7 +286,10 @@ async fn every_official_example_is_captured_and_queried_back_equal_in_meaning() 
         ))
         .await
         .unwrap();
-        assert!(app.ledger_verify().status.success(), "{engine}: restored");
+        assert!(
+            app.ledger_verify().await.status.success(),
+            "{engine}: restored"
+        );
     }
 }
 
@@ -440,7 +443,7 @@ async fn a_large_document_is_stored_whole_in_order_or_not_at_all() {
             .scalar("select count(distinct epc) from epcis_event_epcs")
             .await;
         assert_eq!(serials, 4_998, "{engine}");
-        assert!(app.ledger_verify().status.success(), "{engine}");
+        assert!(app.ledger_verify().await.status.success(), "{engine}");
     }
 }
 

@@ -279,7 +279,7 @@ async fn a_batch_file_is_checked_refused_whole_then_its_valid_rows_imported_once
         // version in the ledger (which verifies from the stored records),
         // its audit entry naming it, its report readable through it, its
         // count in the statistics.
-        let verify = app.ledger_verify();
+        let verify = app.ledger_verify().await;
         assert!(
             verify.status.success(),
             "{engine}: {}",

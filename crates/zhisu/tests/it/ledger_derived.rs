@@ -43,8 +43,8 @@ async fn an_edited_column_line_or_link_is_named() {
         assert_eq!(status, 201, "{package}");
         let package = package["id"].as_i64().unwrap();
 
-        let verify = || {
-            let out = app.ledger_verify();
+        let verify = async || {
+            let out = app.ledger_verify().await;
             (
                 out.status.code(),
                 format!(
@@ -54,7 +54,7 @@ async fn an_edited_column_line_or_link_is_named() {
                 ),
             )
         };
-        let (code, said) = verify();
+        let (code, said) = verify().await;
         assert_eq!(code, Some(0), "{engine}: {said}");
 
         // Each edit, what verify names, and the edit that puts it back.
@@ -98,7 +98,7 @@ async fn an_edited_column_line_or_link_is_named() {
         ];
         for (edit, record, field, undo) in edits {
             app.execute_raw(&edit).await.unwrap();
-            let (code, said) = verify();
+            let (code, said) = verify().await;
             if record.is_empty() {
                 assert_eq!(code, Some(0), "{engine}: a no-op edit: {said}");
                 continue;
@@ -109,7 +109,7 @@ async fn an_edited_column_line_or_link_is_named() {
                 "{engine}: {edit}: {said}"
             );
             app.execute_raw(&undo).await.unwrap();
-            let (code, said) = verify();
+            let (code, said) = verify().await;
             assert_eq!(code, Some(0), "{engine}: put back: {said}");
         }
         // A package link removed: named, and restored.
@@ -124,7 +124,7 @@ async fn an_edited_column_line_or_link_is_named() {
         ))
         .await
         .unwrap();
-        let (code, said) = verify();
+        let (code, said) = verify().await;
         assert_eq!(code, Some(2), "{engine}: {said}");
         assert!(
             said.contains(&format!("package/{package}")) && said.contains("package links"),

@@ -189,7 +189,7 @@ async fn the_platforms_story_runs_through_nginx_over_three_servers() {
     let logged = one.scalar("select count(*) from scans").await;
     assert_eq!(counted, logged, "each scan counted once");
     assert!(logged >= 13, "{logged}");
-    let out = one.ledger_verify();
+    let out = one.ledger_verify().await;
     assert!(
         out.status.success(),
         "{}",

@@ -148,7 +148,7 @@ async fn a_register_import_finds_certificates_it_does_not_hold() {
         let (_, registers) = app.get(&gd, "/api/v1/verification/registers").await;
         assert_eq!(registers[0]["version"], 2, "{engine}: {registers}");
         assert_eq!(registers[0]["entries"], 1);
-        let verify = app.ledger_verify();
+        let verify = app.ledger_verify().await;
         assert!(
             verify.status.success(),
             "{engine}: {}",

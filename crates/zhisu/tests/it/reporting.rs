@@ -206,6 +206,6 @@ async fn missed_reports_remind_the_enterprise_once_and_a_run_reaches_the_regulat
             2,
             "{engine}"
         );
-        assert!(app.ledger_verify().status.success(), "{engine}");
+        assert!(app.ledger_verify().await.status.success(), "{engine}");
     }
 }

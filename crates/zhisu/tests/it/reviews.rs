@@ -244,7 +244,7 @@ async fn the_review_queue_is_claimed_assigned_and_decided() {
             .await;
         assert_eq!(status, 201);
         assert_eq!(queue(&app, &gd, "").await["total"], 0, "{engine}");
-        let verify = app.ledger_verify();
+        let verify = app.ledger_verify().await;
         assert!(
             verify.status.success(),
             "{engine}: {}",

@@ -57,7 +57,7 @@ async fn a_file_uploaded_through_one_server_is_read_through_another_and_kept_onc
         .await;
     assert_eq!(kept(&three, &older_sha).await.as_deref(), Some(&older[..]));
     assert_eq!(download(&two, &admin, &older_sha).await, (200, older));
-    let out = one.ledger_verify();
+    let out = one.ledger_verify().await;
     assert!(
         out.status.success(),
         "{}",

@@ -83,3 +83,38 @@ async fn a_server_with_other_keys_or_an_older_schema_is_refused() {
         );
     }
 }
+
+/// A reading command (`zhisu ledger verify`) opens a database whose keys
+/// are recorded without writing to it: while another connection holds
+/// SQLite's write lock — a server in the middle of a transaction — it
+/// reads on. (It once recorded the keys again at every open, and waited
+/// out a running server's fold until the database was "locked".)
+#[tokio::test]
+async fn opening_a_set_up_database_writes_nothing() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let app = TestApp::spawn(EngineKind::Sqlite).await;
+    let file = app.data.join("zhisu.db");
+    let mut writer = tokio::process::Command::new("sqlite3")
+        .arg(&file)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("sqlite3");
+    let mut stdin = writer.stdin.take().unwrap();
+    let mut said = tokio::io::BufReader::new(writer.stdout.take().unwrap()).lines();
+    stdin
+        .write_all(b"begin immediate;\nselect 'held';\n")
+        .await
+        .unwrap();
+    assert_eq!(said.next_line().await.unwrap().as_deref(), Some("held"));
+
+    let out = app.ledger_verify().await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdin.write_all(b"rollback;\n.quit\n").await.unwrap();
+    writer.wait().await.unwrap();
+}

@@ -189,7 +189,7 @@ async fn an_sm_deployment_hashes_signs_and_seals_with_sm3_sm2_and_sm4() {
         }
 
         // `ledger verify` passes, and names an edited record.
-        let out = app.ledger_verify();
+        let out = app.ledger_verify().await;
         assert!(
             out.status.success(),
             "{engine}: {}",
@@ -208,7 +208,7 @@ async fn an_sm_deployment_hashes_signs_and_seals_with_sm3_sm2_and_sm4() {
         ))
         .await
         .unwrap();
-        let said = String::from_utf8_lossy(&app.ledger_verify().stderr).to_string();
+        let said = String::from_utf8_lossy(&app.ledger_verify().await.stderr).to_string();
         assert!(
             said.contains(&format!("product/{id}@1")),
             "{engine}: {said}"

@@ -171,7 +171,7 @@ async fn a_capture_keeps_its_pieces_only_when_they_end() {
             3,
             "{engine}"
         );
-        assert!(app.ledger_verify().status.success(), "{engine}");
+        assert!(app.ledger_verify().await.status.success(), "{engine}");
     }
 }
 

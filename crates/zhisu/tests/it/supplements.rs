@@ -166,7 +166,7 @@ async fn each_item_is_filed_with_its_evidence_and_the_scan_shows_the_public_ones
             3,
             "{engine}"
         );
-        assert!(app.ledger_verify().status.success(), "{engine}");
+        assert!(app.ledger_verify().await.status.success(), "{engine}");
     }
 }
 

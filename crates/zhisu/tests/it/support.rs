@@ -196,9 +196,11 @@ impl TestApp {
         zhisu::open(&settings).await.expect("reopen store").1
     }
 
-    /// `zhisu ledger verify` on this app's data, as a separate process.
-    pub fn ledger_verify(&self) -> std::process::Output {
-        std::process::Command::new(env!("CARGO_BIN_EXE_zhisu"))
+    /// `zhisu ledger verify` on this app's data, as a separate process,
+    /// awaited: the server runs on the test's own thread, and a blocking
+    /// wait would stop it mid-transaction.
+    pub async fn ledger_verify(&self) -> std::process::Output {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_zhisu"))
             .args([
                 "ledger",
                 "verify",
@@ -209,6 +211,7 @@ impl TestApp {
             ])
             .env("RUST_LOG", "warn")
             .output()
+            .await
             .unwrap()
     }
 

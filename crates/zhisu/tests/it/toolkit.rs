@@ -183,7 +183,7 @@ async fn products_from_a_sqlite_database_are_pushed_once_and_go_on_after_a_kill(
     assert_eq!(rows.len(), 24);
     assert_eq!(rows.iter().filter(|(_, s)| s == "unchanged").count(), 23);
     assert_eq!(product_count(&app, maker).await, 23);
-    assert!(app.ledger_verify().status.success());
+    assert!(app.ledger_verify().await.status.success());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
