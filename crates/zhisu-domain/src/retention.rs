@@ -58,7 +58,7 @@ impl RetentionFacts {
             (None, Some(life)) => (plus(life.saturating_add(12)), RetentionRule::ProductLife),
             (None, None) => (plus(24), RetentionRule::Default),
         };
-        let minimum = plus(36);
+        let minimum = plus(MANUFACTURER_MINIMUM_YEARS * 12);
         if self.manufacturer && until < minimum {
             Retention {
                 until: minimum,
@@ -75,6 +75,29 @@ impl Retention {
     pub fn expired_on(&self, day: NaiveDate) -> bool {
         day > self.until
     }
+}
+
+/// P7.1.3: a manufacturer's records are kept at least three years.
+pub const MANUFACTURER_MINIMUM_YEARS: u32 = 3;
+
+/// How many years the scan log is kept (issue 20.4): P7.1.3's three, or
+/// the longest industry rule of the deployment (G8.5) where that is
+/// longer. Scans are observations of codes, not filed records; they are
+/// kept for as long as a regulator may ask what happened to a product's
+/// codes under the rules in force.
+pub fn scan_log_years(industry_years: impl IntoIterator<Item = u32>) -> u32 {
+    industry_years
+        .into_iter()
+        .fold(MANUFACTURER_MINIMUM_YEARS, u32::max)
+}
+
+/// The first month (`YYYY-MM`) of the scan log kept on `today`: a month
+/// goes once all of it lies more than `years` before today.
+pub fn first_scan_month_kept(today: NaiveDate, years: u32) -> String {
+    let from = today
+        .checked_sub_months(Months::new(years.saturating_mul(12)))
+        .unwrap_or(NaiveDate::MIN);
+    from.format("%Y-%m").to_string()
 }
 
 /// What replaces a purged name.
@@ -111,6 +134,17 @@ pub fn redact_feedback(feedback: &crate::feedback::Feedback) -> crate::feedback:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_scan_log_keeps_three_years_or_the_longest_industry_rule() {
+        assert_eq!(scan_log_years([]), 3);
+        assert_eq!(scan_log_years([2, 5, 4]), 5);
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        // 2023-12-07 is three years ago: December 2023 is partly within,
+        // so it stays; November 2023 ended before and goes.
+        assert_eq!(first_scan_month_kept(d("2026-12-07"), 3), "2023-12");
+        assert_eq!(first_scan_month_kept(d("2026-01-01"), 5), "2021-01");
+    }
 
     #[test]
     fn redaction_takes_the_private_fields_and_keeps_the_trade() {

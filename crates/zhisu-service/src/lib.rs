@@ -64,6 +64,7 @@ mod scan_cache;
 mod scan_folds;
 mod scan_journal;
 mod scan_log;
+mod scan_retention;
 mod sealer;
 mod sheet_cells;
 mod statistics;

@@ -362,6 +362,9 @@ mod tests {
         async fn count_scans(&self) -> StoreResult<i64> {
             unreachable!("the journal counts nothing")
         }
+        async fn drop_scan_months_before(&self, _: &str) -> StoreResult<Vec<String>> {
+            unreachable!("the journal drops no months")
+        }
         async fn codes_with_state(&self, _: CodeSet, _: &str, _: i64) -> StoreResult<Vec<String>> {
             unreachable!("the journal lists no codes")
         }

@@ -361,6 +361,9 @@ mod tests {
         async fn count_scans(&self) -> StoreResult<i64> {
             unreachable!("folds do not count")
         }
+        async fn drop_scan_months_before(&self, _: &str) -> StoreResult<Vec<String>> {
+            unreachable!("folds drop no months")
+        }
         async fn codes_with_state(&self, _: CodeSet, _: &str, _: i64) -> StoreResult<Vec<String>> {
             unreachable!("folds do not list codes")
         }

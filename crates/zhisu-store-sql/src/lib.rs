@@ -30,6 +30,7 @@ mod sql_reporting;
 #[macro_use]
 mod sql_cluster;
 mod postgres;
+mod scan_months;
 mod sqlite;
 mod sqlite_sweep;
 

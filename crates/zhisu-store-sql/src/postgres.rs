@@ -18,6 +18,8 @@ pub struct PgStore {
     locks: PgPool,
     /// What the ledger's leaves are hashed with (issue 16.17).
     suite: zhisu_ledger::Suite,
+    /// The scan log's monthly partitions known to exist (issue 20.4).
+    months: crate::scan_months::KnownMonths,
 }
 
 impl PgStore {
@@ -39,11 +41,22 @@ impl PgStore {
             .max_connections(8)
             .acquire_timeout(write_wait)
             .connect_lazy(url)?;
+        // This month's and next month's partitions of the scan log, before
+        // any scan is written (each scan's write makes sure of its own).
+        let months = crate::scan_months::KnownMonths::default();
+        let now = chrono::Utc::now();
+        months
+            .ensure(
+                &pool,
+                [now, now + chrono::Duration::days(31)].map(crate::scan_months::month_of),
+            )
+            .await?;
         Ok(PgStore {
             reader: pool.clone(),
             writer: pool,
             locks,
             suite: Default::default(),
+            months,
         })
     }
 
@@ -57,6 +70,32 @@ impl PgStore {
     pub async fn close(&self) {
         self.locks.close().await;
         self.writer.close().await;
+    }
+
+    /// The partitions of the months `scans` fall in, made if missing
+    /// (issue 20.4): a scan whose month has none could not be written.
+    async fn engine_scan_months(
+        &self,
+        scans: &[zhisu_store::NewScan],
+    ) -> zhisu_store::StoreResult<()> {
+        self.months
+            .ensure(
+                &self.writer,
+                scans.iter().map(|s| crate::scan_months::month_of(s.at)),
+            )
+            .await
+            .map_err(crate::map_err)
+    }
+
+    /// Retention drops whole monthly partitions (issue 20.4).
+    async fn engine_drop_scan_months_before(
+        &self,
+        month: &str,
+    ) -> zhisu_store::StoreResult<Vec<String>> {
+        self.months
+            .drop_before(&self.writer, month)
+            .await
+            .map_err(crate::map_err)
     }
 
     /// Listens on `zhisu_changes`, which the records' trigger tells of

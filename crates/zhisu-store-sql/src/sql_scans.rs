@@ -10,11 +10,13 @@ macro_rules! sql_scans {
                 alerts: &[Alert],
                 mark: Option<&zhisu_store::JournalMark>,
             ) -> StoreResult<i64> {
+                self.engine_scan_months(scans).await?;
                 let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
                 for alert in alerts {
                     insert_alert(&mut tx, alert).await?;
                 }
                 // Multi-row statements of a few fixed sizes, so each is prepared once.
+                let mut last = None;
                 for chunk in $crate::fixed_chunks(scans) {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
                         "insert into scans (code, product_id, batch_id, at, lat, lon, client, region_code, journal) ",
@@ -31,7 +33,11 @@ macro_rules! sql_scans {
                             .push_bind(scan.region.clone())
                             .push_bind(journal.clone());
                     });
-                    insert.build().execute(&mut *tx).await.map_err(map_err)?;
+                    // Its own ids, not the log's greatest: on PostgreSQL
+                    // that asks every monthly partition (issue 20.4).
+                    insert.push(" returning id");
+                    let ids: Vec<i64> = insert.build_query_scalar().fetch_all(&mut *tx).await.map_err(map_err)?;
+                    last = ids.into_iter().max().max(last);
                 }
                 // Issue 16.12: the journal's mark moves with the scans it
                 // covers, so a replay stores exactly what this did not.
@@ -46,10 +52,6 @@ macro_rules! sql_scans {
                     .await
                     .map_err(map_err)?;
                 }
-                let last: Option<i64> = sqlx::query_scalar("select max(id) from scans")
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(last.unwrap_or(0))
             }
@@ -239,6 +241,10 @@ macro_rules! sql_scans {
 
             async fn count_scans(&self) -> StoreResult<i64> {
                 sqlx::query_scalar("select count(*) from scans").fetch_one(&self.reader).await.map_err(map_err)
+            }
+
+            async fn drop_scan_months_before(&self, month: &str) -> StoreResult<Vec<String>> {
+                self.engine_drop_scan_months_before(month).await
             }
 
             async fn raise_alert(&self, alert: Alert) -> StoreResult<bool> {

@@ -191,6 +191,24 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// One table for the scan log: no month to prepare (issue 20.4).
+    async fn engine_scan_months(
+        &self,
+        _scans: &[zhisu_store::NewScan],
+    ) -> zhisu_store::StoreResult<()> {
+        Ok(())
+    }
+
+    /// Retention deletes the old months' rows (one table: issue 20.4).
+    async fn engine_drop_scan_months_before(
+        &self,
+        month: &str,
+    ) -> zhisu_store::StoreResult<Vec<String>> {
+        crate::scan_months::delete_before(&self.writer, month)
+            .await
+            .map_err(crate::map_err)
+    }
+
     /// No change feed: one server a SQLite file, and its own writes are
     /// all there are (issue 20.1).
     async fn engine_change_feed(

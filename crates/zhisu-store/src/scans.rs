@@ -118,6 +118,11 @@ pub trait ScanStore: Send + Sync {
     /// scan's only read of a code it has not seen since start).
     async fn code_state(&self, code: &str) -> StoreResult<(ScanSummary, Vec<AlertKind>)>;
     async fn count_scans(&self) -> StoreResult<i64>;
+    /// Drops the scan log's months before `month` (`YYYY-MM`, UTC) once
+    /// retention is over for them (issue 20.4): on PostgreSQL whole
+    /// monthly partitions, on SQLite their rows. The months dropped, oldest
+    /// first. Their codes' folded summaries stay.
+    async fn drop_scan_months_before(&self, month: &str) -> StoreResult<Vec<String>>;
     /// Codes of `set` in code order after `after`, at most `limit`.
     async fn codes_with_state(
         &self,

@@ -5,7 +5,8 @@
 //! scheduled statistics reports (issue 18.5): when the server starts and
 //! every day at 03:30, open recalls' figures are counted afresh and what
 //! is missing of last month's and last quarter's reports is made for the
-//! platform and each regulator jurisdiction.
+//! platform and each regulator jurisdiction; the scan log's months past
+//! retention are dropped then too (issue 20.4).
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveTime, TimeZone, Utc};
 
@@ -110,6 +111,15 @@ async fn daily(service: &zhisu_service::Service) {
     {
         Ok(made) => tracing::info!(made, "scheduled statistics reports"),
         Err(e) => tracing::error!(error = %e, "making the scheduled reports failed"),
+    }
+    // The scan log's months past retention (issue 20.4).
+    match service
+        .drop_expired_scan_months(zhisu_service::today_in_shanghai())
+        .await
+    {
+        Ok(months) if months.is_empty() => {}
+        Ok(months) => tracing::info!(?months, "the scan log's months past retention dropped"),
+        Err(e) => tracing::error!(error = %e, "dropping the scan log's old months failed"),
     }
     // Reports missed (P5.3.3.3): each reminded of once.
     match service

@@ -75,6 +75,7 @@ mod reviews;
 mod scan;
 mod scan_folds;
 mod scan_journal;
+mod scan_months;
 mod schemathesis;
 mod schemes;
 mod servers;

@@ -23,9 +23,13 @@ fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
-/// A database made by the migrations before statistics (0001–0027), on
-/// either engine: its URL.
-async fn older_database(engine: EngineKind, dir: &std::path::Path) -> String {
+/// A database made by the migrations before `version` (`"0028"`: those
+/// before statistics), on either engine: its URL.
+pub(crate) async fn database_before(
+    engine: EngineKind,
+    dir: &std::path::Path,
+    version: &str,
+) -> String {
     let folder = match engine {
         EngineKind::Sqlite => "sqlite",
         EngineKind::Postgres => "postgres",
@@ -39,7 +43,7 @@ async fn older_database(engine: EngineKind, dir: &std::path::Path) -> String {
     for entry in std::fs::read_dir(all).unwrap() {
         let entry = entry.unwrap();
         let name = entry.file_name().into_string().unwrap();
-        if name.as_str() < "0028" {
+        if name.as_str() < version {
             std::fs::copy(entry.path(), older.join(&name)).unwrap();
         }
     }
@@ -67,7 +71,7 @@ async fn older_database(engine: EngineKind, dir: &std::path::Path) -> String {
 }
 
 /// Runs statements on the database behind the platform's back.
-async fn execute(engine: EngineKind, url: &str, statements: &[String]) {
+pub(crate) async fn execute(engine: EngineKind, url: &str, statements: &[String]) {
     match engine {
         EngineKind::Sqlite => {
             let mut c = SqliteConnectOptions::from_str(url)
@@ -101,7 +105,7 @@ async fn an_upgrade_counts_what_was_stored_before() {
 
 async fn upgrade(engine: EngineKind) {
     let dir = tempfile::tempdir().unwrap();
-    let url = older_database(engine, dir.path()).await;
+    let url = database_before(engine, dir.path(), "0028").await;
     let filed = "2026-10-01T02:00:00.000000Z";
     let statements = [
         format!("insert into records (id, kind, enterprise_id, name, region_code, tag, version, created_at, updated_at, updated_by) values \

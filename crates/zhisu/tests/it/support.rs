@@ -111,6 +111,12 @@ impl TestApp {
         .await
     }
 
+    /// A server on the database at `url`, made by the test (an older
+    /// version's, say).
+    pub async fn spawn_at_url(kind: EngineKind, url: String) -> TestApp {
+        TestApp::spawn_at(kind, Some(url), |_| {}, |_| {}).await
+    }
+
     /// A server on a fresh database of the PostgreSQL server at `base` (a
     /// server of the test's own, which it may stop and restart).
     pub async fn spawn_on_postgres(base: &str, adjust: impl FnOnce(&mut ServeArgs)) -> TestApp {
