@@ -3,6 +3,7 @@
 # manufacturer with one 一物一码 product. Defines `api`, `json`,
 # `issue_batch QUANTITY BATCH_NO`, `start_server` and `stop_server`.
 # Expects: set -euo pipefail, the repository root as working directory.
+# With DATABASE_URL set, the server keeps its data there (PostgreSQL).
 cargo build --release -q -p zhisu
 BIN=$PWD/target/release/zhisu
 WORK=$(mktemp -d)
@@ -12,12 +13,14 @@ DATA=$WORK/data
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 BASE=https://trace.example.gov.cn
 export RUST_LOG=warn
+DB_ARGS=()
+[ -n "${DATABASE_URL:-}" ] && DB_ARGS=(--database-url "$DATABASE_URL")
 
-"$BIN" admin create-user --data "$DATA" --login bench --role platform-admin --password Quality-Trace-2026! >/dev/null
-KEY=$("$BIN" admin create-api-key --data "$DATA" --role platform-admin)
+"$BIN" admin create-user --data "$DATA" "${DB_ARGS[@]}" --login bench --role platform-admin --password Quality-Trace-2026! >/dev/null
+KEY=$("$BIN" admin create-api-key --data "$DATA" "${DB_ARGS[@]}" --role platform-admin)
 stop_server() { kill $SERVER; wait $SERVER 2>/dev/null || true; }
 start_server() {
-  "$BIN" serve --data "$DATA" --listen "127.0.0.1:$PORT" --public-url "$BASE" >/dev/null 2>${SERVER_LOG:-/dev/null} &
+  ${SERVER_PREFIX:-} "$BIN" serve --data "$DATA" "${DB_ARGS[@]}" --listen "127.0.0.1:$PORT" --public-url "$BASE" >/dev/null 2>${SERVER_LOG:-/dev/null} &
   SERVER=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && return; sleep 0.1; done
   echo "server did not start" >&2; exit 1

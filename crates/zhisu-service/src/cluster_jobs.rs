@@ -1,9 +1,13 @@
 //! Scheduled jobs on several servers of one database (issue 20.1): every
 //! server wakes for the nightly sweep and the daily reports and reminders,
 //! and the one that takes the job's cluster lock runs it while the others
-//! pass. On SQLite, one server, the lock is always free.
+//! pass. The ledger's checkpoints are signed every few seconds by one
+//! server, elected by a lock it holds for as long as it runs; when it
+//! stops, another takes the lock and signs. On SQLite, one server, the
+//! lock is always free.
 
 use std::future::Future;
+use std::time::Duration;
 
 use crate::{Service, ServiceResult};
 
@@ -22,5 +26,44 @@ impl Service {
         let outcome = job.await;
         held.release().await;
         Ok(Some(outcome))
+    }
+}
+
+/// The lock the server that signs the ledger's checkpoints holds.
+pub const CHECKPOINT_SIGNER: &str = "the ledger's checkpoint signer";
+
+impl Service {
+    /// Signs and stores a checkpoint every `every` while this server is
+    /// the deployment's signer (issue 20.1: one signer at a time), trying
+    /// to become it while another is; for as long as the server runs.
+    /// A checkpoint asked for through the API is signed where it is asked.
+    pub async fn keep_signing_checkpoints(self, every: Duration) {
+        let mut held: Option<Box<dyn zhisu_store::ClusterLock>> = None;
+        loop {
+            if let Some(lock) = held.as_mut() {
+                if !lock.still_held().await {
+                    tracing::warn!("the checkpoint signer's lock was lost with its connection");
+                    held = None;
+                }
+            }
+            if held.is_none() {
+                match self.store.try_cluster_lock(CHECKPOINT_SIGNER).await {
+                    Ok(Some(lock)) => {
+                        tracing::info!("this server signs the ledger's checkpoints");
+                        held = Some(lock);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not ask for the checkpoint signer's lock")
+                    }
+                }
+            }
+            if held.is_some() {
+                if let Err(e) = self.checkpoint().await {
+                    tracing::error!(error = %e, "signing a checkpoint failed");
+                }
+            }
+            tokio::time::sleep(every).await;
+        }
     }
 }

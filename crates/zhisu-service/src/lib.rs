@@ -21,6 +21,7 @@ mod cases;
 mod change_feed;
 mod change_requests;
 mod cluster_jobs;
+pub use cluster_jobs::CHECKPOINT_SIGNER;
 mod code_filter;
 mod codes;
 mod copying;

@@ -227,4 +227,13 @@ impl zhisu_store::ClusterLock for PgClusterLock {
             }
         }
     }
+
+    async fn still_held(&mut self) -> bool {
+        // A session lock lasts as long as its session: a connection that
+        // still answers still holds it (it is never unlocked but by release).
+        sqlx::query("select 1")
+            .execute(&mut *self.conn)
+            .await
+            .is_ok()
+    }
 }

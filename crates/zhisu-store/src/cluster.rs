@@ -36,6 +36,10 @@ pub trait ChangeFeed: Send {
 pub trait ClusterLock: Send {
     /// Frees the lock.
     async fn release(self: Box<Self>);
+
+    /// Whether the lock is still held: false once the session holding it
+    /// broke (a database restart), which freed it for another server.
+    async fn still_held(&mut self) -> bool;
 }
 
 /// The lock of a deployment one server serves alone (SQLite): that
@@ -45,6 +49,10 @@ pub struct NoClusterLock;
 #[async_trait]
 impl ClusterLock for NoClusterLock {
     async fn release(self: Box<Self>) {}
+
+    async fn still_held(&mut self) -> bool {
+        true
+    }
 }
 
 /// The 64-bit key of a named lock (the first eight bytes of its name's

@@ -292,16 +292,13 @@ async fn serve(settings: Settings, banner: impl FnOnce(&str)) -> anyhow::Result<
         Err(e) => tracing::error!(error = %e, "marking interrupted imports failed"),
     }
     let (addr, server) = zhisu::bind(service.clone(), &settings, zhisu::shutdown_signal()).await?;
-    // Sign and store a checkpoint every few seconds while writes happen.
-    let signer = service.clone();
-    tokio::spawn(async move {
-        loop {
-            if let Err(e) = signer.checkpoint().await {
-                tracing::error!(error = %e, "signing a checkpoint failed");
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-        }
-    });
+    // Sign and store a checkpoint every few seconds while writes happen:
+    // one server of the deployment at a time (issue 20.1).
+    tokio::spawn(
+        service
+            .clone()
+            .keep_signing_checkpoints(std::time::Duration::from_secs(5)),
+    );
     if let Some(at) = settings.verification_at {
         zhisu::schedule::nightly_verification(service.clone(), at);
     }

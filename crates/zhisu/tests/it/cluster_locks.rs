@@ -1,8 +1,9 @@
 //! Issue 20.1: what one server kept from happening twice with a lock of
 //! its own, several servers on one PostgreSQL database keep from happening
 //! twice with a lock of the database's: an item sold through two servers
-//! at once is sold once, and a scheduled job every server wakes for runs
-//! on one of them.
+//! at once is sold once, a scheduled job every server wakes for runs on
+//! one of them, and the ledger's checkpoints are signed by one server at
+//! a time, another taking over when it stops.
 
 use serde_json::{json, Value};
 
@@ -68,4 +69,61 @@ async fn a_job_every_server_wakes_for_runs_on_one() {
             .unwrap();
         assert_eq!(after, Some("ran"), "{engine:?}");
     }
+}
+
+/// Sessions holding the checkpoint signer's advisory lock.
+async fn signers(app: &TestApp) -> i64 {
+    let key = zhisu_store::lock_key(zhisu_service::CHECKPOINT_SIGNER);
+    app.scalar(&format!(
+        "select count(*) from pg_locks where locktype = 'advisory' and granted \
+         and classid = {} and objid = {} and objsubid = 1",
+        (key >> 32) as u32,
+        key as u32
+    ))
+    .await
+}
+
+/// Waits until a stored checkpoint covers every leaf.
+async fn until_checkpointed(app: &TestApp) -> i64 {
+    let started = std::time::Instant::now();
+    loop {
+        let leaves = app.scalar("select count(*) from ledger_leaves").await;
+        let signed = app
+            .scalar("select coalesce(max(tree_size), 0) from ledger_checkpoints")
+            .await;
+        if signed == leaves {
+            return signed;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{leaves} leaves, the latest checkpoint covers {signed}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_server_signs_the_checkpoints_and_another_takes_over_when_it_stops() {
+    let Some((one, two, _, maker)) = two_servers_and_a_maker().await else {
+        return;
+    };
+    let every = std::time::Duration::from_millis(50);
+    let first = tokio::spawn(one.service.clone().keep_signing_checkpoints(every));
+    active_item_batch(&one, &maker, "SIGNER-1", 941).await;
+    let size = until_checkpointed(&one).await;
+    // The second server's signer starts: the first stays the one.
+    let second = tokio::spawn(two.service.clone().keep_signing_checkpoints(every));
+    active_item_batch(&two, &maker, "SIGNER-2", 942).await;
+    assert!(until_checkpointed(&one).await > size);
+    assert_eq!(signers(&one).await, 1, "one signer at a time");
+
+    // The first stops (its lock goes with its connection): the second
+    // signs what is written next.
+    first.abort();
+    let _ = first.await;
+    let size = until_checkpointed(&one).await;
+    active_item_batch(&one, &maker, "SIGNER-3", 943).await;
+    assert!(until_checkpointed(&two).await > size, "taken over");
+    assert_eq!(signers(&one).await, 1);
+    second.abort();
 }
