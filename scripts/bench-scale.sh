@@ -78,44 +78,100 @@ with open(sys.argv[2], "w") as f:
     f.write("request = function() return wrk.format('GET', paths[math.random(#paths)]) end\n")
 PY
 
-run_wrk() { # label port -> "label rps p99_ms requests non2xx"
-  local label=$1 port=$2
-  wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$WORK/paths.lua" \
+# CPU time (ticks of 1/100 s) of each part, read from /proc before and
+# after each run: the two servers, nginx (master and workers), every
+# PostgreSQL process, and the machine's busy time (the rest is wrk and the
+# kernel's share of the loopback traffic).
+cat > "$WORK/cpu.py" <<'PY'
+import json, os, subprocess, sys
+def ticks(pid):
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+def children(pid):
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+first, second, nginx = (int(a) for a in sys.argv[1:4])
+postgres = [int(p) for p in subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout.split()]
+busy = sum(int(x) for i, x in enumerate(open("/proc/stat").readline().split()[1:]) if i not in (3, 4))
+print(json.dumps({"first": ticks(first), "second": ticks(second),
+                  "nginx": ticks(nginx) + sum(ticks(c) for c in children(nginx)),
+                  "postgres": sum(ticks(p) for p in postgres), "busy": busy}))
+PY
+cpu() { python3 "$WORK/cpu.py" "$SERVER" "$SECOND" "$NGINX"; }
+
+run_wrk() { # label port script threads -> "label rps p99_ms requests non2xx cpu-before cpu-after"
+  local label=$1 port=$2 script=$3 threads=$4 before after
+  before=$(cpu)
+  wrk -t"$threads" -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$script" \
     -H 'Accept: application/json' "http://127.0.0.1:$port" > "$WORK/wrk-$label.txt"
-  python3 - "$WORK/wrk-$label.txt" "$label" <<'PY'
-import re, sys
+  after=$(cpu)
+  python3 - "$WORK/wrk-$label.txt" "$label" "$before" "$after" <<'PY'
+import json, re, sys
 text = open(sys.argv[1]).read()
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 requests = int(re.search(r"(\d+) requests in", text).group(1))
 m = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", text)
 p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
 errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-print(sys.argv[2], rps, p99, requests, errors.group(1) if errors else 0)
+b, a = json.loads(sys.argv[3]), json.loads(sys.argv[4])
+used = {k: a[k] - b[k] for k in a}
+print(sys.argv[2], rps, p99, requests, errors.group(1) if errors else 0, json.dumps(used, separators=(",", ":")))
 PY
 }
 
+# A second product, amended by the writers (a new ledgered, audited
+# version each).
+OTHER=$(api -X POST "http://127.0.0.1:$PORT/api/v1/products" -d "{\"enterprise_id\":$ENT,\"product_name\":\"燃气热水器\",\"product_type\":\"热水器\",\"model\":\"W-1\",\"category\":\"gas-appliance\",\"mandatory_standards\":[\"GB 6932-2015\"],\"ccc_cert_no\":\"2021010101123457\",\"warranty_months\":12,\"instructions\":\"x\",\"code_scheme\":\"gs1\",\"trace_level\":\"per-item\",\"gtin\":\"6970000000024\"}" | json "['id']")
+python3 - "$WORK/write.lua" "$OTHER" "$KEY" <<'PY'
+import sys
+write, other, key = sys.argv[1:]
+with open(write, "w") as f:
+    f.write("local n = 0\n")
+    f.write("request = function() n = n + 1; return wrk.format('PATCH', '/api/v1/products/%s', "
+            "{['Authorization'] = 'Bearer %s', ['Content-Type'] = 'application/json'}, "
+            "'{\"instructions\": \"使用说明第 ' .. n .. ' 版\"}') end\n" % (other, key))
+PY
+
 # Warm up both servers' caches through the pair.
 SECONDS_SAVED=$SECONDS_PER_RUN; SECONDS_PER_RUN=5
-run_wrk warm "$TWO" > /dev/null
+run_wrk warm "$TWO" "$WORK/paths.lua" 2 > /dev/null
 SECONDS_PER_RUN=$SECONDS_SAVED
 : > "$WORK/runs.txt"
 for round in 1 2 3; do
-  run_wrk one "$ONE" >> "$WORK/runs.txt"
-  run_wrk two "$TWO" >> "$WORK/runs.txt"
+  run_wrk scans-one "$ONE" "$WORK/paths.lua" 2 >> "$WORK/runs.txt"
+  run_wrk scans-two "$TWO" "$WORK/paths.lua" 2 >> "$WORK/runs.txt"
+  CONNECTIONS=16 run_wrk writes-one "$ONE" "$WORK/write.lua" 1 >> "$WORK/runs.txt"
+  CONNECTIONS=16 run_wrk writes-two "$TWO" "$WORK/write.lua" 1 >> "$WORK/runs.txt"
 done
-echo "All runs (label, requests/s, p99 ms, requests, non-2xx):"
+echo "All runs (label, requests/s, p99 ms, requests, non-2xx, CPU ticks used):"
 cat "$WORK/runs.txt"
-python3 - "$WORK/runs.txt" <<'PY'
-import sys, statistics
+python3 - "$WORK/runs.txt" "$SECONDS_PER_RUN" <<'PY'
+import json, sys, statistics
 runs = [l.split() for l in open(sys.argv[1])]
-one = [float(r[1]) for r in runs if r[0] == "one"]
-two = [float(r[1]) for r in runs if r[0] == "two"]
-per_round = [t / o for o, t in zip(one, two)]
-print(f"one server (best): {max(one):,.0f} scans/s; two servers (best): {max(two):,.0f} scans/s")
-print("two ÷ one per round: " + " / ".join(f"{r:.2f}" for r in per_round)
-      + f" (median {statistics.median(per_round):.2f}; target >= 1.6)")
+seconds = float(sys.argv[2])
+def of(label):
+    return [(float(r[1]), float(r[2]), int(r[3]), json.loads(r[5])) for r in runs if r[0] == label]
+for what in ("scans", "writes"):
+    one, two = of(what + "-one"), of(what + "-two")
+    ratios = [t[0] / o[0] for o, t in zip(one, two)]
+    b1, b2 = max(one), max(two)
+    print(f"{what}: one server best {b1[0]:,.0f}/s (its p99 {b1[1]:.2f} ms), "
+          f"two servers best {b2[0]:,.0f}/s (its p99 {b2[1]:.2f} ms); "
+          "two ÷ one per round " + " / ".join(f"{r:.2f}" for r in ratios) + f", median {statistics.median(ratios):.2f}")
+    for label, rs in ((what + "-one", one), (what + "-two", two)):
+        n = sum(r[2] for r in rs)
+        used = {k: sum(r[3][k] for r in rs) for k in rs[0][3]}
+        servers = used["first"] + used["second"]
+        rest = used["busy"] - servers - used["nginx"] - used["postgres"]
+        # ticks are 10 ms: CPU ms per request
+        per = lambda t: t * 10 / n
+        print(f"  {label}: CPU ms a request — servers {per(servers):.3f}, PostgreSQL {per(used['postgres']):.3f}, "
+              f"nginx {per(used['nginx']):.3f}, wrk and the kernel {per(rest):.3f}; "
+              f"machine busy {used['busy'] / (len(rs) * seconds * 100 * 2) * 100:.0f}% of 2 cores")
 PY
-echo "Server CPU (user+system seconds) over the whole script: first $(ps -o times= -p "$SERVER"), second $(ps -o times= -p "$SECOND"); nginx workers $(ps -o times= --ppid "$NGINX" | paste -sd+ | bc 2>/dev/null || echo '?')"
 
 # A write on one server seen by a scan on the other: the producer's
 # telephone changed on the first, each scan of the second polled every 2 ms

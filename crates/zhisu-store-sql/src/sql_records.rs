@@ -118,7 +118,7 @@ macro_rules! sql_records {
 
             async fn get_record(&self, kind: RecordKind, id: i64) -> StoreResult<Option<StoredRecord>> {
                 let sql = format!(
-                    "select {RECORD_COLUMNS} from records r join record_versions v on v.record_id = r.id and v.version = r.version \
+                    "select {RECORD_COLUMNS} from records r {CURRENT_VERSION_OF_ONE} \
                      where r.id = $1 and r.kind = $2"
                 );
                 let row = sqlx::query(&sql).bind(id).bind(kind.as_str()).fetch_optional(&self.reader).await.map_err(map_err)?;

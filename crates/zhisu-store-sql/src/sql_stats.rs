@@ -142,7 +142,7 @@ macro_rules! sql_stats {
             if kind == RecordKind::Batch && after.tag == "active" {
                 if let Some(product_id) = index.parent_id {
                     let product: Option<String> = sqlx::query_scalar(
-                        "select v.body from records r join record_versions v on v.record_id = r.id and v.version = r.version where r.id = $1",
+                        &format!("select v.body from records r {CURRENT_VERSION_OF_ONE} where r.id = $1"),
                     )
                     .bind(product_id)
                     .fetch_optional(&mut **tx)
