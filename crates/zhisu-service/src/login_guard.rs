@@ -1,13 +1,12 @@
 //! Log-in failure handling (issue 16.4, 等保 登录失败处理): the lock of a
-//! log-in after repeated failures (kept in the store, so a restart does not
-//! lift it), the limit of one address across log-ins (kept in memory: it
-//! holds back a spraying burst, and a restart forgetting it loses little),
-//! and the password check an unknown log-in pays for too.
+//! log-in after repeated failures and the limit of one address across
+//! log-ins, both kept in the database — a restart does not lift them, and
+//! every server of a deployment counts the same failures (issue 20: kept
+//! in each server's memory, an address got a try per server) — and the
+//! password check an unknown log-in pays for too.
 
-use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -17,41 +16,11 @@ use zhisu_store::{format_time, AuditEntry, LoginFailures};
 
 use crate::{Service, ServiceError, ServiceResult};
 
-/// Recent failures by client address, and the turn each failure's count
-/// is read and written in (so failures sent at once are all counted).
+/// The turn a server's failed log-ins are counted in (so failures sent
+/// at once are all counted); across servers each log-in's count is read
+/// and written under a cluster lock too.
 #[derive(Default)]
-pub(crate) struct AddressFailures(
-    Mutex<HashMap<String, VecDeque<Instant>>>,
-    tokio::sync::Mutex<()>,
-);
-
-impl AddressFailures {
-    /// Failures of `ip` within `window`, dropping older ones (and, now and
-    /// then, addresses with none left).
-    fn recent(&self, ip: &str, window: Duration) -> usize {
-        let mut map = self.0.lock().expect("address failures lock");
-        let now = Instant::now();
-        if map.len() > 10_000 {
-            map.retain(|_, times| times.back().is_some_and(|t| now - *t < window));
-        }
-        match map.get_mut(ip) {
-            Some(times) => {
-                while times.front().is_some_and(|t| now - *t >= window) {
-                    times.pop_front();
-                }
-                times.len()
-            }
-            None => 0,
-        }
-    }
-
-    fn add(&self, ip: &str) {
-        let mut map = self.0.lock().expect("address failures lock");
-        map.entry(ip.to_string())
-            .or_default()
-            .push_back(Instant::now());
-    }
-}
+pub(crate) struct AddressFailures(tokio::sync::Mutex<()>);
 
 /// Checks `password` against `hash`, or, for a log-in that does not exist,
 /// against a hash made once of nothing, so that both take one Argon2 run.
@@ -123,9 +92,13 @@ impl Service {
     /// made too many failures lately, or the log-in is locked.
     pub(crate) async fn login_allowed(&self, login: &str, ip: Option<&str>) -> ServiceResult<()> {
         let policy = *self.login_policy();
-        let window = Duration::from_secs(policy.window_minutes.max(1) as u64 * 60);
         if let Some(ip) = ip {
-            if policy.address_held(self.address_failures.recent(ip, window)) {
+            let since = Utc::now() - chrono::Duration::minutes(policy.window_minutes.max(1));
+            let recent = self
+                .store
+                .address_failures_since(ip, &format_time(since))
+                .await?;
+            if policy.address_held(usize::try_from(recent).unwrap_or(usize::MAX)) {
                 self.store
                     .append_audit(AuditEntry {
                         actor: format!("login:{login}"),
@@ -178,11 +151,38 @@ impl Service {
         enterprise_id: Option<i64>,
     ) -> ServiceResult<Option<DateTime<Utc>>> {
         let policy = *self.login_policy();
-        if let Some(ip) = ip {
-            self.address_failures.add(ip);
-        }
-        let _turn = self.address_failures.1.lock().await;
         let now = Utc::now();
+        let stale_before =
+            now - chrono::Duration::minutes(policy.window_minutes.max(policy.lock_minutes));
+        if let Some(ip) = ip {
+            self.store
+                .add_address_failure(ip, &format_time(now), &format_time(stale_before))
+                .await?;
+        }
+        let _turn = self.address_failures.0.lock().await;
+        // Another server counting a failure of the same log-in at once
+        // would read the same count and both write one more.
+        let held = self
+            .store
+            .cluster_lock(&format!("failed log-ins of {login}"))
+            .await?;
+        let counted = self
+            .count_login_failure(login, ip, enterprise_id, now, stale_before)
+            .await;
+        held.release().await;
+        counted
+    }
+
+    /// The log-in's count read and written again, one failure more.
+    async fn count_login_failure(
+        &self,
+        login: &str,
+        ip: Option<&str>,
+        enterprise_id: Option<i64>,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> ServiceResult<Option<DateTime<Utc>>> {
+        let policy = *self.login_policy();
         let row = self.store.login_failures(login).await?;
         let next = policy.after_failure(row.as_ref().and_then(to_domain).as_ref(), now);
         let lock = next.locked_until.map(|until| AuditEntry {
@@ -200,8 +200,6 @@ impl Service {
                 format_time(until)
             )),
         });
-        let stale_before =
-            now - chrono::Duration::minutes(policy.window_minutes.max(policy.lock_minutes));
         self.store
             .put_login_failures(
                 LoginFailures {

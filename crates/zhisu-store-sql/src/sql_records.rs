@@ -501,6 +501,32 @@ macro_rules! sql_records {
                 Ok(())
             }
 
+            async fn address_failures_since(&self, address: &str, since: &str) -> StoreResult<i64> {
+                sqlx::query_scalar("select count(*) from address_failures where address = $1 and at >= $2")
+                    .bind(address)
+                    .bind(since)
+                    .fetch_one(&self.reader)
+                    .await
+                    .map_err(map_err)
+            }
+
+            async fn add_address_failure(&self, address: &str, at: &str, stale_before: &str) -> StoreResult<()> {
+                let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
+                sqlx::query("delete from address_failures where at < $1")
+                    .bind(stale_before)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                sqlx::query("insert into address_failures (address, at) values ($1, $2)")
+                    .bind(address)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(())
+            }
+
             async fn create_api_key(&self, key: NewApiKey, audit: AuditEntry) -> StoreResult<ApiKey> {
                 let at = format_time(now());
                 let mut tx = self.writer.begin_with(BEGIN_WRITE).await.map_err(map_err)?;

@@ -542,6 +542,17 @@ pub trait AccountStore: Send + Sync {
     ) -> StoreResult<()>;
     /// Forgets a log-in's failures (after a successful log-in).
     async fn clear_login_failures(&self, login: &str) -> StoreResult<()>;
+    /// Failed log-ins from `address` at or after `since`, whichever server
+    /// answered them (issue 20).
+    async fn address_failures_since(&self, address: &str, since: &str) -> StoreResult<i64>;
+    /// Counts a failed log-in from `address` at `at`; the failures of
+    /// every address before `stale_before` are forgotten on the way.
+    async fn add_address_failure(
+        &self,
+        address: &str,
+        at: &str,
+        stale_before: &str,
+    ) -> StoreResult<()>;
 }
 
 /// A row of `login_failures`: times are RFC 3339 UTC as the store writes them.

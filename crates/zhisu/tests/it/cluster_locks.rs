@@ -2,8 +2,9 @@
 //! its own, several servers on one PostgreSQL database keep from happening
 //! twice with a lock of the database's: an item sold through two servers
 //! at once is sold once, a scheduled job every server wakes for runs on
-//! one of them, and the ledger's checkpoints are signed by one server at
-//! a time, another taking over when it stops.
+//! one of them, the ledger's checkpoints are signed by one server at a
+//! time, another taking over when it stops, and failed log-ins are
+//! counted alike by every server.
 
 use serde_json::{json, Value};
 
@@ -126,4 +127,44 @@ async fn one_server_signs_the_checkpoints_and_another_takes_over_when_it_stops()
     assert!(until_checkpointed(&two).await > size, "taken over");
     assert_eq!(signers(&one).await, 1);
     second.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_log_ins_through_two_servers_are_counted_together() {
+    use crate::login_guard::{attempt, clerk};
+    use crate::support::PASSWORD;
+    let Some((one, two, _, _)) = two_servers_and_a_maker().await else {
+        return;
+    };
+    clerk(&one, "two-desks").await;
+    // Spraying from one address, every other try through the other
+    // server: the thirtieth holds the address back on both.
+    for n in 0..30 {
+        let through = if n % 2 == 0 { &one } else { &two };
+        let (status, _) = attempt(through, &format!("spray-{n}"), "wrong-password-9").await;
+        assert_eq!(status, 401, "attempt {n}");
+    }
+    for server in [&one, &two] {
+        let (status, html) = attempt(server, "two-desks", PASSWORD).await;
+        assert_eq!(status, 429, "{html}");
+        assert!(html.contains("尝试过于频繁"), "{html}");
+    }
+    // A log-in's own failures, through both at once, are each counted:
+    // five lock it.
+    one.execute_raw("delete from address_failures")
+        .await
+        .unwrap();
+    let tries = (0..5).map(|n| {
+        let server = if n % 2 == 0 { &one } else { &two };
+        attempt(server, "two-desks", "wrong-password-9")
+    });
+    futures_util::future::join_all(tries).await;
+    assert_eq!(
+        one.scalar("select failures from login_failures where login = 'two-desks'")
+            .await,
+        5
+    );
+    let (status, html) = attempt(&two, "two-desks", PASSWORD).await;
+    assert_eq!(status, 429, "{html}");
+    assert!(html.contains("已锁定"), "{html}");
 }

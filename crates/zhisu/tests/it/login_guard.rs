@@ -11,7 +11,7 @@ pub(crate) async fn attempt(app: &TestApp, login: &str, password: &str) -> (u16,
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-async fn clerk(app: &TestApp, login: &str) {
+pub(crate) async fn clerk(app: &TestApp, login: &str) {
     let account = zhisu_service::NewAccount::new(
         login,
         PASSWORD,
