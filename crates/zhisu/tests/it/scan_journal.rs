@@ -11,17 +11,8 @@ use zhisu_domain::Role;
 use crate::scan::{active_item_batch, path_of};
 use crate::support::TestApp;
 
-/// A data folder of a second server: the app's keys, its own journal.
-fn second_data_folder(app: &TestApp, into: &std::path::Path) {
-    std::fs::create_dir_all(into.join("keys")).unwrap();
-    for entry in std::fs::read_dir(app.data.join("keys")).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, into.join("keys").join(path.file_name().unwrap())).unwrap();
-    }
-}
-
 /// `zhisu serve` as its own process on the app's database.
-async fn serve(app: &TestApp, data: &std::path::Path, port: u16) -> std::process::Child {
+pub(crate) async fn serve(app: &TestApp, data: &std::path::Path, port: u16) -> std::process::Child {
     crate::cli::serve_on(
         port,
         &[
@@ -36,6 +27,45 @@ async fn serve(app: &TestApp, data: &std::path::Path, port: u16) -> std::process
     .await
 }
 
+/// Eight clients scanning `paths` through `base` until it stops
+/// answering, counting the scans sent and those answered.
+pub(crate) fn scanners(
+    base: &str,
+    paths: &Arc<Vec<String>>,
+    sent: &Arc<AtomicU64>,
+    acknowledged: &Arc<AtomicU64>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..8u64)
+        .map(|s| {
+            let (base, paths, sent, acknowledged) = (
+                base.to_string(),
+                paths.clone(),
+                sent.clone(),
+                acknowledged.clone(),
+            );
+            tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                for n in s.. {
+                    let path = &paths[n as usize % paths.len()];
+                    sent.fetch_add(1, Ordering::SeqCst);
+                    let Ok(r) = client
+                        .get(format!("{base}{path}"))
+                        .header("accept", "application/json")
+                        .send()
+                        .await
+                    else {
+                        break;
+                    };
+                    if r.status() != 200 || r.bytes().await.is_err() {
+                        break;
+                    }
+                    acknowledged.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_acknowledged_scan_is_lost_to_kill_9() {
     for app in TestApp::each_engine().await {
@@ -48,40 +78,13 @@ async fn no_acknowledged_scan_is_lost_to_kill_9() {
         let base = format!("http://127.0.0.1:{port}");
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
-        second_data_folder(&app, &data);
+        crate::support::copy_keys(&app.data, &data);
         let sent = Arc::new(AtomicU64::new(0));
         let acknowledged = Arc::new(AtomicU64::new(0));
 
         for round in 0..3 {
             let mut server = serve(&app, &data, port).await;
-            let mut scanners = Vec::new();
-            for s in 0..8u64 {
-                let (base, paths, sent, acknowledged) = (
-                    base.clone(),
-                    paths.clone(),
-                    sent.clone(),
-                    acknowledged.clone(),
-                );
-                scanners.push(tokio::spawn(async move {
-                    let client = reqwest::Client::new();
-                    for n in s.. {
-                        let path = &paths[n as usize % paths.len()];
-                        sent.fetch_add(1, Ordering::SeqCst);
-                        let Ok(r) = client
-                            .get(format!("{base}{path}"))
-                            .header("accept", "application/json")
-                            .send()
-                            .await
-                        else {
-                            break;
-                        };
-                        if r.status() != 200 || r.bytes().await.is_err() {
-                            break;
-                        }
-                        acknowledged.fetch_add(1, Ordering::SeqCst);
-                    }
-                }));
-            }
+            let scanners = scanners(&base, &paths, &sent, &acknowledged);
             // Scans go on for a while, then the server is killed mid-flight.
             tokio::time::sleep(Duration::from_millis(1200 + 300 * round)).await;
             server.kill().unwrap(); // SIGKILL
