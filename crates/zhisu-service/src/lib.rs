@@ -371,6 +371,11 @@ impl Service {
     pub async fn health(&self) -> ServiceResult<zhisu_store::StoreHealth> {
         Ok(self.store.health().await?)
     }
+
+    /// Whether the database answers, reading no table.
+    pub async fn ping(&self) -> ServiceResult<()> {
+        Ok(self.store.ping().await?)
+    }
 }
 
 /// Hex SHA-256 of a secret: what is stored for session tokens and API keys.

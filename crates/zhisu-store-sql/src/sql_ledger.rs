@@ -368,8 +368,14 @@ macro_rules! sql_ledger {
 
             async fn health(&self) -> StoreResult<StoreHealth> {
                 let records: i64 = sqlx::query_scalar("select count(*) from records").fetch_one(&self.reader).await.map_err(map_err)?;
-                let ledger_leaves: i64 = sqlx::query_scalar("select count(*) from ledger_leaves").fetch_one(&self.reader).await.map_err(map_err)?;
+                // Leaves are dense from 0: the last index says how many.
+                let ledger_leaves: i64 = sqlx::query_scalar("select coalesce(max(leaf_index) + 1, 0) from ledger_leaves").fetch_one(&self.reader).await.map_err(map_err)?;
                 Ok(StoreHealth { engine: $engine, records, ledger_leaves })
+            }
+
+            async fn ping(&self) -> StoreResult<()> {
+                sqlx::query("select 1").execute(&self.reader).await.map_err(map_err)?;
+                Ok(())
             }
         }
 

@@ -608,7 +608,11 @@ pub trait BlobIndex: Send + Sync {
 pub trait AuditStore: Send + Sync {
     async fn append_audit(&self, entry: AuditEntry) -> StoreResult<()>;
     async fn list_audit(&self, query: &AuditQuery) -> StoreResult<Page<AuditRecord>>;
+    /// The store's counts (for the platform admin: they read whole tables).
     async fn health(&self) -> StoreResult<StoreHealth>;
+    /// Whether the database answers, reading no table: what a load
+    /// balancer's probe asks every few seconds of every server.
+    async fn ping(&self) -> StoreResult<()>;
     /// Ledger leaves from `from_index` on (at most `limit`), each with the
     /// record version it stands for as stored now, for `ledger verify`.
     async fn ledger_entries(&self, from_index: i64, limit: i64) -> StoreResult<Vec<LedgerEntry>>;

@@ -201,3 +201,30 @@ async fn a_database_restart_answers_503_loses_nothing_acknowledged_and_heals() {
         filed.len()
     );
 }
+
+/// A load balancer's probe reads no table: while another session holds
+/// the records and the ledger under an exclusive lock (a long migration,
+/// say), the public `/healthz` still answers 200. It counted both tables
+/// before, which on a province's database is the database's work every
+/// few seconds from every probe, and here waited out its two seconds and
+/// answered 503 — every server taken out at once.
+#[tokio::test]
+async fn the_public_health_probe_reads_no_table() {
+    use sqlx::Connection;
+    if crate::support::postgres_base_url().is_none() {
+        return;
+    }
+    let app = TestApp::spawn(crate::support::EngineKind::Postgres).await;
+    let mut other = sqlx::PgConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    sqlx::query("begin").execute(&mut other).await.unwrap();
+    sqlx::query("lock table records, ledger_leaves in access exclusive mode")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let answer = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.json::<Value>().await.unwrap()["status"], "ok");
+    sqlx::query("rollback").execute(&mut other).await.unwrap();
+}
