@@ -4,6 +4,16 @@
 use std::process::Command;
 use std::time::Duration;
 
+/// Runs `command` to its end without holding up the test's runtime: a
+/// server under test may run on the test's own thread, and a blocking
+/// wait would stop it mid-transaction while the command waits for it.
+pub(crate) async fn output_of(command: Command) -> std::process::Output {
+    tokio::process::Command::from(command)
+        .output()
+        .await
+        .expect("the zhisu binary runs")
+}
+
 pub(crate) fn zhisu() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_zhisu"));
     c.env_remove("ZHISU_DATA")

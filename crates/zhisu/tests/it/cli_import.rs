@@ -33,16 +33,16 @@ async fn sales_are_imported_from_the_command_line_once() {
     );
     std::fs::write(&file, csv).unwrap();
     let data = app.data.to_str().unwrap();
-    let run = || {
-        zhisu()
+    let run = async || {
+        let mut import = zhisu();
+        import
             .args(["import", "--data", data, "--kind", "sales", "--enterprise"])
             .arg(maker.to_string())
-            .arg(&file)
-            .output()
-            .unwrap()
+            .arg(&file);
+        crate::cli::output_of(import).await
     };
 
-    let out = run();
+    let out = run().await;
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     let lines = lines_of(&out.stdout);
@@ -80,7 +80,7 @@ async fn sales_are_imported_from_the_command_line_once() {
     assert_eq!(flows, 2);
 
     // Again: the two sales are unchanged, naming the same flows.
-    let again = run();
+    let again = run().await;
     let lines = lines_of(&again.stdout);
     let first = lines.iter().find(|l| l["row"] == 3).unwrap();
     assert_eq!(first["status"], "unchanged", "{lines:?}");
@@ -93,7 +93,7 @@ async fn sales_are_imported_from_the_command_line_once() {
 
     // A file of another kind: refused whole, exit 2, nothing imported.
     std::fs::write(&file, "batch_id,day,quantity\n1,2026-12-01,5\n").unwrap();
-    let refused = run();
+    let refused = run().await;
     assert_eq!(refused.status.code(), Some(2));
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(said.contains("每日产量"), "{said}");

@@ -30,17 +30,13 @@ async fn expired_private_data_is_purged_and_the_ledger_still_verifies() {
             let (batch, _, codes) = active_item_batch(&app, &maker, "RET-1", 903).await;
             (batch, codes)
         };
-        let zhisu = |args: &[&str]| {
-            let mut all = args.to_vec();
-            let data = app.data.to_str().unwrap().to_string();
-            all.extend(["--data", &data, "--database-url", &app.database_url]);
-            std::process::Command::new(env!("CARGO_BIN_EXE_zhisu"))
-                .args(&all)
-                .env("RUST_LOG", "warn")
-                .output()
-                .unwrap()
+        let zhisu = async |args: &[&str]| {
+            let mut command = crate::cli::zhisu();
+            command.args(args).arg("--data").arg(&app.data);
+            command.args(["--database-url", &app.database_url]);
+            crate::cli::output_of(command).await
         };
-        let verify = || zhisu(&["ledger", "verify"]);
+        let verify = async || app.ledger_verify().await;
 
         // A sale off the platform in 2019, and one today.
         let old = json!({"kind": "sale", "at": "2019-03-01", "counterparty_name": "个体户王五",
@@ -84,7 +80,7 @@ async fn expired_private_data_is_purged_and_the_ledger_still_verifies() {
 
         // A dry run reports and changes nothing.
         let leaves = app.scalar("select count(*) from ledger_leaves").await;
-        let dry = zhisu(&["admin", "purge", "--dry-run"]);
+        let dry = zhisu(&["admin", "purge", "--dry-run"]).await;
         assert!(
             dry.status.success(),
             "{}",
@@ -111,7 +107,7 @@ async fn expired_private_data_is_purged_and_the_ledger_still_verifies() {
 
         // Bad input: a day that is not a day, or one still to come.
         for bad in ["2030-13-01", "2999-01-01"] {
-            let out = zhisu(&["admin", "purge", "--as-of", bad]);
+            let out = zhisu(&["admin", "purge", "--as-of", bad]).await;
             assert!(!out.status.success(), "{bad}");
             assert!(String::from_utf8_lossy(&out.stderr).contains("--as-of"));
         }
@@ -125,7 +121,7 @@ async fn expired_private_data_is_purged_and_the_ledger_still_verifies() {
         let first_audit = app
             .text("select action from audit_log order by id limit 1")
             .await;
-        let done = zhisu(&["admin", "purge"]);
+        let done = zhisu(&["admin", "purge"]).await;
         assert!(
             done.status.success(),
             "{}",
@@ -184,7 +180,7 @@ async fn expired_private_data_is_purged_and_the_ledger_still_verifies() {
                 .await,
             first_audit
         );
-        let out = verify();
+        let out = verify().await;
         assert!(
             out.status.success(),
             "{engine}: {}",
@@ -193,7 +189,7 @@ async fn expired_private_data_is_purged_and_the_ledger_still_verifies() {
 
         // Nothing more to purge today.
         let again: serde_json::Value =
-            serde_json::from_slice(&zhisu(&["admin", "purge"]).stdout).unwrap();
+            serde_json::from_slice(&zhisu(&["admin", "purge"]).await.stdout).unwrap();
         assert_eq!(again["versions"], 0, "{again}");
         assert_eq!(again["purge_id"], serde_json::Value::Null);
 
@@ -212,7 +208,7 @@ async fn expired_private_data_is_purged_and_the_ledger_still_verifies() {
             .unwrap();
         }
         app.execute_raw(&edit).await.unwrap();
-        let said = String::from_utf8_lossy(&verify().stderr).to_string();
+        let said = String::from_utf8_lossy(&verify().await.stderr).to_string();
         assert!(
             said.contains(&format!("flow/{old_id}@1")),
             "{engine}: {said}"
@@ -222,7 +218,7 @@ async fn expired_private_data_is_purged_and_the_ledger_still_verifies() {
         ))
         .await
         .unwrap();
-        assert!(verify().status.success(), "{engine}: restored");
+        assert!(verify().await.status.success(), "{engine}: restored");
 
         // Years later everything expires: feedback loses its sender's contact.
         let (status, fb) = crate::support::decode(
@@ -248,7 +244,7 @@ async fn expired_private_data_is_purged_and_the_ledger_still_verifies() {
             .await;
         assert!(fb["contact"].is_null(), "{fb}");
         assert_eq!(fb["message"], "包装破损");
-        let out = verify();
+        let out = verify().await;
         assert!(
             out.status.success(),
             "{engine}: {}",

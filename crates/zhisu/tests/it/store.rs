@@ -259,21 +259,8 @@ async fn ledger_verify_names_what_was_tampered_with() {
             )
             .await;
         }
-        let verify = || {
-            std::process::Command::new(env!("CARGO_BIN_EXE_zhisu"))
-                .args([
-                    "ledger",
-                    "verify",
-                    "--data",
-                    app.data.to_str().unwrap(),
-                    "--database-url",
-                    &app.database_url,
-                ])
-                .env("RUST_LOG", "warn")
-                .output()
-                .unwrap()
-        };
-        let intact = verify();
+        let verify = async || app.ledger_verify().await;
+        let intact = verify().await;
         assert!(
             intact.status.success(),
             "{engine}: {}",
@@ -294,7 +281,7 @@ async fn ledger_verify_names_what_was_tampered_with() {
             .await
             .unwrap();
         assert_eq!(edited, 1);
-        let caught = verify();
+        let caught = verify().await;
         assert_eq!(caught.status.code(), Some(2), "{engine}");
         let said = String::from_utf8_lossy(&caught.stderr);
         assert!(
@@ -303,7 +290,7 @@ async fn ledger_verify_names_what_was_tampered_with() {
         );
         app.execute_raw(&format!("update record_versions set body = replace(body, '假冒燃气灶', '家用燃气灶') where record_id = {id} and version = 1")).await.unwrap();
         assert!(
-            verify().status.success(),
+            verify().await.status.success(),
             "{engine}: restoring the bytes restores the ledger"
         );
 
@@ -344,7 +331,7 @@ async fn ledger_verify_names_what_was_tampered_with() {
         ))
         .await
         .unwrap();
-        let said = String::from_utf8_lossy(&verify().stderr).to_string();
+        let said = String::from_utf8_lossy(&verify().await.stderr).to_string();
         assert!(said.contains("the log was rewritten"), "{engine}: {said}");
         let original_hash = zhisu_ledger::to_hex(
             &zhisu_ledger::Suite::Standard
@@ -360,7 +347,7 @@ async fn ledger_verify_names_what_was_tampered_with() {
         ))
         .await
         .unwrap();
-        assert!(verify().status.success(), "{engine}: restored");
+        assert!(verify().await.status.success(), "{engine}: restored");
 
         // The tail cut off cleanly (the last leaf, an audit entry, and its
         // row gone): the signed checkpoint still counts it.
@@ -387,7 +374,7 @@ async fn ledger_verify_names_what_was_tampered_with() {
                 assert_eq!(changed, 1, "{engine}: {sql}");
             }
         }
-        let said = String::from_utf8_lossy(&verify().stderr).to_string();
+        let said = String::from_utf8_lossy(&verify().await.stderr).to_string();
         assert!(said.contains("it was truncated"), "{engine}: {said}");
         for sql in [
             "insert into audit_log select * from saved_audit",
@@ -397,7 +384,7 @@ async fn ledger_verify_names_what_was_tampered_with() {
         ] {
             app.execute_raw(sql).await.unwrap();
         }
-        assert!(verify().status.success(), "{engine}: put back");
+        assert!(verify().await.status.success(), "{engine}: put back");
 
         // An audit entry edited: who did it, rewritten.
         let audit_id = app
@@ -410,7 +397,7 @@ async fn ledger_verify_names_what_was_tampered_with() {
         ))
         .await
         .unwrap();
-        let said = String::from_utf8_lossy(&verify().stderr).to_string();
+        let said = String::from_utf8_lossy(&verify().await.stderr).to_string();
         assert!(
             said.contains(&format!("audit entry audit/{audit_id} no longer matches")),
             "{engine}: {said}"
@@ -429,13 +416,13 @@ async fn ledger_verify_names_what_was_tampered_with() {
         ))
         .await
         .unwrap();
-        assert!(verify().status.success(), "{engine}: audit restored");
+        assert!(verify().await.status.success(), "{engine}: audit restored");
 
         // An audit entry slipped in without a leaf.
         app.execute_raw("insert into audit_log (at, actor, action, outcome) values ('2026-01-01T00:00:00Z', 'user:1', 'nothing.happened', 'ok')")
             .await
             .unwrap();
-        let said = String::from_utf8_lossy(&verify().stderr).to_string();
+        let said = String::from_utf8_lossy(&verify().await.stderr).to_string();
         assert!(
             said.contains("audit entries have no leaf"),
             "{engine}: {said}"
@@ -443,7 +430,7 @@ async fn ledger_verify_names_what_was_tampered_with() {
         app.execute_raw("delete from audit_log where action = 'nothing.happened'")
             .await
             .unwrap();
-        assert!(verify().status.success(), "{engine}: removed again");
+        assert!(verify().await.status.success(), "{engine}: removed again");
 
         // A node of the stored tree edited: proofs would lie, verify says so.
         assert!(
@@ -463,13 +450,13 @@ async fn ledger_verify_names_what_was_tampered_with() {
         app.execute_raw("delete from ledger_nodes where level = 4 and idx = 0")
             .await
             .unwrap();
-        let said = String::from_utf8_lossy(&verify().stderr).to_string();
+        let said = String::from_utf8_lossy(&verify().await.stderr).to_string();
         assert!(said.contains("over leaves 0..16"), "{engine}: {said}");
         app.execute_raw("insert into ledger_nodes select * from saved_node")
             .await
             .unwrap();
         app.execute_raw("drop table saved_node").await.unwrap();
-        assert!(verify().status.success(), "{engine}: node restored");
+        assert!(verify().await.status.success(), "{engine}: node restored");
 
         // Two leaves swapped (the log reordered).
         let h0 = app
@@ -488,7 +475,7 @@ async fn ledger_verify_names_what_was_tampered_with() {
         ))
         .await
         .unwrap();
-        let said = String::from_utf8_lossy(&verify().stderr).to_string();
+        let said = String::from_utf8_lossy(&verify().await.stderr).to_string();
         assert!(
             said.contains("no longer matches leaf 0"),
             "{engine}: {said}"
@@ -503,7 +490,7 @@ async fn ledger_verify_names_what_was_tampered_with() {
         ))
         .await
         .unwrap();
-        assert!(verify().status.success(), "{engine}: order restored");
+        assert!(verify().await.status.success(), "{engine}: order restored");
 
         // A licence file replaced on disk.
         let sha = app
@@ -511,20 +498,20 @@ async fn ledger_verify_names_what_was_tampered_with() {
             .await;
         let original = crate::kept_files::kept(&app, &sha).await.unwrap();
         crate::kept_files::replace(&app, &sha, Some(b"%PDF-1.4 a different licence")).await;
-        let said = String::from_utf8_lossy(&verify().stderr).to_string();
+        let said = String::from_utf8_lossy(&verify().await.stderr).to_string();
         assert!(
             said.contains(&format!("file {sha} was replaced")),
             "{engine}: {said}"
         );
         crate::kept_files::replace(&app, &sha, Some(&original)).await;
-        assert!(verify().status.success(), "{engine}: file restored");
+        assert!(verify().await.status.success(), "{engine}: file restored");
 
         // A checkpoint slipped in that this deployment never signed.
         let size = app.scalar("select count(*) from ledger_leaves").await;
         app.execute_raw(&format!("insert into ledger_checkpoints (tree_size, root, note, created_at) values ({size} + 1000, 'ab', 'evil/ledger\n{}\nAAAA\n\n— evil/ledger AAAA\n', 'x')", size + 1000))
             .await
             .unwrap();
-        let said = String::from_utf8_lossy(&verify().stderr).to_string();
+        let said = String::from_utf8_lossy(&verify().await.stderr).to_string();
         assert!(
             said.contains("truncated") || said.contains("not validly signed"),
             "{engine}: {said}"
@@ -532,11 +519,11 @@ async fn ledger_verify_names_what_was_tampered_with() {
         app.execute_raw("delete from ledger_checkpoints where root = 'ab'")
             .await
             .unwrap();
-        assert!(verify().status.success(), "{engine}: removed");
+        assert!(verify().await.status.success(), "{engine}: removed");
 
         // A version slipped in without a leaf.
         app.execute_raw(&format!("insert into record_versions (record_id, version, kind, body, created_at, created_by, leaf_index) values ({id}, 99, 'product', '{{}}', 'x', 'x', 999999)")).await.unwrap();
-        let said = String::from_utf8_lossy(&verify().stderr).to_string();
+        let said = String::from_utf8_lossy(&verify().await.stderr).to_string();
         assert!(said.contains("no leaf"), "{engine}: {said}");
         app.execute_raw(&format!(
             "delete from record_versions where record_id = {id} and version = 99"
@@ -553,7 +540,7 @@ async fn ledger_verify_names_what_was_tampered_with() {
         app.execute_raw("delete from ledger_leaves where leaf_index = 1")
             .await
             .unwrap();
-        let truncated = verify();
+        let truncated = verify().await;
         assert_eq!(truncated.status.code(), Some(2));
         assert!(
             String::from_utf8_lossy(&truncated.stderr).contains("leaf 1 is missing"),

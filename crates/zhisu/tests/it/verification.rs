@@ -9,13 +9,12 @@ use zhisu_domain::Role;
 use crate::cli::zhisu;
 use crate::support::{gas_stove_json, TestApp};
 
-fn verify_run(app: &TestApp) -> Vec<Value> {
-    let out = zhisu()
-        .args(["verify", "run", "--json", "--data"])
+async fn verify_run(app: &TestApp) -> Vec<Value> {
+    let mut run = zhisu();
+    run.args(["verify", "run", "--json", "--data"])
         .arg(&app.data)
-        .args(["--database-url", &app.database_url])
-        .output()
-        .unwrap();
+        .args(["--database-url", &app.database_url]);
+    let out = crate::cli::output_of(run).await;
     assert!(
         out.status.success(),
         "{}",
@@ -69,7 +68,7 @@ async fn a_sweep_finds_seeded_defects_shows_them_to_whom_they_concern_and_resolv
             .await;
         let elsewhere = elsewhere["id"].as_i64().unwrap();
 
-        let found = verify_run(&app);
+        let found = verify_run(&app).await;
         assert!(
             has(&found, "ZV-R-003", "product", first),
             "{engine}: {found:?}"
@@ -254,7 +253,7 @@ async fn a_late_purchase_is_found_by_the_deployments_threshold() {
     for app in TestApp::each_engine().await {
         let engine = format!("{:?}", app.engine_kind);
         let (seller, purchase) = purchase_a_month_late(&app).await;
-        let found = verify_run(&app);
+        let found = verify_run(&app).await;
         assert!(
             has(&found, "ZV-T-002", "flow", purchase),
             "{engine}: {found:?}"
@@ -399,7 +398,7 @@ async fn a_batch_whose_codes_draw_counterfeit_alerts_is_found() {
             .await
             .unwrap();
         }
-        let found = verify_run(&app);
+        let found = verify_run(&app).await;
         assert!(
             has(&found, "ZV-A-007", "batch", copied),
             "{engine}: {found:?}"
