@@ -29,6 +29,22 @@ impl Service {
     }
 }
 
+impl Service {
+    /// Runs `work` holding the cluster lock `name`, waited for: one at a
+    /// time across the deployment's servers; the lock is released after,
+    /// whatever `work` answered.
+    pub(crate) async fn under_cluster_lock<T>(
+        &self,
+        name: &str,
+        work: impl Future<Output = ServiceResult<T>>,
+    ) -> ServiceResult<T> {
+        let held = self.store.cluster_lock(name).await?;
+        let done = work.await;
+        held.release().await;
+        done
+    }
+}
+
 /// The lock the server that signs the ledger's checkpoints holds.
 pub const CHECKPOINT_SIGNER: &str = "the ledger's checkpoint signer";
 

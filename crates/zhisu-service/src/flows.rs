@@ -119,15 +119,11 @@ impl Service {
         // server on the database respects (issue 20.1).
         let stripe = recorder.rem_euclid(self.flow_locks.len() as i64) as usize;
         let _one_at_a_time = self.flow_locks[stripe].lock().await;
-        let held = self
-            .store
-            .cluster_lock(&format!("flows of enterprise {recorder}"))
-            .await?;
-        let filed = self
-            .file_flow_held(by, input, ip, import_key, recorder, &enterprise)
-            .await;
-        held.release().await;
-        filed
+        self.under_cluster_lock(
+            &format!("flows of enterprise {recorder}"),
+            self.file_flow_held(by, input, ip, import_key, recorder, &enterprise),
+        )
+        .await
     }
 
     /// [`Service::file_flow`] once the recorder's flows are locked.

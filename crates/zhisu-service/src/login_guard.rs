@@ -162,15 +162,11 @@ impl Service {
         let _turn = self.address_failures.0.lock().await;
         // Another server counting a failure of the same log-in at once
         // would read the same count and both write one more.
-        let held = self
-            .store
-            .cluster_lock(&format!("failed log-ins of {login}"))
-            .await?;
-        let counted = self
-            .count_login_failure(login, ip, enterprise_id, now, stale_before)
-            .await;
-        held.release().await;
-        counted
+        self.under_cluster_lock(
+            &format!("failed log-ins of {login}"),
+            self.count_login_failure(login, ip, enterprise_id, now, stale_before),
+        )
+        .await
     }
 
     /// The log-in's count read and written again, one failure more.
