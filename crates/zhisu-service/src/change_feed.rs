@@ -34,17 +34,6 @@ impl Service {
             loop {
                 match feed.next().await {
                     Ok(Change::Record(kind, id)) => self.scan_cache.changed(kind, id),
-                    Ok(Change::Folded(by)) => {
-                        let own = self
-                            .scan_log
-                            .fold
-                            .journal
-                            .get()
-                            .map(|j| zhisu_store::lock_key(j));
-                        if own != Some(by) {
-                            self.scan_cache.forget_code_states();
-                        }
-                    }
                     Ok(Change::All | Change::Lost) => self.scan_cache.invalidate(),
                     Err(e) => {
                         tracing::warn!(error = %e, "the change feed broke");

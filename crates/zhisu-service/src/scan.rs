@@ -370,7 +370,7 @@ impl Service {
                         }
                     }
                 }
-                summary = self.count_scan(&resolved.key, &summary, now, ctx.place, &kinds);
+                summary = self.count_scan(&resolved.key, now, ctx.place, &kinds);
                 let scan = NewScan {
                     code: resolved.key.clone(),
                     product_id: resolved.product.as_ref().map(|p| p.id),
@@ -536,23 +536,16 @@ impl Service {
         }
     }
 
-    /// Adds a scan to the code's summary kept in memory; `read` is the
-    /// summary the scan was judged by, which stands in for one forgotten
-    /// meanwhile (a fold of another server's, a full map).
     pub(crate) fn count_scan(
         &self,
         key: &str,
-        read: &ScanSummary,
         now: DateTime<Utc>,
         place: Option<Place>,
         alerts: &[AlertKind],
     ) -> ScanSummary {
         self.code_filters().scanned.insert(key);
         let mut map = self.scan_cache.codes.lock().expect("lock");
-        let state = map.entry(key.to_string()).or_insert_with(|| CodeState {
-            summary: read.clone(),
-            alerts: Vec::new(),
-        });
+        let state = map.entry(key.to_string()).or_default();
         state
             .summary
             .record(now.timestamp(), || format_time(now), place);

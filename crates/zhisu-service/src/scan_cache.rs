@@ -151,13 +151,6 @@ impl ScanCache {
         }
     }
 
-    /// Forgets the codes' scan summaries kept in memory: another server
-    /// folded scans of its own into the stored counts (issue 20.1), which
-    /// the next scan of each code reads again.
-    pub(crate) fn forget_code_states(&self) {
-        self.codes.lock().expect("lock").clear();
-    }
-
     pub(crate) fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.records.write().expect("cache lock").clear();

@@ -115,15 +115,6 @@ macro_rules! sql_scans {
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;
-                // Issue 20.1: the other servers' counts kept in memory lack
-                // these scans; told at commit, they read the codes again.
-                if let (Some(journal), "postgres") = (journal, $engine) {
-                    sqlx::query("select pg_notify('zhisu_changes', $1)")
-                        .bind(format!("folded {}", zhisu_store::lock_key(journal)))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
-                }
                 let held = commit.write().await;
                 tx.commit().await.map_err(map_err)?;
                 Ok(held)

@@ -14,10 +14,6 @@ use crate::StoreResult;
 pub enum Change {
     /// One record, of this kind and ID, was written.
     Record(RecordKind, i64),
-    /// A server folded its scans into the codes' stored counts; the
-    /// server is named by the [`lock_key`] of its journal's name (issue 20.1: the
-    /// others' counts kept in memory lack those scans).
-    Folded(i64),
     /// Anything may have changed (a write no record trigger sees).
     All,
     /// The feed's connection was lost and taken up again: what was said
@@ -70,9 +66,6 @@ pub fn lock_key(name: &str) -> i64 {
 /// A feed's payload read back: `KIND ID`, or `all` (anything unreadable
 /// is read as `all`: clearing too much is safe, too little is not).
 pub fn parse_change(payload: &str) -> Change {
-    if let Some(by) = payload.strip_prefix("folded ") {
-        return by.parse().map_or(Change::All, Change::Folded);
-    }
     payload
         .split_once(' ')
         .and_then(|(kind, id)| Some(Change::Record(RecordKind::parse(kind)?, id.parse().ok()?)))
@@ -131,8 +124,6 @@ mod tests {
             Change::Record(RecordKind::Batch, 42)
         );
         assert_eq!(parse_change("all"), Change::All);
-        assert_eq!(parse_change("folded -42"), Change::Folded(-42));
-        assert_eq!(parse_change("folded x"), Change::All);
         assert_eq!(parse_change("batch forty"), Change::All);
         assert_eq!(parse_change("spaceship 1"), Change::All);
     }

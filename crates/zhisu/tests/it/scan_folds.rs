@@ -157,36 +157,3 @@ async fn until_counted_once(app: &crate::support::TestApp, killed_after: u64) {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
-
-/// A code scanned too often through two servers is one cause: each server
-/// judges from the folded count and its own unfolded scans, and the alert
-/// is stored once for the code, whichever servers see it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_code_scanned_too_often_through_two_servers_raises_one_alert() {
-    let Some((one, two, _, maker)) = two_servers_and_a_maker().await else {
-        return;
-    };
-    let (_, _, codes) = active_item_batch(&one, &maker, "FOLDS-4", 934).await;
-    // Past the limit of 50 between them.
-    for _ in 0..28 {
-        scan_json(&one, &codes[0], "").await;
-        scan_json(&two, &codes[0], "").await;
-    }
-    one.service.flush_scans().await;
-    two.service.flush_scans().await;
-    // Both now judge from the folded 56, and both raise it.
-    for app in [&one, &two, &one] {
-        let (_, view) = scan_json(app, &codes[0], "").await;
-        assert!(
-            view["warnings"].to_string().contains("too-many-scans"),
-            "{view}"
-        );
-    }
-    one.service.flush_scans().await;
-    two.service.flush_scans().await;
-    assert_eq!(
-        one.scalar("select count(*) from alerts where kind = 'too-many-scans'")
-            .await,
-        1
-    );
-}
