@@ -42,15 +42,7 @@ async fn a_stopped_servers_scans_are_folded_once_by_another_but_a_running_ones_a
     // journal's lock is free.
     let store = crate::store::open_store(&one).await;
     let key = one.text("select code from scans order by id limit 1").await;
-    let scan = zhisu_store::NewScan {
-        code: key.clone(),
-        product_id: None,
-        batch_id: None,
-        at: chrono::Utc::now(),
-        place: None,
-        client: "api".into(),
-        region: None,
-    };
+    let scan = crate::scan_months::scan_at(&key, chrono::Utc::now());
     let mark = zhisu_store::JournalMark {
         journal: "a-stopped-server".into(),
         seq: 3,

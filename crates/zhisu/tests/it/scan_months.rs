@@ -15,16 +15,22 @@ fn at(text: &str) -> DateTime<Utc> {
     text.parse().unwrap()
 }
 
-fn scan(code: &str, when: &str) -> NewScan {
+/// A scan of `code` at `when`, of no product, through the API: what the
+/// store's tests log directly.
+pub(crate) fn scan_at(code: &str, when: DateTime<Utc>) -> NewScan {
     NewScan {
         code: code.into(),
         product_id: None,
         batch_id: None,
-        at: at(when),
+        at: when,
         place: None,
         client: "api".into(),
         region: None,
     }
+}
+
+fn scan(code: &str, when: &str) -> NewScan {
+    scan_at(code, at(when))
 }
 
 const PARTITIONS: &str =

@@ -18,15 +18,7 @@ async fn codes_with_state_come_back_page_by_page() {
     for app in TestApp::each_engine().await {
         let engine = format!("{:?}", app.engine_kind);
         let store = open_store(&app).await;
-        let scan = |code: &str| NewScan {
-            code: code.into(),
-            product_id: None,
-            batch_id: None,
-            at: chrono::Utc::now(),
-            place: None,
-            client: "api".into(),
-            region: None,
-        };
+        let scan = |code: &str| crate::scan_months::scan_at(code, chrono::Utc::now());
         // Twice for one code: still one code.
         let scanned = [
             "(01)1(21)C",
